@@ -1,0 +1,54 @@
+# Shared by scripts/*: the Debian packages D0 builds and tests with, the cache location, and an
+# installer that only installs what is missing.
+# shellcheck shell=bash
+
+D0_DEBIAN_PACKAGES=(
+  clang lld llvm libclang-rt-14-dev          # kernel/ (UEFI PE32+), host tests, fuzzers
+  libsodium-dev valgrind                     # bench: Ed25519 reference and instruction counts
+  qemu-system-x86 ovmf                       # boot tests (UEFI under TCG, SVM/NPT)
+  bochs bochsbios vgabios bochs-term         # VMX/EPT tests
+  gdisk mtools dosfstools                    # GPT + FAT32 ESP images
+  e2fsprogs erofs-utils                      # micro-VM disk images
+  docker.io debootstrap busybox-static       # OCI inputs, builder images, test images
+  musl-tools linux-source flex bison libelf-dev cpio bc  # guest PID1 and guest kernel
+  linux-image-amd64                          # bench: Debian's stock kernel as the guest baseline
+)
+
+# Slow builds (guest kernel, Pulumi engine, builder images) are cached here, outside the clone,
+# keyed by their inputs.
+export D0_CACHE="${D0_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/d0}"
+
+d0_missing_packages() {
+  local p missing=()
+  for p in "${D0_DEBIAN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  echo "${missing[@]}"
+}
+
+d0_install_debian() {
+  local missing
+  missing=$(d0_missing_packages)
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "d0: missing Debian packages: $missing" >&2
+    echo "d0: install them as root: apt-get install -y $missing" >&2
+    return 1
+  fi
+  echo "d0: installing Debian packages: $missing" >&2
+  apt-get update -q >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
+}
+
+d0_install_npm() {
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+d0_setup() {
+  d0_install_debian
+  d0_install_npm
+  mkdir -p "$D0_CACHE"
+}

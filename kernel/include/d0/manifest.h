@@ -1,0 +1,105 @@
+/*
+ * The decoded D0 manifest and its parser (proto/TLV.md, format version 1).
+ *
+ * manifest_parse() reads untrusted bytes (the signature is checked separately, before parsing,
+ * by ed25519_verify over the exact same bytes) in a single forward pass and reports the FIRST
+ * error proto/TLV.md defines, as -TLV_E_<NAME>. The parsed manifest is caller-provided (it is
+ * ~27 KiB: do not put it on a UEFI stack). On error the contents of *out are unspecified and
+ * must not be used.
+ *
+ * Strings are copied NUL-terminated; addresses are in network byte order, as on the wire.
+ */
+#ifndef D0_MANIFEST_H
+#define D0_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "d0/tlv_tags.h"
+
+#define D0_NAME_MAX TLV_NAME_MAX_LEN /* name string: [a-z0-9][a-z0-9-]* */
+#define D0_PATH_MAX TLV_PATH_MAX_LEN /* path string: [A-Za-z0-9._/-] */
+
+struct d0_ip4_cidr {
+  uint8_t addr[4]; /* network byte order: 10.20.0.1 = {10, 20, 0, 1} */
+  uint8_t prefix;  /* 0..32 */
+};
+
+struct d0_route {
+  struct d0_ip4_cidr dest;
+  uint8_t via[4];
+};
+
+/* health and restart hold the TLV_HEALTH_* and TLV_RESTART_* values of d0/tlv_tags.h. */
+
+struct d0_container {
+  char name[D0_NAME_MAX + 1];
+  uint32_t vcpu;   /* 1..16 */
+  uint32_t mem_mb; /* 16..65536 */
+  char disk_path[D0_PATH_MAX + 1];
+  uint8_t disk_sha256[32];
+  uint64_t disk_size; /* 1..64 GiB */
+  uint8_t mac[6];     /* unicast */
+  struct d0_ip4_cidr ip4;
+  bool has_gw;
+  uint8_t gw4[4];     /* valid iff has_gw */
+  uint32_t n_routes;  /* 0..TLV_MAX_ROUTES */
+  struct d0_route routes[TLV_MAX_ROUTES];
+  uint32_t boot_order;       /* 0..65535 */
+  uint32_t health_timeout_s; /* 1..3600 */
+  uint8_t health;            /* TLV_HEALTH_* */
+  bool has_restart;
+  uint8_t restart; /* TLV_RESTART_*, valid iff has_restart */
+};
+
+struct d0_manifest {
+  /* header */
+  uint32_t version; /* always 1 after a successful parse */
+  uint8_t build_uuid[16];
+  uint64_t timestamp_ms;
+  uint64_t security_epoch;
+  bool has_site;
+  char site[D0_NAME_MAX + 1];
+  /* network */
+  struct d0_ip4_cidr bridge_ip4;
+  bool egress_nat;
+  /* guest kernel */
+  char kernel_path[D0_PATH_MAX + 1];
+  uint8_t kernel_sha256[32];
+  uint64_t kernel_size; /* 1..256 MiB */
+  /* containers, ascending by name */
+  uint32_t n_containers; /* 1..TLV_MAX_CONTAINERS */
+  struct d0_container containers[TLV_MAX_CONTAINERS];
+};
+
+/* Where and on what the parse failed, for logs. */
+struct manifest_diag {
+  /* Byte offset (from the start of buf) of the record header whose check failed; for checks
+   * made when a scope ends (MISSING, COUNT) the offset of the record that owns the scope;
+   * 0 for OVERSIZE and for an empty input. */
+  size_t offset;
+  /* The tag of that record as read (critical bit included), or 0 if no tag was read. */
+  uint16_t tag;
+};
+
+/* 0, or -TLV_E_<NAME> for the first error of proto/TLV.md met in a forward pass. */
+int manifest_parse(const uint8_t *buf, size_t len, struct d0_manifest *out);
+
+/* As manifest_parse, and on error fills *diag (if diag is not NULL). */
+int manifest_parse_diag(const uint8_t *buf, size_t len, struct d0_manifest *out,
+                        struct manifest_diag *diag);
+
+/* The stable error name of proto/TLV.md ("TRUNCATED", ...) for err or -err; "OK" for 0;
+ * "UNKNOWN" for a code the spec does not define. */
+const char *tlv_strerror(int err);
+
+/*
+ * Writes the canonical text dump of proto/TLV.md ("path=value\n" lines in encoding order) into
+ * buf, NUL-terminated. Returns the number of bytes written (excluding the NUL), or 0 if the dump
+ * and its NUL do not fit in cap bytes (buf then holds a truncated prefix, still NUL-terminated
+ * when cap > 0). A 64-container manifest dumps to well under 64 KiB.
+ */
+size_t manifest_dump(const struct d0_manifest *m, char *buf, size_t cap);
+
+#endif /* D0_MANIFEST_H */

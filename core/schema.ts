@@ -1,0 +1,199 @@
+// The manifest schema, read once from proto/manifest.proto (the single source of truth), and the
+// TypeScript shape of a manifest.
+//
+// Reading the .proto is the one file access in core/: it is a source file of this package, read at
+// module load, never user input. Everything else in core/ is pure.
+import * as path from 'node:path';
+import * as protobuf from 'protobufjs';
+
+export const PROTO_PATH = path.join(__dirname, '..', 'proto', 'manifest.proto');
+
+/** One field of a schema message, as the TLV sees it. */
+export interface FieldInfo {
+  readonly message: string;
+  readonly name: string;
+  readonly number: number;
+  /** The proto type name: a scalar ('uint32', 'string', ...), a message or an enum name. */
+  readonly protoType: string;
+  readonly repeated: boolean;
+  readonly critical: boolean;
+  /** Tag with the critical bit applied: (scope << 8) | number, plus 0x8000 when critical. */
+  readonly tag: number;
+  /** Set when the field's type is a message of the schema. */
+  readonly nested?: string;
+  /** Set when the field's type is an enum of the schema. */
+  readonly enumName?: string;
+}
+
+export interface MessageInfo {
+  readonly name: string;
+  readonly scope: number;
+  readonly fields: readonly FieldInfo[];
+}
+
+export interface EnumInfo {
+  readonly name: string;
+  /** [value name, number] in declaration order. */
+  readonly values: readonly (readonly [string, number])[];
+}
+
+export interface Schema {
+  readonly messages: ReadonlyMap<string, MessageInfo>;
+  readonly enums: ReadonlyMap<string, EnumInfo>;
+}
+
+export const CRITICAL_BIT = 0x8000;
+export const TAG_ID_MASK = 0x7fff;
+
+/** Builds the schema from the text of a .proto file (pure; used by tests and the generator). */
+export function schemaFromProtoText(text: string): Schema {
+  const root = protobuf.parse(text, { keepCase: true }).root;
+  root.resolveAll();
+  const pkg = root.lookup('d0');
+  if (!(pkg instanceof protobuf.Namespace)) throw new Error('manifest.proto: package d0 not found');
+  const messages = new Map<string, MessageInfo>();
+  const enums = new Map<string, EnumInfo>();
+  for (const obj of pkg.nestedArray) {
+    if (obj instanceof protobuf.Type) {
+      const scope = (obj.options ?? {})['(d0.tlv_scope)'];
+      if (typeof scope !== 'number' || scope < 1 || scope > 0x7f) {
+        throw new Error(`manifest.proto: message ${obj.name} has no valid (d0.tlv_scope) option`);
+      }
+      const fields = obj.fieldsArray
+        .slice()
+        .sort((a, b) => a.id - b.id)
+        .map((f): FieldInfo => {
+          if (f.id < 1 || f.id > 0xff) throw new Error(`manifest.proto: ${obj.name}.${f.name} number out of 1..255`);
+          const critical = (f.options ?? {})['(d0.critical)'] === true;
+          const rt = f.resolvedType;
+          return {
+            message: obj.name,
+            name: f.name,
+            number: f.id,
+            protoType: f.type,
+            repeated: f.repeated,
+            critical,
+            tag: ((scope << 8) | f.id) | (critical ? CRITICAL_BIT : 0),
+            ...(rt instanceof protobuf.Type ? { nested: rt.name } : {}),
+            ...(rt instanceof protobuf.Enum ? { enumName: rt.name } : {}),
+          };
+        });
+      messages.set(obj.name, { name: obj.name, scope, fields });
+    } else if (obj instanceof protobuf.Enum) {
+      const values = Object.entries(obj.values)
+        .map(([k, v]) => [k, v] as const)
+        .sort((a, b) => a[1] - b[1]);
+      enums.set(obj.name, { name: obj.name, values });
+    }
+  }
+  return { messages, enums };
+}
+
+let cached: Schema | undefined;
+
+/** The schema of proto/manifest.proto, parsed on first use. */
+export function schema(): Schema {
+  if (!cached) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const fs = require('node:fs') as typeof import('node:fs');
+    cached = schemaFromProtoText(fs.readFileSync(PROTO_PATH, 'utf8'));
+  }
+  return cached;
+}
+
+export function messageInfo(name: string): MessageInfo {
+  const m = schema().messages.get(name);
+  if (!m) throw new Error(`schema: no message ${name}`);
+  return m;
+}
+
+// ---- The TypeScript shape (proto field names; protobuf JSON mapping: u64 as decimal strings,
+// enums by name, addresses/digests/UUIDs as text). Optional fields are absent when unset.
+
+export type HealthKind = 'HEALTH_READY' | 'HEALTH_EXIT_ZERO';
+export type RestartPolicy = 'RESTART_NEVER' | 'RESTART_ON_FAILURE' | 'RESTART_ALWAYS';
+
+export interface Header {
+  manifest_version: number;
+  build_uuid: string;
+  /** u64, decimal text. */
+  timestamp_ms: string;
+  /** u64, decimal text. */
+  security_epoch: string;
+  site?: string;
+}
+
+export interface Network {
+  bridge_ip4: string;
+  egress_nat: boolean;
+}
+
+export interface GuestKernel {
+  path: string;
+  sha256: string;
+  /** u64, decimal text. */
+  size: string;
+}
+
+export interface Route {
+  dest: string;
+  via: string;
+}
+
+export interface Container {
+  name: string;
+  vcpu: number;
+  mem_mb: number;
+  disk_path: string;
+  disk_sha256: string;
+  /** u64, decimal text. */
+  disk_size: string;
+  mac: string;
+  ip4: string;
+  gw4?: string;
+  /** Always present; empty when the container has no routes. */
+  routes: Route[];
+  boot_order: number;
+  health_timeout_s: number;
+  health: HealthKind;
+  restart?: RestartPolicy;
+}
+
+export interface Manifest {
+  header: Header;
+  network: Network;
+  guest_kernel: GuestKernel;
+  containers: Container[];
+}
+
+/** Field names of each interface, in proto order; a test checks them against the proto. */
+export const INTERFACE_FIELDS = {
+  Manifest: ['header', 'network', 'guest_kernel', 'containers'],
+  Header: ['manifest_version', 'build_uuid', 'timestamp_ms', 'security_epoch', 'site'],
+  Network: ['bridge_ip4', 'egress_nat'],
+  GuestKernel: ['path', 'sha256', 'size'],
+  Route: ['dest', 'via'],
+  Container: [
+    'name', 'vcpu', 'mem_mb', 'disk_path', 'disk_sha256', 'disk_size', 'mac', 'ip4', 'gw4',
+    'routes', 'boot_order', 'health_timeout_s', 'health', 'restart',
+  ],
+} as const satisfies {
+  Manifest: readonly (keyof Manifest)[];
+  Header: readonly (keyof Header)[];
+  Network: readonly (keyof Network)[];
+  GuestKernel: readonly (keyof GuestKernel)[];
+  Route: readonly (keyof Route)[];
+  Container: readonly (keyof Container)[];
+};
+
+// Compile-time completeness: every interface key is listed above.
+type Missing<T, L extends readonly unknown[]> = Exclude<keyof T, L[number]>;
+type AssertNever<T extends never> = T;
+export type _FieldListsComplete = [
+  AssertNever<Missing<Manifest, typeof INTERFACE_FIELDS.Manifest>>,
+  AssertNever<Missing<Header, typeof INTERFACE_FIELDS.Header>>,
+  AssertNever<Missing<Network, typeof INTERFACE_FIELDS.Network>>,
+  AssertNever<Missing<GuestKernel, typeof INTERFACE_FIELDS.GuestKernel>>,
+  AssertNever<Missing<Route, typeof INTERFACE_FIELDS.Route>>,
+  AssertNever<Missing<Container, typeof INTERFACE_FIELDS.Container>>,
+];

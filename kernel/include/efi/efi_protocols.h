@@ -1,0 +1,93 @@
+/*
+ * The UEFI protocols D0's loader uses (UEFI Specification 2.10):
+ *   9.1   EFI_LOADED_IMAGE_PROTOCOL     which device the image was loaded from
+ *   13.4  EFI_SIMPLE_FILE_SYSTEM_PROTOCOL, 13.5 EFI_FILE_PROTOCOL, EFI_FILE_INFO
+ *   37.5  EFI_RNG_PROTOCOL              a stack-guard seed when the CPU has no RDRAND/RDSEED
+ */
+#ifndef D0_EFI_PROTOCOLS_H
+#define D0_EFI_PROTOCOLS_H
+
+#include "efi/efi_system.h"
+
+#define EFI_LOADED_IMAGE_PROTOCOL_GUID                                                         \
+  { 0x5b1b31a1, 0x9562, 0x11d2, { 0x8e, 0x3f, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
+#define EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID                                                   \
+  { 0x964e5b22, 0x6459, 0x11d2, { 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
+#define EFI_FILE_INFO_ID                                                                       \
+  { 0x09576e92, 0x6d3f, 0x11d2, { 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
+#define EFI_RNG_PROTOCOL_GUID                                                                  \
+  { 0x3152bca5, 0xeade, 0x433d, { 0x86, 0x2e, 0xc0, 0x1c, 0xdc, 0x29, 0x1f, 0x44 } }
+
+/* 9.1 */
+typedef struct {
+  UINT32 Revision;
+  EFI_HANDLE ParentHandle;
+  EFI_SYSTEM_TABLE *SystemTable;
+  EFI_HANDLE DeviceHandle;
+  void *FilePath;
+  void *Reserved;
+  UINT32 LoadOptionsSize;
+  void *LoadOptions;
+  void *ImageBase;
+  UINT64 ImageSize;
+  EFI_MEMORY_TYPE ImageCodeType;
+  EFI_MEMORY_TYPE ImageDataType;
+  void *Unload;
+} EFI_LOADED_IMAGE_PROTOCOL;
+_Static_assert(offsetof(EFI_LOADED_IMAGE_PROTOCOL, DeviceHandle) == 24, "LoadedImage.DeviceHandle");
+_Static_assert(offsetof(EFI_LOADED_IMAGE_PROTOCOL, ImageBase) == 64, "LoadedImage.ImageBase");
+
+/* 13.5 */
+#define EFI_FILE_MODE_READ 0x0000000000000001ull
+#define EFI_FILE_DIRECTORY 0x0000000000000010ull
+
+typedef struct EFI_FILE_PROTOCOL EFI_FILE_PROTOCOL;
+struct EFI_FILE_PROTOCOL {
+  UINT64 Revision;
+  EFI_STATUS(EFIAPI *Open)(EFI_FILE_PROTOCOL *This, EFI_FILE_PROTOCOL **NewHandle,
+                           const CHAR16 *FileName, UINT64 OpenMode, UINT64 Attributes);
+  EFI_STATUS(EFIAPI *Close)(EFI_FILE_PROTOCOL *This);
+  void *Delete;
+  /* On a directory, each call returns one EFI_FILE_INFO; *BufferSize == 0 at the end. */
+  EFI_STATUS(EFIAPI *Read)(EFI_FILE_PROTOCOL *This, UINTN *BufferSize, void *Buffer);
+  void *Write;
+  void *GetPosition;
+  EFI_STATUS(EFIAPI *SetPosition)(EFI_FILE_PROTOCOL *This, UINT64 Position);
+  EFI_STATUS(EFIAPI *GetInfo)(EFI_FILE_PROTOCOL *This, const EFI_GUID *InformationType,
+                              UINTN *BufferSize, void *Buffer);
+  void *SetInfo;
+  void *Flush;
+};
+_Static_assert(offsetof(EFI_FILE_PROTOCOL, Read) == 32, "File.Read");
+_Static_assert(offsetof(EFI_FILE_PROTOCOL, GetInfo) == 64, "File.GetInfo");
+
+/* 13.5.16: a variable-size record; FileName is NUL-terminated UCS-2. */
+typedef struct {
+  UINT64 Size;
+  UINT64 FileSize;
+  UINT64 PhysicalSize;
+  EFI_TIME CreateTime;
+  EFI_TIME LastAccessTime;
+  EFI_TIME ModificationTime;
+  UINT64 Attribute;
+  CHAR16 FileName[];
+} EFI_FILE_INFO;
+_Static_assert(offsetof(EFI_FILE_INFO, FileName) == 80, "FileInfo.FileName");
+
+/* 13.4 */
+typedef struct EFI_SIMPLE_FILE_SYSTEM_PROTOCOL EFI_SIMPLE_FILE_SYSTEM_PROTOCOL;
+struct EFI_SIMPLE_FILE_SYSTEM_PROTOCOL {
+  UINT64 Revision;
+  EFI_STATUS(EFIAPI *OpenVolume)(EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *This, EFI_FILE_PROTOCOL **Root);
+};
+
+/* 37.5 */
+typedef struct EFI_RNG_PROTOCOL EFI_RNG_PROTOCOL;
+struct EFI_RNG_PROTOCOL {
+  void *GetInfo;
+  /* RNGAlgorithm == NULL selects the driver's default algorithm. */
+  EFI_STATUS(EFIAPI *GetRNG)(EFI_RNG_PROTOCOL *This, const EFI_GUID *RNGAlgorithm,
+                             UINTN RNGValueLength, UINT8 *RNGValue);
+};
+
+#endif

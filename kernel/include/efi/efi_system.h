@@ -1,0 +1,100 @@
+/*
+ * The EFI system table and boot services table (UEFI Specification 2.10, sections 4.3 and 4.4).
+ * Only the members D0 calls are typed; the others are opaque pointers that keep the layout, and
+ * _Static_asserts pin every offset used.
+ */
+#ifndef D0_EFI_SYSTEM_H
+#define D0_EFI_SYSTEM_H
+
+#include "efi/efi_types.h"
+
+/* 4.2 */
+typedef struct {
+  UINT64 Signature;
+  UINT32 Revision;
+  UINT32 HeaderSize;
+  UINT32 CRC32;
+  UINT32 Reserved;
+} EFI_TABLE_HEADER;
+
+typedef struct EFI_BOOT_SERVICES EFI_BOOT_SERVICES;
+typedef struct EFI_SYSTEM_TABLE EFI_SYSTEM_TABLE;
+
+/* 4.3 */
+struct EFI_SYSTEM_TABLE {
+  EFI_TABLE_HEADER Hdr;
+  CHAR16 *FirmwareVendor;
+  UINT32 FirmwareRevision;
+  EFI_HANDLE ConsoleInHandle;
+  void *ConIn;
+  EFI_HANDLE ConsoleOutHandle;
+  void *ConOut;
+  EFI_HANDLE StandardErrorHandle;
+  void *StdErr;
+  void *RuntimeServices;
+  EFI_BOOT_SERVICES *BootServices;
+  UINTN NumberOfTableEntries;
+  void *ConfigurationTable;
+};
+_Static_assert(offsetof(EFI_SYSTEM_TABLE, BootServices) == 96, "SystemTable.BootServices");
+
+/* 7.3: OpenProtocol attributes. */
+#define EFI_OPEN_PROTOCOL_GET_PROTOCOL 0x00000002u
+
+typedef enum { AllHandles, ByRegisterNotify, ByProtocol } EFI_LOCATE_SEARCH_TYPE;
+
+typedef void *EFI_UNUSED_SERVICE;
+
+/* 4.4 */
+struct EFI_BOOT_SERVICES {
+  EFI_TABLE_HEADER Hdr;
+  EFI_UNUSED_SERVICE RaiseTPL;
+  EFI_UNUSED_SERVICE RestoreTPL;
+  EFI_UNUSED_SERVICE AllocatePages;
+  EFI_UNUSED_SERVICE FreePages;
+  EFI_UNUSED_SERVICE GetMemoryMap;
+  EFI_STATUS(EFIAPI *AllocatePool)(EFI_MEMORY_TYPE PoolType, UINTN Size, void **Buffer);
+  EFI_STATUS(EFIAPI *FreePool)(void *Buffer);
+  EFI_UNUSED_SERVICE CreateEvent;
+  EFI_UNUSED_SERVICE SetTimer;
+  EFI_UNUSED_SERVICE WaitForEvent;
+  EFI_UNUSED_SERVICE SignalEvent;
+  EFI_UNUSED_SERVICE CloseEvent;
+  EFI_UNUSED_SERVICE CheckEvent;
+  EFI_UNUSED_SERVICE InstallProtocolInterface;
+  EFI_UNUSED_SERVICE ReinstallProtocolInterface;
+  EFI_UNUSED_SERVICE UninstallProtocolInterface;
+  EFI_STATUS(EFIAPI *HandleProtocol)(EFI_HANDLE Handle, const EFI_GUID *Protocol, void **Interface);
+  void *Reserved;
+  EFI_UNUSED_SERVICE RegisterProtocolNotify;
+  EFI_UNUSED_SERVICE LocateHandle;
+  EFI_UNUSED_SERVICE LocateDevicePath;
+  EFI_UNUSED_SERVICE InstallConfigurationTable;
+  EFI_UNUSED_SERVICE LoadImage;
+  EFI_UNUSED_SERVICE StartImage;
+  EFI_UNUSED_SERVICE Exit;
+  EFI_UNUSED_SERVICE UnloadImage;
+  EFI_UNUSED_SERVICE ExitBootServices;
+  EFI_UNUSED_SERVICE GetNextMonotonicCount;
+  EFI_STATUS(EFIAPI *Stall)(UINTN Microseconds);
+  EFI_STATUS(EFIAPI *SetWatchdogTimer)(UINTN Timeout, UINT64 WatchdogCode, UINTN DataSize,
+                                       CHAR16 *WatchdogData);
+  EFI_UNUSED_SERVICE ConnectController;
+  EFI_UNUSED_SERVICE DisconnectController;
+  EFI_STATUS(EFIAPI *OpenProtocol)(EFI_HANDLE Handle, const EFI_GUID *Protocol, void **Interface,
+                                   EFI_HANDLE AgentHandle, EFI_HANDLE ControllerHandle,
+                                   UINT32 Attributes);
+  EFI_UNUSED_SERVICE CloseProtocol;
+  EFI_UNUSED_SERVICE OpenProtocolInformation;
+  EFI_UNUSED_SERVICE ProtocolsPerHandle;
+  EFI_UNUSED_SERVICE LocateHandleBuffer;
+  EFI_STATUS(EFIAPI *LocateProtocol)(const EFI_GUID *Protocol, void *Registration, void **Interface);
+};
+_Static_assert(offsetof(EFI_BOOT_SERVICES, AllocatePool) == 64, "BS.AllocatePool");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, HandleProtocol) == 152, "BS.HandleProtocol");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, Stall) == 248, "BS.Stall");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, SetWatchdogTimer) == 256, "BS.SetWatchdogTimer");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, OpenProtocol) == 280, "BS.OpenProtocol");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, LocateProtocol) == 320, "BS.LocateProtocol");
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * D0's structured boot log. One event per line, plain ASCII, parseable by the test harness
+ * (test/support/events.ts) and by whoever reads the host's serial console:
+ *
+ *   D0 seq=<n> ev=<name> key=value key=value ... [uuid=<build uuid>]
+ *
+ * seq counts events from 0 and has no gaps, so a lost line is visible. Once log_set_uuid() has
+ * been called, every later event ends with uuid=<UUIDv7 of the verified build>. Values are
+ * written as given except that any byte outside printable ASCII, a space or '=' becomes '?', so
+ * a manifest-supplied or file-system-supplied string can never forge a key or a second event.
+ *
+ * Each finished line goes to the platform sink (log_sink_write, provided by boot/efi: the COM1
+ * UART) and to an in-memory ring of the last LOG_RING_BYTES bytes, which a later stage can hand to
+ * the health/rollback logic or dump after a failure.
+ *
+ * Usage: log_begin("ev"); log_str("k", v); log_u64("n", 3); log_end();
+ * Lines longer than LOG_LINE_MAX are cut and end with "trunc=1".
+ */
+#ifndef D0_LOG_H
+#define D0_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LOG_LINE_MAX 480
+#define LOG_RING_BYTES 8192
+
+void log_begin(const char *ev);
+void log_str(const char *key, const char *val);
+void log_strn(const char *key, const char *val, size_t n);
+void log_u64(const char *key, uint64_t val);
+void log_hex(const char *key, uint64_t val);
+void log_end(void);
+
+/* uuid_text is the canonical 36-character text; copied. */
+void log_set_uuid(const char *uuid_text);
+
+/* Copies the ring's contents, oldest byte first, into out; returns the number of bytes copied. */
+size_t log_ring_copy(char *out, size_t cap);
+
+/* Provided by the platform (boot/efi/uart.c): writes n bytes to the console. Must not log. */
+void log_sink_write(const char *s, size_t n);
+
+#endif

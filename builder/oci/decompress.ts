@@ -1,0 +1,35 @@
+// Layer bytes -> tar bytes, choosing by magic number rather than by media type so that
+// docker-save (plain tar), OCI gzip and mislabeled blobs all work. Streaming throughout.
+import zlib from 'node:zlib';
+import { Readable } from 'node:stream';
+import { fail } from './errors';
+
+const GZIP = Buffer.from([0x1f, 0x8b]);
+const ZSTD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+
+export function decompressor(label: string) {
+  return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    const it = source[Symbol.asyncIterator]();
+    let head = Buffer.alloc(0);
+    while (head.length < 4) {
+      const next = await it.next();
+      if (next.done) break;
+      head = Buffer.concat([head, next.value]);
+    }
+    const rest = async function* () {
+      if (head.length) yield head;
+      for (;;) {
+        const next = await it.next();
+        if (next.done) return;
+        yield next.value as Buffer;
+      }
+    };
+    if (head.subarray(0, 2).equals(GZIP)) {
+      yield* Readable.from(rest()).pipe(zlib.createGunzip());
+    } else if (head.subarray(0, 4).equals(ZSTD)) {
+      fail('COMPRESSION_UNSUPPORTED', `${label}: zstd layers are not supported (Node ${process.version} has no zstd)`);
+    } else {
+      yield* rest();
+    }
+  };
+}

@@ -1,0 +1,31 @@
+// Errors of the image builder carry a stable code (for the CLI, the provider and tests to match
+// on) and a message naming what was wrong and where: the image, the layer, the entry.
+export type ImageErrorCode =
+  | 'SOURCE_INVALID' // a SOURCE string the builder does not understand
+  | 'IMAGE_NOT_FOUND' // the engine or archive has no such image
+  | 'FORMAT_INVALID' // index.json / manifest / config / manifest.json malformed or inconsistent
+  | 'DIGEST_MISMATCH' // a blob's or layer's sha256 differs from the one declared
+  | 'PLATFORM_UNSUPPORTED' // not linux/amd64
+  | 'COMPRESSION_UNSUPPORTED' // zstd or unknown layer compression
+  | 'ENTRY_UNSAFE' // a layer entry that would escape the root or write through a link
+  | 'ENTRY_INVALID' // duplicate, unknown type, absurd size, missing hardlink target
+  | 'CONFIG_UNSUPPORTED' // a config field a micro-VM cannot honour and that must not be ignored
+  | 'USER_UNKNOWN' // USER names a user or group absent from the image
+  | 'COMMAND_MISSING' // no argv, or argv[0] not found in the image
+  | 'OVERRIDE_INVALID' // a per-container override is malformed
+  | 'INIT_INVALID' // the PID1 binary input is missing or not a regular file
+  | 'TOOL_FAILED'; // mke2fs / debugfs failed
+
+export class ImageError extends Error {
+  constructor(
+    readonly code: ImageErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ImageError';
+  }
+}
+
+export function fail(code: ImageErrorCode, message: string): never {
+  throw new ImageError(code, message);
+}

@@ -1,0 +1,34 @@
+// What one layer says, recorded before any layer is applied: layers can arrive in any order
+// (docker save sorts them by id, OCI tars by digest), so they are read first and applied in the
+// config's order afterwards. File contents are already on disk (blob paths); only metadata is
+// held in memory.
+export interface Meta {
+  mode: number; // permission bits incl. setuid/setgid/sticky (07777)
+  uid: number;
+  gid: number;
+  mtime: number; // seconds since the epoch, from the layer
+  xattrs: Map<string, Buffer>;
+}
+
+export type LayerEntry =
+  | ({ kind: 'file'; parts: string[]; blob: string; size: number } & Meta)
+  | ({ kind: 'dir'; parts: string[] } & Meta)
+  | ({ kind: 'symlink'; parts: string[]; target: string } & Meta)
+  | ({ kind: 'hardlink'; parts: string[]; target: string[] } & Meta)
+  | ({ kind: 'char' | 'block'; parts: string[]; major: number; minor: number } & Meta)
+  | ({ kind: 'fifo'; parts: string[] } & Meta)
+  /** `.wh.<name>`: remove parts from lower layers. */
+  | { kind: 'whiteout'; parts: string[] }
+  /** `.wh..wh..opq` in dir parts: hide everything lower layers put in it. */
+  | { kind: 'opaque'; parts: string[] };
+
+export interface LayerRecord {
+  /** How errors name the layer: "layer 2 (sha256:ab12...)" or the archive member. */
+  label: string;
+  /** sha256 of the uncompressed tar, "sha256:<hex>", compared with config rootfs.diff_ids. */
+  diffId: string;
+  /** sha256 of the bytes as stored (compressed or not). */
+  storedDigest: string;
+  entries: LayerEntry[];
+  warnings: string[];
+}

@@ -1,0 +1,127 @@
+#include "dev/virtio/virtio_net.h"
+
+#include "d0/lib.h"
+#include "hv/err.h"
+#include "hv/event.h"
+
+static int tx_one(struct virtio_net *n, const struct vq_chain *c)
+{
+  const struct guest_mem *mem = n->t.env->mem;
+  struct hv_stats *st = n->t.env->stats;
+  if (c->writable_bytes != 0)
+    return HV_E_VQ_ORDER; /* TX buffers are device-readable only (5.1.6.2) */
+  if (c->readable_bytes < VIRTIO_NET_HDR_LEN ||
+      c->readable_bytes - VIRTIO_NET_HDR_LEN > VIRTIO_NET_MAX_FRAME) {
+    st->net_drops++;
+    hv_event(n->t.env->vm_name, n->t.name, "tx-frame-dropped", HV_E_NET_FRAME, c->readable_bytes,
+             0);
+    return HV_OK;
+  }
+  uint32_t len = (uint32_t)(c->readable_bytes - VIRTIO_NET_HDR_LEN);
+  TRY(vq_chain_read(c, mem, VIRTIO_NET_HDR_LEN, n->frame, len));
+  st->net_tx_frames++;
+  if (n->tx != NULL)
+    n->tx(n->bridge, n->frame, len);
+  return HV_OK;
+}
+
+static int net_notify(void *dev, struct virtio_mmio *t, uint16_t queue)
+{
+  struct virtio_net *n = dev;
+  if (queue != VIRTIO_NET_TXQ)
+    return HV_OK; /* RX buffers are consumed when a frame arrives */
+  struct virtq *q = &t->queues[queue];
+  bool pushed = false;
+  int err = HV_OK;
+  for (uint32_t i = 0; i < q->size; i++) {
+    int r = vq_pop(q, t->env->mem, &n->chain);
+    if (r <= 0) {
+      err = r;
+      break;
+    }
+    err = tx_one(n, &n->chain);
+    if (err < 0)
+      break;
+    err = vq_push(q, t->env->mem, n->chain.head, 0);
+    if (err < 0)
+      break;
+    pushed = true;
+  }
+  if (pushed)
+    virtio_mmio_signal_used(t);
+  return err;
+}
+
+int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, uint32_t len)
+{
+  struct virtio_mmio *t = &n->t;
+  struct hv_stats *st = t->env->stats;
+  if (len > VIRTIO_NET_MAX_FRAME) {
+    st->net_drops++;
+    return HV_E_NET_FRAME;
+  }
+  if (t->broken) {
+    st->net_drops++;
+    return HV_E_DEV_BROKEN;
+  }
+  if (!virtio_mmio_queue_live(t, VIRTIO_NET_RXQ)) {
+    st->net_drops++;
+    return HV_E_NET_NOBUF;
+  }
+  struct virtq *q = &t->queues[VIRTIO_NET_RXQ];
+  int r = vq_pop(q, t->env->mem, &n->chain);
+  if (r < 0) {
+    virtio_mmio_fail(t, r, VIRTIO_NET_RXQ);
+    st->net_drops++;
+    return HV_E_DEV_BROKEN;
+  }
+  if (r == 0) {
+    st->net_drops++;
+    return HV_E_NET_NOBUF;
+  }
+  const struct vq_chain *c = &n->chain;
+  if (c->readable_bytes != 0) {
+    virtio_mmio_fail(t, HV_E_VQ_RO_WRITE, VIRTIO_NET_RXQ);
+    st->net_drops++;
+    return HV_E_DEV_BROKEN;
+  }
+  uint32_t written = 0;
+  int err = HV_E_NET_FRAME;
+  if (c->writable_bytes >= VIRTIO_NET_HDR_LEN + (uint64_t)len) {
+    /* flags, gso_type, hdr_len, gso_size, csum_start, csum_offset = 0; num_buffers = 1 */
+    uint8_t hdr[VIRTIO_NET_HDR_LEN] = {0};
+    hdr[10] = 1;
+    err = vq_chain_write(c, t->env->mem, 0, hdr, sizeof(hdr));
+    if (err == HV_OK)
+      err = vq_chain_write(c, t->env->mem, VIRTIO_NET_HDR_LEN, frame, len);
+    if (err == HV_OK)
+      written = VIRTIO_NET_HDR_LEN + len;
+  }
+  /* A too-small buffer is returned empty so the guest gets it back (and drops it). */
+  int perr = vq_push(q, t->env->mem, c->head, written);
+  if (perr < 0) {
+    virtio_mmio_fail(t, perr, VIRTIO_NET_RXQ);
+    return HV_E_DEV_BROKEN;
+  }
+  virtio_mmio_signal_used(t);
+  if (err < 0) {
+    st->net_drops++;
+    return err;
+  }
+  st->net_rx_frames++;
+  return HV_OK;
+}
+
+static const struct virtio_dev_ops net_ops = {VIRTIO_ID_NET, 2, net_notify, NULL};
+
+void virtio_net_init(struct virtio_net *n, const struct dev_env *env, const uint8_t mac[6],
+                     uint64_t base, uint32_t gsi, virtio_net_tx_fn tx, void *bridge)
+{
+  memset(n, 0, sizeof(*n));
+  memcpy(n->config, mac, 6);
+  n->config[6] = VIRTIO_NET_S_LINK_UP;
+  n->tx = tx;
+  n->bridge = bridge;
+  virtio_mmio_init(&n->t, "virtio-net", &net_ops, n, env, base, gsi,
+                   VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS, n->config, sizeof(n->config));
+}

@@ -1,0 +1,48 @@
+/*
+ * virtio-net skeleton (virtio 1.x, 5.1 "Network Device") over virtio-mmio: enough for Linux's
+ * virtio_net to probe and bring eth0 up. Queue 0 receives, queue 1 transmits; no control queue,
+ * no offloads, no mergeable buffers. Offered: VERSION_1, MAC (address in config space) and
+ * STATUS (link always up).
+ *
+ * Every frame carries a 12-byte struct virtio_net_hdr (5.1.6, VERSION_1 layout). TX: each chain
+ * (device-readable only) is gathered into one frame of at most VIRTIO_NET_MAX_FRAME bytes after
+ * the header and handed to the bridge's tx callback; an oversized or header-less frame is dropped
+ * and counted. RX: virtio_net_rx() puts one frame into the next receive chain (device-writable
+ * only), or reports HV_E_NET_NOBUF when the guest posted none.
+ */
+#ifndef DEV_VIRTIO_NET_H
+#define DEV_VIRTIO_NET_H
+
+#include "dev/virtio/virtio_mmio.h"
+
+#define VIRTIO_ID_NET 1
+#define VIRTIO_NET_F_MAC (1ull << 5)
+#define VIRTIO_NET_F_STATUS (1ull << 16)
+#define VIRTIO_NET_S_LINK_UP 1
+#define VIRTIO_NET_CFG_LEN 8 /* mac[6] @0, status u16 @6 */
+#define VIRTIO_NET_HDR_LEN 12
+#define VIRTIO_NET_MAX_FRAME 1518 /* Ethernet header + VLAN tag + 1500 bytes */
+#define VIRTIO_NET_RXQ 0
+#define VIRTIO_NET_TXQ 1
+
+typedef void (*virtio_net_tx_fn)(void *bridge, const uint8_t *frame, uint32_t len);
+
+struct virtio_net {
+  struct virtio_mmio t;
+  uint8_t config[VIRTIO_NET_CFG_LEN];
+  virtio_net_tx_fn tx;
+  void *bridge;
+  uint8_t frame[VIRTIO_NET_MAX_FRAME];
+  struct vq_chain chain;
+};
+
+void virtio_net_init(struct virtio_net *n, const struct dev_env *env, const uint8_t mac[6],
+                     uint64_t base, uint32_t gsi, virtio_net_tx_fn tx, void *bridge);
+
+/*
+ * Delivers one frame to the guest. HV_E_NET_FRAME (too large or the guest's buffer too small:
+ * dropped), HV_E_NET_NOBUF (no buffer / device not live: dropped), HV_E_DEV_BROKEN.
+ */
+int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, uint32_t len);
+
+#endif /* DEV_VIRTIO_NET_H */

@@ -1,0 +1,135 @@
+#include "hv/exit.h"
+
+#include <stddef.h>
+
+#include "hv/err.h"
+#include "hv/event.h"
+
+/* Unclaimed accesses are counted always but logged only this many times per VM and bus. */
+#define UNCLAIMED_LOG_LIMIT 8
+
+/* CPUID.1:ECX (Intel SDM vol. 2A, CPUID): VMX is bit 5, "hypervisor present" bit 31. */
+#define CPUID1_ECX_VMX (1u << 5)
+#define CPUID1_ECX_HYPERVISOR (1u << 31)
+/* CPUID.80000001h:ECX (AMD APM vol. 3): SVM is bit 2. */
+#define CPUID81_ECX_SVM (1u << 2)
+
+typedef void (*exit_handler)(struct vm *vm, const struct arch_exit *exit);
+
+static uint64_t bus_access(struct vm *vm, struct bus *b, const char *busname, uint64_t *unclaimed,
+                           uint64_t addr, const struct arch_exit *exit)
+{
+  const struct bus_range *r = bus_find(b, addr, exit->size);
+  if (r == NULL) {
+    if ((*unclaimed)++ < UNCLAIMED_LOG_LIMIT)
+      hv_event(vm->name, busname,
+               exit->dir == ARCH_DIR_WRITE ? "unclaimed-write" : "unclaimed-read", 0, addr,
+               exit->size);
+    return bus_ones(exit->size);
+  }
+  if (exit->dir == ARCH_DIR_WRITE) {
+    r->ops->write(r->ctx, addr - r->base, exit->size, exit->value & bus_ones(exit->size));
+    return 0;
+  }
+  return r->ops->read(r->ctx, addr - r->base, exit->size) & bus_ones(exit->size);
+}
+
+static bool size_ok(uint8_t size) { return size == 1 || size == 2 || size == 4 || size == 8; }
+
+static void on_io(struct vm *vm, const struct arch_exit *exit)
+{
+  if (!size_ok(exit->size) || exit->size == 8) {
+    vm_stop(vm, VM_FAILED, HV_E_INVAL, "bad-io-size");
+    return;
+  }
+  uint64_t v = bus_access(vm, &vm->pio, "pio", &vm->stats.pio_unclaimed, exit->port, exit);
+  if (vm->state == VM_RUNNING)
+    arch_vcpu_complete(&vm->vcpu, exit, v);
+}
+
+static void on_mmio(struct vm *vm, const struct arch_exit *exit)
+{
+  if (!size_ok(exit->size)) {
+    vm_stop(vm, VM_FAILED, HV_E_INVAL, "bad-mmio-size");
+    return;
+  }
+  uint64_t v =
+      bus_access(vm, &vm->mmio, "mmio", &vm->stats.mmio_unclaimed, gpa_addr(exit->gpa), exit);
+  if (vm->state == VM_RUNNING)
+    arch_vcpu_complete(&vm->vcpu, exit, v);
+}
+
+void exit_filter_cpuid(uint32_t leaf, struct arch_cpuid_result *r)
+{
+  if (leaf == 1) {
+    r->ecx &= ~CPUID1_ECX_VMX;
+    r->ecx |= CPUID1_ECX_HYPERVISOR;
+  } else if (leaf == 0x80000001u) {
+    r->ecx &= ~CPUID81_ECX_SVM;
+  }
+}
+
+static void on_cpuid(struct vm *vm, const struct arch_exit *exit)
+{
+  uint32_t leaf = (uint32_t)exit->value, subleaf = (uint32_t)(exit->value >> 32);
+  struct arch_cpuid_result r;
+  arch_host_cpuid(leaf, subleaf, &r);
+  exit_filter_cpuid(leaf, &r);
+  arch_vcpu_complete_cpuid(&vm->vcpu, exit, &r);
+}
+
+/*
+ * MSRs that reach generic code are the ones the backend does not virtualize itself: reads
+ * return 0, writes are dropped, both counted and logged (a few times) so a guest that depends
+ * on one shows up in the log instead of failing silently.
+ */
+static void on_msr(struct vm *vm, const struct arch_exit *exit)
+{
+  if (vm->stats.msr_unknown++ < UNCLAIMED_LOG_LIMIT)
+    hv_event(vm->name, "msr", exit->dir == ARCH_DIR_WRITE ? "unknown-wrmsr" : "unknown-rdmsr", 0,
+             exit->msr, exit->value);
+  arch_vcpu_complete(&vm->vcpu, exit, 0);
+}
+
+static void on_hlt(struct vm *vm, const struct arch_exit *exit)
+{
+  (void)exit;
+  vm->halted = true;
+}
+
+static void on_shutdown(struct vm *vm, const struct arch_exit *exit)
+{
+  vm_stop(vm, VM_CRASHED, 0, "triple-fault");
+  (void)exit;
+}
+
+static void on_entry_fail(struct vm *vm, const struct arch_exit *exit)
+{
+  vm_stop(vm, VM_FAILED, HV_E_ARCH, "entry-failed");
+  (void)exit;
+}
+
+static void on_nothing(struct vm *vm, const struct arch_exit *exit)
+{
+  (void)vm, (void)exit;
+}
+
+static const exit_handler handlers[ARCH_EXIT_REASON_COUNT] = {
+    [ARCH_EXIT_NONE] = on_nothing,     [ARCH_EXIT_IO] = on_io,
+    [ARCH_EXIT_MMIO] = on_mmio,        [ARCH_EXIT_CPUID] = on_cpuid,
+    [ARCH_EXIT_MSR] = on_msr,          [ARCH_EXIT_HLT] = on_hlt,
+    [ARCH_EXIT_SHUTDOWN] = on_shutdown, [ARCH_EXIT_INTR] = on_nothing,
+    [ARCH_EXIT_ENTRY_FAIL] = on_entry_fail,
+};
+
+void exit_dispatch(struct vm *vm, const struct arch_exit *exit)
+{
+  if (exit->reason >= ARCH_EXIT_REASON_COUNT || handlers[exit->reason] == NULL) {
+    vm->stats.exits_bad_reason++;
+    hv_event(vm->name, "exit", "bad-exit-reason", HV_E_EXIT_REASON, exit->reason, exit->rip);
+    vm_stop(vm, VM_FAILED, HV_E_EXIT_REASON, "bad-exit-reason");
+    return;
+  }
+  vm->stats.exits[exit->reason]++;
+  handlers[exit->reason](vm, exit);
+}

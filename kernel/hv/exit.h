@@ -1,0 +1,17 @@
+/*
+ * Exit dispatch: one handler per enum arch_exit_reason in a table indexed by the reason. A reason
+ * outside the table (a backend bug or a reason it should have handled itself) stops the VM with
+ * HV_E_EXIT_REASON; it never reaches an out-of-bounds table slot.
+ */
+#ifndef HV_EXIT_H
+#define HV_EXIT_H
+
+#include "arch/arch.h"
+#include "hv/vm.h"
+
+void exit_dispatch(struct vm *vm, const struct arch_exit *exit);
+
+/* CPUID as the guest sees it: the host's, minus VMX/SVM, plus the hypervisor-present bit. */
+void exit_filter_cpuid(uint32_t leaf, struct arch_cpuid_result *r);
+
+#endif /* HV_EXIT_H */

@@ -1,0 +1,129 @@
+#include "hv/vm.h"
+
+#include "d0/lib.h"
+#include "hv/err.h"
+#include "hv/event.h"
+#include "hv/exit.h"
+#include "hv/status_port.h"
+
+static int copy_name(char *dst, const char *src)
+{
+  size_t n = 0;
+  if (src == NULL)
+    return HV_E_INVAL;
+  while (src[n] != '\0') {
+    if (n == VM_NAME_MAX)
+      return HV_E_INVAL;
+    dst[n] = src[n];
+    n++;
+  }
+  if (n == 0)
+    return HV_E_INVAL;
+  dst[n] = '\0';
+  return HV_OK;
+}
+
+int vm_init(struct vm *vm, const struct vm_config *cfg, void *ram, uint64_t ram_size)
+{
+  memset(vm, 0, sizeof(*vm));
+  TRY(copy_name(vm->name, cfg->name));
+  if (cfg->health_timeout_s == 0 ||
+      (cfg->health != VM_HEALTH_READY && cfg->health != VM_HEALTH_EXIT_ZERO))
+    return HV_E_INVAL;
+  vm->health_timeout_s = cfg->health_timeout_s;
+  vm->health = cfg->health;
+  TRY(guest_mem_init(&vm->mem, ram, ram_size));
+  TRY(arch_vm_init(&vm->avm));
+  int err = guest_mem_map(&vm->mem, &vm->avm, NULL, NULL);
+  if (err < 0) {
+    arch_vm_destroy(&vm->avm);
+    return err;
+  }
+  bus_init(&vm->pio);
+  bus_init(&vm->mmio);
+  vm->env = (struct dev_env){&vm->mem, &vm->avm, vm->name, &vm->stats};
+  err = status_port_attach(vm);
+  if (err < 0) {
+    arch_vm_destroy(&vm->avm);
+    return err;
+  }
+  vm->state = VM_CREATED;
+  return HV_OK;
+}
+
+int vm_start(struct vm *vm, const struct boot_regs *regs)
+{
+  if (vm->state != VM_CREATED)
+    return HV_E_STOPPED;
+  TRY(arch_vcpu_init(&vm->vcpu, &vm->avm, 0, regs));
+  vm->start_ns = arch_time_ns();
+  vm->state = VM_RUNNING;
+  hv_event(vm->name, "vm", "vm-started", 0, vm->mem.size, 0);
+  return HV_OK;
+}
+
+int vm_run(struct vm *vm, uint32_t max_exits)
+{
+  vm->halted = false;
+  for (uint32_t i = 0; i < max_exits && vm->state == VM_RUNNING && !vm->halted; i++) {
+    struct arch_exit exit = {0};
+    uint64_t t0 = arch_time_ns();
+    int err = arch_vcpu_run(&vm->vcpu, &exit);
+    vm->stats.run_ns += arch_time_ns() - t0;
+    if (err < 0) {
+      vm_stop(vm, VM_FAILED, err, "arch-run-failed");
+      break;
+    }
+    exit_dispatch(vm, &exit);
+  }
+  return vm->state == VM_RUNNING ? HV_OK : HV_E_STOPPED;
+}
+
+void vm_stop(struct vm *vm, enum vm_state state, int err, const char *what)
+{
+  if (vm->state != VM_RUNNING && vm->state != VM_CREATED)
+    return;
+  vm->state = state;
+  vm->stop_err = err;
+  vm->crash_ns = arch_time_ns();
+  hv_event(vm->name, "vm", what, err, (uint64_t)state, 0);
+}
+
+void vm_report_exit(struct vm *vm, uint32_t status)
+{
+  if (vm->state != VM_RUNNING)
+    return;
+  vm->exited = true;
+  vm->exit_status = status;
+  vm->exit_ns = arch_time_ns();
+  vm->state = VM_EXITED;
+  hv_event(vm->name, "vm", "vm-exited", 0, status, vm->exit_ns - vm->start_ns);
+}
+
+void vm_report_ready(struct vm *vm)
+{
+  if (vm->state != VM_RUNNING || vm->ready)
+    return;
+  vm->ready = true;
+  vm->ready_ns = arch_time_ns();
+  hv_event(vm->name, "vm", "vm-ready", 0, vm->ready_ns - vm->start_ns, 0);
+}
+
+void vm_destroy(struct vm *vm)
+{
+  if (vm->state != VM_CREATED)
+    arch_vcpu_destroy(&vm->vcpu);
+  arch_vm_destroy(&vm->avm);
+}
+
+const char *vm_state_name(enum vm_state s)
+{
+  switch (s) {
+  case VM_CREATED: return "created";
+  case VM_RUNNING: return "running";
+  case VM_EXITED: return "exited";
+  case VM_CRASHED: return "crashed";
+  case VM_FAILED: return "failed";
+  }
+  return "unknown";
+}

@@ -1,0 +1,85 @@
+/*
+ * A micro-VM: its memory, its vCPU, its buses and devices, its lifecycle and counters.
+ *
+ * Lifecycle:  CREATED --vm_start--> RUNNING --> EXITED  (status port 0x501 written)
+ *                                           --> CRASHED (triple fault / shutdown before an exit)
+ *                                           --> FAILED  (D0 could not run it: arch failure,
+ *                                                        exit reason outside the table)
+ * A stopped VM never runs again; only it is affected, never D0 or another VM. A misbehaving
+ * device (virtqueue abuse) is stopped by itself (DEVICE_NEEDS_RESET) and does not stop the VM.
+ */
+#ifndef HV_VM_H
+#define HV_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/arch.h"
+#include "hv/bus.h"
+#include "hv/dev_env.h"
+#include "hv/guest_mem.h"
+
+#define VM_NAME_MAX 32
+
+enum vm_state { VM_CREATED, VM_RUNNING, VM_EXITED, VM_CRASHED, VM_FAILED };
+
+/* Same values as proto/manifest.proto HealthKind. */
+enum vm_health_kind { VM_HEALTH_READY = 0, VM_HEALTH_EXIT_ZERO = 1 };
+
+struct vm_config {
+  const char *name;           /* 1..VM_NAME_MAX bytes */
+  uint32_t health_timeout_s;  /* 1..3600 */
+  enum vm_health_kind health;
+};
+
+struct vm {
+  char name[VM_NAME_MAX + 1];
+  struct guest_mem mem;
+  struct arch_vm avm;
+  struct arch_vcpu vcpu;
+  struct bus pio, mmio;
+  struct dev_env env;
+  struct hv_stats stats;
+
+  enum vm_state state;
+  int stop_err;          /* why a FAILED/CRASHED VM stopped (enum hv_err or 0) */
+  bool halted;           /* last exit was HLT: wait for an interrupt before running again */
+  uint64_t start_ns;
+  bool ready;            /* readiness reported (0x502 <- 1) */
+  uint64_t ready_ns;
+  bool exited;           /* exit status reported (0x501) */
+  uint32_t exit_status;
+  uint64_t exit_ns;
+  uint64_t crash_ns;
+
+  uint32_t health_timeout_s;
+  enum vm_health_kind health;
+};
+
+/*
+ * Sets up vm over `ram` (ram_size bytes, multiple of 4 KiB): guest memory, nested mappings, the
+ * buses and the status port device. Nothing runs until vm_start.
+ */
+int vm_init(struct vm *vm, const struct vm_config *cfg, void *ram, uint64_t ram_size);
+
+/* Creates the vCPU with its initial registers and starts the health clock. */
+int vm_start(struct vm *vm, const struct boot_regs *regs);
+
+/*
+ * Runs the vCPU for at most max_exits exits, or until it halts or the VM stops.
+ * HV_OK while the VM is still RUNNING, HV_E_STOPPED once it is not.
+ */
+int vm_run(struct vm *vm, uint32_t max_exits);
+
+/* Stops the VM for good. state is VM_CRASHED or VM_FAILED; err/what are logged. */
+void vm_stop(struct vm *vm, enum vm_state state, int err, const char *what);
+
+/* Status port (kernel/hv/status_port.c) reports. */
+void vm_report_exit(struct vm *vm, uint32_t status);
+void vm_report_ready(struct vm *vm);
+
+void vm_destroy(struct vm *vm);
+
+const char *vm_state_name(enum vm_state s);
+
+#endif /* HV_VM_H */

@@ -2,7 +2,9 @@
 #include "d0/cursor.h"
 
 struct d0_cursor d0_cursor_init(const void *buf, size_t len) {
-  struct d0_cursor c = {(const uint8_t *)buf, (const uint8_t *)buf + len};
+  const uint8_t *b = buf;
+  /* NULL is accepted for an empty input (NULL + 0 is not valid C, hence the test). */
+  struct d0_cursor c = {b, b != NULL ? b + len : b};
   return c;
 }
 

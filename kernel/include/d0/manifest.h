@@ -79,7 +79,9 @@ struct manifest_diag {
    * made when a scope ends (MISSING, COUNT) the offset of the record that owns the scope;
    * 0 for OVERSIZE and for an empty input. */
   size_t offset;
-  /* The tag of that record as read (critical bit included), or 0 if no tag was read. */
+  /* The tag of that record as read (critical bit included), or 0 if no tag was read; for
+   * MISSING and COUNT the tag of the field that is absent or over its limit; for ORDER and
+   * DUPLICATE between repeated entries the repeated field's tag. */
   uint16_t tag;
 };
 

@@ -1,0 +1,178 @@
+/*
+ * The canonical text dump of proto/TLV.md and test/vectors/README.md: "path=value\n" lines in
+ * encoding order; containers by name, routes by index; optional fields only when present.
+ */
+#include "d0/manifest.h"
+#include "d0/textbuf.h"
+
+static void key(struct d0_textbuf *tb, const char *scope, const char *field) {
+  d0_tb_str(tb, scope);
+  d0_tb_char(tb, '.');
+  d0_tb_str(tb, field);
+  d0_tb_char(tb, '=');
+}
+
+static void ip4(struct d0_textbuf *tb, const uint8_t a[4]) {
+  for (int i = 0; i < 4; i++) {
+    if (i > 0)
+      d0_tb_char(tb, '.');
+    d0_tb_u64(tb, a[i]);
+  }
+}
+
+static void ip4cidr(struct d0_textbuf *tb, const struct d0_ip4_cidr *c) {
+  ip4(tb, c->addr);
+  d0_tb_char(tb, '/');
+  d0_tb_u64(tb, c->prefix);
+}
+
+/* 8-4-4-4-12 lowercase hex (RFC 9562 §4) */
+static void uuid(struct d0_textbuf *tb, const uint8_t u[16]) {
+  static const uint8_t groups[5] = {4, 2, 2, 2, 6};
+  const uint8_t *p = u;
+  for (int g = 0; g < 5; g++) {
+    if (g > 0)
+      d0_tb_char(tb, '-');
+    d0_tb_hex(tb, p, groups[g]);
+    p += groups[g];
+  }
+}
+
+static void mac(struct d0_textbuf *tb, const uint8_t m[6]) {
+  for (int i = 0; i < 6; i++) {
+    if (i > 0)
+      d0_tb_char(tb, ':');
+    d0_tb_hex(tb, &m[i], 1);
+  }
+}
+
+static void end(struct d0_textbuf *tb) { d0_tb_char(tb, '\n'); }
+
+static const char *health_name(uint8_t h) {
+  return h == TLV_HEALTH_EXIT_ZERO ? "HEALTH_EXIT_ZERO" : "HEALTH_READY";
+}
+
+static const char *restart_name(uint8_t r) {
+  switch (r) {
+  case TLV_RESTART_ON_FAILURE:
+    return "RESTART_ON_FAILURE";
+  case TLV_RESTART_ALWAYS:
+    return "RESTART_ALWAYS";
+  default:
+    return "RESTART_NEVER";
+  }
+}
+
+/* "containers[NAME]." */
+static void container_prefix(struct d0_textbuf *tb, const struct d0_container *c) {
+  d0_tb_str(tb, "containers[");
+  d0_tb_str(tb, c->name);
+  d0_tb_str(tb, "]");
+}
+
+static void container_key(struct d0_textbuf *tb, const struct d0_container *c, const char *f) {
+  container_prefix(tb, c);
+  d0_tb_char(tb, '.');
+  d0_tb_str(tb, f);
+  d0_tb_char(tb, '=');
+}
+
+static void dump_container(struct d0_textbuf *tb, const struct d0_container *c) {
+  container_key(tb, c, "name");
+  d0_tb_str(tb, c->name);
+  end(tb);
+  container_key(tb, c, "vcpu");
+  d0_tb_u64(tb, c->vcpu);
+  end(tb);
+  container_key(tb, c, "mem_mb");
+  d0_tb_u64(tb, c->mem_mb);
+  end(tb);
+  container_key(tb, c, "disk_path");
+  d0_tb_str(tb, c->disk_path);
+  end(tb);
+  container_key(tb, c, "disk_sha256");
+  d0_tb_hex(tb, c->disk_sha256, 32);
+  end(tb);
+  container_key(tb, c, "disk_size");
+  d0_tb_u64(tb, c->disk_size);
+  end(tb);
+  container_key(tb, c, "mac");
+  mac(tb, c->mac);
+  end(tb);
+  container_key(tb, c, "ip4");
+  ip4cidr(tb, &c->ip4);
+  end(tb);
+  if (c->has_gw) {
+    container_key(tb, c, "gw4");
+    ip4(tb, c->gw4);
+    end(tb);
+  }
+  for (uint32_t i = 0; i < c->n_routes && i < TLV_MAX_ROUTES; i++) {
+    container_prefix(tb, c);
+    d0_tb_str(tb, ".routes[");
+    d0_tb_u64(tb, i);
+    d0_tb_str(tb, "].dest=");
+    ip4cidr(tb, &c->routes[i].dest);
+    end(tb);
+    container_prefix(tb, c);
+    d0_tb_str(tb, ".routes[");
+    d0_tb_u64(tb, i);
+    d0_tb_str(tb, "].via=");
+    ip4(tb, c->routes[i].via);
+    end(tb);
+  }
+  container_key(tb, c, "boot_order");
+  d0_tb_u64(tb, c->boot_order);
+  end(tb);
+  container_key(tb, c, "health_timeout_s");
+  d0_tb_u64(tb, c->health_timeout_s);
+  end(tb);
+  container_key(tb, c, "health");
+  d0_tb_str(tb, health_name(c->health));
+  end(tb);
+  if (c->has_restart) {
+    container_key(tb, c, "restart");
+    d0_tb_str(tb, restart_name(c->restart));
+    end(tb);
+  }
+}
+
+size_t manifest_dump(const struct d0_manifest *m, char *buf, size_t cap) {
+  struct d0_textbuf tb;
+  d0_tb_init(&tb, buf, cap);
+  key(&tb, "header", "manifest_version");
+  d0_tb_u64(&tb, m->version);
+  end(&tb);
+  key(&tb, "header", "build_uuid");
+  uuid(&tb, m->build_uuid);
+  end(&tb);
+  key(&tb, "header", "timestamp_ms");
+  d0_tb_u64(&tb, m->timestamp_ms);
+  end(&tb);
+  key(&tb, "header", "security_epoch");
+  d0_tb_u64(&tb, m->security_epoch);
+  end(&tb);
+  if (m->has_site) {
+    key(&tb, "header", "site");
+    d0_tb_str(&tb, m->site);
+    end(&tb);
+  }
+  key(&tb, "network", "bridge_ip4");
+  ip4cidr(&tb, &m->bridge_ip4);
+  end(&tb);
+  key(&tb, "network", "egress_nat");
+  d0_tb_str(&tb, m->egress_nat ? "true" : "false");
+  end(&tb);
+  key(&tb, "guest_kernel", "path");
+  d0_tb_str(&tb, m->kernel_path);
+  end(&tb);
+  key(&tb, "guest_kernel", "sha256");
+  d0_tb_hex(&tb, m->kernel_sha256, 32);
+  end(&tb);
+  key(&tb, "guest_kernel", "size");
+  d0_tb_u64(&tb, m->kernel_size);
+  end(&tb);
+  for (uint32_t i = 0; i < m->n_containers && i < TLV_MAX_CONTAINERS; i++)
+    dump_container(&tb, &m->containers[i]);
+  return d0_tb_finish(&tb);
+}

@@ -1,0 +1,217 @@
+/*
+ * The manifest parser against the golden vectors shared with the TypeScript decoder:
+ *   test_manifest <dir of NAME.tlv/.expect/.sig> <32-byte public key file>
+ * For every NAME.tlv: the dump (or "error=NAME\n") equals NAME.expect byte for byte; a NAME.sig
+ * verifies under the key. Then, for the smallest valid vector, every single-bit flip either
+ * fails to parse or changes the dump, and always fails the signature. Also: the dump's buffer
+ * bound, error offsets, tlv_strerror, and the cursor.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "d0/cursor.h"
+#include "d0/ed25519.h"
+#include "d0/manifest.h"
+
+#define DUMP_CAP (256 * 1024)
+
+static struct d0_manifest manifest; /* ~27 KiB: not on the stack */
+static char dump_buf[DUMP_CAP], dump_buf2[DUMP_CAP];
+
+static uint8_t *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 1 << 16, n = 0;
+  uint8_t *buf = malloc(cap);
+  for (;;) {
+    if (n == cap)
+      buf = realloc(buf, cap *= 2);
+    size_t got = fread(buf + n, 1, cap - n, f);
+    if (got == 0)
+      break;
+    n += got;
+  }
+  fclose(f);
+  *len = n;
+  return buf;
+}
+
+/* What a decoder prints for buf: the dump, or "error=NAME\n". */
+static size_t render(const uint8_t *buf, size_t len, char *out, size_t cap) {
+  int err = manifest_parse(buf, len, &manifest);
+  if (err < 0)
+    return (size_t)snprintf(out, cap, "error=%s\n", tlv_strerror(err));
+  return manifest_dump(&manifest, out, cap);
+}
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static unsigned test_golden(const char *dir, const uint8_t pub[32], unsigned *n_sigs) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    CHECK(false, "cannot open %s", dir);
+    return 0;
+  }
+  char *names[512];
+  unsigned n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL && n < 512) {
+    size_t l = strlen(e->d_name);
+    if (l > 4 && strcmp(e->d_name + l - 4, ".tlv") == 0)
+      names[n++] = strndup(e->d_name, l - 4);
+  }
+  closedir(d);
+  qsort(names, n, sizeof names[0], by_name);
+  *n_sigs = 0;
+  for (unsigned i = 0; i < n; i++) {
+    char path[4096];
+    size_t tlv_len, expect_len, sig_len;
+    snprintf(path, sizeof path, "%s/%s.tlv", dir, names[i]);
+    uint8_t *tlv = read_file(path, &tlv_len);
+    snprintf(path, sizeof path, "%s/%s.expect", dir, names[i]);
+    uint8_t *expect = read_file(path, &expect_len);
+    CHECK(tlv && expect, "%s: .tlv and .expect readable", names[i]);
+    if (!tlv || !expect)
+      continue;
+    size_t got = render(tlv, tlv_len, dump_buf, DUMP_CAP);
+    bool same = got == expect_len && memcmp(dump_buf, expect, expect_len) == 0;
+    CHECK(same, "%s: decoder output differs from .expect\n--- got\n%s--- want\n%.*s", names[i],
+          dump_buf, (int)expect_len, (const char *)expect);
+    bool valid = strncmp(names[i], "valid-", 6) == 0;
+    CHECK(valid == (strncmp((char *)expect, "error=", 6) != 0), "%s: name matches outcome",
+          names[i]);
+    snprintf(path, sizeof path, "%s/%s.sig", dir, names[i]);
+    uint8_t *sig = read_file(path, &sig_len);
+    if (sig) {
+      (*n_sigs)++;
+      CHECK(sig_len == 64 && ed25519_verify(sig, tlv, tlv_len, pub) == 0,
+            "%s: signature verifies", names[i]);
+      free(sig);
+    } else {
+      CHECK(!valid, "%s: a valid vector has a .sig", names[i]);
+    }
+    free(tlv);
+    free(expect);
+    free(names[i]);
+  }
+  return n;
+}
+
+static void test_bit_flips(const char *dir, const uint8_t pub[32]) {
+  char path[4096];
+  size_t len, sig_len;
+  snprintf(path, sizeof path, "%s/valid-minimal.tlv", dir);
+  uint8_t *tlv = read_file(path, &len);
+  snprintf(path, sizeof path, "%s/valid-minimal.sig", dir);
+  uint8_t *sig = read_file(path, &sig_len);
+  CHECK(tlv && sig && sig_len == 64, "valid-minimal.tlv and .sig readable");
+  if (!tlv || !sig)
+    return;
+  size_t base_len = render(tlv, len, dump_buf2, DUMP_CAP);
+  CHECK(base_len > 0 && strncmp(dump_buf2, "error=", 6) != 0, "valid-minimal parses");
+  unsigned detected = 0, sig_rejected = 0, total = 0;
+  for (size_t bit = 0; bit < len * 8; bit++, total++) {
+    tlv[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    size_t n = render(tlv, len, dump_buf, DUMP_CAP);
+    detected += strncmp(dump_buf, "error=", 6) == 0 || n != base_len ||
+                memcmp(dump_buf, dump_buf2, n) != 0;
+    sig_rejected += ed25519_verify(sig, tlv, len, pub) == -1;
+    tlv[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+  }
+  CHECK(detected == total, "bit flips of valid-minimal: %u of %u fail or change the dump",
+        detected, total);
+  CHECK(sig_rejected == total, "bit flips of valid-minimal: %u of %u fail the signature",
+        sig_rejected, total);
+  printf("bit flips: %u of valid-minimal (%zu bytes)\n", total, len);
+
+  /* The dump's bound: cap = length + 1 fits exactly; one less reports 0, NUL-terminated. */
+  CHECK(manifest_parse(tlv, len, &manifest) == 0, "valid-minimal parses");
+  size_t n = manifest_dump(&manifest, dump_buf, DUMP_CAP);
+  CHECK(manifest_dump(&manifest, dump_buf, n + 1) == n, "dump fits in length + 1");
+  CHECK(manifest_dump(&manifest, dump_buf, n) == 0 && strlen(dump_buf) == n - 1,
+        "dump in length bytes reports 0 and stays terminated");
+  CHECK(manifest_dump(&manifest, dump_buf, 0) == 0, "dump with cap 0");
+
+  /* Error offsets for logs: trailing bytes are reported where the root record ends. */
+  uint8_t *longer = malloc(len + 1);
+  memcpy(longer, tlv, len);
+  longer[len] = 0;
+  struct manifest_diag diag;
+  CHECK(manifest_parse_diag(longer, len + 1, &manifest, &diag) == -TLV_E_TRAILING &&
+            diag.offset == len,
+        "TRAILING at offset %zu", diag.offset);
+  /* A truncated root: TRUNCATED at 0 with the root tag. */
+  CHECK(manifest_parse_diag(tlv, len - 1, &manifest, &diag) == -TLV_E_TRUNCATED &&
+            diag.offset == 0 && diag.tag == TLV_MANIFEST_ROOT,
+        "TRUNCATED at 0");
+  /* The header's version record is at offset 12 (root header 6 + header record header 6):
+   * manifest_version 2 is VALUE there. */
+  memcpy(longer, tlv, len);
+  CHECK(longer[12] == 0x01 && longer[13] == 0x82, "header.manifest_version at offset 12");
+  longer[18] = 2;
+  CHECK(manifest_parse_diag(longer, len, &manifest, &diag) == -TLV_E_VALUE && diag.offset == 12 &&
+            diag.tag == TLV_HEADER_MANIFEST_VERSION,
+        "VALUE at offset %zu tag %#x", diag.offset, diag.tag);
+  free(longer);
+  free(tlv);
+  free(sig);
+}
+
+static void test_strerror(void) {
+  CHECK(strcmp(tlv_strerror(0), "OK") == 0, "OK");
+  CHECK(strcmp(tlv_strerror(-TLV_E_TRUNCATED), "TRUNCATED") == 0, "negative code");
+  CHECK(strcmp(tlv_strerror(TLV_E_COUNT), "COUNT") == 0, "positive code");
+  CHECK(strcmp(tlv_strerror(-13), "UNKNOWN") == 0, "out of range");
+  CHECK(strcmp(tlv_strerror(-2147483647 - 1), "UNKNOWN") == 0, "INT_MIN");
+  CHECK(manifest_parse(NULL, 0, &manifest) == -TLV_E_TRUNCATED, "empty input");
+  static uint8_t big[TLV_MAX_BYTES + 1];
+  CHECK(manifest_parse(big, sizeof big, &manifest) == -TLV_E_OVERSIZE, "oversize");
+}
+
+static void test_cursor(void) {
+  const uint8_t bytes[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  struct d0_cursor c = d0_cursor_init(bytes, sizeof bytes), sub;
+  uint8_t u8;
+  uint16_t u16;
+  uint32_t u32;
+  uint64_t u64;
+  const uint8_t *p;
+  CHECK(d0_cursor_read_u8(&c, &u8) && u8 == 1, "u8");
+  CHECK(d0_cursor_read_u16le(&c, &u16) && u16 == 0x0302, "u16le");
+  CHECK(d0_cursor_read_u32le(&c, &u32) && u32 == 0x07060504, "u32le");
+  CHECK(!d0_cursor_read_u64le(&c, &u64) && d0_cursor_remaining(&c) == 4, "u64 past the end");
+  CHECK(!d0_cursor_sub(&c, 5, &sub) && d0_cursor_remaining(&c) == 4, "sub past the end");
+  CHECK(d0_cursor_sub(&c, 3, &sub) && d0_cursor_remaining(&sub) == 3, "sub");
+  CHECK(!d0_cursor_read_u32le(&sub, &u32) && d0_cursor_take(&sub, 3, &p) && p[0] == 8,
+        "a sub-cursor is bounded by its own limit");
+  CHECK(d0_cursor_empty(&sub) && !d0_cursor_read_u8(&sub, &u8), "empty sub");
+  CHECK(!d0_cursor_skip(&c, 2) && d0_cursor_skip(&c, 1) && d0_cursor_empty(&c), "skip");
+  struct d0_cursor w = d0_cursor_init(bytes, 8);
+  CHECK(d0_cursor_read_u64le(&w, &u64) && u64 == 0x0807060504030201ULL, "u64le");
+}
+
+int main(int argc, char **argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s VECTOR_DIR PUBLIC_KEY_FILE\n", argv[0]);
+    return 2;
+  }
+  size_t pub_len;
+  uint8_t *pub = read_file(argv[2], &pub_len);
+  if (!pub || pub_len != 32) {
+    fprintf(stderr, "%s: not a 32-byte public key\n", argv[2]);
+    return 2;
+  }
+  unsigned n_sigs;
+  unsigned n = test_golden(argv[1], pub, &n_sigs);
+  printf("golden vectors: %u (%u signed)\n", n, n_sigs);
+  test_bit_flips(argv[1], pub);
+  test_strerror();
+  test_cursor();
+  free(pub);
+  return check_exit("manifest");
+}

@@ -127,7 +127,7 @@ void exit_dispatch(struct vm *vm, const struct arch_exit *exit)
   if (exit->reason >= ARCH_EXIT_REASON_COUNT || handlers[exit->reason] == NULL) {
     vm->stats.exits_bad_reason++;
     hv_event(vm->name, "exit", "bad-exit-reason", HV_E_EXIT_REASON, exit->reason, exit->rip);
-    vm_stop(vm, VM_FAILED, HV_E_EXIT_REASON, "bad-exit-reason");
+    vm_stop(vm, VM_FAILED, HV_E_EXIT_REASON, "vm-failed");
     return;
   }
   vm->stats.exits[exit->reason]++;

@@ -15,6 +15,8 @@ static void status_write(void *ctx, uint64_t off, uint8_t size, uint64_t value)
   value &= bus_ones(size);
   if (off == 0) {
     vm_report_exit(vm, (uint32_t)value);
+  } else if (off != 1) {
+    hv_event(vm->name, "status-port", "write-unused-port", 0, STATUS_PORT_EXIT + off, value);
   } else if (value == 1) {
     vm_report_ready(vm);
   } else {
@@ -26,5 +28,5 @@ static const struct bus_ops status_ops = {status_read, status_write};
 
 int status_port_attach(struct vm *vm)
 {
-  return bus_register(&vm->pio, STATUS_PORT_EXIT, 2, "status-port", &status_ops, vm);
+  return bus_register(&vm->pio, STATUS_PORT_EXIT, STATUS_PORT_SPAN, "status-port", &status_ops, vm);
 }

@@ -1,0 +1,1 @@
+void test_boot_all(const char *b) {(void)b;}

@@ -1,5 +1,5 @@
 /* Host tests of the hypervisor core. Prints "hv: N passed, N failed"; exit status 1 on failure.
- * argv[1], when given, is a real guest bzImage to parse and load. */
+ * Arguments, when given, are real bzImage files to parse and load. */
 #include <stdio.h>
 
 #include "t.h"
@@ -9,13 +9,13 @@ const char *t_current = "";
 
 void test_vm_all(void);
 void test_virtio_all(void);
-void test_boot_all(const char *bzimage);
+void test_boot_all(int nimages, char **images);
 
 int main(int argc, char **argv)
 {
   test_vm_all();
   test_virtio_all();
-  test_boot_all(argc > 1 ? argv[1] : NULL);
+  test_boot_all(argc - 1, argv + 1);
   printf("hv: %d passed, %d failed\n", t_passed, t_failed);
   return t_failed == 0 ? 0 : 1;
 }

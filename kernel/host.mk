@@ -1,0 +1,59 @@
+# Host builds of D0's freestanding libraries (kernel/lib, kernel/crypto, kernel/manifest):
+# unit tests, the Ed25519 differential checker, the libFuzzer target, and a freestanding
+# compile + link check for the UEFI target. Run from the repository root:
+#
+#   make -f kernel/host.mk            # tests, differential checker, EFI check
+#   make -f kernel/host.mk fuzz       # the libFuzzer target
+#
+# Everything goes to kernel/build/host/ (git-ignored). test/kernel/*.test.ts drive these.
+
+OUT ?= kernel/build/host
+CC := clang-14
+LD := lld-link-14
+
+# kernel/lib/mem.c is for the UEFI build only: on the host the C library provides memcpy & co.
+LIB_SRCS := $(filter-out kernel/lib/mem.c,$(sort $(wildcard kernel/lib/*.c)))
+CRYPTO_SRCS := $(sort $(wildcard kernel/crypto/*.c))
+MANIFEST_SRCS := $(sort $(wildcard kernel/manifest/*.c))
+D0_SRCS := $(LIB_SRCS) $(CRYPTO_SRCS) $(MANIFEST_SRCS)
+HDRS := $(wildcard kernel/include/d0/*.h kernel/crypto/*.h kernel/manifest/*.h kernel/tests/*.h)
+
+WARN := -Wall -Wextra -Werror -Wframe-larger-than=4000
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) $(SAN) -Ikernel/include
+FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
+  -fno-sanitize-recover=all -Ikernel/include
+
+# The flags of kernel/Makefile's UEFI build (target, hardening, warnings), so a frame or a
+# libcall that would break it breaks here first.
+EFI_CFLAGS := --target=x86_64-unknown-windows -ffreestanding -fno-builtin -mno-red-zone \
+  -mno-sse -mgeneral-regs-only -fshort-wchar -std=c17 -O2 -fstack-protector-strong \
+  -fcf-protection=full -Wframe-larger-than=4000 -Wall -Wextra -Werror -Ikernel/include
+EFI_SRCS := kernel/lib/mem.c $(D0_SRCS) kernel/tests/efi_link_check.c
+EFI_OBJS := $(patsubst %.c,$(OUT)/efi/%.o,$(EFI_SRCS))
+
+TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff
+
+.PHONY: all fuzz efi-check clean
+all: $(TESTS) efi-check
+fuzz: $(OUT)/fuzz_manifest
+efi-check: $(OUT)/efi/link_check.efi
+
+$(OUT)/%: kernel/tests/%.c kernel/tests/check.c $(D0_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -o $@ $< kernel/tests/check.c $(D0_SRCS) -lsodium
+
+$(OUT)/fuzz_manifest: kernel/tests/fuzz_manifest.c $(D0_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(FUZZ_CFLAGS) -o $@ $< $(D0_SRCS)
+
+$(OUT)/efi/%.o: %.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(EFI_CFLAGS) -c -o $@ $<
+
+# Linking with /nodefaultlib proves there is no unresolved libcall (__chkstk, __multi3, ...).
+$(OUT)/efi/link_check.efi: $(EFI_OBJS)
+	$(LD) /nologo /subsystem:efi_application /entry:efi_main /nodefaultlib /out:$@ $(EFI_OBJS)
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,153 @@
+// Boots a disk image under QEMU + OVMF (TCG: no KVM here) and follows D0's serial log.
+//
+//   await withQemu({ disk }, async (vm) => {
+//     const e = await vm.waitFor('manifest_verified');
+//     await vm.waitFor('exit');
+//   });
+//
+// Each run gets a fresh copy of OVMF_VARS unless the caller passes its own vars file (A/B tests
+// keep one per disk layout across runs: OVMF stores boot options there). QEMU runs in its own
+// process group, which is always killed when the callback ends, throws or times out.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { EventStream, type D0Event } from './events';
+
+export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd';
+export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
+
+export interface QemuOptions {
+  /** Raw GPT disk image to boot. */
+  disk: string;
+  /** A vars file to use (and keep) instead of a fresh copy of OVMF_VARS. */
+  vars?: string;
+  /** -cpu model, e.g. "max" (RDRAND/RDSEED under TCG) or "qemu64,+svm,+npt". */
+  cpu?: string;
+  memMb?: number;
+  /** Hard limit for the whole run; QEMU is killed when it passes. Default 90 s. */
+  timeoutMs?: number;
+  /** Extra QEMU arguments. */
+  extraArgs?: string[];
+}
+
+export class QemuTimeout extends Error {}
+
+export class QemuRun {
+  readonly stream = new EventStream();
+  serial = '';
+  private exitCode: number | null | undefined;
+  private readonly exited: Promise<void>;
+  private readonly deadline: number;
+
+  constructor(
+    private readonly child: ChildProcess,
+    timeoutMs: number,
+  ) {
+    this.deadline = Date.now() + timeoutMs;
+    child.stdout!.setEncoding('latin1');
+    child.stdout!.on('data', (chunk: string) => {
+      this.serial += chunk;
+      this.stream.push(chunk);
+    });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      this.serial += chunk;
+    });
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        this.exitCode = code;
+        resolve();
+      }),
+    );
+  }
+
+  get events(): D0Event[] {
+    return this.stream.events;
+  }
+
+  /** Waits for the first event matching ev (a name or a predicate); fails at the run's deadline or if QEMU exits first. */
+  waitFor(ev: string | ((e: D0Event) => boolean)): Promise<D0Event> {
+    const match = typeof ev === 'string' ? (e: D0Event) => e.ev === ev : ev;
+    const found = this.events.find(match);
+    if (found) return Promise.resolve(found);
+    const what = typeof ev === 'string' ? `ev=${ev}` : 'a matching event';
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new QemuTimeout(`no ${what} before the deadline; events:\n${this.describe()}`)),
+        Math.max(0, this.deadline - Date.now()),
+      );
+      this.stream.onEvent((e) => {
+        if (match(e)) {
+          clearTimeout(timer);
+          resolve(e);
+        }
+      });
+      void this.exited.then(() => {
+        // Let any buffered output be parsed first.
+        setImmediate(() => {
+          clearTimeout(timer);
+          const late = this.events.find(match);
+          if (late) resolve(late);
+          else reject(new Error(`QEMU exited (${this.exitCode}) before ${what}; events:\n${this.describe()}`));
+        });
+      });
+    });
+  }
+
+  /** The events so far, one line each, for assertion messages. */
+  describe(): string {
+    return this.events.map((e) => e.raw).join('\n') || '(none)\n' + this.serial.slice(-2000);
+  }
+
+  async kill(): Promise<void> {
+    if (this.exitCode !== undefined) return;
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    await this.exited;
+  }
+}
+
+export function qemuArgs(opts: QemuOptions, vars: string): string[] {
+  const args = [
+    '-accel', 'tcg',
+    '-machine', 'q35',
+    '-m', String(opts.memMb ?? 256),
+    '-display', 'none',
+    '-monitor', 'none',
+    '-serial', 'stdio',
+    '-net', 'none', // without it OVMF tries PXE/HTTP boot first (~20 s)
+    '-no-user-config',
+    '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`,
+    '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
+    '-drive', `format=raw,file=${opts.disk}`,
+  ];
+  if (opts.cpu) args.push('-cpu', opts.cpu);
+  return args.concat(opts.extraArgs ?? []);
+}
+
+/** Runs fn against a booting QEMU and always kills QEMU afterwards. */
+export async function withQemu<T>(opts: QemuOptions, fn: (vm: QemuRun) => Promise<T>): Promise<T> {
+  let scratch: string | undefined;
+  let vars = opts.vars;
+  if (!vars) {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-qemu-'));
+    vars = path.join(scratch, 'vars.fd');
+    fs.copyFileSync(OVMF_VARS, vars);
+  }
+  const child = spawn('qemu-system-x86_64', qemuArgs(opts, vars), {
+    detached: true, // own process group: kill(-pid) reaches QEMU and anything it forked
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const vm = new QemuRun(child, opts.timeoutMs ?? 90_000);
+  const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
+  try {
+    return await Promise.race([fn(vm), spawnError]);
+  } finally {
+    await vm.kill();
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}

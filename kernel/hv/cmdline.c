@@ -74,21 +74,9 @@ static bool name_ok(const char *s)
   return n > 0;
 }
 
-static bool path_ok(const char *s)
-{
-  size_t n = 0;
-  for (; s[n] != '\0'; n++) {
-    char c = s[n];
-    if (n == 255 || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '/' || c == '-'))
-      return false;
-  }
-  return n > 0;
-}
-
 static bool cfg_ok(const struct cmdline_cfg *cfg)
 {
-  if (!name_ok(cfg->name) || cfg->ip.prefix > 32 || (cfg->init != NULL && !path_ok(cfg->init)))
+  if (!name_ok(cfg->name) || cfg->ip.prefix > 32)
     return false;
   if ((cfg->nroutes != 0 && cfg->routes == NULL) || (cfg->ndevs != 0 && cfg->devs == NULL))
     return false;
@@ -103,12 +91,9 @@ int cmdline_build(char *buf, size_t cap, const struct cmdline_cfg *cfg, size_t *
   if (buf == NULL || cap == 0 || !cfg_ok(cfg))
     return HV_E_INVAL;
   struct out o = {buf, cap, 0, false};
-  put_s(&o, "console=ttyS0 reboot=t panic=-1 root=/dev/vda ");
+  put_s(&o, "console=ttyS0 reboot=t panic=-1 quiet root=/dev/vda ");
   put_s(&o, cfg->root_ro ? "ro" : "rw");
-  if (cfg->init != NULL) {
-    put_s(&o, " init=");
-    put_s(&o, cfg->init);
-  }
+  put_s(&o, " rootfstype=ext4 init=/.d0/init");
   for (uint32_t i = 0; i < cfg->ndevs; i++) {
     put_s(&o, " virtio_mmio.device=4K@");
     put_hex(&o, cfg->devs[i].base);

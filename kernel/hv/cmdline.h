@@ -2,13 +2,13 @@
  * The guest kernel command line, the half of the guest contract (guest/README.md) that D0
  * writes. Exact format, keys separated by one space, in this order:
  *
- *   console=ttyS0 reboot=t panic=-1 root=/dev/vda ro|rw [init=PATH]
+ *   console=ttyS0 reboot=t panic=-1 quiet root=/dev/vda rw|ro rootfstype=ext4 init=/.d0/init
  *   virtio_mmio.device=4K@0xADDR:IRQ   (one per device, in device order: vda first, then eth0)
  *   d0.name=NAME d0.ip=A.B.C.D/N [d0.gw=A.B.C.D] [d0.route=A.B.C.D/N,A.B.C.D ...]
  *
  * ADDR is lowercase hex without leading zeros; IRQ, N and the octets are decimal. One d0.route
- * key per route. NAME is 1..32 of [a-z0-9-] and PATH of [A-Za-z0-9._/-]: anything else is
- * refused, so no manifest value can add a key of its own.
+ * key per route. NAME is 1..32 of [a-z0-9-] (the manifest's rule, inside PID1's): anything else
+ * is refused, so no manifest value can add a key of its own. "ro" only for a read-only disk.
  */
 #ifndef HV_CMDLINE_H
 #define HV_CMDLINE_H
@@ -42,7 +42,6 @@ struct cmdline_cfg {
   const struct cmdline_dev *devs;
   uint32_t ndevs;
   bool root_ro;
-  const char *init; /* NULL: the kernel's default */
 };
 
 /* Writes the NUL-terminated command line into buf[0..cap). HV_E_INVAL or HV_E_CMDLINE_LONG. */

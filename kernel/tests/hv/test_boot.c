@@ -251,10 +251,10 @@ static void test_cmdline_exact(void)
                             .nroutes = 2,
                             .devs = devs,
                             .ndevs = 2,
-                            .root_ro = false,
-                            .init = NULL};
+                            .root_ro = false};
   CHECK_EQ(cmdline_build(buf, sizeof(buf), &cfg, &len), HV_OK);
-  const char *want = "console=ttyS0 reboot=t panic=-1 root=/dev/vda rw "
+  const char *want = "console=ttyS0 reboot=t panic=-1 quiet root=/dev/vda rw rootfstype=ext4 "
+                     "init=/.d0/init "
                      "virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6 "
                      "d0.name=web d0.ip=10.20.0.10/24 d0.gw=10.20.0.1 "
                      "d0.route=192.168.0.0/16,10.20.0.254 d0.route=0.0.0.0/0,10.20.0.1";
@@ -265,11 +265,11 @@ static void test_cmdline_exact(void)
   cfg.has_gw = false;
   cfg.nroutes = 0;
   cfg.root_ro = true;
-  cfg.init = "/sbin/d0-init";
   cfg.ndevs = 1;
   CHECK_EQ(cmdline_build(buf, sizeof(buf), &cfg, &len), HV_OK);
-  CHECK(strcmp(buf, "console=ttyS0 reboot=t panic=-1 root=/dev/vda ro init=/sbin/d0-init "
-                    "virtio_mmio.device=4K@0xd0000000:5 d0.name=web d0.ip=10.20.0.10/24") == 0);
+  CHECK(strcmp(buf, "console=ttyS0 reboot=t panic=-1 quiet root=/dev/vda ro rootfstype=ext4 "
+                    "init=/.d0/init virtio_mmio.device=4K@0xd0000000:5 d0.name=web "
+                    "d0.ip=10.20.0.10/24") == 0);
   /* Values that could smuggle a key of their own are refused. */
   cfg.name = "web d0.ip=1.2.3.4/8";
   CHECK_EQ(cmdline_build(buf, sizeof(buf), &cfg, &len), HV_E_INVAL);
@@ -278,9 +278,10 @@ static void test_cmdline_exact(void)
   cfg.name = "";
   CHECK_EQ(cmdline_build(buf, sizeof(buf), &cfg, &len), HV_E_INVAL);
   cfg.name = "web";
-  cfg.init = "/init rw";
+  cfg.routes = NULL;
+  cfg.nroutes = 1;
   CHECK_EQ(cmdline_build(buf, sizeof(buf), &cfg, &len), HV_E_INVAL);
-  cfg.init = NULL;
+  cfg.nroutes = 0;
   cfg.ip.prefix = 33;
   CHECK_EQ(cmdline_build(buf, sizeof(buf), &cfg, &len), HV_E_INVAL);
   cfg.ip.prefix = 24;

@@ -1,0 +1,51 @@
+// The virtqueue fuzz target (kernel/tests/hv/fuzz_virtq.c): libFuzzer with ASan+UBSan, hostile
+// guest RAM and queue indices against virtqueue, virtio-blk and virtio-net, for 60 seconds,
+// starting from the committed seed corpus.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const HV_TESTS = path.join(__dirname, '..', '..', 'kernel', 'tests', 'hv');
+const FUZZ_SECONDS = 60;
+
+describe('virtqueue fuzzing (kernel/tests/hv/fuzz_virtq)', function () {
+  this.timeout((FUZZ_SECONDS + 120) * 1000);
+  let out: string;
+
+  before(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-hv-fuzz-'));
+    execFileSync('make', ['-s', '-C', HV_TESTS, `OUT=${out}`, 'fuzz'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  });
+  after(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  it('the seed corpus replays cleanly', () => {
+    const seeds = fs.readdirSync(path.join(HV_TESTS, 'corpus'));
+    assert.ok(seeds.length >= 5, 'seed corpus missing');
+    const r = spawnSync(path.join(out, 'fuzz_virtq'), seeds.map((s) => path.join(HV_TESTS, 'corpus', s)), {
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`Executed ${seeds.length} inputs`));
+  });
+
+  it(`runs ${FUZZ_SECONDS} s with no crash, leak or sanitizer report`, () => {
+    const work = path.join(out, 'corpus');
+    fs.mkdirSync(work);
+    const r = spawnSync(
+      path.join(out, 'fuzz_virtq'),
+      [`-max_total_time=${FUZZ_SECONDS}`, '-rss_limit_mb=2048', '-print_final_stats=1', `-artifact_prefix=${out}/`, work, path.join(HV_TESTS, 'corpus')],
+      { encoding: 'utf8', cwd: out, timeout: (FUZZ_SECONDS + 60) * 1000, killSignal: 'SIGKILL' },
+    );
+    const tail = r.stderr.split('\n').slice(-40).join('\n');
+    assert.equal(r.status, 0, `fuzzer failed:\n${tail}`);
+    const runs = /Done (\d+) runs in (\d+) second/.exec(r.stderr);
+    assert.ok(runs, `no final line:\n${tail}`);
+    assert.ok(Number(runs[1]) > 1000, `only ${runs[1]} runs`);
+    assert.deepEqual(
+      fs.readdirSync(out).filter((f) => /^(crash|leak|timeout|oom)-/.test(f)),
+      [],
+    );
+  });
+});

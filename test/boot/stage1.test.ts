@@ -1,0 +1,162 @@
+// D0 stage 1 under QEMU + OVMF: the real UEFI application, built with a key generated here, boots
+// from a GPT/FAT32 ESP, verifies its signed manifest and logs the launch plan; each class of bad
+// slot logs its specific reason and launches nothing.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildEspDisk } from '../../builder/disk/esp';
+import { buildKernel } from '../../builder/kernel';
+import { generateKeyPair, type KeyPair } from '../../core/sign';
+import { assertContiguous, type D0Event } from '../support/events';
+import { withQemu } from '../support/qemu';
+import { makeSlot, resign, slotFiles, type Slot } from './slot';
+
+const BOOT_TIMEOUT_MS = 120_000;
+const EFI_SECURITY_VIOLATION = '0x800000000000001a';
+const EFI_NOT_FOUND = '0x800000000000000e';
+
+interface Outcome {
+  events: D0Event[];
+  byName: (ev: string) => D0Event[];
+}
+
+describe('boot: D0 stage 1 under QEMU + OVMF', function () {
+  this.timeout(600_000);
+  let dir: string;
+  let key: KeyPair;
+  let efi: Buffer; // built with key.publicKey
+  let otherEfi: Buffer; // built with an unrelated key
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-boot-'));
+    key = generateKeyPair(crypto.randomBytes(32));
+    const other = generateKeyPair(crypto.randomBytes(32));
+    const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
+    efi = fs.readFileSync((await buildKernel({ publicKeyHex: hex(key.publicKey), outFile: path.join(dir, 'a.efi'), mode: 'host' })).path);
+    otherEfi = fs.readFileSync(
+      (await buildKernel({ publicKeyHex: hex(other.publicKey), outFile: path.join(dir, 'b.efi'), mode: 'host' })).path,
+    );
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Boots a one-ESP disk holding files and returns the events up to ev=exit. */
+  async function boot(files: ReturnType<typeof slotFiles>, cpu?: string): Promise<Outcome> {
+    const disk = path.join(dir, 'disk.img');
+    await buildEspDisk(disk, [{ name: 'ESP_A', label: 'D0_A', files }]);
+    return withQemu({ disk, cpu, timeoutMs: BOOT_TIMEOUT_MS }, async (vm) => {
+      await vm.waitFor('exit');
+      const events = [...vm.events];
+      assertContiguous(events);
+      return { events, byName: (ev: string) => events.filter((e) => e.ev === ev) };
+    });
+  }
+
+  /** The common shape of every refusal: one boot_failed with this reason, nothing launched, an error returned. */
+  function assertRefused(o: Outcome, reason: string, status = EFI_SECURITY_VIOLATION): D0Event {
+    const failed = o.byName('boot_failed');
+    assert.equal(failed.length, 1, o.events.map((e) => e.raw).join('\n'));
+    assert.equal(failed[0].fields.reason, reason, failed[0].raw);
+    for (const ev of ['manifest_verified', 'launch_plan', 'ready_to_launch'])
+      assert.equal(o.byName(ev).length, 0, `ev=${ev} after a failure`);
+    const exit = o.events.at(-1)!;
+    assert.equal(exit.ev, 'exit');
+    assert.equal(exit.fields.status, status);
+    return failed[0];
+  }
+
+  it('verifies a correctly signed build and logs its launch plan in boot order', async () => {
+    const slot = makeSlot(key.secretKey);
+    const o = await boot(slotFiles(slot, efi), 'max');
+    const names = o.events.map((e) => e.ev);
+    assert.deepEqual(names, [
+      'boot_start', 'manifest_found', 'signature_ok', 'file_ok', 'file_ok', 'file_ok',
+      'manifest_verified', 'launch_plan', 'launch_plan', 'ready_to_launch', 'exit',
+    ]);
+    const start = o.byName('boot_start')[0].fields;
+    assert.equal(start.key, Buffer.from(key.publicKey).subarray(0, 8).toString('hex'));
+    assert.equal(start.watchdog, 'off');
+    assert.ok(['rdseed', 'rdrand'].includes(start.stack_guard), `-cpu max has RDRAND/RDSEED: ${start.stack_guard}`);
+    assert.equal(o.byName('signature_ok')[0].fields.tlv_bytes, String(slot.tlv.length));
+
+    const verified = o.byName('manifest_verified')[0].fields;
+    assert.equal(verified.uuid, slot.uuid);
+    assert.equal(verified.containers, '2');
+    assert.equal(verified.epoch, '3');
+    // Every file was checked with the size the manifest states: the guest kernel, then the
+    // disks in the manifest's (name) order.
+    const expected = [slot.manifest.guest_kernel.path, `VM/api-${slot.uuid}.img`, `VM/web-${slot.uuid}.img`];
+    assert.deepEqual(
+      o.byName('file_ok').map((e) => [e.fields.path, e.fields.size]),
+      expected.map((p) => [p, String(slot.payload.get(p)!.length)]),
+    );
+    // Launch order is boot_order (web=1 before api=2), not the manifest's name order.
+    const plan = o.byName('launch_plan').map((e) => e.fields);
+    assert.deepEqual(
+      plan.map((p) => [p.name, p.vcpu, p.mem_mb, p.ip, p.disk, p.boot_order, p.uuid]),
+      [
+        ['web', '1', '64', '10.20.0.10/24', `VM/web-${slot.uuid}.img`, '1', slot.uuid],
+        ['api', '1', '64', '10.20.0.11/24', `VM/api-${slot.uuid}.img`, '2', slot.uuid],
+      ],
+    );
+    assert.equal(o.byName('ready_to_launch')[0].fields.containers, '2');
+    assert.equal(o.events.at(-1)!.fields.status, '0x0');
+  });
+
+  it('refuses a signature that does not match the manifest bytes (bad_signature)', async () => {
+    const slot = makeSlot(key.secretKey);
+    slot.sig[10] ^= 0x01;
+    const o = await boot(slotFiles(slot, efi));
+    assertRefused(o, 'bad_signature');
+    // The default QEMU CPU has no RDRAND/RDSEED: the guard came from the firmware RNG or the TSC mix.
+    assert.ok(['efi_rng', 'tsc'].includes(o.byName('boot_start')[0].fields.stack_guard));
+  });
+
+  it('refuses a build signed with another key than the one compiled in (bad_signature)', async () => {
+    const slot = makeSlot(key.secretKey);
+    const o = await boot(slotFiles(slot, otherEfi));
+    assertRefused(o, 'bad_signature');
+    assert.notEqual(o.byName('boot_start')[0].fields.key, Buffer.from(key.publicKey).subarray(0, 8).toString('hex'));
+  });
+
+  it('refuses a truncated TLV even when it is correctly signed (tlv:TRUNCATED)', async () => {
+    const good = makeSlot(key.secretKey);
+    const slot = resign(good, good.tlv.subarray(0, good.tlv.length - 9), key.secretKey);
+    const o = await boot(slotFiles(slot, efi));
+    assertRefused(o, 'tlv:TRUNCATED');
+    assert.ok(o.byName('signature_ok').length === 1, 'the signature over the truncated bytes was valid');
+  });
+
+  it('refuses an unknown critical tag (tlv:UNKNOWN_CRITICAL)', async () => {
+    const good = makeSlot(key.secretKey);
+    // Append tag 0x817F (Manifest scope, field 127, critical bit) with one value byte to the
+    // Manifest scope, and grow the root record's length to match.
+    const extra = Buffer.from([0x7f, 0x81, 0x01, 0x00, 0x00, 0x00, 0x00]);
+    const tlv = Buffer.concat([good.tlv, extra]);
+    tlv.writeUInt32LE(good.tlv.readUInt32LE(2) + extra.length, 2);
+    const o = await boot(slotFiles(resign(good, tlv, key.secretKey), efi));
+    const failed = assertRefused(o, 'tlv:UNKNOWN_CRITICAL');
+    assert.equal(failed.fields.tag, '0x817f');
+    assert.equal(failed.fields.offset, String(good.tlv.length));
+  });
+
+  it('refuses a build whose container disk is missing (missing_file)', async () => {
+    const slot = makeSlot(key.secretKey);
+    const missing = slot.manifest.containers[0].disk_path; // "web": checked after "api" passed
+    const o = await boot(slotFiles(slot, efi, { omit: [missing] }));
+    const failed = assertRefused(o, 'missing_file', EFI_NOT_FOUND);
+    assert.equal(failed.fields.path, missing);
+    assert.equal(failed.fields.uuid, slot.uuid, 'failures after verification carry the build uuid');
+  });
+
+  it('refuses a slot with no manifest, and one with two (no_manifest, several_manifests)', async () => {
+    const a = makeSlot(key.secretKey);
+    const none = await boot(slotFiles(a, efi).filter((f) => !f.path.startsWith('manifest-')));
+    assertRefused(none, 'no_manifest', EFI_NOT_FOUND);
+
+    const b = makeSlot(key.secretKey);
+    const both = await boot([...slotFiles(a, efi), ...slotFiles(b, efi).filter((f) => f.path.startsWith('manifest-'))]);
+    assert.equal(assertRefused(both, 'several_manifests').fields.count, '2');
+  });
+});

@@ -33,3 +33,51 @@ export function publishStagingDir(staging: string, finalDir: string): void {
     throw e;
   }
 }
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Holds `<finalDir>.lock` (a directory holding the owner's pid) while fn runs, so that two
+ * processes asking for the same slow build do not both build: the second waits, then finds the
+ * entry. A lock whose owner is dead is taken over, and staging directories it left are removed.
+ */
+export async function withBuildLock<T>(finalDir: string, fn: () => Promise<T>, pollMs = 2000): Promise<T> {
+  const lock = `${finalDir}.lock`;
+  fs.mkdirSync(path.dirname(finalDir), { recursive: true });
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(path.join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let owner = NaN;
+      try {
+        owner = Number(fs.readFileSync(path.join(lock, 'pid'), 'utf8'));
+      } catch {
+        /* being created or removed right now */
+      }
+      if (Number.isInteger(owner) && !alive(owner)) {
+        fs.rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+  try {
+    const base = path.basename(finalDir);
+    for (const f of fs.readdirSync(path.dirname(finalDir))) {
+      if (f.startsWith(`${base}.tmp-`)) fs.rmSync(path.join(path.dirname(finalDir), f), { recursive: true, force: true });
+    }
+    return await fn();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
+}

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { d0CacheRoot, makeStagingDir, publishStagingDir } from './cache';
-import { droppedOptions, parseKconfig } from './kconfig';
+import { d0CacheRoot, makeStagingDir, publishStagingDir, withBuildLock } from './cache';
+import { droppedOptions, KconfigOption, parseKconfig } from './kconfig';
 import { Runner, spawnRunner } from './run';
 
 /** Bump when the steps below change in a way that changes the output. */
@@ -69,30 +69,57 @@ export async function buildGuestKernel(opts: KernelBuildOptions = {}): Promise<K
   const source = opts.source ?? DEFAULT_KERNEL_SOURCE;
   const fragmentPath = opts.fragment ?? DEFAULT_FRAGMENT;
   const log = opts.log ?? (() => {});
-  const runner = opts.runner ?? spawnRunner;
   const fragmentBytes = fs.readFileSync(fragmentPath);
   const fragment = parseKconfig(fragmentBytes.toString('utf8'), fragmentPath);
   const { pkg, version } = sourcePackageVersion(source);
   const key = kernelCacheKey(`${pkg} ${version}`, fragmentBytes);
   const finalDir = path.join(opts.cacheRoot ?? d0CacheRoot(), 'guest-kernel', key);
-  const result = (dir: string, cached: boolean): KernelBuildResult => {
-    const info = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as BuildInfo;
-    return {
-      bzImage: path.join(dir, 'bzImage'),
-      config: path.join(dir, 'config'),
-      key,
-      cached,
-      buildSeconds: info.buildSeconds,
-    };
-  };
-  if (fs.existsSync(path.join(finalDir, 'build.json'))) return result(finalDir, true);
+  const done = () => fs.existsSync(path.join(finalDir, 'build.json'));
+  if (done()) return cachedResult(finalDir, key, true);
+  return withBuildLock(finalDir, async () => {
+    // Another process may have filled the entry while this one waited for the lock.
+    if (done()) return cachedResult(finalDir, key, true);
+    const info = await runBuild({
+      source, fragmentPath, fragment, pkg, version, key, finalDir,
+      jobs: opts.jobs ?? 2, runner: opts.runner ?? spawnRunner, log,
+    });
+    log(`guest kernel: built in ${info.buildSeconds} s, bzImage ${info.bzImageBytes} bytes`);
+    return cachedResult(finalDir, key, false);
+  });
+}
 
+function cachedResult(dir: string, key: string, cached: boolean): KernelBuildResult {
+  const info = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as BuildInfo;
+  return {
+    bzImage: path.join(dir, 'bzImage'),
+    config: path.join(dir, 'config'),
+    key,
+    cached,
+    buildSeconds: info.buildSeconds,
+  };
+}
+
+interface BuildPlan {
+  source: string;
+  fragmentPath: string;
+  fragment: KconfigOption[];
+  pkg: string;
+  version: string;
+  key: string;
+  finalDir: string;
+  jobs: number;
+  runner: Runner;
+  log: (line: string) => void;
+}
+
+/** The recipe: unpack, tinyconfig + fragment, check, bzImage; then publish atomically. */
+async function runBuild(p: BuildPlan): Promise<BuildInfo> {
   const started = Date.now();
-  const staging = makeStagingDir(finalDir);
+  const staging = makeStagingDir(p.finalDir);
   try {
     const src = path.join(staging, 'src');
     // Outside the staging dir so it survives a failed build.
-    const logFile = `${finalDir}.build.log`;
+    const logFile = `${p.finalDir}.build.log`;
     fs.rmSync(logFile, { force: true });
     fs.mkdirSync(src);
     // Fixed build identity so the same inputs give the same bytes.
@@ -104,37 +131,36 @@ export async function buildGuestKernel(opts: KernelBuildOptions = {}): Promise<K
       KBUILD_BUILD_VERSION: '1',
       LC_ALL: 'C',
     };
-    const run = (cmd: string, args: string[]) => runner(cmd, args, { cwd: src, logFile, env });
-    log(`guest kernel ${key.slice(0, 12)}: unpacking ${source}`);
-    await run('tar', ['-xf', source, '-C', src, '--strip-components=1']);
-    log('guest kernel: configuring (tinyconfig + fragment)');
+    const run = (cmd: string, args: string[]) => p.runner(cmd, args, { cwd: src, logFile, env });
+    p.log(`guest kernel ${p.key.slice(0, 12)}: unpacking ${p.source}`);
+    await run('tar', ['-xf', p.source, '-C', src, '--strip-components=1']);
+    p.log('guest kernel: configuring (tinyconfig + fragment)');
     await run('make', ['tinyconfig']);
-    await run('scripts/kconfig/merge_config.sh', ['-m', '.config', fragmentPath]);
+    await run('scripts/kconfig/merge_config.sh', ['-m', '.config', p.fragmentPath]);
     await run('make', ['olddefconfig']);
     const resolved = parseKconfig(fs.readFileSync(path.join(src, '.config'), 'utf8'), '.config');
-    const dropped = droppedOptions(fragment, resolved);
+    const dropped = droppedOptions(p.fragment, resolved);
     if (dropped.length > 0) {
-      throw new Error(`guest kernel: ${fragmentPath}: options did not survive olddefconfig:\n  ${dropped.join('\n  ')}`);
+      throw new Error(`guest kernel: ${p.fragmentPath}: options did not survive olddefconfig:\n  ${dropped.join('\n  ')}`);
     }
-    log(`guest kernel: make -j${opts.jobs ?? 2} bzImage (about 10-13 minutes on 2 cores)`);
-    await run('make', [`-j${opts.jobs ?? 2}`, 'bzImage']);
+    p.log(`guest kernel: make -j${p.jobs} bzImage (about 10-13 minutes on 2 cores)`);
+    await run('make', [`-j${p.jobs}`, 'bzImage']);
     const out = path.join(staging, 'out');
     fs.mkdirSync(out);
     fs.copyFileSync(path.join(src, 'arch/x86/boot/bzImage'), path.join(out, 'bzImage'));
     fs.copyFileSync(path.join(src, '.config'), path.join(out, 'config'));
     const info: BuildInfo = {
-      key,
-      sourcePackage: pkg,
-      sourceVersion: version,
+      key: p.key,
+      sourcePackage: p.pkg,
+      sourceVersion: p.version,
       recipe: KERNEL_RECIPE_VERSION,
       buildSeconds: Math.round((Date.now() - started) / 1000),
       bzImageBytes: fs.statSync(path.join(out, 'bzImage')).size,
     };
     // build.json is written last: its presence is what marks an entry complete.
     fs.writeFileSync(path.join(out, 'build.json'), JSON.stringify(info, null, 2) + '\n');
-    publishStagingDir(out, finalDir);
-    log(`guest kernel: built in ${info.buildSeconds} s, bzImage ${info.bzImageBytes} bytes`);
-    return result(finalDir, false);
+    publishStagingDir(out, p.finalDir);
+    return info;
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

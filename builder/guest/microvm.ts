@@ -31,6 +31,10 @@ export interface MicroVmOptions {
   /** Called for each console line with ms since QEMU was spawned. */
   readonly onLine?: (line: string, ms: number) => void;
   readonly qemu?: string;
+  /** Baselines only: an initramfs, and ACPI on so a kernel without VIRTIO_MMIO_CMDLINE_DEVICES
+   *  finds the virtio-mmio devices in QEMU's DSDT (the virtio_mmio.device= words are then left out). */
+  readonly initrd?: string;
+  readonly acpi?: boolean;
 }
 
 export interface MicroVmResult {
@@ -49,7 +53,13 @@ export function qemuMmioDevice(i: number): string {
 }
 
 /** The kernel command line D0 gives a guest (see guest/README.md), with QEMU's device layout. */
-export function guestCmdline(o: Pick<MicroVmOptions, 'name' | 'net' | 'extraCmdline'>): string {
+export function guestCmdline(o: Pick<MicroVmOptions, 'name' | 'net' | 'extraCmdline' | 'acpi'>): string {
+  const devices = o.acpi
+    ? []
+    : [
+        qemuMmioDevice(0), // virtio-blk: vda
+        qemuMmioDevice(1), // virtio-net: eth0
+      ];
   const words = [
     'console=ttyS0',
     'reboot=t',
@@ -59,8 +69,7 @@ export function guestCmdline(o: Pick<MicroVmOptions, 'name' | 'net' | 'extraCmdl
     'rw',
     'rootfstype=ext4',
     'init=/.d0/init',
-    qemuMmioDevice(0), // virtio-blk: vda
-    qemuMmioDevice(1), // virtio-net: eth0
+    ...devices,
   ];
   if (o.name) words.push(`d0.name=${o.name}`);
   if (o.net) {
@@ -75,11 +84,12 @@ export function guestCmdline(o: Pick<MicroVmOptions, 'name' | 'net' | 'extraCmdl
 export function microVmArgs(o: MicroVmOptions): string[] {
   return [
     '-accel', 'tcg',
-    '-M', 'microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on,acpi=off,auto-kernel-cmdline=off',
+    '-M', `microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on,acpi=${o.acpi ? 'on' : 'off'},auto-kernel-cmdline=off`,
     '-m', `${o.memMb ?? 64}M`,
     '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot',
     '-kernel', o.kernel,
     '-append', guestCmdline(o),
+    ...(o.initrd ? ['-initrd', o.initrd] : []),
     '-drive', `id=d0,file=${o.disk},format=raw,if=none`,
     '-device', 'virtio-blk-device,drive=d0',
     '-netdev', 'user,id=n0,restrict=on',

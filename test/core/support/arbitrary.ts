@@ -1,0 +1,68 @@
+// fast-check generators of valid manifests (every field inside its TLV domain; cross-field rules
+// of the validator are not enforced here, the TLV does not need them).
+import fc from 'fast-check';
+import type { Container, Manifest, Route } from '../../../core/schema';
+import { uuidv7 } from '../../../core/uuid';
+
+const byte = fc.integer({ min: 0, max: 255 });
+export const arbName = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,31}$/);
+const segment = fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/).filter((s) => s !== '.' && s !== '..');
+export const arbPath = fc.array(segment, { minLength: 1, maxLength: 5 }).map((a) => a.join('/')).filter((p) => p.length <= 128);
+const ip4 = fc.tuple(byte, byte, byte, byte).map((b) => b.join('.'));
+const cidr = fc.tuple(ip4, fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a}/${p}`);
+const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
+const mac = fc.uint8Array({ minLength: 6, maxLength: 6 }).map((b) => {
+  b[0] &= 0xfe;
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+});
+const u64 = (min: bigint, max: bigint) => fc.bigInt({ min, max }).map(String);
+const route: fc.Arbitrary<Route> = fc.record({ dest: cidr, via: ip4 });
+
+const container: fc.Arbitrary<Container> = fc
+  .record(
+    {
+      name: arbName,
+      vcpu: fc.integer({ min: 1, max: 16 }),
+      mem_mb: fc.integer({ min: 16, max: 65536 }),
+      disk_path: arbPath,
+      disk_sha256: hex32,
+      disk_size: u64(1n, 68719476736n),
+      mac,
+      ip4: cidr,
+      gw4: ip4,
+      routes: fc.uniqueArray(route, { maxLength: 4, selector: (r) => `${r.dest}|${r.via}` }),
+      boot_order: fc.integer({ min: 0, max: 65535 }),
+      health_timeout_s: fc.integer({ min: 1, max: 3600 }),
+      health: fc.constantFrom('HEALTH_READY' as const, 'HEALTH_EXIT_ZERO' as const),
+      restart: fc.constantFrom('RESTART_NEVER' as const, 'RESTART_ON_FAILURE' as const, 'RESTART_ALWAYS' as const),
+    },
+    { requiredKeys: ['name', 'vcpu', 'mem_mb', 'disk_path', 'disk_sha256', 'disk_size', 'mac', 'ip4', 'routes', 'boot_order', 'health_timeout_s', 'health'] },
+  )
+  .map((c) => c as Container);
+
+export const arbManifest: fc.Arbitrary<Manifest> = fc
+  .record({
+    ms: fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+    rnd: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+    ts: u64(0n, (1n << 64n) - 1n),
+    epoch: u64(0n, (1n << 64n) - 1n),
+    site: fc.option(arbName, { nil: undefined }),
+    bridge: cidr,
+    nat: fc.boolean(),
+    kpath: arbPath,
+    ksha: hex32,
+    ksize: u64(1n, 268435456n),
+    containers: fc.uniqueArray(container, { minLength: 1, maxLength: 6, selector: (c) => c.name }),
+  })
+  .map((r) => ({
+    header: {
+      manifest_version: 1,
+      build_uuid: uuidv7(r.ms, r.rnd),
+      timestamp_ms: r.ts,
+      security_epoch: r.epoch,
+      ...(r.site !== undefined ? { site: r.site } : {}),
+    },
+    network: { bridge_ip4: r.bridge, egress_nat: r.nat },
+    guest_kernel: { path: r.kpath, sha256: r.ksha, size: r.ksize },
+    containers: r.containers,
+  }));

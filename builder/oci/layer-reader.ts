@@ -53,7 +53,8 @@ export async function readLayer(raw: Readable, opts: LayerReadOptions): Promise<
       const entry = item as unknown as Readable & { header: tar.Header };
       const recorded = await readEntry(entry, opts, warnings);
       if (recorded) {
-        const key = `${recorded.kind === 'opaque' ? 'opq:' : ''}${recorded.parts.join('/')}`;
+        const tag = recorded.kind === 'opaque' ? 'opq:' : recorded.kind === 'whiteout' ? 'wh:' : '';
+        const key = tag + recorded.parts.join('/');
         if (seen.has(key))
           fail('ENTRY_INVALID', `${opts.label}: duplicate entry ${showPath(recorded.parts)}`);
         seen.add(key);

@@ -60,7 +60,8 @@ describe('oci: Docker engine image -> ext4 disk image', function () {
     }
     const only = (a: Map<string, TreeRecord>, b: Map<string, TreeRecord>) => [...a.keys()].filter((k) => !b.has(k)).sort();
     assert.deepEqual(only(exported, disk), DOCKER_ADDED);
-    assert.deepEqual(only(disk, exported), D0_ADDED);
+    // docker export has no entry for the root itself.
+    assert.deepEqual(only(disk, exported).filter((p) => p !== '/'), D0_ADDED);
     let compared = 0;
     for (const [p, rec] of exported) {
       if (DOCKER_ADDED.includes(p) || p === '/' || p === '/etc') continue;

@@ -8,6 +8,7 @@
 #include "dev/virtio/virtio_net.h"
 #include "guest_drv.h"
 #include "hv/err.h"
+#include "hv/health.h"
 #include "hv/layout.h"
 #include "t.h"
 
@@ -454,6 +455,47 @@ static void test_net_probe_tx_rx(void)
   CHECK(!blk.t.broken);
 }
 
+static void publish_hook(void *ctx) { drv_publish(ctx, 0); }
+
+/* One vm_run over a scripted guest: it queues a read between two exits (the hook), notifies,
+ * reports readiness, then exits 0. Dispatch, device, status port and verdict all take part. */
+static void test_scripted_guest_end_to_end(void)
+{
+  setup(4);
+  blk_up();
+  struct req r = {VIRTIO_BLK_T_IN, 0, 4};
+  memcpy(gpa_ptr(&vm, BUF), &r, sizeof(r));
+  drv_desc(&bq, 0, BUF, 16, VIRTQ_DESC_F_NEXT, 1);
+  drv_desc(&bq, 1, BUF + 0x1000, 4096, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 2);
+  drv_desc(&bq, 2, BUF + 0x100, 1, VIRTQ_DESC_F_WRITE, 0);
+  uint64_t exits_before = vm.stats.exits[ARCH_EXIT_MMIO];
+  struct fake_step steps[] = {
+      {.exit = {.reason = ARCH_EXIT_MMIO, .gpa = {BLK + VIRTIO_MMIO_QUEUE_NOTIFY}, .size = 4,
+                .dir = ARCH_DIR_WRITE, .value = 0},
+       .advance_ns = 1000000, .hook = publish_hook, .ctx = &bq},
+      {.exit = {.reason = ARCH_EXIT_MMIO, .gpa = {BLK + VIRTIO_MMIO_INTERRUPT_STATUS}, .size = 4,
+                .dir = ARCH_DIR_READ}},
+      {.exit = {.reason = ARCH_EXIT_IO, .port = 0x502, .size = 1, .dir = ARCH_DIR_WRITE,
+                .value = 1}, .advance_ns = 2000000000ull},
+      {.exit = {.reason = ARCH_EXIT_IO, .port = 0x501, .size = 1, .dir = ARCH_DIR_WRITE,
+                .value = 0}},
+      {.exit = {.reason = ARCH_EXIT_SHUTDOWN}},
+  };
+  fake_vcpu_script(&vm.vcpu, steps, sizeof(steps) / sizeof(steps[0]));
+  CHECK_EQ(vm_run(&vm, 100), HV_E_STOPPED);
+  CHECK_EQ(vm.state, VM_EXITED);
+  CHECK_EQ(vm.exit_status, 0);
+  CHECK_EQ(vm.vcpu.pos, 4); /* the triple fault after the exit was never delivered */
+  CHECK(memcmp(gpa_ptr(&vm, BUF + 0x1000), image + 4 * 512, 4096) == 0);
+  CHECK_EQ(*(uint8_t *)gpa_ptr(&vm, BUF + 0x100), VIRTIO_BLK_S_OK);
+  CHECK_EQ(vm.vcpu.rax, VIRTIO_INT_USED_BUFFER);
+  CHECK_EQ(vm.stats.exits[ARCH_EXIT_MMIO] - exits_before, 2);
+  CHECK_EQ(vm.stats.blk_read_bytes, 4096);
+  struct health h = vm_health(&vm, arch_time_ns());
+  CHECK_EQ(h.verdict, HEALTH_HEALTHY);
+  CHECK_EQ(vm.ready_ns - vm.start_ns, 2001000000ull); /* clock advances before each exit */
+}
+
 void test_virtio_all(void)
 {
   RUN(test_mmio_probe_registers);
@@ -468,4 +510,5 @@ void test_virtio_all(void)
   RUN(test_hostile_flags);
   RUN(test_broken_device_ignores_notify_until_reset);
   RUN(test_net_probe_tx_rx);
+  RUN(test_scripted_guest_end_to_end);
 }

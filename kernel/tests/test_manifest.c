@@ -204,6 +204,7 @@ int main(int argc, char **argv) {
   uint8_t *pub = read_file(argv[2], &pub_len);
   if (!pub || pub_len != 32) {
     fprintf(stderr, "%s: not a 32-byte public key\n", argv[2]);
+    free(pub);
     return 2;
   }
   unsigned n_sigs;

@@ -157,6 +157,9 @@ export async function buildEspDisk(outFile: string, partitions: EspPartition[]):
       await run('dd', [`if=${part}`, `of=${outFile}`, 'bs=1M', 'oflag=seek_bytes', `seek=${l.firstLba * SECTOR}`, 'conv=notrunc,sparse', 'status=none']);
       fs.rmSync(part);
     }
+  } catch (err) {
+    fs.rmSync(outFile, { force: true }); // never leave a half-written image behind
+    throw err;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

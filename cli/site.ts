@@ -116,6 +116,7 @@ export function loadSite(siteFile: string, artifactsDir?: string): LoadedSite {
     const fallback = artifactsDir && name ? path.join(artifactsDir, `${name}.img`) : undefined;
     resolve(c, `containers[${name ?? i}]`, { file: 'disk_file', sha: 'disk_sha256', size: 'disk_size' }, fallback, baseDir, problems);
   });
+  if (artifactsDir !== undefined && (input.guest_kernel === undefined || input.guest_kernel === null)) input.guest_kernel = {};
   if (isObj(input.guest_kernel)) {
     const fallback = artifactsDir ? path.join(artifactsDir, 'vmlinuz') : undefined;
     resolve(input.guest_kernel, 'guest_kernel', { file: 'file', sha: 'sha256', size: 'size' }, fallback, baseDir, problems);

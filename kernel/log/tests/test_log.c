@@ -1,0 +1,123 @@
+/*
+ * Host test of the boot log (kernel/log): line format, seq numbering, value escaping, the uuid
+ * suffix, truncation of long lines, the ring buffer's wrap-around, and the text formatters.
+ * Built and run by test/boot/log.test.ts:  cc -I kernel log/log.c log/fmt.c tests/test_log.c
+ * Prints "ok N" per check and exits non-zero on the first failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log/fmt.h"
+#include "log/log.h"
+
+static char sink[1 << 16];
+static size_t sink_len;
+
+void log_sink_write(const char *s, size_t n) {
+  if (sink_len + n > sizeof sink)
+    abort();
+  memcpy(sink + sink_len, s, n);
+  sink_len += n;
+}
+
+static int checks;
+
+static void expect_eq(const char *what, const char *got, const char *want) {
+  checks++;
+  if (strcmp(got, want) != 0) {
+    fprintf(stderr, "FAIL %s\n  got:  \"%s\"\n  want: \"%s\"\n", what, got, want);
+    exit(1);
+  }
+  printf("ok %d %s\n", checks, what);
+}
+
+static void expect_true(const char *what, int cond) {
+  checks++;
+  if (!cond) {
+    fprintf(stderr, "FAIL %s\n", what);
+    exit(1);
+  }
+  printf("ok %d %s\n", checks, what);
+}
+
+/* The sink's text since the last call, NUL-terminated. */
+static const char *take(void) {
+  static char out[sizeof sink + 1];
+  memcpy(out, sink, sink_len);
+  out[sink_len] = '\0';
+  sink_len = 0;
+  return out;
+}
+
+int main(void) {
+  log_begin("boot_start");
+  log_str("stage", "efi");
+  log_u64("n", 0);
+  log_u64("big", 18446744073709551615ull);
+  log_hex("status", 0x800000000000001aull);
+  log_hex("zero", 0);
+  log_end();
+  expect_eq("format, seq 0, decimal and hex values", take(),
+            "D0 seq=0 ev=boot_start stage=efi n=0 big=18446744073709551615 status=0x800000000000001a zero=0x0\n");
+
+  log_begin("x");
+  log_str("path", "a b=c\nD0 seq=9 ev=forged");
+  log_str("empty", "");
+  log_strn("cut", "abcdef", 3);
+  log_end();
+  expect_eq("values cannot forge keys or events; empty shows '-'", take(),
+            "D0 seq=1 ev=x path=a?b?c?D0?seq?9?ev?forged empty=- cut=abc\n");
+
+  log_set_uuid("01890a5d-ac96-774b-bcce-b302099a8057");
+  log_begin("manifest_verified");
+  log_u64("containers", 2);
+  log_end();
+  expect_eq("uuid appended once known", take(),
+            "D0 seq=2 ev=manifest_verified containers=2 uuid=01890a5d-ac96-774b-bcce-b302099a8057\n");
+
+  char longval[1000];
+  memset(longval, 'v', sizeof longval - 1);
+  longval[sizeof longval - 1] = '\0';
+  log_begin("long");
+  log_str("v", longval);
+  log_end();
+  const char *l = take();
+  expect_true("a long line is cut to LOG_LINE_MAX and says so",
+              strlen(l) == LOG_LINE_MAX + 1 && strstr(l, " trunc=1\n") == l + LOG_LINE_MAX - 8);
+
+  /* Fill the ring well past its size, then check it holds exactly the newest bytes. */
+  for (int i = 0; i < 200; i++) {
+    log_begin("fill");
+    log_u64("i", (uint64_t)i);
+    log_end();
+  }
+  size_t total = sink_len;
+  static char ring[LOG_RING_BYTES + 100];
+  size_t n = log_ring_copy(ring, sizeof ring);
+  expect_true("the ring holds LOG_RING_BYTES once wrapped", n == LOG_RING_BYTES && total > LOG_RING_BYTES);
+  expect_true("the ring's content is the newest bytes, oldest first",
+              memcmp(ring, sink + total - LOG_RING_BYTES, LOG_RING_BYTES) == 0);
+  char small[10];
+  expect_true("log_ring_copy respects a small buffer", log_ring_copy(small, sizeof small) == sizeof small &&
+                                                          memcmp(small, sink + total - 10, 10) == 0);
+  take();
+
+  char buf[64];
+  const uint8_t uuid[16] = {0x01, 0x89, 0x0a, 0x5d, 0xac, 0x96, 0x77, 0x4b,
+                            0xbc, 0xce, 0xb3, 0x02, 0x09, 0x9a, 0x80, 0x57};
+  fmt_uuid(uuid, buf);
+  expect_eq("fmt_uuid", buf, "01890a5d-ac96-774b-bcce-b302099a8057");
+  const uint8_t ip[4] = {10, 20, 0, 255};
+  fmt_ip4(ip, 24, buf);
+  expect_eq("fmt_ip4 with prefix", buf, "10.20.0.255/24");
+  fmt_ip4(ip, -1, buf);
+  expect_eq("fmt_ip4 without prefix", buf, "10.20.0.255");
+  const uint8_t zero[4] = {0, 0, 0, 0};
+  fmt_ip4(zero, 0, buf);
+  expect_eq("fmt_ip4 zeros", buf, "0.0.0.0/0");
+  fmt_hex((const uint8_t *)"\x00\xff\x10", 3, buf);
+  expect_eq("fmt_hex", buf, "00ff10");
+  printf("%d checks passed\n", checks);
+  return 0;
+}

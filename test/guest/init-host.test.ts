@@ -100,6 +100,15 @@ describe('guest PID1 on the host', function () {
     await assert.rejects(buildGuestInit({ cacheRoot, sourceDir: src, runner: refuseToRun }), /must not run anything, but ran make/);
   });
 
+  it('the libFuzzer target survives 200k inputs on both parsers (ASan/UBSan, invariants asserted)', () => {
+    execFileSync('make', ['-s', '-C', INIT_SOURCE_DIR, `BUILD=${dir}`, 'fuzz'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const corpus = path.join(dir, 'corpus'); // a copy: new inputs never land in the repository
+    fs.cpSync(path.join(INIT_SOURCE_DIR, 'tests/corpus'), corpus, { recursive: true });
+    const r = spawnSync(path.join(dir, 'fuzz_parsers'), ['-runs=200000', '-max_len=4096', '-seed=1', corpus], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr.slice(-3000));
+    assert.match(r.stderr, /Done 200000 runs/);
+  });
+
   it('refuses to run outside PID 1 instead of touching the host', async () => {
     const { init } = await buildGuestInit({ cacheRoot: path.join(dir, 'cache') });
     const r = spawnSync(init, { encoding: 'utf8', timeout: 10_000 });

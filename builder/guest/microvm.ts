@@ -3,11 +3,12 @@
 // and isa-debug-exit at 0x501 standing in for D0's status port. Used by test/guest and bench/guest.
 import { spawn } from 'node:child_process';
 
-/** QEMU microvm's virtio-mmio transports: 512 bytes each from 0xfeb00000, GSI 5 upwards. The first
- *  -device takes the highest-numbered transport, so device i (in -device order) sits at slot 23-i. */
+/** QEMU (7.2) microvm's virtio-mmio transports: 8 of 512 bytes from 0xfeb00000, GSI 5 + slot. The
+ *  first -device takes the last transport, so device i (in -device order) sits in slot 7 - i
+ *  (what QEMU's own auto-kernel-cmdline=on writes: 512@0xfeb00e00:12, 512@0xfeb00c00:11). */
 export const QEMU_MICROVM_MMIO_BASE = 0xfeb00000;
 export const QEMU_MICROVM_MMIO_SIZE = 512;
-export const QEMU_MICROVM_TRANSPORTS = 24;
+export const QEMU_MICROVM_TRANSPORTS = 8;
 export const QEMU_MICROVM_FIRST_IRQ = 5;
 
 export interface GuestNetwork {

@@ -28,7 +28,40 @@ static inline void store_be32(uint8_t *p, uint32_t v) {
   p[3] = (uint8_t)v;
 }
 
-/* Processes one 64-byte block (§6.2.2). The message schedule is a rolling 16-word window. */
+#define CH(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
+#define MAJ(x, y, z) (((x) & (y)) ^ ((z) & ((x) ^ (y))))
+#define BSIG0(x) (ror32(x, 2) ^ ror32(x, 13) ^ ror32(x, 22))
+#define BSIG1(x) (ror32(x, 6) ^ ror32(x, 11) ^ ror32(x, 25))
+#define SSIG0(x) (ror32(x, 7) ^ ror32(x, 18) ^ ((x) >> 3))
+#define SSIG1(x) (ror32(x, 17) ^ ror32(x, 19) ^ ((x) >> 10))
+
+/* Round t of §6.2.2 step 3 with the working variables renamed instead of shifted: after a
+ * round, d holds the new e and h the new a, so eight calls with rotated arguments are eight
+ * rounds. */
+#define ROUND(a, b, c, d, e, f, g, h, t)                              \
+  do {                                                                \
+    uint32_t t1 = h + BSIG1(e) + CH(e, f, g) + K256[t] + w[(t) & 15]; \
+    d += t1;                                                          \
+    h = t1 + BSIG0(a) + MAJ(a, b, c);                                 \
+  } while (0)
+
+/* W_t for t >= 16 (§6.2.2 step 1), in the 16-word window w. */
+#define SCHEDULE(t) \
+  (w[(t) & 15] += SSIG1(w[((t) - 2) & 15]) + w[((t) - 7) & 15] + SSIG0(w[((t) - 15) & 15]))
+
+#define EIGHT_ROUNDS(t)                       \
+  do {                                        \
+    ROUND(a, b, c, d, e, f, g, h, (t) + 0);   \
+    ROUND(h, a, b, c, d, e, f, g, (t) + 1);   \
+    ROUND(g, h, a, b, c, d, e, f, (t) + 2);   \
+    ROUND(f, g, h, a, b, c, d, e, (t) + 3);   \
+    ROUND(e, f, g, h, a, b, c, d, (t) + 4);   \
+    ROUND(d, e, f, g, h, a, b, c, (t) + 5);   \
+    ROUND(c, d, e, f, g, h, a, b, (t) + 6);   \
+    ROUND(b, c, d, e, f, g, h, a, (t) + 7);   \
+  } while (0)
+
+/* Processes one 64-byte block (§6.2.2). */
 static void sha256_block(uint32_t state[8], const uint8_t *block) {
   uint32_t w[16];
   for (int i = 0; i < 16; i++)
@@ -36,24 +69,12 @@ static void sha256_block(uint32_t state[8], const uint8_t *block) {
 
   uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
   uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
-  for (int t = 0; t < 64; t++) {
-    if (t >= 16) {
-      uint32_t w15 = w[(t - 15) & 15], w2 = w[(t - 2) & 15];
-      uint32_t s0 = ror32(w15, 7) ^ ror32(w15, 18) ^ (w15 >> 3);
-      uint32_t s1 = ror32(w2, 17) ^ ror32(w2, 19) ^ (w2 >> 10);
-      w[t & 15] += s0 + w[(t - 7) & 15] + s1;
-    }
-    uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
-                  K256[t] + w[t & 15];
-    uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    h = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
+  EIGHT_ROUNDS(0);
+  EIGHT_ROUNDS(8);
+  for (int t = 16; t < 64; t += 8) {
+    for (int i = 0; i < 8; i++)
+      SCHEDULE(t + i);
+    EIGHT_ROUNDS(t);
   }
   state[0] += a;
   state[1] += b;

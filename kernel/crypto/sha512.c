@@ -41,7 +41,39 @@ static inline void store_be64(uint8_t *p, uint64_t v) {
     p[i] = (uint8_t)v;
 }
 
-/* Processes one 128-byte block (§6.4.2) with a rolling 16-word message schedule. */
+#define CH(x, y, z) ((z) ^ ((x) & ((y) ^ (z))))
+#define MAJ(x, y, z) (((x) & (y)) ^ ((z) & ((x) ^ (y))))
+#define BSIG0(x) (ror64(x, 28) ^ ror64(x, 34) ^ ror64(x, 39))
+#define BSIG1(x) (ror64(x, 14) ^ ror64(x, 18) ^ ror64(x, 41))
+#define SSIG0(x) (ror64(x, 1) ^ ror64(x, 8) ^ ((x) >> 7))
+#define SSIG1(x) (ror64(x, 19) ^ ror64(x, 61) ^ ((x) >> 6))
+
+/* Round t of §6.4.2 step 3 with the working variables renamed instead of shifted (as in
+ * sha256.c): eight calls with rotated arguments are eight rounds. */
+#define ROUND(a, b, c, d, e, f, g, h, t)                              \
+  do {                                                                \
+    uint64_t t1 = h + BSIG1(e) + CH(e, f, g) + K512[t] + w[(t) & 15]; \
+    d += t1;                                                          \
+    h = t1 + BSIG0(a) + MAJ(a, b, c);                                 \
+  } while (0)
+
+/* W_t for t >= 16 (§6.4.2 step 1), in the 16-word window w. */
+#define SCHEDULE(t) \
+  (w[(t) & 15] += SSIG1(w[((t) - 2) & 15]) + w[((t) - 7) & 15] + SSIG0(w[((t) - 15) & 15]))
+
+#define EIGHT_ROUNDS(t)                       \
+  do {                                        \
+    ROUND(a, b, c, d, e, f, g, h, (t) + 0);   \
+    ROUND(h, a, b, c, d, e, f, g, (t) + 1);   \
+    ROUND(g, h, a, b, c, d, e, f, (t) + 2);   \
+    ROUND(f, g, h, a, b, c, d, e, (t) + 3);   \
+    ROUND(e, f, g, h, a, b, c, d, (t) + 4);   \
+    ROUND(d, e, f, g, h, a, b, c, (t) + 5);   \
+    ROUND(c, d, e, f, g, h, a, b, (t) + 6);   \
+    ROUND(b, c, d, e, f, g, h, a, (t) + 7);   \
+  } while (0)
+
+/* Processes one 128-byte block (§6.4.2). */
 static void sha512_block(uint64_t state[8], const uint8_t *block) {
   uint64_t w[16];
   for (int i = 0; i < 16; i++)
@@ -49,24 +81,12 @@ static void sha512_block(uint64_t state[8], const uint8_t *block) {
 
   uint64_t a = state[0], b = state[1], c = state[2], d = state[3];
   uint64_t e = state[4], f = state[5], g = state[6], h = state[7];
-  for (int t = 0; t < 80; t++) {
-    if (t >= 16) {
-      uint64_t w15 = w[(t - 15) & 15], w2 = w[(t - 2) & 15];
-      uint64_t s0 = ror64(w15, 1) ^ ror64(w15, 8) ^ (w15 >> 7);
-      uint64_t s1 = ror64(w2, 19) ^ ror64(w2, 61) ^ (w2 >> 6);
-      w[t & 15] += s0 + w[(t - 7) & 15] + s1;
-    }
-    uint64_t t1 = h + (ror64(e, 14) ^ ror64(e, 18) ^ ror64(e, 41)) + ((e & f) ^ (~e & g)) +
-                  K512[t] + w[t & 15];
-    uint64_t t2 = (ror64(a, 28) ^ ror64(a, 34) ^ ror64(a, 39)) + ((a & b) ^ (a & c) ^ (b & c));
-    h = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
+  EIGHT_ROUNDS(0);
+  EIGHT_ROUNDS(8);
+  for (int t = 16; t < 80; t += 8) {
+    for (int i = 0; i < 8; i++)
+      SCHEDULE(t + i);
+    EIGHT_ROUNDS(t);
   }
   state[0] += a;
   state[1] += b;

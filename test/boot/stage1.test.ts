@@ -153,6 +153,43 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     assert.equal(failed.fields.uuid, slot.uuid, 'failures after verification carry the build uuid');
   });
 
+  it('refuses a disk whose size differs from the signed size (size_mismatch)', async () => {
+    const slot = makeSlot(key.secretKey);
+    const disk = `VM/api-${slot.uuid}.img`;
+    slot.payload.set(disk, Buffer.concat([slot.payload.get(disk)!, Buffer.from([0])]));
+    const failed = assertRefused(await boot(slotFiles(slot, efi)), 'size_mismatch', '0x8000000000000021');
+    assert.deepEqual([failed.fields.path, failed.fields.expected, failed.fields.actual], [disk, '4096', '4097']);
+  });
+
+  it('refuses a guest kernel whose SHA-256 differs from the signed digest (digest_mismatch)', async () => {
+    const slot = makeSlot(key.secretKey);
+    const kernel = slot.manifest.guest_kernel.path;
+    const tampered = Buffer.from(slot.payload.get(kernel)!);
+    tampered[tampered.length - 1] ^= 0x80; // same size, one bit off
+    slot.payload.set(kernel, tampered);
+    const failed = assertRefused(await boot(slotFiles(slot, efi)), 'digest_mismatch', '0x8000000000000021');
+    assert.equal(failed.fields.path, kernel);
+    assert.equal(failed.fields.expected, slot.manifest.guest_kernel.sha256);
+    assert.equal(failed.fields.actual, crypto.createHash('sha256').update(tampered).digest('hex'));
+  });
+
+  it('refuses a validly signed manifest renamed to another build uuid (uuid_mismatch)', async () => {
+    const slot = makeSlot(key.secretKey);
+    const other = makeSlot(key.secretKey).uuid;
+    const files = slotFiles(slot, efi).map((f) =>
+      f.path.startsWith('manifest-') ? { ...f, path: f.path.replace(slot.uuid, other) } : f,
+    );
+    const failed = assertRefused(await boot(files), 'uuid_mismatch');
+    assert.deepEqual([failed.fields.file, failed.fields.signed], [other, slot.uuid]);
+  });
+
+  it('refuses a signature file that is not exactly 64 bytes (bad_signature_length)', async () => {
+    const slot = makeSlot(key.secretKey);
+    slot.sig = slot.sig.subarray(0, 63);
+    const failed = assertRefused(await boot(slotFiles(slot, efi)), 'bad_signature_length');
+    assert.equal(failed.fields.size, '63');
+  });
+
   it('refuses a slot with no manifest, and one with two (no_manifest, several_manifests)', async () => {
     const a = makeSlot(key.secretKey);
     const none = await boot(slotFiles(a, efi).filter((f) => !f.path.startsWith('manifest-')));

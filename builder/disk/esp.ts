@@ -56,7 +56,13 @@ export interface EspDisk {
 
 export class EspImageError extends Error {
   constructor(
-    readonly code: 'ESP_BAD_PATH' | 'ESP_BAD_LABEL' | 'ESP_BAD_NAME' | 'ESP_TOO_SMALL' | 'ESP_NO_PARTITIONS' | 'ESP_DUPLICATE_PATH',
+    readonly code:
+      | 'ESP_BAD_PATH'
+      | 'ESP_BAD_LABEL'
+      | 'ESP_BAD_NAME'
+      | 'ESP_TOO_SMALL'
+      | 'ESP_NO_PARTITIONS'
+      | 'ESP_DUPLICATE_PATH',
     message: string,
   ) {
     super(message);
@@ -68,17 +74,32 @@ const PATH_COMPONENT = /^[A-Za-z0-9._-]+$/;
 
 function checkPartition(p: EspPartition, where: string): void {
   if (!/^[A-Za-z0-9_-]{1,36}$/.test(p.name))
-    throw new EspImageError('ESP_BAD_NAME', `${where}.name: ${JSON.stringify(p.name)} is not 1..36 of [A-Za-z0-9_-]`);
+    throw new EspImageError(
+      'ESP_BAD_NAME',
+      `${where}.name: ${JSON.stringify(p.name)} is not 1..36 of [A-Za-z0-9_-]`,
+    );
   if (!/^[A-Z0-9_-]{1,11}$/.test(p.label))
-    throw new EspImageError('ESP_BAD_LABEL', `${where}.label: ${JSON.stringify(p.label)} is not 1..11 of [A-Z0-9_-]`);
+    throw new EspImageError(
+      'ESP_BAD_LABEL',
+      `${where}.label: ${JSON.stringify(p.label)} is not 1..11 of [A-Z0-9_-]`,
+    );
   const seen = new Set<string>();
   p.files.forEach((f, i) => {
     const parts = f.path.split('/');
-    if (f.path.startsWith('/') || parts.some((c) => !PATH_COMPONENT.test(c) || c === '.' || c === '..'))
-      throw new EspImageError('ESP_BAD_PATH', `${where}.files[${i}].path: ${JSON.stringify(f.path)} is not a relative path of [A-Za-z0-9._-] components`);
+    if (
+      f.path.startsWith('/') ||
+      parts.some((c) => !PATH_COMPONENT.test(c) || c === '.' || c === '..')
+    )
+      throw new EspImageError(
+        'ESP_BAD_PATH',
+        `${where}.files[${i}].path: ${JSON.stringify(f.path)} is not a relative path of [A-Za-z0-9._-] components`,
+      );
     const key = f.path.toLowerCase(); // FAT names are case-insensitive
     if (seen.has(key))
-      throw new EspImageError('ESP_DUPLICATE_PATH', `${where}.files[${i}].path: ${f.path} appears twice (FAT names ignore case)`);
+      throw new EspImageError(
+        'ESP_DUPLICATE_PATH',
+        `${where}.files[${i}].path: ${f.path} appears twice (FAT names ignore case)`,
+      );
     seen.add(key);
   });
 }
@@ -92,7 +113,10 @@ function partitionMiB(p: EspPartition, where: string): number {
   const needed = Math.ceil((payload * 1.25) / MIB) + 8;
   if (p.sizeMiB === undefined) return Math.max(MIN_ESP_MIB, needed);
   if (p.sizeMiB < MIN_ESP_MIB || p.sizeMiB < needed)
-    throw new EspImageError('ESP_TOO_SMALL', `${where}.sizeMiB: ${p.sizeMiB} MiB cannot hold FAT32 and ${payload} bytes of files (needs ${Math.max(MIN_ESP_MIB, needed)})`);
+    throw new EspImageError(
+      'ESP_TOO_SMALL',
+      `${where}.sizeMiB: ${p.sizeMiB} MiB cannot hold FAT32 and ${payload} bytes of files (needs ${Math.max(MIN_ESP_MIB, needed)})`,
+    );
   return p.sizeMiB;
 }
 
@@ -104,8 +128,11 @@ async function fillFat(image: string, files: EspFile[], scratch: string): Promis
     const parts = f.path.split('/');
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
   }
-  const sortedDirs = [...dirs].sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
-  if (sortedDirs.length > 0) await run('mmd', ['-i', image, ...sortedDirs.map((d) => `::/${d}`)], { env: mtoolsEnv });
+  const sortedDirs = [...dirs].sort(
+    (a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b),
+  );
+  if (sortedDirs.length > 0)
+    await run('mmd', ['-i', image, ...sortedDirs.map((d) => `::/${d}`)], { env: mtoolsEnv });
   for (const [i, f] of files.entries()) {
     let src: string;
     if (Buffer.isBuffer(f.data)) {
@@ -120,7 +147,8 @@ async function fillFat(image: string, files: EspFile[], scratch: string): Promis
 
 /** Builds the disk image at outFile (overwritten). Needs sgdisk, mkfs.fat and mtools. */
 export async function buildEspDisk(outFile: string, partitions: EspPartition[]): Promise<EspDisk> {
-  if (partitions.length === 0) throw new EspImageError('ESP_NO_PARTITIONS', 'partitions: at least one ESP is needed');
+  if (partitions.length === 0)
+    throw new EspImageError('ESP_NO_PARTITIONS', 'partitions: at least one ESP is needed');
   partitions.forEach((p, i) => checkPartition(p, `partitions[${i}]`));
   const sizesMiB = partitions.map((p, i) => partitionMiB(p, `partitions[${i}]`));
 
@@ -141,9 +169,12 @@ export async function buildEspDisk(outFile: string, partitions: EspPartition[]):
     const sgdiskArgs = ['-o'];
     for (const l of layouts) {
       sgdiskArgs.push(
-        '-n', `${l.index}:${l.firstLba}:${l.firstLba + l.sectors - 1}`,
-        '-t', `${l.index}:${ESP_TYPE}`,
-        '-c', `${l.index}:${l.name}`,
+        '-n',
+        `${l.index}:${l.firstLba}:${l.firstLba + l.sectors - 1}`,
+        '-t',
+        `${l.index}:${ESP_TYPE}`,
+        '-c',
+        `${l.index}:${l.name}`,
       );
     }
     await run('sgdisk', [...sgdiskArgs, outFile]);
@@ -154,7 +185,15 @@ export async function buildEspDisk(outFile: string, partitions: EspPartition[]):
       fs.truncateSync(part, l.sectors * SECTOR);
       await run('mkfs.fat', ['-F', '32', '-n', partitions[i].label, part]);
       await fillFat(part, partitions[i].files, scratch);
-      await run('dd', [`if=${part}`, `of=${outFile}`, 'bs=1M', 'oflag=seek_bytes', `seek=${l.firstLba * SECTOR}`, 'conv=notrunc,sparse', 'status=none']);
+      await run('dd', [
+        `if=${part}`,
+        `of=${outFile}`,
+        'bs=1M',
+        'oflag=seek_bytes',
+        `seek=${l.firstLba * SECTOR}`,
+        'conv=notrunc,sparse',
+        'status=none',
+      ]);
       fs.rmSync(part);
     }
   } catch (err) {

@@ -45,19 +45,30 @@ export function baseImageTag(spec: BaseImageSpec): string {
 }
 
 /** Creates (or reuses) the cached root tarball; returns its path. */
-export async function baseTarball(spec: BaseImageSpec, log: (line: string) => void = () => {}): Promise<string> {
+export async function baseTarball(
+  spec: BaseImageSpec,
+  log: (line: string) => void = () => {},
+): Promise<string> {
   const dir = path.join(d0CacheDir(), 'builder-base');
   const tarball = path.join(dir, `${spec.suite}-${baseImageHash(spec)}.tar`);
   if (fs.existsSync(tarball)) return tarball;
   if (process.getuid?.() !== 0)
-    throw new Error(`building ${tarball} needs root (debootstrap); run once as root or import a registry image instead (kernel/README.md)`);
+    throw new Error(
+      `building ${tarball} needs root (debootstrap); run once as root or import a registry image instead (kernel/README.md)`,
+    );
   fs.mkdirSync(dir, { recursive: true });
   const root = fs.mkdtempSync(path.join(dir, 'rootfs-'));
   try {
     log(`debootstrap --variant=${spec.variant} ${spec.suite} (${spec.include.join(', ')})`);
     await run(
       'debootstrap',
-      [`--variant=${spec.variant}`, `--include=${spec.include.join(',')}`, spec.suite, root, spec.mirror],
+      [
+        `--variant=${spec.variant}`,
+        `--include=${spec.include.join(',')}`,
+        spec.suite,
+        root,
+        spec.mirror,
+      ],
       { maxBuffer: 64 * 1024 * 1024 },
     );
     // Downloaded .debs are not part of the image.

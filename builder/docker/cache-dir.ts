@@ -4,5 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 export function d0CacheDir(): string {
-  return process.env.D0_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'd0');
+  return (
+    process.env.D0_CACHE ??
+    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'd0')
+  );
 }

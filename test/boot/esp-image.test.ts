@@ -11,7 +11,10 @@ import { buildEspDisk, EspImageError, type EspPartition } from '../../builder/di
 const mtoolsEnv = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
 
 function readFat(disk: string, offsetBytes: number, file: string): Buffer {
-  return execFileSync('mtype', ['-i', `${disk}@@${offsetBytes}`, `::/${file}`], { env: mtoolsEnv, maxBuffer: 1 << 26 });
+  return execFileSync('mtype', ['-i', `${disk}@@${offsetBytes}`, `::/${file}`], {
+    env: mtoolsEnv,
+    maxBuffer: 1 << 26,
+  });
 }
 
 describe('ESP disk images (GPT + FAT32)', function () {
@@ -26,11 +29,28 @@ describe('ESP disk images (GPT + FAT32)', function () {
     fs.writeFileSync(hostFile, big);
     const disk = path.join(dir, 'disk.img');
     const out = await buildEspDisk(disk, [
-      { name: 'ESP_A', label: 'D0_A', files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: Buffer.from('efi-a') }, { path: 'VM/a.img', data: { file: hostFile } }] },
-      { name: 'ESP_B', label: 'D0_B', files: [{ path: 'manifest-x.tlv', data: Buffer.from('tlv-b') }] },
+      {
+        name: 'ESP_A',
+        label: 'D0_A',
+        files: [
+          { path: 'EFI/BOOT/BOOTX64.EFI', data: Buffer.from('efi-a') },
+          { path: 'VM/a.img', data: { file: hostFile } },
+        ],
+      },
+      {
+        name: 'ESP_B',
+        label: 'D0_B',
+        files: [{ path: 'manifest-x.tlv', data: Buffer.from('tlv-b') }],
+      },
     ]);
     assert.equal(fs.statSync(disk).size, out.sizeBytes);
-    assert.deepEqual(out.partitions.map((p) => [p.name, p.index, p.firstLba]), [['ESP_A', 1, 2048], ['ESP_B', 2, 2048 + out.partitions[0].sectors]]);
+    assert.deepEqual(
+      out.partitions.map((p) => [p.name, p.index, p.firstLba]),
+      [
+        ['ESP_A', 1, 2048],
+        ['ESP_B', 2, 2048 + out.partitions[0].sectors],
+      ],
+    );
 
     const gpt = execFileSync('sgdisk', ['-p', disk], { encoding: 'utf8' });
     assert.match(gpt, /^\s+1\s+2048\s+\d+\s+\S+ \S+\s+EF00\s+ESP_A$/m);
@@ -41,30 +61,87 @@ describe('ESP disk images (GPT + FAT32)', function () {
     assert.equal(readFat(disk, a, 'EFI/BOOT/BOOTX64.EFI').toString(), 'efi-a');
     assert.ok(readFat(disk, a, 'VM/a.img').equals(big));
     assert.equal(readFat(disk, b, 'manifest-x.tlv').toString(), 'tlv-b');
-    const label = execFileSync('mlabel', ['-i', `${disk}@@${b}`, '-s', '::'], { env: mtoolsEnv, encoding: 'utf8' });
+    const label = execFileSync('mlabel', ['-i', `${disk}@@${b}`, '-s', '::'], {
+      env: mtoolsEnv,
+      encoding: 'utf8',
+    });
     assert.match(label, /D0_B/);
-    const fsType = execFileSync('minfo', ['-i', `${disk}@@${a}`, '::'], { env: mtoolsEnv, encoding: 'utf8' });
+    const fsType = execFileSync('minfo', ['-i', `${disk}@@${a}`, '::'], {
+      env: mtoolsEnv,
+      encoding: 'utf8',
+    });
     assert.match(fsType, /FAT32|fat32|big FAT/i);
   });
 
   const bad: Array<[string, EspPartition[], string, RegExp]> = [
     ['no partitions', [], 'ESP_NO_PARTITIONS', /at least one ESP/],
-    ['a bad partition name', [{ name: 'ESP A', label: 'D0', files: [] }], 'ESP_BAD_NAME', /partitions\[0\]\.name/],
-    ['a lowercase label', [{ name: 'ESP_A', label: 'd0', files: [] }], 'ESP_BAD_LABEL', /partitions\[0\]\.label/],
-    ['a label over 11 characters', [{ name: 'ESP_A', label: 'ABCDEFGHIJKL', files: [] }], 'ESP_BAD_LABEL', /label/],
-    ['an absolute path', [{ name: 'ESP_A', label: 'D0', files: [{ path: '/x', data: Buffer.alloc(1) }] }], 'ESP_BAD_PATH', /files\[0\]\.path/],
-    ['a ".." component', [{ name: 'ESP_A', label: 'D0', files: [{ path: 'a/../b', data: Buffer.alloc(1) }] }], 'ESP_BAD_PATH', /files\[0\]\.path/],
-    ['a space in a name', [{ name: 'ESP_A', label: 'D0', files: [{ path: 'a b', data: Buffer.alloc(1) }] }], 'ESP_BAD_PATH', /files\[0\]\.path/],
+    [
+      'a bad partition name',
+      [{ name: 'ESP A', label: 'D0', files: [] }],
+      'ESP_BAD_NAME',
+      /partitions\[0\]\.name/,
+    ],
+    [
+      'a lowercase label',
+      [{ name: 'ESP_A', label: 'd0', files: [] }],
+      'ESP_BAD_LABEL',
+      /partitions\[0\]\.label/,
+    ],
+    [
+      'a label over 11 characters',
+      [{ name: 'ESP_A', label: 'ABCDEFGHIJKL', files: [] }],
+      'ESP_BAD_LABEL',
+      /label/,
+    ],
+    [
+      'an absolute path',
+      [{ name: 'ESP_A', label: 'D0', files: [{ path: '/x', data: Buffer.alloc(1) }] }],
+      'ESP_BAD_PATH',
+      /files\[0\]\.path/,
+    ],
+    [
+      'a ".." component',
+      [{ name: 'ESP_A', label: 'D0', files: [{ path: 'a/../b', data: Buffer.alloc(1) }] }],
+      'ESP_BAD_PATH',
+      /files\[0\]\.path/,
+    ],
+    [
+      'a space in a name',
+      [{ name: 'ESP_A', label: 'D0', files: [{ path: 'a b', data: Buffer.alloc(1) }] }],
+      'ESP_BAD_PATH',
+      /files\[0\]\.path/,
+    ],
     [
       'two paths equal but for case',
-      [{ name: 'ESP_A', label: 'D0', files: [{ path: 'A.TXT', data: Buffer.alloc(1) }, { path: 'a.txt', data: Buffer.alloc(1) }] }],
+      [
+        {
+          name: 'ESP_A',
+          label: 'D0',
+          files: [
+            { path: 'A.TXT', data: Buffer.alloc(1) },
+            { path: 'a.txt', data: Buffer.alloc(1) },
+          ],
+        },
+      ],
       'ESP_DUPLICATE_PATH',
       /files\[1\]\.path: a\.txt appears twice/,
     ],
-    ['a size below FAT32 minimum', [{ name: 'ESP_A', label: 'D0', files: [], sizeMiB: 8 }], 'ESP_TOO_SMALL', /sizeMiB: 8 MiB/],
+    [
+      'a size below FAT32 minimum',
+      [{ name: 'ESP_A', label: 'D0', files: [], sizeMiB: 8 }],
+      'ESP_TOO_SMALL',
+      /sizeMiB: 8 MiB/,
+    ],
     [
       'a size too small for its files',
-      [{ name: 'ESP_A', label: 'D0', files: [{ path: 'x', data: Buffer.alloc(40 * 1024 * 1024) }], sizeMiB: 40 }],
+      [
+        {
+          name: 'ESP_A',
+          label: 'D0',
+          files: [{ path: 'x', data: Buffer.alloc(40 * 1024 * 1024) }],
+          sizeMiB: 40,
+        },
+      ],
       'ESP_TOO_SMALL',
       /cannot hold/,
     ],

@@ -17,8 +17,22 @@ describe('boot log', function () {
       const bin = path.join(dir, 'test_log');
       const cc = spawnSync(
         'clang-14',
-        ['-std=c17', '-Wall', '-Wextra', '-Werror', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
-          '-I', KERNEL_DIR, 'log/log.c', 'log/fmt.c', 'log/tests/test_log.c', '-o', bin],
+        [
+          '-std=c17',
+          '-Wall',
+          '-Wextra',
+          '-Werror',
+          '-g',
+          '-fsanitize=address,undefined',
+          '-fno-sanitize-recover=all',
+          '-I',
+          KERNEL_DIR,
+          'log/log.c',
+          'log/fmt.c',
+          'log/tests/test_log.c',
+          '-o',
+          bin,
+        ],
         { cwd: KERNEL_DIR, encoding: 'utf8' },
       );
       assert.equal(cc.status, 0, cc.stderr);
@@ -31,16 +45,36 @@ describe('boot log', function () {
   });
 
   it('parses an event line into seq, ev and fields', () => {
-    const e = parseEventLine('D0 seq=7 ev=launch_plan name=web vcpu=1 ip=10.20.0.10/24 uuid=01890a5d-ac96-774b-bcce-b302099a8057\r');
+    const e = parseEventLine(
+      'D0 seq=7 ev=launch_plan name=web vcpu=1 ip=10.20.0.10/24 uuid=01890a5d-ac96-774b-bcce-b302099a8057\r',
+    );
     assert.deepEqual(
       { seq: e?.seq, ev: e?.ev, fields: e?.fields },
-      { seq: 7, ev: 'launch_plan', fields: { name: 'web', vcpu: '1', ip: '10.20.0.10/24', uuid: '01890a5d-ac96-774b-bcce-b302099a8057' } },
+      {
+        seq: 7,
+        ev: 'launch_plan',
+        fields: {
+          name: 'web',
+          vcpu: '1',
+          ip: '10.20.0.10/24',
+          uuid: '01890a5d-ac96-774b-bcce-b302099a8057',
+        },
+      },
     );
   });
 
   it('finds an event after firmware console noise and ignores lines that are not events', () => {
-    assert.equal(parseEventLine('\x1b[2J\x1b[01;01HD0 seq=0 ev=boot_start stage=efi')?.ev, 'boot_start');
-    for (const line of ['BdsDxe: starting Boot0001', 'D0 seq=x ev=a', 'D0 seq=1', 'D0 seq=1 ev=a key', ''])
+    assert.equal(
+      parseEventLine('\x1b[2J\x1b[01;01HD0 seq=0 ev=boot_start stage=efi')?.ev,
+      'boot_start',
+    );
+    for (const line of [
+      'BdsDxe: starting Boot0001',
+      'D0 seq=x ev=a',
+      'D0 seq=1',
+      'D0 seq=1 ev=a key',
+      '',
+    ])
       assert.equal(parseEventLine(line), undefined, JSON.stringify(line));
   });
 

@@ -2,7 +2,14 @@
 // guest kernel and disk files it references (random bytes: stage 1 checks presence, size and
 // SHA-256, not content), and D0 itself as EFI/BOOT/BOOTX64.EFI.
 import crypto from 'node:crypto';
-import { bootloaderName, diskImageName, FALLBACK_BOOTLOADER, guestKernelName, manifestName, signatureName } from '../../core/naming';
+import {
+  bootloaderName,
+  diskImageName,
+  FALLBACK_BOOTLOADER,
+  guestKernelName,
+  manifestName,
+  signatureName,
+} from '../../core/naming';
 import type { Container, Manifest } from '../../core/schema';
 import { signManifest } from '../../core/sign';
 import { encodeManifest } from '../../core/tlv/encode';
@@ -20,7 +27,14 @@ export interface Slot {
 
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
 
-function container(name: string, uuid: string, disk: Buffer, ip: string, mac: string, bootOrder: number): Container {
+function container(
+  name: string,
+  uuid: string,
+  disk: Buffer,
+  ip: string,
+  mac: string,
+  bootOrder: number,
+): Container {
   return {
     name,
     vcpu: 1,
@@ -44,9 +58,19 @@ export function makeSlot(secretKey: Uint8Array): Slot {
   const webDisk = crypto.randomBytes(70_000); // over one 64 KiB read chunk
   const apiDisk = crypto.randomBytes(4096);
   const manifest: Manifest = {
-    header: { manifest_version: 1, build_uuid: uuid, timestamp_ms: String(Date.now()), security_epoch: '3', site: 'lab' },
+    header: {
+      manifest_version: 1,
+      build_uuid: uuid,
+      timestamp_ms: String(Date.now()),
+      security_epoch: '3',
+      site: 'lab',
+    },
     network: { bridge_ip4: '10.20.0.1/24', egress_nat: false },
-    guest_kernel: { path: guestKernelName(uuid), sha256: sha256(kernel), size: String(kernel.length) },
+    guest_kernel: {
+      path: guestKernelName(uuid),
+      sha256: sha256(kernel),
+      size: String(kernel.length),
+    },
     containers: [
       container('web', uuid, webDisk, '10.20.0.10/24', '02:00:00:00:00:0a', 1),
       container('api', uuid, apiDisk, '10.20.0.11/24', '02:00:00:00:00:0b', 2),

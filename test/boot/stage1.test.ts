@@ -11,7 +11,7 @@ import { buildKernel } from '../../builder/kernel';
 import { generateKeyPair, type KeyPair } from '../../core/sign';
 import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
-import { makeSlot, resign, slotFiles, type Slot } from './slot';
+import { makeSlot, resign, slotFiles } from './slot';
 
 const BOOT_TIMEOUT_MS = 120_000;
 const EFI_SECURITY_VIOLATION = '0x800000000000001a';
@@ -34,15 +34,33 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     key = generateKeyPair(crypto.randomBytes(32));
     const other = generateKeyPair(crypto.randomBytes(32));
     const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
-    efi = fs.readFileSync((await buildKernel({ publicKeyHex: hex(key.publicKey), outFile: path.join(dir, 'a.efi'), mode: 'host' })).path);
+    efi = fs.readFileSync(
+      (
+        await buildKernel({
+          publicKeyHex: hex(key.publicKey),
+          outFile: path.join(dir, 'a.efi'),
+          mode: 'host',
+        })
+      ).path,
+    );
     otherEfi = fs.readFileSync(
-      (await buildKernel({ publicKeyHex: hex(other.publicKey), outFile: path.join(dir, 'b.efi'), mode: 'host' })).path,
+      (
+        await buildKernel({
+          publicKeyHex: hex(other.publicKey),
+          outFile: path.join(dir, 'b.efi'),
+          mode: 'host',
+        })
+      ).path,
     );
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Boots a one-ESP disk holding files and returns the events up to ev=exit. */
-  async function boot(files: ReturnType<typeof slotFiles>, cpu?: string, extraArgs?: string[]): Promise<Outcome> {
+  async function boot(
+    files: ReturnType<typeof slotFiles>,
+    cpu?: string,
+    extraArgs?: string[],
+  ): Promise<Outcome> {
     const disk = path.join(dir, 'disk.img');
     await buildEspDisk(disk, [{ name: 'ESP_A', label: 'D0_A', files }]);
     return withQemu({ disk, cpu, extraArgs, timeoutMs: BOOT_TIMEOUT_MS }, async (vm) => {
@@ -71,13 +89,25 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     const o = await boot(slotFiles(slot, efi), 'max');
     const names = o.events.map((e) => e.ev);
     assert.deepEqual(names, [
-      'boot_start', 'manifest_found', 'signature_ok', 'file_ok', 'file_ok', 'file_ok',
-      'manifest_verified', 'launch_plan', 'launch_plan', 'ready_to_launch', 'exit',
+      'boot_start',
+      'manifest_found',
+      'signature_ok',
+      'file_ok',
+      'file_ok',
+      'file_ok',
+      'manifest_verified',
+      'launch_plan',
+      'launch_plan',
+      'ready_to_launch',
+      'exit',
     ]);
     const start = o.byName('boot_start')[0].fields;
     assert.equal(start.key, Buffer.from(key.publicKey).subarray(0, 8).toString('hex'));
     assert.equal(start.watchdog, 'off');
-    assert.ok(['rdseed', 'rdrand'].includes(start.stack_guard), `-cpu max has RDRAND/RDSEED: ${start.stack_guard}`);
+    assert.ok(
+      ['rdseed', 'rdrand'].includes(start.stack_guard),
+      `-cpu max has RDRAND/RDSEED: ${start.stack_guard}`,
+    );
     assert.equal(o.byName('signature_ok')[0].fields.tlv_bytes, String(slot.tlv.length));
 
     const verified = o.byName('manifest_verified')[0].fields;
@@ -86,7 +116,11 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     assert.equal(verified.epoch, '3');
     // Every file was checked with the size the manifest states: the guest kernel, then the
     // disks in the manifest's (name) order.
-    const expected = [slot.manifest.guest_kernel.path, `VM/api-${slot.uuid}.img`, `VM/web-${slot.uuid}.img`];
+    const expected = [
+      slot.manifest.guest_kernel.path,
+      `VM/api-${slot.uuid}.img`,
+      `VM/web-${slot.uuid}.img`,
+    ];
     assert.deepEqual(
       o.byName('file_ok').map((e) => [e.fields.path, e.fields.size]),
       expected.map((p) => [p, String(slot.payload.get(p)!.length)]),
@@ -120,7 +154,10 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     assertRefused(o, 'bad_signature');
     // No RDRAND/RDSEED and no RNG protocol: the last-resort TSC mix, and the log says so.
     assert.equal(o.byName('boot_start')[0].fields.stack_guard, 'tsc');
-    assert.notEqual(o.byName('boot_start')[0].fields.key, Buffer.from(key.publicKey).subarray(0, 8).toString('hex'));
+    assert.notEqual(
+      o.byName('boot_start')[0].fields.key,
+      Buffer.from(key.publicKey).subarray(0, 8).toString('hex'),
+    );
   });
 
   it('refuses a truncated TLV even when it is correctly signed (tlv:TRUNCATED)', async () => {
@@ -128,7 +165,10 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     const slot = resign(good, good.tlv.subarray(0, good.tlv.length - 9), key.secretKey);
     const o = await boot(slotFiles(slot, efi));
     assertRefused(o, 'tlv:TRUNCATED');
-    assert.ok(o.byName('signature_ok').length === 1, 'the signature over the truncated bytes was valid');
+    assert.ok(
+      o.byName('signature_ok').length === 1,
+      'the signature over the truncated bytes was valid',
+    );
   });
 
   it('refuses an unknown critical tag (tlv:UNKNOWN_CRITICAL)', async () => {
@@ -157,8 +197,15 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     const slot = makeSlot(key.secretKey);
     const disk = `VM/api-${slot.uuid}.img`;
     slot.payload.set(disk, Buffer.concat([slot.payload.get(disk)!, Buffer.from([0])]));
-    const failed = assertRefused(await boot(slotFiles(slot, efi)), 'size_mismatch', '0x8000000000000021');
-    assert.deepEqual([failed.fields.path, failed.fields.expected, failed.fields.actual], [disk, '4096', '4097']);
+    const failed = assertRefused(
+      await boot(slotFiles(slot, efi)),
+      'size_mismatch',
+      '0x8000000000000021',
+    );
+    assert.deepEqual(
+      [failed.fields.path, failed.fields.expected, failed.fields.actual],
+      [disk, '4096', '4097'],
+    );
   });
 
   it('refuses a guest kernel whose SHA-256 differs from the signed digest (digest_mismatch)', async () => {
@@ -167,7 +214,11 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     const tampered = Buffer.from(slot.payload.get(kernel)!);
     tampered[tampered.length - 1] ^= 0x80; // same size, one bit off
     slot.payload.set(kernel, tampered);
-    const failed = assertRefused(await boot(slotFiles(slot, efi)), 'digest_mismatch', '0x8000000000000021');
+    const failed = assertRefused(
+      await boot(slotFiles(slot, efi)),
+      'digest_mismatch',
+      '0x8000000000000021',
+    );
     assert.equal(failed.fields.path, kernel);
     assert.equal(failed.fields.expected, slot.manifest.guest_kernel.sha256);
     assert.equal(failed.fields.actual, crypto.createHash('sha256').update(tampered).digest('hex'));
@@ -196,7 +247,10 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     assertRefused(none, 'no_manifest', EFI_NOT_FOUND);
 
     const b = makeSlot(key.secretKey);
-    const both = await boot([...slotFiles(a, efi), ...slotFiles(b, efi).filter((f) => f.path.startsWith('manifest-'))]);
+    const both = await boot([
+      ...slotFiles(a, efi),
+      ...slotFiles(b, efi).filter((f) => f.path.startsWith('manifest-')),
+    ]);
     assert.equal(assertRefused(both, 'several_manifests').fields.count, '2');
   });
 });

@@ -31,7 +31,11 @@ describe('kernel build: PE hardening of BOOTX64.EFI', function () {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-pe-'));
-    const built = await buildKernel({ publicKeyHex: TEST1_PUBLIC, outFile: path.join(dir, 'BOOTX64.EFI'), mode: 'host' });
+    const built = await buildKernel({
+      publicKeyHex: TEST1_PUBLIC,
+      outFile: path.join(dir, 'BOOTX64.EFI'),
+      mode: 'host',
+    });
     bytes = fs.readFileSync(built.path);
     pe = parsePe(bytes);
   });
@@ -44,8 +48,13 @@ describe('kernel build: PE hardening of BOOTX64.EFI', function () {
   });
 
   it('has no section that is both writable and executable', () => {
-    const wx = pe.sections.filter((s) => s.characteristics & SCN_MEM_WRITE && s.characteristics & SCN_MEM_EXECUTE);
-    assert.deepEqual(wx.map((s) => s.name), []);
+    const wx = pe.sections.filter(
+      (s) => s.characteristics & SCN_MEM_WRITE && s.characteristics & SCN_MEM_EXECUTE,
+    );
+    assert.deepEqual(
+      wx.map((s) => s.name),
+      [],
+    );
     const text = pe.sections.find((s) => s.name === '.text');
     assert.ok(text && text.characteristics & SCN_MEM_EXECUTE, 'a .text section is executable');
   });
@@ -65,12 +74,18 @@ describe('kernel build: PE hardening of BOOTX64.EFI', function () {
       [DLL_HIGH_ENTROPY_VA, 'HIGH_ENTROPY_VA'],
       [DLL_NX_COMPAT, 'NX_COMPAT'],
     ] as const)
-      assert.ok(pe.dllCharacteristics & flag, `${name} missing from 0x${pe.dllCharacteristics.toString(16)}`);
+      assert.ok(
+        pe.dllCharacteristics & flag,
+        `${name} missing from 0x${pe.dllCharacteristics.toString(16)}`,
+      );
   });
 
   it('keeps its base relocations (.reloc) so it can be loaded anywhere', () => {
     const reloc = pe.sections.find((s) => s.name === '.reloc');
-    assert.ok(reloc && reloc.virtualSize > 0, `no .reloc among ${pe.sections.map((s) => s.name).join(' ')}`);
+    assert.ok(
+      reloc && reloc.virtualSize > 0,
+      `no .reloc among ${pe.sections.map((s) => s.name).join(' ')}`,
+    );
     assert.ok(baseRelocDirectory(pe).size > 0, 'empty base relocation directory');
   });
 
@@ -78,7 +93,10 @@ describe('kernel build: PE hardening of BOOTX64.EFI', function () {
     const types = pe.debugEntries.map((e) => e.type);
     assert.ok(types.includes(DEBUG_TYPE_REPRO), `debug entry types: ${types.join(',')}`);
     const ex = pe.debugEntries.find((e) => e.type === DEBUG_TYPE_EX_DLLCHARACTERISTICS);
-    assert.ok(ex && ex.data.readUInt32LE(0) & DLL_EX_CET_COMPAT, 'no CET_COMPAT extended characteristic');
+    assert.ok(
+      ex && ex.data.readUInt32LE(0) & DLL_EX_CET_COMPAT,
+      'no CET_COMPAT extended characteristic',
+    );
   });
 
   it('embeds no host path and no debug information', () => {

@@ -51,7 +51,10 @@ export function parsePe(buf: Buffer): PeImage {
   const nDirs = buf.readUInt32LE(opt + 108);
   const directories = [];
   for (let i = 0; i < nDirs; i++)
-    directories.push({ rva: buf.readUInt32LE(opt + 112 + 8 * i), size: buf.readUInt32LE(opt + 116 + 8 * i) });
+    directories.push({
+      rva: buf.readUInt32LE(opt + 112 + 8 * i),
+      size: buf.readUInt32LE(opt + 116 + 8 * i),
+    });
   const sections: PeSection[] = [];
   for (let i = 0; i < nSections; i++) {
     const s = opt + optSize + 40 * i;
@@ -65,7 +68,9 @@ export function parsePe(buf: Buffer): PeImage {
     });
   }
   const rvaToOffset = (rva: number) => {
-    const s = sections.find((x) => rva >= x.virtualAddress && rva < x.virtualAddress + Math.max(x.virtualSize, x.rawSize));
+    const s = sections.find(
+      (x) => rva >= x.virtualAddress && rva < x.virtualAddress + Math.max(x.virtualSize, x.rawSize),
+    );
     if (!s) throw new Error(`RVA 0x${rva.toString(16)} is in no section`);
     return rva - s.virtualAddress + s.rawPointer;
   };
@@ -78,7 +83,12 @@ export function parsePe(buf: Buffer): PeImage {
       const size = buf.readUInt32LE(e + 16);
       const rva = buf.readUInt32LE(e + 20);
       const ptr = buf.readUInt32LE(e + 24);
-      debugEntries.push({ type: buf.readUInt32LE(e + 12), rva, size, data: buf.subarray(ptr, ptr + size) });
+      debugEntries.push({
+        type: buf.readUInt32LE(e + 12),
+        rva,
+        size,
+        data: buf.subarray(ptr, ptr + size),
+      });
     }
   }
   return {

@@ -15,7 +15,12 @@ function make(dir: string, pubkey: string | undefined) {
   const args = ['-C', KERNEL_DIR, '--no-print-directory', `BUILD=${build}`];
   if (pubkey !== undefined) args.push(`PUBKEY=${pubkey}`);
   const r = spawnSync('make', args, { encoding: 'utf8' });
-  return { status: r.status, stderr: r.stderr, efi: fs.existsSync(path.join(build, 'efi', 'BOOTX64.EFI')), objs: fs.existsSync(path.join(build, 'obj')) };
+  return {
+    status: r.status,
+    stderr: r.stderr,
+    efi: fs.existsSync(path.join(build, 'efi', 'BOOTX64.EFI')),
+    objs: fs.existsSync(path.join(build, 'obj')),
+  };
 }
 
 describe('kernel build: the compiled-in public key', function () {
@@ -28,7 +33,11 @@ describe('kernel build: the compiled-in public key', function () {
     ['too short', 'abcd\n', /expected 64 hex digits and a newline \(65 bytes\), found 5 bytes/],
     ['no trailing newline', GOOD, /found 64 bytes/],
     ['a non-hex digit', GOOD.slice(0, 63) + 'g\n', /expected 64 hex digits/],
-    ['two lines', GOOD.slice(0, 31) + '\n' + GOOD.slice(0, 32) + '\n', /expected 64 hex digits|one line/],
+    [
+      'two lines',
+      GOOD.slice(0, 31) + '\n' + GOOD.slice(0, 32) + '\n',
+      /expected 64 hex digits|one line/,
+    ],
     ['CRLF line ending', GOOD + '\r\n', /found 66 bytes/],
   ];
   for (const [what, content, message] of refused) {
@@ -61,12 +70,15 @@ describe('kernel build: the compiled-in public key', function () {
   it('buildKernel() refuses a malformed publicKeyHex before building', async () => {
     const outFile = path.join(dir, 'BOOTX64.EFI');
     for (const bad of ['', GOOD.slice(1), GOOD + '00', 'z'.repeat(64)]) {
-      await assert.rejects(buildKernel({ publicKeyHex: bad, outFile, mode: 'host' }), (e: unknown) => {
-        assert.ok(e instanceof KernelKeyError);
-        assert.equal(e.code, 'KERNEL_BAD_PUBLIC_KEY');
-        assert.match(e.message, /^publicKeyHex: expected 64 hex digits/);
-        return true;
-      });
+      await assert.rejects(
+        buildKernel({ publicKeyHex: bad, outFile, mode: 'host' }),
+        (e: unknown) => {
+          assert.ok(e instanceof KernelKeyError);
+          assert.equal(e.code, 'KERNEL_BAD_PUBLIC_KEY');
+          assert.match(e.message, /^publicKeyHex: expected 64 hex digits/);
+          return true;
+        },
+      );
       assert.equal(fs.existsSync(outFile), false);
     }
   });

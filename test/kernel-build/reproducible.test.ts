@@ -27,8 +27,16 @@ describe('kernel build: Docker and host toolchains give the same bytes', functio
   });
 
   it('builds BOOTX64.EFI byte-identical in Docker and on the host', async () => {
-    const docker = await buildKernel({ publicKeyHex: TEST1_PUBLIC, outFile: path.join(dir, 'docker.efi'), mode: 'docker' });
-    const host = await buildKernel({ publicKeyHex: TEST1_PUBLIC, outFile: path.join(dir, 'host.efi'), mode: 'host' });
+    const docker = await buildKernel({
+      publicKeyHex: TEST1_PUBLIC,
+      outFile: path.join(dir, 'docker.efi'),
+      mode: 'docker',
+    });
+    const host = await buildKernel({
+      publicKeyHex: TEST1_PUBLIC,
+      outFile: path.join(dir, 'host.efi'),
+      mode: 'host',
+    });
     assert.equal(docker.mode, 'docker');
     assert.equal(host.mode, 'host');
     assert.ok(host.size > 4096);
@@ -37,15 +45,26 @@ describe('kernel build: Docker and host toolchains give the same bytes', functio
   });
 
   it('rebuilds to the same bytes, and a different key gives different bytes', async () => {
-    const again = await buildKernel({ publicKeyHex: TEST1_PUBLIC, outFile: path.join(dir, 'again.efi'), mode: 'host' });
+    const again = await buildKernel({
+      publicKeyHex: TEST1_PUBLIC,
+      outFile: path.join(dir, 'again.efi'),
+      mode: 'host',
+    });
     const first = fs.readFileSync(path.join(dir, 'host.efi'));
     assert.ok(fs.readFileSync(again.path).equals(first));
-    const other = await buildKernel({ publicKeyHex: OTHER_PUBLIC, outFile: path.join(dir, 'other.efi'), mode: 'host' });
+    const other = await buildKernel({
+      publicKeyHex: OTHER_PUBLIC,
+      outFile: path.join(dir, 'other.efi'),
+      mode: 'host',
+    });
     assert.notEqual(other.sha256, again.sha256);
   });
 
   it('auto mode uses the engine when one answers', async () => {
-    const auto = await buildKernel({ publicKeyHex: TEST1_PUBLIC, outFile: path.join(dir, 'auto.efi') });
+    const auto = await buildKernel({
+      publicKeyHex: TEST1_PUBLIC,
+      outFile: path.join(dir, 'auto.efi'),
+    });
     assert.equal(auto.mode, 'docker');
     assert.ok(fs.readFileSync(auto.path).equals(fs.readFileSync(path.join(dir, 'host.efi'))));
   });

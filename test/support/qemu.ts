@@ -74,7 +74,8 @@ export class QemuRun {
     const what = typeof ev === 'string' ? `ev=${ev}` : 'a matching event';
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new QemuTimeout(`no ${what} before the deadline; events:\n${this.describe()}`)),
+        () =>
+          reject(new QemuTimeout(`no ${what} before the deadline; events:\n${this.describe()}`)),
         Math.max(0, this.deadline - Date.now()),
       );
       this.stream.onEvent((e) => {
@@ -89,7 +90,12 @@ export class QemuRun {
           clearTimeout(timer);
           const late = this.events.find(match);
           if (late) resolve(late);
-          else reject(new Error(`QEMU exited (${this.exitCode}) before ${what}; events:\n${this.describe()}`));
+          else
+            reject(
+              new Error(
+                `QEMU exited (${this.exitCode}) before ${what}; events:\n${this.describe()}`,
+              ),
+            );
         });
       });
     });
@@ -113,17 +119,27 @@ export class QemuRun {
 
 export function qemuArgs(opts: QemuOptions, vars: string): string[] {
   const args = [
-    '-accel', 'tcg',
-    '-machine', 'q35',
-    '-m', String(opts.memMb ?? 256),
-    '-display', 'none',
-    '-monitor', 'none',
-    '-serial', 'stdio',
-    '-net', 'none', // without it OVMF tries PXE/HTTP boot first (~20 s)
+    '-accel',
+    'tcg',
+    '-machine',
+    'q35',
+    '-m',
+    String(opts.memMb ?? 256),
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-serial',
+    'stdio',
+    '-net',
+    'none', // without it OVMF tries PXE/HTTP boot first (~20 s)
     '-no-user-config',
-    '-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`,
-    '-drive', `if=pflash,format=raw,unit=1,file=${vars}`,
-    '-drive', `format=raw,file=${opts.disk}`,
+    '-drive',
+    `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`,
+    '-drive',
+    `if=pflash,format=raw,unit=1,file=${vars}`,
+    '-drive',
+    `format=raw,file=${opts.disk}`,
   ];
   if (opts.cpu) args.push('-cpu', opts.cpu);
   return args.concat(opts.extraArgs ?? []);

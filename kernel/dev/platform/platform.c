@@ -1,0 +1,55 @@
+#include "dev/platform/platform.h"
+
+#include "d0/lib.h"
+#include "hv/err.h"
+
+static void pit_irq0(void *ctx)
+{
+  struct pic *pic = ctx;
+  /* OUT0 rose: one edge. The PIC latches it; dropping the line right away lets the next
+   * period's edge be seen. */
+  pic_set_irq(pic, PLATFORM_IRQ_PIT, true);
+  pic_set_irq(pic, PLATFORM_IRQ_PIT, false);
+}
+
+static void uart_irq(void *ctx, bool level)
+{
+  pic_set_irq(ctx, PLATFORM_IRQ_UART, level);
+}
+
+int platform_attach(struct platform *p, struct bus *pio, const struct dev_env *env,
+                    const struct platform_config *cfg)
+{
+  memset(p, 0, sizeof(*p));
+  p->env = env;
+  TRY(rtc_init(&p->rtc, env, cfg->wall, cfg->wall_ns));
+  pic_init(&p->pic, env);
+  pit_init(&p->pit, env, pit_irq0, &p->pic);
+  uart_init(&p->uart, env, cfg->console, cfg->console_ctx, uart_irq, &p->pic);
+  sysports_init(&p->sys, env, &p->pit, cfg->reset, cfg->reset_ctx);
+
+  TRY(bus_register(pio, PIC_MASTER_PORT, PIC_PORTS, "pic-master", &pic_master_ops, &p->pic));
+  TRY(bus_register(pio, PIC_SLAVE_PORT, PIC_PORTS, "pic-slave", &pic_slave_ops, &p->pic));
+  TRY(bus_register(pio, PIT_PORT, PIT_PORTS, "pit", &pit_ops, &p->pit));
+  TRY(bus_register(pio, RTC_PORT, RTC_PORTS, "rtc", &rtc_ops, &p->rtc));
+  TRY(bus_register(pio, UART_COM1_PORT, UART_PORTS, "uart", &uart_ops, &p->uart));
+  TRY(bus_register(pio, SYS_KBC_PORT, SYS_KBC_PORTS, "kbc", &sys_kbc_ops, &p->sys));
+  TRY(bus_register(pio, SYS_POST_PORT, 1, "post", &sys_post_ops, &p->sys));
+  TRY(bus_register(pio, SYS_DMA_PAGE_PORT, 1, "dma-page", &sys_dma_page_ops, &p->sys));
+  TRY(bus_register(pio, SYS_PORT_A, 1, "port-a", &sys_port_a_ops, &p->sys));
+  return HV_OK;
+}
+
+void platform_irq_set_level(struct platform *p, uint32_t gsi, bool level)
+{
+  pic_set_irq(&p->pic, gsi, level);
+}
+
+uint64_t platform_poll(struct platform *p, uint64_t now_ns)
+{
+  return pit_poll(&p->pit, now_ns);
+}
+
+int platform_pending_vector(const struct platform *p) { return pic_pending(&p->pic); }
+
+bool platform_ack(struct platform *p, uint8_t vector) { return pic_ack(&p->pic, vector); }

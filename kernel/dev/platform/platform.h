@@ -1,0 +1,85 @@
+/*
+ * The PC platform devices of one micro-VM, and the interrupt path between them and the CPU.
+ *
+ * Interrupt delivery (the minimum that Linux 6.1 x86-64 runs reliably on): a cascaded 8259A pair
+ * only, no LAPIC, no IOAPIC, no MP table. D0 passes `nolapic` on the guest command line
+ * (PLATFORM_CMDLINE), so Linux selects APIC_PIC mode ("APIC: Keep in PIC mode(8259)"): the PIT
+ * on IRQ 0 is the clock event device (periodic, HZ), the TSC is calibrated with PIT channel 2,
+ * and IRQs 0-15 go through the PIC. The backend should also clear CPUID.1:EDX.APIC and
+ * CPUID.1:ECX.X2APIC so that nothing in the guest looks for an APIC (a core change, see
+ * kernel/hv/README.md "Platform devices"). One vCPU only; SMP would need LAPICs.
+ *
+ *   IRQ 0  PIT channel 0        IRQ 4  UART (COM1)       IRQ 5, 6  virtio-blk, virtio-net
+ *   IRQ 2  cascade (not a line) IRQ 8  RTC (never raised)
+ *
+ * The backend's side, before every guest entry:
+ *   deadline = platform_poll(p, arch_time_ns());   timers raise their lines; arm a host timer
+ *   v = platform_pending_vector(p);                 -1: nothing to deliver
+ *   if v >= 0 and the guest can take it (RFLAGS.IF, no interrupt shadow, no pending event):
+ *       inject v (SVM EVENTINJ / VMX VM-entry interruption info), then platform_ack(p, v)
+ *   else if v >= 0: request an interrupt-window exit (SVM V_IRQ + VINTR intercept, VMX
+ *       interrupt-window exiting) and repeat this sequence at that exit.
+ * Injecting and acknowledging together keeps the PIC's ISR exactly in step with what the guest
+ * received. After a HLT exit the VM waits until a vector is pending or the deadline passes.
+ */
+#ifndef DEV_PLATFORM_PLATFORM_H
+#define DEV_PLATFORM_PLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dev/platform/pic.h"
+#include "dev/platform/pit.h"
+#include "dev/platform/rtc.h"
+#include "dev/platform/sysports.h"
+#include "dev/platform/uart.h"
+#include "hv/bus.h"
+#include "hv/dev_env.h"
+
+/* Words D0 adds to the guest kernel command line for this platform. */
+#define PLATFORM_CMDLINE "nolapic"
+
+#define PLATFORM_IRQ_PIT 0
+#define PLATFORM_IRQ_UART UART_COM1_IRQ
+
+struct platform_config {
+  const struct rtc_wall *wall; /* the host's UTC time (UEFI GetTime) */
+  uint64_t wall_ns;            /* arch_time_ns() when it was read */
+  uart_sink_fn console;        /* complete console lines of this VM */
+  void *console_ctx;
+  void (*reset)(void *ctx);    /* the guest asked for a CPU reset (port 0x92 / 0x64) */
+  void *reset_ctx;
+};
+
+struct platform {
+  const struct dev_env *env;
+  struct pic pic;
+  struct pit pit;
+  struct rtc rtc;
+  struct uart uart;
+  struct sysports sys;
+};
+
+/*
+ * Initializes every device and registers its ports on `pio` (9 ranges). HV_E_INVAL for a bad
+ * wall-clock time (nothing registered); a bus error (HV_E_BUSY/HV_E_FULL) otherwise.
+ */
+int platform_attach(struct platform *p, struct bus *pio, const struct dev_env *env,
+                    const struct platform_config *cfg);
+
+/*
+ * Level of ISA interrupt line `gsi` (0..15, not 2) from a device outside the platform (virtio).
+ * The backend's arch_irq_set_level forwards here.
+ */
+void platform_irq_set_level(struct platform *p, uint32_t gsi, bool level);
+
+/* Runs the timers up to now_ns; returns the next time they need a poll (PIT_NO_DEADLINE). */
+uint64_t platform_poll(struct platform *p, uint64_t now_ns);
+
+/* The vector to inject now, or -1. */
+int platform_pending_vector(const struct platform *p);
+
+/* The guest received `vector`; false (logged, nothing changed) if it was not the pending one. */
+bool platform_ack(struct platform *p, uint8_t vector);
+
+#endif /* DEV_PLATFORM_PLATFORM_H */

@@ -101,6 +101,29 @@ export class QemuRun {
     });
   }
 
+  /** Waits until the raw serial output matches re (for lines outside the event format). */
+  waitForText(re: RegExp): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const poll = setInterval(() => {
+        if (re.test(this.serial)) done(resolve);
+        else if (this.exitCode !== undefined)
+          done(() => reject(new Error(`QEMU exited before ${re}`)));
+        else if (Date.now() > this.deadline)
+          done(() =>
+            reject(
+              new QemuTimeout(
+                `no ${re} before the deadline; serial tail:\n${this.serial.slice(-2000)}`,
+              ),
+            ),
+          );
+      }, 100);
+      const done = (fn: () => void) => {
+        clearInterval(poll);
+        fn();
+      };
+    });
+  }
+
   /** The events so far, one line each, for assertion messages. */
   describe(): string {
     return this.events.map((e) => e.raw).join('\n') || '(none)\n' + this.serial.slice(-2000);

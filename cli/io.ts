@@ -37,7 +37,11 @@ export interface Command {
 }
 
 /** node:util parseArgs with usage errors turned into exit 2. */
-export function parseFlags<T extends ParseArgsConfig['options']>(args: string[], options: T, usage: string) {
+export function parseFlags<T extends ParseArgsConfig['options']>(
+  args: string[],
+  options: T,
+  usage: string,
+) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (e) {
@@ -50,7 +54,9 @@ export function readFileOrFail(file: string, what: string): Buffer {
     return fs.readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw badInput(`${file}: cannot read ${what}${code === 'ENOENT' ? ' (no such file)' : code ? ` (${code})` : ''}`);
+    throw badInput(
+      `${file}: cannot read ${what}${code === 'ENOENT' ? ' (no such file)' : code ? ` (${code})` : ''}`,
+    );
   }
 }
 
@@ -58,11 +64,16 @@ export function readFileOrFail(file: string, what: string): Buffer {
  * Writes every file or none: each goes to a hidden temp name in its directory first and is renamed
  * into place only once all temps are written.
  */
-export function writeAllOrNothing(files: readonly { path: string; data: Uint8Array | string; mode?: number }[]): void {
+export function writeAllOrNothing(
+  files: readonly { path: string; data: Uint8Array | string; mode?: number }[],
+): void {
   const temps: { tmp: string; final: string }[] = [];
   try {
     for (const f of files) {
-      const tmp = path.join(path.dirname(f.path), `.${path.basename(f.path)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
+      const tmp = path.join(
+        path.dirname(f.path),
+        `.${path.basename(f.path)}.${crypto.randomBytes(6).toString('hex')}.tmp`,
+      );
       fs.writeFileSync(tmp, f.data, { mode: f.mode ?? 0o644, flag: 'wx' });
       fs.chmodSync(tmp, f.mode ?? 0o644);
       temps.push({ tmp, final: f.path });
@@ -70,6 +81,8 @@ export function writeAllOrNothing(files: readonly { path: string; data: Uint8Arr
     for (const t of temps) fs.renameSync(t.tmp, t.final);
   } catch (e) {
     for (const t of temps) fs.rmSync(t.tmp, { force: true });
-    throw new CliError(EXIT_FAILED, [`cannot write ${files.map((f) => f.path).join(', ')}: ${(e as Error).message}`]);
+    throw new CliError(EXIT_FAILED, [
+      `cannot write ${files.map((f) => f.path).join(', ')}: ${(e as Error).message}`,
+    ]);
   }
 }

@@ -10,7 +10,6 @@ function loadCommands(): Map<string, Command> {
   const out = new Map<string, Command>();
   for (const f of fs.readdirSync(dir).sort()) {
     if (!f.endsWith('.ts') || f.endsWith('.d.ts')) continue;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(path.join(dir, f)) as { command?: Command };
     if (mod.command) out.set(mod.command.name, mod.command);
   }

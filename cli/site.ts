@@ -45,11 +45,16 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 function readDigest(file: string, where: string, problems: Problem[]): FileDigest | undefined {
   try {
-    if (!fs.statSync(file).isFile()) throw Object.assign(new Error(), { code: 'not a regular file' });
+    if (!fs.statSync(file).isFile())
+      throw Object.assign(new Error(), { code: 'not a regular file' });
     return digestFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    problems.push({ code: 'FILE', path: where, message: `cannot read ${file}${code ? ` (${code === 'ENOENT' ? 'no such file' : code})` : ''}` });
+    problems.push({
+      code: 'FILE',
+      path: where,
+      message: `cannot read ${file}${code ? ` (${code === 'ENOENT' ? 'no such file' : code})` : ''}`,
+    });
     return undefined;
   }
 }
@@ -67,7 +72,11 @@ function resolve(
   let at = `${where}.${keys.file}`;
   if (obj[keys.file] !== undefined) {
     if (given) {
-      problems.push({ code: 'CONFLICT', path: at, message: `give ${keys.file} or ${keys.sha} + ${keys.size}, not both` });
+      problems.push({
+        code: 'CONFLICT',
+        path: at,
+        message: `give ${keys.file} or ${keys.sha} + ${keys.size}, not both`,
+      });
       return;
     }
     if (typeof obj[keys.file] !== 'string' || obj[keys.file] === '') {
@@ -95,31 +104,66 @@ export function loadSite(siteFile: string, artifactsDir?: string): LoadedSite {
   try {
     text = fs.readFileSync(siteFile, 'utf8');
   } catch (e) {
-    return { problems: [{ code: 'FILE', path: siteFile, message: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})` }] };
+    return {
+      problems: [
+        {
+          code: 'FILE',
+          path: siteFile,
+          message: `cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+        },
+      ],
+    };
   }
   let input: unknown;
   try {
     const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
     if (doc.errors.length > 0) {
-      return { problems: doc.errors.map((e) => ({ code: 'SYNTAX', path: siteFile, message: e.message.split('\n')[0] })) };
+      return {
+        problems: doc.errors.map((e) => ({
+          code: 'SYNTAX',
+          path: siteFile,
+          message: e.message.split('\n')[0],
+        })),
+      };
     }
     input = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    return { problems: [{ code: 'SYNTAX', path: siteFile, message: (e as Error).message.split('\n')[0] }] };
+    return {
+      problems: [{ code: 'SYNTAX', path: siteFile, message: (e as Error).message.split('\n')[0] }],
+    };
   }
   if (!isObj(input)) return { input, problems };
   const baseDir = path.dirname(siteFile);
   const containers = Array.isArray(input.containers) ? input.containers : [];
   containers.forEach((c: unknown, i: number) => {
     if (!isObj(c)) return;
-    const name = typeof c.name === 'string' && /^[a-z0-9][a-z0-9-]{0,31}$/.test(c.name) ? c.name : undefined;
+    const name =
+      typeof c.name === 'string' && /^[a-z0-9][a-z0-9-]{0,31}$/.test(c.name) ? c.name : undefined;
     const fallback = artifactsDir && name ? path.join(artifactsDir, `${name}.img`) : undefined;
-    resolve(c, `containers[${name ?? i}]`, { file: 'disk_file', sha: 'disk_sha256', size: 'disk_size' }, fallback, baseDir, problems);
+    resolve(
+      c,
+      `containers[${name ?? i}]`,
+      { file: 'disk_file', sha: 'disk_sha256', size: 'disk_size' },
+      fallback,
+      baseDir,
+      problems,
+    );
   });
-  if (artifactsDir !== undefined && (input.guest_kernel === undefined || input.guest_kernel === null)) input.guest_kernel = {};
+  if (
+    artifactsDir !== undefined &&
+    (input.guest_kernel === undefined || input.guest_kernel === null)
+  )
+    input.guest_kernel = {};
   if (isObj(input.guest_kernel)) {
     const fallback = artifactsDir ? path.join(artifactsDir, 'vmlinuz') : undefined;
-    resolve(input.guest_kernel, 'guest_kernel', { file: 'file', sha: 'sha256', size: 'size' }, fallback, baseDir, problems);
+    resolve(
+      input.guest_kernel,
+      'guest_kernel',
+      { file: 'file', sha: 'sha256', size: 'size' },
+      fallback,
+      baseDir,
+      problems,
+    );
   }
   return { input, problems };
 }

@@ -27,7 +27,10 @@ type Obj = Record<string, unknown>;
 
 function render(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v)) return v.length === 0 ? undefined : (v as Route[]).map((r) => `${r.dest} via ${r.via}`).join(', ');
+  if (Array.isArray(v))
+    return v.length === 0
+      ? undefined
+      : (v as Route[]).map((r) => `${r.dest} via ${r.via}`).join(', ');
   return String(v);
 }
 
@@ -38,10 +41,20 @@ interface Side {
 /** A value as compared: the side's own build UUID inside a path is not a difference. */
 function comparable(v: unknown, side: Side, opts: DiffOptions): string | undefined {
   const r = render(v);
-  return r !== undefined && side.uuid && !opts.includeBuildIdentity ? r.split(side.uuid).join('<build>') : r;
+  return r !== undefined && side.uuid && !opts.includeBuildIdentity
+    ? r.split(side.uuid).join('<build>')
+    : r;
 }
 
-function diffScope(message: string, a: Obj, b: Obj, path: string, out: Change[], opts: DiffOptions, sides: [Side, Side]): void {
+function diffScope(
+  message: string,
+  a: Obj,
+  b: Obj,
+  path: string,
+  out: Change[],
+  opts: DiffOptions,
+  sides: [Side, Side],
+): void {
   for (const f of tlvScope(message).fields) {
     const p = path ? `${path}.${f.name}` : f.name;
     if (!opts.includeBuildIdentity && BUILD_IDENTITY.has(p)) continue;
@@ -49,14 +62,29 @@ function diffScope(message: string, a: Obj, b: Obj, path: string, out: Change[],
     if (kind.kind === 'nested' && f.name === 'containers') {
       diffContainers((a[f.name] ?? []) as Obj[], (b[f.name] ?? []) as Obj[], p, out, opts, sides);
     } else if (kind.kind === 'nested' && !f.repeated) {
-      diffScope(kind.message, (a[f.name] ?? {}) as Obj, (b[f.name] ?? {}) as Obj, p, out, opts, sides);
+      diffScope(
+        kind.message,
+        (a[f.name] ?? {}) as Obj,
+        (b[f.name] ?? {}) as Obj,
+        p,
+        out,
+        opts,
+        sides,
+      );
     } else if (comparable(a[f.name], sides[0], opts) !== comparable(b[f.name], sides[1], opts)) {
       out.push({ kind: 'changed', path: p, before: render(a[f.name]), after: render(b[f.name]) });
     }
   }
 }
 
-function diffContainers(a: Obj[], b: Obj[], path: string, out: Change[], opts: DiffOptions, sides: [Side, Side]): void {
+function diffContainers(
+  a: Obj[],
+  b: Obj[],
+  path: string,
+  out: Change[],
+  opts: DiffOptions,
+  sides: [Side, Side],
+): void {
   const byName = (l: Obj[]) => new Map(l.map((c) => [String(c.name), c]));
   const [ma, mb] = [byName(a), byName(b)];
   const names = [...new Set([...ma.keys(), ...mb.keys()])].sort();

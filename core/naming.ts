@@ -5,7 +5,8 @@ import { isUuidV7 } from './uuid';
 import { nameProblem } from './tlv/values';
 
 function checkUuid(uuid: string): void {
-  if (!isUuidV7(uuid)) throw new D0Error('NAMING', `${JSON.stringify(uuid)} is not a UUIDv7 in canonical form`);
+  if (!isUuidV7(uuid))
+    throw new D0Error('NAMING', `${JSON.stringify(uuid)} is not a UUIDv7 in canonical form`);
 }
 
 /** D0 itself: `EFI/BOOT/BOOTX64-<uuid>.EFI`. */

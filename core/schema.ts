@@ -63,7 +63,8 @@ export function schemaFromProtoText(text: string): Schema {
         .slice()
         .sort((a, b) => a.id - b.id)
         .map((f): FieldInfo => {
-          if (f.id < 1 || f.id > 0xff) throw new Error(`manifest.proto: ${obj.name}.${f.name} number out of 1..255`);
+          if (f.id < 1 || f.id > 0xff)
+            throw new Error(`manifest.proto: ${obj.name}.${f.name} number out of 1..255`);
           const critical = (f.options ?? {})['(d0.critical)'] === true;
           const rt = f.resolvedType;
           return {
@@ -73,7 +74,7 @@ export function schemaFromProtoText(text: string): Schema {
             protoType: f.type,
             repeated: f.repeated,
             critical,
-            tag: ((scope << 8) | f.id) | (critical ? CRITICAL_BIT : 0),
+            tag: (scope << 8) | f.id | (critical ? CRITICAL_BIT : 0),
             ...(rt instanceof protobuf.Type ? { nested: rt.name } : {}),
             ...(rt instanceof protobuf.Enum ? { enumName: rt.name } : {}),
           };
@@ -94,7 +95,6 @@ let cached: Schema | undefined;
 /** The schema of proto/manifest.proto, parsed on first use. */
 export function schema(): Schema {
   if (!cached) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const fs = require('node:fs') as typeof import('node:fs');
     cached = schemaFromProtoText(fs.readFileSync(PROTO_PATH, 'utf8'));
   }
@@ -174,8 +174,20 @@ export const INTERFACE_FIELDS = {
   GuestKernel: ['path', 'sha256', 'size'],
   Route: ['dest', 'via'],
   Container: [
-    'name', 'vcpu', 'mem_mb', 'disk_path', 'disk_sha256', 'disk_size', 'mac', 'ip4', 'gw4',
-    'routes', 'boot_order', 'health_timeout_s', 'health', 'restart',
+    'name',
+    'vcpu',
+    'mem_mb',
+    'disk_path',
+    'disk_sha256',
+    'disk_size',
+    'mac',
+    'ip4',
+    'gw4',
+    'routes',
+    'boot_order',
+    'health_timeout_s',
+    'health',
+    'restart',
   ],
 } as const satisfies {
   Manifest: readonly (keyof Manifest)[];

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { D0Error } from './errors';
 
-ed.hashes.sha512 = (message: Uint8Array): Uint8Array => new Uint8Array(createHash('sha512').update(message).digest());
+ed.hashes.sha512 = (message) => new Uint8Array(createHash('sha512').update(message).digest());
 
 export interface KeyPair {
   /** The 32-byte seed (RFC 8032 "private key"). */
@@ -20,19 +20,22 @@ export interface KeyPair {
 }
 
 export function generateKeyPair(seed32: Uint8Array): KeyPair {
-  if (seed32.length !== 32) throw new D0Error('KEY', `a key seed is 32 bytes, got ${seed32.length}`);
+  if (seed32.length !== 32)
+    throw new D0Error('KEY', `a key seed is 32 bytes, got ${seed32.length}`);
   const secretKey = Uint8Array.from(seed32);
   return { secretKey, publicKey: ed.getPublicKey(secretKey) };
 }
 
 export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
-  if (secretKey.length !== 32) throw new D0Error('KEY', `a secret key is 32 bytes, got ${secretKey.length}`);
+  if (secretKey.length !== 32)
+    throw new D0Error('KEY', `a secret key is 32 bytes, got ${secretKey.length}`);
   return ed.getPublicKey(secretKey);
 }
 
 /** The 64-byte signature of the exact TLV bytes. */
 export function signManifest(tlv: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  if (secretKey.length !== 32) throw new D0Error('KEY', `a secret key is 32 bytes, got ${secretKey.length}`);
+  if (secretKey.length !== 32)
+    throw new D0Error('KEY', `a secret key is 32 bytes, got ${secretKey.length}`);
   return ed.sign(tlv, secretKey);
 }
 
@@ -59,12 +62,14 @@ export function formatPublicKeyFile(publicKey: Uint8Array): string {
 /** Parses a secret key file; `what` names its source (a path or an env variable) in errors. */
 export function parseSecretKeyFile(text: string, what: string): Uint8Array {
   const m = HEX64_LINE.exec(text);
-  if (!m) throw new D0Error('KEY', `${what}: not a D0 secret key (expected 64 hex digits and a newline)`);
+  if (!m)
+    throw new D0Error('KEY', `${what}: not a D0 secret key (expected 64 hex digits and a newline)`);
   return new Uint8Array(Buffer.from(m[1], 'hex'));
 }
 
 export function parsePublicKeyFile(text: string, what: string): Uint8Array {
   const m = HEX64_LINE.exec(text);
-  if (!m) throw new D0Error('KEY', `${what}: not a D0 public key (expected 64 hex digits and a newline)`);
+  if (!m)
+    throw new D0Error('KEY', `${what}: not a D0 public key (expected 64 hex digits and a newline)`);
   return new Uint8Array(Buffer.from(m[1], 'hex'));
 }

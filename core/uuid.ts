@@ -9,7 +9,8 @@ export function uuidv7(nowMs: number, random: Uint8Array): string {
   if (!Number.isSafeInteger(nowMs) || nowMs < 0 || nowMs >= 2 ** 48) {
     throw new D0Error('UUID', `timestamp ${nowMs} is not a 48-bit millisecond count`);
   }
-  if (random.length !== 16) throw new D0Error('UUID', `UUIDv7 needs 16 random bytes, got ${random.length}`);
+  if (random.length !== 16)
+    throw new D0Error('UUID', `UUIDv7 needs 16 random bytes, got ${random.length}`);
   // With msecs and random given, uuid derives the counter bits from `random` and keeps no state,
   // so the result depends on (nowMs, random) only.
   return v7({ msecs: nowMs, random });

@@ -20,9 +20,7 @@ export const HEADER_PATH = path.join(__dirname, '..', 'kernel', 'include', 'd0',
 
 /** GuestKernel -> GUEST_KERNEL, mem_mb -> MEM_MB. */
 export function cName(s: string): string {
-  return s
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toUpperCase();
+  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
 const hex4 = (n: number) => '0x' + n.toString(16).toUpperCase().padStart(4, '0');
@@ -55,7 +53,13 @@ export function renderTlvHeader(): string {
   L.push(define('TLV_NAME_MIN_LEN', 1));
   L.push(define('TLV_NAME_MAX_LEN', NAME_MAX_LEN, '[a-z0-9][a-z0-9-]*'));
   L.push(define('TLV_PATH_MIN_LEN', 1));
-  L.push(define('TLV_PATH_MAX_LEN', PATH_MAX_LEN, '[A-Za-z0-9._/-], no leading /, no "", ".", ".." part'));
+  L.push(
+    define(
+      'TLV_PATH_MAX_LEN',
+      PATH_MAX_LEN,
+      '[A-Za-z0-9._/-], no leading /, no "", ".", ".." part',
+    ),
+  );
   L.push(define('TLV_MANIFEST_VERSION', MANIFEST_VERSION));
   L.push('');
   L.push('/* Fixed value lengths by kind. */');
@@ -71,7 +75,11 @@ export function renderTlvHeader(): string {
       const fname = `TLV_${m}_${cName(f.name)}`;
       const v = f.spec.value;
       const what =
-        v.kind === 'nested' ? `nested ${v.message}` : v.kind === 'u8enum' ? `enum ${v.enumName}` : v.kind;
+        v.kind === 'nested'
+          ? `nested ${v.message}`
+          : v.kind === 'u8enum'
+            ? `enum ${v.enumName}`
+            : v.kind;
       const notes = [what];
       if (f.repeated) notes.push('repeated');
       if (f.spec.optional) notes.push('optional');
@@ -88,8 +96,12 @@ export function renderTlvHeader(): string {
     }
   }
   L.push('');
-  L.push(define('TLV_MAX_CONTAINERS', tlvScopes().get('Manifest')!.byTagId.get(0x0104)!.spec.count!.max));
-  L.push(define('TLV_MAX_ROUTES', tlvScopes().get('Container')!.byTagId.get(0x050a)!.spec.count!.max));
+  L.push(
+    define('TLV_MAX_CONTAINERS', tlvScopes().get('Manifest')!.byTagId.get(0x0104)!.spec.count!.max),
+  );
+  L.push(
+    define('TLV_MAX_ROUTES', tlvScopes().get('Container')!.byTagId.get(0x050a)!.spec.count!.max),
+  );
   for (const e of schema().enums.values()) {
     L.push('');
     L.push(`/* enum ${e.name} (u8 in the TLV). */`);
@@ -97,7 +109,9 @@ export function renderTlvHeader(): string {
     L.push(define(`TLV_${cName(e.name)}_MAX`, Math.max(...e.values.map((x) => x[1]))));
   }
   L.push('');
-  L.push('/* Decoder errors (proto/TLV.md, "Errors"); the names are the golden vectors\' error=NAME. */');
+  L.push(
+    '/* Decoder errors (proto/TLV.md, "Errors"); the names are the golden vectors\' error=NAME. */',
+  );
   L.push('enum tlv_error {');
   L.push('\tTLV_OK = 0,');
   TLV_ERROR_NAMES.forEach((n, i) => L.push(`\tTLV_E_${n} = ${i + 1},`));
@@ -105,7 +119,10 @@ export function renderTlvHeader(): string {
   L.push(define('TLV_E_LAST', TLV_ERROR_NAMES.length));
   L.push('/* Initializer for a name table indexed by enum tlv_error. */');
   L.push(
-    define('TLV_ERROR_NAMES_INIT', '{ "OK", ' + TLV_ERROR_NAMES.map((n) => `"${n}"`).join(', ') + ' }'),
+    define(
+      'TLV_ERROR_NAMES_INIT',
+      '{ "OK", ' + TLV_ERROR_NAMES.map((n) => `"${n}"`).join(', ') + ' }',
+    ),
   );
   L.push('');
   L.push('#endif /* D0_TLV_TAGS_H */');

@@ -17,8 +17,10 @@ export const VECTOR_DIR = path.join(__dirname, '..', 'test', 'vectors', 'manifes
 export const KEY_DIR = path.join(__dirname, '..', 'test', 'vectors', 'keys');
 
 /** RFC 8032 section 7.1 TEST 1 (public test data, not a secret). */
-export const RFC8032_TEST1_SECRET = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60';
-export const RFC8032_TEST1_PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+export const RFC8032_TEST1_SECRET =
+  '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60';
+export const RFC8032_TEST1_PUBLIC =
+  'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
 
 export interface Vector {
   readonly name: string;
@@ -50,7 +52,10 @@ function container(name: string, i: number, extra: Partial<Container> = {}): Con
   };
 }
 
-function manifest(containers: Container[], extra: { site?: string; egress?: boolean } = {}): Manifest {
+function manifest(
+  containers: Container[],
+  extra: { site?: string; egress?: boolean } = {},
+): Manifest {
   return {
     header: {
       manifest_version: 1,
@@ -79,22 +84,37 @@ const SEVERAL = manifest(
       ],
       restart: 'RESTART_ALWAYS',
     }),
-    container('db', 1, { mem_mb: 1024, disk_size: '1073741824', restart: 'RESTART_ON_FAILURE', boot_order: 1 }),
-    container('migrate', 2, { health: 'HEALTH_EXIT_ZERO', restart: 'RESTART_NEVER', health_timeout_s: 3600, boot_order: 2 }),
+    container('db', 1, {
+      mem_mb: 1024,
+      disk_size: '1073741824',
+      restart: 'RESTART_ON_FAILURE',
+      boot_order: 1,
+    }),
+    container('migrate', 2, {
+      health: 'HEALTH_EXIT_ZERO',
+      restart: 'RESTART_NEVER',
+      health_timeout_s: 3600,
+      boot_order: 2,
+    }),
     container('cache-1', 3, { gw4: '10.20.0.1', boot_order: 65535, vcpu: 16, mem_mb: 65536 }),
   ],
   { site: 'site-a', egress: true },
 );
 
 const MAX_CONTAINERS = manifest(
-  Array.from({ length: 64 }, (_, i) => container(`c${String(i).padStart(2, '0')}`, i, { boot_order: 63 - i })),
+  Array.from({ length: 64 }, (_, i) =>
+    container(`c${String(i).padStart(2, '0')}`, i, { boot_order: 63 - i }),
+  ),
   { site: 'fleet-64' },
 );
 
 const MAX_ROUTES = manifest([
   container('router', 0, {
     gw4: '10.20.0.1',
-    routes: Array.from({ length: 16 }, (_, i) => ({ dest: `172.${16 + i}.0.0/16`, via: '10.20.0.1' })),
+    routes: Array.from({ length: 16 }, (_, i) => ({
+      dest: `172.${16 + i}.0.0/16`,
+      via: '10.20.0.1',
+    })),
   }),
 ]);
 
@@ -111,13 +131,22 @@ interface Node {
 function parseTree(b: Uint8Array, scope: TlvScope | undefined, start = 0, end = b.length): Node[] {
   const dv = new DataView(b.buffer, b.byteOffset, b.length);
   const out: Node[] = [];
-  for (let p = start; p < end; ) {
+  for (let p = start; p < end;) {
     const tag = dv.getUint16(p, true);
     const len = dv.getUint32(p + 2, true);
     const v = b.subarray(p + RECORD_HEADER_LEN, p + RECORD_HEADER_LEN + len);
     const f = scope ? scope.fields.find((x) => x.tag === tag) : undefined;
-    const nested = scope === undefined ? 'Manifest' : f?.spec.value.kind === 'nested' ? f.spec.value.message : undefined;
-    if (nested) out.push({ tag, kids: parseTree(b, tlvScope(nested), p + RECORD_HEADER_LEN, p + RECORD_HEADER_LEN + len) });
+    const nested =
+      scope === undefined
+        ? 'Manifest'
+        : f?.spec.value.kind === 'nested'
+          ? f.spec.value.message
+          : undefined;
+    if (nested)
+      out.push({
+        tag,
+        kids: parseTree(b, tlvScope(nested), p + RECORD_HEADER_LEN, p + RECORD_HEADER_LEN + len),
+      });
     else out.push({ tag, value: Uint8Array.from(v) });
     p += RECORD_HEADER_LEN + len;
   }
@@ -177,45 +206,172 @@ function invalid(): [string, Uint8Array, string][] {
   const min = encodeManifest(MINIMAL);
   const withContainers = (n: number) =>
     manifest(Array.from({ length: n }, (_, i) => container(`c${String(i).padStart(2, '0')}`, i)));
-  const bigRoutes = Array.from({ length: 17 }, (_, i) => ({ dest: `172.${16 + i}.0.0/16`, via: '10.20.0.1' }));
+  const bigRoutes = Array.from({ length: 17 }, (_, i) => ({
+    dest: `172.${16 + i}.0.0/16`,
+    via: '10.20.0.1',
+  }));
   return [
     ['oversize', concat([min, new Uint8Array(MAX_TLV_BYTES + 1 - min.length)]), 'OVERSIZE'],
     ['truncated-empty', new Uint8Array(0), 'TRUNCATED'],
     ['truncated-header', min.subarray(0, 4), 'TRUNCATED'],
     ['truncated-value', min.subarray(0, min.length - 1), 'TRUNCATED'],
     ['overflow-length', overflowLen(tree(MINIMAL)), 'OVERFLOW'],
-    ['overflow-header', edit(MINIMAL, (r) => void header(r).kids!.push({ tag: 0, raw: Uint8Array.of(0x05, 0x02, 0) })), 'OVERFLOW'],
+    [
+      'overflow-header',
+      edit(
+        MINIMAL,
+        (r) => void header(r).kids!.push({ tag: 0, raw: Uint8Array.of(0x05, 0x02, 0) }),
+      ),
+      'OVERFLOW',
+    ],
     ['trailing', concat([min, Uint8Array.of(0)]), 'TRAILING'],
     ['bad-root', edit(MINIMAL, (r) => void (r.tag = 0x8101)), 'BAD_ROOT'],
     ['bad-root-noncritical', edit(MINIMAL, (r) => void (r.tag = 0x0001)), 'BAD_ROOT'],
-    ['unknown-critical', edit(MINIMAL, (r) => insertAfter(cont(r), 0x8503, { tag: 0x857f, value: Uint8Array.of(1) })), 'UNKNOWN_CRITICAL'],
-    ['unknown-critical-restart-bit', edit(SEVERAL, (r) => void (kid(cont(r, 3), 0x050e).tag = 0x850e)), 'UNKNOWN_CRITICAL'],
-    ['duplicate-singleton', edit(MINIMAL, (r) => insertAfter(header(r), 0x8201, { tag: 0x8201, value: u32(1) })), 'DUPLICATE'],
-    ['duplicate-container-name', edit(MINIMAL, (r) => r.kids!.push(structuredClone(cont(r)))), 'DUPLICATE'],
-    ['duplicate-route', edit(SEVERAL, (r) => { const c = cont(r, 3); c.kids!.splice(c.kids!.indexOf(kid(c, 0x850a)), 0, structuredClone(kid(c, 0x850a))); }), 'DUPLICATE'],
-    ['order-fields', edit(MINIMAL, (r) => void r.kids!.splice(0, 2, network(r), header(r))), 'ORDER'],
-    ['order-containers', edit(SEVERAL, (r) => { const [a, b] = [cont(r, 0), cont(r, 1)]; const i = r.kids!.indexOf(a); r.kids!.splice(i, 2, b, a); }), 'ORDER'],
-    ['order-routes', edit(SEVERAL, (r) => { const c = cont(r, 3); const i = c.kids!.indexOf(kid(c, 0x850a)); const [a, b] = c.kids!.slice(i, i + 2); c.kids!.splice(i, 2, b, a); }), 'ORDER'],
+    [
+      'unknown-critical',
+      edit(MINIMAL, (r) => insertAfter(cont(r), 0x8503, { tag: 0x857f, value: Uint8Array.of(1) })),
+      'UNKNOWN_CRITICAL',
+    ],
+    [
+      'unknown-critical-restart-bit',
+      edit(SEVERAL, (r) => void (kid(cont(r, 3), 0x050e).tag = 0x850e)),
+      'UNKNOWN_CRITICAL',
+    ],
+    [
+      'duplicate-singleton',
+      edit(MINIMAL, (r) => insertAfter(header(r), 0x8201, { tag: 0x8201, value: u32(1) })),
+      'DUPLICATE',
+    ],
+    [
+      'duplicate-container-name',
+      edit(MINIMAL, (r) => r.kids!.push(structuredClone(cont(r)))),
+      'DUPLICATE',
+    ],
+    [
+      'duplicate-route',
+      edit(SEVERAL, (r) => {
+        const c = cont(r, 3);
+        c.kids!.splice(c.kids!.indexOf(kid(c, 0x850a)), 0, structuredClone(kid(c, 0x850a)));
+      }),
+      'DUPLICATE',
+    ],
+    [
+      'order-fields',
+      edit(MINIMAL, (r) => void r.kids!.splice(0, 2, network(r), header(r))),
+      'ORDER',
+    ],
+    [
+      'order-containers',
+      edit(SEVERAL, (r) => {
+        const [a, b] = [cont(r, 0), cont(r, 1)];
+        const i = r.kids!.indexOf(a);
+        r.kids!.splice(i, 2, b, a);
+      }),
+      'ORDER',
+    ],
+    [
+      'order-routes',
+      edit(SEVERAL, (r) => {
+        const c = cont(r, 3);
+        const i = c.kids!.indexOf(kid(c, 0x850a));
+        const [a, b] = c.kids!.slice(i, i + 2);
+        c.kids!.splice(i, 2, b, a);
+      }),
+      'ORDER',
+    ],
     ['missing-field', edit(MINIMAL, (r) => remove(header(r), 0x8204)), 'MISSING'],
     ['missing-containers', edit(MINIMAL, (r) => remove(r, 0x8104)), 'MISSING'],
-    ['missing-critical-bit-cleared', edit(MINIMAL, (r) => void (kid(cont(r), 0x8503).tag = 0x0503)), 'MISSING'],
-    ['bad-length-u32', edit(MINIMAL, (r) => setValue(cont(r), 0x8503, Uint8Array.of(128, 0, 0))), 'BAD_LENGTH'],
-    ['bad-length-name', edit(MINIMAL, (r) => setValue(cont(r), 0x8501, new Uint8Array(33).fill(0x61))), 'BAD_LENGTH'],
-    ['bad-length-empty-path', edit(MINIMAL, (r) => setValue(kid(r, 0x8103), 0x8401, new Uint8Array(0))), 'BAD_LENGTH'],
-    ['bad-length-ip4cidr', edit(MINIMAL, (r) => setValue(network(r), 0x8301, Uint8Array.of(10, 20, 0, 1))), 'BAD_LENGTH'],
+    [
+      'missing-critical-bit-cleared',
+      edit(MINIMAL, (r) => void (kid(cont(r), 0x8503).tag = 0x0503)),
+      'MISSING',
+    ],
+    [
+      'bad-length-u32',
+      edit(MINIMAL, (r) => setValue(cont(r), 0x8503, Uint8Array.of(128, 0, 0))),
+      'BAD_LENGTH',
+    ],
+    [
+      'bad-length-name',
+      edit(MINIMAL, (r) => setValue(cont(r), 0x8501, new Uint8Array(33).fill(0x61))),
+      'BAD_LENGTH',
+    ],
+    [
+      'bad-length-empty-path',
+      edit(MINIMAL, (r) => setValue(kid(r, 0x8103), 0x8401, new Uint8Array(0))),
+      'BAD_LENGTH',
+    ],
+    [
+      'bad-length-ip4cidr',
+      edit(MINIMAL, (r) => setValue(network(r), 0x8301, Uint8Array.of(10, 20, 0, 1))),
+      'BAD_LENGTH',
+    ],
     ['value-enum', edit(MINIMAL, (r) => setValue(cont(r), 0x850d, Uint8Array.of(2))), 'VALUE'],
     ['value-bool', edit(MINIMAL, (r) => setValue(network(r), 0x8302, Uint8Array.of(2))), 'VALUE'],
-    ['value-uuid-version', edit(MINIMAL, (r) => { const v = Uint8Array.from(kid(header(r), 0x8202).value!); v[6] = (v[6] & 0x0f) | 0x40; setValue(header(r), 0x8202, v); }), 'VALUE'],
-    ['value-uuid-variant', edit(MINIMAL, (r) => { const v = Uint8Array.from(kid(header(r), 0x8202).value!); v[8] = v[8] & 0x3f; setValue(header(r), 0x8202, v); }), 'VALUE'],
-    ['value-prefix-33', edit(MINIMAL, (r) => setValue(cont(r), 0x8508, Uint8Array.of(10, 20, 0, 10, 33))), 'VALUE'],
-    ['value-name-chars', edit(MINIMAL, (r) => setValue(cont(r), 0x8501, new Uint8Array(Buffer.from('Web')))), 'VALUE'],
-    ['value-name-leading-dash', edit(MINIMAL, (r) => setValue(cont(r), 0x8501, new Uint8Array(Buffer.from('-web')))), 'VALUE'],
-    ['value-path-dotdot', edit(MINIMAL, (r) => setValue(cont(r), 0x8504, new Uint8Array(Buffer.from('VM/../web.img')))), 'VALUE'],
-    ['value-manifest-version-2', edit(MINIMAL, (r) => setValue(header(r), 0x8201, u32(2))), 'VALUE'],
+    [
+      'value-uuid-version',
+      edit(MINIMAL, (r) => {
+        const v = Uint8Array.from(kid(header(r), 0x8202).value!);
+        v[6] = (v[6] & 0x0f) | 0x40;
+        setValue(header(r), 0x8202, v);
+      }),
+      'VALUE',
+    ],
+    [
+      'value-uuid-variant',
+      edit(MINIMAL, (r) => {
+        const v = Uint8Array.from(kid(header(r), 0x8202).value!);
+        v[8] = v[8] & 0x3f;
+        setValue(header(r), 0x8202, v);
+      }),
+      'VALUE',
+    ],
+    [
+      'value-prefix-33',
+      edit(MINIMAL, (r) => setValue(cont(r), 0x8508, Uint8Array.of(10, 20, 0, 10, 33))),
+      'VALUE',
+    ],
+    [
+      'value-name-chars',
+      edit(MINIMAL, (r) => setValue(cont(r), 0x8501, new Uint8Array(Buffer.from('Web')))),
+      'VALUE',
+    ],
+    [
+      'value-name-leading-dash',
+      edit(MINIMAL, (r) => setValue(cont(r), 0x8501, new Uint8Array(Buffer.from('-web')))),
+      'VALUE',
+    ],
+    [
+      'value-path-dotdot',
+      edit(MINIMAL, (r) => setValue(cont(r), 0x8504, new Uint8Array(Buffer.from('VM/../web.img')))),
+      'VALUE',
+    ],
+    [
+      'value-manifest-version-2',
+      edit(MINIMAL, (r) => setValue(header(r), 0x8201, u32(2))),
+      'VALUE',
+    ],
     ['value-range-mem', edit(MINIMAL, (r) => setValue(cont(r), 0x8503, u32(8))), 'VALUE'],
-    ['value-mac-multicast', edit(MINIMAL, (r) => setValue(cont(r), 0x8507, Uint8Array.of(1, 0, 0x5e, 0, 0, 1))), 'VALUE'],
+    [
+      'value-mac-multicast',
+      edit(MINIMAL, (r) => setValue(cont(r), 0x8507, Uint8Array.of(1, 0, 0x5e, 0, 0, 1))),
+      'VALUE',
+    ],
     ['count-containers', encodeRaw65(withContainers), 'COUNT'],
-    ['count-routes', edit(MAX_ROUTES, (r) => { const c = cont(r); c.kids!.splice(c.kids!.indexOf(kid(c, 0x850b)), 0, ...bigRoutes.slice(16).map((rt) => ({ tag: 0x850a, kids: parseTree(encodeRoute(rt), tlvScope('Route')) }))); }), 'COUNT'],
+    [
+      'count-routes',
+      edit(MAX_ROUTES, (r) => {
+        const c = cont(r);
+        c.kids!.splice(
+          c.kids!.indexOf(kid(c, 0x850b)),
+          0,
+          ...bigRoutes
+            .slice(16)
+            .map((rt) => ({ tag: 0x850a, kids: parseTree(encodeRoute(rt), tlvScope('Route')) })),
+        );
+      }),
+      'COUNT',
+    ],
   ];
 }
 
@@ -256,7 +412,8 @@ export function vectors(): Vector[] {
       dumpManifest(SEVERAL),
     ),
   ];
-  for (const [name, tlv, code] of invalid()) out.push({ name: `invalid-${name}`, tlv, expect: `error=${code}\n` });
+  for (const [name, tlv, code] of invalid())
+    out.push({ name: `invalid-${name}`, tlv, expect: `error=${code}\n` });
   // Sanity: what the decoder says about each vector is what the vector claims.
   for (const v of out) {
     let got: string;
@@ -265,7 +422,10 @@ export function vectors(): Vector[] {
     } catch (e) {
       got = `error=${(e as { code: string }).code}\n`;
     }
-    if (got !== v.expect) throw new Error(`gen-vectors: ${v.name}: decoder gives ${got.slice(0, 80)}, vector claims ${v.expect.slice(0, 80)}`);
+    if (got !== v.expect)
+      throw new Error(
+        `gen-vectors: ${v.name}: decoder gives ${got.slice(0, 80)}, vector claims ${v.expect.slice(0, 80)}`,
+      );
   }
   return out;
 }
@@ -286,7 +446,8 @@ if (require.main === module) {
   const root = path.dirname(VECTOR_DIR);
   const files = vectorFiles();
   for (const f of fs.readdirSync(VECTOR_DIR, { withFileTypes: true })) {
-    if (f.isFile() && !files.has(`manifest/${f.name}`)) fs.unlinkSync(path.join(VECTOR_DIR, f.name));
+    if (f.isFile() && !files.has(`manifest/${f.name}`))
+      fs.unlinkSync(path.join(VECTOR_DIR, f.name));
   }
   for (const [rel, bytes] of files) {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });

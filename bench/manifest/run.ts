@@ -32,7 +32,7 @@ const site = {
 /** Median time per operation in microseconds over `rounds` rounds of `n` calls. */
 function time(fn: () => unknown, n: number, rounds = 5): number {
   // Warm up until the JIT has settled (about half a second of calls).
-  for (const end = performance.now() + 500; performance.now() < end; ) fn();
+  for (const end = performance.now() + 500; performance.now() < end;) fn();
   const per: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const t = performance.now();
@@ -43,7 +43,10 @@ function time(fn: () => unknown, n: number, rounds = 5): number {
   return per[rounds >> 1];
 }
 
-const build = { build_uuid: uuidv7(1700000000000, new Uint8Array(16).fill(3)), timestamp_ms: 1700000000000 };
+const build = {
+  build_uuid: uuidv7(1700000000000, new Uint8Array(16).fill(3)),
+  timestamp_ms: 1700000000000,
+};
 const manifest = validateManifest(site, { build }).manifest!;
 const tlv = encodeManifest(manifest);
 const seed = new Uint8Array(32).fill(42);
@@ -51,8 +54,15 @@ const { secretKey, publicKey } = generateKeyPair(seed);
 const sig = signManifest(tlv, secretKey);
 const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
 const nodeSk = crypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
-const nodePk = crypto.createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKey]), format: 'der', type: 'spki' });
-if (!crypto.verify(null, tlv, nodePk, sig) || !Buffer.from(crypto.sign(null, tlv, nodeSk)).equals(Buffer.from(sig))) {
+const nodePk = crypto.createPublicKey({
+  key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), publicKey]),
+  format: 'der',
+  type: 'spki',
+});
+if (
+  !crypto.verify(null, tlv, nodePk, sig) ||
+  !Buffer.from(crypto.sign(null, tlv, nodeSk)).equals(Buffer.from(sig))
+) {
   throw new Error('node:crypto and core/sign disagree');
 }
 
@@ -68,12 +78,26 @@ const r = {
 const packNoble = r.validate + r.encode + r.signNoble;
 const packNode = r.validate + r.encode + r.signNode;
 
-console.log(`manifest: 64 containers, ${tlv.length} TLV bytes; median microseconds per operation; load average ${require('node:os').loadavg()[0].toFixed(1)}`);
+console.log(
+  `manifest: 64 containers, ${tlv.length} TLV bytes; median microseconds per operation; load average ${require('node:os').loadavg()[0].toFixed(1)}`,
+);
 for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(12)} ${v.toFixed(1)}`);
 console.log('ratios (lower is better for the first term):');
-console.log(`  sign   core/sign (@noble) / node:crypto       ${(r.signNoble / r.signNode).toFixed(2)}`);
-console.log(`  verify core/sign (@noble) / node:crypto       ${(r.verifyNoble / r.verifyNode).toFixed(2)}`);
-console.log(`  pack (validate+encode+sign) / node:crypto verify   ${(packNoble / r.verifyNode).toFixed(2)}`);
-console.log(`  pack with @noble sign / pack with node:crypto sign   ${(packNoble / packNode).toFixed(2)}`);
-console.log(`  decode / node:crypto verify                    ${(r.decode / r.verifyNode).toFixed(2)}`);
-console.log(`  validate / encode                              ${(r.validate / r.encode).toFixed(2)}`);
+console.log(
+  `  sign   core/sign (@noble) / node:crypto       ${(r.signNoble / r.signNode).toFixed(2)}`,
+);
+console.log(
+  `  verify core/sign (@noble) / node:crypto       ${(r.verifyNoble / r.verifyNode).toFixed(2)}`,
+);
+console.log(
+  `  pack (validate+encode+sign) / node:crypto verify   ${(packNoble / r.verifyNode).toFixed(2)}`,
+);
+console.log(
+  `  pack with @noble sign / pack with node:crypto sign   ${(packNoble / packNode).toFixed(2)}`,
+);
+console.log(
+  `  decode / node:crypto verify                    ${(r.decode / r.verifyNode).toFixed(2)}`,
+);
+console.log(
+  `  validate / encode                              ${(r.validate / r.encode).toFixed(2)}`,
+);

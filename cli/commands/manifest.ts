@@ -7,13 +7,29 @@ import { diffManifests, renderChange } from '../../core/diff';
 import { validateManifest } from '../../core/manifest/validate';
 import { manifestName, signatureName } from '../../core/naming';
 import type { Manifest } from '../../core/schema';
-import { parsePublicKeyFile, parseSecretKeyFile, publicKeyOf, signManifest, verifyManifest } from '../../core/sign';
+import {
+  parsePublicKeyFile,
+  parseSecretKeyFile,
+  publicKeyOf,
+  signManifest,
+  verifyManifest,
+} from '../../core/sign';
 import { decodeManifest } from '../../core/tlv/decode';
 import { dumpManifest } from '../../core/tlv/dump';
 import { encodeManifest } from '../../core/tlv/encode';
 import { TlvError } from '../../core/tlv/errors';
 import { uuidv7 } from '../../core/uuid';
-import { CliError, EXIT_BAD_INPUT, EXIT_FAILED, badInput, parseFlags, readFileOrFail, writeAllOrNothing, type Command, type Io } from '../io';
+import {
+  CliError,
+  EXIT_BAD_INPUT,
+  EXIT_FAILED,
+  badInput,
+  parseFlags,
+  readFileOrFail,
+  writeAllOrNothing,
+  type Command,
+  type Io,
+} from '../io';
 import { loadSite } from '../site';
 
 const USAGE = {
@@ -23,13 +39,21 @@ const USAGE = {
   diff: 'manifest diff A.tlv B.tlv [--all]   (--all: include build_uuid and timestamp_ms)',
 };
 
-const problemsError = (problems: readonly Problem[]) => new CliError(EXIT_BAD_INPUT, problems.map((p) => `${p.path}: ${p.message}`));
+const problemsError = (problems: readonly Problem[]) =>
+  new CliError(
+    EXIT_BAD_INPUT,
+    problems.map((p) => `${p.path}: ${p.message}`),
+  );
 
 function signingKey(keyFile: string | undefined, io: Io): Uint8Array {
-  if (keyFile) return parseKey(readFileOrFail(keyFile, 'the signing key').toString('latin1'), keyFile);
+  if (keyFile)
+    return parseKey(readFileOrFail(keyFile, 'the signing key').toString('latin1'), keyFile);
   const env = io.env.D0_SIGNING_KEY;
   if (env) return parseKey(env.endsWith('\n') ? env : env + '\n', '$D0_SIGNING_KEY');
-  throw badInput('no signing key: give --key KEYFILE or set D0_SIGNING_KEY', `usage: d0 ${USAGE.pack}`);
+  throw badInput(
+    'no signing key: give --key KEYFILE or set D0_SIGNING_KEY',
+    `usage: d0 ${USAGE.pack}`,
+  );
 }
 
 function parseKey(text: string, what: string): Uint8Array {
@@ -53,19 +77,32 @@ function readManifest(file: string): { tlv: Uint8Array; manifest: Manifest } {
 function pack(args: string[], io: Io): number {
   const { values, positionals } = parseFlags(
     args,
-    { key: { type: 'string' }, out: { type: 'string' }, epoch: { type: 'string' }, artifacts: { type: 'string' } },
+    {
+      key: { type: 'string' },
+      out: { type: 'string' },
+      epoch: { type: 'string' },
+      artifacts: { type: 'string' },
+    },
     USAGE.pack,
   );
   if (positionals.length !== 1 || !values.out) throw badInput(`usage: d0 ${USAGE.pack}`);
   const problems: Problem[] = [];
   if (values.epoch !== undefined && !/^(0|[1-9]\d*)$/.test(values.epoch)) {
-    problems.push({ code: 'INVALID', path: '--epoch', message: `${values.epoch} is not a non-negative integer` });
+    problems.push({
+      code: 'INVALID',
+      path: '--epoch',
+      message: `${values.epoch} is not a non-negative integer`,
+    });
   }
   if (!fs.existsSync(values.out) || !fs.statSync(values.out).isDirectory()) {
     problems.push({ code: 'FILE', path: '--out', message: `${values.out} is not a directory` });
   }
   if (values.artifacts !== undefined && !fs.existsSync(values.artifacts)) {
-    problems.push({ code: 'FILE', path: '--artifacts', message: `${values.artifacts}: no such directory` });
+    problems.push({
+      code: 'FILE',
+      path: '--artifacts',
+      message: `${values.artifacts}: no such directory`,
+    });
   }
   const secretKey = signingKey(values.key, io);
   const site = loadSite(positionals[0], values.artifacts);
@@ -73,17 +110,23 @@ function pack(args: string[], io: Io): number {
   if (site.input === undefined) throw problemsError(problems);
 
   const nowMs = Date.now();
-  const build = { build_uuid: uuidv7(nowMs, new Uint8Array(crypto.randomBytes(16))), timestamp_ms: nowMs };
+  const build = {
+    build_uuid: uuidv7(nowMs, new Uint8Array(crypto.randomBytes(16))),
+    timestamp_ms: nowMs,
+  };
   const result = validateManifest(site.input, {
     build,
-    ...(values.epoch !== undefined && problems.length === 0 ? { security_epoch: values.epoch } : {}),
+    ...(values.epoch !== undefined && problems.length === 0
+      ? { security_epoch: values.epoch }
+      : {}),
   });
   problems.push(...result.problems);
   if (problems.length > 0 || !result.manifest) throw problemsError(problems);
 
   const tlv = encodeManifest(result.manifest);
   const sig = signManifest(tlv, secretKey);
-  if (!verifyManifest(sig, tlv, publicKeyOf(secretKey))) throw new CliError(EXIT_FAILED, ['signature self-check failed']);
+  if (!verifyManifest(sig, tlv, publicKeyOf(secretKey)))
+    throw new CliError(EXIT_FAILED, ['signature self-check failed']);
   secretKey.fill(0);
   writeAllOrNothing([
     { path: path.join(values.out, manifestName(build.build_uuid)), data: tlv },
@@ -103,20 +146,30 @@ function inspect(args: string[], io: Io): number {
 }
 
 function verify(args: string[], io: Io): number {
-  const { values, positionals } = parseFlags(args, { sig: { type: 'string' }, pub: { type: 'string' } }, USAGE.verify);
-  if (positionals.length !== 1 || !values.sig || !values.pub) throw badInput(`usage: d0 ${USAGE.verify}`);
+  const { values, positionals } = parseFlags(
+    args,
+    { sig: { type: 'string' }, pub: { type: 'string' } },
+    USAGE.verify,
+  );
+  if (positionals.length !== 1 || !values.sig || !values.pub)
+    throw badInput(`usage: d0 ${USAGE.verify}`);
   const tlv = new Uint8Array(readFileOrFail(positionals[0], 'the manifest'));
   const sig = new Uint8Array(readFileOrFail(values.sig, 'the signature'));
   let pub: Uint8Array;
   try {
-    pub = parsePublicKeyFile(readFileOrFail(values.pub, 'the public key').toString('latin1'), values.pub);
+    pub = parsePublicKeyFile(
+      readFileOrFail(values.pub, 'the public key').toString('latin1'),
+      values.pub,
+    );
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw badInput((e as Error).message);
   }
   const fail = (why: string) => new CliError(EXIT_FAILED, [`not verified: ${why}`]);
-  if (sig.length !== 64) throw fail(`${values.sig} is ${sig.length} bytes, an Ed25519 signature is 64`);
-  if (!verifyManifest(sig, tlv, pub)) throw fail(`the signature does not match ${positionals[0]} under ${values.pub}`);
+  if (sig.length !== 64)
+    throw fail(`${values.sig} is ${sig.length} bytes, an Ed25519 signature is 64`);
+  if (!verifyManifest(sig, tlv, pub))
+    throw fail(`the signature does not match ${positionals[0]} under ${values.pub}`);
   try {
     decodeManifest(tlv);
   } catch (e) {
@@ -131,7 +184,8 @@ function diff(args: string[], io: Io): number {
   const { values, positionals } = parseFlags(args, { all: { type: 'boolean' } }, USAGE.diff);
   if (positionals.length !== 2) throw badInput(`usage: d0 ${USAGE.diff}`);
   const [a, b] = positionals.map((f) => readManifest(f).manifest);
-  for (const c of diffManifests(a, b, { includeBuildIdentity: values.all === true })) io.out(renderChange(c));
+  for (const c of diffManifests(a, b, { includeBuildIdentity: values.all === true }))
+    io.out(renderChange(c));
   return 0;
 }
 

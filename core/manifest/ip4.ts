@@ -18,8 +18,11 @@ export function parseCidr(s: string): Cidr | undefined {
   return b ? { addr: toU32(b), prefix: b[4] } : undefined;
 }
 
-export const maskOf = (prefix: number): number => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0);
+export const maskOf = (prefix: number): number =>
+  prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 export const networkOf = (c: Cidr): number => (c.addr & maskOf(c.prefix)) >>> 0;
 export const broadcastOf = (c: Cidr): number => (networkOf(c) | ~maskOf(c.prefix)) >>> 0;
-export const inSubnet = (addr: number, net: Cidr): boolean => ((addr & maskOf(net.prefix)) >>> 0) === networkOf(net);
-export const u32ToIp4 = (n: number): string => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+export const inSubnet = (addr: number, net: Cidr): boolean =>
+  (addr & maskOf(net.prefix)) >>> 0 === networkOf(net);
+export const u32ToIp4 = (n: number): string =>
+  [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');

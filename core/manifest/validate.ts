@@ -10,7 +10,15 @@ import type { Container, Manifest, Route } from '../schema';
 import { encodeManifest } from '../tlv/encode';
 import { MAX_TLV_BYTES, tlvScope, type ValueKind } from '../tlv/tags';
 import { enumValues } from '../tlv/tags';
-import { nameProblem, parseHex32, parseIp4, parseIp4Cidr, parseMac, pathProblem, toU64 } from '../tlv/values';
+import {
+  nameProblem,
+  parseHex32,
+  parseIp4,
+  parseIp4Cidr,
+  parseMac,
+  pathProblem,
+  toU64,
+} from '../tlv/values';
 import { isUuidV7 } from '../uuid';
 import { diskImageName, guestKernelName } from '../naming';
 import { DEFAULTS, deriveMac } from './normalize';
@@ -57,7 +65,9 @@ function scalar(c: Collector, k: ValueKind, v: unknown, path: string): unknown {
       return typeof v === 'boolean' ? v : bad(`${show(v)} is not true or false`);
     case 'u8enum': {
       const names = [...enumValues(k.enumName).values()];
-      return typeof v === 'string' && names.includes(v) ? v : bad(`${show(v)} is not one of ${names.join(', ')}`);
+      return typeof v === 'string' && names.includes(v)
+        ? v
+        : bad(`${show(v)} is not one of ${names.join(', ')}`);
     }
     case 'ip4':
       return typeof v === 'string' && parseIp4(v) ? v : bad(`${show(v)} is not an IPv4 address`);
@@ -78,10 +88,14 @@ function scalar(c: Collector, k: ValueKind, v: unknown, path: string): unknown {
     }
     case 'sha256': {
       const s = typeof v === 'string' ? v.toLowerCase() : undefined;
-      return s !== undefined && parseHex32(s) ? s : bad(`${show(v)} is not a SHA-256 digest (64 hex digits)`);
+      return s !== undefined && parseHex32(s)
+        ? s
+        : bad(`${show(v)} is not a SHA-256 digest (64 hex digits)`);
     }
     case 'uuid7':
-      return typeof v === 'string' && isUuidV7(v) ? v : bad(`${show(v)} is not a UUIDv7 in canonical lowercase form`);
+      return typeof v === 'string' && isUuidV7(v)
+        ? v
+        : bad(`${show(v)} is not a UUIDv7 in canonical lowercase form`);
     case 'name':
     case 'path': {
       if (typeof v !== 'string') return bad(`${show(v)} is not a string`);
@@ -94,12 +108,23 @@ function scalar(c: Collector, k: ValueKind, v: unknown, path: string): unknown {
 }
 
 /** Copies the known scalar fields of `message` from `input`, reporting unknown keys and bad values. */
-function fields(c: Collector, message: string, input: Obj, path: string, skip: readonly string[] = []): Obj {
+function fields(
+  c: Collector,
+  message: string,
+  input: Obj,
+  path: string,
+  skip: readonly string[] = [],
+): Obj {
   const scope = tlvScope(message);
   const out: Obj = {};
   const at = (n: string) => (path ? `${path}.${n}` : n);
   for (const key of Object.keys(input)) {
-    if (!scope.fields.some((f) => f.name === key)) c.add('UNKNOWN_FIELD', at(key), `unknown field (the ${message} fields are ${scope.fields.map((f) => f.name).join(', ')})`);
+    if (!scope.fields.some((f) => f.name === key))
+      c.add(
+        'UNKNOWN_FIELD',
+        at(key),
+        `unknown field (the ${message} fields are ${scope.fields.map((f) => f.name).join(', ')})`,
+      );
   }
   for (const f of scope.fields) {
     if (f.spec.value.kind === 'nested' || skip.includes(f.name)) continue;
@@ -126,14 +151,23 @@ function header(c: Collector, input: Obj | undefined, opts: ValidateOptions): Ob
   const h = { manifest_version: DEFAULTS.manifest_version, ...input } as Obj;
   if (opts.build) {
     for (const k of ['build_uuid', 'timestamp_ms']) {
-      if (input[k] !== undefined) c.add('ASSIGNED', `header.${k}`, 'is assigned by the build pipeline; remove it from the input');
+      if (input[k] !== undefined)
+        c.add(
+          'ASSIGNED',
+          `header.${k}`,
+          'is assigned by the build pipeline; remove it from the input',
+        );
     }
     h.build_uuid = opts.build.build_uuid;
     h.timestamp_ms = opts.build.timestamp_ms;
   }
   if (opts.security_epoch !== undefined) h.security_epoch = opts.security_epoch;
   if (h.security_epoch === undefined) {
-    c.add('REQUIRED', 'header.security_epoch', 'is required (the anti-rollback epoch; the CLI also takes --epoch N)');
+    c.add(
+      'REQUIRED',
+      'header.security_epoch',
+      'is required (the anti-rollback epoch; the CLI also takes --epoch N)',
+    );
     delete h.security_epoch;
   }
   return fields(c, 'Header', h, 'header');
@@ -143,14 +177,21 @@ function routes(c: Collector, input: unknown, path: string): Route[] | undefined
   if (input === undefined || input === null) return [];
   if (!Array.isArray(input)) return (c.add('INVALID', path, 'is not a list'), undefined);
   const max = tlvScope('Container').fields.find((f) => f.name === 'routes')!.spec.count!.max;
-  if (input.length > max) c.add('COUNT', path, `has ${input.length} routes, at most ${max} allowed`);
+  if (input.length > max)
+    c.add('COUNT', path, `has ${input.length} routes, at most ${max} allowed`);
   return input.map((r, i) => {
     if (!isObj(r)) return (c.add('INVALID', `${path}[${i}]`, 'is not an object'), {}) as Route;
     return fields(c, 'Route', r, `${path}[${i}]`) as unknown as Route;
   });
 }
 
-function container(c: Collector, input: unknown, i: number, site: string, uuid: string | undefined): { path: string; value: Obj } {
+function container(
+  c: Collector,
+  input: unknown,
+  i: number,
+  site: string,
+  uuid: string | undefined,
+): { path: string; value: Obj } {
   if (!isObj(input)) {
     c.add('INVALID', `containers[${i}]`, 'is not an object');
     return { path: `containers[${i}]`, value: {} };
@@ -159,47 +200,97 @@ function container(c: Collector, input: unknown, i: number, site: string, uuid: 
   const path = named ? `containers[${input.name as string}]` : `containers[${i}]`;
   const v: Obj = { health: DEFAULTS.health, ...input };
   if (named && v.mac === undefined) v.mac = deriveMac(site, input.name as string);
-  if (named && v.disk_path === undefined && uuid) v.disk_path = diskImageName(input.name as string, uuid);
+  if (named && v.disk_path === undefined && uuid)
+    v.disk_path = diskImageName(input.name as string, uuid);
   const noIp = v.ip4 === undefined || v.ip4 === null;
-  if (noIp) c.add('REQUIRED', `${path}.ip4`, 'is required: D0 has no dynamic address assignment, give a static ip4 in the bridge subnet');
+  if (noIp)
+    c.add(
+      'REQUIRED',
+      `${path}.ip4`,
+      'is required: D0 has no dynamic address assignment, give a static ip4 in the bridge subnet',
+    );
   const out = fields(c, 'Container', v, path, noIp ? ['routes', 'ip4'] : ['routes']);
   const r = routes(c, input.routes, `${path}.routes`);
   if (r) out.routes = r;
   return { path, value: out };
 }
 
-function uniq(c: Collector, items: { path: string; key: string | undefined }[], field: string, what: string): void {
+function uniq(
+  c: Collector,
+  items: { path: string; key: string | undefined }[],
+  field: string,
+  what: string,
+): void {
   const seen = new Map<string, string>();
   for (const { path, key } of items) {
     if (key === undefined) continue;
     const first = seen.get(key);
-    if (first !== undefined) c.add('DUPLICATE', `${path}.${field}`, `${what} ${key} is also used by ${first}`);
+    if (first !== undefined)
+      c.add('DUPLICATE', `${path}.${field}`, `${what} ${key} is also used by ${first}`);
     else seen.set(key, path);
   }
 }
 
-function addressRules(c: Collector, bridge: Cidr | undefined, items: { path: string; value: Obj }[]): void {
+function addressRules(
+  c: Collector,
+  bridge: Cidr | undefined,
+  items: { path: string; value: Obj }[],
+): void {
   if (!bridge) return;
   const net = networkOf(bridge);
   const bcast = broadcastOf(bridge);
   const subnet = `${u32ToIp4(net)}/${bridge.prefix}`;
   const hostIn = (addr: number, path: string, what: string): boolean => {
-    if (!inSubnet(addr, bridge)) return (c.add('OUT_OF_SUBNET', path, `${what} ${u32ToIp4(addr)} is outside the bridge subnet ${subnet}`), false);
-    if (addr === net) return (c.add('RESERVED_ADDRESS', path, `${what} ${u32ToIp4(addr)} is the network address of ${subnet}`), false);
-    if (addr === bcast) return (c.add('RESERVED_ADDRESS', path, `${what} ${u32ToIp4(addr)} is the broadcast address of ${subnet}`), false);
+    if (!inSubnet(addr, bridge))
+      return (
+        c.add(
+          'OUT_OF_SUBNET',
+          path,
+          `${what} ${u32ToIp4(addr)} is outside the bridge subnet ${subnet}`,
+        ),
+        false
+      );
+    if (addr === net)
+      return (
+        c.add(
+          'RESERVED_ADDRESS',
+          path,
+          `${what} ${u32ToIp4(addr)} is the network address of ${subnet}`,
+        ),
+        false
+      );
+    if (addr === bcast)
+      return (
+        c.add(
+          'RESERVED_ADDRESS',
+          path,
+          `${what} ${u32ToIp4(addr)} is the broadcast address of ${subnet}`,
+        ),
+        false
+      );
     return true;
   };
   for (const { path, value } of items) {
     const ip = typeof value.ip4 === 'string' ? parseCidr(value.ip4) : undefined;
     if (ip) {
-      if (ip.prefix !== bridge.prefix) c.add('OUT_OF_SUBNET', `${path}.ip4`, `prefix /${ip.prefix} differs from the bridge's /${bridge.prefix}`);
+      if (ip.prefix !== bridge.prefix)
+        c.add(
+          'OUT_OF_SUBNET',
+          `${path}.ip4`,
+          `prefix /${ip.prefix} differs from the bridge's /${bridge.prefix}`,
+        );
       if (hostIn(ip.addr, `${path}.ip4`, 'address') && ip.addr === bridge.addr) {
-        c.add('RESERVED_ADDRESS', `${path}.ip4`, `${u32ToIp4(ip.addr)} is the bridge's own address`);
+        c.add(
+          'RESERVED_ADDRESS',
+          `${path}.ip4`,
+          `${u32ToIp4(ip.addr)} is the bridge's own address`,
+        );
       }
     }
     if (typeof value.gw4 === 'string') {
       const gw = ip4ToU32(value.gw4)!;
-      if (hostIn(gw, `${path}.gw4`, 'gateway') && ip && gw === ip.addr) c.add('INVALID', `${path}.gw4`, 'is the container\'s own address');
+      if (hostIn(gw, `${path}.gw4`, 'gateway') && ip && gw === ip.addr)
+        c.add('INVALID', `${path}.gw4`, "is the container's own address");
     }
     const rs = Array.isArray(value.routes) ? (value.routes as Obj[]) : [];
     const pairs = new Set<string>();
@@ -207,7 +298,11 @@ function addressRules(c: Collector, bridge: Cidr | undefined, items: { path: str
       const rp = `${path}.routes[${i}]`;
       const d = typeof r.dest === 'string' ? parseCidr(r.dest) : undefined;
       if (d && networkOf(d) !== d.addr) {
-        c.add('INVALID', `${rp}.dest`, `${r.dest} is not a network address (did you mean ${u32ToIp4(networkOf(d))}/${d.prefix}?)`);
+        c.add(
+          'INVALID',
+          `${rp}.dest`,
+          `${r.dest} is not a network address (did you mean ${u32ToIp4(networkOf(d))}/${d.prefix}?)`,
+        );
       }
       if (typeof r.via === 'string') hostIn(ip4ToU32(r.via)!, `${rp}.via`, 'next hop');
       const k = `${String(r.dest)} via ${String(r.via)}`;
@@ -224,37 +319,76 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
     return { problems: c.problems };
   }
   for (const key of Object.keys(input)) {
-    if (!tlvScope('Manifest').fields.some((f) => f.name === key)) c.add('UNKNOWN_FIELD', key, 'unknown field (expected header, network, guest_kernel, containers)');
+    if (!tlvScope('Manifest').fields.some((f) => f.name === key))
+      c.add(
+        'UNKNOWN_FIELD',
+        key,
+        'unknown field (expected header, network, guest_kernel, containers)',
+      );
   }
   const h = header(c, section(c, input, 'header'), opts);
   const uuid = typeof h?.build_uuid === 'string' ? h.build_uuid : undefined;
   const nIn = section(c, input, 'network');
-  const network = nIn ? fields(c, 'Network', { egress_nat: DEFAULTS.egress_nat, ...nIn }, 'network') : undefined;
+  const network = nIn
+    ? fields(c, 'Network', { egress_nat: DEFAULTS.egress_nat, ...nIn }, 'network')
+    : undefined;
   const kIn = section(c, input, 'guest_kernel');
-  const kernel = kIn ? fields(c, 'GuestKernel', { ...(uuid ? { path: guestKernelName(uuid) } : {}), ...kIn }, 'guest_kernel') : undefined;
+  const kernel = kIn
+    ? fields(
+        c,
+        'GuestKernel',
+        { ...(uuid ? { path: guestKernelName(uuid) } : {}), ...kIn },
+        'guest_kernel',
+      )
+    : undefined;
 
-  const bridge = typeof network?.bridge_ip4 === 'string' ? parseCidr(network.bridge_ip4) : undefined;
+  const bridge =
+    typeof network?.bridge_ip4 === 'string' ? parseCidr(network.bridge_ip4) : undefined;
   if (bridge) {
-    if (bridge.prefix < 1 || bridge.prefix > 30) c.add('INVALID', 'network.bridge_ip4', `/${bridge.prefix} leaves no room for containers (use /1../30)`);
+    if (bridge.prefix < 1 || bridge.prefix > 30)
+      c.add(
+        'INVALID',
+        'network.bridge_ip4',
+        `/${bridge.prefix} leaves no room for containers (use /1../30)`,
+      );
     else if (bridge.addr === networkOf(bridge) || bridge.addr === broadcastOf(bridge)) {
-      c.add('RESERVED_ADDRESS', 'network.bridge_ip4', `${u32ToIp4(bridge.addr)} is the network or broadcast address of its subnet`);
+      c.add(
+        'RESERVED_ADDRESS',
+        'network.bridge_ip4',
+        `${u32ToIp4(bridge.addr)} is the network or broadcast address of its subnet`,
+      );
     }
   }
 
   const cIn = input.containers;
-  const { min, max } = tlvScope('Manifest').fields.find((f) => f.name === 'containers')!.spec.count!;
+  const { min, max } = tlvScope('Manifest').fields.find((f) => f.name === 'containers')!.spec
+    .count!;
   let items: { path: string; value: Obj }[] = [];
-  if (cIn === undefined || cIn === null) c.add('REQUIRED', 'containers', `is required (${min}..${max} containers)`);
+  if (cIn === undefined || cIn === null)
+    c.add('REQUIRED', 'containers', `is required (${min}..${max} containers)`);
   else if (!Array.isArray(cIn)) c.add('INVALID', 'containers', 'is not a list');
   else {
-    if (cIn.length < min || cIn.length > max) c.add('COUNT', 'containers', `has ${cIn.length} containers, allowed ${min}..${max}`);
+    if (cIn.length < min || cIn.length > max)
+      c.add('COUNT', 'containers', `has ${cIn.length} containers, allowed ${min}..${max}`);
     const site = typeof h?.site === 'string' ? h.site : '';
     items = cIn.map((x, i) => container(c, x, i, site, uuid));
   }
-  const key = (f: string) => items.map(({ path, value }) => ({ path, key: value[f] === undefined ? undefined : String(value[f]) }));
+  const key = (f: string) =>
+    items.map(({ path, value }) => ({
+      path,
+      key: value[f] === undefined ? undefined : String(value[f]),
+    }));
   uniq(c, key('name'), 'name', 'name');
   uniq(c, key('mac'), 'mac', 'MAC');
-  uniq(c, items.map(({ path, value }) => ({ path, key: typeof value.ip4 === 'string' ? value.ip4.split('/')[0] : undefined })), 'ip4', 'address');
+  uniq(
+    c,
+    items.map(({ path, value }) => ({
+      path,
+      key: typeof value.ip4 === 'string' ? value.ip4.split('/')[0] : undefined,
+    })),
+    'ip4',
+    'address',
+  );
   uniq(c, key('boot_order'), 'boot_order', 'boot_order');
   uniq(c, key('disk_path'), 'disk_path', 'disk path');
   addressRules(c, bridge && bridge.prefix >= 1 && bridge.prefix <= 30 ? bridge : undefined, items);
@@ -270,7 +404,8 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
   manifest.containers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   try {
     const size = encodeManifest(manifest).length;
-    if (size > MAX_TLV_BYTES) c.add('COUNT', 'manifest', `encodes to ${size} bytes, over ${MAX_TLV_BYTES}`);
+    if (size > MAX_TLV_BYTES)
+      c.add('COUNT', 'manifest', `encodes to ${size} bytes, over ${MAX_TLV_BYTES}`);
   } catch (e) {
     c.add('INVALID', 'manifest', (e as Error).message);
   }

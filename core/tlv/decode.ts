@@ -10,7 +10,14 @@
 // are skipped when their critical bit is clear.
 import type { Manifest } from '../schema';
 import { TlvError, type TlvErrorCode } from './errors';
-import { MAX_TLV_BYTES, RECORD_HEADER_LEN, ROOT_TAG, tlvScope, type TlvField, type TlvScope } from './tags';
+import {
+  MAX_TLV_BYTES,
+  RECORD_HEADER_LEN,
+  ROOT_TAG,
+  tlvScope,
+  type TlvField,
+  type TlvScope,
+} from './tags';
 import { compareBytes, concat } from './record';
 import { decodeValue, encodeValue } from './values';
 
@@ -38,7 +45,14 @@ function fail(code: TlvErrorCode, offset: number, message: string): never {
   throw new TlvError(code, offset, message);
 }
 
-function parseScope(ctx: Ctx, message: string, start: number, end: number, path: string, owner: number): Obj {
+function parseScope(
+  ctx: Ctx,
+  message: string,
+  start: number,
+  end: number,
+  path: string,
+  owner: number,
+): Obj {
   const scope = tlvScope(message);
   const known = fieldsByTag(scope);
   const obj: Obj = {};
@@ -47,22 +61,32 @@ function parseScope(ctx: Ctx, message: string, start: number, end: number, path:
   let label = path;
   let lastId = 0;
   let pos = start;
-  const where = (f: TlvField | undefined, tag: number) => `${f ? `${label ? label + '.' : ''}${f.name} ` : ''}(${hex4(tag)}) in ${label || 'manifest'}`;
+  const where = (f: TlvField | undefined, tag: number) =>
+    `${f ? `${label ? label + '.' : ''}${f.name} ` : ''}(${hex4(tag)}) in ${label || 'manifest'}`;
   for (;;) {
     if (pos >= end) break;
     if (end - pos < RECORD_HEADER_LEN) {
-      fail('OVERFLOW', pos, `record header runs past the end of ${label || 'manifest'} (${end - pos} bytes left)`);
+      fail(
+        'OVERFLOW',
+        pos,
+        `record header runs past the end of ${label || 'manifest'} (${end - pos} bytes left)`,
+      );
     }
     const tag = ctx.dv.getUint16(pos, true);
     const len = ctx.dv.getUint32(pos + 2, true);
     if (len > end - pos - RECORD_HEADER_LEN) {
-      fail('OVERFLOW', pos, `record ${hex4(tag)} of ${len} bytes runs past the end of ${label || 'manifest'}`);
+      fail(
+        'OVERFLOW',
+        pos,
+        `record ${hex4(tag)} of ${len} bytes runs past the end of ${label || 'manifest'}`,
+      );
     }
     const vstart = pos + RECORD_HEADER_LEN;
     const vend = vstart + len;
     const f = known.get(tag);
     if (!f) {
-      if (tag & 0x8000) fail('UNKNOWN_CRITICAL', pos, `unknown critical tag ${where(undefined, tag)}`);
+      if (tag & 0x8000)
+        fail('UNKNOWN_CRITICAL', pos, `unknown critical tag ${where(undefined, tag)}`);
       ctx.skipped++;
       pos = vend;
       continue;
@@ -74,7 +98,9 @@ function parseScope(ctx: Ctx, message: string, start: number, end: number, path:
     counts.set(f.name, n + 1);
     const v = f.spec.value;
     if (v.kind === 'nested') {
-      const sub = f.repeated ? `${label ? label + '.' : ''}${f.name}[${n}]` : `${label ? label + '.' : ''}${f.name}`;
+      const sub = f.repeated
+        ? `${label ? label + '.' : ''}${f.name}[${n}]`
+        : `${label ? label + '.' : ''}${f.name}`;
       const entry = parseScope(ctx, v.message, vstart, vend, sub, pos);
       if (f.repeated) {
         const nestedScope = tlvScope(v.message);
@@ -87,9 +113,14 @@ function parseScope(ctx: Ctx, message: string, start: number, end: number, path:
         const prev = lastKey.get(f.name);
         if (prev) {
           const c = compareBytes(prev, key);
-          const shown = f.name === 'containers' ? `${label ? label + '.' : ''}${f.name}[${String(entry.name)}]` : sub;
-          if (c === 0) fail('DUPLICATE', pos, `${shown}: same ${f.spec.key!.join('+')} as the previous entry`);
-          if (c > 0) fail('ORDER', pos, `${shown}: entries must ascend by ${f.spec.key!.join('+')}`);
+          const shown =
+            f.name === 'containers'
+              ? `${label ? label + '.' : ''}${f.name}[${String(entry.name)}]`
+              : sub;
+          if (c === 0)
+            fail('DUPLICATE', pos, `${shown}: same ${f.spec.key!.join('+')} as the previous entry`);
+          if (c > 0)
+            fail('ORDER', pos, `${shown}: entries must ascend by ${f.spec.key!.join('+')}`);
         }
         lastKey.set(f.name, key);
         ((obj[f.name] ??= []) as Obj[]).push(entry);
@@ -99,7 +130,8 @@ function parseScope(ctx: Ctx, message: string, start: number, end: number, path:
       if (!d.ok) fail(d.code, pos, `${where(f, tag)}: ${d.message}`);
       obj[f.name] = d.value;
       // Containers are named by name in messages from here on (name is the scope's first field).
-      if (message === 'Container' && f.name === 'name') label = path.replace(/\[\d+\]$/, `[${String(d.value)}]`);
+      if (message === 'Container' && f.name === 'name')
+        label = path.replace(/\[\d+\]$/, `[${String(d.value)}]`);
     }
     pos = vend;
   }
@@ -107,11 +139,25 @@ function parseScope(ctx: Ctx, message: string, start: number, end: number, path:
     const n = counts.get(f.name) ?? 0;
     if (f.repeated) {
       const { min, max } = f.spec.count!;
-      if (n < min) fail('MISSING', owner, `${label ? label + '.' : ''}${f.name}: needs at least ${min}, has ${n}`);
-      if (n > max) fail('COUNT', owner, `${label ? label + '.' : ''}${f.name}: ${n} entries, at most ${max} allowed`);
+      if (n < min)
+        fail(
+          'MISSING',
+          owner,
+          `${label ? label + '.' : ''}${f.name}: needs at least ${min}, has ${n}`,
+        );
+      if (n > max)
+        fail(
+          'COUNT',
+          owner,
+          `${label ? label + '.' : ''}${f.name}: ${n} entries, at most ${max} allowed`,
+        );
       obj[f.name] ??= [];
     } else if (n === 0 && !f.spec.optional) {
-      fail('MISSING', owner, `${label ? label + '.' : ''}${f.name} (${hex4(f.tag)}) is required in ${label || 'manifest'}`);
+      fail(
+        'MISSING',
+        owner,
+        `${label ? label + '.' : ''}${f.name} (${hex4(f.tag)}) is required in ${label || 'manifest'}`,
+      );
     }
   }
   return obj;
@@ -124,17 +170,37 @@ export interface DecodeResult {
 }
 
 export function decodeManifestDetailed(b: Uint8Array): DecodeResult {
-  if (b.length > MAX_TLV_BYTES) fail('OVERSIZE', 0, `${b.length} bytes is over the ${MAX_TLV_BYTES}-byte limit`);
-  if (b.length < RECORD_HEADER_LEN) fail('TRUNCATED', 0, b.length === 0 ? 'empty input' : `input ends inside the root record header (${b.length} bytes)`);
+  if (b.length > MAX_TLV_BYTES)
+    fail('OVERSIZE', 0, `${b.length} bytes is over the ${MAX_TLV_BYTES}-byte limit`);
+  if (b.length < RECORD_HEADER_LEN)
+    fail(
+      'TRUNCATED',
+      0,
+      b.length === 0
+        ? 'empty input'
+        : `input ends inside the root record header (${b.length} bytes)`,
+    );
   const ctx: Ctx = { b, dv: new DataView(b.buffer, b.byteOffset, b.length), skipped: 0 };
   const tag = ctx.dv.getUint16(0, true);
   const len = ctx.dv.getUint32(2, true);
   if (len > b.length - RECORD_HEADER_LEN) {
-    fail('TRUNCATED', 0, `root record of ${len} bytes runs past the end of the ${b.length}-byte input`);
+    fail(
+      'TRUNCATED',
+      0,
+      `root record of ${len} bytes runs past the end of the ${b.length}-byte input`,
+    );
   }
-  if (tag !== ROOT_TAG) fail('BAD_ROOT', 0, `first record is ${hex4(tag)}, not ${hex4(ROOT_TAG)} (MANIFEST)`);
+  if (tag !== ROOT_TAG)
+    fail('BAD_ROOT', 0, `first record is ${hex4(tag)}, not ${hex4(ROOT_TAG)} (MANIFEST)`);
   const end = RECORD_HEADER_LEN + len;
-  const manifest = parseScope(ctx, 'Manifest', RECORD_HEADER_LEN, end, '', 0) as unknown as Manifest;
+  const manifest = parseScope(
+    ctx,
+    'Manifest',
+    RECORD_HEADER_LEN,
+    end,
+    '',
+    0,
+  ) as unknown as Manifest;
   if (end < b.length) fail('TRAILING', end, `${b.length - end} bytes follow the root record`);
   return { manifest, skipped: ctx.skipped };
 }

@@ -10,7 +10,11 @@ type Obj = Record<string, unknown>;
 function sortedEntries(f: TlvField, arr: Obj[]): Obj[] {
   const nested = tlvScope((f.spec.value as { message: string }).message);
   const key = (e: Obj) =>
-    concat(f.spec.key!.map((k) => encodeValue(nested.fields.find((x) => x.name === k)!.spec.value, e[k], k)));
+    concat(
+      f.spec.key!.map((k) =>
+        encodeValue(nested.fields.find((x) => x.name === k)!.spec.value, e[k], k),
+      ),
+    );
   return arr
     .map((e) => ({ e, k: key(e) }))
     .sort((a, b) => compareBytes(a.k, b.k))
@@ -26,7 +30,12 @@ function dumpScope(message: string, obj: Obj, path: string, out: string[]): void
     if (kind.kind === 'nested') {
       if (f.repeated) {
         sortedEntries(f, v as Obj[]).forEach((e, i) =>
-          dumpScope(kind.message, e, f.name === 'containers' ? `${p}[${String(e.name)}]` : `${p}[${i}]`, out),
+          dumpScope(
+            kind.message,
+            e,
+            f.name === 'containers' ? `${p}[${String(e.name)}]` : `${p}[${i}]`,
+            out,
+          ),
         );
       } else dumpScope(kind.message, v as Obj, p, out);
     } else out.push(`${p}=${String(v)}`);

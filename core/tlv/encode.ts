@@ -44,13 +44,21 @@ function encodeScope(message: string, obj: unknown, path: string): Uint8Array {
       if (!Array.isArray(arr)) throw new D0Error('ENCODE', `${at(f.name)}: is not a list`);
       const { min, max } = f.spec.count!;
       if (arr.length < min || arr.length > max) {
-        throw new D0Error('ENCODE', `${at(f.name)}: has ${arr.length} entries, allowed ${min}..${max}`);
+        throw new D0Error(
+          'ENCODE',
+          `${at(f.name)}: has ${arr.length} entries, allowed ${min}..${max}`,
+        );
       }
       const entries: Entry[] = arr.map((e: unknown, i: number) => {
-        if (typeof e !== 'object' || e === null) throw new D0Error('ENCODE', `${at(f.name)}[${i}]: is not an object`);
+        if (typeof e !== 'object' || e === null)
+          throw new D0Error('ENCODE', `${at(f.name)}[${i}]: is not an object`);
         const p = `${at(f.name)}[${entryLabel(f, e as Obj, i)}]`;
         const nested = (f.spec.value as { message: string }).message;
-        return { key: keyOf(f, e as Obj, p), bytes: record(f.tag, encodeScope(nested, e, p)), label: p };
+        return {
+          key: keyOf(f, e as Obj, p),
+          bytes: record(f.tag, encodeScope(nested, e, p)),
+          label: p,
+        };
       });
       entries.sort((a, b) => compareBytes(a.key, b.key));
       for (let i = 1; i < entries.length; i++) {
@@ -66,7 +74,9 @@ function encodeScope(message: string, obj: unknown, path: string): Uint8Array {
       throw new D0Error('ENCODE', `${at(f.name)}: is required`);
     }
     const value =
-      f.spec.value.kind === 'nested' ? encodeScope(f.spec.value.message, v, at(f.name)) : encodeValue(f.spec.value, v, at(f.name));
+      f.spec.value.kind === 'nested'
+        ? encodeScope(f.spec.value.message, v, at(f.name))
+        : encodeValue(f.spec.value, v, at(f.name));
     parts.push(record(f.tag, value));
   }
   return concat(parts);
@@ -76,7 +86,10 @@ function encodeScope(message: string, obj: unknown, path: string): Uint8Array {
 export function encodeManifest(m: Manifest): Uint8Array {
   const out = record(ROOT_TAG, encodeScope('Manifest', m, ''));
   if (out.length > MAX_TLV_BYTES) {
-    throw new D0Error('ENCODE', `manifest: encodes to ${out.length} bytes, over the ${MAX_TLV_BYTES}-byte limit`);
+    throw new D0Error(
+      'ENCODE',
+      `manifest: encodes to ${out.length} bytes, over the ${MAX_TLV_BYTES}-byte limit`,
+    );
   }
   return out;
 }

@@ -38,7 +38,6 @@ export interface FieldSpec {
   readonly key?: readonly string[];
 }
 
-const U32_MAX = 0xffffffff;
 const U64_MAX = (1n << 64n) - 1n;
 
 /** Keyed by `Message.field` (proto names). */
@@ -46,8 +45,14 @@ export const FIELD_SPECS: Readonly<Record<string, FieldSpec>> = {
   'Manifest.header': { value: { kind: 'nested', message: 'Header' } },
   'Manifest.network': { value: { kind: 'nested', message: 'Network' } },
   'Manifest.guest_kernel': { value: { kind: 'nested', message: 'GuestKernel' } },
-  'Manifest.containers': { value: { kind: 'nested', message: 'Container' }, count: { min: 1, max: 64 }, key: ['name'] },
-  'Header.manifest_version': { value: { kind: 'u32', min: MANIFEST_VERSION, max: MANIFEST_VERSION } },
+  'Manifest.containers': {
+    value: { kind: 'nested', message: 'Container' },
+    count: { min: 1, max: 64 },
+    key: ['name'],
+  },
+  'Header.manifest_version': {
+    value: { kind: 'u32', min: MANIFEST_VERSION, max: MANIFEST_VERSION },
+  },
   'Header.build_uuid': { value: { kind: 'uuid7' } },
   'Header.timestamp_ms': { value: { kind: 'u64', min: 0n, max: U64_MAX } },
   'Header.security_epoch': { value: { kind: 'u64', min: 0n, max: U64_MAX } },
@@ -66,7 +71,11 @@ export const FIELD_SPECS: Readonly<Record<string, FieldSpec>> = {
   'Container.mac': { value: { kind: 'mac' } },
   'Container.ip4': { value: { kind: 'ip4cidr' } },
   'Container.gw4': { value: { kind: 'ip4' }, optional: true },
-  'Container.routes': { value: { kind: 'nested', message: 'Route' }, count: { min: 0, max: 16 }, key: ['dest', 'via'] },
+  'Container.routes': {
+    value: { kind: 'nested', message: 'Route' },
+    count: { min: 0, max: 16 },
+    key: ['dest', 'via'],
+  },
   'Container.boot_order': { value: { kind: 'u32', min: 0, max: 65535 } },
   'Container.health_timeout_s': { value: { kind: 'u32', min: 1, max: 3600 } },
   'Container.health': { value: { kind: 'u8enum', enumName: 'HealthKind' } },
@@ -114,7 +123,8 @@ export function tlvScopes(): ReadonlyMap<string, TlvScope> {
       const spec = FIELD_SPECS[key];
       if (!spec) throw new Error(`core/tlv/tags.ts: no value kind declared for ${key}`);
       if (spec.count && !f.repeated) throw new Error(`${key}: count given for a singular field`);
-      if (f.repeated && (!spec.count || !spec.key)) throw new Error(`${key}: repeated field needs a count and a key`);
+      if (f.repeated && (!spec.count || !spec.key))
+        throw new Error(`${key}: repeated field needs a count and a key`);
       if (spec.value.kind === 'nested' && spec.value.message !== f.nested) {
         throw new Error(`${key}: nested kind disagrees with the proto type ${f.protoType}`);
       }

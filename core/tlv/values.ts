@@ -23,7 +23,8 @@ export function pathProblem(s: string): string | undefined {
   if (s.length < 1 || s.length > PATH_MAX_LEN) return `must be 1..${PATH_MAX_LEN} characters`;
   if (!PATH_CHARS.test(s)) return 'may only contain [A-Za-z0-9._/-]';
   if (s.startsWith('/')) return 'must be relative (no leading /)';
-  if (s.split('/').some((c) => c === '' || c === '.' || c === '..')) return 'has an empty, "." or ".." component';
+  if (s.split('/').some((c) => c === '' || c === '.' || c === '..'))
+    return 'has an empty, "." or ".." component';
   return undefined;
 }
 
@@ -48,8 +49,10 @@ export function parseIp4Cidr(s: string): Uint8Array | undefined {
 
 export const formatIp4 = (b: Uint8Array): string => `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 export const formatIp4Cidr = (b: Uint8Array): string => `${formatIp4(b)}/${b[4]}`;
-export const formatMac = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
-export const toHex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+export const formatMac = (b: Uint8Array): string =>
+  Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
+export const toHex = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 
 export function parseMac(s: string): Uint8Array | undefined {
   if (typeof s !== 'string' || !MAC_RE.test(s)) return undefined;
@@ -90,7 +93,8 @@ export function encodeValue(k: ValueKind, v: unknown, path: string): Uint8Array 
     }
     case 'u64': {
       const n = toU64(v);
-      if (n === undefined || n < k.min || n > k.max) fail(path, `${show} is not an integer in ${k.min}..${k.max}`);
+      if (n === undefined || n < k.min || n > k.max)
+        fail(path, `${show} is not an integer in ${k.min}..${k.max}`);
       const b = new Uint8Array(8);
       new DataView(b.buffer).setBigUint64(0, n, true);
       return b;
@@ -105,16 +109,20 @@ export function encodeValue(k: ValueKind, v: unknown, path: string): Uint8Array 
     case 'ip4':
       return parseIp4(v as string) ?? fail(path, `${show} is not an IPv4 address`);
     case 'ip4cidr':
-      return parseIp4Cidr(v as string) ?? fail(path, `${show} is not an IPv4 address with a /prefix`);
+      return (
+        parseIp4Cidr(v as string) ?? fail(path, `${show} is not an IPv4 address with a /prefix`)
+      );
     case 'mac': {
-      const b = parseMac(v as string) ?? fail(path, `${show} is not a MAC address like 02:00:00:00:00:01`);
+      const b =
+        parseMac(v as string) ?? fail(path, `${show} is not a MAC address like 02:00:00:00:00:01`);
       if (b[0] & 1) fail(path, `${show} is a multicast MAC`);
       return b;
     }
     case 'sha256':
       return parseHex32(v as string) ?? fail(path, `${show} is not 64 lowercase hex digits`);
     case 'uuid7': {
-      if (typeof v !== 'string' || !isUuidV7(v)) fail(path, `${show} is not a UUIDv7 in canonical lowercase form`);
+      if (typeof v !== 'string' || !isUuidV7(v))
+        fail(path, `${show} is not a UUIDv7 in canonical lowercase form`);
       return parseUuid(v);
     }
     case 'name': {
@@ -134,44 +142,65 @@ export function encodeValue(k: ValueKind, v: unknown, path: string): Uint8Array 
   }
 }
 
-export type DecodedValue = { ok: true; value: unknown } | { ok: false; code: 'BAD_LENGTH' | 'VALUE'; message: string };
+export type DecodedValue =
+  { ok: true; value: unknown } | { ok: false; code: 'BAD_LENGTH' | 'VALUE'; message: string };
 
-const bad = (code: 'BAD_LENGTH' | 'VALUE', message: string): DecodedValue => ({ ok: false, code, message });
+const bad = (code: 'BAD_LENGTH' | 'VALUE', message: string): DecodedValue => ({
+  ok: false,
+  code,
+  message,
+});
 
 /** Decodes one scalar value: first its length, then its domain. */
 export function decodeValue(k: ValueKind, b: Uint8Array): DecodedValue {
   const fixed = FIXED_LEN[k.kind];
-  if (fixed !== undefined && b.length !== fixed) return bad('BAD_LENGTH', `${k.kind} is ${fixed} bytes, got ${b.length}`);
+  if (fixed !== undefined && b.length !== fixed)
+    return bad('BAD_LENGTH', `${k.kind} is ${fixed} bytes, got ${b.length}`);
   const dv = new DataView(b.buffer, b.byteOffset, b.length);
   switch (k.kind) {
     case 'u32': {
       const n = dv.getUint32(0, true);
-      return n < k.min || n > k.max ? bad('VALUE', `${n} is outside ${k.min}..${k.max}`) : { ok: true, value: n };
+      return n < k.min || n > k.max
+        ? bad('VALUE', `${n} is outside ${k.min}..${k.max}`)
+        : { ok: true, value: n };
     }
     case 'u64': {
       const n = dv.getBigUint64(0, true);
-      return n < k.min || n > k.max ? bad('VALUE', `${n} is outside ${k.min}..${k.max}`) : { ok: true, value: n.toString() };
+      return n < k.min || n > k.max
+        ? bad('VALUE', `${n} is outside ${k.min}..${k.max}`)
+        : { ok: true, value: n.toString() };
     }
     case 'bool':
-      return b[0] > 1 ? bad('VALUE', `bool byte is ${b[0]}, not 0 or 1`) : { ok: true, value: b[0] === 1 };
+      return b[0] > 1
+        ? bad('VALUE', `bool byte is ${b[0]}, not 0 or 1`)
+        : { ok: true, value: b[0] === 1 };
     case 'u8enum': {
       const name = enumValues(k.enumName).get(b[0]);
-      return name === undefined ? bad('VALUE', `${b[0]} is not a ${k.enumName} value`) : { ok: true, value: name };
+      return name === undefined
+        ? bad('VALUE', `${b[0]} is not a ${k.enumName} value`)
+        : { ok: true, value: name };
     }
     case 'ip4':
       return { ok: true, value: formatIp4(b) };
     case 'ip4cidr':
-      return b[4] > 32 ? bad('VALUE', `prefix length ${b[4]} is over 32`) : { ok: true, value: formatIp4Cidr(b) };
+      return b[4] > 32
+        ? bad('VALUE', `prefix length ${b[4]} is over 32`)
+        : { ok: true, value: formatIp4Cidr(b) };
     case 'mac':
-      return b[0] & 1 ? bad('VALUE', `${formatMac(b)} is a multicast MAC`) : { ok: true, value: formatMac(b) };
+      return b[0] & 1
+        ? bad('VALUE', `${formatMac(b)} is a multicast MAC`)
+        : { ok: true, value: formatMac(b) };
     case 'sha256':
       return { ok: true, value: toHex(b) };
     case 'uuid7':
-      return isUuidV7(b) ? { ok: true, value: formatUuid(b) } : bad('VALUE', `${formatUuid(b)} is not a UUIDv7`);
+      return isUuidV7(b)
+        ? { ok: true, value: formatUuid(b) }
+        : bad('VALUE', `${formatUuid(b)} is not a UUIDv7`);
     case 'name':
     case 'path': {
       const max = k.kind === 'name' ? NAME_MAX_LEN : PATH_MAX_LEN;
-      if (b.length < 1 || b.length > max) return bad('BAD_LENGTH', `${k.kind} string is 1..${max} bytes, got ${b.length}`);
+      if (b.length < 1 || b.length > max)
+        return bad('BAD_LENGTH', `${k.kind} string is 1..${max} bytes, got ${b.length}`);
       const s = Buffer.from(b).toString('latin1');
       const p = k.kind === 'name' ? nameProblem(s) : pathProblem(s);
       return p ? bad('VALUE', `${JSON.stringify(s)} ${p}`) : { ok: true, value: s };

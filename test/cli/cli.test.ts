@@ -55,7 +55,8 @@ describe('d0 CLI', function () {
 
   after(() => {
     // The secret must not have appeared in anything any command printed.
-    for (const o of outputs) assert.ok(!o.includes(keyHex), 'the secret key appeared in CLI output');
+    for (const o of outputs)
+      assert.ok(!o.includes(keyHex), 'the secret key appeared in CLI output');
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -72,11 +73,22 @@ describe('d0 CLI', function () {
   it('pack prints only the UUID; verify says verified; inspect prints the dump and JSON', () => {
     const p = d0(['manifest', 'pack', HELLO, '--key', tmp('k.key'), '--out', tmp('out')]);
     assert.equal(p.code, 0, p.stderr);
-    assert.match(p.stdout, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\n$/);
+    assert.match(
+      p.stdout,
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\n$/,
+    );
     const uuid = p.stdout.trim();
     assert.deepEqual(listing(tmp('out')), [`manifest-${uuid}.sig`, `manifest-${uuid}.tlv`]);
     const tlv = tmp('out', `manifest-${uuid}.tlv`);
-    const v = d0(['manifest', 'verify', tlv, '--sig', tmp('out', `manifest-${uuid}.sig`), '--pub', tmp('k.pub')]);
+    const v = d0([
+      'manifest',
+      'verify',
+      tlv,
+      '--sig',
+      tmp('out', `manifest-${uuid}.sig`),
+      '--pub',
+      tmp('k.pub'),
+    ]);
     assert.equal(v.code, 0, v.stderr);
     assert.equal(v.stdout, 'verified\n');
     const i = d0(['manifest', 'inspect', tlv]);
@@ -110,7 +122,10 @@ describe('d0 CLI', function () {
 
   it('bad site input: every problem as "path: message", exit 2, nothing written', () => {
     const site = writeSite('bad.yaml', (t) =>
-      t.replace('ip4: 10.20.0.10/24', 'ip4: 10.20.0.300/24').replace('mem_mb: 64', 'mem_mb: 8').replace('vcpu: 1', 'vcpu: 1\n    colour: blue'),
+      t
+        .replace('ip4: 10.20.0.10/24', 'ip4: 10.20.0.300/24')
+        .replace('mem_mb: 64', 'mem_mb: 8')
+        .replace('vcpu: 1', 'vcpu: 1\n    colour: blue'),
     );
     const r = d0(['manifest', 'pack', site, '--key', tmp('k.key'), '--out', tmp('empty')]);
     assert.equal(r.code, 2);
@@ -128,16 +143,52 @@ describe('d0 CLI', function () {
     fs.writeFileSync(tmp('garbage.key'), 'secret-looking-garbage-1234\n');
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['manifest', 'pack', HELLO, '--out', tmp('empty')], {}, /no signing key/],
-      [['manifest', 'pack', HELLO, '--key', tmp('garbage.key'), '--out', tmp('empty')], {}, /garbage\.key: not a D0 secret key/],
-      [['manifest', 'pack', HELLO, '--out', tmp('empty')], { D0_SIGNING_KEY: 'zz' }, /\$D0_SIGNING_KEY: not a D0 secret key/],
-      [['manifest', 'pack', HELLO, '--key', tmp('k.key'), '--out', tmp('empty'), '--epoch=-3'], {}, /--epoch: -3 is not a non-negative integer/],
-      [['manifest', 'pack', writeSite('syntax.yaml', (t) => t + '\n  : [unclosed\n'), '--key', tmp('k.key'), '--out', tmp('empty')], {}, /syntax\.yaml: /],
-      [['manifest', 'pack', tmp('missing.yaml'), '--key', tmp('k.key'), '--out', tmp('empty')], {}, /missing\.yaml: cannot read/],
-      [['manifest', 'pack', HELLO, '--key', tmp('k.key'), '--out', tmp('nope')], {}, /--out: .* is not a directory/],
+      [
+        ['manifest', 'pack', HELLO, '--key', tmp('garbage.key'), '--out', tmp('empty')],
+        {},
+        /garbage\.key: not a D0 secret key/,
+      ],
+      [
+        ['manifest', 'pack', HELLO, '--out', tmp('empty')],
+        { D0_SIGNING_KEY: 'zz' },
+        /\$D0_SIGNING_KEY: not a D0 secret key/,
+      ],
+      [
+        ['manifest', 'pack', HELLO, '--key', tmp('k.key'), '--out', tmp('empty'), '--epoch=-3'],
+        {},
+        /--epoch: -3 is not a non-negative integer/,
+      ],
+      [
+        [
+          'manifest',
+          'pack',
+          writeSite('syntax.yaml', (t) => t + '\n  : [unclosed\n'),
+          '--key',
+          tmp('k.key'),
+          '--out',
+          tmp('empty'),
+        ],
+        {},
+        /syntax\.yaml: /,
+      ],
+      [
+        ['manifest', 'pack', tmp('missing.yaml'), '--key', tmp('k.key'), '--out', tmp('empty')],
+        {},
+        /missing\.yaml: cannot read/,
+      ],
+      [
+        ['manifest', 'pack', HELLO, '--key', tmp('k.key'), '--out', tmp('nope')],
+        {},
+        /--out: .* is not a directory/,
+      ],
       [['manifest', 'pack', HELLO, '--bogus'], {}, /Unknown option '--bogus'/],
       [['manifest', 'frobnicate'], {}, /usage:/],
       [['frobnicate'], {}, /unknown command/],
-      [['manifest', 'inspect', path.join(VECTORS, 'invalid-value-prefix-33.tlv')], {}, /VALUE at byte \d+: containers\[web\]\.ip4/],
+      [
+        ['manifest', 'inspect', path.join(VECTORS, 'invalid-value-prefix-33.tlv')],
+        {},
+        /VALUE at byte \d+: containers\[web\]\.ip4/,
+      ],
     ];
     for (const [args, env, re] of cases) {
       const r = d0(args, env);
@@ -151,46 +202,114 @@ describe('d0 CLI', function () {
   it('diff of two builds that differ in one container memory prints exactly that change', () => {
     fs.mkdirSync(tmp('diff'));
     const a = d0(['manifest', 'pack', HELLO, '--key', tmp('k.key'), '--out', tmp('diff')]);
-    const b = d0(['manifest', 'pack', writeSite('mem.yaml', (t) => t.replace('mem_mb: 64', 'mem_mb: 128')), '--key', tmp('k.key'), '--out', tmp('diff')]);
+    const b = d0([
+      'manifest',
+      'pack',
+      writeSite('mem.yaml', (t) => t.replace('mem_mb: 64', 'mem_mb: 128')),
+      '--key',
+      tmp('k.key'),
+      '--out',
+      tmp('diff'),
+    ]);
     assert.equal(a.code, 0, a.stderr);
     assert.equal(b.code, 0, b.stderr);
     const [ua, ub] = [a.stdout.trim(), b.stdout.trim()];
-    const r = d0(['manifest', 'diff', tmp('diff', `manifest-${ua}.tlv`), tmp('diff', `manifest-${ub}.tlv`)]);
+    const r = d0([
+      'manifest',
+      'diff',
+      tmp('diff', `manifest-${ua}.tlv`),
+      tmp('diff', `manifest-${ub}.tlv`),
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'containers[hello].mem_mb: 64 -> 128\n');
-    const all = d0(['manifest', 'diff', '--all', tmp('diff', `manifest-${ua}.tlv`), tmp('diff', `manifest-${ub}.tlv`)]);
+    const all = d0([
+      'manifest',
+      'diff',
+      '--all',
+      tmp('diff', `manifest-${ua}.tlv`),
+      tmp('diff', `manifest-${ub}.tlv`),
+    ]);
     assert.match(all.stdout, new RegExp(`header.build_uuid: ${ua} -> ${ub}`));
   });
 
-  it('disk_file and --artifacts digests are the files\' SHA-256 and size', () => {
+  it("disk_file and --artifacts digests are the files' SHA-256 and size", () => {
     const art = tmp('art');
     fs.mkdirSync(art);
     fs.writeFileSync(path.join(art, 'hello.img'), crypto.randomBytes(3000));
     fs.writeFileSync(path.join(art, 'vmlinuz'), crypto.randomBytes(2000));
     fs.writeFileSync(tmp('own.img'), crypto.randomBytes(1500));
-    const digest = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
-    const stripDigests = (t: string) => t.replace(/\n\s*(disk_)?sha256: .*/g, '').replace(/\n\s*(disk_)?size: 1/g, '');
+    const digest = (f: string) =>
+      crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+    const stripDigests = (t: string) =>
+      t.replace(/\n\s*(disk_)?sha256: .*/g, '').replace(/\n\s*(disk_)?size: 1/g, '');
     fs.mkdirSync(tmp('a1'));
-    const r = d0(['manifest', 'pack', writeSite('art.yaml', stripDigests), '--key', tmp('k.key'), '--out', tmp('a1'), '--artifacts', art]);
+    const r = d0([
+      'manifest',
+      'pack',
+      writeSite('art.yaml', stripDigests),
+      '--key',
+      tmp('k.key'),
+      '--out',
+      tmp('a1'),
+      '--artifacts',
+      art,
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const dump = d0(['manifest', 'inspect', tmp('a1', `manifest-${r.stdout.trim()}.tlv`)]).stdout;
-    assert.ok(dump.includes(`containers[hello].disk_sha256=${digest(path.join(art, 'hello.img'))}\n`));
+    assert.ok(
+      dump.includes(`containers[hello].disk_sha256=${digest(path.join(art, 'hello.img'))}\n`),
+    );
     assert.ok(dump.includes('containers[hello].disk_size=3000\n'));
     assert.ok(dump.includes(`guest_kernel.sha256=${digest(path.join(art, 'vmlinuz'))}\n`));
 
-    const own = writeSite('own.yaml', (t) => stripDigests(t).replace('    vcpu: 1', '    disk_file: own.img\n    vcpu: 1'));
+    const own = writeSite('own.yaml', (t) =>
+      stripDigests(t).replace('    vcpu: 1', '    disk_file: own.img\n    vcpu: 1'),
+    );
     fs.mkdirSync(tmp('a2'));
-    const r2 = d0(['manifest', 'pack', own, '--key', tmp('k.key'), '--out', tmp('a2'), '--artifacts', art]);
+    const r2 = d0([
+      'manifest',
+      'pack',
+      own,
+      '--key',
+      tmp('k.key'),
+      '--out',
+      tmp('a2'),
+      '--artifacts',
+      art,
+    ]);
     assert.equal(r2.code, 0, r2.stderr);
     const dump2 = d0(['manifest', 'inspect', tmp('a2', `manifest-${r2.stdout.trim()}.tlv`)]).stdout;
     assert.ok(dump2.includes(`containers[hello].disk_sha256=${digest(tmp('own.img'))}\n`));
 
-    const noArt = d0(['manifest', 'pack', writeSite('none.yaml', stripDigests), '--key', tmp('k.key'), '--out', tmp('empty')]);
+    const noArt = d0([
+      'manifest',
+      'pack',
+      writeSite('none.yaml', stripDigests),
+      '--key',
+      tmp('k.key'),
+      '--out',
+      tmp('empty'),
+    ]);
     assert.equal(noArt.code, 2);
     assert.match(noArt.stderr, /containers\[hello\]\.disk_sha256: is required/);
-    const missing = d0(['manifest', 'pack', writeSite('missing-file.yaml', (t) => stripDigests(t).replace('    vcpu: 1', '    disk_file: nowhere.img\n    vcpu: 1')), '--key', tmp('k.key'), '--out', tmp('empty'), '--artifacts', art]);
+    const missing = d0([
+      'manifest',
+      'pack',
+      writeSite('missing-file.yaml', (t) =>
+        stripDigests(t).replace('    vcpu: 1', '    disk_file: nowhere.img\n    vcpu: 1'),
+      ),
+      '--key',
+      tmp('k.key'),
+      '--out',
+      tmp('empty'),
+      '--artifacts',
+      art,
+    ]);
     assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /containers\[hello\]\.disk_file: cannot read .*nowhere\.img \(no such file\)/);
+    assert.match(
+      missing.stderr,
+      /containers\[hello\]\.disk_file: cannot read .*nowhere\.img \(no such file\)/,
+    );
     assert.deepEqual(listing(tmp('empty')), []);
   });
 });

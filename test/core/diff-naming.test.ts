@@ -1,24 +1,58 @@
 // core/diff.ts, core/naming.ts and core/uuid.ts.
 import { strict as assert } from 'node:assert';
 import { diffManifests, renderChange } from '../../core/diff';
-import { bootloaderName, diskImageName, guestKernelName, manifestName, signatureName, uuidOfManifestName } from '../../core/naming';
+import {
+  bootloaderName,
+  diskImageName,
+  guestKernelName,
+  manifestName,
+  signatureName,
+  uuidOfManifestName,
+} from '../../core/naming';
 import { formatUuid, isUuidV7, parseUuid, uuidv7, uuidv7Time } from '../../core/uuid';
 import { validateManifest } from '../../core/manifest/validate';
 import type { Manifest } from '../../core/schema';
 
+// Authoring input as parsed from YAML: deliberately untyped, tests write malformed values into it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Site = Record<string, any>;
+
 const SHA = 'cd'.repeat(32);
-function build(uuidMs: number, mutate: (s: Record<string, any>) => void = () => {}): Manifest {
-  const s: Record<string, any> = {
+function build(uuidMs: number, mutate: (s: Site) => void = () => {}): Manifest {
+  const s: Site = {
     header: { site: 'a', security_epoch: 1 },
     network: { bridge_ip4: '10.0.0.1/24' },
     guest_kernel: { sha256: SHA, size: 10 },
     containers: [
-      { name: 'web', vcpu: 1, mem_mb: 256, disk_sha256: SHA, disk_size: 1, ip4: '10.0.0.2/24', boot_order: 0, health_timeout_s: 5 },
-      { name: 'db', vcpu: 1, mem_mb: 256, disk_sha256: SHA, disk_size: 1, ip4: '10.0.0.3/24', boot_order: 1, health_timeout_s: 5 },
+      {
+        name: 'web',
+        vcpu: 1,
+        mem_mb: 256,
+        disk_sha256: SHA,
+        disk_size: 1,
+        ip4: '10.0.0.2/24',
+        boot_order: 0,
+        health_timeout_s: 5,
+      },
+      {
+        name: 'db',
+        vcpu: 1,
+        mem_mb: 256,
+        disk_sha256: SHA,
+        disk_size: 1,
+        ip4: '10.0.0.3/24',
+        boot_order: 1,
+        health_timeout_s: 5,
+      },
     ],
   };
   mutate(s);
-  const r = validateManifest(s, { build: { build_uuid: uuidv7(uuidMs, new Uint8Array(16).fill(uuidMs & 255)), timestamp_ms: uuidMs } });
+  const r = validateManifest(s, {
+    build: {
+      build_uuid: uuidv7(uuidMs, new Uint8Array(16).fill(uuidMs & 255)),
+      timestamp_ms: uuidMs,
+    },
+  });
   assert.deepEqual(r.problems, []);
   return r.manifest!;
 }
@@ -37,7 +71,10 @@ describe('core/diff', () => {
     const a = build(1000);
     const b = structuredClone(a);
     b.containers[0].disk_path = 'VM/other.img';
-    assert.deepEqual(diffManifests(a, b).map((c) => c.path), ['containers[db].disk_path']);
+    assert.deepEqual(
+      diffManifests(a, b).map((c) => c.path),
+      ['containers[db].disk_path'],
+    );
   });
 
   it('reports build identity only when asked', () => {
@@ -46,13 +83,16 @@ describe('core/diff', () => {
     const b = JSON.parse(JSON.stringify(a).split(a.header.build_uuid).join(other)) as Manifest;
     b.header.timestamp_ms = '2000';
     assert.deepEqual(diffManifests(a, b), []);
-    assert.deepEqual(diffManifests(a, b, { includeBuildIdentity: true }).map((c) => c.path), [
-      'header.build_uuid',
-      'header.timestamp_ms',
-      'guest_kernel.path',
-      'containers[db].disk_path',
-      'containers[web].disk_path',
-    ]);
+    assert.deepEqual(
+      diffManifests(a, b, { includeBuildIdentity: true }).map((c) => c.path),
+      [
+        'header.build_uuid',
+        'header.timestamp_ms',
+        'guest_kernel.path',
+        'containers[db].disk_path',
+        'containers[web].disk_path',
+      ],
+    );
   });
 
   it('matches containers by name: added, removed, optional fields and routes', () => {
@@ -72,10 +112,19 @@ describe('core/diff', () => {
 });
 
 describe('core/naming and core/uuid', () => {
-  const u = uuidv7(1700000000123, Uint8Array.from({ length: 16 }, (_, i) => i * 17));
+  const u = uuidv7(
+    1700000000123,
+    Uint8Array.from({ length: 16 }, (_, i) => i * 17),
+  );
 
   it('UUIDv7 is deterministic in (time, random), version 7, variant 10, and carries the time', () => {
-    assert.equal(uuidv7(1700000000123, Uint8Array.from({ length: 16 }, (_, i) => i * 17)), u);
+    assert.equal(
+      uuidv7(
+        1700000000123,
+        Uint8Array.from({ length: 16 }, (_, i) => i * 17),
+      ),
+      u,
+    );
     assert.notEqual(uuidv7(1700000000123, new Uint8Array(16)), u);
     assert.ok(isUuidV7(u));
     assert.equal(uuidv7Time(u), 1700000000123);

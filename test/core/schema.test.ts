@@ -9,12 +9,18 @@ describe('core/schema', () => {
     const messages = schema().messages;
     assert.deepEqual(Object.keys(INTERFACE_FIELDS).sort(), [...messages.keys()].sort());
     for (const [name, fields] of Object.entries(INTERFACE_FIELDS)) {
-      assert.deepEqual([...fields], messages.get(name)!.fields.map((f) => f.name), name);
+      assert.deepEqual(
+        [...fields],
+        messages.get(name)!.fields.map((f) => f.name),
+        name,
+      );
     }
   });
 
   it('every proto field has a declared TLV value kind and vice versa', () => {
-    const fromProto = [...schema().messages.values()].flatMap((m) => m.fields.map((f) => `${m.name}.${f.name}`)).sort();
+    const fromProto = [...schema().messages.values()]
+      .flatMap((m) => m.fields.map((f) => `${m.name}.${f.name}`))
+      .sort();
     assert.deepEqual(Object.keys(FIELD_SPECS).sort(), fromProto);
     assert.equal(tlvScopes().size, schema().messages.size);
   });

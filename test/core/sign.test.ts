@@ -85,13 +85,23 @@ describe('core/sign: Ed25519', () => {
     assert.equal(hex(RFC8032[3].msg).length, 1023);
   });
 
-  const tlv = new Uint8Array(fs.readFileSync(path.join(__dirname, '..', 'vectors', 'manifest', 'valid-minimal.tlv')));
-  const sig = new Uint8Array(fs.readFileSync(path.join(__dirname, '..', 'vectors', 'manifest', 'valid-minimal.sig')));
-  const pub = new Uint8Array(fs.readFileSync(path.join(__dirname, '..', 'vectors', 'keys', 'rfc8032-test1.pub')));
+  const tlv = new Uint8Array(
+    fs.readFileSync(path.join(__dirname, '..', 'vectors', 'manifest', 'valid-minimal.tlv')),
+  );
+  const sig = new Uint8Array(
+    fs.readFileSync(path.join(__dirname, '..', 'vectors', 'manifest', 'valid-minimal.sig')),
+  );
+  const pub = new Uint8Array(
+    fs.readFileSync(path.join(__dirname, '..', 'vectors', 'keys', 'rfc8032-test1.pub')),
+  );
 
   it('the golden valid-minimal signature verifies (and with node:crypto too)', () => {
     assert.equal(verifyManifest(sig, tlv, pub), true);
-    const spki = crypto.createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), pub]), format: 'der', type: 'spki' });
+    const spki = crypto.createPublicKey({
+      key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), pub]),
+      format: 'der',
+      type: 'spki',
+    });
     assert.equal(crypto.verify(null, tlv, spki, sig), true);
   });
 
@@ -109,7 +119,11 @@ describe('core/sign: Ed25519', () => {
     for (let bit = 0; bit < 512; bit++) {
       const s = Uint8Array.from(sig);
       s[bit >> 3] ^= 1 << (bit & 7);
-      assert.equal(verifyManifest(s, tlv, pub), false, `signature bit ${bit} flipped still verifies`);
+      assert.equal(
+        verifyManifest(s, tlv, pub),
+        false,
+        `signature bit ${bit} flipped still verifies`,
+      );
     }
   });
 
@@ -129,6 +143,9 @@ describe('core/sign: Ed25519', () => {
     assert.deepEqual(parseSecretKeyFile(sk, 'k'), secretKey);
     assert.deepEqual(parsePublicKeyFile(formatPublicKeyFile(publicKey), 'p'), publicKey);
     const garbage = 'ab'.repeat(31) + 'zz\n';
-    assert.throws(() => parseSecretKeyFile(garbage, 'my.key'), (e: Error) => e.message.includes('my.key') && !e.message.includes('abab'));
+    assert.throws(
+      () => parseSecretKeyFile(garbage, 'my.key'),
+      (e: Error) => e.message.includes('my.key') && !e.message.includes('abab'),
+    );
   });
 });

@@ -17,7 +17,12 @@ function mdTable(md: string, heading: string): string[][] {
   const rest = md.slice(start + heading.length + 5);
   const section = rest.slice(0, rest.search(/\n## /) >= 0 ? rest.search(/\n## /) : undefined);
   const rows = section.split('\n').filter((l) => l.startsWith('|'));
-  return rows.slice(2).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  return rows.slice(2).map((l) =>
+    l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim()),
+  );
 }
 
 function checkValueColumn(f: TlvField, col: string, where: string): void {
@@ -58,14 +63,21 @@ function checkValueColumn(f: TlvField, col: string, where: string): void {
       return;
     }
     default:
-      assert.ok(col.startsWith(words[v.kind]), `${where}: "${col}" should start with "${words[v.kind]}"`);
+      assert.ok(
+        col.startsWith(words[v.kind]),
+        `${where}: "${col}" should start with "${words[v.kind]}"`,
+      );
   }
 }
 
 describe('generated kernel/include/d0/tlv_tags.h', () => {
   it('is identical to what scripts/gen-tlv-header.ts renders from proto/manifest.proto', () => {
     const committed = fs.readFileSync(HEADER_PATH, 'utf8');
-    assert.equal(committed, renderTlvHeader(), 'stale header: run npx tsx scripts/gen-tlv-header.ts');
+    assert.equal(
+      committed,
+      renderTlvHeader(),
+      'stale header: run npx tsx scripts/gen-tlv-header.ts',
+    );
   });
 
   it('carries the documented anchor values', () => {
@@ -105,13 +117,22 @@ describe('proto/TLV.md', () => {
       assert.ok(f, `TLV.md lists ${tagText} (${field}) but the proto derives no such tag`);
       const where = `TLV.md row ${tagText}`;
       assert.equal(field.split(' ')[0], `${f.message}.${f.name}`, where);
-      if (!f.repeated) assert.equal(/\(optional\b/.test(field), f.spec.optional === true, `${where}: optional marker`);
-      if (f.spec.count) assert.ok(field.includes(`repeated, ${f.spec.count.min}..${f.spec.count.max}`), where);
+      if (!f.repeated)
+        assert.equal(
+          /\(optional\b/.test(field),
+          f.spec.optional === true,
+          `${where}: optional marker`,
+        );
+      if (f.spec.count)
+        assert.ok(field.includes(`repeated, ${f.spec.count.min}..${f.spec.count.max}`), where);
       checkValueColumn(f, value, where);
       seen.add(tag);
     }
     for (const [tag, f] of derived) {
-      assert.ok(seen.has(tag), `proto field ${f.message}.${f.name} (0x${tag.toString(16)}) missing from TLV.md`);
+      assert.ok(
+        seen.has(tag),
+        `proto field ${f.message}.${f.name} (0x${tag.toString(16)}) missing from TLV.md`,
+      );
     }
   });
 

@@ -41,8 +41,13 @@ describe('core/tlv properties', () => {
         const b = encodeManifest(m);
         const d = decodeManifest(b);
         assert.equal(dumpManifest(d), dumpManifest(m));
-        const sortedNames = m.containers.map((c) => c.name).sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
-        assert.deepEqual(d.containers.map((c) => c.name), sortedNames);
+        const sortedNames = m.containers
+          .map((c) => c.name)
+          .sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+        assert.deepEqual(
+          d.containers.map((c) => c.name),
+          sortedNames,
+        );
         for (const c of d.containers) {
           const src = m.containers.find((x) => x.name === c.name)!;
           assert.deepEqual({ ...c, routes: [] }, { ...src, routes: [] });
@@ -57,8 +62,14 @@ describe('core/tlv properties', () => {
   it('encoding does not depend on the input order of containers and routes', () => {
     fc.assert(
       fc.property(arbManifest, fc.integer(), (m, seed) => {
-        const rot = <T>(a: T[]) => (a.length ? [...a.slice(seed % a.length), ...a.slice(0, seed % a.length)] : a);
-        const shuffled = { ...m, containers: rot(m.containers.map((c) => ({ ...c, routes: rot([...c.routes].reverse()) }))) };
+        const rot = <T>(a: T[]) =>
+          a.length ? [...a.slice(seed % a.length), ...a.slice(0, seed % a.length)] : a;
+        const shuffled = {
+          ...m,
+          containers: rot(
+            m.containers.map((c) => ({ ...c, routes: rot([...c.routes].reverse()) })),
+          ),
+        };
         assert.ok(same(encodeManifest(shuffled), encodeManifest(m)));
         assert.deepEqual(canonical(shuffled), canonical(m));
       }),
@@ -109,7 +120,8 @@ describe('core/tlv properties', () => {
         }
         const bytes = Uint8Array.from(b);
         const r = decodeOrTlvError(bytes);
-        if (r && r.skipped === 0) assert.ok(same(encodeManifest(r.manifest), bytes), 'accepted a non-canonical encoding');
+        if (r && r.skipped === 0)
+          assert.ok(same(encodeManifest(r.manifest), bytes), 'accepted a non-canonical encoding');
       }),
       { numRuns: 3000 },
     );

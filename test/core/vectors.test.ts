@@ -28,12 +28,20 @@ describe('golden manifest vectors', () => {
     assert.deepEqual([...have].sort(), [...want.keys()].sort());
     for (const [rel, bytes] of want) {
       const onDisk = new Uint8Array(fs.readFileSync(path.join(path.dirname(VECTOR_DIR), rel)));
-      assert.ok(Buffer.from(onDisk).equals(Buffer.from(bytes)), `${rel} differs: run npx tsx scripts/gen-vectors.ts`);
+      assert.ok(
+        Buffer.from(onDisk).equals(Buffer.from(bytes)),
+        `${rel} differs: run npx tsx scripts/gen-vectors.ts`,
+      );
     }
   });
 
   it('cover every error class of proto/TLV.md and at least 3 valid manifests', () => {
-    const codes = new Set(names.map((n) => fs.readFileSync(path.join(VECTOR_DIR, `${n}.expect`), 'utf8')).filter((e) => e.startsWith('error=')).map((e) => e.trim().slice(6)));
+    const codes = new Set(
+      names
+        .map((n) => fs.readFileSync(path.join(VECTOR_DIR, `${n}.expect`), 'utf8'))
+        .filter((e) => e.startsWith('error='))
+        .map((e) => e.trim().slice(6)),
+    );
     assert.deepEqual([...codes].sort(), [...TLV_ERROR_NAMES].sort());
     assert.ok(names.filter((n) => n.startsWith('valid-')).length >= 3);
   });
@@ -55,7 +63,8 @@ describe('golden manifest vectors', () => {
         const { manifest, skipped } = decodeManifestDetailed(tlv);
         assert.equal(dumpManifest(manifest), expect());
         const again = encodeManifest(manifest);
-        if (skipped === 0) assert.ok(Buffer.from(again).equals(Buffer.from(tlv)), 'encode(decode(b)) != b');
+        if (skipped === 0)
+          assert.ok(Buffer.from(again).equals(Buffer.from(tlv)), 'encode(decode(b)) != b');
         else assert.ok(again.length < tlv.length, 'skipped records are not re-emitted');
         assert.equal(verifyManifest(read(`${name}.sig`), tlv, pub), true);
       });

@@ -7,10 +7,15 @@ import { uuidv7 } from '../../../core/uuid';
 const byte = fc.integer({ min: 0, max: 255 });
 export const arbName = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,31}$/);
 const segment = fc.stringMatching(/^[A-Za-z0-9._-]{1,20}$/).filter((s) => s !== '.' && s !== '..');
-export const arbPath = fc.array(segment, { minLength: 1, maxLength: 5 }).map((a) => a.join('/')).filter((p) => p.length <= 128);
+export const arbPath = fc
+  .array(segment, { minLength: 1, maxLength: 5 })
+  .map((a) => a.join('/'))
+  .filter((p) => p.length <= 128);
 const ip4 = fc.tuple(byte, byte, byte, byte).map((b) => b.join('.'));
 const cidr = fc.tuple(ip4, fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a}/${p}`);
-const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex'));
+const hex32 = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .map((b) => Buffer.from(b).toString('hex'));
 const mac = fc.uint8Array({ minLength: 6, maxLength: 6 }).map((b) => {
   b[0] &= 0xfe;
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
@@ -34,9 +39,28 @@ const container: fc.Arbitrary<Container> = fc
       boot_order: fc.integer({ min: 0, max: 65535 }),
       health_timeout_s: fc.integer({ min: 1, max: 3600 }),
       health: fc.constantFrom('HEALTH_READY' as const, 'HEALTH_EXIT_ZERO' as const),
-      restart: fc.constantFrom('RESTART_NEVER' as const, 'RESTART_ON_FAILURE' as const, 'RESTART_ALWAYS' as const),
+      restart: fc.constantFrom(
+        'RESTART_NEVER' as const,
+        'RESTART_ON_FAILURE' as const,
+        'RESTART_ALWAYS' as const,
+      ),
     },
-    { requiredKeys: ['name', 'vcpu', 'mem_mb', 'disk_path', 'disk_sha256', 'disk_size', 'mac', 'ip4', 'routes', 'boot_order', 'health_timeout_s', 'health'] },
+    {
+      requiredKeys: [
+        'name',
+        'vcpu',
+        'mem_mb',
+        'disk_path',
+        'disk_sha256',
+        'disk_size',
+        'mac',
+        'ip4',
+        'routes',
+        'boot_order',
+        'health_timeout_s',
+        'health',
+      ],
+    },
   )
   .map((c) => c as Container);
 

@@ -234,6 +234,13 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     assert.deepEqual([failed.fields.file, failed.fields.signed], [other, slot.uuid]);
   });
 
+  it('refuses a manifest file over the 65536-byte TLV limit before reading it (tlv:OVERSIZE)', async () => {
+    const slot = makeSlot(key.secretKey);
+    slot.tlv = Buffer.concat([slot.tlv, Buffer.alloc(65537 - slot.tlv.length)]);
+    const failed = assertRefused(await boot(slotFiles(slot, efi)), 'tlv:OVERSIZE');
+    assert.equal(failed.fields.size, '65537');
+  });
+
   it('refuses a signature file that is not exactly 64 bytes (bad_signature_length)', async () => {
     const slot = makeSlot(key.secretKey);
     slot.sig = slot.sig.subarray(0, 63);

@@ -57,6 +57,11 @@ function scalar(c: Collector, k: ValueKind, v: unknown, path: string): unknown {
       return v;
     case 'u64': {
       const n = toU64(v);
+      if (typeof v === 'number' && Number.isInteger(v) && v > Number.MAX_SAFE_INTEGER) {
+        return bad(
+          `${show(v)} is above 2^53 and loses precision as a number; quote it as a decimal string`,
+        );
+      }
       if (n === undefined) return bad(`${show(v)} is not a non-negative integer`);
       if (n < k.min || n > k.max) return bad(`${n} is outside ${k.min}..${k.max}`);
       return n.toString();

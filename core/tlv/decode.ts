@@ -62,7 +62,9 @@ function parseScope(
   let lastId = 0;
   let pos = start;
   const where = (f: TlvField | undefined, tag: number) =>
-    `${f ? `${label ? label + '.' : ''}${f.name} ` : ''}(${hex4(tag)}) in ${label || 'manifest'}`;
+    f
+      ? `${label ? label + '.' : ''}${f.name} (${hex4(tag)})`
+      : `${hex4(tag)} in ${label || 'manifest'}`;
   for (;;) {
     if (pos >= end) break;
     if (end - pos < RECORD_HEADER_LEN) {

@@ -46,6 +46,30 @@ describe('golden manifest vectors', () => {
     assert.ok(names.filter((n) => n.startsWith('valid-')).length >= 3);
   });
 
+  it('decoder errors name the field path, the tag and the byte offset', () => {
+    const cases: [string, RegExp][] = [
+      [
+        'invalid-value-range-mem',
+        /^VALUE at byte \d+: containers\[web\]\.mem_mb \(0x8503\): 8 is outside 16\.\.65536$/,
+      ],
+      [
+        'invalid-unknown-critical',
+        /^UNKNOWN_CRITICAL at byte \d+: unknown critical tag 0x857f in containers\[web\]$/,
+      ],
+      [
+        'invalid-missing-field',
+        /^MISSING at byte 6: header\.security_epoch \(0x8204\) is required/,
+      ],
+    ];
+    for (const [name, re] of cases) {
+      assert.throws(
+        () => decodeManifest(read(`${name}.tlv`)),
+        (e: unknown) => e instanceof TlvError && re.test(e.message) && e.offset >= 0,
+        name,
+      );
+    }
+  });
+
   for (const name of names) {
     const expect = () => fs.readFileSync(path.join(VECTOR_DIR, `${name}.expect`), 'utf8');
     if (name.startsWith('invalid-')) {

@@ -32,7 +32,8 @@ EFI_CFLAGS := --target=x86_64-unknown-windows -ffreestanding -fno-builtin -mno-r
 EFI_SRCS := kernel/lib/mem.c $(D0_SRCS) kernel/tests/efi_link_check.c
 EFI_OBJS := $(patsubst %.c,$(OUT)/efi/%.o,$(EFI_SRCS))
 
-TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff
+TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff \
+  $(OUT)/manifest_render
 
 .PHONY: all fuzz efi-check clean
 all: $(TESTS) efi-check

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
   PulumiWorkspace,
+  REPO_ROOT,
+  changedInputs,
   parsePreviewJson,
   parseStackExport,
   parseStackOutputs,
@@ -75,7 +77,8 @@ describe('pulumi harness: environment and workspace', () => {
       assert.equal(env.D0_HARNESS_CANARY, undefined);
       const dirs = (env.PATH ?? '').split(path.delimiter);
       assert.equal(dirs[0], '/engine/bin');
-      assert.ok(dirs.some((d) => d.endsWith(path.join('node_modules', '@pulumi', 'pulumi'))), env.PATH);
+      assert.equal(dirs[1], path.join(REPO_ROOT, 'node_modules', '.bin'));
+      assert.ok(dirs.includes(path.dirname(process.execPath)), `the test's node is not on ${env.PATH}`);
       assert.equal(env.PULUMI_BACKEND_URL, 'file:///tmp/state');
       assert.equal(env.PULUMI_HOME, '/tmp/home');
       assert.equal(env.PULUMI_CONFIG_PASSPHRASE, 'pp');
@@ -104,6 +107,17 @@ describe('pulumi harness: JSON parsers', () => {
     assert.deepEqual(p.steps[0].diffReasons, ['greeting']);
     assert.deepEqual(p.changeSummary, { update: 1, same: 1 });
     assert.equal(p.diagnostics[0].severity, 'warning');
+  });
+
+  it('reads the changed input keys of a step from its old and new state', () => {
+    const step = {
+      op: 'update',
+      urn: 'u',
+      oldState: { inputs: { greeting: 'hello', journal: '/j', gone: 1 } },
+      newState: { inputs: { greeting: 'hello, D0', journal: '/j', added: [1] } },
+    };
+    assert.deepEqual(changedInputs(step), ['added', 'gone', 'greeting']);
+    assert.deepEqual(changedInputs({ op: 'same', urn: 'u' }), []);
   });
 
   it('reads a preview without steps as an empty plan', () => {

@@ -2,9 +2,9 @@
 // from tests: a temp project with a file backend, a clean environment, a hard timeout per command,
 // and typed parsers for the engine's JSON outputs.
 //
-// Contract: every command runs with an environment built here, not inherited: the engine bin dir,
-// node_modules/.bin and the dynamic provider shim of node_modules/@pulumi/pulumi come first on
-// PATH; the state lives in a file:// backend inside the workspace; PULUMI_HOME is private to the
+// Contract: every command runs with an environment built here, not inherited: the engine bin dir
+// (pulumi, the Node.js language host and the dynamic provider plugin) and node_modules/.bin come
+// first on PATH; the state lives in a file:// backend inside the workspace; PULUMI_HOME is private to the
 // workspace (no ambient plugins or credentials); update checks and plugin downloads are off.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,8 +13,7 @@ import { spawn } from 'node:child_process';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
-/** Holds `pulumi-resource-pulumi-nodejs`, the provider plugin behind `pulumi.dynamic.Resource`. */
-const SDK_DIR = path.join(NODE_MODULES, '@pulumi', 'pulumi');
+const ENGINE_FILES = ['pulumi', 'pulumi-language-nodejs', 'pulumi-resource-pulumi-nodejs'];
 
 /** A cold engine build takes many minutes on 2 cores; a cached one answers in about a second. */
 export const ENGINE_BUILD_TIMEOUT_MS = 60 * 60_000;
@@ -23,7 +22,7 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 180_000;
 let engineBinDir: Promise<string> | undefined;
 
 /**
- * The directory holding `pulumi` and `pulumi-language-nodejs`, from scripts/pulumi-engine (which
+ * The directory holding the engine (ENGINE_FILES), from scripts/pulumi-engine (which
  * builds them once into $D0_CACHE). Rejects with the script's stderr when no engine can be had:
  * tests that need the engine must fail, not skip, on a machine where it cannot be built.
  */
@@ -37,7 +36,7 @@ export function pulumiEngineBinDir(): Promise<string> {
         `Pulumi engine unavailable: scripts/pulumi-engine ${describeExit(r)}\n${tail(r.stderr, 40)}`,
       );
     }
-    for (const bin of ['pulumi', 'pulumi-language-nodejs']) {
+    for (const bin of ENGINE_FILES) {
       if (!fs.existsSync(path.join(dir, bin))) {
         throw new Error(`Pulumi engine unavailable: ${bin} missing from ${dir}`);
       }
@@ -63,7 +62,6 @@ export function pulumiEnv(o: PulumiEnvOptions): NodeJS.ProcessEnv {
   const pathDirs = [
     o.binDir,
     path.join(NODE_MODULES, '.bin'),
-    SDK_DIR,
     path.dirname(process.execPath), // the same node that runs the tests runs the program
     '/usr/local/sbin',
     '/usr/local/bin',
@@ -265,7 +263,7 @@ export interface PreviewStep {
   op: string;
   urn: string;
   type?: string;
-  /** Input keys whose change caused the step, as reported by the provider's diff. */
+  /** Keys the provider's diff named; the engine omits them for dynamic resources (see changedInputs). */
   diffReasons?: string[];
   detailedDiff?: Record<string, { kind: string; inputDiff?: boolean }> | null;
   oldState?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
@@ -320,6 +318,18 @@ export function parsePreviewJson(stdout: string): PreviewJson {
     changeSummary: changeSummary as Record<string, number>,
     diagnostics: diagnostics as PreviewDiagnostic[],
   };
+}
+
+/**
+ * Input keys whose values differ between a step's old and new state, sorted. `pulumi preview
+ * --json` leaves diffReasons empty for dynamic resources, so this is how a test reads "which
+ * property changed" from the JSON plan (the text of `pulumi preview --diff` shows the same).
+ */
+export function changedInputs(step: PreviewStep): string[] {
+  const olds = step.oldState?.inputs ?? {};
+  const news = step.newState?.inputs ?? {};
+  const keys = new Set([...Object.keys(olds), ...Object.keys(news)]);
+  return [...keys].filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k])).sort();
 }
 
 /** Parses stdout of `pulumi stack output --json` (output name -> value). */

@@ -1,0 +1,308 @@
+/*
+ * The platform behind the real core: a VM from vm_init, its port bus, the exit dispatch and the
+ * fake vCPU. The guest side is driven as a guest would drive it (IN/OUT exits); the backend side
+ * is the poll / pending / ack sequence documented in platform.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch/fake/fake.h"
+#include "dev/platform/platform.h"
+#include "guest_drv.h"
+#include "hv/err.h"
+#include "hv/exit.h"
+#include "t.h"
+
+#define MIB (1024ull * 1024ull)
+#define S 1000000000ull
+#define T0 (100ull * S)
+
+static struct vm vm;
+static struct platform plat;
+static uint8_t *ram;
+static char last_line[UART_LINE_MAX + 1];
+static uint32_t console_lines;
+static uint32_t resets;
+static bool reset_stops_vm;
+
+static void console(void *ctx, const char *line, size_t len)
+{
+  (void)ctx;
+  memcpy(last_line, line, len);
+  last_line[len] = '\0';
+  console_lines++;
+}
+
+static void on_reset(void *ctx)
+{
+  resets++;
+  if (reset_stops_vm)
+    vm_stop(ctx, VM_CRASHED, 0, "reset");
+}
+
+static const struct rtc_wall wall = {2025, 6, 9, 13, 5, 58};
+
+static int new_platform_vm(void)
+{
+  if (ram == NULL) {
+    ram = aligned_alloc(2 * MIB, 4 * MIB);
+    memset(ram, 0, 4 * MIB);
+  }
+  struct vm_config cfg = {"web", 30, VM_HEALTH_READY};
+  fake_time_set(T0);
+  fake_events_clear();
+  console_lines = resets = 0;
+  reset_stops_vm = true;
+  CHECK_EQ(vm_init(&vm, &cfg, ram, 4 * MIB), HV_OK);
+  CHECK_EQ(vm_start(&vm, NULL), HV_OK);
+  struct platform_config pc = {&wall, T0, console, NULL, on_reset, &vm};
+  return platform_attach(&plat, &vm.pio, &vm.env, &pc);
+}
+
+static void outb(uint16_t port, uint8_t v) { guest_pio(&vm, port, 1, true, v); }
+static uint8_t inb(uint16_t port) { return (uint8_t)guest_pio(&vm, port, 1, false, 0); }
+
+static void guest_pic_init(void)
+{
+  static const uint8_t seq[][2] = {{0x21, 0xff}, {0xa1, 0xff}, {0x20, 0x11}, {0x21, 0x30},
+                                   {0x21, 0x04}, {0x21, 0x01}, {0xa0, 0x11}, {0xa1, 0x38},
+                                   {0xa1, 0x02}, {0xa1, 0x01}, {0x21, 0x00}, {0xa1, 0x00}};
+  for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+    outb(seq[i][0], seq[i][1]);
+}
+
+/* The backend's part before an entry: poll timers, then inject and acknowledge one vector. */
+static int backend_inject(void)
+{
+  platform_poll(&plat, arch_time_ns());
+  int v = platform_pending_vector(&plat);
+  if (v >= 0)
+    CHECK(platform_ack(&plat, (uint8_t)v));
+  return v;
+}
+
+static void test_attach_and_refusals(void)
+{
+  CHECK_EQ(new_platform_vm(), HV_OK);
+  CHECK_EQ(vm.pio.count, 10); /* the status port plus the platform's 9 ranges */
+  CHECK(strcmp(PLATFORM_CMDLINE, "nolapic") == 0);
+  /* Attaching again collides with the ranges already there. */
+  static struct platform again;
+  struct platform_config pc = {&wall, T0, NULL, NULL, NULL, NULL};
+  CHECK_EQ(platform_attach(&again, &vm.pio, &vm.env, &pc), HV_E_BUSY);
+  vm_destroy(&vm);
+  /* A bad host time registers nothing. */
+  struct vm_config cfg = {"web", 30, VM_HEALTH_READY};
+  CHECK_EQ(vm_init(&vm, &cfg, ram, 4 * MIB), HV_OK);
+  struct rtc_wall bad = {2025, 2, 30, 0, 0, 0};
+  pc.wall = &bad;
+  CHECK_EQ(platform_attach(&plat, &vm.pio, &vm.env, &pc), HV_E_INVAL);
+  CHECK_EQ(vm.pio.count, 1);
+  vm_destroy(&vm);
+}
+
+static void test_guest_through_exits(void)
+{
+  CHECK_EQ(new_platform_vm(), HV_OK);
+  /* Console through OUT exits. */
+  const char *msg = "Booting Linux\r\n";
+  for (const char *c = msg; *c; c++)
+    outb(0x3f8, (uint8_t)*c);
+  CHECK_EQ(console_lines, 1);
+  CHECK(strcmp(last_line, "Booting Linux") == 0);
+  /* RTC through IN exits. */
+  outb(0x70, RTC_HOURS);
+  CHECK_EQ(inb(0x71), 0x13);
+  outb(0x70, RTC_REG_A);
+  CHECK_EQ(inb(0x71) & RTC_A_UIP, 0);
+  /* Port 0x61 reaches the PIT's channel 2 gate through the kbc range. */
+  outb(0x61, PORT61_GATE2);
+  outb(0x43, 0xb0);
+  outb(0x42, 0x10);
+  outb(0x42, 0x00);
+  CHECK_EQ(inb(0x61) & PORT61_OUT2, 0);
+  fake_time_advance(pit_ticks_to_ns(16));
+  CHECK_EQ(inb(0x61) & PORT61_OUT2, PORT61_OUT2);
+  /* POST and DMA page ports keep their byte; A20 reads on. */
+  outb(0x80, 0x42);
+  CHECK_EQ(inb(0x80), 0x42);
+  outb(0x87, 0x99);
+  CHECK_EQ(inb(0x87), 0x99);
+  CHECK_EQ(inb(0x92), SYS_PORT_A_A20);
+  CHECK_EQ(inb(0x64), SYS_KBC_STATUS);
+  CHECK_EQ(inb(0x60), 0);
+  CHECK_EQ(vm.state, VM_RUNNING);
+  CHECK_EQ(vm.stats.pio_unclaimed, 0);
+  vm_destroy(&vm);
+}
+
+static void test_interrupt_order(void)
+{
+  CHECK_EQ(new_platform_vm(), HV_OK);
+  guest_pic_init();
+  CHECK_EQ(backend_inject(), -1);
+  /* PIT at 250 Hz, UART THRE interrupt armed, virtio-blk line. */
+  outb(0x43, 0x34);
+  outb(0x40, 4773 & 0xff);
+  outb(0x40, 4773 >> 8);
+  outb(0x3f8 + UART_MCR, UART_MCR_OUT2);
+  outb(0x3f8 + UART_IER, UART_IER_THRI);
+  CHECK_EQ(platform_pending_vector(&plat), 0x34);
+  fake_time_advance(5000000); /* 5 ms: one tick due */
+  platform_irq_set_level(&plat, 5, true);
+  /* IR0 first, then nothing until its EOI, then IR4, then IR5. */
+  CHECK_EQ(backend_inject(), 0x30);
+  CHECK_EQ(backend_inject(), -1);
+  outb(0x20, 0x20);
+  CHECK_EQ(backend_inject(), 0x34);
+  /* The guest's 8250 handler reads IIR (THRE), which lowers the UART's line. */
+  CHECK_EQ(inb(0x3f8 + UART_IIR) & 0x0f, UART_IIR_THRI);
+  outb(0x20, 0x20);
+  CHECK_EQ(backend_inject(), 0x35);
+  outb(0x20, 0x65);
+  platform_irq_set_level(&plat, 5, false);
+  CHECK_EQ(backend_inject(), -1);
+  /* A slave line (e.g. a device on GSI 10) through the cascade, EOI'd in Linux's order. */
+  platform_irq_set_level(&plat, 10, true);
+  CHECK_EQ(backend_inject(), 0x3a);
+  outb(0xa0, 0x62);
+  outb(0x20, 0x62);
+  platform_irq_set_level(&plat, 10, false);
+  CHECK_EQ(backend_inject(), -1);
+  /* The next PIT period: the deadline the backend would arm. */
+  uint64_t d = platform_poll(&plat, arch_time_ns());
+  CHECK(d > arch_time_ns());
+  CHECK(d - arch_time_ns() <= 4000228);
+  fake_time_set(d);
+  CHECK_EQ(backend_inject(), 0x30);
+  /* A masked line stays pending in IRR without being delivered. */
+  outb(0x20, 0x20);
+  outb(0x21, 0x40);
+  platform_irq_set_level(&plat, 6, true);
+  CHECK_EQ(backend_inject(), -1);
+  outb(0x20, 0x0a);
+  CHECK_EQ(inb(0x20) & 0x40, 0x40);
+  outb(0x21, 0x00);
+  CHECK_EQ(backend_inject(), 0x36);
+  vm_destroy(&vm);
+}
+
+static void test_reset_requests(void)
+{
+  CHECK_EQ(new_platform_vm(), HV_OK);
+  outb(0x92, SYS_PORT_A_A20 | SYS_PORT_A_RESET);
+  CHECK_EQ(resets, 1);
+  CHECK_EQ(vm.state, VM_CRASHED);
+  CHECK(fake_event_find("reset") != NULL);
+  CHECK(fake_event_find("reset-port92") != NULL);
+  vm_destroy(&vm);
+
+  CHECK_EQ(new_platform_vm(), HV_OK);
+  outb(0x64, 0xd1); /* another i8042 command: ignored */
+  CHECK_EQ(vm.state, VM_RUNNING);
+  CHECK(fake_event_find("kbc-command-ignored") != NULL);
+  /* Linux's reboot=k: wait for the input buffer to drain, then pulse reset. */
+  CHECK_EQ(inb(0x64) & 0x02, 0);
+  outb(0x64, SYS_KBC_CMD_RESET);
+  CHECK_EQ(resets, 1);
+  CHECK_EQ(vm.state, VM_CRASHED);
+  CHECK(fake_event_find("reset-kbc") != NULL);
+  vm_destroy(&vm);
+
+  /* Only a 0->1 transition of port A bit 0 resets. */
+  CHECK_EQ(new_platform_vm(), HV_OK);
+  reset_stops_vm = false;
+  outb(0x92, 0x03);
+  outb(0x92, 0x03);
+  CHECK_EQ(resets, 1);
+  outb(0x92, 0x02);
+  outb(0x92, 0x03);
+  CHECK_EQ(resets, 2);
+  outb(0x92, 0x00); /* A20 off is not possible: logged */
+  CHECK(fake_event_find("a20-disable-ignored") != NULL);
+  CHECK_EQ(inb(0x92), SYS_PORT_A_A20);
+  vm_destroy(&vm);
+}
+
+static void test_hostile_accesses(void)
+{
+  CHECK_EQ(new_platform_vm(), HV_OK);
+  /* Straddling the UART's end: not the UART's, all ones, counted by the core. */
+  CHECK_EQ(guest_pio(&vm, 0x3fe, 4, false, 0), 0xffffffffu);
+  CHECK_EQ(vm.stats.pio_unclaimed, 1);
+  /* No LAPIC/IOAPIC behind their MMIO windows (the guest runs with nolapic). */
+  CHECK_EQ(guest_mmio(&vm, 0xfee00030, 4, false, 0), 0xffffffffu);
+  CHECK_EQ(guest_mmio(&vm, 0xfec00000, 4, false, 0), 0xffffffffu);
+  CHECK_EQ(vm.stats.mmio_unclaimed, 2);
+  /* Empty ports inside the kbc range: all ones, logged with a budget. */
+  fake_events_clear();
+  for (int i = 0; i < 100; i++)
+    CHECK_EQ(inb(0x62), 0xff);
+  size_t logged = 0;
+  for (size_t i = 0; i < fake_events_count(); i++)
+    if (strcmp(fake_event_at(i)->what, "read-empty-port") == 0)
+      logged++;
+  CHECK_EQ(logged, PLATFORM_LOG_LIMIT);
+  CHECK_EQ(plat.sys.log.count, 100);
+  /* A 2-byte IN on a 1-port device is not the device's (the core answers). */
+  CHECK_EQ(guest_pio(&vm, 0x80, 2, false, 0), 0xffff);
+  /* An 8-byte port access is refused by the core before any device sees it. */
+  guest_pio(&vm, 0x3f8, 8, true, 0x41);
+  CHECK_EQ(vm.state, VM_FAILED);
+  CHECK_EQ(console_lines, 0);
+  vm_destroy(&vm);
+}
+
+/* Random port traffic, lines and acknowledgements: nothing may crash (ASan/UBSan), every
+ * delivered vector lies in a range the guest programmed, and D0 keeps running the VM. */
+static void test_random_traffic(void)
+{
+  CHECK_EQ(new_platform_vm(), HV_OK);
+  reset_stops_vm = false;
+  guest_pic_init();
+  static const uint16_t ports[] = {0x20, 0x21, 0xa0, 0xa1, 0x40, 0x41, 0x42, 0x43, 0x60, 0x61,
+                                   0x62, 0x63, 0x64, 0x70, 0x71, 0x80, 0x87, 0x92, 0x3f8, 0x3f9,
+                                   0x3fa, 0x3fb, 0x3fc, 0x3fd, 0x3fe, 0x3ff};
+  static const uint8_t sizes[] = {1, 1, 1, 2, 4};
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  uint32_t bad_vectors = 0, delivered = 0;
+  for (int i = 0; i < 200000; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    uint16_t port = ports[x % (sizeof(ports) / sizeof(ports[0]))];
+    uint8_t size = sizes[(x >> 8) % sizeof(sizes)];
+    bool write = (x >> 16) & 1;
+    struct arch_exit e = {.reason = ARCH_EXIT_IO, .size = size, .port = port,
+                          .dir = write ? ARCH_DIR_WRITE : ARCH_DIR_READ, .value = x >> 24};
+    exit_dispatch(&vm, &e);
+    if ((x >> 40) % 8 == 0)
+      platform_irq_set_level(&plat, (uint32_t)((x >> 44) % 20), (x >> 50) & 1);
+    if ((x >> 52) % 4 == 0) {
+      fake_time_advance((x >> 54) * 1000);
+      platform_poll(&plat, arch_time_ns());
+      int v = platform_pending_vector(&plat);
+      if (v >= 0) {
+        uint8_t mb = plat.pic.chip[0].vector_base, sb = plat.pic.chip[1].vector_base;
+        if (!((v >= mb && v < mb + 8) || (v >= sb && v < sb + 8)))
+          bad_vectors++;
+        if (platform_ack(&plat, (uint8_t)((x >> 60) == 0 ? v + 1 : v)))
+          delivered++;
+      }
+    }
+  }
+  CHECK_EQ(bad_vectors, 0);
+  CHECK(delivered > 100);
+  CHECK_EQ(vm.state, VM_RUNNING);
+  CHECK(plat.uart.bytes > 500); /* the traffic did reach the UART */
+  uart_flush(&plat.uart);
+  vm_destroy(&vm);
+}
+
+void test_platform_all(void)
+{
+  RUN(test_attach_and_refusals);
+  RUN(test_guest_through_exits);
+  RUN(test_interrupt_order);
+  RUN(test_reset_requests);
+  RUN(test_hostile_accesses);
+  RUN(test_random_traffic);
+}

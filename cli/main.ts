@@ -1,34 +1,45 @@
-// The `d0` command dispatcher. Each file in cli/commands/ exports `command: Command` for one group
-// (`d0 keygen`, `d0 manifest ...`, ...); adding a group is adding a file there.
+// The `d0` command dispatcher. Each file cli/commands/<name>.ts exports `command: Command` with that
+// name, for one group (`d0 keygen`, `d0 manifest ...`, ...); adding a group is adding a file there.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CliError, EXIT_BAD_INPUT, EXIT_FAILED, type Command, type Io } from './io';
 import { D0Error } from '../core/errors';
 
-function loadCommands(): Map<string, Command> {
-  const dir = path.join(__dirname, 'commands');
-  const out = new Map<string, Command>();
-  for (const f of fs.readdirSync(dir).sort()) {
-    if (!f.endsWith('.ts') || f.endsWith('.d.ts')) continue;
-    const mod = require(path.join(dir, f)) as { command?: Command };
-    if (mod.command) out.set(mod.command.name, mod.command);
-  }
-  return out;
+const COMMANDS = path.join(__dirname, 'commands');
+
+/**
+ * The group `name` lives in cli/commands/<name>.ts. Only that file is loaded, so a group whose
+ * dependencies are broken or slow to load never affects the others.
+ */
+function loadCommand(name: string): Command | undefined {
+  if (!/^[a-z][a-z0-9-]*$/.test(name)) return undefined;
+  const file = path.join(COMMANDS, `${name}.ts`);
+  if (!fs.existsSync(file)) return undefined;
+  const mod = require(file) as { command?: Command };
+  return mod.command?.name === name ? mod.command : undefined;
 }
 
-function help(commands: Map<string, Command>, io: Io): void {
-  io.out('usage: d0 <command> [args]');
-  for (const c of commands.values()) for (const u of c.usage) io.out(`  d0 ${u}`);
+function help(print: (line: string) => void): void {
+  print('usage: d0 <command> [args]');
+  for (const f of fs.readdirSync(COMMANDS).sort()) {
+    if (!f.endsWith('.ts') || f.endsWith('.d.ts')) continue;
+    const name = f.slice(0, -3);
+    try {
+      for (const u of loadCommand(name)?.usage ?? []) print(`  d0 ${u}`);
+    } catch (e) {
+      print(`  d0 ${name} ...   (cannot load: ${(e as Error).message.split('\n')[0]})`);
+    }
+  }
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
-  const commands = loadCommands();
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    help(commands, io);
+    // Asked-for help goes to stdout; usage after a missing command is an error, on stderr.
+    help(name ? io.out : io.err);
     return name ? 0 : EXIT_BAD_INPUT;
   }
-  const cmd = commands.get(name);
+  const cmd = loadCommand(name);
   if (!cmd) {
     io.err(`d0: unknown command ${JSON.stringify(name)} (try d0 help)`);
     return EXIT_BAD_INPUT;

@@ -184,6 +184,7 @@ describe('d0 CLI', function () {
       [['manifest', 'pack', HELLO, '--bogus'], {}, /Unknown option '--bogus'/],
       [['manifest', 'frobnicate'], {}, /usage:/],
       [['frobnicate'], {}, /unknown command/],
+      [[], {}, /usage: d0 <command>[\s\S]*d0 manifest pack/],
       [
         ['manifest', 'inspect', path.join(VECTORS, 'invalid-value-prefix-33.tlv')],
         {},

@@ -89,7 +89,8 @@ static int read_exact(EFI_FILE_PROTOCOL *f, uint8_t *buf, size_t n) {
   size_t done = 0;
   while (done < n) {
     UINTN got = n - done;
-    if (EFI_ERROR(f->Read(f, &got, buf + done)) || got == 0)
+    /* got > requested would be a firmware bug; treat it as an I/O error, never as data. */
+    if (EFI_ERROR(f->Read(f, &got, buf + done)) || got == 0 || got > n - done)
       return ESP_IO;
     done += got;
   }

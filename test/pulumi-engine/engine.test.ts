@@ -22,7 +22,8 @@ const SECRET = 's3cr3t-token-7f1c';
 
 function fixtureFiles(dir: string): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const name of fs.readdirSync(dir)) files[name] = fs.readFileSync(path.join(dir, name), 'utf8');
+  for (const name of fs.readdirSync(dir))
+    files[name] = fs.readFileSync(path.join(dir, name), 'utf8');
   return files;
 }
 
@@ -46,7 +47,9 @@ describe('Pulumi engine: dynamic resource lifecycle on a file backend', function
   after(() => ws?.dispose());
 
   it('is the CLI version that matches the installed @pulumi/pulumi SDK', async () => {
-    const sdk = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'node_modules/@pulumi/pulumi/package.json'), 'utf8'));
+    const sdk = JSON.parse(
+      fs.readFileSync(path.join(REPO_ROOT, 'node_modules/@pulumi/pulumi/package.json'), 'utf8'),
+    );
     const r = await ws.pulumiOk(['version']);
     assert.equal(r.stdout.trim(), `v${sdk.version}`);
   });
@@ -59,9 +62,17 @@ describe('Pulumi engine: dynamic resource lifecycle on a file backend', function
     await ws.pulumiOk(['config', 'set', 'greeting', 'hello']);
     await ws.pulumiOk(['config', 'set', 'journal', journalFile]);
     await ws.pulumiOk(['config', 'set', '--secret', 'token', SECRET]);
-    const stackFiles = fs.readdirSync(path.join(ws.backendDir, '.pulumi', 'stacks'), { recursive: true });
-    assert.ok(stackFiles.some((f) => String(f).endsWith('dev.json')), `no dev stack in ${stackFiles}`);
-    assert.doesNotMatch(fs.readFileSync(path.join(ws.projectDir, 'Pulumi.dev.yaml'), 'utf8'), new RegExp(SECRET));
+    const stackFiles = fs.readdirSync(path.join(ws.backendDir, '.pulumi', 'stacks'), {
+      recursive: true,
+    });
+    assert.ok(
+      stackFiles.some((f) => String(f).endsWith('dev.json')),
+      `no dev stack in ${stackFiles}`,
+    );
+    assert.doesNotMatch(
+      fs.readFileSync(path.join(ws.projectDir, 'Pulumi.dev.yaml'), 'utf8'),
+      new RegExp(SECRET),
+    );
   });
 
   it('previews the create without calling the provider', async () => {
@@ -86,7 +97,10 @@ describe('Pulumi engine: dynamic resource lifecycle on a file backend', function
     const note = parseStackExport(exported).deployment.resources.find((r) => r.type === NOTE_TYPE);
     assert.ok(note, 'note missing from the exported state');
     assert.equal(note.outputs?.greeting, 'hello');
-    assert.ok(JSON.stringify(note.inputs?.token).includes('ciphertext'), JSON.stringify(note.inputs?.token));
+    assert.ok(
+      JSON.stringify(note.inputs?.token).includes('ciphertext'),
+      JSON.stringify(note.inputs?.token),
+    );
   });
 
   it('shows a changed input as a property diff in preview, with nothing applied', async () => {
@@ -118,7 +132,10 @@ describe('Pulumi engine: dynamic resource lifecycle on a file backend', function
   it('destroys the resource through the provider and leaves no resources in the state', async () => {
     await ws.pulumiOk(['destroy', '--yes']);
     assert.equal(journal(), 'create hello\nupdate hello -> hello, D0\ndelete hello, D0\n');
-    assert.deepEqual(parseStackExport((await ws.pulumiOk(['stack', 'export'])).stdout).deployment.resources, []);
+    assert.deepEqual(
+      parseStackExport((await ws.pulumiOk(['stack', 'export'])).stdout).deployment.resources,
+      [],
+    );
     await ws.pulumiOk(['stack', 'rm', '--yes']);
   });
 });
@@ -143,12 +160,18 @@ describe('Pulumi engine: bad input is refused before the provider acts', functio
     const r = await ws.pulumi(['up', '--yes']);
     assert.notEqual(r.code, 0);
     assert.match(r.stdout + r.stderr, /greeting must be a non-empty string/);
-    assert.equal(fs.existsSync(journalFile), false, 'the provider was called despite the failed check');
+    assert.equal(
+      fs.existsSync(journalFile),
+      false,
+      'the provider was called despite the failed check',
+    );
   });
 
   it('refuses to decrypt the stack with a wrong passphrase', async () => {
     await ws.pulumiOk(['config', 'set', 'greeting', 'hi']);
-    const r = await ws.pulumi(['preview'], { env: { PULUMI_CONFIG_PASSPHRASE: 'not-the-passphrase' } });
+    const r = await ws.pulumi(['preview'], {
+      env: { PULUMI_CONFIG_PASSPHRASE: 'not-the-passphrase' },
+    });
     assert.notEqual(r.code, 0);
     assert.match(r.stdout + r.stderr, /incorrect passphrase/);
     assert.doesNotMatch(r.stdout + r.stderr, new RegExp(SECRET));
@@ -161,7 +184,9 @@ describe('Pulumi engine: TypeScript program (runtime option typescript: true)', 
 
   before(async function () {
     this.timeout(ENGINE_BUILD_TIMEOUT_MS);
-    ws = await PulumiWorkspace.create({ files: fixtureFiles(path.join(__dirname, 'fixtures', 'word-ts')) });
+    ws = await PulumiWorkspace.create({
+      files: fixtureFiles(path.join(__dirname, 'fixtures', 'word-ts')),
+    });
     await ws.pulumiOk(['stack', 'init', 'ts']);
   });
   after(() => ws?.dispose());
@@ -171,6 +196,9 @@ describe('Pulumi engine: TypeScript program (runtime option typescript: true)', 
     const outputs = parseStackOutputs((await ws.pulumiOk(['stack', 'output', '--json'])).stdout);
     assert.deepEqual(outputs, { shout: 'TYPED' });
     await ws.pulumiOk(['destroy', '--yes']);
-    assert.deepEqual(parseStackExport((await ws.pulumiOk(['stack', 'export'])).stdout).deployment.resources, []);
+    assert.deepEqual(
+      parseStackExport((await ws.pulumiOk(['stack', 'export'])).stdout).deployment.resources,
+      [],
+    );
   });
 });

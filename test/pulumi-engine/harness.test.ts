@@ -27,7 +27,10 @@ function alive(pid: number): boolean {
 describe('pulumi harness: runCommand', () => {
   it('kills the whole process group when the timeout fires', async () => {
     // The grandchild `sleep` is what an engine's plugin would be: not the direct child.
-    const r = await runCommand('bash', ['-c', 'sleep 60 & echo $!; wait'], { cwd: '/', timeoutMs: 500 });
+    const r = await runCommand('bash', ['-c', 'sleep 60 & echo $!; wait'], {
+      cwd: '/',
+      timeoutMs: 500,
+    });
     assert.equal(r.timedOut, true);
     assert.equal(r.signal, 'SIGKILL');
     const grandchild = Number(r.stdout.trim());
@@ -37,7 +40,10 @@ describe('pulumi harness: runCommand', () => {
   });
 
   it('returns exit code, stdout and stderr of a failing command without throwing', async () => {
-    const r = await runCommand('bash', ['-c', 'echo out; echo err >&2; exit 3'], { cwd: '/', timeoutMs: 10_000 });
+    const r = await runCommand('bash', ['-c', 'echo out; echo err >&2; exit 3'], {
+      cwd: '/',
+      timeoutMs: 10_000,
+    });
     assert.deepEqual([r.code, r.stdout, r.stderr, r.timedOut], [3, 'out\n', 'err\n', false]);
   });
 
@@ -78,7 +84,10 @@ describe('pulumi harness: environment and workspace', () => {
       const dirs = (env.PATH ?? '').split(path.delimiter);
       assert.equal(dirs[0], '/engine/bin');
       assert.equal(dirs[1], path.join(REPO_ROOT, 'node_modules', '.bin'));
-      assert.ok(dirs.includes(path.dirname(process.execPath)), `the test's node is not on ${env.PATH}`);
+      assert.ok(
+        dirs.includes(path.dirname(process.execPath)),
+        `the test's node is not on ${env.PATH}`,
+      );
       assert.equal(env.PULUMI_BACKEND_URL, 'file:///tmp/state');
       assert.equal(env.PULUMI_HOME, '/tmp/home');
       assert.equal(env.PULUMI_CONFIG_PASSPHRASE, 'pp');
@@ -90,7 +99,10 @@ describe('pulumi harness: environment and workspace', () => {
   });
 
   it('refuses a workspace without Pulumi.yaml before touching the engine or the disk', async () => {
-    await assert.rejects(PulumiWorkspace.create({ files: { 'index.js': '' } }), /must include Pulumi\.yaml/);
+    await assert.rejects(
+      PulumiWorkspace.create({ files: { 'index.js': '' } }),
+      /must include Pulumi\.yaml/,
+    );
   });
 });
 
@@ -130,19 +142,31 @@ describe('pulumi harness: JSON parsers', () => {
       /pulumi preview --json: output is not JSON .*"error: no stack selected"/,
     );
     assert.throws(() => parseStackOutputs(''), /pulumi stack output --json: output is not JSON/);
-    assert.throws(() => parseStackOutputs('[1]'), /pulumi stack output --json: output is JSON but not an object/);
+    assert.throws(
+      () => parseStackOutputs('[1]'),
+      /pulumi stack output --json: output is JSON but not an object/,
+    );
   });
 
   it('names the field and index of a malformed preview', () => {
     assert.throws(() => parsePreviewJson('{"steps":{}}'), /"steps" is not an array/);
-    assert.throws(() => parsePreviewJson('{"steps":[{"op":"same"}]}'), /steps\[0\] lacks a string "op" and "urn"/);
-    assert.throws(() => parsePreviewJson('{"changeSummary":{"same":"1"}}'), /"changeSummary" is not an object of counts/);
+    assert.throws(
+      () => parsePreviewJson('{"steps":[{"op":"same"}]}'),
+      /steps\[0\] lacks a string "op" and "urn"/,
+    );
+    assert.throws(
+      () => parsePreviewJson('{"changeSummary":{"same":"1"}}'),
+      /"changeSummary" is not an object of counts/,
+    );
     assert.throws(() => parsePreviewJson('{"diagnostics":"x"}'), /"diagnostics" is not an array/);
   });
 
   it('parses stack exports, with and without resources, and names malformed ones', () => {
     const full = parseStackExport(
-      JSON.stringify({ version: 3, deployment: { resources: [{ urn: 'u', type: 'pulumi:pulumi:Stack' }] } }),
+      JSON.stringify({
+        version: 3,
+        deployment: { resources: [{ urn: 'u', type: 'pulumi:pulumi:Stack' }] },
+      }),
     );
     assert.equal(full.deployment.resources[0].type, 'pulumi:pulumi:Stack');
     assert.deepEqual(parseStackExport('{"version":3,"deployment":{}}').deployment.resources, []);

@@ -108,7 +108,11 @@ export class PulumiWorkspace {
   readonly backendDir: string;
   readonly env: NodeJS.ProcessEnv;
 
-  private constructor(root: string, readonly binDir: string, passphrase: string) {
+  private constructor(
+    root: string,
+    readonly binDir: string,
+    passphrase: string,
+  ) {
     this.root = root;
     this.projectDir = path.join(root, 'project');
     this.backendDir = path.join(root, 'state');
@@ -123,7 +127,8 @@ export class PulumiWorkspace {
   }
 
   static async create(o: WorkspaceOptions): Promise<PulumiWorkspace> {
-    if (!('Pulumi.yaml' in o.files)) throw new Error('PulumiWorkspace: files must include Pulumi.yaml');
+    if (!('Pulumi.yaml' in o.files))
+      throw new Error('PulumiWorkspace: files must include Pulumi.yaml');
     const binDir = await pulumiEngineBinDir();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-pulumi-'));
     const ws = new PulumiWorkspace(root, binDir, o.passphrase ?? 'd0-test-passphrase');
@@ -140,13 +145,17 @@ export class PulumiWorkspace {
 
   /** Runs `pulumi <args>` in the project; never throws on a failing command (see expectOk). */
   pulumi(args: string[], o: RunOptions = {}): Promise<CommandResult> {
-    return runCommand(path.join(this.binDir, 'pulumi'), [...args, '--non-interactive', '--color=never'], {
-      cwd: this.projectDir,
-      env: { ...this.env, ...o.env },
-      timeoutMs: o.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-      input: o.input,
-      cleanEnv: true,
-    });
+    return runCommand(
+      path.join(this.binDir, 'pulumi'),
+      [...args, '--non-interactive', '--color=never'],
+      {
+        cwd: this.projectDir,
+        env: { ...this.env, ...o.env },
+        timeoutMs: o.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+        input: o.input,
+        cleanEnv: true,
+      },
+    );
   }
 
   /** Runs `pulumi <args>` and throws with the command, exit and output tail unless it exits 0. */
@@ -207,7 +216,11 @@ export interface CommandOptions {
  * still alive is killed too, so no test leaves a process behind. Never rejects for a failing
  * command: the caller asserts on the result.
  */
-export function runCommand(file: string, args: string[], o: CommandOptions): Promise<CommandResult> {
+export function runCommand(
+  file: string,
+  args: string[],
+  o: CommandOptions,
+): Promise<CommandResult> {
   const command = [file, ...args].join(' ');
   const started = Date.now();
   return new Promise((resolve, reject) => {
@@ -308,11 +321,15 @@ export function parsePreviewJson(stdout: string): PreviewJson {
     }
   });
   const changeSummary = v.changeSummary ?? {};
-  if (!isObject(changeSummary) || !Object.values(changeSummary).every((n) => typeof n === 'number')) {
+  if (
+    !isObject(changeSummary) ||
+    !Object.values(changeSummary).every((n) => typeof n === 'number')
+  ) {
     throw new Error('pulumi preview --json: "changeSummary" is not an object of counts');
   }
   const diagnostics = v.diagnostics ?? [];
-  if (!Array.isArray(diagnostics)) throw new Error('pulumi preview --json: "diagnostics" is not an array');
+  if (!Array.isArray(diagnostics))
+    throw new Error('pulumi preview --json: "diagnostics" is not an array');
   return {
     steps: steps as PreviewStep[],
     changeSummary: changeSummary as Record<string, number>,
@@ -340,13 +357,18 @@ export function parseStackOutputs(stdout: string): Record<string, unknown> {
 /** Parses stdout of `pulumi stack export`. An empty stack may have no "resources" at all. */
 export function parseStackExport(stdout: string): StackExport {
   const v = parseJsonObject('pulumi stack export', stdout);
-  if (typeof v.version !== 'number') throw new Error('pulumi stack export: "version" is not a number');
-  if (!isObject(v.deployment)) throw new Error('pulumi stack export: "deployment" is not an object');
+  if (typeof v.version !== 'number')
+    throw new Error('pulumi stack export: "version" is not a number');
+  if (!isObject(v.deployment))
+    throw new Error('pulumi stack export: "deployment" is not an object');
   const resources = v.deployment.resources ?? [];
-  if (!Array.isArray(resources)) throw new Error('pulumi stack export: "deployment.resources" is not an array');
+  if (!Array.isArray(resources))
+    throw new Error('pulumi stack export: "deployment.resources" is not an array');
   resources.forEach((r: unknown, i: number) => {
     if (!isObject(r) || typeof r.urn !== 'string' || typeof r.type !== 'string') {
-      throw new Error(`pulumi stack export: deployment.resources[${i}] lacks a string "urn" and "type"`);
+      throw new Error(
+        `pulumi stack export: deployment.resources[${i}] lacks a string "urn" and "type"`,
+      );
     }
   });
   return { version: v.version, deployment: { resources: resources as StateResource[] } };
@@ -359,7 +381,9 @@ function parseJsonObject(what: string, text: string): Record<string, any> {
     v = JSON.parse(text);
   } catch (e) {
     const head = text.trim().slice(0, 120);
-    throw new Error(`${what}: output is not JSON (${(e as Error).message}); it starts with: ${JSON.stringify(head)}`);
+    throw new Error(
+      `${what}: output is not JSON (${(e as Error).message}); it starts with: ${JSON.stringify(head)}`,
+    );
   }
   if (!isObject(v)) throw new Error(`${what}: output is JSON but not an object`);
   return v;

@@ -134,9 +134,10 @@ int main(void)
 	d0_supervised_signals(&supervised);
 	sigprocmask(SIG_BLOCK, &supervised, &unblock);
 
+	/* The status port first, so that even a failure to mount /dev is reported. */
+	int perr = d0_status_open();
 	if (d0_mount_dev(err, sizeof err) != 0)
 		fail(D0_ST_SETUP, "setup", err);
-	int perr = d0_status_open();
 	if (perr != 0) {
 		snprintf(err, sizeof err, "ioperm(0x%x): %s", D0_STATUS_PORT, strerror(-perr));
 		fail(D0_ST_SETUP, "setup", err);

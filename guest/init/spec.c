@@ -254,8 +254,7 @@ int d0_exec_parse(const char *buf, size_t len, struct d0_exec *out, char *err, s
 	if (errlen > 0)
 		err[0] = '\0';
 	if (len > D0_EXEC_MAX_BYTES) {
-		p.line = 0;
-		fail(&p, "exec spec is %zu bytes, the limit is %u", len, D0_EXEC_MAX_BYTES);
+		snprintf(err, errlen, "exec spec is %zu bytes, the limit is %u", len, D0_EXEC_MAX_BYTES);
 		return -1;
 	}
 	for (; pos < len || p.line == 1; p.line++) {
@@ -296,7 +295,6 @@ int d0_exec_parse(const char *buf, size_t len, struct d0_exec *out, char *err, s
 			goto err;
 	}
 	if (e.argc == 0) {
-		p.line = 0;
 		snprintf(err, errlen, "no 'arg' line: at least argv[0] is required");
 		goto err;
 	}

@@ -22,7 +22,9 @@ import {
 import { isUuidV7 } from '../uuid';
 import { diskImageName, guestKernelName } from '../naming';
 import { DEFAULTS, deriveMac } from './normalize';
-import { broadcastOf, inSubnet, ip4ToU32, networkOf, parseCidr, u32ToIp4, type Cidr } from './ip4';
+import { broadcastOf, networkOf, parseCidr, u32ToIp4 } from './ip4';
+import { Collector } from './collector';
+import { addressRules, uniq } from './rules';
 
 export interface ValidateOptions {
   /** The build identity the pipeline assigns; the input must then not set these two fields. */
@@ -39,13 +41,6 @@ export interface ValidateResult {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const show = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
-
-class Collector {
-  readonly problems: Problem[] = [];
-  add(code: string, path: string, message: string): void {
-    this.problems.push({ code, path, message });
-  }
-}
 
 /** Checks one scalar against its TLV kind; returns the normalized value or undefined (problem added). */
 function scalar(c: Collector, k: ValueKind, v: unknown, path: string): unknown {
@@ -218,103 +213,6 @@ function container(
   const r = routes(c, input.routes, `${path}.routes`);
   if (r) out.routes = r;
   return { path, value: out };
-}
-
-function uniq(
-  c: Collector,
-  items: { path: string; key: string | undefined }[],
-  field: string,
-  what: string,
-): void {
-  const seen = new Map<string, string>();
-  for (const { path, key } of items) {
-    if (key === undefined) continue;
-    const first = seen.get(key);
-    if (first !== undefined)
-      c.add('DUPLICATE', `${path}.${field}`, `${what} ${key} is also used by ${first}`);
-    else seen.set(key, path);
-  }
-}
-
-function addressRules(
-  c: Collector,
-  bridge: Cidr | undefined,
-  items: { path: string; value: Obj }[],
-): void {
-  if (!bridge) return;
-  const net = networkOf(bridge);
-  const bcast = broadcastOf(bridge);
-  const subnet = `${u32ToIp4(net)}/${bridge.prefix}`;
-  const hostIn = (addr: number, path: string, what: string): boolean => {
-    if (!inSubnet(addr, bridge))
-      return (
-        c.add(
-          'OUT_OF_SUBNET',
-          path,
-          `${what} ${u32ToIp4(addr)} is outside the bridge subnet ${subnet}`,
-        ),
-        false
-      );
-    if (addr === net)
-      return (
-        c.add(
-          'RESERVED_ADDRESS',
-          path,
-          `${what} ${u32ToIp4(addr)} is the network address of ${subnet}`,
-        ),
-        false
-      );
-    if (addr === bcast)
-      return (
-        c.add(
-          'RESERVED_ADDRESS',
-          path,
-          `${what} ${u32ToIp4(addr)} is the broadcast address of ${subnet}`,
-        ),
-        false
-      );
-    return true;
-  };
-  for (const { path, value } of items) {
-    const ip = typeof value.ip4 === 'string' ? parseCidr(value.ip4) : undefined;
-    if (ip) {
-      if (ip.prefix !== bridge.prefix)
-        c.add(
-          'OUT_OF_SUBNET',
-          `${path}.ip4`,
-          `prefix /${ip.prefix} differs from the bridge's /${bridge.prefix}`,
-        );
-      if (hostIn(ip.addr, `${path}.ip4`, 'address') && ip.addr === bridge.addr) {
-        c.add(
-          'RESERVED_ADDRESS',
-          `${path}.ip4`,
-          `${u32ToIp4(ip.addr)} is the bridge's own address`,
-        );
-      }
-    }
-    if (typeof value.gw4 === 'string') {
-      const gw = ip4ToU32(value.gw4)!;
-      if (hostIn(gw, `${path}.gw4`, 'gateway') && ip && gw === ip.addr)
-        c.add('INVALID', `${path}.gw4`, "is the container's own address");
-    }
-    const rs = Array.isArray(value.routes) ? (value.routes as Obj[]) : [];
-    const pairs = new Set<string>();
-    rs.forEach((r, i) => {
-      const rp = `${path}.routes[${i}]`;
-      const d = typeof r.dest === 'string' ? parseCidr(r.dest) : undefined;
-      if (d && networkOf(d) !== d.addr) {
-        c.add(
-          'INVALID',
-          `${rp}.dest`,
-          `${r.dest} is not a network address (did you mean ${u32ToIp4(networkOf(d))}/${d.prefix}?)`,
-        );
-      }
-      if (typeof r.via === 'string') hostIn(ip4ToU32(r.via)!, `${rp}.via`, 'next hop');
-      const k = `${String(r.dest)} via ${String(r.via)}`;
-      if (pairs.has(k)) c.add('DUPLICATE', rp, `route ${k} is listed twice`);
-      pairs.add(k);
-    });
-  }
 }
 
 export function validateManifest(input: unknown, opts: ValidateOptions = {}): ValidateResult {

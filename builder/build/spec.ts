@@ -1,0 +1,178 @@
+// The build spec: what Pulumi resources (and any other caller) describe, in camelCase, and its
+// mapping onto the Manifest authoring input of core/manifest/validate.ts. Pure.
+//
+// Problem paths come back in the spec's own terms (`containers.web.memMb`), so a Pulumi
+// CheckFailure or a diff names the property the user wrote.
+import type { Problem } from '../../core/errors';
+
+export type HealthName = 'ready' | 'exit-zero';
+export type RestartName = 'never' | 'on-failure' | 'always';
+
+/** Per-container overrides of the image's config (`docker run` semantics). */
+export interface ExecSpec {
+  /** Replaces the image's Cmd. */
+  readonly args?: string[];
+  /** Replaces the image's Entrypoint (Cmd is then dropped unless args are given). */
+  readonly entrypoint?: string[];
+  /** NAME=VALUE entries, replacing a variable of the same name or appended. */
+  readonly env?: string[];
+  readonly cwd?: string;
+  /** name, uid, uid:gid, name:group, ... */
+  readonly user?: string;
+}
+
+export interface RouteSpec {
+  readonly dest: string;
+  readonly via: string;
+}
+
+export interface ContainerSpec {
+  readonly name: string;
+  /** `docker:NAME[:TAG]`, `oci:PATH[:REF]` or `docker-archive:FILE[:REPO:TAG]`. */
+  readonly image: string;
+  readonly exec?: ExecSpec;
+  readonly vcpu: number;
+  readonly memMb: number;
+  /** Static address with the bridge's prefix, e.g. 10.20.0.10/24. */
+  readonly ip: string;
+  readonly gw?: string;
+  /** Derived from (site, name) when omitted. */
+  readonly mac?: string;
+  readonly routes?: RouteSpec[];
+  readonly bootOrder: number;
+  readonly healthTimeoutS: number;
+  readonly health?: HealthName;
+  readonly restart?: RestartName;
+  /** Free space in the root disk beyond the image, MiB. */
+  readonly headroomMiB?: number;
+}
+
+export interface NetworkSpec {
+  /** The bridge's own address and prefix, e.g. 10.20.0.1/24. */
+  readonly bridge: string;
+  readonly egressNat?: boolean;
+}
+
+export interface BuildSpec {
+  readonly site?: string;
+  readonly network: NetworkSpec;
+  readonly containers: readonly ContainerSpec[];
+  /** Anti-rollback epoch (u64 as a number or decimal string). */
+  readonly securityEpoch: number | string;
+}
+
+const HEALTH: Record<HealthName, string> = { ready: 'HEALTH_READY', 'exit-zero': 'HEALTH_EXIT_ZERO' };
+const RESTART: Record<RestartName, string> = {
+  never: 'RESTART_NEVER',
+  'on-failure': 'RESTART_ON_FAILURE',
+  always: 'RESTART_ALWAYS',
+};
+
+/** Manifest field -> spec field, per message. */
+const CONTAINER_FIELDS: Record<string, string> = {
+  name: 'name',
+  vcpu: 'vcpu',
+  mem_mb: 'memMb',
+  disk_path: 'image',
+  disk_sha256: 'image',
+  disk_size: 'image',
+  mac: 'mac',
+  ip4: 'ip',
+  gw4: 'gw',
+  routes: 'routes',
+  boot_order: 'bootOrder',
+  health_timeout_s: 'healthTimeoutS',
+  health: 'health',
+  restart: 'restart',
+};
+const NETWORK_FIELDS: Record<string, string> = { bridge_ip4: 'bridge', egress_nat: 'egressNat' };
+const HEADER_FIELDS: Record<string, string> = { security_epoch: 'securityEpoch', site: 'site' };
+
+/** Spec-side name of a manifest field path, e.g. `containers[web].mem_mb` -> `containers.web.memMb`. */
+export function specPath(manifestPath: string): string {
+  let m = /^containers\[([^\]]+)\](?:\.([a-z0-9_]+)(.*))?$/.exec(manifestPath);
+  if (m) {
+    const [, name, field, rest] = m;
+    const head = /^\d+$/.test(name) ? `containers[${name}]` : `containers.${name}`;
+    if (!field) return head;
+    return `${head}.${CONTAINER_FIELDS[field] ?? field}${rest ?? ''}`;
+  }
+  m = /^network\.([a-z0-9_]+)$/.exec(manifestPath);
+  if (m) return `network.${NETWORK_FIELDS[m[1]] ?? m[1]}`;
+  m = /^header\.([a-z0-9_]+)$/.exec(manifestPath);
+  if (m) return HEADER_FIELDS[m[1]] ?? manifestPath;
+  return manifestPath;
+}
+
+export function mapProblems(problems: readonly Problem[]): Problem[] {
+  return problems.map((p) => ({ ...p, path: specPath(p.path) }));
+}
+
+type Obj = Record<string, unknown>;
+
+/** Digests of a container's built disk (or placeholders when planning before any build). */
+export interface DiskDigest {
+  readonly sha256: string;
+  readonly size: string;
+}
+export interface GuestKernelDigest {
+  readonly sha256: string;
+  readonly size: string;
+}
+
+/** Problems the mapping itself finds (enum names, types the manifest has no field for). */
+function specProblems(spec: BuildSpec): Problem[] {
+  const out: Problem[] = [];
+  for (const [i, c] of (Array.isArray(spec.containers) ? spec.containers : []).entries()) {
+    const at = typeof c?.name === 'string' && c.name ? `containers.${c.name}` : `containers[${i}]`;
+    if (typeof c?.image !== 'string' || c.image === '')
+      out.push({ code: 'REQUIRED', path: `${at}.image`, message: 'is required (docker:NAME, oci:PATH or docker-archive:FILE)' });
+    if (c?.health !== undefined && !(c.health in HEALTH))
+      out.push({ code: 'INVALID', path: `${at}.health`, message: `${JSON.stringify(c.health)} is not one of ${Object.keys(HEALTH).join(', ')}` });
+    if (c?.restart !== undefined && !(c.restart in RESTART))
+      out.push({ code: 'INVALID', path: `${at}.restart`, message: `${JSON.stringify(c.restart)} is not one of ${Object.keys(RESTART).join(', ')}` });
+    if (c?.headroomMiB !== undefined && !(Number.isInteger(c.headroomMiB) && c.headroomMiB >= 0))
+      out.push({ code: 'INVALID', path: `${at}.headroomMiB`, message: `${JSON.stringify(c.headroomMiB)} is not a whole number of MiB >= 0` });
+  }
+  return out;
+}
+
+/**
+ * The Manifest authoring input of a spec. `disks` gives each container's digest by name and
+ * `kernel` the guest kernel's; both may be placeholders (planning) or real (building).
+ */
+export function manifestInput(
+  spec: BuildSpec,
+  disks: (name: string) => DiskDigest,
+  kernel: GuestKernelDigest,
+): { input: Obj; problems: Problem[] } {
+  const problems = specProblems(spec);
+  const containers = Array.isArray(spec.containers)
+    ? spec.containers.map((c): Obj => {
+        const d = typeof c?.name === 'string' ? disks(c.name) : undefined;
+        const o: Obj = {
+          name: c?.name,
+          vcpu: c?.vcpu,
+          mem_mb: c?.memMb,
+          ip4: c?.ip,
+          boot_order: c?.bootOrder,
+          health_timeout_s: c?.healthTimeoutS,
+          health: HEALTH[(c?.health ?? 'ready') as HealthName] ?? 'HEALTH_READY',
+          disk_sha256: d?.sha256,
+          disk_size: d?.size,
+        };
+        if (c?.gw !== undefined) o.gw4 = c.gw;
+        if (c?.mac !== undefined) o.mac = c.mac;
+        if (c?.routes !== undefined) o.routes = c.routes;
+        if (c?.restart !== undefined && c.restart in RESTART) o.restart = RESTART[c.restart as RestartName];
+        return o;
+      })
+    : spec.containers;
+  const header: Obj = { security_epoch: spec.securityEpoch };
+  if (spec.site !== undefined) header.site = spec.site;
+  const network: Obj = { bridge_ip4: spec.network?.bridge, egress_nat: spec.network?.egressNat ?? false };
+  return {
+    input: { header, network, guest_kernel: { sha256: kernel.sha256, size: kernel.size }, containers },
+    problems,
+  };
+}

@@ -1,0 +1,21 @@
+// A tiny container image for provider, Pulumi and bench tests, written as a docker-archive file
+// without a Docker engine: one layer holding Debian's static busybox (/bin/busybox, /bin/sh).
+// `variant` changes the config (an env entry), so a test can make "the same image, new bytes".
+import fs from 'node:fs';
+import path from 'node:path';
+import { craftLayer, imageConfig, writeDockerArchive } from '../support/oci-pack';
+
+export const BUSYBOX = '/bin/busybox';
+
+export async function writeBusyboxArchive(file: string, variant = 'v1'): Promise<string> {
+  if (!fs.existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} missing: install the Debian package busybox-static`);
+  const layer = await craftLayer([
+    { name: 'bin/', type: 'directory' },
+    { name: 'bin/busybox', content: fs.readFileSync(BUSYBOX), mode: 0o755 },
+    { name: 'bin/sh', type: 'symlink', linkname: 'busybox' },
+  ]);
+  const config = imageConfig([layer], { Cmd: ['/bin/busybox', 'sleep', '3600'], Env: [`D0_VARIANT=${variant}`] });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await writeDockerArchive(file, [layer], config);
+  return `docker-archive:${file}`;
+}

@@ -1,6 +1,8 @@
 // The test harness of test/support/pulumi.ts on its own: process-group timeouts, the clean
 // environment and the JSON parsers. None of this needs the engine, so it runs in milliseconds.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   PulumiWorkspace,
@@ -175,6 +177,52 @@ describe('pulumi harness: JSON parsers', () => {
     assert.throws(
       () => parseStackExport('{"version":3,"deployment":{"resources":[{"urn":"u"}]}}'),
       /deployment\.resources\[0\] lacks a string "urn" and "type"/,
+    );
+  });
+});
+
+describe('scripts/pulumi-engine: choosing the engine', () => {
+  const script = path.join(REPO_ROOT, 'scripts', 'pulumi-engine');
+  const engineFiles = ['pulumi', 'pulumi-language-nodejs', 'pulumi-resource-pulumi-nodejs'];
+  let dir: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-engine-choice-'));
+    for (const f of engineFiles)
+      fs.writeFileSync(path.join(dir, f), '#!/bin/sh\n', { mode: 0o755 });
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const run = (env: NodeJS.ProcessEnv, args: string[] = []) =>
+    runCommand(script, args, { cwd: REPO_ROOT, timeoutMs: 30_000, env });
+
+  it('uses $D0_PULUMI_BIN as given when it holds the engine', async () => {
+    const r = await run({ D0_PULUMI_BIN: dir });
+    assert.deepEqual([r.code, r.stdout], [0, `${dir}\n`]);
+  });
+
+  it('prefers an engine already on PATH', async () => {
+    const r = await run({ D0_PULUMI_BIN: '', PATH: `${dir}:${process.env.PATH}` });
+    assert.deepEqual([r.code, r.stdout], [0, `${dir}\n`]);
+  });
+
+  it('refuses a $D0_PULUMI_BIN that lacks one of the three files, naming it', async () => {
+    fs.rmSync(path.join(dir, 'pulumi-resource-pulumi-nodejs'));
+    const r = await run({ D0_PULUMI_BIN: dir });
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(
+      r.stderr,
+      new RegExp(`D0_PULUMI_BIN=${dir} lacks pulumi, pulumi-language-nodejs or pulumi-resource`),
+    );
+  });
+
+  it('refuses an unknown argument with its usage', async () => {
+    const r = await run({}, ['--bogus']);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /unknown argument '--bogus' \(usage: scripts\/pulumi-engine \[--force-build\]\)/,
     );
   });
 });

@@ -124,6 +124,7 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     assert.deepEqual(
       o.byName('file_ok').map((e) => [e.fields.path, e.fields.size]),
       expected.map((p) => [p, String(slot.payload.get(p)!.length)]),
+      o.events.map((e) => e.raw).join('\n'),
     );
     // Launch order is boot_order (web=1 before api=2), not the manifest's name order.
     const plan = o.byName('launch_plan').map((e) => e.fields);

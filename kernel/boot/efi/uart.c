@@ -12,8 +12,14 @@
 #define UART_THR 0 /* transmit holding register */
 #define UART_LSR 5 /* line status register */
 #define UART_LSR_THRE 0x20 /* transmit holding register empty */
-/* Bound on the busy-wait per byte, so a missing UART cannot hang the boot (the byte is dropped). */
-#define UART_SPIN_MAX 100000
+/*
+ * Bound on the busy-wait per byte. An absent UART reads LSR as 0xFF (THRE set), so it never
+ * waits; a present UART that stops draining is declared dead after one long wait and dropped from
+ * then on, so it can delay the boot once but never hang it. The bound is generous because under
+ * emulation each LSR read is a VM exit and a loaded host drains slowly: a short bound drops bytes.
+ */
+#define UART_SPIN_MAX 20000000
+static int uart_dead;
 
 static inline void outb(uint16_t port, uint8_t v) {
   __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
@@ -26,12 +32,15 @@ static inline uint8_t inb(uint16_t port) {
 }
 
 static void uart_putc(char c) {
-  for (int spin = 0; spin < UART_SPIN_MAX; spin++) {
+  if (uart_dead)
+    return;
+  for (uint32_t spin = 0; spin < UART_SPIN_MAX; spin++) {
     if (inb(COM1 + UART_LSR) & UART_LSR_THRE) {
       outb(COM1 + UART_THR, (uint8_t)c);
       return;
     }
   }
+  uart_dead = 1;
 }
 
 /* The firmware has already programmed COM1 (115200 8N1 on OVMF); D0 keeps its settings. */

@@ -1,0 +1,92 @@
+// The Container resource: one micro-VM (see impl/container.ts).
+import * as pulumi from '@pulumi/pulumi';
+import type { ContainerSpec, ExecSpec, HealthName, RestartName, RouteSpec } from '../builder/build/spec';
+import { loadImpl } from './load';
+
+type Impl = typeof import('./impl/container');
+const impl = () => loadImpl<Impl>('container');
+
+export const containerProvider: pulumi.dynamic.ResourceProvider = {
+  check: (olds, news) => impl().check(olds, news),
+  diff: (id, olds, news) => Promise.resolve(impl().diff(id, olds, news)),
+  create: (inputs) => impl().create(inputs),
+  update: (id, olds, news) => impl().update(id, olds, news),
+};
+
+export interface ContainerArgs {
+  /**
+   * The VM's name in the manifest ([a-z0-9][a-z0-9-]*, at most 32).
+   * @default the resource name
+   */
+  readonly name?: string;
+  /** `docker:NAME[:TAG]`, `oci:PATH[:REF]` or `docker-archive:FILE[:REPO:TAG]`. */
+  readonly image: pulumi.Input<string>;
+  /** Overrides of the image's entrypoint, args, env, cwd and user. */
+  readonly exec?: pulumi.Input<ExecSpec>;
+  /** @default 1 */
+  readonly vcpu?: pulumi.Input<number>;
+  /** Guest memory in MiB. */
+  readonly memMb: pulumi.Input<number>;
+  /** Static address with the bridge's prefix, e.g. `10.20.0.10/24`. */
+  readonly ip: pulumi.Input<string>;
+  /** Default gateway (usually the bridge address). */
+  readonly gw?: pulumi.Input<string>;
+  /**
+   * MAC address.
+   * @default derived from (site, name): stable across builds
+   */
+  readonly mac?: pulumi.Input<string>;
+  readonly routes?: pulumi.Input<RouteSpec[]>;
+  /**
+   * Launch order (ascending; unique per site).
+   * @default 0
+   */
+  readonly bootOrder?: pulumi.Input<number>;
+  /**
+   * Seconds the VM has to report healthy before the build is rolled back.
+   * @default 30
+   */
+  readonly healthTimeoutS?: pulumi.Input<number>;
+  /**
+   * What healthy means: `ready` (PID1 reports readiness) or `exit-zero`.
+   * @default "ready"
+   */
+  readonly health?: pulumi.Input<HealthName>;
+  readonly restart?: pulumi.Input<RestartName>;
+  /**
+   * Free space in the root disk beyond the image, MiB.
+   * @default 0
+   */
+  readonly headroomMiB?: pulumi.Input<number>;
+}
+
+export class Container extends pulumi.dynamic.Resource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly imageDigest: pulumi.Output<string>;
+  /** SHA-256 of the converted root disk. */
+  declare readonly diskSha256: pulumi.Output<string>;
+  declare readonly diskSize: pulumi.Output<number>;
+  /** The container as a Deployment reads it: known at preview whenever the arguments are. */
+  readonly spec: pulumi.Output<ContainerSpec>;
+
+  constructor(name: string, args: ContainerArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      name: args.name ?? name,
+      image: args.image,
+      exec: args.exec,
+      vcpu: args.vcpu ?? 1,
+      memMb: args.memMb,
+      ip: args.ip,
+      gw: args.gw,
+      mac: args.mac,
+      routes: args.routes,
+      bootOrder: args.bootOrder ?? 0,
+      healthTimeoutS: args.healthTimeoutS ?? 30,
+      health: args.health,
+      restart: args.restart,
+      headroomMiB: args.headroomMiB,
+    };
+    super(containerProvider, name, { ...props, imageDigest: undefined, diskSha256: undefined, diskSize: undefined }, opts, 'd0', 'Container');
+    this.spec = pulumi.output(props) as pulumi.Output<ContainerSpec>;
+  }
+}

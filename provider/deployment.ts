@@ -1,0 +1,92 @@
+// The Deployment resource: one signed build of a site (see impl/deployment.ts).
+import * as path from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import type { ContainerSpec } from '../builder/build/spec';
+import type { Container } from './container';
+import { loadImpl } from './load';
+import type { Network } from './network';
+
+type Impl = typeof import('./impl/deployment');
+const impl = () => loadImpl<Impl>('deployment');
+
+export const deploymentProvider: pulumi.dynamic.ResourceProvider = {
+  check: (olds, news) => impl().check(olds, news),
+  diff: (id, olds, news) => Promise.resolve(impl().diff(id, olds, news)),
+  create: (inputs) => impl().create(inputs),
+  update: (id, olds, news) => impl().update(id, olds, news),
+  delete: (id, props) => Promise.resolve(impl().remove(id, props)),
+};
+
+export interface DeploymentArgs {
+  readonly network: Network;
+  readonly containers: readonly Container[];
+  /**
+   * The Ed25519 signing key's 32-byte seed as 64 hex digits (what `d0 keygen` writes), as a
+   * secret, e.g. `config.requireSecret("signingKey")`. Only its public key is kept in state.
+   */
+  readonly signingKey: pulumi.Input<string>;
+  /** Anti-rollback epoch: hosts refuse a build with a lower one than they committed. */
+  readonly securityEpoch: pulumi.Input<number>;
+  /**
+   * Site name in the manifest header (also seeds derived MACs).
+   * @default the resource name
+   */
+  readonly site?: pulumi.Input<string>;
+  /**
+   * Where build directories go (`<outDir>/<buildUuid>/`).
+   * @default "<cwd>/.d0/builds"
+   */
+  readonly outDir?: pulumi.Input<string>;
+  /**
+   * How D0's EFI is compiled: `docker` (pinned toolchain image), `host`, or `auto`.
+   * @default "auto"
+   */
+  readonly kernelMode?: pulumi.Input<'auto' | 'docker' | 'host'>;
+}
+
+/** Container specs keyed by name; a second container with a taken name is keyed `name#2`. */
+function byName(specs: ContainerSpec[]): Record<string, ContainerSpec> {
+  const out: Record<string, ContainerSpec> = {};
+  for (const s of specs) {
+    let key = s.name;
+    for (let i = 2; key in out; i++) key = `${s.name}#${i}`;
+    out[key] = s;
+  }
+  return out;
+}
+
+export class Deployment extends pulumi.dynamic.Resource {
+  /** The build's UUIDv7 (also the resource id): a new one for every new build. */
+  declare readonly buildUuid: pulumi.Output<string>;
+  declare readonly manifestSha256: pulumi.Output<string>;
+  declare readonly publicKey: pulumi.Output<string>;
+  declare readonly buildDir: pulumi.Output<string>;
+  /** The slot tree: exactly the files an ESP slot receives. */
+  declare readonly slotDir: pulumi.Output<string>;
+  declare readonly artifacts: pulumi.Output<Record<string, unknown>>;
+
+  constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
+    const props = {
+      site: args.site ?? name,
+      network: args.network.spec,
+      containers: pulumi.all(args.containers.map((c) => c.spec)).apply(byName),
+      signingKey: pulumi.secret(args.signingKey),
+      securityEpoch: args.securityEpoch,
+      outDir: args.outDir ?? path.resolve('.d0', 'builds'),
+      kernelMode: args.kernelMode ?? 'auto',
+      buildUuid: undefined,
+      manifestSha256: undefined,
+      publicKey: undefined,
+      buildDir: undefined,
+      slotDir: undefined,
+      artifacts: undefined,
+    };
+    const dependsOn = [args.network, ...args.containers];
+    super(deploymentProvider, name, props, { ...opts, dependsOn: [...toArray(opts?.dependsOn), ...dependsOn] }, 'd0', 'Deployment');
+  }
+}
+
+function toArray(d: pulumi.CustomResourceOptions['dependsOn']): pulumi.Input<pulumi.Resource>[] {
+  if (d === undefined) return [];
+  return Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>];
+}

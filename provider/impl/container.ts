@@ -1,0 +1,87 @@
+// Container: one micro-VM's spec. check() runs core/'s per-field rules and resolves the image
+// source's digest (no conversion); create/update convert the image (cached) and output the
+// root disk's sha256 and size. Rules that need the whole site (unique addresses, the bridge
+// subnet) are the Deployment's.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type * as pulumi from '@pulumi/pulumi';
+import { convertImage } from '../../builder/build/conversions';
+import { imageSourceDigest } from '../../builder/build/image-digest';
+import { planBuild } from '../../builder/build/plan';
+import type { ContainerSpec } from '../../builder/build/spec';
+import { connectDocker } from '../../builder/docker/engine';
+import { buildGuestInit } from '../../builder/guest/init';
+import { failures, hasUnknown, scoped, withoutProvider } from './problems';
+
+type Inputs = ContainerSpec & { imageDigest?: string } & Record<string, unknown>;
+
+/** Problems only a whole site can have, left to the Deployment. */
+const SITE_CODES = new Set(['OUT_OF_SUBNET', 'RESERVED_ADDRESS', 'DUPLICATE']);
+
+/** The fields whose change makes a different VM; `imageDigest` is the source's content digest. */
+export const CONTAINER_KEYS = [
+  'name', 'image', 'imageDigest', 'exec', 'vcpu', 'memMb', 'ip', 'gw', 'mac', 'routes',
+  'bootOrder', 'healthTimeoutS', 'health', 'restart', 'headroomMiB',
+] as const;
+
+/** A bridge for checking one container alone: the first host address of its own subnet. */
+function bridgeFor(ip: unknown): string {
+  const m = typeof ip === 'string' ? /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(ip) : null;
+  return m ? `${m[1]}.${m[2]}.${m[3]}.${m[4] === '1' ? 2 : 1}/${m[5]}` : '10.0.0.1/24';
+}
+
+export async function check(_olds: Inputs, news: Inputs): Promise<pulumi.dynamic.CheckResult> {
+  const inputs: Inputs = { ...news };
+  if (hasUnknown(withoutProvider(news))) return { inputs };
+  const spec = withoutProvider(news) as ContainerSpec;
+  const name = typeof spec.name === 'string' && spec.name ? spec.name : 'container';
+  const p = planBuild({ network: { bridge: bridgeFor(spec.ip) }, securityEpoch: 0, containers: [{ ...spec, name }] });
+  const own = scoped(p.problems, `containers.${name}`).filter((x) => !SITE_CODES.has(x.code));
+  if (typeof spec.image === 'string' && spec.image !== '') {
+    try {
+      inputs.imageDigest = await imageSourceDigest(spec.image, () => connectDocker());
+    } catch (e) {
+      own.push({ code: (e as { code?: string }).code ?? 'IMAGE', path: 'image', message: (e as Error).message });
+    }
+  }
+  return { inputs, failures: failures(own) };
+}
+
+export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.DiffResult {
+  const changed = CONTAINER_KEYS.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+  return { changes: changed.length > 0, replaces: changed.includes('name') ? ['name'] : [] };
+}
+
+async function convert(inputs: Inputs): Promise<Record<string, unknown>> {
+  const init = await buildGuestInit();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-container-'));
+  try {
+    const r = await convertImage({
+      source: inputs.image,
+      out: path.join(dir, 'disk.img'),
+      init: init.init,
+      overrides: inputs.exec ? { ...inputs.exec } : undefined,
+      headroomMiB: inputs.headroomMiB,
+      docker: inputs.image.startsWith('docker:') ? await connectDocker() : undefined,
+    });
+    return {
+      ...withoutProvider(inputs),
+      diskSha256: r.meta.sha256,
+      diskSize: r.meta.size,
+      imageCacheKey: r.key,
+      warnings: r.meta.warnings,
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true }); // the cache keeps the image
+  }
+}
+
+export async function create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
+  const outs = await convert(inputs);
+  return { id: `${inputs.name}-${String(outs.diskSha256).slice(0, 16)}`, outs };
+}
+
+export async function update(_id: string, _olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
+  return { outs: await convert(news) };
+}

@@ -1,0 +1,164 @@
+// Deployment: network + containers + signing key + security epoch -> one signed build
+// (builder/build). A build is immutable: any change that alters the manifest, the key or where
+// the build goes is a replacement, i.e. a new build with a new UUIDv7; no change keeps the UUID.
+//
+// check() validates the whole site with core/ (every problem, each at its property path),
+// resolves each image source's digest and moves the signing key out of the inputs (see
+// key-stash.ts). diff() compares two plans (normalized manifests with input digests, never
+// timestamps or UUIDs) and returns each changed field as `containers.web.memMb` in `replaces`,
+// which the engine shows as the replacement's reasons.
+import fs from 'node:fs';
+import path from 'node:path';
+import type * as pulumi from '@pulumi/pulumi';
+import { makeBuild } from '../../builder/build';
+import { imageSourceDigest } from '../../builder/build/image-digest';
+import { diffPlans, planBuild } from '../../builder/build/plan';
+import type { BuildSpec, ContainerSpec, NetworkSpec } from '../../builder/build/spec';
+import { connectDocker } from '../../builder/docker/engine';
+import type { Problem } from '../../core/errors';
+import { ValidationError } from '../../core/errors';
+import { parseSecretKeyFile, publicKeyOf } from '../../core/sign';
+import { stashedKey, stashKey } from './key-stash';
+import { failures, hasUnknown, withoutProvider } from './problems';
+
+export interface DeploymentInputs extends Record<string, unknown> {
+  site?: string;
+  network: NetworkSpec;
+  /** Container name -> spec (+ imageDigest after check). */
+  containers: Record<string, ContainerSpec & { imageDigest?: string }>;
+  securityEpoch: number | string;
+  /** Before check: the secret seed (64 hex digits). Never stored: check() removes it. */
+  signingKey?: string;
+  /** After check: the public key (64 hex digits) of the signing key. */
+  publicKey?: string;
+  outDir: string;
+  kernelMode?: 'auto' | 'docker' | 'host';
+}
+
+function specOf(v: DeploymentInputs): { spec: BuildSpec; digests: Record<string, string> } {
+  const list = Object.values(v.containers ?? {});
+  const digests: Record<string, string> = {};
+  for (const c of list) if (c.imageDigest) digests[c.name] = c.imageDigest;
+  const containers = list.map((c) => {
+    const { imageDigest: _, ...spec } = c;
+    return spec as ContainerSpec;
+  });
+  return { spec: { site: v.site, network: v.network, securityEpoch: v.securityEpoch, containers }, digests };
+}
+
+function keyProblem(key: unknown): Problem | undefined {
+  if (key === undefined || key === null || key === '')
+    return { code: 'REQUIRED', path: 'signingKey', message: 'is required (a pulumi secret: 64 hex digits, as `d0 keygen` writes)' };
+  if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}\s*$/.test(key))
+    return { code: 'KEY', path: 'signingKey', message: 'is not a D0 secret key (expected 64 hex digits, as `d0 keygen` writes)' };
+  return undefined;
+}
+
+export async function check(_olds: DeploymentInputs, news: DeploymentInputs): Promise<pulumi.dynamic.CheckResult> {
+  const inputs: DeploymentInputs = { ...news, containers: { ...(news.containers ?? {}) } };
+  const problems: Problem[] = [];
+  // The key first, whatever else is unknown: it must never reach the returned inputs.
+  const keyText = news.signingKey;
+  delete inputs.signingKey;
+  if (typeof keyText === 'string' && keyText.includes('04da6b54-80e4-46f7-96ec-b56ff0331ba9')) {
+    inputs.publicKey = keyText; // unknown during preview; stays unknown
+  } else {
+    const kp = keyProblem(keyText);
+    if (kp) problems.push(kp);
+    else {
+      const secret = parseSecretKeyFile(keyText!.trim() + '\n', 'signingKey');
+      const pub = Buffer.from(publicKeyOf(secret)).toString('hex');
+      stashKey(pub, secret);
+      secret.fill(0);
+      inputs.publicKey = pub;
+    }
+  }
+  if (hasUnknown(withoutProvider({ ...inputs, publicKey: undefined }))) return { inputs, failures: failures(problems) };
+
+  if (typeof inputs.outDir !== 'string' || !path.isAbsolute(inputs.outDir))
+    problems.push({ code: 'INVALID', path: 'outDir', message: `${JSON.stringify(inputs.outDir)} is not an absolute path` });
+  if (inputs.kernelMode !== undefined && !['auto', 'docker', 'host'].includes(inputs.kernelMode))
+    problems.push({ code: 'INVALID', path: 'kernelMode', message: `${JSON.stringify(inputs.kernelMode)} is not auto, docker or host` });
+  for (const [key, c] of Object.entries(inputs.containers)) {
+    if (c?.name !== key)
+      problems.push({ code: 'DUPLICATE', path: `containers.${key}`, message: `two Container resources are named ${JSON.stringify(c?.name)}` });
+    if (typeof c?.image !== 'string' || c.image === '') continue;
+    try {
+      inputs.containers[key] = { ...c, imageDigest: await imageSourceDigest(c.image, () => connectDocker()) };
+    } catch (e) {
+      problems.push({ code: (e as { code?: string }).code ?? 'IMAGE', path: `containers.${c.name}.image`, message: (e as Error).message });
+    }
+  }
+  const { spec, digests } = specOf(inputs);
+  problems.push(...planBuild(spec, digests).problems);
+  return { inputs, failures: failures(problems) };
+}
+
+/** Spec paths of every difference between two deployments' builds, sorted. */
+export function changes(olds: DeploymentInputs, news: DeploymentInputs): string[] {
+  const out = new Set<string>();
+  const [a, b] = [specOf(olds), specOf(news)];
+  const pa = planBuild(a.spec, a.digests).manifest;
+  const pb = planBuild(b.spec, b.digests).manifest;
+  if (!pa || !pb) out.add('containers');
+  else for (const c of diffPlans(pa, pb)) out.add(c.path);
+  if (olds.publicKey !== news.publicKey) out.add('signingKey');
+  for (const k of ['outDir', 'kernelMode'] as const) if ((olds[k] ?? 'auto') !== (news[k] ?? 'auto')) out.add(k);
+  return [...out].sort();
+}
+
+export function diff(_id: string, olds: DeploymentInputs, news: DeploymentInputs): pulumi.dynamic.DiffResult {
+  if (hasUnknown(withoutProvider(news))) return { changes: true, replaces: ['containers'] };
+  const paths = changes(olds, news);
+  return { changes: paths.length > 0, replaces: paths, deleteBeforeReplace: false };
+}
+
+async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateResult> {
+  const secret = inputs.publicKey ? stashedKey(inputs.publicKey) : undefined;
+  if (!secret)
+    throw new Error('Deployment: the signing key was not checked in this provider process (run `pulumi up` again)');
+  const { spec } = specOf(inputs);
+  const docker = spec.containers.some((c) => c.image.startsWith('docker:')) ? await connectDocker() : undefined;
+  try {
+    const r = await makeBuild({ spec, secretKey: secret, outDir: inputs.outDir, kernelMode: inputs.kernelMode, docker });
+    return {
+      id: r.buildUuid,
+      outs: {
+        ...withoutProvider(inputs),
+        buildUuid: r.buildUuid,
+        timestampMs: r.timestampMs,
+        buildDir: r.dir,
+        slotDir: r.slotDir,
+        manifestSha256: r.manifestSha256,
+        publicKey: r.publicKey,
+        efiSha256: r.efiSha256,
+        artifacts: r.artifacts,
+        disks: Object.fromEntries(r.manifest.containers.map((c) => [c.name, { sha256: c.disk_sha256, size: c.disk_size }])),
+      },
+    };
+  } catch (e) {
+    if (e instanceof ValidationError) throw new Error(`Deployment: ${e.message}`);
+    throw e;
+  } finally {
+    secret.fill(0);
+  }
+}
+
+export const create = build;
+
+export async function update(_id: string, _olds: DeploymentInputs, news: DeploymentInputs): Promise<pulumi.dynamic.UpdateResult> {
+  return { outs: (await build(news)).outs };
+}
+
+/** Removes the build directory, and only a directory that is this build (its build.json says so). */
+export function remove(id: string, olds: DeploymentInputs & { buildDir?: string }): void {
+  const dir = olds.buildDir;
+  if (!dir) return;
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as { buildUuid?: string };
+    if (info.buildUuid !== id) return;
+  } catch {
+    return; // already gone, or not a build directory: leave it alone
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,33 @@
+// KernelBuild: D0's EFI application with a public key compiled in (builder/kernel, cached per key
+// and kernel sources by builder/build/d0-efi.ts).
+import type * as pulumi from '@pulumi/pulumi';
+import { d0Efi } from '../../builder/build/d0-efi';
+import { failures, hasUnknown, withoutProvider } from './problems';
+
+interface Inputs extends Record<string, unknown> {
+  publicKey: string;
+  mode?: 'auto' | 'docker' | 'host';
+}
+
+export function check(_olds: Inputs, news: Inputs): pulumi.dynamic.CheckResult {
+  if (hasUnknown(withoutProvider(news))) return { inputs: news };
+  const problems = [];
+  if (typeof news.publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(news.publicKey))
+    problems.push({ code: 'KEY', path: 'publicKey', message: 'is not an Ed25519 public key (64 lowercase hex digits)' });
+  if (news.mode !== undefined && !['auto', 'docker', 'host'].includes(news.mode))
+    problems.push({ code: 'INVALID', path: 'mode', message: `${JSON.stringify(news.mode)} is not auto, docker or host` });
+  return { inputs: news, failures: failures(problems) };
+}
+
+export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.DiffResult {
+  const replaces = (['publicKey', 'mode'] as const).filter((k) => (olds[k] ?? 'auto') !== (news[k] ?? 'auto'));
+  return { changes: replaces.length > 0, replaces };
+}
+
+export async function create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
+  const efi = await d0Efi(inputs.publicKey, { mode: inputs.mode });
+  return {
+    id: efi.key.slice(0, 32),
+    outs: { ...withoutProvider(inputs), path: efi.path, sha256: efi.sha256, size: efi.size, builtWith: efi.mode },
+  };
+}

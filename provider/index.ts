@@ -1,0 +1,8 @@
+// The public API of D0's Pulumi provider: programs import from here (or from the repository
+// root's index.ts, which re-exports it and components/).
+export { Network, type NetworkArgs } from './network';
+export { Container, type ContainerArgs } from './container';
+export { Deployment, type DeploymentArgs } from './deployment';
+export { KernelBuild, type KernelBuildArgs } from './kernel-build';
+export { EspSlotWriter, type EspSlotWriterArgs, type EspSlotTarget } from './esp-slot-writer';
+export type { ContainerSpec, ExecSpec, HealthName, NetworkSpec, RestartName, RouteSpec } from '../builder/build/spec';

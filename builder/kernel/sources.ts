@@ -5,23 +5,29 @@ import path from 'node:path';
 
 export const KERNEL_DIR = path.resolve(__dirname, '../../kernel');
 
-/** Top-level entries of kernel/ the Makefile uses. */
-const BUILD_INPUTS = ['Makefile', 'include', 'boot', 'log', 'lib', 'crypto', 'manifest'];
-const SOURCE_FILE = /(^Makefile$|\.(c|h|S|sh)$)/;
+/**
+ * Top-level entries of kernel/ that are never build inputs: outputs, and the host tests with
+ * their corpora. Everything else that looks like source goes in, so a new kernel folder the
+ * Makefile starts using needs no change here.
+ */
+const NOT_INPUTS = new Set(['build', 'tests']);
+const SOURCE_FILE = /(^Makefile$|\.(c|h|S|sh|mk)$)/;
 
 /** Relative paths ('/'-separated), sorted. */
 export function kernelSourceFiles(kernelDir = KERNEL_DIR): string[] {
   const out: string[] = [];
   const walk = (rel: string) => {
     const abs = path.join(kernelDir, rel);
-    if (!fs.existsSync(abs)) return;
     const st = fs.statSync(abs);
     if (st.isDirectory()) {
-      for (const name of fs.readdirSync(abs)) walk(rel ? `${rel}/${name}` : name);
+      for (const name of fs.readdirSync(abs)) {
+        if (rel === '' && NOT_INPUTS.has(name)) continue;
+        walk(rel ? `${rel}/${name}` : name);
+      }
     } else if (st.isFile() && SOURCE_FILE.test(path.basename(rel))) {
       out.push(rel);
     }
   };
-  for (const entry of BUILD_INPUTS) walk(entry);
+  walk('');
   return out.sort();
 }

@@ -2,7 +2,7 @@
  * The one interface between D0's generic hypervisor code (kernel/hv, kernel/dev) and a CPU
  * virtualization backend. Exactly one backend is linked into a binary:
  *
- *   arch/x86/svm   AMD SVM + NPT        (later)
+ *   arch/x86/svm   AMD SVM + NPT        (kernel/arch/x86/README.md)
  *   arch/x86/vmx   Intel VMX + EPT      (later)
  *   arch/fake      host unit tests: replays a scripted list of exits against a RAM buffer
  *
@@ -37,6 +37,7 @@ enum arch_exit_reason {
   ARCH_EXIT_SHUTDOWN,   /* triple fault / shutdown: the guest is gone */
   ARCH_EXIT_INTR,       /* a host interrupt or timer preempted the guest */
   ARCH_EXIT_ENTRY_FAIL, /* the CPU refused to enter the guest (invalid state) */
+  ARCH_EXIT_BAD_ACCESS, /* a fault the backend cannot emulate: gpa (if any), value = detail */
   ARCH_EXIT_REASON_COUNT
 };
 
@@ -115,11 +116,21 @@ void arch_host_cpuid(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *
 /* ---- interrupts and time ------------------------------------------------------------------ */
 
 /*
- * Sets the level of guest interrupt line `gsi` (IOAPIC input). Devices call it when their
- * interrupt status changes; the backend's interrupt controller turns it into a vector and
- * injects it at the next entry. Level-triggered: the line stays up until the device lowers it.
+ * Sets the level of guest interrupt line `gsi` for a VM that has no platform devices (host
+ * tests only: the fake backend records it). VMs with a platform route device lines through
+ * platform_irq_set_level (kernel/dev/platform); the SVM backend ignores this call.
  */
 void arch_irq_set_level(struct arch_vm *avm, uint32_t gsi, bool level);
+
+/*
+ * Interrupt injection, driven by vm_run before every entry (kernel/dev/platform/platform.h):
+ * can_inject: the guest can take an external interrupt at the next entry (RFLAGS.IF, no
+ * interrupt shadow, no event already queued); inject: deliver `vector` at the next entry;
+ * request_window: exit (ARCH_EXIT_INTR) as soon as the guest can take one.
+ */
+bool arch_vcpu_can_inject(const struct arch_vcpu *vcpu);
+void arch_vcpu_inject(struct arch_vcpu *vcpu, uint8_t vector);
+void arch_vcpu_request_window(struct arch_vcpu *vcpu);
 
 /* Monotonic nanoseconds since an arbitrary origin. */
 uint64_t arch_time_ns(void);

@@ -11,10 +11,16 @@
 /* CPUID.1:ECX (Intel SDM vol. 2A, CPUID): VMX is bit 5, "hypervisor present" bit 31. */
 #define CPUID1_ECX_VMX (1u << 5)
 #define CPUID1_ECX_HYPERVISOR (1u << 31)
+/* CPUID.1: x2APIC is ECX bit 21, APIC is EDX bit 9. The VM has no APIC (PIC only, see
+ * kernel/hv/README.md "Platform devices"), so it must not advertise one. */
+#define CPUID1_ECX_X2APIC (1u << 21)
+#define CPUID1_EDX_APIC (1u << 9)
 /* CPUID.80000001h:ECX (AMD APM vol. 3): SVM is bit 2. */
 #define CPUID81_ECX_SVM (1u << 2)
 
 typedef void (*exit_handler)(struct vm *vm, const struct arch_exit *exit);
+
+static void on_bad_access(struct vm *vm, const struct arch_exit *exit);
 
 static uint64_t bus_access(struct vm *vm, struct bus *b, const char *busname, uint64_t *unclaimed,
                            uint64_t addr, const struct arch_exit *exit)
@@ -53,6 +59,12 @@ static void on_mmio(struct vm *vm, const struct arch_exit *exit)
     vm_stop(vm, VM_FAILED, HV_E_INVAL, "bad-mmio-size");
     return;
   }
+  /* Devices live in the 3..4 GiB hole only; anything else that is not RAM is outside the VM. */
+  uint64_t a = gpa_addr(exit->gpa);
+  if (a < GUEST_LOW_RAM_MAX || a >= GUEST_HIGH_RAM_BASE) {
+    on_bad_access(vm, exit);
+    return;
+  }
   uint64_t v =
       bus_access(vm, &vm->mmio, "mmio", &vm->stats.mmio_unclaimed, gpa_addr(exit->gpa), exit);
   if (vm->state == VM_RUNNING)
@@ -62,8 +74,9 @@ static void on_mmio(struct vm *vm, const struct arch_exit *exit)
 void exit_filter_cpuid(uint32_t leaf, struct arch_cpuid_result *r)
 {
   if (leaf == 1) {
-    r->ecx &= ~CPUID1_ECX_VMX;
+    r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_X2APIC);
     r->ecx |= CPUID1_ECX_HYPERVISOR;
+    r->edx &= ~CPUID1_EDX_APIC;
   } else if (leaf == 0x80000001u) {
     r->ecx &= ~CPUID81_ECX_SVM;
   }
@@ -109,6 +122,15 @@ static void on_entry_fail(struct vm *vm, const struct arch_exit *exit)
   (void)exit;
 }
 
+/* The backend could not emulate a fault: an access outside the VM's memory and devices, or an
+ * instruction it does not decode. Only this VM stops; the GPA and the backend's detail are
+ * logged. */
+static void on_bad_access(struct vm *vm, const struct arch_exit *exit)
+{
+  hv_event(vm->name, "exit", "bad-access", HV_E_RANGE, gpa_addr(exit->gpa), exit->rip);
+  vm_stop(vm, VM_CRASHED, HV_E_RANGE, "bad-access");
+}
+
 static void on_nothing(struct vm *vm, const struct arch_exit *exit)
 {
   (void)vm, (void)exit;
@@ -119,7 +141,7 @@ static const exit_handler handlers[ARCH_EXIT_REASON_COUNT] = {
     [ARCH_EXIT_MMIO] = on_mmio,        [ARCH_EXIT_CPUID] = on_cpuid,
     [ARCH_EXIT_MSR] = on_msr,          [ARCH_EXIT_HLT] = on_hlt,
     [ARCH_EXIT_SHUTDOWN] = on_shutdown, [ARCH_EXIT_INTR] = on_nothing,
-    [ARCH_EXIT_ENTRY_FAIL] = on_entry_fail,
+    [ARCH_EXIT_ENTRY_FAIL] = on_entry_fail, [ARCH_EXIT_BAD_ACCESS] = on_bad_access,
 };
 
 void exit_dispatch(struct vm *vm, const struct arch_exit *exit)

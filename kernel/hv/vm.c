@@ -23,6 +23,12 @@ static int copy_name(char *dst, const char *src)
   return HV_OK;
 }
 
+/* The guest asked for a CPU reset (port 0x92 / 0x64): a micro-VM is never rebooted in place. */
+static void platform_reset(void *ctx)
+{
+  vm_stop(ctx, VM_CRASHED, 0, "reset");
+}
+
 int vm_init(struct vm *vm, const struct vm_config *cfg, void *ram, uint64_t ram_size)
 {
   memset(vm, 0, sizeof(*vm));
@@ -41,8 +47,15 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, void *ram, uint64_t ram_
   }
   bus_init(&vm->pio);
   bus_init(&vm->mmio);
-  vm->env = (struct dev_env){&vm->mem, &vm->avm, vm->name, &vm->stats};
+  vm->env = (struct dev_env){&vm->mem, &vm->avm, vm->name, &vm->stats, NULL};
   err = status_port_attach(vm);
+  if (err == HV_OK && cfg->wall != NULL) {
+    struct platform_config pc = {cfg->wall, cfg->wall_ns, cfg->console, cfg->console_ctx,
+                                 platform_reset, vm};
+    err = platform_attach(&vm->platform, &vm->pio, &vm->env, &pc);
+    vm->has_platform = err == HV_OK;
+    vm->env.platform = vm->has_platform ? &vm->platform : NULL;
+  }
   if (err < 0) {
     arch_vm_destroy(&vm->avm);
     return err;
@@ -62,11 +75,45 @@ int vm_start(struct vm *vm, const struct boot_regs *regs)
   return HV_OK;
 }
 
+/*
+ * The interrupt path before each entry (kernel/dev/platform/platform.h): run the timers, then
+ * inject the pending vector if the guest can take it now (acknowledging it at once, the INTA
+ * cycle), else ask the backend for an exit when it can.
+ */
+static void deliver_interrupts(struct vm *vm)
+{
+  if (!vm->has_platform)
+    return;
+  platform_poll(&vm->platform, arch_time_ns());
+  int v = platform_pending_vector(&vm->platform);
+  if (v < 0)
+    return;
+  if (arch_vcpu_can_inject(&vm->vcpu)) {
+    arch_vcpu_inject(&vm->vcpu, (uint8_t)v);
+    platform_ack(&vm->platform, (uint8_t)v);
+  } else {
+    arch_vcpu_request_window(&vm->vcpu);
+  }
+}
+
+void vm_wait_interrupt(struct vm *vm, uint64_t until_ns)
+{
+  if (!vm->has_platform)
+    return;
+  for (;;) {
+    uint64_t now = arch_time_ns();
+    platform_poll(&vm->platform, now);
+    if (platform_pending_vector(&vm->platform) >= 0 || now >= until_ns)
+      return;
+  }
+}
+
 int vm_run(struct vm *vm, uint32_t max_exits)
 {
   vm->halted = false;
   for (uint32_t i = 0; i < max_exits && vm->state == VM_RUNNING && !vm->halted; i++) {
     struct arch_exit exit = {0};
+    deliver_interrupts(vm);
     uint64_t t0 = arch_time_ns();
     int err = arch_vcpu_run(&vm->vcpu, &exit);
     vm->stats.run_ns += arch_time_ns() - t0;
@@ -83,6 +130,8 @@ void vm_stop(struct vm *vm, enum vm_state state, int err, const char *what)
 {
   if (vm->state != VM_RUNNING && vm->state != VM_CREATED)
     return;
+  if (vm->has_platform)
+    uart_flush(&vm->platform.uart);
   vm->state = state;
   vm->stop_err = err;
   vm->crash_ns = arch_time_ns();
@@ -93,6 +142,8 @@ void vm_report_exit(struct vm *vm, uint32_t status)
 {
   if (vm->state != VM_RUNNING)
     return;
+  if (vm->has_platform)
+    uart_flush(&vm->platform.uart);
   vm->exited = true;
   vm->exit_status = status;
   vm->exit_ns = arch_time_ns();

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "arch/arch.h"
+#include "dev/platform/platform.h"
 #include "hv/bus.h"
 #include "hv/dev_env.h"
 #include "hv/guest_mem.h"
@@ -30,6 +31,14 @@ struct vm_config {
   const char *name;           /* 1..VM_NAME_MAX bytes */
   uint32_t health_timeout_s;  /* 1..3600 */
   enum vm_health_kind health;
+  /* Platform devices (PIC, PIT, RTC, UART, system ports: kernel/dev/platform). wall is the
+   * host's UTC time (UEFI GetTime) read at arch_time_ns() == wall_ns; console receives the
+   * guest's console lines. wall == NULL: a VM without platform devices (host tests that attach
+   * their own). */
+  const struct rtc_wall *wall;
+  uint64_t wall_ns;
+  uart_sink_fn console;
+  void *console_ctx;
 };
 
 struct vm {
@@ -40,6 +49,8 @@ struct vm {
   struct bus pio, mmio;
   struct dev_env env;
   struct hv_stats stats;
+  struct platform platform;
+  bool has_platform;
 
   enum vm_state state;
   int stop_err;          /* why a FAILED/CRASHED VM stopped (enum hv_err or 0) */
@@ -70,6 +81,13 @@ int vm_start(struct vm *vm, const struct boot_regs *regs);
  * HV_OK while the VM is still RUNNING, HV_E_STOPPED once it is not.
  */
 int vm_run(struct vm *vm, uint32_t max_exits);
+
+/*
+ * After vm_run returned with the vCPU halted: waits (polling the platform's timers) until an
+ * interrupt is pending for the guest, or until arch_time_ns() reaches until_ns. Returns at once
+ * for a VM without platform devices.
+ */
+void vm_wait_interrupt(struct vm *vm, uint64_t until_ns);
 
 /* Stops the VM for good. state is VM_CRASHED or VM_FAILED; err/what are logged. */
 void vm_stop(struct vm *vm, enum vm_state state, int err, const char *what);

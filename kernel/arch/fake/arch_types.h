@@ -12,6 +12,7 @@
 
 #define FAKE_IRQ_LINES 24
 #define FAKE_MAP_LOG 64
+#define FAKE_INJECT_LOG 16
 
 struct fake_step;
 
@@ -34,6 +35,9 @@ struct arch_vcpu {
   uint64_t last_read;    /* value handed back by the last arch_vcpu_complete */
   uint32_t completions;
   uint64_t entry_rip, entry_rsi, entry_cr3; /* from the boot_regs given at init */
+  bool block_inject;        /* the guest "has IF clear": injections wait for a window */
+  uint8_t injected[FAKE_INJECT_LOG];
+  uint32_t injected_count, window_requests;
 };
 
 #endif /* D0_ARCH_FAKE_TYPES_H */

@@ -183,3 +183,15 @@ const struct fake_event *fake_event_find(const char *what)
       return &events[i];
   return NULL;
 }
+
+/* Interrupt injection: the fake guest always accepts; the injected vectors are recorded. */
+bool arch_vcpu_can_inject(const struct arch_vcpu *vcpu) { return !vcpu->block_inject; }
+
+void arch_vcpu_inject(struct arch_vcpu *vcpu, uint8_t vector)
+{
+  if (vcpu->injected_count < FAKE_INJECT_LOG)
+    vcpu->injected[vcpu->injected_count] = vector;
+  vcpu->injected_count++;
+}
+
+void arch_vcpu_request_window(struct arch_vcpu *vcpu) { vcpu->window_requests++; }

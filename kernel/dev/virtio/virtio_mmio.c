@@ -1,6 +1,7 @@
 #include "dev/virtio/virtio_mmio.h"
 
 #include "d0/lib.h"
+#include "dev/platform/platform.h"
 #include "hv/err.h"
 #include "hv/event.h"
 
@@ -26,7 +27,10 @@ void virtio_mmio_init(struct virtio_mmio *t, const char *name, const struct virt
 
 static void update_irq(struct virtio_mmio *t)
 {
-  arch_irq_set_level(t->env->avm, t->gsi, t->int_status != 0);
+  if (t->env->platform != NULL)
+    platform_irq_set_level(t->env->platform, t->gsi, t->int_status != 0);
+  else
+    arch_irq_set_level(t->env->avm, t->gsi, t->int_status != 0);
 }
 
 static void device_reset(struct virtio_mmio *t)

@@ -29,11 +29,16 @@ struct hv_stats {
   uint64_t run_ns;
 };
 
+struct platform;
+
 struct dev_env {
   const struct guest_mem *mem;
   struct arch_vm *avm;
   const char *vm_name;
   struct hv_stats *stats;
+  /* The VM's interrupt controller (kernel/dev/platform), or NULL for a VM without platform
+   * devices (host tests): device lines then go to arch_irq_set_level. */
+  struct platform *platform;
 };
 
 #endif /* HV_DEV_ENV_H */

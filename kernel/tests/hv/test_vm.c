@@ -116,7 +116,7 @@ static uint8_t *vm_ram;
 
 static void new_vm(struct vm *vm, uint32_t timeout_s, enum vm_health_kind kind)
 {
-  struct vm_config cfg = {"web", timeout_s, kind};
+  struct vm_config cfg = {"web", timeout_s, kind, NULL, 0, NULL, NULL};
   if (vm_ram == NULL)
     vm_ram = ram_alloc(4 * MIB);
   fake_time_set(1000 * S);
@@ -130,15 +130,16 @@ static void test_vm_config_refused(void)
 {
   static struct vm vm;
   uint8_t *ram = ram_alloc(2 * MIB);
-  struct vm_config bad_name = {"", 10, VM_HEALTH_READY};
-  struct vm_config long_name = {"a-name-that-is-longer-than-32-chars", 10, VM_HEALTH_READY};
-  struct vm_config no_timeout = {"web", 0, VM_HEALTH_READY};
-  struct vm_config bad_kind = {"web", 10, (enum vm_health_kind)7};
+  struct vm_config bad_name = {"", 10, VM_HEALTH_READY, NULL, 0, NULL, NULL};
+  struct vm_config long_name = {"a-name-that-is-longer-than-32-chars", 10, VM_HEALTH_READY,
+                                NULL, 0, NULL, NULL};
+  struct vm_config no_timeout = {"web", 0, VM_HEALTH_READY, NULL, 0, NULL, NULL};
+  struct vm_config bad_kind = {"web", 10, (enum vm_health_kind)7, NULL, 0, NULL, NULL};
   CHECK_EQ(vm_init(&vm, &bad_name, ram, 2 * MIB), HV_E_INVAL);
   CHECK_EQ(vm_init(&vm, &long_name, ram, 2 * MIB), HV_E_INVAL);
   CHECK_EQ(vm_init(&vm, &no_timeout, ram, 2 * MIB), HV_E_INVAL);
   CHECK_EQ(vm_init(&vm, &bad_kind, ram, 2 * MIB), HV_E_INVAL);
-  struct vm_config ok = {"web", 10, VM_HEALTH_READY};
+  struct vm_config ok = {"web", 10, VM_HEALTH_READY, NULL, 0, NULL, NULL};
   CHECK_EQ(vm_init(&vm, &ok, ram, 1000), HV_E_MEM_LAYOUT);
   free(ram);
 }
@@ -276,7 +277,7 @@ static void test_bad_exit_reason_stops_only_that_vm(void)
   static uint8_t *ram_b;
   if (ram_b == NULL)
     ram_b = ram_alloc(2 * MIB);
-  struct vm_config cfg = {"other", 30, VM_HEALTH_READY};
+  struct vm_config cfg = {"other", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL};
   CHECK_EQ(vm_init(&b, &cfg, ram_b, 2 * MIB), HV_OK);
   CHECK_EQ(vm_start(&b, NULL), HV_OK);
   struct fake_step bad[] = {{.exit = {.reason = ARCH_EXIT_REASON_COUNT}},

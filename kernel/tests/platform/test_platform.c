@@ -48,7 +48,7 @@ static int new_platform_vm(void)
     ram = aligned_alloc(2 * MIB, 4 * MIB);
     memset(ram, 0, 4 * MIB);
   }
-  struct vm_config cfg = {"web", 30, VM_HEALTH_READY};
+  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL};
   fake_time_set(T0);
   fake_events_clear();
   console_lines = resets = 0;
@@ -92,7 +92,7 @@ static void test_attach_and_refusals(void)
   CHECK_EQ(platform_attach(&again, &vm.pio, &vm.env, &pc), HV_E_BUSY);
   vm_destroy(&vm);
   /* A bad host time registers nothing. */
-  struct vm_config cfg = {"web", 30, VM_HEALTH_READY};
+  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL};
   CHECK_EQ(vm_init(&vm, &cfg, ram, 4 * MIB), HV_OK);
   struct rtc_wall bad = {2025, 2, 30, 0, 0, 0};
   pc.wall = &bad;

@@ -11,6 +11,7 @@
 #include "d0/manifest.h"
 #include "esp.h"
 #include "files.h"
+#include "launch.h"
 #include "log/fmt.h"
 #include "log/log.h"
 #include "plan.h"
@@ -183,5 +184,6 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
   log_u64("epoch", manifest.security_epoch);
   log_end();
   plan_log(&manifest);
-  return EFI_SUCCESS;
+  /* Stage 2 (launch.h): returns only if nothing was launched. */
+  return d0_launch(image, st, &esp, &manifest);
 }

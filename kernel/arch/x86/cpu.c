@@ -1,0 +1,52 @@
+#include "arch/x86/cpu.h"
+
+#include <stddef.h>
+
+#include "arch/x86/svm/svm_cpu.h"
+#include "arch/x86/x86.h"
+
+/* CPUID.0 vendor strings in EBX, EDX, ECX order. */
+#define VENDOR_AMD_EBX 0x68747541u   /* "Auth" */
+#define VENDOR_INTEL_EBX 0x756e6547u /* "Genu" */
+
+static enum x86_vendor vendor(void)
+{
+  struct x86_cpuid r;
+  x86_cpuid(0, 0, &r);
+  if (r.ebx == VENDOR_AMD_EBX && r.edx == 0x69746e65u && r.ecx == 0x444d4163u)
+    return X86_VENDOR_AMD;
+  if (r.ebx == VENDOR_INTEL_EBX && r.edx == 0x49656e69u && r.ecx == 0x6c65746eu)
+    return X86_VENDOR_INTEL;
+  return X86_VENDOR_OTHER;
+}
+
+bool x86_virt_probe(struct x86_virt_probe *out)
+{
+  out->vendor = vendor();
+  out->backend = X86_BACKEND_NONE;
+  out->nrip_save = false;
+  out->reason = NULL;
+  switch (out->vendor) {
+  case X86_VENDOR_AMD:
+    out->reason = svm_check_features(&out->nrip_save);
+    if (out->reason == NULL)
+      out->backend = X86_BACKEND_SVM;
+    break;
+  case X86_VENDOR_INTEL:
+    out->reason = "vmx_backend_not_built"; /* VMX/EPT backend: not in this binary yet */
+    break;
+  default:
+    out->reason = "unknown_cpu_vendor";
+    break;
+  }
+  return out->backend != X86_BACKEND_NONE;
+}
+
+const char *x86_vendor_name(enum x86_vendor v)
+{
+  switch (v) {
+  case X86_VENDOR_AMD: return "amd";
+  case X86_VENDOR_INTEL: return "intel";
+  default: return "other";
+  }
+}

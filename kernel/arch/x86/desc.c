@@ -1,0 +1,68 @@
+#include "arch/x86/desc.h"
+
+#include "d0/lib.h"
+
+/* Intel SDM vol. 3A 7.7 / APM vol. 2 12.2.5: the 64-bit TSS. */
+struct __attribute__((packed)) tss64 {
+  uint32_t reserved0;
+  uint64_t rsp[3];
+  uint64_t reserved1;
+  uint64_t ist[7];
+  uint64_t reserved2;
+  uint16_t reserved3;
+  uint16_t iomap_base;
+};
+_Static_assert(sizeof(struct tss64) == 104, "tss64");
+
+/* SDM 6.14.1: a 64-bit interrupt gate. */
+struct idt_gate {
+  uint16_t offset_lo, selector;
+  uint8_t ist, type_attr;
+  uint16_t offset_mid;
+  uint32_t offset_hi, reserved;
+};
+_Static_assert(sizeof(struct idt_gate) == 16, "idt gate");
+
+struct __attribute__((packed)) desc_ptr {
+  uint16_t limit;
+  uint64_t base;
+};
+
+#define EXCEPTION_VECTORS 32
+#define GATE_INTERRUPT_P 0x8e /* present, DPL 0, 64-bit interrupt gate */
+#define IST_STACK_BYTES 8192
+
+/* Flat 64-bit code (L=1) and data, then the TSS descriptor (two slots). */
+static uint64_t gdt[5] __attribute__((aligned(16))) = {
+    0,
+    0x00af9a000000ffffull,
+    0x00cf92000000ffffull,
+    0,
+    0,
+};
+static struct tss64 tss __attribute__((aligned(16)));
+static struct idt_gate idt[EXCEPTION_VECTORS] __attribute__((aligned(16)));
+static uint8_t ist_stack[IST_STACK_BYTES] __attribute__((aligned(16)));
+
+extern const uint64_t x86_isr_table[EXCEPTION_VECTORS]; /* isr.S */
+void x86_load_segments(const struct desc_ptr *gdtr, uint16_t code, uint16_t data, uint16_t tr);
+
+void x86_desc_init(void)
+{
+  tss.ist[0] = (uint64_t)(uintptr_t)(ist_stack + IST_STACK_BYTES);
+  tss.iomap_base = sizeof(tss); /* no I/O bitmap */
+  uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
+  /* SDM 8.2.3: type 9 (available 64-bit TSS), present. */
+  gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+           (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+  gdt[4] = base >> 32;
+  for (int v = 0; v < EXCEPTION_VECTORS; v++) {
+    uint64_t h = x86_isr_table[v];
+    idt[v] = (struct idt_gate){(uint16_t)h, X86_SEL_CODE, 1, GATE_INTERRUPT_P,
+                               (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0};
+  }
+  struct desc_ptr gdtr = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
+  struct desc_ptr idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
+  x86_load_segments(&gdtr, X86_SEL_CODE, X86_SEL_DATA, X86_SEL_TSS);
+  __asm__ volatile("lidt %0" : : "m"(idtr));
+}

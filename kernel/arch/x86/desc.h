@@ -1,0 +1,28 @@
+/*
+ * D0's own descriptor tables, loaded once the firmware is gone (after ExitBootServices):
+ * a GDT with a 64-bit code and data segment and a TSS (a non-zero TR: VMX requires one for the
+ * host, and a TSS gives the exception handlers a known stack through IST1), and an IDT whose
+ * 32 exception vectors log vector, RIP and error code on COM1 and halt this CPU cleanly.
+ * Host interrupts stay disabled: D0 polls (timers through the TSC), it takes no IRQs.
+ */
+#ifndef D0_ARCH_X86_DESC_H
+#define D0_ARCH_X86_DESC_H
+
+#include <stdint.h>
+
+#define X86_SEL_CODE 0x08
+#define X86_SEL_DATA 0x10
+#define X86_SEL_TSS 0x18
+
+/* The frame isr.S builds for x86_exception. */
+struct x86_exception_frame {
+  uint64_t vector, error_code;
+  uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+void x86_desc_init(void);
+
+/* Called from isr.S; never returns. Provided by the platform (boot/efi) so it can log. */
+void x86_exception(const struct x86_exception_frame *f);
+
+#endif

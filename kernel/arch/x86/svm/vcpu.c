@@ -1,0 +1,363 @@
+/*
+ * The SVM vCPU: VMCB setup from the Linux 64-bit entry state, the run loop, and the table that
+ * turns SVM exit codes (APM vol. 2, appendix C) into the core's uniform struct arch_exit.
+ * No NRIP save and no decode assists are assumed (QEMU TCG has neither): RIP is advanced by the
+ * known length of each intercepted instruction, IOIO uses EXITINFO2 (the next RIP, 15.10.2),
+ * and MMIO instructions are decoded by decode.c.
+ */
+#include "arch/arch.h"
+
+#include "arch/x86/pages.h"
+#include "arch/x86/svm/decode.h"
+#include "arch/x86/svm/host.h"
+#include "arch/x86/svm/npt.h"
+#include "arch/x86/svm/vmcb.h"
+#include "arch/x86/x86.h"
+#include "d0/lib.h"
+#include "hv/err.h"
+#include "hv/linux_boot.h"
+
+#define RFLAGS_IF (1ull << 9)
+#define EFER_NXE (1ull << 11)
+#define PAT_DEFAULT 0x0007040600070406ull /* power-on PAT (APM 7.8.2) */
+#define UD_VECTOR 6
+/* Instruction lengths D0 advances by (no NRIP save): CPUID 0F A2, RDMSR/WRMSR 0F 32/30, HLT F4. */
+#define LEN_CPUID 2
+#define LEN_MSR 2
+#define LEN_HLT 1
+
+/* The save area's packed segment attributes from the VMX-style access rights of boot_seg. */
+static void load_seg(struct vmcb_seg *s, const struct boot_seg *b)
+{
+  s->selector = b->selector;
+  s->base = b->base;
+  s->limit = b->limit;
+  s->attrib = b->unusable ? 0 : (uint16_t)((b->ar & 0xff) | ((b->ar >> 4) & 0xf00));
+}
+
+int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
+                   const struct boot_regs *regs)
+{
+  if (index != 0 || regs == NULL)
+    return HV_E_INVAL; /* one vCPU per VM (kernel/hv/README.md) */
+  TRY(svm_host_init());
+  memset(vcpu, 0, sizeof(*vcpu));
+  vcpu->vm = avm;
+  vcpu->vmcb = x86_pages_alloc(1);
+  if (vcpu->vmcb == NULL)
+    return HV_E_FULL;
+  struct vmcb_control *c = &vcpu->vmcb->ctl;
+  struct vmcb_save *s = &vcpu->vmcb->save;
+  const struct svm_host *h = svm_host();
+
+  c->intercept_misc1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_CPUID | SVM_I1_HLT | SVM_I1_INVLPGA |
+                       SVM_I1_IOIO | SVM_I1_MSR | SVM_I1_SHUTDOWN;
+  c->intercept_misc2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD | SVM_I2_VMSAVE |
+                       SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT;
+  c->iopm_base_pa = h->iopm_pa;
+  c->msrpm_base_pa = h->msrpm_pa;
+  c->guest_asid = avm->asid;
+  /* V_INTR_MASKING: the guest's IF/TPR only mask virtual interrupts, never the host's. */
+  c->vintr = SVM_VINTR_MASKING;
+  c->np_control = 1;
+  c->n_cr3 = (uintptr_t)avm->npt_root;
+
+  load_seg(&s->cs, &regs->cs);
+  load_seg(&s->ds, &regs->ds);
+  load_seg(&s->es, &regs->es);
+  load_seg(&s->ss, &regs->ss);
+  load_seg(&s->fs, &regs->fs);
+  load_seg(&s->gs, &regs->gs);
+  load_seg(&s->tr, &regs->tr);
+  load_seg(&s->ldtr, &regs->ldtr);
+  s->gdtr.base = regs->gdtr_base;
+  s->gdtr.limit = regs->gdtr_limit;
+  s->idtr.base = regs->idtr_base;
+  s->idtr.limit = regs->idtr_limit;
+  s->cpl = 0;
+  /* EFER.SVME must be set in the guest's EFER or VMRUN fails its checks (15.5.1). */
+  s->efer = regs->efer | EFER_SVME;
+  s->cr0 = regs->cr0;
+  s->cr3 = regs->cr3;
+  s->cr4 = regs->cr4;
+  s->dr6 = 0xffff0ff0;
+  s->dr7 = 0x400;
+  s->rflags = regs->rflags;
+  s->rip = regs->rip;
+  s->rsp = regs->rsp;
+  s->g_pat = PAT_DEFAULT;
+  vcpu->gprs.r[6] = regs->rsi; /* RSI = boot_params */
+  return HV_OK;
+}
+
+void arch_vcpu_destroy(struct arch_vcpu *vcpu) { vcpu->vmcb = NULL; }
+
+/* ---- register access by x86 register number ------------------------------------------------ */
+
+static uint64_t reg_read(struct arch_vcpu *v, uint8_t n)
+{
+  if (n == 0)
+    return v->vmcb->save.rax;
+  if (n == 4)
+    return v->vmcb->save.rsp;
+  return v->gprs.r[n & 15];
+}
+
+static void reg_write(struct arch_vcpu *v, uint8_t n, uint64_t val)
+{
+  if (n == 0)
+    v->vmcb->save.rax = val;
+  else if (n == 4)
+    v->vmcb->save.rsp = val;
+  else
+    v->gprs.r[n & 15] = val;
+}
+
+/* Writes `size` bytes into register n as x86 does: 32-bit writes zero-extend to 64 bits, 8- and
+ * 16-bit writes keep the other bits. high selects AH/CH/DH/BH. */
+static void reg_write_sized(struct arch_vcpu *v, uint8_t n, uint8_t size, bool high, uint64_t val)
+{
+  uint64_t old = reg_read(v, n);
+  switch (size) {
+  case 1:
+    if (high)
+      reg_write(v, n, (old & ~0xff00ull) | ((val & 0xff) << 8));
+    else
+      reg_write(v, n, (old & ~0xffull) | (val & 0xff));
+    break;
+  case 2: reg_write(v, n, (old & ~0xffffull) | (val & 0xffff)); break;
+  case 4: reg_write(v, n, val & 0xffffffffull); break;
+  default: reg_write(v, n, val); break;
+  }
+}
+
+/* ---- the exit table -------------------------------------------------------------------------- */
+
+/* A handler fills *e and returns true when the core must see the exit; false to run again. */
+typedef bool (*svm_exit_fn)(struct arch_vcpu *v, struct arch_exit *e);
+
+static void inject_exception(struct arch_vcpu *v, uint8_t vector)
+{
+  v->vmcb->ctl.eventinj = vector | SVM_EVTINJ_TYPE_EXCEPTION | SVM_EVTINJ_VALID;
+}
+
+static bool on_ioio(struct arch_vcpu *v, struct arch_exit *e)
+{
+  uint64_t info = v->vmcb->ctl.exitinfo1;
+  if (info & (SVM_IOIO_STR | SVM_IOIO_REP)) {
+    e->reason = ARCH_EXIT_BAD_ACCESS; /* INS/OUTS: no device of D0 needs string I/O */
+    e->value = info;
+    return true;
+  }
+  e->reason = ARCH_EXIT_IO;
+  e->port = (uint16_t)(info >> SVM_IOIO_PORT_SHIFT);
+  e->size = (info & SVM_IOIO_SZ32) ? 4 : (info & SVM_IOIO_SZ16) ? 2 : 1;
+  e->dir = (info & SVM_IOIO_IN) ? ARCH_DIR_READ : ARCH_DIR_WRITE;
+  if (e->dir == ARCH_DIR_WRITE)
+    e->value = v->vmcb->save.rax & ((1ull << (8 * e->size)) - 1);
+  v->next_rip = v->vmcb->ctl.exitinfo2;
+  return true;
+}
+
+static bool on_cpuid(struct arch_vcpu *v, struct arch_exit *e)
+{
+  e->reason = ARCH_EXIT_CPUID;
+  e->value = (v->vmcb->save.rax & 0xffffffffull) | (v->gprs.r[1] << 32);
+  v->next_rip = v->vmcb->save.rip + LEN_CPUID;
+  return true;
+}
+
+static bool on_msr(struct arch_vcpu *v, struct arch_exit *e)
+{
+  e->reason = ARCH_EXIT_MSR;
+  e->msr = (uint32_t)v->gprs.r[1];
+  e->size = 8;
+  e->dir = v->vmcb->ctl.exitinfo1 == 1 ? ARCH_DIR_WRITE : ARCH_DIR_READ;
+  if (e->dir == ARCH_DIR_WRITE)
+    e->value = (v->vmcb->save.rax & 0xffffffffull) | (v->gprs.r[2] << 32);
+  v->next_rip = v->vmcb->save.rip + LEN_MSR;
+  return true;
+}
+
+static bool on_hlt(struct arch_vcpu *v, struct arch_exit *e)
+{
+  v->vmcb->save.rip += LEN_HLT; /* HLT completes now; the core waits for an interrupt */
+  e->reason = ARCH_EXIT_HLT;
+  return true;
+}
+
+static bool on_shutdown(struct arch_vcpu *v, struct arch_exit *e)
+{
+  (void)v;
+  e->reason = ARCH_EXIT_SHUTDOWN;
+  return true;
+}
+
+/* The guest may take interrupts now: drop the window request, let the core inject. */
+static bool on_vintr(struct arch_vcpu *v, struct arch_exit *e)
+{
+  v->vmcb->ctl.vintr &= ~SVM_VINTR_V_IRQ;
+  v->vmcb->ctl.intercept_misc1 &= ~SVM_I1_VINTR;
+  v->window_requested = false;
+  e->reason = ARCH_EXIT_INTR;
+  return true;
+}
+
+/* A host interrupt or NMI preempted the guest (host IF is clear: it stays pending). */
+static bool on_intr(struct arch_vcpu *v, struct arch_exit *e)
+{
+  (void)v;
+  e->reason = ARCH_EXIT_INTR;
+  return true;
+}
+
+/* SVM instructions inside the guest: the VM has no SVM (CPUID hides it), so they are #UD. */
+static bool on_svm_insn(struct arch_vcpu *v, struct arch_exit *e)
+{
+  (void)e;
+  inject_exception(v, UD_VECTOR);
+  return false;
+}
+
+static bool on_npf(struct arch_vcpu *v, struct arch_exit *e)
+{
+  uint64_t gpa = v->vmcb->ctl.exitinfo2, rip_gpa;
+  uint8_t insn[15];
+  e->gpa = gpa_init(gpa);
+  e->reason = ARCH_EXIT_BAD_ACCESS;
+  e->value = v->vmcb->ctl.exitinfo1;
+  /* Fetch the faulting instruction through the guest's page tables (at most to the end of its
+   * page; a second page is read separately if the instruction crosses it). */
+  uint64_t rip = v->vmcb->save.rip;
+  uint32_t first = (uint32_t)(4096 - (rip & 4095));
+  uint32_t n = first < sizeof insn ? first : (uint32_t)sizeof insn;
+  if (!svm_guest_virt_to_phys(v->vm, v->vmcb->save.cr3, rip, &rip_gpa) ||
+      !npt_read(v->vm, rip_gpa, insn, n))
+    return true;
+  if (n < sizeof insn && svm_guest_virt_to_phys(v->vm, v->vmcb->save.cr3, rip + n, &rip_gpa) &&
+      npt_read(v->vm, rip_gpa, insn + n, sizeof insn - n))
+    n = sizeof insn; /* else decode what the first page holds */
+  if (!svm_decode_mmio(insn, n, &v->mmio))
+    return true;
+  e->reason = ARCH_EXIT_MMIO;
+  e->size = v->mmio.size;
+  e->dir = v->mmio.is_write ? ARCH_DIR_WRITE : ARCH_DIR_READ;
+  if (v->mmio.is_write) {
+    uint64_t val = v->mmio.has_imm ? v->mmio.imm : reg_read(v, v->mmio.reg);
+    if (v->mmio.high_byte)
+      val >>= 8;
+    e->value = e->size == 8 ? val : val & ((1ull << (8 * e->size)) - 1);
+  }
+  v->next_rip = rip + v->mmio.len;
+  return true;
+}
+
+static const svm_exit_fn exit_table[SVM_EXIT_TABLE_SIZE] = {
+    [SVM_EXIT_INTR] = on_intr,        [SVM_EXIT_NMI] = on_intr,
+    [SVM_EXIT_VINTR] = on_vintr,      [SVM_EXIT_CPUID] = on_cpuid,
+    [SVM_EXIT_HLT] = on_hlt,          [SVM_EXIT_IOIO] = on_ioio,
+    [SVM_EXIT_MSR] = on_msr,          [SVM_EXIT_SHUTDOWN] = on_shutdown,
+    [SVM_EXIT_INVLPGA] = on_svm_insn, [SVM_EXIT_VMRUN] = on_svm_insn,
+    [SVM_EXIT_VMMCALL] = on_svm_insn, [SVM_EXIT_VMLOAD] = on_svm_insn,
+    [SVM_EXIT_VMSAVE] = on_svm_insn,  [SVM_EXIT_STGI] = on_svm_insn,
+    [SVM_EXIT_CLGI] = on_svm_insn,    [SVM_EXIT_SKINIT] = on_svm_insn,
+};
+
+int arch_vcpu_run(struct arch_vcpu *v, struct arch_exit *e)
+{
+  if (v->vmcb == NULL)
+    return HV_E_ARCH;
+  for (;;) {
+    struct vmcb_control *c = &v->vmcb->ctl;
+    /* No flush-by-ASID under TCG: a changed nested table flushes everything (TLB_CONTROL=1). */
+    c->tlb_control = v->vm->npt_changed ? SVM_TLB_FLUSH_ALL : SVM_TLB_NONE;
+    v->vm->npt_changed = false;
+    svm_vmrun((uintptr_t)v->vmcb, &v->gprs, svm_host()->vmsave_pa);
+    v->exits++;
+    c->eventinj = 0;
+    /* An event whose delivery the exit interrupted is delivered again at the next entry
+     * (15.7.2): EXITINTINFO has the EVENTINJ layout. */
+    if (c->exitintinfo & SVM_EVTINJ_VALID)
+      c->eventinj = c->exitintinfo;
+
+    memset(e, 0, sizeof(*e));
+    e->rip = v->vmcb->save.rip;
+    uint64_t code = c->exitcode;
+    bool deliver;
+    if (code == SVM_EXIT_NPF) {
+      deliver = on_npf(v, e);
+    } else if (code < SVM_EXIT_TABLE_SIZE && exit_table[code] != NULL) {
+      deliver = exit_table[code](v, e);
+    } else {
+      /* VMEXIT_INVALID (bad guest state) or an exit D0 never enabled. */
+      e->reason = ARCH_EXIT_ENTRY_FAIL;
+      e->value = code;
+      deliver = true;
+    }
+    if (deliver)
+      return HV_OK;
+  }
+}
+
+void arch_vcpu_complete(struct arch_vcpu *v, const struct arch_exit *e, uint64_t read_value)
+{
+  if (e->reason == ARCH_EXIT_IO && e->dir == ARCH_DIR_READ) {
+    reg_write_sized(v, 0, e->size, false, read_value); /* IN: AL/AX/EAX */
+  } else if (e->reason == ARCH_EXIT_MSR && e->dir == ARCH_DIR_READ) {
+    v->vmcb->save.rax = read_value & 0xffffffffull;
+    v->gprs.r[2] = read_value >> 32;
+  } else if (e->reason == ARCH_EXIT_MMIO && e->dir == ARCH_DIR_READ) {
+    reg_write_sized(v, v->mmio.reg, v->mmio.dest_size, v->mmio.high_byte, read_value);
+  }
+  v->vmcb->save.rip = v->next_rip;
+}
+
+void arch_vcpu_complete_cpuid(struct arch_vcpu *v, const struct arch_exit *e,
+                              const struct arch_cpuid_result *r)
+{
+  (void)e;
+  v->vmcb->save.rax = r->eax;
+  v->gprs.r[3] = r->ebx;
+  v->gprs.r[1] = r->ecx;
+  v->gprs.r[2] = r->edx;
+  v->vmcb->save.rip = v->next_rip;
+}
+
+void arch_host_cpuid(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *out)
+{
+  struct x86_cpuid r;
+  x86_cpuid(leaf, subleaf, &r);
+  *out = (struct arch_cpuid_result){r.eax, r.ebx, r.ecx, r.edx};
+}
+
+/* ---- interrupt injection (15.20, 15.21) ------------------------------------------------------ */
+
+bool arch_vcpu_can_inject(const struct arch_vcpu *v)
+{
+  const struct vmcb *m = v->vmcb;
+  return (m->save.rflags & RFLAGS_IF) && !(m->ctl.int_state & SVM_INT_SHADOW) &&
+         !(m->ctl.eventinj & SVM_EVTINJ_VALID);
+}
+
+void arch_vcpu_inject(struct arch_vcpu *v, uint8_t vector)
+{
+  v->vmcb->ctl.eventinj = vector | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
+}
+
+/* A virtual interrupt the guest takes as soon as it can, intercepted (VINTR) before delivery:
+ * the exit is the "window open" signal; the real vector then goes through EVENTINJ. */
+void arch_vcpu_request_window(struct arch_vcpu *v)
+{
+  if (v->window_requested)
+    return;
+  v->window_requested = true;
+  v->vmcb->ctl.vintr |= SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR | (0xfull << SVM_VINTR_PRIO_SHIFT);
+  v->vmcb->ctl.intercept_misc1 |= SVM_I1_VINTR;
+}
+
+/* D0's VMs always have a platform (kernel/dev/platform) that owns their interrupt lines; the SVM
+ * backend has no interrupt controller of its own. */
+void arch_irq_set_level(struct arch_vm *avm, uint32_t gsi, bool level)
+{
+  (void)avm, (void)gsi, (void)level;
+}

@@ -1,0 +1,16 @@
+/*
+ * arch_time_ns() from the TSC. The TSC rate is measured once against a firmware delay
+ * (UEFI Stall) before ExitBootServices; the CPUs D0 targets have an invariant TSC, and under
+ * QEMU TCG the TSC follows the host clock.
+ */
+#ifndef D0_ARCH_X86_TIME_H
+#define D0_ARCH_X86_TIME_H
+
+#include <stdint.h>
+
+/* tsc_delta ticks were counted over us microseconds. */
+void x86_time_calibrate(uint64_t tsc_delta, uint64_t us);
+
+uint64_t x86_tsc_hz(void);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * Privileged x86-64 instructions D0's host side uses, as inline functions (the only inline asm
+ * outside the .S files lives here). AMD APM vol. 2/3 and Intel SDM vol. 2 define each one.
+ */
+#ifndef D0_ARCH_X86_H
+#define D0_ARCH_X86_H
+
+#include <stdint.h>
+
+struct x86_cpuid {
+  uint32_t eax, ebx, ecx, edx;
+};
+
+static inline void x86_cpuid(uint32_t leaf, uint32_t subleaf, struct x86_cpuid *r)
+{
+  __asm__ volatile("cpuid"
+                   : "=a"(r->eax), "=b"(r->ebx), "=c"(r->ecx), "=d"(r->edx)
+                   : "a"(leaf), "c"(subleaf));
+}
+
+static inline uint64_t x86_rdmsr(uint32_t msr)
+{
+  uint32_t lo, hi;
+  __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+  return (uint64_t)hi << 32 | lo;
+}
+
+static inline void x86_wrmsr(uint32_t msr, uint64_t v)
+{
+  __asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+static inline uint64_t x86_rdtsc(void)
+{
+  uint32_t lo, hi;
+  __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return (uint64_t)hi << 32 | lo;
+}
+
+static inline uint64_t x86_read_cr0(void)
+{
+  uint64_t v;
+  __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+  return v;
+}
+
+static inline uint64_t x86_read_cr3(void)
+{
+  uint64_t v;
+  __asm__ volatile("mov %%cr3, %0" : "=r"(v));
+  return v;
+}
+
+static inline uint64_t x86_read_cr4(void)
+{
+  uint64_t v;
+  __asm__ volatile("mov %%cr4, %0" : "=r"(v));
+  return v;
+}
+
+static inline void x86_cli(void) { __asm__ volatile("cli" ::: "memory"); }
+
+/* Stops this CPU for good: interrupts off, then halt forever (an NMI only resumes the loop). */
+static inline __attribute__((noreturn)) void x86_halt_forever(void)
+{
+  for (;;)
+    __asm__ volatile("cli; hlt" ::: "memory");
+}
+
+/* MSR numbers (AMD APM vol. 2, appendix A). */
+#define MSR_EFER 0xC0000080u
+#define MSR_STAR 0xC0000081u
+#define MSR_LSTAR 0xC0000082u
+#define MSR_CSTAR 0xC0000083u
+#define MSR_SFMASK 0xC0000084u
+#define MSR_FS_BASE 0xC0000100u
+#define MSR_GS_BASE 0xC0000101u
+#define MSR_KERNEL_GS_BASE 0xC0000102u
+#define MSR_SYSENTER_CS 0x174u
+#define MSR_SYSENTER_ESP 0x175u
+#define MSR_SYSENTER_EIP 0x176u
+#define MSR_PAT 0x277u
+#define MSR_VM_CR 0xC0010114u      /* APM 15.30.1 */
+#define MSR_VM_HSAVE_PA 0xC0010117u /* APM 15.30.4 */
+
+#define EFER_SVME (1ull << 12)
+#define VM_CR_SVMDIS (1ull << 4)
+
+#endif /* D0_ARCH_X86_H */

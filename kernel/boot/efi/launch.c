@@ -1,0 +1,354 @@
+#include "launch.h"
+
+#include "arch/x86/cpu.h"
+#include "arch/x86/desc.h"
+#include "arch/x86/pages.h"
+#include "arch/x86/time.h"
+#include "arch/x86/x86.h"
+#include "d0/lib.h"
+#include "d0/sha2.h"
+#include "dev/virtio/virtio_blk.h"
+#include "dev/virtio/virtio_net.h"
+#include "hv/cmdline.h"
+#include "hv/err.h"
+#include "hv/event.h"
+#include "hv/layout.h"
+#include "hv/linux_boot.h"
+#include "hv/vm.h"
+#include "log/fmt.h"
+#include "log/log.h"
+
+/* Boot services D0's efi headers leave untyped (UEFI 2.10, 7.2 and 7.4), typed here. */
+typedef enum { AllocateAnyPages, AllocateMaxAddress, AllocateAddress } EFI_ALLOCATE_TYPE;
+typedef EFI_STATUS(EFIAPI *efi_allocate_pages_fn)(EFI_ALLOCATE_TYPE type, EFI_MEMORY_TYPE mt,
+                                                  UINTN pages, EFI_PHYSICAL_ADDRESS *addr);
+typedef EFI_STATUS(EFIAPI *efi_get_memory_map_fn)(UINTN *size, void *map, UINTN *key,
+                                                  UINTN *desc_size, UINT32 *desc_version);
+typedef EFI_STATUS(EFIAPI *efi_exit_boot_services_fn)(EFI_HANDLE image, UINTN key);
+_Static_assert(offsetof(EFI_BOOT_SERVICES, AllocatePages) == 40, "BS.AllocatePages");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, GetMemoryMap) == 56, "BS.GetMemoryMap");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, ExitBootServices) == 232, "BS.ExitBootServices");
+
+/* 8.3 GetTime, the first service after the runtime services table header. */
+typedef EFI_STATUS(EFIAPI *efi_get_time_fn)(EFI_TIME *time, void *caps);
+struct efi_runtime_head {
+  EFI_TABLE_HEADER Hdr;
+  efi_get_time_fn GetTime;
+};
+_Static_assert(offsetof(struct efi_runtime_head, GetTime) == 24, "RT.GetTime");
+
+#define MIB (1024ull * 1024ull)
+#define PAGE 4096ull
+/* Copy-on-write overlay for the root disk: guest writes live here (kernel/dev/virtio). */
+#define OVERLAY_SLOTS 4096u /* 16 MiB */
+/* Pages for VMCBs, permission maps, nested tables (a 64 GiB VM needs ~40 with 2 MiB pages). */
+#define ARCH_POOL_PAGES 256u
+#define MEMMAP_BYTES 32768u
+#define TSC_CALIBRATE_US 20000u
+#define RUN_BATCH 4096u
+#define HALT_WAIT_NS 10000000ull
+
+/* Big state lives in .bss: UEFI stack frames stay under 4 KiB. */
+static struct vm vm;
+static struct blk_backing disk;
+static struct virtio_blk blk;
+static struct virtio_net net;
+static char cmdline[BOOT_CMDLINE_MAX];
+static uint8_t memmap[MEMMAP_BYTES];
+
+/* ---- events of the core and the CPU into the boot log ----------------------------------------- */
+
+static bool str_eq(const char *a, const char *b)
+{
+  size_t n = strlen(a);
+  return n == strlen(b) && memcmp(a, b, n) == 0;
+}
+
+void hv_event_sink(const struct hv_event *ev)
+{
+  if (str_eq(ev->what, "vm-started")) {
+    log_begin("vm_start");
+    log_str("vm", ev->vm);
+    log_u64("mem_bytes", ev->a);
+  } else if (str_eq(ev->what, "vm-ready")) {
+    log_begin("vm_ready");
+    log_str("vm", ev->vm);
+    log_u64("after_ms", ev->a / 1000000ull);
+  } else if (str_eq(ev->what, "vm-exited")) {
+    log_begin("vm_exit");
+    log_str("vm", ev->vm);
+    log_u64("status", ev->a);
+    log_u64("after_ms", ev->b / 1000000ull);
+  } else {
+    log_begin("hv");
+    log_str("vm", ev->vm);
+    log_str("dev", ev->dev);
+    log_str("what", ev->what);
+    if (ev->err != 0)
+      log_str("err", hv_strerror(ev->err));
+    log_hex("a", ev->a);
+    log_hex("b", ev->b);
+  }
+  log_end();
+}
+
+/* A console line of the guest: ev=console vm=NAME line=TEXT (spaces show as '?', log.h). */
+static void console_line(void *ctx, const char *line, size_t len)
+{
+  log_begin("console");
+  log_str("vm", ctx);
+  log_strn("line", line, len);
+  log_end();
+}
+
+void x86_exception(const struct x86_exception_frame *f)
+{
+  log_begin("cpu_exception");
+  log_u64("vector", f->vector);
+  log_hex("rip", f->rip);
+  log_hex("error", f->error_code);
+  log_end();
+  x86_halt_forever();
+}
+
+/* ---- before ExitBootServices ------------------------------------------------------------------ */
+
+static EFI_STATUS fail(const char *reason, const char *detail, EFI_STATUS status)
+{
+  log_begin("boot_failed");
+  log_str("reason", reason);
+  if (detail != NULL)
+    log_str("detail", detail);
+  log_str("stage", "launch");
+  log_end();
+  return status;
+}
+
+static void *alloc_pages(EFI_BOOT_SERVICES *bs, uint64_t bytes)
+{
+  EFI_PHYSICAL_ADDRESS addr = 0;
+  efi_allocate_pages_fn allocate = (efi_allocate_pages_fn)bs->AllocatePages;
+  if (EFI_ERROR(allocate(AllocateAnyPages, EfiLoaderData, (bytes + PAGE - 1) / PAGE, &addr)))
+    return NULL;
+  return (void *)(uintptr_t)addr;
+}
+
+/* Reads a file the manifest names into fresh pages and checks its signed size and digest. */
+static EFI_STATUS load_verified(EFI_BOOT_SERVICES *bs, struct esp *esp, const char *path,
+                                uint64_t size, const uint8_t digest[32], uint8_t **out)
+{
+  uint8_t got[SHA256_DIGEST_LEN];
+  size_t len = 0;
+  uint8_t *buf = alloc_pages(bs, size);
+  if (buf == NULL)
+    return fail("out_of_memory", path, EFI_OUT_OF_RESOURCES);
+  if (esp_read_file(esp, path, buf, size, &len) != ESP_OK || len != size)
+    return fail("size_mismatch", path, EFI_COMPROMISED_DATA);
+  sha256(buf, len, got);
+  if (!d0_ct_eq(got, digest, SHA256_DIGEST_LEN))
+    return fail("digest_mismatch", path, EFI_COMPROMISED_DATA);
+  *out = buf;
+  return EFI_SUCCESS;
+}
+
+/* The first container in launch order: ascending boot_order, manifest (name) order on ties. */
+static const struct d0_container *first_container(const struct d0_manifest *m)
+{
+  const struct d0_container *best = &m->containers[0];
+  for (uint32_t i = 1; i < m->n_containers; i++)
+    if (m->containers[i].boot_order < best->boot_order)
+      best = &m->containers[i];
+  return best;
+}
+
+static void drop_frame(void *bridge, const uint8_t *frame, uint32_t len)
+{
+  (void)bridge, (void)frame, (void)len; /* no bridge yet: eth0 is up but talks to nobody */
+}
+
+static void read_wall_clock(EFI_SYSTEM_TABLE *st, struct rtc_wall *w)
+{
+  EFI_TIME t;
+  const struct efi_runtime_head *rt = st->RuntimeServices;
+  *w = (struct rtc_wall){2026, 1, 1, 0, 0, 0}; /* used only if the firmware has no clock */
+  if (rt != NULL && !EFI_ERROR(rt->GetTime(&t, NULL))) {
+    struct rtc_wall got = {t.Year, t.Month, t.Day, t.Hour, t.Minute, t.Second};
+    if (rtc_wall_valid(&got))
+      *w = got;
+  }
+}
+
+static EFI_STATUS build_vm(EFI_SYSTEM_TABLE *st, const struct d0_container *c,
+                           const uint8_t *kernel, uint64_t kernel_size, const uint8_t *image,
+                           uint8_t *ram, uint8_t *overlay, uint64_t *keys,
+                           struct boot_regs *regs)
+{
+  static struct rtc_wall wall;
+  read_wall_clock(st, &wall);
+  struct vm_config cfg = {c->name, c->health_timeout_s,
+                          c->health == TLV_HEALTH_EXIT_ZERO ? VM_HEALTH_EXIT_ZERO
+                                                            : VM_HEALTH_READY,
+                          &wall, arch_time_ns(), console_line, vm.name};
+  int err = vm_init(&vm, &cfg, ram, (uint64_t)c->mem_mb * MIB);
+  if (err == HV_OK)
+    err = blk_backing_init(&disk, image, c->disk_size, overlay, keys, OVERLAY_SLOTS);
+  if (err == HV_OK) {
+    virtio_blk_init(&blk, &vm.env, &disk, LAYOUT_VIRTIO_BLK_BASE, LAYOUT_VIRTIO_BLK_GSI, vm.name);
+    err = virtio_mmio_attach(&blk.t, &vm.mmio);
+  }
+  if (err == HV_OK) {
+    virtio_net_init(&net, &vm.env, c->mac, LAYOUT_VIRTIO_NET_BASE, LAYOUT_VIRTIO_NET_GSI,
+                    drop_frame, NULL);
+    err = virtio_mmio_attach(&net.t, &vm.mmio);
+  }
+  const struct cmdline_dev devs[] = {{LAYOUT_VIRTIO_BLK_BASE, LAYOUT_VIRTIO_BLK_GSI},
+                                     {LAYOUT_VIRTIO_NET_BASE, LAYOUT_VIRTIO_NET_GSI}};
+  struct cmdline_route routes[TLV_MAX_ROUTES];
+  for (uint32_t i = 0; i < c->n_routes && i < TLV_MAX_ROUTES; i++) {
+    memcpy(routes[i].dest.addr, c->routes[i].dest.addr, 4);
+    routes[i].dest.prefix = c->routes[i].dest.prefix;
+    memcpy(routes[i].via.addr, c->routes[i].via, 4);
+  }
+  struct cmdline_cfg cc = {c->name, {{0}, 0}, c->has_gw, {{0}, 0}, routes, c->n_routes,
+                           devs, 2, false};
+  memcpy(cc.ip.addr, c->ip4.addr, 4);
+  cc.ip.prefix = c->ip4.prefix;
+  memcpy(cc.gw.addr, c->gw4, 4);
+  size_t len = 0;
+  uint64_t kernel_gpa = 0;
+  if (err == HV_OK)
+    err = cmdline_build(cmdline, sizeof cmdline, &cc, &len);
+  if (err == HV_OK)
+    err = linux_boot_load(&vm.mem, kernel, kernel_size, cmdline, regs, &kernel_gpa);
+  if (err != HV_OK)
+    return fail("vm_setup", hv_strerror(err), EFI_LOAD_ERROR);
+  log_begin("vm_prepared");
+  log_str("vm", vm.name);
+  log_u64("mem_mb", c->mem_mb);
+  log_hex("kernel_gpa", kernel_gpa);
+  log_hex("entry", regs->rip);
+  log_u64("cmdline_bytes", len);
+  log_end();
+  return EFI_SUCCESS;
+}
+
+/*
+ * ExitBootServices needs the key of the current memory map; any allocation in between (even by
+ * the firmware itself, e.g. a timer callback) changes the key and the call fails with
+ * EFI_INVALID_PARAMETER. Then only GetMemoryMap and ExitBootServices may be called: get the
+ * map again and retry (UEFI 2.10, 7.4 ExitBootServices).
+ */
+static EFI_STATUS exit_boot_services(EFI_HANDLE image, EFI_BOOT_SERVICES *bs, uint32_t *tries)
+{
+  efi_get_memory_map_fn get_map = (efi_get_memory_map_fn)bs->GetMemoryMap;
+  efi_exit_boot_services_fn exit_bs = (efi_exit_boot_services_fn)bs->ExitBootServices;
+  EFI_STATUS s = EFI_INVALID_PARAMETER;
+  for (*tries = 1; *tries <= 8; (*tries)++) {
+    UINTN size = sizeof memmap, key = 0, desc_size = 0;
+    UINT32 version = 0;
+    s = get_map(&size, memmap, &key, &desc_size, &version);
+    if (EFI_ERROR(s))
+      return s;
+    s = exit_bs(image, key);
+    if (!EFI_ERROR(s))
+      return s;
+  }
+  return s;
+}
+
+/* ---- after ExitBootServices: D0 owns the CPU ---------------------------------------------------- */
+
+static __attribute__((noreturn)) void run(const struct boot_regs *regs)
+{
+  x86_cli(); /* D0 polls; it never takes a host interrupt */
+  x86_desc_init();
+  log_begin("firmware_exited");
+  log_u64("tsc_hz", x86_tsc_hz());
+  log_end();
+  int err = vm_start(&vm, regs);
+  if (err != HV_OK) {
+    log_begin("vm_failed");
+    log_str("vm", vm.name);
+    log_str("err", hv_strerror(err));
+    log_end();
+    x86_halt_forever();
+  }
+  while (vm_run(&vm, RUN_BATCH) == HV_OK)
+    if (vm.halted)
+      vm_wait_interrupt(&vm, arch_time_ns() + HALT_WAIT_NS);
+  log_begin("vm_stopped");
+  log_str("vm", vm.name);
+  log_str("state", vm_state_name(vm.state));
+  if (vm.stop_err != 0)
+    log_str("err", hv_strerror(vm.stop_err));
+  log_u64("exits", vm.vcpu.exits);
+  log_u64("run_ms", vm.stats.run_ns / 1000000ull);
+  log_end();
+  log_begin("halt");
+  log_end();
+  x86_halt_forever();
+}
+
+EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
+                     const struct d0_manifest *m)
+{
+  EFI_BOOT_SERVICES *bs = st->BootServices;
+  struct x86_virt_probe probe;
+  bool ok = x86_virt_probe(&probe);
+  log_begin("cpu");
+  log_str("vendor", x86_vendor_name(probe.vendor));
+  log_str("backend", ok ? "svm" : "none");
+  log_u64("nrip_save", probe.nrip_save);
+  log_end();
+  if (!ok)
+    return fail("no_virtualization", probe.reason, EFI_UNSUPPORTED);
+
+  uint64_t t0 = x86_rdtsc();
+  bs->Stall(TSC_CALIBRATE_US);
+  x86_time_calibrate(x86_rdtsc() - t0, TSC_CALIBRATE_US);
+
+  const struct d0_container *c = first_container(m);
+  uint8_t *kernel, *disk_image;
+  EFI_STATUS s = load_verified(bs, esp, m->kernel_path, m->kernel_size, m->kernel_sha256, &kernel);
+  if (EFI_ERROR(s))
+    return s;
+  s = load_verified(bs, esp, c->disk_path, c->disk_size, c->disk_sha256, &disk_image);
+  if (EFI_ERROR(s))
+    return s;
+  log_begin("images_loaded");
+  log_str("vm", c->name);
+  log_u64("kernel_bytes", m->kernel_size);
+  log_u64("disk_bytes", c->disk_size);
+  log_u64("launching", 1);
+  log_u64("not_launched", m->n_containers - 1); /* one VM at a time for now */
+  log_end();
+
+  /* Guest RAM 2 MiB aligned so the nested tables use 2 MiB pages throughout. */
+  uint64_t ram_bytes = (uint64_t)c->mem_mb * MIB;
+  uint8_t *ram_raw = alloc_pages(bs, ram_bytes + 2 * MIB);
+  uint8_t *overlay = alloc_pages(bs, (uint64_t)OVERLAY_SLOTS * BLK_CHUNK);
+  uint64_t *keys = alloc_pages(bs, (uint64_t)OVERLAY_SLOTS * sizeof(uint64_t));
+  void *pool = alloc_pages(bs, (uint64_t)ARCH_POOL_PAGES * PAGE);
+  if (ram_raw == NULL || overlay == NULL || keys == NULL || pool == NULL)
+    return fail("out_of_memory", c->name, EFI_OUT_OF_RESOURCES);
+  uint8_t *ram = (uint8_t *)(((uintptr_t)ram_raw + 2 * MIB - 1) & ~(uintptr_t)(2 * MIB - 1));
+  memset(ram, 0, ram_bytes);
+  x86_pages_init(pool, ARCH_POOL_PAGES);
+
+  struct boot_regs regs;
+  s = build_vm(st, c, kernel, m->kernel_size, disk_image, ram, overlay, keys, &regs);
+  if (EFI_ERROR(s))
+    return s;
+
+  uint32_t tries = 0;
+  s = exit_boot_services(image, bs, &tries);
+  if (EFI_ERROR(s)) {
+    log_begin("boot_failed");
+    log_str("reason", "exit_boot_services");
+    log_hex("status", s);
+    log_u64("tries", tries);
+    log_end();
+    return s;
+  }
+  run(&regs);
+}

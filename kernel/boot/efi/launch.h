@@ -1,0 +1,23 @@
+/*
+ * Stage 2: launch the verified build. Called once, after ev=ready_to_launch, with the ESP and the
+ * verified manifest. It checks that this CPU has a virtualization backend (failing closed with
+ * ev=boot_failed reason=no_virtualization), reads the guest kernel and the first container's
+ * disk (launch order) into memory and checks each SHA-256 against the manifest again (what runs
+ * is what was hashed: a mismatch fails closed with reason=digest_mismatch stage=launch), builds
+ * the micro-VM, leaves the firmware (ExitBootServices) and runs the VM. kernel/README.md
+ * "Hypervisor backends" documents the events.
+ *
+ * Returns only on failure before ExitBootServices (nothing launched, firmware intact); after it,
+ * D0 owns the machine and never returns.
+ */
+#ifndef D0_BOOT_EFI_LAUNCH_H
+#define D0_BOOT_EFI_LAUNCH_H
+
+#include "d0/manifest.h"
+#include "efi/efi_system.h"
+#include "esp.h"
+
+EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
+                     const struct d0_manifest *m);
+
+#endif

@@ -8,6 +8,7 @@
 
 #include "d0/ed25519.h"
 #include "d0/lib.h"
+#include "ab/ab.h"
 #include "d0/manifest.h"
 #include "esp.h"
 #include "files.h"
@@ -102,6 +103,7 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
     log_end();
     return s;
   }
+  ab_select(image, st); /* may reset into another slot (a trial); see ab/ab.h */
 
   /* Exactly one manifest per slot: zero or several means the slot is broken, not a choice. */
   int count = esp_find_manifests(&esp, uuid);
@@ -175,6 +177,8 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
     return EFI_SECURITY_VIOLATION;
   }
   log_set_uuid(signed_uuid);
+  if (!ab_epoch_ok(manifest.security_epoch))
+    return EFI_SECURITY_VIOLATION;
 
   if (files_check(&esp, &manifest, &s) != 0)
     return s;
@@ -183,6 +187,7 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
   log_u64("containers", manifest.n_containers);
   log_u64("epoch", manifest.security_epoch);
   log_end();
+  ab_healthy(manifest.security_epoch); /* commits a trial: everything before launch passed */
   plan_log(&manifest);
   /* Stage 2 (launch.h): returns only if nothing was launched. */
   return d0_launch(image, st, &esp, &manifest);

@@ -10,6 +10,7 @@
  */
 #include <stddef.h>
 
+#include "ab/ab.h"
 #include "boot.h"
 #include "efi/efi_system.h"
 #include "log/log.h"
@@ -39,6 +40,8 @@ __attribute__((no_stack_protector)) EFI_STATUS EFIAPI efi_main(EFI_HANDLE image,
    * D0 stays resident, so disarm it. The A/B health stage re-arms one on purpose. */
   EFI_STATUS wd = st->BootServices->SetWatchdogTimer(0, 0, 0, 0);
   EFI_STATUS s = d0_boot(image, st, src, wd);
+  if (EFI_ERROR(s))
+    ab_boot_failed(); /* a failed trial rolls back (resets into the last good slot) */
   log_begin("exit");
   log_hex("status", s);
   log_end();

@@ -1,0 +1,303 @@
+/* The A/B state machine; contract in ab.h, the design in kernel/README.md. */
+#include "ab.h"
+
+#include "bootvars.h"
+#include "d0/lib.h"
+#include "log/log.h"
+#include "precheck.h"
+#include "slots.h"
+#include "state.h"
+
+enum role {
+  ROLE_NONE,      /* A/B unavailable: plain stage 1 */
+  ROLE_COMMITTED, /* booting the last good build */
+  ROLE_TRIAL,     /* booting the build on trial */
+  ROLE_FIRST,     /* nothing committed yet: the first healthy build is committed */
+  ROLE_RECOVERY,  /* the last good build is on no slot: the first healthy one is committed */
+  ROLE_FALLBACK,  /* the firmware booted another slot than the last good one: boot, no commit */
+};
+
+static const char *role_name(enum role r) {
+  switch (r) {
+  case ROLE_COMMITTED:
+    return "committed";
+  case ROLE_TRIAL:
+    return "trial";
+  case ROLE_FIRST:
+    return "first";
+  case ROLE_RECOVERY:
+    return "recovery";
+  case ROLE_FALLBACK:
+    return "fallback";
+  default:
+    return "none";
+  }
+}
+
+static struct {
+  EFI_RUNTIME_SERVICES *rt;
+  struct ab_state st;
+  struct ab_slots sl;
+  enum role role;
+} ab;
+
+static char t1[AB_UUID_LEN + 1], t2[AB_UUID_LEN + 1], t3[AB_UUID_LEN + 1];
+
+static struct ab_slot *own(void) {
+  return &ab.sl.s[ab.sl.own];
+}
+
+static const char *own_uuid(void) {
+  return own()->has_uuid ? own()->uuid : "none";
+}
+
+static void log_error(const char *what, EFI_STATUS s) {
+  log_begin("ab_error");
+  log_str("op", what);
+  log_hex("status", s);
+  log_end();
+}
+
+/* One NV write; a failure is logged and the boot goes on (the state on the chip is unchanged). */
+static int save(void) {
+  EFI_STATUS s = ab_state_save(ab.rt, &ab.st);
+  if (EFI_ERROR(s)) {
+    log_error("state_save", s);
+    return -1;
+  }
+  return 0;
+}
+
+/* Boots slot i next (one shot) and resets now; returns only when the firmware refused. */
+static void reset_into(int i, const char *why) {
+  struct ab_slot *s = &ab.sl.s[i];
+  EFI_STATUS st = ab_bootvar_set(ab.rt, s);
+  if (!EFI_ERROR(st))
+    st = ab_bootnext_set(ab.rt, ab_boot_entry(s));
+  if (EFI_ERROR(st)) {
+    log_error("boot_next", st);
+    return;
+  }
+  log_begin("reset");
+  log_str("reason", why);
+  log_str("next", s->uuid);
+  log_str("slot", ab_slot_letter(s->part));
+  log_end();
+  ab.rt->ResetSystem(EfiResetCold, EFI_SUCCESS, 0, 0);
+}
+
+/* The newest build (UUIDv7 text order is time order) on another slot that is newer than the last
+ * good one and not known bad; -1 if none. */
+static int newest_candidate(void) {
+  int best = -1;
+  for (int i = 0; i < ab.sl.n; i++) {
+    struct ab_slot *s = &ab.sl.s[i];
+    if (i == ab.sl.own || !s->has_uuid || ab_uuid_eq(ab.st.bad, s->uuid))
+      continue;
+    if (memcmp(s->uuid, ab.st.last_good, AB_UUID_LEN) <= 0)
+      continue;
+    if (best < 0 || memcmp(s->uuid, ab.sl.s[best].uuid, AB_UUID_LEN) > 0)
+      best = i;
+  }
+  return best;
+}
+
+static void log_choice(const char *role_text) {
+  log_begin("slot_choice");
+  log_str("role", role_text);
+  log_str("boot", own_uuid());
+  log_str("slot", ab_slot_letter(own()->part));
+  log_str("last_good", ab_uuid_text(ab.st.last_good, t1));
+  log_str("trial", ab_uuid_text(ab.st.trial, t2));
+  log_end();
+}
+
+static void log_state(enum ab_state_load how) {
+  static const char *names[] = { "found", "absent", "invalid", "read_error" };
+  log_begin("ab_state");
+  log_str("nv", names[how]);
+  log_str("last_good", ab_uuid_text(ab.st.last_good, t1));
+  log_str("trial", ab_uuid_text(ab.st.trial, t2));
+  log_u64("tries_left", ab.st.tries_left);
+  log_u64("epoch", ab.st.epoch);
+  log_str("bad", ab_uuid_text(ab.st.bad, t3));
+  log_u64("slots", (uint64_t)ab.sl.n);
+  log_end();
+}
+
+/* A trial is pending for a build on another slot: this boot is the firmware's fallback after the
+ * trial build reset or failed without committing. Retry while tries are left, else roll back. */
+static void resolve_pending_trial(void) {
+  int t = ab_slot_by_uuid(&ab.sl, ab.st.trial);
+  if (t >= 0 && ab.st.tries_left > 0) {
+    ab.st.tries_left--;
+    if (save() == 0) {
+      log_choice("trial_retry");
+      reset_into(t, "trial_retry");
+    }
+    return;
+  }
+  log_begin("rollback");
+  log_str("from", ab_uuid_text(ab.st.trial, t1));
+  log_str("to", ab_uuid_text(ab.st.last_good, t2));
+  log_str("reason", t < 0 ? "trial_slot_gone" : "tries_exhausted");
+  log_end();
+  memcpy(ab.st.bad, ab.st.trial, AB_UUID_LEN);
+  ab_uuid_set(ab.st.trial, 0);
+  ab.st.tries_left = 0;
+  save();
+}
+
+/* Own slot is the last good one: try the other slot's newer build, if it passes the precheck. */
+static void maybe_start_trial(void) {
+  int c = newest_candidate();
+  if (c < 0)
+    return;
+  struct ab_slot *s = &ab.sl.s[c];
+  uint64_t epoch;
+  const char *why = ab_precheck(&s->esp, s->uuid, ab.st.epoch, &epoch);
+  if (why) {
+    log_begin("slot_bad");
+    log_str("bad", s->uuid);
+    log_str("slot", ab_slot_letter(s->part));
+    log_str("reason", why);
+    log_u64("epoch", epoch);
+    log_u64("committed_epoch", ab.st.epoch);
+    log_str("last_good", own_uuid());
+    log_end();
+    ab_uuid_set(ab.st.bad, s->uuid);
+    save();
+    return;
+  }
+  ab_uuid_set(ab.st.trial, s->uuid);
+  ab.st.tries_left = AB_TRIES - 1; /* this reset uses the first try */
+  if (save() != 0)
+    return;
+  log_begin("slot_choice");
+  log_str("role", "trial_start");
+  log_str("boot", s->uuid);
+  log_str("slot", ab_slot_letter(s->part));
+  log_str("last_good", own_uuid());
+  log_u64("tries", AB_TRIES);
+  log_end();
+  reset_into(c, "trial");
+}
+
+void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
+  const char *why = "";
+  ab.role = ROLE_NONE;
+  ab.rt = (EFI_RUNTIME_SERVICES *)st->RuntimeServices;
+  enum ab_state_load how = ab_state_load(ab.rt, &ab.st);
+  if (ab_slots_find(image, st, &ab.sl, &why) != 0) {
+    log_begin("ab_unavailable");
+    log_str("reason", why);
+    log_end();
+    return;
+  }
+  log_state(how);
+  if (!own()->has_uuid) {
+    ab.role = ROLE_FALLBACK; /* the boot fails (no or several manifests); nothing to commit */
+    return;
+  }
+  if (ab_uuid_eq(ab.st.trial, own()->uuid)) {
+    ab.role = ROLE_TRIAL;
+    log_choice("trial");
+    return;
+  }
+  if (!ab_uuid_empty(ab.st.trial))
+    resolve_pending_trial();
+  if (ab_uuid_empty(ab.st.last_good)) {
+    ab.role = ROLE_FIRST;
+  } else if (!ab_uuid_eq(ab.st.last_good, own()->uuid)) {
+    ab.role = ab_slot_by_uuid(&ab.sl, ab.st.last_good) < 0 ? ROLE_RECOVERY : ROLE_FALLBACK;
+  } else {
+    maybe_start_trial();
+    ab.role = ROLE_COMMITTED;
+  }
+  log_choice(role_name(ab.role));
+}
+
+int ab_epoch_ok(uint64_t epoch) {
+  if (ab.role == ROLE_NONE || epoch >= ab.st.epoch)
+    return 1;
+  log_begin("boot_failed");
+  log_str("reason", "epoch_below");
+  log_u64("epoch", epoch);
+  log_u64("committed_epoch", ab.st.epoch);
+  log_end();
+  return 0;
+}
+
+void ab_healthy(uint64_t epoch) {
+  if (ab.role != ROLE_TRIAL && ab.role != ROLE_FIRST && ab.role != ROLE_RECOVERY)
+    return;
+  char previous[AB_UUID_LEN];
+  memcpy(previous, ab.st.last_good, AB_UUID_LEN);
+  /* Boot entry and order first: if power fails before the state write, the next boot runs this
+   * build again as the trial and commits then. */
+  EFI_STATUS s = ab_bootvar_set(ab.rt, own());
+  if (!EFI_ERROR(s))
+    s = ab_bootorder_first(ab.rt, ab_boot_entry(own()));
+  if (EFI_ERROR(s))
+    log_error("boot_order", s);
+  ab_uuid_set(ab.st.last_good, own()->uuid);
+  ab_uuid_set(ab.st.trial, 0);
+  ab.st.tries_left = 0;
+  if (epoch > ab.st.epoch)
+    ab.st.epoch = epoch;
+  if (save() != 0)
+    return;
+  log_begin("commit");
+  log_str("boot", own()->uuid);
+  log_str("slot", ab_slot_letter(own()->part));
+  log_str("previous", ab_uuid_text(previous, t1));
+  log_str("role", role_name(ab.role));
+  log_u64("epoch", ab.st.epoch);
+  log_end();
+}
+
+/* The reason of the last ev=boot_failed in the log ring ("unknown" if none). */
+static const char *last_failure(void) {
+  static char ring[LOG_RING_BYTES];
+  static char reason[48];
+  static const char key[] = "ev=boot_failed reason=";
+  size_t n = log_ring_copy(ring, sizeof ring), klen = sizeof key - 1;
+  const char *found = 0;
+  for (size_t i = 0; i + klen <= n; i++)
+    if (memcmp(ring + i, key, klen) == 0)
+      found = ring + i + klen;
+  if (!found)
+    return "unknown";
+  size_t j = 0;
+  while (j < sizeof reason - 1 && found + j < ring + n && found[j] != ' ' && found[j] != '\n' &&
+         found[j] != '\r')
+    j++;
+  memcpy(reason, found, j);
+  reason[j] = '\0';
+  return reason;
+}
+
+void ab_boot_failed(void) {
+  if (ab.role != ROLE_TRIAL)
+    return; /* a committed or fallback slot that fails leaves the choice to the firmware */
+  const char *why = last_failure();
+  log_begin("slot_bad");
+  log_str("bad", own()->uuid);
+  log_str("slot", ab_slot_letter(own()->part));
+  log_str("reason", why);
+  log_str("last_good", ab_uuid_text(ab.st.last_good, t1));
+  log_end();
+  log_begin("rollback");
+  log_str("from", own()->uuid);
+  log_str("to", ab_uuid_text(ab.st.last_good, t1));
+  log_str("reason", why);
+  log_end();
+  ab_uuid_set(ab.st.bad, own()->uuid);
+  ab_uuid_set(ab.st.trial, 0);
+  ab.st.tries_left = 0;
+  if (save() != 0)
+    return;
+  int lg = ab_slot_by_uuid(&ab.sl, ab.st.last_good);
+  if (lg >= 0)
+    reset_into(lg, "rollback");
+}

@@ -1,0 +1,32 @@
+/*
+ * A/B slots with trial boots and automatic rollback, driven by D0 before ExitBootServices.
+ * kernel/README.md "Slots, updates and rollback" has the state machine and the log events.
+ *
+ * The boot flow (boot/efi/boot.c, entry.c) calls, in order:
+ *   ab_select()      after the ESP is open: reads the NV state and both slots, may start (or
+ *                    retry, or roll back) a trial; starting one sets BootNext and resets, so it
+ *                    does not return then.
+ *   ab_epoch_ok()    once the slot's manifest is parsed: refuses an epoch below the committed one.
+ *   ab_healthy()     once the slot passed every pre-launch check: commits it if it was on trial
+ *                    (or is the first build this machine boots).
+ *   ab_boot_failed() when the boot failed: a trial slot is marked bad and the machine resets into
+ *                    the last good build.
+ * Each is a no-op (the single-slot stage 1 behaviour) when the slots cannot be found.
+ */
+#ifndef D0_BOOT_EFI_AB_AB_H
+#define D0_BOOT_EFI_AB_AB_H
+
+#include <stdint.h>
+
+#include "efi/efi_system.h"
+
+/* Trial boots a new build gets before it is rolled back. */
+#define AB_TRIES 2
+
+void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
+/* 1 when epoch may boot; 0 after logging ev=boot_failed reason=epoch_below. */
+int ab_epoch_ok(uint64_t epoch);
+void ab_healthy(uint64_t epoch);
+void ab_boot_failed(void);
+
+#endif

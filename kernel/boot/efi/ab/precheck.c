@@ -1,0 +1,67 @@
+/* Trial candidate check; contract in precheck.h. */
+#include "precheck.h"
+
+#include "d0/ed25519.h"
+#include "d0/lib.h"
+#include "d0/manifest.h"
+#include "log/fmt.h"
+#include "pubkey.h"
+
+#define TLV_FILE_MAX 65536 /* proto/TLV.md "Limits" */
+#define NAME_LEN (9 + ESP_UUID_TEXT_LEN + 4)
+
+static uint8_t tlv[TLV_FILE_MAX];
+static struct d0_manifest m;
+static char reason[32];
+
+static void file_name(const char *uuid, const char *ext, char out[NAME_LEN + 1]) {
+  memcpy(out, "manifest-", 9);
+  memcpy(out + 9, uuid, ESP_UUID_TEXT_LEN);
+  memcpy(out + 9 + ESP_UUID_TEXT_LEN, ext, 4);
+  out[NAME_LEN] = '\0';
+}
+
+const char *ab_precheck(struct esp *e, const char *uuid, uint64_t committed_epoch,
+                        uint64_t *epoch) {
+  char name[NAME_LEN + 1];
+  uint8_t sig[ED25519_SIG_LEN + 1];
+  size_t tlv_len = 0, sig_len = 0;
+  *epoch = 0;
+
+  file_name(uuid, ".tlv", name);
+  int err = esp_read_file(e, name, tlv, sizeof tlv, &tlv_len);
+  if (err == ESP_TOO_BIG)
+    return "tlv:OVERSIZE";
+  if (err != ESP_OK)
+    return "manifest_unreadable";
+  file_name(uuid, ".sig", name);
+  err = esp_read_file(e, name, sig, sizeof sig, &sig_len);
+  if (err == ESP_NOT_FOUND)
+    return "missing_signature";
+  if ((err == ESP_OK && sig_len != ED25519_SIG_LEN) || err == ESP_TOO_BIG)
+    return "bad_signature_length";
+  if (err != ESP_OK)
+    return "signature_unreadable";
+  if (ed25519_verify(sig, tlv, tlv_len, d0_signing_pubkey) != 0)
+    return "bad_signature";
+  struct manifest_diag diag = { 0, 0 };
+  err = manifest_parse_diag(tlv, tlv_len, &m, &diag);
+  if (err != 0) {
+    const char *tn = tlv_strerror(err);
+    size_t n = strlen(tn);
+    if (n > sizeof reason - 5)
+      n = sizeof reason - 5;
+    memcpy(reason, "tlv:", 4);
+    memcpy(reason + 4, tn, n);
+    reason[4 + n] = '\0';
+    return reason;
+  }
+  char signed_uuid[FMT_UUID_LEN];
+  fmt_uuid(m.build_uuid, signed_uuid);
+  if (memcmp(signed_uuid, uuid, ESP_UUID_TEXT_LEN) != 0)
+    return "uuid_mismatch";
+  *epoch = m.security_epoch;
+  if (m.security_epoch < committed_epoch)
+    return "epoch_below";
+  return 0;
+}

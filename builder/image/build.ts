@@ -5,17 +5,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { readDockerArchiveFile, type ReadOpts } from '../oci/docker-archive';
-import { engineImageId, readEngineImage } from '../oci/docker-engine';
+import { engineImage, readEngineImage } from '../oci/docker-engine';
 import { fail } from '../oci/errors';
 import { encodeExecSpec, type ExecSpec } from '../oci/exec-spec';
 import { execSpecFromConfig, type Overrides } from '../oci/image-config';
-import { Budget, DEFAULT_LIMITS, type Limits } from '../oci/limits';
+import { Budget, DEFAULT_LIMITS, ScratchFull, type Limits } from '../oci/limits';
 import { ociConfigDigest, readOciLayout } from '../oci/oci-layout';
 import type { ResolvedImage } from '../oci/resolved-image';
 import { applyLayer, emptyRoot, type DirInode } from '../oci/rootfs-tree';
 import { cacheKey, d0Cache, entryPaths, publish, sha256File, uuidFrom } from './cache';
 import { FS_EPOCH, makeExt4, toolVersions } from './ext4';
 import { materialize } from './materialize';
+import { chooseScratch, diskScratch, type Scratch } from './scratch';
 import { parseSource, type ImageSourceRef } from './source';
 
 export interface ImageMeta {
@@ -43,6 +44,8 @@ export interface BuildOptions {
   cacheDir?: string;
   limits?: Partial<Limits>;
   onProgress?: (e: ProgressEvent) => void;
+  /** tmpfs directory for the work dir when the image fits (default /dev/shm; see scratch.ts). */
+  tmpfs?: string;
 }
 
 export interface BuildResult {
@@ -81,14 +84,23 @@ async function engine(opts: BuildOptions): Promise<Dockerode> {
   return new Docker({ socketPath: '/var/run/docker.sock' });
 }
 
-/** The config digest without reading layers, where the source allows it (engine, OCI dir). */
-async function cheapConfigDigest(src: ImageSourceRef, opts: BuildOptions, ro: ReadOpts): Promise<string | undefined> {
-  if (src.kind === 'docker') return engineImageId(await engine(opts), src.image);
+/** What is known before any layer is read, where the source allows it (engine, OCI dir). */
+interface Preview {
+  configDigest?: string;
+  /** Rough bytes of layer content, for choosing the scratch space. */
+  estimate?: number;
+}
+
+async function preview(src: ImageSourceRef, opts: BuildOptions, maxJsonBytes: number): Promise<Preview> {
+  if (src.kind === 'docker') {
+    const info = await engineImage(await engine(opts), src.image);
+    return { configDigest: info.id, estimate: info.size };
+  }
   if (src.kind === 'oci') {
     if (!fs.existsSync(src.location)) fail('IMAGE_NOT_FOUND', `oci:${src.location}: no such file or directory`);
-    return ociConfigDigest(src.location, ro, src.ref);
+    return { configDigest: ociConfigDigest(src.location, { maxJsonBytes }, src.ref) };
   }
-  return undefined;
+  return { estimate: fs.existsSync(src.file) ? fs.statSync(src.file).size : undefined };
 }
 
 async function readImage(src: ImageSourceRef, opts: BuildOptions, ro: ReadOpts, id?: string): Promise<ResolvedImage> {
@@ -119,26 +131,53 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   fs.mkdirSync(path.join(cacheDir, 'tmp'), { recursive: true });
   const keyOf = (configDigest: string) => cacheKey({ configDigest, initDigest, overrides, tools: tools!, headroomMiB });
 
-  const work = fs.mkdtempSync(path.join(cacheDir, 'tmp', 'image-'));
+  const seen = await preview(src, opts, limits.maxJsonBytes);
+  if (seen.configDigest !== undefined) {
+    const hit = fromCache(cacheDir, keyOf(seen.configDigest), opts.out);
+    if (hit) return hit;
+  }
+  const job: Job = { src, opts, overrides, headroomMiB, limits, cacheDir, keyOf, configDigest: seen.configDigest };
+  const scratch = chooseScratch(cacheDir, seen.estimate, opts.tmpfs);
+  try {
+    return await convert(job, scratch);
+  } catch (err) {
+    if (!(err instanceof ScratchFull)) throw err;
+    return convert(job, diskScratch(cacheDir));
+  }
+}
+
+interface Job {
+  src: ImageSourceRef;
+  opts: BuildOptions;
+  overrides: Overrides;
+  headroomMiB: number;
+  limits: Limits;
+  cacheDir: string;
+  keyOf: (configDigest: string) => string;
+  configDigest?: string;
+}
+
+/** One cold conversion with layer contents in `scratch`; the image is made on the cache's filesystem. */
+async function convert(job: Job, scratch: Scratch): Promise<BuildResult> {
+  const { opts, cacheDir } = job;
+  fs.mkdirSync(scratch.dir, { recursive: true });
+  const imgDir = fs.mkdtempSync(path.join(cacheDir, 'tmp', 'image-'));
+  const work = scratch.allowance === undefined && scratch.dir === path.join(cacheDir, 'tmp') ? imgDir : fs.mkdtempSync(path.join(scratch.dir, 'd0-image-'));
   const blobDir = path.join(work, 'blobs');
   fs.mkdirSync(blobDir);
-  const ro: ReadOpts = { blobDir, budget: new Budget(limits), maxJsonBytes: limits.maxJsonBytes };
+  const ro: ReadOpts = { blobDir, budget: new Budget(job.limits, scratch.allowance), maxJsonBytes: job.limits.maxJsonBytes };
   let layerBytes = 0;
   ro.onBytes = (n) => opts.onProgress?.({ phase: 'layers', bytes: (layerBytes += n) });
+  let removing: Promise<void> | undefined;
   try {
-    const cheap = await cheapConfigDigest(src, opts, ro);
-    if (cheap !== undefined) {
-      const hit = fromCache(cacheDir, keyOf(cheap), opts.out);
-      if (hit) return hit;
-    }
-    const image = await readImage(src, opts, ro, cheap);
-    const key = keyOf(image.configDigest);
+    const image = await readImage(job.src, opts, ro, job.configDigest);
+    const key = job.keyOf(image.configDigest);
     const hit = fromCache(cacheDir, key, opts.out);
     if (hit) return hit;
 
     const root = emptyRoot();
     for (const layer of image.layers) applyLayer(root, layer);
-    const { spec, warnings } = execSpecFromConfig(image.config, root, overrides, image.name);
+    const { spec, warnings } = execSpecFromConfig(image.config, root, job.overrides, image.name);
     for (const layer of image.layers) warnings.push(...layer.warnings);
 
     const initBlob = path.join(blobDir, 'd0-init');
@@ -155,12 +194,14 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     fs.mkdirSync(values);
     const plan = materialize(root, stage, values);
     opts.onProgress?.({ phase: 'image', step: 'mke2fs' });
-    const tmpImg = path.join(work, 'image.img');
+    const tmpImg = path.join(imgDir, 'image.img');
     makeExt4({
       stage, out: tmpImg, plan, uuid: uuidFrom(key, 'uuid'), hashSeed: uuidFrom(key, 'hash_seed'),
-      scriptFile: path.join(work, 'debugfs.txt'), policy: { headroomMiB },
+      scriptFile: path.join(work, 'debugfs.txt'), policy: { headroomMiB: job.headroomMiB },
     });
     opts.onProgress?.({ phase: 'image', step: 'digest' });
+    // The staged tree is no longer needed: remove it on the thread pool while the image is hashed.
+    if (work !== imgDir) removing = fs.promises.rm(work, { recursive: true, force: true });
     const meta: ImageMeta = {
       sha256: await sha256File(tmpImg),
       size: fs.statSync(tmpImg).size,
@@ -177,7 +218,9 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     fs.writeFileSync(`${opts.out}.json`, JSON.stringify(meta, null, 2) + '\n');
     return { image: opts.out, meta, cached: false, key };
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    await removing?.catch(() => {});
+    if (work !== imgDir) fs.rmSync(work, { recursive: true, force: true });
+    fs.rmSync(imgDir, { recursive: true, force: true });
   }
 }
 

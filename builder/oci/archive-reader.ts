@@ -9,6 +9,7 @@ import tar from 'tar-stream';
 import { fail, ImageError } from './errors';
 import type { LayerRecord } from './layer-entry';
 import { readLayer, type LayerReadOptions } from './layer-reader';
+import { ScratchFull } from './limits';
 
 export interface ArchiveMembers {
   json: Map<string, { bytes: Buffer; sha256: string }>;
@@ -56,7 +57,7 @@ export async function readImageArchive(
     stream.destroy();
     extract.destroy();
     await feeding.catch(() => {});
-    if (err instanceof ImageError) throw err;
+    if (err instanceof ImageError || err instanceof ScratchFull) throw err;
     fail('FORMAT_INVALID', `${archive}: not a readable image archive: ${(err as Error).message}`);
   }
   return members;

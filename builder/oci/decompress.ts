@@ -7,7 +7,13 @@ import { fail } from './errors';
 const GZIP = Buffer.from([0x1f, 0x8b]);
 const ZSTD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
-export function decompressor(label: string) {
+/** What the decompressor found; `identity` means the stored bytes are the tar itself. */
+export interface LayerFormat {
+  identity: boolean;
+}
+
+/** `format.identity` is set before the first byte is yielded. */
+export function decompressor(label: string, format: LayerFormat = { identity: false }) {
   return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     const it = source[Symbol.asyncIterator]();
     let head = Buffer.alloc(0);
@@ -24,11 +30,13 @@ export function decompressor(label: string) {
         yield next.value as Buffer;
       }
     };
+    format.identity = false;
     if (head.subarray(0, 2).equals(GZIP)) {
       yield* Readable.from(rest()).pipe(zlib.createGunzip());
     } else if (head.subarray(0, 4).equals(ZSTD)) {
       fail('COMPRESSION_UNSUPPORTED', `${label}: zstd layers are not supported (Node ${process.version} has no zstd)`);
     } else {
+      format.identity = true;
       yield* rest();
     }
   };

@@ -5,9 +5,24 @@ import { readDockerArchiveStream, type ReadOpts } from './docker-archive';
 import { fail } from './errors';
 import type { ResolvedImage } from './resolved-image';
 
+export interface EngineImage {
+  id: string;
+  /** Bytes of the image's layers as the engine stores them (uncompressed). */
+  size: number;
+}
+
 export async function engineImageId(docker: Dockerode, image: string): Promise<string> {
+  return (await engineImage(docker, image)).id;
+}
+
+/** Id and size of an image, pulled when the engine does not have it. */
+export async function engineImage(docker: Dockerode, image: string): Promise<EngineImage> {
+  const info = async (): Promise<EngineImage> => {
+    const i = await docker.getImage(image).inspect();
+    return { id: i.Id, size: i.Size };
+  };
   try {
-    return (await docker.getImage(image).inspect()).Id;
+    return await info();
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== 404) throw err;
   }
@@ -16,7 +31,7 @@ export async function engineImageId(docker: Dockerode, image: string): Promise<s
     await new Promise<void>((resolve, reject) =>
       docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve())),
     );
-    return (await docker.getImage(image).inspect()).Id;
+    return await info();
   } catch (err) {
     return fail('IMAGE_NOT_FOUND', `docker:${image}: not in the Docker engine, and pulling it failed: ${(err as Error).message.trim()}`);
   }

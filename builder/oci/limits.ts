@@ -18,5 +18,19 @@ export const DEFAULT_LIMITS: Limits = {
 export class Budget {
   bytes = 0;
   entries = 0;
-  constructor(readonly limits: Limits) {}
+  /**
+   * @param spillAt content bytes the caller's scratch space can take; past it the read stops
+   *   with ScratchFull (not an error of the image: the caller retries with more room).
+   */
+  constructor(
+    readonly limits: Limits,
+    readonly spillAt?: number,
+  ) {}
+}
+
+export class ScratchFull extends Error {
+  constructor(bytes: number) {
+    super(`layer contents passed ${bytes} bytes, more than the scratch space allows`);
+    this.name = 'ScratchFull';
+  }
 }

@@ -126,10 +126,10 @@ export async function readOciLayout(location: string, opts: ReadOpts, ref?: stri
 }
 
 /** Config digest without reading any layer (for the cache key); undefined for tars. */
-export function ociConfigDigest(location: string, opts: ReadOpts, ref?: string): string | undefined {
+export function ociConfigDigest(location: string, opts: Pick<ReadOpts, 'maxJsonBytes'>, ref?: string): string | undefined {
   if (!fs.statSync(location).isDirectory()) return undefined;
   const name = `oci:${location}`;
-  const blobs = dirBlobs(location, name, opts);
+  const blobs = dirBlobs(location, name, opts as ReadOpts); // only json() is called here
   let desc = pick((parse(fs.readFileSync(path.join(location, 'index.json')), name) as { manifests: Descriptor[] }).manifests, name, ref, false);
   for (let depth = 0; depth < 5; depth++) {
     const doc = blobs.json(desc, 'manifest') as { manifests?: Descriptor[]; config?: Descriptor };

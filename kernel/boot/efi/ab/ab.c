@@ -254,6 +254,8 @@ void ab_healthy(uint64_t epoch) {
   log_str("role", role_name(ab.role));
   log_u64("epoch", ab.st.epoch);
   log_end();
+  /* Committed: a later failure (the launch) is no longer the trial's, so no rollback for it. */
+  ab.role = ROLE_COMMITTED;
 }
 
 /* The reason of the last ev=boot_failed in the log ring ("unknown" if none). */

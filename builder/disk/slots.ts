@@ -1,0 +1,122 @@
+// The A/B disk layout: one GPT disk, two FAT32 ESPs of the same size.
+//
+//   partition 1 = slot A (FAT label D0_A), partition 2 = slot B (FAT label D0_B)
+//   GPT partition name = the UUIDv7 of the build in the slot, or ESP_A / ESP_B while the slot is
+//   empty or being written (informational: D0 identifies a slot's build by its manifest file)
+//   ESP contents = the build directory ("slot tree") verbatim:
+//     EFI/BOOT/BOOTX64.EFI, EFI/BOOT/BOOTX64-<uuid>.EFI, manifest-<uuid>.tlv/.sig,
+//     VM/<name>-<uuid>.img, VM/vmlinuz-<uuid>
+import fs from 'node:fs';
+import path from 'node:path';
+import { D0Error } from '../../core/errors';
+import { bootloaderName, FALLBACK_BOOTLOADER } from '../../core/naming';
+import { buildEspDisk, type EspDisk, type EspFile } from './esp';
+import { readGpt, type GptPartition } from './gpt';
+import { listFat, readFat } from './fat';
+import type { SlotFiles } from './slot-verify';
+
+export type SlotLetter = 'A' | 'B';
+export const SLOT_LETTERS: readonly SlotLetter[] = ['A', 'B'];
+/** Each ESP's size unless given: room for a few container images and the guest kernel. */
+export const DEFAULT_SLOT_MIB = 128;
+
+export interface SlotTree {
+  dir: string;
+  uuid: string;
+  /** Every file, '/'-separated relative paths, sorted. */
+  paths: string[];
+}
+
+function walk(dir: string, rel = ''): string[] {
+  const out: string[] = [];
+  for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...walk(dir, r));
+    else if (e.isFile()) out.push(r);
+    else throw new D0Error('SLOT_TREE', `${path.join(dir, r)}: not a regular file or directory`);
+  }
+  return out;
+}
+
+/** Reads a build directory: exactly one manifest pair and D0 under both of its names. */
+export function readSlotTree(dir: string): SlotTree {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new D0Error('SLOT_TREE', `${dir}: not a directory`);
+  const paths = walk(dir).sort();
+  const manifests = paths.filter((p) => /^manifest-[0-9a-f-]{36}\.tlv$/.test(p));
+  if (manifests.length !== 1)
+    throw new D0Error(
+      'SLOT_TREE',
+      `${dir}: needs exactly one manifest-<uuid>.tlv at its root, found ${manifests.length}`,
+    );
+  const uuid = manifests[0].slice(9, 45);
+  for (const need of [`manifest-${uuid}.sig`, FALLBACK_BOOTLOADER, bootloaderName(uuid)])
+    if (!paths.includes(need)) throw new D0Error('SLOT_TREE', `${dir}: ${need} is missing`);
+  return { dir, uuid, paths };
+}
+
+export function treeFiles(tree: SlotTree): SlotFiles {
+  return {
+    list: async () => tree.paths,
+    read: async (p) => {
+      const f = path.join(tree.dir, p);
+      return tree.paths.includes(p) ? fs.readFileSync(f) : undefined;
+    },
+  };
+}
+
+export function espFilesOf(tree: SlotTree): EspFile[] {
+  return tree.paths.map((p) => ({ path: p, data: { file: path.join(tree.dir, p) } }));
+}
+
+export interface SlotDiskOptions {
+  a?: string;
+  b?: string;
+  /** Size of each ESP. */
+  sizeMiB?: number;
+}
+
+/** A fresh A/B disk image; a slot without a build directory is an empty FAT32 ESP. */
+export async function buildSlotDisk(out: string, opts: SlotDiskOptions): Promise<EspDisk> {
+  if (!opts.a && !opts.b)
+    throw new D0Error('DISK_NO_SLOT', 'at least one of slot A or slot B needs a build directory');
+  const trees = { A: opts.a ? readSlotTree(opts.a) : undefined, B: opts.b ? readSlotTree(opts.b) : undefined };
+  if (trees.A && trees.B && trees.A.uuid === trees.B.uuid)
+    throw new D0Error('DISK_SAME_BUILD', `slots A and B both hold build ${trees.A.uuid}`);
+  const sizeMiB = opts.sizeMiB ?? DEFAULT_SLOT_MIB;
+  return buildEspDisk(
+    out,
+    SLOT_LETTERS.map((l) => ({
+      name: trees[l]?.uuid ?? `ESP_${l}`,
+      label: `D0_${l}`,
+      files: trees[l] ? espFilesOf(trees[l]) : [],
+      sizeMiB,
+    })),
+  );
+}
+
+export interface DiskSlot {
+  letter: SlotLetter;
+  part: GptPartition;
+}
+
+/** The two slot partitions of an A/B disk (partitions 1 and 2, both ESPs). */
+export function slotPartitions(target: string): DiskSlot[] {
+  const parts = readGpt(target);
+  return SLOT_LETTERS.map((letter, i) => {
+    const part = parts.find((p) => p.index === i + 1);
+    if (!part || part.typeGuid !== 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b')
+      throw new D0Error(
+        'DISK_LAYOUT',
+        `${target}: partition ${i + 1} (slot ${letter}) is not an EFI System Partition`,
+      );
+    return { letter, part };
+  });
+}
+
+export function partitionFiles(target: string, part: GptPartition): SlotFiles {
+  return {
+    list: () => listFat(target, part.offset),
+    read: (p) => readFat(target, part.offset, p),
+  };
+}

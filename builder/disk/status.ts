@@ -1,0 +1,68 @@
+// What is on an A/B disk, offline: each slot's build and verdict, and (given D0's NV state) which
+// slot is active, on trial or bad. predictBoot() is a model of kernel/boot/efi/ab/ab.c's choice,
+// used by the writer's power-cut test to check every interrupted write for "D0 would boot a
+// verified build"; QEMU checks the real D0 on a sample of the same points.
+import { slotPartitions, partitionFiles, type SlotLetter } from './slots';
+import { verifySlot, type SlotVerdict } from './slot-verify';
+import type { D0AbState } from './ovmf-vars';
+
+export interface SlotStatus extends SlotVerdict {
+  letter: SlotLetter;
+  partitionName: string;
+  offset: number;
+  size: number;
+  /** active = the committed build; trial = on trial; bad = refused or rolled back. */
+  role?: 'active' | 'trial' | 'bad';
+}
+
+export async function diskStatus(
+  target: string,
+  publicKey: Uint8Array,
+  state?: D0AbState,
+): Promise<SlotStatus[]> {
+  const out: SlotStatus[] = [];
+  for (const { letter, part } of slotPartitions(target)) {
+    const v = await verifySlot(partitionFiles(target, part), publicKey);
+    const role =
+      v.uuid && state
+        ? v.uuid === state.lastGood
+          ? 'active'
+          : v.uuid === state.trial
+            ? 'trial'
+            : v.uuid === state.bad
+              ? 'bad'
+              : undefined
+        : undefined;
+    out.push({ ...v, letter, partitionName: part.name, offset: part.offset, size: part.size, role });
+  }
+  return out;
+}
+
+export interface BootPrediction {
+  /** The slot D0 ends up running, or undefined when no slot would boot. */
+  slot?: SlotLetter;
+  uuid?: string;
+  verified: boolean;
+  path: string;
+}
+
+/**
+ * The model of D0's choice after a write (the firmware boots the last good slot's entry):
+ * a newer, not-bad build on the other slot that passes the precheck (signature, TLV, epoch) is
+ * tried; it stays if it fully verifies, else D0 rolls back to the last good slot.
+ */
+export function predictBoot(slots: SlotStatus[], state: D0AbState): BootPrediction {
+  const lg = slots.find((s) => s.uuid && s.uuid === state.lastGood);
+  if (!lg) return { verified: false, path: 'last good build on no slot' };
+  const other = slots.find((s) => s !== lg);
+  const candidate =
+    other?.uuid && other.uuid > lg.uuid! && other.uuid !== state.bad ? other : undefined;
+  if (candidate && candidate.signed && candidate.epoch! >= state.epoch && candidate.verified)
+    return { slot: candidate.letter, uuid: candidate.uuid, verified: true, path: 'trial, commit' };
+  const path = candidate
+    ? candidate.signed && candidate.epoch! >= state.epoch
+      ? `trial, rollback (${candidate.reason})`
+      : `candidate refused (${candidate.reason ?? 'epoch_below'})`
+    : 'no candidate';
+  return { slot: lg.letter, uuid: lg.uuid, verified: lg.verified, path };
+}

@@ -6,3 +6,4 @@ export { Deployment, type DeploymentArgs } from './deployment';
 export { KernelBuild, type KernelBuildArgs } from './kernel-build';
 export { EspSlotWriter, type EspSlotWriterArgs, type EspSlotTarget } from './esp-slot-writer';
 export type { ContainerSpec, ExecSpec, HealthName, NetworkSpec, RestartName, RouteSpec } from '../builder/build/spec';
+export { signingKeyFromFile, signingKeyFromEnv } from './signing-key';

@@ -16,7 +16,7 @@ import { applyLayer, emptyRoot, type DirInode } from '../oci/rootfs-tree';
 import { cacheKey, d0Cache, entryPaths, publish, sha256File, uuidFrom } from './cache';
 import { FS_EPOCH, makeExt4, toolVersions } from './ext4';
 import { materialize } from './materialize';
-import { chooseScratch, diskScratch, type Scratch } from './scratch';
+import { chooseScratch, diskScratch, type Scratch, type ScratchOptions } from './scratch';
 import { parseSource, type ImageSourceRef } from './source';
 
 export interface ImageMeta {
@@ -44,8 +44,8 @@ export interface BuildOptions {
   cacheDir?: string;
   limits?: Partial<Limits>;
   onProgress?: (e: ProgressEvent) => void;
-  /** tmpfs directory for the work dir when the image fits (default /dev/shm; see scratch.ts). */
-  tmpfs?: string;
+  /** Where layer contents are unpacked: a tmpfs when they fit (see scratch.ts). */
+  scratch?: ScratchOptions;
 }
 
 export interface BuildResult {
@@ -53,6 +53,8 @@ export interface BuildResult {
   meta: ImageMeta;
   cached: boolean;
   key: string;
+  /** Directory the layer contents were unpacked under (absent on a cache hit). */
+  scratch?: string;
 }
 
 let tools: string | undefined;
@@ -137,7 +139,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
     if (hit) return hit;
   }
   const job: Job = { src, opts, overrides, headroomMiB, limits, cacheDir, keyOf, configDigest: seen.configDigest };
-  const scratch = chooseScratch(cacheDir, seen.estimate, opts.tmpfs);
+  const scratch = chooseScratch(cacheDir, seen.estimate, opts.scratch);
   try {
     return await convert(job, scratch);
   } catch (err) {
@@ -216,7 +218,7 @@ async function convert(job: Job, scratch: Scratch): Promise<BuildResult> {
     fs.writeFileSync(entry.meta, JSON.stringify(meta, null, 2) + '\n');
     publish(entry.img, opts.out);
     fs.writeFileSync(`${opts.out}.json`, JSON.stringify(meta, null, 2) + '\n');
-    return { image: opts.out, meta, cached: false, key };
+    return { image: opts.out, meta, cached: false, key, scratch: scratch.dir };
   } finally {
     await removing?.catch(() => {});
     if (work !== imgDir) fs.rmSync(work, { recursive: true, force: true });

@@ -130,7 +130,9 @@ export class BochsRun {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () =>
-          reject(new BochsTimeout(`Bochs: no ${what} before the deadline; events:\n${this.describe()}`)),
+          reject(
+            new BochsTimeout(`Bochs: no ${what} before the deadline; events:\n${this.describe()}`),
+          ),
         Math.max(0, this.deadline - Date.now()),
       );
       this.stream.onEvent((e) => {
@@ -199,7 +201,10 @@ export class BochsRun {
 }
 
 /** Runs fn against a booting Bochs and always kills Bochs and removes its run dir afterwards. */
-export async function withBochs<T>(opts: BochsOptions, fn: (vm: BochsRun) => Promise<T>): Promise<T> {
+export async function withBochs<T>(
+  opts: BochsOptions,
+  fn: (vm: BochsRun) => Promise<T>,
+): Promise<T> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-bochs-'));
   const disk = path.join(dir, 'disk.img');
   const serial = path.join(dir, 'serial.txt');
@@ -210,14 +215,21 @@ export async function withBochs<T>(opts: BochsOptions, fn: (vm: BochsRun) => Pro
   // -unlock: a lock left by an earlier killed run never blocks this one. script(1) starts its
   // command in a new session (the pty's), outside our process group: the shell records its pid,
   // which exec hands to bochs-bin, so that session can be killed too.
-  const cmd = 'echo $$ > bochs.pid; exec bochs-bin -q -unlock -f bochsrc -rc cont.rc -log bochs.log';
+  const cmd =
+    'echo $$ > bochs.pid; exec bochs-bin -q -unlock -f bochsrc -rc cont.rc -log bochs.log';
   const child = spawn('script', ['-qfc', cmd, '/dev/null'], {
     cwd: dir,
     detached: true, // own process group: kill(-pid) reaches script and bochs-bin
     stdio: ['ignore', 'ignore', 'ignore'],
     env: { ...process.env, TERM: 'xterm' },
   });
-  const vm = new BochsRun(child, serial, log, path.join(dir, 'bochs.pid'), opts.timeoutMs ?? 120_000);
+  const vm = new BochsRun(
+    child,
+    serial,
+    log,
+    path.join(dir, 'bochs.pid'),
+    opts.timeoutMs ?? 120_000,
+  );
   const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
   try {
     return await Promise.race([fn(vm), spawnError]);

@@ -13,7 +13,7 @@ import { Budget, DEFAULT_LIMITS, ScratchFull, type Limits } from '../oci/limits'
 import { ociConfigDigest, readOciLayout } from '../oci/oci-layout';
 import type { ResolvedImage } from '../oci/resolved-image';
 import { applyLayer, emptyRoot, type DirInode } from '../oci/rootfs-tree';
-import { cacheKey, d0Cache, entryPaths, publish, sha256File, uuidFrom } from './cache';
+import { cacheKey, copyHashed, d0Cache, entryPaths, publish, sha256File, uuidFrom } from './cache';
 import { FS_EPOCH, makeExt4, toolVersions } from './ext4';
 import { materialize } from './materialize';
 import { chooseScratch, diskScratch, type Scratch, type ScratchOptions } from './scratch';
@@ -159,7 +159,7 @@ interface Job {
   configDigest?: string;
 }
 
-/** One cold conversion with layer contents in `scratch`; the image is made on the cache's filesystem. */
+/** One cold conversion with layer contents in `scratch`; the image ends up in the cache. */
 async function convert(job: Job, scratch: Scratch): Promise<BuildResult> {
   const { opts, cacheDir } = job;
   fs.mkdirSync(scratch.dir, { recursive: true });
@@ -170,7 +170,6 @@ async function convert(job: Job, scratch: Scratch): Promise<BuildResult> {
   const ro: ReadOpts = { blobDir, budget: new Budget(job.limits, scratch.allowance), maxJsonBytes: job.limits.maxJsonBytes };
   let layerBytes = 0;
   ro.onBytes = (n) => opts.onProgress?.({ phase: 'layers', bytes: (layerBytes += n) });
-  let removing: Promise<void> | undefined;
   try {
     const image = await readImage(job.src, opts, ro, job.configDigest);
     const key = job.keyOf(image.configDigest);
@@ -196,31 +195,26 @@ async function convert(job: Job, scratch: Scratch): Promise<BuildResult> {
     fs.mkdirSync(values);
     const plan = materialize(root, stage, values);
     opts.onProgress?.({ phase: 'image', step: 'mke2fs' });
-    const tmpImg = path.join(imgDir, 'image.img');
+    // On a tmpfs scratch the image is made there too (mke2fs and debugfs write faster) and
+    // copied to the cache's filesystem in the pass that hashes it; on disk it is made in place.
+    const cached = path.join(imgDir, 'image.img');
+    const made = work === imgDir ? cached : path.join(work, 'image.img');
     makeExt4({
-      stage, out: tmpImg, plan, uuid: uuidFrom(key, 'uuid'), hashSeed: uuidFrom(key, 'hash_seed'),
+      stage, out: made, plan, uuid: uuidFrom(key, 'uuid'), hashSeed: uuidFrom(key, 'hash_seed'),
       scriptFile: path.join(work, 'debugfs.txt'), policy: { headroomMiB: job.headroomMiB },
     });
     opts.onProgress?.({ phase: 'image', step: 'digest' });
-    // The staged tree is no longer needed: remove it on the thread pool while the image is hashed.
-    if (work !== imgDir) removing = fs.promises.rm(work, { recursive: true, force: true });
-    const meta: ImageMeta = {
-      sha256: await sha256File(tmpImg),
-      size: fs.statSync(tmpImg).size,
-      execSpec: spec,
-      warnings,
-      configDigest: image.configDigest,
-      source: opts.source,
-    };
+    const size = fs.statSync(made).size;
+    const sha256 = made === cached ? await sha256File(cached) : copyHashed(made, cached);
+    const meta: ImageMeta = { sha256, size, execSpec: spec, warnings, configDigest: image.configDigest, source: opts.source };
     const entry = entryPaths(cacheDir, key);
-    fs.chmodSync(tmpImg, 0o444);
-    fs.renameSync(tmpImg, entry.img);
+    fs.chmodSync(cached, 0o444);
+    fs.renameSync(cached, entry.img);
     fs.writeFileSync(entry.meta, JSON.stringify(meta, null, 2) + '\n');
     publish(entry.img, opts.out);
     fs.writeFileSync(`${opts.out}.json`, JSON.stringify(meta, null, 2) + '\n');
     return { image: opts.out, meta, cached: false, key, scratch: scratch.dir };
   } finally {
-    await removing?.catch(() => {});
     if (work !== imgDir) fs.rmSync(work, { recursive: true, force: true });
     fs.rmSync(imgDir, { recursive: true, force: true });
   }

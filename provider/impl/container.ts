@@ -38,11 +38,14 @@ export async function check(_olds: Inputs, news: Inputs): Promise<pulumi.dynamic
   const name = typeof spec.name === 'string' && spec.name ? spec.name : 'container';
   const p = planBuild({ network: { bridge: bridgeFor(spec.ip) }, securityEpoch: 0, containers: [{ ...spec, name }] });
   const own = scoped(p.problems, `containers.${name}`).filter((x) => !SITE_CODES.has(x.code));
+  // An image that cannot be resolved is not a failure here but the Deployment's: the engine stops
+  // a preview at the first resource whose check fails, and the Deployment lists every problem of
+  // the site at once. create() still refuses the image, naming it.
   if (typeof spec.image === 'string' && spec.image !== '') {
     try {
       inputs.imageDigest = await imageSourceDigest(spec.image, () => connectDocker());
-    } catch (e) {
-      own.push({ code: (e as { code?: string }).code ?? 'IMAGE', path: 'image', message: (e as Error).message });
+    } catch {
+      delete inputs.imageDigest;
     }
   }
   return { inputs, failures: failures(own) };
@@ -54,6 +57,7 @@ export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.Di
 }
 
 async function convert(inputs: Inputs): Promise<Record<string, unknown>> {
+  await imageSourceDigest(inputs.image, () => connectDocker()); // names a missing image before any work
   const init = await buildGuestInit();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-container-'));
   try {

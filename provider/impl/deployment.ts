@@ -46,11 +46,13 @@ function specOf(v: DeploymentInputs): { spec: BuildSpec; digests: Record<string,
   return { spec: { site: v.site, network: v.network, securityEpoch: v.securityEpoch, containers }, digests };
 }
 
+// Key problems name `signingKey.format`, not `signingKey`: the engine prints the value of the
+// property a CheckFailure names, and for `signingKey` that would be the (malformed) key text.
 function keyProblem(key: unknown): Problem | undefined {
   if (key === undefined || key === null || key === '')
-    return { code: 'REQUIRED', path: 'signingKey', message: 'is required (a pulumi secret: 64 hex digits, as `d0 keygen` writes)' };
+    return { code: 'REQUIRED', path: 'signingKey.format', message: 'is required (a pulumi secret: 64 hex digits, as `d0 keygen` writes)' };
   if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}\s*$/.test(key))
-    return { code: 'KEY', path: 'signingKey', message: 'is not a D0 secret key (expected 64 hex digits, as `d0 keygen` writes)' };
+    return { code: 'KEY', path: 'signingKey.format', message: 'is not a D0 secret key (expected 64 hex digits, as `d0 keygen` writes)' };
   return undefined;
 }
 

@@ -10,7 +10,7 @@ export function hasUnknown(v: unknown): boolean {
 }
 
 export function failures(problems: readonly Problem[]): pulumi.dynamic.CheckFailure[] {
-  return problems.map((p) => ({ property: p.path, reason: `${p.path}: ${p.message}` }));
+  return problems.map((p) => ({ property: p.path, reason: `${p.path.replace(/\.format$/, '')}: ${p.message}` }));
 }
 
 /** Keeps the problems under `prefix.` and strips that prefix (a whole-site path -> a resource's own). */

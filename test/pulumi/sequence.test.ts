@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { d0CacheRoot } from '../../builder/guest/cache';
 import { slotFiles } from '../../builder/build';
 import { isUuidV7, uuidv7Time } from '../../core/uuid';
 import { verifyManifest } from '../../core/sign';
@@ -17,18 +16,10 @@ import {
   parsePreviewJson,
   parseStackExport,
   parseStackOutputs,
-  type CommandResult,
   type PreviewJson,
 } from '../support/pulumi';
 import { withQemu } from '../support/qemu';
-import { projectFiles, writeSite, type SiteFile } from './site-program';
-
-// RFC 8032 TEST 1 (public knowledge): the seed and its public key.
-export const SECRET = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60';
-export const PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
-
-/** Engine commands see the same build cache as the test process (the workspace HOME is private). */
-export const engineEnv = { env: { D0_CACHE: d0CacheRoot() } };
+import { engineEnv, projectFiles, PUBLIC, SECRET, writeSite, type SiteFile } from './site-program';
 
 /** The preview step of the d0 resource of this type (and name), or undefined (= no change). */
 export function stepFor(p: PreviewJson, type: string, name = '[^:]+') {
@@ -166,7 +157,3 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
     assert.equal(fs.existsSync(site.disk), false);
   });
 });
-
-export function output(r: CommandResult): string {
-  return r.stdout + r.stderr;
-}

@@ -3,6 +3,7 @@
 // the key file named by the stack config `signingKeyFile`.
 import fs from 'node:fs';
 import path from 'node:path';
+import { d0CacheRoot } from '../../builder/guest/cache';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
@@ -43,3 +44,11 @@ export const writtenUuid = writer.writtenUuid;
 export function writeSite(projectDir: string, site: SiteFile): void {
   fs.writeFileSync(path.join(projectDir, 'site.json'), JSON.stringify(site, null, 2));
 }
+
+// RFC 8032 TEST 1 (public knowledge): the seed and its public key.
+export const SECRET = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60';
+export const PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+
+/** Engine commands see the same build cache as the test process (the workspace HOME is private). */
+export const engineEnv = { env: { D0_CACHE: d0CacheRoot() } };
+

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { readDockerArchiveFile, type ReadOpts } from '../oci/docker-archive';
 import { engineImage, readEngineImage } from '../oci/docker-engine';
+import { engineClient, fromDockerode, type Engine } from '../oci/engine-client';
 import { fail } from '../oci/errors';
 import { encodeExecSpec, type ExecSpec } from '../oci/exec-spec';
 import { execSpecFromConfig, type Overrides } from '../oci/image-config';
@@ -80,10 +81,9 @@ function checkInit(init: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(init)).digest('hex');
 }
 
-async function engine(opts: BuildOptions): Promise<Dockerode> {
-  if (opts.docker) return opts.docker;
-  const { default: Docker } = await import('dockerode');
-  return new Docker({ socketPath: '/var/run/docker.sock' });
+/** The caller's dockerode if given, else a plain HTTP client on the engine socket (no dockerode load). */
+function engine(opts: BuildOptions): Engine {
+  return opts.docker ? fromDockerode(opts.docker) : engineClient();
 }
 
 /** What is known before any layer is read, where the source allows it (engine, OCI dir). */
@@ -95,7 +95,7 @@ interface Preview {
 
 async function preview(src: ImageSourceRef, opts: BuildOptions, maxJsonBytes: number): Promise<Preview> {
   if (src.kind === 'docker') {
-    const info = await engineImage(await engine(opts), src.image);
+    const info = await engineImage(engine(opts), src.image);
     return { configDigest: info.id, estimate: info.size };
   }
   if (src.kind === 'oci') {
@@ -106,7 +106,7 @@ async function preview(src: ImageSourceRef, opts: BuildOptions, maxJsonBytes: nu
 }
 
 async function readImage(src: ImageSourceRef, opts: BuildOptions, ro: ReadOpts, id?: string): Promise<ResolvedImage> {
-  if (src.kind === 'docker') return readEngineImage(await engine(opts), src.image, id!, ro);
+  if (src.kind === 'docker') return readEngineImage(engine(opts), src.image, id!, ro);
   if (src.kind === 'oci') return readOciLayout(src.location, ro, src.ref);
   return readDockerArchiveFile(src.file, ro, src.ref);
 }

@@ -3,40 +3,27 @@
 // logs why with both UUIDs, records the slot as bad and keeps booting U1.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
-import { buildSlotDisk } from '../../builder/disk/slots';
 import { readAbState } from '../../builder/disk/ovmf-vars';
 import { writeSlot } from '../../builder/disk/writer';
 import { diskStatus } from '../../builder/disk/status';
 import type { D0Event } from '../support/events';
-import { bootUntilExit, freshVars, makeBuild, makeFixture, type AbFixture, type BuildDefects } from './support';
+import { bootUntilExit, committedBase, copyOfBase, makeBuild, sharedFixture, type AbFixture, type BuildDefects } from './support';
 
 describe('ab: refusal and rollback of bad builds', function () {
   this.timeout(900_000);
   let fx: AbFixture;
-  let u1: { dir: string; uuid: string };
-  let baseDisk: string;
-  let baseVars: string;
+  let u1: { dir: string; uuid: string }; // security_epoch 3
 
   before(async () => {
-    fx = await makeFixture(fs.mkdtempSync(path.join(os.tmpdir(), 'd0-ab-rollback-')));
-    u1 = makeBuild(fx, 'u1'); // security_epoch 3
-    baseDisk = path.join(fx.dir, 'base.img');
-    baseVars = freshVars(path.join(fx.dir, 'base.vars.fd'));
-    await buildSlotDisk(baseDisk, { a: u1.dir, sizeMiB: 40 });
-    const b = await bootUntilExit(baseDisk, baseVars);
-    assert.equal(b.all('commit')[0]?.fields.boot, u1.uuid, b.text);
+    fx = await sharedFixture();
+    u1 = (await committedBase()).u1;
   });
-  after(() => fs.rmSync(fx.dir, { recursive: true, force: true }));
 
   /** A copy of the committed disk and VARS with a bad U2 forced into slot B. */
   async function withBadU2(name: string, d: BuildDefects, refusal: string | undefined) {
-    const disk = path.join(fx.dir, `${name}.img`);
-    const vars = path.join(fx.dir, `${name}.vars.fd`);
-    fs.copyFileSync(baseDisk, disk);
-    fs.copyFileSync(baseVars, vars);
+    const { disk, vars } = await copyOfBase(name);
     const u2 = makeBuild(fx, name, d);
     const opts = { target: disk, buildDir: u2.dir, publicKey: fx.pub, vars };
     if (refusal) {
@@ -115,10 +102,7 @@ describe('ab: refusal and rollback of bad builds', function () {
   it('a trial build that never starts: retried once, then rolled back (tries exhausted)', async () => {
     // The D0 binary is not covered by the manifest: a broken one passes the writer, and the
     // firmware cannot load it, so the trial never reaches a commit.
-    const disk = path.join(fx.dir, 'noload.img');
-    const vars = path.join(fx.dir, 'noload.vars.fd');
-    fs.copyFileSync(baseDisk, disk);
-    fs.copyFileSync(baseVars, vars);
+    const { disk, vars } = await copyOfBase('noload');
     const u2 = makeBuild(fx, 'noload');
     const efi = path.join(u2.dir, `EFI/BOOT/BOOTX64-${u2.uuid}.EFI`);
     fs.writeFileSync(efi, Buffer.from('not a PE image'));

@@ -3,7 +3,9 @@
 // file, collected until the final boot's ev=exit (resets in between stay inside one QEMU run).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { buildSlotDisk } from '../../builder/disk/slots';
 import { buildKernel } from '../../builder/kernel';
 import { encodeManifest } from '../../core/tlv/encode';
 import { generateKeyPair, signManifest, type KeyPair } from '../../core/sign';
@@ -16,6 +18,58 @@ export interface AbFixture {
   key: KeyPair;
   pub: Uint8Array;
   efi: Buffer;
+}
+
+let shared: Promise<AbFixture> | undefined;
+
+/**
+ * One key and one D0 build for every A/B suite in this process (a D0 build takes ~20 s); its
+ * directory is removed when the process exits.
+ */
+export function sharedFixture(): Promise<AbFixture> {
+  if (!shared) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-ab-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    shared = makeFixture(dir);
+  }
+  return shared;
+}
+
+export interface CommittedBase {
+  u1: { dir: string; uuid: string };
+  disk: string;
+  vars: string;
+  /** The first boot's events (U1 committed with role=first). */
+  boot: Boots;
+}
+
+let base: Promise<CommittedBase> | undefined;
+
+/** A disk with U1 in slot A and the VARS file after its first boot committed it (shared, read-only: copy before use). */
+export function committedBase(): Promise<CommittedBase> {
+  base ??= (async () => {
+    const fx = await sharedFixture();
+    const u1 = makeBuild(fx, 'base-u1');
+    const disk = path.join(fx.dir, 'base.img');
+    const vars = freshVars(path.join(fx.dir, 'base.vars.fd'));
+    await buildSlotDisk(disk, { a: u1.dir, sizeMiB: 40 });
+    const boot = await bootUntilExit(disk, vars);
+    if (boot.all('commit')[0]?.fields.boot !== u1.uuid)
+      throw new Error(`the first boot did not commit U1:\n${boot.text}`);
+    return { u1, disk, vars, boot };
+  })();
+  return base;
+}
+
+/** Copies of the committed base's disk and VARS file under new names. */
+export async function copyOfBase(name: string): Promise<{ disk: string; vars: string; u1: CommittedBase['u1'] }> {
+  const b = await committedBase();
+  const fx = await sharedFixture();
+  const disk = path.join(fx.dir, `${name}.img`);
+  const vars = path.join(fx.dir, `${name}.vars.fd`);
+  fs.copyFileSync(b.disk, disk);
+  fs.copyFileSync(b.vars, vars);
+  return { disk, vars, u1: b.u1 };
 }
 
 export async function makeFixture(dir: string): Promise<AbFixture> {

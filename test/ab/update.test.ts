@@ -2,30 +2,21 @@
 // the first boot; the writer puts U2 into slot B; the next boot tries U2 (BootNext + reset),
 // U2's D0 passes every pre-launch check and commits; later boots start U2 directly.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { buildSlotDisk } from '../../builder/disk/slots';
 import { readAbState } from '../../builder/disk/ovmf-vars';
 import { writeSlot } from '../../builder/disk/writer';
 import { diskStatus } from '../../builder/disk/status';
-import { bootUntilExit, freshVars, makeBuild, makeFixture, type AbFixture } from './support';
+import { bootUntilExit, committedBase, copyOfBase, makeBuild, sharedFixture, type AbFixture } from './support';
 
 describe('ab: update U1 -> U2 with a trial boot and a commit', function () {
   this.timeout(900_000);
   let fx: AbFixture;
   before(async () => {
-    fx = await makeFixture(fs.mkdtempSync(path.join(os.tmpdir(), 'd0-ab-update-')));
+    fx = await sharedFixture();
   });
-  after(() => fs.rmSync(fx.dir, { recursive: true, force: true }));
 
-  it('commits U1, tries and commits U2 from slot B, then boots U2 directly', async () => {
-    const u1 = makeBuild(fx, 'u1');
-    const disk = path.join(fx.dir, 'disk.img');
-    const vars = freshVars(path.join(fx.dir, 'disk.img.vars.fd'));
-    await buildSlotDisk(disk, { a: u1.dir, sizeMiB: 40 });
-
-    const first = await bootUntilExit(disk, vars);
+  it('commits U1 on a fresh machine, tries and commits U2 from slot B, then boots U2 directly', async () => {
+    const first = (await committedBase()).boot; // a fresh disk and VARS, U1 in slot A only
+    const { disk, vars, u1 } = await copyOfBase('update');
     const c1 = first.all('commit');
     assert.equal(c1.length, 1, first.text);
     assert.equal(c1[0].fields.boot, u1.uuid);

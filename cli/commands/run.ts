@@ -1,0 +1,43 @@
+// `d0 run DISK`: boots an A/B disk image under QEMU + OVMF with a persistent NVRAM next to it
+// (DISK.vars.fd, created on the first run), and prints D0's structured log (`D0 seq=...` lines)
+// as it comes. Stops at the first ev=exit (or --until EV), when QEMU ends, or at --timeout.
+import * as fs from 'node:fs';
+import { bootDisk } from '../../builder/disk/qemu';
+import { badInput, EXIT_FAILED, parseFlags, type Command } from '../io';
+
+const USAGE = 'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--raw]';
+
+export const command: Command = {
+  name: 'run',
+  usage: [USAGE],
+  async run(args, io) {
+    const { values, positionals } = parseFlags(
+      args,
+      { vars: { type: 'string' }, until: { type: 'string' }, timeout: { type: 'string' }, raw: { type: 'boolean' } },
+      USAGE,
+    );
+    if (positionals.length !== 1) throw badInput(`usage: d0 ${USAGE}`);
+    const [disk] = positionals;
+    if (!fs.existsSync(disk)) throw badInput(`${disk}: no such disk image`);
+    const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
+    if (!(timeoutS > 0 && timeoutS <= 86400)) throw badInput(`--timeout: ${values.timeout} is not 1..86400 seconds`);
+    const until = values.until ?? 'exit';
+    if (!/^[a-z_]+$/.test(until)) throw badInput(`--until: ${JSON.stringify(until)} is not an event name`);
+    const vars = values.vars ?? `${disk}.vars.fd`;
+    const event = / ?(D0 (?:seq=\d+ )?ev=\S.*)$/;
+    const r = await bootDisk({
+      disk,
+      vars,
+      timeoutMs: timeoutS * 1000,
+      onLine: (line) => {
+        if (values.raw) return io.out(line);
+        const m = event.exec(line);
+        if (m) io.out(m[1]);
+      },
+      until: (line) => event.test(line) && (line.includes(` ev=${until} `) || line.endsWith(` ev=${until}`)),
+    });
+    if (r.end === 'until') return 0;
+    io.err(r.end === 'timeout' ? `d0 run: no ev=${until} within ${timeoutS} s (QEMU killed)` : `d0 run: QEMU exited (${r.code}) before ev=${until}`);
+    return EXIT_FAILED;
+  },
+};

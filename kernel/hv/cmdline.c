@@ -95,6 +95,10 @@ int cmdline_build(char *buf, size_t cap, const struct cmdline_cfg *cfg, size_t *
   put_s(&o, "console=ttyS0 reboot=t panic=-1 quiet root=/dev/vda ");
   put_s(&o, cfg->root_ro ? "ro" : "rw");
   put_s(&o, " rootfstype=ext4 init=/.d0/init " PLATFORM_CMDLINE);
+  if (cfg->tsc_khz != 0) {
+    put_s(&o, " tsc_early_khz=");
+    put_dec(&o, cfg->tsc_khz);
+  }
   for (uint32_t i = 0; i < cfg->ndevs; i++) {
     put_s(&o, " virtio_mmio.device=4K@");
     put_hex(&o, cfg->devs[i].base);

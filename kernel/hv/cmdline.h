@@ -4,6 +4,7 @@
  *
  *   console=ttyS0 reboot=t panic=-1 quiet root=/dev/vda rw|ro rootfstype=ext4 init=/.d0/init
  *   nolapic            (PLATFORM_CMDLINE: the VM's interrupts go through the 8259A pair only)
+ *   [tsc_early_khz=N]  (when the host knows its TSC rate: cmdline_cfg.tsc_khz)
  *   virtio_mmio.device=4K@0xADDR:IRQ   (one per device, in device order: vda first, then eth0)
  *   d0.name=NAME d0.ip=A.B.C.D/N [d0.gw=A.B.C.D] [d0.route=A.B.C.D/N,A.B.C.D ...]
  *
@@ -43,6 +44,10 @@ struct cmdline_cfg {
   const struct cmdline_dev *devs;
   uint32_t ndevs;
   bool root_ro;
+  /* The host-measured TSC rate the guest should trust (tsc_early_khz=N), 0 = omitted. Under a
+   * hypervisor whose every port access is an exit, Linux's PIT calibration of the TSC fails
+   * ("Unable to calibrate against PIT") and the boot then busy-waits on jiffies. */
+  uint32_t tsc_khz;
 };
 
 /* Writes the NUL-terminated command line into buf[0..cap). HV_E_INVAL or HV_E_CMDLINE_LONG. */

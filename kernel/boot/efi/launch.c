@@ -210,7 +210,7 @@ static EFI_STATUS build_vm(EFI_SYSTEM_TABLE *st, const struct d0_container *c,
     memcpy(routes[i].via.addr, c->routes[i].via, 4);
   }
   struct cmdline_cfg cc = {c->name, {{0}, 0}, c->has_gw, {{0}, 0}, routes, c->n_routes,
-                           devs, 2, false};
+                           devs, 2, false, (uint32_t)(x86_tsc_hz() / 1000u)};
   memcpy(cc.ip.addr, c->ip4.addr, 4);
   cc.ip.prefix = c->ip4.prefix;
   memcpy(cc.gw.addr, c->gw4, 4);

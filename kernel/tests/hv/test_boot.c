@@ -270,6 +270,11 @@ static void test_cmdline_exact(void)
   CHECK(strcmp(buf, "console=ttyS0 reboot=t panic=-1 quiet root=/dev/vda ro rootfstype=ext4 "
                     "init=/.d0/init nolapic virtio_mmio.device=4K@0xd0000000:5 d0.name=web "
                     "d0.ip=10.20.0.10/24") == 0);
+  /* A known host TSC rate follows nolapic, so the guest skips its PIT calibration. */
+  cfg.tsc_khz = 2508727;
+  CHECK_EQ(cmdline_build(buf, sizeof(buf), &cfg, &len), HV_OK);
+  CHECK(strstr(buf, " init=/.d0/init nolapic tsc_early_khz=2508727 virtio_mmio.device=") != NULL);
+  cfg.tsc_khz = 0;
   /* Values that could smuggle a key of their own are refused. */
   cfg.name = "web d0.ip=1.2.3.4/8";
   CHECK_EQ(cmdline_build(buf, sizeof(buf), &cfg, &len), HV_E_INVAL);

@@ -25,6 +25,7 @@
 #define LEN_CPUID 2
 #define LEN_MSR 2
 #define LEN_HLT 1
+#define LEN_PAUSE 2 /* F3 90 */
 
 /* The save area's packed segment attributes from the VMX-style access rights of boot_seg. */
 static void load_seg(struct vmcb_seg *s, const struct boot_seg *b)
@@ -50,8 +51,11 @@ int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
   struct vmcb_save *s = &vcpu->vmcb->save;
   const struct svm_host *h = svm_host();
 
+  /* PAUSE (every one: filter count 0) is D0's preemption point. SVM has no preemption timer
+   * and D0 takes no host interrupts, so a guest spinning in a cpu_relax() loop waiting for a
+   * timer tick would otherwise never see one. */
   c->intercept_misc1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_CPUID | SVM_I1_HLT | SVM_I1_INVLPGA |
-                       SVM_I1_IOIO | SVM_I1_MSR | SVM_I1_SHUTDOWN;
+                       SVM_I1_IOIO | SVM_I1_MSR | SVM_I1_SHUTDOWN | SVM_I1_PAUSE;
   c->intercept_misc2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD | SVM_I2_VMSAVE |
                        SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT;
   c->iopm_base_pa = h->iopm_pa;
@@ -211,6 +215,14 @@ static bool on_intr(struct arch_vcpu *v, struct arch_exit *e)
   return true;
 }
 
+/* A spin-wait iteration: give the core a chance to deliver a timer interrupt. */
+static bool on_pause(struct arch_vcpu *v, struct arch_exit *e)
+{
+  v->vmcb->save.rip += LEN_PAUSE;
+  e->reason = ARCH_EXIT_INTR;
+  return true;
+}
+
 /* SVM instructions inside the guest: the VM has no SVM (CPUID hides it), so they are #UD. */
 static bool on_svm_insn(struct arch_vcpu *v, struct arch_exit *e)
 {
@@ -256,6 +268,7 @@ static const svm_exit_fn exit_table[SVM_EXIT_TABLE_SIZE] = {
     [SVM_EXIT_INTR] = on_intr,        [SVM_EXIT_NMI] = on_intr,
     [SVM_EXIT_VINTR] = on_vintr,      [SVM_EXIT_CPUID] = on_cpuid,
     [SVM_EXIT_HLT] = on_hlt,          [SVM_EXIT_IOIO] = on_ioio,
+    [SVM_EXIT_PAUSE] = on_pause,
     [SVM_EXIT_MSR] = on_msr,          [SVM_EXIT_SHUTDOWN] = on_shutdown,
     [SVM_EXIT_INVLPGA] = on_svm_insn, [SVM_EXIT_VMRUN] = on_svm_insn,
     [SVM_EXIT_VMMCALL] = on_svm_insn, [SVM_EXIT_VMLOAD] = on_svm_insn,

@@ -128,6 +128,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "vmcb size");
 #define SVM_I1_NMI (1u << 1)
 #define SVM_I1_VINTR (1u << 4)
 #define SVM_I1_CPUID (1u << 18)
+#define SVM_I1_PAUSE (1u << 23)
 #define SVM_I1_HLT (1u << 24)
 #define SVM_I1_INVLPGA (1u << 26)
 #define SVM_I1_IOIO (1u << 27)
@@ -167,6 +168,7 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "vmcb size");
 #define SVM_EXIT_NMI 0x061
 #define SVM_EXIT_VINTR 0x064
 #define SVM_EXIT_CPUID 0x072
+#define SVM_EXIT_PAUSE 0x077
 #define SVM_EXIT_HLT 0x078
 #define SVM_EXIT_INVLPGA 0x07A
 #define SVM_EXIT_IOIO 0x07B

@@ -1,0 +1,101 @@
+// `d0 disk` and `d0 run` end to end, through cli/main.ts in this process: build a disk with U1,
+// boot it with `d0 run` (its VARS file appears next to it), write U2 with `d0 disk write` (which
+// reads D0's state from that VARS file), boot again, and `d0 disk status` shows slot B active.
+// Plus each class of bad input: exit 2 with the problem named, nothing written.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { main } from '../../cli/main';
+import { formatPublicKeyFile } from '../../core/sign';
+import { makeBuild, sharedFixture, type AbFixture } from './support';
+
+async function d0(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('ab: d0 disk and d0 run', function () {
+  this.timeout(600_000);
+  let fx: AbFixture;
+  let pub: string;
+  let dir: string;
+
+  before(async () => {
+    fx = await sharedFixture();
+    dir = fs.mkdtempSync(path.join(fx.dir, 'cli-'));
+    pub = path.join(dir, 'd0.pub');
+    fs.writeFileSync(pub, formatPublicKeyFile(fx.pub));
+  });
+
+  it('build, run, write, run, status: slot B ends up active', async () => {
+    const u1 = makeBuild(fx, 'cli-u1');
+    const disk = path.join(dir, 'disk.img');
+    let r = await d0(['disk', 'build', '--slot-a', u1.dir, '--out', disk, '--size-mib', '40', '--pub', pub]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`slot A=${u1.uuid} slot B=ESP_B`));
+
+    r = await d0(['run', disk, '--until', 'ready_to_launch', '--timeout', '180']);
+    assert.equal(r.code, 0, r.err + r.out);
+    assert.match(r.out, new RegExp(`ev=commit boot=${u1.uuid} slot=A previous=none role=first`));
+    assert.ok(fs.existsSync(`${disk}.vars.fd`));
+
+    const u2 = makeBuild(fx, 'cli-u2');
+    r = await d0(['disk', 'write', '--slot', 'auto', disk, u2.dir, '--pub', pub]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`wrote build ${u2.uuid} to slot B .*active slot A \\(${u1.uuid}\\) untouched`));
+
+    r = await d0(['run', disk, '--until', 'ready_to_launch', '--timeout', '180']);
+    assert.equal(r.code, 0, r.err + r.out);
+    assert.match(r.out, new RegExp(`ev=slot_choice role=trial_start boot=${u2.uuid} slot=B last_good=${u1.uuid}`));
+    assert.match(r.out, new RegExp(`ev=commit boot=${u2.uuid} slot=B previous=${u1.uuid} role=trial`));
+
+    r = await d0(['disk', 'status', disk, '--pub', pub]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`last_good=${u2.uuid} trial=none`));
+    assert.match(r.out, new RegExp(`slot A: ${u1.uuid} partition=${u1.uuid} verified epoch=3\\n`));
+    assert.match(r.out, new RegExp(`slot B: ${u2.uuid} partition=${u2.uuid} verified epoch=3 active`));
+
+    // Both slots verify now: without D0's state the writer refuses to guess which is active.
+    const u3 = makeBuild(fx, 'cli-u3');
+    fs.renameSync(`${disk}.vars.fd`, `${disk}.vars.keep`);
+    r = await d0(['disk', 'write', disk, u3.dir, '--pub', pub]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /both slots hold a verified build .*give --active UUID or --vars FILE/);
+    r = await d0(['disk', 'write', disk, u3.dir, '--pub', pub, '--active', u2.uuid]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`to slot A .*active slot B \\(${u2.uuid}\\) untouched`));
+  });
+
+  it('refuses bad input with exit 2 and writes nothing', async () => {
+    const u1 = makeBuild(fx, 'cli-bad-u1');
+    const disk = path.join(dir, 'bad.img');
+    const cases: Array<[string[], RegExp]> = [
+      [['disk', 'build', '--out', disk], /usage: d0 disk build/],
+      [['disk', 'build', '--slot-a', path.join(dir, 'nope'), '--out', disk], /nope: not a directory/],
+      [['disk', 'build', '--slot-a', u1.dir, '--out', disk, '--size-mib', '10'], /--size-mib: 10 is not/],
+      [['disk', 'build', '--slot-a', dir, '--out', disk], /needs exactly one manifest-<uuid>.tlv/],
+      [['disk', 'write', disk, u1.dir], /usage|no such disk/],
+      [['disk', 'write', '--slot', 'C', pub, u1.dir, '--pub', pub], /--slot: "C" is not auto, A or B/],
+      [['disk', 'write', pub, u1.dir, '--pub', pub, '--vars', pub, '--active', u1.uuid], /give one, not both/],
+      [['disk', 'status', disk, '--pub', pub], /no such disk image/],
+      [['disk', 'frobnicate'], /usage: d0 disk build/],
+      [['run'], /usage: d0 run DISK/],
+      [['run', disk], /no such disk image/],
+      [['run', pub, '--timeout', '0'], /--timeout: 0 is not/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await d0(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+      assert.match(r.err, re, args.join(' '));
+    }
+    assert.ok(!fs.existsSync(disk));
+    // A build that does not verify is a failed check (exit 1), also before anything is laid out.
+    const bad = makeBuild(fx, 'cli-bad-sig', { badSignature: true });
+    const r = await d0(['disk', 'build', '--slot-a', bad.dir, '--out', disk, '--pub', pub]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /build refused: bad_signature/);
+    assert.ok(!fs.existsSync(disk));
+  });
+});

@@ -1,0 +1,43 @@
+// The hello site: one micro-VM on a /24 bridge, built, signed and written to one host's disk
+// image. Run from the repository root (its Pulumi.yaml points here):
+//
+//   npx tsx cli/main.ts keygen --out .d0/signing        # writes .d0/signing.key (0600) + .pub
+//   pulumi stack init dev && pulumi config set signingKeyFile .d0/signing.key
+//   pulumi config set image docker-archive:/path/to/image.tar   # or docker:NAME, oci:DIR
+//   pulumi preview && pulumi up
+//
+// Relative paths in config are relative to the directory pulumi runs in.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as pulumi from '@pulumi/pulumi';
+import * as d0 from '../..';
+
+const cfg = new pulumi.Config();
+const abs = (p: string) => path.resolve(p);
+
+const network = new d0.Network('lan', { bridge: '10.20.0.1/24', egressNat: false });
+const hello = new d0.Container('hello', {
+  image: cfg.get('image') ?? 'docker:d0-hello:1',
+  memMb: cfg.getNumber('memMb') ?? 64,
+  ip: '10.20.0.10/24',
+  gw: '10.20.0.1',
+  healthTimeoutS: 30,
+  restart: 'on-failure',
+});
+const deployment = new d0.Deployment('hello', {
+  site: 'hello',
+  network,
+  containers: [hello],
+  signingKey: d0.signingKeyFromFile(abs(cfg.require('signingKeyFile'))),
+  securityEpoch: cfg.getNumber('securityEpoch') ?? 1,
+  outDir: abs(cfg.get('outDir') ?? '.d0/builds'),
+});
+const disk = abs(cfg.get('diskImage') ?? '.d0/hosts/host-01.img');
+fs.mkdirSync(path.dirname(disk), { recursive: true });
+const host = new d0.EspSlotWriter('host-01', { deployment, target: { diskImage: disk } });
+
+export const buildUuid = deployment.buildUuid;
+export const manifestSha256 = deployment.manifestSha256;
+export const publicKey = deployment.publicKey;
+export const slotDir = deployment.slotDir;
+export const hostDisk = host.writtenUuid.apply(() => disk);

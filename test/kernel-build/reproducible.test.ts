@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildKernel } from '../../builder/kernel';
+import { KERNEL_DIR, kernelSourceFiles } from '../../builder/kernel/sources';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 
 const TEST1_PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
@@ -16,10 +17,20 @@ describe('kernel build: Docker and host toolchains give the same bytes', functio
   this.timeout(30 * 60_000);
   let engine: DockerHandle;
   let dir: string;
+  let kernelDir: string;
 
   before(async () => {
     engine = await ensureDockerd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-repro-'));
+    // One snapshot of the sources for every build here, so an edit to kernel/ while the suite
+    // runs cannot make two builds see different inputs.
+    kernelDir = path.join(dir, 'kernel');
+    for (const rel of [...kernelSourceFiles(), 'Dockerfile']) {
+      const to = path.join(kernelDir, rel);
+      fs.mkdirSync(path.dirname(to), { recursive: true });
+      fs.copyFileSync(path.join(KERNEL_DIR, rel), to);
+      fs.chmodSync(to, fs.statSync(path.join(KERNEL_DIR, rel)).mode);
+    }
   });
   after(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -28,11 +39,13 @@ describe('kernel build: Docker and host toolchains give the same bytes', functio
 
   it('builds BOOTX64.EFI byte-identical in Docker and on the host', async () => {
     const docker = await buildKernel({
+      kernelDir,
       publicKeyHex: TEST1_PUBLIC,
       outFile: path.join(dir, 'docker.efi'),
       mode: 'docker',
     });
     const host = await buildKernel({
+      kernelDir,
       publicKeyHex: TEST1_PUBLIC,
       outFile: path.join(dir, 'host.efi'),
       mode: 'host',
@@ -46,6 +59,7 @@ describe('kernel build: Docker and host toolchains give the same bytes', functio
 
   it('rebuilds to the same bytes, and a different key gives different bytes', async () => {
     const again = await buildKernel({
+      kernelDir,
       publicKeyHex: TEST1_PUBLIC,
       outFile: path.join(dir, 'again.efi'),
       mode: 'host',
@@ -53,6 +67,7 @@ describe('kernel build: Docker and host toolchains give the same bytes', functio
     const first = fs.readFileSync(path.join(dir, 'host.efi'));
     assert.ok(fs.readFileSync(again.path).equals(first));
     const other = await buildKernel({
+      kernelDir,
       publicKeyHex: OTHER_PUBLIC,
       outFile: path.join(dir, 'other.efi'),
       mode: 'host',
@@ -62,6 +77,7 @@ describe('kernel build: Docker and host toolchains give the same bytes', functio
 
   it('auto mode uses the engine when one answers', async () => {
     const auto = await buildKernel({
+      kernelDir,
       publicKeyHex: TEST1_PUBLIC,
       outFile: path.join(dir, 'auto.efi'),
     });

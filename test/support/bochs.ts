@@ -32,6 +32,8 @@ export interface BochsOptions {
   disk: string;
   /** Bochs CPU model: corei7_skylake_x (VMX + EPT + unrestricted guest + VPID) or ryzen (SVM + NPT). */
   cpuModel?: string;
+  /** Emulated RAM in MiB. Default 128: enough for OVMF, stage 1 and the VMX self-test (pass
+   * more to launch real micro-VMs); less RAM is less for OVMF to set up. */
   memMb?: number;
   /** Emulated instructions per second Bochs assumes for its timers. */
   ips?: number;
@@ -44,7 +46,7 @@ export class BochsTimeout extends Error {}
 /** The bochsrc for opts, with the serial file and the disk path given (both inside the run dir). */
 export function bochsrc(opts: BochsOptions, disk: string, serial: string): string {
   return [
-    `megs: ${opts.memMb ?? 512}`,
+    `megs: ${opts.memMb ?? 128}`,
     `cpu: model=${opts.cpuModel ?? 'corei7_skylake_x'}, ips=${opts.ips ?? 200_000_000}`,
     `romimage: file=${BOCHS_OVMF}`,
     `vgaromimage: file=${BOCHS_VGABIOS}`,

@@ -37,7 +37,14 @@ export interface SoakCounts {
 }
 
 type Kind = 'good' | 'bad_signature' | 'corrupt_disk' | 'epoch_below' | 'broken_efi';
-const KINDS: Kind[] = ['good', 'good', 'bad_signature', 'corrupt_disk', 'epoch_below', 'broken_efi'];
+const KINDS: Kind[] = [
+  'good',
+  'good',
+  'bad_signature',
+  'corrupt_disk',
+  'epoch_below',
+  'broken_efi',
+];
 
 function prng(seed: number): () => number {
   return () => {
@@ -55,10 +62,19 @@ export async function runSoak(opts: {
   log?: (line: string) => void;
 }): Promise<SoakCounts> {
   const log = opts.log ?? (() => {});
-  const fx = opts.fixture ?? (await makeFixture(fs.mkdtempSync(path.join(os.tmpdir(), 'd0-soak-'))));
+  const fx =
+    opts.fixture ?? (await makeFixture(fs.mkdtempSync(path.join(os.tmpdir(), 'd0-soak-'))));
   const dir = fs.mkdtempSync(path.join(fx.dir, 'soak-'));
   const rand = prng(opts.seed ?? 1);
-  const c: SoakCounts = { cycles: 0, boots: 0, commits: 0, rollbacks: 0, refused: 0, failures: 0, unbootable: 0 };
+  const c: SoakCounts = {
+    cycles: 0,
+    boots: 0,
+    commits: 0,
+    rollbacks: 0,
+    refused: 0,
+    failures: 0,
+    unbootable: 0,
+  };
   let epoch = 3;
   const first = makeBuild(fx, 'soak-0', { epoch });
   const disk = path.join(dir, 'disk.img');
@@ -84,13 +100,21 @@ export async function runSoak(opts: {
         fs.writeFileSync(path.join(u.dir, `EFI/BOOT/BOOTX64-${u.uuid}.EFI`), 'not a PE image');
       for (const f of fs.readdirSync(fx.dir).filter((n) => n === `soak-${i - 2}`))
         fs.rmSync(path.join(fx.dir, f), { recursive: true, force: true });
-      await writeSlot({ target: disk, buildDir: u.dir, publicKey: fx.pub, vars, unsafeSkipBuildChecks: kind !== 'good' });
+      await writeSlot({
+        target: disk,
+        buildDir: u.dir,
+        publicKey: fx.pub,
+        vars,
+        unsafeSkipBuildChecks: kind !== 'good',
+      });
       const b = await bootUntilExit(disk, vars);
       c.cycles++;
       c.boots += b.boots.length;
       c.commits += b.all('commit').length;
       c.rollbacks += b.all('rollback').length;
-      c.refused += b.all('slot_bad').filter((e) => !b.all('rollback').some((r) => r.fields.from === e.fields.bad)).length;
+      c.refused += b
+        .all('slot_bad')
+        .filter((e) => !b.all('rollback').some((r) => r.fields.from === e.fields.bad)).length;
       const ready = b.last.find((e) => e.ev === 'ready_to_launch');
       if (!ready) c.unbootable++;
       const expect = kind === 'good' ? u.uuid : running;
@@ -98,13 +122,17 @@ export async function runSoak(opts: {
       const ok = ready?.fields.uuid === expect && state?.lastGood === expect && !state?.trial;
       if (!ok) {
         c.failures++;
-        log(`cycle ${i} ${kind}: expected ${expect}, booted ${ready?.fields.uuid ?? 'nothing'}\n${b.text}`);
+        log(
+          `cycle ${i} ${kind}: expected ${expect}, booted ${ready?.fields.uuid ?? 'nothing'}\n${b.text}`,
+        );
       }
       if (kind === 'good') {
         running = u.uuid;
         epoch++;
       }
-      log(`cycle ${i} ${kind}: ${b.boots.length} boots -> ${ready?.fields.uuid ?? 'none'} ${ok ? 'ok' : 'FAIL'}`);
+      log(
+        `cycle ${i} ${kind}: ${b.boots.length} boots -> ${ready?.fields.uuid ?? 'none'} ${ok ? 'ok' : 'FAIL'}`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -113,7 +141,9 @@ export async function runSoak(opts: {
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { cycles: { type: 'string' }, seed: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { cycles: { type: 'string' }, seed: { type: 'string' } },
+  });
   const cycles = Number(values.cycles ?? '20');
   const seed = Number(values.seed ?? '1');
   if (!(Number.isInteger(cycles) && cycles >= 1) || !Number.isInteger(seed)) {

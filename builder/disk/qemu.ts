@@ -29,7 +29,17 @@ export interface BootResult {
 
 export function qemuCommand(o: Pick<BootOptions, 'disk' | 'vars' | 'memMb' | 'cpu'>): string[] {
   const args = ['-accel', 'tcg', '-machine', 'q35', '-m', String(o.memMb ?? 256)];
-  args.push('-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-net', 'none', '-no-user-config');
+  args.push(
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-serial',
+    'stdio',
+    '-net',
+    'none',
+    '-no-user-config',
+  );
   args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`);
   args.push('-drive', `if=pflash,format=raw,unit=1,file=${o.vars}`);
   args.push('-drive', `format=raw,file=${o.disk}`);

@@ -25,7 +25,8 @@ export interface SlotVerdict {
   reason?: string;
 }
 
-const MANIFEST = /^manifest-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.tlv$/i;
+const MANIFEST =
+  /^manifest-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.tlv$/i;
 
 export async function verifySlot(files: SlotFiles, publicKey: Uint8Array): Promise<SlotVerdict> {
   const names = (await files.list()).filter((p) => !p.includes('/') && MANIFEST.test(p));
@@ -50,8 +51,16 @@ export async function verifySlot(files: SlotFiles, publicKey: Uint8Array): Promi
   const epoch = BigInt(manifest.header.security_epoch);
   const base = { uuid, manifest, epoch, signed: true };
   const refs = [
-    { path: manifest.guest_kernel.path, sha256: manifest.guest_kernel.sha256, size: manifest.guest_kernel.size },
-    ...manifest.containers.map((c) => ({ path: c.disk_path, sha256: c.disk_sha256, size: c.disk_size })),
+    {
+      path: manifest.guest_kernel.path,
+      sha256: manifest.guest_kernel.sha256,
+      size: manifest.guest_kernel.size,
+    },
+    ...manifest.containers.map((c) => ({
+      path: c.disk_path,
+      sha256: c.disk_sha256,
+      size: c.disk_size,
+    })),
   ];
   for (const r of refs) {
     const data = await files.read(r.path);

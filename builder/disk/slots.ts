@@ -80,7 +80,10 @@ export interface SlotDiskOptions {
 export async function buildSlotDisk(out: string, opts: SlotDiskOptions): Promise<EspDisk> {
   if (!opts.a && !opts.b)
     throw new D0Error('DISK_NO_SLOT', 'at least one of slot A or slot B needs a build directory');
-  const trees = { A: opts.a ? readSlotTree(opts.a) : undefined, B: opts.b ? readSlotTree(opts.b) : undefined };
+  const trees = {
+    A: opts.a ? readSlotTree(opts.a) : undefined,
+    B: opts.b ? readSlotTree(opts.b) : undefined,
+  };
   if (trees.A && trees.B && trees.A.uuid === trees.B.uuid)
     throw new D0Error('DISK_SAME_BUILD', `slots A and B both hold build ${trees.A.uuid}`);
   const sizeMiB = opts.sizeMiB ?? DEFAULT_SLOT_MIB;

@@ -33,7 +33,14 @@ export async function diskStatus(
               ? 'bad'
               : undefined
         : undefined;
-    out.push({ ...v, letter, partitionName: part.name, offset: part.offset, size: part.size, role });
+    out.push({
+      ...v,
+      letter,
+      partitionName: part.name,
+      offset: part.offset,
+      size: part.size,
+      role,
+    });
   }
   return out;
 }

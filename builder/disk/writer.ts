@@ -28,7 +28,14 @@ import { manifestName } from '../../core/naming';
 import { buildEspDisk } from './esp';
 import { renameFat } from './fat';
 import { readAbState, type D0AbState } from './ovmf-vars';
-import { espFilesOf, readSlotTree, slotPartitions, treeFiles, partitionFiles, type SlotLetter } from './slots';
+import {
+  espFilesOf,
+  readSlotTree,
+  slotPartitions,
+  treeFiles,
+  partitionFiles,
+  type SlotLetter,
+} from './slots';
 import { verifySlot } from './slot-verify';
 import { diskStatus, type SlotStatus } from './status';
 
@@ -62,12 +69,19 @@ export interface WriteResult {
   bytes: number;
 }
 
-function chooseActive(slots: SlotStatus[], opts: WriteOptions, state?: D0AbState): SlotStatus | undefined {
+function chooseActive(
+  slots: SlotStatus[],
+  opts: WriteOptions,
+  state?: D0AbState,
+): SlotStatus | undefined {
   const want = state?.lastGood ?? opts.active;
   if (want) {
     const s = slots.find((x) => x.uuid === want);
     if (!s)
-      throw new D0Error('DISK_ACTIVE_MISSING', `${opts.target}: the active build ${want} is on no slot`);
+      throw new D0Error(
+        'DISK_ACTIVE_MISSING',
+        `${opts.target}: the active build ${want} is on no slot`,
+      );
     return s;
   }
   const verified = slots.filter((s) => s.verified);
@@ -86,7 +100,10 @@ export async function writeSlot(opts: WriteOptions): Promise<WriteResult> {
   const tree = readSlotTree(opts.buildDir);
   const build = await verifySlot(treeFiles(tree), opts.publicKey);
   if (!build.verified && !opts.unsafeSkipBuildChecks)
-    throw new D0Error('DISK_BAD_BUILD', `${opts.buildDir}: build ${tree.uuid} refused: ${build.reason}`);
+    throw new D0Error(
+      'DISK_BAD_BUILD',
+      `${opts.buildDir}: build ${tree.uuid} refused: ${build.reason}`,
+    );
 
   const state = opts.vars ? readAbState(opts.vars) : undefined;
   const slots = await diskStatus(opts.target, opts.publicKey, state);
@@ -100,9 +117,13 @@ export async function writeSlot(opts: WriteOptions): Promise<WriteResult> {
       `${opts.buildDir}: security_epoch ${build.epoch} is below the target's floor ${floor} (the active build's or D0's committed epoch)`,
     );
   const want = opts.slot ?? 'auto';
-  const target = want === 'auto' ? slots.find((s) => s !== active)! : slots.find((s) => s.letter === want)!;
+  const target =
+    want === 'auto' ? slots.find((s) => s !== active)! : slots.find((s) => s.letter === want)!;
   if (target === active)
-    throw new D0Error('DISK_SLOT_ACTIVE', `${opts.target}: slot ${target.letter} holds the active build ${active.uuid}`);
+    throw new D0Error(
+      'DISK_SLOT_ACTIVE',
+      `${opts.target}: slot ${target.letter} holds the active build ${active.uuid}`,
+    );
   const part = slotPartitions(opts.target).find((p) => p.letter === target.letter)!.part;
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-slot-'));
@@ -114,9 +135,16 @@ export async function writeSlot(opts: WriteOptions): Promise<WriteResult> {
     // The FAT image, built as a one-partition disk of exactly this partition's size.
     const staged = path.join(scratch, 'staged.img');
     const tlvName = manifestName(tree.uuid);
-    const files = espFilesOf(tree).map((f) => (f.path === tlvName ? { ...f, path: `${tlvName}.part` } : f));
+    const files = espFilesOf(tree).map((f) =>
+      f.path === tlvName ? { ...f, path: `${tlvName}.part` } : f,
+    );
     const disk = await buildEspDisk(staged, [
-      { name: `ESP_${target.letter}`, label: `D0_${target.letter}`, files, sizeMiB: part.size / CHUNK },
+      {
+        name: `ESP_${target.letter}`,
+        label: `D0_${target.letter}`,
+        files,
+        sizeMiB: part.size / CHUNK,
+      },
     ]);
     const src = disk.partitions[0].firstLba * 512;
     mark('staged');
@@ -142,7 +170,10 @@ export async function writeSlot(opts: WriteOptions): Promise<WriteResult> {
         got256.update(buf.subarray(0, n));
       }
       if (got256.digest('hex') !== want256.digest('hex'))
-        throw new D0Error('DISK_READBACK', `${opts.target}: slot ${target.letter} reads back different bytes`);
+        throw new D0Error(
+          'DISK_READBACK',
+          `${opts.target}: slot ${target.letter} reads back different bytes`,
+        );
     } finally {
       fs.closeSync(inFd);
       fs.closeSync(outFd);
@@ -158,8 +189,17 @@ export async function writeSlot(opts: WriteOptions): Promise<WriteResult> {
     for (const p of tree.paths) {
       const got = await partitionFiles(opts.target, part).read(p);
       const want = fs.readFileSync(path.join(tree.dir, p));
-      if (!got || !crypto.timingSafeEqual(crypto.createHash('sha256').update(got).digest(), crypto.createHash('sha256').update(want).digest()))
-        throw new D0Error('DISK_READBACK', `${opts.target}: slot ${target.letter}: ${p} reads back different bytes`);
+      if (
+        !got ||
+        !crypto.timingSafeEqual(
+          crypto.createHash('sha256').update(got).digest(),
+          crypto.createHash('sha256').update(want).digest(),
+        )
+      )
+        throw new D0Error(
+          'DISK_READBACK',
+          `${opts.target}: slot ${target.letter}: ${p} reads back different bytes`,
+        );
     }
     mark('files_checked');
     await run('sgdisk', ['-c', `${part.index}:${tree.uuid}`, opts.target]);

@@ -9,16 +9,33 @@ import { buildSlotDisk, readSlotTree, treeFiles } from '../../builder/disk/slots
 import { verifySlot } from '../../builder/disk/slot-verify';
 import { diskStatus } from '../../builder/disk/status';
 import { writeSlot } from '../../builder/disk/writer';
-import { badInput, CliError, EXIT_BAD_INPUT, EXIT_FAILED, parseFlags, readFileOrFail, type Command, type Io } from '../io';
+import { assembleSlotTree } from '../../builder/disk/tree';
+import {
+  badInput,
+  CliError,
+  EXIT_BAD_INPUT,
+  EXIT_FAILED,
+  parseFlags,
+  readFileOrFail,
+  type Command,
+  type Io,
+} from '../io';
 
 const USAGE = {
-  build: 'disk build --slot-a BUILD_DIR [--slot-b BUILD_DIR] --out DISK [--size-mib N] [--pub KEY.pub]',
-  write: 'disk write [--slot auto|A|B] TARGET BUILD_DIR --pub KEY.pub [--vars VARS.fd | --active UUID]',
+  tree: 'disk tree MANIFEST.tlv --artifacts DIR --pub KEY.pub --out BUILD_DIR [--kernel-mode auto|docker|host]',
+  build:
+    'disk build --slot-a BUILD_DIR [--slot-b BUILD_DIR] --out DISK [--size-mib N] [--pub KEY.pub]',
+  write:
+    'disk write [--slot auto|A|B] TARGET BUILD_DIR --pub KEY.pub [--vars VARS.fd | --active UUID]',
   status: 'disk status TARGET --pub KEY.pub [--vars VARS.fd] [--json]',
 };
 
 function publicKey(file: string | undefined, usage: string): Uint8Array {
-  if (!file) throw badInput('--pub KEY.pub is required (the key D0 on the target was built with)', `usage: d0 ${usage}`);
+  if (!file)
+    throw badInput(
+      '--pub KEY.pub is required (the key D0 on the target was built with)',
+      `usage: d0 ${usage}`,
+    );
   return parsePublicKeyFile(readFileOrFail(file, 'the public key').toString('utf8'), file);
 }
 
@@ -31,10 +48,44 @@ function varsFile(target: string, given: string | undefined): string | undefined
   return fs.existsSync(`${target}.vars.fd`) ? `${target}.vars.fd` : undefined;
 }
 
+async function tree(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags(
+    args,
+    {
+      artifacts: { type: 'string' },
+      pub: { type: 'string' },
+      out: { type: 'string' },
+      'kernel-mode': { type: 'string' },
+    },
+    USAGE.tree,
+  );
+  if (positionals.length !== 1 || !values.artifacts || !values.out)
+    throw badInput(`usage: d0 ${USAGE.tree}`);
+  const mode = values['kernel-mode'] ?? 'auto';
+  if (mode !== 'auto' && mode !== 'docker' && mode !== 'host')
+    throw badInput(`--kernel-mode: ${JSON.stringify(mode)} is not auto, docker or host`);
+  if (!fs.existsSync(positionals[0])) throw badInput(`${positionals[0]}: no such manifest`);
+  const r = await assembleSlotTree({
+    manifest: positionals[0],
+    artifacts: values.artifacts,
+    publicKey: publicKey(values.pub, USAGE.tree),
+    out: values.out,
+    kernelMode: mode,
+  });
+  io.out(`wrote build directory ${r.dir} (build ${r.uuid})`);
+  return 0;
+}
+
 async function build(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(
     args,
-    { 'slot-a': { type: 'string' }, 'slot-b': { type: 'string' }, out: { type: 'string' }, 'size-mib': { type: 'string' }, pub: { type: 'string' } },
+    {
+      'slot-a': { type: 'string' },
+      'slot-b': { type: 'string' },
+      out: { type: 'string' },
+      'size-mib': { type: 'string' },
+      pub: { type: 'string' },
+    },
     USAGE.build,
   );
   if (positionals.length > 0 || !values.out || !values['slot-a'])
@@ -42,7 +93,8 @@ async function build(args: string[], io: Io): Promise<number> {
   const size = values['size-mib'] === undefined ? undefined : Number(values['size-mib']);
   if (size !== undefined && !(Number.isInteger(size) && size >= 40 && size <= 65536))
     throw badInput(`--size-mib: ${values['size-mib']} is not a whole number of MiB in 40..65536`);
-  if (fs.existsSync(values.out)) throw badInput(`${values.out}: already exists; refusing to overwrite a disk`);
+  if (fs.existsSync(values.out))
+    throw badInput(`${values.out}: already exists; refusing to overwrite a disk`);
   const dirs = [values['slot-a'], values['slot-b']].filter((d): d is string => !!d);
   if (values.pub) {
     const key = publicKey(values.pub, USAGE.build);
@@ -51,15 +103,26 @@ async function build(args: string[], io: Io): Promise<number> {
       if (!v.verified) throw new CliError(EXIT_FAILED, [`${d}: build refused: ${v.reason}`]);
     }
   }
-  const disk = await buildSlotDisk(values.out, { a: values['slot-a'], b: values['slot-b'], sizeMiB: size });
-  io.out(`wrote ${values.out} (${disk.sizeBytes} bytes): ${disk.partitions.map((p, i) => `slot ${'AB'[i]}=${p.name}`).join(' ')}`);
+  const disk = await buildSlotDisk(values.out, {
+    a: values['slot-a'],
+    b: values['slot-b'],
+    sizeMiB: size,
+  });
+  io.out(
+    `wrote ${values.out} (${disk.sizeBytes} bytes): ${disk.partitions.map((p, i) => `slot ${'AB'[i]}=${p.name}`).join(' ')}`,
+  );
   return 0;
 }
 
 async function write(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(
     args,
-    { slot: { type: 'string' }, pub: { type: 'string' }, vars: { type: 'string' }, active: { type: 'string' } },
+    {
+      slot: { type: 'string' },
+      pub: { type: 'string' },
+      vars: { type: 'string' },
+      active: { type: 'string' },
+    },
     USAGE.write,
   );
   if (positionals.length !== 2) throw badInput(`usage: d0 ${USAGE.write}`);
@@ -77,7 +140,9 @@ async function write(args: string[], io: Io): Promise<number> {
     active: values.active,
     vars: values.active ? undefined : varsFile(target, values.vars),
   });
-  io.out(`wrote build ${r.uuid} to slot ${r.slot} (${r.bytes} bytes)${r.active ? `; active slot ${r.active.slot} (${r.active.uuid}) untouched` : ''}`);
+  io.out(
+    `wrote build ${r.uuid} to slot ${r.slot} (${r.bytes} bytes)${r.active ? `; active slot ${r.active.slot} (${r.active.uuid}) untouched` : ''}`,
+  );
   return 0;
 }
 
@@ -98,7 +163,15 @@ async function status(args: string[], io: Io): Promise<number> {
       JSON.stringify(
         {
           state: state && { ...state, epoch: String(state.epoch) },
-          slots: slots.map((s) => ({ slot: s.letter, partitionName: s.partitionName, uuid: s.uuid ?? null, epoch: s.epoch === undefined ? null : String(s.epoch), verified: s.verified, reason: s.reason ?? null, role: s.role ?? null })),
+          slots: slots.map((s) => ({
+            slot: s.letter,
+            partitionName: s.partitionName,
+            uuid: s.uuid ?? null,
+            epoch: s.epoch === undefined ? null : String(s.epoch),
+            verified: s.verified,
+            reason: s.reason ?? null,
+            role: s.role ?? null,
+          })),
         },
         null,
         2,
@@ -107,8 +180,15 @@ async function status(args: string[], io: Io): Promise<number> {
     return 0;
   }
   if (state)
-    io.out(`d0 state (${vars}): last_good=${state.lastGood ?? 'none'} trial=${state.trial ?? 'none'} tries_left=${state.triesLeft} epoch=${state.epoch} bad=${state.bad ?? 'none'}`);
-  else io.out(vars ? `d0 state (${vars}): none written yet` : 'd0 state: unknown (no VARS file; roles need --vars)');
+    io.out(
+      `d0 state (${vars}): last_good=${state.lastGood ?? 'none'} trial=${state.trial ?? 'none'} tries_left=${state.triesLeft} epoch=${state.epoch} bad=${state.bad ?? 'none'}`,
+    );
+  else
+    io.out(
+      vars
+        ? `d0 state (${vars}): none written yet`
+        : 'd0 state: unknown (no VARS file; roles need --vars)',
+    );
   for (const s of slots)
     io.out(
       `slot ${s.letter}: ${s.uuid ?? 'empty'} partition=${s.partitionName} ${s.verified ? 'verified' : `unverified(${s.reason})`}${s.epoch !== undefined ? ` epoch=${s.epoch}` : ''}${s.role ? ` ${s.role}` : ''}`,
@@ -122,15 +202,21 @@ export const command: Command = {
   async run(args, io) {
     const [sub, ...rest] = args;
     try {
+      if (sub === 'tree') return await tree(rest, io);
       if (sub === 'build') return await build(rest, io);
       if (sub === 'write') return await write(rest, io);
       if (sub === 'status') return await status(rest, io);
     } catch (e) {
       // A build directory or layout that is not one is bad input; a refused build or disk is a failed check.
       const input = e instanceof D0Error && ['SLOT_TREE', 'DISK_NO_SLOT', 'KEY'].includes(e.code);
-      if (e instanceof D0Error) throw new CliError(input ? EXIT_BAD_INPUT : EXIT_FAILED, [`d0 disk ${sub}: ${e.message}`]);
+      if (e instanceof D0Error)
+        throw new CliError(input ? EXIT_BAD_INPUT : EXIT_FAILED, [`d0 disk ${sub}: ${e.message}`]);
       throw e;
     }
-    throw badInput(`usage: ${Object.values(USAGE).map((u) => `d0 ${u}`).join('\n       ')}`);
+    throw badInput(
+      `usage: ${Object.values(USAGE)
+        .map((u) => `d0 ${u}`)
+        .join('\n       ')}`,
+    );
   },
 };

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { bootDisk } from '../../builder/disk/qemu';
 import { badInput, EXIT_FAILED, parseFlags, type Command } from '../io';
 
-const USAGE = 'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--raw]';
+const USAGE = 'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--raw]';
 
 export const command: Command = {
   name: 'run',
@@ -13,31 +13,45 @@ export const command: Command = {
   async run(args, io) {
     const { values, positionals } = parseFlags(
       args,
-      { vars: { type: 'string' }, until: { type: 'string' }, timeout: { type: 'string' }, raw: { type: 'boolean' } },
+      {
+        vars: { type: 'string' },
+        cpu: { type: 'string' },
+        until: { type: 'string' },
+        timeout: { type: 'string' },
+        raw: { type: 'boolean' },
+      },
       USAGE,
     );
     if (positionals.length !== 1) throw badInput(`usage: d0 ${USAGE}`);
     const [disk] = positionals;
     if (!fs.existsSync(disk)) throw badInput(`${disk}: no such disk image`);
     const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
-    if (!(timeoutS > 0 && timeoutS <= 86400)) throw badInput(`--timeout: ${values.timeout} is not 1..86400 seconds`);
+    if (!(timeoutS > 0 && timeoutS <= 86400))
+      throw badInput(`--timeout: ${values.timeout} is not 1..86400 seconds`);
     const until = values.until ?? 'exit';
-    if (!/^[a-z_]+$/.test(until)) throw badInput(`--until: ${JSON.stringify(until)} is not an event name`);
+    if (!/^[a-z_]+$/.test(until))
+      throw badInput(`--until: ${JSON.stringify(until)} is not an event name`);
     const vars = values.vars ?? `${disk}.vars.fd`;
     const event = / ?(D0 (?:seq=\d+ )?ev=\S.*)$/;
     const r = await bootDisk({
       disk,
       vars,
+      cpu: values.cpu,
       timeoutMs: timeoutS * 1000,
       onLine: (line) => {
         if (values.raw) return io.out(line);
         const m = event.exec(line);
         if (m) io.out(m[1]);
       },
-      until: (line) => event.test(line) && (line.includes(` ev=${until} `) || line.endsWith(` ev=${until}`)),
+      until: (line) =>
+        event.test(line) && (line.includes(` ev=${until} `) || line.endsWith(` ev=${until}`)),
     });
     if (r.end === 'until') return 0;
-    io.err(r.end === 'timeout' ? `d0 run: no ev=${until} within ${timeoutS} s (QEMU killed)` : `d0 run: QEMU exited (${r.code}) before ev=${until}`);
+    io.err(
+      r.end === 'timeout'
+        ? `d0 run: no ev=${until} within ${timeoutS} s (QEMU killed)`
+        : `d0 run: QEMU exited (${r.code}) before ev=${until}`,
+    );
     return EXIT_FAILED;
   },
 };

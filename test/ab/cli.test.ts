@@ -32,7 +32,18 @@ describe('ab: d0 disk and d0 run', function () {
   it('build, run, write, run, status: slot B ends up active', async () => {
     const u1 = makeBuild(fx, 'cli-u1');
     const disk = path.join(dir, 'disk.img');
-    let r = await d0(['disk', 'build', '--slot-a', u1.dir, '--out', disk, '--size-mib', '40', '--pub', pub]);
+    let r = await d0([
+      'disk',
+      'build',
+      '--slot-a',
+      u1.dir,
+      '--out',
+      disk,
+      '--size-mib',
+      '40',
+      '--pub',
+      pub,
+    ]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`slot A=${u1.uuid} slot B=ESP_B`));
 
@@ -44,18 +55,30 @@ describe('ab: d0 disk and d0 run', function () {
     const u2 = makeBuild(fx, 'cli-u2');
     r = await d0(['disk', 'write', '--slot', 'auto', disk, u2.dir, '--pub', pub]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, new RegExp(`wrote build ${u2.uuid} to slot B .*active slot A \\(${u1.uuid}\\) untouched`));
+    assert.match(
+      r.out,
+      new RegExp(`wrote build ${u2.uuid} to slot B .*active slot A \\(${u1.uuid}\\) untouched`),
+    );
 
     r = await d0(['run', disk, '--until', 'ready_to_launch', '--timeout', '180']);
     assert.equal(r.code, 0, r.err + r.out);
-    assert.match(r.out, new RegExp(`ev=slot_choice role=trial_start boot=${u2.uuid} slot=B last_good=${u1.uuid}`));
-    assert.match(r.out, new RegExp(`ev=commit boot=${u2.uuid} slot=B previous=${u1.uuid} role=trial`));
+    assert.match(
+      r.out,
+      new RegExp(`ev=slot_choice role=trial_start boot=${u2.uuid} slot=B last_good=${u1.uuid}`),
+    );
+    assert.match(
+      r.out,
+      new RegExp(`ev=commit boot=${u2.uuid} slot=B previous=${u1.uuid} role=trial`),
+    );
 
     r = await d0(['disk', 'status', disk, '--pub', pub]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`last_good=${u2.uuid} trial=none`));
     assert.match(r.out, new RegExp(`slot A: ${u1.uuid} partition=${u1.uuid} verified epoch=3\\n`));
-    assert.match(r.out, new RegExp(`slot B: ${u2.uuid} partition=${u2.uuid} verified epoch=3 active`));
+    assert.match(
+      r.out,
+      new RegExp(`slot B: ${u2.uuid} partition=${u2.uuid} verified epoch=3 active`),
+    );
 
     // Both slots verify now: without D0's state the writer refuses to guess which is active.
     const u3 = makeBuild(fx, 'cli-u3');
@@ -73,12 +96,24 @@ describe('ab: d0 disk and d0 run', function () {
     const disk = path.join(dir, 'bad.img');
     const cases: Array<[string[], RegExp]> = [
       [['disk', 'build', '--out', disk], /usage: d0 disk build/],
-      [['disk', 'build', '--slot-a', path.join(dir, 'nope'), '--out', disk], /nope: not a directory/],
-      [['disk', 'build', '--slot-a', u1.dir, '--out', disk, '--size-mib', '10'], /--size-mib: 10 is not/],
+      [
+        ['disk', 'build', '--slot-a', path.join(dir, 'nope'), '--out', disk],
+        /nope: not a directory/,
+      ],
+      [
+        ['disk', 'build', '--slot-a', u1.dir, '--out', disk, '--size-mib', '10'],
+        /--size-mib: 10 is not/,
+      ],
       [['disk', 'build', '--slot-a', dir, '--out', disk], /needs exactly one manifest-<uuid>.tlv/],
       [['disk', 'write', disk, u1.dir], /usage|no such disk/],
-      [['disk', 'write', '--slot', 'C', pub, u1.dir, '--pub', pub], /--slot: "C" is not auto, A or B/],
-      [['disk', 'write', pub, u1.dir, '--pub', pub, '--vars', pub, '--active', u1.uuid], /give one, not both/],
+      [
+        ['disk', 'write', '--slot', 'C', pub, u1.dir, '--pub', pub],
+        /--slot: "C" is not auto, A or B/,
+      ],
+      [
+        ['disk', 'write', pub, u1.dir, '--pub', pub, '--vars', pub, '--active', u1.uuid],
+        /give one, not both/,
+      ],
       [['disk', 'status', disk, '--pub', pub], /no such disk image/],
       [['disk', 'frobnicate'], /usage: d0 disk build/],
       [['run'], /usage: d0 run DISK/],

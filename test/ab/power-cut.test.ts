@@ -38,7 +38,10 @@ function runWriter(args: object, crashAt: number) {
     encoding: 'utf8',
     timeout: 120_000,
   });
-  const steps = [...r.stderr.matchAll(/^step (\d+) (\S+)$/gm)].map((m) => ({ n: Number(m[1]), what: m[2] }));
+  const steps = [...r.stderr.matchAll(/^step (\d+) (\S+)$/gm)].map((m) => ({
+    n: Number(m[1]),
+    what: m[2],
+  }));
   return { status: r.status, signal: r.signal, steps, stderr: r.stderr };
 }
 
@@ -73,7 +76,12 @@ describe('ab: power cuts during a slot write', function () {
     const aBefore = sha256Range(baseDisk, slotA.offset, slotA.size);
 
     const disk = path.join(fx.dir, 'cut.img');
-    const args = { target: disk, buildDir: u2.dir, publicKeyHex: Buffer.from(fx.pub).toString('hex'), vars: baseVars };
+    const args = {
+      target: disk,
+      buildDir: u2.dir,
+      publicKeyHex: Buffer.from(fx.pub).toString('hex'),
+      vars: baseVars,
+    };
     // A full run: the list of steps (and the proof that the writer succeeds without a cut).
     fs.copyFileSync(baseDisk, disk);
     const full = runWriter(args, 0);
@@ -88,14 +96,20 @@ describe('ab: power cuts during a slot write', function () {
     const sorted = [...points].sort((x, y) => x - y);
     const outcomes: string[] = [];
     // A cut in the middle of the slot copy, and one right at the commit point.
-    const qemuPoints = new Set([sorted[Math.floor(sorted.length / 2)], commitStep].slice(0, QEMU_SAMPLE));
+    const qemuPoints = new Set(
+      [sorted[Math.floor(sorted.length / 2)], commitStep].slice(0, QEMU_SAMPLE),
+    );
 
     for (const at of sorted) {
       fs.copyFileSync(baseDisk, disk);
       const r = runWriter(args, at);
       assert.equal(r.signal, 'SIGKILL', `cut at ${at}: ${r.stderr}`);
       assert.equal(r.steps.at(-1)?.n, at);
-      assert.equal(sha256Range(disk, slotA.offset, slotA.size), aBefore, `cut at ${at}: slot A changed`);
+      assert.equal(
+        sha256Range(disk, slotA.offset, slotA.size),
+        aBefore,
+        `cut at ${at}: slot A changed`,
+      );
       const slots = await diskStatus(disk, fx.pub, state); // reads the GPT: throws if it is broken
       const p = predictBoot(slots, state);
       assert.ok(p.verified, `cut at ${at} (${r.steps.at(-1)?.what}): ${p.path}`);

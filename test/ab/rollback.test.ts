@@ -9,7 +9,15 @@ import { readAbState } from '../../builder/disk/ovmf-vars';
 import { writeSlot } from '../../builder/disk/writer';
 import { diskStatus } from '../../builder/disk/status';
 import type { D0Event } from '../support/events';
-import { bootUntilExit, committedBase, copyOfBase, makeBuild, sharedFixture, type AbFixture, type BuildDefects } from './support';
+import {
+  bootUntilExit,
+  committedBase,
+  copyOfBase,
+  makeBuild,
+  sharedFixture,
+  type AbFixture,
+  type BuildDefects,
+} from './support';
 
 describe('ab: refusal and rollback of bad builds', function () {
   this.timeout(900_000);
@@ -33,7 +41,10 @@ describe('ab: refusal and rollback of bad builds', function () {
         assert.match(e.message, new RegExp(refusal.split(':')[1] ?? ''));
         return true;
       });
-      assert.ok(before.equals(fs.readFileSync(disk)), 'a refused write changes nothing on the disk');
+      assert.ok(
+        before.equals(fs.readFileSync(disk)),
+        'a refused write changes nothing on the disk',
+      );
     }
     const w = await writeSlot({ ...opts, unsafeSkipBuildChecks: true });
     assert.equal(w.slot, 'B');
@@ -43,11 +54,18 @@ describe('ab: refusal and rollback of bad builds', function () {
   function assertStillU1(last: D0Event[], text: string) {
     const choice = last.find((e) => e.ev === 'slot_choice');
     assert.equal(choice?.fields.boot, u1.uuid, text);
-    assert.ok(last.some((e) => e.ev === 'ready_to_launch' && e.fields.uuid === u1.uuid), text);
+    assert.ok(
+      last.some((e) => e.ev === 'ready_to_launch' && e.fields.uuid === u1.uuid),
+      text,
+    );
   }
 
   it('bad signature: refused by the writer; forced, D0 marks slot B bad and stays on U1', async () => {
-    const { disk, vars, u2 } = await withBadU2('badsig', { badSignature: true }, 'DISK_BAD_BUILD:bad_signature');
+    const { disk, vars, u2 } = await withBadU2(
+      'badsig',
+      { badSignature: true },
+      'DISK_BAD_BUILD:bad_signature',
+    );
     const b = await bootUntilExit(disk, vars);
     assert.equal(b.boots.length, 1, 'no trial, no reset\n' + b.text);
     const bad = b.all('slot_bad');
@@ -64,14 +82,26 @@ describe('ab: refusal and rollback of bad builds', function () {
     assert.equal(status.find((s) => s.letter === 'A')?.role, 'active');
 
     const again = await bootUntilExit(disk, vars);
-    assert.equal(again.all('slot_bad').length, 0, 'a bad build is not checked again\n' + again.text);
+    assert.equal(
+      again.all('slot_bad').length,
+      0,
+      'a bad build is not checked again\n' + again.text,
+    );
     assertStillU1(again.last, again.text);
   });
 
   it('corrupted VM image: refused by the writer; forced, the trial fails its digest check and rolls back to U1', async () => {
-    const { disk, vars, u2 } = await withBadU2('digest', { corruptDisk: true }, 'DISK_BAD_BUILD:digest_mismatch');
+    const { disk, vars, u2 } = await withBadU2(
+      'digest',
+      { corruptDisk: true },
+      'DISK_BAD_BUILD:digest_mismatch',
+    );
     const b = await bootUntilExit(disk, vars);
-    assert.equal(b.boots.length, 3, 'U1 starts the trial, U2 fails and resets, U1 again\n' + b.text);
+    assert.equal(
+      b.boots.length,
+      3,
+      'U1 starts the trial, U2 fails and resets, U1 again\n' + b.text,
+    );
     const failed = b.boots[1].find((e) => e.ev === 'boot_failed');
     assert.equal(failed?.fields.reason, 'digest_mismatch', b.text);
     const rb = b.all('rollback');
@@ -88,7 +118,11 @@ describe('ab: refusal and rollback of bad builds', function () {
   });
 
   it('lower security_epoch: refused by the writer; forced, D0 refuses it before any trial', async () => {
-    const { disk, vars, u2 } = await withBadU2('epoch', { epoch: 2 }, 'DISK_EPOCH_BELOW:security_epoch 2 is below');
+    const { disk, vars, u2 } = await withBadU2(
+      'epoch',
+      { epoch: 2 },
+      'DISK_EPOCH_BELOW:security_epoch 2 is below',
+    );
     const b = await bootUntilExit(disk, vars);
     assert.equal(b.boots.length, 1, b.text);
     const bad = b.all('slot_bad');

@@ -11,7 +11,12 @@ describe('ab: soak', function () {
   this.timeout(900_000);
   it(`${CI_CYCLES} update/rollback cycles: no failure, no unbootable state`, async () => {
     const lines: string[] = [];
-    const c = await runSoak({ cycles: CI_CYCLES, seed: 1, fixture: await sharedFixture(), log: (l) => lines.push(l) });
+    const c = await runSoak({
+      cycles: CI_CYCLES,
+      seed: 1,
+      fixture: await sharedFixture(),
+      log: (l) => lines.push(l),
+    });
     assert.equal(c.cycles, CI_CYCLES);
     assert.equal(c.failures, 0, lines.join('\n'));
     assert.equal(c.unbootable, 0, lines.join('\n'));

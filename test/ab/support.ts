@@ -62,7 +62,9 @@ export function committedBase(): Promise<CommittedBase> {
 }
 
 /** Copies of the committed base's disk and VARS file under new names. */
-export async function copyOfBase(name: string): Promise<{ disk: string; vars: string; u1: CommittedBase['u1'] }> {
+export async function copyOfBase(
+  name: string,
+): Promise<{ disk: string; vars: string; u1: CommittedBase['u1'] }> {
   const b = await committedBase();
   const fx = await sharedFixture();
   const disk = path.join(fx.dir, `${name}.img`);
@@ -93,7 +95,11 @@ export interface BuildDefects {
 let lastMs = 0;
 
 /** A signed build directory (slot tree) under fx.dir; UUIDs strictly increase between calls. */
-export function makeBuild(fx: AbFixture, name: string, d: BuildDefects = {}): { dir: string; uuid: string } {
+export function makeBuild(
+  fx: AbFixture,
+  name: string,
+  d: BuildDefects = {},
+): { dir: string; uuid: string } {
   // UUIDv7 order is time order only across milliseconds: never two builds in one.
   while (Date.now() <= lastMs) {
     /* spin < 1 ms */
@@ -101,7 +107,10 @@ export function makeBuild(fx: AbFixture, name: string, d: BuildDefects = {}): { 
   lastMs = Date.now();
   let slot = makeSlot(fx.key.secretKey);
   if (d.epoch !== undefined) {
-    const manifest = { ...slot.manifest, header: { ...slot.manifest.header, security_epoch: String(d.epoch) } };
+    const manifest = {
+      ...slot.manifest,
+      header: { ...slot.manifest.header, security_epoch: String(d.epoch) },
+    };
     const tlv = Buffer.from(encodeManifest(manifest));
     slot = { ...slot, manifest, tlv, sig: Buffer.from(signManifest(tlv, fx.key.secretKey)) };
   }
@@ -142,7 +151,11 @@ export interface Boots {
 }
 
 /** Boots disk with vars until the first ev=exit (the end of the boot that did not reset). */
-export async function bootUntilExit(disk: string, vars: string, timeoutMs = 180_000): Promise<Boots> {
+export async function bootUntilExit(
+  disk: string,
+  vars: string,
+  timeoutMs = 180_000,
+): Promise<Boots> {
   return withQemu({ disk, vars, timeoutMs }, async (vm) => {
     await vm.waitFor('exit');
     const events = [...vm.events];

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { readAbState } from '../../builder/disk/ovmf-vars';
 import { writeSlot } from '../../builder/disk/writer';
 import { diskStatus } from '../../builder/disk/status';
-import { bootUntilExit, committedBase, copyOfBase, makeBuild, sharedFixture, type AbFixture } from './support';
+import {
+  bootUntilExit,
+  committedBase,
+  copyOfBase,
+  makeBuild,
+  sharedFixture,
+  type AbFixture,
+} from './support';
 
 describe('ab: update U1 -> U2 with a trial boot and a commit', function () {
   this.timeout(900_000);
@@ -31,7 +38,9 @@ describe('ab: update U1 -> U2 with a trial boot and a commit', function () {
 
     const second = await bootUntilExit(disk, vars);
     assert.equal(second.boots.length, 2, second.text); // A starts the trial and resets into B
-    const start = second.boots[0].find((e) => e.ev === 'slot_choice' && e.fields.role === 'trial_start');
+    const start = second.boots[0].find(
+      (e) => e.ev === 'slot_choice' && e.fields.role === 'trial_start',
+    );
     assert.ok(start, second.text);
     assert.equal(start.fields.boot, u2.uuid);
     assert.equal(start.fields.last_good, u1.uuid);

@@ -37,12 +37,11 @@ describe('kernel build: Docker and host toolchains give the same bytes', functio
     await engine?.stop();
   });
 
-  it('builds BOOTX64.EFI byte-identical in Docker and on the host', async () => {
+  it('builds BOOTX64.EFI byte-identical in Docker (auto mode, an engine answers) and on the host', async () => {
     const docker = await buildKernel({
       kernelDir,
       publicKeyHex: TEST1_PUBLIC,
       outFile: path.join(dir, 'docker.efi'),
-      mode: 'docker',
     });
     const host = await buildKernel({
       kernelDir,
@@ -73,15 +72,5 @@ describe('kernel build: Docker and host toolchains give the same bytes', functio
       mode: 'host',
     });
     assert.notEqual(other.sha256, again.sha256);
-  });
-
-  it('auto mode uses the engine when one answers', async () => {
-    const auto = await buildKernel({
-      kernelDir,
-      publicKeyHex: TEST1_PUBLIC,
-      outFile: path.join(dir, 'auto.efi'),
-    });
-    assert.equal(auto.mode, 'docker');
-    assert.ok(fs.readFileSync(auto.path).equals(fs.readFileSync(path.join(dir, 'host.efi'))));
   });
 });

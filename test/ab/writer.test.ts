@@ -1,0 +1,143 @@
+// The slot writer's refusals, offline (no QEMU): each class of bad input is refused with its code,
+// names what and where, and leaves the target byte-for-byte unchanged. Plus the readers the
+// writer trusts: a GPT with a bad CRC and a D0 state record that is not one are refused.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { D0Error } from '../../core/errors';
+import { buildEspDisk } from '../../builder/disk/esp';
+import { readGpt } from '../../builder/disk/gpt';
+import { decodeAbState } from '../../builder/disk/ovmf-vars';
+import { buildSlotDisk } from '../../builder/disk/slots';
+import { writeSlot, type WriteOptions } from '../../builder/disk/writer';
+import { makeBuild, sharedFixture, type AbFixture } from './support';
+
+const digest = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
+
+describe('ab: slot writer refusals', function () {
+  this.timeout(300_000);
+  let fx: AbFixture;
+  let dir: string;
+  let u1: { dir: string; uuid: string };
+  let u2: { dir: string; uuid: string };
+  let disk: string; // U1 in A, U2 in B: both verify
+
+  before(async () => {
+    fx = await sharedFixture();
+    dir = fs.mkdtempSync(path.join(fx.dir, 'writer-'));
+    u1 = makeBuild(fx, 'w-u1');
+    u2 = makeBuild(fx, 'w-u2');
+    disk = path.join(dir, 'ab.img');
+    await buildSlotDisk(disk, { a: u1.dir, b: u2.dir, sizeMiB: 40 });
+  });
+
+  async function refused(
+    opts: Partial<WriteOptions>,
+    code: string,
+    message: RegExp,
+    target = disk,
+  ) {
+    const before = digest(target);
+    await assert.rejects(
+      writeSlot({ target, buildDir: u1.dir, publicKey: fx.pub, ...opts }),
+      (e: D0Error) => {
+        assert.equal(e.code, code, e.message);
+        assert.match(e.message, message);
+        return true;
+      },
+    );
+    assert.equal(digest(target), before, `${code}: the target changed`);
+  }
+
+  it('refuses to guess the active slot when both verify', async () => {
+    const u3 = makeBuild(fx, 'w-u3');
+    await refused(
+      { buildDir: u3.dir },
+      'DISK_ACTIVE_AMBIGUOUS',
+      /both slots hold a verified build/,
+    );
+  });
+
+  it('never writes the active slot, nor the active build again', async () => {
+    const u3 = makeBuild(fx, 'w-u3b');
+    await refused(
+      { buildDir: u3.dir, active: u2.uuid, slot: 'B' },
+      'DISK_SLOT_ACTIVE',
+      /slot B holds the active build/,
+    );
+    await refused(
+      { buildDir: u2.dir, active: u2.uuid },
+      'DISK_SAME_BUILD',
+      new RegExp(`${u2.uuid} is the active build`),
+    );
+    await refused(
+      { buildDir: u3.dir, active: '01900000-0000-7000-8000-000000000000' },
+      'DISK_ACTIVE_MISSING',
+      /is on no slot/,
+    );
+  });
+
+  it('refuses a build signed with another key, or with a missing file', async () => {
+    const other = crypto.randomBytes(32);
+    await refused(
+      { publicKey: new Uint8Array(other), active: u2.uuid },
+      'DISK_BAD_BUILD',
+      /refused: bad_signature/,
+    );
+    const u4 = makeBuild(fx, 'w-u4');
+    const img = fs.readdirSync(path.join(u4.dir, 'VM')).find((f) => f.startsWith('web-'))!;
+    fs.rmSync(path.join(u4.dir, 'VM', img));
+    await refused(
+      { buildDir: u4.dir, active: u2.uuid },
+      'DISK_BAD_BUILD',
+      new RegExp(`missing_file path=VM/${img}`),
+    );
+  });
+
+  it('refuses a directory that is not a slot tree, and a disk that is not an A/B disk', async () => {
+    await refused({ buildDir: dir }, 'SLOT_TREE', /needs exactly one manifest-<uuid>.tlv/);
+    const one = path.join(dir, 'one.img');
+    await buildEspDisk(one, [{ name: 'ESP_A', label: 'D0_A', files: [] }]);
+    await refused(
+      { active: u2.uuid },
+      'DISK_LAYOUT',
+      /partition 2 \(slot B\) is not an EFI System Partition/,
+      one,
+    );
+    const raw = path.join(dir, 'raw.img');
+    fs.writeFileSync(raw, Buffer.alloc(1 << 20));
+    await refused({}, 'GPT_MISSING', /no GPT header/, raw);
+  });
+
+  it('reads a GPT only when its CRCs match', async () => {
+    const copy = path.join(dir, 'crc.img');
+    fs.copyFileSync(disk, copy);
+    assert.equal(readGpt(copy)[1].name, u2.uuid);
+    const fd = fs.openSync(copy, 'r+');
+    fs.writeSync(fd, Buffer.from('X'), 0, 1, 1024 + 56); // first entry's name, LBA 2
+    fs.closeSync(fd);
+    assert.throws(() => readGpt(copy), /partition array CRC mismatch/);
+  });
+
+  it('decodes D0 state records and refuses anything else', () => {
+    const b = Buffer.alloc(128);
+    b.writeUInt32LE(0x42413044, 0);
+    b.writeUInt16LE(1, 4);
+    b[6] = 1;
+    b.writeBigUInt64LE(7n, 8);
+    b.write(u1.uuid, 16, 'latin1');
+    const s = decodeAbState(b);
+    assert.deepEqual(s, {
+      triesLeft: 1,
+      epoch: 7n,
+      lastGood: u1.uuid,
+      trial: undefined,
+      bad: undefined,
+    });
+    assert.throws(() => decodeAbState(b.subarray(0, 127)), /not a version 1 state record/);
+    const v2 = Buffer.from(b);
+    v2.writeUInt16LE(2, 4);
+    assert.throws(() => decodeAbState(v2), /not a version 1 state record/);
+  });
+});

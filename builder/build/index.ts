@@ -40,6 +40,7 @@ import { manifestInput, mapProblems, type BuildSpec } from './spec';
 
 export type { BuildSpec, ContainerSpec, NetworkSpec, ExecSpec, RouteSpec } from './spec';
 export { planBuild, diffPlans, type Plan, type PlanChange } from './plan';
+export { slotFiles } from './slot-files';
 
 export interface BuildRequest {
   readonly spec: BuildSpec;
@@ -178,18 +179,4 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
     fs.rmSync(staging, { recursive: true, force: true });
     throw e;
   }
-}
-
-/** Every file of a slot tree, '/'-separated relative paths, sorted (what an ESP writer copies). */
-export function slotFiles(slotDir: string): string[] {
-  const out: string[] = [];
-  const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(slotDir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(r);
-      else if (e.isFile()) out.push(r);
-    }
-  };
-  walk('');
-  return out.sort();
 }

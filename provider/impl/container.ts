@@ -6,13 +6,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
-import { convertImage } from '../../builder/build/conversions';
 import { imageSourceDigest } from '../../builder/build/image-digest';
 import { planBuild } from '../../builder/build/plan';
 import type { ContainerSpec } from '../../builder/build/spec';
-import { connectDocker } from '../../builder/docker/engine';
-import { buildGuestInit } from '../../builder/guest/init';
 import { failures, hasUnknown, scoped, withoutProvider } from './problems';
+
+// check() and diff() run on every preview; the image builder and dockerode load on first use.
+const conversions = () => require('../../builder/build/conversions') as typeof import('../../builder/build/conversions');
+const guestInit = () => require('../../builder/guest/init') as typeof import('../../builder/guest/init');
+const connectDocker = () =>
+  (require('../../builder/docker/engine') as typeof import('../../builder/docker/engine')).connectDocker();
 
 type Inputs = ContainerSpec & { imageDigest?: string } & Record<string, unknown>;
 
@@ -58,10 +61,10 @@ export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.Di
 
 async function convert(inputs: Inputs): Promise<Record<string, unknown>> {
   await imageSourceDigest(inputs.image, () => connectDocker()); // names a missing image before any work
-  const init = await buildGuestInit();
+  const init = await guestInit().buildGuestInit();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-container-'));
   try {
-    const r = await convertImage({
+    const r = await conversions().convertImage({
       source: inputs.image,
       out: path.join(dir, 'disk.img'),
       init: init.init,

@@ -10,16 +10,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
-import { makeBuild } from '../../builder/build';
 import { imageSourceDigest } from '../../builder/build/image-digest';
 import { diffPlans, planBuild } from '../../builder/build/plan';
 import type { BuildSpec, ContainerSpec, NetworkSpec } from '../../builder/build/spec';
-import { connectDocker } from '../../builder/docker/engine';
 import type { Problem } from '../../core/errors';
 import { ValidationError } from '../../core/errors';
 import { parseSecretKeyFile, publicKeyOf } from '../../core/sign';
 import { stashedKey, stashKey } from './key-stash';
 import { failures, hasUnknown, withoutProvider } from './problems';
+
+// check() and diff() run on every preview and need only the plan and image digests; the
+// builders (and dockerode) load on the first build or docker: source.
+const builders = () => require('../../builder/build') as typeof import('../../builder/build');
+const connectDocker = () =>
+  (require('../../builder/docker/engine') as typeof import('../../builder/docker/engine')).connectDocker();
 
 export interface DeploymentInputs extends Record<string, unknown> {
   site?: string;
@@ -122,7 +126,7 @@ async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateRes
   const { spec } = specOf(inputs);
   const docker = spec.containers.some((c) => c.image.startsWith('docker:')) ? await connectDocker() : undefined;
   try {
-    const r = await makeBuild({ spec, secretKey: secret, outDir: inputs.outDir, kernelMode: inputs.kernelMode, docker });
+    const r = await builders().makeBuild({ spec, secretKey: secret, outDir: inputs.outDir, kernelMode: inputs.kernelMode, docker });
     return {
       id: r.buildUuid,
       outs: {

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type * as pulumi from '@pulumi/pulumi';
-import { slotFiles } from '../../builder/build';
+import { slotFiles } from '../../builder/build/slot-files';
 import { buildEspDisk } from '../../builder/disk/esp';
 import { uuidOfManifestName } from '../../core/naming';
 import { failures, hasUnknown, withoutProvider } from './problems';

@@ -1,0 +1,65 @@
+// `pulumi preview` of a 32-container site with no change, against `pulumi version` (the engine's
+// start-up) as the baseline, in one command:
+//
+//   npx tsx bench/pulumi/preview-32.ts [RUNS]        # default 3 runs of each
+//
+// It builds the site once (`pulumi up`), then times RUNS no-change previews and RUNS `pulumi
+// version` calls, and counts image conversions during the previews through D0_CONVERSION_LOG
+// (builder/build/conversions.ts appends one line per conversion request): a preview must make
+// none. Prints medians and the ratio preview / version.
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeBusyboxArchive } from '../../test/provider/fixture-image';
+import { PulumiWorkspace, parsePreviewJson } from '../../test/support/pulumi';
+import { engineEnv, projectFiles, SECRET, writeSite, type SiteFile } from '../../test/pulumi/site-program';
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function main(runs: number): Promise<void> {
+  const ws = await PulumiWorkspace.create({ files: projectFiles('d0-bench-32') });
+  try {
+    const image = await writeBusyboxArchive(path.join(ws.root, 'images', 'busybox.tar'));
+    const keyFile = path.join(ws.root, 'signing.key');
+    fs.writeFileSync(keyFile, SECRET + '\n', { mode: 0o600 });
+    const site: SiteFile = {
+      network: { bridge: '10.20.0.1/24' },
+      containers: Array.from({ length: 32 }, (_, i) => ({ name: `vm${i}`, image, memMb: 64, ip: `10.20.0.${10 + i}/24`, bootOrder: i })),
+      epoch: 1,
+      outDir: path.join(ws.root, 'builds'),
+      disk: path.join(ws.root, 'host.img'),
+    };
+    writeSite(ws.projectDir, site);
+    await ws.pulumiOk(['stack', 'init', 'bench']);
+    await ws.pulumiOk(['config', 'set', 'signingKeyFile', keyFile]);
+    let t = Date.now();
+    await ws.pulumiOk(['up', '--yes', '--skip-preview'], engineEnv);
+    console.error(`initial up (32 containers): ${Date.now() - t} ms`);
+
+    const log = path.join(ws.root, 'conversions.log');
+    const env = { env: { ...engineEnv.env, D0_CONVERSION_LOG: log } };
+    const preview: number[] = [];
+    const version: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      t = Date.now();
+      const r = await ws.pulumiOk(['preview', '--json'], env);
+      preview.push(Date.now() - t);
+      const summary = parsePreviewJson(r.stdout).changeSummary;
+      if (Object.keys(summary).some((k) => k !== 'same')) throw new Error(`preview saw changes: ${JSON.stringify(summary)}`);
+      t = Date.now();
+      await ws.pulumiOk(['version']);
+      version.push(Date.now() - t);
+    }
+    const conversions = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+    const p = median(preview);
+    const v = median(version);
+    console.log(JSON.stringify({ runs, previewMs: preview, versionMs: version, medianPreviewMs: p, medianVersionMs: v, ratio: +(p / v).toFixed(1), previewMinusVersionMs: p - v, conversionsDuringPreview: conversions }));
+    if (conversions !== 0) process.exitCode = 1;
+  } finally {
+    ws.dispose();
+  }
+}
+
+main(Number(process.argv[2] ?? 3)).catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -195,6 +195,13 @@ void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     return;
   }
   log_state(how);
+  if (how == AB_STATE_READ_ERROR) {
+    /* The state may be fine but unreadable now: committing or starting a trial on an empty
+     * state could lower the committed epoch. Boot this slot and write nothing. */
+    ab.role = ROLE_FALLBACK;
+    log_choice(role_name(ab.role));
+    return;
+  }
   if (!own()->has_uuid) {
     ab.role = ROLE_FALLBACK; /* the boot fails (no or several manifests); nothing to commit */
     return;

@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   guest_mem_init(&mem, ram, RAM);
   arch_vm_init(&avm);
   memset(&stats, 0, sizeof(stats));
-  struct dev_env env = {&mem, &avm, "fuzz", &stats};
+  struct dev_env env = {&mem, &avm, "fuzz", &stats, NULL};
   struct blk_backing back;
   bool ro = ctl[20] & 1;
   blk_backing_init(&back, image, sizeof(image), ro ? NULL : overlay, ro ? NULL : keys, ro ? 0 : 4);

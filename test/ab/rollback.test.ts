@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
 import { readAbState } from '../../builder/disk/ovmf-vars';
+import { buildSlotDisk } from '../../builder/disk/slots';
 import { writeSlot } from '../../builder/disk/writer';
 import { diskStatus } from '../../builder/disk/status';
 import type { D0Event } from '../support/events';
@@ -131,6 +132,27 @@ describe('ab: refusal and rollback of bad builds', function () {
     assert.equal(bad[0].fields.epoch, '2');
     assert.equal(bad[0].fields.committed_epoch, '3');
     assertStillU1(b.last, b.text);
+  });
+
+  it('lower security_epoch in the slot the firmware boots: D0 refuses to launch it', async () => {
+    // The NVRAM of a host that committed epoch 3, on a disk whose only build has epoch 2 (an
+    // old disk put back, or a slot overwritten behind the writer's back).
+    const { vars } = await copyOfBase('epoch-own');
+    const old = makeBuild(fx, 'epoch-own', { epoch: 2 });
+    const disk = path.join(path.dirname(vars), 'epoch-own-fresh.img');
+    await buildSlotDisk(disk, { a: old.dir, sizeMiB: 40 });
+    const b = await bootUntilExit(disk, vars);
+    const choice = b.last.find((e) => e.ev === 'slot_choice');
+    assert.equal(choice?.fields.role, 'recovery', b.text);
+    const failed = b.last.find((e) => e.ev === 'boot_failed');
+    assert.equal(failed?.fields.reason, 'epoch_below', b.text);
+    assert.equal(failed.fields.epoch, '2');
+    assert.equal(failed.fields.committed_epoch, '3');
+    assert.equal(b.all('ready_to_launch').length, 0, b.text);
+    assert.equal(b.all('commit').length, 0, b.text);
+    const state = readAbState(vars)!;
+    assert.equal(state.epoch, 3n);
+    assert.equal(state.lastGood, u1.uuid);
   });
 
   it('a trial build that never starts: retried once, then rolled back (tries exhausted)', async () => {

@@ -14,7 +14,7 @@ import { Budget, DEFAULT_LIMITS, ScratchFull, type Limits } from '../oci/limits'
 import { ociConfigDigest, readOciLayout } from '../oci/oci-layout';
 import type { ResolvedImage } from '../oci/resolved-image';
 import { applyLayer, emptyRoot, type DirInode } from '../oci/rootfs-tree';
-import { cacheKey, copyHashed, d0Cache, entryPaths, publish, sha256File, uuidFrom } from './cache';
+import { cacheKey, d0Cache, entryPaths, publish, sha256FileSync, uuidFrom } from './cache';
 import { FS_EPOCH, makeExt4, toolVersions } from './ext4';
 import { materialize } from './materialize';
 import { chooseScratch, diskScratch, type Scratch, type ScratchOptions } from './scratch';
@@ -195,21 +195,20 @@ async function convert(job: Job, scratch: Scratch): Promise<BuildResult> {
     fs.mkdirSync(values);
     const plan = materialize(root, stage, values);
     opts.onProgress?.({ phase: 'image', step: 'mke2fs' });
-    // On a tmpfs scratch the image is made there too (mke2fs and debugfs write faster) and
-    // copied to the cache's filesystem in the pass that hashes it; on disk it is made in place.
-    const cached = path.join(imgDir, 'image.img');
-    const made = work === imgDir ? cached : path.join(work, 'image.img');
+    // The image is made on the cache's filesystem (a rename publishes it), whatever the scratch:
+    // making it on tmpfs and copying it over in the hashing pass measured slower.
+    const made = path.join(imgDir, 'image.img');
     makeExt4({
       stage, out: made, plan, uuid: uuidFrom(key, 'uuid'), hashSeed: uuidFrom(key, 'hash_seed'),
       scriptFile: path.join(work, 'debugfs.txt'), policy: { headroomMiB: job.headroomMiB },
     });
     opts.onProgress?.({ phase: 'image', step: 'digest' });
     const size = fs.statSync(made).size;
-    const sha256 = made === cached ? await sha256File(cached) : copyHashed(made, cached);
+    const sha256 = sha256FileSync(made);
     const meta: ImageMeta = { sha256, size, execSpec: spec, warnings, configDigest: image.configDigest, source: opts.source };
     const entry = entryPaths(cacheDir, key);
-    fs.chmodSync(cached, 0o444);
-    fs.renameSync(cached, entry.img);
+    fs.chmodSync(made, 0o444);
+    fs.renameSync(made, entry.img);
     fs.writeFileSync(entry.meta, JSON.stringify(meta, null, 2) + '\n');
     publish(entry.img, opts.out);
     fs.writeFileSync(`${opts.out}.json`, JSON.stringify(meta, null, 2) + '\n');

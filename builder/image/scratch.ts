@@ -4,7 +4,7 @@
 // fits comfortably: its content may take at most a quarter of both the tmpfs's free space and
 // the host's free memory. Past that allowance the build stops filling tmpfs (Budget.spillAt,
 // ScratchFull in builder/oci/limits.ts) and starts again on disk under $D0_CACHE/tmp. The
-// image file itself is always written on the cache's filesystem, so publishing it is a rename.
+// image file itself is always made on the cache's filesystem, so publishing it is a rename.
 // D0_IMAGE_SCRATCH=DIR forces a directory (no allowance); D0_IMAGE_SCRATCH=disk forces the disk.
 import fs from 'node:fs';
 import os from 'node:os';

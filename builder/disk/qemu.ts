@@ -61,6 +61,8 @@ export function bootDisk(o: BootOptions): Promise<BootResult> {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
       try {
         process.kill(-child.pid!, 'SIGKILL');
       } catch {
@@ -69,6 +71,13 @@ export function bootDisk(o: BootOptions): Promise<BootResult> {
       resolve({ end, code });
     };
     const timer = setTimeout(() => finish('timeout', null), o.timeoutMs);
+    // QEMU runs in its own process group: an interrupted `d0 run` must not leave it behind.
+    const onSignal = (sig: NodeJS.Signals) => {
+      finish('exit', null);
+      process.kill(process.pid, sig);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);

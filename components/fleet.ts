@@ -7,7 +7,10 @@ import type { EspSlotWriter } from '../provider/esp-slot-writer';
 import { rolloutBatches } from './rollout';
 import { Site, type SiteArgs, type SiteHostArgs } from './site';
 
-export interface FleetSiteArgs extends Omit<SiteArgs, 'signingKey' | 'securityEpoch' | 'hosts' | 'kernelMode' | 'outDir'> {
+export interface FleetSiteArgs extends Omit<
+  SiteArgs,
+  'signingKey' | 'securityEpoch' | 'hosts' | 'kernelMode' | 'outDir'
+> {
   readonly name: string;
   /** The site's hosts, in rollout order. */
   readonly hosts: readonly SiteHostArgs[];
@@ -52,21 +55,39 @@ export class Fleet extends pulumi.ComponentResource {
     this.sites = {};
     for (const s of args.sites) {
       if (s.name in this.sites) throw new Error(`Fleet ${name}: site ${s.name} is listed twice`);
-      const { hosts: _, name: siteName, securityEpoch, ...rest } = s;
-      this.sites[siteName] = new Site(
-        siteName,
-        { ...rest, signingKey: args.signingKey, securityEpoch: securityEpoch ?? args.securityEpoch, outDir: args.outDir, kernelMode: args.kernelMode },
+      this.sites[s.name] = new Site(
+        s.name,
+        {
+          network: s.network,
+          containers: s.containers,
+          site: s.site,
+          signingKey: args.signingKey,
+          securityEpoch: s.securityEpoch ?? args.securityEpoch,
+          outDir: args.outDir,
+          kernelMode: args.kernelMode,
+        },
         { parent: this },
       );
     }
-    const plan = rolloutBatches(args.sites.flatMap((s) => s.hosts.map((h) => ({ site: s.name, host: h.name }))), args.batchSize ?? 1);
-    const hostArgs = new Map(args.sites.flatMap((s) => s.hosts.map((h) => [`${s.name}/${h.name}`, h] as const)));
+    const plan = rolloutBatches(
+      args.sites.flatMap((s) => s.hosts.map((h) => ({ site: s.name, host: h.name }))),
+      args.batchSize ?? 1,
+    );
+    const hostArgs = new Map(
+      args.sites.flatMap((s) => s.hosts.map((h) => [`${s.name}/${h.name}`, h] as const)),
+    );
     this.batches = [];
     for (const batch of plan) {
       const previous = this.batches[this.batches.length - 1] ?? [];
-      this.batches.push(batch.map((b) => this.sites[b.site].addHost(hostArgs.get(`${b.site}/${b.host}`)!, { dependsOn: previous })));
+      this.batches.push(
+        batch.map((b) =>
+          this.sites[b.site].addHost(hostArgs.get(`${b.site}/${b.host}`)!, { dependsOn: previous }),
+        ),
+      );
     }
-    const uuids = Object.entries(this.sites).map(([n, s]) => s.buildUuid.apply((u) => [n, u] as const));
+    const uuids = Object.entries(this.sites).map(([n, s]) =>
+      s.buildUuid.apply((u) => [n, u] as const),
+    );
     this.buildUuids = pulumi.all(uuids).apply((l) => Object.fromEntries(l));
     this.registerOutputs({ buildUuids: this.buildUuids });
   }

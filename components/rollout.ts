@@ -11,7 +11,8 @@ export interface RolloutStep extends RolloutHost {
 }
 
 export function rolloutBatches(hosts: readonly RolloutHost[], batchSize: number): RolloutStep[][] {
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`Fleet: batchSize ${batchSize} is not a whole number >= 1`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`Fleet: batchSize ${batchSize} is not a whole number >= 1`);
   const seen = new Set<string>();
   for (const h of hosts) {
     const k = `${h.site}/${h.host}`;

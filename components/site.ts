@@ -83,13 +83,22 @@ export class Site extends pulumi.ComponentResource {
     this.buildUuid = this.deployment.buildUuid;
     this.manifestSha256 = this.deployment.manifestSha256;
     this.publicKey = this.deployment.publicKey;
-    this.registerOutputs({ buildUuid: this.buildUuid, manifestSha256: this.manifestSha256, publicKey: this.publicKey });
+    this.registerOutputs({
+      buildUuid: this.buildUuid,
+      manifestSha256: this.manifestSha256,
+      publicKey: this.publicKey,
+    });
   }
 
   /** Adds a host's writer (used by Fleet to order writers across sites). */
   addHost(h: SiteHostArgs, opts: { dependsOn?: pulumi.Resource[] } = {}): EspSlotWriter {
-    if (h.name in this.writers) throw new Error(`Site ${this.siteName}: host ${h.name} is listed twice`);
-    const w = new EspSlotWriter(`${this.siteName}-${h.name}`, { deployment: this.deployment, target: h.target }, { parent: this, dependsOn: opts.dependsOn });
+    if (h.name in this.writers)
+      throw new Error(`Site ${this.siteName}: host ${h.name} is listed twice`);
+    const w = new EspSlotWriter(
+      `${this.siteName}-${h.name}`,
+      { deployment: this.deployment, target: h.target },
+      { parent: this, dependsOn: opts.dependsOn },
+    );
     this.writers[h.name] = w;
     return w;
   }

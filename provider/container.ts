@@ -1,6 +1,12 @@
 // The Container resource: one micro-VM (see impl/container.ts).
 import * as pulumi from '@pulumi/pulumi';
-import type { ContainerSpec, ExecSpec, HealthName, RestartName, RouteSpec } from '../builder/build/spec';
+import type {
+  ContainerSpec,
+  ExecSpec,
+  HealthName,
+  RestartName,
+  RouteSpec,
+} from '../builder/build/spec';
 import { loadImpl } from './load';
 
 type Impl = typeof import('./impl/container');
@@ -86,7 +92,14 @@ export class Container extends pulumi.dynamic.Resource {
       restart: args.restart,
       headroomMiB: args.headroomMiB,
     };
-    super(containerProvider, name, { ...props, imageDigest: undefined, diskSha256: undefined, diskSize: undefined }, opts, 'd0', 'Container');
+    super(
+      containerProvider,
+      name,
+      { ...props, imageDigest: undefined, diskSha256: undefined, diskSize: undefined },
+      opts,
+      'd0',
+      'Container',
+    );
     this.spec = pulumi.output(props) as pulumi.Output<ContainerSpec>;
   }
 }

@@ -82,7 +82,14 @@ export class Deployment extends pulumi.dynamic.Resource {
       artifacts: undefined,
     };
     const dependsOn = [args.network, ...args.containers];
-    super(deploymentProvider, name, props, { ...opts, dependsOn: [...toArray(opts?.dependsOn), ...dependsOn] }, 'd0', 'Deployment');
+    super(
+      deploymentProvider,
+      name,
+      props,
+      { ...opts, dependsOn: [...toArray(opts?.dependsOn), ...dependsOn] },
+      'd0',
+      'Deployment',
+    );
   }
 }
 

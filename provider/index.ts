@@ -5,5 +5,12 @@ export { Container, type ContainerArgs } from './container';
 export { Deployment, type DeploymentArgs } from './deployment';
 export { KernelBuild, type KernelBuildArgs } from './kernel-build';
 export { EspSlotWriter, type EspSlotWriterArgs, type EspSlotTarget } from './esp-slot-writer';
-export type { ContainerSpec, ExecSpec, HealthName, NetworkSpec, RestartName, RouteSpec } from '../builder/build/spec';
+export type {
+  ContainerSpec,
+  ExecSpec,
+  HealthName,
+  NetworkSpec,
+  RestartName,
+  RouteSpec,
+} from '../builder/build/spec';
 export { signingKeyFromFile, signingKeyFromEnv } from './signing-key';

@@ -30,6 +30,19 @@ export class KernelBuild extends pulumi.dynamic.Resource {
   declare readonly size: pulumi.Output<number>;
 
   constructor(name: string, args: KernelBuildArgs, opts?: pulumi.CustomResourceOptions) {
-    super(kernelBuildProvider, name, { publicKey: args.publicKey, mode: args.mode ?? 'auto', path: undefined, sha256: undefined, size: undefined }, opts, 'd0', 'KernelBuild');
+    super(
+      kernelBuildProvider,
+      name,
+      {
+        publicKey: args.publicKey,
+        mode: args.mode ?? 'auto',
+        path: undefined,
+        sha256: undefined,
+        size: undefined,
+      },
+      opts,
+      'd0',
+      'KernelBuild',
+    );
   }
 }

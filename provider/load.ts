@@ -9,7 +9,9 @@ const IMPL_DIR: string = __dirname + '/impl/';
 
 export function loadImpl<T>(name: string): T {
   if (!require.extensions['.ts']) {
-    const api = require(require.resolve('tsx/cjs/api', { paths: [IMPL_DIR] })) as { register(): unknown };
+    const api = require(require.resolve('tsx/cjs/api', { paths: [IMPL_DIR] })) as {
+      register(): unknown;
+    };
     api.register();
   }
   return require(IMPL_DIR + name) as T;

@@ -14,7 +14,9 @@ export function signingKeyFromFile(file: string): pulumi.Output<string> {
   try {
     text = fs.readFileSync(file, 'latin1');
   } catch (e) {
-    throw new Error(`signing key file ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new Error(
+      `signing key file ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   return pulumi.secret(text.trim());
 }

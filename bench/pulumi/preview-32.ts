@@ -13,7 +13,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeBusyboxArchive } from '../../test/provider/fixture-image';
 import { PulumiWorkspace, parsePreviewJson } from '../../test/support/pulumi';
-import { engineEnv, projectFiles, SECRET, writeSite, type SiteFile } from '../../test/pulumi/site-program';
+import {
+  engineEnv,
+  projectFiles,
+  SECRET,
+  writeSite,
+  type SiteFile,
+} from '../../test/pulumi/site-program';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -31,7 +37,8 @@ async function main(runs: number): Promise<void> {
   const ws = await PulumiWorkspace.create({ files: projectFiles('d0-bench-32') });
   const trivial = await PulumiWorkspace.create({
     files: {
-      'Pulumi.yaml': 'name: trivial\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n',
+      'Pulumi.yaml':
+        'name: trivial\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n',
       'package.json': '{"name":"trivial","private":true,"main":"index.ts"}',
       'index.ts': TRIVIAL,
     },
@@ -44,7 +51,13 @@ async function main(runs: number): Promise<void> {
     fs.writeFileSync(keyFile, SECRET + '\n', { mode: 0o600 });
     const site: SiteFile = {
       network: { bridge: '10.20.0.1/24' },
-      containers: Array.from({ length: 32 }, (_, i) => ({ name: `vm${i}`, image, memMb: 64, ip: `10.20.0.${10 + i}/24`, bootOrder: i })),
+      containers: Array.from({ length: 32 }, (_, i) => ({
+        name: `vm${i}`,
+        image,
+        memMb: 64,
+        ip: `10.20.0.${10 + i}/24`,
+        bootOrder: i,
+      })),
       epoch: 1,
       outDir: path.join(ws.root, 'builds'),
       disk: path.join(ws.root, 'host.img'),
@@ -69,19 +82,31 @@ async function main(runs: number): Promise<void> {
       const r = await ws.pulumiOk(['preview', '--json'], env);
       preview.push(Date.now() - t);
       const summary = parsePreviewJson(r.stdout).changeSummary;
-      if (Object.keys(summary).some((k) => k !== 'same')) throw new Error(`preview saw changes: ${JSON.stringify(summary)}`);
+      if (Object.keys(summary).some((k) => k !== 'same'))
+        throw new Error(`preview saw changes: ${JSON.stringify(summary)}`);
       t = Date.now();
       await ws.pulumiOk(['version']);
       version.push(Date.now() - t);
     }
-    const conversions = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).length : 0;
+    const conversions = fs.existsSync(log)
+      ? fs.readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).length
+      : 0;
     const [p, v, b] = [median(preview), median(version), median(base)];
-    console.log(JSON.stringify({
-      runs, previewMs: preview, versionMs: version, trivialPreviewMs: base,
-      medianPreviewMs: p, medianVersionMs: v, medianTrivialPreviewMs: b,
-      previewOverVersion: +(p / v).toFixed(1), previewOverTrivial: +(p / b).toFixed(2),
-      previewMinusTrivialMs: p - b, conversionsDuringPreview: conversions,
-    }));
+    console.log(
+      JSON.stringify({
+        runs,
+        previewMs: preview,
+        versionMs: version,
+        trivialPreviewMs: base,
+        medianPreviewMs: p,
+        medianVersionMs: v,
+        medianTrivialPreviewMs: b,
+        previewOverVersion: +(p / v).toFixed(1),
+        previewOverTrivial: +(p / b).toFixed(2),
+        previewMinusTrivialMs: p - b,
+        conversionsDuringPreview: conversions,
+      }),
+    );
     if (conversions !== 0) process.exitCode = 1;
   } finally {
     ws.dispose();

@@ -55,7 +55,12 @@ export async function d0Efi(
     const staging = makeStagingDir(dir);
     try {
       const out = path.join(staging, 'out');
-      const built = await buildKernel({ publicKeyHex, outFile: path.join(out, 'BOOTX64.EFI'), mode: opts.mode, log: opts.log });
+      const built = await buildKernel({
+        publicKeyHex,
+        outFile: path.join(out, 'BOOTX64.EFI'),
+        mode: opts.mode,
+        log: opts.log,
+      });
       const meta: Meta = { sha256: built.sha256, size: built.size, mode: built.mode };
       fs.writeFileSync(path.join(out, 'efi.json'), JSON.stringify(meta) + '\n'); // written last: marks the entry complete
       publishStagingDir(out, dir);

@@ -12,7 +12,10 @@ import { Budget, DEFAULT_LIMITS } from '../oci/limits';
 import { ociConfigDigest } from '../oci/oci-layout';
 
 export class ImageSourceError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'ImageSourceError';
   }
@@ -36,7 +39,7 @@ function fileDigest(file: string, what: string): string {
   const fd = fs.openSync(file, 'r');
   const buf = Buffer.alloc(1 << 20);
   try {
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) h.update(buf.subarray(0, n));
   } finally {
     fs.closeSync(fd);
   }
@@ -46,7 +49,10 @@ function fileDigest(file: string, what: string): string {
 }
 
 /** Resolves the digest or throws ImageSourceError naming the source and what is wrong. */
-export async function imageSourceDigest(source: string, docker?: () => Promise<Dockerode | undefined>): Promise<string> {
+export async function imageSourceDigest(
+  source: string,
+  docker?: () => Promise<Dockerode | undefined>,
+): Promise<string> {
   let src;
   try {
     src = parseSource(source);
@@ -55,20 +61,33 @@ export async function imageSourceDigest(source: string, docker?: () => Promise<D
   }
   if (src.kind === 'docker') {
     const engine = docker ? await docker() : undefined;
-    if (!engine) throw new ImageSourceError('NO_ENGINE', `${source}: no Docker engine answers (start dockerd or use oci:/docker-archive:)`);
+    if (!engine)
+      throw new ImageSourceError(
+        'NO_ENGINE',
+        `${source}: no Docker engine answers (start dockerd or use oci:/docker-archive:)`,
+      );
     try {
       return (await engine.getImage(src.image).inspect()).Id;
     } catch (e) {
       if ((e as { statusCode?: number }).statusCode === 404)
-        throw new ImageSourceError('IMAGE_NOT_FOUND', `${source}: no such image in the Docker engine (D0 does not pull at plan time)`);
+        throw new ImageSourceError(
+          'IMAGE_NOT_FOUND',
+          `${source}: no such image in the Docker engine (D0 does not pull at plan time)`,
+        );
       throw e;
     }
   }
   if (src.kind === 'oci') {
-    if (!fs.existsSync(src.location)) throw new ImageSourceError('IMAGE_NOT_FOUND', `${source}: no such file or directory`);
-    if (!fs.statSync(src.location).isDirectory()) return fileDigest(src.location, source) + (src.ref ? `#${src.ref}` : '');
+    if (!fs.existsSync(src.location))
+      throw new ImageSourceError('IMAGE_NOT_FOUND', `${source}: no such file or directory`);
+    if (!fs.statSync(src.location).isDirectory())
+      return fileDigest(src.location, source) + (src.ref ? `#${src.ref}` : '');
     try {
-      const ro = { blobDir: '', budget: new Budget(DEFAULT_LIMITS), maxJsonBytes: DEFAULT_LIMITS.maxJsonBytes };
+      const ro = {
+        blobDir: '',
+        budget: new Budget(DEFAULT_LIMITS),
+        maxJsonBytes: DEFAULT_LIMITS.maxJsonBytes,
+      };
       const d = ociConfigDigest(src.location, ro as never, src.ref);
       if (!d) throw new ImageSourceError('FORMAT_INVALID', `${source}: no image config found`);
       return d;

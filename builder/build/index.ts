@@ -88,7 +88,14 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
   const log = req.log ?? (() => {});
   const plan = planBuild(req.spec);
   if (plan.problems.length > 0) throw new ValidationError(plan.problems);
-  if (req.secretKey.length !== 32) throw new ValidationError([{ code: 'KEY', path: 'signingKey', message: `a secret key is 32 bytes, got ${req.secretKey.length}` }]);
+  if (req.secretKey.length !== 32)
+    throw new ValidationError([
+      {
+        code: 'KEY',
+        path: 'signingKey',
+        message: `a secret key is 32 bytes, got ${req.secretKey.length}`,
+      },
+    ]);
   const publicKey = Buffer.from(publicKeyOf(req.secretKey)).toString('hex');
 
   const nowMs = req.nowMs ?? Date.now();
@@ -106,7 +113,10 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
     const init = await buildGuestInit({ log });
     const guest = await buildGuestKernel({ log });
     fs.copyFileSync(guest.bzImage, at(guestKernelName(buildUuid)));
-    const kernelDigest = { sha256: await sha256File(at(guestKernelName(buildUuid))), size: String(fs.statSync(at(guestKernelName(buildUuid))).size) };
+    const kernelDigest = {
+      sha256: await sha256File(at(guestKernelName(buildUuid))),
+      size: String(fs.statSync(at(guestKernelName(buildUuid))).size),
+    };
 
     log('D0 EFI (cached per public key)');
     const efi = await d0Efi(publicKey, { mode: req.kernelMode, log });
@@ -134,10 +144,12 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
 
     const { input, problems } = manifestInput(req.spec, (n) => disks.get(n)!, kernelDigest);
     const v = validateManifest(input, { build: { build_uuid: buildUuid, timestamp_ms: nowMs } });
-    if (problems.length > 0 || !v.manifest) throw new ValidationError([...problems, ...mapProblems(v.problems)]);
+    if (problems.length > 0 || !v.manifest)
+      throw new ValidationError([...problems, ...mapProblems(v.problems)]);
     const tlv = encodeManifest(v.manifest);
     const sig = signManifest(tlv, req.secretKey);
-    if (!verifyManifest(sig, tlv, publicKeyOf(req.secretKey))) throw new Error('build: the signature does not verify under its own key');
+    if (!verifyManifest(sig, tlv, publicKeyOf(req.secretKey)))
+      throw new Error('build: the signature does not verify under its own key');
     fs.writeFileSync(at(manifestName(buildUuid)), tlv);
     fs.writeFileSync(at(signatureName(buildUuid)), sig);
     const manifestSha256 = await sha256File(at(manifestName(buildUuid)));
@@ -148,11 +160,24 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
       manifest: manifestName(buildUuid),
       signature: signatureName(buildUuid),
       guestKernel: guestKernelName(buildUuid),
-      disks: Object.fromEntries(req.spec.containers.map((c) => [c.name, diskImageName(c.name, buildUuid)])),
+      disks: Object.fromEntries(
+        req.spec.containers.map((c) => [c.name, diskImageName(c.name, buildUuid)]),
+      ),
     };
     fs.writeFileSync(
       path.join(staging, 'build.json'),
-      JSON.stringify({ buildUuid, timestampMs: String(nowMs), manifestSha256, publicKey, efiSha256: efi.sha256, files: rel }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          buildUuid,
+          timestampMs: String(nowMs),
+          manifestSha256,
+          publicKey,
+          efiSha256: efi.sha256,
+          files: rel,
+        },
+        null,
+        2,
+      ) + '\n',
     );
     fs.renameSync(staging, finalDir);
     const abs = (r: string) => path.join(finalDir, 'slot', r);

@@ -10,7 +10,10 @@ import type { Manifest } from '../../core/schema';
 import { manifestInput, specPath, mapProblems, type BuildSpec, type ContainerSpec } from './spec';
 
 /** The identity every plan uses, so plans compare equal across runs. */
-export const PLAN_BUILD = { build_uuid: '00000000-0000-7000-8000-000000000000', timestamp_ms: 0 } as const;
+export const PLAN_BUILD = {
+  build_uuid: '00000000-0000-7000-8000-000000000000',
+  timestamp_ms: 0,
+} as const;
 
 export interface Plan {
   readonly manifest?: Manifest;
@@ -22,12 +25,21 @@ export interface Plan {
  * is the source image's content digest (see image-digest.ts); without it the source string is used.
  */
 export function inputDigest(c: ContainerSpec, imageDigest: string | undefined): string {
-  const parts = [imageDigest ?? `source:${c.image}`, JSON.stringify(c.exec ?? {}), String(c.headroomMiB ?? 0)];
+  const parts = [
+    imageDigest ?? `source:${c.image}`,
+    JSON.stringify(c.exec ?? {}),
+    String(c.headroomMiB ?? 0),
+  ];
   return createHash('sha256').update(parts.join('\0')).digest('hex');
 }
 
-export function planBuild(spec: BuildSpec, imageDigests: Readonly<Record<string, string>> = {}): Plan {
-  const byName = new Map((Array.isArray(spec.containers) ? spec.containers : []).map((c) => [c?.name, c]));
+export function planBuild(
+  spec: BuildSpec,
+  imageDigests: Readonly<Record<string, string>> = {},
+): Plan {
+  const byName = new Map(
+    (Array.isArray(spec.containers) ? spec.containers : []).map((c) => [c?.name, c]),
+  );
   const { input, problems } = manifestInput(
     spec,
     (name) => ({ sha256: inputDigest(byName.get(name)!, imageDigests[name]), size: '1' }),

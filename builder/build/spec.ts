@@ -61,7 +61,10 @@ export interface BuildSpec {
   readonly securityEpoch: number | string;
 }
 
-const HEALTH: Record<HealthName, string> = { ready: 'HEALTH_READY', 'exit-zero': 'HEALTH_EXIT_ZERO' };
+const HEALTH: Record<HealthName, string> = {
+  ready: 'HEALTH_READY',
+  'exit-zero': 'HEALTH_EXIT_ZERO',
+};
 const RESTART: Record<RestartName, string> = {
   never: 'RESTART_NEVER',
   'on-failure': 'RESTART_ON_FAILURE',
@@ -126,13 +129,29 @@ function specProblems(spec: BuildSpec): Problem[] {
   for (const [i, c] of (Array.isArray(spec.containers) ? spec.containers : []).entries()) {
     const at = typeof c?.name === 'string' && c.name ? `containers.${c.name}` : `containers[${i}]`;
     if (typeof c?.image !== 'string' || c.image === '')
-      out.push({ code: 'REQUIRED', path: `${at}.image`, message: 'is required (docker:NAME, oci:PATH or docker-archive:FILE)' });
+      out.push({
+        code: 'REQUIRED',
+        path: `${at}.image`,
+        message: 'is required (docker:NAME, oci:PATH or docker-archive:FILE)',
+      });
     if (c?.health !== undefined && !(c.health in HEALTH))
-      out.push({ code: 'INVALID', path: `${at}.health`, message: `${JSON.stringify(c.health)} is not one of ${Object.keys(HEALTH).join(', ')}` });
+      out.push({
+        code: 'INVALID',
+        path: `${at}.health`,
+        message: `${JSON.stringify(c.health)} is not one of ${Object.keys(HEALTH).join(', ')}`,
+      });
     if (c?.restart !== undefined && !(c.restart in RESTART))
-      out.push({ code: 'INVALID', path: `${at}.restart`, message: `${JSON.stringify(c.restart)} is not one of ${Object.keys(RESTART).join(', ')}` });
+      out.push({
+        code: 'INVALID',
+        path: `${at}.restart`,
+        message: `${JSON.stringify(c.restart)} is not one of ${Object.keys(RESTART).join(', ')}`,
+      });
     if (c?.headroomMiB !== undefined && !(Number.isInteger(c.headroomMiB) && c.headroomMiB >= 0))
-      out.push({ code: 'INVALID', path: `${at}.headroomMiB`, message: `${JSON.stringify(c.headroomMiB)} is not a whole number of MiB >= 0` });
+      out.push({
+        code: 'INVALID',
+        path: `${at}.headroomMiB`,
+        message: `${JSON.stringify(c.headroomMiB)} is not a whole number of MiB >= 0`,
+      });
   }
   return out;
 }
@@ -164,15 +183,24 @@ export function manifestInput(
         if (c?.gw !== undefined) o.gw4 = c.gw;
         if (c?.mac !== undefined) o.mac = c.mac;
         if (c?.routes !== undefined) o.routes = c.routes;
-        if (c?.restart !== undefined && c.restart in RESTART) o.restart = RESTART[c.restart as RestartName];
+        if (c?.restart !== undefined && c.restart in RESTART)
+          o.restart = RESTART[c.restart as RestartName];
         return o;
       })
     : spec.containers;
   const header: Obj = { security_epoch: spec.securityEpoch };
   if (spec.site !== undefined) header.site = spec.site;
-  const network: Obj = { bridge_ip4: spec.network?.bridge, egress_nat: spec.network?.egressNat ?? false };
+  const network: Obj = {
+    bridge_ip4: spec.network?.bridge,
+    egress_nat: spec.network?.egressNat ?? false,
+  };
   return {
-    input: { header, network, guest_kernel: { sha256: kernel.sha256, size: kernel.size }, containers },
+    input: {
+      header,
+      network,
+      guest_kernel: { sha256: kernel.sha256, size: kernel.size },
+      containers,
+    },
     problems,
   };
 }

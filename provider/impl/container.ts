@@ -12,10 +12,14 @@ import type { ContainerSpec } from '../../builder/build/spec';
 import { failures, hasUnknown, scoped, withoutProvider } from './problems';
 
 // check() and diff() run on every preview; the image builder and dockerode load on first use.
-const conversions = () => require('../../builder/build/conversions') as typeof import('../../builder/build/conversions');
-const guestInit = () => require('../../builder/guest/init') as typeof import('../../builder/guest/init');
+const conversions = () =>
+  require('../../builder/build/conversions') as typeof import('../../builder/build/conversions');
+const guestInit = () =>
+  require('../../builder/guest/init') as typeof import('../../builder/guest/init');
 const connectDocker = () =>
-  (require('../../builder/docker/engine') as typeof import('../../builder/docker/engine')).connectDocker();
+  (
+    require('../../builder/docker/engine') as typeof import('../../builder/docker/engine')
+  ).connectDocker();
 
 type Inputs = ContainerSpec & { imageDigest?: string } & Record<string, unknown>;
 
@@ -24,8 +28,21 @@ const SITE_CODES = new Set(['OUT_OF_SUBNET', 'RESERVED_ADDRESS', 'DUPLICATE']);
 
 /** The fields whose change makes a different VM; `imageDigest` is the source's content digest. */
 export const CONTAINER_KEYS = [
-  'name', 'image', 'imageDigest', 'exec', 'vcpu', 'memMb', 'ip', 'gw', 'mac', 'routes',
-  'bootOrder', 'healthTimeoutS', 'health', 'restart', 'headroomMiB',
+  'name',
+  'image',
+  'imageDigest',
+  'exec',
+  'vcpu',
+  'memMb',
+  'ip',
+  'gw',
+  'mac',
+  'routes',
+  'bootOrder',
+  'healthTimeoutS',
+  'health',
+  'restart',
+  'headroomMiB',
 ] as const;
 
 /** A bridge for checking one container alone: the first host address of its own subnet. */
@@ -39,7 +56,11 @@ export async function check(_olds: Inputs, news: Inputs): Promise<pulumi.dynamic
   if (hasUnknown(withoutProvider(news))) return { inputs };
   const spec = withoutProvider(news) as ContainerSpec;
   const name = typeof spec.name === 'string' && spec.name ? spec.name : 'container';
-  const p = planBuild({ network: { bridge: bridgeFor(spec.ip) }, securityEpoch: 0, containers: [{ ...spec, name }] });
+  const p = planBuild({
+    network: { bridge: bridgeFor(spec.ip) },
+    securityEpoch: 0,
+    containers: [{ ...spec, name }],
+  });
   const own = scoped(p.problems, `containers.${name}`).filter((x) => !SITE_CODES.has(x.code));
   // An image that cannot be resolved is not a failure here but the Deployment's: the engine stops
   // a preview at the first resource whose check fails, and the Deployment lists every problem of
@@ -55,7 +76,9 @@ export async function check(_olds: Inputs, news: Inputs): Promise<pulumi.dynamic
 }
 
 export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.DiffResult {
-  const changed = CONTAINER_KEYS.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
+  const changed = CONTAINER_KEYS.filter(
+    (k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
+  );
   return { changes: changed.length > 0, replaces: changed.includes('name') ? ['name'] : [] };
 }
 
@@ -89,6 +112,10 @@ export async function create(inputs: Inputs): Promise<pulumi.dynamic.CreateResul
   return { id: `${inputs.name}-${String(outs.diskSha256).slice(0, 16)}`, outs };
 }
 
-export async function update(_id: string, _olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  _id: string,
+  _olds: Inputs,
+  news: Inputs,
+): Promise<pulumi.dynamic.UpdateResult> {
   return { outs: await convert(news) };
 }

@@ -23,7 +23,9 @@ import { failures, hasUnknown, withoutProvider } from './problems';
 // builders (and dockerode) load on the first build or docker: source.
 const builders = () => require('../../builder/build') as typeof import('../../builder/build');
 const connectDocker = () =>
-  (require('../../builder/docker/engine') as typeof import('../../builder/docker/engine')).connectDocker();
+  (
+    require('../../builder/docker/engine') as typeof import('../../builder/docker/engine')
+  ).connectDocker();
 
 export interface DeploymentInputs extends Record<string, unknown> {
   site?: string;
@@ -44,23 +46,38 @@ function specOf(v: DeploymentInputs): { spec: BuildSpec; digests: Record<string,
   const digests: Record<string, string> = {};
   for (const c of list) if (c.imageDigest) digests[c.name] = c.imageDigest;
   const containers = list.map((c) => {
-    const { imageDigest: _, ...spec } = c;
+    const spec = { ...c };
+    delete spec.imageDigest;
     return spec as ContainerSpec;
   });
-  return { spec: { site: v.site, network: v.network, securityEpoch: v.securityEpoch, containers }, digests };
+  return {
+    spec: { site: v.site, network: v.network, securityEpoch: v.securityEpoch, containers },
+    digests,
+  };
 }
 
 // Key problems name `signingKey.format`, not `signingKey`: the engine prints the value of the
 // property a CheckFailure names, and for `signingKey` that would be the (malformed) key text.
 function keyProblem(key: unknown): Problem | undefined {
   if (key === undefined || key === null || key === '')
-    return { code: 'REQUIRED', path: 'signingKey.format', message: 'is required (a pulumi secret: 64 hex digits, as `d0 keygen` writes)' };
+    return {
+      code: 'REQUIRED',
+      path: 'signingKey.format',
+      message: 'is required (a pulumi secret: 64 hex digits, as `d0 keygen` writes)',
+    };
   if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}\s*$/.test(key))
-    return { code: 'KEY', path: 'signingKey.format', message: 'is not a D0 secret key (expected 64 hex digits, as `d0 keygen` writes)' };
+    return {
+      code: 'KEY',
+      path: 'signingKey.format',
+      message: 'is not a D0 secret key (expected 64 hex digits, as `d0 keygen` writes)',
+    };
   return undefined;
 }
 
-export async function check(_olds: DeploymentInputs, news: DeploymentInputs): Promise<pulumi.dynamic.CheckResult> {
+export async function check(
+  _olds: DeploymentInputs,
+  news: DeploymentInputs,
+): Promise<pulumi.dynamic.CheckResult> {
   const inputs: DeploymentInputs = { ...news, containers: { ...(news.containers ?? {}) } };
   const problems: Problem[] = [];
   // The key first, whatever else is unknown: it must never reach the returned inputs.
@@ -79,20 +96,40 @@ export async function check(_olds: DeploymentInputs, news: DeploymentInputs): Pr
       inputs.publicKey = pub;
     }
   }
-  if (hasUnknown(withoutProvider({ ...inputs, publicKey: undefined }))) return { inputs, failures: failures(problems) };
+  if (hasUnknown(withoutProvider({ ...inputs, publicKey: undefined })))
+    return { inputs, failures: failures(problems) };
 
   if (typeof inputs.outDir !== 'string' || !path.isAbsolute(inputs.outDir))
-    problems.push({ code: 'INVALID', path: 'outDir', message: `${JSON.stringify(inputs.outDir)} is not an absolute path` });
+    problems.push({
+      code: 'INVALID',
+      path: 'outDir',
+      message: `${JSON.stringify(inputs.outDir)} is not an absolute path`,
+    });
   if (inputs.kernelMode !== undefined && !['auto', 'docker', 'host'].includes(inputs.kernelMode))
-    problems.push({ code: 'INVALID', path: 'kernelMode', message: `${JSON.stringify(inputs.kernelMode)} is not auto, docker or host` });
+    problems.push({
+      code: 'INVALID',
+      path: 'kernelMode',
+      message: `${JSON.stringify(inputs.kernelMode)} is not auto, docker or host`,
+    });
   for (const [key, c] of Object.entries(inputs.containers)) {
     if (c?.name !== key)
-      problems.push({ code: 'DUPLICATE', path: `containers.${key}`, message: `two Container resources are named ${JSON.stringify(c?.name)}` });
+      problems.push({
+        code: 'DUPLICATE',
+        path: `containers.${key}`,
+        message: `two Container resources are named ${JSON.stringify(c?.name)}`,
+      });
     if (typeof c?.image !== 'string' || c.image === '') continue;
     try {
-      inputs.containers[key] = { ...c, imageDigest: await imageSourceDigest(c.image, () => connectDocker()) };
+      inputs.containers[key] = {
+        ...c,
+        imageDigest: await imageSourceDigest(c.image, () => connectDocker()),
+      };
     } catch (e) {
-      problems.push({ code: (e as { code?: string }).code ?? 'IMAGE', path: `containers.${c.name}.image`, message: (e as Error).message });
+      problems.push({
+        code: (e as { code?: string }).code ?? 'IMAGE',
+        path: `containers.${c.name}.image`,
+        message: (e as Error).message,
+      });
     }
   }
   const { spec, digests } = specOf(inputs);
@@ -109,11 +146,16 @@ export function changes(olds: DeploymentInputs, news: DeploymentInputs): string[
   if (!pa || !pb) out.add('containers');
   else for (const c of diffPlans(pa, pb)) out.add(c.path);
   if (olds.publicKey !== news.publicKey) out.add('signingKey');
-  for (const k of ['outDir', 'kernelMode'] as const) if ((olds[k] ?? 'auto') !== (news[k] ?? 'auto')) out.add(k);
+  for (const k of ['outDir', 'kernelMode'] as const)
+    if ((olds[k] ?? 'auto') !== (news[k] ?? 'auto')) out.add(k);
   return [...out].sort();
 }
 
-export function diff(_id: string, olds: DeploymentInputs, news: DeploymentInputs): pulumi.dynamic.DiffResult {
+export function diff(
+  _id: string,
+  olds: DeploymentInputs,
+  news: DeploymentInputs,
+): pulumi.dynamic.DiffResult {
   if (hasUnknown(withoutProvider(news))) return { changes: true, replaces: ['containers'] };
   const paths = changes(olds, news);
   return { changes: paths.length > 0, replaces: paths, deleteBeforeReplace: false };
@@ -122,11 +164,21 @@ export function diff(_id: string, olds: DeploymentInputs, news: DeploymentInputs
 async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateResult> {
   const secret = inputs.publicKey ? stashedKey(inputs.publicKey) : undefined;
   if (!secret)
-    throw new Error('Deployment: the signing key was not checked in this provider process (run `pulumi up` again)');
+    throw new Error(
+      'Deployment: the signing key was not checked in this provider process (run `pulumi up` again)',
+    );
   const { spec } = specOf(inputs);
-  const docker = spec.containers.some((c) => c.image.startsWith('docker:')) ? await connectDocker() : undefined;
+  const docker = spec.containers.some((c) => c.image.startsWith('docker:'))
+    ? await connectDocker()
+    : undefined;
   try {
-    const r = await builders().makeBuild({ spec, secretKey: secret, outDir: inputs.outDir, kernelMode: inputs.kernelMode, docker });
+    const r = await builders().makeBuild({
+      spec,
+      secretKey: secret,
+      outDir: inputs.outDir,
+      kernelMode: inputs.kernelMode,
+      docker,
+    });
     return {
       id: r.buildUuid,
       outs: {
@@ -139,7 +191,9 @@ async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateRes
         publicKey: r.publicKey,
         efiSha256: r.efiSha256,
         artifacts: r.artifacts,
-        disks: Object.fromEntries(r.manifest.containers.map((c) => [c.name, { sha256: c.disk_sha256, size: c.disk_size }])),
+        disks: Object.fromEntries(
+          r.manifest.containers.map((c) => [c.name, { sha256: c.disk_sha256, size: c.disk_size }]),
+        ),
       },
     };
   } catch (e) {
@@ -152,7 +206,11 @@ async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateRes
 
 export const create = build;
 
-export async function update(_id: string, _olds: DeploymentInputs, news: DeploymentInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  _id: string,
+  _olds: DeploymentInputs,
+  news: DeploymentInputs,
+): Promise<pulumi.dynamic.UpdateResult> {
   return { outs: (await build(news)).outs };
 }
 
@@ -161,7 +219,9 @@ export function remove(id: string, olds: DeploymentInputs & { buildDir?: string 
   const dir = olds.buildDir;
   if (!dir) return;
   try {
-    const info = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as { buildUuid?: string };
+    const info = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as {
+      buildUuid?: string;
+    };
     if (info.buildUuid !== id) return;
   } catch {
     return; // already gone, or not a build directory: leave it alone

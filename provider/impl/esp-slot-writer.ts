@@ -33,16 +33,36 @@ interface Inputs extends Record<string, unknown> {
 function targetProblems(t: Target | undefined): { path: string; message: string; code: string }[] {
   const given = t ? (['diskImage', 'blockDevice'] as const).filter((k) => t[k] !== undefined) : [];
   if (given.length !== 1)
-    return [{ code: 'INVALID', path: 'target', message: 'give exactly one of diskImage or blockDevice' }];
+    return [
+      { code: 'INVALID', path: 'target', message: 'give exactly one of diskImage or blockDevice' },
+    ];
   const k = given[0];
   const p = t![k]!;
   if (typeof p !== 'string' || !path.isAbsolute(p))
-    return [{ code: 'INVALID', path: `target.${k}`, message: `${JSON.stringify(p)} is not an absolute path` }];
+    return [
+      {
+        code: 'INVALID',
+        path: `target.${k}`,
+        message: `${JSON.stringify(p)} is not an absolute path`,
+      },
+    ];
   if (k === 'diskImage') {
     if (!fs.existsSync(path.dirname(p)))
-      return [{ code: 'FILE', path: 'target.diskImage', message: `${path.dirname(p)}: no such directory` }];
+      return [
+        {
+          code: 'FILE',
+          path: 'target.diskImage',
+          message: `${path.dirname(p)}: no such directory`,
+        },
+      ];
     if (fs.existsSync(p) && !fs.statSync(p).isFile())
-      return [{ code: 'FILE', path: 'target.diskImage', message: `${p} exists and is not a regular file` }];
+      return [
+        {
+          code: 'FILE',
+          path: 'target.diskImage',
+          message: `${p} exists and is not a regular file`,
+        },
+      ];
   } else if (!fs.existsSync(p) || !fs.statSync(p).isBlockDevice()) {
     return [{ code: 'FILE', path: 'target.blockDevice', message: `${p} is not a block device` }];
   }
@@ -50,7 +70,8 @@ function targetProblems(t: Target | undefined): { path: string; message: string;
 }
 
 export function check(_olds: Inputs, news: Inputs): pulumi.dynamic.CheckResult {
-  if (hasUnknown(withoutProvider({ ...news, buildUuid: undefined, slotDir: undefined }))) return { inputs: news };
+  if (hasUnknown(withoutProvider({ ...news, buildUuid: undefined, slotDir: undefined })))
+    return { inputs: news };
   return { inputs: news, failures: failures(targetProblems(news.target)) };
 }
 
@@ -66,7 +87,9 @@ async function writeTarget(inputs: Inputs): Promise<{ bytes: number; sha256?: st
   const files = slotFiles(inputs.slotDir);
   const uuids = files.map((f) => uuidOfManifestName(f)).filter((u) => u !== undefined);
   if (!uuids.every((u) => u === inputs.buildUuid) || uuids.length !== 2)
-    throw new Error(`EspSlotWriter: ${inputs.slotDir} does not hold exactly the manifest and signature of build ${inputs.buildUuid}`);
+    throw new Error(
+      `EspSlotWriter: ${inputs.slotDir} does not hold exactly the manifest and signature of build ${inputs.buildUuid}`,
+    );
   const partition = {
     name: 'ESP_A',
     label: 'D0_A',
@@ -81,7 +104,13 @@ async function writeTarget(inputs: Inputs): Promise<{ bytes: number; sha256?: st
       fs.renameSync(tmp, t.diskImage);
       return { bytes: disk.sizeBytes, sha256: await fileSha256(t.diskImage) };
     }
-    await run('dd', [`if=${tmp}`, `of=${t.blockDevice}`, 'bs=4M', 'conv=fsync,notrunc', 'status=none']);
+    await run('dd', [
+      `if=${tmp}`,
+      `of=${t.blockDevice}`,
+      'bs=4M',
+      'conv=fsync,notrunc',
+      'status=none',
+    ]);
     return { bytes: disk.sizeBytes };
   } finally {
     fs.rmSync(tmp, { force: true });
@@ -97,10 +126,17 @@ async function fileSha256(file: string): Promise<string> {
 export async function create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
   const w = await writeTarget(inputs);
   const where = inputs.target.diskImage ?? inputs.target.blockDevice!;
-  return { id: `slot:${where}`, outs: { ...withoutProvider(inputs), writtenUuid: inputs.buildUuid, ...w } };
+  return {
+    id: `slot:${where}`,
+    outs: { ...withoutProvider(inputs), writtenUuid: inputs.buildUuid, ...w },
+  };
 }
 
-export async function update(_id: string, _olds: Inputs, news: Inputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  _id: string,
+  _olds: Inputs,
+  news: Inputs,
+): Promise<pulumi.dynamic.UpdateResult> {
   const w = await writeTarget(news);
   return { outs: { ...withoutProvider(news), writtenUuid: news.buildUuid, ...w } };
 }

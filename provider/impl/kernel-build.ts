@@ -13,14 +13,24 @@ export function check(_olds: Inputs, news: Inputs): pulumi.dynamic.CheckResult {
   if (hasUnknown(withoutProvider(news))) return { inputs: news };
   const problems = [];
   if (typeof news.publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(news.publicKey))
-    problems.push({ code: 'KEY', path: 'publicKey', message: 'is not an Ed25519 public key (64 lowercase hex digits)' });
+    problems.push({
+      code: 'KEY',
+      path: 'publicKey',
+      message: 'is not an Ed25519 public key (64 lowercase hex digits)',
+    });
   if (news.mode !== undefined && !['auto', 'docker', 'host'].includes(news.mode))
-    problems.push({ code: 'INVALID', path: 'mode', message: `${JSON.stringify(news.mode)} is not auto, docker or host` });
+    problems.push({
+      code: 'INVALID',
+      path: 'mode',
+      message: `${JSON.stringify(news.mode)} is not auto, docker or host`,
+    });
   return { inputs: news, failures: failures(problems) };
 }
 
 export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.DiffResult {
-  const replaces = (['publicKey', 'mode'] as const).filter((k) => (olds[k] ?? 'auto') !== (news[k] ?? 'auto'));
+  const replaces = (['publicKey', 'mode'] as const).filter(
+    (k) => (olds[k] ?? 'auto') !== (news[k] ?? 'auto'),
+  );
   return { changes: replaces.length > 0, replaces };
 }
 
@@ -28,6 +38,12 @@ export async function create(inputs: Inputs): Promise<pulumi.dynamic.CreateResul
   const efi = await d0Efi(inputs.publicKey, { mode: inputs.mode });
   return {
     id: efi.key.slice(0, 32),
-    outs: { ...withoutProvider(inputs), path: efi.path, sha256: efi.sha256, size: efi.size, builtWith: efi.mode },
+    outs: {
+      ...withoutProvider(inputs),
+      path: efi.path,
+      sha256: efi.sha256,
+      size: efi.size,
+      builtWith: efi.mode,
+    },
   };
 }

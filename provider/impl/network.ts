@@ -16,7 +16,9 @@ export function check(_olds: Inputs, news: Inputs): pulumi.dynamic.CheckResult {
 }
 
 export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.DiffResult {
-  const changed = (['bridge', 'egressNat'] as const).filter((k) => (olds[k] ?? false) !== (news[k] ?? false));
+  const changed = (['bridge', 'egressNat'] as const).filter(
+    (k) => (olds[k] ?? false) !== (news[k] ?? false),
+  );
   return { changes: changed.length > 0, replaces: [] };
 }
 

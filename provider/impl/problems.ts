@@ -10,18 +10,25 @@ export function hasUnknown(v: unknown): boolean {
 }
 
 export function failures(problems: readonly Problem[]): pulumi.dynamic.CheckFailure[] {
-  return problems.map((p) => ({ property: p.path, reason: `${p.path.replace(/\.format$/, '')}: ${p.message}` }));
+  return problems.map((p) => ({
+    property: p.path,
+    reason: `${p.path.replace(/\.format$/, '')}: ${p.message}`,
+  }));
 }
 
 /** Keeps the problems under `prefix.` and strips that prefix (a whole-site path -> a resource's own). */
 export function scoped(problems: readonly Problem[], prefix: string): Problem[] {
   return problems
     .filter((p) => p.path === prefix || p.path.startsWith(`${prefix}.`))
-    .map((p) => ({ ...p, path: p.path === prefix ? prefix.split('.').pop()! : p.path.slice(prefix.length + 1) }));
+    .map((p) => ({
+      ...p,
+      path: p.path === prefix ? prefix.split('.').pop()! : p.path.slice(prefix.length + 1),
+    }));
 }
 
 /** Inputs without the engine's `__provider` entry. */
 export function withoutProvider<T extends Record<string, unknown>>(v: T): T {
-  const { __provider: _, ...rest } = v;
+  const rest: Record<string, unknown> = { ...v };
+  delete rest.__provider;
   return rest as T;
 }

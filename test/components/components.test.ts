@@ -15,13 +15,26 @@ interface Registered {
 
 const registered: Registered[] = [];
 
+/** The parts of the SDK's RegisterResourceRequest (a protobuf message) read here. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getParent(): string;
+  getDependenciesList(): string[];
+}
+
 function setMocks(): void {
   registered.length = 0;
   pulumi.runtime.setMocks(
     {
       newResource: (a) => {
         const state = { ...a.inputs };
-        if (a.type.endsWith(':Deployment')) Object.assign(state, { buildUuid: `uuid-of-${a.name}`, slotDir: `/builds/${a.name}/slot` });
+        if (a.type.endsWith(':Deployment'))
+          Object.assign(state, {
+            buildUuid: `uuid-of-${a.name}`,
+            slotDir: `/builds/${a.name}/slot`,
+          });
         return { id: `${a.name}-id`, state };
       },
       call: () => ({}),
@@ -31,9 +44,11 @@ function setMocks(): void {
     true,
   );
   // Record each registration's parent and dependencies as the SDK sends them to the engine.
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: any, cb: any) => void };
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource: (req: RegisterRequest, cb: unknown) => void;
+  };
   const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, cb: any) => {
+  monitor.registerResource = (req: RegisterRequest, cb: unknown) => {
     const type = req.getType() as string;
     registered.push({
       type,
@@ -65,7 +80,13 @@ describe('components: Site and Fleet under mocks', function () {
   beforeEach(setMocks);
 
   it('Site makes a network, its containers, one deployment and a writer per host, all its children', async () => {
-    const site = new Site('lab', { ...siteArgs, hosts: [{ name: 'h1', target: { diskImage: '/disks/h1.img' } }, { name: 'h2', target: { diskImage: '/disks/h2.img' } }] });
+    const site = new Site('lab', {
+      ...siteArgs,
+      hosts: [
+        { name: 'h1', target: { diskImage: '/disks/h1.img' } },
+        { name: 'h2', target: { diskImage: '/disks/h2.img' } },
+      ],
+    });
     assert.equal(await value(site.buildUuid), 'uuid-of-lab-build');
     await settle();
     const mine = registered.filter((r) => r.type.startsWith('pulumi-nodejs:dynamic/d0:'));
@@ -79,7 +100,8 @@ describe('components: Site and Fleet under mocks', function () {
     ]);
     const siteUrn = registered.find((r) => r.type === 'd0:index:Site')!;
     assert.equal(siteUrn.name, 'lab');
-    for (const r of mine) assert.equal(urnName(r.parent), 'lab', `${r.name} is not a child of the Site`);
+    for (const r of mine)
+      assert.equal(urnName(r.parent), 'lab', `${r.name} is not a child of the Site`);
     const dep = mine.find((r) => r.name === 'lab-build')!;
     assert.deepEqual(Object.keys(dep.inputs.containers as object).sort(), ['api', 'web']);
     assert.equal(dep.inputs.site, 'lab');
@@ -96,15 +118,40 @@ describe('components: Site and Fleet under mocks', function () {
       securityEpoch: 5,
       batchSize: 2,
       sites: [
-        { name: 'site-a', ...siteArgs, hosts: [{ name: 'a1', target: { diskImage: '/d/a1.img' } }, { name: 'a2', target: { diskImage: '/d/a2.img' } }, { name: 'a3', target: { diskImage: '/d/a3.img' } }] },
-        { name: 'site-b', ...siteArgs, securityEpoch: undefined, network: { bridge: '10.30.0.1/24' }, hosts: [{ name: 'b1', target: { diskImage: '/d/b1.img' } }] },
+        {
+          name: 'site-a',
+          ...siteArgs,
+          hosts: [
+            { name: 'a1', target: { diskImage: '/d/a1.img' } },
+            { name: 'a2', target: { diskImage: '/d/a2.img' } },
+            { name: 'a3', target: { diskImage: '/d/a3.img' } },
+          ],
+        },
+        {
+          name: 'site-b',
+          ...siteArgs,
+          securityEpoch: undefined,
+          network: { bridge: '10.30.0.1/24' },
+          hosts: [{ name: 'b1', target: { diskImage: '/d/b1.img' } }],
+        },
       ],
     });
-    assert.deepEqual(await value(fleet.buildUuids), { 'site-a': 'uuid-of-site-a-build', 'site-b': 'uuid-of-site-b-build' });
+    assert.deepEqual(await value(fleet.buildUuids), {
+      'site-a': 'uuid-of-site-a-build',
+      'site-b': 'uuid-of-site-b-build',
+    });
     await settle();
-    assert.deepEqual(fleet.batches.map((b) => b.length), [2, 2]);
-    const writer = (n: string) => registered.find((r) => r.name === n && r.type.endsWith(':EspSlotWriter'))!;
-    const deps = (n: string) => writer(n).dependencies.map(urnName).filter((d) => !d.endsWith('-build')).sort();
+    assert.deepEqual(
+      fleet.batches.map((b) => b.length),
+      [2, 2],
+    );
+    const writer = (n: string) =>
+      registered.find((r) => r.name === n && r.type.endsWith(':EspSlotWriter'))!;
+    const deps = (n: string) =>
+      writer(n)
+        .dependencies.map(urnName)
+        .filter((d) => !d.endsWith('-build'))
+        .sort();
     assert.deepEqual(deps('site-a-a1'), []);
     assert.deepEqual(deps('site-a-a2'), []);
     assert.deepEqual(deps('site-a-a3'), ['site-a-a1', 'site-a-a2']);
@@ -119,9 +166,15 @@ describe('components: Site and Fleet under mocks', function () {
 
   it('rolloutBatches keeps order, cuts batches and refuses bad input', () => {
     const hosts = [1, 2, 3, 4, 5].map((i) => ({ site: i < 4 ? 'a' : 'b', host: `h${i}` }));
-    assert.deepEqual(rolloutBatches(hosts, 2).map((b) => b.map((h) => h.host)), [['h1', 'h2'], ['h3', 'h4'], ['h5']]);
+    assert.deepEqual(
+      rolloutBatches(hosts, 2).map((b) => b.map((h) => h.host)),
+      [['h1', 'h2'], ['h3', 'h4'], ['h5']],
+    );
     assert.deepEqual(rolloutBatches(hosts, 10).length, 1);
     assert.throws(() => rolloutBatches(hosts, 0), /batchSize 0/);
-    assert.throws(() => rolloutBatches([...hosts, hosts[0]], 1), /host h1 of site a is listed twice/);
+    assert.throws(
+      () => rolloutBatches([...hosts, hosts[0]], 1),
+      /host h1 of site a is listed twice/,
+    );
   });
 });

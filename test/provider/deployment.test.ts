@@ -19,11 +19,23 @@ describe('provider: Deployment', function () {
   let dir: string;
   let image: string;
   let image2: string;
-  const news = (over: Record<string, unknown> = {}, web: Record<string, unknown> = {}): impl.DeploymentInputs => ({
+  const news = (
+    over: Record<string, unknown> = {},
+    web: Record<string, unknown> = {},
+  ): impl.DeploymentInputs => ({
     site: 'lab',
     network: { bridge: '10.20.0.1/24', egressNat: false },
     containers: {
-      web: { name: 'web', image, vcpu: 1, memMb: 64, ip: '10.20.0.10/24', bootOrder: 1, healthTimeoutS: 30, ...web },
+      web: {
+        name: 'web',
+        image,
+        vcpu: 1,
+        memMb: 64,
+        ip: '10.20.0.10/24',
+        bootOrder: 1,
+        healthTimeoutS: 30,
+        ...web,
+      },
     },
     securityEpoch: 1,
     signingKey: SECRET,
@@ -45,16 +57,39 @@ describe('provider: Deployment', function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('check lists every problem with its property path, and never the key', async () => {
-    const bad = news(
-      {
-        signingKey: SECRET.slice(0, 60) + 'zz',
-        containers: {
-          web: { name: 'web', image, vcpu: 1, memMb: 0, ip: '10.20.0.10/24', bootOrder: 1, healthTimeoutS: 30, health: 'sometimes' as never },
-          api: { name: 'api', image: 'oci:/nonexistent/layout', vcpu: 1, memMb: 64, ip: '10.20.0.10/24', bootOrder: 2, healthTimeoutS: 30 },
-          db: { name: 'db', image, vcpu: 1, memMb: 64, ip: '10.99.0.5/24', bootOrder: 3, healthTimeoutS: 30 },
+    const bad = news({
+      signingKey: SECRET.slice(0, 60) + 'zz',
+      containers: {
+        web: {
+          name: 'web',
+          image,
+          vcpu: 1,
+          memMb: 0,
+          ip: '10.20.0.10/24',
+          bootOrder: 1,
+          healthTimeoutS: 30,
+          health: 'sometimes' as never,
+        },
+        api: {
+          name: 'api',
+          image: 'oci:/nonexistent/layout',
+          vcpu: 1,
+          memMb: 64,
+          ip: '10.20.0.10/24',
+          bootOrder: 2,
+          healthTimeoutS: 30,
+        },
+        db: {
+          name: 'db',
+          image,
+          vcpu: 1,
+          memMb: 64,
+          ip: '10.99.0.5/24',
+          bootOrder: 3,
+          healthTimeoutS: 30,
         },
       },
-    );
+    });
     const r = await impl.check({} as impl.DeploymentInputs, bad);
     const props = r.failures!.map((f) => f.property).sort();
     assert.deepEqual(props, [
@@ -77,15 +112,40 @@ describe('provider: Deployment', function () {
 
   it('diff names each changed field in spec terms and ignores build identity', async () => {
     const base = await checked(news());
-    const olds = { ...base, buildUuid: '01a214f0-3586-751c-8b55-4666974bf284', timestampMs: '1', manifestSha256: 'x' };
-    assert.deepEqual(impl.diff('id', olds, await checked(news())), { changes: false, replaces: [], deleteBeforeReplace: false });
-    assert.deepEqual(impl.diff('id', olds, await checked(news({}, { memMb: 128 }))).replaces, ['containers.web.memMb']);
-    assert.deepEqual(impl.diff('id', olds, await checked(news({}, { image: image2 }))).replaces, ['containers.web.image']);
-    assert.deepEqual(impl.diff('id', olds, await checked(news({ securityEpoch: 2 }))).replaces, ['securityEpoch']);
+    const olds = {
+      ...base,
+      buildUuid: '01a214f0-3586-751c-8b55-4666974bf284',
+      timestampMs: '1',
+      manifestSha256: 'x',
+    };
+    assert.deepEqual(impl.diff('id', olds, await checked(news())), {
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    assert.deepEqual(impl.diff('id', olds, await checked(news({}, { memMb: 128 }))).replaces, [
+      'containers.web.memMb',
+    ]);
+    assert.deepEqual(impl.diff('id', olds, await checked(news({}, { image: image2 }))).replaces, [
+      'containers.web.image',
+    ]);
+    assert.deepEqual(impl.diff('id', olds, await checked(news({ securityEpoch: 2 }))).replaces, [
+      'securityEpoch',
+    ]);
     const other = '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb';
-    assert.deepEqual(impl.diff('id', olds, await checked(news({ signingKey: other }))).replaces, ['signingKey']);
+    assert.deepEqual(impl.diff('id', olds, await checked(news({ signingKey: other }))).replaces, [
+      'signingKey',
+    ]);
     const two = news();
-    two.containers.api = { name: 'api', image, vcpu: 1, memMb: 64, ip: '10.20.0.11/24', bootOrder: 2, healthTimeoutS: 30 };
+    two.containers.api = {
+      name: 'api',
+      image,
+      vcpu: 1,
+      memMb: 64,
+      ip: '10.20.0.11/24',
+      bootOrder: 2,
+      healthTimeoutS: 30,
+    };
     assert.deepEqual(impl.diff('id', olds, await checked(two)).replaces, ['containers.api']);
   });
 
@@ -98,14 +158,23 @@ describe('provider: Deployment', function () {
     assert.equal(o.publicKey, PUBLIC);
     assert.doesNotMatch(JSON.stringify(o), new RegExp(SECRET));
     const tlv = fs.readFileSync(o.artifacts.manifest);
-    assert.ok(verifyManifest(fs.readFileSync(o.artifacts.signature), tlv, Buffer.from(PUBLIC, 'hex')));
+    assert.ok(
+      verifyManifest(fs.readFileSync(o.artifacts.signature), tlv, Buffer.from(PUBLIC, 'hex')),
+    );
     assert.equal(decodeManifest(tlv).header.build_uuid, c.id);
-    assert.equal(fs.readFileSync(o.artifacts.efi).equals(fs.readFileSync(o.artifacts.fallbackEfi)), true);
+    assert.equal(
+      fs.readFileSync(o.artifacts.efi).equals(fs.readFileSync(o.artifacts.fallbackEfi)),
+      true,
+    );
 
     const u = await impl.update(c.id, o as never, await checked(news({}, { memMb: 96 })));
     const uo = u.outs as Record<string, string>;
     assert.notEqual(uo.buildUuid, c.id);
-    assert.equal(decodeManifest(fs.readFileSync(path.join(uo.slotDir, `manifest-${uo.buildUuid}.tlv`))).containers[0].mem_mb, 96);
+    assert.equal(
+      decodeManifest(fs.readFileSync(path.join(uo.slotDir, `manifest-${uo.buildUuid}.tlv`)))
+        .containers[0].mem_mb,
+      96,
+    );
 
     impl.remove(c.id, { ...o, buildDir: uo.buildDir } as never); // another build's directory: left alone
     assert.ok(fs.existsSync(uo.buildDir));
@@ -116,7 +185,11 @@ describe('provider: Deployment', function () {
   });
 
   it('create refuses to build when the key was never checked in this process, writing nothing', async () => {
-    const inputs = { ...(await checked(news())), publicKey: '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', outDir: path.join(dir, 'never') };
+    const inputs = {
+      ...(await checked(news())),
+      publicKey: '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
+      outDir: path.join(dir, 'never'),
+    };
     await assert.rejects(impl.create(inputs), /signing key was not checked/);
     assert.equal(fs.existsSync(path.join(dir, 'never')), false);
   });

@@ -8,13 +8,17 @@ import { craftLayer, imageConfig, writeDockerArchive } from '../support/oci-pack
 export const BUSYBOX = '/bin/busybox';
 
 export async function writeBusyboxArchive(file: string, variant = 'v1'): Promise<string> {
-  if (!fs.existsSync(BUSYBOX)) throw new Error(`${BUSYBOX} missing: install the Debian package busybox-static`);
+  if (!fs.existsSync(BUSYBOX))
+    throw new Error(`${BUSYBOX} missing: install the Debian package busybox-static`);
   const layer = await craftLayer([
     { name: 'bin/', type: 'directory' },
     { name: 'bin/busybox', content: fs.readFileSync(BUSYBOX), mode: 0o755 },
     { name: 'bin/sh', type: 'symlink', linkname: 'busybox' },
   ]);
-  const config = imageConfig([layer], { Cmd: ['/bin/busybox', 'sleep', '3600'], Env: [`D0_VARIANT=${variant}`] });
+  const config = imageConfig([layer], {
+    Cmd: ['/bin/busybox', 'sleep', '3600'],
+    Env: [`D0_VARIANT=${variant}`],
+  });
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await writeDockerArchive(file, [layer], config);
   return `docker-archive:${file}`;

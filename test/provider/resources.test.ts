@@ -21,7 +21,16 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
   let dir: string;
   let image: string;
   const web = (over: Record<string, unknown> = {}) =>
-    ({ name: 'web', image, vcpu: 1, memMb: 64, ip: '10.20.0.10/24', bootOrder: 0, healthTimeoutS: 30, ...over }) as never;
+    ({
+      name: 'web',
+      image,
+      vcpu: 1,
+      memMb: 64,
+      ip: '10.20.0.10/24',
+      bootOrder: 0,
+      healthTimeoutS: 30,
+      ...over,
+    }) as never;
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-resources-'));
@@ -33,14 +42,20 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     assert.deepEqual(network.check({} as never, { bridge: '10.20.0.1/24' } as never).failures, []);
     const r = network.check({} as never, { bridge: '10.20.0.300/24', egressNat: 'yes' } as never);
     assert.deepEqual(r.failures!.map((f) => f.property).sort(), ['bridge', 'egressNat']);
-    assert.match(network.check({} as never, { bridge: '10.20.0.1/31' } as never).failures![0].reason, /leaves no room/);
+    assert.match(
+      network.check({} as never, { bridge: '10.20.0.1/31' } as never).failures![0].reason,
+      /leaves no room/,
+    );
   });
 
   it('Container.check reports its own field problems, not the site-wide ones', async () => {
     const ok = await container.check({} as never, web({ ip: '10.99.0.1/24' }));
     assert.deepEqual(ok.failures, []);
     assert.match((ok.inputs as { imageDigest: string }).imageDigest, /^sha256:/);
-    const bad = await container.check({} as never, web({ memMb: 0, vcpu: 'two', ip: '10.20.0.10', mac: '01:00:00:00:00:01' }));
+    const bad = await container.check(
+      {} as never,
+      web({ memMb: 0, vcpu: 'two', ip: '10.20.0.10', mac: '01:00:00:00:00:01' }),
+    );
     assert.deepEqual(bad.failures!.map((f) => f.property).sort(), ['ip', 'mac', 'memMb', 'vcpu']);
   });
 
@@ -48,55 +63,127 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     const a = (await container.check({} as never, web())).inputs as Record<string, unknown>;
     assert.equal(container.diff('id', a as never, a as never).changes, false);
     assert.equal(container.diff('id', a as never, { ...a, memMb: 128 } as never).changes, true);
-    assert.equal(container.diff('id', a as never, { ...a, imageDigest: 'sha256:00' } as never).changes, true);
-    assert.deepEqual(container.diff('id', a as never, { ...a, name: 'api' } as never).replaces, ['name']);
+    assert.equal(
+      container.diff('id', a as never, { ...a, imageDigest: 'sha256:00' } as never).changes,
+      true,
+    );
+    assert.deepEqual(container.diff('id', a as never, { ...a, name: 'api' } as never).replaces, [
+      'name',
+    ]);
 
     const log = path.join(dir, 'conversions.log');
     process.env.D0_CONVERSION_LOG = log;
     try {
-      const c1 = await container.create({ ...a, exec: { env: [`NONCE=${crypto.randomUUID()}`] } } as never);
-      const c2 = await container.create({ ...a, exec: (c1.outs as { exec: unknown }).exec } as never);
-      assert.equal((c1.outs as { diskSha256: string }).diskSha256, (c2.outs as { diskSha256: string }).diskSha256);
-      assert.deepEqual(fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' ')[0]), ['converted', 'cached']);
+      const c1 = await container.create({
+        ...a,
+        exec: { env: [`NONCE=${crypto.randomUUID()}`] },
+      } as never);
+      const c2 = await container.create({
+        ...a,
+        exec: (c1.outs as { exec: unknown }).exec,
+      } as never);
+      assert.equal(
+        (c1.outs as { diskSha256: string }).diskSha256,
+        (c2.outs as { diskSha256: string }).diskSha256,
+      );
+      assert.deepEqual(
+        fs
+          .readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ')[0]),
+        ['converted', 'cached'],
+      );
     } finally {
       delete process.env.D0_CONVERSION_LOG;
     }
-    await assert.rejects(container.create({ ...a, image: `docker-archive:${dir}/none.tar` } as never), /none\.tar: no such file/);
+    await assert.rejects(
+      container.create({ ...a, image: `docker-archive:${dir}/none.tar` } as never),
+      /none\.tar: no such file/,
+    );
   });
 
   it('KernelBuild checks its key and builds D0 with it (cached per key and sources)', async () => {
-    assert.deepEqual(kernelBuild.check({} as never, { publicKey: 'ABC', mode: 'vm' } as never).failures!.map((f) => f.property), ['publicKey', 'mode']);
+    assert.deepEqual(
+      kernelBuild
+        .check({} as never, { publicKey: 'ABC', mode: 'vm' } as never)
+        .failures!.map((f) => f.property),
+      ['publicKey', 'mode'],
+    );
     const r = await kernelBuild.create({ publicKey: PUBLIC, mode: 'host' } as never);
     const o = r.outs as { path: string; sha256: string };
     assert.equal(sha256(o.path), o.sha256);
     assert.equal(r.id, d0EfiKey(PUBLIC).slice(0, 32));
-    assert.ok(fs.readFileSync(o.path).includes(Buffer.from(PUBLIC, 'hex')), 'the public key is not compiled in');
-    assert.deepEqual(kernelBuild.diff('id', { publicKey: PUBLIC } as never, { publicKey: PUBLIC, mode: 'docker' } as never).replaces, ['mode']);
+    assert.ok(
+      fs.readFileSync(o.path).includes(Buffer.from(PUBLIC, 'hex')),
+      'the public key is not compiled in',
+    );
+    assert.deepEqual(
+      kernelBuild.diff(
+        'id',
+        { publicKey: PUBLIC } as never,
+        { publicKey: PUBLIC, mode: 'docker' } as never,
+      ).replaces,
+      ['mode'],
+    );
   });
 
   it('EspSlotWriter checks its target, writes a GPT disk with the slot on its ESP, and removes it on delete', async () => {
-    const t = (target: unknown) => writer.check({} as never, { buildUuid: 'x', slotDir: '/x', target } as never).failures!.map((f) => f.property);
+    const t = (target: unknown) =>
+      writer
+        .check({} as never, { buildUuid: 'x', slotDir: '/x', target } as never)
+        .failures!.map((f) => f.property);
     assert.deepEqual(t({}), ['target']);
     assert.deepEqual(t({ diskImage: 'relative.img' }), ['target.diskImage']);
     assert.deepEqual(t({ diskImage: '/nonexistent-dir/host.img' }), ['target.diskImage']);
     assert.deepEqual(t({ blockDevice: '/dev/null' }), ['target.blockDevice']);
-    assert.deepEqual(t({ diskImage: path.join(dir, 'host.img'), blockDevice: '/dev/sda' }), ['target']);
+    assert.deepEqual(t({ diskImage: path.join(dir, 'host.img'), blockDevice: '/dev/sda' }), [
+      'target',
+    ]);
 
     const b = await makeBuild({
-      spec: { network: { bridge: '10.20.0.1/24' }, securityEpoch: 1, containers: [{ name: 'web', image, vcpu: 1, memMb: 64, ip: '10.20.0.10/24', bootOrder: 0, healthTimeoutS: 30 }] },
-      secretKey: Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex'),
+      spec: {
+        network: { bridge: '10.20.0.1/24' },
+        securityEpoch: 1,
+        containers: [
+          {
+            name: 'web',
+            image,
+            vcpu: 1,
+            memMb: 64,
+            ip: '10.20.0.10/24',
+            bootOrder: 0,
+            healthTimeoutS: 30,
+          },
+        ],
+      },
+      secretKey: Buffer.from(
+        '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
+        'hex',
+      ),
       outDir: path.join(dir, 'builds'),
       kernelMode: 'host',
     });
     const disk = path.join(dir, 'host.img');
-    const r = await writer.create({ buildUuid: b.buildUuid, slotDir: b.slotDir, target: { diskImage: disk } } as never);
+    const r = await writer.create({
+      buildUuid: b.buildUuid,
+      slotDir: b.slotDir,
+      target: { diskImage: disk },
+    } as never);
     assert.equal((r.outs as { sha256: string }).sha256, sha256(disk));
     const table = execFileSync('sgdisk', ['-p', disk], { encoding: 'utf8' });
     assert.match(table, /EF00\s+ESP_A/);
-    const list = execFileSync('mdir', ['-i', `${disk}@@1M`, '-b', '::/'], { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
+    const list = execFileSync('mdir', ['-i', `${disk}@@1M`, '-b', '::/'], {
+      encoding: 'utf8',
+      env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
+    });
     assert.match(list, new RegExp(`manifest-${b.buildUuid}\\.tlv`, 'i'));
     await assert.rejects(
-      writer.create({ buildUuid: '01a214f0-3586-751c-8b55-4666974bf284', slotDir: b.slotDir, target: { diskImage: path.join(dir, 'other.img') } } as never),
+      writer.create({
+        buildUuid: '01a214f0-3586-751c-8b55-4666974bf284',
+        slotDir: b.slotDir,
+        target: { diskImage: path.join(dir, 'other.img') },
+      } as never),
       /does not hold exactly the manifest and signature of build/,
     );
     assert.equal(fs.existsSync(path.join(dir, 'other.img')), false);

@@ -20,13 +20,20 @@ async function serialized(p: pulumi.dynamic.ResourceProvider): Promise<string> {
 }
 
 /** Loads the text as a module in a fresh `node` and calls handler().check(olds, news). */
-function checkInPlainNode(text: string, news: unknown): { inputs: Record<string, unknown>; failures: { property: string; reason: string }[] } {
+function checkInPlainNode(
+  text: string,
+  news: unknown,
+): { inputs: Record<string, unknown>; failures: { property: string; reason: string }[] } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-serialized-'));
   try {
     fs.writeFileSync(path.join(dir, 'provider.js'), text);
     const script = `require(${JSON.stringify(path.join(dir, 'provider.js'))}).handler().check({}, ${JSON.stringify(news)})
       .then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
-    const out = execFileSync(process.execPath, ['-e', script], { cwd: REPO, env: { PATH: process.env.PATH, HOME: os.tmpdir() }, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['-e', script], {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, HOME: os.tmpdir() },
+      encoding: 'utf8',
+    });
     return JSON.parse(out);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -37,7 +44,13 @@ describe('provider: closure serialization', function () {
   this.timeout(60_000);
 
   it('every provider serializes without capturing builders or core modules', async () => {
-    for (const p of [networkProvider, containerProvider, deploymentProvider, kernelBuildProvider, espSlotWriterProvider]) {
+    for (const p of [
+      networkProvider,
+      containerProvider,
+      deploymentProvider,
+      kernelBuildProvider,
+      espSlotWriterProvider,
+    ]) {
       const text = await serialized(p);
       assert.ok(text.length < 20_000, `serialized provider is ${text.length} characters`);
       assert.doesNotMatch(text, /validateManifest|buildImage|encodeManifest|dockerode/);
@@ -47,7 +60,10 @@ describe('provider: closure serialization', function () {
 
   it('a deserialized Network provider runs check() in a plain node process', async () => {
     const r = checkInPlainNode(await serialized(networkProvider), { bridge: '10.20.0.0/24' });
-    assert.deepEqual(r.failures.map((f) => f.property), ['bridge']);
+    assert.deepEqual(
+      r.failures.map((f) => f.property),
+      ['bridge'],
+    );
     assert.match(r.failures[0].reason, /network or broadcast address/);
   });
 
@@ -55,15 +71,31 @@ describe('provider: closure serialization', function () {
     const news = {
       site: 's',
       network: { bridge: '10.20.0.1/24', egressNat: false },
-      containers: { web: { name: 'web', image: 'oci:/nonexistent', vcpu: 1, memMb: 64, ip: '10.20.0.10/24', bootOrder: 0, healthTimeoutS: 30 } },
+      containers: {
+        web: {
+          name: 'web',
+          image: 'oci:/nonexistent',
+          vcpu: 1,
+          memMb: 64,
+          ip: '10.20.0.10/24',
+          bootOrder: 0,
+          healthTimeoutS: 30,
+        },
+      },
       securityEpoch: 1,
       signingKey: '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
       outDir: '/tmp/d0-never-written',
     };
     const r = checkInPlainNode(await serialized(deploymentProvider), news);
-    assert.equal(r.inputs.publicKey, 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
+    assert.equal(
+      r.inputs.publicKey,
+      'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+    );
     assert.equal(r.inputs.signingKey, undefined);
     assert.doesNotMatch(JSON.stringify(r), /9d61b19d/);
-    assert.deepEqual(r.failures.map((f) => f.property), ['containers.web.image']);
+    assert.deepEqual(
+      r.failures.map((f) => f.property),
+      ['containers.web.image'],
+    );
   });
 });

@@ -22,7 +22,13 @@ describe('Pulumi engine: bad site input fails at preview, nothing written', func
       network: { bridge: '10.20.0.1/24' },
       containers: [
         { name: 'web', image, memMb: 64, ip: '10.20.0.10/24', bootOrder: 1 },
-        { name: 'api', image: `docker-archive:${path.join(ws.root, 'images', 'missing.tar')}`, memMb: 64, ip: '10.20.0.10/24', bootOrder: 2 },
+        {
+          name: 'api',
+          image: `docker-archive:${path.join(ws.root, 'images', 'missing.tar')}`,
+          memMb: 64,
+          ip: '10.20.0.10/24',
+          bootOrder: 2,
+        },
         { name: 'db', image, memMb: 64, ip: '10.30.0.5/24', bootOrder: 3 },
       ],
       epoch: 1,
@@ -41,7 +47,10 @@ describe('Pulumi engine: bad site input fails at preview, nothing written', func
       const r = await ws.pulumi(cmd, engineEnv);
       const out = r.stdout + r.stderr;
       assert.notEqual(r.code, 0, `${cmd[0]} succeeded:\n${out}`);
-      assert.match(out, /containers\.(web|api)\.ip: address 10\.20\.0\.10 is also used by containers\[(api|web)\]/);
+      assert.match(
+        out,
+        /containers\.(web|api)\.ip: address 10\.20\.0\.10 is also used by containers\[(api|web)\]/,
+      );
       assert.match(out, /containers\.db\.ip: .*outside the bridge subnet 10\.20\.0\.0\/24/);
       assert.match(out, /containers\.api\.image: .*missing\.tar: no such file/);
       assert.match(out, /signingKey: is not a D0 secret key/);

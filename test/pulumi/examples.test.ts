@@ -7,7 +7,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isUuidV7 } from '../../core/uuid';
 import { writeBusyboxArchive } from '../provider/fixture-image';
-import { ENGINE_BUILD_TIMEOUT_MS, parsePreviewJson, parseStackOutputs, PulumiWorkspace } from '../support/pulumi';
+import {
+  ENGINE_BUILD_TIMEOUT_MS,
+  parsePreviewJson,
+  parseStackOutputs,
+  PulumiWorkspace,
+} from '../support/pulumi';
 import { engineEnv, PUBLIC, REPO_ROOT, SECRET } from './site-program';
 
 const read = (rel: string) => fs.readFileSync(path.join(REPO_ROOT, rel), 'utf8');
@@ -50,9 +55,16 @@ describe('Pulumi engine: examples', function () {
       await ws.pulumiOk(['config', 'set', 'image', image]);
       await ws.pulumiOk(['config', 'set', 'signingKeyFile', keyFile]);
       const p = await ws.pulumiOk(['preview', '--json'], engineEnv);
-      assert.deepEqual(created(p.stdout), ['Container::hello', 'Deployment::hello', 'EspSlotWriter::host-01', 'Network::lan']);
+      assert.deepEqual(created(p.stdout), [
+        'Container::hello',
+        'Deployment::hello',
+        'EspSlotWriter::host-01',
+        'Network::lan',
+      ]);
       await ws.pulumiOk(['up', '--yes', '--skip-preview'], engineEnv);
-      const o = parseStackOutputs((await ws.pulumiOk(['stack', 'output', '--json'])).stdout) as Record<string, string>;
+      const o = parseStackOutputs(
+        (await ws.pulumiOk(['stack', 'output', '--json'])).stdout,
+      ) as Record<string, string>;
       assert.ok(isUuidV7(o.buildUuid));
       assert.equal(o.publicKey, PUBLIC);
       assert.ok(fs.existsSync(o.hostDisk), o.hostDisk);
@@ -68,7 +80,10 @@ describe('Pulumi engine: examples', function () {
       this.timeout(ENGINE_BUILD_TIMEOUT_MS);
       ws = await PulumiWorkspace.create({
         files: {
-          'Pulumi.yaml': read('examples/fleet/Pulumi.yaml').replace(/^main: .*$/m, 'main: examples/fleet/'),
+          'Pulumi.yaml': read('examples/fleet/Pulumi.yaml').replace(
+            /^main: .*$/m,
+            'main: examples/fleet/',
+          ),
           'index.ts': shim,
           'examples/fleet/index.ts': read('examples/fleet/index.ts'),
           'Pulumi.site-a.yaml': read('examples/fleet/Pulumi.site-a.yaml'),
@@ -81,18 +96,30 @@ describe('Pulumi engine: examples', function () {
     it('each stack previews its own site: its bridge, addresses and hosts', async () => {
       const { image, keyFile } = await prepare(ws);
       const expected = {
-        'site-a': { bridge: '10.20.0.1/24', web: '10.20.0.10/24', hosts: ['site-a-a-01', 'site-a-a-02', 'site-a-a-03'] },
-        'site-b': { bridge: '10.30.0.1/24', web: '10.30.0.20/24', hosts: ['site-b-b-01', 'site-b-b-02'] },
+        'site-a': {
+          bridge: '10.20.0.1/24',
+          web: '10.20.0.10/24',
+          hosts: ['site-a-a-01', 'site-a-a-02', 'site-a-a-03'],
+        },
+        'site-b': {
+          bridge: '10.30.0.1/24',
+          web: '10.30.0.20/24',
+          hosts: ['site-b-b-01', 'site-b-b-02'],
+        },
       };
       for (const [stack, want] of Object.entries(expected)) {
         await ws.pulumiOk(['stack', 'init', stack]);
         await ws.pulumiOk(['config', 'set', 'image', image]);
         await ws.pulumiOk(['config', 'set', 'signingKeyFile', keyFile]);
         const p = parsePreviewJson((await ws.pulumiOk(['preview', '--json'], engineEnv)).stdout);
-        const step = (type: string, name: string) => p.steps.find((s) => s.urn.endsWith(`dynamic/d0:${type}::${name}`));
+        const step = (type: string, name: string) =>
+          p.steps.find((s) => s.urn.endsWith(`dynamic/d0:${type}::${name}`));
         assert.equal(step('Network', `${stack}-net`)?.newState?.inputs?.bridge, want.bridge);
         assert.equal(step('Container', `${stack}-web`)?.newState?.inputs?.ip, want.web);
-        const writers = p.steps.filter((s) => s.urn.includes('dynamic/d0:EspSlotWriter::')).map((s) => s.urn.split('::').pop()).sort();
+        const writers = p.steps
+          .filter((s) => s.urn.includes('dynamic/d0:EspSlotWriter::'))
+          .map((s) => s.urn.split('::').pop())
+          .sort();
         assert.deepEqual(writers, want.hosts);
         assert.equal(p.steps.filter((s) => s.urn.includes('d0:index:Site::')).length, 1);
       }

@@ -24,7 +24,8 @@ import { engineEnv, projectFiles, PUBLIC, SECRET, writeSite, type SiteFile } fro
 /** The preview step of the d0 resource of this type (and name), or undefined (= no change). */
 export function stepFor(p: PreviewJson, type: string, name = '[^:]+') {
   const re = new RegExp(`dynamic/d0:${type}::${name}$`);
-  return p.steps.find((x) => re.test(x.urn)) as (PreviewJson['steps'][number] & { replaceReasons?: string[] }) | undefined;
+  return p.steps.find((x) => re.test(x.urn)) as
+    (PreviewJson['steps'][number] & { replaceReasons?: string[] }) | undefined;
 }
 
 describe('Pulumi engine: a D0 site from preview to destroy', function () {
@@ -33,9 +34,9 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
   let site: SiteFile;
   let firstUuid = '';
   let secondUuid = '';
-  const run = (args: string[]) => ws.pulumi(args, engineEnv);
   const ok = (args: string[]) => ws.pulumiOk(args, engineEnv);
-  const outputs = async () => parseStackOutputs((await ok(['stack', 'output', '--json'])).stdout) as Record<string, string>;
+  const outputs = async () =>
+    parseStackOutputs((await ok(['stack', 'output', '--json'])).stdout) as Record<string, string>;
 
   before(async function () {
     this.timeout(ENGINE_BUILD_TIMEOUT_MS);
@@ -111,7 +112,11 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
     assert.notEqual(secondUuid, firstUuid);
     assert.ok(uuidv7Time(secondUuid) >= uuidv7Time(firstUuid));
     assert.equal(o.writtenUuid, secondUuid);
-    assert.equal(fs.existsSync(path.join(site.outDir, firstUuid)), false, 'the replaced build was not removed');
+    assert.equal(
+      fs.existsSync(path.join(site.outDir, firstUuid)),
+      false,
+      'the replaced build was not removed',
+    );
   });
 
   it('up with no change keeps the build (same UUID, nothing rebuilt)', async () => {
@@ -125,11 +130,18 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
   it('the state holds the public key only, never the secret (also with --show-secrets)', async () => {
     const plain = (await ok(['stack', 'export'])).stdout;
     const shown = (await ok(['stack', 'export', '--show-secrets'])).stdout;
-    const dep = parseStackExport(shown).deployment.resources.find((r) => r.type.endsWith(':Deployment'))!;
+    const dep = parseStackExport(shown).deployment.resources.find((r) =>
+      r.type.endsWith(':Deployment'),
+    )!;
     assert.equal(dep.inputs?.publicKey, PUBLIC);
     assert.equal(dep.inputs?.signingKey, undefined);
     const files: string[] = [];
-    const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name))));
+    const walk = (d: string) =>
+      fs
+        .readdirSync(d, { withFileTypes: true })
+        .forEach((e) =>
+          e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name)),
+        );
     walk(ws.backendDir);
     const texts = [plain, shown, ...files.map((f) => fs.readFileSync(f, 'latin1'))];
     for (const t of texts) {
@@ -152,7 +164,10 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
 
   it('destroy removes the build directory and the disk image', async () => {
     await ok(['destroy', '--yes', '--skip-preview']);
-    assert.deepEqual(parseStackExport((await ok(['stack', 'export'])).stdout).deployment.resources, []);
+    assert.deepEqual(
+      parseStackExport((await ok(['stack', 'export'])).stdout).deployment.resources,
+      [],
+    );
     assert.deepEqual(fs.readdirSync(site.outDir), []);
     assert.equal(fs.existsSync(site.disk), false);
   });

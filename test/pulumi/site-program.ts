@@ -51,4 +51,3 @@ export const PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f
 
 /** Engine commands see the same build cache as the test process (the workspace HOME is private). */
 export const engineEnv = { env: { D0_CACHE: d0CacheRoot() } };
-

@@ -72,6 +72,8 @@ describe('hv-svm: guest containment with exact guest code', function () {
     const stopped = only(events, 'vm_stopped');
     assert.equal(stopped.length, 1);
     assert.equal(stopped[0].fields.state, 'crashed');
+    const health = only(events, 'vm_health').map((e) => [e.fields.verdict, e.fields.reason]);
+    assert.deepEqual(health, [['failed', 'crashed']]);
     assert.equal(only(events, 'vm_exit').length, 0);
     // D0 itself carried on to its own orderly end.
     assert.equal(events.at(-1)!.ev, 'halt');
@@ -89,5 +91,7 @@ describe('hv-svm: guest containment with exact guest code', function () {
     assert.equal(exit[0].fields.vm, 'probe');
     assert.equal(exit[0].fields.status, '42');
     assert.equal(only(events, 'vm_stopped')[0].fields.state, 'exited');
+    const health = only(events, 'vm_health').map((e) => [e.fields.verdict, e.fields.reason]);
+    assert.deepEqual(health, [['failed', 'exit-nonzero']]); // status 42, never ready
   });
 });

@@ -94,6 +94,13 @@ describe('hv-svm: D0 launches a Linux micro-VM under QEMU TCG with SVM + NPT', f
       assert.ok(lines.includes('UID?1000'), text);
       assert.match(text, /inet\?10\.20\.0\.10\/24/);
       assert.equal(events.filter((e) => e.ev === 'vm_ready').length, 1, 'readiness reported once');
+      // Ready in time, then a non-zero exit: the verdict ends failed (kernel/hv/health.h).
+      await vm.waitFor('vm_stopped');
+      const health = vm.events.filter((e) => e.ev === 'vm_health');
+      assert.deepEqual(
+        [health.at(-1)!.fields.verdict, health.at(-1)!.fields.reason],
+        ['failed', 'exit-nonzero'],
+      );
       console.error(
         `      QEMU start -> D0 launch ${tLaunch - t0} ms, launch -> vm_exit ${Date.now() - tLaunch} ms`,
       );

@@ -12,6 +12,7 @@
 #include "hv/cmdline.h"
 #include "hv/err.h"
 #include "hv/event.h"
+#include "hv/health.h"
 #include "hv/layout.h"
 #include "hv/linux_boot.h"
 #include "hv/vm.h"
@@ -258,6 +259,24 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, EFI_BOOT_SERVICES *bs, ui
 
 /* ---- after ExitBootServices: D0 owns the CPU ---------------------------------------------------- */
 
+/*
+ * Logs the VM's health verdict (kernel/hv/health.h) each time it changes away from pending:
+ * ev=vm_health vm= verdict=healthy|failed reason=. A healthy VM can still turn failed (a non-zero
+ * exit after readiness). This is what the A/B stage's commit after launch will wait for.
+ */
+static void report_health(struct health *last)
+{
+  struct health h = vm_health(&vm, arch_time_ns());
+  if (h.verdict == HEALTH_PENDING || (h.verdict == last->verdict && h.reason == last->reason))
+    return;
+  *last = h;
+  log_begin("vm_health");
+  log_str("vm", vm.name);
+  log_str("verdict", h.verdict == HEALTH_HEALTHY ? "healthy" : "failed");
+  log_str("reason", health_reason_name(h.reason));
+  log_end();
+}
+
 static __attribute__((noreturn)) void run(const struct boot_regs *regs)
 {
   x86_cli(); /* D0 polls; it never takes a host interrupt */
@@ -273,9 +292,13 @@ static __attribute__((noreturn)) void run(const struct boot_regs *regs)
     log_end();
     x86_halt_forever();
   }
-  while (vm_run(&vm, RUN_BATCH) == HV_OK)
+  struct health last = {HEALTH_PENDING, HEALTH_R_NONE};
+  while (vm_run(&vm, RUN_BATCH) == HV_OK) {
+    report_health(&last);
     if (vm.halted)
       vm_wait_interrupt(&vm, arch_time_ns() + HALT_WAIT_NS);
+  }
+  report_health(&last);
   log_begin("vm_stopped");
   log_str("vm", vm.name);
   log_str("state", vm_state_name(vm.state));

@@ -75,7 +75,8 @@ describe('hv-svm: guest containment with exact guest code', function () {
     const health = only(events, 'vm_health').map((e) => [e.fields.verdict, e.fields.reason]);
     assert.deepEqual(health, [['failed', 'crashed']]);
     assert.equal(only(events, 'vm_exit').length, 0);
-    // D0 itself carried on to its own orderly end.
+    // D0 ran on its own W^X page tables, and carried on to its own orderly end.
+    assert.equal(only(events, 'host_paging')[0].fields.tables, 'd0_wx');
     assert.equal(events.at(-1)!.ev, 'halt');
   });
 

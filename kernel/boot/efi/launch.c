@@ -3,6 +3,7 @@
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/pages.h"
+#include "arch/x86/paging.h"
 #include "arch/x86/time.h"
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
@@ -56,6 +57,16 @@ static struct virtio_blk blk;
 static struct virtio_net net;
 static char cmdline[BOOT_CMDLINE_MAX];
 static uint8_t memmap[MEMMAP_BYTES];
+static UINTN memmap_size, memmap_desc_size; /* the map ExitBootServices accepted */
+#define MAX_REGIONS 512
+static struct x86_mem_region regions[MAX_REGIONS];
+extern const uint8_t __ImageBase[]; /* lld-link: D0's own PE image in memory */
+
+/* UEFI 2.10, 7.2 EFI_MEMORY_DESCRIPTOR (walked with the firmware's descriptor size). */
+#define MD_TYPE 0
+#define MD_PHYS 8
+#define MD_PAGES 24
+#define EFI_RUNTIME_SERVICES_CODE 5
 
 /* ---- events of the core and the CPU into the boot log ----------------------------------------- */
 
@@ -251,8 +262,11 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, EFI_BOOT_SERVICES *bs, ui
     if (EFI_ERROR(s))
       return s;
     s = exit_bs(image, key);
-    if (!EFI_ERROR(s))
+    if (!EFI_ERROR(s)) {
+      memmap_size = size;
+      memmap_desc_size = desc_size;
       return s;
+    }
   }
   return s;
 }
@@ -277,10 +291,44 @@ static void report_health(struct health *last)
   log_end();
 }
 
+/* D0's own W^X identity tables over the final memory map (arch/x86/paging.h). */
+static void host_paging(void)
+{
+  size_t n = 0;
+  for (UINTN off = 0; memmap_desc_size != 0 && off + memmap_desc_size <= memmap_size &&
+                      n < MAX_REGIONS;
+       off += memmap_desc_size) {
+    const uint8_t *d = memmap + off;
+    uint32_t type;
+    uint64_t phys, pages;
+    memcpy(&type, d + MD_TYPE, 4);
+    memcpy(&phys, d + MD_PHYS, 8);
+    memcpy(&pages, d + MD_PAGES, 8);
+    regions[n++] = (struct x86_mem_region){phys, pages * PAGE, type == EFI_RUNTIME_SERVICES_CODE};
+  }
+  struct x86_paging_stats st;
+  int err = x86_paging_init(regions, n, __ImageBase, &st);
+  log_begin("host_paging");
+  log_str("tables", err == 0 ? "d0_wx" : "firmware");
+  log_u64("regions", n);
+  log_u64("mapped_mb", st.mapped_bytes / MIB);
+  log_u64("image_rx_pages", st.image_pages_rx);
+  log_u64("image_ro_pages", st.image_pages_ro);
+  log_u64("image_rw_pages", st.image_pages_rw);
+  log_end();
+#ifdef D0_SELFTEST_WX
+  /* Test builds only (test/hv-svm/wx.test.ts): a write to D0's own code must fault (#PF). */
+  log_begin("selftest_wx");
+  log_end();
+  *(volatile uint8_t *)(uintptr_t)&x86_paging_init = 0xcc;
+#endif
+}
+
 static __attribute__((noreturn)) void run(const struct boot_regs *regs)
 {
   x86_cli(); /* D0 polls; it never takes a host interrupt */
   x86_desc_init();
+  host_paging();
   log_begin("firmware_exited");
   log_u64("tsc_hz", x86_tsc_hz());
   log_end();

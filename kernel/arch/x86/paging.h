@@ -1,0 +1,35 @@
+/*
+ * D0's own host page tables, built once the firmware is gone (after ExitBootServices). Identity
+ * mapped like the firmware's (so UEFI runtime services stay callable at their physical
+ * addresses: D0 never calls SetVirtualAddressMap), but W^X: every page of D0's image is either
+ * writable or executable, never both (.text RX, .rdata R, .data RW, headers R); everything else
+ * in the memory map is RW and never executable, including guest RAM. The one exception is
+ * EfiRuntimeServicesCode, which the firmware's runtime drivers need RWX (their data lives inside
+ * those regions). CR0.WP makes read-only pages binding for D0 itself; EFER.NXE enables NX.
+ */
+#ifndef D0_ARCH_X86_PAGING_H
+#define D0_ARCH_X86_PAGING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One region of the final UEFI memory map, as the paging code needs it. */
+struct x86_mem_region {
+  uint64_t base, size;
+  int runtime_code; /* EfiRuntimeServicesCode */
+};
+
+struct x86_paging_stats {
+  uint64_t mapped_bytes;
+  uint32_t image_pages_rx, image_pages_ro, image_pages_rw;
+};
+
+/*
+ * Builds the tables from the page pool and switches CR3. image_base is D0's PE image in memory.
+ * 0, or -1 (nothing changed: the firmware's tables stay) when the pool is too small or the image
+ * headers are not what the linker writes.
+ */
+int x86_paging_init(const struct x86_mem_region *regions, size_t n, const void *image_base,
+                    struct x86_paging_stats *stats);
+
+#endif

@@ -16,7 +16,13 @@ export async function writeBusyboxArchive(file: string, variant = 'v1'): Promise
     { name: 'bin/sh', type: 'symlink', linkname: 'busybox' },
   ]);
   const config = imageConfig([layer], {
-    Cmd: ['/bin/busybox', 'sleep', '3600'],
+    // Prints one line D0's log can show (as the VM's console), then stays up as a service would.
+    Cmd: [
+      '/bin/busybox',
+      'sh',
+      '-c',
+      'echo "hello from $D0_VARIANT"; exec /bin/busybox sleep 3600',
+    ],
     Env: [`D0_VARIANT=${variant}`],
   });
   fs.mkdirSync(path.dirname(file), { recursive: true });

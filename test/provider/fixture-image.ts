@@ -16,13 +16,8 @@ export async function writeBusyboxArchive(file: string, variant = 'v1'): Promise
     { name: 'bin/sh', type: 'symlink', linkname: 'busybox' },
   ]);
   const config = imageConfig([layer], {
-    // Prints one line D0's log can show (as the VM's console), then stays up as a service would.
-    Cmd: [
-      '/bin/busybox',
-      'sh',
-      '-c',
-      'echo "hello from $D0_VARIANT"; exec /bin/busybox sleep 3600',
-    ],
+    // Prints one line D0's log shows as the VM's console, then exits 0.
+    Cmd: ['/bin/busybox', 'sh', '-c', 'echo "hello from $D0_VARIANT"'],
     Env: [`D0_VARIANT=${variant}`],
   });
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -3,6 +3,7 @@
 // copied into a temporary project whose index.ts re-exports this checkout's public API, so the
 // examples' `import * as d0 from '../..'` resolves exactly as in the repository.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isUuidV7 } from '../../core/uuid';
@@ -49,7 +50,8 @@ describe('Pulumi engine: examples', function () {
     });
     after(() => ws?.dispose());
 
-    it('previews, builds and writes one host, and destroys', async () => {
+    it('previews, builds and writes one host, boots it with d0 run, and destroys', async function () {
+      this.timeout(600_000);
       const { image, keyFile } = await prepare(ws);
       await ws.pulumiOk(['stack', 'init', 'dev']);
       await ws.pulumiOk(['config', 'set', 'image', image]);
@@ -69,6 +71,23 @@ describe('Pulumi engine: examples', function () {
       assert.equal(o.publicKey, PUBLIC);
       assert.ok(fs.existsSync(o.hostDisk), o.hostDisk);
       assert.ok(fs.existsSync(path.join(o.slotDir, `manifest-${o.buildUuid}.tlv`)));
+      // The dev loop on what up wrote: d0 run boots the host disk under QEMU+OVMF with SVM, and the
+      // container's output reaches D0's log under its name (spaces show as '?').
+      const run = spawnSync(
+        'npx',
+        ['tsx', path.join(REPO_ROOT, 'cli/main.ts'), 'run', o.hostDisk, '--cpu', 'EPYC'].concat([
+          '--until',
+          'vm_exit',
+          '--timeout',
+          '240',
+        ]),
+        { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000, killSignal: 'SIGKILL' },
+      );
+      assert.equal(run.status, 0, run.stdout + run.stderr);
+      const log = run.stdout + run.stderr;
+      assert.match(log, new RegExp(`ev=manifest_verified\\b.*\\buuid=${o.buildUuid}`));
+      assert.match(log, /ev=console\b.*\bvm=hello\b.*\bline=hello\?from\?v1/);
+      assert.match(log, /ev=vm_exit\b.*\bvm=hello\b.*\bstatus=0\b/);
       await ws.pulumiOk(['destroy', '--yes', '--skip-preview'], engineEnv);
       assert.equal(fs.existsSync(o.hostDisk), false);
     });

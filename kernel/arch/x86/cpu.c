@@ -50,3 +50,11 @@ const char *x86_vendor_name(enum x86_vendor v)
   default: return "other";
   }
 }
+
+const char *x86_backend_name(enum x86_backend b)
+{
+  switch (b) {
+  case X86_BACKEND_SVM: return "svm";
+  default: return "none";
+  }
+}

@@ -25,5 +25,7 @@ struct x86_virt_probe {
 bool x86_virt_probe(struct x86_virt_probe *out);
 
 const char *x86_vendor_name(enum x86_vendor v);
+/* "svm", "vmx" or "none": the word ev=cpu logs as backend=. */
+const char *x86_backend_name(enum x86_backend b);
 
 #endif /* D0_ARCH_X86_CPU_H */

@@ -368,7 +368,7 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
   bool ok = x86_virt_probe(&probe);
   log_begin("cpu");
   log_str("vendor", x86_vendor_name(probe.vendor));
-  log_str("backend", ok ? "svm" : "none");
+  log_str("backend", x86_backend_name(probe.backend));
   log_u64("nrip_save", probe.nrip_save);
   log_end();
   if (!ok)

@@ -19,7 +19,7 @@ int arch_vm_init(struct arch_vm *avm)
   avm->npt_root = x86_pages_alloc(1);
   if (avm->npt_root == NULL)
     return HV_E_FULL;
-  avm->asid = 1; /* one VM at a time, TLB flushed on every change (no flush-by-ASID under TCG) */
+  avm->asid = 1; /* shared by all VMs: vcpu.c flushes the TLB when another VM runs */
   avm->npt_changed = true;
   return HV_OK;
 }

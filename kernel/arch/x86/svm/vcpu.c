@@ -282,9 +282,14 @@ int arch_vcpu_run(struct arch_vcpu *v, struct arch_exit *e)
     return HV_E_ARCH;
   for (;;) {
     struct vmcb_control *c = &v->vmcb->ctl;
-    /* No flush-by-ASID under TCG: a changed nested table flushes everything (TLB_CONTROL=1). */
-    c->tlb_control = v->vm->npt_changed ? SVM_TLB_FLUSH_ALL : SVM_TLB_NONE;
+    /* Every VM uses ASID 1 (no flush-by-ASID under TCG): a changed nested table, or another VM
+     * than the one that ran last, flushes everything (TLB_CONTROL=1) so no translation of one VM
+     * survives into another. */
+    static const struct arch_vm *last_vm;
+    c->tlb_control =
+        v->vm->npt_changed || last_vm != v->vm ? SVM_TLB_FLUSH_ALL : SVM_TLB_NONE;
     v->vm->npt_changed = false;
+    last_vm = v->vm;
     svm_vmrun((uintptr_t)v->vmcb, &v->gprs, svm_host()->vmsave_pa);
     v->exits++;
     c->eventinj = 0;

@@ -1,0 +1,30 @@
+// Which kernel/ tree the bench builds D0 from: the working tree by default, or with
+// BENCH_KERNEL_REF=<git ref> that commit's kernel/ (git archive into a temp dir), so a figure can
+// be tied to a commit while kernel/ has edits in progress.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { KERNEL_DIR } from '../../builder/kernel/sources';
+
+export interface KernelSource {
+  readonly dir: string;
+  /** "working tree" or "<ref> (<short hash>)". */
+  readonly label: string;
+}
+
+export function kernelSource(work: string): KernelSource {
+  const ref = process.env.BENCH_KERNEL_REF;
+  if (!ref) return { dir: KERNEL_DIR, label: 'working tree' };
+  const repo = path.resolve(KERNEL_DIR, '..');
+  let hash: string;
+  try {
+    hash = execFileSync('git', ['-C', repo, 'rev-parse', '--short', `${ref}^{commit}`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch {
+    throw new Error(`BENCH_KERNEL_REF: "${ref}" is not a commit of ${repo}`);
+  }
+  const out = path.join(work, 'kernel-src');
+  fs.mkdirSync(out);
+  const tar = execFileSync('git', ['-C', repo, 'archive', hash, 'kernel'], { maxBuffer: 256 * 1024 * 1024 });
+  execFileSync('tar', ['-x', '-C', out], { input: tar });
+  return { dir: path.join(out, 'kernel'), label: `${ref} (${hash})` };
+}

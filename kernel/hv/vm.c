@@ -96,14 +96,19 @@ static void deliver_interrupts(struct vm *vm)
   }
 }
 
-void vm_wait_interrupt(struct vm *vm, uint64_t until_ns)
+bool vm_interrupt_pending(struct vm *vm, uint64_t now_ns)
 {
   if (!vm->has_platform)
-    return;
+    return true; /* nothing could ever wake it: a VM without platform devices just runs again */
+  platform_poll(&vm->platform, now_ns);
+  return platform_pending_vector(&vm->platform) >= 0;
+}
+
+void vm_wait_interrupt(struct vm *vm, uint64_t until_ns)
+{
   for (;;) {
     uint64_t now = arch_time_ns();
-    platform_poll(&vm->platform, now);
-    if (platform_pending_vector(&vm->platform) >= 0 || now >= until_ns)
+    if (vm_interrupt_pending(vm, now) || now >= until_ns)
       return;
   }
 }
@@ -122,6 +127,10 @@ int vm_run(struct vm *vm, uint32_t max_exits)
       break;
     }
     exit_dispatch(vm, &exit);
+    /* A device that saw a hostile virtqueue (kernel/dev/virtio) broke itself; the guest that
+     * built that queue is stopped too: its driver state is not to be trusted any more. */
+    if (vm->stats.dev_broken != 0 && vm->state == VM_RUNNING)
+      vm_stop(vm, VM_FAILED, HV_E_DEV_BROKEN, "virtqueue-abuse");
   }
   return vm->state == VM_RUNNING ? HV_OK : HV_E_STOPPED;
 }

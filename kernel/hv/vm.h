@@ -5,8 +5,9 @@
  *                                           --> CRASHED (triple fault / shutdown before an exit)
  *                                           --> FAILED  (D0 could not run it: arch failure,
  *                                                        exit reason outside the table)
- * A stopped VM never runs again; only it is affected, never D0 or another VM. A misbehaving
- * device (virtqueue abuse) is stopped by itself (DEVICE_NEEDS_RESET) and does not stop the VM.
+ * A stopped VM never runs again; only it is affected, never D0 or another VM. A hostile
+ * virtqueue breaks its device (DEVICE_NEEDS_RESET, kernel/dev/virtio) and vm_run then stops the
+ * VM (FAILED, err=device-needs-reset, event virtqueue-abuse).
  */
 #ifndef HV_VM_H
 #define HV_VM_H
@@ -88,6 +89,10 @@ int vm_run(struct vm *vm, uint32_t max_exits);
  * for a VM without platform devices.
  */
 void vm_wait_interrupt(struct vm *vm, uint64_t until_ns);
+
+/* Runs the VM's timers up to now_ns; true when an interrupt waits for the guest (always true
+ * for a VM without platform devices). */
+bool vm_interrupt_pending(struct vm *vm, uint64_t now_ns);
 
 /* Stops the VM for good. state is VM_CRASHED or VM_FAILED; err/what are logged. */
 void vm_stop(struct vm *vm, enum vm_state state, int err, const char *what);

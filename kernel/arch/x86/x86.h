@@ -60,6 +60,9 @@ static inline uint64_t x86_read_cr4(void)
 
 static inline void x86_cli(void) { __asm__ volatile("cli" ::: "memory"); }
 
+/* A spin-wait hint (PAUSE). */
+static inline void x86_pause(void) { __asm__ volatile("pause" ::: "memory"); }
+
 /* Stops this CPU for good: interrupts off, then halt forever (an NMI only resumes the loop). */
 static inline __attribute__((noreturn)) void x86_halt_forever(void)
 {

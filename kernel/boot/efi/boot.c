@@ -187,7 +187,7 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
   log_u64("containers", manifest.n_containers);
   log_u64("epoch", manifest.security_epoch);
   log_end();
-  ab_healthy(manifest.security_epoch); /* commits a trial: everything before launch passed */
+  ab_verified(manifest.security_epoch); /* the commit waits for the VMs' health (launch.c) */
   plan_log(&manifest);
   /* Stage 2 (launch.h): returns only if nothing was launched. */
   return d0_launch(image, st, &esp, &manifest);

@@ -17,6 +17,7 @@
 #include "hv/layout.h"
 #include "hv/linux_boot.h"
 #include "hv/vm.h"
+#include "vms.h"
 #include "log/fmt.h"
 #include "log/log.h"
 
@@ -43,18 +44,15 @@ _Static_assert(offsetof(struct efi_runtime_head, GetTime) == 24, "RT.GetTime");
 #define PAGE 4096ull
 /* Copy-on-write overlay for the root disk: guest writes live here (kernel/dev/virtio). */
 #define OVERLAY_SLOTS 4096u /* 16 MiB */
-/* Pages for VMCBs, permission maps, nested tables (a 64 GiB VM needs ~40 with 2 MiB pages). */
-#define ARCH_POOL_PAGES 256u
+/* Pages for D0's own page tables, then per VM its VMCB/VMCS, permission maps and nested tables
+ * (a 64 GiB VM needs ~40 with 2 MiB pages; a small one ~10). */
+#define ARCH_POOL_BASE_PAGES 128u
+#define ARCH_POOL_PAGES_PER_VM 48u
 #define MEMMAP_BYTES 32768u
 #define TSC_CALIBRATE_US 20000u
-#define RUN_BATCH 4096u
-#define HALT_WAIT_NS 10000000ull
 
 /* Big state lives in .bss: UEFI stack frames stay under 4 KiB. */
-static struct vm vm;
-static struct blk_backing disk;
-static struct virtio_blk blk;
-static struct virtio_net net;
+static struct launched_vm vms[TLV_MAX_CONTAINERS];
 static char cmdline[BOOT_CMDLINE_MAX];
 static uint8_t memmap[MEMMAP_BYTES];
 static UINTN memmap_size, memmap_desc_size; /* the map ExitBootServices accepted */
@@ -163,14 +161,17 @@ static EFI_STATUS load_verified(EFI_BOOT_SERVICES *bs, struct esp *esp, const ch
   return EFI_SUCCESS;
 }
 
-/* The first container in launch order: ascending boot_order, manifest (name) order on ties. */
-static const struct d0_container *first_container(const struct d0_manifest *m)
+/* Launch order: ascending boot_order, manifest (name) order on ties. order[] gets indexes. */
+static void launch_order(const struct d0_manifest *m, uint32_t *order)
 {
-  const struct d0_container *best = &m->containers[0];
-  for (uint32_t i = 1; i < m->n_containers; i++)
-    if (m->containers[i].boot_order < best->boot_order)
-      best = &m->containers[i];
-  return best;
+  for (uint32_t i = 0; i < m->n_containers; i++) {
+    uint32_t j = i;
+    while (j > 0 && m->containers[order[j - 1]].boot_order > m->containers[i].boot_order) {
+      order[j] = order[j - 1];
+      j--;
+    }
+    order[j] = i;
+  }
 }
 
 static void drop_frame(void *bridge, const uint8_t *frame, uint32_t len)
@@ -190,28 +191,28 @@ static void read_wall_clock(EFI_SYSTEM_TABLE *st, struct rtc_wall *w)
   }
 }
 
-static EFI_STATUS build_vm(EFI_SYSTEM_TABLE *st, const struct d0_container *c,
-                           const uint8_t *kernel, uint64_t kernel_size, const uint8_t *image,
-                           uint8_t *ram, uint8_t *overlay, uint64_t *keys,
-                           struct boot_regs *regs)
+static EFI_STATUS build_vm(const struct rtc_wall *wall, struct launched_vm *l,
+                           const struct d0_container *c, const uint8_t *kernel,
+                           uint64_t kernel_size, const uint8_t *image, uint8_t *ram,
+                           uint8_t *overlay, uint64_t *keys)
 {
-  static struct rtc_wall wall;
-  read_wall_clock(st, &wall);
+  struct vm *vm = &l->vm;
   struct vm_config cfg = {c->name, c->health_timeout_s,
                           c->health == TLV_HEALTH_EXIT_ZERO ? VM_HEALTH_EXIT_ZERO
                                                             : VM_HEALTH_READY,
-                          &wall, arch_time_ns(), console_line, vm.name};
-  int err = vm_init(&vm, &cfg, ram, (uint64_t)c->mem_mb * MIB);
+                          wall, arch_time_ns(), console_line, vm->name};
+  int err = vm_init(vm, &cfg, ram, (uint64_t)c->mem_mb * MIB);
   if (err == HV_OK)
-    err = blk_backing_init(&disk, image, c->disk_size, overlay, keys, OVERLAY_SLOTS);
+    err = blk_backing_init(&l->disk, image, c->disk_size, overlay, keys, OVERLAY_SLOTS);
   if (err == HV_OK) {
-    virtio_blk_init(&blk, &vm.env, &disk, LAYOUT_VIRTIO_BLK_BASE, LAYOUT_VIRTIO_BLK_GSI, vm.name);
-    err = virtio_mmio_attach(&blk.t, &vm.mmio);
+    virtio_blk_init(&l->blk, &vm->env, &l->disk, LAYOUT_VIRTIO_BLK_BASE, LAYOUT_VIRTIO_BLK_GSI,
+                    vm->name);
+    err = virtio_mmio_attach(&l->blk.t, &vm->mmio);
   }
   if (err == HV_OK) {
-    virtio_net_init(&net, &vm.env, c->mac, LAYOUT_VIRTIO_NET_BASE, LAYOUT_VIRTIO_NET_GSI,
+    virtio_net_init(&l->net, &vm->env, c->mac, LAYOUT_VIRTIO_NET_BASE, LAYOUT_VIRTIO_NET_GSI,
                     drop_frame, NULL);
-    err = virtio_mmio_attach(&net.t, &vm.mmio);
+    err = virtio_mmio_attach(&l->net.t, &vm->mmio);
   }
   const struct cmdline_dev devs[] = {{LAYOUT_VIRTIO_BLK_BASE, LAYOUT_VIRTIO_BLK_GSI},
                                      {LAYOUT_VIRTIO_NET_BASE, LAYOUT_VIRTIO_NET_GSI}};
@@ -230,15 +231,15 @@ static EFI_STATUS build_vm(EFI_SYSTEM_TABLE *st, const struct d0_container *c,
   uint64_t kernel_gpa = 0;
   if (err == HV_OK)
     err = cmdline_build(cmdline, sizeof cmdline, &cc, &len);
-  if (err == HV_OK)
-    err = linux_boot_load(&vm.mem, kernel, kernel_size, cmdline, regs, &kernel_gpa);
+  if (err == HV_OK) /* copies the command line into guest memory */
+    err = linux_boot_load(&vm->mem, kernel, kernel_size, cmdline, &l->regs, &kernel_gpa);
   if (err != HV_OK)
     return fail("vm_setup", hv_strerror(err), EFI_LOAD_ERROR);
   log_begin("vm_prepared");
-  log_str("vm", vm.name);
+  log_str("vm", vm->name);
   log_u64("mem_mb", c->mem_mb);
   log_hex("kernel_gpa", kernel_gpa);
-  log_hex("entry", regs->rip);
+  log_hex("entry", l->regs.rip);
   log_u64("cmdline_bytes", len);
   log_end();
   return EFI_SUCCESS;
@@ -273,24 +274,6 @@ static EFI_STATUS exit_boot_services(EFI_HANDLE image, EFI_BOOT_SERVICES *bs, ui
 
 /* ---- after ExitBootServices: D0 owns the CPU ---------------------------------------------------- */
 
-/*
- * Logs the VM's health verdict (kernel/hv/health.h) each time it changes away from pending:
- * ev=vm_health vm= verdict=healthy|failed reason=. A healthy VM can still turn failed (a non-zero
- * exit after readiness). This is what the A/B stage's commit after launch will wait for.
- */
-static void report_health(struct health *last)
-{
-  struct health h = vm_health(&vm, arch_time_ns());
-  if (h.verdict == HEALTH_PENDING || (h.verdict == last->verdict && h.reason == last->reason))
-    return;
-  *last = h;
-  log_begin("vm_health");
-  log_str("vm", vm.name);
-  log_str("verdict", h.verdict == HEALTH_HEALTHY ? "healthy" : "failed");
-  log_str("reason", health_reason_name(h.reason));
-  log_end();
-}
-
 /* D0's own W^X identity tables over the final memory map (arch/x86/paging.h). */
 static void host_paging(void)
 {
@@ -324,7 +307,8 @@ static void host_paging(void)
 #endif
 }
 
-static __attribute__((noreturn)) void run(const struct boot_regs *regs)
+/* D0 owns the CPU from here: its descriptors and page tables, then the VMs (run_vms.c). */
+static __attribute__((noreturn)) void take_over(uint32_t n)
 {
   x86_cli(); /* D0 polls; it never takes a host interrupt */
   x86_desc_init();
@@ -332,32 +316,48 @@ static __attribute__((noreturn)) void run(const struct boot_regs *regs)
   log_begin("firmware_exited");
   log_u64("tsc_hz", x86_tsc_hz());
   log_end();
-  int err = vm_start(&vm, regs);
-  if (err != HV_OK) {
-    log_begin("vm_failed");
-    log_str("vm", vm.name);
-    log_str("err", hv_strerror(err));
-    log_end();
-    x86_halt_forever();
-  }
-  struct health last = {HEALTH_PENDING, HEALTH_R_NONE};
-  while (vm_run(&vm, RUN_BATCH) == HV_OK) {
-    report_health(&last);
-    if (vm.halted)
-      vm_wait_interrupt(&vm, arch_time_ns() + HALT_WAIT_NS);
-  }
-  report_health(&last);
-  log_begin("vm_stopped");
-  log_str("vm", vm.name);
-  log_str("state", vm_state_name(vm.state));
-  if (vm.stop_err != 0)
-    log_str("err", hv_strerror(vm.stop_err));
-  log_u64("exits", vm.vcpu.exits);
-  log_u64("run_ms", vm.stats.run_ns / 1000000ull);
+  run_vms(vms, n);
+}
+
+/* Memory of one VM, from the firmware before it goes; NULL fields when it ran out. */
+struct vm_memory {
+  uint8_t *kernel, *disk, *ram, *overlay;
+  uint64_t *keys;
+};
+
+/* Reads and re-verifies container c's disk, allocates its RAM (2 MiB aligned, so the nested
+ * tables use 2 MiB pages throughout) and its overlay, and prepares its VM in l. */
+static EFI_STATUS prepare(EFI_BOOT_SERVICES *bs, struct esp *esp, const struct rtc_wall *wall,
+                          const struct d0_manifest *m, const uint8_t *kernel,
+                          const struct d0_container *c, struct launched_vm *l)
+{
+  uint8_t *disk_image;
+  EFI_STATUS s = load_verified(bs, esp, c->disk_path, c->disk_size, c->disk_sha256, &disk_image);
+  if (EFI_ERROR(s))
+    return s;
+  uint64_t ram_bytes = (uint64_t)c->mem_mb * MIB;
+  uint8_t *ram_raw = alloc_pages(bs, ram_bytes + 2 * MIB);
+  uint8_t *overlay = alloc_pages(bs, (uint64_t)OVERLAY_SLOTS * BLK_CHUNK);
+  uint64_t *keys = alloc_pages(bs, (uint64_t)OVERLAY_SLOTS * sizeof(uint64_t));
+  if (ram_raw == NULL || overlay == NULL || keys == NULL)
+    return fail("out_of_memory", c->name, EFI_OUT_OF_RESOURCES);
+  uint8_t *ram = (uint8_t *)(((uintptr_t)ram_raw + 2 * MIB - 1) & ~(uintptr_t)(2 * MIB - 1));
+  memset(ram, 0, ram_bytes);
+  size_t pages_before = x86_pages_free_count();
+  s = build_vm(wall, l, c, kernel, m->kernel_size, disk_image, ram, overlay, keys);
+  if (EFI_ERROR(s))
+    return s;
+  /* D0's bytes for this VM so far: its record, the overlay's key table, the nested tables;
+   * run_vms adds the vCPU's pages (VMCB/VMCS, permission maps) when it starts. */
+  l->d0_bytes = sizeof *l + (uint64_t)OVERLAY_SLOTS * sizeof(uint64_t) +
+                (uint64_t)(pages_before - x86_pages_free_count()) * PAGE;
+  l->overlay_bytes = (uint64_t)OVERLAY_SLOTS * BLK_CHUNK;
+  l->ram_bytes = ram_bytes;
+  log_begin("images_loaded");
+  log_str("vm", c->name);
+  log_u64("disk_bytes", c->disk_size);
   log_end();
-  log_begin("halt");
-  log_end();
-  x86_halt_forever();
+  return EFI_SUCCESS;
 }
 
 EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
@@ -378,38 +378,29 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
   bs->Stall(TSC_CALIBRATE_US);
   x86_time_calibrate(x86_rdtsc() - t0, TSC_CALIBRATE_US);
 
-  const struct d0_container *c = first_container(m);
-  uint8_t *kernel, *disk_image;
+  uint8_t *kernel;
   EFI_STATUS s = load_verified(bs, esp, m->kernel_path, m->kernel_size, m->kernel_sha256, &kernel);
   if (EFI_ERROR(s))
     return s;
-  s = load_verified(bs, esp, c->disk_path, c->disk_size, c->disk_sha256, &disk_image);
-  if (EFI_ERROR(s))
-    return s;
-  log_begin("images_loaded");
-  log_str("vm", c->name);
+  uint32_t n = m->n_containers, order[TLV_MAX_CONTAINERS];
+  void *pool = alloc_pages(bs, (uint64_t)(ARCH_POOL_BASE_PAGES + ARCH_POOL_PAGES_PER_VM * n) * PAGE);
+  if (pool == NULL)
+    return fail("out_of_memory", "arch_pages", EFI_OUT_OF_RESOURCES);
+  x86_pages_init(pool, ARCH_POOL_BASE_PAGES + ARCH_POOL_PAGES_PER_VM * n);
+  static struct rtc_wall wall;
+  read_wall_clock(st, &wall);
+  launch_order(m, order);
+  /* Every VM is prepared before the firmware goes: one that cannot be (a digest mismatch, no
+   * memory, a kernel D0 cannot load) fails the whole boot with nothing launched. */
+  for (uint32_t i = 0; i < n; i++) {
+    s = prepare(bs, esp, &wall, m, kernel, &m->containers[order[i]], &vms[i]);
+    if (EFI_ERROR(s))
+      return s;
+  }
+  log_begin("vms_prepared");
+  log_u64("vms", n);
   log_u64("kernel_bytes", m->kernel_size);
-  log_u64("disk_bytes", c->disk_size);
-  log_u64("launching", 1);
-  log_u64("not_launched", m->n_containers - 1); /* one VM at a time for now */
   log_end();
-
-  /* Guest RAM 2 MiB aligned so the nested tables use 2 MiB pages throughout. */
-  uint64_t ram_bytes = (uint64_t)c->mem_mb * MIB;
-  uint8_t *ram_raw = alloc_pages(bs, ram_bytes + 2 * MIB);
-  uint8_t *overlay = alloc_pages(bs, (uint64_t)OVERLAY_SLOTS * BLK_CHUNK);
-  uint64_t *keys = alloc_pages(bs, (uint64_t)OVERLAY_SLOTS * sizeof(uint64_t));
-  void *pool = alloc_pages(bs, (uint64_t)ARCH_POOL_PAGES * PAGE);
-  if (ram_raw == NULL || overlay == NULL || keys == NULL || pool == NULL)
-    return fail("out_of_memory", c->name, EFI_OUT_OF_RESOURCES);
-  uint8_t *ram = (uint8_t *)(((uintptr_t)ram_raw + 2 * MIB - 1) & ~(uintptr_t)(2 * MIB - 1));
-  memset(ram, 0, ram_bytes);
-  x86_pages_init(pool, ARCH_POOL_PAGES);
-
-  struct boot_regs regs;
-  s = build_vm(st, c, kernel, m->kernel_size, disk_image, ram, overlay, keys, &regs);
-  if (EFI_ERROR(s))
-    return s;
 
   uint32_t tries = 0;
   s = exit_boot_services(image, bs, &tries);
@@ -421,5 +412,5 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
     log_end();
     return s;
   }
-  run(&regs);
+  take_over(n);
 }

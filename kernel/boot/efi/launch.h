@@ -1,11 +1,12 @@
 /*
  * Stage 2: launch the verified build. Called once, after ev=ready_to_launch, with the ESP and the
  * verified manifest. It checks that this CPU has a virtualization backend (failing closed with
- * ev=boot_failed reason=no_virtualization), reads the guest kernel and the first container's
- * disk (launch order) into memory and checks each SHA-256 against the manifest again (what runs
- * is what was hashed: a mismatch fails closed with reason=digest_mismatch stage=launch), builds
- * the micro-VM, leaves the firmware (ExitBootServices) and runs the VM. kernel/README.md
- * "Hypervisor backends" documents the events.
+ * ev=boot_failed reason=no_virtualization), reads the guest kernel and every container's disk
+ * into memory and checks each SHA-256 against the manifest again (what runs is what was hashed:
+ * a mismatch fails closed with reason=digest_mismatch stage=launch), prepares one micro-VM per
+ * container in launch order (boot_order, then name), leaves the firmware (ExitBootServices) and
+ * runs them all (run_vms.c), whose health then commits or rolls back the build (ab/ab.h).
+ * kernel/README.md "Hypervisor backends" documents the events.
  *
  * Returns only on failure before ExitBootServices (nothing launched, firmware intact); after it,
  * D0 owns the machine and never returns.

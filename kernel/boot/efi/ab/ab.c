@@ -36,6 +36,7 @@ static const char *role_name(enum role r) {
 
 static struct {
   EFI_RUNTIME_SERVICES *rt;
+  uint64_t epoch; /* the verified manifest's security epoch (ab_verified) */
   struct ab_state st;
   struct ab_slots sl;
   enum role role;
@@ -235,7 +236,7 @@ int ab_epoch_ok(uint64_t epoch) {
   return 0;
 }
 
-void ab_healthy(uint64_t epoch) {
+static void commit(uint64_t epoch) {
   if (ab.role != ROLE_TRIAL && ab.role != ROLE_FIRST && ab.role != ROLE_RECOVERY)
     return;
   char previous[AB_UUID_LEN];
@@ -265,6 +266,55 @@ void ab_healthy(uint64_t epoch) {
   ab.role = ROLE_COMMITTED;
 }
 
+void ab_verified(uint64_t epoch) {
+  ab.epoch = epoch;
+}
+
+void ab_health_passed(void) {
+  commit(ab.epoch);
+}
+
+/* Shared by a failed boot and a failed health verdict: a trial is marked bad and rolled back. */
+static void roll_back_trial(const char *why) {
+  log_begin("slot_bad");
+  log_str("bad", own()->uuid);
+  log_str("slot", ab_slot_letter(own()->part));
+  log_str("reason", why);
+  log_str("last_good", ab_uuid_text(ab.st.last_good, t1));
+  log_end();
+  log_begin("rollback");
+  log_str("from", own()->uuid);
+  log_str("to", ab_uuid_text(ab.st.last_good, t1));
+  log_str("reason", why);
+  log_end();
+  ab_uuid_set(ab.st.bad, own()->uuid);
+  ab_uuid_set(ab.st.trial, 0);
+  ab.st.tries_left = 0;
+  if (save() != 0)
+    return;
+  int lg = ab_slot_by_uuid(&ab.sl, ab.st.last_good);
+  if (lg >= 0)
+    reset_into(lg, "rollback");
+}
+
+void ab_health_failed(const char *vm, const char *reason) {
+  static char why[64];
+  size_t n = 0;
+  static const char prefix[] = "health:";
+  for (size_t i = 0; prefix[i] != '\0' && n < sizeof why - 1; i++)
+    why[n++] = prefix[i];
+  for (size_t i = 0; reason[i] != '\0' && n < sizeof why - 1; i++)
+    why[n++] = reason[i];
+  why[n] = '\0';
+  log_begin("health_failed");
+  log_str("vm", vm);
+  log_str("reason", reason);
+  log_str("role", role_name(ab.role));
+  log_end();
+  if (ab.role == ROLE_TRIAL)
+    roll_back_trial(why);
+}
+
 /* The reason of the last ev=boot_failed in the log ring ("unknown" if none). */
 static const char *last_failure(void) {
   static char ring[LOG_RING_BYTES];
@@ -289,24 +339,5 @@ static const char *last_failure(void) {
 void ab_boot_failed(void) {
   if (ab.role != ROLE_TRIAL)
     return; /* a committed or fallback slot that fails leaves the choice to the firmware */
-  const char *why = last_failure();
-  log_begin("slot_bad");
-  log_str("bad", own()->uuid);
-  log_str("slot", ab_slot_letter(own()->part));
-  log_str("reason", why);
-  log_str("last_good", ab_uuid_text(ab.st.last_good, t1));
-  log_end();
-  log_begin("rollback");
-  log_str("from", own()->uuid);
-  log_str("to", ab_uuid_text(ab.st.last_good, t1));
-  log_str("reason", why);
-  log_end();
-  ab_uuid_set(ab.st.bad, own()->uuid);
-  ab_uuid_set(ab.st.trial, 0);
-  ab.st.tries_left = 0;
-  if (save() != 0)
-    return;
-  int lg = ab_slot_by_uuid(&ab.sl, ab.st.last_good);
-  if (lg >= 0)
-    reset_into(lg, "rollback");
+  roll_back_trial(last_failure());
 }

@@ -7,8 +7,13 @@
  *                    retry, or roll back) a trial; starting one sets BootNext and resets, so it
  *                    does not return then.
  *   ab_epoch_ok()    once the slot's manifest is parsed: refuses an epoch below the committed one.
- *   ab_healthy()     once the slot passed every pre-launch check: commits it if it was on trial
- *                    (or is the first build this machine boots).
+ *   ab_verified()    once the slot passed every pre-launch check: remembers its epoch; nothing is
+ *                    committed yet.
+ *   ab_health_passed() / ab_health_failed()
+ *                    after ExitBootServices (boot/efi/launch.c), once the launched VMs' health
+ *                    verdict is known (kernel/hv/health.h): passed commits a trial (or the first
+ *                    build this machine boots) through UEFI runtime services; failed marks a trial
+ *                    bad and resets into the last good build.
  *   ab_boot_failed() when the boot failed: a trial slot is marked bad and the machine resets into
  *                    the last good build.
  * Each is a no-op (the single-slot stage 1 behaviour) when the slots cannot be found.
@@ -26,7 +31,11 @@
 void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 /* 1 when epoch may boot; 0 after logging ev=boot_failed reason=epoch_below. */
 int ab_epoch_ok(uint64_t epoch);
-void ab_healthy(uint64_t epoch);
+void ab_verified(uint64_t epoch);
+/* Runtime-services only: callable after ExitBootServices (identity-mapped, see arch/x86/paging.h). */
+void ab_health_passed(void);
+/* vm: the first VM whose health failed; reason: health_reason_name(). Returns unless it reset. */
+void ab_health_failed(const char *vm, const char *reason);
 void ab_boot_failed(void);
 
 #endif

@@ -1,0 +1,149 @@
+/*
+ * After ExitBootServices: D0 runs every VM of the build on its one CPU and decides the build's
+ * health. Contract in vms.h.
+ *
+ * Scheduling is cooperative and round-robin: each runnable VM gets up to RUN_BATCH exits in
+ * turn. A VM whose vCPU halted is runnable again once an interrupt is pending for it (its
+ * platform timers are polled here) or HALT_WAIT_NS after it halted (Linux's idle loop tolerates
+ * a spurious wake-up; a guest that halts with interrupts off is woken the same way). When every
+ * running VM is halted, D0 polls their timers until one has work. D0 takes no host interrupt,
+ * so a guest that computes without ever exiting keeps the CPU: kernel/README.md "Hypervisor
+ * backends" lists this limit.
+ *
+ * Health: each VM's verdict (kernel/hv/health.h) is logged when it changes (ev=vm_health). The
+ * build is healthy once every VM is; it has failed as soon as one VM has. The first aggregate
+ * verdict goes to the A/B stage exactly once: ab_health_passed() commits a trial (or a first
+ * build), ab_health_failed() rolls a trial back (it resets the machine and does not return).
+ */
+#include "ab/ab.h"
+#include "arch/x86/pages.h"
+#include "arch/x86/x86.h"
+#include "hv/err.h"
+#include "log/log.h"
+#include "vms.h"
+
+#define RUN_BATCH 4096u
+#define HALT_WAIT_NS 10000000ull /* 10 ms */
+
+static const char *const exit_names[ARCH_EXIT_REASON_COUNT] = {
+    [ARCH_EXIT_NONE] = "none",       [ARCH_EXIT_IO] = "io",
+    [ARCH_EXIT_MMIO] = "mmio",       [ARCH_EXIT_CPUID] = "cpuid",
+    [ARCH_EXIT_MSR] = "msr",         [ARCH_EXIT_HLT] = "hlt",
+    [ARCH_EXIT_SHUTDOWN] = "shutdown", [ARCH_EXIT_INTR] = "intr",
+    [ARCH_EXIT_ENTRY_FAIL] = "entry_fail", [ARCH_EXIT_BAD_ACCESS] = "bad_access",
+};
+
+static void report_health(struct launched_vm *l, uint64_t now)
+{
+  struct health h = vm_health(&l->vm, now);
+  if (h.verdict == HEALTH_PENDING || (h.verdict == l->last.verdict && h.reason == l->last.reason))
+    return;
+  l->last = h;
+  log_begin("vm_health");
+  log_str("vm", l->vm.name);
+  log_str("verdict", h.verdict == HEALTH_HEALTHY ? "healthy" : "failed");
+  log_str("reason", health_reason_name(h.reason));
+  log_end();
+}
+
+/* ev=vm_stopped then ev=vm_stats (the per-VM counters bench/hv reads). */
+static void report_stopped(struct launched_vm *l)
+{
+  const struct vm *vm = &l->vm;
+  const struct hv_stats *s = &vm->stats;
+  l->stop_logged = true;
+  log_begin("vm_stopped");
+  log_str("vm", vm->name);
+  log_str("state", vm_state_name(vm->state));
+  if (vm->stop_err != 0)
+    log_str("err", hv_strerror(vm->stop_err));
+  log_end();
+  log_begin("vm_stats");
+  log_str("vm", vm->name);
+  uint64_t total = 0;
+  for (uint32_t r = 0; r < ARCH_EXIT_REASON_COUNT; r++)
+    total += s->exits[r];
+  log_u64("exits", total);
+  for (uint32_t r = 0; r < ARCH_EXIT_REASON_COUNT; r++)
+    log_u64(exit_names[r], s->exits[r]);
+  log_u64("blk_requests", s->blk_requests);
+  log_u64("blk_read_bytes", s->blk_read_bytes);
+  log_u64("blk_write_bytes", s->blk_write_bytes);
+  log_u64("net_tx_frames", s->net_tx_frames);
+  log_u64("run_ms", s->run_ns / 1000000ull);
+  log_u64("d0_bytes", l->d0_bytes);
+  log_u64("overlay_bytes", l->overlay_bytes);
+  log_u64("ram_bytes", l->ram_bytes);
+  log_end();
+}
+
+/* The build's verdict over every VM: failed as soon as one failed, healthy once all are. */
+static void decide(struct launched_vm *vms, uint32_t n, uint64_t now, bool *decided)
+{
+  bool all_healthy = true;
+  for (uint32_t i = 0; i < n; i++) {
+    struct health h = vm_health(&vms[i].vm, now);
+    if (h.verdict == HEALTH_FAILED) {
+      *decided = true;
+      ab_health_failed(vms[i].vm.name, health_reason_name(h.reason));
+      return;
+    }
+    all_healthy = all_healthy && h.verdict == HEALTH_HEALTHY;
+  }
+  if (all_healthy) {
+    *decided = true;
+    log_begin("build_healthy");
+    log_u64("vms", n);
+    log_end();
+    ab_health_passed();
+  }
+}
+
+static bool runnable(struct launched_vm *l, uint64_t now)
+{
+  if (l->vm.state != VM_RUNNING)
+    return false;
+  if (!l->vm.halted)
+    return true;
+  return vm_interrupt_pending(&l->vm, now) || now - l->halted_ns >= HALT_WAIT_NS;
+}
+
+void run_vms(struct launched_vm *vms, uint32_t n)
+{
+  for (uint32_t i = 0; i < n; i++) {
+    size_t free_before = x86_pages_free_count();
+    int err = vm_start(&vms[i].vm, &vms[i].regs);
+    vms[i].d0_bytes += (uint64_t)(free_before - x86_pages_free_count()) * X86_PAGE;
+    if (err != HV_OK)
+      vm_stop(&vms[i].vm, VM_FAILED, err, "vm-start-failed");
+  }
+  bool decided = false;
+  for (;;) {
+    bool any_running = false, ran = false;
+    for (uint32_t i = 0; i < n; i++) {
+      struct launched_vm *l = &vms[i];
+      uint64_t now = arch_time_ns();
+      if (runnable(l, now)) {
+        ran = true;
+        vm_run(&l->vm, RUN_BATCH);
+        if (l->vm.halted)
+          l->halted_ns = arch_time_ns();
+      }
+      report_health(l, arch_time_ns());
+      if (l->vm.state == VM_RUNNING)
+        any_running = true;
+      else if (!l->stop_logged)
+        report_stopped(l);
+    }
+    if (!decided)
+      decide(vms, n, arch_time_ns(), &decided);
+    if (!any_running)
+      break;
+    if (!ran)
+      x86_pause(); /* every VM halted and none has an interrupt yet: poll again */
+  }
+  log_begin("halt");
+  log_u64("vms", n);
+  log_end();
+  x86_halt_forever();
+}

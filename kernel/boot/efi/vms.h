@@ -1,0 +1,38 @@
+/*
+ * The VMs of one boot: one per container of the verified manifest, in launch order. launch.c
+ * fills them before ExitBootServices (memory, devices, boot registers); run_vms.c runs them after
+ * it, on the one CPU D0 uses, and turns their health into the A/B verdict.
+ */
+#ifndef D0_BOOT_EFI_VMS_H
+#define D0_BOOT_EFI_VMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "d0/manifest.h"
+#include "dev/virtio/blk_backing.h"
+#include "dev/virtio/virtio_blk.h"
+#include "dev/virtio/virtio_net.h"
+#include "hv/health.h"
+#include "hv/linux_boot.h"
+#include "hv/vm.h"
+
+struct launched_vm {
+  struct vm vm;
+  struct blk_backing disk;
+  struct virtio_blk blk;
+  struct virtio_net net;
+  struct boot_regs regs;
+  struct health last;      /* the last verdict logged as ev=vm_health */
+  uint64_t halted_ns;      /* when the vCPU last halted (vm.halted) */
+  bool stop_logged;        /* ev=vm_stopped and ev=vm_stats written */
+  /* Memory accounting for ev=vm_stats: D0's own bytes for this VM (this record, the overlay's
+   * key table, arch pages: VMCB/VMCS, permission maps, nested tables), the copy-on-write overlay
+   * for the root disk's writes, and the guest's RAM. */
+  uint64_t d0_bytes, overlay_bytes, ram_bytes;
+};
+
+/* Runs vms[0..n) (already prepared) until every one has stopped; never returns. */
+__attribute__((noreturn)) void run_vms(struct launched_vm *vms, uint32_t n);
+
+#endif

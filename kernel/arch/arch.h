@@ -1,14 +1,18 @@
 /*
  * The one interface between D0's generic hypervisor code (kernel/hv, kernel/dev) and a CPU
- * virtualization backend. Exactly one backend is linked into a binary:
+ * virtualization backend. Implementations:
  *
- *   arch/x86/svm   AMD SVM + NPT        (kernel/arch/x86/README.md)
- *   arch/x86/vmx   Intel VMX + EPT      (later)
+ *   arch/x86       the UEFI build: both backends in one BOOTX64.EFI, every call routed by
+ *                  arch/x86/dispatch.c to the one x86_virt_probe() chose at boot from CPUID
+ *                  (kernel/arch/x86/README.md):
+ *     arch/x86/svm   AMD SVM + NPT
+ *     arch/x86/vmx   Intel VMX + EPT
  *   arch/fake      host unit tests: replays a scripted list of exits against a RAM buffer
  *
- * A backend provides "arch_types.h" (found through the include path of its build) defining
- * struct arch_vm and struct arch_vcpu, and implements every function below. Generic code never
- * looks inside those structs and never tests which backend it runs on.
+ * An implementation provides "arch_types.h" (found through the include path of its build)
+ * defining struct arch_vm and struct arch_vcpu (for x86: a union of the backends' parts), and
+ * implements every function below. Generic code never looks inside those structs (beyond
+ * arch_vcpu.exits) and never tests which backend it runs on.
  *
  * Exits reach generic code as one uniform record (struct arch_exit). The backend has already
  * decoded what the generic code needs: port/size/direction/value of an IN/OUT, the GPA and the

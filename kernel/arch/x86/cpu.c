@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "arch/x86/svm/svm_cpu.h"
+#include "arch/x86/vmx/vmx_cpu.h"
 #include "arch/x86/x86.h"
 
 /* CPUID.0 vendor strings in EBX, EDX, ECX order. */
@@ -32,13 +33,18 @@ bool x86_virt_probe(struct x86_virt_probe *out)
     if (out->reason == NULL)
       out->backend = X86_BACKEND_SVM;
     break;
-  case X86_VENDOR_INTEL:
-    out->reason = "vmx_backend_not_built"; /* VMX/EPT backend: not in this binary yet */
+  case X86_VENDOR_INTEL: {
+    struct vmx_caps caps; /* vmx_host_init reads them again when the first vCPU starts */
+    out->reason = vmx_check_features(&caps);
+    if (out->reason == NULL)
+      out->backend = X86_BACKEND_VMX;
     break;
+  }
   default:
     out->reason = "unknown_cpu_vendor";
     break;
   }
+  x86_dispatch_select(out->backend);
   return out->backend != X86_BACKEND_NONE;
 }
 
@@ -55,6 +61,7 @@ const char *x86_backend_name(enum x86_backend b)
 {
   switch (b) {
   case X86_BACKEND_SVM: return "svm";
+  case X86_BACKEND_VMX: return "vmx";
   default: return "none";
   }
 }

@@ -1,4 +1,5 @@
 #include "arch/x86/svm/npt.h"
+#include "arch/x86/svm/svm.h"
 
 #include "arch/x86/pages.h"
 #include "d0/lib.h"
@@ -14,7 +15,7 @@
 
 static unsigned idx(uint64_t gpa, int level) { return (gpa >> (12 + 9 * level)) & 511; }
 
-int arch_vm_init(struct arch_vm *avm)
+int svm_vm_init(struct svm_vm *avm)
 {
   avm->npt_root = x86_pages_alloc(1);
   if (avm->npt_root == NULL)
@@ -24,11 +25,9 @@ int arch_vm_init(struct arch_vm *avm)
   return HV_OK;
 }
 
-void arch_vm_destroy(struct arch_vm *avm) { avm->npt_root = NULL; }
+void svm_vm_destroy(struct svm_vm *avm) { avm->npt_root = NULL; }
 
-hpa_t arch_hva_to_hpa(hva_t hva) { return hpa_init(hva_addr(hva)); } /* identity under UEFI */
-
-int arch_npt_map_page(struct arch_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_size,
+int svm_map_page(struct svm_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_size,
                       uint32_t prot)
 {
   (void)prot; /* RAM is RWX for the guest; device ranges are simply never mapped */
@@ -58,7 +57,7 @@ int arch_npt_map_page(struct arch_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_s
   return HV_OK;
 }
 
-bool npt_translate(const struct arch_vm *avm, uint64_t gpa, uint64_t *hpa)
+bool npt_translate(const struct svm_vm *avm, uint64_t gpa, uint64_t *hpa)
 {
   if ((gpa >> 48) != 0 || avm->npt_root == NULL)
     return false;
@@ -77,7 +76,7 @@ bool npt_translate(const struct arch_vm *avm, uint64_t gpa, uint64_t *hpa)
   return false;
 }
 
-bool npt_read(const struct arch_vm *avm, uint64_t gpa, void *dst, uint64_t len)
+bool npt_read(const struct svm_vm *avm, uint64_t gpa, void *dst, uint64_t len)
 {
   uint8_t *out = dst;
   while (len > 0) {

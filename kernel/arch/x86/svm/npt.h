@@ -12,9 +12,9 @@
 #include "arch/arch.h"
 
 /* Host-physical address behind gpa, if mapped (the backend reads guest memory this way). */
-bool npt_translate(const struct arch_vm *avm, uint64_t gpa, uint64_t *hpa);
+bool npt_translate(const struct svm_vm *avm, uint64_t gpa, uint64_t *hpa);
 
 /* Copies len bytes of guest-physical memory (may cross pages); false if any page is unmapped. */
-bool npt_read(const struct arch_vm *avm, uint64_t gpa, void *dst, uint64_t len);
+bool npt_read(const struct svm_vm *avm, uint64_t gpa, void *dst, uint64_t len);
 
 #endif

@@ -5,10 +5,10 @@
  * known length of each intercepted instruction, IOIO uses EXITINFO2 (the next RIP, 15.10.2),
  * and MMIO instructions are decoded by decode.c.
  */
-#include "arch/arch.h"
+#include "arch/x86/svm/svm.h"
 
+#include "arch/x86/decode.h"
 #include "arch/x86/pages.h"
-#include "arch/x86/svm/decode.h"
 #include "arch/x86/svm/host.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/vmcb.h"
@@ -36,7 +36,7 @@ static void load_seg(struct vmcb_seg *s, const struct boot_seg *b)
   s->attrib = b->unusable ? 0 : (uint16_t)((b->ar & 0xff) | ((b->ar >> 4) & 0xf00));
 }
 
-int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
+int svm_vcpu_init(struct svm_vcpu *vcpu, struct svm_vm *avm, uint32_t index,
                    const struct boot_regs *regs)
 {
   if (index != 0 || regs == NULL)
@@ -94,11 +94,11 @@ int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
   return HV_OK;
 }
 
-void arch_vcpu_destroy(struct arch_vcpu *vcpu) { vcpu->vmcb = NULL; }
+void svm_vcpu_destroy(struct svm_vcpu *vcpu) { vcpu->vmcb = NULL; }
 
 /* ---- register access by x86 register number ------------------------------------------------ */
 
-static uint64_t reg_read(struct arch_vcpu *v, uint8_t n)
+static uint64_t reg_read(struct svm_vcpu *v, uint8_t n)
 {
   if (n == 0)
     return v->vmcb->save.rax;
@@ -107,7 +107,7 @@ static uint64_t reg_read(struct arch_vcpu *v, uint8_t n)
   return v->gprs.r[n & 15];
 }
 
-static void reg_write(struct arch_vcpu *v, uint8_t n, uint64_t val)
+static void reg_write(struct svm_vcpu *v, uint8_t n, uint64_t val)
 {
   if (n == 0)
     v->vmcb->save.rax = val;
@@ -119,7 +119,7 @@ static void reg_write(struct arch_vcpu *v, uint8_t n, uint64_t val)
 
 /* Writes `size` bytes into register n as x86 does: 32-bit writes zero-extend to 64 bits, 8- and
  * 16-bit writes keep the other bits. high selects AH/CH/DH/BH. */
-static void reg_write_sized(struct arch_vcpu *v, uint8_t n, uint8_t size, bool high, uint64_t val)
+static void reg_write_sized(struct svm_vcpu *v, uint8_t n, uint8_t size, bool high, uint64_t val)
 {
   uint64_t old = reg_read(v, n);
   switch (size) {
@@ -138,14 +138,14 @@ static void reg_write_sized(struct arch_vcpu *v, uint8_t n, uint8_t size, bool h
 /* ---- the exit table -------------------------------------------------------------------------- */
 
 /* A handler fills *e and returns true when the core must see the exit; false to run again. */
-typedef bool (*svm_exit_fn)(struct arch_vcpu *v, struct arch_exit *e);
+typedef bool (*svm_exit_fn)(struct svm_vcpu *v, struct arch_exit *e);
 
-static void inject_exception(struct arch_vcpu *v, uint8_t vector)
+static void inject_exception(struct svm_vcpu *v, uint8_t vector)
 {
   v->vmcb->ctl.eventinj = vector | SVM_EVTINJ_TYPE_EXCEPTION | SVM_EVTINJ_VALID;
 }
 
-static bool on_ioio(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_ioio(struct svm_vcpu *v, struct arch_exit *e)
 {
   uint64_t info = v->vmcb->ctl.exitinfo1;
   if (info & (SVM_IOIO_STR | SVM_IOIO_REP)) {
@@ -163,7 +163,7 @@ static bool on_ioio(struct arch_vcpu *v, struct arch_exit *e)
   return true;
 }
 
-static bool on_cpuid(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_cpuid(struct svm_vcpu *v, struct arch_exit *e)
 {
   e->reason = ARCH_EXIT_CPUID;
   e->value = (v->vmcb->save.rax & 0xffffffffull) | (v->gprs.r[1] << 32);
@@ -171,7 +171,7 @@ static bool on_cpuid(struct arch_vcpu *v, struct arch_exit *e)
   return true;
 }
 
-static bool on_msr(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_msr(struct svm_vcpu *v, struct arch_exit *e)
 {
   e->reason = ARCH_EXIT_MSR;
   e->msr = (uint32_t)v->gprs.r[1];
@@ -183,14 +183,14 @@ static bool on_msr(struct arch_vcpu *v, struct arch_exit *e)
   return true;
 }
 
-static bool on_hlt(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_hlt(struct svm_vcpu *v, struct arch_exit *e)
 {
   v->vmcb->save.rip += LEN_HLT; /* HLT completes now; the core waits for an interrupt */
   e->reason = ARCH_EXIT_HLT;
   return true;
 }
 
-static bool on_shutdown(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_shutdown(struct svm_vcpu *v, struct arch_exit *e)
 {
   (void)v;
   e->reason = ARCH_EXIT_SHUTDOWN;
@@ -198,7 +198,7 @@ static bool on_shutdown(struct arch_vcpu *v, struct arch_exit *e)
 }
 
 /* The guest may take interrupts now: drop the window request, let the core inject. */
-static bool on_vintr(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_vintr(struct svm_vcpu *v, struct arch_exit *e)
 {
   v->vmcb->ctl.vintr &= ~SVM_VINTR_V_IRQ;
   v->vmcb->ctl.intercept_misc1 &= ~SVM_I1_VINTR;
@@ -208,7 +208,7 @@ static bool on_vintr(struct arch_vcpu *v, struct arch_exit *e)
 }
 
 /* A host interrupt or NMI preempted the guest (host IF is clear: it stays pending). */
-static bool on_intr(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_intr(struct svm_vcpu *v, struct arch_exit *e)
 {
   (void)v;
   e->reason = ARCH_EXIT_INTR;
@@ -216,7 +216,7 @@ static bool on_intr(struct arch_vcpu *v, struct arch_exit *e)
 }
 
 /* A spin-wait iteration: give the core a chance to deliver a timer interrupt. */
-static bool on_pause(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_pause(struct svm_vcpu *v, struct arch_exit *e)
 {
   v->vmcb->save.rip += LEN_PAUSE;
   e->reason = ARCH_EXIT_INTR;
@@ -224,32 +224,29 @@ static bool on_pause(struct arch_vcpu *v, struct arch_exit *e)
 }
 
 /* SVM instructions inside the guest: the VM has no SVM (CPUID hides it), so they are #UD. */
-static bool on_svm_insn(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_svm_insn(struct svm_vcpu *v, struct arch_exit *e)
 {
   (void)e;
   inject_exception(v, UD_VECTOR);
   return false;
 }
 
-static bool on_npf(struct arch_vcpu *v, struct arch_exit *e)
+static bool read_gpa(const void *vm, uint64_t gpa, void *dst, uint64_t len)
 {
-  uint64_t gpa = v->vmcb->ctl.exitinfo2, rip_gpa;
-  uint8_t insn[15];
+  return npt_read(vm, gpa, dst, len);
+}
+
+static bool on_npf(struct svm_vcpu *v, struct arch_exit *e)
+{
+  uint64_t gpa = v->vmcb->ctl.exitinfo2;
+  uint8_t insn[X86_MAX_INSN];
   e->gpa = gpa_init(gpa);
   e->reason = ARCH_EXIT_BAD_ACCESS;
   e->value = v->vmcb->ctl.exitinfo1;
-  /* Fetch the faulting instruction through the guest's page tables (at most to the end of its
-   * page; a second page is read separately if the instruction crosses it). */
+  /* Fetch the faulting instruction through the guest's page tables (decode.h). */
   uint64_t rip = v->vmcb->save.rip;
-  uint32_t first = (uint32_t)(4096 - (rip & 4095));
-  uint32_t n = first < sizeof insn ? first : (uint32_t)sizeof insn;
-  if (!svm_guest_virt_to_phys(v->vm, v->vmcb->save.cr3, rip, &rip_gpa) ||
-      !npt_read(v->vm, rip_gpa, insn, n))
-    return true;
-  if (n < sizeof insn && svm_guest_virt_to_phys(v->vm, v->vmcb->save.cr3, rip + n, &rip_gpa) &&
-      npt_read(v->vm, rip_gpa, insn + n, sizeof insn - n))
-    n = sizeof insn; /* else decode what the first page holds */
-  if (!svm_decode_mmio(insn, n, &v->mmio))
+  uint32_t n = x86_fetch_insn(read_gpa, v->vm, v->vmcb->save.cr3, rip, insn);
+  if (n == 0 || !x86_decode_mmio(insn, n, &v->mmio))
     return true;
   e->reason = ARCH_EXIT_MMIO;
   e->size = v->mmio.size;
@@ -276,7 +273,7 @@ static const svm_exit_fn exit_table[SVM_EXIT_TABLE_SIZE] = {
     [SVM_EXIT_CLGI] = on_svm_insn,    [SVM_EXIT_SKINIT] = on_svm_insn,
 };
 
-int arch_vcpu_run(struct arch_vcpu *v, struct arch_exit *e)
+int svm_vcpu_run(struct svm_vcpu *v, struct arch_exit *e)
 {
   if (v->vmcb == NULL)
     return HV_E_ARCH;
@@ -285,7 +282,7 @@ int arch_vcpu_run(struct arch_vcpu *v, struct arch_exit *e)
     /* Every VM uses ASID 1 (no flush-by-ASID under TCG): a changed nested table, or another VM
      * than the one that ran last, flushes everything (TLB_CONTROL=1) so no translation of one VM
      * survives into another. */
-    static const struct arch_vm *last_vm;
+    static const struct svm_vm *last_vm;
     c->tlb_control =
         v->vm->npt_changed || last_vm != v->vm ? SVM_TLB_FLUSH_ALL : SVM_TLB_NONE;
     v->vm->npt_changed = false;
@@ -317,7 +314,7 @@ int arch_vcpu_run(struct arch_vcpu *v, struct arch_exit *e)
   }
 }
 
-void arch_vcpu_complete(struct arch_vcpu *v, const struct arch_exit *e, uint64_t read_value)
+void svm_vcpu_complete(struct svm_vcpu *v, const struct arch_exit *e, uint64_t read_value)
 {
   if (e->reason == ARCH_EXIT_IO && e->dir == ARCH_DIR_READ) {
     reg_write_sized(v, 0, e->size, false, read_value); /* IN: AL/AX/EAX */
@@ -330,7 +327,7 @@ void arch_vcpu_complete(struct arch_vcpu *v, const struct arch_exit *e, uint64_t
   v->vmcb->save.rip = v->next_rip;
 }
 
-void arch_vcpu_complete_cpuid(struct arch_vcpu *v, const struct arch_exit *e,
+void svm_vcpu_complete_cpuid(struct svm_vcpu *v, const struct arch_exit *e,
                               const struct arch_cpuid_result *r)
 {
   (void)e;
@@ -341,41 +338,27 @@ void arch_vcpu_complete_cpuid(struct arch_vcpu *v, const struct arch_exit *e,
   v->vmcb->save.rip = v->next_rip;
 }
 
-void arch_host_cpuid(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *out)
-{
-  struct x86_cpuid r;
-  x86_cpuid(leaf, subleaf, &r);
-  *out = (struct arch_cpuid_result){r.eax, r.ebx, r.ecx, r.edx};
-}
-
 /* ---- interrupt injection (15.20, 15.21) ------------------------------------------------------ */
 
-bool arch_vcpu_can_inject(const struct arch_vcpu *v)
+bool svm_vcpu_can_inject(const struct svm_vcpu *v)
 {
   const struct vmcb *m = v->vmcb;
   return (m->save.rflags & RFLAGS_IF) && !(m->ctl.int_state & SVM_INT_SHADOW) &&
          !(m->ctl.eventinj & SVM_EVTINJ_VALID);
 }
 
-void arch_vcpu_inject(struct arch_vcpu *v, uint8_t vector)
+void svm_vcpu_inject(struct svm_vcpu *v, uint8_t vector)
 {
   v->vmcb->ctl.eventinj = vector | SVM_EVTINJ_TYPE_INTR | SVM_EVTINJ_VALID;
 }
 
 /* A virtual interrupt the guest takes as soon as it can, intercepted (VINTR) before delivery:
  * the exit is the "window open" signal; the real vector then goes through EVENTINJ. */
-void arch_vcpu_request_window(struct arch_vcpu *v)
+void svm_vcpu_request_window(struct svm_vcpu *v)
 {
   if (v->window_requested)
     return;
   v->window_requested = true;
   v->vmcb->ctl.vintr |= SVM_VINTR_V_IRQ | SVM_VINTR_IGN_TPR | (0xfull << SVM_VINTR_PRIO_SHIFT);
   v->vmcb->ctl.intercept_misc1 |= SVM_I1_VINTR;
-}
-
-/* D0's VMs always have a platform (kernel/dev/platform) that owns their interrupt lines; the SVM
- * backend has no interrupt controller of its own. */
-void arch_irq_set_level(struct arch_vm *avm, uint32_t gsi, bool level)
-{
-  (void)avm, (void)gsi, (void)level;
 }

@@ -1,4 +1,5 @@
 #include "arch/x86/vmx/ept.h"
+#include "arch/x86/vmx/vmx.h"
 
 #include "arch/x86/pages.h"
 #include "arch/x86/vmx/vmcs.h"
@@ -22,7 +23,7 @@ static uint64_t leaf_bits(uint32_t prot)
   return b;
 }
 
-int arch_vm_init(struct arch_vm *avm)
+int vmx_vm_init(struct vmx_vm *avm)
 {
   avm->ept_root = x86_pages_alloc(1);
   if (avm->ept_root == NULL)
@@ -32,11 +33,9 @@ int arch_vm_init(struct arch_vm *avm)
   return HV_OK;
 }
 
-void arch_vm_destroy(struct arch_vm *avm) { avm->ept_root = NULL; }
+void vmx_vm_destroy(struct vmx_vm *avm) { avm->ept_root = NULL; }
 
-hpa_t arch_hva_to_hpa(hva_t hva) { return hpa_init(hva_addr(hva)); } /* identity under UEFI */
-
-int arch_npt_map_page(struct arch_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_size,
+int vmx_map_page(struct vmx_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_size,
                       uint32_t prot)
 {
   uint64_t g = gpa_addr(gpa), h = hpa_addr(hpa);
@@ -66,7 +65,7 @@ int arch_npt_map_page(struct arch_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_s
   return HV_OK;
 }
 
-bool ept_translate(const struct arch_vm *avm, uint64_t gpa, uint64_t *hpa)
+bool ept_translate(const struct vmx_vm *avm, uint64_t gpa, uint64_t *hpa)
 {
   if ((gpa >> 48) != 0 || avm->ept_root == NULL)
     return false;
@@ -85,7 +84,24 @@ bool ept_translate(const struct arch_vm *avm, uint64_t gpa, uint64_t *hpa)
   return false;
 }
 
-bool ept_flush(struct arch_vm *avm, uint64_t ept_caps)
+bool ept_read(const void *avm, uint64_t gpa, void *dst, uint64_t len)
+{
+  uint8_t *out = dst;
+  while (len > 0) {
+    uint64_t hpa, chunk = 4096 - (gpa & 4095);
+    if (chunk > len)
+      chunk = len;
+    if (!ept_translate(avm, gpa, &hpa))
+      return false;
+    memcpy(out, (const void *)(uintptr_t)hpa, chunk);
+    out += chunk;
+    gpa += chunk;
+    len -= chunk;
+  }
+  return true;
+}
+
+bool ept_flush(struct vmx_vm *avm, uint64_t ept_caps)
 {
   if (!avm->ept_changed)
     return true;

@@ -13,10 +13,14 @@
 #include "arch/arch.h"
 
 /* Host-physical address behind gpa, if mapped. */
-bool ept_translate(const struct arch_vm *avm, uint64_t gpa, uint64_t *hpa);
+bool ept_translate(const struct vmx_vm *avm, uint64_t gpa, uint64_t *hpa);
+
+/* Copies len bytes of guest-physical memory (may cross pages); false if any page is unmapped.
+ * Same shape as x86_gpa_reader (arch/x86/decode.h). */
+bool ept_read(const void *avm, uint64_t gpa, void *dst, uint64_t len);
 
 /* INVEPT for this VM's EPT if it changed since the last flush (single-context when the CPU
  * has it, else all-context). false if INVEPT failed. */
-bool ept_flush(struct arch_vm *avm, uint64_t ept_caps);
+bool ept_flush(struct vmx_vm *avm, uint64_t ept_caps);
 
 #endif

@@ -3,12 +3,18 @@
  * vol. 3C, appendix C) into the core's uniform struct arch_exit; completing instructions, and
  * event injection through the VM-entry interruption-information field (27.6).
  *
- * RIP is advanced by the VM-exit instruction length (28.2.5), valid for every instruction exit
- * handled here. The VMX preemption timer (26.5.1) ends each run after at most one slice, so the
- * core regains the CPU to poll its device timers even while a guest spins with interrupts off.
+ * RIP is advanced by the VM-exit instruction length (28.2.5) for instruction exits, and by the
+ * decoded length for MMIO (an EPT violation has none). The VMX preemption timer (26.5.1) ends
+ * each run after at most one slice, so the core regains the CPU to poll its device timers even
+ * while a guest spins with interrupts off.
+ *
+ * What a Linux guest needs beyond the core's exits, handled here: MOV to CR0/CR4 touching a bit
+ * D0 owns (CR-access exit, emulated against the read shadows), XSETBV (always exits on VMX;
+ * executed for the guest after the SDM's checks), MONITOR (a no-op) and MWAIT (an HLT).
  */
-#include "arch/arch.h"
+#include "arch/x86/vmx/vmx.h"
 
+#include "arch/x86/decode.h"
 #include "arch/x86/pages.h"
 #include "arch/x86/time.h"
 #include "arch/x86/vmx/ept.h"
@@ -23,13 +29,26 @@
 
 #define RFLAGS_IF (1ull << 9)
 #define UD_VECTOR 6
+#define GP_VECTOR 13
+#define CR0_MP (1ull << 1)
+#define CR0_EM (1ull << 2)
+#define CR0_TS (1ull << 3)
+#define CR0_NW (1ull << 29)
+#define CR0_CD (1ull << 30)
+#define CR4_OSXSAVE (1ull << 18)
+/* XCR0 components (Intel SDM vol. 1, 13.3): x87, SSE, AVX, the three AVX-512 parts, AMX. */
+#define XCR0_X87 (1ull << 0)
+#define XCR0_SSE (1ull << 1)
+#define XCR0_AVX (1ull << 2)
+#define XCR0_AVX512 (7ull << 5)
+#define XCR0_AMX (3ull << 17)
 #define SLICE_NS 1000000ull /* at most 1 ms in the guest between polls of the device timers */
 /* 27.2.4: the IDT-vectoring information's type field; types 4-6 need an instruction length. */
 #define INTR_TYPE_MASK (7u << 8)
 #define INTR_TYPE_SOFT_FIRST (4u << 8)
 #define INTR_INFO_NMI_UNBLOCK (1u << 12)
 
-int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
+int vmx_vcpu_init(struct vmx_vcpu *vcpu, struct vmx_vm *avm, uint32_t index,
                    const struct boot_regs *regs)
 {
   if (index != 0 || regs == NULL)
@@ -45,7 +64,7 @@ int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
   return HV_OK;
 }
 
-void arch_vcpu_destroy(struct arch_vcpu *vcpu)
+void vmx_vcpu_destroy(struct vmx_vcpu *vcpu)
 {
   if (vcpu->vmcs != NULL)
     vmx_clear((uintptr_t)vcpu->vmcs);
@@ -54,12 +73,12 @@ void arch_vcpu_destroy(struct arch_vcpu *vcpu)
 
 /* ---- register access by x86 register number ------------------------------------------------ */
 
-static uint64_t reg_read(struct arch_vcpu *v, uint8_t n)
+static uint64_t reg_read(struct vmx_vcpu *v, uint8_t n)
 {
   return n == 4 ? vmx_read(VMCS_GUEST_RSP) : v->gprs.r[n & 15];
 }
 
-static void reg_write(struct arch_vcpu *v, uint8_t n, uint64_t val)
+static void reg_write(struct vmx_vcpu *v, uint8_t n, uint64_t val)
 {
   if (n == 4)
     vmx_write(VMCS_GUEST_RSP, val);
@@ -67,12 +86,18 @@ static void reg_write(struct arch_vcpu *v, uint8_t n, uint64_t val)
     v->gprs.r[n & 15] = val;
 }
 
-/* Writes `size` bytes into register n as x86 does: 32-bit writes zero-extend, 8/16 keep the rest. */
-static void reg_write_sized(struct arch_vcpu *v, uint8_t n, uint8_t size, uint64_t val)
+/* Writes `size` bytes into register n as x86 does: 32-bit writes zero-extend to 64 bits, 8- and
+ * 16-bit writes keep the other bits. high selects AH/CH/DH/BH. */
+static void reg_write_sized(struct vmx_vcpu *v, uint8_t n, uint8_t size, bool high, uint64_t val)
 {
   uint64_t old = reg_read(v, n);
   switch (size) {
-  case 1: reg_write(v, n, (old & ~0xffull) | (val & 0xff)); break;
+  case 1:
+    if (high)
+      reg_write(v, n, (old & ~0xff00ull) | ((val & 0xff) << 8));
+    else
+      reg_write(v, n, (old & ~0xffull) | (val & 0xff));
+    break;
   case 2: reg_write(v, n, (old & ~0xffffull) | (val & 0xffff)); break;
   case 4: reg_write(v, n, val & 0xffffffffull); break;
   default: reg_write(v, n, val); break;
@@ -81,12 +106,33 @@ static void reg_write_sized(struct arch_vcpu *v, uint8_t n, uint8_t size, uint64
 
 static uint64_t next_rip(void) { return vmx_read(VMCS_GUEST_RIP) + vmx_read(VMCS_EXIT_INSN_LEN); }
 
+/* Moves RIP past the emulated instruction; an STI/MOV-SS shadow ends with it (25.4.2). */
+static void advance_to(uint64_t rip)
+{
+  vmx_write(VMCS_GUEST_RIP, rip);
+  uint64_t blocking = vmx_read(VMCS_GUEST_INTERRUPTIBILITY);
+  if (blocking & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+    vmx_write(VMCS_GUEST_INTERRUPTIBILITY,
+              blocking & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+}
+
+static void advance(struct vmx_vcpu *v) { advance_to(v->next_rip); }
+
+/* An exception for the guest at the next entry, RIP unchanged (the instruction faults). */
+static void inject_exception(uint8_t vector, bool error_code)
+{
+  vmx_write(VMCS_ENTRY_INTR_INFO, vector | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID |
+                                      (error_code ? INTR_INFO_DELIVER_ERROR : 0));
+  if (error_code)
+    vmx_write(VMCS_ENTRY_EXC_ERROR, 0);
+}
+
 /* ---- the exit table ------------------------------------------------------------------------ */
 
 /* A handler fills *e and returns true when the core must see the exit; false to run again. */
-typedef bool (*vmx_exit_fn)(struct arch_vcpu *v, struct arch_exit *e);
+typedef bool (*vmx_exit_fn)(struct vmx_vcpu *v, struct arch_exit *e);
 
-static bool on_io(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_io(struct vmx_vcpu *v, struct arch_exit *e)
 {
   uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
   if (q & (IOQ_STRING | IOQ_REP)) {
@@ -104,7 +150,7 @@ static bool on_io(struct arch_vcpu *v, struct arch_exit *e)
   return true;
 }
 
-static bool on_cpuid(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_cpuid(struct vmx_vcpu *v, struct arch_exit *e)
 {
   e->reason = ARCH_EXIT_CPUID;
   e->value = (v->gprs.r[0] & 0xffffffffull) | (v->gprs.r[1] << 32);
@@ -112,7 +158,7 @@ static bool on_cpuid(struct arch_vcpu *v, struct arch_exit *e)
   return true;
 }
 
-static bool on_msr(struct arch_vcpu *v, struct arch_exit *e, uint8_t dir)
+static bool on_msr(struct vmx_vcpu *v, struct arch_exit *e, uint8_t dir)
 {
   e->reason = ARCH_EXIT_MSR;
   e->msr = (uint32_t)v->gprs.r[1];
@@ -124,18 +170,28 @@ static bool on_msr(struct arch_vcpu *v, struct arch_exit *e, uint8_t dir)
   return true;
 }
 
-static bool on_rdmsr(struct arch_vcpu *v, struct arch_exit *e) { return on_msr(v, e, ARCH_DIR_READ); }
-static bool on_wrmsr(struct arch_vcpu *v, struct arch_exit *e) { return on_msr(v, e, ARCH_DIR_WRITE); }
+static bool on_rdmsr(struct vmx_vcpu *v, struct arch_exit *e) { return on_msr(v, e, ARCH_DIR_READ); }
+static bool on_wrmsr(struct vmx_vcpu *v, struct arch_exit *e) { return on_msr(v, e, ARCH_DIR_WRITE); }
 
-static bool on_hlt(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_hlt(struct vmx_vcpu *v, struct arch_exit *e)
 {
   (void)v;
-  vmx_write(VMCS_GUEST_RIP, next_rip()); /* HLT completes now; the core waits for an interrupt */
+  /* HLT completes now (ending the STI shadow of Linux's "sti; hlt"); the core waits for an
+   * interrupt. MWAIT is the same wait for D0: it may end at any interrupt anyway. */
+  advance_to(next_rip());
   e->reason = ARCH_EXIT_HLT;
   return true;
 }
 
-static bool on_triple_fault(struct arch_vcpu *v, struct arch_exit *e)
+/* MONITOR arms an address for MWAIT; with MWAIT turned into HLT there is nothing to arm. */
+static bool on_monitor(struct vmx_vcpu *v, struct arch_exit *e)
+{
+  (void)v, (void)e;
+  advance_to(next_rip());
+  return false;
+}
+
+static bool on_triple_fault(struct vmx_vcpu *v, struct arch_exit *e)
 {
   (void)v;
   e->reason = ARCH_EXIT_SHUTDOWN;
@@ -143,7 +199,7 @@ static bool on_triple_fault(struct arch_vcpu *v, struct arch_exit *e)
 }
 
 /* The guest can take an interrupt now: drop the request, let the core inject. */
-static bool on_intr_window(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_intr_window(struct vmx_vcpu *v, struct arch_exit *e)
 {
   vmx_write(VMCS_PROC_CTLS, vmx_read(VMCS_PROC_CTLS) & ~(uint64_t)PROC_INTR_WINDOW);
   v->window_requested = false;
@@ -152,7 +208,7 @@ static bool on_intr_window(struct arch_vcpu *v, struct arch_exit *e)
 }
 
 /* A host interrupt or NMI arrived while the guest ran (host IF is clear: it stays pending). */
-static bool on_host_event(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_host_event(struct vmx_vcpu *v, struct arch_exit *e)
 {
   (void)v;
   e->reason = ARCH_EXIT_INTR;
@@ -160,7 +216,7 @@ static bool on_host_event(struct arch_vcpu *v, struct arch_exit *e)
 }
 
 /* The slice ended: the core polls its timers and may inject before the next entry. */
-static bool on_preemption_timer(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_preemption_timer(struct vmx_vcpu *v, struct arch_exit *e)
 {
   v->timer_exits++;
   e->reason = ARCH_EXIT_INTR;
@@ -168,30 +224,52 @@ static bool on_preemption_timer(struct arch_vcpu *v, struct arch_exit *e)
 }
 
 /* VMX instructions inside the guest: the VM has no VMX (CPUID hides it), so they are #UD. */
-static bool on_vmx_insn(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_vmx_insn(struct vmx_vcpu *v, struct arch_exit *e)
 {
   (void)v, (void)e;
-  vmx_write(VMCS_ENTRY_INTR_INFO, UD_VECTOR | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID);
+  inject_exception(UD_VECTOR, false);
   return false;
+}
+
+static bool read_gpa(const void *vm, uint64_t gpa, void *dst, uint64_t len)
+{
+  return ept_read(vm, gpa, dst, len);
 }
 
 /*
  * A guest-physical access with no EPT leaf: a device window or nothing. VMX reports no
- * instruction length or operand for it (28.2.1), so completing it needs the guest instruction
- * decoded; until the MMIO decoder is shared between the backends (arch/x86/svm/decode.c today)
- * this is reported as a fault the backend cannot emulate, with the GPA and qualification.
+ * instruction length or operand for it (28.2.1), so the instruction is fetched through the
+ * guest's page tables and decoded (arch/x86/decode.h). Only a data access by the instruction
+ * itself is MMIO; a fetch, a guest page-table walk into unmapped space, or an instruction the
+ * decoder refuses is a fault D0 cannot emulate, reported with the GPA and qualification.
  */
-static bool on_ept_violation(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_ept_violation(struct vmx_vcpu *v, struct arch_exit *e)
 {
-  (void)v;
+  uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION), rip = vmx_read(VMCS_GUEST_RIP);
+  uint8_t insn[X86_MAX_INSN];
   e->reason = ARCH_EXIT_BAD_ACCESS;
   e->gpa = gpa_init(vmx_read(VMCS_GUEST_PHYS_ADDR));
-  e->value = vmx_read(VMCS_EXIT_QUALIFICATION);
+  e->value = q;
+  if ((q & EPTQ_FETCH) || !(q & EPTQ_LINEAR_VALID) || !(q & EPTQ_FINAL_ACCESS))
+    return true;
+  uint32_t n = x86_fetch_insn(read_gpa, v->vm, vmx_read(VMCS_GUEST_CR3), rip, insn);
+  if (n == 0 || !x86_decode_mmio(insn, n, &v->mmio))
+    return true;
+  e->reason = ARCH_EXIT_MMIO;
+  e->size = v->mmio.size;
+  e->dir = v->mmio.is_write ? ARCH_DIR_WRITE : ARCH_DIR_READ;
+  if (v->mmio.is_write) {
+    uint64_t val = v->mmio.has_imm ? v->mmio.imm : reg_read(v, v->mmio.reg);
+    if (v->mmio.high_byte)
+      val >>= 8;
+    e->value = e->size == 8 ? val : val & ((1ull << (8 * e->size)) - 1);
+  }
+  v->next_rip = rip + v->mmio.len;
   return true;
 }
 
 /* An EPT entry D0 wrote is malformed: D0's bug, never the guest's; the VM stops. */
-static bool on_ept_misconfig(struct arch_vcpu *v, struct arch_exit *e)
+static bool on_ept_misconfig(struct vmx_vcpu *v, struct arch_exit *e)
 {
   (void)v;
   e->reason = ARCH_EXIT_BAD_ACCESS;
@@ -200,13 +278,111 @@ static bool on_ept_misconfig(struct arch_vcpu *v, struct arch_exit *e)
   return true;
 }
 
-/* MOV to CR0/CR4 that would change a bit D0 owns (VMX fixed bits): not emulated; VM stops. */
-static bool on_cr_access(struct arch_vcpu *v, struct arch_exit *e)
+/*
+ * CR0/CR4 as the guest sees them: D0 owns the bits in the guest/host mask (the VMX fixed bits,
+ * vmcs_setup.c); the guest reads those from the read shadow and every other bit from the real
+ * register (25.6.6).
+ */
+static uint64_t guest_cr(uint32_t real, uint32_t mask, uint32_t shadow)
 {
-  (void)v;
-  e->reason = ARCH_EXIT_BAD_ACCESS;
-  e->value = vmx_read(VMCS_EXIT_QUALIFICATION);
+  uint64_t m = vmx_read(mask);
+  return (vmx_read(real) & ~m) | (vmx_read(shadow) & m);
+}
+
+/* MOV to CR0 (or CLTS / LMSW) with the guest's new value: the checks of the MOV CR
+ * instruction for what the guest may set (SDM vol. 2B), then the real register gets the value
+ * with D0's fixed bits forced, the shadow gets it as written. false: #GP. */
+static bool write_cr0(uint64_t val)
+{
+  uint64_t fixed0 = x86_rdmsr(MSR_VMX_CR0_FIXED0), fixed1 = x86_rdmsr(MSR_VMX_CR0_FIXED1);
+  /* Bits 63:32 are reserved; NW without CD is invalid; a 64-bit guest keeps PE and PG (only
+   * the fixed bits decide, and they include both without unrestricted guest). */
+  if ((val >> 32) != 0 || ((val & CR0_NW) && !(val & CR0_CD)) ||
+      ((val & ~fixed1) & 0xffffffffull) != 0)
+    return false;
+  vmx_write(VMCS_GUEST_CR0, (val | fixed0) & fixed1);
+  vmx_write(VMCS_CR0_SHADOW, val);
   return true;
+}
+
+static bool write_cr4(uint64_t val)
+{
+  uint64_t fixed0 = x86_rdmsr(MSR_VMX_CR4_FIXED0), fixed1 = x86_rdmsr(MSR_VMX_CR4_FIXED1);
+  /* The guest has no VMX (CPUID hides it): CR4.VMXE is reserved for it. Bits the CPU cannot
+   * set are reserved too; long mode cannot drop PAE. */
+  if ((val & CR4_VMXE) || (val & ~fixed1) != 0 ||
+      ((vmx_read(VMCS_GUEST_EFER) & EFER_LMA) && !(val & CR4_PAE)))
+    return false;
+  vmx_write(VMCS_GUEST_CR4, (val | fixed0) & fixed1);
+  vmx_write(VMCS_CR4_SHADOW, val);
+  return true;
+}
+
+/* A CR write that changes a bit D0 owns (no CR3/CR8 exiting is enabled, so only writes to
+ * CR0/CR4, CLTS and LMSW exit; 28.1.3). Emulated in place; #GP when the value is invalid. */
+static bool on_cr_access(struct vmx_vcpu *v, struct arch_exit *e)
+{
+  uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
+  uint32_t cr = q & CRQ_CR_MASK, type = (q >> CRQ_TYPE_SHIFT) & CRQ_TYPE_MASK;
+  uint64_t cr0 = guest_cr(VMCS_GUEST_CR0, VMCS_CR0_MASK, VMCS_CR0_SHADOW);
+  bool ok;
+  if (type == CRQ_TYPE_MOV_TO && cr == 0)
+    ok = write_cr0(reg_read(v, (uint8_t)((q >> CRQ_REG_SHIFT) & 15)));
+  else if (type == CRQ_TYPE_MOV_TO && cr == 4)
+    ok = write_cr4(reg_read(v, (uint8_t)((q >> CRQ_REG_SHIFT) & 15)));
+  else if (type == CRQ_TYPE_CLTS)
+    ok = write_cr0(cr0 & ~CR0_TS);
+  else if (type == CRQ_TYPE_LMSW) /* low 4 bits of CR0; LMSW can set PE but never clear it */
+    ok = write_cr0((cr0 & ~(CR0_MP | CR0_EM | CR0_TS)) | ((q >> CRQ_LMSW_SHIFT) & 0xf));
+  else {
+    e->reason = ARCH_EXIT_BAD_ACCESS; /* an exit D0 never enabled (CR3/CR8 or a read) */
+    e->value = q;
+    return true;
+  }
+  if (ok)
+    advance_to(next_rip());
+  else
+    inject_exception(GP_VECTOR, true);
+  return false;
+}
+
+static inline void host_xsetbv(uint32_t index, uint64_t value)
+{
+  __asm__ volatile("xsetbv" : : "c"(index), "a"((uint32_t)value), "d"((uint32_t)(value >> 32))
+                   : "memory");
+}
+
+static inline void host_write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v)); }
+
+/*
+ * XSETBV always exits on VMX (SVM lets the guest run it). The checks are the instruction's own
+ * #GP conditions (SDM vol. 2C, XSETBV), against the components CPUID.(0DH,0) reports, so the
+ * host's XSETBV below cannot fault. D0 itself never uses extended state (-mno-sse), so XCR0
+ * is the guest's, as under SVM. CR4.OSXSAVE is the guest's (its XSETBV faulted with #UD
+ * before any exit otherwise); the host's is set just around the instruction.
+ */
+static bool on_xsetbv(struct vmx_vcpu *v, struct arch_exit *e)
+{
+  (void)e;
+  uint32_t index = (uint32_t)v->gprs.r[1];
+  uint64_t val = (v->gprs.r[0] & 0xffffffffull) | ((v->gprs.r[2] & 0xffffffffull) << 32);
+  struct x86_cpuid r;
+  x86_cpuid(0xd, 0, &r);
+  uint64_t supported = r.eax | ((uint64_t)r.edx << 32);
+  uint64_t avx512 = val & XCR0_AVX512, amx = val & XCR0_AMX;
+  if (index != 0 || (val & ~supported) || !(val & XCR0_X87) ||
+      ((val & XCR0_AVX) && !(val & XCR0_SSE)) ||
+      (avx512 && (avx512 != XCR0_AVX512 || !(val & XCR0_AVX))) ||
+      (amx != 0 && amx != XCR0_AMX)) {
+    inject_exception(GP_VECTOR, true);
+    return false;
+  }
+  uint64_t cr4 = x86_read_cr4();
+  host_write_cr4(cr4 | CR4_OSXSAVE);
+  host_xsetbv(0, val);
+  host_write_cr4(cr4);
+  advance_to(next_rip());
+  return false;
 }
 
 static const vmx_exit_fn exit_table[EXIT_REASON_COUNT] = {
@@ -218,6 +394,9 @@ static const vmx_exit_fn exit_table[EXIT_REASON_COUNT] = {
     [EXIT_CPUID] = on_cpuid,
     [EXIT_GETSEC] = on_vmx_insn,
     [EXIT_HLT] = on_hlt,
+    [EXIT_MWAIT] = on_hlt,
+    [EXIT_MONITOR] = on_monitor,
+    [EXIT_XSETBV] = on_xsetbv,
     [EXIT_VMCALL] = on_vmx_insn,
     [EXIT_VMCLEAR] = on_vmx_insn,
     [EXIT_VMLAUNCH] = on_vmx_insn,
@@ -259,7 +438,7 @@ static uint64_t slice_ticks(void)
   return ticks == 0 ? 1 : ticks > 0xffffffffull ? 0xffffffffull : ticks;
 }
 
-int arch_vcpu_run(struct arch_vcpu *v, struct arch_exit *e)
+int vmx_vcpu_run(struct vmx_vcpu *v, struct arch_exit *e)
 {
   if (v->vmcs == NULL || !vmcs_load(v))
     return HV_E_ARCH;
@@ -290,7 +469,7 @@ int arch_vcpu_run(struct arch_vcpu *v, struct arch_exit *e)
     if (basic < EXIT_REASON_COUNT && exit_table[basic] != NULL) {
       deliver = exit_table[basic](v, e);
     } else {
-      /* An exit D0 never enabled, or one it does not emulate (e.g. XSETBV): the VM stops. */
+      /* An exit D0 never enabled, or one it does not emulate: the VM stops. */
       e->reason = ARCH_EXIT_BAD_ACCESS;
       e->value = reason;
       deliver = true;
@@ -300,30 +479,22 @@ int arch_vcpu_run(struct arch_vcpu *v, struct arch_exit *e)
   }
 }
 
-/* Moves RIP past the emulated instruction; an STI/MOV-SS shadow ends with it (25.4.2). */
-static void advance(struct arch_vcpu *v)
-{
-  vmx_write(VMCS_GUEST_RIP, v->next_rip);
-  uint64_t blocking = vmx_read(VMCS_GUEST_INTERRUPTIBILITY);
-  if (blocking & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
-    vmx_write(VMCS_GUEST_INTERRUPTIBILITY,
-              blocking & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
-}
-
-void arch_vcpu_complete(struct arch_vcpu *v, const struct arch_exit *e, uint64_t read_value)
+void vmx_vcpu_complete(struct vmx_vcpu *v, const struct arch_exit *e, uint64_t read_value)
 {
   if (!vmcs_load(v))
     return;
   if (e->reason == ARCH_EXIT_IO && e->dir == ARCH_DIR_READ) {
-    reg_write_sized(v, 0, e->size, read_value); /* IN: AL/AX/EAX */
+    reg_write_sized(v, 0, e->size, false, read_value); /* IN: AL/AX/EAX */
   } else if (e->reason == ARCH_EXIT_MSR && e->dir == ARCH_DIR_READ) {
     v->gprs.r[0] = read_value & 0xffffffffull;
     v->gprs.r[2] = read_value >> 32;
+  } else if (e->reason == ARCH_EXIT_MMIO && e->dir == ARCH_DIR_READ) {
+    reg_write_sized(v, v->mmio.reg, v->mmio.dest_size, v->mmio.high_byte, read_value);
   }
   advance(v);
 }
 
-void arch_vcpu_complete_cpuid(struct arch_vcpu *v, const struct arch_exit *e,
+void vmx_vcpu_complete_cpuid(struct vmx_vcpu *v, const struct arch_exit *e,
                               const struct arch_cpuid_result *r)
 {
   (void)e;
@@ -336,18 +507,11 @@ void arch_vcpu_complete_cpuid(struct arch_vcpu *v, const struct arch_exit *e,
   advance(v);
 }
 
-void arch_host_cpuid(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *out)
-{
-  struct x86_cpuid r;
-  x86_cpuid(leaf, subleaf, &r);
-  *out = (struct arch_cpuid_result){r.eax, r.ebx, r.ecx, r.edx};
-}
-
 /* ---- interrupt injection (27.6, 25.6.2 interrupt-window exiting) ----------------------------- */
 
-bool arch_vcpu_can_inject(const struct arch_vcpu *v)
+bool vmx_vcpu_can_inject(const struct vmx_vcpu *v)
 {
-  if (!vmcs_load((struct arch_vcpu *)v))
+  if (!vmcs_load((struct vmx_vcpu *)v))
     return false;
   return (vmx_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
          !(vmx_read(VMCS_GUEST_INTERRUPTIBILITY) &
@@ -355,24 +519,17 @@ bool arch_vcpu_can_inject(const struct arch_vcpu *v)
          !(vmx_read(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID);
 }
 
-void arch_vcpu_inject(struct arch_vcpu *v, uint8_t vector)
+void vmx_vcpu_inject(struct vmx_vcpu *v, uint8_t vector)
 {
   if (vmcs_load(v))
     vmx_write(VMCS_ENTRY_INTR_INFO, vector | INTR_TYPE_EXT_INT | INTR_INFO_VALID);
 }
 
 /* Interrupt-window exiting: the CPU exits as soon as the guest can take an interrupt. */
-void arch_vcpu_request_window(struct arch_vcpu *v)
+void vmx_vcpu_request_window(struct vmx_vcpu *v)
 {
   if (v->window_requested || !vmcs_load(v))
     return;
   v->window_requested = true;
   vmx_write(VMCS_PROC_CTLS, vmx_read(VMCS_PROC_CTLS) | PROC_INTR_WINDOW);
-}
-
-/* D0's VMs always have a platform (kernel/dev/platform) that owns their interrupt lines; the
- * backend has no interrupt controller of its own. */
-void arch_irq_set_level(struct arch_vm *avm, uint32_t gsi, bool level)
-{
-  (void)avm, (void)gsi, (void)level;
 }

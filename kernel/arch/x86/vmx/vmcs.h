@@ -30,6 +30,7 @@
 #define VMCS_IO_BITMAP_B 0x2002u
 #define VMCS_MSR_BITMAP 0x2004u
 #define VMCS_EPT_POINTER 0x201Au
+#define VMCS_XSS_EXIT_BITMAP 0x202Cu
 #define VMCS_GUEST_PHYS_ADDR 0x2400u /* read-only */
 #define VMCS_LINK_POINTER 0x2800u
 #define VMCS_GUEST_DEBUGCTL 0x2802u
@@ -131,14 +132,18 @@
 /* ---- 25.6.2 primary processor-based controls ------------------------------------------------- */
 #define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT_EXITING (1u << 7)
+#define PROC_MWAIT_EXITING (1u << 10)
 #define PROC_USE_IO_BITMAPS (1u << 25)
 #define PROC_USE_MSR_BITMAPS (1u << 28)
+#define PROC_MONITOR_EXITING (1u << 29)
 #define PROC_SECONDARY (1u << 31)
 
 /* Secondary processor-based controls (25.6.2, table 25-7). */
 #define PROC2_EPT (1u << 1)
 #define PROC2_RDTSCP (1u << 3)
 #define PROC2_UNRESTRICTED (1u << 7)
+#define PROC2_INVPCID (1u << 12)
+#define PROC2_XSAVES (1u << 20)
 
 /* ---- 25.7.1 exit controls, 25.8.1 entry controls -------------------------------------------- */
 #define EXIT_HOST_64 (1u << 9)
@@ -191,12 +196,27 @@
 #define EXIT_ENTRY_BAD_GUEST 33u
 #define EXIT_ENTRY_BAD_MSR 34u
 #define EXIT_ENTRY_MACHINE_CHECK 41u
+#define EXIT_MWAIT 36u
+#define EXIT_MONITOR 39u
 #define EXIT_EPT_VIOLATION 48u
 #define EXIT_EPT_MISCONFIG 49u
 #define EXIT_INVEPT 50u
 #define EXIT_PREEMPTION_TIMER 52u
 #define EXIT_INVVPID 53u
 #define EXIT_XSETBV 55u
+/* 28.2.1 table 28-3: CR-access exit qualification. */
+#define CRQ_CR_MASK 0xfu
+#define CRQ_TYPE_SHIFT 4
+#define CRQ_TYPE_MASK 0x3u
+#define CRQ_TYPE_MOV_TO 0u
+#define CRQ_TYPE_CLTS 2u
+#define CRQ_TYPE_LMSW 3u
+#define CRQ_REG_SHIFT 8
+#define CRQ_LMSW_SHIFT 16
+/* 28.2.1 table 28-7: EPT-violation exit qualification. */
+#define EPTQ_FETCH (1ull << 2)
+#define EPTQ_LINEAR_VALID (1ull << 7)
+#define EPTQ_FINAL_ACCESS (1ull << 8) /* 1: the access itself, 0: a guest paging-structure read */
 #define EXIT_REASON_COUNT 70u /* table size: every basic reason the SDM defines is below this */
 #define EXIT_REASON_BASIC_MASK 0xffffu
 #define EXIT_REASON_ENTRY_FAIL (1u << 31)

@@ -14,7 +14,7 @@
 
 static const uint64_t *current_vmcs;
 
-bool vmcs_load(struct arch_vcpu *vcpu)
+bool vmcs_load(struct vmx_vcpu *vcpu)
 {
   if (current_vmcs == vcpu->vmcs)
     return true;
@@ -145,9 +145,17 @@ static bool setup_guest(const struct boot_regs *r)
   return write_all(f, sizeof f / sizeof f[0]);
 }
 
+/*
+ * Instructions that #UD in a guest unless a secondary control enables them, although CPUID (which
+ * the guest sees mostly as the host's) reports them: enabled whenever the CPU allows, so the
+ * guest runs them natively as it does under SVM.
+ */
+#define PROC2_NATIVE (PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES)
+
 /* 25.6-25.8: the controls, each adjusted to what the CPU allows (vmx_check_features already
- * proved every wanted bit is allowed). */
-static bool setup_controls(const struct arch_vcpu *vcpu, const struct boot_regs *r)
+ * proved every wanted bit is allowed). MONITOR/MWAIT exit: the guest must not wait inside the
+ * CPU for a store or an interrupt D0 would never deliver (vcpu.c treats MWAIT as HLT). */
+static bool setup_controls(const struct vmx_vcpu *vcpu, const struct boot_regs *r)
 {
   const struct vmx_host *h = vmx_host();
   const struct vmx_caps *c = &h->caps;
@@ -156,10 +164,10 @@ static bool setup_controls(const struct arch_vcpu *vcpu, const struct boot_regs 
   if (!vmx_adjust_ctls(c->pin, PIN_EXT_INT_EXITING | PIN_NMI_EXITING | PIN_PREEMPTION_TIMER,
                        &pin) ||
       !vmx_adjust_ctls(c->proc,
-                       PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
-                           PROC_SECONDARY,
+                       PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
+                           PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
                        &proc) ||
-      !vmx_adjust_ctls(c->proc2, PROC2_EPT | (c->proc2 >> 32 & PROC2_RDTSCP), &proc2) ||
+      !vmx_adjust_ctls(c->proc2, PROC2_EPT | (c->proc2 >> 32 & PROC2_NATIVE), &proc2) ||
       !vmx_adjust_ctls(c->exit,
                        EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER |
                            EXIT_LOAD_EFER,
@@ -185,10 +193,13 @@ static bool setup_controls(const struct arch_vcpu *vcpu, const struct boot_regs 
       {VMCS_MSR_BITMAP, h->msr_bitmap_pa},
       {VMCS_EPT_POINTER, vcpu->vm->eptp},
   };
+  /* With XSAVES enabled, a zero XSS-exiting bitmap lets every XSAVES/XRSTORS run natively. */
+  if ((proc2 & PROC2_XSAVES) && !vmx_write(VMCS_XSS_EXIT_BITMAP, 0))
+    return false;
   return write_all(f, sizeof f / sizeof f[0]);
 }
 
-int vmcs_setup(struct arch_vcpu *vcpu, const struct boot_regs *regs)
+int vmcs_setup(struct vmx_vcpu *vcpu, const struct boot_regs *regs)
 {
   /* 25.2: the region starts with the revision identifier; VMCLEAR makes it "clear" (launch
    * state) before it becomes current. */

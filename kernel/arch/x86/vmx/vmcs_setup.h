@@ -17,9 +17,9 @@
  * non-zero (26.2.3). HV_OK or HV_E_ARCH (a VMCLEAR/VMPTRLD/VMWRITE failed, or a control D0
  * needs is not allowed).
  */
-int vmcs_setup(struct arch_vcpu *vcpu, const struct boot_regs *regs);
+int vmcs_setup(struct vmx_vcpu *vcpu, const struct boot_regs *regs);
 
 /* Makes vcpu's VMCS the current one of this CPU if it is not already. false if VMPTRLD failed. */
-_Bool vmcs_load(struct arch_vcpu *vcpu);
+_Bool vmcs_load(struct vmx_vcpu *vcpu);
 
 #endif

@@ -12,8 +12,9 @@
 
 /* Controls D0 sets on every VMCS (vcpu.c); the checks below refuse a CPU lacking any of them. */
 #define WANT_PIN (PIN_EXT_INT_EXITING | PIN_NMI_EXITING | PIN_PREEMPTION_TIMER)
-#define WANT_PROC \
-  (PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY)
+#define WANT_PROC                                                                          \
+  (PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING | PROC_USE_IO_BITMAPS |       \
+   PROC_USE_MSR_BITMAPS | PROC_SECONDARY)
 #define WANT_PROC2 PROC2_EPT
 #define WANT_EXIT (EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER)
 #define WANT_ENTRY (ENTRY_IA32E_GUEST | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER)
@@ -58,8 +59,8 @@ const char *vmx_check_features(struct vmx_caps *caps)
    * is how D0 regains the CPU to poll its device timers while a guest spins. */
   if (!allows(caps->pin, WANT_PIN))
     return "vmx_no_pin_controls";
-  /* HLT exiting (idle guests), I/O and MSR bitmaps (every port and most MSRs are D0's), and the
-   * secondary controls (where EPT lives). */
+  /* HLT/MWAIT/MONITOR exiting (idle guests), I/O and MSR bitmaps (every port and most MSRs
+   * are D0's), and the secondary controls (where EPT lives). */
   if (!allows(caps->proc, WANT_PROC | PROC_INTR_WINDOW))
     return "vmx_no_proc_controls";
   caps->proc2 = x86_rdmsr(MSR_VMX_PROCBASED2);

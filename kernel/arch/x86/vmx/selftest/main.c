@@ -9,6 +9,7 @@
  *   vm_prepared, firmware_exited, vm_start, console line=..., vm_exit status=, vm_stopped ..., halt
  */
 #include "arch/arch.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/pages.h"
 #include "arch/x86/time.h"
@@ -194,6 +195,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     fail(why, NULL);
     return EFI_UNSUPPORTED;
   }
+  x86_dispatch_select(X86_BACKEND_VMX); /* arch_* calls reach the VMX backend */
   log_begin("vmx_features");
   log_hex("revision", caps.revision);
   log_hex("ept_caps", caps.ept);
@@ -227,7 +229,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
   }
   log_begin("vm_prepared");
   log_str("vm", vm.name);
-  log_hex("eptp", vm.avm.eptp);
+  log_hex("eptp", vm.avm.vmx.eptp);
   log_hex("entry", regs.rip);
   log_end();
 
@@ -257,7 +259,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
   if (vm.stop_err != 0)
     log_str("err", hv_strerror(vm.stop_err));
   log_u64("exits", vm.vcpu.exits);
-  log_u64("timer_exits", vm.vcpu.timer_exits);
+  log_u64("timer_exits", vm.vcpu.vmx.timer_exits);
   log_u64("run_ms", vm.stats.run_ns / 1000000ull);
   log_end();
   log_begin("halt");

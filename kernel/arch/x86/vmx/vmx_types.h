@@ -1,6 +1,6 @@
 /*
- * The VMX backend's VM and vCPU (found as "arch_types.h" through the include path of a VMX
- * build; kernel/arch/arch.h is the contract). Generic code never looks inside.
+ * The VMX backend's part of a VM and a vCPU: one member of the unions in arch/x86/arch_types.h
+ * (kernel/arch/arch.h is the contract). Generic code never looks inside.
  */
 #ifndef D0_ARCH_X86_VMX_TYPES_H
 #define D0_ARCH_X86_VMX_TYPES_H
@@ -8,8 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/decode.h"
+
 /* A guest-physical address space: a 4-level EPT whose leaves are exactly the VM's RAM. */
-struct arch_vm {
+struct vmx_vm {
   uint64_t *ept_root; /* EPT PML4, host-physical == host-virtual */
   uint64_t eptp;      /* root | walk length 4 | WB (25.6.11) */
   bool ept_changed;   /* INVEPT before the next entry */
@@ -21,15 +23,16 @@ struct vmx_gprs {
   uint64_t r[16];
 };
 
-struct arch_vcpu {
+struct vmx_vcpu {
   uint64_t *vmcs;       /* 4 KiB VMCS region, revision id in its first dword */
-  struct arch_vm *vm;
+  struct vmx_vm *vm;
   struct vmx_gprs gprs;
   bool launched;        /* VMLAUNCH done: later entries use VMRESUME */
   bool window_requested;
   uint64_t next_rip;    /* where RIP goes when the current exit completes */
   uint64_t exits;
   uint64_t timer_exits; /* preemption timer expiries (D0's polling slices) */
+  struct x86_mmio_insn mmio; /* the access that caused the last EPT violation */
 };
 
 #endif /* D0_ARCH_X86_VMX_TYPES_H */

@@ -1,6 +1,5 @@
-#include "arch/x86/svm/decode.h"
+#include "arch/x86/decode.h"
 
-#include "arch/x86/svm/npt.h"
 #include "d0/lib.h"
 
 #define REX_W 0x8
@@ -33,7 +32,7 @@ static uint32_t modrm_len(const uint8_t *p, uint32_t avail, uint8_t *reg)
   return len <= avail ? len : 0;
 }
 
-bool svm_decode_mmio(const uint8_t *b, uint32_t n, struct svm_mmio_insn *out)
+bool x86_decode_mmio(const uint8_t *b, uint32_t n, struct x86_mmio_insn *out)
 {
   uint32_t i = 0;
   bool opsize16 = false;
@@ -104,18 +103,19 @@ bool svm_decode_mmio(const uint8_t *b, uint32_t n, struct svm_mmio_insn *out)
   return true;
 }
 
-/* Long-mode paging entry bits (APM vol. 2, 5.3.3). */
+/* Long-mode paging entry bits (APM vol. 2, 5.3.3; Intel SDM vol. 3A 4.5). */
 #define PTE_P (1ull << 0)
 #define PTE_PS (1ull << 7)
 #define PTE_ADDR 0x000ffffffffff000ull
 
-bool svm_guest_virt_to_phys(const struct arch_vm *avm, uint64_t cr3, uint64_t va, uint64_t *gpa)
+bool x86_guest_virt_to_phys(x86_gpa_reader read, const void *vm, uint64_t cr3, uint64_t va,
+                            uint64_t *gpa)
 {
   uint64_t table = cr3 & PTE_ADDR;
   for (int level = 3; level >= 0; level--) {
     uint64_t e;
     uint64_t idx = (va >> (12 + 9 * level)) & 511;
-    if (!npt_read(avm, table + idx * 8, &e, sizeof e) || !(e & PTE_P))
+    if (!read(vm, table + idx * 8, &e, sizeof e) || !(e & PTE_P))
       return false;
     if (level == 0 || ((level == 1 || level == 2) && (e & PTE_PS))) {
       uint64_t span = 1ull << (12 + 9 * level);
@@ -125,4 +125,18 @@ bool svm_guest_virt_to_phys(const struct arch_vm *avm, uint64_t cr3, uint64_t va
     table = e & PTE_ADDR;
   }
   return false;
+}
+
+uint32_t x86_fetch_insn(x86_gpa_reader read, const void *vm, uint64_t cr3, uint64_t rip,
+                        uint8_t buf[X86_MAX_INSN])
+{
+  uint64_t gpa;
+  uint32_t first = (uint32_t)(4096 - (rip & 4095));
+  uint32_t n = first < X86_MAX_INSN ? first : X86_MAX_INSN;
+  if (!x86_guest_virt_to_phys(read, vm, cr3, rip, &gpa) || !read(vm, gpa, buf, n))
+    return 0;
+  if (n < X86_MAX_INSN && x86_guest_virt_to_phys(read, vm, cr3, rip + n, &gpa) &&
+      read(vm, gpa, buf + n, X86_MAX_INSN - n))
+    n = X86_MAX_INSN;
+  return n;
 }

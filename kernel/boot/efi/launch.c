@@ -53,6 +53,7 @@ _Static_assert(offsetof(struct efi_runtime_head, GetTime) == 24, "RT.GetTime");
 
 /* Big state lives in .bss: UEFI stack frames stay under 4 KiB. */
 static struct launched_vm vms[TLV_MAX_CONTAINERS];
+static struct bridge bridge; /* eth0 of every VM, static MACs from the manifest */
 static char cmdline[BOOT_CMDLINE_MAX];
 static uint8_t memmap[MEMMAP_BYTES];
 static UINTN memmap_size, memmap_desc_size; /* the map ExitBootServices accepted */
@@ -174,10 +175,6 @@ static void launch_order(const struct d0_manifest *m, uint32_t *order)
   }
 }
 
-static void drop_frame(void *bridge, const uint8_t *frame, uint32_t len)
-{
-  (void)bridge, (void)frame, (void)len; /* no bridge yet: eth0 is up but talks to nobody */
-}
 
 static void read_wall_clock(EFI_SYSTEM_TABLE *st, struct rtc_wall *w)
 {
@@ -210,8 +207,11 @@ static EFI_STATUS build_vm(const struct rtc_wall *wall, struct launched_vm *l,
     err = virtio_mmio_attach(&l->blk.t, &vm->mmio);
   }
   if (err == HV_OK) {
+    l->port = bridge_add_port(&bridge, &l->net, c->mac);
+    if (l->port == NULL)
+      return fail("vm_setup", "bridge_port_refused", EFI_LOAD_ERROR); /* duplicate MAC */
     virtio_net_init(&l->net, &vm->env, c->mac, LAYOUT_VIRTIO_NET_BASE, LAYOUT_VIRTIO_NET_GSI,
-                    drop_frame, NULL);
+                    bridge_tx, l->port);
     err = virtio_mmio_attach(&l->net.t, &vm->mmio);
   }
   const struct cmdline_dev devs[] = {{LAYOUT_VIRTIO_BLK_BASE, LAYOUT_VIRTIO_BLK_GSI},
@@ -390,6 +390,7 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
   static struct rtc_wall wall;
   read_wall_clock(st, &wall);
   launch_order(m, order);
+  bridge_init(&bridge);
   /* Every VM is prepared before the firmware goes: one that cannot be (a digest mismatch, no
    * memory, a kernel D0 cannot load) fails the whole boot with nothing launched. */
   for (uint32_t i = 0; i < n; i++) {

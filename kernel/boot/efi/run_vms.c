@@ -52,6 +52,7 @@ static void report_stopped(struct launched_vm *l)
   const struct vm *vm = &l->vm;
   const struct hv_stats *s = &vm->stats;
   l->stop_logged = true;
+  bridge_port_down(l->port);
   log_begin("vm_stopped");
   log_str("vm", vm->name);
   log_str("state", vm_state_name(vm->state));
@@ -70,6 +71,10 @@ static void report_stopped(struct launched_vm *l)
   log_u64("blk_read_bytes", s->blk_read_bytes);
   log_u64("blk_write_bytes", s->blk_write_bytes);
   log_u64("net_tx_frames", s->net_tx_frames);
+  log_u64("net_rx_frames", s->net_rx_frames);
+  log_u64("net_drops", s->net_drops);
+  log_u64("bridge_forwarded", l->port->tx_forwarded);
+  log_u64("bridge_dropped", l->port->tx_spoofed + l->port->tx_unknown);
   log_u64("run_ms", s->run_ns / 1000000ull);
   log_u64("d0_bytes", l->d0_bytes);
   log_u64("overlay_bytes", l->overlay_bytes);

@@ -11,6 +11,7 @@
 
 #include "d0/manifest.h"
 #include "dev/virtio/blk_backing.h"
+#include "dev/virtio/bridge.h"
 #include "dev/virtio/virtio_blk.h"
 #include "dev/virtio/virtio_net.h"
 #include "hv/health.h"
@@ -22,6 +23,7 @@ struct launched_vm {
   struct blk_backing disk;
   struct virtio_blk blk;
   struct virtio_net net;
+  struct bridge_port *port; /* eth0 on the build's static bridge (dev/virtio/bridge.h) */
   struct boot_regs regs;
   struct health last;      /* the last verdict logged as ev=vm_health */
   uint64_t halted_ns;      /* when the vCPU last halted (vm.halted) */

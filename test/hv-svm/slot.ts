@@ -58,3 +58,57 @@ export function makeLaunchSlot(
     ]),
   };
 }
+
+/** One VM of a multi-VM slot (makeVmsSlot). */
+export interface VmSpec {
+  name: string;
+  memMb: number;
+  /** Launch order: ascending. */
+  bootOrder: number;
+  /** Default HEALTH_READY. */
+  health?: Manifest['containers'][number]['health'];
+  /** The root disk's bytes; default 4 KiB of zeros. */
+  disk?: Buffer;
+}
+
+/**
+ * A launchable slot with one container per spec, all running the one guest kernel, each with
+ * its own disk, MAC and address (10.20.0.10, .11, ...).
+ */
+export function makeVmsSlot(secretKey: Uint8Array, kernel: Buffer, vms: VmSpec[]): Slot {
+  const uuid = uuidv7(Date.now(), crypto.randomBytes(16));
+  const disks = vms.map((v) => v.disk ?? Buffer.alloc(4096));
+  const manifest: Manifest = {
+    header: {
+      manifest_version: 1,
+      build_uuid: uuid,
+      timestamp_ms: String(Date.now()),
+      security_epoch: '1',
+      site: 'lab',
+    },
+    network: { bridge_ip4: '10.20.0.1/24', egress_nat: false },
+    guest_kernel: {
+      path: guestKernelName(uuid),
+      sha256: sha256(kernel),
+      size: String(kernel.length),
+    },
+    containers: vms.map((v, i) => ({
+      name: v.name,
+      vcpu: 1,
+      mem_mb: v.memMb,
+      disk_path: diskImageName(v.name, uuid),
+      disk_sha256: sha256(disks[i]),
+      disk_size: String(disks[i].length),
+      mac: `02:00:00:00:00:${(0x10 + i).toString(16)}`,
+      ip4: `10.20.0.${10 + i}/24`,
+      routes: [],
+      boot_order: v.bootOrder,
+      health_timeout_s: 600,
+      health: v.health ?? 'HEALTH_READY',
+    })),
+  };
+  const tlv = Buffer.from(encodeManifest(manifest));
+  const payload = new Map<string, Buffer>([[manifest.guest_kernel.path, kernel]]);
+  manifest.containers.forEach((c, i) => payload.set(c.disk_path, disks[i]));
+  return { uuid, manifest, tlv, sig: Buffer.from(signManifest(tlv, secretKey)), payload };
+}

@@ -1,0 +1,133 @@
+// Two VMs of one build run the same tiny guest kernel under D0's SVM backend: it stores a byte at
+// 96 MiB, reads it back, then prints a line and ticks (one console line per HLT) before exiting 0
+// through the status port. The 96 MiB store is inside "good" (128 MiB) and outside "bad"
+// (64 MiB): bad is stopped by a nested page fault with the address logged, while good - which
+// ran before bad's fault - keeps running after it and exits 0, and D0 reaches its own end.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import type { D0Event } from '../support/events';
+import {
+  buildD0,
+  consoleOf,
+  dump,
+  indexOfOnly,
+  RUN_TIMEOUT_MS,
+  runVms,
+  type D0Build,
+} from './two-vms-run';
+import { asm, Cond, Program, Reg } from './tiny-kernel';
+
+const PROBE = 0x6000000n; // 96 MiB
+const TICKS = 5;
+
+/** The guest: store, read back (exit 2 if the byte is not there), a line, TICKS ticks, exit 0. */
+const guest = new Program()
+  .emit(asm.storeByte(PROBE), asm.loadByte(PROBE), asm.cmpEax(1))
+  .exitIf(Cond.NE, 2)
+  .emit(asm.print('memory-ok\n'))
+  .repeat(TICKS, [asm.print('tick '), asm.printDecimal(Reg.RBX), asm.print('\n'), asm.hlt()])
+  .emit(asm.outb(0x501, 0), asm.haltLoop())
+  .bytes();
+
+describe('hv-svm: two VMs, one faults on memory outside its RAM, the other keeps running', function () {
+  this.timeout(RUN_TIMEOUT_MS + 300_000);
+  let b: D0Build;
+  let events: D0Event[];
+
+  before(async function () {
+    this.timeout(RUN_TIMEOUT_MS + 300_000);
+    b = await buildD0('d0-svm-two-');
+    // good launches first (boot order 1), so it runs both before and after bad's fault.
+    events = await runVms(b, guest, [
+      { name: 'good', memMb: 128, bootOrder: 1, health: 'HEALTH_EXIT_ZERO' },
+      { name: 'bad', memMb: 64, bootOrder: 2, health: 'HEALTH_EXIT_ZERO' },
+    ]);
+  });
+  after(() => b && fs.rmSync(b.dir, { recursive: true, force: true }));
+
+  it('both VMs start, in boot order, with their own RAM sizes', () => {
+    const starts = events
+      .filter((e) => e.ev === 'vm_start')
+      .map((e) => [e.fields.vm, e.fields.mem_bytes]);
+    assert.deepEqual(starts, [
+      ['good', String(128 << 20)],
+      ['bad', String(64 << 20)],
+    ]);
+  });
+
+  it('bad is stopped by the nested page fault at 96 MiB, before its store completes', () => {
+    assert.deepEqual(
+      consoleOf(events, 'bad'),
+      [],
+      'bad printed nothing: its store never completed',
+    );
+    const access = events.filter((e) => e.ev === 'hv' && e.fields.what === 'bad-access');
+    assert.deepEqual(
+      access.map((e) => [e.fields.vm, e.fields.dev, e.fields.a, e.fields.err]),
+      [
+        ['bad', 'exit', '0x6000000', 'gpa-out-of-range'], // the exit, with the faulting GPA
+        ['bad', 'vm', '0x3', 'gpa-out-of-range'], // the stop (a = VM_CRASHED)
+      ],
+      dump(events),
+    );
+    const stop = indexOfOnly(
+      events,
+      (e) => e.ev === 'vm_stopped' && e.fields.vm === 'bad',
+      'stop of bad',
+    );
+    assert.equal(events[stop].fields.state, 'crashed');
+    assert.equal(events[stop].fields.err, 'gpa-out-of-range');
+    assert.equal(events.filter((e) => e.ev === 'vm_exit' && e.fields.vm === 'bad').length, 0);
+  });
+
+  it("good's ticks run before and after bad's stop, then good exits 0, then D0 halts", () => {
+    const lines = consoleOf(events, 'good');
+    assert.deepEqual(
+      lines.map(([, l]) => l),
+      ['memory-ok', ...Array.from({ length: TICKS }, (_, i) => `tick?${i + 1}`)],
+      dump(events),
+    );
+    const fault = events.findIndex((e) => e.ev === 'hv' && e.fields.what === 'bad-access');
+    const stop = indexOfOnly(
+      events,
+      (e) => e.ev === 'vm_stopped' && e.fields.vm === 'bad',
+      'stop of bad',
+    );
+    const exit = indexOfOnly(events, (e) => e.ev === 'vm_exit', 'vm_exit');
+    const ticks = lines.slice(1).map(([i]) => i);
+    assert.ok(ticks[0] < fault, `good ticked before bad faulted:\n${dump(events)}`);
+    assert.ok(
+      ticks.some((i) => i > stop),
+      `good ticked after bad stopped:\n${dump(events)}`,
+    );
+    assert.ok(ticks.at(-1)! < exit && stop < exit, dump(events));
+    assert.equal(events[exit].fields.vm, 'good');
+    assert.equal(events[exit].fields.status, '0');
+    const goodStop = indexOfOnly(
+      events,
+      (e) => e.ev === 'vm_stopped' && e.fields.vm === 'good',
+      'stop of good',
+    );
+    assert.equal(events[goodStop].fields.state, 'exited');
+    assert.ok(exit < goodStop);
+    assert.equal(events.at(-1)!.ev, 'halt', 'D0 carried on to its own orderly end');
+    assert.equal(events.at(-1)!.fields.vms, '2');
+  });
+
+  it('health: bad failed (crashed), good healthy (exit-zero); good never faulted', () => {
+    const health = events
+      .filter((e) => e.ev === 'vm_health')
+      .map((e) => [e.fields.vm, e.fields.verdict, e.fields.reason]);
+    assert.deepEqual(health, [
+      ['bad', 'failed', 'crashed'],
+      ['good', 'healthy', 'exit-zero'],
+    ]);
+    assert.equal(
+      events
+        .filter((e) => e.ev === 'hv' && e.fields.vm === 'good')
+        .filter((e) => e.fields.what !== 'vm-started').length,
+      0,
+      dump(events),
+    );
+  });
+});

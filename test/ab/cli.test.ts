@@ -1,5 +1,6 @@
 // `d0 disk` and `d0 run` end to end, through cli/main.ts in this process: build a disk with U1,
-// boot it with `d0 run` (its VARS file appears next to it), write U2 with `d0 disk write` (which
+// boot it with `d0 run --cpu EPYC --until halt` (D0 launches the build's VMs and commits on their
+// health; its VARS file appears next to the disk), write U2 with `d0 disk write` (which
 // reads D0's state from that VARS file), boot again, and `d0 disk status` shows slot B active.
 // Plus each class of bad input: exit 2 with the problem named, nothing written.
 import assert from 'node:assert/strict';
@@ -7,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { main } from '../../cli/main';
 import { formatPublicKeyFile } from '../../core/sign';
-import { makeBuild, sharedFixture, type AbFixture } from './support';
+import { AB_CPU, makeBuild, sharedFixture, type AbFixture } from './support';
 
 async function d0(args: string[]) {
   const out: string[] = [];
@@ -47,7 +48,7 @@ describe('ab: d0 disk and d0 run', function () {
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`slot A=${u1.uuid} slot B=ESP_B`));
 
-    r = await d0(['run', disk, '--until', 'ready_to_launch', '--timeout', '180']);
+    r = await d0(['run', disk, '--cpu', AB_CPU, '--until', 'halt', '--timeout', '240']);
     assert.equal(r.code, 0, r.err + r.out);
     assert.match(r.out, new RegExp(`ev=commit boot=${u1.uuid} slot=A previous=none role=first`));
     assert.ok(fs.existsSync(`${disk}.vars.fd`));
@@ -60,7 +61,7 @@ describe('ab: d0 disk and d0 run', function () {
       new RegExp(`wrote build ${u2.uuid} to slot B .*active slot A \\(${u1.uuid}\\) untouched`),
     );
 
-    r = await d0(['run', disk, '--until', 'ready_to_launch', '--timeout', '180']);
+    r = await d0(['run', disk, '--cpu', AB_CPU, '--until', 'halt', '--timeout', '240']);
     assert.equal(r.code, 0, r.err + r.out);
     assert.match(
       r.out,

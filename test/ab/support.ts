@@ -1,6 +1,8 @@
 // Shared by the A/B suites: a test key and D0 built with it, signed build directories (slot trees)
-// with controllable defects, and boots of an A/B disk under QEMU + OVMF with a persistent VARS
-// file, collected until the final boot's ev=exit (resets in between stay inside one QEMU run).
+// with controllable defects and guests, and boots of an A/B disk under QEMU + OVMF (-cpu EPYC:
+// SVM, so D0 launches) with a persistent VARS file, collected until the final boot ends (resets
+// in between stay inside one QEMU run). A build is committed only once its VMs are healthy, so
+// every build here carries a tiny guest kernel (./guests.ts) that reports its health at once.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,9 +11,15 @@ import { buildSlotDisk } from '../../builder/disk/slots';
 import { buildKernel } from '../../builder/kernel';
 import { encodeManifest } from '../../core/tlv/encode';
 import { generateKeyPair, signManifest, type KeyPair } from '../../core/sign';
-import { makeSlot, slotFiles } from '../boot/slot';
+import { makeSlot, slotFiles, type SlotOptions } from '../boot/slot';
 import type { D0Event } from '../support/events';
 import { OVMF_VARS, withQemu } from '../support/qemu';
+import { tinyGuest, type GuestKind } from './guests';
+
+/** QEMU's CPU for A/B boots: AMD with SVM + nested paging under TCG (EMULATORS.md). */
+export const AB_CPU = 'EPYC';
+/** Each container's mem_mb in A/B builds: the tiny guests need only their first 2 MiB. */
+const AB_VM_MB = 16;
 
 export interface AbFixture {
   dir: string;
@@ -90,6 +98,10 @@ export interface BuildDefects {
   badSignature?: boolean;
   /** Flip a byte of the first container's disk image after signing (digest mismatch). */
   corruptDisk?: boolean;
+  /** The tiny guest every VM runs (default healthy); ignored when vms.kernel is given. */
+  guest?: GuestKind;
+  /** The VMs themselves (a real guest kernel and disk, timeouts, one VM only). */
+  vms?: SlotOptions;
 }
 
 let lastMs = 0;
@@ -105,7 +117,11 @@ export function makeBuild(
     /* spin < 1 ms */
   }
   lastMs = Date.now();
-  let slot = makeSlot(fx.key.secretKey);
+  let slot = makeSlot(fx.key.secretKey, {
+    kernel: tinyGuest(d.guest ?? 'healthy'),
+    memMb: AB_VM_MB,
+    ...d.vms,
+  });
   if (d.epoch !== undefined) {
     const manifest = {
       ...slot.manifest,
@@ -145,19 +161,29 @@ export interface Boots {
   /** Events per boot (split at ev=boot_start). */
   boots: D0Event[][];
   all: (ev: string) => D0Event[];
-  /** The final boot (the one that logged ev=exit). */
+  /** The final boot (the one that ended in ev=exit or ev=halt). */
   last: D0Event[];
+  /** How the final boot ended: "exit" (it failed before launching), "halt" (its VMs all stopped). */
+  end: 'exit' | 'halt';
   text: string;
 }
 
-/** Boots disk with vars until the first ev=exit (the end of the boot that did not reset). */
+/** D0's two ends of a boot that does not reset: efi_main returns (ev=exit) or every VM stopped (ev=halt). */
+const isEnd = (e: D0Event) => e.ev === 'exit' || e.ev === 'halt';
+
+/**
+ * Boots disk with vars until the first boot that ends without a reset: ev=exit (the boot failed
+ * before the launch and returned to the firmware) or ev=halt (the VMs ran and all stopped).
+ * A boot that resets (a trial start, a rollback) logs neither.
+ */
 export async function bootUntilExit(
   disk: string,
   vars: string,
-  timeoutMs = 180_000,
+  o: { timeoutMs?: number; memMb?: number } = {},
 ): Promise<Boots> {
-  return withQemu({ disk, vars, timeoutMs }, async (vm) => {
-    await vm.waitFor('exit');
+  const q = { disk, vars, cpu: AB_CPU, timeoutMs: o.timeoutMs ?? 240_000, memMb: o.memMb };
+  return withQemu(q, async (vm) => {
+    const end = await vm.waitFor(isEnd);
     const events = [...vm.events];
     const boots: D0Event[][] = [];
     for (const e of events) {
@@ -169,6 +195,7 @@ export async function bootUntilExit(
       boots,
       all: (ev) => events.filter((e) => e.ev === ev),
       last: boots[boots.length - 1],
+      end: end.ev as Boots['end'],
       text: events.map((e) => e.raw).join('\n'),
     };
   });

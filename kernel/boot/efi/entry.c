@@ -2,11 +2,14 @@
  * The UEFI entry point. It is not stack-protected because it runs before the guard is seeded
  * (a protected frame entered with the placeholder guard would fail its own check on return).
  *
- * Contract with the firmware: efi_main returns EFI_SUCCESS once the build is verified and ready
- * to launch (the hypervisor that launches it comes later), and an error status after
- * ev=boot_failed. Returning - rather than halting - hands control back to the boot manager, which
- * moves on to the next Boot#### entry: that is the hook the A/B slot logic uses to fall back to
- * the other slot. Either way nothing is launched from a build that failed a check.
+ * Contract with the firmware: efi_main returns only when the boot failed before any VM was
+ * launched (ev=boot_failed: a failed check, no usable virtualization, ...; then ev=exit with the
+ * error status). A build that launches never returns: D0 exits boot services, runs the VMs, hands their health
+ * verdict to the A/B stage (ab.h: commit, or roll a trial back by a reset) and halts once every
+ * VM has stopped (ev=halt). Returning - rather than halting - on a failure hands control back to
+ * the boot manager, which moves on to the next Boot#### entry: that is the hook the A/B slot
+ * logic uses to fall back to the other slot. Either way nothing is launched from a build that
+ * failed a check.
  */
 #include <stddef.h>
 

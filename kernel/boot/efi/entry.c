@@ -4,12 +4,12 @@
  *
  * Contract with the firmware: efi_main returns only when the boot failed before any VM was
  * launched (ev=boot_failed: a failed check, no usable virtualization, ...; then ev=exit with the
- * error status). A build that launches never returns: D0 exits boot services, runs the VMs, hands their health
- * verdict to the A/B stage (ab.h: commit, or roll a trial back by a reset) and halts once every
- * VM has stopped (ev=halt). Returning - rather than halting - on a failure hands control back to
- * the boot manager, which moves on to the next Boot#### entry: that is the hook the A/B slot
- * logic uses to fall back to the other slot. Either way nothing is launched from a build that
- * failed a check.
+ * error status). A build that launches never returns: D0 exits boot services, runs the VMs,
+ * hands their health verdict to the A/B stage (ab.h: commit, or roll a trial back by a reset)
+ * and halts once every VM has stopped (ev=halt). Returning - rather than halting - on a failure
+ * hands control back to the boot manager, which moves on to the next Boot#### entry: that is the
+ * hook the A/B slot logic uses to fall back to the other slot. Either way nothing is launched
+ * from a build that failed a check.
  */
 #include <stddef.h>
 

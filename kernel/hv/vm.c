@@ -115,8 +115,15 @@ void vm_wait_interrupt(struct vm *vm, uint64_t until_ns)
 
 int vm_run(struct vm *vm, uint32_t max_exits)
 {
+  return vm_run_until(vm, max_exits, UINT64_MAX);
+}
+
+int vm_run_until(struct vm *vm, uint32_t max_exits, uint64_t until_ns)
+{
   vm->halted = false;
-  for (uint32_t i = 0; i < max_exits && vm->state == VM_RUNNING && !vm->halted; i++) {
+  for (uint32_t i = 0; i < max_exits && vm->state == VM_RUNNING && !vm->halted &&
+                       (i == 0 || arch_time_ns() < until_ns);
+       i++) {
     struct arch_exit exit = {0};
     deliver_interrupts(vm);
     uint64_t t0 = arch_time_ns();

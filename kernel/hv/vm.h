@@ -83,6 +83,10 @@ int vm_start(struct vm *vm, const struct boot_regs *regs);
  */
 int vm_run(struct vm *vm, uint32_t max_exits);
 
+/* vm_run that also returns at the first exit after arch_time_ns() reached until_ns (a time
+ * slice: with a host tick forcing exits, no guest keeps the CPU past it for long). */
+int vm_run_until(struct vm *vm, uint32_t max_exits, uint64_t until_ns);
+
 /*
  * After vm_run returned with the vCPU halted: waits (polling the platform's timers) until an
  * interrupt is pending for the guest, or until arch_time_ns() reaches until_ns. Returns at once

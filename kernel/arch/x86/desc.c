@@ -1,5 +1,6 @@
 #include "arch/x86/desc.h"
 
+#include "arch/x86/host_tick.h"
 #include "d0/lib.h"
 
 /* Intel SDM vol. 3A 7.7 / APM vol. 2 12.2.5: the 64-bit TSS. */
@@ -29,6 +30,8 @@ struct __attribute__((packed)) desc_ptr {
 };
 
 #define EXCEPTION_VECTORS 32
+#define IRQ_VECTORS 16
+#define IDT_VECTORS 256
 #define GATE_INTERRUPT_P 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define IST_STACK_BYTES 8192
 
@@ -41,10 +44,13 @@ static uint64_t gdt[5] __attribute__((aligned(16))) = {
     0,
 };
 static struct tss64 tss __attribute__((aligned(16)));
-static struct idt_gate idt[EXCEPTION_VECTORS] __attribute__((aligned(16)));
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 static uint8_t ist_stack[IST_STACK_BYTES] __attribute__((aligned(16)));
 
 extern const uint64_t x86_isr_table[EXCEPTION_VECTORS]; /* isr.S */
+extern const uint64_t x86_irq_table[IRQ_VECTORS];      /* isr.S: host_tick.h */
+void x86_irq_other(void);                              /* isr.S: any other vector */
+volatile uint64_t x86_irq_other_count;
 void x86_load_segments(const struct desc_ptr *gdtr, uint16_t code, uint16_t data, uint16_t tr);
 
 void x86_desc_init(void)
@@ -60,6 +66,16 @@ void x86_desc_init(void)
     uint64_t h = x86_isr_table[v];
     idt[v] = (struct idt_gate){(uint16_t)h, X86_SEL_CODE, 1, GATE_INTERRUPT_P,
                                (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0};
+  }
+  for (int v = X86_IRQ_BASE + IRQ_VECTORS; v < IDT_VECTORS; v++) {
+    uint64_t h = (uint64_t)(uintptr_t)x86_irq_other;
+    idt[v] = (struct idt_gate){(uint16_t)h, X86_SEL_CODE, 0, GATE_INTERRUPT_P,
+                               (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0};
+  }
+  for (int i = 0; i < IRQ_VECTORS; i++) {
+    uint64_t h = x86_irq_table[i];
+    idt[X86_IRQ_BASE + i] = (struct idt_gate){(uint16_t)h, X86_SEL_CODE, 0, GATE_INTERRUPT_P,
+                                              (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0};
   }
   struct desc_ptr gdtr = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
   struct desc_ptr idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};

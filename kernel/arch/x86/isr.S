@@ -85,7 +85,44 @@ x86_load_segments:
   ltr r9w
   ret
 
+/*
+ * Host IRQ stubs, vectors 0x20-0x2f (the remapped 8259s, arch/x86/host_tick.h). D0 opens IF only
+ * right after a #VMEXIT, so these interrupt nothing but that window: count IRQ0, send the
+ * non-specific EOI (to the slave too for 0x28-0x2f) and return. Only RAX is used and restored.
+ */
+  .macro IRQ v
+irq_\v:
+  endbr64
+  push rax
+  .if \v == 0
+  lock inc qword ptr [rip + x86_tick_count]
+  .endif
+  mov al, 0x20
+  .if \v >= 8
+  out 0xa0, al
+  .endif
+  out 0x20, al
+  pop rax
+  iretq
+  .endm
+  .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+  IRQ \v
+  .endr
+
+/* Any other vector (0x30-0xff): nothing D0 programmed sends one; counted and ignored. */
+  .globl x86_irq_other
+x86_irq_other:
+  endbr64
+  lock inc qword ptr [rip + x86_irq_other_count]
+  iretq
+
   .section .rdata, "dr"
+  .p2align 3
+  .globl x86_irq_table
+x86_irq_table:
+  .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15
+  .quad irq_\v
+  .endr
   .p2align 3
   .globl x86_isr_table
 x86_isr_table:

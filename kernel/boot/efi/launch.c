@@ -2,6 +2,7 @@
 
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/host_tick.h"
 #include "arch/x86/pages.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/time.h"
@@ -308,13 +309,17 @@ static void host_paging(void)
 }
 
 /* D0 owns the CPU from here: its descriptors and page tables, then the VMs (run_vms.c). */
-static __attribute__((noreturn)) void take_over(uint32_t n)
+static __attribute__((noreturn)) void take_over(uint32_t n, enum x86_backend backend)
 {
-  x86_cli(); /* D0 polls; it never takes a host interrupt */
+  x86_cli(); /* IF stays 0 in D0 except right after a #VMEXIT (arch/x86/host_tick.h) */
   x86_desc_init();
   host_paging();
+  /* SVM ends a guest's run on the host tick (INTR intercept); VMX has its preemption timer. */
+  if (backend == X86_BACKEND_SVM)
+    x86_host_tick_init(X86_TICK_HZ);
   log_begin("firmware_exited");
   log_u64("tsc_hz", x86_tsc_hz());
+  log_u64("host_tick_hz", backend == X86_BACKEND_SVM ? X86_TICK_HZ : 0);
   log_end();
   run_vms(vms, n);
 }
@@ -413,5 +418,5 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
     log_end();
     return s;
   }
-  take_over(n);
+  take_over(n, probe.backend);
 }

@@ -2,13 +2,13 @@
  * After ExitBootServices: D0 runs every VM of the build on its one CPU and decides the build's
  * health. Contract in vms.h.
  *
- * Scheduling is cooperative and round-robin: each runnable VM gets up to RUN_BATCH exits in
- * turn. A VM whose vCPU halted is runnable again once an interrupt is pending for it (its
+ * Scheduling is round-robin: each runnable VM runs in turn for a slice (SLICE_NS, or RUN_BATCH
+ * exits). The host tick (arch/x86/host_tick.h) forces an exit at least every 4 ms, so a guest
+ * that computes without exiting still loses the CPU at the end of its slice, and gets its own
+ * timer interrupts delivered meanwhile. A VM whose vCPU halted is runnable again once an interrupt is pending for it (its
  * platform timers are polled here) or HALT_WAIT_NS after it halted (Linux's idle loop tolerates
  * a spurious wake-up; a guest that halts with interrupts off is woken the same way). When every
- * running VM is halted, D0 polls their timers until one has work. D0 takes no host interrupt,
- * so a guest that computes without ever exiting keeps the CPU: kernel/README.md "Hypervisor
- * backends" lists this limit.
+ * running VM is halted, D0 polls their timers until one has work.
  *
  * Health: each VM's verdict (kernel/hv/health.h) is logged when it changes (ev=vm_health). The
  * build is healthy once every VM is; it has failed as soon as one VM has. The first aggregate
@@ -24,6 +24,7 @@
 
 #define RUN_BATCH 4096u
 #define HALT_WAIT_NS 10000000ull /* 10 ms */
+#define SLICE_NS 10000000ull     /* 10 ms of one VM before the next one's turn */
 
 static const char *const exit_names[ARCH_EXIT_REASON_COUNT] = {
     [ARCH_EXIT_NONE] = "none",       [ARCH_EXIT_IO] = "io",
@@ -130,7 +131,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
       uint64_t now = arch_time_ns();
       if (runnable(l, now)) {
         ran = true;
-        vm_run(&l->vm, RUN_BATCH);
+        vm_run_until(&l->vm, RUN_BATCH, now + SLICE_NS);
         if (l->vm.halted)
           l->halted_ns = arch_time_ns();
       }

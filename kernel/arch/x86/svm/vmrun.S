@@ -12,7 +12,10 @@
  *   vmsave  vmcb_pa          keep the guest's copies
  *   store guest GPRs
  *   vmload  host_save_pa
- *   stgi
+ *   stgi; nop; cli           take a pending host tick (arch/x86/host_tick.h), then IF=0 again
+ * The host's IF is set just before VMRUN (GIF=0 still holds interrupts off): with
+ * V_INTR_MASKING, the host IF at VMRUN decides whether a physical interrupt (the host tick)
+ * ends the guest's run through the INTR intercept (APM 15.21.1), so no guest keeps the CPU.
  * RAX must hold the VMCB's physical address for vmrun/vmload/vmsave; after #VMEXIT the CPU
  * restores the host RAX/RSP/RIP it saved at VMRUN (into VM_HSAVE_PA), so RAX is the VMCB again.
  */
@@ -57,6 +60,7 @@ svm_vmrun:
   mov r15, [rax + 15*8]
   mov rax, [rsp + 8]
 
+  sti                   /* GIF=0 holds it off here; at VMRUN it becomes the host IF (HIF) */
   vmrun rax
 
   vmsave rax
@@ -79,7 +83,10 @@ svm_vmrun:
   pop rax
   mov rax, [rsp]
   vmload rax
-  stgi
+  stgi                  /* IF is 1 again (restored from VM_HSAVE): a pending host tick that
+                         * made the guest exit (INTR intercept) is taken here (isr.S) */
+  nop
+  cli
 
   add rsp, 24
   pop r15

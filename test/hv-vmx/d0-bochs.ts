@@ -1,0 +1,63 @@
+// Boots the real BOOTX64.EFI under Bochs with one signed, launchable slot and returns D0's
+// events: the Bochs counterpart of the QEMU runs in test/hv-svm. The same binary takes the VMX
+// path on an Intel CPU model and the SVM path on model=ryzen (kernel/arch/x86/cpu.c).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildEspDisk } from '../../builder/disk/esp';
+import { buildKernel } from '../../builder/kernel';
+import { generateKeyPair } from '../../core/sign';
+import { makeLaunchSlot, slotFiles } from '../hv-svm/slot';
+import { withBochs, type BochsRun } from '../support/bochs';
+import { assertContiguous, type D0Event } from '../support/events';
+
+/** A D0 image signed for a fresh key, in its own temp dir (remove with dispose()). */
+export class D0Under {
+  private constructor(
+    readonly dir: string,
+    readonly efi: Buffer,
+    private readonly secretKey: Uint8Array,
+  ) {}
+
+  static async build(prefix: string): Promise<D0Under> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const key = generateKeyPair(crypto.randomBytes(32));
+    const built = await buildKernel({
+      publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
+      outFile: path.join(dir, 'd0.efi'),
+      mode: 'host',
+    });
+    return new D0Under(dir, fs.readFileSync(built.path), key.secretKey);
+  }
+
+  /** Writes an ESP disk whose slot launches `kernel` with root disk `disk` as VM `name`. */
+  async disk(kernel: Buffer, disk: Buffer, o: { name: string; memMb: number }): Promise<string> {
+    const slot = makeLaunchSlot(this.secretKey, kernel, disk, o);
+    const esp = path.join(this.dir, `esp-${o.name}.img`);
+    await buildEspDisk(esp, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, this.efi) }]);
+    return esp;
+  }
+
+  /** Boots esp under Bochs with cpuModel; resolves with D0's events once it logs ev=halt. */
+  run(
+    esp: string,
+    o: { cpuModel: string; memMb: number; timeoutMs: number },
+    during?: (vm: BochsRun) => Promise<void>,
+  ): Promise<{ events: D0Event[]; ms: (ev: string) => number | undefined }> {
+    return withBochs({ disk: esp, ...o }, async (vm) => {
+      if (during) await during(vm);
+      await vm.waitFor((e) => e.ev === 'halt' || e.ev === 'boot_failed' || e.ev === 'cpu_exception');
+      const events = [...vm.events];
+      assertContiguous(events);
+      return { events, ms: (ev: string) => vm.timeTo(ev) };
+    });
+  }
+
+  dispose(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export const only = (events: D0Event[], ev: string) => events.filter((e) => e.ev === ev);
+export const dump = (events: D0Event[]) => events.map((e) => e.raw).join('\n');

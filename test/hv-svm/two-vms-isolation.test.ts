@@ -1,8 +1,10 @@
 // Two VMs of one build run the same tiny guest kernel under D0's SVM backend: it stores a byte at
 // 96 MiB, reads it back, then prints a line and ticks (one console line per HLT) before exiting 0
 // through the status port. The 96 MiB store is inside "good" (128 MiB) and outside "bad"
-// (64 MiB): bad is stopped by a nested page fault with the address logged, while good - which
-// ran before bad's fault - keeps running after it and exits 0, and D0 reaches its own end.
+// (64 MiB): bad is stopped by a nested page fault with the address logged, while good keeps
+// running after that (its ticks come after bad's stop) and exits 0, and D0 reaches its own end.
+// The round-robin order of the two VMs' first slices depends on host timer ticks, so only the
+// order that must hold is asserted.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import type { D0Event } from '../support/events';
@@ -37,7 +39,6 @@ describe('hv-svm: two VMs, one faults on memory outside its RAM, the other keeps
   before(async function () {
     this.timeout(RUN_TIMEOUT_MS + 300_000);
     b = await buildD0('d0-svm-two-');
-    // good launches first (boot order 1), so it runs both before and after bad's fault.
     events = await runVms(b, guest, [
       { name: 'good', memMb: 128, bootOrder: 1, health: 'HEALTH_EXIT_ZERO' },
       { name: 'bad', memMb: 64, bootOrder: 2, health: 'HEALTH_EXIT_ZERO' },
@@ -80,14 +81,13 @@ describe('hv-svm: two VMs, one faults on memory outside its RAM, the other keeps
     assert.equal(events.filter((e) => e.ev === 'vm_exit' && e.fields.vm === 'bad').length, 0);
   });
 
-  it("good's ticks run before and after bad's stop, then good exits 0, then D0 halts", () => {
+  it("good's ticks continue after bad's stop, then good exits 0, then D0 halts", () => {
     const lines = consoleOf(events, 'good');
     assert.deepEqual(
       lines.map(([, l]) => l),
       ['memory-ok', ...Array.from({ length: TICKS }, (_, i) => `tick?${i + 1}`)],
       dump(events),
     );
-    const fault = events.findIndex((e) => e.ev === 'hv' && e.fields.what === 'bad-access');
     const stop = indexOfOnly(
       events,
       (e) => e.ev === 'vm_stopped' && e.fields.vm === 'bad',
@@ -95,7 +95,6 @@ describe('hv-svm: two VMs, one faults on memory outside its RAM, the other keeps
     );
     const exit = indexOfOnly(events, (e) => e.ev === 'vm_exit', 'vm_exit');
     const ticks = lines.slice(1).map(([i]) => i);
-    assert.ok(ticks[0] < fault, `good ticked before bad faulted:\n${dump(events)}`);
     assert.ok(
       ticks.some((i) => i > stop),
       `good ticked after bad stopped:\n${dump(events)}`,

@@ -1,5 +1,6 @@
-// The EspSlotWriter resource: writes a Deployment's build onto a host's disk (see
-// impl/esp-slot-writer.ts for what is written today and how the A/B writer slots in).
+// The EspSlotWriter resource: writes a Deployment's build onto one host's A/B disk, into the
+// INACTIVE slot (the running build's slot is never written). impl/esp-slot-writer.ts has the
+// whole contract: first deployment, how the active slot is known, what is refused.
 import * as pulumi from '@pulumi/pulumi';
 import type { Deployment } from './deployment';
 import { loadImpl } from './load';
@@ -16,9 +17,15 @@ export const espSlotWriterProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 export interface EspSlotTarget {
-  /** A disk image file (absolute path; its directory must exist). */
+  /**
+   * A disk image file (absolute path; its directory must exist). When it does not exist, a fresh
+   * A/B disk is laid out with the build in slot A; when it exists, it must be an A/B disk D0 made.
+   */
   readonly diskImage?: string;
-  /** A block device, overwritten from its first byte (absolute path). */
+  /**
+   * A block device (absolute path) that already holds a D0 A/B disk; the writer never lays out
+   * a device (write a `d0 disk build` image to it once).
+   */
   readonly blockDevice?: string;
 }
 
@@ -26,12 +33,30 @@ export interface EspSlotWriterArgs {
   readonly deployment: Deployment;
   /** Exactly one of diskImage or blockDevice. */
   readonly target: pulumi.Input<EspSlotTarget>;
+  /**
+   * The UUID of the build D0 on the host has committed (its `commit`/`slot_choice` log): the
+   * slot holding it is never written.
+   * @default the active slot from D0's NV state (ovmfVars), else the only slot whose build verifies
+   */
+  readonly activeUuid?: pulumi.Input<string>;
+  /**
+   * An OVMF VARS file holding D0's NV state (the dev loop under QEMU).
+   * @default "<diskImage>.vars.fd" when that file exists (what `d0 run` keeps)
+   */
+  readonly ovmfVars?: pulumi.Input<string>;
 }
 
 export class EspSlotWriter extends pulumi.dynamic.Resource {
   /** The build now on the target. */
   declare readonly writtenUuid: pulumi.Output<string>;
+  /** The slot holding it: "A" or "B". */
+  declare readonly slot: pulumi.Output<'A' | 'B'>;
+  /** SHA-256 of that slot partition's bytes. */
+  declare readonly slotSha256: pulumi.Output<string>;
+  /** Size of the slot partition in bytes. */
   declare readonly bytes: pulumi.Output<number>;
+  /** False when the build was already on the slot and nothing was written. */
+  declare readonly wrote: pulumi.Output<boolean>;
 
   constructor(name: string, args: EspSlotWriterArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -40,9 +65,16 @@ export class EspSlotWriter extends pulumi.dynamic.Resource {
       {
         buildUuid: args.deployment.buildUuid,
         slotDir: args.deployment.slotDir,
+        publicKey: args.deployment.publicKey,
         target: args.target,
+        activeUuid: args.activeUuid,
+        ovmfVars: args.ovmfVars,
         writtenUuid: undefined,
+        slot: undefined,
+        slotSha256: undefined,
         bytes: undefined,
+        wrote: undefined,
+        created: undefined,
       },
       opts,
       'd0',

@@ -1,36 +1,76 @@
-// EspSlotWriter: puts a build's slot tree onto a target, a disk image file or a block device.
+// EspSlotWriter: puts a Deployment's build onto one host's A/B disk (kernel/README.md, "Slots,
+// updates and rollback"): a disk image file or a block device.
 //
-// Today the target gets a whole GPT disk with ONE EFI System Partition holding the slot
-// (builder/disk/esp.ts), written to a temporary file and renamed (image) or copied and flushed
-// (device). The A/B writer replaces `writeTarget` only: it will write the inactive ESP of a
-// two-ESP disk and leave the active one alone; the resource's inputs and outputs stay the same.
-import { execFile } from 'node:child_process';
+// Contract:
+// - First deployment (a diskImage path that does not exist): a fresh A/B disk is laid out with the
+//   build in slot A and slot B empty (builder/disk/slots.ts), built aside and renamed into place.
+// - Every later build goes to the INACTIVE slot through the power-safe A/B writer
+//   (builder/disk/writer.ts): the active slot is never written. The active slot comes from D0's NV
+//   state when an OVMF VARS file is known (`ovmfVars`, or `<diskImage>.vars.fd` as `d0 run` keeps
+//   it), else from `activeUuid` (what D0 logs in slot_choice/commit), else it is the only slot
+//   whose build verifies; two verified slots and no hint is refused, never guessed.
+// - A build already on a slot (verified) is not written again: the output names that slot.
+// - A target that is not an A/B disk D0 made (GPT with exactly two same-size ESPs named by a
+//   build UUID or ESP_A/ESP_B, FAT labels D0_A/D0_B) is refused with its path; nothing is written.
+//   A block device is never laid out: it must already hold an A/B disk (`d0 disk build` + dd).
+// - Refused before anything is written (by the A/B writer): a build that does not verify with the
+//   Deployment's public key, a security_epoch below the target's floor.
+// Outputs: the slot written (or already holding the build), the build UUID, the SHA-256 of the
+// slot's partition bytes, and `created` when this resource laid out the disk image (only such a
+// file is removed on delete).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type * as pulumi from '@pulumi/pulumi';
-import { slotFiles } from '../../builder/build/slot-files';
-import { buildEspDisk } from '../../builder/disk/esp';
-import { uuidOfManifestName } from '../../core/naming';
+import { D0Error } from '../../core/errors';
+import { readGpt, ESP_TYPE_GUID, type GptPartition } from '../../builder/disk/gpt';
+import { verifySlot } from '../../builder/disk/slot-verify';
+import {
+  buildSlotDisk,
+  readSlotTree,
+  treeFiles,
+  SLOT_LETTERS,
+  type SlotLetter,
+} from '../../builder/disk/slots';
+import { diskStatus } from '../../builder/disk/status';
+import { writeSlot } from '../../builder/disk/writer';
 import { failures, hasUnknown, withoutProvider } from './problems';
 
-const run = promisify(execFile);
-
 export interface Target {
-  /** A disk image file to (re)write. Its directory must exist. */
+  /** A disk image file; laid out as an A/B disk when it does not exist. Its directory must exist. */
   diskImage?: string;
-  /** A block device (e.g. /dev/disk/by-id/...), overwritten from its first byte. */
+  /** A block device already holding a D0 A/B disk (e.g. /dev/disk/by-id/...). */
   blockDevice?: string;
 }
 
 interface Inputs extends Record<string, unknown> {
   buildUuid: string;
   slotDir: string;
+  /** The Deployment's public key (64 hex digits): the key D0 on the target was built with. */
+  publicKey: string;
   target: Target;
+  /** UUID of the build D0 on the host has committed (its last good build). */
+  activeUuid?: string;
+  /** OVMF VARS file holding D0's NV state (the dev loop). */
+  ovmfVars?: string;
 }
 
-function targetProblems(t: Target | undefined): { path: string; message: string; code: string }[] {
+export interface Written {
+  slot: SlotLetter;
+  writtenUuid: string;
+  /** SHA-256 of the slot partition's bytes after the write. */
+  slotSha256: string;
+  /** Size of the slot partition. */
+  bytes: number;
+  /** False when the build was already on that slot and nothing was written. */
+  wrote: boolean;
+  /** True when this resource laid out the disk image file. */
+  created: boolean;
+}
+
+type Problem = { path: string; message: string; code: string };
+
+function targetProblems(t: Target | undefined): Problem[] {
   const given = t ? (['diskImage', 'blockDevice'] as const).filter((k) => t[k] !== undefined) : [];
   if (given.length !== 1)
     return [
@@ -69,79 +109,242 @@ function targetProblems(t: Target | undefined): { path: string; message: string;
   return [];
 }
 
+function hintProblems(news: Inputs): Problem[] {
+  const out: Problem[] = [];
+  if (
+    news.activeUuid !== undefined &&
+    !/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(
+      String(news.activeUuid),
+    )
+  )
+    out.push({
+      code: 'INVALID',
+      path: 'activeUuid',
+      message: `${JSON.stringify(news.activeUuid)} is not a lowercase UUIDv7`,
+    });
+  if (
+    news.ovmfVars !== undefined &&
+    (typeof news.ovmfVars !== 'string' || !path.isAbsolute(news.ovmfVars))
+  )
+    out.push({
+      code: 'INVALID',
+      path: 'ovmfVars',
+      message: `${JSON.stringify(news.ovmfVars)} is not an absolute path`,
+    });
+  if (news.activeUuid !== undefined && news.ovmfVars !== undefined)
+    out.push({
+      code: 'INVALID',
+      path: 'activeUuid',
+      message: 'give activeUuid or ovmfVars, not both',
+    });
+  return out;
+}
+
 export function check(_olds: Inputs, news: Inputs): pulumi.dynamic.CheckResult {
-  if (hasUnknown(withoutProvider({ ...news, buildUuid: undefined, slotDir: undefined })))
-    return { inputs: news };
-  return { inputs: news, failures: failures(targetProblems(news.target)) };
+  const known = { ...news, buildUuid: undefined, slotDir: undefined, publicKey: undefined };
+  if (hasUnknown(withoutProvider(known))) return { inputs: news };
+  return {
+    inputs: news,
+    failures: failures([...targetProblems(news.target), ...hintProblems(news)]),
+  };
 }
 
 export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.DiffResult {
-  const changed: string[] = [];
-  if (olds.buildUuid !== news.buildUuid) changed.push('buildUuid');
+  const changed = (['buildUuid', 'publicKey', 'activeUuid', 'ovmfVars'] as const).filter(
+    (k) => olds[k] !== news[k],
+  );
   const targetChanged = JSON.stringify(olds.target) !== JSON.stringify(news.target);
-  if (targetChanged) changed.push('target');
+  if (targetChanged) changed.push('target' as never);
   return { changes: changed.length > 0, replaces: targetChanged ? ['target'] : [] };
 }
 
-async function writeTarget(inputs: Inputs): Promise<{ bytes: number; sha256?: string }> {
-  const files = slotFiles(inputs.slotDir);
-  const uuids = files.map((f) => uuidOfManifestName(f)).filter((u) => u !== undefined);
-  if (!uuids.every((u) => u === inputs.buildUuid) || uuids.length !== 2)
-    throw new Error(
-      `EspSlotWriter: ${inputs.slotDir} does not hold exactly the manifest and signature of build ${inputs.buildUuid}`,
+const where = (t: Target) => (t.diskImage ?? t.blockDevice)!;
+
+/**
+ * The two slot partitions of an A/B disk D0 made, or a DISK_NOT_AB error naming the target.
+ * A slot in transit (GPT name ESP_<letter>) may hold a half-written FAT, so only the other
+ * slots' FAT labels are checked.
+ */
+function abSlots(target: string): { letter: SlotLetter; part: GptPartition }[] {
+  const notAb = (why: string) =>
+    new D0Error(
+      'DISK_NOT_AB',
+      `${target}: not an A/B disk made by D0 (${why}); nothing was written`,
     );
-  const partition = {
-    name: 'ESP_A',
-    label: 'D0_A',
-    files: files.map((f) => ({ path: f, data: { file: path.join(inputs.slotDir, f) } })),
-  };
-  const t = inputs.target;
-  const image = t.diskImage ?? path.join(path.dirname(inputs.slotDir), 'disk.img');
+  let parts: GptPartition[];
+  try {
+    parts = readGpt(target);
+  } catch (e) {
+    throw notAb((e as Error).message.replace(`${target}: `, ''));
+  }
+  if (parts.length !== 2) throw notAb(`${parts.length} partitions, an A/B disk has 2`);
+  const fd = fs.openSync(target, 'r');
+  try {
+    return SLOT_LETTERS.map((letter, i) => {
+      const part = parts.find((p) => p.index === i + 1);
+      if (!part || part.typeGuid !== ESP_TYPE_GUID)
+        throw notAb(`partition ${i + 1} (slot ${letter}) is not an EFI System Partition`);
+      if (part.size !== parts[0].size) throw notAb('the two slots differ in size');
+      const named = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(
+        part.name,
+      );
+      if (!named && part.name !== `ESP_${letter}`)
+        throw notAb(
+          `partition ${i + 1} is named ${JSON.stringify(part.name)}, not a build UUID or ESP_${letter}`,
+        );
+      if (named) {
+        // FAT32 boot sector: BS_VolLab at byte 71 (11 bytes), BS_FilSysType at 82.
+        const bs = Buffer.alloc(90);
+        fs.readSync(fd, bs, 0, 90, part.offset);
+        const label = bs.subarray(71, 82).toString('latin1').trimEnd();
+        if (bs.subarray(82, 87).toString('latin1') !== 'FAT32' || label !== `D0_${letter}`)
+          throw notAb(`slot ${letter} is not a FAT32 file system labelled D0_${letter}`);
+      }
+      return { letter, part };
+    });
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function partitionSha256(target: string, part: GptPartition): Promise<string> {
+  const h = createHash('sha256');
+  const stream = fs.createReadStream(target, {
+    start: part.offset,
+    end: part.offset + part.size - 1,
+  });
+  for await (const c of stream) h.update(c as Buffer);
+  return h.digest('hex');
+}
+
+/** The VARS file to read D0's NV state from: the one given, else `<diskImage>.vars.fd` if present. */
+function varsFor(inputs: Inputs): string | undefined {
+  if (inputs.activeUuid) return undefined;
+  if (inputs.ovmfVars) {
+    if (!fs.existsSync(inputs.ovmfVars))
+      throw new D0Error('DISK_VARS', `${inputs.ovmfVars}: no such OVMF VARS file (ovmfVars)`);
+    return inputs.ovmfVars;
+  }
+  const beside = inputs.target.diskImage && `${inputs.target.diskImage}.vars.fd`;
+  return beside && fs.existsSync(beside) ? beside : undefined;
+}
+
+async function layOutNewImage(inputs: Inputs, image: string, key: Uint8Array): Promise<Written> {
+  const tree = readSlotTree(inputs.slotDir);
+  const v = await verifySlot(treeFiles(tree), key);
+  if (!v.verified)
+    throw new D0Error(
+      'DISK_BAD_BUILD',
+      `${inputs.slotDir}: build ${tree.uuid} refused: ${v.reason}`,
+    );
   const tmp = `${image}.tmp-${process.pid}`;
   try {
-    const disk = await buildEspDisk(tmp, [partition]);
-    if (t.diskImage) {
-      fs.renameSync(tmp, t.diskImage);
-      return { bytes: disk.sizeBytes, sha256: await fileSha256(t.diskImage) };
-    }
-    await run('dd', [
-      `if=${tmp}`,
-      `of=${t.blockDevice}`,
-      'bs=4M',
-      'conv=fsync,notrunc',
-      'status=none',
-    ]);
-    return { bytes: disk.sizeBytes };
+    await buildSlotDisk(tmp, { a: inputs.slotDir });
+    const fd = fs.openSync(tmp, 'r+');
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+    fs.renameSync(tmp, image);
+    const dirFd = fs.openSync(path.dirname(image), 'r');
+    fs.fsyncSync(dirFd);
+    fs.closeSync(dirFd);
+    const part = abSlots(image)[0].part;
+    return {
+      slot: 'A',
+      writtenUuid: tree.uuid,
+      slotSha256: await partitionSha256(image, part),
+      bytes: part.size,
+      wrote: true,
+      created: true,
+    };
   } finally {
     fs.rmSync(tmp, { force: true });
   }
 }
 
-async function fileSha256(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const c of fs.createReadStream(file)) h.update(c as Buffer);
-  return h.digest('hex');
+export async function writeTarget(inputs: Inputs, created = false): Promise<Written> {
+  const tree = readSlotTree(inputs.slotDir);
+  if (tree.uuid !== inputs.buildUuid)
+    throw new D0Error(
+      'SLOT_TREE',
+      `${inputs.slotDir} holds build ${tree.uuid}, not the Deployment's build ${inputs.buildUuid}`,
+    );
+  if (typeof inputs.publicKey !== 'string' || !/^[0-9a-f]{64}$/.test(inputs.publicKey))
+    throw new D0Error('KEY', "publicKey: not 64 lowercase hex digits (the Deployment's publicKey)");
+  const key = Buffer.from(inputs.publicKey, 'hex');
+  const target = where(inputs.target);
+  if (inputs.target.diskImage && !fs.existsSync(target)) return layOutNewImage(inputs, target, key);
+
+  const slots = abSlots(target);
+  const status = await diskStatus(target, key);
+  const partOf = (l: SlotLetter) => slots.find((s) => s.letter === l)!.part;
+  const already = status.find((s) => s.uuid === tree.uuid && s.verified);
+  if (already) {
+    const part = partOf(already.letter);
+    return {
+      slot: already.letter,
+      writtenUuid: tree.uuid,
+      slotSha256: await partitionSha256(target, part),
+      bytes: part.size,
+      wrote: false,
+      created,
+    };
+  }
+  const vars = varsFor(inputs);
+  // The A/B writer, with no hint and no verified slot, would pick a slot on its own. Here that
+  // would mean a disk whose builds were signed by another key (a key change cannot go through
+  // A/B, kernel/README.md "Limits"): refuse rather than overwrite the host's running build.
+  if (!vars && !inputs.activeUuid && status.some((s) => s.uuid) && !status.some((s) => s.verified))
+    throw new D0Error(
+      'DISK_NO_ACTIVE',
+      `${target}: no slot holds a build that verifies with the Deployment's public key (${status.map((s) => `${s.letter}=${s.uuid ?? 'empty'}: ${s.reason ?? 'ok'}`).join(', ')}); nothing was written`,
+    );
+  const r = await writeSlot({
+    target,
+    buildDir: inputs.slotDir,
+    publicKey: key,
+    active: inputs.activeUuid,
+    vars,
+  });
+  const part = partOf(r.slot);
+  return {
+    slot: r.slot,
+    writtenUuid: r.uuid,
+    slotSha256: await partitionSha256(target, part),
+    bytes: part.size,
+    wrote: true,
+    created,
+  };
+}
+
+function failed(e: unknown): Error {
+  const code = (e as { code?: string }).code;
+  return new Error(`EspSlotWriter: ${code ? `[${code}] ` : ''}${(e as Error).message}`);
 }
 
 export async function create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
-  const w = await writeTarget(inputs);
-  const where = inputs.target.diskImage ?? inputs.target.blockDevice!;
-  return {
-    id: `slot:${where}`,
-    outs: { ...withoutProvider(inputs), writtenUuid: inputs.buildUuid, ...w },
-  };
+  try {
+    const w = await writeTarget(inputs);
+    return { id: `slot:${where(inputs.target)}`, outs: { ...withoutProvider(inputs), ...w } };
+  } catch (e) {
+    throw failed(e);
+  }
 }
 
 export async function update(
   _id: string,
-  _olds: Inputs,
+  olds: Inputs & Partial<Written>,
   news: Inputs,
 ): Promise<pulumi.dynamic.UpdateResult> {
-  const w = await writeTarget(news);
-  return { outs: { ...withoutProvider(news), writtenUuid: news.buildUuid, ...w } };
+  try {
+    const w = await writeTarget(news, olds.created === true);
+    return { outs: { ...withoutProvider(news), ...w } };
+  } catch (e) {
+    throw failed(e);
+  }
 }
 
-/** A disk image the writer made is removed; a block device is left as it is. */
-export function remove(_id: string, olds: Inputs): void {
-  if (olds.target?.diskImage) fs.rmSync(olds.target.diskImage, { force: true });
+/** The disk image this resource laid out is removed; any other target is left as it is. */
+export function remove(_id: string, olds: Inputs & Partial<Written>): void {
+  if (olds.target?.diskImage && olds.created === true)
+    fs.rmSync(olds.target.diskImage, { force: true });
 }

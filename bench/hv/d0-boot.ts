@@ -26,6 +26,8 @@ export interface D0Boot {
   readonly d0ClockVmStartToExitMs: number | null;
   readonly exitStatus: string;
   readonly stats: VmStats | null;
+  /** Every event of the boot with its host-clock ms, one line each ("12345 ev=... k=v ..."). */
+  readonly timeline: string;
 }
 
 class Stamped {
@@ -95,6 +97,7 @@ export async function bootD0(o: {
         d0ClockVmStartToExitMs: afterMs !== undefined ? Number(afterMs) : null,
         exitStatus: exit.fields.status ?? '?',
         stats: vmStatsOf(vm.events, o.name),
+        timeline: vm.events.map((e) => `${s.at.get(e) ?? '?'} ${e.raw}`).join('\n') + '\n',
       };
     });
   } finally {

@@ -1,6 +1,7 @@
-// Which kernel/ tree the bench builds D0 from: the working tree by default, or with
+// Which kernel/ tree the bench builds D0 from: the working tree by default; with
 // BENCH_KERNEL_REF=<git ref> that commit's kernel/ (git archive into a temp dir), so a figure can
-// be tied to a commit while kernel/ has edits in progress.
+// be tied to a commit while kernel/ has edits in progress; with BENCH_KERNEL_DIR=<dir> a kernel/
+// tree elsewhere (an experiment's copy).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,13 @@ export interface KernelSource {
 
 export function kernelSource(work: string): KernelSource {
   const ref = process.env.BENCH_KERNEL_REF;
+  const dir = process.env.BENCH_KERNEL_DIR;
+  if (ref && dir) throw new Error('BENCH_KERNEL_REF and BENCH_KERNEL_DIR: set one of them, not both');
+  if (dir) {
+    if (!fs.existsSync(path.join(dir, 'Makefile')))
+      throw new Error(`BENCH_KERNEL_DIR: ${dir} has no Makefile (expected a copy of kernel/)`);
+    return { dir: path.resolve(dir), label: `tree at ${path.resolve(dir)}` };
+  }
   if (!ref) return { dir: KERNEL_DIR, label: 'working tree' };
   const repo = path.resolve(KERNEL_DIR, '..');
   let hash: string;

@@ -69,7 +69,7 @@ export function report(r: ReportInput) {
     extraUsPerExitEstimate: extraUsPerExit,
     runsWhereExitReasonsAddUp: `${reasonsAddUp}/${withReasons.length}`,
     d0BytesGoal: D0_BYTES_GOAL,
-    perRun: { microvm: r.micro, d0: d },
+    perRun: { microvm: r.micro, d0: d.map(({ timeline: _, ...rest }) => rest) },
     wallMs: r.wallMs,
     load: r.load.map((x) => +x.toFixed(1)),
   };

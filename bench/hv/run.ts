@@ -5,7 +5,8 @@
 // test/hv-svm/launch.test.ts), interleaved run by run. Reports medians of: guest boot -> the
 // workload's first line for both and their ratio; D0's VM exits by reason, block I/O and run time
 // (ev=vm_stats); D0's own memory per VM. Run: npx tsx bench/hv/run.ts   (BENCH_RUNS=3 default;
-// BENCH_KERNEL_REF=<git ref> builds D0 from that commit's kernel/ instead of the working tree)
+// BENCH_KERNEL_REF=<git ref> or BENCH_KERNEL_DIR=<dir> builds D0 from that kernel/ instead (kernel-source.ts);
+// BENCH_LOG_DIR=<dir> keeps each D0 boot's events with their host-clock ms)
 // Results and how to read the two clocks: bench/README.md, "Hypervisor (`bench/hv`)".
 import fs from 'node:fs';
 import os from 'node:os';
@@ -83,6 +84,10 @@ async function main(): Promise<void> {
       const d = await bootD0({ espImage: esp, name: VM, mark: MARK, timeoutMs: D0_TIMEOUT_MS });
       if (d.exitStatus !== '0') throw new Error(`run ${i + 1}: the workload exited ${d.exitStatus} under D0, not 0`);
       d0.push(d);
+      if (process.env.BENCH_LOG_DIR) {
+        fs.mkdirSync(process.env.BENCH_LOG_DIR, { recursive: true });
+        fs.writeFileSync(path.join(process.env.BENCH_LOG_DIR, `d0-run${i + 1}.log`), d.timeline);
+      }
       console.error(
         `run ${i + 1}/${runs}: microvm spawn->line ${m.qemuToFirstLineMs} ms; ` +
           `D0 vm_start->line ${d.at.firstLine - d.at.vmStart} ms, spawn->line ${d.at.firstLine} ms, ` +

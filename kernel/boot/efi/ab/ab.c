@@ -262,7 +262,7 @@ static void commit(uint64_t epoch) {
   log_str("role", role_name(ab.role));
   log_u64("epoch", ab.st.epoch);
   log_end();
-  /* Committed: a later failure (the launch) is no longer the trial's, so no rollback for it. */
+  /* Committed: a VM that fails after the verdict is no longer the trial's: no rollback for it. */
   ab.role = ROLE_COMMITTED;
 }
 

@@ -1,5 +1,6 @@
 /*
- * A/B slots with trial boots and automatic rollback, driven by D0 before ExitBootServices.
+ * A/B slots with trial boots and automatic rollback. The choice runs before ExitBootServices
+ * (boot services and the ESP), the commit or the health rollback after it (runtime services only).
  * kernel/README.md "Slots, updates and rollback" has the state machine and the log events.
  *
  * The boot flow (boot/efi/boot.c, entry.c) calls, in order:
@@ -10,12 +11,14 @@
  *   ab_verified()    once the slot passed every pre-launch check: remembers its epoch; nothing is
  *                    committed yet.
  *   ab_health_passed() / ab_health_failed()
- *                    after ExitBootServices (boot/efi/launch.c), once the launched VMs' health
- *                    verdict is known (kernel/hv/health.h): passed commits a trial (or the first
- *                    build this machine boots) through UEFI runtime services; failed marks a trial
- *                    bad and resets into the last good build.
- *   ab_boot_failed() when the boot failed: a trial slot is marked bad and the machine resets into
- *                    the last good build.
+ *                    after ExitBootServices (boot/efi/run_vms.c), once, with the build's first
+ *                    health verdict over all its VMs (kernel/hv/health.h): passed commits a
+ *                    trial, first or recovery build through UEFI runtime services; failed logs
+ *                    ev=health_failed and, for a trial only, marks it bad and resets into the last
+ *                    good build. Any other role writes nothing: a committed build whose VM fails
+ *                    runs on.
+ *   ab_boot_failed() when the boot failed before the launch (efi_main): a trial slot is marked
+ *                    bad and the machine resets into the last good build.
  * Each is a no-op (the single-slot stage 1 behaviour) when the slots cannot be found.
  */
 #ifndef D0_BOOT_EFI_AB_AB_H
@@ -32,7 +35,7 @@ void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 /* 1 when epoch may boot; 0 after logging ev=boot_failed reason=epoch_below. */
 int ab_epoch_ok(uint64_t epoch);
 void ab_verified(uint64_t epoch);
-/* Runtime-services only: callable after ExitBootServices (identity-mapped, see arch/x86/paging.h). */
+/* Runtime services only: callable after ExitBootServices (identity-mapped, arch/x86/paging.h). */
 void ab_health_passed(void);
 /* vm: the first VM whose health failed; reason: health_reason_name(). Returns unless it reset. */
 void ab_health_failed(const char *vm, const char *reason);

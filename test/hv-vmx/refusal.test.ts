@@ -1,0 +1,42 @@
+// The one BOOTX64.EFI on Intel CPU models without what the VMX backend needs: the launch stage
+// fails closed with the reason word logged (ev=boot_failed reason=no_virtualization detail=...),
+// before any image is loaded or the firmware is left, and nothing runs. Bochs CPU models: a
+// Pentium 4 without VT-x, and a Core 2 (Penryn) with VT-x but without the VMX-preemption timer
+// and EPT (Nehalem brought both): the first check that fails is the pin-based controls'.
+import assert from 'node:assert/strict';
+import { asm, tinyBzImage } from '../hv-svm/tiny-kernel';
+import { D0Under, dump, only } from './d0-bochs';
+
+const TIMEOUT_MS = 240_000;
+
+describe('hv-vmx: Intel CPUs without VT-x + EPT are refused, nothing launched (Bochs)', function () {
+  this.timeout(2 * TIMEOUT_MS + 300_000);
+  let d0: D0Under;
+  let esp: string;
+
+  before(async function () {
+    this.timeout(300_000);
+    d0 = await D0Under.build('d0-vmx-refuse-');
+    esp = await d0.disk(tinyBzImage(asm.haltLoop()), Buffer.alloc(4096), { name: 'web', memMb: 16 });
+  });
+  after(() => d0?.dispose());
+
+  for (const [cpuModel, detail] of [
+    ['p4_prescott_celeron_336', 'no_vmx'],
+    ['core2_penryn_t9600', 'vmx_no_pin_controls'],
+  ] as const) {
+    it(`${cpuModel}: boot_failed reason=no_virtualization detail=${detail}`, async () => {
+      const { events } = await d0.run(esp, { cpuModel, memMb: 128, timeoutMs: TIMEOUT_MS });
+      const all = dump(events);
+      const cpu = only(events, 'cpu');
+      assert.equal(cpu.length, 1, all);
+      assert.deepEqual([cpu[0].fields.vendor, cpu[0].fields.backend], ['intel', 'none'], all);
+      const failed = only(events, 'boot_failed');
+      assert.equal(failed.length, 1, all);
+      assert.deepEqual([failed[0].fields.reason, failed[0].fields.detail], ['no_virtualization', detail], all);
+      // Refused before anything was loaded or launched, and the firmware was never left.
+      for (const ev of ['images_loaded', 'vm_prepared', 'firmware_exited', 'vm_start'])
+        assert.equal(only(events, ev).length, 0, `${ev} after a refusal\n${all}`);
+    });
+  }
+});

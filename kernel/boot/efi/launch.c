@@ -1,5 +1,7 @@
 #include "launch.h"
 
+#include "ab/ab.h"
+
 #include "arch/x86/cpu.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/host_tick.h"
@@ -120,6 +122,7 @@ void x86_exception(const struct x86_exception_frame *f)
   log_hex("rip", f->rip);
   log_hex("error", f->error_code);
   log_end();
+  ab_fatal("cpu_exception"); /* a trial build resets (and is retried or rolled back) */
   x86_halt_forever();
 }
 

@@ -341,3 +341,13 @@ void ab_boot_failed(void) {
     return; /* a committed or fallback slot that fails leaves the choice to the firmware */
   roll_back_trial(last_failure());
 }
+
+void ab_fatal(const char *why) {
+  if (ab.role != ROLE_TRIAL || ab.rt == 0)
+    return;
+  log_begin("reset");
+  log_str("reason", why);
+  log_str("trial", own()->uuid);
+  log_end();
+  ab.rt->ResetSystem(EfiResetCold, EFI_SUCCESS, 0, 0);
+}

@@ -40,5 +40,13 @@ void ab_health_passed(void);
 /* vm: the first VM whose health failed; reason: health_reason_name(). Returns unless it reset. */
 void ab_health_failed(const char *vm, const char *reason);
 void ab_boot_failed(void);
+/*
+ * D0 itself hit a fatal fault (a CPU exception) after ExitBootServices. On a trial this resets
+ * the machine at once and writes nothing: the firmware then boots BootOrder's first entry (the
+ * last good build), whose D0 finds the trial still pending and retries or rolls it back
+ * (tries_left), as for any trial that reset without committing. Returns otherwise (the caller
+ * halts): a committed build is not reset in a loop.
+ */
+void ab_fatal(const char *why);
 
 #endif

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeBuild } from '../../builder/build';
 import { d0EfiKey } from '../../builder/build/d0-efi';
+import { ESP_TYPE_GUID, readGpt } from '../../builder/disk/gpt';
 import * as container from '../../provider/impl/container';
 import * as kernelBuild from '../../provider/impl/kernel-build';
 import * as network from '../../provider/impl/network';
@@ -128,7 +129,7 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     );
   });
 
-  it('EspSlotWriter checks its target, writes a GPT disk with the slot on its ESP, and removes it on delete', async () => {
+  it('EspSlotWriter checks its target, lays out an A/B disk with the build in slot A, and removes it on delete', async () => {
     const t = (target: unknown) =>
       writer
         .check({} as never, { buildUuid: 'x', slotDir: '/x', target } as never)
@@ -168,11 +169,17 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     const r = await writer.create({
       buildUuid: b.buildUuid,
       slotDir: b.slotDir,
+      publicKey: PUBLIC,
       target: { diskImage: disk },
     } as never);
-    assert.equal((r.outs as { sha256: string }).sha256, sha256(disk));
-    const table = execFileSync('sgdisk', ['-p', disk], { encoding: 'utf8' });
-    assert.match(table, /EF00\s+ESP_A/);
+    assert.equal((r.outs as { slot: string }).slot, 'A');
+    assert.deepEqual(
+      readGpt(disk).map((p) => [p.name, p.typeGuid]),
+      [
+        [b.buildUuid, ESP_TYPE_GUID],
+        ['ESP_B', ESP_TYPE_GUID],
+      ],
+    );
     const list = execFileSync('mdir', ['-i', `${disk}@@1M`, '-b', '::/'], {
       encoding: 'utf8',
       env: { ...process.env, MTOOLS_SKIP_CHECK: '1' },
@@ -182,12 +189,13 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
       writer.create({
         buildUuid: '01a214f0-3586-751c-8b55-4666974bf284',
         slotDir: b.slotDir,
+        publicKey: PUBLIC,
         target: { diskImage: path.join(dir, 'other.img') },
       } as never),
-      /does not hold exactly the manifest and signature of build/,
+      /holds build .*, not the Deployment's build 01a214f0/,
     );
     assert.equal(fs.existsSync(path.join(dir, 'other.img')), false);
-    writer.remove('id', { target: { diskImage: disk } } as never);
+    writer.remove('id', r.outs as never);
     assert.equal(fs.existsSync(disk), false);
   });
 });

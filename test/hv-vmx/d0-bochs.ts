@@ -8,7 +8,7 @@ import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
 import { buildKernel } from '../../builder/kernel';
 import { generateKeyPair } from '../../core/sign';
-import { makeLaunchSlot, slotFiles } from '../hv-svm/slot';
+import { makeLaunchSlot, makeVmsSlot, slotFiles, type VmSpec } from '../hv-svm/slot';
 import { withBochs, type BochsRun } from '../support/bochs';
 import { assertContiguous, type D0Event } from '../support/events';
 
@@ -35,6 +35,14 @@ export class D0Under {
   async disk(kernel: Buffer, disk: Buffer, o: { name: string; memMb: number }): Promise<string> {
     const slot = makeLaunchSlot(this.secretKey, kernel, disk, o);
     const esp = path.join(this.dir, `esp-${o.name}.img`);
+    await buildEspDisk(esp, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, this.efi) }]);
+    return esp;
+  }
+
+  /** Writes an ESP disk whose slot launches one VM per spec, all running `kernel`. */
+  async vmsDisk(kernel: Buffer, vms: VmSpec[]): Promise<string> {
+    const slot = makeVmsSlot(this.secretKey, kernel, vms);
+    const esp = path.join(this.dir, `esp-${vms.map((v) => v.name).join('-')}.img`);
     await buildEspDisk(esp, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, this.efi) }]);
     return esp;
   }

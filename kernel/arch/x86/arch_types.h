@@ -3,7 +3,8 @@
  * include path; kernel/arch/arch.h is the contract). One BOOTX64.EFI holds both backends, so a
  * VM and a vCPU hold either one's state: the member named after the backend x86_virt_probe()
  * chose at boot (arch/x86/dispatch.c is the only code that picks a member). Generic code never
- * looks inside, except the exit counters, which are the same for both.
+ * looks inside, except the exit counters, which are the same for both. The extended register
+ * state is vendor-neutral and switched by dispatch.c (xstate.h).
  */
 #ifndef D0_ARCH_X86_ARCH_TYPES_H
 #define D0_ARCH_X86_ARCH_TYPES_H
@@ -12,6 +13,7 @@
 
 #include "arch/x86/svm/svm_types.h"
 #include "arch/x86/vmx/vmx_types.h"
+#include "arch/x86/xstate.h"
 
 struct arch_vm {
   union {
@@ -22,6 +24,7 @@ struct arch_vm {
 
 struct arch_vcpu {
   uint64_t exits;       /* VM exits so far (each backend counts; dispatch copies it here) */
+  struct x86_xstate xstate; /* x87/SSE/AVX registers and XCR0, switched by dispatch.c */
   union {
     struct svm_vcpu svm;
     struct vmx_vcpu vmx;

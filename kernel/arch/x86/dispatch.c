@@ -3,7 +3,8 @@
  * and the VMX backend, and every call goes to the one x86_virt_probe() selected at boot
  * (x86_dispatch_select). The choice never changes afterwards, so a switch on one variable is
  * the whole cost. Before a selection, or with none, calls fail closed (HV_E_ARCH) and launch
- * nothing. The vendor-neutral pieces (CPUID, host addresses, interrupt lines) live here once.
+ * nothing. The vendor-neutral pieces (CPUID, host addresses, interrupt lines, the switch of
+ * the extended register state between vCPUs) live here once.
  */
 #include "arch/arch.h"
 
@@ -11,6 +12,8 @@
 #include "arch/x86/svm/svm.h"
 #include "arch/x86/vmx/vmx.h"
 #include "arch/x86/x86.h"
+#include "arch/x86/xstate.h"
+#include "d0/lib.h"
 #include "hv/err.h"
 
 static enum x86_backend active = X86_BACKEND_NONE;
@@ -56,18 +59,24 @@ int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
                    const struct boot_regs *regs)
 {
   vcpu->exits = 0;
+  if (active == X86_BACKEND_NONE)
+    return HV_E_ARCH;
+  TRY(x86_xstate_init(&vcpu->xstate));
   DISPATCH(svm_vcpu_init(&vcpu->svm, &avm->svm, index, regs),
            vmx_vcpu_init(&vcpu->vmx, &avm->vmx, index, regs), HV_E_ARCH)
 }
 
 void arch_vcpu_destroy(struct arch_vcpu *vcpu)
 {
+  x86_xstate_forget(&vcpu->xstate);
   DISPATCH_VOID(svm_vcpu_destroy(&vcpu->svm), vmx_vcpu_destroy(&vcpu->vmx))
 }
 
 int arch_vcpu_run(struct arch_vcpu *vcpu, struct arch_exit *exit)
 {
   int err = HV_E_ARCH;
+  if (active != X86_BACKEND_NONE)
+    x86_xstate_enter(&vcpu->xstate); /* this vCPU's x87/SSE/AVX registers, not the last one's */
   switch (active) {
   case X86_BACKEND_SVM:
     err = svm_vcpu_run(&vcpu->svm, exit);

@@ -1,0 +1,122 @@
+#include "arch/x86/xstate.h"
+
+#include "arch/x86/pages.h"
+#include "arch/x86/x86.h"
+#include "d0/lib.h"
+#include "hv/err.h"
+
+/* CPUID.1 (Intel SDM vol. 2A, CPUID): ECX.XSAVE bit 26, EDX.FXSR bit 24. */
+#define CPUID1_ECX_XSAVE (1u << 26)
+#define CR4_OSFXSR (1ull << 9)
+#define CR4_OSXSAVE (1ull << 18)
+#define XCR0_RESET 1ull       /* x87 only (SDM vol. 1, 13.3) */
+#define FXSAVE_BYTES 512u
+#define FCW_INIT 0x037f       /* FNINIT's control word */
+#define MXCSR_INIT 0x1f80     /* reset MXCSR: every SIMD exception masked */
+#define FX_MXCSR_OFFSET 24    /* legacy region layout (SDM vol. 1, table 10-2) */
+/* XSAVE/XRSTOR take the requested-feature bitmap in EDX:EAX: all of XCR0. */
+#define ALL_FEATURES 0xffffffffu
+
+static bool probed, has_xsave;
+static uint64_t supported;   /* XCR0 bits the CPU supports: CPUID.(0DH,0):EDX:EAX */
+static uint32_t area_bytes;  /* CPUID.(0DH,0):ECX: the XSAVE image with all of them */
+static const struct x86_xstate *owner; /* whose registers the CPU holds; NULL: nobody's */
+
+static void probe(void)
+{
+  struct x86_cpuid r;
+  x86_cpuid(1, 0, &r);
+  has_xsave = (r.ecx & CPUID1_ECX_XSAVE) != 0;
+  area_bytes = FXSAVE_BYTES;
+  if (has_xsave) {
+    x86_cpuid(0xd, 0, &r);
+    supported = r.eax | ((uint64_t)r.edx << 32);
+    area_bytes = r.ecx;
+  }
+  probed = true;
+}
+
+static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+
+static inline uint64_t xgetbv0(void)
+{
+  uint32_t lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return lo | ((uint64_t)hi << 32);
+}
+
+static inline void xsetbv0(uint64_t v)
+{
+  __asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
+}
+
+int x86_xstate_init(struct x86_xstate *xs)
+{
+  if (!probed)
+    probe();
+  xs->area = x86_pages_alloc((area_bytes + X86_PAGE - 1) / X86_PAGE);
+  if (xs->area == NULL)
+    return HV_E_FULL;
+  /* Zeroed pages: an XSAVE header with XSTATE_BV = 0 (every component in its init state). */
+  uint16_t fcw = FCW_INIT;
+  uint32_t mxcsr = MXCSR_INIT;
+  memcpy(xs->area, &fcw, sizeof fcw);
+  memcpy(xs->area + FX_MXCSR_OFFSET, &mxcsr, sizeof mxcsr);
+  xs->xcr0 = XCR0_RESET;
+  xs->saved = false;
+  return HV_OK;
+}
+
+/* The OS-support bits the instructions below need, set only around them: the host's CR4 is
+ * what the VMCS host-state area and the SVM host save area hold. */
+static uint64_t open_cr4(void)
+{
+  uint64_t cr4 = x86_read_cr4();
+  write_cr4(cr4 | CR4_OSFXSR | (has_xsave ? CR4_OSXSAVE : 0));
+  return cr4;
+}
+
+static void save(struct x86_xstate *xs)
+{
+  if (has_xsave) {
+    xs->xcr0 = xgetbv0();
+    __asm__ volatile("xsave64 %0" : "+m"(*(uint8_t(*)[4096])xs->area)
+                     : "a"(ALL_FEATURES), "d"(ALL_FEATURES) : "memory");
+  } else {
+    __asm__ volatile("fxsave64 %0" : "+m"(*(uint8_t(*)[512])xs->area) : : "memory");
+  }
+  xs->saved = true;
+}
+
+static void load(const struct x86_xstate *xs)
+{
+  if (has_xsave) {
+    /* The init image is restored with every supported component enabled, so none keeps a
+     * previous owner's values; then XCR0 becomes the vCPU's own. */
+    xsetbv0(xs->saved ? xs->xcr0 : supported);
+    __asm__ volatile("xrstor64 %0" : : "m"(*(const uint8_t(*)[4096])xs->area),
+                     "a"(ALL_FEATURES), "d"(ALL_FEATURES) : "memory");
+    if (!xs->saved)
+      xsetbv0(xs->xcr0);
+  } else {
+    __asm__ volatile("fxrstor64 %0" : : "m"(*(const uint8_t(*)[512])xs->area) : "memory");
+  }
+}
+
+void x86_xstate_enter(struct x86_xstate *xs)
+{
+  if (owner == xs)
+    return;
+  uint64_t cr4 = open_cr4();
+  if (owner != NULL)
+    save((struct x86_xstate *)owner);
+  load(xs);
+  write_cr4(cr4);
+  owner = xs;
+}
+
+void x86_xstate_forget(const struct x86_xstate *xs)
+{
+  if (owner == xs)
+    owner = NULL;
+}

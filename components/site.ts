@@ -14,8 +14,18 @@ export interface SiteContainerArgs extends ContainerArgs {
 export interface SiteHostArgs {
   /** The host's name; its writer resource is named `<site>-<name>`. */
   readonly name: string;
-  /** Where the host's slot is written: a disk image file or a block device. */
+  /** Where the host's build is written: an A/B disk image file or block device. */
   readonly target: pulumi.Input<EspSlotTarget>;
+  /**
+   * The build the host's D0 has committed (from its log): its slot is never written.
+   * @default see EspSlotWriterArgs.activeUuid
+   */
+  readonly activeUuid?: pulumi.Input<string>;
+  /**
+   * An OVMF VARS file with the host's D0 NV state (the dev loop under QEMU).
+   * @default see EspSlotWriterArgs.ovmfVars
+   */
+  readonly ovmfVars?: pulumi.Input<string>;
 }
 
 export interface SiteArgs {
@@ -96,7 +106,12 @@ export class Site extends pulumi.ComponentResource {
       throw new Error(`Site ${this.siteName}: host ${h.name} is listed twice`);
     const w = new EspSlotWriter(
       `${this.siteName}-${h.name}`,
-      { deployment: this.deployment, target: h.target },
+      {
+        deployment: this.deployment,
+        target: h.target,
+        activeUuid: h.activeUuid,
+        ovmfVars: h.ovmfVars,
+      },
       { parent: this, dependsOn: opts.dependsOn },
     );
     this.writers[h.name] = w;

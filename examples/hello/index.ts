@@ -5,6 +5,11 @@
 //   pulumi stack init dev && pulumi config set signingKeyFile .d0/signing.key
 //   pulumi config set image docker-archive:/path/to/image.tar   # or docker:NAME, oci:DIR
 //   pulumi preview && pulumi up
+//   npx tsx cli/main.ts run .d0/hosts/host-01.img --cpu EPYC   # boots it; NVRAM kept beside it
+//
+// The first up lays out an A/B disk with the build in slot A. After a change, up writes the new
+// build into the inactive slot (reading D0's NV state from host-01.img.vars.fd when `d0 run` left
+// one), and the next `d0 run` tries it and commits it once its VM is healthy.
 //
 // Relative paths in config are relative to the directory pulumi runs in.
 import * as fs from 'fs';
@@ -41,3 +46,5 @@ export const manifestSha256 = deployment.manifestSha256;
 export const publicKey = deployment.publicKey;
 export const slotDir = deployment.slotDir;
 export const hostDisk = host.writtenUuid.apply(() => disk);
+/** The slot (A or B) holding this build: a new build always goes to the inactive one. */
+export const hostSlot = host.slot;

@@ -165,11 +165,14 @@ const where = (t: Target) => (t.diskImage ?? t.blockDevice)!;
  * A slot in transit (GPT name ESP_<letter>) may hold a half-written FAT, so only the other
  * slots' FAT labels are checked.
  */
-function abSlots(target: string): { letter: SlotLetter; part: GptPartition }[] {
+function abSlots(target: string, device = false): { letter: SlotLetter; part: GptPartition }[] {
   const notAb = (why: string) =>
     new D0Error(
       'DISK_NOT_AB',
-      `${target}: not an A/B disk made by D0 (${why}); nothing was written`,
+      `${target}: not an A/B disk made by D0 (${why}); nothing was written` +
+        (device
+          ? '. The writer does not lay out block devices: copy a `d0 disk build` image onto it once'
+          : ''),
     );
   let parts: GptPartition[];
   try {
@@ -274,7 +277,7 @@ export async function writeTarget(inputs: Inputs, created = false): Promise<Writ
   const target = where(inputs.target);
   if (inputs.target.diskImage && !fs.existsSync(target)) return layOutNewImage(inputs, target, key);
 
-  const slots = abSlots(target);
+  const slots = abSlots(target, inputs.target.blockDevice !== undefined);
   const status = await diskStatus(target, key);
   const partOf = (l: SlotLetter) => slots.find((s) => s.letter === l)!.part;
   const already = status.find((s) => s.uuid === tree.uuid && s.verified);

@@ -25,6 +25,9 @@ export interface D0Boot {
   /** ev=vm_exit's after_ms: VM start -> exit by D0's own (TSC-calibrated) clock. */
   readonly d0ClockVmStartToExitMs: number | null;
   readonly exitStatus: string;
+  /** D0's TSC rate, calibrated against UEFI's Stall() at boot (ev=firmware_exited tsc_hz); D0's
+   *  clock and the guest's tsc_early_khz both come from it. */
+  readonly tscHz: number | null;
   readonly stats: VmStats | null;
   /** Every event of the boot with its host-clock ms, one line each ("12345 ev=... k=v ..."). */
   readonly timeline: string;
@@ -51,6 +54,11 @@ class Stamped {
     const e = this.vm.events.find((x) => x.ev === ev);
     return e ? (this.at.get(e) ?? null) : null;
   }
+}
+
+function numberField(e: D0Event | undefined, key: string): number | null {
+  const v = e?.fields[key];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : null;
 }
 
 /** ev=vm_stats if this build logs it, else what ev=vm_stopped has (see stats.ts). */
@@ -96,6 +104,7 @@ export async function bootD0(o: {
         },
         d0ClockVmStartToExitMs: afterMs !== undefined ? Number(afterMs) : null,
         exitStatus: exit.fields.status ?? '?',
+        tscHz: numberField(vm.events.find((e) => e.ev === 'firmware_exited'), 'tsc_hz'),
         stats: vmStatsOf(vm.events, o.name),
         timeline: vm.events.map((e) => `${s.at.get(e) ?? '?'} ${e.raw}`).join('\n') + '\n',
       };

@@ -16,6 +16,8 @@ export interface ReportInput {
   readonly guestMemMb: number;
   readonly wallMs: number;
   readonly load: readonly number[];
+  /** The host CPU's clock (MHz, /proc/cpuinfo): what QEMU TCG's guest TSC counts at. */
+  readonly hostMhz: number | null;
 }
 
 const between = (a: number | null, b: number | null) => (a === null || b === null ? null : b - a);
@@ -50,6 +52,9 @@ export function report(r: ReportInput) {
     guestBootPairedRatios: paired.map((x) => +x.toFixed(2)),
     spawnToLineD0OverMicrovm: ratio(boot.d0SpawnToLine, boot.microvmSpawnToLine),
   };
+  // D0 calibrates the TSC over a 20 ms Stall(); on a loaded host the calibration can come out high,
+  // and then D0's clock runs slow and the guest (given tsc_early_khz) waits longer in delay loops.
+  const tscOverHost = d.map((x) => (x.tscHz !== null && r.hostMhz ? +(x.tscHz / (r.hostMhz * 1e6)).toFixed(2) : null));
   const counters = medianCounters(d.map((x) => x.stats));
   const statsSource = [...new Set(d.map((x) => x.stats?.source ?? 'none'))].join(',');
   // Per run: do the exit reasons add up to the total? (medians of each field need not.)
@@ -73,6 +78,7 @@ export function report(r: ReportInput) {
     vmStatsSource: statsSource,
     medianCounters: counters,
     extraUsPerExitEstimate: extraUsPerExit,
+    d0TscCalibratedOverHostClock: tscOverHost,
     runsWhereExitReasonsAddUp: `${reasonsAddUp}/${withReasons.length}`,
     d0BytesGoal: D0_BYTES_GOAL,
     perRun: { microvm: r.micro, d0: d.map(({ timeline: _, ...rest }) => rest) },
@@ -88,6 +94,7 @@ export function report(r: ReportInput) {
     `| QEMU spawn -> workload's first line (ms) | ${fmt(boot.microvmSpawnToLine)} | ${fmt(boot.d0SpawnToLine)} | ${ratios.spawnToLineD0OverMicrovm ?? 'n/a'} |`,
     `| D0: QEMU spawn -> ev=boot_start (OVMF) / stage 1 / ready_to_launch -> vm_start (ms) | - | ${fmt(boot.d0SpawnToBootStart)} / ${fmt(boot.d0Stage1)} / ${fmt(boot.d0ReadyToVmStart)} | |`,
     `| D0: first line -> ev=vm_exit (ms); vm_start -> vm_exit host clock / D0 clock (ms) | - | ${fmt(boot.d0LineToVmExit)}; ${fmt(boot.d0VmStartToExitHostClock)} / ${fmt(boot.d0VmStartToExitD0Clock)} | |`,
+    `| D0's calibrated TSC rate / host CPU clock, per run | | ${tscOverHost.map((x) => x ?? 'n/a').join(', ')} | |`,
     '',
     `| D0 per VM (ev=${statsSource}, median of ${r.runs}) | value |`,
     '|---|---|',

@@ -34,6 +34,11 @@ const MICROVM_TIMEOUT_MS = 3 * 60_000;
  *  is involved in a benchmark. */
 const RFC8032_TEST1_SEED = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60';
 
+function hostMhz(): number | null {
+  const m = /^cpu MHz\s*:\s*([0-9.]+)/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  return m ? Number(m[1]) : null;
+}
+
 function runsFromEnv(): number {
   const raw = process.env.BENCH_RUNS ?? '3';
   const n = Number(raw);
@@ -91,10 +96,10 @@ async function main(): Promise<void> {
       console.error(
         `run ${i + 1}/${runs}: microvm spawn->line ${m.qemuToFirstLineMs} ms; ` +
           `D0 vm_start->line ${d.at.firstLine - d.at.vmStart} ms, spawn->line ${d.at.firstLine} ms, ` +
-          `stats from ${d.stats?.source ?? 'none'}`,
+          `tsc_hz ${d.tscHz ?? '?'}, stats from ${d.stats?.source ?? 'none'}`,
       );
     }
-    const r = report({ micro, d0, runs, kernel: src.label, guestMemMb: GUEST_MEM_MB, wallMs: Date.now() - started, load: os.loadavg() });
+    const r = report({ micro, d0, runs, kernel: src.label, guestMemMb: GUEST_MEM_MB, wallMs: Date.now() - started, load: os.loadavg(), hostMhz: hostMhz() });
     console.log(JSON.stringify(r.json, null, 2));
     console.log(r.markdown);
   } finally {

@@ -35,7 +35,7 @@ describe('ab: a trial whose D0 faults after ExitBootServices is reset, retried a
     const w = await writeSlot({ target: disk, buildDir: u2.dir, publicKey: fx.pub, vars });
     assert.equal(w.slot, 'B');
 
-    const b = await bootUntilExit(disk, vars, 300_000);
+    const b = await bootUntilExit(disk, vars, { timeoutMs: 300_000 });
     const trials = b.boots.filter((boot) =>
       boot.some((e) => e.ev === 'slot_choice' && e.fields.role === 'trial' && e.fields.boot === u2.uuid),
     );

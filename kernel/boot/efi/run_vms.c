@@ -11,7 +11,8 @@
  * running VM is halted, D0 polls their timers until one has work.
  *
  * Health: each VM's verdict (kernel/hv/health.h) is logged when it changes (ev=vm_health). The
- * build is healthy once every VM is; it has failed as soon as one VM has. The first aggregate
+ * build has failed as soon as one VM has; it is healthy once every VM is healthy and settled
+ * (below: its health window closed, or it stopped). The first aggregate
  * verdict goes to the A/B stage exactly once: ab_health_passed() commits a trial (or a first
  * build), ab_health_failed() rolls a trial back (it resets the machine and does not return).
  */
@@ -83,18 +84,31 @@ static void report_stopped(struct launched_vm *l)
   log_end();
 }
 
-/* The build's verdict over every VM: failed as soon as one failed, healthy once all are. */
+/*
+ * A healthy VM can still fail until its health window (health_timeout_s from its start) has
+ * closed, unless it has stopped. PID1 reports readiness right after the workload's exec, so a
+ * workload that exits 1 at once is ready first: committing at the first readiness would commit
+ * it. The build is therefore healthy only once every VM's healthy verdict has settled.
+ */
+static bool settled(const struct vm *vm, uint64_t now)
+{
+  return vm->state != VM_RUNNING ||
+         now - vm->start_ns >= (uint64_t)vm->health_timeout_s * 1000000000ull;
+}
+
+/* The build's verdict over every VM: failed as soon as one failed, healthy once all are, settled. */
 static void decide(struct launched_vm *vms, uint32_t n, uint64_t now, bool *decided)
 {
   bool all_healthy = true;
   for (uint32_t i = 0; i < n; i++) {
-    struct health h = vm_health(&vms[i].vm, now);
+    /* The verdict ev=vm_health logged (report_health), so the log shows what was decided on. */
+    struct health h = vms[i].last;
     if (h.verdict == HEALTH_FAILED) {
       *decided = true;
       ab_health_failed(vms[i].vm.name, health_reason_name(h.reason));
       return;
     }
-    all_healthy = all_healthy && h.verdict == HEALTH_HEALTHY;
+    all_healthy = all_healthy && h.verdict == HEALTH_HEALTHY && settled(&vms[i].vm, now);
   }
   if (all_healthy) {
     *decided = true;

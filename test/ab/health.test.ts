@@ -99,4 +99,21 @@ describe('ab: health decides the commit; a trial whose health never comes rolls 
     const state = readAbState(vars);
     assert.equal(state?.lastGood, undefined, 'nothing committed');
   });
+
+  it('no SVM (-cpu qemu64): nothing is launched, so nothing is committed; the boot returns', async () => {
+    // A valid, healthy build on a CPU D0 cannot virtualize: a refusal before the launch.
+    const u = makeBuild(fx, 'health-no-svm');
+    const disk = path.join(fx.dir, 'health-no-svm.img');
+    const vars = freshVars(path.join(fx.dir, 'health-no-svm.vars.fd'));
+    await buildSlotDisk(disk, { a: u.dir, sizeMiB: 40 });
+    const b = await bootUntilExit(disk, vars, { cpu: 'qemu64' });
+    assert.equal(b.last.find((e) => e.ev === 'slot_choice')?.fields.role, 'first', b.text);
+    const failed = b.all('boot_failed');
+    assert.equal(failed.length, 1, b.text);
+    assert.equal(failed[0].fields.reason, 'no_virtualization');
+    for (const ev of ['vm_start', 'vm_health', 'commit', 'rollback', 'reset'])
+      assert.equal(b.all(ev).length, 0, `ev=${ev}\n${b.text}`);
+    assert.equal(b.end, 'exit');
+    assert.equal(readAbState(vars)?.lastGood, undefined, 'nothing committed');
+  });
 });

@@ -59,6 +59,9 @@ describe('ab: refusal and rollback of bad builds', function () {
       last.some((e) => e.ev === 'ready_to_launch' && e.fields.uuid === u1.uuid),
       text,
     );
+    // U1 really runs: its VMs launched and were healthy, and D0 halted after they stopped.
+    assert.equal(last.filter((e) => e.ev === 'build_healthy').length, 1, text);
+    assert.equal(last.at(-1)?.ev, 'halt', text);
   }
 
   it('bad signature: refused by the writer; forced, D0 marks slot B bad and stays on U1', async () => {
@@ -150,6 +153,7 @@ describe('ab: refusal and rollback of bad builds', function () {
     assert.equal(failed.fields.committed_epoch, '3');
     assert.equal(b.all('ready_to_launch').length, 0, b.text);
     assert.equal(b.all('commit').length, 0, b.text);
+    assert.equal(b.end, 'exit', 'a boot that fails before the launch returns to the firmware');
     const state = readAbState(vars)!;
     assert.equal(state.epoch, 3n);
     assert.equal(state.lastGood, u1.uuid);

@@ -21,7 +21,7 @@ const BOCHS_TIMEOUT_MS = 20 * 60_000;
  * run repeats what test/hv-svm/launch.test.ts proves under QEMU and costs another ~5 minutes,
  * so it runs only with D0_BOCHS_SVM_LINUX=1. It fails today: Bochs' ryzen offers MWAIT/MWAITX,
  * the SVM backend does not intercept them, and the guest waits inside MWAIT for a wake-up that
- * never comes (no PAUSE, no host tick reaches Bochs' CPU), stalling after the PIC setup; with
+ * never comes (no host tick ended that run either), stalling after the PIC setup; with
  * MONITOR/MWAIT intercepted (MWAIT as HLT, as the VMX backend does) it exits 7
  * (kernel/arch/x86/README.md).
  */

@@ -24,9 +24,14 @@ export function assertHealthRollback(
   assert.ok(reasons.includes(failed.fields.reason), `${failed.raw} is not ${reasons}`);
   assert.equal(failed.fields.role, 'trial');
   assert.equal(failed.fields.vm, 'web', 'the first VM in launch order');
-  const verdict = trial.find((e) => e.ev === 'vm_health' && e.fields.vm === failed.fields.vm);
+  // The failed VM's last verdict is the one the build failed on (a real guest is ready before
+  // its workload exits, so a healthy verdict may come first: it must not have been committed).
+  const verdicts = trial.filter((e) => e.ev === 'vm_health' && e.fields.vm === failed.fields.vm);
+  const verdict = verdicts.at(-1);
   assert.equal(verdict?.fields.verdict, 'failed', b.text);
   assert.equal(verdict?.fields.reason, failed.fields.reason);
+  assert.ok(trial.indexOf(verdict) < trial.indexOf(failed), b.text);
+  assert.equal(trial.filter((e) => e.ev === 'build_healthy').length, 0, b.text);
   assert.ok(at('firmware_exited') < at('vm_health'), 'the verdict came from the running VMs');
   assert.ok(at('vm_health') < at('health_failed'));
   assert.ok(at('health_failed') < at('slot_bad') && at('slot_bad') < at('rollback'), b.text);

@@ -2,8 +2,10 @@
 // disk with U1 committed (tiny guests, test/ab/support.ts), the writer puts U2 into slot B: the
 // real Linux micro-VM guest kernel and a busybox root disk whose exec spec runs `exit 1`. The
 // trial boots U2 under QEMU TCG with SVM + NPT, Linux starts PID1, the workload exits 1 at once,
-// the verdict is failed, and D0 rolls back to U1, which then runs as the committed build.
-// One full nested Linux boot: slow under TCG (minutes); hard timeout, QEMU always killed.
+// PID1 reports readiness right after the exec, so the VM is healthy for a moment: the commit must
+// wait for the verdict to settle (kernel/boot/efi/run_vms.c), the exit 1 turns it failed, and D0
+// rolls back to U1, which then runs as the committed build. One nested Linux boot (~20 s here on
+// an idle machine, minutes under load); hard timeout, QEMU always killed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,6 +1,7 @@
 // The real Pulumi engine driving D0's providers through a site's life: preview -> up -> change
 // one container's memMb -> preview names it -> up makes a new build (new UUIDv7) -> up with no
-// change keeps the build -> the disk the writer made boots under QEMU+OVMF and D0 verifies it ->
+// change keeps the build -> the A/B disk the writer made (first build in slot A, the second in
+// slot B) boots under QEMU+OVMF with a blank NVRAM: slot A's build runs, D0 verifies it ->
 // destroy removes what was written. The signing key is a stack secret and must appear nowhere in
 // the state, not even with --show-secrets.
 import assert from 'node:assert/strict';
@@ -104,7 +105,7 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
     assert.match(text, /replace/);
   });
 
-  it('up makes a new build with a newer UUIDv7 and rewrites the host disk', async () => {
+  it('up makes a new build with a newer UUIDv7 and writes it to the other slot of the host disk', async () => {
     await ok(['up', '--yes', '--skip-preview']);
     const o = await outputs();
     secondUuid = o.buildUuid;
@@ -150,15 +151,15 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
     }
   });
 
-  it("the written disk boots under QEMU+OVMF (SVM): D0 verifies the build and runs web's container", async function () {
+  it("the written disk boots under QEMU+OVMF (SVM), blank NVRAM: D0 verifies slot A's build and runs web's container", async function () {
     this.timeout(300_000);
     const disk = { disk: site.disk, cpu: 'EPYC', memMb: 512, timeoutMs: 270_000 };
     await withQemu(disk, async (vm) => {
       const v = await vm.waitFor('manifest_verified');
-      assert.equal(v.fields.uuid, secondUuid);
+      assert.equal(v.fields.uuid, firstUuid);
       assert.equal(v.fields.containers, '2');
       const web = await vm.waitFor((e) => e.ev === 'launch_plan' && e.fields.name === 'web');
-      assert.equal(web.fields.mem_mb, '128');
+      assert.equal(web.fields.mem_mb, '64');
       await vm.waitFor((e) => e.ev === 'launch_plan' && e.fields.name === 'api');
       // The first container in boot order runs; its workload's line reaches D0's log under its
       // name (the log shows spaces as '?').

@@ -9,7 +9,7 @@ import { KERNEL_DIR } from '../../builder/kernel/sources';
 
 export interface KernelSource {
   readonly dir: string;
-  /** "working tree" or "<ref> (<short hash>)". */
+  /** "working tree", "commit <short hash>", "<ref> (<short hash>)" or "tree at <dir>". */
   readonly label: string;
 }
 
@@ -34,5 +34,5 @@ export function kernelSource(work: string): KernelSource {
   fs.mkdirSync(out);
   const tar = execFileSync('git', ['-C', repo, 'archive', hash, 'kernel'], { maxBuffer: 256 * 1024 * 1024 });
   execFileSync('tar', ['-x', '-C', out], { input: tar });
-  return { dir: path.join(out, 'kernel'), label: `${ref} (${hash})` };
+  return { dir: path.join(out, 'kernel'), label: hash.startsWith(ref) ? `commit ${hash}` : `${ref} (${hash})` };
 }

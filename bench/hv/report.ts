@@ -67,7 +67,8 @@ export function report(r: ReportInput) {
   // microvm's whole QEMU run) spread over the VM's exits. An upper bound on what one exit costs
   // here, if the guest's own work is not faster nested than under microvm.
   const extraMs = between(boot.microvmSpawnToExit, boot.d0VmStartToExitHostClock);
-  const extraUsPerExit = extraMs !== null && counters.exits ? Math.round((extraMs * 1000) / counters.exits) : null;
+  // Meaningless (null) when D0's run was not longer than microvm's.
+  const extraUsPerExit = extraMs !== null && extraMs > 0 && counters.exits ? Math.round((extraMs * 1000) / counters.exits) : null;
   const json = {
     runs: r.runs,
     d0Kernel: r.kernel,

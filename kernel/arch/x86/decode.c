@@ -35,7 +35,7 @@ static uint32_t modrm_len(const uint8_t *p, uint32_t avail, uint8_t *reg)
 bool x86_decode_mmio(const uint8_t *b, uint32_t n, struct x86_mmio_insn *out)
 {
   uint32_t i = 0;
-  bool opsize16 = false;
+  bool opsize16 = false, has_rex = false;
   uint8_t rex = 0;
   memset(out, 0, sizeof(*out));
   for (; i < n; i++) {
@@ -48,8 +48,10 @@ bool x86_decode_mmio(const uint8_t *b, uint32_t n, struct x86_mmio_insn *out)
     else
       break;
   }
-  if (i < n && (b[i] & 0xf0) == 0x40)
+  if (i < n && (b[i] & 0xf0) == 0x40) {
+    has_rex = true; /* even 0x40: with any REX, byte registers 4-7 are SPL/BPL/SIL/DIL */
     rex = b[i++] & 0xf;
+  }
   if (i >= n)
     return false;
   uint8_t op = b[i++], reg = 0;
@@ -69,7 +71,7 @@ bool x86_decode_mmio(const uint8_t *b, uint32_t n, struct x86_mmio_insn *out)
   if (!twobyte && (op == 0x88 || op == 0x8a)) {
     out->size = 1;
     out->dest_size = 1;
-    out->high_byte = rex == 0 && reg >= 4; /* AH, CH, DH, BH */
+    out->high_byte = !has_rex && reg >= 4; /* AH, CH, DH, BH */
     if (out->high_byte)
       out->reg = reg - 4;
     out->is_write = op == 0x88;

@@ -7,6 +7,7 @@
 //      (<disk>.vars.fd), writes U2 into the inactive slot B, slot A's bytes unchanged
 //   -> boot: D0 (U1) starts the trial of U2 by BootNext, U2's VM is healthy, U2 is committed
 //      (role=trial) and the new output "hello from v2" appears
+//   -> a third build: both slots verify, D0's NV state names B active, so the writer takes A
 //   -> destroy removes the disk the writer laid out.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -15,32 +16,15 @@ import path from 'node:path';
 import { readGpt } from '../../builder/disk/gpt';
 import { readAbState } from '../../builder/disk/ovmf-vars';
 import type { D0Event } from '../support/events';
-import { ENGINE_BUILD_TIMEOUT_MS, parseStackOutputs, PulumiWorkspace } from '../support/pulumi';
+import {
+  ENGINE_BUILD_TIMEOUT_MS,
+  parseStackOutputs,
+  type PulumiWorkspace,
+} from '../support/pulumi';
 import { OVMF_VARS, withQemu } from '../support/qemu';
 import { writeBusyboxArchive } from '../provider/fixture-image';
-import { engineEnv, REPO_ROOT, SECRET } from './site-program';
-
-const PROGRAM = `import * as fs from 'fs';
-import * as pulumi from '@pulumi/pulumi';
-import * as d0 from ${JSON.stringify(path.join(REPO_ROOT, 'provider'))};
-
-const site = JSON.parse(fs.readFileSync('site.json', 'utf8'));
-const cfg = new pulumi.Config();
-const network = new d0.Network('lan', { bridge: '10.20.0.1/24' });
-const web = new d0.Container('web', {
-  image: site.image, memMb: 64, ip: '10.20.0.10/24', healthTimeoutS: 60,
-});
-const deployment = new d0.Deployment('site', {
-  network, containers: [web], signingKey: d0.signingKeyFromFile(cfg.require('signingKeyFile')),
-  securityEpoch: 1, outDir: site.outDir, kernelMode: 'host',
-});
-const host = new d0.EspSlotWriter('host-01', { deployment, target: { diskImage: site.disk } });
-export const buildUuid = deployment.buildUuid;
-export const writtenUuid = host.writtenUuid;
-export const slot = host.slot;
-export const slotSha256 = host.slotSha256;
-export const wrote = host.wrote;
-`;
+import { rolloutWorkspace, writeRolloutSite, type RolloutOutputs } from './rollout-program';
+import { engineEnv } from './site-program';
 
 /** SHA-256 of partition n (1-based) of a disk image. */
 function partitionSha256(disk: string, n: number): string {
@@ -70,46 +54,28 @@ describe('Pulumi engine: a rolling update onto the inactive slot of an A/B host 
   this.timeout(1_800_000);
   let ws: PulumiWorkspace;
   let disk: string;
-  let images: { v1: string; v2: string };
-  const writeSite = (image: string) =>
-    ws.writeFile(
-      'site.json',
-      JSON.stringify({ image, outDir: path.join(ws.root, 'builds'), disk }),
-    );
+  let images: { v1: string; v2: string; v3: string };
+  const writeSite = (image: string) => writeRolloutSite(ws, image, disk);
   const up = async () => {
     await ws.pulumiOk(['up', '--yes', '--skip-preview'], { ...engineEnv, timeoutMs: 600_000 });
-    return parseStackOutputs((await ws.pulumiOk(['stack', 'output', '--json'])).stdout) as {
-      buildUuid: string;
-      writtenUuid: string;
-      slot: string;
-      slotSha256: string;
-      wrote: boolean;
-    };
+    return parseStackOutputs(
+      (await ws.pulumiOk(['stack', 'output', '--json'])).stdout,
+    ) as unknown as RolloutOutputs;
   };
 
   before(async function () {
     this.timeout(ENGINE_BUILD_TIMEOUT_MS);
-    ws = await PulumiWorkspace.create({
-      files: {
-        'Pulumi.yaml':
-          'name: d0-rollout\nruntime:\n  name: nodejs\n  options:\n    typescript: true\nmain: index.ts\n',
-        'package.json': JSON.stringify({ name: 'd0-rollout', private: true, main: 'index.ts' }),
-        'index.ts': PROGRAM,
-      },
-    });
+    ws = await rolloutWorkspace();
     disk = path.join(ws.root, 'host-01.img');
     images = {
       v1: await writeBusyboxArchive(path.join(ws.root, 'images', 'v1.tar'), 'v1'),
       v2: await writeBusyboxArchive(path.join(ws.root, 'images', 'v2.tar'), 'v2'),
+      v3: await writeBusyboxArchive(path.join(ws.root, 'images', 'v3.tar'), 'v3'),
     };
-    const keyFile = path.join(ws.root, 'signing.key');
-    fs.writeFileSync(keyFile, SECRET + '\n', { mode: 0o600 });
-    await ws.pulumiOk(['stack', 'init', 'site-a']);
-    await ws.pulumiOk(['config', 'set', 'signingKeyFile', keyFile]);
   });
   after(() => ws?.dispose());
 
-  it('writes U1 to slot A, boots and commits it; writes U2 to slot B only; the same NVRAM tries and commits U2', async () => {
+  it('writes U1 to slot A, boots and commits it; writes U2 to slot B only; the same NVRAM tries and commits U2; U3 goes to slot A by that NVRAM', async () => {
     writeSite(images.v1);
     const first = await up();
     assert.equal(first.slot, 'A');
@@ -170,6 +136,15 @@ describe('Pulumi engine: a rolling update onto the inactive slot of an A/B host 
     const state = readAbState(vars);
     assert.equal(state?.lastGood, second.buildUuid);
     assert.equal(state?.trial, undefined);
+
+    // A third build: both slots now verify, so only D0's NV state (read from <disk>.vars.fd by
+    // default) says which one is active; the writer takes slot A and keeps the committed slot B.
+    const slotBBefore = partitionSha256(disk, 2);
+    writeSite(images.v3);
+    const third = await up();
+    assert.equal(third.slot, 'A');
+    assert.equal(third.writtenUuid, third.buildUuid);
+    assert.equal(partitionSha256(disk, 2), slotBBefore, 'slot B (the committed build) changed');
 
     await ws.pulumiOk(['destroy', '--yes', '--skip-preview'], engineEnv);
     assert.equal(fs.existsSync(disk), false, 'destroy left the disk the writer laid out');

@@ -128,6 +128,34 @@ describe('EspSlotWriter on A/B disks (provider called directly)', function () {
     assert.equal(fs.existsSync(disk), false);
   });
 
+  it('checks its active-slot hints, and refuses a VARS file that is not there, writing nothing', async () => {
+    const failing = (extra: Record<string, unknown>) =>
+      writer
+        .check({} as never, inputs(builds[0], { diskImage: path.join(dir, 'x.img') }, extra))
+        .failures!.map((f) => f.property);
+    assert.deepEqual(failing({}), []);
+    assert.deepEqual(failing({ activeUuid: 'not-a-uuid' }), ['activeUuid']);
+    assert.deepEqual(failing({ ovmfVars: 'relative/vars.fd' }), ['ovmfVars']);
+    assert.deepEqual(failing({ activeUuid: builds[0].buildUuid, ovmfVars: '/v.fd' }), [
+      'activeUuid',
+    ]);
+
+    const disk = path.join(dir, 'hints.img');
+    const first = (await writer.create(inputs(builds[0], { diskImage: disk }))).outs as Outs;
+    const slotB = partitionBytes(disk, 2);
+    await assert.rejects(
+      writer.update(
+        'id',
+        first as never,
+        inputs(builds[1], { diskImage: disk }, { ovmfVars: path.join(dir, 'missing.vars.fd') }),
+      ),
+      (e: Error) =>
+        e.message.includes('DISK_VARS') && e.message.includes(path.join(dir, 'missing.vars.fd')),
+    );
+    assert.ok(partitionBytes(disk, 2).equals(slotB), 'slot B was written');
+    writer.remove('id', first as never);
+  });
+
   it('refuses a build that does not verify with the Deployment key, writing nothing', async () => {
     const disk = path.join(dir, 'wrong-key.img');
     const other = '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c';

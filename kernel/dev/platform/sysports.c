@@ -15,7 +15,7 @@ static uint8_t kbc_rd(void *ctx, uint64_t off)
 {
   struct sysports *s = ctx;
   switch (off) {
-  case 0: return 0;
+  case 0: return SYS_KBC_DATA;
   case 1: return pit_port61_read(s->pit, arch_time_ns());
   case 4: return SYS_KBC_STATUS;
   default:

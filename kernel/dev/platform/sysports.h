@@ -1,12 +1,13 @@
 /*
  * The PC's leftover system ports that a Linux guest touches, and the guest's reset request.
  *
- *   0x60       i8042 data: reads 0 (no keyboard behind it), writes logged
+ *   0x60       i8042 data: reads all ones (no controller), writes logged
  *   0x61       system control port B: forwarded to the PIT (gate 2, speaker, OUT2, refresh)
  *   0x62-0x63  nothing on a PC/AT: reads all ones, writes dropped, logged
- *   0x64       i8042 status (0x1c: system flag, command/data, not inhibited; both buffers empty,
- *              so Linux's kb_wait finishes at once) / command: 0xFE pulses the CPU reset line
- *              -> reset request; other commands logged and ignored
+ *   0x64       i8042 status: reads all ones, as an empty ISA bus does, so Linux's i8042 driver
+ *              finds no controller after 16 reads ("No controller found") instead of polling a
+ *              silent one for ~1 s; command: 0xFE still pulses the CPU reset line -> reset
+ *              request; other commands logged and ignored
  *   0x80       POST code / Linux's I/O delay port: writes stored (nothing is done with them)
  *   0x87       8237 DMA page register (channel 0): read/write storage
  *   0x92       system control port A: bit 1 A20 (always on, reads 0x02), a 0->1 write of bit 0
@@ -31,7 +32,8 @@
 #define SYS_DMA_PAGE_PORT 0x87
 #define SYS_PORT_A 0x92
 
-#define SYS_KBC_STATUS 0x1cu
+#define SYS_KBC_STATUS 0xffu /* no controller */
+#define SYS_KBC_DATA 0xffu
 #define SYS_KBC_CMD_RESET 0xfeu
 #define SYS_PORT_A_RESET 0x01u
 #define SYS_PORT_A_A20 0x02u

@@ -130,7 +130,7 @@ static void test_guest_through_exits(void)
   CHECK_EQ(inb(0x87), 0x99);
   CHECK_EQ(inb(0x92), SYS_PORT_A_A20);
   CHECK_EQ(inb(0x64), SYS_KBC_STATUS);
-  CHECK_EQ(inb(0x60), 0);
+  CHECK_EQ(inb(0x60), SYS_KBC_DATA);
   CHECK_EQ(vm.state, VM_RUNNING);
   CHECK_EQ(vm.stats.pio_unclaimed, 0);
   vm_destroy(&vm);
@@ -201,8 +201,8 @@ static void test_reset_requests(void)
   outb(0x64, 0xd1); /* another i8042 command: ignored */
   CHECK_EQ(vm.state, VM_RUNNING);
   CHECK(fake_event_find("kbc-command-ignored") != NULL);
-  /* Linux's reboot=k: wait for the input buffer to drain, then pulse reset. */
-  CHECK_EQ(inb(0x64) & 0x02, 0);
+  /* Status reads as no controller (Linux's probe gives up at once); a reset pulse still works. */
+  CHECK_EQ(inb(0x64), 0xff);
   outb(0x64, SYS_KBC_CMD_RESET);
   CHECK_EQ(resets, 1);
   CHECK_EQ(vm.state, VM_CRASHED);

@@ -1,9 +1,15 @@
 // `d0 run DISK`: boots an A/B disk image under QEMU + OVMF with a persistent NVRAM next to it
 // (DISK.vars.fd, created on the first run), and prints D0's structured log (`D0 seq=...` lines)
-// as it comes. Stops at the first ev=exit (or --until EV), when QEMU ends, or at --timeout.
+// as it comes. Stops at the end of the first boot that does not reset (ev=exit: it launched
+// nothing; ev=halt: its VMs all stopped), or at --until EV, when QEMU ends, or at --timeout.
+// The CPU defaults to EPYC (AMD SVM + nested paging, which QEMU TCG emulates): D0 launches
+// nothing on a CPU without hardware virtualization.
 import * as fs from 'node:fs';
 import { bootDisk } from '../../builder/disk/qemu';
 import { badInput, EXIT_FAILED, parseFlags, type Command } from '../io';
+
+/** QEMU's AMD EPYC model offers SVM with nested paging under TCG. */
+const DEFAULT_CPU = 'EPYC';
 
 const USAGE = 'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--raw]';
 
@@ -28,15 +34,16 @@ export const command: Command = {
     const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
     if (!(timeoutS > 0 && timeoutS <= 86400))
       throw badInput(`--timeout: ${values.timeout} is not 1..86400 seconds`);
-    const until = values.until ?? 'exit';
-    if (!/^[a-z_]+$/.test(until))
-      throw badInput(`--until: ${JSON.stringify(until)} is not an event name`);
+    const until = values.until ?? 'exit|halt';
+    if (values.until !== undefined && !/^[a-z_]+$/.test(values.until))
+      throw badInput(`--until: ${JSON.stringify(values.until)} is not an event name`);
+    const untilEvents = until.split('|');
     const vars = values.vars ?? `${disk}.vars.fd`;
     const event = / ?(D0 (?:seq=\d+ )?ev=\S.*)$/;
     const r = await bootDisk({
       disk,
       vars,
-      cpu: values.cpu,
+      cpu: values.cpu ?? DEFAULT_CPU,
       timeoutMs: timeoutS * 1000,
       onLine: (line) => {
         if (values.raw) return io.out(line);
@@ -44,7 +51,8 @@ export const command: Command = {
         if (m) io.out(m[1]);
       },
       until: (line) =>
-        event.test(line) && (line.includes(` ev=${until} `) || line.endsWith(` ev=${until}`)),
+        event.test(line) &&
+        untilEvents.some((ev) => line.includes(` ev=${ev} `) || line.endsWith(` ev=${ev}`)),
     });
     if (r.end === 'until') return 0;
     io.err(

@@ -14,9 +14,11 @@
 /* CPUID.1: x2APIC is ECX bit 21, APIC is EDX bit 9. The VM has no APIC (PIC only, see
  * kernel/hv/README.md "Platform devices"), so it must not advertise one. */
 #define CPUID1_ECX_X2APIC (1u << 21)
+#define CPUID1_ECX_MONITOR (1u << 3) /* MONITOR/MWAIT */
 #define CPUID1_EDX_APIC (1u << 9)
 /* CPUID.80000001h:ECX (AMD APM vol. 3): SVM is bit 2. */
 #define CPUID81_ECX_SVM (1u << 2)
+#define CPUID81_ECX_MONITORX (1u << 29) /* MONITORX/MWAITX */
 
 typedef void (*exit_handler)(struct vm *vm, const struct arch_exit *exit);
 
@@ -74,11 +76,12 @@ static void on_mmio(struct vm *vm, const struct arch_exit *exit)
 void exit_filter_cpuid(uint32_t leaf, struct arch_cpuid_result *r)
 {
   if (leaf == 1) {
-    r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_X2APIC);
+    /* No MWAIT: an idle guest halts (HLT exits), it never waits on a monitored line. */
+    r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_X2APIC | CPUID1_ECX_MONITOR);
     r->ecx |= CPUID1_ECX_HYPERVISOR;
     r->edx &= ~CPUID1_EDX_APIC;
   } else if (leaf == 0x80000001u) {
-    r->ecx &= ~CPUID81_ECX_SVM;
+    r->ecx &= ~(CPUID81_ECX_SVM | CPUID81_ECX_MONITORX);
   }
 }
 

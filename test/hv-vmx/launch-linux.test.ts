@@ -1,5 +1,5 @@
 // D0 launches the real Linux micro-VM under Bochs with an Intel CPU (corei7_skylake_x: VMX +
-// EPT), and optionally with model=ryzen (SVM + NPT, same binary), the same scenario as test/hv-svm/launch.test.ts on QEMU with SVM: the signed build's
+// EPT), and with model=ryzen (SVM + NPT, same binary), the same scenario as test/hv-svm/launch.test.ts on QEMU with SVM: the signed build's
 // guest kernel (our Linux 6.1 micro-VM config), PID1 and a busybox root disk, verified, loaded
 // and booted through D0's VMX backend after ExitBootServices. The container's line must appear
 // in D0's log under the VM's name and its exit status as ev=vm_exit. Bochs runs about 5x
@@ -17,16 +17,15 @@ import { D0Under, dump, only } from './d0-bochs';
 const BOCHS_TIMEOUT_MS = 20 * 60_000;
 
 /**
- * The Bochs CPU models this scenario runs on, and the backend each must take. The ryzen (SVM)
- * run repeats what test/hv-svm/launch.test.ts proves under QEMU and costs another ~5 minutes,
- * so it runs only with D0_BOCHS_SVM_LINUX=1. It fails today: Bochs' ryzen offers MWAIT/MWAITX,
- * the SVM backend does not intercept them, and the guest waits inside MWAIT for a wake-up that
- * never comes (no host tick ended that run either), stalling after the PIC setup; with
- * MONITOR/MWAIT intercepted (MWAIT as HLT, as the VMX backend does) it exits 7
- * (kernel/arch/x86/README.md).
+ * The Bochs CPU models this scenario runs on, and the backend each must take: the same
+ * BOOTX64.EFI takes VMX on the Intel model and SVM (with NRIP save) on ryzen. About 75-80 s
+ * each. (Bochs' ryzen offers MONITOR/MWAIT: D0 hides them in CPUID and treats an MWAIT as a
+ * HLT, without which Linux idled inside MWAIT and never woke.)
  */
-const MODELS: Array<[string, string]> = [['corei7_skylake_x', 'vmx']];
-if (process.env.D0_BOCHS_SVM_LINUX === '1') MODELS.push(['ryzen', 'svm']);
+const MODELS: Array<[string, string]> = [
+  ['corei7_skylake_x', 'vmx'],
+  ['ryzen', 'svm'],
+];
 
 for (const [cpuModel, backend] of MODELS) {
   describe(`hv-vmx: D0 launches a Linux micro-VM under Bochs ${cpuModel} (${backend} backend)`, function () {

@@ -25,6 +25,7 @@
 #define LEN_CPUID 2
 #define LEN_MSR 2
 #define LEN_HLT 1
+#define LEN_MONITOR_MWAIT 3 /* 0F 01 C8/C9 (MONITOR/MWAIT), 0F 01 FA/FB (the X forms) */
 #define LEN_PAUSE 2 /* F3 90 */
 
 /* The save area's packed segment attributes from the VMX-style access rights of boot_seg. */
@@ -57,7 +58,8 @@ int svm_vcpu_init(struct svm_vcpu *vcpu, struct svm_vm *avm, uint32_t index,
   c->intercept_misc1 = SVM_I1_INTR | SVM_I1_NMI | SVM_I1_CPUID | SVM_I1_HLT | SVM_I1_INVLPGA |
                        SVM_I1_IOIO | SVM_I1_MSR | SVM_I1_SHUTDOWN | SVM_I1_PAUSE;
   c->intercept_misc2 = SVM_I2_VMRUN | SVM_I2_VMMCALL | SVM_I2_VMLOAD | SVM_I2_VMSAVE |
-                       SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT;
+                       SVM_I2_STGI | SVM_I2_CLGI | SVM_I2_SKINIT | SVM_I2_MONITOR | SVM_I2_MWAIT |
+                       SVM_I2_MWAIT_COND;
   c->iopm_base_pa = h->iopm_pa;
   c->msrpm_base_pa = h->msrpm_pa;
   c->guest_asid = avm->asid;
@@ -190,6 +192,23 @@ static bool on_hlt(struct svm_vcpu *v, struct arch_exit *e)
   return true;
 }
 
+/* CPUID hides MONITOR/MWAIT (kernel/hv/exit.c); a guest that uses them anyway gets MWAIT as a
+ * HLT (it waits for its next interrupt) and MONITOR as a no-op, never a wait inside the CPU
+ * that only a write to the monitored line would end. */
+static bool on_mwait(struct svm_vcpu *v, struct arch_exit *e)
+{
+  v->vmcb->save.rip += LEN_MONITOR_MWAIT;
+  e->reason = ARCH_EXIT_HLT;
+  return true;
+}
+
+static bool on_monitor(struct svm_vcpu *v, struct arch_exit *e)
+{
+  (void)e;
+  v->vmcb->save.rip += LEN_MONITOR_MWAIT;
+  return false;
+}
+
 static bool on_shutdown(struct svm_vcpu *v, struct arch_exit *e)
 {
   (void)v;
@@ -271,6 +290,8 @@ static const svm_exit_fn exit_table[SVM_EXIT_TABLE_SIZE] = {
     [SVM_EXIT_VMMCALL] = on_svm_insn, [SVM_EXIT_VMLOAD] = on_svm_insn,
     [SVM_EXIT_VMSAVE] = on_svm_insn,  [SVM_EXIT_STGI] = on_svm_insn,
     [SVM_EXIT_CLGI] = on_svm_insn,    [SVM_EXIT_SKINIT] = on_svm_insn,
+    [SVM_EXIT_MONITOR] = on_monitor,  [SVM_EXIT_MWAIT] = on_mwait,
+    [SVM_EXIT_MWAIT_COND] = on_mwait,
 };
 
 int svm_vcpu_run(struct svm_vcpu *v, struct arch_exit *e)

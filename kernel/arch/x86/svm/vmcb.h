@@ -143,6 +143,9 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "vmcb size");
 #define SVM_I2_STGI (1u << 4)
 #define SVM_I2_CLGI (1u << 5)
 #define SVM_I2_SKINIT (1u << 6)
+#define SVM_I2_MONITOR (1u << 10) /* MONITOR and MONITORX */
+#define SVM_I2_MWAIT (1u << 11)   /* MWAIT and MWAITX */
+#define SVM_I2_MWAIT_COND (1u << 12)
 
 /* 15.16.2 TLB_CONTROL */
 #define SVM_TLB_NONE 0
@@ -181,9 +184,12 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "vmcb size");
 #define SVM_EXIT_STGI 0x084
 #define SVM_EXIT_CLGI 0x085
 #define SVM_EXIT_SKINIT 0x086
+#define SVM_EXIT_MONITOR 0x08A
+#define SVM_EXIT_MWAIT 0x08B
+#define SVM_EXIT_MWAIT_COND 0x08C
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_INVALID 0xffffffffffffffffull /* VMEXIT_INVALID: the entry checks failed */
-#define SVM_EXIT_TABLE_SIZE (SVM_EXIT_SKINIT + 1) /* dense table; NPF and INVALID handled apart */
+#define SVM_EXIT_TABLE_SIZE (SVM_EXIT_MWAIT_COND + 1) /* dense table; NPF and INVALID handled apart */
 
 /* 15.10.2 IOIO EXITINFO1 */
 #define SVM_IOIO_IN (1ull << 0)

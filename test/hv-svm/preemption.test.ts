@@ -10,25 +10,11 @@ import fs from 'node:fs';
 import { buildEspDisk } from '../../builder/disk/esp';
 import { withQemu } from '../support/qemu';
 import { makeVmsSlot, slotFiles } from './slot';
-import { asm, Cond, Program, Reg, tinyBzImage } from './tiny-kernel';
+import { preemptionProgram } from './preemption-guest';
+import { tinyBzImage } from './tiny-kernel';
 import { buildD0, type D0Build } from './two-vms-run';
 
 const TIMEOUT_MS = 180_000;
-// boot_params (Linux boot protocol, zero page): e820 table at 0x2d0, 20-byte entries; entry 1
-// is D0's RAM above 1 MiB, its size (u64) at +8.
-const E820_ENTRY1_SIZE = 0x2d0 + 20 + 8;
-
-function program(): number[] {
-  const p = new Program()
-    .emit(asm.loadDwordAt(Reg.RSI, E820_ENTRY1_SIZE), asm.cmpEax(100 * 1024 * 1024))
-    .jcc(Cond.A, 'spin')
-    .repeat(20, [asm.print('tick '), asm.printDecimal(Reg.RBX), asm.print('\n'), asm.hlt()])
-    .emit(asm.outb(0x501, 0), asm.haltLoop())
-    .label('spin')
-    .jmp('spin');
-  return p.bytes();
-}
-
 describe('hv-svm: preemption (a guest that never exits does not keep the CPU)', function () {
   this.timeout(TIMEOUT_MS + 120_000);
   let b: D0Build;
@@ -39,7 +25,7 @@ describe('hv-svm: preemption (a guest that never exits does not keep the CPU)', 
   after(() => fs.rmSync(b.dir, { recursive: true, force: true }));
 
   it('the worker VM runs to its exit while the spinner VM spins; the host tick forces exits', async () => {
-    const slot = makeVmsSlot(b.secretKey, tinyBzImage(program()), [
+    const slot = makeVmsSlot(b.secretKey, tinyBzImage(preemptionProgram()), [
       { name: 'spinner', memMb: 128, bootOrder: 1 },
       { name: 'worker', memMb: 48, bootOrder: 2 },
     ]);

@@ -5,10 +5,11 @@
 // Each cycle writes a new build into the inactive slot with the real writer. The build is good, or,
 // chosen by a seeded PRNG, one of the bad kinds: bad signature, corrupted VM image, lower
 // security_epoch, broken D0 binary. The bad ones are forced past the writer's checks, because
-// refusing them is what the writer does. The cycle then boots until the final ev=exit and checks
+// refusing them is what the writer does. The cycle then boots until the end of the final boot
+// (ev=halt once its VMs stopped, ev=exit if it launched nothing) and checks
 // the outcome: a good build is committed, and a bad one leaves the previous build running.
 // Prints boots, commits, rollbacks, refusals, failures (an outcome other than expected) and
-// unbootable states (a final boot that did not reach ready_to_launch). Exits 1 unless failures
+// unbootable states (a final boot whose build did not become healthy: no build_healthy). Exits 1 unless failures
 // and unbootable states are both 0.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -116,7 +117,7 @@ export async function runSoak(opts: {
         .all('slot_bad')
         .filter((e) => !b.all('rollback').some((r) => r.fields.from === e.fields.bad)).length;
       const ready = b.last.find((e) => e.ev === 'ready_to_launch');
-      if (!ready) c.unbootable++;
+      if (!ready || !b.last.some((e) => e.ev === 'build_healthy')) c.unbootable++;
       const expect = kind === 'good' ? u.uuid : running;
       const state = readAbState(vars);
       const ok = ready?.fields.uuid === expect && state?.lastGood === expect && !state?.trial;

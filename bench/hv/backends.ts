@@ -13,11 +13,10 @@
 // Emulated hardware: absolute times say little (Bochs is ~5x slower than TCG); exit counts are
 // what the backends differ in (which instructions each intercepts, how each delivers interrupts).
 import fs from 'node:fs';
-import path from 'node:path';
 import { encodeExecSpec } from '../../builder/guest/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
-import { makeBusyboxImage } from '../../test/guest/support/busybox-image';
+import { busyboxImageBytes } from '../../test/guest/support/busybox-image';
 import { D0Under } from '../../test/hv-vmx/d0-bochs';
 import type { D0Event } from '../../test/support/events';
 import { withQemu } from '../../test/support/qemu';
@@ -51,9 +50,7 @@ async function main(): Promise<void> {
     const bzImage = fs.readFileSync((await buildGuestKernel({})).bzImage);
     const init = (await buildGuestInit()).init;
     const spec = encodeExecSpec({ args: ['/bin/sh', '-c', `echo ${MARK}; exit 0`], env: ['PATH=/bin'], cwd: '/' });
-    const img = makeBusyboxImage({ init, execSpec: spec, sizeMb: 8 });
-    const rootDisk = fs.readFileSync(img);
-    fs.rmSync(path.dirname(img), { recursive: true, force: true });
+    const rootDisk = busyboxImageBytes({ init, execSpec: spec, sizeMb: 8 });
     const esp = await d0.disk(bzImage, rootDisk, { name: VM, memMb: 64 });
 
     const runs: Run[] = [];

@@ -14,7 +14,7 @@ import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
 import { buildKernel } from '../../builder/kernel';
 import { generateKeyPair } from '../../core/sign';
-import { makeBusyboxImage } from '../guest/support/busybox-image';
+import { busyboxImageBytes } from '../guest/support/busybox-image';
 import type { D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
 import { makeVmsSlot, slotFiles } from './slot';
@@ -30,10 +30,7 @@ function consoleOf(events: D0Event[], vm: string): string {
 
 function image(init: string, script: string): Buffer {
   const spec = encodeExecSpec({ args: ['/bin/sh', '-c', script], env: ['PATH=/bin'], cwd: '/' });
-  const img = makeBusyboxImage({ init, execSpec: spec, sizeMb: 16 });
-  const disk = fs.readFileSync(img);
-  fs.rmSync(path.dirname(img), { recursive: true, force: true });
-  return disk;
+  return busyboxImageBytes({ init, execSpec: spec, sizeMb: 16 });
 }
 
 describe('hv-svm: two VMs on the static bridge (real Linux guests, SVM + NPT)', function () {

@@ -8,7 +8,6 @@
 // an idle machine, minutes under load); hard timeout, QEMU always killed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { readAbState } from '../../builder/disk/ovmf-vars';
 import { writeSlot } from '../../builder/disk/writer';
 import { encodeExecSpec } from '../../builder/guest/exec-spec';
@@ -16,7 +15,7 @@ import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
 import { assertHealthRollback } from '../ab/health-asserts';
 import { bootUntilExit, copyOfBase, makeBuild, sharedFixture } from '../ab/support';
-import { makeBusyboxImage } from '../guest/support/busybox-image';
+import { busyboxImageBytes } from '../guest/support/busybox-image';
 
 const BOOT_TIMEOUT_MS = 20 * 60_000;
 
@@ -38,9 +37,7 @@ describe('hv-svm: a real Linux container that exits 1 at once rolls its trial bu
       args: ['/bin/sh', '-c', 'echo failing at once; exit 1'],
       env: ['PATH=/bin'],
     });
-    const img = makeBusyboxImage({ init, execSpec: spec, sizeMb: 8 });
-    const root = fs.readFileSync(img);
-    fs.rmSync(path.dirname(img), { recursive: true, force: true });
+    const root = busyboxImageBytes({ init, execSpec: spec, sizeMb: 8 });
     // health_timeout_s is far above the boot time: only the exit status can fail the health.
     const u2 = makeBuild(fx, 'linux-exit1', {
       vms: { kernel: bzImage, webDisk: root, webOnly: true, memMb: 64, healthTimeoutS: 900 },

@@ -17,7 +17,7 @@ import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
 import { buildKernel } from '../../builder/kernel';
 import { generateKeyPair } from '../../core/sign';
-import { makeBusyboxImage } from '../guest/support/busybox-image';
+import { busyboxImageBytes } from '../guest/support/busybox-image';
 import { assertContiguous, type D0Event } from '../support/events';
 import { OVMF_VARS, withQemu } from '../support/qemu';
 import { makeLaunchSlot, slotFiles } from './slot';
@@ -69,9 +69,7 @@ describe('hv-svm: D0 launches a Linux micro-VM under QEMU TCG with SVM + NPT', f
       uid: 1000,
       gid: 1000,
     });
-    const img = makeBusyboxImage({ init, execSpec: spec, sizeMb: 16 });
-    const disk = fs.readFileSync(img);
-    fs.rmSync(path.dirname(img), { recursive: true, force: true });
+    const disk = busyboxImageBytes({ init, execSpec: spec, sizeMb: 16 });
     const slot = makeLaunchSlot(secretKey, bzImage, disk, { name: 'web', memMb: 64 });
     const tree = path.join(dir, 'slot-a');
     for (const f of slotFiles(slot, efi)) {

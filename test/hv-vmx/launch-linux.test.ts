@@ -7,11 +7,10 @@
 // and Bochs is always killed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { encodeExecSpec } from '../../builder/guest/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
-import { makeBusyboxImage } from '../guest/support/busybox-image';
+import { busyboxImageBytes } from '../guest/support/busybox-image';
 import { D0Under, dump, only } from './d0-bochs';
 
 const BOCHS_TIMEOUT_MS = 20 * 60_000;
@@ -50,9 +49,7 @@ for (const [cpuModel, backend] of MODELS) {
         uid: 0,
         gid: 0,
       });
-      const img = makeBusyboxImage({ init, execSpec: spec, sizeMb: 8 });
-      const rootDisk = fs.readFileSync(img);
-      fs.rmSync(path.dirname(img), { recursive: true, force: true });
+      const rootDisk = busyboxImageBytes({ init, execSpec: spec, sizeMb: 8 });
       const esp = await d0.disk(bzImage, rootDisk, { name: 'web', memMb: 64 });
 
       const r = await d0.run(esp, { cpuModel, memMb: 256, timeoutMs: BOCHS_TIMEOUT_MS });

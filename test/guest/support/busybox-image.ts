@@ -52,3 +52,13 @@ export function makeBusyboxImage(o: ImageOptions): string {
   fs.rmSync(tree, { recursive: true, force: true });
   return img;
 }
+
+/** The image's bytes (for a signed slot's payload); the temporary work directory is removed. */
+export function busyboxImageBytes(o: ImageOptions): Buffer {
+  const img = makeBusyboxImage(o);
+  try {
+    return fs.readFileSync(img);
+  } finally {
+    fs.rmSync(path.dirname(img), { recursive: true, force: true });
+  }
+}

@@ -1,15 +1,9 @@
 // Connecting to a Docker engine. The builder never starts one: a user's machine has its own, and
-// tests start theirs (test/support/dockerd.ts). DOCKER_HOST=unix://... is honoured.
+// tests start theirs (test/support/dockerd.ts). DOCKER_HOST (unix:///path or /path) is honoured.
 import fs from 'node:fs';
 import Dockerode from 'dockerode';
 
-export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
-
-export function dockerSocketPath(): string {
-  const host = process.env.DOCKER_HOST;
-  if (host?.startsWith('unix://')) return host.slice('unix://'.length);
-  return DEFAULT_DOCKER_SOCKET;
-}
+import { dockerSocketPath } from '../oci/engine-client';
 
 /** The engine if one answers a ping within timeoutMs, else undefined. */
 export async function connectDocker(timeoutMs = 3000): Promise<Dockerode | undefined> {

@@ -1,24 +1,30 @@
 // `d0 image build`: SOURCE -> reproducible ext4 disk image with the flattened rootfs, /.d0/init
-// and /.d0/exec, plus <out>.json {sha256, size, execSpec, warnings}. See builder/README.md.
+// and /.d0/exec, plus <out>.json {sha256, size, execSpec, warnings}. One pass: each layer streams
+// (decompress -> tar -> file contents straight into the image's data blocks), its metadata is
+// merged into the tree, and the ext4 metadata is written after the last layer. See
+// builder/oci/README.md.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
-import { readDockerArchiveFile, type ReadOpts } from '../oci/docker-archive';
-import { engineImage, readEngineImage } from '../oci/docker-engine';
+import { dockerArchiveFiles, resolveDockerArchive } from '../oci/docker-archive';
+import { engineImage, spoolEngineImage } from '../oci/docker-engine';
 import { engineClient, fromDockerode, type Engine } from '../oci/engine-client';
 import { fail } from '../oci/errors';
 import { encodeExecSpec, type ExecSpec } from '../oci/exec-spec';
 import { execSpecFromConfig, type Overrides } from '../oci/image-config';
-import { Budget, DEFAULT_LIMITS, ScratchFull, type Limits } from '../oci/limits';
-import { ociConfigDigest, readOciLayout } from '../oci/oci-layout';
+import { readLayer } from '../oci/layer-reader';
+import { Budget, DEFAULT_LIMITS, type Limits } from '../oci/limits';
+import { ociFiles, resolveOciLayout } from '../oci/oci-layout';
 import type { ResolvedImage } from '../oci/resolved-image';
-import { applyLayer, emptyRoot, type DirInode } from '../oci/rootfs-tree';
-import { cacheKey, d0Cache, entryPaths, publish, sha256FileSync, uuidFrom } from './cache';
-import { FS_EPOCH, makeExt4, toolVersions } from './ext4';
-import { materialize } from './materialize';
-import { chooseScratch, diskScratch, type Scratch, type ScratchOptions } from './scratch';
+import { applyLayer, emptyRoot, type DirInode, type FileInode } from '../oci/rootfs-tree';
+import { cacheKey, d0Cache, entryPaths, publish, uuidFrom } from './cache';
+import { diskXattrs } from './ext4/tree-xattrs';
+import { DataArea, finishExt4 } from './ext4/writer';
 import { parseSource, type ImageSourceRef } from './source';
+
+/** Superblock times: a fixed epoch, so that the bytes depend on the image only. */
+export const FS_EPOCH = 946684800; // 2000-01-01T00:00:00Z
 
 export interface ImageMeta {
   sha256: string;
@@ -31,7 +37,7 @@ export interface ImageMeta {
 
 export type ProgressEvent =
   | { phase: 'layers'; bytes: number }
-  | { phase: 'image'; step: 'stage' | 'mke2fs' | 'debugfs' | 'digest' };
+  | { phase: 'image'; step: 'metadata' | 'digest' };
 
 export interface BuildOptions {
   source: string;
@@ -45,8 +51,6 @@ export interface BuildOptions {
   cacheDir?: string;
   limits?: Partial<Limits>;
   onProgress?: (e: ProgressEvent) => void;
-  /** Where layer contents are unpacked: a tmpfs when they fit (see scratch.ts). */
-  scratch?: ScratchOptions;
 }
 
 export interface BuildResult {
@@ -54,11 +58,7 @@ export interface BuildResult {
   meta: ImageMeta;
   cached: boolean;
   key: string;
-  /** Directory the layer contents were unpacked under (absent on a cache hit). */
-  scratch?: string;
 }
-
-let tools: string | undefined;
 
 function normalizedOverrides(o: Overrides): Overrides {
   const out: Overrides = {};
@@ -70,7 +70,7 @@ function normalizedOverrides(o: Overrides): Overrides {
   return out;
 }
 
-function checkInit(init: string): string {
+function readInit(init: string): Buffer {
   let st: fs.Stats;
   try {
     st = fs.statSync(init);
@@ -78,7 +78,7 @@ function checkInit(init: string): string {
     return fail('INIT_INVALID', `init binary ${init}: no such file`);
   }
   if (!st.isFile()) fail('INIT_INVALID', `init binary ${init}: not a regular file`);
-  return crypto.createHash('sha256').update(fs.readFileSync(init)).digest('hex');
+  return fs.readFileSync(init);
 }
 
 /** The caller's dockerode if given, else a plain HTTP client on the engine socket (no dockerode load). */
@@ -86,38 +86,20 @@ function engine(opts: BuildOptions): Engine {
   return opts.docker ? fromDockerode(opts.docker) : engineClient();
 }
 
-/** What is known before any layer is read, where the source allows it (engine, OCI dir). */
-interface Preview {
-  configDigest?: string;
-  /** Rough bytes of layer content, for choosing the scratch space. */
-  estimate?: number;
-}
-
-async function preview(src: ImageSourceRef, opts: BuildOptions, maxJsonBytes: number): Promise<Preview> {
+/**
+ * The image resolved without reading a layer: from an archive's index or a layout's JSON, or the
+ * engine's id. For the engine, `resolve` saves the image (only on a cache miss).
+ */
+async function locate(src: ImageSourceRef, opts: BuildOptions, limits: Limits): Promise<{ configDigest: string; resolve: (spool: string) => Promise<ResolvedImage> }> {
   if (src.kind === 'docker') {
-    const info = await engineImage(engine(opts), src.image);
-    return { configDigest: info.id, estimate: info.size };
+    const e = engine(opts);
+    const { id } = await engineImage(e, src.image);
+    return { configDigest: id, resolve: (spool) => spoolEngineImage(e, src.image, id, spool, limits.maxJsonBytes) };
   }
-  if (src.kind === 'oci') {
-    if (!fs.existsSync(src.location)) fail('IMAGE_NOT_FOUND', `oci:${src.location}: no such file or directory`);
-    return { configDigest: ociConfigDigest(src.location, { maxJsonBytes }, src.ref) };
-  }
-  return { estimate: fs.existsSync(src.file) ? fs.statSync(src.file).size : undefined };
-}
-
-async function readImage(src: ImageSourceRef, opts: BuildOptions, ro: ReadOpts, id?: string): Promise<ResolvedImage> {
-  if (src.kind === 'docker') return readEngineImage(engine(opts), src.image, id!, ro);
-  if (src.kind === 'oci') return readOciLayout(src.location, ro, src.ref);
-  return readDockerArchiveFile(src.file, ro, src.ref);
-}
-
-function addD0Files(root: DirInode, initBlob: string, initSize: number, execBlob: string, execSize: number): void {
-  if (root.children.has('.d0')) fail('ENTRY_INVALID', 'the image already contains /.d0, which D0 reserves');
-  const meta = { uid: 0, gid: 0, mtime: FS_EPOCH, xattrs: new Map<string, Buffer>() };
-  const d0: DirInode = { kind: 'dir', children: new Map(), mode: 0o755, ...meta };
-  d0.children.set('init', { kind: 'file', blob: initBlob, size: initSize, mode: 0o755, ...meta });
-  d0.children.set('exec', { kind: 'file', blob: execBlob, size: execSize, mode: 0o644, ...meta });
-  root.children.set('.d0', d0);
+  const image = src.kind === 'oci'
+    ? resolveOciLayout(ociFiles(src.location), limits.maxJsonBytes, src.ref)
+    : resolveDockerArchive(dockerArchiveFiles(src.file), limits.maxJsonBytes, src.ref);
+  return { configDigest: image.configDigest, resolve: async () => image };
 }
 
 export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
@@ -127,95 +109,117 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   if (!Number.isInteger(headroomMiB) || headroomMiB < 0) fail('OVERRIDE_INVALID', `headroom ${headroomMiB}: expected whole MiB >= 0`);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const cacheDir = opts.cacheDir ?? d0Cache();
-  const initDigest = checkInit(opts.init);
-  tools ??= toolVersions();
+  const init = readInit(opts.init);
+  const initDigest = crypto.createHash('sha256').update(init).digest('hex');
   fs.mkdirSync(path.join(cacheDir, 'images'), { recursive: true });
   fs.mkdirSync(path.join(cacheDir, 'tmp'), { recursive: true });
-  const keyOf = (configDigest: string) => cacheKey({ configDigest, initDigest, overrides, tools: tools!, headroomMiB });
 
-  const seen = await preview(src, opts, limits.maxJsonBytes);
-  if (seen.configDigest !== undefined) {
-    const hit = fromCache(cacheDir, keyOf(seen.configDigest), opts.out);
-    if (hit) return hit;
-  }
-  const job: Job = { src, opts, overrides, headroomMiB, limits, cacheDir, keyOf, configDigest: seen.configDigest };
-  const scratch = chooseScratch(cacheDir, seen.estimate, opts.scratch);
+  const found = await locate(src, opts, limits);
+  const key = cacheKey({ configDigest: found.configDigest, initDigest, overrides, headroomMiB });
+  const hit = fromCache(cacheDir, key, opts.out);
+  if (hit) return hit;
+
+  const work = fs.mkdtempSync(path.join(cacheDir, 'tmp', 'image-'));
   try {
-    return await convert(job, scratch);
-  } catch (err) {
-    if (!(err instanceof ScratchFull)) throw err;
-    return convert(job, diskScratch(cacheDir));
-  }
-}
-
-interface Job {
-  src: ImageSourceRef;
-  opts: BuildOptions;
-  overrides: Overrides;
-  headroomMiB: number;
-  limits: Limits;
-  cacheDir: string;
-  keyOf: (configDigest: string) => string;
-  configDigest?: string;
-}
-
-/** One cold conversion with layer contents in `scratch`; the image ends up in the cache. */
-async function convert(job: Job, scratch: Scratch): Promise<BuildResult> {
-  const { opts, cacheDir } = job;
-  fs.mkdirSync(scratch.dir, { recursive: true });
-  const imgDir = fs.mkdtempSync(path.join(cacheDir, 'tmp', 'image-'));
-  const work = scratch.allowance === undefined && scratch.dir === path.join(cacheDir, 'tmp') ? imgDir : fs.mkdtempSync(path.join(scratch.dir, 'd0-image-'));
-  const blobDir = path.join(work, 'blobs');
-  fs.mkdirSync(blobDir);
-  const ro: ReadOpts = { blobDir, budget: new Budget(job.limits, scratch.allowance), maxJsonBytes: job.limits.maxJsonBytes };
-  let layerBytes = 0;
-  ro.onBytes = (n) => opts.onProgress?.({ phase: 'layers', bytes: (layerBytes += n) });
-  try {
-    const image = await readImage(job.src, opts, ro, job.configDigest);
-    const key = job.keyOf(image.configDigest);
-    const hit = fromCache(cacheDir, key, opts.out);
-    if (hit) return hit;
-
-    const root = emptyRoot();
-    for (const layer of image.layers) applyLayer(root, layer);
-    const { spec, warnings } = execSpecFromConfig(image.config, root, job.overrides, image.name);
-    for (const layer of image.layers) warnings.push(...layer.warnings);
-
-    const initBlob = path.join(blobDir, 'd0-init');
-    fs.copyFileSync(opts.init, initBlob);
-    const execBlob = path.join(blobDir, 'd0-exec');
-    const execText = encodeExecSpec(spec);
-    fs.writeFileSync(execBlob, execText);
-    addD0Files(root, initBlob, fs.statSync(initBlob).size, execBlob, Buffer.byteLength(execText));
-
-    opts.onProgress?.({ phase: 'image', step: 'stage' });
-    const stage = path.join(work, 'root');
-    const values = path.join(work, 'xattrs');
-    fs.mkdirSync(stage, { mode: 0o700 });
-    fs.mkdirSync(values);
-    const plan = materialize(root, stage, values);
-    opts.onProgress?.({ phase: 'image', step: 'mke2fs' });
-    // The image is made on the cache's filesystem (a rename publishes it), whatever the scratch:
-    // making it on tmpfs and copying it over in the hashing pass measured slower.
-    const made = path.join(imgDir, 'image.img');
-    makeExt4({
-      stage, out: made, plan, uuid: uuidFrom(key, 'uuid'), hashSeed: uuidFrom(key, 'hash_seed'),
-      scriptFile: path.join(work, 'debugfs.txt'), policy: { headroomMiB: job.headroomMiB },
-    });
-    opts.onProgress?.({ phase: 'image', step: 'digest' });
-    const size = fs.statSync(made).size;
-    const sha256 = sha256FileSync(made);
-    const meta: ImageMeta = { sha256, size, execSpec: spec, warnings, configDigest: image.configDigest, source: opts.source };
+    const image = await found.resolve(work);
+    const made = path.join(work, 'image.img');
+    const fd = fs.openSync(made, 'wx+', 0o600);
+    let meta: ImageMeta;
+    try {
+      meta = await convert(image, fd, { opts, overrides, headroomMiB, limits, init, key });
+    } finally {
+      fs.closeSync(fd);
+    }
     const entry = entryPaths(cacheDir, key);
     fs.chmodSync(made, 0o444);
     fs.renameSync(made, entry.img);
     fs.writeFileSync(entry.meta, JSON.stringify(meta, null, 2) + '\n');
     publish(entry.img, opts.out);
     fs.writeFileSync(`${opts.out}.json`, JSON.stringify(meta, null, 2) + '\n');
-    return { image: opts.out, meta, cached: false, key, scratch: scratch.dir };
+    return { image: opts.out, meta, cached: false, key };
   } finally {
-    if (work !== imgDir) fs.rmSync(work, { recursive: true, force: true });
-    fs.rmSync(imgDir, { recursive: true, force: true });
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface Job {
+  opts: BuildOptions;
+  overrides: Overrides;
+  headroomMiB: number;
+  limits: Limits;
+  init: Buffer;
+  key: string;
+}
+
+/** Layers -> tree + data blocks -> exec spec -> ext4 metadata; the image's sha256 last. */
+async function convert(image: ResolvedImage, fd: number, job: Job): Promise<ImageMeta> {
+  const { opts } = job;
+  const data = new DataArea(fd);
+  const budget = new Budget(job.limits);
+  let layerBytes = 0;
+  const onBytes = (n: number) => opts.onProgress?.({ phase: 'layers', bytes: (layerBytes += n) });
+  const root = emptyRoot();
+  const warnings: string[] = [];
+  for (const ref of image.layers) {
+    const layer = await readLayer(ref.open(), { label: ref.label, data, budget, onBytes });
+    if (ref.storedDigest !== undefined && layer.storedDigest !== ref.storedDigest)
+      fail('DIGEST_MISMATCH', `${ref.label}: blob ${ref.storedDigest} has sha256 ${layer.storedDigest}`);
+    if (layer.diffId !== ref.diffId)
+      fail('DIGEST_MISMATCH', `${ref.label}: uncompressed sha256 is ${layer.diffId}, config rootfs.diff_ids says ${ref.diffId}`);
+    applyLayer(root, layer);
+    warnings.push(...layer.warnings);
+  }
+  const read = (f: FileInode) => data.read(f.start, f.size);
+  const exec = execSpecFromConfig(image.config, root, job.overrides, image.name, read);
+  warnings.unshift(...exec.warnings);
+  addD0Files(root, data, job.init, Buffer.from(encodeExecSpec(exec.spec)));
+  addLostFound(root);
+
+  opts.onProgress?.({ phase: 'image', step: 'metadata' });
+  const xattrs = diskXattrs(root);
+  finishExt4(fd, data, root, {
+    uuid: uuidBytes(uuidFrom(job.key, 'uuid')), hashSeed: uuidBytes(uuidFrom(job.key, 'hash_seed')), label: 'd0-rootfs',
+    time: FS_EPOCH, headroomMiB: job.headroomMiB, xattrs: (n) => xattrs.get(n) ?? [],
+  });
+  opts.onProgress?.({ phase: 'image', step: 'digest' });
+  const size = fs.fstatSync(fd).size;
+  return { sha256: sha256Fd(fd), size, execSpec: exec.spec, warnings, configDigest: image.configDigest, source: opts.source };
+}
+
+const uuidBytes = (u: string) => Buffer.from(u.replace(/-/g, ''), 'hex');
+
+function sha256Fd(fd: number): string {
+  const h = crypto.createHash('sha256');
+  const buf = Buffer.allocUnsafe(4 << 20);
+  for (let pos = 0, n; (n = fs.readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n) h.update(buf.subarray(0, n));
+  return h.digest('hex');
+}
+
+function addD0Files(root: DirInode, data: DataArea, init: Buffer, exec: Buffer): void {
+  if (root.children.has('.d0')) fail('ENTRY_INVALID', 'the image already contains /.d0, which D0 reserves');
+  const meta = { uid: 0, gid: 0, mtime: FS_EPOCH, xattrs: new Map<string, Buffer>() };
+  const file = (bytes: Buffer, mode: number): FileInode => {
+    const f = data.file(bytes.length);
+    f.write(bytes);
+    return { kind: 'file', start: f.start, size: bytes.length, mode, ...meta };
+  };
+  const d0: DirInode = { kind: 'dir', children: new Map(), mode: 0o755, ...meta };
+  d0.children.set('init', file(init, 0o755));
+  d0.children.set('exec', file(exec, 0o644));
+  root.children.set('.d0', d0);
+}
+
+/**
+ * ext4's checker wants /lost+found to be a directory. An image's own lost+found directory is kept
+ * as the image made it (its owner, mode and contents); any other kind of file by that name is
+ * refused, since e2fsck would take the name over. Without one, an empty root-owned 0700 one is made.
+ */
+function addLostFound(root: DirInode): void {
+  const existing = root.children.get('lost+found');
+  if (existing === undefined) {
+    root.children.set('lost+found', { kind: 'dir', children: new Map(), mode: 0o700, uid: 0, gid: 0, mtime: FS_EPOCH, xattrs: new Map() });
+  } else if (existing.kind !== 'dir') {
+    fail('ENTRY_INVALID', `the image's /lost+found is a ${existing.kind}; ext4 reserves that name for a directory`);
   }
 }
 
@@ -227,3 +231,4 @@ function fromCache(cacheDir: string, key: string, out: string): BuildResult | un
   fs.writeFileSync(`${out}.json`, JSON.stringify(meta, null, 2) + '\n');
   return { image: out, meta, cached: true, key };
 }
+

@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** Bump when the recipe (layout, sizing, mke2fs options, exec spec format) changes. */
-export const RECIPE_VERSION = 'd0-image-ext4-1';
+/** Bump when the recipe (the ext4 writer's layout and sizing, the exec spec format) changes. */
+export const RECIPE_VERSION = 'd0-image-ext4-2';
 
 export function d0Cache(): string {
   return process.env.D0_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'd0');
@@ -16,12 +16,11 @@ export interface KeyInputs {
   configDigest: string;
   initDigest: string;
   overrides: unknown;
-  tools: string;
   headroomMiB: number;
 }
 
 export function cacheKey(k: KeyInputs): string {
-  const canonical = JSON.stringify([RECIPE_VERSION, k.configDigest, k.initDigest, k.overrides, k.tools, k.headroomMiB]);
+  const canonical = JSON.stringify([RECIPE_VERSION, k.configDigest, k.initDigest, k.overrides, k.headroomMiB]);
   return crypto.createHash('sha256').update(canonical).digest('hex');
 }
 

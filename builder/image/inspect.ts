@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import { fail } from '../oci/errors';
 import { decodeExecSpec, type ExecSpec } from '../oci/exec-spec';
 import { sha256File } from './cache';
-import { toolEnv } from './ext4';
 
 export interface Inspection {
   image: string;
@@ -14,8 +13,9 @@ export interface Inspection {
   execSpec: ExecSpec;
 }
 
+/** `file` is one of D0's own paths, never a name from an image (debugfs reads it as a command). */
 export function readFileFromImage(image: string, file: string): Buffer {
-  const r = spawnSync('debugfs', ['-R', `cat "${file}"`, image], { env: toolEnv(), maxBuffer: 64 * 2 ** 20 });
+  const r = spawnSync('debugfs', ['-R', `cat "${file}"`, image], { env: { PATH: `/usr/sbin:/sbin:${process.env.PATH ?? '/usr/bin:/bin'}`, LC_ALL: 'C' }, maxBuffer: 64 * 2 ** 20 });
   const err = r.stderr.toString().split('\n').filter((l) => l && !/^debugfs \d/.test(l));
   if (r.status !== 0 || err.length) fail('FORMAT_INVALID', `${image}: cannot read ${file}: ${err.join('; ') || `debugfs exited ${r.status}`}`);
   return r.stdout;

@@ -1,8 +1,15 @@
 // An image held by a Docker engine: inspect for its id (= config digest, the cache key), pull
-// when missing, then stream `docker save` of that id through the docker-archive reader.
-import { readDockerArchiveStream, type ReadOpts } from './docker-archive';
+// when missing, then `docker save` of that id. Docker 20.10's save stream orders layers by their
+// v1 ids and writes manifest.json last, so the stream is spooled to a file on disk (never tmpfs:
+// memory stays bounded) and read like a docker-archive: layers in the config's order, which is
+// what makes the disk image byte-identical to one built from an archive or an OCI layout.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { resolveDockerArchive } from './docker-archive';
 import type { Engine } from './engine-client';
 import { fail } from './errors';
+import { tarFiles } from './image-files';
 import type { ResolvedImage } from './resolved-image';
 
 export interface EngineImage {
@@ -17,7 +24,12 @@ export async function engineImageId(engine: Engine, image: string): Promise<stri
 
 /** Id and size of an image, pulled when the engine does not have it. */
 export async function engineImage(engine: Engine, image: string): Promise<EngineImage> {
-  const found = await engine.inspectImage(image);
+  let found;
+  try {
+    found = await engine.inspectImage(image);
+  } catch (err) {
+    return fail('IMAGE_NOT_FOUND', `docker:${image}: the Docker engine does not answer: ${(err as Error).message}`);
+  }
   if (found) return { id: found.Id, size: found.Size };
   try {
     await engine.pullImage(image);
@@ -29,9 +41,15 @@ export async function engineImage(engine: Engine, image: string): Promise<Engine
   }
 }
 
-export async function readEngineImage(engine: Engine, image: string, id: string, opts: ReadOpts): Promise<ResolvedImage> {
-  const stream = await engine.saveImage(id);
-  const resolved = await readDockerArchiveStream(stream, `docker:${image}`, opts);
+/** Saves the image `id` into `spoolDir` and resolves it; the caller removes spoolDir. */
+export async function spoolEngineImage(engine: Engine, image: string, id: string, spoolDir: string, maxJsonBytes: number): Promise<ResolvedImage> {
+  const file = path.join(spoolDir, 'save.tar');
+  try {
+    await pipeline(await engine.saveImage(id), fs.createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 }));
+  } catch (err) {
+    return fail('TOOL_FAILED', `docker:${image}: the engine's save of ${id} failed: ${(err as Error).message}`);
+  }
+  const resolved = resolveDockerArchive(tarFiles(file, `docker:${image}`), maxJsonBytes);
   if (resolved.configDigest !== id)
     fail('DIGEST_MISMATCH', `docker:${image}: engine exported config ${resolved.configDigest}, inspect said ${id}`);
   return resolved;

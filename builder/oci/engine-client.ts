@@ -21,6 +21,18 @@ export interface Engine {
 }
 
 export const DOCKER_SOCKET = '/var/run/docker.sock';
+
+/**
+ * The engine's unix socket: DOCKER_HOST as `unix:///path` or a plain `/path`, else the default.
+ * The one place every engine user (image builds, the kernel build, the provider) asks.
+ */
+export function dockerSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  const host = env.DOCKER_HOST?.trim();
+  if (!host) return DOCKER_SOCKET;
+  if (host.startsWith('unix://')) return host.slice('unix://'.length);
+  if (host.startsWith('/')) return host;
+  throw new Error(`DOCKER_HOST=${host}: only a local engine on a unix socket is supported (unix:///path or /path)`);
+}
 // Unversioned paths: the engine serves its own API version (as dockerode does by default).
 const API = '';
 
@@ -64,7 +76,7 @@ export function pullQuery(name: string): string {
   return `fromImage=${encodeURIComponent(repo)}&tag=${encodeURIComponent(tag)}`;
 }
 
-export function engineClient(socketPath = DOCKER_SOCKET): Engine {
+export function engineClient(socketPath = dockerSocketPath()): Engine {
   return {
     async inspectImage(name) {
       let res: http.IncomingMessage;

@@ -1,13 +1,15 @@
 // Lexical normalisation of tar entry paths. Layers are applied to an in-memory tree, never by
 // resolving paths on the host, so a normalised path is a list of plain names: no '', '.', '..'.
+// Names are binary strings (one char per byte, tar-header.ts), so .length is the byte length.
 import { fail } from './errors';
+import { display } from './tar-header';
 
 export const MAX_NAME_BYTES = 255; // ext4 directory entry limit
 export const MAX_PATH_BYTES = 4096;
 
 /** 'a/./b/' -> ['a','b']; './' -> [] (the root). Absolute paths and '..' are rejected. */
 export function entryPathParts(name: string, where: string): string[] {
-  if (name.startsWith('/')) fail('ENTRY_UNSAFE', `${where}: absolute path "${name}" in a layer`);
+  if (name.startsWith('/')) fail('ENTRY_UNSAFE', `${where}: absolute path "${display(name)}" in a layer`);
   return relativeParts(name, where, 'path');
 }
 
@@ -17,18 +19,17 @@ export function linkTargetParts(linkname: string, where: string): string[] {
 }
 
 function relativeParts(name: string, where: string, what: string): string[] {
-  if (Buffer.byteLength(name) > MAX_PATH_BYTES)
-    fail('ENTRY_INVALID', `${where}: ${what} longer than ${MAX_PATH_BYTES} bytes`);
+  if (name.length > MAX_PATH_BYTES) fail('ENTRY_INVALID', `${where}: ${what} longer than ${MAX_PATH_BYTES} bytes`);
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
-    if (part === '..') fail('ENTRY_UNSAFE', `${where}: ${what} "${name}" contains '..'`);
-    if (Buffer.byteLength(part) > MAX_NAME_BYTES)
-      fail('ENTRY_INVALID', `${where}: name "${part.slice(0, 40)}..." longer than ${MAX_NAME_BYTES} bytes`);
+    if (part === '..') fail('ENTRY_UNSAFE', `${where}: ${what} "${display(name)}" contains '..'`);
+    if (part.length > MAX_NAME_BYTES)
+      fail('ENTRY_INVALID', `${where}: name "${display(part.slice(0, 40))}..." longer than ${MAX_NAME_BYTES} bytes`);
     if (part.includes('\0')) fail('ENTRY_INVALID', `${where}: ${what} contains a NUL byte`);
     parts.push(part);
   }
   return parts;
 }
 
-export const showPath = (parts: readonly string[]): string => '/' + parts.join('/');
+export const showPath = (parts: readonly string[]): string => '/' + parts.map(display).join('/');

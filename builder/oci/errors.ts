@@ -8,13 +8,14 @@ export type ImageErrorCode =
   | 'PLATFORM_UNSUPPORTED' // not linux/amd64
   | 'COMPRESSION_UNSUPPORTED' // zstd or unknown layer compression
   | 'ENTRY_UNSAFE' // a layer entry that would escape the root or write through a link
-  | 'ENTRY_INVALID' // duplicate, unknown type, absurd size, missing hardlink target
+  | 'ENTRY_INVALID' // duplicate, unknown type, missing hardlink target, a name ext4 cannot hold
+  | 'LIMIT_EXCEEDED' // real bytes, expansion, entries, depth or xattr size beyond Limits
   | 'CONFIG_UNSUPPORTED' // a config field a micro-VM cannot honour and that must not be ignored
   | 'USER_UNKNOWN' // USER names a user or group absent from the image
   | 'COMMAND_MISSING' // no argv, or argv[0] not found in the image
   | 'OVERRIDE_INVALID' // a per-container override is malformed
   | 'INIT_INVALID' // the PID1 binary input is missing or not a regular file
-  | 'TOOL_FAILED'; // mke2fs / debugfs failed
+  | 'TOOL_FAILED'; // a tool the builder runs (e.g. the Docker engine's save) failed
 
 export class ImageError extends Error {
   constructor(

@@ -1,11 +1,14 @@
 // config.json (OCI image config / Docker image config) -> exec spec, plus the per-container
 // overrides. Every config field is either used, reported as a warning, or rejected: see the
 // table in builder/README.md. Nothing is dropped without a word.
-import fs from 'node:fs';
 import path from 'node:path';
 import { fail } from './errors';
 import type { ExecSpec } from './exec-spec';
-import { resolveInTree, type DirInode } from './rootfs-tree';
+import { resolveInTree, type DirInode, type FileInode } from './rootfs-tree';
+import { binaryOf } from './tar-header';
+
+/** Reads a file of the merged tree (its content is already in the disk image). */
+export type ContentReader = (file: FileInode) => Buffer;
 
 export interface ImageConfig {
   architecture?: string;
@@ -70,10 +73,12 @@ export function checkPlatform(cfg: ImageConfig, image: string): void {
     fail('PLATFORM_UNSUPPORTED', `${image}: platform ${cfg.os}/${cfg.architecture}; only linux/amd64 runs on D0`);
 }
 
-function readTreeText(root: DirInode, file: string): string | undefined {
-  const node = resolveInTree(root, file);
+const lookup = (root: DirInode, file: string) => resolveInTree(root, binaryOf(file));
+
+function readTreeText(root: DirInode, file: string, read: ContentReader): string | undefined {
+  const node = lookup(root, file);
   if (node?.kind !== 'file' || node.size > 16 * 2 ** 20) return undefined;
-  return fs.readFileSync(node.blob, 'utf8');
+  return read(node).toString('utf8');
 }
 
 interface DbLine { name: string; id: number; fields: string[] }
@@ -89,9 +94,9 @@ function parseDb(text: string | undefined): DbLine[] {
 
 interface ResolvedUser { uid: number; gid: number; groups: number[]; home?: string }
 
-export function resolveUser(root: DirInode, user: string): ResolvedUser {
-  const passwd = parseDb(readTreeText(root, '/etc/passwd'));
-  const group = parseDb(readTreeText(root, '/etc/group'));
+export function resolveUser(root: DirInode, user: string, read: ContentReader): ResolvedUser {
+  const passwd = parseDb(readTreeText(root, '/etc/passwd', read));
+  const group = parseDb(readTreeText(root, '/etc/group', read));
   const [u, g] = user.split(':', 2) as [string, string | undefined];
   if (u === '' || (g !== undefined && g === '') || user.split(':').length > 2)
     fail('OVERRIDE_INVALID', `user "${user}": expected name, uid, uid:gid or name:group`);
@@ -147,7 +152,7 @@ function findExecutable(root: DirInode, argv0: string, env: string[], cwd: strin
     ? [path.posix.resolve(cwd, argv0)]
     : (env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '').split(':').filter(Boolean).map((d) => path.posix.join(d, argv0));
   for (const c of candidates) {
-    const node = resolveInTree(root, c);
+    const node = lookup(root, c);
     if (node?.kind === 'file' && (node.mode & 0o111) !== 0) return c;
   }
   return undefined;
@@ -158,6 +163,7 @@ export function execSpecFromConfig(
   root: DirInode,
   ov: Overrides,
   image: string,
+  read: ContentReader,
 ): { spec: ExecSpec; warnings: string[] } {
   const c = cfg.config ?? {};
   const warnings: string[] = [];
@@ -171,7 +177,7 @@ export function execSpecFromConfig(
   const args = [...entrypoint, ...cmd];
   if (args.length === 0) fail('COMMAND_MISSING', `${image}: no command (neither Entrypoint nor Cmd, and no args given)`);
 
-  const user = resolveUser(root, ov.user ?? ((c.User as string | undefined) || '0'));
+  const user = resolveUser(root, ov.user ?? ((c.User as string | undefined) || '0'), read);
   let env = strings(c.Env, 'Env');
   if (!env.some((e) => e.startsWith('PATH='))) env = [...env, DEFAULT_PATH];
   if (!env.some((e) => e.startsWith('HOME='))) env = [...env, `HOME=${user.home || '/'}`];
@@ -179,7 +185,7 @@ export function execSpecFromConfig(
 
   const cwd = ov.cwd ?? ((c.WorkingDir as string | undefined) || '/');
   if (!cwd.startsWith('/')) fail(ov.cwd ? 'OVERRIDE_INVALID' : 'FORMAT_INVALID', `working directory "${cwd}" is not absolute`);
-  if (resolveInTree(root, cwd)?.kind !== 'dir')
+  if (lookup(root, cwd)?.kind !== 'dir')
     warnings.push(`working directory ${cwd} does not exist in the image`);
 
   const exe = findExecutable(root, args[0], env, cwd);

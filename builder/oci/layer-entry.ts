@@ -11,7 +11,7 @@ export interface Meta {
 }
 
 export type LayerEntry =
-  | ({ kind: 'file'; parts: string[]; blob: string; size: number } & Meta)
+  | ({ kind: 'file'; parts: string[]; start: number; size: number } & Meta)
   | ({ kind: 'dir'; parts: string[] } & Meta)
   | ({ kind: 'symlink'; parts: string[]; target: string } & Meta)
   | ({ kind: 'hardlink'; parts: string[]; target: string[] } & Meta)

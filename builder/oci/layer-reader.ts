@@ -1,83 +1,83 @@
-// Reads one layer (tar, possibly gzip) into a LayerRecord: metadata in memory, file contents
-// streamed into fresh files under blobDir. Nothing is ever written by an entry's own name, so a
-// hostile name cannot reach outside blobDir; names are checked and normalised here and applied
-// to the in-memory tree later (rootfs-tree.ts).
+// Reads one layer (tar, possibly gzip) into a LayerRecord in one pass: metadata in memory, each
+// regular file's content written straight into the disk image's data area (DataArea) as it
+// streams. Nothing is ever written by an entry's own name. Names are checked and normalised here
+// and applied to the merged tree afterwards (rootfs-tree.ts). The stored and uncompressed sha256
+// are taken on the way; real (not declared) byte counts are held to the limits.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import tar from 'tar-stream';
+import type { DataArea } from '../image/ext4/writer';
 import { decompressor, type LayerFormat } from './decompress';
 import { entryPathParts, linkTargetParts, showPath } from './entry-path';
 import { fail, ImageError } from './errors';
 import type { LayerEntry, LayerRecord, Meta } from './layer-entry';
-import { ScratchFull, type Budget } from './limits';
-import { installBinaryPaxDecoder, paxXattrs } from './tar-pax';
+import type { Budget } from './limits';
+import { display, paxXattrs, TarFormatError, type RawHeader } from './tar-header';
+import { readTar, type ContentSink } from './tar-reader';
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 
 export interface LayerReadOptions {
   label: string;
-  blobDir: string;
+  data: DataArea;
   budget: Budget;
   /** Called with uncompressed bytes consumed so far (progress bars). */
   onBytes?: (n: number) => void;
 }
 
-let blobCounter = 0;
-
-/** Hashes what passes through while `active()` holds (checked per chunk). */
-function hashTap(hash: crypto.Hash, active: () => boolean, onBytes?: (n: number) => void) {
-  return async function* (source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    for await (const chunk of source) {
-      if (active()) hash.update(chunk);
-      onBytes?.(chunk.length);
-      yield chunk;
-    }
-  };
+async function* tap(source: AsyncIterable<Buffer>, see: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    see(chunk);
+    yield chunk;
+  }
 }
 
 export async function readLayer(raw: Readable, opts: LayerReadOptions): Promise<LayerRecord> {
-  installBinaryPaxDecoder();
+  const { budget, label } = opts;
+  const limits = budget.limits;
   const stored = crypto.createHash('sha256');
   const plain = crypto.createHash('sha256');
   // An uncompressed layer (docker save) is its own tar: one sha256 serves as both digests.
   const format: LayerFormat = { identity: false };
-  const extract = tar.extract();
-  const always = () => true;
-  const compressed = () => !format.identity;
-  const feeding = pipeline(raw, hashTap(stored, always), decompressor(opts.label, format), hashTap(plain, compressed, opts.onBytes), extract);
-  feeding.catch(() => {}); // awaited below; errors surface through the iterator or that await
+  let storedBytes = 0;
+  let plainBytes = 0;
+  const storedTap = tap(raw, (c) => {
+    stored.update(c);
+    storedBytes += c.length;
+  });
+  const plainTap = tap(decompressor(label, format)(storedTap), (c) => {
+    if (!format.identity) plain.update(c);
+    plainBytes += c.length;
+    budget.bytes += c.length;
+    opts.onBytes?.(c.length);
+    if (budget.bytes > limits.maxTotalBytes)
+      fail('LIMIT_EXCEEDED', `${label}: the layers expand past ${limits.maxTotalBytes} bytes (maxTotalBytes)`);
+    if (!format.identity && plainBytes > limits.expansionFloorBytes && plainBytes > limits.maxExpansion * storedBytes)
+      fail('LIMIT_EXCEEDED', `${label}: ${storedBytes} compressed bytes expanded to ${plainBytes}, more than ${limits.maxExpansion}x (a compression bomb?)`);
+  });
   const entries: LayerEntry[] = [];
   const warnings: string[] = [];
   const seen = new Set<string>();
   try {
-    for await (const item of extract) {
-      const entry = item as unknown as Readable & { header: tar.Header };
-      const recorded = await readEntry(entry, opts, warnings);
-      if (recorded) {
-        const tag = recorded.kind === 'opaque' ? 'opq:' : recorded.kind === 'whiteout' ? 'wh:' : '';
-        const key = tag + recorded.parts.join('/');
-        if (seen.has(key))
-          fail('ENTRY_INVALID', `${opts.label}: duplicate entry ${showPath(recorded.parts)}`);
-        seen.add(key);
-        entries.push(recorded);
-      }
-      entry.resume();
-    }
-    await feeding;
+    await readTar(plainTap, ({ header, pax }) => {
+      const { entry, sink } = readEntry(header, pax, opts, warnings);
+      if (!entry) return undefined;
+      const tag = entry.kind === 'opaque' ? 'opq:' : entry.kind === 'whiteout' ? 'wh:' : '';
+      const key = tag + entry.parts.join('/');
+      if (seen.has(key)) fail('ENTRY_INVALID', `${label}: duplicate entry ${showPath(entry.parts)}`);
+      seen.add(key);
+      entries.push(entry);
+      return sink;
+    });
   } catch (err) {
     raw.destroy();
-    extract.destroy();
-    await feeding.catch(() => {});
-    if (err instanceof ImageError || err instanceof ScratchFull) throw err;
-    fail('FORMAT_INVALID', `${opts.label}: not a readable layer: ${(err as Error).message}`);
+    if (err instanceof ImageError) throw err;
+    if (err instanceof TarFormatError) fail('FORMAT_INVALID', `${label}: not a readable layer: ${err.message}`);
+    fail('FORMAT_INVALID', `${label}: not a readable layer: ${(err as Error).message}`);
   }
   const storedDigest = 'sha256:' + stored.digest('hex');
   return {
-    label: opts.label,
+    label,
     diffId: format.identity ? storedDigest : 'sha256:' + plain.digest('hex'),
     storedDigest,
     entries,
@@ -85,91 +85,62 @@ export async function readLayer(raw: Readable, opts: LayerReadOptions): Promise<
   };
 }
 
-/**
- * Entry contents -> a new file, with synchronous writes on an fd: a write to the page cache is a
- * memcpy, while an async write stream costs a thread-pool round trip per open, chunk and close,
- * which on a loaded 2-core host left the reader idle most of the time. Returns the bytes written.
- */
-async function writeBlob(entry: AsyncIterable<Buffer>, blob: string): Promise<number> {
-  const fd = fs.openSync(blob, 'wx', 0o600);
-  let written = 0;
-  try {
-    for await (const chunk of entry) {
-      for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
-      written += chunk.length;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return written;
-}
-
-async function readEntry(entry: Readable & { header: tar.Header }, opts: LayerReadOptions, warnings: string[]): Promise<LayerEntry | null> {
-  const h = entry.header;
-  const where = `${opts.label}: entry "${h.name}"`;
-  const budget = opts.budget;
-  if (++budget.entries > budget.limits.maxEntries)
-    fail('ENTRY_INVALID', `${where}: more than ${budget.limits.maxEntries} entries`);
-  const parts = entryPathParts(h.name, opts.label);
+function readEntry(
+  h: RawHeader,
+  pax: Map<string, string>,
+  opts: LayerReadOptions,
+  warnings: string[],
+): { entry?: LayerEntry; sink?: ContentSink } {
+  const { budget, label } = opts;
+  const limits = budget.limits;
+  const where = `${label}: entry "${display(h.name)}"`;
+  if (++budget.entries > limits.maxEntries) fail('LIMIT_EXCEEDED', `${where}: more than ${limits.maxEntries} entries (maxEntries)`);
+  if (h.type === 'unsupported') fail('ENTRY_INVALID', `${where}: unsupported tar entry type '${display(h.flag)}' (e.g. GNU sparse)`);
+  const parts = entryPathParts(h.name, label);
+  if (parts.length > limits.maxDepth)
+    fail('LIMIT_EXCEEDED', `${where}: ${parts.length} path components, more than ${limits.maxDepth} (maxDepth)`);
   const base = parts[parts.length - 1] ?? '';
   if (base.startsWith(WHITEOUT)) {
     const dir = parts.slice(0, -1);
-    if (base === OPAQUE) return { kind: 'opaque', parts: dir };
+    if (base === OPAQUE) return { entry: { kind: 'opaque', parts: dir } };
     if (base.startsWith(WHITEOUT + WHITEOUT)) {
       warnings.push(`${where}: aufs metadata entry ignored`);
-      return null;
+      return {};
     }
     const hidden = base.slice(WHITEOUT.length);
-    if (hidden === '' || hidden === '.' || hidden === '..') fail('ENTRY_UNSAFE', `${where}: whiteout of "${hidden}"`);
-    return { kind: 'whiteout', parts: [...dir, hidden] };
+    if (hidden === '' || hidden === '.' || hidden === '..') fail('ENTRY_UNSAFE', `${where}: whiteout of "${display(hidden)}"`);
+    return { entry: { kind: 'whiteout', parts: [...dir, hidden] } };
   }
-  const pax = (h as { pax?: Record<string, string> | null }).pax;
-  const meta: Meta = {
-    mode: (h.mode ?? 0) & 0o7777,
-    uid: pax?.uid !== undefined ? Number(pax.uid) : (h.uid ?? 0),
-    gid: pax?.gid !== undefined ? Number(pax.gid) : (h.gid ?? 0),
-    mtime: Math.max(0, Math.floor((h.mtime?.getTime() ?? 0) / 1000)),
-    xattrs: paxXattrs(pax),
-  };
-  if (!Number.isSafeInteger(meta.uid) || meta.uid < 0 || meta.uid > 0xffffffff || !Number.isSafeInteger(meta.gid) || meta.gid < 0 || meta.gid > 0xffffffff)
-    fail('ENTRY_INVALID', `${where}: uid/gid out of range`);
-  if (parts.length === 0 && h.type !== 'directory') fail('ENTRY_INVALID', `${where}: the root must be a directory`);
+  const xattrs = paxXattrs(pax);
+  for (const [name, value] of xattrs)
+    if (value.length > limits.maxXattrValueBytes)
+      fail('LIMIT_EXCEEDED', `${where}: extended attribute "${display(name)}" has ${value.length} bytes, more than ${limits.maxXattrValueBytes} (maxXattrValueBytes)`);
+  const meta: Meta = { mode: h.mode & 0o7777, uid: h.uid, gid: h.gid, mtime: Math.max(0, h.mtime), xattrs };
+  if (meta.uid > 0xffffffff || meta.gid > 0xffffffff) fail('ENTRY_INVALID', `${where}: uid/gid out of range`);
+  if (parts.length === 0 && h.type !== 'dir') fail('ENTRY_INVALID', `${where}: the root must be a directory`);
   switch (h.type) {
-    case 'directory':
-      return { kind: 'dir', parts, ...meta };
-    case 'file':
-    case 'contiguous-file': {
-      const size = h.size ?? 0;
-      if (!Number.isSafeInteger(size) || size > budget.limits.maxFileBytes)
-        fail('ENTRY_INVALID', `${where}: size ${size} exceeds the ${budget.limits.maxFileBytes}-byte file limit`);
-      budget.bytes += size;
-      if (budget.bytes > budget.limits.maxTotalBytes)
-        fail('ENTRY_INVALID', `${where}: image contents exceed ${budget.limits.maxTotalBytes} bytes`);
-      if (budget.spillAt !== undefined && budget.bytes > budget.spillAt) throw new ScratchFull(budget.spillAt);
-      const blob = path.join(opts.blobDir, `${process.pid}-${++blobCounter}`);
-      const written = await writeBlob(entry, blob);
-      if (written !== size) fail('FORMAT_INVALID', `${where}: truncated (expected ${size} bytes)`);
-      return { kind: 'file', parts, blob, size, ...meta };
+    case 'dir':
+      return { entry: { kind: 'dir', parts, ...meta } };
+    case 'file': {
+      if (h.size > limits.maxFileBytes)
+        fail('LIMIT_EXCEEDED', `${where}: size ${h.size} exceeds the ${limits.maxFileBytes}-byte file limit (maxFileBytes)`);
+      const file = opts.data.file(h.size);
+      return { entry: { kind: 'file', parts, start: file.start, size: h.size, ...meta }, sink: file.write };
     }
     case 'symlink':
       if (!h.linkname) fail('ENTRY_INVALID', `${where}: symlink without a target`);
-      if (Buffer.byteLength(h.linkname) > 4095) fail('ENTRY_INVALID', `${where}: symlink target too long`);
-      return { kind: 'symlink', parts, target: h.linkname, ...meta };
-    case 'link':
+      if (h.linkname.length > 4095) fail('ENTRY_INVALID', `${where}: symlink target longer than 4095 bytes`);
+      return { entry: { kind: 'symlink', parts, target: h.linkname, ...meta } };
+    case 'hardlink':
       if (!h.linkname) fail('ENTRY_INVALID', `${where}: hardlink without a target`);
-      return { kind: 'hardlink', parts, target: linkTargetParts(h.linkname, where), ...meta };
-    case 'character-device':
-    case 'block-device':
-      return {
-        kind: h.type === 'character-device' ? 'char' : 'block',
-        parts,
-        major: h.devmajor ?? 0,
-        minor: h.devminor ?? 0,
-        ...meta,
-      };
+      return { entry: { kind: 'hardlink', parts, target: linkTargetParts(h.linkname, where), ...meta } };
+    case 'char':
+    case 'block':
+      if (h.devmajor > 0xfff || h.devminor > 0xfffff) fail('ENTRY_INVALID', `${where}: device ${h.devmajor}:${h.devminor} out of range`);
+      return { entry: { kind: h.type, parts, major: h.devmajor, minor: h.devminor, ...meta } };
     case 'fifo':
-      return { kind: 'fifo', parts, ...meta };
+      return { entry: { kind: 'fifo', parts, ...meta } };
     default:
-      return fail('ENTRY_INVALID', `${where}: unsupported tar entry type ${String(h.type)} (e.g. GNU sparse)`);
+      return fail('ENTRY_INVALID', `${where}: unexpected tar entry type '${display(h.flag)}'`);
   }
 }

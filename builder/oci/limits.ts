@@ -1,36 +1,35 @@
-// Bounds on what a layer may ask for. Anything beyond is an absurd (or hostile) archive and is
-// rejected before a byte of it is written.
+// Bounds on what an image may ask for, counted on the bytes that really arrive (not on what the
+// headers declare): anything beyond is an absurd or hostile image and is refused with the layer,
+// the entry and the limit named (LIMIT_EXCEEDED).
 export interface Limits {
   maxFileBytes: number;
-  maxTotalBytes: number; // sum of all file contents of all layers
+  /** Uncompressed layer bytes of all layers together (tar headers included). */
+  maxTotalBytes: number;
+  /** Uncompressed bytes per stored byte of one layer, checked once a layer passes expansionFloorBytes. */
+  maxExpansion: number;
+  expansionFloorBytes: number;
   maxEntries: number; // all layers together
+  /** Path components of an entry (the 4,096-byte path limit allows ~2,000). */
+  maxDepth: number;
+  /** One extended attribute value (Linux's XATTR_SIZE_MAX is 64 KiB; one ext4 block holds them all). */
+  maxXattrValueBytes: number;
   maxJsonBytes: number; // manifests, indexes, configs
 }
 
 export const DEFAULT_LIMITS: Limits = {
   maxFileBytes: 16 * 2 ** 30,
   maxTotalBytes: 64 * 2 ** 30,
+  maxExpansion: 200,
+  expansionFloorBytes: 64 * 2 ** 20,
   maxEntries: 2_000_000,
+  maxDepth: 1024,
+  maxXattrValueBytes: 4000,
   maxJsonBytes: 4 * 2 ** 20,
 };
 
 /** Running totals shared by every layer of one build. */
 export class Budget {
-  bytes = 0;
+  bytes = 0; // uncompressed layer bytes so far
   entries = 0;
-  /**
-   * @param spillAt content bytes the caller's scratch space can take; past it the read stops
-   *   with ScratchFull (not an error of the image: the caller retries with more room).
-   */
-  constructor(
-    readonly limits: Limits,
-    readonly spillAt?: number,
-  ) {}
-}
-
-export class ScratchFull extends Error {
-  constructor(bytes: number) {
-    super(`layer contents passed ${bytes} bytes, more than the scratch space allows`);
-    this.name = 'ScratchFull';
-  }
+  constructor(readonly limits: Limits) {}
 }

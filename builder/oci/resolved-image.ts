@@ -1,26 +1,36 @@
-// What every source produces: the config, its digest (the image's identity and the cache key)
-// and the layers in application order, each checked against config.rootfs.diff_ids.
+// What every source resolves to before a layer is read: the config, its digest (the image's
+// identity and the cache key) and the layers in application order, each to be checked against
+// config.rootfs.diff_ids as it is read.
+import type { Readable } from 'node:stream';
 import { fail } from './errors';
 import type { ImageConfig } from './image-config';
 import { checkPlatform } from './image-config';
-import type { LayerRecord } from './layer-entry';
+
+export interface LayerRef {
+  /** How errors name the layer: "layer 2 (sha256:ab12...)". */
+  label: string;
+  open(): Readable;
+  /** The stored blob's digest where the source declares one (OCI descriptors). */
+  storedDigest?: string;
+  /** config.rootfs.diff_ids[i]: the uncompressed tar's sha256. */
+  diffId: string;
+}
 
 export interface ResolvedImage {
   name: string;
   configDigest: string; // sha256:<hex> of the config bytes
   config: ImageConfig;
-  layers: LayerRecord[];
+  layers: LayerRef[];
 }
 
-export function checkConfigAndLayers(name: string, config: ImageConfig, layers: LayerRecord[]): void {
+/** The config's platform and diff_ids against the manifest's layer list; the layers' bytes are checked as they are read. */
+export function checkConfig(name: string, config: ImageConfig, layerCount: number): string[] {
   if (typeof config !== 'object' || config === null) fail('FORMAT_INVALID', `${name}: config is not a JSON object`);
   checkPlatform(config, name);
   const diffIds = config.rootfs?.diff_ids;
-  if (!Array.isArray(diffIds)) fail('FORMAT_INVALID', `${name}: config has no rootfs.diff_ids`);
-  if (diffIds.length !== layers.length)
-    fail('FORMAT_INVALID', `${name}: config lists ${diffIds.length} layers, the manifest ${layers.length}`);
-  layers.forEach((layer, i) => {
-    if (layer.diffId !== diffIds[i])
-      fail('DIGEST_MISMATCH', `${name}: ${layer.label}: uncompressed sha256 is ${layer.diffId}, config rootfs.diff_ids[${i}] says ${diffIds[i]}`);
-  });
+  if (!Array.isArray(diffIds) || !diffIds.every((d) => typeof d === 'string'))
+    fail('FORMAT_INVALID', `${name}: config has no rootfs.diff_ids`);
+  if (diffIds.length !== layerCount)
+    fail('FORMAT_INVALID', `${name}: config lists ${diffIds.length} layers, the manifest ${layerCount}`);
+  return diffIds;
 }

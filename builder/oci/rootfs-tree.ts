@@ -7,12 +7,13 @@ import { showPath } from './entry-path';
 import type { LayerRecord, Meta } from './layer-entry';
 
 export type Inode =
-  | ({ kind: 'file'; blob: string; size: number } & Meta)
+  | ({ kind: 'file'; start: number; size: number } & Meta)
   | ({ kind: 'dir'; children: Map<string, Inode> } & Meta)
   | ({ kind: 'symlink'; target: string } & Meta)
   | ({ kind: 'char' | 'block'; major: number; minor: number } & Meta)
   | ({ kind: 'fifo' } & Meta);
 export type DirInode = Extract<Inode, { kind: 'dir' }>;
+export type FileInode = Extract<Inode, { kind: 'file' }>;
 
 export function emptyRoot(): DirInode {
   return { kind: 'dir', children: new Map(), mode: 0o755, uid: 0, gid: 0, mtime: 0, xattrs: new Map() };
@@ -74,7 +75,7 @@ export function applyLayer(root: DirInode, layer: LayerRecord): void {
         else dir.children.set(name, { kind: 'dir', children: new Map(), ...meta });
         break;
       case 'file':
-        dir.children.set(name, { kind: 'file', blob: e.blob, size: e.size, ...meta });
+        dir.children.set(name, { kind: 'file', start: e.start, size: e.size, ...meta });
         break;
       case 'symlink':
         dir.children.set(name, { kind: 'symlink', target: e.target, ...meta });
@@ -92,6 +93,12 @@ export function applyLayer(root: DirInode, layer: LayerRecord): void {
           fail('ENTRY_INVALID', `${where}: hardlink target ${showPath(e.target)} does not exist`);
         if (target.kind === 'dir') fail('ENTRY_INVALID', `${where}: hardlink to directory ${showPath(e.target)}`);
         dir.children.set(name, target);
+        // Docker applies a link header's own owner, mode, time and xattrs to the shared inode
+        // (pkg/archive createTarFile: Lchown, Lsetxattr, Chmod and Chtimes on the new name).
+        if (target.kind !== 'symlink') {
+          Object.assign(target, { uid: e.uid, gid: e.gid, mode: e.mode, mtime: e.mtime });
+          target.xattrs = new Map([...target.xattrs, ...e.xattrs]);
+        }
         break;
       }
     }

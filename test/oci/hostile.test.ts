@@ -99,7 +99,7 @@ describe('oci: hostile layers are rejected and contained', function () {
 
   it('rejects absurd sizes before writing', async () => {
     const l = patchSize(await craftLayer([{ name: 'huge', content: 'x' }]), 0, 1n << 50n);
-    await expectRejected('absurd', [l], 'ENTRY_INVALID', /"huge": size \d+ exceeds/);
+    await expectRejected('absurd', [l], 'LIMIT_EXCEEDED', /"huge": size \d+ exceeds/);
   });
 
   it('rejects whiteouts of "." and ".."', async () => {

@@ -1,0 +1,17 @@
+// One conversion in a process of its own, so that its peak RSS is the converter's alone:
+// prints {"ms", "maxRssKiB", "sha256", "cached"} as JSON. Used by run.ts.
+// Run: npx tsx bench/oci/convert-child.ts SOURCE OUT CACHE_DIR
+import { buildImage } from '../../builder/image/build';
+
+async function main(): Promise<void> {
+  const [source, out, cacheDir] = process.argv.slice(2);
+  const t0 = performance.now();
+  const r = await buildImage({ source, out, init: '/bin/busybox', cacheDir });
+  const ms = performance.now() - t0;
+  console.log(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, sha256: r.meta.sha256, cached: r.cached }));
+}
+
+main().catch((e: Error) => {
+  console.error(e.stack ?? e.message);
+  process.exit(1);
+});

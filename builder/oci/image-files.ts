@@ -1,0 +1,92 @@
+// The files of an image source, by name, whatever holds them: a directory (OCI layout) or a tar
+// file (docker save output, an OCI layout packed as a tar), read through its index so that any
+// member can be opened on its own, in any order, without reading the others.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { fail } from './errors';
+import { indexTar, member, readAt } from './tar-index';
+import { TarFormatError } from './tar-header';
+
+export interface ImageFiles {
+  /** How messages name the source: "docker-archive:/x.tar". */
+  name: string;
+  has(file: string): boolean;
+  size(file: string): number;
+  /** A small member's bytes (JSON documents), refused past maxBytes. */
+  read(file: string, maxBytes: number): Buffer;
+  open(file: string): Readable;
+}
+
+export function jsonOf(files: ImageFiles, file: string, maxBytes: number): { value: unknown; sha256: string } {
+  if (!files.has(file)) fail('FORMAT_INVALID', `${files.name}: ${file} is missing`);
+  const bytes = files.read(file, maxBytes);
+  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
+  try {
+    return { value: JSON.parse(bytes.toString('utf8')), sha256 };
+  } catch (err) {
+    return fail('FORMAT_INVALID', `${files.name}: ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+function tooLarge(files: ImageFiles, file: string, size: number, max: number): never {
+  return fail('FORMAT_INVALID', `${files.name}: ${file} has ${size} bytes, more than the ${max} a JSON document may have`);
+}
+
+export function dirFiles(dir: string, name: string): ImageFiles {
+  const at = (file: string) => {
+    const p = path.join(dir, file);
+    // Names come from the image's JSON: never outside the layout.
+    if (path.relative(dir, p).startsWith('..')) fail('FORMAT_INVALID', `${name}: ${file} is outside the layout`);
+    return p;
+  };
+  const files: ImageFiles = {
+    name,
+    has: (file) => fs.statSync(at(file), { throwIfNoEntry: false })?.isFile() ?? false,
+    size: (file) => fs.statSync(at(file)).size,
+    read(file, maxBytes) {
+      const size = files.size(file);
+      if (size > maxBytes) tooLarge(files, file, size, maxBytes);
+      return fs.readFileSync(at(file));
+    },
+    open: (file) => fs.createReadStream(at(file), { highWaterMark: 1 << 20 }),
+  };
+  return files;
+}
+
+export function tarFiles(file: string, name: string): ImageFiles {
+  let index;
+  try {
+    index = indexTar(file);
+  } catch (err) {
+    if (err instanceof TarFormatError) fail('FORMAT_INVALID', `${name}: not a readable tar: ${err.message}`);
+    throw err;
+  }
+  const get = (m: string) => {
+    const found = member(index, m);
+    if (!found) fail('FORMAT_INVALID', `${name}: ${m} is missing`);
+    return found;
+  };
+  const files: ImageFiles = {
+    name,
+    has: (m) => member(index, m) !== undefined,
+    size: (m) => get(m).size,
+    read(m, maxBytes) {
+      const { offset, size } = get(m);
+      if (size > maxBytes) tooLarge(files, m, size, maxBytes);
+      const fd = fs.openSync(file, 'r');
+      try {
+        return readAt(fd, offset, size);
+      } finally {
+        fs.closeSync(fd);
+      }
+    },
+    open(m) {
+      const { offset, size } = get(m);
+      if (size === 0) return Readable.from([]);
+      return fs.createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 });
+    },
+  };
+  return files;
+}

@@ -130,6 +130,7 @@ function readEntry(
     case 'symlink':
       if (!h.linkname) fail('ENTRY_INVALID', `${where}: symlink without a target`);
       if (h.linkname.length > 4095) fail('ENTRY_INVALID', `${where}: symlink target longer than 4095 bytes`);
+      if (h.linkname.includes('\0')) fail('ENTRY_INVALID', `${where}: symlink target contains a NUL byte`);
       return { entry: { kind: 'symlink', parts, target: h.linkname, ...meta } };
     case 'hardlink':
       if (!h.linkname) fail('ENTRY_INVALID', `${where}: hardlink without a target`);

@@ -103,8 +103,12 @@ export function encodeGroupDesc(g: GroupDesc, into: Buffer, off: number): void {
   into.writeUInt16LE(g.usedDirs, off + 0x10);
 }
 
+/** The last second ext4's 34-bit times reach (2446-05-10). */
+export const MAX_TIME = 3 * 2 ** 32 + 2 ** 31 - 1;
+
 /** ext4 time: low 32 bits signed seconds, the two epoch bits in the *_extra field. */
 export function timeFields(seconds: number): { lo: number; extra: number } {
+  seconds = Math.min(Math.max(0, seconds), MAX_TIME); // as Linux clamps a time ext4 cannot hold
   const lo = seconds | 0; // int32 view of the low 32 bits
   const epoch = Math.floor((seconds - lo) / 2 ** 32) & 3;
   return { lo: lo >>> 0, extra: epoch };

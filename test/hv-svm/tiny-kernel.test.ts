@@ -147,10 +147,14 @@ describe('hv-svm: tiny-kernel assembler encodings (checked with objdump)', () =>
     ]);
   });
 
-  it('tinyBzImage puts the code at the 64-bit entry and refuses code that does not fit', () => {
+  it('tinyBzImage puts the code at the 64-bit entry, grows by 4 KiB and refuses code beyond init_size', () => {
     const img = tinyBzImage(asm.haltLoop());
     assert.equal(img.toString('latin1', 0x202, 0x206), 'HdrS');
     assert.deepEqual([...img.subarray(1024 + 0x200, 1024 + 0x203)], asm.haltLoop());
-    assert.throws(() => tinyBzImage(new Array(0xe01).fill(0x90)), /too long/);
+    assert.equal(img.length, 1024 + 0x1000);
+    const big = tinyBzImage(new Array(0xe01).fill(0x90)); // one byte past the first 4 KiB
+    assert.equal(big.length, 1024 + 0x2000);
+    assert.equal(big.readUInt32LE(0x1f4), 0x2000 / 16); // syssize follows
+    assert.throws(() => tinyBzImage(new Array(0x10000 - 0x200 + 1).fill(0x90)), /too long/);
   });
 });

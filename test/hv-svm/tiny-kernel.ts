@@ -5,8 +5,9 @@
 
 const SETUP_SECTS = 1; // setup = (1 + 1) * 512 bytes
 const SETUP_SIZE = (SETUP_SECTS + 1) * 512;
-const PM_SIZE = 0x1000;
+const PM_SIZE = 0x1000; // the protected-mode part: grows in 4 KiB steps for longer code
 const ENTRY_OFFSET = 0x200; // 64-bit entry point, relative to the protected-mode part
+const INIT_SIZE = 0x10000; // what the loader reserves from the load address (1 MiB)
 
 /** General-purpose registers by their encoding number (Intel SDM vol. 2, 2.1.5 table 2-1/2-2). */
 export const Reg = { RAX: 0, RCX: 1, RDX: 2, RBX: 3, RSP: 4, RBP: 5, RSI: 6, RDI: 7 } as const;
@@ -208,10 +209,11 @@ export class Program {
 }
 
 export function tinyBzImage(code: number[]): Buffer {
-  if (code.length > PM_SIZE - ENTRY_OFFSET) throw new Error('code too long');
-  const img = Buffer.alloc(SETUP_SIZE + PM_SIZE);
+  const pmSize = Math.max(PM_SIZE, Math.ceil((ENTRY_OFFSET + code.length) / 0x1000) * 0x1000);
+  if (pmSize > INIT_SIZE) throw new Error('code too long');
+  const img = Buffer.alloc(SETUP_SIZE + pmSize);
   img[0x1f1] = SETUP_SECTS;
-  img.writeUInt32LE(PM_SIZE / 16, 0x1f4); // syssize, 16-byte units
+  img.writeUInt32LE(pmSize / 16, 0x1f4); // syssize, 16-byte units
   img.writeUInt16LE(0xaa55, 0x1fe);
   img[0x200] = 0xeb; // jmp over the header: its offset byte gives the header's end (0x26c)
   img[0x201] = 0x6a;
@@ -223,7 +225,7 @@ export function tinyBzImage(code: number[]): Buffer {
   img.writeUInt16LE(0x0001, 0x236); // XLF_KERNEL_64
   img.writeUInt32LE(2048, 0x238); // cmdline_size
   img.writeBigUInt64LE(0x100000n, 0x258); // pref_address 1 MiB
-  img.writeUInt32LE(0x10000, 0x260); // init_size
+  img.writeUInt32LE(INIT_SIZE, 0x260); // init_size
   Buffer.from(code).copy(img, SETUP_SIZE + ENTRY_OFFSET);
   return img;
 }

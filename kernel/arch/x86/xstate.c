@@ -14,7 +14,8 @@
 #define FCW_INIT 0x037f       /* FNINIT's control word */
 #define MXCSR_INIT 0x1f80     /* reset MXCSR: every SIMD exception masked */
 #define FX_MXCSR_OFFSET 24    /* legacy region layout (SDM vol. 1, table 10-2) */
-/* XSAVE/XRSTOR take the requested-feature bitmap in EDX:EAX: all of XCR0. */
+/* XSAVE/XRSTOR take the requested-feature bitmap in EDX:EAX; the CPU uses RFBM = XCR0 & it,
+ * so "all" means: every component XCR0 enables. */
 #define ALL_FEATURES 0xffffffffu
 
 static bool probed, has_xsave;
@@ -34,6 +35,20 @@ static void probe(void)
     area_bytes = r.ecx;
   }
   probed = true;
+}
+
+uint64_t x86_xstate_supported(void)
+{
+  if (!probed)
+    probe();
+  return supported;
+}
+
+uint32_t x86_xstate_area_bytes(void)
+{
+  if (!probed)
+    probe();
+  return area_bytes;
 }
 
 static inline void write_cr4(uint64_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
@@ -57,13 +72,15 @@ int x86_xstate_init(struct x86_xstate *xs)
   xs->area = x86_pages_alloc((area_bytes + X86_PAGE - 1) / X86_PAGE);
   if (xs->area == NULL)
     return HV_E_FULL;
-  /* Zeroed pages: an XSAVE header with XSTATE_BV = 0 (every component in its init state). */
+  /* Zeroed pages: an XSAVE header with XSTATE_BV = XCOMP_BV = 0, so XRSTOR puts every
+   * component in its init state; only MXCSR is read from the image whatever XSTATE_BV says
+   * (SDM vol. 1, 13.8.1), hence its reset value here. FCW is the init one already; it is
+   * written for FXRSTOR (no XSAVE), which reads the whole legacy image. */
   uint16_t fcw = FCW_INIT;
   uint32_t mxcsr = MXCSR_INIT;
   memcpy(xs->area, &fcw, sizeof fcw);
   memcpy(xs->area + FX_MXCSR_OFFSET, &mxcsr, sizeof mxcsr);
   xs->xcr0 = XCR0_RESET;
-  xs->saved = false;
   return HV_OK;
 }
 
@@ -76,27 +93,37 @@ static uint64_t open_cr4(void)
   return cr4;
 }
 
+/*
+ * XSAVE and XRSTOR act only on the components enabled in XCR0 (RFBM = XCR0 & EDX:EAX), while
+ * a guest's registers exist whatever its XCR0: a guest with XCR0 = 1 still has live XMM
+ * registers (FXSAVE/SSE need only CR4.OSFXSR), and YMM/ZMM upper halves keep their values while
+ * their XCR0 bit is clear and show again when the guest sets it. So both instructions run
+ * with XCR0 = every supported component, and the vCPU's own XCR0 is loaded last. With the
+ * outgoing vCPU's XCR0 instead (before), a VM with XCR0 = 1 or 3 left its XMM/YMM values to the
+ * next VM, and read the previous VM's.
+ */
 static void save(struct x86_xstate *xs)
 {
   if (has_xsave) {
     xs->xcr0 = xgetbv0();
+    if (xs->xcr0 != supported)
+      xsetbv0(supported);
     __asm__ volatile("xsave64 %0" : "+m"(*(uint8_t(*)[4096])xs->area)
                      : "a"(ALL_FEATURES), "d"(ALL_FEATURES) : "memory");
   } else {
     __asm__ volatile("fxsave64 %0" : "+m"(*(uint8_t(*)[512])xs->area) : : "memory");
   }
-  xs->saved = true;
 }
 
-static void load(const struct x86_xstate *xs)
+/* XCR0 is `supported` on entry when a save() preceded; from anything else it is set here. */
+static void load(const struct x86_xstate *xs, bool xcr0_is_supported)
 {
   if (has_xsave) {
-    /* The init image is restored with every supported component enabled, so none keeps a
-     * previous owner's values; then XCR0 becomes the vCPU's own. */
-    xsetbv0(xs->saved ? xs->xcr0 : supported);
+    if (!xcr0_is_supported)
+      xsetbv0(supported);
     __asm__ volatile("xrstor64 %0" : : "m"(*(const uint8_t(*)[4096])xs->area),
                      "a"(ALL_FEATURES), "d"(ALL_FEATURES) : "memory");
-    if (!xs->saved)
+    if (xs->xcr0 != supported)
       xsetbv0(xs->xcr0);
   } else {
     __asm__ volatile("fxrstor64 %0" : : "m"(*(const uint8_t(*)[512])xs->area) : "memory");
@@ -108,9 +135,10 @@ void x86_xstate_enter(struct x86_xstate *xs)
   if (owner == xs)
     return;
   uint64_t cr4 = open_cr4();
-  if (owner != NULL)
+  bool saved = owner != NULL;
+  if (saved)
     save((struct x86_xstate *)owner);
-  load(xs);
+  load(xs, saved);
   write_cr4(cr4);
   owner = xs;
 }

@@ -9,6 +9,7 @@
 #include "arch/x86/paging.h"
 #include "arch/x86/time.h"
 #include "arch/x86/x86.h"
+#include "arch/x86/xstate.h"
 #include "d0/lib.h"
 #include "d0/sha2.h"
 #include "dev/virtio/virtio_blk.h"
@@ -379,6 +380,9 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
   log_str("vendor", x86_vendor_name(probe.vendor));
   log_str("backend", x86_backend_name(probe.backend));
   log_u64("nrip_save", probe.nrip_save);
+  /* What every vCPU switch saves and restores (arch/x86/xstate.h). */
+  log_hex("xcr0_supported", x86_xstate_supported());
+  log_u64("xsave_bytes", x86_xstate_area_bytes());
   log_end();
   if (!ok)
     return fail("no_virtualization", probe.reason, EFI_UNSUPPORTED);

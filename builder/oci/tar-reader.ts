@@ -14,34 +14,44 @@ export interface TarEntry {
 
 export type ContentSink = (chunk: Buffer) => void;
 
+/**
+ * Reads from a stream of chunks without joining them: content passes through as subarrays of
+ * the chunks that came in, and only a header that straddles two chunks is copied (512 bytes).
+ * Joining leftovers to each new chunk would allocate a megabyte per chunk and let the garbage
+ * outrun the collector (peak RSS grew with the image).
+ */
 class Bytes {
-  private buf: Buffer = Buffer.alloc(0);
+  private cur: Buffer = Buffer.alloc(0);
   private off = 0;
   constructor(private readonly it: AsyncIterator<Buffer>) {}
-
-  private get available() {
-    return this.buf.length - this.off;
-  }
 
   private async more(): Promise<boolean> {
     const next = await this.it.next();
     if (next.done) return false;
-    const chunk = next.value as Buffer;
-    this.buf = this.available ? Buffer.concat([this.buf.subarray(this.off), chunk]) : chunk;
+    this.cur = next.value as Buffer;
     this.off = 0;
     return true;
   }
 
   /** Exactly n bytes, or null at a clean end of stream (no byte of them read). */
   async take(n: number): Promise<Buffer | null> {
-    while (this.available < n) {
-      if (!(await this.more())) {
-        if (this.available === 0) return null;
+    if (this.cur.length - this.off >= n) {
+      const out = this.cur.subarray(this.off, this.off + n);
+      this.off += n;
+      return out;
+    }
+    const out = Buffer.alloc(n);
+    let got = 0;
+    while (got < n) {
+      if (this.off === this.cur.length && !(await this.more())) {
+        if (got === 0) return null;
         throw new TarFormatError('the archive ends inside a header');
       }
+      const k = Math.min(n - got, this.cur.length - this.off);
+      this.cur.copy(out, got, this.off, this.off + k);
+      this.off += k;
+      got += k;
     }
-    const out = this.buf.subarray(this.off, this.off + n);
-    this.off += n;
     return out;
   }
 
@@ -49,17 +59,17 @@ class Bytes {
   async pass(n: number, sink: ContentSink | undefined): Promise<void> {
     let left = n;
     while (left > 0) {
-      if (this.available === 0 && !(await this.more())) throw new TarFormatError(`the archive ends ${left} bytes before the end of an entry`);
-      const k = Math.min(left, this.available);
-      sink?.(this.buf.subarray(this.off, this.off + k));
+      if (this.off === this.cur.length && !(await this.more())) throw new TarFormatError(`the archive ends ${left} bytes before the end of an entry`);
+      const k = Math.min(left, this.cur.length - this.off);
+      sink?.(this.cur.subarray(this.off, this.off + k));
       this.off += k;
       left -= k;
     }
   }
 
   async drain(): Promise<void> {
-    this.off = this.buf.length;
-    while (await this.more()) this.off = this.buf.length;
+    this.off = this.cur.length;
+    while (await this.more()) this.off = this.cur.length;
   }
 }
 

@@ -32,8 +32,19 @@ function help(print: (line: string) => void): void {
   }
 }
 
+/**
+ * Any error of the product carries a stable `code` (D0Error, ImageError, EspImageError, ...) and a
+ * message that names what and where: that message is what the user reads, on one line.
+ */
+const productCode = (e: unknown): string | undefined => {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : undefined;
+};
+
 export async function main(argv: string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
+  // --debug anywhere (or D0_DEBUG=1) adds the stack to an unexpected error; it is no command flag.
+  const debug = argv.includes('--debug') || io.env.D0_DEBUG === '1';
+  const [name, ...rest] = argv.filter((a) => a !== '--debug');
   if (!name || name === 'help' || name === '--help' || name === '-h') {
     // Asked-for help goes to stdout; usage after a missing command is an error, on stderr.
     help(name ? io.out : io.err);
@@ -51,11 +62,16 @@ export async function main(argv: string[], io: Io): Promise<number> {
       for (const l of e.lines) io.err(l);
       return e.exitCode;
     }
-    if (e instanceof D0Error) {
-      io.err(`d0 ${name}: ${e.message}`);
+    if (e instanceof D0Error || productCode(e)) {
+      io.err(`d0 ${name}: ${(e as Error).message}`);
+      if (debug) io.err((e as Error).stack ?? '');
       return EXIT_FAILED;
     }
-    throw e;
+    const errno = (e as NodeJS.ErrnoException)?.code;
+    const message = (e as Error)?.message ?? String(e);
+    io.err(`d0 ${name}: ${errno ? `${message}` : `unexpected error: ${message}`}`);
+    io.err(debug ? ((e as Error)?.stack ?? '') : 'run again with --debug (or D0_DEBUG=1) for the stack trace');
+    return EXIT_FAILED;
   }
 }
 
@@ -71,7 +87,8 @@ export function runCli(): void {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`d0: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+      // Only a failure of the dispatcher itself reaches this.
+      process.stderr.write(`d0: ${(e as Error)?.message ?? String(e)}\n`);
       process.exitCode = EXIT_FAILED;
     },
   );

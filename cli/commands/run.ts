@@ -5,6 +5,7 @@
 // The CPU defaults to EPYC (AMD SVM + nested paging, which QEMU TCG emulates): D0 launches
 // nothing on a CPU without hardware virtualization.
 import * as fs from 'node:fs';
+import { ESP_TYPE_GUID, readGpt } from '../../builder/disk/gpt';
 import { bootDisk } from '../../builder/disk/qemu';
 import { badInput, EXIT_FAILED, parseFlags, type Command } from '../io';
 
@@ -31,6 +32,15 @@ export const command: Command = {
     if (positionals.length !== 1) throw badInput(`usage: d0 ${USAGE}`);
     const [disk] = positionals;
     if (!fs.existsSync(disk)) throw badInput(`${disk}: no such disk image`);
+    if (!fs.statSync(disk).isFile()) throw badInput(`${disk}: not a disk image file`);
+    // Booting a file that holds no ESP would only wait for the timeout: refuse it up front.
+    let esps = 0;
+    try {
+      esps = readGpt(disk).filter((p) => p.typeGuid === ESP_TYPE_GUID).length;
+    } catch (e) {
+      throw badInput(`${disk}: not a D0 disk image (${(e as Error).message}); make one with d0 disk build`);
+    }
+    if (esps === 0) throw badInput(`${disk}: its GPT has no EFI system partition; make the disk with d0 disk build`);
     const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
     if (!(timeoutS > 0 && timeoutS <= 86400))
       throw badInput(`--timeout: ${values.timeout} is not 1..86400 seconds`);

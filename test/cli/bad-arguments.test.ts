@@ -122,7 +122,7 @@ describe('d0 CLI: bad arguments give a message, never a stack trace', function (
   }
 
   it('--debug adds the stack to an error, D0_DEBUG=1 too; both stay off the command line', async () => {
-    const argv = ['manifest', 'inspect', bad.random];
+    const argv = ['disk', 'build', '--slot-a', bad.missing, '--out', path.join(dir, 'never.img')];
     const plain = await d0(argv);
     assertClean(argv, plain);
     for (const r of [await d0([...argv, '--debug']), await d0(argv, { D0_DEBUG: '1' })]) {

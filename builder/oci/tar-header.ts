@@ -111,28 +111,29 @@ export function parsePax(buf: Buffer): Map<string, string> {
   return out;
 }
 
-/** Pax values that override header fields; unknown keys are ignored as POSIX says. */
+/** Pax values that override header fields; unknown keys are ignored as POSIX says. Errors name the entry. */
 export function applyPax(h: RawHeader, pax: Map<string, string>): void {
-  const num = (key: string, what: string) => {
-    const v = pax.get(key);
-    if (v === undefined) return undefined;
-    if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new TarFormatError(`pax ${what} "${v.slice(0, 40)}" is not a whole number`);
-    return Number(v);
-  };
   // pax paths are UTF-8 by the standard; Go's archive/tar (Docker) writes a name's raw bytes there
   // when they are not. Either way the bytes are the name, kept as they are.
   if (pax.has('path')) h.name = pax.get('path')!;
   if (pax.has('linkpath')) h.linkname = pax.get('linkpath')!;
+  const where = () => `entry "${display(h.name.slice(0, 200))}"`; // only built for an error
+  const num = (key: string, what: string) => {
+    const v = pax.get(key);
+    if (v === undefined) return undefined;
+    if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(Number(v))) throw new TarFormatError(`${where()}: pax ${what} "${v.slice(0, 40)}" is not a whole number`);
+    return Number(v);
+  };
   h.uid = num('uid', 'uid') ?? h.uid;
   h.gid = num('gid', 'gid') ?? h.gid;
   h.size = num('size', 'size') ?? h.size;
   const mtime = pax.get('mtime');
   if (mtime !== undefined) {
-    if (!/^-?[0-9]+(\.[0-9]*)?$/.test(mtime)) throw new TarFormatError(`pax mtime "${mtime.slice(0, 40)}" is not a number`);
+    if (!/^-?[0-9]+(\.[0-9]*)?$/.test(mtime)) throw new TarFormatError(`${where()}: pax mtime "${mtime.slice(0, 40)}" is not a number`);
     h.mtime = Math.floor(Number(mtime));
   }
   for (const key of pax.keys())
-    if (key.startsWith('GNU.sparse.')) throw new TarFormatError('GNU sparse files are not supported');
+    if (key.startsWith('GNU.sparse.')) throw new TarFormatError(`${where()}: GNU sparse files are not supported`);
 }
 
 /** Extended attributes of an entry: SCHILY.xattr.NAME (raw bytes) and LIBARCHIVE.xattr.NAME (base64). */

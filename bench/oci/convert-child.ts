@@ -1,6 +1,7 @@
 // One conversion in a process of its own, so that its peak RSS is the converter's alone:
 // prints {"ms", "maxRssKiB", "sha256", "cached"} as JSON. Used by run.ts.
 // Run: npx tsx bench/oci/convert-child.ts SOURCE OUT CACHE_DIR
+import fs from 'node:fs';
 import { buildImage } from '../../builder/image/build';
 
 async function main(): Promise<void> {
@@ -8,7 +9,10 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const r = await buildImage({ source, out, init: '/bin/busybox', cacheDir });
   const ms = performance.now() - t0;
-  console.log(JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, sha256: r.meta.sha256, cached: r.cached }));
+  // VmHWM, not getrusage's maxRSS: Linux carries the parent's peak across fork + exec into the
+  // latter, so a child of a large bench process would report the parent's size.
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+  console.log(JSON.stringify({ ms, maxRssKiB: Number(hwm?.[1]), sha256: r.meta.sha256, cached: r.cached }));
 }
 
 main().catch((e: Error) => {

@@ -4,7 +4,7 @@
 //  2. cold conversions, interleaved so drifts in load hit every side alike: D0 from the engine,
 //     D0 from the archive (each in a process of its own with a fresh cache: convert-child.ts,
 //     which reports its peak RSS), and the naive `docker export | tar -x && mke2fs -d` on tmpfs
-//     (naive.ts, its best case);
+//     (naive.ts, its best case), and `docker save` alone (the engine's share of the engine source);
 //  3. cache hits in-process for the engine, archive and OCI sources.
 // D0's converter writes nothing to tmpfs, so its peak memory is its RSS. Prints JSON with the
 // load average; figures go to bench/README.md. Removes its image, containers and temp dirs.
@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     const engine: ChildRun[] = [];
     const fromArchive: ChildRun[] = [];
     const naive: number[] = [];
+    const save: number[] = [];
     let imgBytes = 0;
     for (let i = 0; i < reps; i++) {
       const out = path.join(work, `d0-${i}.img`);
@@ -86,6 +87,11 @@ async function main(): Promise<void> {
         fs.rmSync(out, { force: true });
       }
       naive.push(naiveConvert(tag, work, imgBytes).ms);
+      // The engine's own share: `docker save` alone, which the engine source cannot avoid.
+      const t = performance.now();
+      spawnSync('/usr/bin/docker', ['save', '-o', path.join(work, 'save-only.tar'), tag], { stdio: 'ignore' });
+      save.push(performance.now() - t);
+      fs.rmSync(path.join(work, 'save-only.tar'), { force: true });
       console.error(`rep ${i + 1}/${reps}: engine ${Math.round(engine[i].ms)} ms, archive ${Math.round(fromArchive[i].ms)} ms, naive ${Math.round(naive[i])} ms`);
     }
     if (new Set([...engine, ...fromArchive].map((x) => x.sha256)).size !== 1) throw new Error('sources gave different images');
@@ -107,7 +113,10 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({
       machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), load: os.loadavg().map((x) => +x.toFixed(1)) },
       image: { ...image, archiveBytes: fs.statSync(archive).size, d0ImageBytes: imgBytes, scale },
-      cold: { reps, naiveMs: round(naive), medianNaiveMs: Math.round(mNaive), engine: side(engine), archive: side(fromArchive) },
+      cold: {
+        reps, naiveMs: round(naive), medianNaiveMs: Math.round(mNaive), engine: side(engine), archive: side(fromArchive),
+        dockerSaveAloneMs: round(save), ratioDockerSaveOverNaive: +(median(save) / mNaive).toFixed(2),
+      },
       cacheHitInProcess: { engine: hit(hitEngine), archive: hit(hitArchive), oci: hit(hitOci) },
     }, null, 2));
   } finally {

@@ -41,8 +41,26 @@ enum arch_exit_reason {
   ARCH_EXIT_SHUTDOWN,   /* triple fault / shutdown: the guest is gone */
   ARCH_EXIT_INTR,       /* a host interrupt or timer preempted the guest */
   ARCH_EXIT_ENTRY_FAIL, /* the CPU refused to enter the guest (invalid state) */
-  ARCH_EXIT_BAD_ACCESS, /* a fault the backend cannot emulate: gpa (if any), value = detail */
+  ARCH_EXIT_BAD_ACCESS, /* a fault the backend cannot emulate: fault says which, gpa (if any),
+                           value = the backend's detail (EXITINFO1 / exit qualification) */
   ARCH_EXIT_REASON_COUNT
+};
+
+/*
+ * What an ARCH_EXIT_BAD_ACCESS was. The core names each with its own error (kernel/hv/exit.c),
+ * so a log says what the guest did, not only where.
+ */
+enum arch_fault {
+  ARCH_FAULT_OUTSIDE = 0,   /* unspecified: an access D0 does not emulate at gpa */
+  ARCH_FAULT_UNDECODED,     /* a data access at an unmapped gpa by an instruction D0 could not
+                               fetch or does not decode (decode.h) */
+  ARCH_FAULT_PAGE_WALK,     /* the guest's own page-table walk read an unmapped gpa: its paging
+                               structures are not in its RAM. Never an MMIO access: SVM #NPF
+                               EXITINFO1 bit 33, VMX EPT-violation qualification bit 8 clear */
+  ARCH_FAULT_FETCH,         /* an instruction fetch from an unmapped gpa */
+  ARCH_FAULT_STRING_IO,     /* INS/OUTS (no D0 device needs string I/O) */
+  ARCH_FAULT_NESTED_TABLE,  /* D0's own nested/extended table is malformed (EPT misconfig) */
+  ARCH_FAULT_EXIT,          /* an exit D0 never enabled or does not emulate; value = reason */
 };
 
 enum arch_dir { ARCH_DIR_READ = 0, ARCH_DIR_WRITE = 1 };
@@ -51,6 +69,7 @@ struct arch_exit {
   uint32_t reason;   /* enum arch_exit_reason; untrusted range: dispatch bounds-checks it */
   uint8_t size;      /* access size in bytes: 1, 2, 4 or 8 */
   uint8_t dir;       /* enum arch_dir */
+  uint8_t fault;     /* ARCH_EXIT_BAD_ACCESS: enum arch_fault */
   uint16_t port;     /* ARCH_EXIT_IO */
   uint32_t msr;      /* ARCH_EXIT_MSR */
   uint64_t value;    /* written value (IO/MMIO/MSR write), CPUID leaf/subleaf */

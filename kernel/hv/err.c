@@ -34,6 +34,12 @@ const char *hv_strerror(int err)
   case HV_E_DEV_BROKEN: return "device-needs-reset";
   case HV_E_BLK_IMAGE: return "blk-image-not-sector-multiple";
   case HV_E_MEM_LAYOUT: return "guest-memory-layout";
+  case HV_E_PAGE_WALK: return "guest-page-walk-outside-ram";
+  case HV_E_MMIO_DECODE: return "mmio-undecodable";
+  case HV_E_FETCH: return "fetch-outside-ram";
+  case HV_E_STRING_IO: return "string-io-refused";
+  case HV_E_NESTED_TABLE: return "nested-table-misconfig";
+  case HV_E_UNHANDLED_EXIT: return "unhandled-exit";
   }
   return "unknown-error";
 }

@@ -24,6 +24,9 @@ typedef void (*exit_handler)(struct vm *vm, const struct arch_exit *exit);
 
 static void on_bad_access(struct vm *vm, const struct arch_exit *exit);
 
+/* Devices live in the 3..4 GiB hole only; anything else that is not RAM is outside the VM. */
+static bool in_device_window(uint64_t a) { return a >= GUEST_LOW_RAM_MAX && a < GUEST_HIGH_RAM_BASE; }
+
 static uint64_t bus_access(struct vm *vm, struct bus *b, const char *busname, uint64_t *unclaimed,
                            uint64_t addr, const struct arch_exit *exit)
 {
@@ -61,10 +64,8 @@ static void on_mmio(struct vm *vm, const struct arch_exit *exit)
     vm_stop(vm, VM_FAILED, HV_E_INVAL, "bad-mmio-size");
     return;
   }
-  /* Devices live in the 3..4 GiB hole only; anything else that is not RAM is outside the VM. */
-  uint64_t a = gpa_addr(exit->gpa);
-  if (a < GUEST_LOW_RAM_MAX || a >= GUEST_HIGH_RAM_BASE) {
-    on_bad_access(vm, exit);
+  if (!in_device_window(gpa_addr(exit->gpa))) {
+    on_bad_access(vm, exit); /* fault OUTSIDE: gpa-out-of-range */
     return;
   }
   uint64_t v =
@@ -125,13 +126,30 @@ static void on_entry_fail(struct vm *vm, const struct arch_exit *exit)
   (void)exit;
 }
 
-/* The backend could not emulate a fault: an access outside the VM's memory and devices, or an
- * instruction it does not decode. Only this VM stops; the GPA and the backend's detail are
- * logged. */
+/* The error that names a bad access: what the guest did (arch_fault), and for an undecoded data
+ * access whether it was aimed at the device window (an instruction D0 does not emulate) or at
+ * nothing at all. */
+int exit_bad_access_err(const struct arch_exit *exit)
+{
+  switch (exit->fault) {
+  case ARCH_FAULT_UNDECODED:
+    return in_device_window(gpa_addr(exit->gpa)) ? HV_E_MMIO_DECODE : HV_E_RANGE;
+  case ARCH_FAULT_PAGE_WALK: return HV_E_PAGE_WALK;
+  case ARCH_FAULT_FETCH: return HV_E_FETCH;
+  case ARCH_FAULT_STRING_IO: return HV_E_STRING_IO;
+  case ARCH_FAULT_NESTED_TABLE: return HV_E_NESTED_TABLE;
+  case ARCH_FAULT_EXIT: return HV_E_UNHANDLED_EXIT;
+  default: return HV_E_RANGE;
+  }
+}
+
+/* The backend could not emulate a fault (enum arch_fault). Only this VM stops, and nothing of
+ * it reaches a device model; the error, GPA and RIP are logged. */
 static void on_bad_access(struct vm *vm, const struct arch_exit *exit)
 {
-  hv_event(vm->name, "exit", "bad-access", HV_E_RANGE, gpa_addr(exit->gpa), exit->rip);
-  vm_stop(vm, VM_CRASHED, HV_E_RANGE, "bad-access");
+  int err = exit_bad_access_err(exit);
+  hv_event(vm->name, "exit", "bad-access", err, gpa_addr(exit->gpa), exit->rip);
+  vm_stop(vm, VM_CRASHED, err, "bad-access");
 }
 
 static void on_nothing(struct vm *vm, const struct arch_exit *exit)

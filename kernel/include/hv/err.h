@@ -38,6 +38,12 @@ enum hv_err {
   HV_E_DEV_BROKEN = -28,    /* the device needs a reset before it does anything */
   HV_E_BLK_IMAGE = -29,     /* disk image size not a multiple of 512 bytes */
   HV_E_MEM_LAYOUT = -30,    /* guest memory size unsupported or region too small */
+  HV_E_PAGE_WALK = -31,     /* the guest's page-table walk left its RAM (arch_fault PAGE_WALK) */
+  HV_E_MMIO_DECODE = -32,   /* a device-window access by an instruction D0 does not emulate */
+  HV_E_FETCH = -33,         /* instruction fetch outside the guest's RAM */
+  HV_E_STRING_IO = -34,     /* INS/OUTS: refused */
+  HV_E_NESTED_TABLE = -35,  /* D0's own nested page table is malformed (a D0 bug) */
+  HV_E_UNHANDLED_EXIT = -36,/* an exit D0 never enabled or does not emulate */
 };
 
 const char *hv_strerror(int err);

@@ -325,6 +325,63 @@ static void test_arch_failure_and_entry_failure(void)
   CHECK(fake_event_find("bad-io-size") != NULL);
 }
 
+/* A device in the window that counts what reaches it. */
+static unsigned device_hits;
+static uint64_t counting_read(void *ctx, uint64_t off, uint8_t size)
+{
+  (void)ctx, (void)off, (void)size;
+  device_hits++;
+  return 0x74726976; /* "virt" */
+}
+static void counting_write(void *ctx, uint64_t off, uint8_t size, uint64_t v)
+{
+  (void)ctx, (void)off, (void)size, (void)v;
+  device_hits++;
+}
+
+/* Every kind of bad access stops the VM with its own error and never reaches the device behind
+ * the faulting GPA; an undecoded access is named by where it went. */
+static void test_bad_access_named_and_never_reaches_a_device(void)
+{
+  static const struct bus_ops counting = {counting_read, counting_write};
+  static const struct {
+    uint8_t fault;
+    uint64_t gpa;
+    int err;
+  } cases[] = {
+      {ARCH_FAULT_PAGE_WALK, 0xd0000000ull, HV_E_PAGE_WALK}, /* page table in the window */
+      {ARCH_FAULT_PAGE_WALK, 0x100000000ull, HV_E_PAGE_WALK},
+      {ARCH_FAULT_UNDECODED, 0xd0000000ull, HV_E_MMIO_DECODE},
+      {ARCH_FAULT_UNDECODED, 0x7fff0000ull, HV_E_RANGE}, /* below the window, above RAM */
+      {ARCH_FAULT_FETCH, 0xd0000000ull, HV_E_FETCH},
+      {ARCH_FAULT_STRING_IO, 0, HV_E_STRING_IO},
+      {ARCH_FAULT_NESTED_TABLE, 0x1000, HV_E_NESTED_TABLE},
+      {ARCH_FAULT_EXIT, 0, HV_E_UNHANDLED_EXIT},
+      {ARCH_FAULT_OUTSIDE, 0x7fff0000ull, HV_E_RANGE},
+  };
+  CHECK_EQ(strcmp(hv_strerror(HV_E_PAGE_WALK), "guest-page-walk-outside-ram"), 0);
+  CHECK_EQ(strcmp(hv_strerror(HV_E_MMIO_DECODE), "mmio-undecodable"), 0);
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    static struct vm vm;
+    new_vm(&vm, 30, VM_HEALTH_READY);
+    CHECK_EQ(bus_register(&vm.mmio, 0xd0000000ull, 0x1000, "counting", &counting, NULL), HV_OK);
+    device_hits = 0;
+    struct fake_step s = {.exit = {.reason = ARCH_EXIT_BAD_ACCESS, .fault = cases[i].fault,
+                                   .gpa = gpa_init(cases[i].gpa), .size = 4}};
+    fake_vcpu_script(&vm.vcpu, &s, 1);
+    CHECK_EQ(vm_run(&vm, 10), HV_E_STOPPED);
+    CHECK_EQ(vm.state, VM_CRASHED);
+    CHECK_EQ(vm.stop_err, cases[i].err);
+    CHECK_EQ(device_hits, 0);
+    const struct fake_event *e = NULL; /* the exit's event (the stop's has dev "vm") */
+    for (size_t j = 0; j < fake_events_count(); j++)
+      if (strcmp(fake_event_at(j)->dev, "exit") == 0)
+        e = fake_event_at(j);
+    CHECK(e != NULL && strcmp(e->what, "bad-access") == 0 && e->err == cases[i].err &&
+          e->a == cases[i].gpa);
+  }
+}
+
 static void test_cpuid_msr_counters(void)
 {
   static struct vm vm;
@@ -369,5 +426,6 @@ void test_vm_all(void)
   RUN(test_health_exit_zero_kind);
   RUN(test_bad_exit_reason_stops_only_that_vm);
   RUN(test_arch_failure_and_entry_failure);
+  RUN(test_bad_access_named_and_never_reaches_a_device);
   RUN(test_cpuid_msr_counters);
 }

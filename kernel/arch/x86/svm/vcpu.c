@@ -152,6 +152,7 @@ static bool on_ioio(struct svm_vcpu *v, struct arch_exit *e)
   uint64_t info = v->vmcb->ctl.exitinfo1;
   if (info & (SVM_IOIO_STR | SVM_IOIO_REP)) {
     e->reason = ARCH_EXIT_BAD_ACCESS; /* INS/OUTS: no device of D0 needs string I/O */
+    e->fault = ARCH_FAULT_STRING_IO;
     e->value = info;
     return true;
   }
@@ -255,13 +256,30 @@ static bool read_gpa(const void *vm, uint64_t gpa, void *dst, uint64_t len)
   return npt_read(vm, gpa, dst, len);
 }
 
+/*
+ * A guest-physical access with no nested mapping: a device window or nothing. EXITINFO1 is a
+ * page-fault error code plus bit 32 (the fault is on the final address) and bit 33 (on a read of
+ * the guest's own page tables) (APM vol. 2 15.25.6). Only a data access by the instruction
+ * itself is MMIO. A fault during the guest's page walk (its paging structures are outside its
+ * RAM, e.g. in the device window) or on an instruction fetch never reaches a device model: the
+ * decoded instruction's operand is not at the faulting GPA then.
+ */
 static bool on_npf(struct svm_vcpu *v, struct arch_exit *e)
 {
-  uint64_t gpa = v->vmcb->ctl.exitinfo2;
+  uint64_t gpa = v->vmcb->ctl.exitinfo2, info = v->vmcb->ctl.exitinfo1;
   uint8_t insn[X86_MAX_INSN];
   e->gpa = gpa_init(gpa);
   e->reason = ARCH_EXIT_BAD_ACCESS;
-  e->value = v->vmcb->ctl.exitinfo1;
+  e->value = info;
+  if (info & SVM_NPF_PAGE_WALK) {
+    e->fault = ARCH_FAULT_PAGE_WALK;
+    return true;
+  }
+  if (info & SVM_NPF_FETCH) {
+    e->fault = ARCH_FAULT_FETCH;
+    return true;
+  }
+  e->fault = ARCH_FAULT_UNDECODED;
   /* Fetch the faulting instruction through the guest's page tables (decode.h). */
   uint64_t rip = v->vmcb->save.rip;
   uint32_t n = x86_fetch_insn(read_gpa, v->vm, v->vmcb->save.cr3, rip, insn);

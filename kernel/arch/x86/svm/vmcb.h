@@ -208,5 +208,8 @@ _Static_assert(sizeof(struct vmcb) == 0x1000, "vmcb size");
 /* 15.25.6 #NPF EXITINFO1 (a page-fault error code) */
 #define SVM_NPF_PRESENT (1ull << 0)
 #define SVM_NPF_WRITE (1ull << 1)
+#define SVM_NPF_FETCH (1ull << 4)       /* an instruction fetch */
+#define SVM_NPF_FINAL_GPA (1ull << 32)  /* the fault is on the final guest-physical address */
+#define SVM_NPF_PAGE_WALK (1ull << 33)  /* the fault is on a guest page-table read */
 
 #endif /* D0_ARCH_X86_SVM_VMCB_H */

@@ -137,6 +137,7 @@ static bool on_io(struct vmx_vcpu *v, struct arch_exit *e)
   uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
   if (q & (IOQ_STRING | IOQ_REP)) {
     e->reason = ARCH_EXIT_BAD_ACCESS; /* INS/OUTS: no device of D0 needs string I/O */
+    e->fault = ARCH_FAULT_STRING_IO;
     e->value = q;
     return true;
   }
@@ -250,8 +251,18 @@ static bool on_ept_violation(struct vmx_vcpu *v, struct arch_exit *e)
   e->reason = ARCH_EXIT_BAD_ACCESS;
   e->gpa = gpa_init(vmx_read(VMCS_GUEST_PHYS_ADDR));
   e->value = q;
-  if ((q & EPTQ_FETCH) || !(q & EPTQ_LINEAR_VALID) || !(q & EPTQ_FINAL_ACCESS))
+  if (q & EPTQ_FETCH) {
+    e->fault = ARCH_FAULT_FETCH;
     return true;
+  }
+  /* Bit 8 clear with a valid linear address: the access was a read of the guest's own paging
+   * structures (28.2.1, table 28-7); without a linear address it was no access of an
+   * instruction's either. Neither is MMIO. */
+  if (!(q & EPTQ_LINEAR_VALID) || !(q & EPTQ_FINAL_ACCESS)) {
+    e->fault = ARCH_FAULT_PAGE_WALK;
+    return true;
+  }
+  e->fault = ARCH_FAULT_UNDECODED;
   uint32_t n = x86_fetch_insn(read_gpa, v->vm, vmx_read(VMCS_GUEST_CR3), rip, insn);
   if (n == 0 || !x86_decode_mmio(insn, n, &v->mmio))
     return true;
@@ -273,6 +284,7 @@ static bool on_ept_misconfig(struct vmx_vcpu *v, struct arch_exit *e)
 {
   (void)v;
   e->reason = ARCH_EXIT_BAD_ACCESS;
+  e->fault = ARCH_FAULT_NESTED_TABLE;
   e->gpa = gpa_init(vmx_read(VMCS_GUEST_PHYS_ADDR));
   e->value = EXIT_EPT_MISCONFIG;
   return true;
@@ -336,6 +348,7 @@ static bool on_cr_access(struct vmx_vcpu *v, struct arch_exit *e)
     ok = write_cr0((cr0 & ~(CR0_MP | CR0_EM | CR0_TS)) | ((q >> CRQ_LMSW_SHIFT) & 0xf));
   else {
     e->reason = ARCH_EXIT_BAD_ACCESS; /* an exit D0 never enabled (CR3/CR8 or a read) */
+    e->fault = ARCH_FAULT_EXIT;
     e->value = q;
     return true;
   }
@@ -471,6 +484,7 @@ int vmx_vcpu_run(struct vmx_vcpu *v, struct arch_exit *e)
     } else {
       /* An exit D0 never enabled, or one it does not emulate: the VM stops. */
       e->reason = ARCH_EXIT_BAD_ACCESS;
+      e->fault = ARCH_FAULT_EXIT;
       e->value = reason;
       deliver = true;
     }

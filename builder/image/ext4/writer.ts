@@ -5,6 +5,8 @@
 // metadata and one group's inode table at a time. Same tree, same bytes: inode numbers follow a
 // depth-first walk in byte order of names, and every time and id comes from the image.
 import fs from 'node:fs';
+import { showPath } from '../../oci/entry-path';
+import { fail } from '../../oci/errors';
 import type { DirInode, Inode } from '../../oci/rootfs-tree';
 import {
   BLOCK, BLOCKS_PER_GROUP, DESC_SIZE, EXTENTS_FL, FILE_TYPE, FIRST_INO, INODE_SIZE, MAX_EXTENTS, ROOT_INO, S_IFMT,
@@ -95,6 +97,8 @@ interface Rec {
 }
 
 const textBytes = (s: string) => Buffer.from(s, 'latin1');
+/** EXT4_LINK_MAX: Linux refuses a link past it (EMLINK), and i_links_count has 16 bits. */
+const LINK_MAX = 65000;
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0); // latin1 keys: code units are bytes
 
 function fileBlocks(node: Inode): number {
@@ -115,19 +119,20 @@ function number(root: DirInode, lostFound: DirInode, opts: FinishOptions): { rec
   const rootRec = add(root, ROOT_INO);
   add(lostFound, FIRST_INO);
   let nextIno = FIRST_INO + 1;
-  const stack: [DirInode, Rec][] = [[root, rootRec]];
+  const stack: [DirInode, Rec, string[]][] = [[root, rootRec, []]];
   while (stack.length) {
-    const [dir, rec] = stack.pop()!;
+    const [dir, rec, parts] = stack.pop()!;
     const entries: DirEntry[] = [];
-    const subdirs: [DirInode, Rec][] = [];
+    const subdirs: [DirInode, Rec, string[]][] = [];
     for (const name of [...dir.children.keys()].sort(byteOrder)) {
       const child = dir.children.get(name)!;
       const crec = byNode.get(child) ?? add(child, nextIno++);
-      crec.links++;
+      if (++crec.links > LINK_MAX)
+        fail('LIMIT_EXCEEDED', `${showPath([...parts, name])}: more than ${LINK_MAX} hard links to one file (ext4's limit)`);
       entries.push({ ino: crec.ino, name: textBytes(name), type: FILE_TYPE[child.kind] });
       if (child.kind === 'dir') {
         parentOf.set(child, rec);
-        subdirs.push([child, crec]);
+        subdirs.push([child, crec, [...parts, name]]);
       }
     }
     rec.dirEntries = entries;

@@ -2,23 +2,12 @@
 
 #include <stddef.h>
 
+#include "hv/cpuid.h"
 #include "hv/err.h"
 #include "hv/event.h"
 
 /* Unclaimed accesses are counted always but logged only this many times per VM and bus. */
 #define UNCLAIMED_LOG_LIMIT 8
-
-/* CPUID.1:ECX (Intel SDM vol. 2A, CPUID): VMX is bit 5, "hypervisor present" bit 31. */
-#define CPUID1_ECX_VMX (1u << 5)
-#define CPUID1_ECX_HYPERVISOR (1u << 31)
-/* CPUID.1: x2APIC is ECX bit 21, APIC is EDX bit 9. The VM has no APIC (PIC only, see
- * kernel/hv/README.md "Platform devices"), so it must not advertise one. */
-#define CPUID1_ECX_X2APIC (1u << 21)
-#define CPUID1_ECX_MONITOR (1u << 3) /* MONITOR/MWAIT */
-#define CPUID1_EDX_APIC (1u << 9)
-/* CPUID.80000001h:ECX (AMD APM vol. 3): SVM is bit 2. */
-#define CPUID81_ECX_SVM (1u << 2)
-#define CPUID81_ECX_MONITORX (1u << 29) /* MONITORX/MWAITX */
 
 typedef void (*exit_handler)(struct vm *vm, const struct arch_exit *exit);
 
@@ -74,24 +63,11 @@ static void on_mmio(struct vm *vm, const struct arch_exit *exit)
     arch_vcpu_complete(&vm->vcpu, exit, v);
 }
 
-void exit_filter_cpuid(uint32_t leaf, struct arch_cpuid_result *r)
-{
-  if (leaf == 1) {
-    /* No MWAIT: an idle guest halts (HLT exits), it never waits on a monitored line. */
-    r->ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_X2APIC | CPUID1_ECX_MONITOR);
-    r->ecx |= CPUID1_ECX_HYPERVISOR;
-    r->edx &= ~CPUID1_EDX_APIC;
-  } else if (leaf == 0x80000001u) {
-    r->ecx &= ~(CPUID81_ECX_SVM | CPUID81_ECX_MONITORX);
-  }
-}
-
 static void on_cpuid(struct vm *vm, const struct arch_exit *exit)
 {
   uint32_t leaf = (uint32_t)exit->value, subleaf = (uint32_t)(exit->value >> 32);
   struct arch_cpuid_result r;
-  arch_host_cpuid(leaf, subleaf, &r);
-  exit_filter_cpuid(leaf, &r);
+  cpuid_guest_view(leaf, subleaf, &r); /* hv/cpuid.h: an allow-list, D0's own leaves */
   arch_vcpu_complete_cpuid(&vm->vcpu, exit, &r);
 }
 

@@ -14,7 +14,4 @@ void exit_dispatch(struct vm *vm, const struct arch_exit *exit);
 /* The hv_err that names an ARCH_EXIT_BAD_ACCESS (see enum arch_fault). */
 int exit_bad_access_err(const struct arch_exit *exit);
 
-/* CPUID as the guest sees it: the host's, minus VMX/SVM, plus the hypervisor-present bit. */
-void exit_filter_cpuid(uint32_t leaf, struct arch_cpuid_result *r);
-
 #endif /* HV_EXIT_H */

@@ -108,6 +108,25 @@ describe('hv-svm: tiny-kernel assembler encodings (checked with objdump)', () =>
     assert.ok(lines.includes('19: mov eax,ecx'), lines.join('\n'));
   });
 
+  it('printHex32 rotates the top nibble down eight times and maps 10-15 to a-f', () => {
+    const lines = disassemble(asm.printHex32(Reg.RBX));
+    assert.deepEqual(text(lines), [
+      'mov ebp,ebx',
+      'mov ecx,0x8',
+      'rol ebp,0x4',
+      'mov eax,ebp',
+      'and eax,0xf',
+      'cmp al,0xa',
+      'jb 0x15', // a digit: skips the letter offset
+      'add al,0x27',
+      'add al,0x30',
+      'mov dx,0x3f8',
+      'out dx,al',
+      'dec ecx',
+      'jne 0x7', // back to the rol
+    ]);
+  });
+
   it('jumps resolve forward and backward labels; exitIf jumps over its exit on the inverted condition', () => {
     const code = new Program()
       .label('top')

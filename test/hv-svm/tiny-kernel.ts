@@ -135,6 +135,30 @@ export const asm = {
       0x89, 0xc8, 0x04, 0x30, 0xee,
     ];
   },
+  /**
+   * Prints r32 as 8 lowercase hex digits on COM1. Clobbers RAX, RCX, RDX, RBP.
+   *   mov ebp, r       89 /r  ModRM 11 r 101
+   *   mov ecx, 8       B9 08000000
+   * L:rol ebp, 4       C1 /0 ib  ModRM 11 000 101
+   *   mov eax, ebp     89 E8
+   *   and eax, 0xf     83 /4 ib  ModRM 11 100 000
+   *   cmp al, 10       3C 0A
+   *   jb +2            72 02  (skips the next add: a digit)
+   *   add al, 0x27     04 27  ('a' - '0' - 10)
+   *   add al, '0'      04 30
+   *   mov dx, 0x3f8    66 BA F8 03
+   *   out dx, al       EE
+   *   dec ecx          FF C9
+   *   jnz L            75 E7
+   */
+  printHex32(r: Reg): number[] {
+    // prettier-ignore
+    return [
+      0x89, 0xc5 | (r << 3), 0xb9, ...u32(8),
+      0xc1, 0xc5, 0x04, 0x89, 0xe8, 0x83, 0xe0, 0x0f, 0x3c, 0x0a, 0x72, 0x02, 0x04, 0x27,
+      0x04, 0x30, 0x66, 0xba, 0xf8, 0x03, 0xee, 0xff, 0xc9, 0x75, 0xe7,
+    ];
+  },
 };
 
 /**

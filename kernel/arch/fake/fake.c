@@ -135,6 +135,12 @@ void arch_host_cpuid(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *
   } else if (leaf == 1) {
     out->ecx = (1u << 5) | (1u << 0);
     out->edx = 1u << 0;
+  } else if (leaf == 0x80000000u) {
+    out->eax = 0x8000000au; /* past what a guest is shown (0x80000008) */
+  } else if (leaf == 0x8000000au) {
+    out->eax = 1, out->ebx = 8, out->edx = 1; /* SVM features: never shown */
+  } else if (leaf == 0x40000000u) {
+    out->eax = 0x40000001u, out->ebx = 0x54474354; /* "TCGT...": the host's hypervisor */
   } else if (leaf == 0x80000001u) {
     out->ecx = (1u << 2) | (1u << 0);
   }

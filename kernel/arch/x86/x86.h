@@ -86,6 +86,22 @@ static inline __attribute__((noreturn)) void x86_halt_forever(void)
 #define MSR_VM_CR 0xC0010114u      /* APM 15.30.1 */
 #define MSR_VM_HSAVE_PA 0xC0010117u /* APM 15.30.4 */
 
+/*
+ * CPUID bits that mirror CR4 (SDM vol. 2A, CPUID): leaf 1 ECX.OSXSAVE (bit 27) is CR4.OSXSAVE
+ * (bit 18), leaf 7.0 ECX.OSPKE (bit 4) is CR4.PKE (bit 22). The CPUID a guest's exit is answered
+ * with ran in D0, under D0's CR4: both backends set them from the guest's CR4 instead (and only
+ * where the allow-list shows the feature itself).
+ */
+static inline uint32_t x86_cpuid_mirror_cr4(uint32_t leaf, uint32_t subleaf, uint32_t ecx,
+                                            uint64_t guest_cr4)
+{
+  if (leaf == 1 && (ecx & (1u << 26))) /* XSAVE shown */
+    return (ecx & ~(1u << 27)) | ((guest_cr4 >> 18) & 1 ? 1u << 27 : 0);
+  if (leaf == 7 && subleaf == 0 && (ecx & (1u << 3))) /* PKU shown */
+    return (ecx & ~(1u << 4)) | ((guest_cr4 >> 22) & 1 ? 1u << 4 : 0);
+  return ecx;
+}
+
 #define EFER_SVME (1ull << 12)
 #define VM_CR_SVMDIS (1ull << 4)
 

@@ -4,6 +4,7 @@
 
 #include "arch/fake/fake.h"
 #include "guest_drv.h"
+#include "hv/cpuid.h"
 #include "hv/err.h"
 #include "hv/exit.h"
 #include "hv/health.h"
@@ -382,6 +383,33 @@ static void test_bad_access_named_and_never_reaches_a_device(void)
   }
 }
 
+/* The guest's CPUID is D0's choice (hv/cpuid.h), whatever the host shows. */
+static void test_cpuid_chosen_not_inherited(void)
+{
+  struct arch_cpuid_result r;
+  cpuid_guest_view(0x40000000u, 0, &r); /* D0's leaf, not the host's hypervisor */
+  CHECK_EQ(r.eax, CPUID_D0_MAX_LEAF);
+  char sig[13] = {0};
+  memcpy(sig, &r.ebx, 4), memcpy(sig + 4, &r.ecx, 4), memcpy(sig + 8, &r.edx, 4);
+  CHECK_EQ(strcmp(sig, "D0D0D0D0D0D0"), 0);
+  cpuid_guest_view(0x40000001u, 0, &r);
+  CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0);
+  cpuid_guest_view(0x8000000au, 0, &r); /* SVM features: not there */
+  CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0);
+  cpuid_guest_view(0x80000000u, 0, &r);
+  CHECK_EQ(r.eax, CPUID_EXT_MAX); /* the host's 0x8000000a is clamped */
+  cpuid_guest_view(0x80000001u, 0, &r);
+  CHECK_EQ(r.ecx, 1u); /* LAHF passes, SVM does not */
+  cpuid_guest_view(1, 0, &r);
+  CHECK_EQ(r.ecx, (1u << 31) | 1u); /* SSE3 passes, VMX does not, hypervisor present */
+  cpuid_guest_view(0, 0, &r);
+  CHECK_EQ(r.eax, 0xdu); /* the host's max (below CPUID_BASIC_MAX) */
+  cpuid_guest_view(0xb, 0, &r); /* topology: not shown */
+  CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0);
+  cpuid_guest_view(0xc0000000u, 0, &r);
+  CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0);
+}
+
 static void test_cpuid_msr_counters(void)
 {
   static struct vm vm;
@@ -427,5 +455,6 @@ void test_vm_all(void)
   RUN(test_bad_exit_reason_stops_only_that_vm);
   RUN(test_arch_failure_and_entry_failure);
   RUN(test_bad_access_named_and_never_reaches_a_device);
+  RUN(test_cpuid_chosen_not_inherited);
   RUN(test_cpuid_msr_counters);
 }

@@ -369,10 +369,10 @@ void svm_vcpu_complete(struct svm_vcpu *v, const struct arch_exit *e, uint64_t r
 void svm_vcpu_complete_cpuid(struct svm_vcpu *v, const struct arch_exit *e,
                               const struct arch_cpuid_result *r)
 {
-  (void)e;
   v->vmcb->save.rax = r->eax;
   v->gprs.r[3] = r->ebx;
-  v->gprs.r[1] = r->ecx;
+  v->gprs.r[1] = x86_cpuid_mirror_cr4((uint32_t)e->value, (uint32_t)(e->value >> 32), r->ecx,
+                                      v->vmcb->save.cr4);
   v->gprs.r[2] = r->edx;
   v->vmcb->save.rip = v->next_rip;
 }

@@ -511,12 +511,13 @@ void vmx_vcpu_complete(struct vmx_vcpu *v, const struct arch_exit *e, uint64_t r
 void vmx_vcpu_complete_cpuid(struct vmx_vcpu *v, const struct arch_exit *e,
                               const struct arch_cpuid_result *r)
 {
-  (void)e;
   if (!vmcs_load(v))
     return;
   v->gprs.r[0] = r->eax;
   v->gprs.r[3] = r->ebx;
-  v->gprs.r[1] = r->ecx;
+  /* OSXSAVE/PKE are not among the CR4 bits D0 owns (vmcs_setup.c): the real CR4 is the guest's. */
+  v->gprs.r[1] = x86_cpuid_mirror_cr4((uint32_t)e->value, (uint32_t)(e->value >> 32), r->ecx,
+                                      vmx_read(VMCS_GUEST_CR4));
   v->gprs.r[2] = r->edx;
   advance(v);
 }

@@ -42,8 +42,22 @@ export function parseFlags<T extends ParseArgsConfig['options']>(
   options: T,
   usage: string,
 ) {
+  // A string option takes the next argument as its value even when it starts with a dash, as
+  // getopt does (`--arg -c`); node's parser alone would ask for `--arg=-c`.
+  const takesValue = new Set(
+    Object.entries(options ?? {}).filter(([, o]) => (o as { type?: string }).type === 'string').map(([name]) => `--${name}`),
+  );
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--') {
+      joined.push(...args.slice(i));
+      break;
+    }
+    if (takesValue.has(args[i]) && i + 1 < args.length && args[i + 1].startsWith('-')) joined.push(`${args[i]}=${args[++i]}`);
+    else joined.push(args[i]);
+  }
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args: joined, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw badInput(`${(e as Error).message}`, `usage: ${usage}`);
   }

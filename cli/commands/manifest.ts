@@ -2,6 +2,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { hostMemory } from '../../core/host-memory';
 import type { Problem } from '../../core/errors';
 import { diffManifests, renderChange } from '../../core/diff';
 import { validateManifest } from '../../core/manifest/validate';
@@ -94,7 +95,8 @@ function pack(args: string[], io: Io): number {
       message: `${values.epoch} is not a non-negative integer`,
     });
   }
-  if (!fs.existsSync(values.out) || !fs.statSync(values.out).isDirectory()) {
+  // A missing --out directory is made when the files are written (never on a refusal).
+  if (fs.existsSync(values.out) && !fs.statSync(values.out).isDirectory()) {
     problems.push({ code: 'FILE', path: '--out', message: `${values.out} is not a directory` });
   }
   if (values.artifacts !== undefined && !fs.existsSync(values.artifacts)) {
@@ -128,6 +130,7 @@ function pack(args: string[], io: Io): number {
   if (!verifyManifest(sig, tlv, publicKeyOf(secretKey)))
     throw new CliError(EXIT_FAILED, ['signature self-check failed']);
   secretKey.fill(0);
+  fs.mkdirSync(values.out, { recursive: true });
   writeAllOrNothing([
     { path: path.join(values.out, manifestName(build.build_uuid)), data: tlv },
     { path: path.join(values.out, signatureName(build.build_uuid)), data: sig },
@@ -141,7 +144,12 @@ function inspect(args: string[], io: Io): number {
   if (positionals.length !== 1) throw badInput(`usage: d0 ${USAGE.inspect}`);
   const { manifest } = readManifest(positionals[0]);
   if (values.json) io.out(JSON.stringify(manifest, null, 2));
-  else io.out(dumpManifest(manifest).trimEnd());
+  else {
+    io.out(dumpManifest(manifest).trimEnd());
+    const mem = hostMemory(manifest);
+    const vms = mem.vms.map((v) => `${v.name} ${v.ramMiB}+${Math.ceil(v.diskMiB)}+${v.overheadMiB}`).join(', ');
+    io.out(`# host memory needed: ${mem.totalMiB} MiB (firmware and D0 ${mem.firmwareMiB}, guest kernel ${mem.kernelMiB}, per VM RAM+disk+overlay/D0: ${vms})`);
+  }
   return 0;
 }
 

@@ -1,18 +1,22 @@
 // `d0 run DISK`: boots an A/B disk image under QEMU + OVMF with a persistent NVRAM next to it
 // (DISK.vars.fd, created on the first run), and prints D0's structured log (`D0 seq=...` lines)
-// as it comes. Stops at the end of the first boot that does not reset (ev=exit: it launched
-// nothing; ev=halt: its VMs all stopped), or at --until EV, when QEMU ends, or at --timeout.
+// as it comes. Stops at the end of the first boot that does not reset (ev=halt: its VMs all
+// stopped), or at --until EV, when QEMU ends, or at --timeout; and always at D0's ev=exit (it
+// launched nothing and returned to the firmware), with D0's reason and exit code 1 unless
+// --until names exit.
 // The CPU defaults to EPYC (AMD SVM + nested paging, which QEMU TCG emulates): D0 launches
 // nothing on a CPU without hardware virtualization.
 import * as fs from 'node:fs';
 import { ESP_TYPE_GUID, readGpt } from '../../builder/disk/gpt';
+import { diskHostMemoryMiB } from '../../builder/disk/host-memory';
 import { bootDisk } from '../../builder/disk/qemu';
+import { emulatedHostMiB } from '../../core/host-memory';
 import { badInput, EXIT_FAILED, parseFlags, type Command } from '../io';
 
 /** QEMU's AMD EPYC model offers SVM with nested paging under TCG. */
 const DEFAULT_CPU = 'EPYC';
 
-const USAGE = 'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--raw]';
+const USAGE = 'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--mem MIB] [--raw]';
 
 export const command: Command = {
   name: 'run',
@@ -26,44 +30,54 @@ export const command: Command = {
         until: { type: 'string' },
         timeout: { type: 'string' },
         raw: { type: 'boolean' },
+        mem: { type: 'string' },
       },
       USAGE,
     );
     if (positionals.length !== 1) throw badInput(`usage: d0 ${USAGE}`);
     const [disk] = positionals;
     if (!fs.existsSync(disk)) throw badInput(`${disk}: no such disk image`);
-    if (!fs.statSync(disk).isFile()) throw badInput(`${disk}: not a disk image file`);
-    // Booting a file that holds no ESP would only wait for the timeout: refuse it up front.
-    let esps = 0;
-    try {
-      esps = readGpt(disk).filter((p) => p.typeGuid === ESP_TYPE_GUID).length;
-    } catch (e) {
-      throw badInput(`${disk}: not a D0 disk image (${(e as Error).message}); make one with d0 disk build`);
-    }
-    if (esps === 0) throw badInput(`${disk}: its GPT has no EFI system partition; make the disk with d0 disk build`);
     const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
     if (!(timeoutS > 0 && timeoutS <= 86400))
       throw badInput(`--timeout: ${values.timeout} is not 1..86400 seconds`);
-    const until = values.until ?? 'exit|halt';
+    const until = values.until ?? 'halt';
     if (values.until !== undefined && !/^[a-z_]+$/.test(values.until))
       throw badInput(`--until: ${JSON.stringify(values.until)} is not an event name`);
     const untilEvents = until.split('|');
+    if (values.mem !== undefined && !(/^[0-9]+$/.test(values.mem) && Number(values.mem) >= 64 && Number(values.mem) <= 65536))
+      throw badInput(`--mem: ${values.mem} is not 64..65536 MiB`);
+    checkDisk(disk);
+    // The emulated host gets what the disk's largest build needs (core/host-memory.ts) unless --mem says.
+    const need = await diskHostMemoryMiB(disk);
+    const memMb = values.mem !== undefined ? Number(values.mem) : emulatedHostMiB(need ?? 0);
+    io.err(`d0 run: host memory ${memMb} MiB${values.mem !== undefined ? ' (--mem)' : ''}${need !== undefined ? `, the builds on the disk need ${need} MiB` : ''}`);
     const vars = values.vars ?? `${disk}.vars.fd`;
     const event = / ?(D0 (?:seq=\d+ )?ev=\S.*)$/;
+    const isEvent = (line: string, ev: string) => event.test(line) && (line.includes(` ev=${ev} `) || line.endsWith(` ev=${ev}`));
+    // D0's ev=exit means it handed the machine back to the firmware having launched nothing: the
+    // boot is over whatever --until waits for. Its reason is the ev=boot_failed line before it.
+    let exited: string | undefined;
+    let failed: string | undefined;
     const r = await bootDisk({
       disk,
       vars,
       cpu: values.cpu ?? DEFAULT_CPU,
+      memMb,
       timeoutMs: timeoutS * 1000,
       onLine: (line) => {
-        if (values.raw) return io.out(line);
         const m = event.exec(line);
+        if (m && isEvent(line, 'boot_failed')) failed = m[1];
+        if (m && isEvent(line, 'exit')) exited = m[1];
+        if (values.raw) return io.out(line);
         if (m) io.out(m[1]);
       },
-      until: (line) =>
-        event.test(line) &&
-        untilEvents.some((ev) => line.includes(` ev=${ev} `) || line.endsWith(` ev=${ev}`)),
+      until: (line) => untilEvents.some((ev) => isEvent(line, ev)) || isEvent(line, 'exit'),
     });
+    if (exited !== undefined && !untilEvents.includes('exit')) {
+      io.err(`d0 run: D0 launched nothing and returned to the firmware (${exited.replace(/^D0 (seq=\d+ )?/, '')})`);
+      if (failed) io.err(`d0 run: reason: ${failed.replace(/^D0 (seq=\d+ )?/, '')}`);
+      return EXIT_FAILED;
+    }
     if (r.end === 'until') return 0;
     io.err(
       r.end === 'timeout'
@@ -73,3 +87,15 @@ export const command: Command = {
     return EXIT_FAILED;
   },
 };
+
+/** Booting a file that holds no ESP would only wait for the timeout: refuse it up front. */
+function checkDisk(disk: string): void {
+  if (!fs.statSync(disk).isFile()) throw badInput(`${disk}: not a disk image file`);
+  let esps = 0;
+  try {
+    esps = readGpt(disk).filter((p) => p.typeGuid === ESP_TYPE_GUID).length;
+  } catch (e) {
+    throw badInput(`${disk}: not a D0 disk image (${(e as Error).message}); make one with d0 disk build`);
+  }
+  if (esps === 0) throw badInput(`${disk}: its GPT has no EFI system partition; make the disk with d0 disk build`);
+}

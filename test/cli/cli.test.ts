@@ -6,6 +6,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { hostMemory } from '../../core/host-memory';
+import type { Manifest } from '../../core/schema';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'cli', 'd0.js');
@@ -95,6 +97,14 @@ describe('d0 CLI', function () {
     assert.equal(i.code, 0, i.stderr);
     assert.ok(i.stdout.includes(`header.build_uuid=${uuid}\n`));
     assert.ok(i.stdout.includes(`containers[hello].disk_path=VM/hello-${uuid}.img\n`));
+    // The host memory the build needs (core/host-memory.ts): firmware and D0, kernel, RAM + disk + overlay.
+    const need = hostMemory(JSON.parse(d0(['manifest', 'inspect', tlv, '--json']).stdout) as Manifest).totalMiB;
+    assert.ok(need >= 96 + 64 + 16, `${need} MiB`);
+    assert.ok(i.stdout.includes(`# host memory needed: ${need} MiB (firmware and D0 96, `), i.stdout);
+    // --out is made when missing (and only when the pack succeeds).
+    const fresh = d0(['manifest', 'pack', HELLO, '--key', tmp('k.key'), '--out', tmp('fresh', 'nested')]);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.equal(listing(tmp('fresh', 'nested')).length, 2);
     const j = d0(['manifest', 'inspect', tlv, '--json']);
     assert.equal(JSON.parse(j.stdout).containers[0].mem_mb, 64);
   });
@@ -177,7 +187,7 @@ describe('d0 CLI', function () {
         /missing\.yaml: cannot read/,
       ],
       [
-        ['manifest', 'pack', HELLO, '--key', tmp('k.key'), '--out', tmp('nope')],
+        ['manifest', 'pack', HELLO, '--key', tmp('k.key'), '--out', tmp('k.pub')],
         {},
         /--out: .* is not a directory/,
       ],

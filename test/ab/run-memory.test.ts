@@ -1,0 +1,55 @@
+// `d0 run` sizes the emulated host from the builds on the disk (core/host-memory.ts) and ends when
+// D0 gives up: a build that needs more memory than --mem gives is refused by D0 before anything is
+// launched (ev=boot_failed reason=out_of_memory, then ev=exit), and d0 run stops right there with
+// D0's reason and exit code 1 instead of waiting for an event that cannot come.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { main } from '../../cli/main';
+import { formatPublicKeyFile } from '../../core/sign';
+import { makeBuild, sharedFixture, type AbFixture } from './support';
+
+async function d0(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('ab: d0 run and host memory', function () {
+  this.timeout(600_000);
+  let fx: AbFixture;
+  let disk: string;
+
+  before(async () => {
+    fx = await sharedFixture();
+    const dir = fs.mkdtempSync(path.join(fx.dir, 'run-mem-'));
+    const pub = path.join(dir, 'd0.pub');
+    fs.writeFileSync(pub, formatPublicKeyFile(fx.pub));
+    // One VM with 400 MiB of RAM: more than the 256 MiB host d0 run used to give every build.
+    const big = makeBuild(fx, 'run-mem', { vms: { memMb: 400 } });
+    disk = path.join(dir, 'disk.img');
+    const r = await d0(['disk', 'build', '--slot-a', big.dir, '--out', disk, '--pub', pub]);
+    assert.equal(r.code, 0, r.err);
+  });
+
+  it('--mem below the need: D0 refuses before launching and d0 run stops with its reason, exit 1', async () => {
+    const r = await d0(['run', disk, '--mem', '256', '--until', 'vm_exit', '--timeout', '240']);
+    assert.equal(r.code, 1, r.err + r.out);
+    assert.match(r.err, /host memory 256 MiB \(--mem\), the builds on the disk need \d+ MiB/);
+    assert.match(r.out, /ev=boot_failed reason=out_of_memory/);
+    assert.match(r.err, /D0 launched nothing and returned to the firmware/);
+    assert.match(r.err, /reason: ev=boot_failed reason=out_of_memory/);
+    assert.doesNotMatch(r.out, /ev=vm_start/);
+  });
+
+  it('without --mem the emulated host gets what the build needs, and it runs and commits', async () => {
+    const r = await d0(['run', disk, '--until', 'halt', '--timeout', '240']);
+    assert.equal(r.code, 0, r.err + r.out);
+    const m = /host memory (\d+) MiB, the builds on the disk need (\d+) MiB/.exec(r.err);
+    assert.ok(m, r.err);
+    assert.ok(Number(m[1]) >= Number(m[2]) && Number(m[1]) % 64 === 0, r.err);
+    assert.ok(Number(m[2]) > 400, `need ${m[2]} MiB for a 400 MiB VM`);
+    assert.match(r.out, /ev=commit boot=\S+ slot=A previous=none role=first/);
+  });
+});

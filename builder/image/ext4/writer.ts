@@ -164,7 +164,9 @@ export function finishExt4(fd: number, data: DataArea, root: DirInode, opts: Fin
     if (r.xattrs.length && !fitsInInode(r.xattrs)) r.metaBlocks += 1;
   }
 
-  // Dead data: contents written for files a later layer replaced or removed.
+  // Dead data: contents written for files a later layer replaced or removed. They are zeroed, not
+  // just marked free: under Docker a container never sees a file a later layer deleted (a key
+  // added and removed in the Dockerfile), and root in a micro-VM can read its whole disk.
   const live = recs.filter((r) => r.node.kind === 'file' && fileBlocks(r.node) > 0)
     .map((r) => [(r.node as { start: number }).start, fileBlocks(r.node)] as const)
     .sort((a, b) => a[0] - b[0]);

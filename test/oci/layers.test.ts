@@ -49,6 +49,32 @@ describe('oci: layer semantics on crafted layers', function () {
   });
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+  it('leaves no byte of a replaced or deleted file in the image (a container can read its whole disk)', async () => {
+    const secret = (n: number) => `d0-secret-${n}-`.repeat(600); // > 4 KiB: data blocks, not inline
+    const l1 = await craftLayer([
+      { name: 'bin/', type: 'directory' },
+      { name: 'bin/sh', content: fs.readFileSync('/bin/busybox'), mode: 0o755 },
+      { name: 'etc/', type: 'directory' },
+      { name: 'etc/key', content: secret(1) },
+      { name: 'etc/replaced', content: secret(2) },
+      { name: 'gone/', type: 'directory' },
+      { name: 'gone/deep', content: secret(3) },
+    ]);
+    const l2 = await craftLayer([
+      { name: 'etc/.wh.key', content: '' },
+      { name: 'etc/replaced', content: 'short now' },
+      { name: '.wh.gone', content: '' },
+    ]);
+    const dir = path.join(tmp, 'deleted');
+    writeOciLayout(dir, [l1, l2], imageConfig([l1, l2], { Cmd: ['/bin/sh'] }));
+    const r = await buildImage({ source: `oci:${dir}`, out: path.join(tmp, 'deleted.img'), init: '/bin/busybox', cacheDir: path.join(tmp, 'cache-deleted') });
+    const bytes = fs.readFileSync(r.image);
+    for (const n of [1, 2, 3]) assert.equal(bytes.indexOf(`d0-secret-${n}-`), -1, `secret ${n} is still in the image`);
+    assert.equal(readExt4Tree(r.image).get('/etc/replaced')!.size, 9);
+    const fsck = spawnSync('e2fsck', ['-fn', r.image], { encoding: 'utf8', env: { PATH: `/usr/sbin:/sbin:${process.env.PATH}` } });
+    assert.equal(fsck.status, 0, fsck.stdout + fsck.stderr);
+  });
+
   it('applies opaque dirs, whiteouts, special files, xattrs and long names', async () => {
     const dir = path.join(tmp, 'layout');
     writeOciLayout(dir, layers, imageConfig(layers, { Entrypoint: ['sh'], ExposedPorts: { '80/tcp': {} } }), { gzip: true });

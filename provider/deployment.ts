@@ -58,6 +58,8 @@ function byName(specs: ContainerSpec[]): Record<string, ContainerSpec> {
 export class Deployment extends pulumi.dynamic.Resource {
   /** The build's UUIDv7 (also the resource id): a new one for every new build. */
   declare readonly buildUuid: pulumi.Output<string>;
+  /** Host memory this build needs, MiB: firmware and D0, the guest kernel, every VM's RAM, disk and overlay. */
+  declare readonly hostMemoryMiB: pulumi.Output<number>;
   declare readonly manifestSha256: pulumi.Output<string>;
   declare readonly publicKey: pulumi.Output<string>;
   declare readonly buildDir: pulumi.Output<string>;
@@ -75,6 +77,7 @@ export class Deployment extends pulumi.dynamic.Resource {
       outDir: args.outDir ?? path.resolve('.d0', 'builds'),
       kernelMode: args.kernelMode ?? 'auto',
       buildUuid: undefined,
+      hostMemoryMiB: undefined,
       manifestSha256: undefined,
       publicKey: undefined,
       buildDir: undefined,

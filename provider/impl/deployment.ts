@@ -9,6 +9,7 @@
 // which the engine shows as the replacement's reasons.
 import fs from 'node:fs';
 import path from 'node:path';
+import { hostMemory } from '../../core/host-memory';
 import type * as pulumi from '@pulumi/pulumi';
 import { imageSourceDigest } from '../../builder/build/image-digest';
 import { diffPlans, planBuild } from '../../builder/build/plan';
@@ -194,6 +195,8 @@ async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateRes
         disks: Object.fromEntries(
           r.manifest.containers.map((c) => [c.name, { sha256: c.disk_sha256, size: c.disk_size }]),
         ),
+        // What a host needs to run this build (core/host-memory.ts), for sizing hosts before up.
+        hostMemoryMiB: hostMemory(r.manifest).totalMiB,
       },
     };
   } catch (e) {

@@ -175,6 +175,9 @@ describe('provider: Deployment', function () {
         .containers[0].mem_mb,
       96,
     );
+    // The host memory output follows the build: more VM RAM is as much more host memory.
+    assert.equal(Number(uo.hostMemoryMiB) - Number(o.hostMemoryMiB), 96 - Number(decodeManifest(tlv).containers[0].mem_mb));
+    assert.ok(Number(o.hostMemoryMiB) > 96);
 
     impl.remove(c.id, { ...o, buildDir: uo.buildDir } as never); // another build's directory: left alone
     assert.ok(fs.existsSync(uo.buildDir));

@@ -58,6 +58,7 @@ _Static_assert(offsetof(struct efi_runtime_head, GetTime) == 24, "RT.GetTime");
 
 /* Big state lives in .bss: UEFI stack frames stay under 4 KiB. */
 static struct launched_vm vms[TLV_MAX_CONTAINERS];
+static uint32_t n_prepared; /* vms[0..n_prepared) are built: hv_event_sink finds them by name */
 static struct bridge bridge; /* eth0 of every VM, static MACs from the manifest */
 static char cmdline[BOOT_CMDLINE_MAX];
 static uint8_t memmap[MEMMAP_BYTES];
@@ -80,6 +81,47 @@ static bool str_eq(const char *a, const char *b)
   return n == strlen(b) && memcmp(a, b, n) == 0;
 }
 
+/* Once per VM and kind: the log says from when on lines of that VM are being dropped. */
+static void announce_throttle(const char *vm, const char *kind, const struct log_budget *b,
+                              bool *announced)
+{
+  if (*announced)
+    return;
+  *announced = true;
+  log_begin("log_throttled");
+  log_str("vm", vm);
+  log_str("kind", kind);
+  log_u64("rate", b->rate_per_s);
+  log_u64("burst", b->burst);
+  log_end();
+}
+
+static struct launched_vm *find_vm(const char *name)
+{
+  for (uint32_t i = 0; i < n_prepared; i++)
+    if (str_eq(vms[i].vm.name, name))
+      return &vms[i];
+  return NULL;
+}
+
+/*
+ * Device and diagnostic events of a VM go through its event budget; lifecycle events (start,
+ * ready, exit, and the core's one stop event, dev "vm") always pass: a verdict must never be
+ * lost to a flood.
+ */
+static bool event_allowed(const struct hv_event *ev)
+{
+  if (str_eq(ev->dev, "vm"))
+    return true;
+  struct launched_vm *l = find_vm(ev->vm);
+  if (l == NULL)
+    return true; /* not a VM's (nothing else logs through here today) */
+  if (log_budget_take(&l->event_budget, arch_time_ns()))
+    return true;
+  announce_throttle(ev->vm, "events", &l->event_budget, &l->events_throttled);
+  return false;
+}
+
 void hv_event_sink(const struct hv_event *ev)
 {
   if (str_eq(ev->what, "vm-started")) {
@@ -96,6 +138,8 @@ void hv_event_sink(const struct hv_event *ev)
     log_u64("status", ev->a);
     log_u64("after_ms", ev->b / 1000000ull);
   } else {
+    if (!event_allowed(ev))
+      return;
     log_begin("hv");
     log_str("vm", ev->vm);
     log_str("dev", ev->dev);
@@ -108,11 +152,17 @@ void hv_event_sink(const struct hv_event *ev)
   log_end();
 }
 
-/* A console line of the guest: ev=console vm=NAME line=TEXT (spaces show as '?', log.h). */
+/* A console line of the guest: ev=console vm=NAME line=TEXT (spaces show as '?', log.h), within
+ * the VM's console budget. ctx is its struct launched_vm. */
 static void console_line(void *ctx, const char *line, size_t len)
 {
+  struct launched_vm *l = ctx;
+  if (!log_budget_take(&l->console_budget, arch_time_ns())) {
+    announce_throttle(l->vm.name, "console", &l->console_budget, &l->console_throttled);
+    return;
+  }
   log_begin("console");
-  log_str("vm", ctx);
+  log_str("vm", l->vm.name);
   log_strn("line", line, len);
   log_end();
 }
@@ -203,7 +253,11 @@ static EFI_STATUS build_vm(const struct rtc_wall *wall, struct launched_vm *l,
   struct vm_config cfg = {c->name, c->health_timeout_s,
                           c->health == TLV_HEALTH_EXIT_ZERO ? VM_HEALTH_EXIT_ZERO
                                                             : VM_HEALTH_READY,
-                          wall, arch_time_ns(), console_line, vm->name};
+                          wall, arch_time_ns(), console_line, l};
+  log_budget_init(&l->console_budget, LOG_BUDGET_CONSOLE_RATE, LOG_BUDGET_CONSOLE_BURST,
+                  arch_time_ns());
+  log_budget_init(&l->event_budget, LOG_BUDGET_EVENTS_RATE, LOG_BUDGET_EVENTS_BURST,
+                  arch_time_ns());
   int err = vm_init(vm, &cfg, ram, (uint64_t)c->mem_mb * MIB);
   if (err == HV_OK)
     err = blk_backing_init(&l->disk, image, c->disk_size, overlay, keys, OVERLAY_SLOTS);
@@ -418,6 +472,7 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
     s = prepare(bs, esp, &wall, m, kernel, &m->containers[order[i]], &vms[i]);
     if (EFI_ERROR(s))
       return s;
+    n_prepared = i + 1;
   }
   log_begin("vms_prepared");
   log_u64("vms", n);

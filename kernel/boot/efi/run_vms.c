@@ -81,6 +81,9 @@ static void report_stopped(struct launched_vm *l)
   log_u64("d0_bytes", l->d0_bytes);
   log_u64("overlay_bytes", l->overlay_bytes);
   log_u64("ram_bytes", l->ram_bytes);
+  log_u64("console_lines", l->console_budget.passed);
+  log_u64("console_dropped", l->console_budget.dropped);
+  log_u64("events_dropped", l->event_budget.dropped);
   log_end();
 }
 

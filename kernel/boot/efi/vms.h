@@ -16,6 +16,7 @@
 #include "dev/virtio/virtio_net.h"
 #include "hv/health.h"
 #include "hv/linux_boot.h"
+#include "hv/log_budget.h"
 #include "hv/vm.h"
 
 struct launched_vm {
@@ -28,6 +29,10 @@ struct launched_vm {
   struct health last;      /* the last verdict logged as ev=vm_health */
   uint64_t halted_ns;      /* when the vCPU last halted (vm.halted) */
   bool stop_logged;        /* ev=vm_stopped and ev=vm_stats written */
+  /* Log fairness (hv/log_budget.h): this VM's console lines and its device/diagnostic events
+   * each have a bucket; the first drop of each kind is announced once (ev=log_throttled). */
+  struct log_budget console_budget, event_budget;
+  bool console_throttled, events_throttled;
   /* Memory accounting for ev=vm_stats: D0's own bytes for this VM (this record, the overlay's
    * key table, arch pages: VMCB/VMCS, permission maps, nested tables), the copy-on-write overlay
    * for the root disk's writes, and the guest's RAM. */

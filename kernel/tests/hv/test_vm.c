@@ -8,6 +8,7 @@
 #include "hv/err.h"
 #include "hv/exit.h"
 #include "hv/health.h"
+#include "hv/log_budget.h"
 #include "hv/status_port.h"
 #include "t.h"
 
@@ -383,6 +384,35 @@ static void test_bad_access_named_and_never_reaches_a_device(void)
   }
 }
 
+/* A token bucket: the burst passes at once, then the rate; every line is logged or counted. */
+static void test_log_budget(void)
+{
+  struct log_budget b;
+  log_budget_init(&b, 50, 500, 7 * S);
+  unsigned passed = 0;
+  for (unsigned i = 0; i < 50000; i++) /* a flood within one instant */
+    passed += log_budget_take(&b, 7 * S);
+  CHECK_EQ(passed, 500u);
+  CHECK_EQ(b.passed, 500u);
+  CHECK_EQ(b.dropped, 49500u);
+  CHECK(!log_budget_take(&b, 7 * S + 19 * S / 1000)); /* 19 ms: less than a token at 50/s */
+  CHECK(log_budget_take(&b, 7 * S + 21 * S / 1000));  /* 21 ms: one */
+  CHECK(!log_budget_take(&b, 7 * S + 21 * S / 1000));
+  /* One second later: 50 more, not more. */
+  passed = 0;
+  for (unsigned i = 0; i < 1000; i++)
+    passed += log_budget_take(&b, 8 * S + 21 * S / 1000);
+  CHECK_EQ(passed, 50u);
+  /* A long quiet time refills to the burst only (no overflow after years). */
+  passed = 0;
+  for (unsigned i = 0; i < 1000; i++)
+    passed += log_budget_take(&b, 8 * S + 100000000ull * S);
+  CHECK_EQ(passed, 500u);
+  CHECK_EQ(b.passed + b.dropped, 50000u + 3u + 1000u + 1000u);
+  /* Time going backwards (never expected) neither refills nor breaks the bucket. */
+  CHECK(!log_budget_take(&b, 1 * S));
+}
+
 /* The guest's CPUID is D0's choice (hv/cpuid.h), whatever the host shows. */
 static void test_cpuid_chosen_not_inherited(void)
 {
@@ -455,6 +485,7 @@ void test_vm_all(void)
   RUN(test_bad_exit_reason_stops_only_that_vm);
   RUN(test_arch_failure_and_entry_failure);
   RUN(test_bad_access_named_and_never_reaches_a_device);
+  RUN(test_log_budget);
   RUN(test_cpuid_chosen_not_inherited);
   RUN(test_cpuid_msr_counters);
 }

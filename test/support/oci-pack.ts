@@ -65,12 +65,19 @@ export function imageConfig(layers: Buffer[], config: Record<string, unknown> = 
   }));
 }
 
-/** An OCI layout in dir; layers gzip-compressed when gzip is set. Returns the config digest. */
-export function writeOciLayout(dir: string, layers: Buffer[], configBytes: Buffer, opts: { gzip?: boolean; ref?: string } = {}): string {
-  const layerDescs = layers.map((l) => {
-    const stored = opts.gzip ? zlib.gzipSync(l) : l;
+/**
+ * An OCI layout in dir; layers gzip-compressed when gzip is set. `blobs[i]`, when given, is stored
+ * for layer i as it is (a pre-compressed bomb, a zstd frame, a cut gzip stream). Returns the config
+ * digest.
+ */
+export function writeOciLayout(
+  dir: string, layers: Buffer[], configBytes: Buffer, opts: { gzip?: boolean; ref?: string; blobs?: (Buffer | undefined)[] } = {},
+): string {
+  const layerDescs = layers.map((l, i) => {
+    const given = opts.blobs?.[i];
+    const stored = given ?? (opts.gzip ? zlib.gzipSync(l) : l);
     return {
-      mediaType: opts.gzip ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar',
+      mediaType: opts.gzip || given ? 'application/vnd.oci.image.layer.v1.tar+gzip' : 'application/vnd.oci.image.layer.v1.tar',
       digest: putBlob(dir, stored), size: stored.length,
     };
   });
@@ -118,4 +125,112 @@ export async function dockerSaveToOci(saveTar: string, dir: string): Promise<voi
   const [m] = JSON.parse(files.get('manifest.json')!.toString()) as { Config: string; Layers: string[] }[];
   const layers = m.Layers.map((l) => files.get(links.get(l) ?? l)!);
   writeOciLayout(dir, layers, files.get(m.Config)!, { gzip: true });
+}
+
+/**
+ * One tar entry written byte by byte, for archives tar-stream will not write: names, link targets
+ * and pax records as raw bytes ("binary" strings, one char per byte), any typeflag, base-256
+ * numbers, lying sizes, bad checksums, malformed pax bodies, GNU long names, ustar prefixes.
+ */
+export interface RawEntry {
+  name: string; // binary string; longer than 100 bytes: carried in a pax "path" record
+  type?: string; // typeflag character, default '0'
+  linkname?: string;
+  content?: Buffer | string; // strings as binary
+  /** The size the header declares (default: the content's length). */
+  size?: number | bigint;
+  mode?: number;
+  uid?: number | bigint;
+  gid?: number | bigint;
+  mtime?: number | bigint;
+  devmajor?: number | bigint;
+  devminor?: number | bigint;
+  /** pax records for this entry (an 'x' record before it), keys and values as binary strings. */
+  pax?: [string, string | Buffer][];
+  /** A raw 'x' record body, well-formed or not. */
+  paxBody?: Buffer;
+  /** A GNU 'L' record carrying the name. */
+  longName?: string;
+  prefix?: string; // ustar prefix field
+  /** 'bad': a wrong checksum; 'signed': the sum of signed bytes (old tars). */
+  checksum?: 'bad' | 'signed';
+  /** Raw bytes placed over the header at the given offsets (the checksum is computed after). */
+  patch?: [number, Buffer][];
+}
+
+const bin = (s: string | Buffer) => (typeof s === 'string' ? Buffer.from(s, 'latin1') : s);
+
+/** Octal when it fits the field, else GNU base-256. */
+export function putNumeric(b: Buffer, off: number, len: number, v: number | bigint): void {
+  const n = BigInt(v);
+  const octal = n.toString(8);
+  if (n >= 0n && octal.length < len) {
+    b.write(octal.padStart(len - 1, '0') + '\0', off, 'latin1');
+    return;
+  }
+  let x = n < 0n ? (1n << BigInt(8 * len)) + n : n;
+  for (let i = len - 1; i >= 0; i--) {
+    b[off + i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  b[off] |= 0x80;
+}
+
+export function paxRecords(records: [string, string | Buffer][]): Buffer {
+  return Buffer.concat(records.map(([k, v]) => {
+    const body = Buffer.concat([Buffer.from(' '), bin(k), Buffer.from('='), bin(v), Buffer.from('\n')]);
+    let len = body.length + 1;
+    while (String(len).length + body.length !== len) len = String(len).length + body.length;
+    return Buffer.concat([Buffer.from(String(len)), body]);
+  }));
+}
+
+function block(h: RawEntry, name: string, type: string, size: number | bigint): Buffer {
+  const b = Buffer.alloc(512);
+  bin(name).subarray(0, 100).copy(b, 0);
+  putNumeric(b, 100, 8, h.mode ?? (type === '5' ? 0o755 : 0o644));
+  putNumeric(b, 108, 8, h.uid ?? 0);
+  putNumeric(b, 116, 8, h.gid ?? 0);
+  putNumeric(b, 124, 12, size);
+  putNumeric(b, 136, 12, h.mtime ?? 1_600_000_000);
+  b.write(type, 156, 'latin1');
+  bin(h.linkname ?? '').subarray(0, 100).copy(b, 157);
+  b.write('ustar\x0000', 257, 'latin1');
+  putNumeric(b, 329, 8, h.devmajor ?? 0);
+  putNumeric(b, 337, 8, h.devminor ?? 0);
+  if (h.prefix !== undefined) bin(h.prefix).subarray(0, 155).copy(b, 345);
+  for (const [off, bytes] of h.patch ?? []) bytes.copy(b, off);
+  b.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const c of b) sum += h.checksum === 'signed' && c > 127 ? c - 256 : c;
+  if (h.checksum === 'bad') sum += 1;
+  if (sum < 0) throw new RangeError('a negative signed checksum cannot be written in octal');
+  b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+  return b;
+}
+
+const padded = (b: Buffer) => Buffer.concat([b, Buffer.alloc((512 - (b.length % 512)) % 512)]);
+
+/** The header blocks (and padded content) of one entry. */
+export function rawEntry(e: RawEntry): Buffer {
+  const out: Buffer[] = [];
+  const pax = [...(e.pax ?? [])];
+  if (e.name.length > 100 && e.longName === undefined && !pax.some(([k]) => k === 'path')) pax.unshift(['path', e.name]);
+  if (e.paxBody) out.push(block({ name: 'PaxHeader' }, 'PaxHeader', 'x', e.paxBody.length), padded(e.paxBody));
+  if (pax.length) {
+    const body = paxRecords(pax);
+    out.push(block({ name: 'PaxHeader' }, 'PaxHeader', 'x', body.length), padded(body));
+  }
+  if (e.longName !== undefined) {
+    const body = Buffer.concat([bin(e.longName), Buffer.alloc(1)]);
+    out.push(block({ name: '././@LongLink' }, '././@LongLink', 'L', body.length), padded(body));
+  }
+  const content = e.content === undefined ? Buffer.alloc(0) : bin(e.content);
+  out.push(block(e, e.name, e.type ?? '0', e.size ?? content.length), padded(content));
+  return Buffer.concat(out);
+}
+
+/** A whole tar of raw entries, ended by two zero blocks unless `end` is false. */
+export function rawTar(entries: RawEntry[], opts: { end?: boolean } = {}): Buffer {
+  return Buffer.concat([...entries.map(rawEntry), opts.end === false ? Buffer.alloc(0) : Buffer.alloc(1024)]);
 }

@@ -1,0 +1,445 @@
+// Property tests of the converter's pure parts: tar headers and pax records (round trips through
+// the test's own encoder in test/support/oci-pack.ts; random bytes refused only with
+// TarFormatError), entry-path normalisation, the merged tree (random layer sequences: only
+// ImageError, whiteouts and opaque markers remove lower-layer entries only, nothing else of a
+// lower layer is lost), ext4 extended attributes (namespaces, hash, fit and encoding), and the
+// ext4 layout's invariants.
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { entryPathParts, linkTargetParts, MAX_NAME_BYTES, MAX_PATH_BYTES } from '../../builder/oci/entry-path';
+import { ImageError } from '../../builder/oci/errors';
+import type { LayerEntry, LayerRecord, Meta } from '../../builder/oci/layer-entry';
+import { applyLayer, emptyRoot, type DirInode, type Inode } from '../../builder/oci/rootfs-tree';
+import { applyPax, numeric, parseHeader, parsePax, paxXattrs, TarFormatError, type RawHeader } from '../../builder/oci/tar-header';
+import { BLOCK, BLOCKS_PER_GROUP, GDT_RESERVED, IBODY_XATTR, INODES_PER_BLOCK } from '../../builder/image/ext4/format';
+import { DATA_START, inodeTarget, planLayout } from '../../builder/image/ext4/layout';
+import { encodeIbodyXattrs, encodeXattrBlock, entryHash, fitsInBlock, fitsInInode, toDiskXattr, type XattrEntry } from '../../builder/image/ext4/xattr';
+import { paxRecords, putNumeric, rawEntry } from '../support/oci-pack';
+
+const RUNS = { numRuns: 300 };
+const binary = (min: number, max: number, exclude: number[] = []) =>
+  fc.uint8Array({ minLength: min, maxLength: max }).map((b) => Buffer.from(b.map((c) => (exclude.includes(c) ? 0x41 : c))).toString('latin1'));
+
+/** Runs f; a TarFormatError (or ImageError when allowed) is a refusal, anything else fails the property. */
+function refusedOnlyWith<T>(f: () => T, ...kinds: (typeof TarFormatError | typeof ImageError)[]): T | undefined {
+  try {
+    return f();
+  } catch (e) {
+    if (kinds.some((k) => e instanceof k)) return undefined;
+    throw e;
+  }
+}
+
+describe('oci properties: tar headers and pax records', () => {
+  const safe = fc.oneof(fc.integer({ min: 0, max: 0o7777777 }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
+
+  it('numeric() reads back any safe value written as octal or base-256, in 8- and 12-byte fields', () => {
+    fc.assert(fc.property(safe, fc.constantFrom(8, 12), (v, len) => {
+      const b = Buffer.alloc(len);
+      putNumeric(b, 0, len, v);
+      assert.equal(numeric(b, 0, len, 'f'), v);
+    }), RUNS);
+  });
+
+  it('numeric() on random bytes returns a safe whole number or throws TarFormatError', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 12 }), (bytes) => {
+      const v = refusedOnlyWith(() => numeric(Buffer.from(bytes), 0, bytes.length, 'f'), TarFormatError);
+      if (v !== undefined) assert(Number.isSafeInteger(v) && v >= 0, String(v));
+    }), RUNS);
+  });
+
+  it('parseHeader(encode(h)) == h for names, link names, ids, sizes, times and device numbers', () => {
+    const flags: [string, RawHeader['type']][] = [['0', 'file'], ['7', 'file'], ['1', 'hardlink'], ['2', 'symlink'], ['3', 'char'], ['4', 'block'], ['5', 'dir'], ['6', 'fifo'], ['S', 'unsupported'], ['V', 'unsupported']];
+    fc.assert(fc.property(
+      fc.record({
+        name: binary(1, 100, [0]), linkname: binary(0, 100, [0]), prefix: fc.option(binary(1, 155, [0]), { nil: undefined }),
+        flag: fc.constantFrom(...flags), mode: fc.integer({ min: 0, max: 0o7777 }), uid: safe, gid: safe, size: safe, mtime: safe,
+        devmajor: safe, devminor: safe, signed: fc.boolean(),
+      }),
+      (r) => {
+        let block: Buffer;
+        try {
+          block = rawEntry({ ...r, type: r.flag[0], checksum: r.signed ? 'signed' : undefined }).subarray(0, 512);
+        } catch (e) {
+          fc.pre(!(e instanceof RangeError)); // a signed sum below zero has no octal form
+          throw e;
+        }
+        const h = parseHeader(block);
+        assert.equal(h.type, r.flag[1]);
+        assert.equal(h.name, r.prefix === undefined ? r.name : `${r.prefix}/${r.name}`);
+        assert.deepEqual(
+          [h.linkname, h.mode, h.uid, h.gid, h.size, h.mtime, h.devmajor, h.devminor],
+          [r.linkname, r.mode, r.uid, r.gid, r.size, r.mtime, r.devmajor, r.devminor],
+        );
+      },
+    ), RUNS);
+  });
+
+  it('parseHeader on random blocks (with a valid checksum) returns sane fields or throws TarFormatError', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 512, maxLength: 512 }), fc.boolean(), (bytes, ustar) => {
+      const b = Buffer.from(bytes);
+      if (ustar) b.write('ustar\x0000', 257, 'latin1');
+      b.fill(0x20, 148, 156);
+      const sum = b.reduce((s, c) => s + c, 0);
+      b.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+      const h = refusedOnlyWith(() => parseHeader(b), TarFormatError);
+      if (!h) return;
+      for (const v of [h.mode, h.uid, h.gid, h.size, h.mtime, h.devmajor, h.devminor]) assert(Number.isSafeInteger(v) && v >= 0);
+      assert(!h.name.includes('\0') && !h.linkname.includes('\0'));
+    }), RUNS);
+  });
+
+  const paxKey = binary(1, 40, [0x3d]); // any byte but '='
+  const paxValue = fc.oneof(binary(0, 300), fc.constantFrom('', '=', '\n', '12 x=y\n', '\0'));
+
+  it('parsePax(records(m)) == m, whatever bytes keys (but "=") and values hold, NUL padding after', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.tuple(paxKey, paxValue), { selector: ([k]) => k, maxLength: 8 }), fc.nat(600), (records, pad) => {
+      const body = Buffer.concat([paxRecords(records), Buffer.alloc(pad)]);
+      assert.deepEqual(parsePax(body), new Map(records));
+    }), RUNS);
+  });
+
+  it('parsePax refuses a record with an empty key or a length that is off by any amount', () => {
+    fc.assert(fc.property(paxKey, paxValue, fc.integer({ min: -3, max: 3 }).filter((d) => d !== 0), (k, v, delta) => {
+      assert.throws(() => parsePax(paxRecords([['', v]])), TarFormatError);
+      const good = paxRecords([[k, v]]);
+      const len = parseInt(good.toString('latin1'), 10);
+      if (String(len + delta).length !== String(len).length) return; // "9" -> "10" would be right again
+      const bad = Buffer.concat([Buffer.from(String(len + delta)), good.subarray(String(len).length)]);
+      // A shorter length may still land on a newline inside the value; then the record must parse differently or be refused.
+      const m = refusedOnlyWith(() => parsePax(bad), TarFormatError);
+      if (m) assert.notDeepEqual(m, new Map([[k, v]]));
+    }), RUNS);
+  });
+
+  it('parsePax never throws anything but TarFormatError (random bytes, and damaged valid records)', () => {
+    const damaged = fc.tuple(fc.array(fc.tuple(paxKey, paxValue), { maxLength: 4 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }))
+      .map(([records, flips]) => {
+        const b = paxRecords(records);
+        for (const [at, v] of flips) if (b.length) b[at % b.length] = v;
+        return b;
+      });
+    fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)), damaged), (body) => {
+      const m = refusedOnlyWith(() => parsePax(body), TarFormatError);
+      if (m) for (const k of m.keys()) assert(k.length > 0 && !k.includes('='));
+    }), { numRuns: 1000 });
+  });
+
+  const header = (): RawHeader => ({ type: 'file', flag: '0', name: 'n', linkname: '', mode: 0o644, uid: 1, gid: 2, size: 3, mtime: 4, devmajor: 0, devminor: 0 });
+
+  it('applyPax: path and linkpath are taken byte for byte; whole numbers override; anything else is a TarFormatError naming the entry', () => {
+    const num = fc.oneof(fc.nat().map(String), fc.constantFrom('-1', '1e3', '0x10', ' 1', '1 ', '', '9'.repeat(20), '1.5'), binary(1, 6));
+    fc.assert(fc.property(binary(1, 200, [0]), binary(0, 200), num, num, num, fc.oneof(num, fc.constantFrom('-5.25', '7.', '1700000000.123456789')), (path, link, uid, gid, size, mtime) => {
+      const h = header();
+      const pax = new Map([['path', path], ['linkpath', link], ['uid', uid], ['gid', gid], ['size', size], ['mtime', mtime]]);
+      const whole = (v: string) => /^[0-9]+$/.test(v) && Number.isSafeInteger(Number(v));
+      const ok = whole(uid) && whole(gid) && whole(size) && /^-?[0-9]+(\.[0-9]*)?$/.test(mtime);
+      try {
+        applyPax(h, pax);
+      } catch (e) {
+        assert(e instanceof TarFormatError, String(e));
+        assert(!ok, `refused ${JSON.stringify([uid, gid, size, mtime])}: ${e.message}`);
+        assert.match(e.message, /^entry "/);
+        return;
+      }
+      assert(ok, `accepted ${JSON.stringify([uid, gid, size, mtime])}`);
+      assert.deepEqual([h.name, h.linkname, h.uid, h.gid, h.size, h.mtime], [path, link, +uid, +gid, +size, Math.floor(Number(mtime))]);
+    }), RUNS);
+  });
+
+  it('paxXattrs: SCHILY.xattr values are the raw bytes; LIBARCHIVE.xattr names are percent-decoded, values base64', () => {
+    fc.assert(fc.property(binary(1, 30), fc.uint8Array({ maxLength: 100 }), (name, value) => {
+      const v = Buffer.from(value);
+      const pct = [...Buffer.from(name, 'latin1')].map((c) => `%${c.toString(16).padStart(2, '0')}`).join('');
+      const x = paxXattrs(new Map([[`SCHILY.xattr.${name}`, v.toString('latin1')], [`LIBARCHIVE.xattr.other.${pct}`, v.toString('base64')]]));
+      assert.deepEqual(x.get(name), v);
+      assert.deepEqual(x.get(`other.${name}`), v);
+    }), RUNS);
+  });
+});
+
+describe('oci properties: entry paths', () => {
+  const component = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom('a', 'b\xe9', 'c\n', '...', '.wh.x', ' ') },
+    { weight: 2, arbitrary: fc.constantFrom('', '.') },
+    { weight: 1, arbitrary: fc.constantFrom('..', 'x\0y', 'n'.repeat(256), 'm'.repeat(255)) },
+    { weight: 2, arbitrary: binary(1, 12, [0x2f]) },
+  );
+  const name = fc.tuple(fc.boolean(), fc.array(component, { maxLength: 12 }), fc.boolean())
+    .map(([abs, parts, slash]) => (abs ? '/' : '') + parts.join('/') + (slash ? '/' : ''));
+  const anyName = fc.oneof(name, binary(0, 60), fc.constant('p/'.repeat(2049)));
+
+  const check = (parts: string[], input: string) => {
+    for (const p of parts) {
+      assert(p !== '' && p !== '.' && p !== '..', JSON.stringify(p));
+      assert(!p.includes('/') && !p.includes('\0'), JSON.stringify(p));
+      assert(p.length <= MAX_NAME_BYTES);
+    }
+    assert(parts.join('/').length <= input.length);
+  };
+
+  it('entryPathParts never yields "", ".", "..", "/" or NUL in a component, and refuses only with ImageError', () => {
+    fc.assert(fc.property(anyName, (n) => {
+      let parts: string[];
+      try {
+        parts = entryPathParts(n, 'layer 0');
+      } catch (e) {
+        assert(e instanceof ImageError, String(e));
+        assert(['ENTRY_UNSAFE', 'ENTRY_INVALID'].includes(e.code));
+        const comps = n.split('/');
+        // Refused only for a reason: absolute, '..', NUL, a name or the path too long.
+        assert(n.startsWith('/') || comps.includes('..') || n.includes('\0') || comps.some((c) => c.length > MAX_NAME_BYTES) || n.length > MAX_PATH_BYTES, JSON.stringify(n));
+        return;
+      }
+      check(parts, n);
+      assert.deepEqual(entryPathParts(parts.join('/'), 'again'), parts, 'normalisation is idempotent');
+      assert.deepEqual(parts, n.split('/').filter((c) => c !== '' && c !== '.'));
+    }), { numRuns: 1000 });
+  });
+
+  it('linkTargetParts: the same guarantees; a leading "/" means the layer root', () => {
+    fc.assert(fc.property(name, (n) => {
+      const parts = refusedOnlyWith(() => linkTargetParts(n, 'layer 0'), ImageError);
+      if (!parts) return;
+      check(parts, n);
+      const rel = refusedOnlyWith(() => linkTargetParts(n.replace(/^\/+/, ''), 'layer 0'), ImageError);
+      assert.deepEqual(rel, parts);
+    }), { numRuns: 1000 });
+  });
+});
+
+describe('oci properties: the merged tree (applyLayer)', () => {
+  type Kind = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'fifo' | 'whiteout' | 'opaque';
+  const part = fc.constantFrom('a', 'b', 'c');
+  const parts = fc.array(part, { minLength: 1, maxLength: 3 });
+  const meta = (): Meta => ({ mode: 0o644, uid: 0, gid: 0, mtime: 0, xattrs: new Map() });
+  const entry = fc.tuple(fc.constantFrom<Kind>('file', 'dir', 'dir', 'symlink', 'hardlink', 'char', 'fifo', 'whiteout', 'opaque'), fc.oneof({ weight: 9, arbitrary: parts }, { weight: 1, arbitrary: fc.constant([] as string[]) }), parts)
+    .map(([kind, p, target]): LayerEntry => {
+      switch (kind) {
+        case 'file': return { kind, parts: p, start: 0, size: 0, ...meta() };
+        case 'dir': return { kind, parts: p, ...meta() };
+        case 'symlink': return { kind, parts: p, target: '/a', ...meta() };
+        case 'hardlink': return { kind, parts: p, target, ...meta() };
+        case 'char': return { kind, parts: p, major: 1, minor: 3, ...meta() };
+        case 'fifo': return { kind, parts: p, ...meta() };
+        case 'whiteout': return { kind, parts: p };
+        case 'opaque': return { kind, parts: p };
+      }
+    })
+    .filter((e) => e.parts.length > 0 || e.kind === 'dir' || e.kind === 'opaque');
+  // As the layer reader guarantees: no two entries of one layer at one path (markers apart).
+  const tag = (e: LayerEntry) => (e.kind === 'opaque' ? 'opq:' : e.kind === 'whiteout' ? 'wh:' : '') + e.parts.join('/');
+  const layer = fc.uniqueArray(entry, { selector: tag, maxLength: 10 });
+
+  /** Every path of the tree -> its node. */
+  function paths(root: DirInode): Map<string, Inode> {
+    const out = new Map<string, Inode>();
+    const stack: [DirInode, string[]][] = [[root, []]];
+    while (stack.length) {
+      const [dir, at] = stack.pop()!;
+      for (const [n, child] of dir.children) {
+        assert(n !== '' && n !== '.' && n !== '..' && !n.includes('/'));
+        const p = [...at, n];
+        out.set(p.join('/'), child);
+        if (child.kind === 'dir') stack.push([child, p]);
+      }
+    }
+    return out;
+  }
+  const isPrefix = (a: string[], b: string[]) => a.length <= b.length && a.every((x, i) => x === b[i]);
+
+  it('random layer sequences: only ImageError; whiteouts and opaque markers remove lower entries only; nothing else of a lower layer is lost', () => {
+    fc.assert(fc.property(fc.array(layer, { minLength: 1, maxLength: 4 }), (layers) => {
+      const root = emptyRoot();
+      for (const [i, entries] of layers.entries()) {
+        const before = paths(root);
+        const rec: LayerRecord = { label: `layer ${i}`, diffId: '', storedDigest: '', entries, warnings: [] };
+        try {
+          applyLayer(root, rec);
+        } catch (e) {
+          assert(e instanceof ImageError, String(e));
+          assert.match(e.message, new RegExp(`^layer ${i}: entry /`));
+          return;
+        }
+        const after = paths(root);
+        const items = entries.filter((e) => e.kind !== 'whiteout' && e.kind !== 'opaque');
+        // A whiteout hides what lower layers had, and only that: what this layer adds at or under it stays.
+        for (const w of entries.filter((e) => e.kind === 'whiteout'))
+          if (!items.some((e) => isPrefix(w.parts, e.parts))) assert(!after.has(w.parts.join('/')), `whiteout of ${w.parts.join('/')} kept it`);
+        // An opaque directory holds only what this layer put in it.
+        for (const o of entries.filter((e) => e.kind === 'opaque')) {
+          const d = o.parts.length ? after.get(o.parts.join('/')) : root;
+          if (d?.kind !== 'dir') continue;
+          for (const n of d.children.keys())
+            assert(items.some((e) => isPrefix([...o.parts, n], e.parts)), `${n} survived an opaque marker on /${o.parts.join('/')}`);
+        }
+        // Every entry of this layer is there, unless a later entry replaced an ancestor by a non-directory.
+        items.forEach((e, k) => {
+          if (e.parts.length === 0) return;
+          const replaced = items.slice(k + 1).some((l) => l.kind !== 'dir' && l.parts.length < e.parts.length && isPrefix(l.parts, e.parts));
+          if (replaced) return;
+          const node = after.get(e.parts.join('/'));
+          assert(node, `entry /${e.parts.join('/')} missing`);
+          if (e.kind !== 'hardlink') assert.equal(node.kind, e.kind);
+          else assert.notEqual(node.kind, 'dir');
+        });
+        // Lower entries this layer neither hid nor replaced are the same nodes.
+        for (const [p, node] of before) {
+          const q = p.split('/');
+          const hidden = entries.some((e) =>
+            (e.kind === 'whiteout' && isPrefix(e.parts, q)) ||
+            (e.kind === 'opaque' && e.parts.length < q.length && isPrefix(e.parts, q)) ||
+            (e.kind !== 'whiteout' && e.kind !== 'opaque' && isPrefix(e.parts, q) && (e.kind !== 'dir' || e.parts.length === q.length)));
+          if (!hidden) assert.equal(after.get(p), node, `lower entry /${p} lost or replaced`);
+        }
+      }
+    }), { numRuns: 2000 });
+  });
+});
+
+describe('oci properties: ext4 extended attributes', () => {
+  const PREFIXES = [['user.', 1], ['trusted.', 4], ['security.', 6]] as const;
+
+  it('toDiskXattr: user./trusted./security. with 1..255 name bytes and no NUL are stored by index; anything else is a reason, never a throw', () => {
+    const prefix = fc.constantFrom('user.', 'trusted.', 'security.', 'system.', 'foo.', '', 'User.', 'system.posix_acl_access');
+    fc.assert(fc.property(prefix, fc.uint8Array({ maxLength: 260 }), fc.uint8Array({ maxLength: 50 }), (p, rest, value) => {
+      const name = Buffer.concat([Buffer.from(p), Buffer.from(rest)]);
+      const r = toDiskXattr(name, Buffer.from(value));
+      const known = PREFIXES.find(([q]) => q === p);
+      const storable = known && rest.length >= 1 && rest.length <= 255 && !name.includes(0);
+      if (!storable) {
+        if (p !== 'system.posix_acl_access') assert.equal(typeof r, 'string');
+        return;
+      }
+      assert.notEqual(typeof r, 'string', r as string);
+      const e = r as XattrEntry;
+      assert.equal(e.index, known[1]);
+      assert.deepEqual(e.name, Buffer.from(rest));
+      assert.deepEqual(e.value, Buffer.from(value));
+    }), RUNS);
+  });
+
+  /** e2fsprogs ext2fs_ext_attr_hash_entry, written from its definition. */
+  function referenceHash(name: Buffer, value: Buffer): number {
+    let h = 0;
+    for (const c of name) h = (((h << 5) | (h >>> 27)) ^ c) >>> 0;
+    const words = Math.ceil(value.length / 4);
+    for (let i = 0; i < words; i++) {
+      let w = 0;
+      for (let j = 3; j >= 0; j--) w = (w * 256 + (value[i * 4 + j] ?? 0)) >>> 0;
+      h = (((h << 16) | (h >>> 16)) ^ w) >>> 0;
+    }
+    return h;
+  }
+
+  it('entryHash matches e2fsprogs\' definition', () => {
+    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 255 }), fc.uint8Array({ maxLength: 300 }), (name, value) => {
+      assert.equal(entryHash({ index: 1, name: Buffer.from(name), value: Buffer.from(value) }), referenceHash(Buffer.from(name), Buffer.from(value)));
+    }), RUNS);
+  });
+
+  const pad4 = (n: number) => (n + 3) & ~3;
+  const need = (es: XattrEntry[]) => es.reduce((n, e) => n + pad4(16 + e.name.length) + pad4(e.value.length), 0) + 4;
+
+  /** Reads entries back from an encoded area: table at `at`, value offsets relative to `base`. */
+  function decode(buf: Buffer, at: number, base: number): { e: XattrEntry; hash: number; offs: number }[] {
+    const out = [];
+    for (let off = at; buf.readUInt32LE(off) !== 0; ) {
+      const len = buf[off];
+      const size = buf.readUInt32LE(off + 8);
+      const offs = buf.readUInt16LE(off + 2);
+      assert.equal(buf.readUInt32LE(off + 4), 0, 'no value inodes');
+      out.push({ e: { index: buf[off + 1], name: buf.subarray(off + 16, off + 16 + len), value: buf.subarray(base + offs, base + offs + size) }, hash: buf.readUInt32LE(off + 12), offs: base + offs });
+      off += pad4(16 + len);
+      assert(off + 4 <= buf.length);
+    }
+    return out;
+  }
+
+  const xentry = fc.record({ index: fc.constantFrom(1, 4, 6), name: fc.uint8Array({ minLength: 1, maxLength: 40 }).map((b) => Buffer.from(b.map((c) => c || 1))), value: fc.uint8Array({ maxLength: 700 }).map((b) => Buffer.from(b)) });
+  const xset = fc.uniqueArray(xentry, { selector: (e) => `${e.index}:${e.name.toString('hex')}`, maxLength: 12 });
+  const key = (e: XattrEntry) => `${e.index}:${e.name.toString('hex')}:${e.value.toString('hex')}`;
+
+  it('fitsInInode / fitsInBlock at their exact edges: a set filling the space fits, four bytes more does not', () => {
+    fc.assert(fc.property(xset.filter((es) => es.length > 0), fc.uint8Array({ minLength: 1, maxLength: 20 }), (es, nm) => {
+      const name = Buffer.from(nm.map((c) => c || 1));
+      for (const [space, fits, encode] of [[BLOCK - 32, fitsInBlock, encodeXattrBlock], [IBODY_XATTR - 4, fitsInInode, encodeIbodyXattrs]] as const) {
+        const base = es.filter((e) => need([e]) <= space / 4).slice(0, 2);
+        const left = space - need(base) - pad4(16 + name.length);
+        if (left < 0) continue;
+        const last = (size: number): XattrEntry => ({ index: 7, name, value: Buffer.alloc(size, 0x5a) });
+        assert.equal(fits([...base, last(left)]), true);
+        assert.doesNotThrow(() => encode([...base, last(left)]));
+        assert.equal(fits([...base, last(left + 1)]), false);
+      }
+    }), RUNS);
+  });
+
+  it('fitsInInode / fitsInBlock are exact, and what fits encodes and decodes to the same set, in Linux order, hashes set', () => {
+    fc.assert(fc.property(xset, (es) => {
+      assert.equal(fitsInInode(es), es.length === 0 || 4 + need(es) <= IBODY_XATTR);
+      assert.equal(fitsInBlock(es), 32 + need(es) <= BLOCK);
+      if (es.length && fitsInInode(es)) {
+        const area = encodeIbodyXattrs(es);
+        assert.equal(area.length, IBODY_XATTR);
+        assert.equal(area.readUInt32LE(0), 0xea020000);
+        const got = decode(area, 4, 4);
+        assert.deepEqual(got.map((g) => key(g.e)).sort(), es.map(key).sort());
+      }
+      if (fitsInBlock(es)) {
+        const blk = encodeXattrBlock(es);
+        assert.equal(blk.length, BLOCK);
+        assert.deepEqual([blk.readUInt32LE(0), blk.readUInt32LE(4), blk.readUInt32LE(8)], [0xea020000, 1, 1]);
+        const got = decode(blk, 32, 0);
+        assert.deepEqual(got.map((g) => key(g.e)).sort(), es.map(key).sort());
+        const tableEnd = 32 + got.reduce((n, g) => n + pad4(16 + g.e.name.length), 0) + 4;
+        for (let i = 0; i < got.length; i++) {
+          const g = got[i];
+          assert.equal(g.hash, referenceHash(g.e.name, g.e.value));
+          if (g.e.value.length) assert(g.offs >= tableEnd && g.offs + g.e.value.length <= BLOCK, 'values after the entry table');
+          if (i) {
+            const p = got[i - 1].e;
+            assert(p.index < g.e.index || (p.index === g.e.index && (p.name.length < g.e.name.length || (p.name.length === g.e.name.length && Buffer.compare(p.name, g.e.name) < 0))), 'sorted');
+          }
+        }
+      }
+    }), RUNS);
+  });
+});
+
+describe('oci properties: ext4 layout', () => {
+  it('planLayout: groups == ceil(blocks/32768), the inodes fit, the metadata sits after the data, the slack is there; or a RangeError', () => {
+    const input = fc.record({
+      dataEnd: fc.integer({ min: DATA_START, max: 2 ** 26 }),
+      inodesUsed: fc.integer({ min: 11, max: 5_000_000 }),
+      metaBlocks: fc.integer({ min: 0, max: 2 ** 20 }),
+      headroomMiB: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 8192 })),
+    });
+    fc.assert(fc.property(input, (i) => {
+      let L;
+      try {
+        L = planLayout(i);
+      } catch (e) {
+        assert(e instanceof RangeError, String(e));
+        assert(i.dataEnd + i.metaBlocks + i.headroomMiB * 256 > 2040 * BLOCKS_PER_GROUP * 0.85, `refused a small image: ${JSON.stringify(i)}`);
+        return;
+      }
+      assert.equal(L.groups, Math.ceil(L.blocks / BLOCKS_PER_GROUP));
+      assert(L.blocks > (L.groups - 1) * BLOCKS_PER_GROUP, 'the last group is not empty');
+      assert.equal(L.blocks % 256, 0, 'whole MiB');
+      assert.equal(L.gdtBlocks, Math.ceil((L.groups * 32) / BLOCK));
+      assert(L.gdtBlocks <= GDT_RESERVED);
+      assert.equal(L.inodesPerGroup % INODES_PER_BLOCK, 0);
+      assert(L.inodesPerGroup <= BLOCKS_PER_GROUP, 'one inode bitmap block per group');
+      assert(L.inodesPerGroup * L.groups >= inodeTarget(i.inodesUsed, i.headroomMiB));
+      assert(inodeTarget(i.inodesUsed, i.headroomMiB) >= i.inodesUsed + 1024);
+      assert.equal(L.tableBlocksPerGroup, L.inodesPerGroup / INODES_PER_BLOCK);
+      assert.equal(L.blockBitmaps, i.dataEnd, 'metadata starts right after the data');
+      assert.equal(L.inodeBitmaps, L.blockBitmaps + L.groups);
+      assert.equal(L.inodeTables, L.inodeBitmaps + L.groups);
+      assert.equal(L.metaStart, L.inodeTables + L.groups * L.tableBlocksPerGroup);
+      assert(L.blocks - (L.metaStart + i.metaBlocks) >= 4096 + i.headroomMiB * 256, 'at least 16 MiB of slack plus the headroom');
+      assert(L.blocks < 2 ** 32);
+    }), { numRuns: 2000 });
+  });
+});

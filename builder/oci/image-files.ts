@@ -30,6 +30,32 @@ export function jsonOf(files: ImageFiles, file: string, maxBytes: number): { val
   }
 }
 
+/**
+ * A byte range of a file as a stream, read with synchronous 1 MiB reads: a page-cache read costs
+ * a memcpy, while each async read waits for a thread-pool slot (measured: ~20 % of a conversion
+ * idle). The file is closed when the stream ends or is destroyed.
+ */
+function fileRange(file: string, start: number, size: number): Readable {
+  return Readable.from(
+    (function* () {
+      const fd = fs.openSync(file, 'r');
+      try {
+        for (let pos = start, left = size; left > 0; ) {
+          const chunk = Buffer.allocUnsafe(Math.min(left, 1 << 20));
+          const n = fs.readSync(fd, chunk, 0, chunk.length, pos);
+          if (n === 0) throw new Error(`${file}: ends ${left} bytes early`);
+          yield chunk.subarray(0, n);
+          pos += n;
+          left -= n;
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
 function tooLarge(files: ImageFiles, file: string, size: number, max: number): never {
   return fail('FORMAT_INVALID', `${files.name}: ${file} has ${size} bytes, more than the ${max} a JSON document may have`);
 }
@@ -50,7 +76,7 @@ export function dirFiles(dir: string, name: string): ImageFiles {
       if (size > maxBytes) tooLarge(files, file, size, maxBytes);
       return fs.readFileSync(at(file));
     },
-    open: (file) => fs.createReadStream(at(file), { highWaterMark: 1 << 20 }),
+    open: (file) => fileRange(at(file), 0, fs.statSync(at(file)).size),
   };
   return files;
 }
@@ -84,8 +110,7 @@ export function tarFiles(file: string, name: string): ImageFiles {
     },
     open(m) {
       const { offset, size } = get(m);
-      if (size === 0) return Readable.from([]);
-      return fs.createReadStream(file, { start: offset, end: offset + size - 1, highWaterMark: 1 << 20 });
+      return fileRange(file, offset, size);
     },
   };
   return files;

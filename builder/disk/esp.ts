@@ -108,14 +108,26 @@ function fileSize(f: EspFile): number {
   return Buffer.isBuffer(f.data) ? f.data.length : fs.statSync(f.data.file).size;
 }
 
+/**
+ * The smallest ESP that holds `payloadBytes` of files: the files plus 25 % and 8 MiB for FAT32's
+ * tables, directories and per-file cluster slack, and never below FAT32's minimum (40 MiB).
+ */
+export function espMiBFor(payloadBytes: number): number {
+  return Math.max(MIN_ESP_MIB, Math.ceil((payloadBytes * 1.25) / MIB) + 8);
+}
+
+export function filesBytes(files: EspFile[]): number {
+  return files.reduce((sum, f) => sum + fileSize(f), 0);
+}
+
 function partitionMiB(p: EspPartition, where: string): number {
-  const payload = p.files.reduce((sum, f) => sum + fileSize(f), 0);
-  const needed = Math.ceil((payload * 1.25) / MIB) + 8;
-  if (p.sizeMiB === undefined) return Math.max(MIN_ESP_MIB, needed);
-  if (p.sizeMiB < MIN_ESP_MIB || p.sizeMiB < needed)
+  const payload = filesBytes(p.files);
+  const needed = espMiBFor(payload);
+  if (p.sizeMiB === undefined) return needed;
+  if (p.sizeMiB < needed)
     throw new EspImageError(
       'ESP_TOO_SMALL',
-      `${where}.sizeMiB: ${p.sizeMiB} MiB cannot hold FAT32 and ${payload} bytes of files (needs ${Math.max(MIN_ESP_MIB, needed)})`,
+      `${where}.sizeMiB: ${p.sizeMiB} MiB cannot hold FAT32 and ${payload} bytes of files (needs ${needed})`,
     );
   return p.sizeMiB;
 }

@@ -6,19 +6,47 @@
 //   ESP contents = the build directory ("slot tree") verbatim:
 //     EFI/BOOT/BOOTX64.EFI, EFI/BOOT/BOOTX64-<uuid>.EFI, manifest-<uuid>.tlv/.sig,
 //     VM/<name>-<uuid>.img, VM/vmlinuz-<uuid>
+//
+// Slot size (both slots are the same size, fixed when the disk is laid out): unless given, it is
+// derived from the build(s) the disk is laid out with, so that a later build of similar size
+// still fits into the other slot without a new disk:
+//   B = the bytes of the largest slot tree's files
+//   slot MiB = espMiBFor(2 * B) (room for FAT32 and two builds of size B), rounded up to a
+//              multiple of 64 MiB; espMiBFor (esp.ts) = B * 1.25 + 8 MiB, at least 40 MiB
+// e.g. a 20 MiB build gets 64 MiB slots, a 150 MiB one (32 containers) 384 MiB.
+// A size that is given wins, but must hold the largest build (espMiBFor(B)); a build that does
+// not fit is refused with SlotSizeError (DISK_SLOT_TOO_SMALL) naming the MiB it needs, before
+// anything is written (here and in the A/B writer).
 import fs from 'node:fs';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
 import { bootloaderName, FALLBACK_BOOTLOADER } from '../../core/naming';
-import { buildEspDisk, type EspDisk, type EspFile } from './esp';
+import { buildEspDisk, espMiBFor, type EspDisk, type EspFile } from './esp';
 import { readGpt, type GptPartition } from './gpt';
 import { listFat, readFat } from './fat';
 import type { SlotFiles } from './slot-verify';
 
 export type SlotLetter = 'A' | 'B';
 export const SLOT_LETTERS: readonly SlotLetter[] = ['A', 'B'];
-/** Each ESP's size unless given: room for a few container images and the guest kernel. */
-export const DEFAULT_SLOT_MIB = 128;
+/** Derived slot sizes are rounded up to a multiple of this. */
+export const SLOT_ROUND_MIB = 64;
+
+/** A slot size that cannot hold a build: `neededMiB` is the least that would. */
+export class SlotSizeError extends D0Error {
+  constructor(
+    readonly sizeMiB: number,
+    readonly neededMiB: number,
+    message: string,
+  ) {
+    super('DISK_SLOT_TOO_SMALL', message);
+    this.name = 'SlotSizeError';
+  }
+}
+
+/** The slot size derived from the largest build's bytes (the rule at the top of this file). */
+export function slotMiBFor(buildBytes: number): number {
+  return Math.ceil(espMiBFor(2 * buildBytes) / SLOT_ROUND_MIB) * SLOT_ROUND_MIB;
+}
 
 export interface SlotTree {
   dir: string;
@@ -65,6 +93,26 @@ export function treeFiles(tree: SlotTree): SlotFiles {
   };
 }
 
+/** The bytes of a slot tree's files. */
+export function treeBytes(tree: SlotTree): number {
+  return tree.paths.reduce((sum, p) => sum + fs.statSync(path.join(tree.dir, p)).size, 0);
+}
+
+/**
+ * Refuses a slot of `sizeMiB` that cannot hold `tree` (SlotSizeError). `where` names the size's
+ * origin in the message, e.g. "slot size" or "<disk>: slot B".
+ */
+export function checkSlotFits(tree: SlotTree, sizeMiB: number, where: string, hint: string): void {
+  const bytes = treeBytes(tree);
+  const needed = espMiBFor(bytes);
+  if (sizeMiB < needed)
+    throw new SlotSizeError(
+      sizeMiB,
+      needed,
+      `${where}: ${sizeMiB} MiB cannot hold build ${tree.uuid} (${tree.dir}: ${bytes} bytes of files), which needs at least ${needed} MiB; ${hint}`,
+    );
+}
+
 export function espFilesOf(tree: SlotTree): EspFile[] {
   return tree.paths.map((p) => ({ path: p, data: { file: path.join(tree.dir, p) } }));
 }
@@ -72,7 +120,7 @@ export function espFilesOf(tree: SlotTree): EspFile[] {
 export interface SlotDiskOptions {
   a?: string;
   b?: string;
-  /** Size of each ESP. */
+  /** Size of each ESP; by default derived from the builds (slotMiBFor), else checked against them. */
   sizeMiB?: number;
 }
 
@@ -86,7 +134,17 @@ export async function buildSlotDisk(out: string, opts: SlotDiskOptions): Promise
   };
   if (trees.A && trees.B && trees.A.uuid === trees.B.uuid)
     throw new D0Error('DISK_SAME_BUILD', `slots A and B both hold build ${trees.A.uuid}`);
-  const sizeMiB = opts.sizeMiB ?? DEFAULT_SLOT_MIB;
+  const given = [trees.A, trees.B].filter((t): t is SlotTree => t !== undefined);
+  const derived = slotMiBFor(Math.max(...given.map(treeBytes)));
+  if (opts.sizeMiB !== undefined)
+    for (const t of given)
+      checkSlotFits(
+        t,
+        opts.sizeMiB,
+        'slot size',
+        `leave the size out to derive it from the build (${derived} MiB)`,
+      );
+  const sizeMiB = opts.sizeMiB ?? derived;
   return buildEspDisk(
     out,
     SLOT_LETTERS.map((l) => ({

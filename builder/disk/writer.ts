@@ -7,8 +7,8 @@
 //   verified slots and no hint is refused: the writer never guesses.
 // - Refused before anything is written: a build whose signature does not verify with the target's
 //   public key, a TLV that does not decode, a file whose size/digest differs from the signed one,
-//   and a security_epoch below the floor = max(the active slot's manifest epoch, D0's committed
-//   epoch when the VARS file is given).
+//   a security_epoch below the floor = max(the active slot's manifest epoch, D0's committed
+//   epoch when the VARS file is given), and a build too big for the slot (DISK_SLOT_TOO_SMALL).
 // - Order on disk: (1) the slot's GPT name becomes ESP_<letter> (in transit); (2) the whole FAT32
 //   image, built aside with the manifest as manifest-<uuid>.tlv.part, is copied over the
 //   partition's byte range, fsynced, read back and compared by SHA-256; (3) the manifest is
@@ -29,8 +29,11 @@ import { buildEspDisk } from './esp';
 import { renameFat } from './fat';
 import { readAbState, type D0AbState } from './ovmf-vars';
 import {
+  checkSlotFits,
   espFilesOf,
   readSlotTree,
+  slotMiBFor,
+  treeBytes,
   slotPartitions,
   treeFiles,
   partitionFiles,
@@ -125,6 +128,12 @@ export async function writeSlot(opts: WriteOptions): Promise<WriteResult> {
       `${opts.target}: slot ${target.letter} holds the active build ${active.uuid}`,
     );
   const part = slotPartitions(opts.target).find((p) => p.letter === target.letter)!.part;
+  checkSlotFits(
+    tree,
+    part.size / CHUNK,
+    `${opts.target}: slot ${target.letter}`,
+    `nothing was written. A/B slots do not grow: lay out a new disk (d0 disk build derives the size from the build: ${slotMiBFor(treeBytes(tree))} MiB)`,
+  );
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-slot-'));
   try {

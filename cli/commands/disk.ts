@@ -1,11 +1,13 @@
-// `d0 disk`: A/B disk images. build lays out a fresh GPT disk with two ESP slots; write puts a
-// build into the inactive slot of an image or block device (power-safe, builder/disk/writer.ts);
-// status shows which slot holds which build and which is active, on trial or bad.
+// `d0 disk`: A/B disk images. build lays out a fresh GPT disk with two ESP slots (sized from the
+// builds unless --size-mib, builder/disk/slots.ts); write puts a build into the inactive slot of
+// an image or block device (power-safe, builder/disk/writer.ts); status shows which slot holds
+// which build and which is active, on trial or bad.
 import * as fs from 'node:fs';
 import { D0Error } from '../../core/errors';
 import { parsePublicKeyFile } from '../../core/sign';
 import { readAbState } from '../../builder/disk/ovmf-vars';
-import { buildSlotDisk, readSlotTree, treeFiles } from '../../builder/disk/slots';
+import { EspImageError } from '../../builder/disk/esp';
+import { buildSlotDisk, readSlotTree, SlotSizeError, treeFiles } from '../../builder/disk/slots';
 import { verifySlot } from '../../builder/disk/slot-verify';
 import { diskStatus } from '../../builder/disk/status';
 import { writeSlot } from '../../builder/disk/writer';
@@ -109,7 +111,7 @@ async function build(args: string[], io: Io): Promise<number> {
     sizeMiB: size,
   });
   io.out(
-    `wrote ${values.out} (${disk.sizeBytes} bytes): ${disk.partitions.map((p, i) => `slot ${'AB'[i]}=${p.name}`).join(' ')}`,
+    `wrote ${values.out} (${disk.sizeBytes} bytes, ${(disk.partitions[0].sectors * 512) / 2 ** 20} MiB per slot): ${disk.partitions.map((p, i) => `slot ${'AB'[i]}=${p.name}`).join(' ')}`,
   );
   return 0;
 }
@@ -207,10 +209,16 @@ export const command: Command = {
       if (sub === 'write') return await write(rest, io);
       if (sub === 'status') return await status(rest, io);
     } catch (e) {
-      // A build directory or layout that is not one is bad input; a refused build or disk is a failed check.
-      const input = e instanceof D0Error && ['SLOT_TREE', 'DISK_NO_SLOT', 'KEY'].includes(e.code);
+      // A build directory or layout that is not one is bad input, and so is a --size-mib too small
+      // for the builds; a refused build or disk is a failed check.
+      const input =
+        e instanceof D0Error &&
+        (['SLOT_TREE', 'DISK_NO_SLOT', 'KEY'].includes(e.code) ||
+          (sub === 'build' && e instanceof SlotSizeError));
       if (e instanceof D0Error)
         throw new CliError(input ? EXIT_BAD_INPUT : EXIT_FAILED, [`d0 disk ${sub}: ${e.message}`]);
+      if (e instanceof EspImageError)
+        throw new CliError(EXIT_FAILED, [`d0 disk ${sub}: [${e.code}] ${e.message}`]);
       throw e;
     }
     throw badInput(

@@ -3,7 +3,8 @@
 //
 // Contract:
 // - First deployment (a diskImage path that does not exist): a fresh A/B disk is laid out with the
-//   build in slot A and slot B empty (builder/disk/slots.ts), built aside and renamed into place.
+//   build in slot A and slot B empty (builder/disk/slots.ts; the slot size is derived from the
+//   build, with room for a second one of similar size), built aside and renamed into place.
 // - Every later build goes to the INACTIVE slot through the power-safe A/B writer
 //   (builder/disk/writer.ts): the active slot is never written. The active slot comes from D0's NV
 //   state when an OVMF VARS file is known (`ovmfVars`, or `<diskImage>.vars.fd` as `d0 run` keeps

@@ -94,8 +94,23 @@ describe('ab: d0 disk and d0 run', function () {
     assert.match(r.out, new RegExp(`to slot A .*active slot B \\(${u2.uuid}\\) untouched`));
   });
 
+  it('disk build sizes the slots from the builds unless --size-mib is given', async () => {
+    const u1 = makeBuild(fx, 'cli-size-u1');
+    const big = makeBuild(fx, 'cli-size-big', { vms: { webDisk: Buffer.alloc(48 << 20) } });
+    const derived = path.join(dir, 'derived.img');
+    let r = await d0(['disk', 'build', '--slot-a', u1.dir, '--slot-b', big.dir, '--out', derived]);
+    assert.equal(r.code, 0, r.err);
+    // Over 48 MiB of files: 2 x 48 x 1.25 + 8 > 128, so 192 MiB (the next multiple of 64).
+    assert.match(r.out, new RegExp(`, 192 MiB per slot\\): slot A=${u1.uuid} slot B=${big.uuid}$`));
+    const given = path.join(dir, 'given.img');
+    r = await d0(['disk', 'build', '--slot-a', u1.dir, '--out', given, '--size-mib', '100']);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /, 100 MiB per slot\): slot A=/);
+  });
+
   it('refuses bad input with exit 2 and writes nothing', async () => {
     const u1 = makeBuild(fx, 'cli-bad-u1');
+    const big = makeBuild(fx, 'cli-bad-big', { vms: { webDisk: Buffer.alloc(48 << 20) } });
     const disk = path.join(dir, 'bad.img');
     const cases: Array<[string[], RegExp]> = [
       [['disk', 'build', '--out', disk], /usage: d0 disk build/],
@@ -108,6 +123,23 @@ describe('ab: d0 disk and d0 run', function () {
         /--size-mib: 10 is not/,
       ],
       [['disk', 'build', '--slot-a', dir, '--out', disk], /needs exactly one manifest-<uuid>.tlv/],
+      [
+        [
+          'disk',
+          'build',
+          '--slot-a',
+          u1.dir,
+          '--slot-b',
+          big.dir,
+          '--out',
+          disk,
+          '--size-mib',
+          '40',
+        ],
+        new RegExp(
+          `^d0 disk build: slot size: 40 MiB cannot hold build ${big.uuid} .*needs at least \\d+ MiB; leave the size out to derive it from the build \\(192 MiB\\)$`,
+        ),
+      ],
       [['disk', 'write', disk, u1.dir], /usage|no such disk/],
       [
         ['disk', 'write', '--slot', 'C', pub, u1.dir, '--pub', pub],

@@ -6,10 +6,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
-import { buildEspDisk } from '../../builder/disk/esp';
+import { buildEspDisk, espMiBFor } from '../../builder/disk/esp';
 import { readGpt } from '../../builder/disk/gpt';
 import { decodeAbState } from '../../builder/disk/ovmf-vars';
-import { buildSlotDisk } from '../../builder/disk/slots';
+import { buildSlotDisk, readSlotTree, treeBytes } from '../../builder/disk/slots';
 import { writeSlot, type WriteOptions } from '../../builder/disk/writer';
 import { makeBuild, sharedFixture, type AbFixture } from './support';
 
@@ -93,6 +93,22 @@ describe('ab: slot writer refusals', function () {
       'DISK_BAD_BUILD',
       new RegExp(`missing_file path=VM/${img}`),
     );
+  });
+
+  it('refuses a build too big for the slot before writing anything, naming the MiB it needs', async () => {
+    // Over 48 MiB of files: FAT32 needs over 48 * 1.25 + 8 = 68 MiB; these slots are 40 MiB.
+    const big = makeBuild(fx, 'w-big', { vms: { webDisk: Buffer.alloc(48 << 20) } });
+    const needs = espMiBFor(treeBytes(readSlotTree(big.dir)));
+    assert.ok(needs >= 68, String(needs));
+    await refused(
+      { buildDir: big.dir, active: u2.uuid },
+      'DISK_SLOT_TOO_SMALL',
+      new RegExp(
+        `${disk}: slot A: 40 MiB cannot hold build ${big.uuid} .*needs at least ${needs} MiB; nothing was written`,
+      ),
+    );
+    // The slot's GPT name was not touched either (the writer's first step renames it).
+    assert.equal(readGpt(disk)[0].name, u1.uuid);
   });
 
   it('refuses a directory that is not a slot tree, and a disk that is not an A/B disk', async () => {

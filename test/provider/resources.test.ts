@@ -8,6 +8,7 @@ import path from 'node:path';
 import { makeBuild } from '../../builder/build';
 import { d0EfiKey } from '../../builder/build/d0-efi';
 import { ESP_TYPE_GUID, readGpt } from '../../builder/disk/gpt';
+import { readSlotTree, slotMiBFor, treeBytes } from '../../builder/disk/slots';
 import * as container from '../../provider/impl/container';
 import * as kernelBuild from '../../provider/impl/kernel-build';
 import * as network from '../../provider/impl/network';
@@ -179,6 +180,13 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
         [b.buildUuid, ESP_TYPE_GUID],
         ['ESP_B', ESP_TYPE_GUID],
       ],
+    );
+    // Both slots are sized from the build (builder/disk/slots.ts), with room for a second one.
+    const slotBytes = slotMiBFor(treeBytes(readSlotTree(b.slotDir))) * 2 ** 20;
+    assert.equal((r.outs as { bytes: number }).bytes, slotBytes);
+    assert.deepEqual(
+      readGpt(disk).map((p) => p.size),
+      [slotBytes, slotBytes],
     );
     const list = execFileSync('mdir', ['-i', `${disk}@@1M`, '-b', '::/'], {
       encoding: 'utf8',

@@ -28,6 +28,8 @@ const entrySize = (e: XattrEntry) => pad4(ENTRY_HEAD + e.name.length);
 /** The ext4 form of one attribute, or a reason it cannot be stored. */
 export function toDiskXattr(name: Buffer, value: Buffer): XattrEntry | string {
   if (name.includes(0)) return 'an extended attribute name contains a NUL byte';
+  // XATTR_NAME_MAX bounds the whole name, prefix included: Linux's setxattr and getxattr refuse more.
+  if (name.length > 255) return 'an extended attribute name is longer than 255 bytes';
   for (const [prefix, index] of PREFIXES) {
     const p = Buffer.from(prefix, 'latin1');
     if (name.length < p.length || !name.subarray(0, p.length).equals(p)) continue;
@@ -38,7 +40,6 @@ export function toDiskXattr(name: Buffer, value: Buffer): XattrEntry | string {
       return typeof acl === 'string' ? `${prefix}: ${acl}` : { index, name: rest, value: acl };
     }
     if (rest.length === 0) return `extended attribute name "${prefix}" has nothing after its namespace`;
-    if (rest.length > 255) return 'an extended attribute name is longer than 255 bytes';
     return { index, name: rest, value };
   }
   return `extended attribute namespace of "${printable(name)}" is not one Linux stores (user., trusted., security., system.posix_acl_*)`;

@@ -60,6 +60,8 @@ describe('oci hostile: extended attributes', function () {
     ['xattr-namespace-system', 'system.foo', /namespace of "system\.foo" is not one Linux stores/],
     ['xattr-namespace-only', 'user.', /"user\." has nothing after its namespace/],
     ['xattr-name-256', 'user.' + 'n'.repeat(256), /longer than 255 bytes/],
+    // Linux's limit (XATTR_NAME_MAX) is on the whole name, prefix included: setxattr/getxattr refuse 256.
+    ['xattr-name-full-256', 'user.' + 'n'.repeat(251), /longer than 255 bytes/],
     ['xattr-acl-garbage', 'system.posix_acl_access', /system\.posix_acl_access: not a version 2 POSIX ACL/],
   ];
   for (const [name, attr, mention] of refusedNames)
@@ -68,6 +70,12 @@ describe('oci hostile: extended attributes', function () {
         code: 'ENTRY_INVALID', mention: new RegExp(`/etc/victim: extended attribute .*${mention.source}`), layer: null,
       });
     });
+
+  it('a name of exactly 255 bytes, prefix included, is accepted', async () => {
+    const name = 'trusted.' + '\xe9'.repeat(247);
+    const img = await ctx.h.accepted('xattr-name-full-255', [withBase([{ name: 'f', content: 'x', pax: [[`SCHILY.xattr.${name}`, 'v']] }])]);
+    assert.deepEqual(hex(img.xattrs(img.get(['f']).ino)), hex(new Map([[name, b('v')]])));
+  });
 
   it('a POSIX ACL in the VFS format is stored in ext4\'s own form', async () => {
     const acl = Buffer.alloc(4 + 4 * 8);

@@ -297,7 +297,7 @@ export function finishExt4(fd: number, data: DataArea, root: DirInode, opts: Fin
         iBlock = extentTree(start, count);
         size = blocks.length;
         const subdirs = r.dirEntries!.filter((e) => e.type === FILE_TYPE.dir).length;
-        links = subdirs + 2 >= 65000 ? 1 : subdirs + 2; // dir_nlink: 1 means "too many to count"
+        links = subdirs + 2 > LINK_MAX ? 1 : subdirs + 2; // dir_nlink: 1 means "too many to count", past 65,000 as Linux and e2fsck count
         break;
       }
       case 'file':

@@ -206,7 +206,8 @@ export function hostileSuite(): { h: Hostile } {
   return ctx;
 }
 
-// Root-level: once every hostile file has run, say how many archives the corpus held.
-after(() => {
-  if (corpus.size) console.log(`      hostile corpus: ${corpus.size} archives converted`);
-});
+// Root-level: once every hostile file has run, say how many archives the corpus held (under mocha only).
+if (typeof after === 'function')
+  after(() => {
+    if (corpus.size) console.log(`      hostile corpus: ${corpus.size} archives converted`);
+  });

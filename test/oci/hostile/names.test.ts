@@ -128,6 +128,17 @@ describe('oci hostile: names, reserved names, wide and deep trees', function () 
     assert.equal(wide.get('f09999')!.size, 0);
   });
 
+  it("directories with 64,998 and 64,999 subdirectories: link counts at ext4's edge (65,000, then 1 for 'too many')", async () => {
+    const entries: RawEntry[] = [];
+    for (const [dir, n] of [['w1', 64_998], ['w2', 64_999]] as const) {
+      entries.push({ name: `${dir}/`, type: '5' });
+      for (let i = 0; i < n; i++) entries.push({ name: `${dir}/${i}/`, type: '5' });
+    }
+    const img = await ctx.h.accepted('subdirs-65000', [withBase(entries)]); // e2fsck -fn checks every count
+    assert.equal(img.links(img.get(['w1']).ino), 65_000);
+    assert.equal(img.links(img.get(['w2']).ino), 1);
+  });
+
   it('a tree exactly maxDepth (1024) deep is accepted; 1025 is refused (LIMIT_EXCEEDED)', async () => {
     const deep = 'd/'.repeat(1023) + 'leaf';
     const img = await ctx.h.accepted('depth-1024', [withBase([{ name: deep, content: 'bottom', mode: 0o600, uid: 9 }])]);

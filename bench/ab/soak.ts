@@ -1,6 +1,7 @@
 // A/B soak: update/rollback cycles on one disk and one VARS file under QEMU + OVMF.
 //
 //   npx tsx bench/ab/soak.ts --cycles 20 [--seed 1]
+//   npx tsx bench/ab/soak.ts --quick        # CI: one cycle
 //
 // Each cycle writes a new build into the inactive slot with the real writer. The build is good, or,
 // chosen by a seeded PRNG, one of the bad kinds: bad signature, corrupted VM image, lower
@@ -143,12 +144,13 @@ export async function runSoak(opts: {
 
 if (require.main === module) {
   const { values } = parseArgs({
-    options: { cycles: { type: 'string' }, seed: { type: 'string' } },
+    options: { cycles: { type: 'string' }, seed: { type: 'string' }, quick: { type: 'boolean' } },
   });
-  const cycles = Number(values.cycles ?? '20');
+  // --quick (CI, test/bench): one cycle, a good update with seed 1.
+  const cycles = Number(values.quick ? '1' : (values.cycles ?? '20'));
   const seed = Number(values.seed ?? '1');
   if (!(Number.isInteger(cycles) && cycles >= 1) || !Number.isInteger(seed)) {
-    process.stderr.write('usage: npx tsx bench/ab/soak.ts [--cycles N>=1] [--seed S]\n');
+    process.stderr.write('usage: npx tsx bench/ab/soak.ts [--cycles N>=1 | --quick] [--seed S]\n');
     process.exit(2);
   }
   const t0 = Date.now();

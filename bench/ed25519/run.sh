@@ -6,7 +6,14 @@
 #
 #   bash bench/ed25519/run.sh            # 64-byte messages
 #   MSG_LEN=4096 bash bench/ed25519/run.sh
+#   bash bench/ed25519/run.sh --quick   # CI: the same single run (instruction counts are exact, so
+#                                       # there is nothing to shorten); the 64-byte size only
 set -euo pipefail
+case "${1:-}" in
+  --quick) MSG_LEN=64 ;;
+  "") ;;
+  *) echo "usage: bash bench/ed25519/run.sh [--quick]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/../.."
 OUT=kernel/build/bench-ed25519
 MSG_LEN="${MSG_LEN:-64}"

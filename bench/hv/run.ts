@@ -6,7 +6,7 @@
 // workload's first line for both and their ratio; D0's VM exits by reason, block I/O and run time
 // (ev=vm_stats); D0's own memory per VM. Run: npx tsx bench/hv/run.ts   (BENCH_RUNS=3 default;
 // BENCH_KERNEL_REF=<git ref> or BENCH_KERNEL_DIR=<dir> builds D0 from that kernel/ instead (kernel-source.ts);
-// BENCH_LOG_DIR=<dir> keeps each D0 boot's events with their host-clock ms)
+// BENCH_LOG_DIR=<dir> keeps each D0 boot's events with their host-clock ms; --quick: one run, CI)
 // Results and how to read the two clocks: bench/README.md, "Hypervisor (`bench/hv`)".
 import fs from 'node:fs';
 import os from 'node:os';
@@ -40,6 +40,7 @@ function hostMhz(): number | null {
 }
 
 function runsFromEnv(): number {
+  if (process.argv.includes('--quick')) return 1;
   const raw = process.env.BENCH_RUNS ?? '3';
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 50)

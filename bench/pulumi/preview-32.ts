@@ -4,6 +4,7 @@
 // provider plugin starting up: what every Pulumi TypeScript program pays).
 //
 //   npx tsx bench/pulumi/preview-32.ts [RUNS]        # default 3 runs of each
+//   npx tsx bench/pulumi/preview-32.ts --quick       # CI: one run of each (same 32 containers)
 //
 // It builds the site once (`pulumi up`), then times RUNS no-change previews and RUNS `pulumi
 // version` calls, and counts image conversions during the previews through D0_CONVERSION_LOG
@@ -114,7 +115,13 @@ async function main(runs: number): Promise<void> {
   }
 }
 
-main(Number(process.argv[2] ?? 3)).catch((e) => {
+const arg = process.argv[2];
+const runs = arg === '--quick' ? 1 : Number(arg ?? 3);
+if (!(Number.isInteger(runs) && runs >= 1)) {
+  console.error('usage: npx tsx bench/pulumi/preview-32.ts [RUNS | --quick]');
+  process.exit(2);
+}
+main(runs).catch((e) => {
   console.error(e);
   process.exit(1);
 });

@@ -7,6 +7,7 @@
 //   big         - the same with a DISK_MIB MiB container disk (reading it through the firmware's
 //                 FAT driver and SHA-256 dominate)
 // Run: npx tsx bench/stage1/run.ts        (RUNS=3 DISK_MIB=32 by default)
+//      npx tsx bench/stage1/run.ts --quick   (CI: RUNS=1 DISK_MIB=1, the three cases once)
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,8 +19,9 @@ import { encodeManifest } from '../../core/tlv/encode';
 import { makeSlot, slotFiles } from '../../test/boot/slot';
 import { withQemu } from '../../test/support/qemu';
 
-const RUNS = Number(process.env.RUNS ?? 3);
-const DISK_MIB = Number(process.env.DISK_MIB ?? 32);
+const QUICK = process.argv.includes('--quick');
+const RUNS = QUICK ? 1 : Number(process.env.RUNS ?? 3);
+const DISK_MIB = QUICK ? 1 : Number(process.env.DISK_MIB ?? 32);
 
 interface Timing {
   firmwareMs: number;

@@ -1,0 +1,164 @@
+// Every bench in bench/ in its quick mode (--quick: the smallest case, one run), through the
+// command bench/README.md documents, so a bench cannot rot unnoticed. Each must exit 0 within its
+// hard timeout (the process group is killed then) and print its result lines. No figure is
+// asserted: these runs are too short and the machine too shared for numbers to mean anything;
+// what is asserted is behaviour (a preview makes no conversion, the soak has no failure).
+//
+// The slow builds the benches share (guest kernel and PID1, Pulumi engine) are made or found in
+// $D0_CACHE first, under their own long timeout, so the per-bench timeouts hold for warm caches.
+// The emulator-heavy benches run one after the other, never side by side.
+import assert from 'node:assert/strict';
+import { buildGuestInit } from '../../builder/guest/init';
+import { buildGuestKernel } from '../../builder/guest/kernel';
+import {
+  ENGINE_BUILD_TIMEOUT_MS,
+  pulumiEngineBinDir,
+  REPO_ROOT,
+  runCommand,
+  type CommandResult,
+} from '../support/pulumi';
+
+interface QuickBench {
+  /** The bench's folder in bench/. */
+  name: string;
+  command: string[];
+  timeoutS: number;
+  /** Result lines on stdout; plus any behaviour the bench reports. */
+  check: (stdout: string) => void;
+}
+
+const matches =
+  (...res: RegExp[]) =>
+  (stdout: string) => {
+    for (const re of res) assert.match(stdout, re);
+  };
+
+/** The JSON object a bench prints as its whole stdout (or as its last line). */
+function lastJson(stdout: string): Record<string, unknown> {
+  const t = stdout.trim();
+  return JSON.parse(t.startsWith('{') ? t : t.split('\n').pop()!) as Record<string, unknown>;
+}
+
+const tsx = (file: string) => ['npx', 'tsx', file, '--quick'];
+
+const BENCHES: QuickBench[] = [
+  {
+    name: 'manifest',
+    command: tsx('bench/manifest/run.ts'),
+    timeoutS: 120,
+    check: matches(
+      /^manifest: 64 containers, \d+ TLV bytes;.*--quick/m,
+      /^ {2}verifyNode +\d+\.\d$/m,
+      /^ {2}validate \/ encode +\d+\.\d\d$/m,
+    ),
+  },
+  {
+    name: 'ed25519',
+    command: ['bash', 'bench/ed25519/run.sh', '--quick'],
+    timeoutS: 300,
+    check: matches(
+      /^message length: +64 bytes, 32 verifications$/m,
+      /^ratio D0 \/ libsodium: +\d+\.\d{3}$/m,
+      /^sha256 per MiB: libsodium \d+, D0 \d+ instructions, ratio \d+\.\d{3}$/m,
+      /^sha512 per MiB: libsodium \d+, D0 \d+ instructions, ratio \d+\.\d{3}$/m,
+    ),
+  },
+  {
+    name: 'stage1',
+    command: tsx('bench/stage1/run.ts'),
+    timeoutS: 420,
+    check: matches(
+      /^\| no manifest \| \d+ \| \d+ \| \d+\.\d{3} \|$/m,
+      /^\| small \(2 containers, ~90 KB hashed\) \| \d+ \| \d+ \| \d+\.\d{3} \|$/m,
+      /^\| big \(\+1 MiB disk hashed\) \| \d+ \| \d+ \| \d+\.\d{3} \|$/m,
+      /^1 MiB read \+ SHA-256 through the firmware's FAT driver/m,
+    ),
+  },
+  {
+    name: 'guest',
+    command: tsx('bench/guest/run.ts'),
+    timeoutS: 420,
+    check: (stdout) => {
+      const r = lastJson(stdout) as { runs: number; firstLineMs: Record<string, number[]> };
+      assert.equal(r.runs, 1);
+      assert.equal(r.firstLineMs.ours.length, 1);
+      assert.equal(r.firstLineMs.stock.length, 1);
+      assert.equal(typeof (r as Record<string, unknown>).bootRatioStockOverOurs, 'number');
+    },
+  },
+  {
+    name: 'hv',
+    command: tsx('bench/hv/run.ts'),
+    timeoutS: 480,
+    check: matches(/"runs": 1,/, /^\|.*microvm.*\|.*D0.*\|/m, /d0_bytes/),
+  },
+  {
+    name: 'hv (backends)',
+    command: tsx('bench/hv/backends.ts'),
+    timeoutS: 900,
+    check: matches(
+      /^\| counter \| Bochs corei7_skylake_x \(vmx\) \| QEMU TCG EPYC \(svm\) \| VMX \/ SVM \(QEMU TCG EPYC\) \|$/m,
+      /^\| exits \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \|$/m,
+    ),
+  },
+  {
+    name: 'ab',
+    command: tsx('bench/ab/soak.ts'),
+    timeoutS: 600,
+    // One good update with seed 1: it must be committed, with nothing failed or unbootable.
+    check: matches(/^cycles=1 boots=\d+ commits=[1-9]\d* .* failures=0 unbootable=0 seconds=\d+$/m),
+  },
+  {
+    name: 'pulumi',
+    command: tsx('bench/pulumi/preview-32.ts'),
+    timeoutS: 600,
+    check: (stdout) => {
+      const r = lastJson(stdout) as { runs: number; previewMs: number[] };
+      assert.equal(r.runs, 1);
+      assert.equal(r.previewMs.length, 1);
+      // A no-change preview converts no image (the bench exits 1 otherwise, too).
+      assert.equal((r as Record<string, unknown>).conversionsDuringPreview, 0);
+    },
+  },
+  {
+    name: 'oci',
+    command: tsx('bench/oci/run.ts'),
+    timeoutS: 600,
+    check: (stdout) => {
+      const r = lastJson(stdout);
+      for (const k of ['image', 'cold', 'cacheHitInProcess'])
+        assert.ok(k in r, `no ${k} in ${stdout}`);
+    },
+  },
+];
+
+function explain(r: CommandResult): string {
+  const tail = (s: string) => s.trimEnd().split('\n').slice(-40).join('\n');
+  const how = r.timedOut ? `timed out after ${r.durationMs} ms` : `exited ${r.code ?? r.signal}`;
+  return `${r.command} ${how}\n--- stdout\n${tail(r.stdout)}\n--- stderr\n${tail(r.stderr)}`;
+}
+
+describe('bench: every bench in quick mode', function () {
+  before(async function () {
+    this.timeout(ENGINE_BUILD_TIMEOUT_MS);
+    await buildGuestKernel({ log: (l) => console.log(`      ${l}`) });
+    await buildGuestInit();
+    await pulumiEngineBinDir();
+  });
+
+  for (const b of BENCHES)
+    it(`${b.name}: ${b.command.join(' ')}`, async function () {
+      this.timeout((b.timeoutS + 30) * 1000);
+      const r = await runCommand(b.command[0], b.command.slice(1), {
+        cwd: REPO_ROOT,
+        timeoutMs: b.timeoutS * 1000,
+      });
+      assert.equal(r.code, 0, explain(r));
+      try {
+        b.check(r.stdout);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}\n${explain(r)}`);
+      }
+      console.log(`      ${b.name}: ${(r.durationMs / 1000).toFixed(0)} s`);
+    });
+});

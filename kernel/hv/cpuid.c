@@ -9,8 +9,10 @@
  * (VMX, SMX, SVM and its leaf), monitoring/power/thermal/performance-counter/debug-store
  * features whose MSRs D0 does not virtualize (they read 0, writes are dropped: kernel/hv/exit.c),
  * MONITOR/MWAIT and WAITPKG (an idle guest must HLT), the APIC/x2APIC (the VM has a PIC only),
- * the host's topology, SGX/PT/RDT/TME/PCONFIG/CET/AMX/XFD, SEV/SME, and the speculation
- * controls (SPEC_CTRL/PRED_CMD/ARCH_CAPABILITIES are not passed through).
+ * the host's topology, SGX/PT/RDT/TME/PCONFIG/CET/AMX/XFD, SEV/SME, ARCH_CAPABILITIES and
+ * L1D_FLUSH (their MSRs are not passed through). The speculation controls IBRS/IBPB, STIBP and
+ * SSBD pass as the host has them: D0 virtualizes SPEC_CTRL per vCPU and carries out PRED_CMD
+ * wherever the CPU has them (arch/x86/spec.h).
  */
 #define BIT(n) (1u << (n))
 
@@ -40,9 +42,11 @@
   (BIT(0) | BIT(1) | BIT(2) | BIT(3) | BIT(4) | BIT(6) | BIT(8) | BIT(9) | BIT(10) |          \
    BIT(11) | BIT(12) | BIT(14) | BIT(22) | BIT(27) | BIT(28))
 /* Leaf 7.0 EDX: AVX512_4VNNIW AVX512_4FMAPS FSRM AVX512_VP2INTERSECT MD_CLEAR (VERW is an
- * instruction) SERIALIZE AVX512_FP16 (not: the speculation-control MSRs, AMX, hybrid, PCONFIG,
- * CET_IBT, TSXLDTRK). */
-#define L7_EDX_ALLOW (BIT(2) | BIT(3) | BIT(4) | BIT(8) | BIT(10) | BIT(14) | BIT(23))
+ * instruction) SERIALIZE AVX512_FP16 IBRS/IBPB STIBP SSBD (not: L1D_FLUSH, ARCH_CAPABILITIES,
+ * CORE_CAPABILITIES, AMX, hybrid, PCONFIG, CET_IBT, TSXLDTRK). */
+#define L7_EDX_ALLOW                                                                          \
+  (BIT(2) | BIT(3) | BIT(4) | BIT(8) | BIT(10) | BIT(14) | BIT(23) | BIT(26) | BIT(27) |     \
+   BIT(31))
 
 /* XSAVE components shown in leaf 0xD: x87 SSE AVX opmask ZMM_Hi256 Hi16_ZMM PKRU (not MPX,
  * AMX tiles, or any supervisor component: IA32_XSS is not passed through). */
@@ -60,8 +64,9 @@
 #define L81_EDX_ALLOW (~BIT(9))
 /* 0x80000007 EDX: invariant TSC only. */
 #define L87_EDX_ALLOW BIT(8)
-/* 0x80000008 EBX: CLZERO, XSAVEERPTR, WBNOINVD (not: IBPB/IBRS/STIBP/SSBD and the rest). */
-#define L88_EBX_ALLOW (BIT(0) | BIT(2) | BIT(9))
+/* 0x80000008 EBX: CLZERO, XSAVEERPTR, WBNOINVD, IBPB, IBRS, STIBP, SSBD (not: VIRT_SSBD, the
+ * *_ALWAYS_ON/preferred hints and the rest). */
+#define L88_EBX_ALLOW (BIT(0) | BIT(2) | BIT(9) | BIT(12) | BIT(14) | BIT(15) | BIT(24))
 
 static void host(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *r)
 {

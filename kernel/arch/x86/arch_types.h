@@ -13,6 +13,7 @@
 
 #include "arch/x86/svm/svm_types.h"
 #include "arch/x86/vmx/vmx_types.h"
+#include "arch/x86/spec.h"
 #include "arch/x86/xstate.h"
 
 struct arch_vm {
@@ -25,6 +26,7 @@ struct arch_vm {
 struct arch_vcpu {
   uint64_t exits;       /* VM exits so far (each backend counts; dispatch copies it here) */
   struct x86_xstate xstate; /* x87/SSE/AVX registers and XCR0, switched by dispatch.c */
+  struct x86_spec_vcpu spec; /* its IA32_SPEC_CTRL (arch/x86/spec.h), switched by dispatch.c */
   union {
     struct svm_vcpu svm;
     struct vmx_vcpu vmx;

@@ -62,6 +62,7 @@ int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
   if (active == X86_BACKEND_NONE)
     return HV_E_ARCH;
   TRY(x86_xstate_init(&vcpu->xstate));
+  x86_spec_vcpu_init(&vcpu->spec);
   DISPATCH(svm_vcpu_init(&vcpu->svm, &avm->svm, index, regs),
            vmx_vcpu_init(&vcpu->vmx, &avm->vmx, index, regs), HV_E_ARCH)
 }
@@ -72,22 +73,41 @@ void arch_vcpu_destroy(struct arch_vcpu *vcpu)
   DISPATCH_VOID(svm_vcpu_destroy(&vcpu->svm), vmx_vcpu_destroy(&vcpu->vmx))
 }
 
+/* The guest's SPEC_CTRL/PRED_CMD accesses are x86's (spec.h): completed here, or answered
+ * with a #GP, and the vCPU runs on; false when the core must see the exit. */
+static bool spec_msr_handled(struct arch_vcpu *vcpu, const struct arch_exit *exit)
+{
+  if (exit->reason != ARCH_EXIT_MSR)
+    return false;
+  uint64_t v = exit->value;
+  switch (x86_spec_msr(&vcpu->spec, exit->msr, exit->dir == ARCH_DIR_WRITE, &v)) {
+  case X86_SPEC_MSR_DONE:
+    arch_vcpu_complete(vcpu, exit, v);
+    return true;
+  case X86_SPEC_MSR_GP:
+    DISPATCH_VOID(svm_vcpu_inject_gp(&vcpu->svm), vmx_vcpu_inject_gp(&vcpu->vmx))
+    return true;
+  default: return false;
+  }
+}
+
 int arch_vcpu_run(struct arch_vcpu *vcpu, struct arch_exit *exit)
 {
-  int err = HV_E_ARCH;
-  if (active != X86_BACKEND_NONE)
-    x86_xstate_enter(&vcpu->xstate); /* this vCPU's x87/SSE/AVX registers, not the last one's */
-  switch (active) {
-  case X86_BACKEND_SVM:
-    err = svm_vcpu_run(&vcpu->svm, exit);
-    vcpu->exits = vcpu->svm.exits;
-    break;
-  case X86_BACKEND_VMX:
-    err = vmx_vcpu_run(&vcpu->vmx, exit);
-    vcpu->exits = vcpu->vmx.exits;
-    break;
-  default: break;
-  }
+  if (active == X86_BACKEND_NONE)
+    return HV_E_ARCH;
+  x86_xstate_enter(&vcpu->xstate); /* this vCPU's x87/SSE/AVX registers, not the last one's */
+  x86_spec_vcpu_enter(&vcpu->spec); /* IBPB after another vCPU; its SPEC_CTRL */
+  int err;
+  do {
+    if (active == X86_BACKEND_SVM) {
+      err = svm_vcpu_run(&vcpu->svm, exit);
+      vcpu->exits = vcpu->svm.exits;
+    } else {
+      err = vmx_vcpu_run(&vcpu->vmx, exit);
+      vcpu->exits = vcpu->vmx.exits;
+    }
+  } while (err == HV_OK && spec_msr_handled(vcpu, exit));
+  x86_spec_vcpu_leave(&vcpu->spec); /* D0 runs with its own SPEC_CTRL */
   return err;
 }
 

@@ -8,6 +8,7 @@
 #include "arch/x86/pages.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/time.h"
+#include "arch/x86/spec.h"
 #include "arch/x86/x86.h"
 #include "arch/x86/xstate.h"
 #include "d0/lib.h"
@@ -440,6 +441,7 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
   log_end();
   if (!ok)
     return fail("no_virtualization", probe.reason, EFI_UNSUPPORTED);
+  x86_spec_probe(probe.backend == X86_BACKEND_VMX); /* ev=spec: the mitigations chosen */
 
   /* A Stall can only overrun (the CPU was away when it should have returned), which inflates the
    * measured rate and slows D0's clock and the guest's: the smallest of several is the best. */

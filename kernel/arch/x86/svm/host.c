@@ -5,6 +5,7 @@
 #include "arch/x86/pages.h"
 #include "arch/x86/svm/svm_cpu.h"
 #include "arch/x86/svm/vmcb.h"
+#include "arch/x86/spec.h"
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
 #include "hv/err.h"
@@ -24,7 +25,7 @@ static const uint32_t passthrough[] = {
 };
 
 /* 15.11: MSR permission map offsets of the three ranges, 2 bits per MSR (read, then write). */
-static void msrpm_allow(uint8_t *map, uint32_t msr)
+static void msrpm_allow_dir(uint8_t *map, uint32_t msr, bool read, bool write)
 {
   uint32_t base;
   if (msr < 0x2000u)
@@ -36,8 +37,10 @@ static void msrpm_allow(uint8_t *map, uint32_t msr)
   else
     return;
   uint32_t bit = base + (msr & 0x1fffu) * 2;
-  map[bit / 8] &= (uint8_t) ~(3u << (bit % 8));
+  map[bit / 8] &= (uint8_t) ~(((read ? 1u : 0u) | (write ? 2u : 0u)) << (bit % 8));
 }
+
+static void msrpm_allow(uint8_t *map, uint32_t msr) { msrpm_allow_dir(map, msr, true, true); }
 
 int svm_host_init(void)
 {
@@ -51,6 +54,10 @@ int svm_host_init(void)
   memset(msrpm, 0xff, SVM_MSRPM_PAGES * X86_PAGE);
   for (uint32_t i = 0; i < D0_ARRAY_SIZE(passthrough); i++)
     msrpm_allow(msrpm, passthrough[i]);
+  /* The guest reads the real SPEC_CTRL, which holds its own value while it runs; writes exit
+   * (arch/x86/spec.h checks and records them). */
+  if (x86_spec_ctrl_virtualized())
+    msrpm_allow_dir(msrpm, MSR_SPEC_CTRL, true, false);
   host = (struct svm_host){(uintptr_t)hsave, (uintptr_t)vmsave, (uintptr_t)iopm,
                            (uintptr_t)msrpm};
   svm_enable(host.hsave_pa);

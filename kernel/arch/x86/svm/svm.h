@@ -25,6 +25,7 @@ void svm_vcpu_complete_cpuid(struct svm_vcpu *vcpu, const struct arch_exit *exit
                              const struct arch_cpuid_result *res);
 bool svm_vcpu_can_inject(const struct svm_vcpu *vcpu);
 void svm_vcpu_inject(struct svm_vcpu *vcpu, uint8_t vector);
+void svm_vcpu_inject_gp(struct svm_vcpu *vcpu);
 void svm_vcpu_request_window(struct svm_vcpu *vcpu);
 
 #endif

@@ -12,6 +12,7 @@
 #include "arch/x86/svm/host.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/vmcb.h"
+#include "arch/x86/spec.h"
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
 #include "hv/err.h"
@@ -21,6 +22,7 @@
 #define EFER_NXE (1ull << 11)
 #define PAT_DEFAULT 0x0007040600070406ull /* power-on PAT (APM 7.8.2) */
 #define UD_VECTOR 6
+#define GP_VECTOR 13
 /* Instruction lengths D0 advances by (no NRIP save): CPUID 0F A2, RDMSR/WRMSR 0F 32/30, HLT F4. */
 #define LEN_CPUID 2
 #define LEN_MSR 2
@@ -326,7 +328,9 @@ int svm_vcpu_run(struct svm_vcpu *v, struct arch_exit *e)
         v->vm->npt_changed || last_vm != v->vm ? SVM_TLB_FLUSH_ALL : SVM_TLB_NONE;
     v->vm->npt_changed = false;
     last_vm = v->vm;
+    x86_spec_before_entry();
     svm_vmrun((uintptr_t)v->vmcb, &v->gprs, svm_host()->vmsave_pa);
+    x86_spec_after_exit();
     v->exits++;
     c->eventinj = 0;
     /* An event whose delivery the exit interrupted is delivered again at the next entry
@@ -364,6 +368,13 @@ void svm_vcpu_complete(struct svm_vcpu *v, const struct arch_exit *e, uint64_t r
     reg_write_sized(v, v->mmio.reg, v->mmio.dest_size, v->mmio.high_byte, read_value);
   }
   v->vmcb->save.rip = v->next_rip;
+}
+
+/* #GP(0) at the next entry, RIP unchanged: the instruction faults (e.g. a WRMSR with reserved
+ * bits, arch/x86/spec.h). */
+void svm_vcpu_inject_gp(struct svm_vcpu *v)
+{
+  v->vmcb->ctl.eventinj = GP_VECTOR | SVM_EVTINJ_TYPE_EXCEPTION | SVM_EVTINJ_EV | SVM_EVTINJ_VALID;
 }
 
 void svm_vcpu_complete_cpuid(struct svm_vcpu *v, const struct arch_exit *e,

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 
 #include "arch/x86/pages.h"
+#include "arch/x86/spec.h"
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
 #include "hv/err.h"
@@ -25,7 +26,7 @@ static const uint32_t passthrough[] = {
 };
 
 /* 25.6.9: read bitmap low MSRs at 0, high (0xC0000000..) at 1024; write bitmaps at 2048, 3072. */
-static void msr_allow(uint8_t *map, uint32_t msr)
+static void msr_allow_dir(uint8_t *map, uint32_t msr, bool write)
 {
   uint32_t base;
   if (msr < 0x2000u)
@@ -35,8 +36,13 @@ static void msr_allow(uint8_t *map, uint32_t msr)
   else
     return;
   uint32_t bit = msr & 0x1fffu;
-  map[base + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
-  map[base + 2048 + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
+  map[base + (write ? 2048 : 0) + bit / 8] &= (uint8_t) ~(1u << (bit % 8));
+}
+
+static void msr_allow(uint8_t *map, uint32_t msr)
+{
+  msr_allow_dir(map, msr, false);
+  msr_allow_dir(map, msr, true);
 }
 
 int vmx_host_init(void)
@@ -59,6 +65,10 @@ int vmx_host_init(void)
   memset(msr, 0xff, X86_PAGE);
   for (uint32_t i = 0; i < D0_ARRAY_SIZE(passthrough); i++)
     msr_allow(msr, passthrough[i]);
+  /* The guest reads the real SPEC_CTRL, which holds its own value while it runs; writes exit
+   * (arch/x86/spec.h checks and records them). */
+  if (x86_spec_ctrl_virtualized())
+    msr_allow_dir(msr, MSR_SPEC_CTRL, false);
   host.vmxon_region = vmxon;
   host.io_bitmap_a_pa = (uintptr_t)io_a;
   host.io_bitmap_b_pa = (uintptr_t)io_b;

@@ -22,6 +22,7 @@
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmcs_setup.h"
 #include "arch/x86/vmx/vmx_ops.h"
+#include "arch/x86/spec.h"
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
 #include "hv/err.h"
@@ -459,7 +460,10 @@ int vmx_vcpu_run(struct vmx_vcpu *v, struct arch_exit *e)
     if (!ept_flush(v->vm, vmx_host()->caps.ept) || !vmx_write(VMCS_PREEMPTION_TIMER, slice_ticks()))
       return HV_E_ARCH;
     memset(e, 0, sizeof(*e));
-    if (vmx_enter(&v->gprs, v->launched) != 0) {
+    x86_spec_before_entry();
+    int failed = vmx_enter(&v->gprs, v->launched);
+    x86_spec_after_exit();
+    if (failed != 0) {
       /* VMfailValid: the VMCS holds a value the CPU refuses (VM-instruction error, 31.4). */
       e->reason = ARCH_EXIT_ENTRY_FAIL;
       e->value = vmx_read(VMCS_INSN_ERROR);
@@ -506,6 +510,13 @@ void vmx_vcpu_complete(struct vmx_vcpu *v, const struct arch_exit *e, uint64_t r
     reg_write_sized(v, v->mmio.reg, v->mmio.dest_size, v->mmio.high_byte, read_value);
   }
   advance(v);
+}
+
+/* #GP(0) at the next entry, RIP unchanged (arch/x86/spec.h: a WRMSR with reserved bits). */
+void vmx_vcpu_inject_gp(struct vmx_vcpu *v)
+{
+  if (vmcs_load(v))
+    inject_exception(GP_VECTOR, true);
 }
 
 void vmx_vcpu_complete_cpuid(struct vmx_vcpu *v, const struct arch_exit *e,

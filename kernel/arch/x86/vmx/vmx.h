@@ -25,6 +25,7 @@ void vmx_vcpu_complete_cpuid(struct vmx_vcpu *vcpu, const struct arch_exit *exit
                              const struct arch_cpuid_result *res);
 bool vmx_vcpu_can_inject(const struct vmx_vcpu *vcpu);
 void vmx_vcpu_inject(struct vmx_vcpu *vcpu, uint8_t vector);
+void vmx_vcpu_inject_gp(struct vmx_vcpu *vcpu);
 void vmx_vcpu_request_window(struct vmx_vcpu *vcpu);
 
 #endif

@@ -183,7 +183,7 @@ function leafEntry(into: Buffer, off: number, e: Extent): void {
   into.writeUInt32LE(e.start % 2 ** 32, off + 8);
 }
 
-export const LEAF_CAPACITY = (BLOCK - 12) / 12;
+export const LEAF_CAPACITY = Math.floor((BLOCK - 12) / 12); // 340 whole 12-byte extents after the header
 export const MAX_EXTENTS = 4 * LEAF_CAPACITY;
 
 /** Leaf blocks an extent list needs outside the inode (0 when it fits in i_block). */

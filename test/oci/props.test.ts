@@ -2,8 +2,8 @@
 // the test's own encoder in test/support/oci-pack.ts; random bytes refused only with
 // TarFormatError), entry-path normalisation, the merged tree (random layer sequences: only
 // ImageError, whiteouts and opaque markers remove lower-layer entries only, nothing else of a
-// lower layer is lost), ext4 extended attributes (namespaces, hash, fit and encoding), and the
-// ext4 layout's invariants.
+// lower layer is lost), ext4 extended attributes (namespaces, hash, fit and encoding), directory
+// blocks and extent trees, and the ext4 layout's invariants.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { entryPathParts, linkTargetParts, MAX_NAME_BYTES, MAX_PATH_BYTES } from '../../builder/oci/entry-path';
@@ -11,7 +11,10 @@ import { ImageError } from '../../builder/oci/errors';
 import type { LayerEntry, LayerRecord, Meta } from '../../builder/oci/layer-entry';
 import { applyLayer, emptyRoot, type DirInode, type Inode } from '../../builder/oci/rootfs-tree';
 import { applyPax, numeric, parseHeader, parsePax, paxXattrs, TarFormatError, type RawHeader } from '../../builder/oci/tar-header';
-import { BLOCK, BLOCKS_PER_GROUP, GDT_RESERVED, IBODY_XATTR, INODES_PER_BLOCK } from '../../builder/image/ext4/format';
+import {
+  BLOCK, BLOCKS_PER_GROUP, GDT_RESERVED, IBODY_XATTR, INODES_PER_BLOCK, MAX_EXTENT_LEN, MAX_EXTENTS,
+  dirBlockCount, direntSize, encodeDirBlocks, encodeExtentTree, extentLeafBlocks, extentsOf,
+} from '../../builder/image/ext4/format';
 import { DATA_START, inodeTarget, planLayout } from '../../builder/image/ext4/layout';
 import { encodeIbodyXattrs, encodeXattrBlock, entryHash, fitsInBlock, fitsInInode, toDiskXattr, type XattrEntry } from '../../builder/image/ext4/xattr';
 import { paxRecords, putNumeric, rawEntry } from '../support/oci-pack';
@@ -162,19 +165,21 @@ describe('oci properties: entry paths', () => {
   const component = fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom('a', 'b\xe9', 'c\n', '...', '.wh.x', ' ') },
     { weight: 2, arbitrary: fc.constantFrom('', '.') },
-    { weight: 1, arbitrary: fc.constantFrom('..', 'x\0y', 'n'.repeat(256), 'm'.repeat(255)) },
+    { weight: 1, arbitrary: fc.constantFrom('..', 'x\0y', 'n'.repeat(256), 'm'.repeat(255), '.wh.' + 'w'.repeat(255), '.wh.' + 'v'.repeat(256)) },
     { weight: 2, arbitrary: binary(1, 12, [0x2f]) },
   );
   const name = fc.tuple(fc.boolean(), fc.array(component, { maxLength: 12 }), fc.boolean())
     .map(([abs, parts, slash]) => (abs ? '/' : '') + parts.join('/') + (slash ? '/' : ''));
   const anyName = fc.oneof(name, binary(0, 60), fc.constant('p/'.repeat(2049)));
 
-  const check = (parts: string[], input: string) => {
-    for (const p of parts) {
+  // A whiteout (last component ".wh." + name) hides a name of up to 255 bytes; nothing else is longer.
+  const maxLen = (p: string, last: boolean) => (last && p.startsWith('.wh.') ? MAX_NAME_BYTES + 4 : MAX_NAME_BYTES);
+  const check = (parts: string[], input: string, whiteoutsToo: boolean) => {
+    parts.forEach((p, i) => {
       assert(p !== '' && p !== '.' && p !== '..', JSON.stringify(p));
       assert(!p.includes('/') && !p.includes('\0'), JSON.stringify(p));
-      assert(p.length <= MAX_NAME_BYTES);
-    }
+      assert(p.length <= maxLen(p, whiteoutsToo && i === parts.length - 1), `${p.length} bytes`);
+    });
     assert(parts.join('/').length <= input.length);
   };
 
@@ -186,12 +191,13 @@ describe('oci properties: entry paths', () => {
       } catch (e) {
         assert(e instanceof ImageError, String(e));
         assert(['ENTRY_UNSAFE', 'ENTRY_INVALID'].includes(e.code));
-        const comps = n.split('/');
+        const comps = n.split('/').filter((c) => c !== '' && c !== '.');
         // Refused only for a reason: absolute, '..', NUL, a name or the path too long.
-        assert(n.startsWith('/') || comps.includes('..') || n.includes('\0') || comps.some((c) => c.length > MAX_NAME_BYTES) || n.length > MAX_PATH_BYTES, JSON.stringify(n));
+        const tooLong = comps.some((c, i) => c.length > maxLen(c, i === comps.length - 1));
+        assert(n.startsWith('/') || comps.includes('..') || n.includes('\0') || tooLong || n.length > MAX_PATH_BYTES, JSON.stringify(n));
         return;
       }
-      check(parts, n);
+      check(parts, n, true);
       assert.deepEqual(entryPathParts(parts.join('/'), 'again'), parts, 'normalisation is idempotent');
       assert.deepEqual(parts, n.split('/').filter((c) => c !== '' && c !== '.'));
     }), { numRuns: 1000 });
@@ -201,7 +207,7 @@ describe('oci properties: entry paths', () => {
     fc.assert(fc.property(name, (n) => {
       const parts = refusedOnlyWith(() => linkTargetParts(n, 'layer 0'), ImageError);
       if (!parts) return;
-      check(parts, n);
+      check(parts, n, false);
       const rel = refusedOnlyWith(() => linkTargetParts(n.replace(/^\/+/, ''), 'layer 0'), ImageError);
       assert.deepEqual(rel, parts);
     }), { numRuns: 1000 });
@@ -404,6 +410,76 @@ describe('oci properties: ext4 extended attributes', () => {
             assert(p.index < g.e.index || (p.index === g.e.index && (p.name.length < g.e.name.length || (p.name.length === g.e.name.length && Buffer.compare(p.name, g.e.name) < 0))), 'sorted');
           }
         }
+      }
+    }), RUNS);
+  });
+});
+
+describe('oci properties: ext4 directories and extents', () => {
+  it('encodeDirBlocks: dirBlockCount blocks, each a rec_len chain covering 4096 bytes, entries read back in order', () => {
+    const dirent = fc.record({
+      ino: fc.integer({ min: 1, max: 2 ** 32 - 1 }),
+      name: fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 20 }), fc.uint8Array({ minLength: 240, maxLength: 255 })).map((b) => Buffer.from(b.map((c) => (c === 0 || c === 0x2f ? 0x41 : c)))),
+      type: fc.constantFrom(1, 2, 3, 4, 5, 7),
+    }).map((r) => ({ ...r }));
+    fc.assert(fc.property(fc.array(dirent, { maxLength: 120 }), (entries) => {
+      const all = [{ ino: 2, name: Buffer.from('.'), type: 2 }, { ino: 2, name: Buffer.from('..'), type: 2 }, ...entries];
+      const blocks = encodeDirBlocks(all);
+      assert.equal(blocks.length, dirBlockCount(all) * BLOCK);
+      const back = [];
+      for (let b = 0; b < blocks.length; b += BLOCK) {
+        let off = 0;
+        while (off < BLOCK) {
+          const rec = blocks.readUInt16LE(b + off + 4);
+          const len = blocks[b + off + 6];
+          assert(rec % 4 === 0 && rec >= direntSize(len) && off + rec <= BLOCK, `rec_len ${rec} at ${off}`);
+          back.push({ ino: blocks.readUInt32LE(b + off), name: blocks.subarray(b + off + 8, b + off + 8 + len), type: blocks[b + off + 7] });
+          off += rec;
+        }
+        assert.equal(off, BLOCK, 'the chain ends at the block end');
+      }
+      assert.deepEqual(back, all);
+    }), RUNS);
+  });
+
+  it('extentsOf + encodeExtentTree: contiguous extents of at most 32,768 blocks, in the inode up to 4, else one level of leaves', () => {
+    // Extent counts at the leaf edges (340 extents a leaf, four leaves), and anything up to 1,360 extents.
+    const edge = fc.tuple(fc.constantFrom(4, 5, 340, 341, 680, 681, 1020, 1021, 1359, 1360), fc.integer({ min: -1, max: 0 })).map(([n, d]) => n * MAX_EXTENT_LEN + d);
+    const blocksArb = fc.oneof(fc.integer({ min: 0, max: 5 * MAX_EXTENT_LEN }), edge, fc.integer({ min: 0, max: 1360 * MAX_EXTENT_LEN }));
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), blocksArb, (start, blocks) => {
+      assert(Math.ceil(blocks / MAX_EXTENT_LEN) <= MAX_EXTENTS);
+      const ex = extentsOf(start, blocks);
+      assert.equal(ex.length, Math.ceil(blocks / MAX_EXTENT_LEN));
+      let logical = 0;
+      for (const e of ex) {
+        assert(e.len >= 1 && e.len <= MAX_EXTENT_LEN);
+        assert.deepEqual([e.logical, e.start], [logical, start + logical]);
+        logical += e.len;
+      }
+      assert.equal(logical, blocks);
+      const leafBlocks = Array.from({ length: extentLeafBlocks(ex.length) }, (_, i) => 1000 + i);
+      const { iBlock, leaves } = encodeExtentTree(ex, leafBlocks);
+      const readLeaf = (b: Buffer, n: number) => Array.from({ length: n }, (_, i) => ({
+        logical: b.readUInt32LE(12 + 12 * i), len: b.readUInt16LE(16 + 12 * i), start: b.readUInt16LE(18 + 12 * i) * 2 ** 32 + b.readUInt32LE(20 + 12 * i),
+      }));
+      assert.equal(iBlock.readUInt16LE(0), 0xf30a);
+      const n = iBlock.readUInt16LE(2);
+      if (ex.length <= 4) {
+        assert.equal(iBlock.readUInt16LE(6), 0, 'depth 0');
+        assert.deepEqual(readLeaf(iBlock, n), ex);
+        assert.equal(leaves.length, 0);
+      } else {
+        assert.equal(iBlock.readUInt16LE(6), 1, 'depth 1');
+        assert.equal(n, leaves.length);
+        assert(leaves.length <= 4);
+        const got = leaves.flatMap((leaf, i) => {
+          assert.equal(iBlock.readUInt32LE(16 + 12 * i), leafBlocks[i], 'index points at its leaf');
+          assert.equal(leaf.readUInt16LE(0), 0xf30a);
+          assert.equal(leaf.readUInt16LE(4), (BLOCK - 12) / 12 | 0, 'eh_max: whole entries a block holds');
+          assert(leaf.readUInt16LE(2) <= leaf.readUInt16LE(4));
+          return readLeaf(leaf, leaf.readUInt16LE(2));
+        });
+        assert.deepEqual(got, ex);
       }
     }), RUNS);
   });

@@ -135,7 +135,7 @@ export async function dockerSaveToOci(saveTar: string, dir: string): Promise<voi
 export interface RawEntry {
   name: string; // binary string; longer than 100 bytes: carried in a pax "path" record
   type?: string; // typeflag character, default '0'
-  linkname?: string;
+  linkname?: string; // longer than 100 bytes: carried in a pax "linkpath" record
   content?: Buffer | string; // strings as binary
   /** The size the header declares (default: the content's length). */
   size?: number | bigint;
@@ -216,6 +216,7 @@ export function rawEntry(e: RawEntry): Buffer {
   const out: Buffer[] = [];
   const pax = [...(e.pax ?? [])];
   if (e.name.length > 100 && e.longName === undefined && !pax.some(([k]) => k === 'path')) pax.unshift(['path', e.name]);
+  if ((e.linkname ?? '').length > 100 && !pax.some(([k]) => k === 'linkpath')) pax.push(['linkpath', e.linkname!]);
   if (e.paxBody) out.push(block({ name: 'PaxHeader' }, 'PaxHeader', 'x', e.paxBody.length), padded(e.paxBody));
   if (pax.length) {
     const body = paxRecords(pax);

@@ -54,6 +54,15 @@ describe('oci hostile: names, reserved names, wide and deep trees', function () 
     });
   });
 
+  it('a whiteout of a 255-byte name (".wh." + 255 bytes, as Docker writes it) removes the lower file; ".wh." + 256 is refused', async () => {
+    const long = 'L'.repeat(250) + '\xe9'.repeat(5);
+    const img = await ctx.h.accepted('whiteout-255', [withBase([{ name: `d/${long}`, content: 'x' }, { name: `d/keep`, content: 'k' }]), rawTar([{ name: `d/.wh.${long}`, content: '' }])]);
+    assert.deepEqual([...img.ls(img.get(['d']).ino).keys()], ['keep']);
+    await ctx.h.refused('whiteout-256', [withBase([]), rawTar([{ name: `d/.wh.${'L'.repeat(256)}`, content: '' }])], {
+      code: 'ENTRY_INVALID', mention: /name "\.wh\.L{36}\.\.\." longer than 255 bytes/, layer: 1,
+    });
+  });
+
   it('a path longer than 4096 bytes is refused (ENTRY_INVALID)', async () => {
     await ctx.h.refused('path-4097', [withBase([{ name: 'p/'.repeat(2048) + 'x', content: 'x' }])], {
       code: 'ENTRY_INVALID', mention: /path longer than 4096 bytes/, layer: 0,

@@ -5,12 +5,14 @@
 // are taken on the way; real (not declared) byte counts are held to the limits.
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { BLOCK } from '../image/ext4/format';
 import type { DataArea } from '../image/ext4/writer';
+import { fitsInBlock, toDiskXattr, type XattrEntry } from '../image/ext4/xattr';
 import { decompressor, type LayerFormat } from './decompress';
 import { entryPathParts, linkTargetParts, showPath } from './entry-path';
 import { fail, ImageError } from './errors';
 import type { LayerEntry, LayerRecord, Meta } from './layer-entry';
-import type { Budget } from './limits';
+import type { Budget, Limits } from './limits';
 import { display, paxXattrs, TarFormatError, type RawHeader } from './tar-header';
 import { readTar, type ContentSink } from './tar-reader';
 
@@ -85,6 +87,23 @@ export async function readLayer(raw: Readable, opts: LayerReadOptions): Promise<
   };
 }
 
+/**
+ * An entry's own extended attributes, refused here so that the message names the layer: a value
+ * past maxXattrValueBytes, a name Linux would not store, a set larger than one ext4 block. (Sets
+ * merged through hardlinks are checked again on the merged tree.)
+ */
+function checkXattrs(xattrs: Map<string, Buffer>, where: string, limits: Limits): void {
+  const disk: XattrEntry[] = [];
+  for (const [name, value] of xattrs) {
+    if (value.length > limits.maxXattrValueBytes)
+      fail('LIMIT_EXCEEDED', `${where}: extended attribute "${display(name)}" has ${value.length} bytes, more than ${limits.maxXattrValueBytes} (maxXattrValueBytes)`);
+    const e = toDiskXattr(Buffer.from(name, 'latin1'), value);
+    if (typeof e === 'string') fail('ENTRY_INVALID', `${where}: extended attribute "${display(name)}": ${e}`);
+    disk.push(e);
+  }
+  if (!fitsInBlock(disk)) fail('LIMIT_EXCEEDED', `${where}: its extended attributes do not fit in one ${BLOCK}-byte ext4 block`);
+}
+
 function readEntry(
   h: RawHeader,
   pax: Map<string, string>,
@@ -112,9 +131,7 @@ function readEntry(
     return { entry: { kind: 'whiteout', parts: [...dir, hidden] } };
   }
   const xattrs = paxXattrs(pax);
-  for (const [name, value] of xattrs)
-    if (value.length > limits.maxXattrValueBytes)
-      fail('LIMIT_EXCEEDED', `${where}: extended attribute "${display(name)}" has ${value.length} bytes, more than ${limits.maxXattrValueBytes} (maxXattrValueBytes)`);
+  if (xattrs.size) checkXattrs(xattrs, where, limits);
   const meta: Meta = { mode: h.mode & 0o7777, uid: h.uid, gid: h.gid, mtime: Math.max(0, h.mtime), xattrs };
   if (meta.uid > 0xffffffff || meta.gid > 0xffffffff) fail('ENTRY_INVALID', `${where}: uid/gid out of range`);
   if (parts.length === 0 && h.type !== 'dir') fail('ENTRY_INVALID', `${where}: the root must be a directory`);

@@ -65,9 +65,9 @@ describe('oci hostile: extended attributes', function () {
     ['xattr-acl-garbage', 'system.posix_acl_access', /system\.posix_acl_access: not a version 2 POSIX ACL/],
   ];
   for (const [name, attr, mention] of refusedNames)
-    it(`${name} is refused (ENTRY_INVALID), naming the file`, async () => {
+    it(`${name} is refused (ENTRY_INVALID), naming the layer and the file`, async () => {
       await ctx.h.refused(name, [withBase([{ name: 'etc/', type: '5' }, { name: 'etc/victim', content: 'x', pax: [[`SCHILY.xattr.${attr}`, 'garbage']] }])], {
-        code: 'ENTRY_INVALID', mention: new RegExp(`/etc/victim: extended attribute .*${mention.source}`), layer: null,
+        code: 'ENTRY_INVALID', mention: new RegExp(`entry "etc/victim": extended attribute .*${mention.source}`), layer: 0,
       });
     });
 
@@ -107,11 +107,11 @@ describe('oci hostile: extended attributes', function () {
   it('attributes too large together for one block are refused (LIMIT_EXCEEDED)', async () => {
     const pax: [string, Buffer][] = [1, 2, 3].map((i) => [`SCHILY.xattr.user.part${i}`, Buffer.alloc(1500, i)]);
     await ctx.h.refused('xattr-set-too-large', [withBase([{ name: 'fat', content: 'x', pax }])], {
-      code: 'LIMIT_EXCEEDED', mention: /\/fat: its extended attributes do not fit in one 4096-byte ext4 block/, layer: null,
+      code: 'LIMIT_EXCEEDED', mention: /entry "fat": its extended attributes do not fit in one 4096-byte ext4 block/, layer: 0,
     });
   });
 
-  it('attributes merged from a hardlink header into a full set are refused (LIMIT_EXCEEDED)', async () => {
+  it('attributes merged from a hardlink header into a full set are refused on the merged tree (LIMIT_EXCEEDED)', async () => {
     await ctx.h.refused('xattr-set-via-hardlink', [
       withBase([{ name: 'f', content: 'x', pax: [['SCHILY.xattr.user.a', Buffer.alloc(2500)]] }]),
       rawTar([{ name: 'g', type: '1', linkname: 'f', pax: [['SCHILY.xattr.user.b', Buffer.alloc(2500)]] }]),

@@ -48,8 +48,7 @@ export function indexTar(file: string): TarIndex {
       const block = readAt(fd, pos, 512);
       if (isZeroBlock(block)) break;
       const h = parseHeader(block);
-      const next = pos + 512 + Math.ceil(h.size / 512) * 512;
-      if (next > total) throw new TarFormatError(`member "${h.name.slice(0, 100)}" runs past the end of the file`);
+      if (pos + 512 + h.size > total) throw new TarFormatError(`member "${h.name.slice(0, 100)}" runs past the end of the file`);
       if (h.type === 'pax') for (const [k, v] of parsePax(meta(h.size))) pax.set(k, v);
       else if (h.type === 'gnu-longname') longName = meta(h.size).toString('latin1').replace(/\0+$/, '');
       else if (h.type !== 'pax-global' && h.type !== 'gnu-longlink') {
@@ -61,6 +60,10 @@ export function indexTar(file: string): TarIndex {
         pax = new Map();
         longName = undefined;
       }
+      // After the pax records are applied: their size overrides the header's (Go's archive/tar
+      // writes 0 there for members of 8 GiB and more, as docker save does for such layers).
+      const next = pos + 512 + Math.ceil(h.size / 512) * 512;
+      if (next > total) throw new TarFormatError(`member "${h.name.slice(0, 100)}" runs past the end of the file`);
       pos = next;
     }
     return index;

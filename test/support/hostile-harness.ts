@@ -188,6 +188,21 @@ export class Hostile {
     return Object.assign(new RawImage(out), { result });
   }
 
+  /** Like accepted, for a source the test assembled itself. */
+  async acceptedSource(name: string, source: string): Promise<RawImage & { result: BuildResult }> {
+    assert(!corpus.has(name), `case name ${name} used twice`);
+    corpus.add(name);
+    const out = path.join(this.root, `${name}.img`);
+    const before = this.snapshot();
+    const result = await buildImage({ source, out, init: '/bin/busybox', cacheDir: this.cacheDir });
+    assert.equal(result.cached, false);
+    const check = fsck(out);
+    assert.equal(check.status, 0, `${name}: e2fsck -fn:\n${check.output}`);
+    this.contained(before, out);
+    this.drop(name);
+    return Object.assign(new RawImage(out), { result });
+  }
+
   /** Removes a case's input (the image stays until cleanup, for reads). */
   private drop(name: string): void {
     fs.rmSync(path.join(this.root, name), { recursive: true, force: true });

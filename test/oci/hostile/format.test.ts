@@ -220,6 +220,20 @@ describe('oci hostile: tar format', function () {
       }, { source: 'docker-archive' });
     });
 
+    it('docker save: a member whose size is only in a pax record (ustar size 0, as Go writes members of 8 GiB and more) is read whole', async () => {
+      const layer = withBase([{ name: 'paxsize', content: 'sized by pax' }]);
+      const cfg = imageConfig([layer], { Cmd: ['/bin/sh'] });
+      const cfgName = crypto.createHash('sha256').update(cfg).digest('hex') + '.json';
+      const file = path.join(ctx.h.root, 'docker-archive-pax-size.tar');
+      fs.writeFileSync(file, rawTar([
+        { name: cfgName, content: cfg },
+        { name: 'l/layer.tar', content: layer, size: 0, pax: [['size', String(layer.length)]] },
+        { name: 'manifest.json', content: JSON.stringify([{ Config: cfgName, RepoTags: ['pax:size'], Layers: ['l/layer.tar'] }]) },
+      ]));
+      const img = await ctx.h.acceptedSource('docker-archive-pax-size', `docker-archive:${file}`);
+      assert.equal(img.content(img.get(['paxsize']).ino).toString(), 'sized by pax');
+    });
+
     it('OCI layout: a layer digest that climbs out of blobs/ is refused', async () => {
       const dir = path.join(ctx.h.root, 'oci-digest-dotdot-layout');
       fs.mkdirSync(dir);

@@ -3,6 +3,7 @@
 // an image or block device (power-safe, builder/disk/writer.ts); status shows which slot holds
 // which build and which is active, on trial or bad.
 import * as fs from 'node:fs';
+import { hostMemory } from '../../core/host-memory';
 import { D0Error } from '../../core/errors';
 import { parsePublicKeyFile } from '../../core/sign';
 import { readAbState } from '../../builder/disk/ovmf-vars';
@@ -173,6 +174,7 @@ async function status(args: string[], io: Io): Promise<number> {
             verified: s.verified,
             reason: s.reason ?? null,
             role: s.role ?? null,
+            hostMemoryMiB: s.manifest ? hostMemory(s.manifest).totalMiB : null,
           })),
         },
         null,
@@ -195,6 +197,9 @@ async function status(args: string[], io: Io): Promise<number> {
     io.out(
       `slot ${s.letter}: ${s.uuid ?? 'empty'} partition=${s.partitionName} ${s.verified ? 'verified' : `unverified(${s.reason})`}${s.epoch !== undefined ? ` epoch=${s.epoch}` : ''}${s.role ? ` ${s.role}` : ''}`,
     );
+  // What a host needs to run each build (core/host-memory.ts), on a line of its own.
+  const needs = slots.filter((s) => s.manifest).map((s) => `slot ${s.letter} ${hostMemory(s.manifest!).totalMiB} MiB`);
+  if (needs.length) io.out(`host memory needed: ${needs.join(', ')}`);
   return 0;
 }
 

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { diskHostMemoryMiB } from '../../builder/disk/host-memory';
 import { main } from '../../cli/main';
 import { formatPublicKeyFile } from '../../core/sign';
 import { makeBuild, sharedFixture, type AbFixture } from './support';
@@ -20,11 +21,12 @@ describe('ab: d0 run and host memory', function () {
   this.timeout(600_000);
   let fx: AbFixture;
   let disk: string;
+  let pub: string;
 
   before(async () => {
     fx = await sharedFixture();
     const dir = fs.mkdtempSync(path.join(fx.dir, 'run-mem-'));
-    const pub = path.join(dir, 'd0.pub');
+    pub = path.join(dir, 'd0.pub');
     fs.writeFileSync(pub, formatPublicKeyFile(fx.pub));
     // One VM with 400 MiB of RAM: more than the 256 MiB host d0 run used to give every build.
     const big = makeBuild(fx, 'run-mem', { vms: { memMb: 400 } });
@@ -51,5 +53,16 @@ describe('ab: d0 run and host memory', function () {
     assert.ok(Number(m[1]) >= Number(m[2]) && Number(m[1]) % 64 === 0, r.err);
     assert.ok(Number(m[2]) > 400, `need ${m[2]} MiB for a 400 MiB VM`);
     assert.match(r.out, /ev=commit boot=\S+ slot=A previous=none role=first/);
+  });
+
+  it('d0 disk status and --json say what each slot\'s build needs, as d0 run sized it', async () => {
+    const need = await diskHostMemoryMiB(disk); // what d0 run printed above
+    assert.ok(need !== undefined && need > 400);
+    const r = await d0(['disk', 'status', disk, '--pub', pub]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`^host memory needed: slot A ${need} MiB$`, 'm'));
+    const j = JSON.parse((await d0(['disk', 'status', disk, '--pub', pub, '--json'])).out);
+    assert.equal(j.slots[0].hostMemoryMiB, Number(need));
+    assert.equal(j.slots[1].hostMemoryMiB, null);
   });
 });

@@ -35,8 +35,11 @@ export const KERNEL_BASE: BaseImageSpec = {
 
 export const BASE_REPO = 'd0-builder-base';
 
+/** Bumped when the tree made from the same spec changes. 2: the root directory is 0755, not 0700. */
+const TREE_VERSION = 2;
+
 export function baseImageHash(spec: BaseImageSpec): string {
-  const key = JSON.stringify([spec.suite, spec.variant, spec.mirror, [...spec.include].sort()]);
+  const key = JSON.stringify([spec.suite, spec.variant, spec.mirror, [...spec.include].sort(), TREE_VERSION]);
   return crypto.createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
@@ -58,6 +61,9 @@ export async function baseTarball(
     );
   fs.mkdirSync(dir, { recursive: true });
   const root = fs.mkdtempSync(path.join(dir, 'rootfs-'));
+  // mkdtemp makes it 0700, and the tar's "./" entry becomes the image's "/": with 0700 no user
+  // but root could reach any path in a container of the image.
+  fs.chmodSync(root, 0o755);
   try {
     log(`debootstrap --variant=${spec.variant} ${spec.suite} (${spec.include.join(', ')})`);
     await run(

@@ -94,10 +94,13 @@ export function applyLayer(root: DirInode, layer: LayerRecord): void {
         if (target.kind === 'dir') fail('ENTRY_INVALID', `${where}: hardlink to directory ${showPath(e.target)}`);
         dir.children.set(name, target);
         // Docker applies a link header's own owner, mode, time and xattrs to the shared inode
-        // (pkg/archive createTarFile: Lchown, Lsetxattr, Chmod and Chtimes on the new name).
+        // (pkg/archive createTarFile: Lchown, Lsetxattr, Chmod and Chtimes on the new name). To a
+        // symlink's inode only the owner: Lchown does not follow it, Chmod and Chtimes are skipped.
         if (target.kind !== 'symlink') {
           Object.assign(target, { uid: e.uid, gid: e.gid, mode: e.mode, mtime: e.mtime });
           target.xattrs = new Map([...target.xattrs, ...e.xattrs]);
+        } else {
+          Object.assign(target, { uid: e.uid, gid: e.gid });
         }
         break;
       }

@@ -52,8 +52,8 @@ export function indexTar(file: string): TarIndex {
       if (h.type === 'pax') for (const [k, v] of parsePax(meta(h.size))) pax.set(k, v);
       else if (h.type === 'gnu-longname') longName = meta(h.size).toString('latin1').replace(/\0+$/, '');
       else if (h.type !== 'pax-global' && h.type !== 'gnu-longlink') {
-        if (longName !== undefined) h.name = longName;
         applyPax(h, pax);
+        if (longName) h.name = longName; // over a pax path, as tar-reader.ts (and Go) take it
         const name = clean(h.name);
         if (h.type === 'file') index.files.set(name, { offset: pos + 512, size: h.size });
         else if (h.type === 'symlink') index.links.set(name, joinRelative(name, h.linkname));

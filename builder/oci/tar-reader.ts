@@ -109,9 +109,12 @@ export async function readTar(source: AsyncIterable<Buffer>, onEntry: (e: TarEnt
         longLink = (await meta(h)).toString('latin1').replace(/\0+$/, '');
         continue;
     }
-    if (longName !== undefined) h.name = longName;
-    if (longLink !== undefined) h.linkname = longLink;
     applyPax(h, pax);
+    // As Go's archive/tar (Docker's reader) does: a GNU long name or link that is not empty wins
+    // over a pax path or linkpath, and an old-style ('\0') regular file named "x/" is a directory.
+    if (longName) h.name = longName;
+    if (longLink) h.linkname = longLink;
+    if (h.flag === '\0' && h.name.endsWith('/')) h.type = 'dir';
     const sink = onEntry({ header: h, pax });
     // Only regular files carry content; a size on any other type is skipped as tar does.
     await bytes.pass(h.size, h.type === 'file' ? sink : undefined);

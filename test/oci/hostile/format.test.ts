@@ -10,6 +10,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { craftLayer, imageConfig, paxRecords, rawEntry, rawTar, writeOciLayout } from '../../support/oci-pack';
 import { BASE, hostileSuite, withBase } from '../../support/hostile-harness';
+import { TYPE } from '../../support/ext4-raw';
 
 /** Overwrites bytes of the header at block `index` and recomputes its checksum unless told not to. */
 function patch(tar: Buffer, index: number, off: number, bytes: Buffer | string, fixSum = true): Buffer {
@@ -51,6 +52,27 @@ describe('oci hostile: tar format', function () {
       const tar = Buffer.concat([rawTar(BASE, { end: false }), longLink, rawTar([{ name: 'leak', type: '1', linkname: 'short' }])]);
       await ctx.h.refused('gnu-longlink-dotdot', [tar], { code: 'ENTRY_UNSAFE', mention: /entry "leak": hardlink target "(\.\.\/){30}etc\/shadow" contains '\.\.'/, layer: 0 });
     });
+  });
+
+  it("a GNU long name and a pax path on one entry: the GNU name wins, as in Go's archive/tar (Docker)", async () => {
+    const img = await ctx.h.accepted('gnu-longname-over-pax-path', [withBase([
+      { name: 'ustar-name', longName: 'gnu-name', pax: [['path', 'pax-name']], content: 'which name?' },
+      { name: 'l', type: '2', linkname: 'ustar-target', pax: [['linkpath', 'pax-target']] },
+    ])]);
+    assert.equal(img.content(img.get(['gnu-name']).ino).toString(), 'which name?');
+    assert.equal(img.lookup(['pax-name']), undefined);
+    assert.equal(img.target(img.get(['l']).ino), 'pax-target');
+  });
+
+  it("an old-style ('\\0') entry named \"x/\" is a directory and an empty GNU long name is ignored, as in Go's archive/tar", async () => {
+    const img = await ctx.h.accepted('legacy-dir-empty-longname', [withBase([
+      { name: 'legacy/', type: '\0', mode: 0o711 },
+      { name: 'legacy/inside', content: 'in' },
+      { name: 'kept-name', longName: '', content: 'k' },
+    ])]);
+    assert.equal(img.get(['legacy']).mode, TYPE.dir | 0o711);
+    assert.equal(img.content(img.get(['legacy', 'inside']).ino).toString(), 'in');
+    assert.equal(img.content(img.get(['kept-name']).ino).toString(), 'k');
   });
 
   describe('checksums and numbers', () => {

@@ -68,10 +68,16 @@ export function parseHeader(b: Buffer): RawHeader {
   }
   if (stored !== unsigned && stored !== signed) throw new TarFormatError('header checksum mismatch');
   const flag = String.fromCharCode(b[156]);
-  const ustar = b.subarray(257, 262).toString('latin1') === 'ustar';
+  // The formats as Go's archive/tar (Docker) tells them apart: POSIX ustar ("ustar\0") has a
+  // 155-byte name prefix at 345 (131 bytes in star's variant, "tar\0" at 508); GNU ("ustar  \0")
+  // has times there, not a prefix; both have device numbers; v7 has neither.
+  const magic = b.subarray(257, 265).toString('latin1');
+  const posix = magic.startsWith('ustar\0');
+  const ustar = posix || magic === 'ustar  \0';
   let name = str(b, 0, 100);
-  if (ustar) {
-    const prefix = str(b, 345, 155);
+  if (posix) {
+    const star = b.subarray(508, 512).toString('latin1') === 'tar\0';
+    const prefix = str(b, 345, star ? 131 : 155);
     if (prefix) name = `${prefix}/${name}`;
   }
   return {

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { craftLayer, imageConfig, paxRecords, rawEntry, rawTar, writeOciLayout } from '../../support/oci-pack';
+import { craftLayer, imageConfig, paxRecords, rawEntry, rawTar, writeOciLayout, type RawEntry } from '../../support/oci-pack';
 import { BASE, hostileSuite, withBase } from '../../support/hostile-harness';
 import { TYPE } from '../../support/ext4-raw';
 
@@ -73,6 +73,21 @@ describe('oci hostile: tar format', function () {
     assert.equal(img.get(['legacy']).mode, TYPE.dir | 0o711);
     assert.equal(img.content(img.get(['legacy', 'inside']).ino).toString(), 'in');
     assert.equal(img.content(img.get(['kept-name']).ino).toString(), 'k');
+  });
+
+  it("GNU-format headers have no prefix field (bytes 345.. are times there); a star header's prefix is 131 bytes: names as Go reads them", async () => {
+    const gnu = (name: string, at345: string): RawEntry => ({ name, content: name, patch: [[257, Buffer.from('ustar  \0')], [345, Buffer.from(at345)]] });
+    const star = 'p'.repeat(131);
+    const img = await ctx.h.accepted('gnu-no-prefix', [withBase([
+      { name: 'etc/', type: '5' },
+      gnu('passwd', 'etc'),
+      gnu('atime', '14544652327\0'),
+      { name: 'x', prefix: star, content: 'star', patch: [[476, Buffer.from('1\0')], [508, Buffer.from('tar\0')]] },
+    ])]);
+    assert.equal(img.content(img.get(['passwd']).ino).toString(), 'passwd');
+    assert.equal(img.lookup(['etc', 'passwd']), undefined, 'not moved under /etc by bytes of a time field');
+    assert.equal(img.content(img.get(['atime']).ino).toString(), 'atime');
+    assert.equal(img.content(img.get([star, 'x']).ino).toString(), 'star');
   });
 
   describe('checksums and numbers', () => {

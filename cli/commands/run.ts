@@ -58,6 +58,7 @@ export const command: Command = {
     // boot is over whatever --until waits for. Its reason is the ev=boot_failed line before it.
     let exited: string | undefined;
     let failed: string | undefined;
+    const timeline = new Timeline();
     const r = await bootDisk({
       disk,
       vars,
@@ -68,11 +69,14 @@ export const command: Command = {
         const m = event.exec(line);
         if (m && isEvent(line, 'boot_failed')) failed = m[1];
         if (m && isEvent(line, 'exit')) exited = m[1];
+        if (m) timeline.see(m[1]);
         if (values.raw) return io.out(line);
         if (m) io.out(m[1]);
       },
       until: (line) => untilEvents.some((ev) => isEvent(line, ev)) || isEvent(line, 'exit'),
     });
+    const summary = timeline.summary();
+    if (summary) io.err(`d0 run: ${summary}`);
     if (exited !== undefined && !untilEvents.includes('exit')) {
       io.err(`d0 run: D0 launched nothing and returned to the firmware (${exited.replace(/^D0 (seq=\d+ )?/, '')})`);
       if (failed) io.err(`d0 run: reason: ${failed.replace(/^D0 (seq=\d+ )?/, '')}`);
@@ -98,4 +102,41 @@ function checkDisk(disk: string): void {
     throw badInput(`${disk}: not a D0 disk image (${(e as Error).message}); make one with d0 disk build`);
   }
   if (esps === 0) throw badInput(`${disk}: its GPT has no EFI system partition; make the disk with d0 disk build`);
+}
+
+/**
+ * Where the last boot's time went, from the ms= D0 puts on every event (ms since D0 started):
+ * verify, load and hash the images, prepare the VMs, first VM start, its readiness, the build's
+ * health verdict and the commit. A reset starts a new boot (a trial, a rollback).
+ */
+class Timeline {
+  private marks = new Map<string, number>();
+  private imageBytes = 0;
+
+  see(event: string): void {
+    const ev = / ev=(\S+)/.exec(event)?.[1];
+    const ms = / ms=(\d+)/.exec(event)?.[1];
+    if (!ev || ms === undefined) return;
+    if (ev === 'boot_start') {
+      this.marks.clear();
+      this.imageBytes = 0;
+    }
+    if (ev === 'images_loaded') this.imageBytes += Number(/ disk_bytes=(\d+)/.exec(event)?.[1] ?? 0);
+    if (!this.marks.has(ev)) this.marks.set(ev, Number(ms));
+    if (ev === 'images_loaded') this.marks.set('images_loaded', Number(ms)); // the last VM's images
+  }
+
+  summary(): string | undefined {
+    const steps: [string, string][] = [
+      ['manifest_verified', 'verified'],
+      ['images_loaded', `images loaded and hashed (${(this.imageBytes / 2 ** 20).toFixed(1)} MiB)`],
+      ['vms_prepared', 'VMs prepared'],
+      ['vm_start', 'first VM started'],
+      ['vm_ready', 'first VM ready'],
+      ['build_healthy', 'build healthy'],
+      ['commit', 'committed'],
+    ];
+    const parts = steps.filter(([k]) => this.marks.has(k)).map(([k, what]) => `${what} at ${this.marks.get(k)} ms`);
+    return parts.length ? `boot timeline (since D0 started): ${parts.join(', ')}` : undefined;
+  }
 }

@@ -6,6 +6,7 @@ static size_t line_len;
 static int line_truncated;
 static uint64_t next_seq;
 static char build_uuid[37];
+static uint64_t (*clock_ms)(void);
 
 static char ring[LOG_RING_BYTES];
 static uint64_t ring_written; /* total bytes ever pushed; ring index = ring_written % size */
@@ -93,6 +94,8 @@ static void ring_push(const char *s, size_t n) {
 }
 
 void log_end(void) {
+  if (clock_ms != NULL)
+    log_u64("ms", clock_ms());
   if (build_uuid[0] != '\0')
     log_str("uuid", build_uuid);
   if (line_truncated) {
@@ -106,6 +109,8 @@ void log_end(void) {
   log_sink_write(line, line_len);
   line_len = 0;
 }
+
+void log_set_clock(uint64_t (*clock)(void)) { clock_ms = clock; }
 
 void log_set_uuid(const char *uuid_text) {
   size_t i = 0;

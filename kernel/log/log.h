@@ -2,7 +2,7 @@
  * D0's structured boot log. One event per line, plain ASCII, parseable by the test harness
  * (test/support/events.ts) and by whoever reads the host's serial console:
  *
- *   D0 seq=<n> ev=<name> key=value key=value ... [uuid=<build uuid>]
+ *   D0 seq=<n> ev=<name> key=value key=value ... [ms=<since D0 started>] [uuid=<build uuid>]
  *
  * seq counts events from 0 and has no gaps, so a lost line is visible. Once log_set_uuid() has
  * been called, every later event ends with uuid=<UUIDv7 of the verified build>. Values are
@@ -31,6 +31,10 @@ void log_strn(const char *key, const char *val, size_t n);
 void log_u64(const char *key, uint64_t val);
 void log_hex(const char *key, uint64_t val);
 void log_end(void);
+
+/* Once set, every later event ends with ms=<clock()> (before uuid=): milliseconds since D0
+ * started, from the platform's calibrated clock (boot/efi/clock.c). */
+void log_set_clock(uint64_t (*clock_ms)(void));
 
 /* uuid_text is the canonical 36-character text; copied. */
 void log_set_uuid(const char *uuid_text);

@@ -53,6 +53,15 @@ describe('ab: d0 run and host memory', function () {
     assert.ok(Number(m[1]) >= Number(m[2]) && Number(m[1]) % 64 === 0, r.err);
     assert.ok(Number(m[2]) > 400, `need ${m[2]} MiB for a 400 MiB VM`);
     assert.match(r.out, /ev=commit boot=\S+ slot=A previous=none role=first/);
+    // Every event carries ms= since D0 started, and d0 run sums the boot up from them.
+    const events = r.out.split('\n').filter((l) => l.startsWith('D0 seq='));
+    assert.ok(events.length > 10 && events.every((l) => / ms=\d+( |$)/.test(l)), r.out);
+    const ms = events.map((l) => Number(/ ms=(\d+)/.exec(l)![1]));
+    assert.ok(ms.every((v, i) => i === 0 || v >= ms[i - 1] || / ev=boot_start /.test(events[i])), 'ms never goes back within a boot');
+    assert.match(
+      r.err,
+      /boot timeline \(since D0 started\): verified at \d+ ms, images loaded and hashed \(\d+\.\d MiB\) at \d+ ms, VMs prepared at \d+ ms, first VM started at \d+ ms, .*build healthy at \d+ ms, committed at \d+ ms/,
+    );
   });
 
   it('d0 disk status and --json say what each slot\'s build needs, as d0 run sized it', async () => {

@@ -38,7 +38,7 @@ describe('boot log', function () {
       assert.equal(cc.status, 0, cc.stderr);
       const r = spawnSync(bin, { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /^12 checks passed$/m);
+      assert.match(r.stdout, /^13 checks passed$/m);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

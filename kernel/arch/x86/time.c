@@ -22,6 +22,8 @@ void x86_time_calibrate(uint64_t tsc_delta, uint64_t us)
 
 uint64_t x86_tsc_hz(void) { return tsc_hz; }
 
+void x86_time_set_origin(uint64_t tsc) { tsc_origin = tsc; }
+
 uint64_t arch_time_ns(void)
 {
   uint64_t ticks = x86_rdtsc() - tsc_origin;

@@ -13,4 +13,7 @@ void x86_time_calibrate(uint64_t tsc_delta, uint64_t us);
 
 uint64_t x86_tsc_hz(void);
 
+/* arch_time_ns() counts from this TSC value (default: the end of the calibration). */
+void x86_time_set_origin(uint64_t tsc);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "ab/ab.h"
 #include "boot.h"
+#include "clock.h"
 #include "efi/efi_system.h"
 #include "log/log.h"
 #include "stack_guard.h"
@@ -34,6 +35,7 @@ __attribute__((noinline)) static void selftest_stack_smash(volatile size_t n) {
 
 __attribute__((no_stack_protector)) EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
   enum stack_guard_source src = stack_guard_init(st, image);
+  efi_clock_init(st->BootServices); /* before the first event: every event carries ms= */
 #ifdef D0_SELFTEST_STACK_SMASH
   log_begin("selftest_stack_smash");
   log_end();

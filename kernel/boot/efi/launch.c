@@ -54,8 +54,6 @@ _Static_assert(offsetof(struct efi_runtime_head, GetTime) == 24, "RT.GetTime");
 #define ARCH_POOL_BASE_PAGES 128u
 #define ARCH_POOL_PAGES_PER_VM 48u
 #define MEMMAP_BYTES 32768u
-#define TSC_CALIBRATE_US 10000u
-#define TSC_CALIBRATE_ROUNDS 5u
 
 /* Big state lives in .bss: UEFI stack frames stay under 4 KiB. */
 static struct launched_vm vms[TLV_MAX_CONTAINERS];
@@ -443,17 +441,7 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
     return fail("no_virtualization", probe.reason, EFI_UNSUPPORTED);
   x86_spec_probe(probe.backend == X86_BACKEND_VMX); /* ev=spec: the mitigations chosen */
 
-  /* A Stall can only overrun (the CPU was away when it should have returned), which inflates the
-   * measured rate and slows D0's clock and the guest's: the smallest of several is the best. */
-  uint64_t best = UINT64_MAX;
-  for (uint32_t i = 0; i < TSC_CALIBRATE_ROUNDS; i++) {
-    uint64_t t0 = x86_rdtsc();
-    bs->Stall(TSC_CALIBRATE_US);
-    uint64_t d = x86_rdtsc() - t0;
-    if (d < best)
-      best = d;
-  }
-  x86_time_calibrate(best, TSC_CALIBRATE_US);
+  /* The TSC was calibrated at entry (boot/efi/clock.c). */
 
   uint8_t *kernel;
   EFI_STATUS s = load_verified(bs, esp, m->kernel_path, m->kernel_size, m->kernel_sha256, &kernel);

@@ -23,6 +23,9 @@ void log_sink_write(const char *s, size_t n) {
 
 static int checks;
 
+static uint64_t fake_ms;
+static uint64_t fake_clock(void) { return fake_ms; }
+
 static void expect_eq(const char *what, const char *got, const char *want) {
   checks++;
   if (strcmp(got, want) != 0) {
@@ -75,6 +78,16 @@ int main(void) {
   log_end();
   expect_eq("uuid appended once known", take(),
             "D0 seq=2 ev=manifest_verified containers=2 uuid=01890a5d-ac96-774b-bcce-b302099a8057\n");
+
+  /* With a clock set, every event ends with ms= before uuid=. */
+  log_set_clock(fake_clock);
+  fake_ms = 1234;
+  log_begin("vm_start");
+  log_str("vm", "web");
+  log_end();
+  expect_eq("ms= since D0 started, before the uuid", take(),
+            "D0 seq=3 ev=vm_start vm=web ms=1234 uuid=01890a5d-ac96-774b-bcce-b302099a8057\n");
+  log_set_clock(NULL);
 
   char longval[1000];
   memset(longval, 'v', sizeof longval - 1);

@@ -10,20 +10,13 @@ import type Dockerode from 'dockerode';
 import { buildImage } from '../../builder/image/build';
 import { inspectImage } from '../../builder/image/inspect';
 import { ImageError } from '../../builder/oci/errors';
+import { D0_ADDED, DOCKER_ADDED } from '../support/docker-export';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 import { readExt4Tree, readTarTree, type TreeRecord } from '../support/ext4-tree';
 import { dockerSaveToOci } from '../support/oci-pack';
 
 const TAG = 'd0-test/multilayer:1';
 const INIT = '/bin/busybox';
-// What `docker export` shows that the image does not contain: files Docker creates for every
-// container (mount points and the files it bind-mounts), nothing else.
-const DOCKER_ADDED = [
-  '/.dockerenv', '/dev', '/dev/console', '/dev/pts', '/dev/shm', '/etc/hostname', '/etc/hosts',
-  '/etc/mtab', '/etc/resolv.conf', '/proc', '/sys',
-];
-// What the disk image has that the container image does not: D0's files and ext4's lost+found.
-const D0_ADDED = ['/.d0', '/.d0/exec', '/.d0/init', '/lost+found'];
 
 describe('oci: Docker engine image -> ext4 disk image', function () {
   this.timeout(300_000);

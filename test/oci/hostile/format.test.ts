@@ -271,6 +271,26 @@ describe('oci hostile: tar format', function () {
       assert.equal(img.content(img.get(['paxsize']).ino).toString(), 'sized by pax');
     });
 
+    it('OCI layout: a layer blob that is a symlink to a device or to a host file is not read into an image', async () => {
+      for (const [name, target, code, mention] of [
+        ['oci-blob-symlink-dev-zero', '/dev/zero', 'FORMAT_INVALID', /layer 0 .*: blob sha256:[0-9a-f]{64} is missing/],
+        // Read as a layer and refused (it is no tar; had it been one, its digest would not match).
+        ['oci-blob-symlink-host-file', `${ctx.h.canary}/passwd`, 'FORMAT_INVALID', /layer 0 .*: not a readable layer/],
+        // A readable tar elsewhere on the host: converted, then refused by its digest, the work image removed.
+        ['oci-blob-symlink-host-tar', path.join(ctx.h.root, 'elsewhere.tar'), 'DIGEST_MISMATCH', /layer 0 .*: blob sha256:[0-9a-f]{64} has sha256 sha256:[0-9a-f]{64}/],
+      ] as const) {
+        fs.writeFileSync(path.join(ctx.h.root, 'elsewhere.tar'), withBase([{ name: 'host', content: 'from the host' }]));
+        const dir = path.join(ctx.h.root, `${name}-layout`);
+        fs.mkdirSync(dir);
+        const layer = withBase([{ name: 'x', content: 'x' }]);
+        writeOciLayout(dir, [layer], imageConfig([layer], { Cmd: ['/bin/sh'] }));
+        const blob = path.join(dir, 'blobs', 'sha256', crypto.createHash('sha256').update(layer).digest('hex'));
+        fs.rmSync(blob);
+        fs.symlinkSync(target, blob);
+        await ctx.h.refusedSource(name, `oci:${dir}`, { code, mention, layer: 0 });
+      }
+    });
+
     it('OCI layout: a layer digest that climbs out of blobs/ is refused', async () => {
       const dir = path.join(ctx.h.root, 'oci-digest-dotdot-layout');
       fs.mkdirSync(dir);

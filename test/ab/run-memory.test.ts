@@ -39,7 +39,10 @@ describe('ab: d0 run and host memory', function () {
     const r = await d0(['run', disk, '--mem', '256', '--until', 'vm_exit', '--timeout', '240']);
     assert.equal(r.code, 1, r.err + r.out);
     assert.match(r.err, /host memory 256 MiB \(--mem\), the builds on the disk need \d+ MiB/);
-    assert.match(r.out, /ev=boot_failed reason=out_of_memory/);
+    // D0 compares what the build needs with what the firmware has free before loading anything.
+    const plan = /ev=memory_plan needed_mib=(\d+) available_mib=(\d+)/.exec(r.out);
+    assert.ok(plan && Number(plan[1]) > Number(plan[2]) && Number(plan[1]) > 400, r.out);
+    assert.match(r.out, /ev=boot_failed reason=out_of_memory detail=memory_plan/);
     assert.match(r.err, /D0 launched nothing and returned to the firmware/);
     assert.match(r.err, /reason: ev=boot_failed reason=out_of_memory/);
     assert.doesNotMatch(r.out, /ev=vm_start/);
@@ -53,6 +56,9 @@ describe('ab: d0 run and host memory', function () {
     assert.ok(Number(m[1]) >= Number(m[2]) && Number(m[1]) % 64 === 0, r.err);
     assert.ok(Number(m[2]) > 400, `need ${m[2]} MiB for a 400 MiB VM`);
     assert.match(r.out, /ev=commit boot=\S+ slot=A previous=none role=first/);
+    const plan = /ev=memory_plan needed_mib=(\d+) available_mib=(\d+)/.exec(r.out);
+    assert.ok(plan && Number(plan[1]) <= Number(plan[2]), r.out);
+    console.error(`      memory_plan: needed ${plan[1]} MiB, available ${plan[2]} MiB of a ${m[1]} MiB host`);
     // Every event carries ms= since D0 started, and d0 run sums the boot up from them.
     const events = r.out.split('\n').filter((l) => l.startsWith('D0 seq='));
     assert.ok(events.length > 10 && events.every((l) => / ms=\d+( |$)/.test(l)), r.out);

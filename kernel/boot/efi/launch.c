@@ -423,6 +423,43 @@ static EFI_STATUS prepare(EFI_BOOT_SERVICES *bs, struct esp *esp, const struct r
   return EFI_SUCCESS;
 }
 
+/*
+ * The memory this build takes before ExitBootServices, by the allocations below (the same rule as
+ * core/host-memory.ts, less the firmware's own share): the guest kernel once, and per VM its disk
+ * image, its RAM with 2 MiB of alignment slack, its write overlay and the overlay's key table.
+ */
+static uint64_t plan_bytes(const struct d0_manifest *m)
+{
+  uint64_t need = m->kernel_size;
+  for (uint32_t i = 0; i < m->n_containers; i++) {
+    const struct d0_container *c = &m->containers[i];
+    need += c->disk_size + (uint64_t)c->mem_mb * MIB + 2 * MIB + (uint64_t)OVERLAY_SLOTS * BLK_CHUNK +
+            (uint64_t)OVERLAY_SLOTS * sizeof(uint64_t);
+  }
+  return need;
+}
+
+/* Free memory the firmware can still hand out: its EfiConventionalMemory (UEFI 2.10, 7.2
+ * EFI_MEMORY_DESCRIPTOR: Type at 0, NumberOfPages at 24). 0 when the map cannot be read. */
+static uint64_t free_bytes(EFI_BOOT_SERVICES *bs)
+{
+  efi_get_memory_map_fn get_map = (efi_get_memory_map_fn)bs->GetMemoryMap;
+  UINTN size = sizeof memmap, key = 0, desc_size = 0;
+  UINT32 version = 0;
+  if (EFI_ERROR(get_map(&size, memmap, &key, &desc_size, &version)) || desc_size < 32)
+    return 0;
+  uint64_t pages = 0;
+  for (UINTN off = 0; off + desc_size <= size; off += desc_size) {
+    uint32_t type;
+    uint64_t n;
+    memcpy(&type, memmap + off, sizeof type);
+    memcpy(&n, memmap + off + 24, sizeof n);
+    if (type == EfiConventionalMemory)
+      pages += n;
+  }
+  return pages * PAGE;
+}
+
 EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
                      const struct d0_manifest *m)
 {
@@ -441,7 +478,15 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
     return fail("no_virtualization", probe.reason, EFI_UNSUPPORTED);
   x86_spec_probe(probe.backend == X86_BACKEND_VMX); /* ev=spec: the mitigations chosen */
 
-  /* The TSC was calibrated at entry (boot/efi/clock.c). */
+  /* Needed vs available before loading anything: a host too small for the build is refused
+   * with both numbers, rather than by whichever allocation happens to fail first. */
+  uint64_t need = plan_bytes(m), avail = free_bytes(bs);
+  log_begin("memory_plan");
+  log_u64("needed_mib", (need + MIB - 1) / MIB);
+  log_u64("available_mib", avail / MIB);
+  log_end();
+  if (avail != 0 && need > avail)
+    return fail("out_of_memory", "memory_plan", EFI_OUT_OF_RESOURCES);
 
   uint8_t *kernel;
   EFI_STATUS s = load_verified(bs, esp, m->kernel_path, m->kernel_size, m->kernel_sha256, &kernel);

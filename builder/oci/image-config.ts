@@ -88,11 +88,17 @@ function parseDb(text: string | undefined): DbLine[] {
     .split('\n')
     .filter((l) => l && !l.startsWith('#'))
     .map((l) => l.split(':'))
-    .filter((f) => f.length >= 3 && /^\d+$/.test(f[2]))
+    .filter((f) => f.length >= 3 && /^\d+$/.test(f[2]) && Number(f[2]) <= 0xffffffff) // ids Linux has, else skipped
     .map((f) => ({ name: f[0], id: Number(f[2]), fields: f }));
 }
 
 interface ResolvedUser { uid: number; gid: number; groups: number[]; home?: string }
+
+/**
+ * A passwd gid field that is not a whole number (empty, "zz", negative, missing) reads as 0 - never
+ * as NaN or a negative id in the exec spec (Docker's passwd parser reads a non-number as 0).
+ */
+const idField = (f: string | undefined) => (f !== undefined && /^\d+$/.test(f) ? Number(f) : 0);
 
 export function resolveUser(root: DirInode, user: string, read: ContentReader): ResolvedUser {
   const passwd = parseDb(readTreeText(root, '/etc/passwd', read));
@@ -107,11 +113,11 @@ export function resolveUser(root: DirInode, user: string, read: ContentReader): 
   const pw = /^\d+$/.test(u) ? passwd.find((p) => p.id === Number(u)) : passwd.find((p) => p.name === u);
   if (/^\d+$/.test(u)) {
     uid = Number(u);
-    gid = pw ? Number(pw.fields[3]) : 0;
+    gid = pw ? idField(pw.fields[3]) : 0;
   } else {
     if (!pw) fail('USER_UNKNOWN', `user "${u}" is not in the image's /etc/passwd`);
     uid = pw.id;
-    gid = Number(pw.fields[3]);
+    gid = idField(pw.fields[3]);
   }
   if (pw) {
     userName = pw.name;

@@ -81,6 +81,16 @@ describe('oci hostile: names, reserved names, wide and deep trees', function () 
     });
   });
 
+  it('a hostile /etc/passwd and /etc/group (gid "zz", a group id past 2^32) give whole ids in the exec spec', async () => {
+    const img = await ctx.h.accepted('passwd-odd-ids', [withBase([
+      { name: 'etc/', type: '5' },
+      { name: 'etc/passwd', content: 'root:x:0:0::/root:/bin/sh\napp:x:1000:zz::/home/app:/bin/sh\n' },
+      { name: 'etc/group', content: 'big:x:99999999999:app\nextra:x:5:app\n' },
+    ])], { config: { Cmd: ['/bin/sh'], User: 'app' } });
+    const spec = img.result.meta.execSpec;
+    assert.deepEqual([spec.uid, spec.gid, spec.groups], [1000, 0, [0, 5]]);
+  });
+
   describe('lost+found', () => {
     it('a regular file named lost+found is refused (ENTRY_INVALID)', async () => {
       await ctx.h.refused('lost+found-file', [withBase([{ name: 'lost+found', content: 'mine' }])], {

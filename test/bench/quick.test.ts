@@ -122,6 +122,17 @@ const BENCHES: QuickBench[] = [
     },
   },
   {
+    name: 'boot',
+    command: tsx('bench/boot/run.ts'),
+    timeoutS: 600,
+    check: (stdout) => {
+      const r = lastJson(stdout) as { results: { build: string; loadHashMs: number; linuxBootMs: number; ratioD0OverSha256sum: number }[] };
+      assert.equal(r.results.length, 1);
+      assert.ok(r.results[0].loadHashMs >= 0 && r.results[0].linuxBootMs > 0, stdout);
+      assert.equal(typeof r.results[0].ratioD0OverSha256sum, 'number');
+    },
+  },
+  {
     name: 'oci',
     command: tsx('bench/oci/run.ts'),
     timeoutS: 600,

@@ -1,0 +1,65 @@
+// The `d0` command line in this process, and the user's path from a root disk to a booted host:
+// keygen, a one-container site, `d0 manifest pack --artifacts`, `d0 disk tree`, `d0 disk build` and
+// `d0 run`, with no size and no memory flag (slot size and host memory come from the build).
+// Shared by test/e2e and bench/boot.
+import fs from 'node:fs';
+import path from 'node:path';
+import { main } from '../../cli/main';
+
+export interface D0Result {
+  code: number;
+  out: string;
+  err: string;
+}
+
+export async function d0(args: string[]): Promise<D0Result> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+function ok(what: string, r: D0Result): D0Result {
+  if (r.code !== 0) throw new Error(`d0 ${what} exited ${r.code}: ${r.err}`);
+  return r;
+}
+
+export interface SiteBoot {
+  uuid: string;
+  disk: string;
+  run: D0Result;
+}
+
+/**
+ * In `dir` (fresh): artifacts/<name>.img (a copy of rootDisk) and artifacts/vmlinuz, a key, the
+ * site, the signed manifest, the slot tree and disk.img; then `d0 run --until commit`.
+ */
+export async function bootSite(o: { dir: string; rootDisk: string; vmlinuz: string; name?: string; memMb?: number; timeoutS?: number }): Promise<SiteBoot> {
+  const name = o.name ?? 'web';
+  const art = path.join(o.dir, 'artifacts');
+  fs.mkdirSync(art, { recursive: true });
+  fs.copyFileSync(o.vmlinuz, path.join(art, 'vmlinuz'));
+  fs.copyFileSync(o.rootDisk, path.join(art, `${name}.img`));
+  ok('keygen', await d0(['keygen', '--out', path.join(o.dir, 'k')]));
+  const site = path.join(o.dir, 'site.yaml');
+  fs.writeFileSync(
+    site,
+    [
+      'header: { site: real, security_epoch: 1 }',
+      'network: { bridge_ip4: 10.20.0.1/24, egress_nat: false }',
+      'guest_kernel: {}',
+      'containers:',
+      `  - { name: ${name}, vcpu: 1, mem_mb: ${o.memMb ?? 96}, ip4: 10.20.0.10/24, boot_order: 0, health_timeout_s: 60, health: HEALTH_READY }`,
+      '',
+    ].join('\n'),
+  );
+  const packed = ok('manifest pack', await d0(['manifest', 'pack', site, '--key', path.join(o.dir, 'k.key'), '--out', path.join(o.dir, 'signed'), '--artifacts', art]));
+  const uuid = packed.out.trim();
+  const pub = path.join(o.dir, 'k.pub');
+  const tlv = path.join(o.dir, 'signed', `manifest-${uuid}.tlv`);
+  ok('disk tree', await d0(['disk', 'tree', tlv, '--artifacts', art, '--pub', pub, '--out', path.join(o.dir, 'build')]));
+  const disk = path.join(o.dir, 'disk.img');
+  ok('disk build', await d0(['disk', 'build', '--slot-a', path.join(o.dir, 'build'), '--out', disk, '--pub', pub]));
+  const run = await d0(['run', disk, '--until', 'commit', '--timeout', String(o.timeoutS ?? 1500)]);
+  return { uuid, disk, run };
+}

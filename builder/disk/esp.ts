@@ -157,7 +157,39 @@ async function fillFat(image: string, files: EspFile[], scratch: string): Promis
   }
 }
 
-/** Builds the disk image at outFile (overwritten). Needs sgdisk, mkfs.fat and mtools. */
+const TEMP_MARK = '.d0-tmp-';
+const tempName = (final: string) => path.join(path.dirname(final), `.${path.basename(final)}${TEMP_MARK}${process.pid}`);
+
+/** Temps of earlier builds of the same disk whose process is gone (killed mid-build). */
+function removeStaleTemps(final: string): void {
+  const prefix = `.${path.basename(final)}${TEMP_MARK}`;
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(path.dirname(final));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const pid = n.startsWith(prefix) ? Number(n.slice(prefix.length)) : NaN;
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch {
+      fs.rmSync(path.join(path.dirname(final), n), { force: true });
+    }
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Builds the disk image at outFile (replaced whole, atomically). Needs sgdisk, mkfs.fat and mtools. */
 export async function buildEspDisk(outFile: string, partitions: EspPartition[]): Promise<EspDisk> {
   if (partitions.length === 0)
     throw new EspImageError('ESP_NO_PARTITIONS', 'partitions: at least one ESP is needed');
@@ -174,9 +206,13 @@ export async function buildEspDisk(outFile: string, partitions: EspPartition[]):
   const sizeBytes = (lba + ALIGN_SECTORS) * SECTOR;
 
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-esp-'));
+  // Built aside in the same directory, flushed, then renamed over outFile: a kill at any moment
+  // leaves either no file or the whole disk at outFile (a leftover temp is removed next time).
+  const final = outFile;
+  removeStaleTemps(final);
+  outFile = tempName(final);
   try {
-    fs.rmSync(outFile, { force: true });
-    fs.closeSync(fs.openSync(outFile, 'w'));
+    fs.closeSync(fs.openSync(outFile, 'wx', 0o644));
     fs.truncateSync(outFile, sizeBytes); // sparse
     const sgdiskArgs = ['-o'];
     for (const l of layouts) {
@@ -208,11 +244,19 @@ export async function buildEspDisk(outFile: string, partitions: EspPartition[]):
       ]);
       fs.rmSync(part);
     }
+    const fd = fs.openSync(outFile, 'r+');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(outFile, final);
+    fsyncDir(path.dirname(final));
   } catch (err) {
     fs.rmSync(outFile, { force: true }); // never leave a half-written image behind
     throw err;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-  return { path: outFile, sizeBytes, partitions: layouts };
+  return { path: final, sizeBytes, partitions: layouts };
 }

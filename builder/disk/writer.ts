@@ -27,6 +27,7 @@ import { D0Error } from '../../core/errors';
 import { manifestName } from '../../core/naming';
 import { buildEspDisk } from './esp';
 import { renameFat } from './fat';
+import { lockTarget } from './lock';
 import { readAbState, type D0AbState } from './ovmf-vars';
 import {
   checkSlotFits,
@@ -96,7 +97,17 @@ function chooseActive(
   return verified[0];
 }
 
+/** Writes under the target's lock (lock.ts): a second writer on the same disk fails at once. */
 export async function writeSlot(opts: WriteOptions): Promise<WriteResult> {
+  const release = lockTarget(opts.target);
+  try {
+    return await writeSlotLocked(opts);
+  } finally {
+    release();
+  }
+}
+
+async function writeSlotLocked(opts: WriteOptions): Promise<WriteResult> {
   let step = 0;
   const mark = (what: string) => opts.onStep?.(++step, what);
 

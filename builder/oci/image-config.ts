@@ -153,10 +153,13 @@ function mergeEnv(base: string[], extra: string[], what: string): string[] {
   return out;
 }
 
+/** PATH entries searched for argv[0]: each lookup is bounded (resolveInTree), and so is their number. */
+const MAX_PATH_ENTRIES = 1024;
+
 function findExecutable(root: DirInode, argv0: string, env: string[], cwd: string): string | undefined {
   const candidates = argv0.includes('/')
     ? [path.posix.resolve(cwd, argv0)]
-    : (env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '').split(':').filter(Boolean).map((d) => path.posix.join(d, argv0));
+    : (env.find((e) => e.startsWith('PATH='))?.slice(5) ?? '').split(':').filter(Boolean).slice(0, MAX_PATH_ENTRIES).map((d) => path.posix.join(d, argv0));
   for (const c of candidates) {
     const node = lookup(root, c);
     if (node?.kind === 'file' && (node.mode & 0o111) !== 0) return c;

@@ -108,35 +108,49 @@ export function applyLayer(root: DirInode, layer: LayerRecord): void {
   }
 }
 
-/** Follows symlinks inside the tree (contained: '..' stops at the root), for reading config files. */
-export function resolveInTree(root: DirInode, absPath: string, hops = 0): Inode | undefined {
-  if (hops > 40) return undefined;
-  const stack: string[] = [];
-  const parts = absPath.split('/').filter((p) => p !== '' && p !== '.');
-  for (let i = 0; i < parts.length; i++) {
-    if (parts[i] === '..') {
-      stack.pop();
+/** Symlinks one lookup follows (Linux's MAXSYMLINKS), and path components it walks in all. */
+const MAX_LINKS = 40;
+const MAX_STEPS = 8192;
+const linkParts = new WeakMap<Inode, string[]>();
+const split = (p: string) => p.split('/').filter((c) => c !== '' && c !== '.');
+
+/**
+ * Follows symlinks inside the tree (contained: '..' stops at the root), for reading config files.
+ * As the kernel walks a path: one component at a time, a symlink's target pushed as a frame (not
+ * copied into the rest of the path), at most 40 symlinks; and at most 8,192 components in all, so
+ * that a hostile chain costs microseconds however the config makes the builder look it up.
+ */
+export function resolveInTree(root: DirInode, absPath: string): Inode | undefined {
+  const dirs: DirInode[] = [root];
+  const frames: { parts: string[]; i: number }[] = [{ parts: split(absPath), i: 0 }];
+  let links = 0;
+  let steps = 0;
+  while (frames.length) {
+    const f = frames[frames.length - 1];
+    if (f.i === f.parts.length) {
+      frames.pop();
       continue;
     }
-    const node = lookupPlain(root, [...stack, parts[i]]);
-    if (node?.kind === 'symlink') {
-      const base = node.target.startsWith('/') ? node.target : '/' + [...stack, node.target].join('/');
-      const rest = parts.slice(i + 1).join('/');
-      return resolveInTree(root, rest ? `${base}/${rest}` : base, hops + 1);
+    if (++steps > MAX_STEPS) return undefined;
+    const p = f.parts[f.i++];
+    if (p === '..') {
+      if (dirs.length > 1) dirs.pop();
+      continue;
     }
-    if (node === undefined) return undefined;
-    stack.push(parts[i]);
-  }
-  return lookupPlain(root, stack);
-}
-
-function lookupPlain(root: DirInode, parts: string[]): Inode | undefined {
-  let node: Inode = root;
-  for (const p of parts) {
-    if (node.kind !== 'dir') return undefined;
-    const next: Inode | undefined = node.children.get(p);
+    const next = dirs[dirs.length - 1].children.get(p);
     if (next === undefined) return undefined;
-    node = next;
+    if (next.kind === 'symlink') {
+      if (++links > MAX_LINKS) return undefined;
+      if (next.target.startsWith('/')) dirs.length = 1;
+      let parts = linkParts.get(next);
+      if (!parts) linkParts.set(next, (parts = split(next.target)));
+      frames.push({ parts, i: 0 });
+    } else if (next.kind === 'dir') {
+      dirs.push(next);
+    } else {
+      // A file ends the walk; with components left it is not a directory (ENOTDIR).
+      return frames.every((x) => x.i === x.parts.length) ? next : undefined;
+    }
   }
-  return node;
+  return dirs[dirs.length - 1];
 }

@@ -13,7 +13,7 @@ import { ImageError } from '../../builder/oci/errors';
 import type { LayerEntry, LayerRecord, Meta } from '../../builder/oci/layer-entry';
 import { decodeExecSpec, encodeExecSpec } from '../../builder/oci/exec-spec';
 import { execSpecFromConfig } from '../../builder/oci/image-config';
-import { applyLayer, emptyRoot, type DirInode, type FileInode, type Inode } from '../../builder/oci/rootfs-tree';
+import { applyLayer, emptyRoot, resolveInTree, type DirInode, type FileInode, type Inode } from '../../builder/oci/rootfs-tree';
 import { applyPax, numeric, parseHeader, parsePax, paxXattrs, TarFormatError, type RawHeader } from '../../builder/oci/tar-header';
 import {
   BLOCK, BLOCKS_PER_GROUP, GDT_RESERVED, IBODY_XATTR, INODES_PER_BLOCK, MAX_EXTENT_LEN, MAX_EXTENTS,
@@ -486,6 +486,51 @@ describe('oci properties: ext4 directories and extents', () => {
         assert.deepEqual(got, ex);
       }
     }), RUNS);
+  });
+});
+
+describe('oci properties: resolveInTree', () => {
+  const m = (): Meta => ({ mode: 0o755, uid: 0, gid: 0, mtime: 0, xattrs: new Map() });
+  const name = fc.constantFrom('a', 'b', 'c');
+  const target = fc.tuple(fc.boolean(), fc.array(fc.constantFrom('a', 'b', 'c', '..', '.', ''), { maxLength: 5 })).map(([abs, p]) => (abs ? '/' : '') + p.join('/') || '.');
+  const entry = fc.tuple(fc.constantFrom('dir', 'dir', 'file', 'symlink'), fc.array(name, { minLength: 1, maxLength: 3 }), target)
+    .map(([kind, parts, t]): LayerEntry => (kind === 'symlink' ? { kind, parts, target: t, ...m() } : kind === 'file' ? { kind, parts, start: 0, size: 0, ...m() } : { kind: 'dir', parts, ...m() }));
+
+  /** The walk written plainly: names from the root, a symlink's target joined to the rest, 40 links. */
+  function reference(root: DirInode, absPath: string, hops = 0): Inode | undefined {
+    if (hops > 40) return undefined;
+    const at = (names: string[]) => names.reduce<Inode | undefined>((n, p) => (n?.kind === 'dir' ? n.children.get(p) : undefined), root);
+    const parts = absPath.split('/').filter((p) => p !== '' && p !== '.');
+    const names: string[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      if (at(names)?.kind !== 'dir') return undefined; // a file with components after it (ENOTDIR)
+      if (parts[i] === '..') {
+        names.pop();
+        continue;
+      }
+      const node = at([...names, parts[i]]);
+      if (node === undefined) return undefined;
+      if (node.kind === 'symlink') {
+        const base = node.target.startsWith('/') ? node.target : '/' + [...names, node.target].join('/');
+        return reference(root, [base, ...parts.slice(i + 1)].join('/'), hops + 1);
+      }
+      names.push(parts[i]);
+    }
+    return at(names);
+  }
+
+  it('agrees with the plain walk on random trees of directories, files and symlinks (loops, "..", absolute targets)', () => {
+    fc.assert(fc.property(fc.uniqueArray(entry, { selector: (e) => e.parts.join('/'), maxLength: 12 }), fc.array(fc.constantFrom('a', 'b', 'c', '..', '.'), { maxLength: 6 }), (entries, q) => {
+      const root = emptyRoot();
+      try {
+        applyLayer(root, { label: 'layer 0', diffId: '', storedDigest: '', warnings: [], entries });
+      } catch (e) {
+        if (e instanceof ImageError) return;
+        throw e;
+      }
+      const p = '/' + q.join('/');
+      assert.equal(resolveInTree(root, p), reference(root, p), p);
+    }), { numRuns: 3000 });
   });
 });
 

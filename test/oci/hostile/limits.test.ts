@@ -76,6 +76,28 @@ describe('oci hostile: limits', function () {
     }, { limits: { maxXattrValueBytes: 10 } });
   });
 
+  describe('work the config can ask for', () => {
+    // A symlink whose target is itself 2,047 times: each lookup through it walks 40 links.
+    const chain = () => withBase([{ name: 's', type: '2', linkname: Array(2047).fill('s').join('/') }]);
+
+    it('a PATH of 1,000 entries through a 2,047-link symlink chain is searched in seconds', async function () {
+      this.timeout(30_000);
+      const t = Date.now();
+      const img = await ctx.h.accepted('path-symlink-chain', [chain()], { config: { Cmd: ['sh'], Env: [`PATH=${'/s:'.repeat(1000)}/bin`] } });
+      assert.equal(img.result.meta.execSpec.path, '/bin/sh');
+      assert(Date.now() - t < 10_000, `${Date.now() - t} ms`);
+    });
+
+    it('a PATH of 100,000 entries is searched only so far (its first 1,024 entries: COMMAND_MISSING), in seconds', async function () {
+      this.timeout(30_000);
+      const t = Date.now();
+      await ctx.h.refused('path-100000', [chain()], { code: 'COMMAND_MISSING', mention: /command "sh" is not an executable file in the image/, layer: null }, {
+        config: { Cmd: ['sh'], Env: [`PATH=${'/s:'.repeat(100_000)}/bin`] },
+      });
+      assert(Date.now() - t < 10_000, `${Date.now() - t} ms`);
+    });
+  });
+
   it('maxJsonBytes: the image\'s JSON past it is refused before any layer is read (FORMAT_INVALID)', async () => {
     await ctx.h.refused('json-bytes-over', [withBase([])], {
       code: 'FORMAT_INVALID', mention: /has \d+ bytes, more than the 300 a JSON document may have/, layer: null,

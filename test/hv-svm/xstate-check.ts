@@ -32,6 +32,8 @@ export function assertNoCrossing(events: D0Event[], vms: XstateVm[], supported: 
   const all = dump(events);
   const cpu = events.find((e) => e.ev === 'cpu');
   assert.equal(cpu?.fields.xcr0_supported, supported, all);
+  // IA32_XSS is 0 while guests run (no supervisor component in a guest's XSAVES): OVMF leaves 0.
+  assert.equal(events.find((e) => e.ev === 'firmware_exited')?.fields.ia32_xss_was, '0x0', all);
   const statuses = Object.fromEntries(
     events.filter((e) => e.ev === 'vm_exit').map((e) => [e.fields.vm, Number(e.fields.status)]),
   );

@@ -7,6 +7,8 @@
 
 /* CPUID.1 (Intel SDM vol. 2A, CPUID): ECX.XSAVE bit 26, EDX.FXSR bit 24. */
 #define CPUID1_ECX_XSAVE (1u << 26)
+#define CPUIDD1_EAX_XSAVES (1u << 3) /* CPUID.(0DH,1):EAX: XSAVES/XRSTORS and IA32_XSS */
+#define MSR_XSS 0xda0u
 #define CR4_OSFXSR (1ull << 9)
 #define CR4_OSXSAVE (1ull << 18)
 #define XCR0_RESET 1ull       /* x87 only (SDM vol. 1, 13.3) */
@@ -42,6 +44,22 @@ uint64_t x86_xstate_supported(void)
   if (!probed)
     probe();
   return supported;
+}
+
+uint64_t x86_xstate_clear_xss(void)
+{
+  if (!probed)
+    probe();
+  if (!has_xsave)
+    return 0;
+  struct x86_cpuid r;
+  x86_cpuid(0xd, 1, &r);
+  if (!(r.eax & CPUIDD1_EAX_XSAVES))
+    return 0;
+  uint64_t was = x86_rdmsr(MSR_XSS);
+  if (was != 0)
+    x86_wrmsr(MSR_XSS, 0);
+  return was;
 }
 
 uint32_t x86_xstate_area_bytes(void)

@@ -9,8 +9,10 @@
  * restores an init image: FCW 0x37F, MXCSR 0x1F80, every register 0, XCR0 = x87 as at reset.
  *
  * Contract: the standard (non-compacted) format, user components only. Supervisor components
- * (IA32_XSS) are not offered to guests: IA32_XSS is not passed through (reads 0, writes are
- * dropped), so a guest's XSAVES saves user components only, which this switch covers.
+ * are not offered to guests: IA32_XSS is 0 while guests run (x86_xstate_clear_xss, after
+ * ExitBootServices) and is not passed through (guest reads 0, writes are dropped), so a guest's
+ * XSAVES (native on both backends) saves user components only, which this switch covers, and
+ * never a supervisor state the firmware left enabled.
  */
 #ifndef D0_ARCH_X86_XSTATE_H
 #define D0_ARCH_X86_XSTATE_H
@@ -27,6 +29,9 @@ struct x86_xstate {
  * image holding all of them (512 without XSAVE). */
 uint64_t x86_xstate_supported(void);
 uint32_t x86_xstate_area_bytes(void);
+
+/* IA32_XSS = 0 where the CPU has XSAVES; returns what it held (logged as ia32_xss_was=). */
+uint64_t x86_xstate_clear_xss(void);
 
 /* Allocates and fills the init image. 0, or HV_E_FULL when the page pool is exhausted. */
 int x86_xstate_init(struct x86_xstate *xs);

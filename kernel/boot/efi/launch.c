@@ -378,6 +378,8 @@ static __attribute__((noreturn)) void take_over(uint32_t n, enum x86_backend bac
   log_begin("firmware_exited");
   log_u64("tsc_hz", x86_tsc_hz());
   log_u64("host_tick_hz", backend == X86_BACKEND_SVM ? X86_TICK_HZ : 0);
+  /* The guests' XSAVES must see the IA32_XSS they read (0), not one the firmware set. */
+  log_hex("ia32_xss_was", x86_xstate_clear_xss());
   log_end();
   run_vms(vms, n);
 }

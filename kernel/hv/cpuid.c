@@ -48,9 +48,8 @@
   (BIT(2) | BIT(3) | BIT(4) | BIT(8) | BIT(10) | BIT(14) | BIT(23) | BIT(26) | BIT(27) |     \
    BIT(31))
 
-/* XSAVE components shown in leaf 0xD: x87 SSE AVX opmask ZMM_Hi256 Hi16_ZMM PKRU (not MPX,
- * AMX tiles, or any supervisor component: IA32_XSS is not passed through). */
-#define XCR0_ALLOW (BIT(0) | BIT(1) | BIT(2) | BIT(5) | BIT(6) | BIT(7) | BIT(9))
+/* XSAVE components shown in leaf 0xD: CPUID_XCR0_ALLOW (cpuid.h). */
+#define XCR0_ALLOW ((uint32_t)CPUID_XCR0_ALLOW)
 /* Leaf 0xD.1 EAX: XSAVEOPT XSAVEC XGETBV-ECX=1 XSAVES (not XFD). */
 #define LD1_EAX_ALLOW (BIT(0) | BIT(1) | BIT(2) | BIT(3))
 

@@ -20,6 +20,11 @@
 #define CPUID_D0_MAX_LEAF 0x40000001u
 #define CPUID_BASIC_MAX 0x16u       /* the highest basic leaf a guest is shown */
 #define CPUID_EXT_MAX 0x80000008u   /* the highest extended leaf a guest is shown */
+/* The XCR0 components a guest is shown (leaf 0xD) and may enable: x87 SSE AVX opmask ZMM_Hi256
+ * Hi16_ZMM PKRU (not MPX, AMX tiles, or any supervisor component: IA32_XSS is not passed
+ * through). The VMX backend's XSETBV check uses it too; under SVM XSETBV runs natively, and AMD
+ * CPUs have neither MPX nor AMX. */
+#define CPUID_XCR0_ALLOW 0x2e7ull
 
 /* The guest's view of CPUID (leaf, subleaf), from the host's (arch_host_cpuid). */
 void cpuid_guest_view(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *out);

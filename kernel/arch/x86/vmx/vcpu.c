@@ -25,6 +25,7 @@
 #include "arch/x86/spec.h"
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
+#include "hv/cpuid.h"
 #include "hv/err.h"
 #include "hv/linux_boot.h"
 
@@ -382,7 +383,8 @@ static bool on_xsetbv(struct vmx_vcpu *v, struct arch_exit *e)
   uint64_t val = (v->gprs.r[0] & 0xffffffffull) | ((v->gprs.r[2] & 0xffffffffull) << 32);
   struct x86_cpuid r;
   x86_cpuid(0xd, 0, &r);
-  uint64_t supported = r.eax | ((uint64_t)r.edx << 32);
+  /* What the CPU has and the guest was shown (hv/cpuid.h): a hidden component is a #GP. */
+  uint64_t supported = (r.eax | ((uint64_t)r.edx << 32)) & CPUID_XCR0_ALLOW;
   uint64_t avx512 = val & XCR0_AVX512, amx = val & XCR0_AMX;
   if (index != 0 || (val & ~supported) || !(val & XCR0_X87) ||
       ((val & XCR0_AVX) && !(val & XCR0_SSE)) ||

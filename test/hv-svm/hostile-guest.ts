@@ -35,6 +35,8 @@ export const HOSTILE: Record<string, HostileCase> = {
   'exception-storm': { memMb: 24, expect: { contained: 0x23 }, what: '100,000 #UDs through its own IDT (no exit at all)' },
   'string-io': { memMb: 26, expect: { stopped: 'string-io-refused' }, what: '`rep insb` from port 0x80' },
   'triple-fault': { memMb: 28, expect: { stopped: null }, what: 'an empty IDT and an int3: a triple fault' },
+  'mmio-sizes': { memMb: 30, expect: { contained: 0x24 }, what: 'virtio-mmio registers read and written with 1, 2 and 8 bytes and unaligned (read 0, writes ignored), a read of an empty window address (all ones); the device still reads "virt" after' },
+  'mmio-movs': { memMb: 32, expect: { stopped: 'mmio-undecodable' }, what: '`rep movsb` into the virtio-mmio registers' },
 };
 export const BENIGN_MB = 16;
 
@@ -138,6 +140,25 @@ function attack(p: Program, name: string): void {
     case 'string-io':
       p.emit(setStack(), asm.movImm32(Reg.RDI, 0x200000), asm.movImm32(Reg.RCX, 4), asm.movImm32(Reg.RDX, 0x80));
       p.emit([0xf3, 0x6c], asm.print('survived\n')); // rep insb
+      done(p, 0x2e);
+      return;
+    case 'mmio-sizes': {
+      const BLK = 0xd0000000n;
+      p.emit(asm.movImm64(Reg.RAX, BLK), [0x48, 0x8b, 0x00], [0x48, 0x85, 0xc0]); // mov rax, [rax]; test rax, rax
+      p.exitIf(Cond.NE, 0x2f); // an 8-byte register read is not a register: 0
+      p.emit(asm.loadByte(BLK), asm.testEax(0xffffffff)).exitIf(Cond.NE, 0x2f); // 1 byte: 0
+      p.emit(asm.loadDword(BLK + 2n), asm.testEax(0xffffffff)).exitIf(Cond.NE, 0x2f); // unaligned: 0
+      p.emit(asm.movImm64(Reg.RAX, BLK + 0x70n), [0x66, 0xc7, 0x00, 0x0f, 0x00]); // mov word [STATUS], 0xf: ignored
+      p.emit(asm.movImm64(Reg.RAX, BLK + 0x70n), [0x48, 0xc7, 0x00, 0x0f, 0x00, 0x00, 0x00]); // mov qword [STATUS], 0xf
+      p.emit(asm.loadDword(BLK + 0x70n), asm.testEax(0xffffffff)).exitIf(Cond.NE, 0x2f); // status still 0
+      p.emit(asm.loadDword(0xd0100000n), asm.cmpEax(0xffffffff)).exitIf(Cond.NE, 0x2f); // nothing there: all ones
+      p.emit(asm.loadDword(BLK), asm.cmpEax(0x74726976)).exitIf(Cond.NE, 0x2f); // "virt": the device is fine
+      done(p, 0x24);
+      return;
+    }
+    case 'mmio-movs':
+      p.emit(asm.movImm32(Reg.RSI, 0x200000), asm.movImm64(Reg.RDI, 0xd0000070n), asm.movImm32(Reg.RCX, 4), [0xfc], [0xf3, 0xa4]);
+      p.emit(asm.print('survived\n'));
       done(p, 0x2e);
       return;
     case 'triple-fault':

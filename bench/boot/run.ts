@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { encodeExecSpec } from '../../builder/guest/exec-spec';
+import { encodeExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
 import { bootSite, d0 } from '../../test/support/d0-pipeline';

@@ -14,7 +14,7 @@
 // Emulated hardware: absolute times say little (Bochs is ~5x slower than TCG); exit counts are
 // what the backends differ in (which instructions each intercepts, how each delivers interrupts).
 import fs from 'node:fs';
-import { encodeExecSpec } from '../../builder/guest/exec-spec';
+import { encodeExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
 import { busyboxImageBytes } from '../../test/guest/support/busybox-image';

@@ -5,9 +5,9 @@
 // Never pulls: an image absent from the engine is reported, so a preview does no network I/O.
 import type Dockerode from 'dockerode';
 import { parseSource } from '../image/source';
-import { ImageError } from '../oci/errors';
+import { ImageError } from '../../core/image/errors';
 import { dockerArchiveFiles, resolveDockerArchive } from '../oci/docker-archive';
-import { DEFAULT_LIMITS } from '../oci/limits';
+import { DEFAULT_LIMITS } from '../../core/image/limits';
 import { ociFiles, resolveOciLayout } from '../oci/oci-layout';
 
 export class ImageSourceError extends Error {

@@ -10,16 +10,16 @@ import type Dockerode from 'dockerode';
 import { dockerArchiveFiles, resolveDockerArchive } from '../oci/docker-archive';
 import { engineImage, spoolEngineImage } from '../oci/docker-engine';
 import { engineClient, fromDockerode, type Engine } from '../oci/engine-client';
-import { fail } from '../oci/errors';
-import { encodeExecSpec, type ExecSpec } from '../oci/exec-spec';
-import { execSpecFromConfig, type Overrides } from '../oci/image-config';
+import { fail } from '../../core/image/errors';
+import { encodeExecSpec, ExecSpecError, type ImageExecSpec } from '../../core/image/exec-spec';
+import { execSpecFromConfig, type Overrides } from '../../core/image/image-config';
 import { readLayer } from '../oci/layer-reader';
-import { Budget, DEFAULT_LIMITS, type Limits } from '../oci/limits';
+import { Budget, DEFAULT_LIMITS, type Limits } from '../../core/image/limits';
 import { ociFiles, resolveOciLayout } from '../oci/oci-layout';
 import type { ResolvedImage } from '../oci/resolved-image';
-import { applyLayer, emptyRoot, type DirInode, type FileInode } from '../oci/rootfs-tree';
+import { applyLayer, emptyRoot, type DirInode, type FileInode } from '../../core/image/rootfs-tree';
 import { cacheKey, d0Cache, entryPaths, publish, uuidFrom } from './cache';
-import { diskXattrs } from './ext4/tree-xattrs';
+import { diskXattrs } from '../../core/ext4/tree-xattrs';
 import { DataArea, finishExt4 } from './ext4/writer';
 import { parseSource, type ImageSourceRef } from './source';
 
@@ -29,7 +29,7 @@ export const FS_EPOCH = 946684800; // 2000-01-01T00:00:00Z
 export interface ImageMeta {
   sha256: string;
   size: number;
-  execSpec: ExecSpec;
+  execSpec: ImageExecSpec;
   warnings: string[];
   configDigest: string;
   source: string;
@@ -172,7 +172,7 @@ async function convert(image: ResolvedImage, fd: number, job: Job): Promise<Imag
   const read = (f: FileInode) => data.read(f.start, f.size);
   const exec = execSpecFromConfig(image.config, root, job.overrides, image.name, read);
   warnings.unshift(...exec.warnings);
-  addD0Files(root, data, job.init, Buffer.from(encodeExecSpec(exec.spec)));
+  addD0Files(root, data, job.init, execSpecBytes(exec.spec, image.name));
   addLostFound(root);
 
   opts.onProgress?.({ phase: 'image', step: 'metadata' });
@@ -184,6 +184,16 @@ async function convert(image: ResolvedImage, fd: number, job: Job): Promise<Imag
   opts.onProgress?.({ phase: 'image', step: 'digest' });
   const size = fs.fstatSync(fd).size;
   return { sha256: sha256Fd(fd), size, execSpec: exec.spec, warnings, configDigest: image.configDigest, source: opts.source };
+}
+
+/** The spec PID1 reads; a config it could not honour (a NUL, an Env entry without NAME=) is refused. */
+function execSpecBytes(spec: ImageExecSpec, image: string): Buffer {
+  try {
+    return encodeExecSpec(spec);
+  } catch (e) {
+    if (e instanceof ExecSpecError) return fail('CONFIG_UNSUPPORTED', `${image}: ${e.message}`);
+    throw e;
+  }
 }
 
 const uuidBytes = (u: string) => Buffer.from(u.replace(/-/g, ''), 'hex');

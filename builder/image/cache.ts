@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 /** Bump when the recipe (the ext4 writer's layout and sizing, the exec spec format) changes. */
-export const RECIPE_VERSION = 'd0-image-ext4-2';
+export const RECIPE_VERSION = 'd0-image-ext4-3';
 
 export function d0Cache(): string {
   return process.env.D0_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'd0');

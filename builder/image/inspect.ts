@@ -2,15 +2,15 @@
 // its size and sha256.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { fail } from '../oci/errors';
-import { decodeExecSpec, type ExecSpec } from '../oci/exec-spec';
+import { fail } from '../../core/image/errors';
+import { decodeExecSpec, type ImageExecSpec } from '../../core/image/exec-spec';
 import { sha256File } from './cache';
 
 export interface Inspection {
   image: string;
   size: number;
   sha256: string;
-  execSpec: ExecSpec;
+  execSpec: ImageExecSpec;
 }
 
 /** `file` is one of D0's own paths, never a name from an image (debugfs reads it as a command). */
@@ -23,7 +23,7 @@ export function readFileFromImage(image: string, file: string): Buffer {
 
 export async function inspectImage(image: string): Promise<Inspection> {
   if (!fs.existsSync(image)) fail('IMAGE_NOT_FOUND', `${image}: no such file`);
-  let execSpec: ExecSpec;
+  let execSpec: ImageExecSpec;
   try {
     execSpec = decodeExecSpec(readFileFromImage(image, '/.d0/exec').toString('utf8'));
   } catch (err) {

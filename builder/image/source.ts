@@ -1,7 +1,7 @@
 // SOURCE strings of `d0 image build`: docker:NAME[:TAG], oci:DIR_OR_TAR[:REF],
 // docker-archive:FILE.tar[:REPO:TAG].
 import fs from 'node:fs';
-import { fail } from '../oci/errors';
+import { fail } from '../../core/image/errors';
 
 export type ImageSourceRef =
   | { kind: 'docker'; image: string }

@@ -2,7 +2,7 @@
 // docker-save (plain tar), OCI gzip and mislabeled blobs all work. Streaming throughout.
 import zlib from 'node:zlib';
 import { Readable } from 'node:stream';
-import { fail } from './errors';
+import { fail } from '../../core/image/errors';
 
 const GZIP = Buffer.from([0x1f, 0x8b]);
 const ZSTD = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);

@@ -1,8 +1,8 @@
 // docker save format (docker-archive): manifest.json -> [{Config, RepoTags, Layers}], the config
 // named <hex>.json, each layer an uncompressed <id>/layer.tar. Resolved from the archive's index:
 // no layer is read here.
-import { fail } from './errors';
-import type { ImageConfig } from './image-config';
+import { fail } from '../../core/image/errors';
+import type { ImageConfig } from '../../core/image/image-config';
 import { jsonOf, tarFiles, type ImageFiles } from './image-files';
 import { checkConfig, type ResolvedImage } from './resolved-image';
 import fs from 'node:fs';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { resolveDockerArchive } from './docker-archive';
 import type { Engine } from './engine-client';
-import { fail } from './errors';
+import { fail } from '../../core/image/errors';
 import { tarFiles } from './image-files';
 import type { ResolvedImage } from './resolved-image';
 

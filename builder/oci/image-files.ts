@@ -5,9 +5,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { fail } from './errors';
+import { fail } from '../../core/image/errors';
 import { indexTar, member, readAt } from './tar-index';
-import { TarFormatError } from './tar-header';
+import { TarFormatError } from '../../core/image/tar-header';
 
 export interface ImageFiles {
   /** How messages name the source: "docker-archive:/x.tar". */

@@ -5,15 +5,15 @@
 // are taken on the way; real (not declared) byte counts are held to the limits.
 import crypto from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { BLOCK } from '../image/ext4/format';
+import { BLOCK } from '../../core/ext4/format';
 import type { DataArea } from '../image/ext4/writer';
-import { fitsInBlock, toDiskXattr, type XattrEntry } from '../image/ext4/xattr';
+import { fitsInBlock, toDiskXattr, type XattrEntry } from '../../core/ext4/xattr';
 import { decompressor, type LayerFormat } from './decompress';
-import { entryPathParts, linkTargetParts, showPath } from './entry-path';
-import { fail, ImageError } from './errors';
-import type { LayerEntry, LayerRecord, Meta } from './layer-entry';
-import type { Budget, Limits } from './limits';
-import { display, paxXattrs, TarFormatError, type RawHeader } from './tar-header';
+import { entryPathParts, linkTargetParts, showPath } from '../../core/image/entry-path';
+import { fail, ImageError } from '../../core/image/errors';
+import type { LayerEntry, LayerRecord, Meta } from '../../core/image/layer-entry';
+import { ENTRY_OVERHEAD_BYTES, type Budget, type Limits } from '../../core/image/limits';
+import { display, paxXattrs, TarFormatError, type RawHeader } from '../../core/image/tar-header';
 import { readTar, type ContentSink } from './tar-reader';
 
 const WHITEOUT = '.wh.';
@@ -132,6 +132,11 @@ function readEntry(
   }
   const xattrs = paxXattrs(pax);
   if (xattrs.size) checkXattrs(xattrs, where, limits);
+  let xattrBytes = 0;
+  for (const [name, value] of xattrs) xattrBytes += name.length + value.length;
+  budget.metadataBytes += ENTRY_OVERHEAD_BYTES + h.name.length + h.linkname.length + xattrBytes;
+  if (budget.metadataBytes > limits.maxMetadataBytes)
+    fail('LIMIT_EXCEEDED', `${where}: the layers' names, links and xattrs pass ${limits.maxMetadataBytes} bytes of metadata (maxMetadataBytes)`);
   const meta: Meta = { mode: h.mode & 0o7777, uid: h.uid, gid: h.gid, mtime: Math.max(0, h.mtime), xattrs };
   if (meta.uid > 0xffffffff || meta.gid > 0xffffffff) fail('ENTRY_INVALID', `${where}: uid/gid out of range`);
   if (parts.length === 0 && h.type !== 'dir') fail('ENTRY_INVALID', `${where}: the root must be a directory`);

@@ -2,8 +2,8 @@
 // (image index ->)* manifest for linux/amd64 -> config + layers. JSON blobs are checked against
 // their descriptors here; each layer's stored digest is checked while it streams.
 import fs from 'node:fs';
-import { fail } from './errors';
-import type { ImageConfig } from './image-config';
+import { fail } from '../../core/image/errors';
+import type { ImageConfig } from '../../core/image/image-config';
 import { dirFiles, jsonOf, tarFiles, type ImageFiles } from './image-files';
 import { checkConfig, type ResolvedImage } from './resolved-image';
 

@@ -2,9 +2,9 @@
 // identity and the cache key) and the layers in application order, each to be checked against
 // config.rootfs.diff_ids as it is read.
 import type { Readable } from 'node:stream';
-import { fail } from './errors';
-import type { ImageConfig } from './image-config';
-import { checkPlatform } from './image-config';
+import { fail } from '../../core/image/errors';
+import type { ImageConfig } from '../../core/image/image-config';
+import { checkPlatform } from '../../core/image/image-config';
 
 export interface LayerRef {
   /** How errors name the layer: "layer 2 (sha256:ab12...)". */

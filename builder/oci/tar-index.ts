@@ -3,7 +3,7 @@
 // (the cache key) is known before any layer is opened and layers can be read in the config's
 // order wherever the writer put them.
 import fs from 'node:fs';
-import { applyPax, isZeroBlock, parseHeader, parsePax, TarFormatError } from './tar-header';
+import { applyPax, isZeroBlock, parseHeader, parsePax, TarFormatError } from '../../core/image/tar-header';
 import { MAX_META_BYTES } from './tar-reader';
 
 export interface TarMember {

@@ -3,7 +3,7 @@
 // chunks it arrives in, never gathered. Metadata records are bounded (MAX_META_BYTES). After the
 // end-of-archive blocks the rest of the stream is drained, so a digest taken upstream covers
 // every byte.
-import { applyPax, isZeroBlock, parseHeader, parsePax, TarFormatError, type RawHeader } from './tar-header';
+import { applyPax, isZeroBlock, parseHeader, parsePax, TarFormatError, type RawHeader } from '../../core/image/tar-header';
 
 export const MAX_META_BYTES = 1 << 20;
 

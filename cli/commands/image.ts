@@ -3,7 +3,7 @@
 // Errors of the builder (ImageError) end with exit 2 and name what and where.
 import { buildImage, type ProgressEvent } from '../../builder/image/build';
 import { inspectImage } from '../../builder/image/inspect';
-import { ImageError } from '../../builder/oci/errors';
+import { ImageError } from '../../core/image/errors';
 import { badInput, CliError, EXIT_BAD_INPUT, EXIT_FAILED, parseFlags, type Command, type Io } from '../io';
 
 const BUILD = 'image build SOURCE --out X.img [--init PATH] [--arg A]... [--entrypoint E]... [--env K=V]... [--cwd DIR] [--user U] [--headroom-mib N]';

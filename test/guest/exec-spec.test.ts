@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { encodeExecSpec, escapeExecValue } from '../../builder/guest/exec-spec';
+import { encodeExecSpec, escapeExecValue } from '../../core/image/exec-spec';
 
 describe('exec spec encoder', () => {
   it('writes the header, keys in contract order and a final newline', () => {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { encodeExecSpec, ExecSpec } from '../../builder/guest/exec-spec';
+import { encodeExecSpec, ExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit, INIT_SOURCE_DIR } from '../../builder/guest/init';
 import { Runner } from '../../builder/guest/run';
 

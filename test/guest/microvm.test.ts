@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { encodeExecSpec, ExecSpec } from '../../builder/guest/exec-spec';
+import { encodeExecSpec, ExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel, KernelBuildResult } from '../../builder/guest/kernel';
 import { GuestNetwork, MicroVmResult, runMicroVm } from '../../builder/guest/microvm';

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readAbState } from '../../builder/disk/ovmf-vars';
 import { buildSlotDisk } from '../../builder/disk/slots';
-import { encodeExecSpec } from '../../builder/guest/exec-spec';
+import { encodeExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
 import { buildKernel } from '../../builder/kernel';

@@ -7,7 +7,7 @@
 // and Bochs is always killed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { encodeExecSpec } from '../../builder/guest/exec-spec';
+import { encodeExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
 import { busyboxImageBytes } from '../guest/support/busybox-image';

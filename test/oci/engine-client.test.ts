@@ -9,7 +9,7 @@ import path from 'node:path';
 import tar from 'tar-stream';
 import { buildImage } from '../../builder/image/build';
 import { engineClient, pullQuery } from '../../builder/oci/engine-client';
-import type { ImageError } from '../../builder/oci/errors';
+import type { ImageError } from '../../core/image/errors';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 
 const TAG = 'd0-test/multilayer:1';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { buildImage } from '../../builder/image/build';
 import { inspectImage } from '../../builder/image/inspect';
-import { ImageError } from '../../builder/oci/errors';
+import { ImageError } from '../../core/image/errors';
 import { D0_ADDED, DOCKER_ADDED } from '../support/docker-export';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 import { readExt4Tree, readTarTree, type TreeRecord } from '../support/ext4-tree';

@@ -26,7 +26,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
 import { buildImage, type BuildResult } from '../../builder/image/build';
-import type { ExecSpec } from '../../builder/oci/exec-spec';
+import type { ImageExecSpec as ExecSpec } from '../../core/image/exec-spec';
 import { ensureBaseImage, KERNEL_BASE, type BaseImageSpec } from '../../builder/docker/base-image';
 import { D0_ADDED, DOCKER_ADDED, exportTree } from '../support/docker-export';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';

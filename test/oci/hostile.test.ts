@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildImage } from '../../builder/image/build';
-import type { ImageError, ImageErrorCode } from '../../builder/oci/errors';
+import type { ImageError, ImageErrorCode } from '../../core/image/errors';
 import { craftLayer, imageConfig, writeOciLayout, type CraftEntry } from '../support/oci-pack';
 
 const BUSYBOX = fs.readFileSync('/bin/busybox');

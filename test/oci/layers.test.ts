@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildImage } from '../../builder/image/build';
-import type { ImageError } from '../../builder/oci/errors';
+import type { ImageError } from '../../core/image/errors';
 import { readExt4Tree } from '../support/ext4-tree';
 import { craftLayer, imageConfig, writeDockerArchive, writeOciLayout } from '../support/oci-pack';
 

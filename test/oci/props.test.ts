@@ -8,19 +8,19 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import fc from 'fast-check';
-import { entryPathParts, linkTargetParts, MAX_NAME_BYTES, MAX_PATH_BYTES } from '../../builder/oci/entry-path';
-import { ImageError } from '../../builder/oci/errors';
-import type { LayerEntry, LayerRecord, Meta } from '../../builder/oci/layer-entry';
-import { decodeExecSpec, encodeExecSpec } from '../../builder/oci/exec-spec';
-import { execSpecFromConfig } from '../../builder/oci/image-config';
-import { applyLayer, emptyRoot, resolveInTree, type DirInode, type FileInode, type Inode } from '../../builder/oci/rootfs-tree';
-import { applyPax, numeric, parseHeader, parsePax, paxXattrs, TarFormatError, type RawHeader } from '../../builder/oci/tar-header';
+import { entryPathParts, linkTargetParts, MAX_NAME_BYTES, MAX_PATH_BYTES } from '../../core/image/entry-path';
+import { ImageError } from '../../core/image/errors';
+import type { LayerEntry, LayerRecord, Meta } from '../../core/image/layer-entry';
+import { decodeExecSpec, encodeExecSpec, ExecSpecError } from '../../core/image/exec-spec';
+import { execSpecFromConfig } from '../../core/image/image-config';
+import { applyLayer, emptyRoot, resolveInTree, type DirInode, type FileInode, type Inode } from '../../core/image/rootfs-tree';
+import { applyPax, numeric, parseHeader, parsePax, paxXattrs, TarFormatError, type RawHeader } from '../../core/image/tar-header';
 import {
   BLOCK, BLOCKS_PER_GROUP, GDT_RESERVED, IBODY_XATTR, INODES_PER_BLOCK, MAX_EXTENT_LEN, MAX_EXTENTS,
   dirBlockCount, direntSize, encodeDirBlocks, encodeExtentTree, extentLeafBlocks, extentsOf,
-} from '../../builder/image/ext4/format';
-import { DATA_START, inodeTarget, planLayout } from '../../builder/image/ext4/layout';
-import { encodeIbodyXattrs, encodeXattrBlock, entryHash, fitsInBlock, fitsInInode, toDiskXattr, type XattrEntry } from '../../builder/image/ext4/xattr';
+} from '../../core/ext4/format';
+import { DATA_START, inodeTarget, planLayout } from '../../core/ext4/layout';
+import { encodeIbodyXattrs, encodeXattrBlock, entryHash, fitsInBlock, fitsInInode, toDiskXattr, type XattrEntry } from '../../core/ext4/xattr';
 import { paxRecords, putNumeric, rawEntry } from '../support/oci-pack';
 
 const RUNS = { numRuns: 300 };
@@ -536,14 +536,31 @@ describe('oci properties: resolveInTree', () => {
 
 describe('oci properties: exec spec', () => {
   const text = fc.string({ unit: 'binary', maxLength: 30 });
+  const value = text.filter((t) => !t.includes('\0'));
+  const name = value.filter((t) => t !== '' && !t.includes('='));
   const spec = fc.record({
-    args: fc.array(text, { minLength: 1, maxLength: 4 }), env: fc.array(text, { maxLength: 4 }), cwd: text,
-    uid: fc.nat(), gid: fc.nat(), groups: fc.array(fc.nat(), { maxLength: 3 }), path: fc.option(text, { nil: undefined }),
+    args: fc.array(value, { minLength: 1, maxLength: 4 }).filter((a) => a[0] !== ''),
+    env: fc.array(fc.tuple(name, value).map(([n, v]) => `${n}=${v}`), { maxLength: 4 }),
+    cwd: value.map((v) => '/' + v),
+    uid: fc.nat(), gid: fc.nat(), groups: fc.array(fc.nat(), { maxLength: 3 }),
+    path: fc.option(value.filter((v) => v !== ''), { nil: undefined }),
+  });
+
+  it('encode refuses what PID1 could not honour: NUL anywhere, env without NAME=, a relative cwd', () => {
+    fc.assert(fc.property(spec, fc.nat(3), value, (s, which, v) => {
+      const bad = [
+        { ...s, args: [...s.args, `${v}\0`] },
+        { ...s, env: [...s.env, `=${v}`] },
+        { ...s, cwd: v.startsWith('/') ? `x${v}` : v },
+        { ...s, path: `${v}\0` },
+      ][which];
+      assert.throws(() => encodeExecSpec(bad), ExecSpecError);
+    }), RUNS);
   });
 
   it('decode(utf8(encode(s))) == s, one line per value whatever the bytes (no value can add a line)', () => {
     fc.assert(fc.property(spec, (s) => {
-      const encoded = encodeExecSpec(s);
+      const encoded = encodeExecSpec(s).toString('utf8');
       const lines = encoded.split('\n');
       assert.equal(lines.length - 1, 1 + s.args.length + s.env.length + 4 + (s.path === undefined ? 0 : 1));
       for (const l of lines.slice(1, -1)) assert.match(l, /^(arg|env|cwd|uid|gid|groups|path)( |$)/);

@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildImage, type BuildResult } from '../../builder/image/build';
-import { ImageError, type ImageErrorCode } from '../../builder/oci/errors';
-import type { Limits } from '../../builder/oci/limits';
+import { ImageError, type ImageErrorCode } from '../../core/image/errors';
+import type { Limits } from '../../core/image/limits';
 import { RawImage, fsck } from './ext4-raw';
 import { imageConfig, rawTar, writeDockerArchive, writeOciLayout, type RawEntry } from './oci-pack';
 

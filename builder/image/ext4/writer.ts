@@ -5,16 +5,16 @@
 // metadata and one group's inode table at a time. Same tree, same bytes: inode numbers follow a
 // depth-first walk in byte order of names, and every time and id comes from the image.
 import fs from 'node:fs';
-import { showPath } from '../../oci/entry-path';
-import { fail } from '../../oci/errors';
-import type { DirInode, Inode } from '../../oci/rootfs-tree';
+import { showPath } from '../../../core/image/entry-path';
+import { fail } from '../../../core/image/errors';
+import type { DirInode, Inode } from '../../../core/image/rootfs-tree';
 import {
   BLOCK, BLOCKS_PER_GROUP, DESC_SIZE, EXTENTS_FL, FILE_TYPE, FIRST_INO, INODE_SIZE, MAX_EXTENTS, ROOT_INO, S_IFMT,
   deviceIBlock, dirBlockCount, encodeDirBlocks, encodeExtentTree, encodeGroupDesc, encodeInode, encodeSuperblock,
   extentLeafBlocks, extentsOf, type DirEntry, type GroupDesc,
-} from './format';
-import { DATA_START, planLayout } from './layout';
-import { encodeIbodyXattrs, encodeXattrBlock, fitsInInode, type XattrEntry } from './xattr';
+} from '../../../core/ext4/format';
+import { DATA_START, planLayout } from '../../../core/ext4/layout';
+import { encodeIbodyXattrs, encodeXattrBlock, fitsInInode, type XattrEntry } from '../../../core/ext4/xattr';
 
 const ZEROS = Buffer.alloc(1 << 20);
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import zlib from 'node:zlib';
-import { DEFAULT_LIMITS } from '../../../builder/oci/limits';
+import { DEFAULT_LIMITS } from '../../../core/image/limits';
 import { rawTar } from '../../support/oci-pack';
 import { hostileSuite, withBase } from '../../support/hostile-harness';
 

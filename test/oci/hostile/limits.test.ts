@@ -1,4 +1,4 @@
-// Every limit of builder/oci/limits.ts, made small through `buildImage({limits})` so that the
+// Every limit of core/image/limits.ts, made small through `buildImage({limits})` so that the
 // archives stay small: refused one past the limit with LIMIT_EXCEEDED naming the layer, the entry
 // (where there is one) and the limit; accepted exactly at it.
 import assert from 'node:assert/strict';
@@ -26,6 +26,19 @@ describe('oci hostile: limits', function () {
     await ctx.h.refused('entries-over-layers', [withBase(files(5)), rawTar([{ name: '.wh.f0', content: '' }, { name: 'd/', type: '5' }, ...files(3, 'g')])], {
       code: 'LIMIT_EXCEEDED', mention: /entry "g1": more than 10 entries/, layer: 1,
     }, { limits: { maxEntries: 10 } });
+  });
+
+  it('maxMetadataBytes: long names and xattrs that stay inside every other limit are refused by their sum', async () => {
+    // 40 entries of a 200-byte name and a 3,000-byte xattr: ~130 KB of metadata against a 64 KiB bound.
+    const heavy = Array.from({ length: 40 }, (_, i) => ({
+      name: `${'n'.repeat(190)}${String(i).padStart(4, '0')}`, content: 'x',
+      pax: [[`SCHILY.xattr.user.k${i}`, 'v'.repeat(3000)]] as [string, string][],
+    }));
+    await ctx.h.refused('metadata-bytes-over', [withBase(heavy)], {
+      code: 'LIMIT_EXCEEDED', mention: /pass 65536 bytes of metadata \(maxMetadataBytes\)/, layer: 0,
+    }, { limits: { maxMetadataBytes: 64 * 1024 } });
+    const img = await ctx.h.accepted('metadata-bytes-under', [withBase(heavy.slice(0, 10))], { limits: { maxMetadataBytes: 64 * 1024 } });
+    assert.equal(img.ls(2).size >= 10, true);
   });
 
   it('maxTotalBytes: an uncompressed layer past it is refused while it streams', async () => {

@@ -3,7 +3,7 @@
 // table in builder/README.md. Nothing is dropped without a word.
 import path from 'node:path';
 import { fail } from './errors';
-import type { ExecSpec } from './exec-spec';
+import type { ImageExecSpec } from './exec-spec';
 import { resolveInTree, type DirInode, type FileInode } from './rootfs-tree';
 import { binaryOf } from './tar-header';
 
@@ -173,7 +173,7 @@ export function execSpecFromConfig(
   ov: Overrides,
   image: string,
   read: ContentReader,
-): { spec: ExecSpec; warnings: string[] } {
+): { spec: ImageExecSpec; warnings: string[] } {
   const c = cfg.config ?? {};
   const warnings: string[] = [];
   for (const [field, value] of Object.entries(c)) {

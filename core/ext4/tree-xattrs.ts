@@ -1,10 +1,10 @@
 // Every inode's extended attributes in ext4's form, checked before anything is laid out: a name
 // Linux would refuse or a set larger than one xattr block is refused with the file's path.
 // Iterative: trees may be thousands of levels deep.
-import { fail } from '../../oci/errors';
-import { showPath } from '../../oci/entry-path';
-import type { DirInode, Inode } from '../../oci/rootfs-tree';
-import { display } from '../../oci/tar-header';
+import { fail } from '../image/errors';
+import { showPath } from '../image/entry-path';
+import type { DirInode, Inode } from '../image/rootfs-tree';
+import { display } from '../image/tar-header';
 import { fitsInBlock, toDiskXattr, type XattrEntry } from './xattr';
 
 export function diskXattrs(root: DirInode): Map<Inode, XattrEntry[]> {

@@ -1,7 +1,7 @@
-// What one layer says, recorded before any layer is applied: layers can arrive in any order
-// (docker save sorts them by id, OCI tars by digest), so they are read first and applied in the
-// config's order afterwards. File contents are already on disk (blob paths); only metadata is
-// held in memory.
+// What one layer says, recorded while it streams and applied to the merged tree once it ends
+// (whiteouts and opaque markers act on lower layers only, wherever they sit in the tar). A file's
+// content is already in the disk image's data blocks (start block, size); only metadata is held
+// in memory. Names are binary strings (core/image/tar-header.ts).
 export interface Meta {
   mode: number; // permission bits incl. setuid/setgid/sticky (07777)
   uid: number;

@@ -82,6 +82,8 @@ void x86_spec_vcpu_init(struct x86_spec_vcpu *s) { s->spec_ctrl = 0; }
 
 bool x86_spec_ctrl_virtualized(void) { return cap.spec_ctrl_bits != 0; }
 
+bool x86_spec_pred_cmd_passed(void) { return cap.ibpb; }
+
 static void set_spec_ctrl(uint64_t v)
 {
   if (cap.spec_ctrl_bits != 0 && v != current) {

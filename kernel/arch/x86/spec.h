@@ -8,7 +8,8 @@
  *                                value is in the MSR while its vCPU runs (set before entry, back
  *                                to D0's 0 after its run), and reads go to the real MSR, so a
  *                                guest sees exactly what is in effect; no vCPU inherits another's
- *   PRED_CMD (IBPB)              a guest's write is carried out (bit 0 only; else #GP)
+ *   PRED_CMD (IBPB)              a guest's write goes to the CPU (write-through in the MSR
+ *                                permission map / bitmap: the CPU checks the bits); reads #GP
  *   IBPB on switch               before a vCPU enters when another vCPU ran last on this CPU
  *   RSB fill on exit             after every VM exit (32 benign return addresses)
  *   L1D flush on entry           VMX on a CPU with L1TF (no RDCL_NO, no SKIP_L1DFL_VMENTRY)
@@ -41,6 +42,8 @@ void x86_spec_vcpu_init(struct x86_spec_vcpu *s);
 /* The CPU has SPEC_CTRL and D0 virtualizes it: the backends let guest reads of it through
  * (after x86_spec_probe, before their host init). */
 bool x86_spec_ctrl_virtualized(void);
+/* The CPU has IBPB: the backends let guest writes of PRED_CMD through (no exit). */
+bool x86_spec_pred_cmd_passed(void);
 
 /* Before a vCPU's run: IBPB if another vCPU ran last; the guest's SPEC_CTRL into the MSR. */
 void x86_spec_vcpu_enter(struct x86_spec_vcpu *s);

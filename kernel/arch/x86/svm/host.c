@@ -58,6 +58,9 @@ int svm_host_init(void)
    * (arch/x86/spec.h checks and records them). */
   if (x86_spec_ctrl_virtualized())
     msrpm_allow_dir(msrpm, MSR_SPEC_CTRL, true, false);
+  /* PRED_CMD holds no state: the guest's IBPB goes straight to the CPU (reads still exit: #GP). */
+  if (x86_spec_pred_cmd_passed())
+    msrpm_allow_dir(msrpm, MSR_PRED_CMD, false, true);
   host = (struct svm_host){(uintptr_t)hsave, (uintptr_t)vmsave, (uintptr_t)iopm,
                            (uintptr_t)msrpm};
   svm_enable(host.hsave_pa);

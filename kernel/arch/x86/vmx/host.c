@@ -69,6 +69,9 @@ int vmx_host_init(void)
    * (arch/x86/spec.h checks and records them). */
   if (x86_spec_ctrl_virtualized())
     msr_allow_dir(msr, MSR_SPEC_CTRL, false);
+  /* PRED_CMD holds no state: the guest's IBPB goes straight to the CPU (reads still exit: #GP). */
+  if (x86_spec_pred_cmd_passed())
+    msr_allow_dir(msr, MSR_PRED_CMD, true);
   host.vmxon_region = vmxon;
   host.io_bitmap_a_pa = (uintptr_t)io_a;
   host.io_bitmap_b_pa = (uintptr_t)io_b;

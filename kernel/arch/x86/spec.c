@@ -127,7 +127,8 @@ void x86_spec_after_exit(void)
   /* RSB stuffing: the guest's return addresses must not be predicted for D0's RETs (Intel
    * "Retpoline: a branch target injection mitigation", RSB stuffing on VM exit; AMD same
    * guidance). Each CALL leaves a return address whose speculative target is a PAUSE/LFENCE
-   * loop; the real stack is restored after. */
+   * loop; the real stack is restored after. Not shadow-stack safe: D0 never enables CET shadow
+   * stacks (and no firmware here does); with them, the fill would need an INCSSP of 32. */
   unsigned long n = RSB_ENTRIES / 2;
   __asm__ volatile("1: call 2f\n"
                    "3: pause; lfence; jmp 3b\n"

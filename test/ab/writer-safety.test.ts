@@ -67,8 +67,9 @@ describe('ab: one writer at a time, and an atomic disk build', function () {
       );
       assert.equal(sha(disk), before, 'the refused writers wrote nothing');
     } finally {
+      const gone = new Promise((resolve) => h.on('exit', resolve));
       h.kill('SIGKILL');
-      await new Promise((resolve) => h.on('exit', resolve));
+      await gone;
     }
 
     // Killed mid-write: its lock file stays, stale. The next writer takes it over and writes.
@@ -90,10 +91,11 @@ describe('ab: one writer at a time, and an atomic disk build', function () {
     for (let i = 0; i < 12; i++) {
       const out = path.join(dir, `cut-${i}.img`);
       const child = spawn(process.execPath, [path.join(ROOT, 'cli', 'd0.js'), 'disk', 'build', '--slot-a', u.dir, '--out', out, '--pub', pub], { cwd: ROOT, stdio: 'ignore' });
+      const exited = new Promise((resolve) => child.on('exit', resolve)); // before the kill: it may end first
       const at = Math.round((runMs * (i + 0.5)) / 12);
       await new Promise((resolve) => setTimeout(resolve, at));
       child.kill('SIGKILL');
-      await new Promise((resolve) => child.on('exit', resolve));
+      await exited;
       if (!fs.existsSync(out)) {
         outcomes.push(`${at}ms:none`);
         continue;

@@ -6,16 +6,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { diskHostMemoryMiB } from '../../builder/disk/host-memory';
-import { main } from '../../cli/main';
 import { formatPublicKeyFile } from '../../core/sign';
+import { d0 } from '../support/d0-pipeline';
 import { makeBuild, sharedFixture, type AbFixture } from './support';
 
-async function d0(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 describe('ab: d0 run and host memory', function () {
   this.timeout(600_000);

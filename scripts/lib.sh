@@ -52,3 +52,11 @@ d0_setup() {
   d0_install_npm
   mkdir -p "$D0_CACHE"
 }
+
+# Starts the slow cache builds in the background (scripts/prebuild.ts), each under its own lock,
+# so that with empty caches they overlap tsc and the first suites instead of waiting inside the
+# first test that needs them. Logs in $D0_CACHE/prebuild.log. Sets D0_PREBUILD_PID.
+d0_prebuild() {
+  npx tsx scripts/prebuild.ts >"$D0_CACHE/prebuild.log" 2>&1 &
+  D0_PREBUILD_PID=$!
+}

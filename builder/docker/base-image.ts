@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
+import { withBuildLock } from '../guest/cache';
 import { d0CacheDir } from './cache-dir';
 import { followProgress, imageExists } from './engine';
 
@@ -55,6 +56,11 @@ export async function baseTarball(
   const dir = path.join(d0CacheDir(), 'builder-base');
   const tarball = path.join(dir, `${spec.suite}-${baseImageHash(spec)}.tar`);
   if (fs.existsSync(tarball)) return tarball;
+  // One debootstrap per tree: a second caller (a prebuild, a parallel test) waits, then finds it.
+  return withBuildLock(tarball, async () => (fs.existsSync(tarball) ? tarball : makeTarball(spec, dir, tarball, log)));
+}
+
+async function makeTarball(spec: BaseImageSpec, dir: string, tarball: string, log: (line: string) => void): Promise<string> {
   if (process.getuid?.() !== 0)
     throw new Error(
       `building ${tarball} needs root (debootstrap); run once as root or import a registry image instead (kernel/README.md)`,

@@ -1,6 +1,6 @@
 /* Reads an exec spec on stdin and prints what the parser made of it, one field per line with
  * strings in hex, or "error <message>" (exit 1). The TypeScript tests use it to check that specs
- * written by builder/guest/exec-spec.ts parse back to the same values. */
+ * written by core/image/exec-spec.ts parse back to the same values. */
 #include <stdio.h>
 #include <stdlib.h>
 

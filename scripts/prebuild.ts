@@ -3,8 +3,9 @@
 // downloads and builds) and the builder image's debootstrapped tree (network). Each build takes
 // its own lock, so a test that needs one waits for this build instead of starting another, and a
 // warm cache makes this a few cache look-ups. Started by scripts/test (d0_prebuild).
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { baseTarball, KERNEL_BASE } from '../builder/docker/base-image';
 import { buildGuestInit } from '../builder/guest/init';
 import { buildGuestKernel } from '../builder/guest/kernel';
@@ -27,9 +28,9 @@ async function main(): Promise<void> {
       await buildGuestKernel({ log: log('guest kernel') });
       await buildGuestInit({ log: log('guest init') });
     }),
-    timed('pulumi engine', async () => {
-      execFileSync(path.join(__dirname, 'pulumi-engine'), { stdio: ['ignore', 'ignore', 'inherit'] });
-    }),
+    // Asynchronous: a synchronous child would hold the event loop, and with it the other builds,
+    // for the whole engine build.
+    timed('pulumi engine', () => promisify(execFile)(path.join(__dirname, 'pulumi-engine'), { maxBuffer: 64 * 2 ** 20 })),
     timed('builder base tree', () => baseTarball(KERNEL_BASE, log('builder base'))),
   ]);
 }

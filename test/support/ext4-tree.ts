@@ -196,6 +196,8 @@ function paxRecords(body: Buffer): Map<string, Buffer> {
 /**
  * A tar stream's entries with names, link targets and PAX values as raw bytes (ustar, PAX and GNU
  * long names). onEntry returns a sink for the entry's content, or nothing to skip it.
+ * Deliberately not core/image/tar-header.ts: this reads `docker export`'s side of the fidelity
+ * comparison, so a fault in the converter's own parser cannot hide behind the same fault here.
  */
 export async function walkTar(stream: Readable, onEntry: (h: TarHeader) => ((chunk: Buffer) => void) | undefined): Promise<void> {
   let acc: Buffer = Buffer.alloc(0);

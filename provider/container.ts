@@ -6,7 +6,7 @@ import type {
   HealthName,
   RestartName,
   RouteSpec,
-} from '../builder/build/spec';
+} from '../core/site/spec';
 import { loadImpl } from './load';
 
 type Impl = typeof import('./impl/container');

@@ -12,5 +12,5 @@ export type {
   NetworkSpec,
   RestartName,
   RouteSpec,
-} from '../builder/build/spec';
+} from '../core/site/spec';
 export { signingKeyFromFile, signingKeyFromEnv } from './signing-key';

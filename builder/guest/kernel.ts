@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { d0CacheRoot, makeStagingDir, publishStagingDir, withBuildLock } from './cache';
+import { d0CacheRoot, makeStagingDir, publishStagingDir, withBuildLock } from '../cache/build-cache';
 import { droppedOptions, KconfigOption, parseKconfig } from './kconfig';
 import { Runner, spawnRunner } from './run';
 

@@ -6,14 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
-import { imageSourceDigest } from '../../builder/build/image-digest';
-import { planBuild } from '../../builder/build/plan';
-import type { ContainerSpec } from '../../builder/build/spec';
+import { imageSourceDigest } from '../../builder/site/image-digest';
+import { planBuild } from '../../core/site/plan';
+import type { ContainerSpec } from '../../core/site/spec';
 import { failures, hasUnknown, scoped, withoutProvider } from './problems';
 
 // check() and diff() run on every preview; the image builder and dockerode load on first use.
 const conversions = () =>
-  require('../../builder/build/conversions') as typeof import('../../builder/build/conversions');
+  require('../../builder/site/conversions') as typeof import('../../builder/site/conversions');
 const guestInit = () =>
   require('../../builder/guest/init') as typeof import('../../builder/guest/init');
 const connectDocker = () =>

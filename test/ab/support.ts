@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSlotDisk } from '../../builder/disk/slots';
-import { buildKernel } from '../../builder/kernel';
+import { buildKernel } from '../../builder/d0-efi';
 import { encodeManifest } from '../../core/tlv/encode';
 import { generateKeyPair, signManifest, type KeyPair } from '../../core/sign';
 import { makeSlot, slotFiles, type SlotOptions } from '../boot/slot';

@@ -15,7 +15,7 @@ import { buildSlotDisk } from '../../builder/disk/slots';
 import { encodeExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
-import { buildKernel } from '../../builder/kernel';
+import { buildKernel } from '../../builder/d0-efi';
 import { generateKeyPair } from '../../core/sign';
 import { busyboxImageBytes } from '../guest/support/busybox-image';
 import { assertContiguous, type D0Event } from '../support/events';

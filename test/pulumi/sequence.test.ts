@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { slotFiles } from '../../builder/build';
+import { slotFiles } from '../../builder/site';
 import { isUuidV7, uuidv7Time } from '../../core/uuid';
 import { verifyManifest } from '../../core/sign';
 import { writeBusyboxArchive } from '../provider/fixture-image';

@@ -4,9 +4,9 @@
 // images built by one run are still there for the next.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Dockerode from 'dockerode';
+import { d0CacheRoot } from '../../builder/cache/root';
 
 export const DOCKER_SOCKET = '/var/run/docker.sock';
 const START_TIMEOUT_MS = 60_000;
@@ -16,13 +16,6 @@ export interface DockerHandle {
   docker: Dockerode;
   /** Stops the engine if ensureDockerd() started it; does nothing for an engine found running. */
   stop(): Promise<void>;
-}
-
-export function d0CacheDir(): string {
-  return (
-    process.env.D0_CACHE ??
-    path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'd0')
-  );
 }
 
 async function answers(docker: Dockerode): Promise<boolean> {
@@ -48,8 +41,8 @@ export async function ensureDockerd(): Promise<DockerHandle> {
   const docker = new Dockerode({ socketPath: DOCKER_SOCKET });
   if (await answers(docker)) return { docker, stop: async () => {} };
 
-  const root = path.join(d0CacheDir(), 'docker');
-  const runDir = path.join(d0CacheDir(), 'docker-run');
+  const root = path.join(d0CacheRoot(), 'docker');
+  const runDir = path.join(d0CacheRoot(), 'docker-run');
   fs.mkdirSync(root, { recursive: true });
   fs.mkdirSync(runDir, { recursive: true });
   const logPath = path.join(runDir, 'dockerd.log');

@@ -8,7 +8,7 @@
 //       VM/<name>-<uuid>.img             one root disk per container
 //       VM/vmlinuz-<uuid>                the guest kernel
 //
-// It reuses the builders (builder/image, builder/kernel, builder/guest) and core/; it only
+// It reuses the builders (builder/image, builder/d0-efi, builder/guest) and core/; it only
 // orders them. The spec is validated (planBuild) before anything is built, so bad input writes
 // nothing. The tree is assembled in a staging directory and renamed into place, so a failed
 // build leaves nothing behind.
@@ -32,14 +32,14 @@ import { encodeManifest } from '../../core/tlv/encode';
 import { uuidv7 } from '../../core/uuid';
 import { buildGuestInit } from '../guest/init';
 import { buildGuestKernel } from '../guest/kernel';
-import { sha256File } from '../image/cache';
+import { sha256File } from '../file-hash';
 import { convertImage } from './conversions';
-import { d0Efi } from './d0-efi';
-import { planBuild } from './plan';
-import { manifestInput, mapProblems, type BuildSpec } from './spec';
+import { d0Efi } from '../d0-efi/cache';
+import { planBuild } from '../../core/site/plan';
+import { manifestInput, mapProblems, type BuildSpec } from '../../core/site/spec';
 
-export type { BuildSpec, ContainerSpec, NetworkSpec, ExecSpec, RouteSpec } from './spec';
-export { planBuild, diffPlans, type Plan, type PlanChange } from './plan';
+export type { BuildSpec, ContainerSpec, NetworkSpec, ExecSpec, RouteSpec } from '../../core/site/spec';
+export { planBuild, diffPlans, type Plan, type PlanChange } from '../../core/site/plan';
 export { slotFiles } from './slot-files';
 
 export interface BuildRequest {

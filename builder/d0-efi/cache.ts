@@ -1,14 +1,14 @@
 // D0's EFI application for one public key, cached in $D0_CACHE/d0-efi/<key>/BOOTX64.EFI where key
-// = sha256(recipe, every kernel source file, the public key). builder/kernel builds it (Docker
+// = sha256(recipe, every kernel source file, the public key). builder/d0-efi builds it (Docker
 // toolchain or host); this file only adds the cache, so a second build with the same key and
 // sources runs no compiler.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { d0CacheRoot, makeStagingDir, publishStagingDir, withBuildLock } from '../guest/cache';
-import { buildKernel } from '../kernel';
-import { publicKeyFileText } from '../kernel/public-key';
-import { KERNEL_DIR, kernelSourceFiles } from '../kernel/sources';
+import { d0CacheRoot, makeStagingDir, publishStagingDir, withBuildLock } from '../cache/build-cache';
+import { buildKernel } from '.';
+import { publicKeyFileText } from './public-key';
+import { KERNEL_DIR, kernelSourceFiles } from './sources';
 
 const RECIPE = 'd0-efi-cache-1';
 

@@ -3,10 +3,10 @@
 // digest, exec overrides, headroom). Two plans differ exactly where two builds would differ, so
 // `pulumi preview` can name what changes without converting an image or signing anything. Pure.
 import { createHash } from 'node:crypto';
-import { diffManifests, type Change } from '../../core/diff';
-import type { Problem } from '../../core/errors';
-import { validateManifest } from '../../core/manifest/validate';
-import type { Manifest } from '../../core/schema';
+import { diffManifests, type Change } from '../diff';
+import type { Problem } from '../errors';
+import { validateManifest } from '../manifest/validate';
+import type { Manifest } from '../schema';
 import { manifestInput, specPath, mapProblems, type BuildSpec, type ContainerSpec } from './spec';
 
 /** The identity every plan uses, so plans compare equal across runs. */

@@ -1,15 +1,9 @@
-// Where slow guest builds are cached: $D0_CACHE, else $XDG_CACHE_HOME/d0, else ~/.cache/d0
-// (the same rule as scripts/lib.sh). Entries are directories named by a hash of their inputs and
+// Slow builds cached under d0CacheRoot() (./root.ts). Entries are directories named by a hash of their inputs and
 // appear atomically: built in a temporary sibling, then renamed into place.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
-export function d0CacheRoot(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.D0_CACHE) return env.D0_CACHE;
-  const xdg = env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(xdg, 'd0');
-}
+export { d0CacheRoot } from './root';
 
 /** A fresh temporary directory next to `finalDir`, so the final rename stays on one file system. */
 export function makeStagingDir(finalDir: string): string {

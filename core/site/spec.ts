@@ -3,7 +3,7 @@
 //
 // Problem paths come back in the spec's own terms (`containers.web.memMb`), so a Pulumi
 // CheckFailure or a diff names the property the user wrote.
-import type { Problem } from '../../core/errors';
+import type { Problem } from '../errors';
 
 export type HealthName = 'ready' | 'exit-zero';
 export type RestartName = 'never' | 'on-failure' | 'always';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { encodeExecSpec, ExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel, KernelBuildResult } from '../../builder/guest/kernel';
-import { GuestNetwork, MicroVmResult, runMicroVm } from '../../builder/guest/microvm';
+import { GuestNetwork, MicroVmResult, runMicroVm } from '../support/microvm';
 import { Runner } from '../../builder/guest/run';
 import { ImageOptions, makeBusyboxImage } from './support/busybox-image';
 

@@ -1,6 +1,6 @@
 // Runs a guest under plain QEMU `-M microvm` (TCG, no firmware, no ACPI), the way D0 will run it:
 // direct Linux boot, virtio-mmio devices announced on the kernel command line, a 16550 console,
-// and isa-debug-exit at 0x501 standing in for D0's status port. Used by test/guest and bench/guest.
+// and isa-debug-exit at 0x501 standing in for D0's status port. Test and bench tooling (test/guest, bench/guest, bench/hv), not part of the product.
 import { spawn } from 'node:child_process';
 
 /** QEMU (7.2) microvm's virtio-mmio transports: 8 of 512 bytes from 0xfeb00000, GSI 5 + slot. The

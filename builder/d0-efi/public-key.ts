@@ -1,7 +1,12 @@
 // The public key file format the kernel Makefile reads (PUBKEY=...): 64 lowercase hex digits and
 // a newline, as core/sign.ts writes it.
-export class KernelKeyError extends Error {
-  readonly code = 'KERNEL_BAD_PUBLIC_KEY';
+import { D0Error } from '../../core/errors';
+
+export class KernelKeyError extends D0Error {
+  constructor(message: string) {
+    super('KERNEL_BAD_PUBLIC_KEY', message);
+    this.name = 'KernelKeyError';
+  }
 }
 
 export function publicKeyFileText(publicKeyHex: string): string {

@@ -5,20 +5,20 @@
 // Never pulls: an image absent from the engine is reported, so a preview does no network I/O.
 import type Dockerode from 'dockerode';
 import { parseSource } from '../image/source';
-import { ImageError } from '../../core/image/errors';
+import { ImageError, type ImageErrorCode } from '../../core/image/errors';
 import { dockerArchiveFiles, resolveDockerArchive } from '../oci/docker-archive';
 import { DEFAULT_LIMITS } from '../../core/image/limits';
 import { ociFiles, resolveOciLayout } from '../oci/oci-layout';
 
-export class ImageSourceError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** An image source whose digest cannot be found: an ImageError, named for where it came from. */
+export class ImageSourceError extends ImageError {
+  constructor(code: ImageErrorCode, message: string) {
+    super(code, message);
     this.name = 'ImageSourceError';
   }
 }
+
+const codeOf = (e: unknown, otherwise: ImageErrorCode): ImageErrorCode => (e instanceof ImageError ? e.code : otherwise);
 
 /** Resolves the digest or throws ImageSourceError naming the source and what is wrong. */
 export async function imageSourceDigest(
@@ -29,7 +29,7 @@ export async function imageSourceDigest(
   try {
     src = parseSource(source);
   } catch (e) {
-    throw new ImageSourceError((e as ImageError).code ?? 'SOURCE_INVALID', (e as Error).message);
+    throw new ImageSourceError(codeOf(e, 'SOURCE_INVALID'), (e as Error).message);
   }
   if (src.kind === 'docker') {
     const engine = docker ? await docker() : undefined;
@@ -56,6 +56,6 @@ export async function imageSourceDigest(
       ? resolveOciLayout(ociFiles(src.location), DEFAULT_LIMITS.maxJsonBytes, src.ref).configDigest
       : resolveDockerArchive(dockerArchiveFiles(src.file), DEFAULT_LIMITS.maxJsonBytes, src.ref).configDigest;
   } catch (e) {
-    throw new ImageSourceError((e as ImageError).code ?? 'FORMAT_INVALID', (e as Error).message);
+    throw new ImageSourceError(codeOf(e, 'FORMAT_INVALID'), (e as Error).message);
   }
 }

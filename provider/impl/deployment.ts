@@ -15,7 +15,7 @@ import { imageSourceDigest } from '../../builder/site/image-digest';
 import { diffPlans, planBuild } from '../../core/site/plan';
 import type { BuildSpec, ContainerSpec, NetworkSpec } from '../../core/site/spec';
 import type { Problem } from '../../core/errors';
-import { ValidationError } from '../../core/errors';
+import { errorCode, ValidationError } from '../../core/errors';
 import { parseSecretKeyFile, publicKeyOf } from '../../core/sign';
 import { stashedKey, stashKey } from './key-stash';
 import { failures, hasUnknown, withoutProvider } from './problems';
@@ -127,7 +127,7 @@ export async function check(
       };
     } catch (e) {
       problems.push({
-        code: (e as { code?: string }).code ?? 'IMAGE',
+        code: errorCode(e) ?? 'IMAGE',
         path: `containers.${c.name}.image`,
         message: (e as Error).message,
       });

@@ -7,7 +7,7 @@ export { KernelBuild, type KernelBuildArgs } from './kernel-build';
 export { EspSlotWriter, type EspSlotWriterArgs, type EspSlotTarget } from './esp-slot-writer';
 export type {
   ContainerSpec,
-  ExecSpec,
+  ExecOverrides,
   HealthName,
   NetworkSpec,
   RestartName,

@@ -12,7 +12,7 @@ import { engineImage, spoolEngineImage } from '../oci/docker-engine';
 import { engineClient, fromDockerode, type Engine } from '../oci/engine-client';
 import { fail } from '../../core/image/errors';
 import { encodeExecSpec, ExecSpecError, type ImageExecSpec } from '../../core/image/exec-spec';
-import { execSpecFromConfig, type Overrides } from '../../core/image/image-config';
+import { execSpecFromConfig, type ExecOverrides } from '../../core/image/image-config';
 import { readLayer } from '../oci/layer-reader';
 import { Budget, DEFAULT_LIMITS, type Limits } from '../../core/image/limits';
 import { ociFiles, resolveOciLayout } from '../oci/oci-layout';
@@ -46,7 +46,7 @@ export interface BuildOptions {
   out: string;
   /** Static PID1 binary placed at /.d0/init. */
   init: string;
-  overrides?: Overrides;
+  overrides?: ExecOverrides;
   /** Free space for the container, MiB (default 0: the 10 % / 16 MiB slack only). */
   headroomMiB?: number;
   docker?: Dockerode;
@@ -62,8 +62,8 @@ export interface BuildResult {
   key: string;
 }
 
-function normalizedOverrides(o: Overrides): Overrides {
-  const out: Overrides = {};
+function normalizedOverrides(o: ExecOverrides): ExecOverrides {
+  const out: ExecOverrides = {};
   if (o.entrypoint) out.entrypoint = [...o.entrypoint];
   if (o.args) out.args = [...o.args];
   if (o.env?.length) out.env = [...o.env];
@@ -146,7 +146,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
 
 interface Job {
   opts: BuildOptions;
-  overrides: Overrides;
+  overrides: ExecOverrides;
   headroomMiB: number;
   limits: Limits;
   init: Buffer;

@@ -4,22 +4,13 @@
 // Problem paths come back in the spec's own terms (`containers.web.memMb`), so a Pulumi
 // CheckFailure or a diff names the property the user wrote.
 import type { Problem } from '../errors';
+import type { ExecOverrides } from '../image/image-config';
 
 export type HealthName = 'ready' | 'exit-zero';
 export type RestartName = 'never' | 'on-failure' | 'always';
 
-/** Per-container overrides of the image's config (`docker run` semantics). */
-export interface ExecSpec {
-  /** Replaces the image's Cmd. */
-  readonly args?: string[];
-  /** Replaces the image's Entrypoint (Cmd is then dropped unless args are given). */
-  readonly entrypoint?: string[];
-  /** NAME=VALUE entries, replacing a variable of the same name or appended. */
-  readonly env?: string[];
-  readonly cwd?: string;
-  /** name, uid, uid:gid, name:group, ... */
-  readonly user?: string;
-}
+/** Per-container overrides of the image's config (`docker run` semantics): core/image's. */
+export type { ExecOverrides } from '../image/image-config';
 
 export interface RouteSpec {
   readonly dest: string;
@@ -30,7 +21,7 @@ export interface ContainerSpec {
   readonly name: string;
   /** `docker:NAME[:TAG]`, `oci:PATH[:REF]` or `docker-archive:FILE[:REPO:TAG]`. */
   readonly image: string;
-  readonly exec?: ExecSpec;
+  readonly exec?: ExecOverrides;
   readonly vcpu: number;
   readonly memMb: number;
   /** Static address with the bridge's prefix, e.g. 10.20.0.10/24. */

@@ -3,6 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
+import { processAlive } from '../process-alive';
+
 export { d0CacheRoot } from './root';
 
 /** A fresh temporary directory next to `finalDir`, so the final rename stays on one file system. */
@@ -28,15 +30,6 @@ export function publishStagingDir(staging: string, finalDir: string): void {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Holds `<finalDir>.lock` (a directory holding the owner's pid) while fn runs, so that two
  * processes asking for the same slow build do not both build: the second waits, then finds the
@@ -58,7 +51,7 @@ export async function withBuildLock<T>(finalDir: string, fn: () => Promise<T>, p
       } catch {
         /* being created or removed right now */
       }
-      if (Number.isInteger(owner) && !alive(owner)) {
+      if (Number.isInteger(owner) && !processAlive(owner)) {
         fs.rmSync(lock, { recursive: true, force: true });
         continue;
       }

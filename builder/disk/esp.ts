@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { D0Error, type EspErrorCode } from '../../core/errors';
+import { processAlive } from '../process-alive';
 
 const run = promisify(execFile);
 
@@ -165,12 +166,8 @@ function removeStaleTemps(final: string): void {
   }
   for (const n of names) {
     const pid = n.startsWith(prefix) ? Number(n.slice(prefix.length)) : NaN;
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch {
-      fs.rmSync(path.join(path.dirname(final), n), { force: true });
-    }
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+    fs.rmSync(path.join(path.dirname(final), n), { force: true });
   }
 }
 

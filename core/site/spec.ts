@@ -62,25 +62,44 @@ const RESTART: Record<RestartName, string> = {
   always: 'RESTART_ALWAYS',
 };
 
+/**
+ * The one table between the spec (camelCase, what users write) and the manifest (snake_case, the
+ * proto's names): manifestInput() maps forward with it, specPath() backward. Fields copied as
+ * they are; `health` and `restart` map their values too (HEALTH, RESTART); a container's disk
+ * fields come from its image.
+ */
+const CONTAINER_COPIED = [
+  ['name', 'name'],
+  ['vcpu', 'vcpu'],
+  ['memMb', 'mem_mb'],
+  ['ip', 'ip4'],
+  ['gw', 'gw4'],
+  ['mac', 'mac'],
+  ['routes', 'routes'],
+  ['bootOrder', 'boot_order'],
+  ['healthTimeoutS', 'health_timeout_s'],
+] as const satisfies readonly (readonly [keyof ContainerSpec, string])[];
+const NETWORK_COPIED = [
+  ['bridge', 'bridge_ip4'],
+  ['egressNat', 'egress_nat'],
+] as const satisfies readonly (readonly [keyof NetworkSpec, string])[];
+const HEADER_COPIED = [
+  ['securityEpoch', 'security_epoch'],
+  ['site', 'site'],
+] as const satisfies readonly (readonly [keyof BuildSpec, string])[];
+
+const backward = (pairs: readonly (readonly [string, string])[], extra: Record<string, string> = {}) =>
+  Object.fromEntries([...pairs.map(([spec, manifest]) => [manifest, spec]), ...Object.entries(extra)]) as Record<string, string>;
 /** Manifest field -> spec field, per message. */
-const CONTAINER_FIELDS: Record<string, string> = {
-  name: 'name',
-  vcpu: 'vcpu',
-  mem_mb: 'memMb',
+const CONTAINER_FIELDS = backward(CONTAINER_COPIED, {
+  health: 'health',
+  restart: 'restart',
   disk_path: 'image',
   disk_sha256: 'image',
   disk_size: 'image',
-  mac: 'mac',
-  ip4: 'ip',
-  gw4: 'gw',
-  routes: 'routes',
-  boot_order: 'bootOrder',
-  health_timeout_s: 'healthTimeoutS',
-  health: 'health',
-  restart: 'restart',
-};
-const NETWORK_FIELDS: Record<string, string> = { bridge_ip4: 'bridge', egress_nat: 'egressNat' };
-const HEADER_FIELDS: Record<string, string> = { security_epoch: 'securityEpoch', site: 'site' };
+});
+const NETWORK_FIELDS = backward(NETWORK_COPIED);
+const HEADER_FIELDS = backward(HEADER_COPIED);
 
 /** Spec-side name of a manifest field path, e.g. `containers[web].mem_mb` -> `containers.web.memMb`. */
 export function specPath(manifestPath: string): string {
@@ -161,30 +180,20 @@ export function manifestInput(
     ? spec.containers.map((c): Obj => {
         const d = typeof c?.name === 'string' ? disks(c.name) : undefined;
         const o: Obj = {
-          name: c?.name,
-          vcpu: c?.vcpu,
-          mem_mb: c?.memMb,
-          ip4: c?.ip,
-          boot_order: c?.bootOrder,
-          health_timeout_s: c?.healthTimeoutS,
           health: HEALTH[(c?.health ?? 'ready') as HealthName] ?? 'HEALTH_READY',
           disk_sha256: d?.sha256,
           disk_size: d?.size,
         };
-        if (c?.gw !== undefined) o.gw4 = c.gw;
-        if (c?.mac !== undefined) o.mac = c.mac;
-        if (c?.routes !== undefined) o.routes = c.routes;
+        for (const [from, to] of CONTAINER_COPIED) if (c?.[from] !== undefined) o[to] = c[from];
         if (c?.restart !== undefined && c.restart in RESTART)
           o.restart = RESTART[c.restart as RestartName];
         return o;
       })
     : spec.containers;
-  const header: Obj = { security_epoch: spec.securityEpoch };
-  if (spec.site !== undefined) header.site = spec.site;
-  const network: Obj = {
-    bridge_ip4: spec.network?.bridge,
-    egress_nat: spec.network?.egressNat ?? false,
-  };
+  const header: Obj = {};
+  for (const [from, to] of HEADER_COPIED) if (spec[from] !== undefined) header[to] = spec[from];
+  const network: Obj = { egress_nat: false };
+  for (const [from, to] of NETWORK_COPIED) if (spec.network?.[from] !== undefined) network[to] = spec.network[from];
   return {
     input: {
       header,

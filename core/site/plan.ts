@@ -5,9 +5,17 @@
 import { createHash } from 'node:crypto';
 import { diffManifests, type Change } from '../diff';
 import type { Problem } from '../errors';
-import { validateManifest } from '../manifest/validate';
+import { validateContainer, validateManifest } from '../manifest/validate';
 import type { Manifest } from '../schema';
-import { manifestInput, specPath, mapProblems, type BuildSpec, type ContainerSpec } from './spec';
+import {
+  containerInput,
+  containerSpecProblems,
+  manifestInput,
+  specPath,
+  mapProblems,
+  type BuildSpec,
+  type ContainerSpec,
+} from './spec';
 
 /** The identity every plan uses, so plans compare equal across runs. */
 export const PLAN_BUILD = {
@@ -31,6 +39,18 @@ export function inputDigest(c: ContainerSpec, imageDigest: string | undefined): 
     String(c.headroomMiB ?? 0),
   ];
   return createHash('sha256').update(parts.join('\0')).digest('hex');
+}
+
+/**
+ * One container's own problems (spec paths), without the site's rules (unique names and
+ * addresses, the bridge subnet: the Deployment's). What Container.check reports.
+ */
+export function checkContainer(c: ContainerSpec, imageDigest?: string): Problem[] {
+  const disk = { sha256: inputDigest(c, imageDigest), size: '1' };
+  return dedupe([
+    ...containerSpecProblems(c, 0),
+    ...mapProblems(validateContainer(containerInput(c, disk), PLAN_BUILD.build_uuid)),
+  ]);
 }
 
 export function planBuild(

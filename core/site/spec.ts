@@ -135,35 +135,50 @@ export interface GuestKernelDigest {
 
 /** Problems the mapping itself finds (enum names, types the manifest has no field for). */
 function specProblems(spec: BuildSpec): Problem[] {
+  return (Array.isArray(spec.containers) ? spec.containers : []).flatMap((c, i) => containerSpecProblems(c, i));
+}
+
+/** The same, for one container (`i` names it when it has no name). */
+export function containerSpecProblems(c: ContainerSpec, i: number): Problem[] {
   const out: Problem[] = [];
-  for (const [i, c] of (Array.isArray(spec.containers) ? spec.containers : []).entries()) {
-    const at = typeof c?.name === 'string' && c.name ? `containers.${c.name}` : `containers[${i}]`;
-    if (typeof c?.image !== 'string' || c.image === '')
-      out.push({
-        code: 'REQUIRED',
-        path: `${at}.image`,
-        message: 'is required (docker:NAME, oci:PATH or docker-archive:FILE)',
-      });
-    if (c?.health !== undefined && !(c.health in HEALTH))
-      out.push({
-        code: 'INVALID',
-        path: `${at}.health`,
-        message: `${JSON.stringify(c.health)} is not one of ${Object.keys(HEALTH).join(', ')}`,
-      });
-    if (c?.restart !== undefined && !(c.restart in RESTART))
-      out.push({
-        code: 'INVALID',
-        path: `${at}.restart`,
-        message: `${JSON.stringify(c.restart)} is not one of ${Object.keys(RESTART).join(', ')}`,
-      });
-    if (c?.headroomMiB !== undefined && !(Number.isInteger(c.headroomMiB) && c.headroomMiB >= 0))
-      out.push({
-        code: 'INVALID',
-        path: `${at}.headroomMiB`,
-        message: `${JSON.stringify(c.headroomMiB)} is not a whole number of MiB >= 0`,
-      });
-  }
+  const at = typeof c?.name === 'string' && c.name ? `containers.${c.name}` : `containers[${i}]`;
+  if (typeof c?.image !== 'string' || c.image === '')
+    out.push({
+      code: 'REQUIRED',
+      path: `${at}.image`,
+      message: 'is required (docker:NAME, oci:PATH or docker-archive:FILE)',
+    });
+  if (c?.health !== undefined && !(c.health in HEALTH))
+    out.push({
+      code: 'INVALID',
+      path: `${at}.health`,
+      message: `${JSON.stringify(c.health)} is not one of ${Object.keys(HEALTH).join(', ')}`,
+    });
+  if (c?.restart !== undefined && !(c.restart in RESTART))
+    out.push({
+      code: 'INVALID',
+      path: `${at}.restart`,
+      message: `${JSON.stringify(c.restart)} is not one of ${Object.keys(RESTART).join(', ')}`,
+    });
+  if (c?.headroomMiB !== undefined && !(Number.isInteger(c.headroomMiB) && c.headroomMiB >= 0))
+    out.push({
+      code: 'INVALID',
+      path: `${at}.headroomMiB`,
+      message: `${JSON.stringify(c.headroomMiB)} is not a whole number of MiB >= 0`,
+    });
   return out;
+}
+
+/** One container's Manifest authoring input, with its disk's digest (real or a placeholder). */
+export function containerInput(c: ContainerSpec, d: DiskDigest | undefined): Obj {
+  const o: Obj = {
+    health: HEALTH[(c?.health ?? 'ready') as HealthName] ?? 'HEALTH_READY',
+    disk_sha256: d?.sha256,
+    disk_size: d?.size,
+  };
+  for (const [from, to] of CONTAINER_COPIED) if (c?.[from] !== undefined) o[to] = c[from];
+  if (c?.restart !== undefined && c.restart in RESTART) o.restart = RESTART[c.restart as RestartName];
+  return o;
 }
 
 /**
@@ -177,18 +192,7 @@ export function manifestInput(
 ): { input: Obj; problems: Problem[] } {
   const problems = specProblems(spec);
   const containers = Array.isArray(spec.containers)
-    ? spec.containers.map((c): Obj => {
-        const d = typeof c?.name === 'string' ? disks(c.name) : undefined;
-        const o: Obj = {
-          health: HEALTH[(c?.health ?? 'ready') as HealthName] ?? 'HEALTH_READY',
-          disk_sha256: d?.sha256,
-          disk_size: d?.size,
-        };
-        for (const [from, to] of CONTAINER_COPIED) if (c?.[from] !== undefined) o[to] = c[from];
-        if (c?.restart !== undefined && c.restart in RESTART)
-          o.restart = RESTART[c.restart as RestartName];
-        return o;
-      })
+    ? spec.containers.map((c) => containerInput(c, typeof c?.name === 'string' ? disks(c.name) : undefined))
     : spec.containers;
   const header: Obj = {};
   for (const [from, to] of HEADER_COPIED) if (spec[from] !== undefined) header[to] = spec[from];

@@ -1,0 +1,113 @@
+// The security-epoch floor and a cleared NVRAM, under QEMU + OVMF with and without a TPM 2.0
+// (swtpm). The story in both: U1 (security_epoch 3) is committed; then the firmware's variables
+// are lost (a fresh VARS file) and the disk carries an older signed build (epoch 2) instead.
+//   - With a TPM, D0 copied the floor into its NV index at the boot after the commit: the older
+//     build is refused (ev=boot_failed reason=epoch_below, the floor from source=tpm).
+//   - Without one, the floor lived only in the VARS file: the older build boots and is committed.
+//     That is the documented limit (kernel/README.md, "Slots, updates and rollback").
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readAbState } from '../../builder/disk/ovmf-vars';
+import { buildSlotDisk } from '../../builder/disk/slots';
+import type { D0Event } from '../support/events';
+import { withSwtpm } from '../support/swtpm';
+import {
+  bootUntilExit,
+  copyOfBase,
+  freshVars,
+  makeBuild,
+  sharedFixture,
+  type AbFixture,
+  type Boots,
+} from './support';
+
+/** The one ev=epoch_floor of a boot. */
+function floorOf(boot: D0Event[], text: string): Record<string, string> {
+  const f = boot.filter((e) => e.ev === 'epoch_floor');
+  assert.equal(f.length, 1, 'one ev=epoch_floor per boot\n' + text);
+  return f[0].fields;
+}
+
+describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () {
+  this.timeout(900_000);
+  let fx: AbFixture;
+  let old: { dir: string; uuid: string }; // security_epoch 2, below U1's 3
+  let oldDisk: string;
+
+  before(async () => {
+    fx = await sharedFixture();
+    old = makeBuild(fx, 'floor-old', { epoch: 2 });
+    oldDisk = path.join(fx.dir, 'floor-old.img');
+    await buildSlotDisk(oldDisk, { a: old.dir, sizeMiB: 40 });
+  });
+
+  /** A fresh copy of the disk with only the older build, and a VARS file as OVMF ships it. */
+  function olderBuildClearedVars(name: string): { disk: string; vars: string } {
+    const disk = path.join(fx.dir, `${name}.img`);
+    fs.copyFileSync(oldDisk, disk);
+    return { disk, vars: freshVars(path.join(fx.dir, `${name}.vars.fd`)) };
+  }
+
+  it('with swtpm: the committed epoch reaches the TPM; after the VARS file is cleared an older build is refused', async () => {
+    const { disk, vars, u1 } = await copyOfBase('floor-tpm');
+    const tpmDir = path.join(fx.dir, 'floor-tpm.swtpm');
+
+    // The boot after U1's commit: the TPM has no index yet; D0 defines it and raises it to 3.
+    const up: Boots = await withSwtpm(tpmDir, (args) =>
+      bootUntilExit(disk, vars, { extraArgs: args }),
+    );
+    assert.equal(up.boots.length, 1, up.text);
+    const raised = up.all('tpm_floor_raised');
+    assert.equal(raised.length, 1, up.text);
+    assert.deepEqual(
+      [raised[0].fields.from, raised[0].fields.to, raised[0].fields.defined],
+      ['0', '3', 'yes'],
+    );
+    const f1 = floorOf(up.last, up.text);
+    assert.deepEqual([f1.source, f1.value, f1.tpm, f1.nvram], ['tpm', '3', '3', '3'], up.text);
+    assert.equal(up.all('tpm_error').length, 0, up.text);
+    assert.equal(up.last.find((e) => e.ev === 'slot_choice')?.fields.boot, u1.uuid, up.text);
+    assert.equal(up.end, 'halt', 'U1 still runs\n' + up.text);
+
+    // The VARS file is lost and the disk holds the older build: the TPM's floor refuses it.
+    const cleared = olderBuildClearedVars('floor-tpm-cleared');
+    const b = await withSwtpm(tpmDir, (args) =>
+      bootUntilExit(cleared.disk, cleared.vars, { extraArgs: args }),
+    );
+    assert.equal(b.boots.length, 1, b.text);
+    const state = b.last.find((e) => e.ev === 'ab_state');
+    assert.equal(state?.fields.nv, 'absent', 'the VARS file really was cleared\n' + b.text);
+    const f2 = floorOf(b.last, b.text);
+    assert.deepEqual([f2.source, f2.value, f2.tpm, f2.nvram], ['tpm', '3', '3', '0'], b.text);
+    assert.equal(b.all('tpm_floor_raised').length, 0, 'the TPM is never lowered\n' + b.text);
+    const failed = b.last.find((e) => e.ev === 'boot_failed');
+    assert.equal(failed?.fields.reason, 'epoch_below', b.text);
+    assert.equal(failed.fields.epoch, '2');
+    assert.equal(failed.fields.committed_epoch, '3');
+    assert.equal(b.all('ready_to_launch').length, 0, b.text);
+    assert.equal(b.all('commit').length, 0, b.text);
+    assert.equal(b.end, 'exit', 'the refused boot returns to the firmware\n' + b.text);
+    assert.equal(readAbState(cleared.vars), undefined, 'nothing was committed to NVRAM');
+  });
+
+  it('without a TPM: the same sequence boots and commits the older build (the floor lived in NVRAM only)', async () => {
+    // U1's commit (epoch 3) by the shared base boot, which had no TPM.
+    const base = await copyOfBase('floor-nvram');
+    assert.equal(readAbState(base.vars)!.epoch, 3n);
+    const cleared = olderBuildClearedVars('floor-nvram-cleared');
+    const b = await bootUntilExit(cleared.disk, cleared.vars);
+    assert.equal(b.boots.length, 1, b.text);
+    const f = floorOf(b.last, b.text);
+    assert.deepEqual([f.source, f.value, f.tpm, f.nvram], ['nvram', '0', 'none', '0'], b.text);
+    assert.equal(b.all('boot_failed').length, 0, b.text);
+    const commit = b.all('commit');
+    assert.equal(commit.length, 1, b.text);
+    assert.equal(commit[0].fields.boot, old.uuid);
+    assert.equal(commit[0].fields.role, 'first');
+    assert.equal(commit[0].fields.epoch, '2');
+    const state = readAbState(cleared.vars)!;
+    assert.equal(state.epoch, 2n, 'the floor went back from 3 to 2');
+    assert.equal(state.lastGood, old.uuid);
+  });
+});

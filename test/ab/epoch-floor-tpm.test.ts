@@ -2,7 +2,9 @@
 // (swtpm). The story in both: U1 (security_epoch 3) is committed; then the firmware's variables
 // are lost (a fresh VARS file) and the disk carries an older signed build (epoch 2) instead.
 //   - With a TPM, D0 copied the floor into its NV index at the boot after the commit: the older
-//     build is refused (ev=boot_failed reason=epoch_below, the floor from source=tpm).
+//     build is refused (ev=boot_failed reason=epoch_below, the floor from source=tpm); U1 itself
+//     (epoch 3, at the floor) still boots on a cleared NVRAM. The swtpm state directory persists
+//     across the QEMU runs as a TPM's NV memory does across power cycles.
 //   - Without one, the floor lived only in the VARS file: the older build boots and is committed.
 //     That is the documented limit (kernel/README.md, "Slots, updates and rollback").
 import assert from 'node:assert/strict';
@@ -49,32 +51,46 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
     return { disk, vars: freshVars(path.join(fx.dir, `${name}.vars.fd`)) };
   }
 
-  it('with swtpm: the committed epoch reaches the TPM; after the VARS file is cleared an older build is refused', async () => {
-    const { disk, vars, u1 } = await copyOfBase('floor-tpm');
+  it('with swtpm: the commit reaches the TPM at the next boot; with the VARS file cleared an older build is refused, an equal one boots', async () => {
     const tpmDir = path.join(fx.dir, 'floor-tpm.swtpm');
+    const withTpm = (disk: string, vars: string): Promise<Boots> =>
+      withSwtpm(tpmDir, (args) => bootUntilExit(disk, vars, { extraArgs: args }));
+    const u1 = makeBuild(fx, 'floor-u1'); // security_epoch 3
+    const disk = path.join(fx.dir, 'floor-tpm.img');
+    const vars = freshVars(path.join(fx.dir, 'floor-tpm.vars.fd'));
+    await buildSlotDisk(disk, { a: u1.dir, sizeMiB: 40 });
 
-    // The boot after U1's commit: the TPM has no index yet; D0 defines it and raises it to 3.
-    const up: Boots = await withSwtpm(tpmDir, (args) =>
-      bootUntilExit(disk, vars, { extraArgs: args }),
+    // First boot with a TPM: D0 defines its index (floor 0) and commits U1 (epoch 3) in NVRAM.
+    const first = await withTpm(disk, vars);
+    assert.equal(first.boots.length, 1, first.text);
+    const defined = first.all('tpm_floor_raised');
+    assert.deepEqual(
+      defined.map((e) => [e.fields.from, e.fields.to, e.fields.defined]),
+      [['0', '0', 'yes']],
+      first.text,
     );
+    const f0 = floorOf(first.last, first.text);
+    assert.deepEqual([f0.source, f0.value, f0.tpm, f0.nvram], ['tpm', '0', '0', '0'], first.text);
+    assert.equal(first.all('commit')[0]?.fields.epoch, '3', first.text);
+
+    // The next boot raises the TPM to the committed epoch.
+    const up = await withTpm(disk, vars);
     assert.equal(up.boots.length, 1, up.text);
     const raised = up.all('tpm_floor_raised');
-    assert.equal(raised.length, 1, up.text);
     assert.deepEqual(
-      [raised[0].fields.from, raised[0].fields.to, raised[0].fields.defined],
-      ['0', '3', 'yes'],
+      raised.map((e) => [e.fields.from, e.fields.to, e.fields.defined]),
+      [['0', '3', 'no']],
+      up.text,
     );
     const f1 = floorOf(up.last, up.text);
     assert.deepEqual([f1.source, f1.value, f1.tpm, f1.nvram], ['tpm', '3', '3', '3'], up.text);
     assert.equal(up.all('tpm_error').length, 0, up.text);
-    assert.equal(up.last.find((e) => e.ev === 'slot_choice')?.fields.boot, u1.uuid, up.text);
+    assert.equal(up.last.find((e) => e.ev === 'slot_choice')?.fields.role, 'committed', up.text);
     assert.equal(up.end, 'halt', 'U1 still runs\n' + up.text);
 
     // The VARS file is lost and the disk holds the older build: the TPM's floor refuses it.
     const cleared = olderBuildClearedVars('floor-tpm-cleared');
-    const b = await withSwtpm(tpmDir, (args) =>
-      bootUntilExit(cleared.disk, cleared.vars, { extraArgs: args }),
-    );
+    const b = await withTpm(cleared.disk, cleared.vars);
     assert.equal(b.boots.length, 1, b.text);
     const state = b.last.find((e) => e.ev === 'ab_state');
     assert.equal(state?.fields.nv, 'absent', 'the VARS file really was cleared\n' + b.text);
@@ -89,6 +105,15 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
     assert.equal(b.all('commit').length, 0, b.text);
     assert.equal(b.end, 'exit', 'the refused boot returns to the firmware\n' + b.text);
     assert.equal(readAbState(cleared.vars), undefined, 'nothing was committed to NVRAM');
+
+    // A build at the floor still boots on a cleared NVRAM, and the NVRAM cache gets the floor back.
+    const again = freshVars(path.join(fx.dir, 'floor-tpm-again.vars.fd'));
+    const c = await withTpm(disk, again);
+    const f3 = floorOf(c.last, c.text);
+    assert.deepEqual([f3.source, f3.value, f3.tpm, f3.nvram], ['tpm', '3', '3', '0'], c.text);
+    assert.equal(c.all('boot_failed').length, 0, c.text);
+    assert.equal(c.all('commit')[0]?.fields.boot, u1.uuid, c.text);
+    assert.equal(readAbState(again)!.epoch, 3n);
   });
 
   it('without a TPM: the same sequence boots and commits the older build (the floor lived in NVRAM only)', async () => {

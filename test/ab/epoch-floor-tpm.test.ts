@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readAbState } from '../../builder/disk/ovmf-vars';
 import { buildSlotDisk } from '../../builder/disk/slots';
+import { writeSlot } from '../../builder/disk/writer';
 import type { D0Event } from '../support/events';
 import { withSwtpm } from '../support/swtpm';
 import {
@@ -114,6 +115,55 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
     assert.equal(c.all('boot_failed').length, 0, c.text);
     assert.equal(c.all('commit')[0]?.fields.boot, u1.uuid, c.text);
     assert.equal(readAbState(again)!.epoch, 3n);
+  });
+
+  it('with swtpm: a trial with a higher epoch does not touch the TPM; its commit raises it at the next boot', async () => {
+    const { disk, vars, u1 } = await copyOfBase('floor-trial'); // U1 (epoch 3) committed, no TPM then
+    const tpmDir = path.join(fx.dir, 'floor-trial.swtpm');
+    const withTpm = (d: string, v: string): Promise<Boots> =>
+      withSwtpm(tpmDir, (args) => bootUntilExit(d, v, { extraArgs: args }));
+    const u2 = makeBuild(fx, 'floor-trial-u2', { epoch: 5 });
+    await writeSlot({ target: disk, buildDir: u2.dir, publicKey: fx.pub, vars });
+
+    // U1 defines the index at 3 (its first boot with this TPM) and starts U2's trial; U2 commits 5.
+    const t = await withTpm(disk, vars);
+    assert.deepEqual(
+      t.all('slot_choice').map((e) => e.fields.role),
+      ['trial_start', 'trial'],
+      t.text,
+    );
+    assert.deepEqual(
+      t.all('tpm_floor_raised').map((e) => [e.fields.from, e.fields.to, e.fields.defined]),
+      [['0', '3', 'yes']],
+      'the trial boot leaves the TPM at 3\n' + t.text,
+    );
+    assert.deepEqual(
+      t.all('epoch_floor').map((e) => [e.fields.source, e.fields.value]),
+      [['tpm', '3'], ['tpm', '3']],
+      t.text,
+    );
+    const commit = t.all('commit');
+    assert.deepEqual([commit[0]?.fields.boot, commit[0]?.fields.epoch], [u2.uuid, '5'], t.text);
+
+    const next = await withTpm(disk, vars);
+    assert.deepEqual(
+      next.all('tpm_floor_raised').map((e) => [e.fields.from, e.fields.to]),
+      [['3', '5']],
+      next.text,
+    );
+    assert.equal(next.last.find((e) => e.ev === 'slot_choice')?.fields.boot, u2.uuid, next.text);
+
+    // NVRAM cleared, and U1 (epoch 3, slot A) the only build left: refused by the TPM's 5.
+    const only = path.join(fx.dir, 'floor-trial-u1-only.img');
+    await buildSlotDisk(only, { a: u1.dir, sizeMiB: 40 });
+    const b = await withTpm(only, freshVars(path.join(fx.dir, 'floor-trial-cleared.vars.fd')));
+    const failed = b.last.find((e) => e.ev === 'boot_failed');
+    assert.deepEqual(
+      [failed?.fields.reason, failed?.fields.epoch, failed?.fields.committed_epoch],
+      ['epoch_below', '3', '5'],
+      b.text,
+    );
+    assert.equal(floorOf(b.last, b.text).source, 'tpm');
   });
 
   it('without a TPM: the same sequence boots and commits the older build (the floor lived in NVRAM only)', async () => {

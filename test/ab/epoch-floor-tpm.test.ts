@@ -14,7 +14,7 @@ import { readAbState } from '../../builder/disk/ovmf-vars';
 import { buildSlotDisk } from '../../builder/disk/slots';
 import { writeSlot } from '../../builder/disk/writer';
 import type { D0Event } from '../support/events';
-import { withSwtpm } from '../support/swtpm';
+import { tpmCommands, withSwtpm } from '../support/swtpm';
 import {
   bootUntilExit,
   copyOfBase,
@@ -164,6 +164,34 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
       b.text,
     );
     assert.equal(floorOf(b.last, b.text).source, 'tpm');
+  });
+
+  it('with swtpm: an index D0 did not define at its handle is a tpm_error; the floor is NVRAM\'s and the index is left alone', async () => {
+    const { disk, vars, u1 } = await copyOfBase('floor-foreign'); // U1 (epoch 3) committed
+    const tpmDir = path.join(fx.dir, 'floor-foreign.swtpm');
+    // NV_DefineSpace of a 16-byte index at D0's handle (D0's is 8 bytes), as other software could.
+    const defineForeign =
+      '8002 0000002d 0000012a 40000001 00000009 40000009 0000 00 0000 0000' +
+      '000e 0180d0e0 000b 02060002 0000 0010';
+    const readPublic = '8001 0000000e 00000169 0180d0e0';
+    const [defined] = await tpmCommands(tpmDir, [defineForeign]);
+    assert.equal(defined.slice(12, 20), '00000000', `NV_DefineSpace answered ${defined}`);
+
+    const b = await withSwtpm(tpmDir, (args) => bootUntilExit(disk, vars, { extraArgs: args }));
+    const err = b.all('tpm_error');
+    assert.deepEqual(
+      err.map((e) => [e.fields.op, e.fields.kind]),
+      [['nv_read_public', 'foreign_index']],
+      b.text,
+    );
+    const f = floorOf(b.last, b.text);
+    assert.deepEqual([f.source, f.value, f.tpm, f.nvram], ['nvram', '3', 'error', '3'], b.text);
+    assert.equal(b.all('tpm_floor_raised').length, 0, b.text);
+    assert.equal(b.last.find((e) => e.ev === 'slot_choice')?.fields.boot, u1.uuid, b.text);
+    assert.equal(b.end, 'halt', 'U1 boots on the NVRAM floor\n' + b.text);
+    const [pub] = await tpmCommands(tpmDir, [readPublic]);
+    assert.equal(pub.slice(12, 20), '00000000', pub);
+    assert.equal(pub.slice(48, 52), '0010', 'the foreign index still has 16 bytes');
   });
 
   it('without a TPM: the same sequence boots and commits the older build (the floor lived in NVRAM only)', async () => {

@@ -139,7 +139,10 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
     );
     assert.deepEqual(
       t.all('epoch_floor').map((e) => [e.fields.source, e.fields.value]),
-      [['tpm', '3'], ['tpm', '3']],
+      [
+        ['tpm', '3'],
+        ['tpm', '3'],
+      ],
       t.text,
     );
     const commit = t.all('commit');
@@ -166,7 +169,7 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
     assert.equal(floorOf(b.last, b.text).source, 'tpm');
   });
 
-  it('with swtpm: an index D0 did not define at its handle is a tpm_error; the floor is NVRAM\'s and the index is left alone', async () => {
+  it("with swtpm: an index D0 did not define at its handle is a tpm_error; the floor is NVRAM's and the index is left alone", async () => {
     const { disk, vars, u1 } = await copyOfBase('floor-foreign'); // U1 (epoch 3) committed
     const tpmDir = path.join(fx.dir, 'floor-foreign.swtpm');
     // NV_DefineSpace of a 16-byte index at D0's handle (D0's is 8 bytes), as other software could.

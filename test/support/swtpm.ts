@@ -108,14 +108,17 @@ async function runSwtpm<T>(
         throw new Error(`swtpm did not create ${sock} within ${SOCKET_WAIT_MS} ms: ${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    return await fn([
-      '-chardev',
-      `socket,id=chrtpm,path=${sock}`,
-      '-tpmdev',
-      'emulator,id=tpm0,chardev=chrtpm',
-      '-device',
-      'tpm-tis,tpmdev=tpm0',
-    ], sock);
+    return await fn(
+      [
+        '-chardev',
+        `socket,id=chrtpm,path=${sock}`,
+        '-tpmdev',
+        'emulator,id=tpm0,chardev=chrtpm',
+        '-device',
+        'tpm-tis,tpmdev=tpm0',
+      ],
+      sock,
+    );
   } finally {
     clearTimeout(hard);
     kill();

@@ -2,8 +2,8 @@
 #include "ab.h"
 
 #include "bootvars.h"
-#include "epoch_floor.h"
 #include "d0/lib.h"
+#include "epoch_floor.h"
 #include "log/log.h"
 #include "precheck.h"
 #include "slots.h"

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nv.h"
+
 #define TPM_FLOOR_INDEX 0x0180D0E0u
 #define TPM_FLOOR_SIZE 8
 #define TPM_FLOOR_ATTRS                                                                        \

@@ -33,7 +33,11 @@ EFI_SRCS := kernel/lib/mem.c $(D0_SRCS) kernel/tests/efi_link_check.c
 EFI_OBJS := $(patsubst %.c,$(OUT)/efi/%.o,$(EFI_SRCS))
 
 TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff \
-  $(OUT)/manifest_render
+  $(OUT)/manifest_render $(OUT)/test_tpm_nv
+
+# The TPM NV marshalling and epoch-floor policy of boot/efi/tpm: pure code, tested on the host.
+TPM_SRCS := kernel/boot/efi/tpm/nv.c kernel/boot/efi/tpm/floor.c
+TPM_HDRS := kernel/boot/efi/tpm/nv.h kernel/boot/efi/tpm/floor.h
 
 .PHONY: all fuzz efi-check clean
 all: $(TESTS) efi-check
@@ -43,6 +47,10 @@ efi-check: $(OUT)/efi/link_check.efi
 $(OUT)/%: kernel/tests/%.c kernel/tests/check.c $(D0_SRCS) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -o $@ $< kernel/tests/check.c $(D0_SRCS) -lsodium
+
+$(OUT)/test_tpm_nv: kernel/tests/test_tpm_nv.c kernel/tests/check.c $(TPM_SRCS) $(TPM_HDRS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -o $@ $< kernel/tests/check.c $(TPM_SRCS)
 
 $(OUT)/fuzz_manifest: kernel/tests/fuzz_manifest.c $(D0_SRCS) $(HDRS)
 	@mkdir -p $(@D)

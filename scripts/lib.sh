@@ -6,6 +6,7 @@ D0_DEBIAN_PACKAGES=(
   clang lld llvm libclang-rt-14-dev          # kernel/ (UEFI PE32+), host tests, fuzzers
   libsodium-dev valgrind                     # bench: Ed25519 reference and instruction counts
   qemu-system-x86 ovmf                       # boot tests (UEFI under TCG, SVM/NPT)
+  swtpm swtpm-tools                          # TPM 2.0 for the epoch-floor tests (QEMU -tpmdev emulator)
   bochs bochsbios vgabios bochs-term         # VMX/EPT tests
   gdisk mtools dosfstools                    # GPT + FAT32 ESP images
   e2fsprogs erofs-utils                      # micro-VM disk images

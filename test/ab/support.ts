@@ -179,9 +179,16 @@ const isEnd = (e: D0Event) => e.ev === 'exit' || e.ev === 'halt';
 export async function bootUntilExit(
   disk: string,
   vars: string,
-  o: { timeoutMs?: number; memMb?: number; cpu?: string } = {},
+  o: { timeoutMs?: number; memMb?: number; cpu?: string; extraArgs?: string[] } = {},
 ): Promise<Boots> {
-  const q = { disk, vars, cpu: o.cpu ?? AB_CPU, timeoutMs: o.timeoutMs ?? 240_000, memMb: o.memMb };
+  const q = {
+    disk,
+    vars,
+    cpu: o.cpu ?? AB_CPU,
+    timeoutMs: o.timeoutMs ?? 240_000,
+    memMb: o.memMb,
+    extraArgs: o.extraArgs,
+  };
   return withQemu(q, async (vm) => {
     const end = await vm.waitFor(isEnd);
     const events = [...vm.events];

@@ -16,7 +16,7 @@
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
 #include "hv/err.h"
-#include "hv/linux_boot.h"
+#include "arch/boot_regs.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define EFER_NXE (1ull << 11)

@@ -27,7 +27,7 @@
 #include "d0/lib.h"
 #include "hv/cpuid.h"
 #include "hv/err.h"
-#include "hv/linux_boot.h"
+#include "arch/boot_regs.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define UD_VECTOR 6

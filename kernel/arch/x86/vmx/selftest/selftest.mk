@@ -14,7 +14,7 @@ CFLAGS := $(TARGET_FLAGS) -fno-stack-protector -fcf-protection=full -Wframe-larg
   -Wall -Wextra -Werror -Wno-unused-parameter -g0 -Iarch/x86 -Iinclude -I.
 SRCS := $(sort $(wildcard arch/x86/vmx/*.c arch/x86/svm/*.c arch/x86/vmx/selftest/*.c hv/*.c \
   dev/platform/*.c dev/virtio/*.c log/*.c lib/*.c)) arch/x86/cpu.c arch/x86/decode.c \
-  arch/x86/desc.c arch/x86/dispatch.c arch/x86/host_tick.c arch/x86/pages.c arch/x86/time.c \
+  arch/x86/desc.c arch/x86/dispatch.c arch/x86/host_tick.c arch/x86/nested_pt.c arch/x86/pages.c arch/x86/regfile.c arch/x86/time.c \
   arch/x86/spec.c arch/x86/xstate.c boot/efi/uart.c
 ASMS := $(sort $(wildcard arch/x86/vmx/*.S arch/x86/svm/*.S arch/x86/vmx/selftest/*.S)) \
   arch/x86/isr.S

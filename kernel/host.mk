@@ -16,11 +16,12 @@ LIB_SRCS := $(filter-out kernel/lib/mem.c,$(sort $(wildcard kernel/lib/*.c)))
 CRYPTO_SRCS := $(sort $(wildcard kernel/crypto/*.c))
 MANIFEST_SRCS := $(sort $(wildcard kernel/manifest/*.c))
 D0_SRCS := $(LIB_SRCS) $(CRYPTO_SRCS) $(MANIFEST_SRCS)
-HDRS := $(wildcard kernel/include/d0/*.h kernel/crypto/*.h kernel/manifest/*.h kernel/tests/*.h)
+HDRS := $(wildcard kernel/include/d0/*.h kernel/crypto/*.h kernel/manifest/*.h kernel/tests/*.h) \
+  test/support/check.h
 
 WARN := -Wall -Wextra -Werror -Wframe-larger-than=4000
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
-HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) $(SAN) -Ikernel/include
+HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) $(SAN) -Ikernel/include -Itest/support
 FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=all -Ikernel/include
 
@@ -40,9 +41,9 @@ all: $(TESTS) efi-check
 fuzz: $(OUT)/fuzz_manifest
 efi-check: $(OUT)/efi/link_check.efi
 
-$(OUT)/%: kernel/tests/%.c kernel/tests/check.c $(D0_SRCS) $(HDRS)
+$(OUT)/%: kernel/tests/%.c kernel/tests/unhex.c $(D0_SRCS) $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $< kernel/tests/check.c $(D0_SRCS) -lsodium
+	$(CC) $(HOST_CFLAGS) -o $@ $< kernel/tests/unhex.c $(D0_SRCS) -lsodium
 
 $(OUT)/fuzz_manifest: kernel/tests/fuzz_manifest.c $(D0_SRCS) $(HDRS)
 	@mkdir -p $(@D)

@@ -3,7 +3,7 @@
 # the host tests and fuzzers themselves (the same, plus tests/ under arch/x86). A flag changed here
 # changes it for the image and for the checks that guard it together.
 #
-# Included by path from each makefile; it sets variables only (no targets).
+# Included by path from each makefile; it sets variables and one recipe (no targets).
 
 CLANG := clang-14
 LLD_LINK := lld-link-14
@@ -35,3 +35,14 @@ HOST_TEST_CFLAGS := -std=c11 -O1 -g $(WARN) -Wframe-larger-than=4000 $(HOST_SAN)
 # libFuzzer targets, with the same sanitizers.
 HOST_FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=all
+
+# The recipe of a freestanding compile check: $(call uefi_compile_each,SOURCES,INCLUDE FLAGS,DIR)
+# compiles each source alone with UEFI_CHECK_CFLAGS into DIR and says how many passed (the line
+# test/hv and test/platform read).
+define uefi_compile_each
+@mkdir -p $(3)
+@for f in $(1); do \
+  $(CLANG) $(UEFI_CHECK_CFLAGS) $(2) -c $$f -o $(3)/$$(basename $$f .c).o || exit 1; \
+done
+@echo "freestanding: $(words $(1)) files ok"
+endef

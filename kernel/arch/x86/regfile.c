@@ -24,9 +24,32 @@ uint64_t x86_reg_pair(const struct x86_regfile *rf, uint8_t lo, uint8_t hi)
   return (rf->read(rf->vcpu, lo) & 0xffffffffull) | (rf->read(rf->vcpu, hi) << 32);
 }
 
-void x86_mmio_exit(const struct x86_regfile *rf, const struct x86_mmio_insn *m,
-                   struct arch_exit *e)
+void x86_io_exit(const struct x86_regfile *rf, struct arch_exit *e, uint16_t port, uint8_t size,
+                 bool in, bool string, uint64_t detail)
 {
+  if (string) {
+    e->reason = ARCH_EXIT_BAD_ACCESS; /* INS/OUTS: no device of D0 needs string I/O */
+    e->fault = ARCH_FAULT_STRING_IO;
+    e->value = detail;
+    return;
+  }
+  e->reason = ARCH_EXIT_IO;
+  e->port = port;
+  e->size = size;
+  e->dir = in ? ARCH_DIR_READ : ARCH_DIR_WRITE;
+  if (e->dir == ARCH_DIR_WRITE)
+    e->value = rf->read(rf->vcpu, 0) & ((1ull << (8 * e->size)) - 1);
+}
+
+void x86_mmio_exit(const struct x86_regfile *rf, x86_gpa_reader read, const void *vm,
+                   uint64_t cr3, uint64_t rip, struct x86_mmio_insn *m, struct arch_exit *e,
+                   uint64_t *next_rip)
+{
+  uint8_t insn[X86_MAX_INSN];
+  e->fault = ARCH_FAULT_UNDECODED;
+  uint32_t n = x86_fetch_insn(read, vm, cr3, rip, insn);
+  if (n == 0 || !x86_decode_mmio(insn, n, m))
+    return;
   e->reason = ARCH_EXIT_MMIO;
   e->size = m->size;
   e->dir = m->is_write ? ARCH_DIR_WRITE : ARCH_DIR_READ;
@@ -36,6 +59,7 @@ void x86_mmio_exit(const struct x86_regfile *rf, const struct x86_mmio_insn *m,
       val >>= 8;
     e->value = e->size == 8 ? val : val & ((1ull << (8 * e->size)) - 1);
   }
+  *next_rip = rip + m->len;
 }
 
 void x86_complete_read(const struct x86_regfile *rf, const struct arch_exit *e,

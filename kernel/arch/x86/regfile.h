@@ -29,11 +29,23 @@ void x86_reg_write_sized(const struct x86_regfile *rf, uint8_t n, uint8_t size, 
  * EDX:EAX; CPUID: leaf in EAX, subleaf in ECX). */
 uint64_t x86_reg_pair(const struct x86_regfile *rf, uint8_t lo, uint8_t hi);
 
-/* Fills the MMIO part of *e from a decoded instruction m: reason, size, direction and, for a
- * store, the value written (the immediate or source register, AH..BH shifted down, cut to the
- * access size). */
-void x86_mmio_exit(const struct x86_regfile *rf, const struct x86_mmio_insn *m,
-                   struct arch_exit *e);
+/* An IN or OUT exit: port, size (1, 2 or 4), direction and, for OUT, the value of AL/AX/EAX.
+ * A string or REP form (INS/OUTS) is an ARCH_EXIT_BAD_ACCESS (ARCH_FAULT_STRING_IO) with the
+ * backend's detail (EXITINFO1 / exit qualification) as its value: no device of D0 needs it. */
+void x86_io_exit(const struct x86_regfile *rf, struct arch_exit *e, uint16_t port, uint8_t size,
+                 bool in, bool string, uint64_t detail);
+
+/*
+ * A data access at an unmapped GPA that was not a fetch or a guest page walk: fetches the
+ * instruction at rip through the guest's page tables (cr3, read through `read` on `vm`) and
+ * decodes it into *m. Decoded: *e becomes the ARCH_EXIT_MMIO (size, direction and, for a store,
+ * the value written: the immediate or source register, AH..BH shifted down, cut to the access
+ * size) and *next_rip the RIP after it. Not: *e stays the bad access the caller filled, with
+ * fault ARCH_FAULT_UNDECODED.
+ */
+void x86_mmio_exit(const struct x86_regfile *rf, x86_gpa_reader read, const void *vm,
+                   uint64_t cr3, uint64_t rip, struct x86_mmio_insn *m, struct arch_exit *e,
+                   uint64_t *next_rip);
 
 /* The result of a read exit into the guest's registers: IN to AL/AX/EAX, RDMSR to EDX:EAX, an
  * MMIO load to its destination register (m: the decoded load). Other exits write nothing. */

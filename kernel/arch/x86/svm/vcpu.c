@@ -40,11 +40,8 @@ static void load_seg(struct vmcb_seg *s, const struct boot_seg *b)
   s->attrib = b->unusable ? 0 : (uint16_t)((b->ar & 0xff) | ((b->ar >> 4) & 0xf00));
 }
 
-int svm_vcpu_init(struct svm_vcpu *vcpu, struct svm_vm *avm, uint32_t index,
-                   const struct boot_regs *regs)
+int svm_vcpu_init(struct svm_vcpu *vcpu, struct svm_vm *avm, const struct boot_regs *regs)
 {
-  if (index != 0 || regs == NULL)
-    return HV_E_INVAL; /* one vCPU per VM (kernel/hv/README.md) */
   TRY(svm_host_init());
   memset(vcpu, 0, sizeof(*vcpu));
   vcpu->vm = avm;
@@ -139,19 +136,11 @@ static void inject_exception(struct svm_vcpu *v, uint8_t vector)
 static bool on_ioio(struct svm_vcpu *v, struct arch_exit *e)
 {
   uint64_t info = v->vmcb->ctl.exitinfo1;
-  if (info & (SVM_IOIO_STR | SVM_IOIO_REP)) {
-    e->reason = ARCH_EXIT_BAD_ACCESS; /* INS/OUTS: no device of D0 needs string I/O */
-    e->fault = ARCH_FAULT_STRING_IO;
-    e->value = info;
-    return true;
-  }
-  e->reason = ARCH_EXIT_IO;
-  e->port = (uint16_t)(info >> SVM_IOIO_PORT_SHIFT);
-  e->size = (info & SVM_IOIO_SZ32) ? 4 : (info & SVM_IOIO_SZ16) ? 2 : 1;
-  e->dir = (info & SVM_IOIO_IN) ? ARCH_DIR_READ : ARCH_DIR_WRITE;
-  if (e->dir == ARCH_DIR_WRITE)
-    e->value = v->vmcb->save.rax & ((1ull << (8 * e->size)) - 1);
-  v->next_rip = v->vmcb->ctl.exitinfo2;
+  struct x86_regfile rf = regs(v);
+  x86_io_exit(&rf, e, (uint16_t)(info >> SVM_IOIO_PORT_SHIFT),
+              (info & SVM_IOIO_SZ32) ? 4 : (info & SVM_IOIO_SZ16) ? 2 : 1, info & SVM_IOIO_IN,
+              info & (SVM_IOIO_STR | SVM_IOIO_REP), info);
+  v->next_rip = v->vmcb->ctl.exitinfo2; /* the next RIP (15.10.2); unused for a bad access */
   return true;
 }
 
@@ -258,7 +247,6 @@ static bool read_gpa(const void *vm, uint64_t gpa, void *dst, uint64_t len)
 static bool on_npf(struct svm_vcpu *v, struct arch_exit *e)
 {
   uint64_t gpa = v->vmcb->ctl.exitinfo2, info = v->vmcb->ctl.exitinfo1;
-  uint8_t insn[X86_MAX_INSN];
   e->gpa = gpa_init(gpa);
   e->reason = ARCH_EXIT_BAD_ACCESS;
   e->value = info;
@@ -270,15 +258,9 @@ static bool on_npf(struct svm_vcpu *v, struct arch_exit *e)
     e->fault = ARCH_FAULT_FETCH;
     return true;
   }
-  e->fault = ARCH_FAULT_UNDECODED;
-  /* Fetch the faulting instruction through the guest's page tables (decode.h). */
-  uint64_t rip = v->vmcb->save.rip;
-  uint32_t n = x86_fetch_insn(read_gpa, v->vm, v->vmcb->save.cr3, rip, insn);
-  if (n == 0 || !x86_decode_mmio(insn, n, &v->mmio))
-    return true;
   struct x86_regfile rf = regs(v);
-  x86_mmio_exit(&rf, &v->mmio, e);
-  v->next_rip = rip + v->mmio.len;
+  x86_mmio_exit(&rf, read_gpa, v->vm, v->vmcb->save.cr3, v->vmcb->save.rip, &v->mmio, e,
+                &v->next_rip);
   return true;
 }
 

@@ -51,11 +51,8 @@
 #define INTR_TYPE_SOFT_FIRST (4u << 8)
 #define INTR_INFO_NMI_UNBLOCK (1u << 12)
 
-int vmx_vcpu_init(struct vmx_vcpu *vcpu, struct vmx_vm *avm, uint32_t index,
-                   const struct boot_regs *regs)
+int vmx_vcpu_init(struct vmx_vcpu *vcpu, struct vmx_vm *avm, const struct boot_regs *regs)
 {
-  if (index != 0 || regs == NULL)
-    return HV_E_INVAL; /* one vCPU per VM (kernel/hv/README.md) */
   TRY(vmx_host_init());
   memset(vcpu, 0, sizeof(*vcpu));
   vcpu->vm = avm;
@@ -124,19 +121,10 @@ typedef bool (*vmx_exit_fn)(struct vmx_vcpu *v, struct arch_exit *e);
 static bool on_io(struct vmx_vcpu *v, struct arch_exit *e)
 {
   uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
-  if (q & (IOQ_STRING | IOQ_REP)) {
-    e->reason = ARCH_EXIT_BAD_ACCESS; /* INS/OUTS: no device of D0 needs string I/O */
-    e->fault = ARCH_FAULT_STRING_IO;
-    e->value = q;
-    return true;
-  }
-  e->reason = ARCH_EXIT_IO;
-  e->port = (uint16_t)(q >> IOQ_PORT_SHIFT);
-  e->size = (uint8_t)((q & IOQ_SIZE_MASK) + 1); /* 1, 2 or 4 */
-  e->dir = (q & IOQ_IN) ? ARCH_DIR_READ : ARCH_DIR_WRITE;
-  if (e->dir == ARCH_DIR_WRITE)
-    e->value = v->gprs.r[0] & ((1ull << (8 * e->size)) - 1);
-  v->next_rip = next_rip();
+  struct x86_regfile rf = regs(v);
+  x86_io_exit(&rf, e, (uint16_t)(q >> IOQ_PORT_SHIFT), (uint8_t)((q & IOQ_SIZE_MASK) + 1),
+              q & IOQ_IN, q & (IOQ_STRING | IOQ_REP), q);
+  v->next_rip = next_rip(); /* unused for a bad access */
   return true;
 }
 
@@ -238,7 +226,6 @@ static bool read_gpa(const void *vm, uint64_t gpa, void *dst, uint64_t len)
 static bool on_ept_violation(struct vmx_vcpu *v, struct arch_exit *e)
 {
   uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION), rip = vmx_read(VMCS_GUEST_RIP);
-  uint8_t insn[X86_MAX_INSN];
   e->reason = ARCH_EXIT_BAD_ACCESS;
   e->gpa = gpa_init(vmx_read(VMCS_GUEST_PHYS_ADDR));
   e->value = q;
@@ -253,13 +240,8 @@ static bool on_ept_violation(struct vmx_vcpu *v, struct arch_exit *e)
     e->fault = ARCH_FAULT_PAGE_WALK;
     return true;
   }
-  e->fault = ARCH_FAULT_UNDECODED;
-  uint32_t n = x86_fetch_insn(read_gpa, v->vm, vmx_read(VMCS_GUEST_CR3), rip, insn);
-  if (n == 0 || !x86_decode_mmio(insn, n, &v->mmio))
-    return true;
   struct x86_regfile rf = regs(v);
-  x86_mmio_exit(&rf, &v->mmio, e);
-  v->next_rip = rip + v->mmio.len;
+  x86_mmio_exit(&rf, read_gpa, v->vm, vmx_read(VMCS_GUEST_CR3), rip, &v->mmio, e, &v->next_rip);
   return true;
 }
 

@@ -14,11 +14,12 @@
 #include <string.h>
 
 #include "check.h"
+#include "unhex.h"
 #include "tpm/floor.h"
 #include "tpm/nv.h"
 
-static size_t unhex(uint8_t *out, size_t cap, const char *hex) {
-  size_t n = check_unhex(out, cap, hex);
+static size_t must_unhex(uint8_t *out, size_t cap, const char *hex) {
+  size_t n = unhex(out, cap, hex);
   if (n == (size_t)-1) {
     fprintf(stderr, "bad test vector %s\n", hex);
     exit(2);
@@ -30,8 +31,8 @@ static size_t unhex(uint8_t *out, size_t cap, const char *hex) {
 
 static void expect_cmd(const char *what, const uint8_t *got, size_t n, const char *hex) {
   uint8_t want[TPM_CMD_MAX];
-  size_t wn = unhex(want, sizeof want, hex);
-  CHECK(n == wn && memcmp(got, want, wn) == 0, "%s: %zu bytes, want %zu", what, n, wn);
+  size_t wn = must_unhex(want, sizeof want, hex);
+  CHECK_MSG(n == wn && memcmp(got, want, wn) == 0, "%s: %zu bytes, want %zu", what, n, wn);
 }
 
 #define SESSION_PW "00000009" "40000009" "0000" "00" "0000"
@@ -46,7 +47,7 @@ static const char READ[] = "8002" "00000023" "0000014e" "0180d0e0" "0180d0e0" SE
 static void test_commands(void) {
   uint8_t b[TPM_CMD_MAX];
   const uint8_t data[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
-  CHECK(TPM_FLOOR_ATTRS == 0x02060002u, "attributes %08x", TPM_FLOOR_ATTRS);
+  CHECK_MSG(TPM_FLOOR_ATTRS == 0x02060002u, "attributes %08x", TPM_FLOOR_ATTRS);
   expect_cmd("NV_ReadPublic", b, tpm_nv_read_public_cmd(b, sizeof b, TPM_FLOOR_INDEX), READ_PUBLIC);
   expect_cmd("NV_DefineSpace", b,
              tpm_nv_define_cmd(b, sizeof b, TPM_FLOOR_INDEX, TPM_FLOOR_ATTRS, 8), DEFINE);
@@ -60,14 +61,14 @@ static void test_commands(void) {
     size_t n2 = tpm_nv_define_cmd(small, cap, TPM_FLOOR_INDEX, TPM_FLOOR_ATTRS, 8);
     size_t n3 = tpm_nv_write_cmd(small, cap, TPM_FLOOR_INDEX, data, 8);
     size_t n4 = tpm_nv_read_cmd(small, cap, TPM_FLOOR_INDEX, 8);
-    CHECK(n1 == (cap >= 14 ? 14u : 0u), "read_public cap %zu gave %zu", cap, n1);
-    CHECK(n2 == 0 || cap >= 45, "define cap %zu gave %zu", cap, n2);
-    CHECK(n3 == (cap >= 43 ? 43u : 0u), "write cap %zu gave %zu", cap, n3);
-    CHECK(n4 == (cap >= 35 ? 35u : 0u), "read cap %zu gave %zu", cap, n4);
+    CHECK_MSG(n1 == (cap >= 14 ? 14u : 0u), "read_public cap %zu gave %zu", cap, n1);
+    CHECK_MSG(n2 == 0 || cap >= 45, "define cap %zu gave %zu", cap, n2);
+    CHECK_MSG(n3 == (cap >= 43 ? 43u : 0u), "write cap %zu gave %zu", cap, n3);
+    CHECK_MSG(n4 == (cap >= 35 ? 35u : 0u), "read cap %zu gave %zu", cap, n4);
     int untouched = 1;
     for (size_t i = cap; i < sizeof small; i++)
       untouched &= small[i] == 0xee;
-    CHECK(untouched, "cap %zu: bytes written past the cap", cap);
+    CHECK_MSG(untouched, "cap %zu: bytes written past the cap", cap);
   }
 }
 
@@ -97,53 +98,53 @@ static void test_responses(void) {
   uint32_t rc;
 
   struct tpm_nv_public pub;
-  size_t n = unhex(r, sizeof r, RP_OK);
-  CHECK(tpm_nv_read_public_rsp(r, n, &rc, &pub) == TPM_NV_OK, "read_public ok");
-  CHECK(pub.index == TPM_FLOOR_INDEX && pub.name_alg == 0x000b && pub.attributes == 0x22060002u &&
+  size_t n = must_unhex(r, sizeof r, RP_OK);
+  CHECK_MSG(tpm_nv_read_public_rsp(r, n, &rc, &pub) == TPM_NV_OK, "read_public ok");
+  CHECK_MSG(pub.index == TPM_FLOOR_INDEX && pub.name_alg == 0x000b && pub.attributes == 0x22060002u &&
             pub.policy_len == 0 && pub.data_size == 8,
         "read_public fields %08x %04x %08x %u %u", pub.index, pub.name_alg, pub.attributes,
         pub.policy_len, pub.data_size);
-  n = unhex(r, sizeof r, READ_OK);
+  n = must_unhex(r, sizeof r, READ_OK);
   uint8_t out[8];
-  CHECK(tpm_nv_read_rsp(r, n, &rc, out, 8) == TPM_NV_OK && out[6] == 1 && out[7] == 5, "read ok");
-  CHECK(tpm_nv_read_rsp(r, n, &rc, out, 4) == TPM_NV_MALFORMED, "read: other size than asked");
-  n = unhex(r, sizeof r, EMPTY_OK);
-  CHECK(tpm_nv_empty_rsp(r, n, &rc) == TPM_NV_OK, "empty ok");
+  CHECK_MSG(tpm_nv_read_rsp(r, n, &rc, out, 8) == TPM_NV_OK && out[6] == 1 && out[7] == 5, "read ok");
+  CHECK_MSG(tpm_nv_read_rsp(r, n, &rc, out, 4) == TPM_NV_MALFORMED, "read: other size than asked");
+  n = must_unhex(r, sizeof r, EMPTY_OK);
+  CHECK_MSG(tpm_nv_empty_rsp(r, n, &rc) == TPM_NV_OK, "empty ok");
 
   for (int w = 0; w < 3; w++) {
-    size_t full = unhex(r, sizeof r, ok[w]);
+    size_t full = must_unhex(r, sizeof r, ok[w]);
     /* Every truncation, with the size field left as is or patched to the shorter length. */
     for (size_t len = 0; len < full; len++) {
-      CHECK(parse_any(w, r, len, &rc) == TPM_NV_MALFORMED, "%d: truncated to %zu", w, len);
+      CHECK_MSG(parse_any(w, r, len, &rc) == TPM_NV_MALFORMED, "%d: truncated to %zu", w, len);
       uint8_t t[TPM_RSP_MAX];
       memcpy(t, r, full);
       if (len >= 6) {
         t[2] = (uint8_t)(len >> 24), t[3] = (uint8_t)(len >> 16), t[4] = (uint8_t)(len >> 8),
         t[5] = (uint8_t)len;
-        CHECK(parse_any(w, t, len, &rc) == TPM_NV_MALFORMED, "%d: cut to %zu, size patched", w, len);
+        CHECK_MSG(parse_any(w, t, len, &rc) == TPM_NV_MALFORMED, "%d: cut to %zu, size patched", w, len);
       }
     }
     /* A trailing byte, counted by the size field or not. */
     uint8_t t[TPM_RSP_MAX];
     memcpy(t, r, full);
     t[full] = 0;
-    CHECK(parse_any(w, t, full + 1, &rc) == TPM_NV_MALFORMED, "%d: trailing byte", w);
+    CHECK_MSG(parse_any(w, t, full + 1, &rc) == TPM_NV_MALFORMED, "%d: trailing byte", w);
     t[5]++;
-    CHECK(parse_any(w, t, full + 1, &rc) == TPM_NV_MALFORMED, "%d: trailing byte, counted", w);
+    CHECK_MSG(parse_any(w, t, full + 1, &rc) == TPM_NV_MALFORMED, "%d: trailing byte, counted", w);
     /* Wrong tags. */
     memcpy(t, r, full);
     t[1] = 0x03;
-    CHECK(parse_any(w, t, full, &rc) == TPM_NV_MALFORMED, "%d: unknown tag", w);
+    CHECK_MSG(parse_any(w, t, full, &rc) == TPM_NV_MALFORMED, "%d: unknown tag", w);
     t[1] = w == 0 ? 0x02 : 0x01;
-    CHECK(parse_any(w, t, full, &rc) == TPM_NV_MALFORMED, "%d: the other tag", w);
+    CHECK_MSG(parse_any(w, t, full, &rc) == TPM_NV_MALFORMED, "%d: the other tag", w);
     /* An error response: header only, the code comes back. */
-    size_t en = unhex(t, sizeof t, "8001" "0000000a" "0000018b");
+    size_t en = must_unhex(t, sizeof t, "8001" "0000000a" "0000018b");
     rc = 0;
-    CHECK(parse_any(w, t, en, &rc) == TPM_NV_RC && rc == 0x18b, "%d: error rc %x", w, rc);
-    CHECK(tpm_rc_is(rc, TPM_RC_HANDLE), "0x18b is TPM_RC_HANDLE (handle 1)");
+    CHECK_MSG(parse_any(w, t, en, &rc) == TPM_NV_RC && rc == 0x18b, "%d: error rc %x", w, rc);
+    CHECK_MSG(tpm_rc_is(rc, TPM_RC_HANDLE), "0x18b is TPM_RC_HANDLE (handle 1)");
   }
-  CHECK(tpm_rc_is(0x08b, TPM_RC_HANDLE) && tpm_rc_is(0x98b, TPM_RC_HANDLE), "handle numbers");
-  CHECK(!tpm_rc_is(0x14a, TPM_RC_HANDLE) && tpm_rc_is(0x14a, TPM_RC_NV_UNINITIALIZED) &&
+  CHECK_MSG(tpm_rc_is(0x08b, TPM_RC_HANDLE) && tpm_rc_is(0x98b, TPM_RC_HANDLE), "handle numbers");
+  CHECK_MSG(!tpm_rc_is(0x14a, TPM_RC_HANDLE) && tpm_rc_is(0x14a, TPM_RC_NV_UNINITIALIZED) &&
             !tpm_rc_is(0x94a, TPM_RC_NV_UNINITIALIZED),
         "format-zero codes compare whole");
 
@@ -158,8 +159,8 @@ static void test_responses(void) {
     "8001" "00000018" "00000000" "000e" "0180d0e0" "000b" "22060002" "0000" "0008" "0022" "000b",
   };
   for (size_t i = 0; i < sizeof inner / sizeof inner[0]; i++) {
-    n = unhex(r, sizeof r, inner[i]);
-    CHECK(tpm_nv_read_public_rsp(r, n, &rc, &pub) == TPM_NV_MALFORMED, "inner size %zu", i);
+    n = must_unhex(r, sizeof r, inner[i]);
+    CHECK_MSG(tpm_nv_read_public_rsp(r, n, &rc, &pub) == TPM_NV_MALFORMED, "inner size %zu", i);
   }
   const char *rd[] = {
     /* parameterSize past the end */
@@ -172,19 +173,19 @@ static void test_responses(void) {
     "8002" "0000001d" "00000000" "0000000a" "0008" "0000000000000105" "0010" "01" "0000",
   };
   for (size_t i = 0; i < sizeof rd / sizeof rd[0]; i++) {
-    n = unhex(r, sizeof r, rd[i]);
-    CHECK(tpm_nv_read_rsp(r, n, &rc, out, 8) == TPM_NV_MALFORMED, "read inner %zu", i);
+    n = must_unhex(r, sizeof r, rd[i]);
+    CHECK_MSG(tpm_nv_read_rsp(r, n, &rc, out, 8) == TPM_NV_MALFORMED, "read inner %zu", i);
   }
   /* parameters in a response that has none */
-  n = unhex(r, sizeof r, "8002" "00000015" "00000000" "00000002" "abcd" "0000" "01" "0000");
-  CHECK(tpm_nv_empty_rsp(r, n, &rc) == TPM_NV_MALFORMED, "empty with parameters");
+  n = must_unhex(r, sizeof r, "8002" "00000015" "00000000" "00000002" "abcd" "0000" "01" "0000");
+  CHECK_MSG(tpm_nv_empty_rsp(r, n, &rc) == TPM_NV_MALFORMED, "empty with parameters");
 
   /* Random mutations of each valid response, in a buffer exactly as long as the response so
    * ASan catches any read past it. A mutation that changes a validated byte is never OK. */
   srand(22);
   for (int w = 0; w < 3; w++) {
     uint8_t base[TPM_RSP_MAX];
-    size_t full = unhex(base, sizeof base, ok[w]);
+    size_t full = must_unhex(base, sizeof base, ok[w]);
     for (int iter = 0; iter < 20000; iter++) {
       uint8_t *m = malloc(full);
       memcpy(m, base, full);
@@ -194,7 +195,7 @@ static void test_responses(void) {
       size_t len = rand() % 4 == 0 ? (size_t)(rand() % (int)full) : full;
       enum tpm_nv_parse p = parse_any(w, m, len, &rc);
       int header_changed = memcmp(m, base, 6) != 0 || len != full;
-      CHECK(!(header_changed && p == TPM_NV_OK), "%d: mutated header parsed OK", w);
+      CHECK_MSG(!(header_changed && p == TPM_NV_OK), "%d: mutated header parsed OK", w);
       free(m);
     }
   }
@@ -216,7 +217,7 @@ struct sim {
 };
 
 static size_t rsp_put(uint8_t *r, const char *hex) {
-  return unhex(r, TPM_RSP_MAX, hex);
+  return must_unhex(r, TPM_RSP_MAX, hex);
 }
 
 static uint32_t be32(const uint8_t *p) {
@@ -311,19 +312,19 @@ static void test_floor(void) {
   /* First use: absent, then defined and written; read back. */
   struct sim s = { 0 };
   struct tpm_link t = { sim_submit, &s };
-  CHECK(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ABSENT && v == 0, "absent");
-  CHECK(tpm_floor_raise(&t, 1, 0x0102030405060708ull, &e) == 0, "define + write");
-  CHECK(s.defines == 1 && s.writes == 1 && s.attrs == TPM_FLOOR_ATTRS && s.size == 8, "defined");
-  CHECK(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_OK && v == 0x0102030405060708ull,
+  CHECK_MSG(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ABSENT && v == 0, "absent");
+  CHECK_MSG(tpm_floor_raise(&t, 1, 0x0102030405060708ull, &e) == 0, "define + write");
+  CHECK_MSG(s.defines == 1 && s.writes == 1 && s.attrs == TPM_FLOOR_ATTRS && s.size == 8, "defined");
+  CHECK_MSG(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_OK && v == 0x0102030405060708ull,
         "read back %llx", (unsigned long long)v);
-  CHECK(tpm_floor_raise(&t, 0, 7, &e) == 0 && s.defines == 1 && s.writes == 2, "raise: no define");
-  CHECK(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_OK && v == 7, "raised to 7");
-  CHECK(!s.bad_command, "every command was well formed");
+  CHECK_MSG(tpm_floor_raise(&t, 0, 7, &e) == 0 && s.defines == 1 && s.writes == 2, "raise: no define");
+  CHECK_MSG(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_OK && v == 7, "raised to 7");
+  CHECK_MSG(!s.bad_command, "every command was well formed");
 
   /* Defined, never written (a define whose write was cut): 0. */
   struct sim u = { .defined = 1, .attrs = TPM_FLOOR_ATTRS, .size = 8 };
   t.ctx = &u;
-  CHECK(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_OK && v == 0, "unwritten reads 0");
+  CHECK_MSG(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_OK && v == 0, "unwritten reads 0");
 
   /* Foreign indices: other size, type, authorisation. Never read further. */
   const struct { uint32_t attrs; uint16_t size; } foreign[] = {
@@ -336,7 +337,7 @@ static void test_floor(void) {
   for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++) {
     struct sim f = { .defined = 1, .written = 1, .attrs = foreign[i].attrs, .size = foreign[i].size };
     t.ctx = &f;
-    CHECK(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ERROR && strcmp(e.kind, "foreign_index") == 0 &&
+    CHECK_MSG(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ERROR && strcmp(e.kind, "foreign_index") == 0 &&
               strcmp(e.op, "nv_read_public") == 0 && f.commands == 1,
           "foreign %zu", i);
   }
@@ -348,42 +349,42 @@ static void test_floor(void) {
     struct sim a = { .defined = 1, .written = 1, .attrs = TPM_FLOOR_ATTRS, .size = 8,
                      .fail_cc = ccs[i], .fail_rc = 0x921 /* TPM_RC_LOCKOUT */ };
     t.ctx = &a;
-    CHECK(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ERROR && strcmp(e.kind, "rc") == 0 &&
+    CHECK_MSG(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ERROR && strcmp(e.kind, "rc") == 0 &&
               e.code == 0x921 && strcmp(e.op, ops[i]) == 0 && v == 0,
           "rc on %s", ops[i]);
     struct sim b = { .defined = 1, .written = 1, .attrs = TPM_FLOOR_ATTRS, .size = 8,
                      .transport_cc = ccs[i] };
     t.ctx = &b;
-    CHECK(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ERROR && strcmp(e.kind, "transport") == 0 &&
+    CHECK_MSG(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ERROR && strcmp(e.kind, "transport") == 0 &&
               e.code == 0x8000000000000007ull && strcmp(e.op, ops[i]) == 0,
           "transport on %s", ops[i]);
     struct sim c = { .defined = 1, .written = 1, .attrs = TPM_FLOOR_ATTRS, .size = 8,
                      .garble_cc = ccs[i] };
     t.ctx = &c;
-    CHECK(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ERROR && strcmp(e.kind, "malformed") == 0 &&
+    CHECK_MSG(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ERROR && strcmp(e.kind, "malformed") == 0 &&
               strcmp(e.op, ops[i]) == 0,
           "garbled %s", ops[i]);
     struct sim d = { .defined = 1, .written = 1, .attrs = TPM_FLOOR_ATTRS, .size = 8,
                      .oversize_cc = ccs[i] };
     t.ctx = &d;
-    CHECK(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ERROR && strcmp(e.kind, "malformed") == 0,
+    CHECK_MSG(tpm_floor_read(&t, &v, &e) == TPM_FLOOR_ERROR && strcmp(e.kind, "malformed") == 0,
           "oversized %s", ops[i]);
   }
   /* A define that fails writes nothing; a write that fails is reported. */
   struct sim g = { .fail_cc = TPM_CC_NV_DEFINE_SPACE, .fail_rc = 0x98e /* AUTH_FAIL */ };
   t.ctx = &g;
-  CHECK(tpm_floor_raise(&t, 1, 5, &e) == -1 && strcmp(e.op, "nv_define") == 0 && e.code == 0x98e &&
+  CHECK_MSG(tpm_floor_raise(&t, 1, 5, &e) == -1 && strcmp(e.op, "nv_define") == 0 && e.code == 0x98e &&
             g.writes == 0,
         "define refused");
   struct sim h = { .defined = 1, .written = 1, .attrs = TPM_FLOOR_ATTRS, .size = 8,
                    .fail_cc = TPM_CC_NV_WRITE, .fail_rc = 0x148 /* NV_LOCKED */ };
   t.ctx = &h;
-  CHECK(tpm_floor_raise(&t, 0, 5, &e) == -1 && strcmp(e.op, "nv_write") == 0 && e.code == 0x148,
+  CHECK_MSG(tpm_floor_raise(&t, 0, 5, &e) == -1 && strcmp(e.op, "nv_write") == 0 && e.code == 0x148,
         "write refused");
   /* An index that appeared between the read and the define is not written. */
   struct sim k = { .defined = 1, .attrs = TPM_FLOOR_ATTRS, .size = 8 };
   t.ctx = &k;
-  CHECK(tpm_floor_raise(&t, 1, 5, &e) == -1 && e.code == 0x14c && k.writes == 0, "defined meanwhile");
+  CHECK_MSG(tpm_floor_raise(&t, 1, 5, &e) == -1 && e.code == 0x14c && k.writes == 0, "defined meanwhile");
 }
 
 int main(void) {

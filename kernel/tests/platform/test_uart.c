@@ -4,7 +4,7 @@
 
 #include "arch/fake/fake.h"
 #include "dev/platform/uart.h"
-#include "t.h"
+#include "check.h"
 
 static struct uart uart;
 static char lines[16][UART_LINE_MAX + 1];

@@ -1,8 +1,6 @@
-#include "check.h"
+#include "unhex.h"
 
 #include <string.h>
-
-unsigned check_count, check_failures;
 
 static int nibble(char c) {
   if (c >= '0' && c <= '9')
@@ -14,7 +12,7 @@ static int nibble(char c) {
   return -1;
 }
 
-size_t check_unhex(uint8_t *out, size_t cap, const char *hex) {
+size_t unhex(uint8_t *out, size_t cap, const char *hex) {
   size_t n = strlen(hex);
   if (n % 2 != 0 || n / 2 > cap)
     return (size_t)-1;
@@ -25,9 +23,4 @@ size_t check_unhex(uint8_t *out, size_t cap, const char *hex) {
     out[i] = (uint8_t)(hi << 4 | lo);
   }
   return n / 2;
-}
-
-int check_exit(const char *name) {
-  printf("%s: %u checks, %u failed\n", name, check_count, check_failures);
-  return check_failures == 0 && check_count > 0 ? 0 : 1;
 }

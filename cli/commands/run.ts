@@ -59,7 +59,7 @@ export const command: Command = {
     let exited: string | undefined;
     let failed: string | undefined;
     const timeline = new Timeline();
-    // Under TCG the firmware alone takes a minute before D0's first line: say so while it is quiet.
+    // Under TCG the firmware (and a guest's boot) can keep D0 quiet for long: say so while it is.
     const quiet = quietTicker((s, lastEv) =>
       io.err(`d0 run: ${s} s, waiting for ev=${until}${lastEv ? ` (last: ev=${lastEv})` : ' (the firmware is starting D0)'}`),
     );

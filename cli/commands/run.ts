@@ -97,17 +97,19 @@ export const command: Command = {
   },
 };
 
-/** Calls tell(secondsSinceStart, lastEvent) when no D0 event came for QUIET_S seconds. */
-const QUIET_S = 15;
-function quietTicker(tell: (seconds: number, lastEv: string | undefined) => void) {
+/**
+ * Calls tell(secondsSinceStart, lastEvent) each time no D0 event came for quietMs (default 15 s);
+ * saw() is called for every event. Exported for its test.
+ */
+export function quietTicker(tell: (seconds: number, lastEv: string | undefined) => void, quietMs = 15_000) {
   const started = Date.now();
   let lastAt = started;
   let lastEv: string | undefined;
   const timer = setInterval(() => {
-    if (Date.now() - lastAt < QUIET_S * 1000) return;
+    if (Date.now() - lastAt < quietMs) return;
     lastAt = Date.now();
     tell(Math.round((Date.now() - started) / 1000), lastEv);
-  }, 1000);
+  }, Math.min(1000, quietMs / 4));
   timer.unref();
   return {
     saw(ev: string | undefined) {

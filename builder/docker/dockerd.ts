@@ -9,8 +9,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
+import { alive } from '../guest/cache';
 import { dockerSocketPath } from '../oci/engine-client';
+import { connectDocker } from './engine';
 import { d0CacheDir } from './cache-dir';
 
 export { d0CacheDir };
@@ -26,24 +28,6 @@ export interface DockerHandle {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function answers(docker: Dockerode, socketPath: string): Promise<boolean> {
-  if (!fs.existsSync(socketPath)) return false;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      docker.ping(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error('ping timeout')), 3000);
-      }),
-    ]);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 const exited = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
 
 function runDir(): string {
@@ -57,8 +41,8 @@ type Started = { docker: Dockerode; child?: ChildProcess; socketPath: string };
 /** The engine answering on the socket, or a dockerd started (detached: it outlives this process). */
 async function findOrStart(): Promise<Started> {
   const socketPath = dockerSocketPath();
-  const docker = new Dockerode({ socketPath });
-  if (await answers(docker, socketPath)) return { docker, socketPath };
+  const found = await connectDocker();
+  if (found) return { docker: found, socketPath };
   const root = path.join(d0CacheDir(), 'docker');
   fs.mkdirSync(root, { recursive: true });
   fs.mkdirSync(runDir(), { recursive: true });
@@ -80,14 +64,16 @@ async function findOrStart(): Promise<Started> {
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   child.unref();
   const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await answers(docker, socketPath))) {
+  let docker: Dockerode | undefined;
+  while (!(docker = await connectDocker())) {
     const failed = await Promise.race([spawnError, sleep(0).then(() => undefined)]);
     if (failed) throw new Error(`cannot start dockerd: ${failed.message} (install the Debian package docker.io)`);
     if (exited(child)) {
       // Another process may have started an engine at the same moment (the pidfile or socket
       // was taken): if one answers now, use it without owning it.
       await sleep(500);
-      if (await answers(docker, socketPath)) return { docker, socketPath };
+      const other = await connectDocker();
+      if (other) return { docker: other, socketPath };
       throw new Error(`dockerd exited with ${child.exitCode ?? child.signalCode}; see ${logPath}`);
     }
     if (Date.now() > deadline) {
@@ -142,15 +128,6 @@ export async function stopStartedEngine(): Promise<number | undefined> {
 function isDockerd(pid: number): boolean {
   try {
     return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'dockerd';
-  } catch {
-    return false;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }

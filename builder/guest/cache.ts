@@ -34,7 +34,8 @@ export function publishStagingDir(staging: string, finalDir: string): void {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (one we may not signal counts). */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -9,21 +9,13 @@ import * as path from 'node:path';
 import { BUSYBOX_IMAGE, busyboxTree } from '../../builder/docker/busybox-image';
 import { fromImages } from '../../builder/docker/dockerfile-build';
 import { connectDocker } from '../../builder/docker/engine';
+import { alive } from '../../builder/guest/cache';
 import { buildGuestInit } from '../../builder/guest/init';
 import { d0 } from '../support/d0-pipeline';
 import { readExt4Tree } from '../support/ext4-tree';
 
 const ROOT = path.join(__dirname, '..', '..');
 const HELLO_TAG = 'd0-test/engine-hello:1';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('d0 engine', function () {
   this.timeout(300_000);
@@ -124,6 +116,8 @@ describe('d0 engine', function () {
       assert.equal(s.code, 0, s.err);
       if (started) {
         assert.equal(s.out, `engine: stopped dockerd (pid ${started[1]})`);
+        // stopped; this process (its parent here) reaps it on its next turn of the event loop
+        for (let i = 0; i < 50 && alive(Number(started[1])); i++) await new Promise((r) => setTimeout(r, 100));
         assert.ok(!alive(Number(started[1])), 'dockerd is gone');
         const after = await d0(['engine', 'build', path.join(ROOT, 'examples', 'hello'), '--tag', HELLO_TAG]);
         assert.equal(after.code, 1);

@@ -43,6 +43,11 @@ d0_install_debian() {
 }
 
 d0_install_npm() {
+  # A node_modules that is a link is an install shared with other clones: npm ci here would empty
+  # it under them and leave a private copy here. It is installed where it points, not from here.
+  if [ -L node_modules ] && [ -d node_modules/ ]; then
+    return 0
+  fi
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi

@@ -59,6 +59,10 @@ export const command: Command = {
     let exited: string | undefined;
     let failed: string | undefined;
     const timeline = new Timeline();
+    // Under TCG the firmware (and a guest's boot) can keep D0 quiet for long: say so while it is.
+    const quiet = quietTicker((s, lastEv) =>
+      io.err(`d0 run: ${s} s, waiting for ev=${until}${lastEv ? ` (last: ev=${lastEv})` : ' (the firmware is starting D0)'}`),
+    );
     const r = await bootDisk({
       disk,
       vars,
@@ -67,6 +71,7 @@ export const command: Command = {
       timeoutMs: timeoutS * 1000,
       onLine: (line) => {
         const m = event.exec(line);
+        if (m) quiet.saw(/ ev=(\S+)/.exec(m[1])?.[1]);
         if (m && isEvent(line, 'boot_failed')) failed = m[1];
         if (m && isEvent(line, 'exit')) exited = m[1];
         if (m) timeline.see(m[1]);
@@ -74,7 +79,7 @@ export const command: Command = {
         if (m) io.out(m[1]);
       },
       until: (line) => untilEvents.some((ev) => isEvent(line, ev)) || isEvent(line, 'exit'),
-    });
+    }).finally(() => quiet.stop());
     const summary = timeline.summary();
     if (summary) io.err(`d0 run: ${summary}`);
     if (exited !== undefined && !untilEvents.includes('exit')) {
@@ -91,6 +96,29 @@ export const command: Command = {
     return EXIT_FAILED;
   },
 };
+
+/**
+ * Calls tell(secondsSinceStart, lastEvent) each time no D0 event came for quietMs (default 15 s);
+ * saw() is called for every event. Exported for its test.
+ */
+export function quietTicker(tell: (seconds: number, lastEv: string | undefined) => void, quietMs = 15_000) {
+  const started = Date.now();
+  let lastAt = started;
+  let lastEv: string | undefined;
+  const timer = setInterval(() => {
+    if (Date.now() - lastAt < quietMs) return;
+    lastAt = Date.now();
+    tell(Math.round((Date.now() - started) / 1000), lastEv);
+  }, Math.min(1000, quietMs / 4));
+  timer.unref();
+  return {
+    saw(ev: string | undefined) {
+      lastAt = Date.now();
+      lastEv = ev ?? lastEv;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
 
 /** Booting a file that holds no ESP would only wait for the timeout: refuse it up front. */
 function checkDisk(disk: string): void {

@@ -24,6 +24,19 @@ export function parseEventLine(line: string): D0Event | undefined {
   return { seq: e.seq, ev: e.ev, fields: { ...e.fields }, pairs: e.pairs, raw: e.raw };
 }
 
+/** Every event in a block of output (a `d0 run` transcript, a serial log), in order. */
+export function eventsOf(text: string): D0Event[] {
+  return text.split('\n').flatMap((line) => {
+    const e = parseEventLine(line);
+    return e ? [e] : [];
+  });
+}
+
+/** The console lines of one VM, decoded (the log quotes and escapes them). */
+export function consoleLines(events: readonly D0Event[], vm: string): string[] {
+  return events.filter((e) => e.ev === 'console' && e.fields.vm === vm).map((e) => e.fields.line ?? '');
+}
+
 /** Splits a stream into lines and emits each event; keeps the unterminated tail for the next chunk. */
 export class EventStream {
   readonly events: D0Event[] = [];

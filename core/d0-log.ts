@@ -34,7 +34,13 @@ export function parseD0LogLine(line: string): D0LogLine | undefined {
   if (pairs[evAt]?.[0] !== 'ev') return undefined;
   const fields: Record<string, string> = {};
   for (const [k, v] of pairs.slice(evAt + 1)) fields[k] = v;
-  return { ...(hasSeq ? { seq: Number(pairs[0][1]) } : {}), ev: pairs[evAt][1], fields, pairs, raw };
+  return {
+    ...(hasSeq ? { seq: Number(pairs[0][1]) } : {}),
+    ev: pairs[evAt][1],
+    fields,
+    pairs,
+    raw,
+  };
 }
 
 /** The event without its "D0 seq=N" prefix (ev=... and its fields), for a message to the user. */

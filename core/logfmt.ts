@@ -42,7 +42,7 @@ export class LogfmtError extends D0Error {
 export type LogfmtPair = readonly [key: string, value: string];
 
 function isPlain(c: number): boolean {
-  return c > 0x20 && c < 0x7f && c !== 0x3d /* = */ && c !== 0x22 /* " */ && c !== 0x5c /* \ */;
+  return c > 0x20 && c < 0x7f && c !== 0x3d /* = */ && c !== 0x22 /* " */ && c !== 0x5c; /* \ */
 }
 
 function isQuotedLiteral(c: number): boolean {
@@ -125,7 +125,11 @@ export function formatLogfmtValue(value: string): string {
   let out = '"';
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c > 0xff) throw new D0Error('BAD_LOGFMT', `logfmt: a value is a byte string; ${JSON.stringify(value)} has U+${c.toString(16).padStart(4, '0')} at ${i}`);
+    if (c > 0xff)
+      throw new D0Error(
+        'BAD_LOGFMT',
+        `logfmt: a value is a byte string; ${JSON.stringify(value)} has U+${c.toString(16).padStart(4, '0')} at ${i}`,
+      );
     if (isQuotedLiteral(c)) out += value[i];
     else if (c === 0x22 || c === 0x5c) out += '\\' + value[i];
     else out += '\\x' + c.toString(16).padStart(2, '0');
@@ -134,13 +138,18 @@ export function formatLogfmtValue(value: string): string {
 }
 
 /** A record from pairs (an object's entries keep their order); keys must be plain. */
-export function formatLogfmt(pairs: Iterable<LogfmtPair> | Readonly<Record<string, string | number>>): string {
+export function formatLogfmt(
+  pairs: Iterable<LogfmtPair> | Readonly<Record<string, string | number>>,
+): string {
   const list: Iterable<readonly [string, string | number]> =
     Symbol.iterator in pairs ? (pairs as Iterable<LogfmtPair>) : Object.entries(pairs);
   const out: string[] = [];
   for (const [key, value] of list) {
     if (key.length === 0 || [...key].some((ch) => !isPlain(ch.charCodeAt(0))))
-      throw new D0Error('BAD_LOGFMT', `logfmt: key ${JSON.stringify(key)} is empty or holds a space, '=', '"', '\\' or a non-printable byte`);
+      throw new D0Error(
+        'BAD_LOGFMT',
+        `logfmt: key ${JSON.stringify(key)} is empty or holds a space, '=', '"', '\\' or a non-printable byte`,
+      );
     out.push(`${key}=${formatLogfmtValue(String(value))}`);
   }
   return out.join(' ');

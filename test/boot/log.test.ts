@@ -19,8 +19,20 @@ function runHostTest(sources: string[], args: string[] = []): string {
     const bin = path.join(dir, 'test');
     const cc = spawnSync(
       'clang-14',
-      ['-std=c17', '-Wall', '-Wextra', '-Werror', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all',
-        '-I', KERNEL_DIR, ...sources, '-o', bin],
+      [
+        '-std=c17',
+        '-Wall',
+        '-Wextra',
+        '-Werror',
+        '-g',
+        '-fsanitize=address,undefined',
+        '-fno-sanitize-recover=all',
+        '-I',
+        KERNEL_DIR,
+        ...sources,
+        '-o',
+        bin,
+      ],
       { cwd: KERNEL_DIR, encoding: 'utf8' },
     );
     assert.equal(cc.status, 0, cc.stderr);
@@ -47,7 +59,13 @@ describe('boot log', function () {
       [VECTORS],
     );
     const writer = vectors.valid.filter((v: { writer: boolean }) => v.writer).length;
-    assert.match(out, new RegExp(`^vectors: ${vectors.valid.length} valid \\(${writer} written by D0\\), ${vectors.invalid.length} invalid$`, 'm'));
+    assert.match(
+      out,
+      new RegExp(
+        `^vectors: ${vectors.valid.length} valid \\(${writer} written by D0\\), ${vectors.invalid.length} invalid$`,
+        'm',
+      ),
+    );
     // Per valid vector 1 check (+3 when D0 writes it), 1 per invalid one, 8 cut lines, 2 limits.
     const checks = vectors.valid.length + 3 * writer + vectors.invalid.length + 8 + 2;
     assert.match(out, new RegExp(`^${checks} checks passed$`, 'm'));
@@ -71,7 +89,10 @@ describe('boot log', function () {
         },
       },
     );
-    assert.deepEqual(e?.pairs.map(([k]) => k), ['seq', 'ev', 'vm', 'line', 'empty', 'ms', 'uuid']);
+    assert.deepEqual(
+      e?.pairs.map(([k]) => k),
+      ['seq', 'ev', 'vm', 'line', 'empty', 'ms', 'uuid'],
+    );
   });
 
   it('finds an event after firmware console noise and ignores lines that are not events', () => {

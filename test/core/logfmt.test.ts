@@ -39,7 +39,10 @@ const byte = fc.integer({ min: 0, max: 255 }).map((c) => String.fromCharCode(c))
 const byteString = fc.array(byte, { maxLength: 40 }).map((a) => a.join(''));
 /** Values that look like what D0 logs: mostly printable, with the bytes that need quoting. */
 const likelyValue = fc
-  .array(fc.constantFrom('a', 'Z', '0', ' ', '=', '"', '\\', '\n', '\x00', '\x7f', '\xe9', 'x', '-'), { maxLength: 20 })
+  .array(
+    fc.constantFrom('a', 'Z', '0', ' ', '=', '"', '\\', '\n', '\x00', '\x7f', '\xe9', 'x', '-'),
+    { maxLength: 20 },
+  )
   .map((a) => a.join(''));
 const key = fc.stringMatching(/^[!#-<>-[\]-~]{1,12}$/); // every plain byte: 0x21..0x7e but " = \
 
@@ -49,7 +52,10 @@ describe('logfmt (core/logfmt.ts)', () => {
       assert.ok(VECTORS.valid.filter((v) => v.writer).length >= 8);
       assert.ok(VECTORS.valid.some((v) => !v.writer));
       for (const name of LOGFMT_ERROR_NAMES)
-        assert.ok(VECTORS.invalid.some((v) => v.error === name), `no invalid vector for ${name}`);
+        assert.ok(
+          VECTORS.invalid.some((v) => v.error === name),
+          `no invalid vector for ${name}`,
+        );
     });
 
     for (const v of VECTORS.valid)
@@ -66,29 +72,40 @@ describe('logfmt (core/logfmt.ts)', () => {
       it(`refuses with ${v.error} at ${v.at}: ${v.name}`, () => {
         assert.throws(
           () => parseLogfmt(v.record),
-          (e: unknown) => e instanceof LogfmtError && e.reason === v.error && e.at === v.at && e.code === 'BAD_LOGFMT',
+          (e: unknown) =>
+            e instanceof LogfmtError &&
+            e.reason === v.error &&
+            e.at === v.at &&
+            e.code === 'BAD_LOGFMT',
         );
       });
   });
 
   it('round-trips any byte-string values, on one printable line, quoting only what needs it', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(key, fc.oneof(byteString, likelyValue)), { maxLength: 8 }), (pairs) => {
-        const record = formatLogfmt(pairs);
-        assert.match(record, /^[\x20-\x7e]*$/);
-        assert.deepEqual(parseLogfmt(record), pairs);
-        for (const [, v] of pairs) {
-          const quoted = formatLogfmtValue(v).startsWith('"');
-          assert.equal(quoted, v === '' || /[^\x21-\x7e]|[="\\]/.test(v), JSON.stringify(v));
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(key, fc.oneof(byteString, likelyValue)), { maxLength: 8 }),
+        (pairs) => {
+          const record = formatLogfmt(pairs);
+          assert.match(record, /^[\x20-\x7e]*$/);
+          assert.deepEqual(parseLogfmt(record), pairs);
+          for (const [, v] of pairs) {
+            const quoted = formatLogfmtValue(v).startsWith('"');
+            assert.equal(quoted, v === '' || /[^\x21-\x7e]|[="\\]/.test(v), JSON.stringify(v));
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('refuses arbitrary text only with a LogfmtError, and what it accepts formats back to the same pairs', () => {
     const text = fc.oneof(
-      fc.array(fc.constantFrom('a', '=', ' ', '"', '\\', 'x', '0', 'f', '\t', '\xc3'), { maxLength: 24 }).map((a) => a.join('')),
+      fc
+        .array(fc.constantFrom('a', '=', ' ', '"', '\\', 'x', '0', 'f', '\t', '\xc3'), {
+          maxLength: 24,
+        })
+        .map((a) => a.join('')),
       byteString,
     );
     fc.assert(
@@ -101,13 +118,19 @@ describe('logfmt (core/logfmt.ts)', () => {
   });
 
   it('formats an object in key order and numbers as decimals', () => {
-    assert.equal(formatLogfmt({ ev: 'exit', status: 0, line: 'hello from' }), 'ev=exit status=0 line="hello from"');
+    assert.equal(
+      formatLogfmt({ ev: 'exit', status: 0, line: 'hello from' }),
+      'ev=exit status=0 line="hello from"',
+    );
   });
 
   it('refuses a key a reader could not split, and a value that is not a byte string', () => {
     for (const bad of ['', 'a b', 'a=b', 'a"', 'k\n'])
       assert.throws(() => formatLogfmt([[bad, 'v']]), /logfmt: key .* is empty or holds/);
-    assert.throws(() => formatLogfmtValue('caf\u00e9 \u2713'), /a value is a byte string; .* has U\+2713 at 5/);
+    assert.throws(
+      () => formatLogfmtValue('caf\u00e9 \u2713'),
+      /a value is a byte string; .* has U\+2713 at 5/,
+    );
   });
 
   it('reads a value as UTF-8 text', () => {

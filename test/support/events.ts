@@ -34,7 +34,9 @@ export function eventsOf(text: string): D0Event[] {
 
 /** The console lines of one VM, decoded (the log quotes and escapes them). */
 export function consoleLines(events: readonly D0Event[], vm: string): string[] {
-  return events.filter((e) => e.ev === 'console' && e.fields.vm === vm).map((e) => e.fields.line ?? '');
+  return events
+    .filter((e) => e.ev === 'console' && e.fields.vm === vm)
+    .map((e) => e.fields.line ?? '');
 }
 
 /** Splits a stream into lines and emits each event; keeps the unterminated tail for the next chunk. */

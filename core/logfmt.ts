@@ -155,11 +155,6 @@ export function formatLogfmt(
   return out.join(' ');
 }
 
-/** Bytes as a byte string (what parseLogfmt gives and formatLogfmtValue takes). */
-export function logfmtBytes(value: Uint8Array): string {
-  return Buffer.from(value).toString('latin1');
-}
-
 /** A parsed value read as UTF-8 text (a guest's console line, say). */
 export function logfmtText(value: string): string {
   return Buffer.from(value, 'latin1').toString('utf8');

@@ -44,6 +44,7 @@ export type D0ErrorCode =
   | 'ENCODE' // a manifest the TLV encoder cannot write
   | 'UUID' // a malformed UUIDv7
   | 'NAMING' // an artifact name outside the naming rules
+  | 'BAD_LOGFMT' // a log line or value outside the logfmt grammar (core/logfmt.ts)
   | 'EXEC_SPEC_INVALID' // an exec spec the guest's PID1 could not read
   | 'KERNEL_BAD_PUBLIC_KEY' // the key compiled into D0's EFI application
   | TlvErrorCode

@@ -63,7 +63,7 @@ export function indexOfOnly(
   return hits[0];
 }
 
-/** The console lines of one VM as [index in events, line] ('?' stands for a space). */
+/** The console lines of one VM as [index in events, line]. */
 export function consoleOf(events: D0Event[], vm: string): Array<[number, string]> {
   return events.flatMap((e, i) =>
     e.ev === 'console' && e.fields.vm === vm ? [[i, e.fields.line] as [number, string]] : [],

@@ -95,8 +95,8 @@ void hv_event_sink(const struct hv_event *ev)
   log_end();
 }
 
-/* A console line of the guest: ev=console vm=NAME line=TEXT (spaces show as '?', log.h), within
- * the VM's console budget. ctx is its struct launched_vm. */
+/* A console line of the guest: ev=console vm=NAME line="TEXT" (the guest's bytes, quoted and
+ * escaped by log.h's rule), within the VM's console budget. ctx is its struct launched_vm. */
 void launch_console_line(void *ctx, const char *line, size_t len)
 {
   struct launched_vm *l = ctx;

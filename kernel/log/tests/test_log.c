@@ -69,8 +69,8 @@ int main(void) {
   log_str("empty", "");
   log_strn("cut", "abcdef", 3);
   log_end();
-  expect_eq("values cannot forge keys or events; empty shows '-'", take(),
-            "D0 seq=1 ev=x path=a?b?c?D0?seq?9?ev?forged empty=- cut=abc\n");
+  expect_eq("values cannot forge keys or events (quoted, \\xHH); empty is \"\"", take(),
+            "D0 seq=1 ev=x path=\"a b=c\\x0aD0 seq=9 ev=forged\" empty=\"\" cut=abc\n");
 
   log_set_uuid("01890a5d-ac96-774b-bcce-b302099a8057");
   log_begin("manifest_verified");

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "log/fmt.h"
 #include "log/log.h"
 
@@ -21,28 +22,14 @@ void log_sink_write(const char *s, size_t n) {
   sink_len += n;
 }
 
-static int checks;
-
 static uint64_t fake_ms;
 static uint64_t fake_clock(void) { return fake_ms; }
 
 static void expect_eq(const char *what, const char *got, const char *want) {
-  checks++;
-  if (strcmp(got, want) != 0) {
-    fprintf(stderr, "FAIL %s\n  got:  \"%s\"\n  want: \"%s\"\n", what, got, want);
-    exit(1);
-  }
-  printf("ok %d %s\n", checks, what);
+  CHECK_MSG(strcmp(got, want) == 0, "%s\n  got:  \"%s\"\n  want: \"%s\"", what, got, want);
 }
 
-static void expect_true(const char *what, int cond) {
-  checks++;
-  if (!cond) {
-    fprintf(stderr, "FAIL %s\n", what);
-    exit(1);
-  }
-  printf("ok %d %s\n", checks, what);
-}
+static void expect_true(const char *what, int cond) { CHECK_MSG(cond, "%s", what); }
 
 /* The sink's text since the last call, NUL-terminated. */
 static const char *take(void) {
@@ -131,6 +118,5 @@ int main(void) {
   expect_eq("fmt_ip4 zeros", buf, "0.0.0.0/0");
   fmt_hex((const uint8_t *)"\x00\xff\x10", 3, buf);
   expect_eq("fmt_hex", buf, "00ff10");
-  printf("%d checks passed\n", checks);
-  return 0;
+  return check_exit("log");
 }

@@ -12,12 +12,13 @@
  * Built and run by test/boot/log.test.ts:
  *   cc -I kernel log/log.c log/logfmt_parse.c log/tests/json.c log/tests/test_logfmt.c
  *   ./test_logfmt test/vectors/logfmt/lines.json
- * Prints "ok N ..." per check and exits non-zero on the first failure.
+ * Counts checks with test/support/check.h: every failure is named, the exit status says if any.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "log/log.h"
 #include "log/logfmt.h"
 #include "log/tests/json.h"
@@ -34,16 +35,7 @@ void log_sink_write(const char *s, size_t n) {
   sink_len += n;
 }
 
-static int checks;
-
-static void check(int ok, const char *what, const char *name) {
-  checks++;
-  if (!ok) {
-    fprintf(stderr, "FAIL %s: %s\n", what, name);
-    exit(1);
-  }
-  printf("ok %d %s: %s\n", checks, what, name);
-}
+static void check(int ok, const char *what, const char *name) { CHECK_MSG(ok, "%s: %s", what, name); }
 
 static struct logfmt_field fields[MAX_FIELDS];
 static char values[1 << 12];
@@ -173,6 +165,5 @@ int main(int argc, char **argv) {
   limits();
   printf("vectors: %zu valid (%llu written by D0), %zu invalid\n", valid->len, (unsigned long long)writer_seq,
          invalid->len);
-  printf("%d checks passed\n", checks);
-  return 0;
+  return check_exit("logfmt");
 }

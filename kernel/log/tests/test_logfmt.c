@@ -21,19 +21,11 @@
 #include "check.h"
 #include "log/log.h"
 #include "log/logfmt.h"
+#include "log/tests/capture.h"
 #include "log/tests/json.h"
 
 #define MAX_FIELDS 64
 
-static char sink[1 << 16];
-static size_t sink_len;
-
-void log_sink_write(const char *s, size_t n) {
-  if (sink_len + n > sizeof sink)
-    abort();
-  memcpy(sink + sink_len, s, n);
-  sink_len += n;
-}
 
 static void check(int ok, const char *what, const char *name) { CHECK_MSG(ok, "%s: %s", what, name); }
 
@@ -81,13 +73,13 @@ static void valid_vector(const struct json *v, uint64_t *writer_seq) {
   for (size_t i = 2; i < want->len; i++)
     log_strn(want->items[i]->items[0]->str, want->items[i]->items[1]->str, want->items[i]->items[1]->len);
   log_end();
-  int same = sink_len == rec->len + 4 && memcmp(sink, "D0 ", 3) == 0 &&
-             memcmp(sink + 3, rec->str, rec->len) == 0 && sink[sink_len - 1] == '\n';
+  int same = capture_len == rec->len + 4 && memcmp(capture_buf, "D0 ", 3) == 0 &&
+             memcmp(capture_buf + 3, rec->str, rec->len) == 0 && capture_buf[capture_len - 1] == '\n';
   if (!same)
-    fprintf(stderr, "  wrote: %.*s  want:  D0 %s\n", (int)sink_len, sink, rec->str);
+    fprintf(stderr, "  wrote: %.*s  want:  D0 %s\n", (int)capture_len, capture_buf, rec->str);
   check(same, "D0's writer writes it byte for byte", name);
-  check(same_fields(sink + 3, sink_len - 4, want), "what D0 wrote parses back", name);
-  sink_len = 0;
+  check(same_fields(capture_buf + 3, capture_len - 4, want), "what D0 wrote parses back", name);
+  capture_len = 0;
 }
 
 static void invalid_vector(const struct json *v) {
@@ -115,13 +107,13 @@ static void cut_lines(void) {
     log_strn("line", text + shift, sizeof text - shift);
     log_end();
     struct logfmt_result r;
-    int parsed = logfmt_parse(sink + 3, sink_len - 4, fields, MAX_FIELDS, values, sizeof values, &r) == 0;
+    int parsed = logfmt_parse(capture_buf + 3, capture_len - 4, fields, MAX_FIELDS, values, sizeof values, &r) == 0;
     const struct logfmt_field *line = parsed && r.nfields == 5 ? &fields[3] : NULL;
-    check(sink_len <= LOG_LINE_MAX + 1 && sink_len > LOG_LINE_MAX - 12 && parsed && line != NULL &&
+    check(capture_len <= LOG_LINE_MAX + 1 && capture_len > LOG_LINE_MAX - 12 && parsed && line != NULL &&
               strncmp(fields[4].key, "trunc", 5) == 0 && fields[4].value_len == 1 && fields[4].value[0] == '1' &&
               line->value_len > 100 && memcmp(line->value, text + shift, line->value_len) == 0,
           "a cut line closes its quote, ends with trunc=1 and parses", "each escape alignment");
-    sink_len = 0;
+    capture_len = 0;
   }
 }
 

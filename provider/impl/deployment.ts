@@ -57,19 +57,19 @@ function specOf(v: DeploymentInputs): { spec: BuildSpec; digests: Record<string,
   };
 }
 
-// Key problems name `signingKey.format`, not `signingKey`: the engine prints the value of the
-// property a CheckFailure names, and for `signingKey` that would be the (malformed) key text.
+// Key problems are reported at `signingKey` without the key: failures() never names a property,
+// so the engine prints no input value (see problems.ts).
 function keyProblem(key: unknown): Problem | undefined {
   if (key === undefined || key === null || key === '')
     return {
       code: 'REQUIRED',
-      path: 'signingKey.format',
+      path: 'signingKey',
       message: 'is required (a pulumi secret: 64 hex digits, as `d0 keygen` writes)',
     };
   if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}\s*$/.test(key))
     return {
       code: 'KEY',
-      path: 'signingKey.format',
+      path: 'signingKey',
       message: 'is not a D0 secret key (expected 64 hex digits, as `d0 keygen` writes)',
     };
   return undefined;

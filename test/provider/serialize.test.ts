@@ -12,6 +12,7 @@ import { deploymentProvider } from '../../provider/deployment';
 import { espSlotWriterProvider } from '../../provider/esp-slot-writer';
 import { kernelBuildProvider } from '../../provider/kernel-build';
 import { networkProvider } from '../../provider/network';
+import { failurePath } from '../../provider/impl/problems';
 
 const REPO = path.resolve(__dirname, '..', '..');
 
@@ -61,7 +62,7 @@ describe('provider: closure serialization', function () {
   it('a deserialized Network provider runs check() in a plain node process', async () => {
     const r = checkInPlainNode(await serialized(networkProvider), { bridge: '10.20.0.0/24' });
     assert.deepEqual(
-      r.failures.map((f) => f.property),
+      r.failures.map(failurePath),
       ['bridge'],
     );
     assert.match(r.failures[0].reason, /network or broadcast address/);
@@ -94,7 +95,7 @@ describe('provider: closure serialization', function () {
     assert.equal(r.inputs.signingKey, undefined);
     assert.doesNotMatch(JSON.stringify(r), /9d61b19d/);
     assert.deepEqual(
-      r.failures.map((f) => f.property),
+      r.failures.map(failurePath),
       ['containers.web.image'],
     );
   });

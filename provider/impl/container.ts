@@ -75,7 +75,7 @@ function refuseProblems(inputs: Inputs): void {
   const own = ownProblems(inputs);
   if (own.length > 0)
     throw new Error(
-      `Container ${JSON.stringify(inputs.name)}: ${own.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      `Container ${JSON.stringify(inputs.name)} has problems:\n${own.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
     );
 }
 

@@ -67,7 +67,10 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     try {
       await assert.rejects(
         container.create(bad.inputs as never),
-        /^Error: Container "web": .*memMb: .*vcpu: /,
+        (e: Error) =>
+          /^Container "web" has problems:\n/.test(e.message) &&
+          /^ {2}memMb: 0 is outside 16\.\.65536$/m.test(e.message) &&
+          /^ {2}vcpu: two is not an integer$/m.test(e.message),
       );
       assert.equal(fs.existsSync(log), false, 'a conversion ran for a refused container');
     } finally {

@@ -41,14 +41,19 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('Network.check reports each bridge problem at its property', () => {
-    assert.deepEqual(network.check({} as never, { bridge: '10.20.0.1/24' } as never).failures, []);
-    const r = network.check({} as never, { bridge: '10.20.0.300/24', egressNat: 'yes' } as never);
-    assert.deepEqual(r.failures!.map(failurePath).sort(), ['bridge', 'egressNat']);
-    assert.match(
-      network.check({} as never, { bridge: '10.20.0.1/31' } as never).failures![0].reason,
-      /leaves no room/,
+  it('Network.check is lenient (the Deployment reports its problems); create and update refuse them', () => {
+    const bad = { bridge: '10.20.0.300/24', egressNat: 'yes' } as never;
+    assert.deepEqual(network.check({} as never, bad).failures, []);
+    assert.deepEqual(
+      network.ownProblems(bad).map((p) => p.path).sort(),
+      ['bridge', 'egressNat'],
     );
+    assert.match(network.ownProblems({ bridge: '10.20.0.1/31' } as never)[0].message, /leaves no room/);
+    assert.throws(() => network.create(bad), /^Error: Network "10\.20\.0\.300\/24" has problems:\n {2}bridge: /);
+    assert.throws(() => network.update('id', bad, bad), /egressNat: yes is not true or false/);
+    const ok = network.check({} as never, { bridge: '10.20.0.1/24' } as never);
+    assert.deepEqual(ok.inputs, { bridge: '10.20.0.1/24', egressNat: false });
+    assert.equal(network.create(ok.inputs as never).id, 'bridge-10.20.0.1/24');
   });
 
   it('Container.check is lenient (the Deployment reports its problems); create refuses them before converting', async () => {

@@ -60,12 +60,10 @@ describe('provider: closure serialization', function () {
   });
 
   it('a deserialized Network provider runs check() in a plain node process', async () => {
+    // check() is lenient (the Deployment reports a bad bridge) and fills in the default.
     const r = checkInPlainNode(await serialized(networkProvider), { bridge: '10.20.0.0/24' });
-    assert.deepEqual(
-      r.failures.map(failurePath),
-      ['bridge'],
-    );
-    assert.match(r.failures[0].reason, /network or broadcast address/);
+    assert.deepEqual(r.inputs, { bridge: '10.20.0.0/24', egressNat: false });
+    assert.deepEqual(r.failures ?? [], []);
   });
 
   it('a deserialized Deployment provider replaces the signing key by its public key', async () => {

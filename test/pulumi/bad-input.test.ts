@@ -69,6 +69,18 @@ describe('Pulumi engine: bad site input fails at preview, nothing written', func
     }
   });
 
+  it('lists a bad bridge with the other problems: the Network does not stop the preview', async () => {
+    fs.writeFileSync(keyFile, 'not-a-key\n');
+    writeSite(ws.projectDir, { ...site, network: { bridge: '10.20.0.300/24' } });
+    const r = await ws.pulumi(['preview'], engineEnv);
+    const out = r.stdout + r.stderr;
+    assert.notEqual(r.code, 0, `preview succeeded:\n${out}`);
+    const paths = siteProblems(out).map((p) => p.path);
+    for (const p of ['network.bridge', 'containers.web.memMb', 'containers.api.image', 'signingKey'])
+      assert.ok(paths.includes(p), `${p} is not reported:\n${out}`);
+    assert.doesNotMatch(out, /resource 'lan' has a problem/);
+  });
+
   it('reports a cut image archive at preview, without converting it', async () => {
     fs.writeFileSync(keyFile, SECRET + '\n');
     const cut = path.join(ws.root, 'images', 'cut.tar');

@@ -29,7 +29,10 @@ async function checkLayer(layer: LayerRef): Promise<void> {
   const { label, bytes, declaredSize } = layer;
   if (bytes === 0) fail('FORMAT_INVALID', `${label}: the blob is empty`);
   if (bytes !== undefined && declaredSize !== undefined && bytes !== declaredSize)
-    fail('FORMAT_INVALID', `${label}: the blob has ${bytes} bytes, its descriptor says ${declaredSize}`);
+    fail(
+      'FORMAT_INVALID',
+      `${label}: the blob has ${bytes} bytes, its descriptor says ${declaredSize}`,
+    );
   if (bytes === undefined || bytes > CHEAP_DIGEST_BYTES) return;
   const { sha256, head } = await hashBlob(layer);
   if (layer.storedDigest !== undefined) {
@@ -38,7 +41,10 @@ async function checkLayer(layer: LayerRef): Promise<void> {
   } else if (!head.subarray(0, 2).equals(GZIP) && !head.subarray(0, 4).equals(ZSTD)) {
     // An uncompressed layer: its bytes are the tar the diff_id names.
     if (sha256 !== layer.diffId)
-      fail('DIGEST_MISMATCH', `${label}: sha256 is ${sha256}, config rootfs.diff_ids says ${layer.diffId}`);
+      fail(
+        'DIGEST_MISMATCH',
+        `${label}: sha256 is ${sha256}, config rootfs.diff_ids says ${layer.diffId}`,
+      );
   }
 }
 

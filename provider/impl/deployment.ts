@@ -2,9 +2,10 @@
 // (builder/site). A build is immutable: any change that alters the manifest, the key or where
 // the build goes is a replacement, i.e. a new build with a new UUIDv7; no change keeps the UUID.
 //
-// check() validates the whole site with core/ (every problem, each at its property path),
-// resolves each image source's digest and moves the signing key out of the inputs (see
-// key-stash.ts). diff() compares two plans (normalized manifests with input digests, never
+// check() validates the whole site with core/ (every problem, each at its path: the network's and
+// each container's own fields too, which their lenient checks leave to it, see container.ts),
+// resolves each image source's digest, checking archives' layer blobs (builder/site/image-check.ts),
+// and moves the signing key out of the inputs (see key-stash.ts). diff() compares two plans (normalized manifests with input digests, never
 // timestamps or UUIDs) and returns each changed field as `containers.web.memMb` in `replaces`,
 // which the engine shows as the replacement's reasons.
 import fs from 'node:fs';

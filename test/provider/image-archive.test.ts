@@ -20,15 +20,26 @@ describe('provider: Deployment.check reads image archives without converting the
   let layer: Buffer;
 
   const checkImage = async (image: string) => {
-    const r = await impl.check({} as impl.DeploymentInputs, {
-      network: { bridge: '10.20.0.1/24' },
-      containers: {
-        web: { name: 'web', image, vcpu: 1, memMb: 64, ip: '10.20.0.10/24', bootOrder: 0, healthTimeoutS: 30 },
-      },
-      securityEpoch: 1,
-      signingKey: SECRET,
-      outDir: path.join(dir, 'builds'),
-    } as impl.DeploymentInputs);
+    const r = await impl.check(
+      {} as impl.DeploymentInputs,
+      {
+        network: { bridge: '10.20.0.1/24' },
+        containers: {
+          web: {
+            name: 'web',
+            image,
+            vcpu: 1,
+            memMb: 64,
+            ip: '10.20.0.10/24',
+            bootOrder: 0,
+            healthTimeoutS: 30,
+          },
+        },
+        securityEpoch: 1,
+        signingKey: SECRET,
+        outDir: path.join(dir, 'builds'),
+      } as impl.DeploymentInputs,
+    );
     return r.failures ?? [];
   };
   /** The one failure, which must be at containers.web.image; its reason. */
@@ -69,7 +80,10 @@ describe('provider: Deployment.check reads image archives without converting the
   it('a manifest.json that does not parse', async () => {
     const f = path.join(dir, 'badjson.tar');
     fs.writeFileSync(f, await craftLayer([{ name: 'manifest.json', content: '[{"Config": ' }]));
-    assert.match(await imageProblem(`docker-archive:${f}`), /badjson\.tar: manifest\.json is not valid JSON/);
+    assert.match(
+      await imageProblem(`docker-archive:${f}`),
+      /badjson\.tar: manifest\.json is not valid JSON/,
+    );
   });
 
   it('a docker-archive layer whose bytes changed (same size) fails its diff_id', async () => {
@@ -90,11 +104,17 @@ describe('provider: Deployment.check reads image archives without converting the
   it('a docker-archive layer that is listed but absent', async () => {
     const f = path.join(dir, 'nolayer.tar');
     const manifestOnly = await craftLayer([
-      { name: 'manifest.json', content: JSON.stringify([{ Config: 'c.json', Layers: ['l/layer.tar'] }]) },
+      {
+        name: 'manifest.json',
+        content: JSON.stringify([{ Config: 'c.json', Layers: ['l/layer.tar'] }]),
+      },
       { name: 'c.json', content: imageConfig([layer]) },
     ]);
     fs.writeFileSync(f, manifestOnly);
-    assert.match(await imageProblem(`docker-archive:${f}`), /layer l\/layer\.tar is listed but not in the archive/);
+    assert.match(
+      await imageProblem(`docker-archive:${f}`),
+      /layer l\/layer\.tar is listed but not in the archive/,
+    );
   });
 
   it('an OCI layout whose layer blob is cut, missing, or altered, or whose config does not parse', async () => {
@@ -116,20 +136,31 @@ describe('provider: Deployment.check reads image archives without converting the
     fs.truncateSync(blobOf(cut), size - 3);
     assert.match(
       await imageProblem(`oci:${cut}`),
-      new RegExp(`oci-cut: layer 0 \\(sha256:[0-9a-f]{64}\\): the blob has ${size - 3} bytes, its descriptor says ${size}$`),
+      new RegExp(
+        `oci-cut: layer 0 \\(sha256:[0-9a-f]{64}\\): the blob has ${size - 3} bytes, its descriptor says ${size}$`,
+      ),
     );
 
     const missing = layout('oci-missing');
     fs.rmSync(blobOf(missing));
-    assert.match(await imageProblem(`oci:${missing}`), /oci-missing: layer 0 .*: blob sha256:[0-9a-f]{64} is missing/);
+    assert.match(
+      await imageProblem(`oci:${missing}`),
+      /oci-missing: layer 0 .*: blob sha256:[0-9a-f]{64} is missing/,
+    );
 
     const altered = layout('oci-altered');
     const bytes = fs.readFileSync(blobOf(altered));
     bytes[bytes.length - 1] ^= 0xff;
     fs.writeFileSync(blobOf(altered), bytes);
-    assert.match(await imageProblem(`oci:${altered}`), /oci-altered: layer 0 .*: blob sha256:\S+ has sha256 sha256:/);
+    assert.match(
+      await imageProblem(`oci:${altered}`),
+      /oci-altered: layer 0 .*: blob sha256:\S+ has sha256 sha256:/,
+    );
 
     const badConfig = layout('oci-config', Buffer.from('{"architecture": "amd64",'));
-    assert.match(await imageProblem(`oci:${badConfig}`), /oci-config: blobs\/sha256\/[0-9a-f]{64} is not valid JSON/);
+    assert.match(
+      await imageProblem(`oci:${badConfig}`),
+      /oci-config: blobs\/sha256\/[0-9a-f]{64} is not valid JSON/,
+    );
   });
 });

@@ -37,7 +37,7 @@ describe('provider: problems -> CheckFailures', () => {
     assert.equal(failurePath({ property: '', reason: 'no path here' }), '');
   });
 
-  it('scoped keeps one resource\'s problems at its own paths', () => {
+  it("scoped keeps one resource's problems at its own paths", () => {
     const site = [p('containers.web.memMb', 'm'), p('containers.webx.ip', 'i'), p('network', 'n')];
     assert.deepEqual(scoped(site, 'containers.web'), [p('memMb', 'm')]);
     assert.deepEqual(scoped(site, 'network'), [p('network', 'n')]);

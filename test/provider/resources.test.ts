@@ -45,11 +45,20 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     const bad = { bridge: '10.20.0.300/24', egressNat: 'yes' } as never;
     assert.deepEqual(network.check({} as never, bad).failures, []);
     assert.deepEqual(
-      network.ownProblems(bad).map((p) => p.path).sort(),
+      network
+        .ownProblems(bad)
+        .map((p) => p.path)
+        .sort(),
       ['bridge', 'egressNat'],
     );
-    assert.match(network.ownProblems({ bridge: '10.20.0.1/31' } as never)[0].message, /leaves no room/);
-    assert.throws(() => network.create(bad), /^Error: Network "10\.20\.0\.300\/24" has problems:\n {2}bridge: /);
+    assert.match(
+      network.ownProblems({ bridge: '10.20.0.1/31' } as never)[0].message,
+      /leaves no room/,
+    );
+    assert.throws(
+      () => network.create(bad),
+      /^Error: Network "10\.20\.0\.300\/24" has problems:\n {2}bridge: /,
+    );
     assert.throws(() => network.update('id', bad, bad), /egressNat: yes is not true or false/);
     const ok = network.check({} as never, { bridge: '10.20.0.1/24' } as never);
     assert.deepEqual(ok.inputs, { bridge: '10.20.0.1/24', egressNat: false });
@@ -64,7 +73,10 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     const bad = await container.check({} as never, badFields);
     assert.deepEqual(bad.failures, []);
     assert.deepEqual(
-      container.ownProblems(badFields).map((p) => p.path).sort(),
+      container
+        .ownProblems(badFields)
+        .map((p) => p.path)
+        .sort(),
       ['ip', 'mac', 'memMb', 'vcpu'],
     );
     const log = path.join(dir, 'refused.log');

@@ -92,9 +92,6 @@ describe('provider: closure serialization', function () {
     );
     assert.equal(r.inputs.signingKey, undefined);
     assert.doesNotMatch(JSON.stringify(r), /9d61b19d/);
-    assert.deepEqual(
-      r.failures.map(failurePath),
-      ['containers.web.image'],
-    );
+    assert.deepEqual(r.failures.map(failurePath), ['containers.web.image']);
   });
 });

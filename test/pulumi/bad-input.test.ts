@@ -56,9 +56,18 @@ describe('Pulumi engine: bad site input fails at preview, nothing written', func
         reported.find((p) => /^containers\.(web|api)\.ip$/.test(p.path))?.message ?? out,
         /^address 10\.20\.0\.10 is also used by containers\[(api|web)\]/,
       );
-      assert.match(reported.find((p) => p.path === 'containers.db.ip')?.message ?? out, /outside the bridge subnet 10\.20\.0\.0\/24/);
-      assert.match(reported.find((p) => p.path === 'containers.api.image')?.message ?? out, /missing\.tar: no such file/);
-      assert.match(reported.find((p) => p.path === 'signingKey')?.message ?? out, /^is not a D0 secret key/);
+      assert.match(
+        reported.find((p) => p.path === 'containers.db.ip')?.message ?? out,
+        /outside the bridge subnet 10\.20\.0\.0\/24/,
+      );
+      assert.match(
+        reported.find((p) => p.path === 'containers.api.image')?.message ?? out,
+        /missing\.tar: no such file/,
+      );
+      assert.match(
+        reported.find((p) => p.path === 'signingKey')?.message ?? out,
+        /^is not a D0 secret key/,
+      );
       assert.equal(new Set(paths).size, paths.length, `a path is reported twice:\n${out}`);
       for (const p of reported)
         assert.ok(!p.message.includes(p.path), `${p.path} is named twice: ${p.message}`);
@@ -76,7 +85,12 @@ describe('Pulumi engine: bad site input fails at preview, nothing written', func
     const out = r.stdout + r.stderr;
     assert.notEqual(r.code, 0, `preview succeeded:\n${out}`);
     const paths = siteProblems(out).map((p) => p.path);
-    for (const p of ['network.bridge', 'containers.web.memMb', 'containers.api.image', 'signingKey'])
+    for (const p of [
+      'network.bridge',
+      'containers.web.memMb',
+      'containers.api.image',
+      'signingKey',
+    ])
       assert.ok(paths.includes(p), `${p} is not reported:\n${out}`);
     assert.doesNotMatch(out, /resource 'lan' has a problem/);
   });
@@ -97,7 +111,9 @@ describe('Pulumi engine: bad site input fails at preview, nothing written', func
     assert.notEqual(r.code, 0, `preview succeeded:\n${out}`);
     assert.deepEqual(
       siteProblems(out).map((p) => `${p.path}: ${p.message}`),
-      [`containers.web.image: ${image}: not a readable tar: member "${LAYER}" runs past the end of the file`],
+      [
+        `containers.web.image: ${image}: not a readable tar: member "${LAYER}" runs past the end of the file`,
+      ],
     );
     assert.equal(fs.existsSync(log), false, 'preview converted an image');
     assert.equal(fs.existsSync(site.outDir), false);

@@ -1,6 +1,6 @@
 // What a plan (`pulumi preview`) checks of an archive or layout image's layers without converting
 // it. Resolving the source (image-digest.ts) has already checked, by seeking: the tar's headers
-// (a member running past the end of the file, i.e. a cut archive, is refused), that index.json or
+// (a member or header running past the end of the file, i.e. a cut archive, is refused), that index.json or
 // manifest.json, each manifest and the config parse and match their digests, the platform, the
 // number of diff_ids, and that every listed layer blob is present.
 //

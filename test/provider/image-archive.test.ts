@@ -77,6 +77,26 @@ describe('provider: Deployment.check reads image archives without converting the
     );
   });
 
+  it('a file too short for a tar, a tar cut inside a header, and a directory', async () => {
+    const short = path.join(dir, 'short.tar');
+    fs.writeFileSync(short, 'not a tar\n');
+    assert.match(
+      await imageProblem(`docker-archive:${short}`),
+      /short\.tar: not a readable tar: 10 bytes, shorter than one tar header$/,
+    );
+    const f = copy('header-cut.tar');
+    const m = member(indexTar(f), 'layer0/layer.tar')!;
+    fs.truncateSync(f, m.offset + Math.ceil(m.size / 512) * 512 + 100); // into the next header
+    assert.match(
+      await imageProblem(`docker-archive:${f}`),
+      /header-cut\.tar: not a readable tar: ends inside a header at byte \d+$/,
+    );
+    assert.match(
+      await imageProblem(`docker-archive:${dir}`),
+      /^containers\.web\.image: docker-archive:\S+: cannot be read: EISDIR/,
+    );
+  });
+
   it('a manifest.json that does not parse', async () => {
     const f = path.join(dir, 'badjson.tar');
     fs.writeFileSync(f, await craftLayer([{ name: 'manifest.json', content: '[{"Config": ' }]));

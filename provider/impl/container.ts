@@ -9,7 +9,7 @@ import { imageSourceDigest } from '../../builder/site/image-digest';
 import { checkContainer } from '../../core/site/plan';
 import type { ContainerSpec } from '../../core/site/spec';
 import type { Problem } from '../../core/errors';
-import { hasUnknown, scoped, withoutProvider } from './problems';
+import { hasUnknown, refuseProblems, scoped, withoutProvider } from './problems';
 
 // check() and diff() run on every preview; the image builder and dockerode load on first use.
 const conversions = () =>
@@ -71,14 +71,6 @@ export function ownProblems(news: Inputs): Problem[] {
   return scoped(checkContainer({ ...spec, name }), `containers.${name}`);
 }
 
-function refuseProblems(inputs: Inputs): void {
-  const own = ownProblems(inputs);
-  if (own.length > 0)
-    throw new Error(
-      `Container ${JSON.stringify(inputs.name)} has problems:\n${own.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
-    );
-}
-
 export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.DiffResult {
   const changed = CONTAINER_KEYS.filter(
     (k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
@@ -87,7 +79,7 @@ export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.Di
 }
 
 async function convert(inputs: Inputs): Promise<Record<string, unknown>> {
-  refuseProblems(inputs);
+  refuseProblems(`Container ${JSON.stringify(inputs.name)}`, ownProblems(inputs));
   // Names a missing image before any work; the conversion checks every layer byte itself.
   await imageSourceDigest(inputs.image, () => connectDocker(), { layers: false });
   const init = await guestInit().buildGuestInit();

@@ -6,7 +6,7 @@ import type * as pulumi from '@pulumi/pulumi';
 import type { Problem } from '../../core/errors';
 import { planBuild } from '../../core/site/plan';
 import type { NetworkSpec } from '../../core/site/spec';
-import { scoped, withoutProvider } from './problems';
+import { refuseProblems, scoped, withoutProvider } from './problems';
 
 type Inputs = NetworkSpec & Record<string, unknown>;
 
@@ -21,14 +21,6 @@ export function ownProblems(news: Inputs): Problem[] {
   return scoped(p.problems, 'network');
 }
 
-function refuseProblems(inputs: Inputs): void {
-  const own = ownProblems(inputs);
-  if (own.length > 0)
-    throw new Error(
-      `Network ${JSON.stringify(inputs.bridge)} has problems:\n${own.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
-    );
-}
-
 export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.DiffResult {
   const changed = (['bridge', 'egressNat'] as const).filter(
     (k) => (olds[k] ?? false) !== (news[k] ?? false),
@@ -37,11 +29,11 @@ export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.Di
 }
 
 export function create(inputs: Inputs): pulumi.dynamic.CreateResult {
-  refuseProblems(inputs);
+  refuseProblems(`Network ${JSON.stringify(inputs.bridge)}`, ownProblems(inputs));
   return { id: `bridge-${inputs.bridge}`, outs: withoutProvider(inputs) };
 }
 
 export function update(_id: string, _olds: Inputs, news: Inputs): pulumi.dynamic.UpdateResult {
-  refuseProblems(news);
+  refuseProblems(`Network ${JSON.stringify(news.bridge)}`, ownProblems(news));
   return { outs: withoutProvider(news) };
 }

@@ -36,6 +36,17 @@ export function failurePath(f: pulumi.dynamic.CheckFailure): string {
   return f.reason.slice(0, Math.max(0, f.reason.indexOf(': ')));
 }
 
+/**
+ * For create/update of a resource whose check() is lenient: throws one Error listing every
+ * problem, `<what> has problems:` then one `  path: message` line each.
+ */
+export function refuseProblems(what: string, problems: readonly Problem[]): void {
+  if (problems.length > 0)
+    throw new Error(
+      `${what} has problems:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+    );
+}
+
 /** Keeps the problems under `prefix.` and strips that prefix (a whole-site path -> a resource's own). */
 export function scoped(problems: readonly Problem[], prefix: string): Problem[] {
   return problems

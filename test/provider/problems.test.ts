@@ -1,7 +1,7 @@
 // Problems -> CheckFailures: the form the engine prints without `{<nil>}` or a value, the path
 // once, a repeated problem once; and the scoping of site paths to a resource's own.
 import assert from 'node:assert/strict';
-import { failurePath, failures, scoped } from '../../provider/impl/problems';
+import { failurePath, failures, refuseProblems, scoped } from '../../provider/impl/problems';
 
 describe('provider: problems -> CheckFailures', () => {
   const p = (path: string, message: string) => ({ code: 'INVALID', path, message });
@@ -35,6 +35,21 @@ describe('provider: problems -> CheckFailures', () => {
 
   it('failurePath of a reason without a path is empty', () => {
     assert.equal(failurePath({ property: '', reason: 'no path here' }), '');
+  });
+
+  it('refuseProblems throws one error listing every problem, and nothing without one', () => {
+    assert.doesNotThrow(() => refuseProblems('Container "web"', []));
+    assert.throws(
+      () =>
+        refuseProblems('Container "web"', [
+          p('memMb', 'is outside 16..65536'),
+          p('ip', 'has no /prefix'),
+        ]),
+      {
+        message:
+          'Container "web" has problems:\n  memMb: is outside 16..65536\n  ip: has no /prefix',
+      },
+    );
   });
 
   it("scoped keeps one resource's problems at its own paths", () => {

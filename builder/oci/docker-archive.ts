@@ -31,7 +31,15 @@ export function resolveDockerArchive(files: ImageFiles, maxJsonBytes: number, re
   const diffIds = checkConfig(name, config, entry.Layers.length);
   const layers = entry.Layers.map((l, i) => {
     if (!files.has(l)) fail('FORMAT_INVALID', `${name}: layer ${l} is listed but not in the archive`);
-    return { label: `${name}: layer ${i} (${l})`, open: () => files.open(l), diffId: diffIds[i] };
+    // Newer docker save output names each blob by its sha256 (`blobs/sha256/<hex>`): that is its stored digest.
+    const addressed = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(l);
+    return {
+      label: `${name}: layer ${i} (${l})`,
+      open: () => files.open(l),
+      diffId: diffIds[i],
+      storedDigest: addressed ? `sha256:${addressed[1]}` : undefined,
+      bytes: files.size(l),
+    };
   });
   return { name, configDigest: 'sha256:' + cfg.sha256, config, layers };
 }

@@ -87,6 +87,8 @@ export function tarFiles(file: string, name: string): ImageFiles {
     index = indexTar(file);
   } catch (err) {
     if (err instanceof TarFormatError) fail('FORMAT_INVALID', `${name}: not a readable tar: ${err.message}`);
+    // A directory, a file without read permission, an I/O error: say which source.
+    if ((err as NodeJS.ErrnoException).code) fail('FORMAT_INVALID', `${name}: cannot be read: ${(err as Error).message}`);
     throw err;
   }
   const get = (m: string) => {

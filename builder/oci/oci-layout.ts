@@ -65,7 +65,8 @@ export function resolveOciLayout(files: ImageFiles, maxJsonBytes: number, ref?: 
       const label = `${name}: layer ${i} (${l?.digest})`;
       const p = blobPath(l?.digest, label);
       if (!files.has(p)) fail('FORMAT_INVALID', `${label}: blob ${l.digest} is missing`);
-      return { label, open: () => files.open(p), storedDigest: l.digest, diffId: diffIds[i] };
+      const declaredSize = typeof l.size === 'number' ? l.size : undefined;
+      return { label, open: () => files.open(p), storedDigest: l.digest, diffId: diffIds[i], bytes: files.size(p), declaredSize };
     });
     return { name, configDigest: doc.config.digest, config, layers };
   }

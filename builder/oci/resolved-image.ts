@@ -10,8 +10,12 @@ export interface LayerRef {
   /** How errors name the layer: "layer 2 (sha256:ab12...)". */
   label: string;
   open(): Readable;
-  /** The stored blob's digest where the source declares one (OCI descriptors). */
+  /** The stored blob's digest where the source declares one (OCI descriptors, `blobs/sha256/<hex>` names). */
   storedDigest?: string;
+  /** The stored blob's size in bytes, where the source knows it without reading (archives, layouts). */
+  bytes?: number;
+  /** The size the source's descriptor declares for the blob (OCI descriptors). */
+  declaredSize?: number;
   /** config.rootfs.diff_ids[i]: the uncompressed tar's sha256. */
   diffId: string;
 }

@@ -35,6 +35,7 @@ export function indexTar(file: string): TarIndex {
   const fd = fs.openSync(file, 'r');
   try {
     const total = fs.fstatSync(fd).size;
+    if (total < 512) throw new TarFormatError(`${total} bytes, shorter than one tar header`);
     const index: TarIndex = { files: new Map(), links: new Map() };
     let pos = 0;
     let pax = new Map<string, string>();
@@ -66,6 +67,8 @@ export function indexTar(file: string): TarIndex {
       if (next > total) throw new TarFormatError(`member "${h.name.slice(0, 100)}" runs past the end of the file`);
       pos = next;
     }
+    // Bytes left that cannot hold a header: the file was cut inside one.
+    if (pos < total && pos + 512 > total) throw new TarFormatError(`ends inside a header at byte ${pos}`);
     return index;
   } finally {
     fs.closeSync(fd);

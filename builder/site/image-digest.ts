@@ -1,5 +1,6 @@
 // The content digest of an image source, found without converting it: the image's config digest
-// (the Docker engine's image id, or read from an OCI layout's or a docker-archive's index). This is what lets a plan
+// (the Docker engine's image id, or read from an OCI layout's or a docker-archive's index), with the
+// archive's layer blobs checked as far as is cheap (image-check.ts). This is what lets a plan
 // (and `pulumi preview`) notice that `docker:web:latest` now names different bytes.
 //
 // Never pulls: an image absent from the engine is reported, so a preview does no network I/O.
@@ -9,6 +10,7 @@ import { ImageError, type ImageErrorCode } from '../../core/image/errors';
 import { dockerArchiveFiles, resolveDockerArchive } from '../oci/docker-archive';
 import { DEFAULT_LIMITS } from '../../core/image/limits';
 import { ociFiles, resolveOciLayout } from '../oci/oci-layout';
+import { checkLayers } from './image-check';
 
 /** An image source whose digest cannot be found: an ImageError, named for where it came from. */
 export class ImageSourceError extends ImageError {
@@ -20,10 +22,19 @@ export class ImageSourceError extends ImageError {
 
 const codeOf = (e: unknown, otherwise: ImageErrorCode): ImageErrorCode => (e instanceof ImageError ? e.code : otherwise);
 
+export interface DigestOptions {
+  /**
+   * Also check an archive's or layout's layer blobs (image-check.ts: sizes, and digests where
+   * cheap). Default true.
+   */
+  layers?: boolean;
+}
+
 /** Resolves the digest or throws ImageSourceError naming the source and what is wrong. */
 export async function imageSourceDigest(
   source: string,
   docker?: () => Promise<Dockerode | undefined>,
+  o: DigestOptions = {},
 ): Promise<string> {
   let src;
   try {
@@ -52,9 +63,12 @@ export async function imageSourceDigest(
   // Archives and layouts: the config digest from the index, read by seeking (no layer is read),
   // so the same image has the same digest whichever way it is packed.
   try {
-    return src.kind === 'oci'
-      ? resolveOciLayout(ociFiles(src.location), DEFAULT_LIMITS.maxJsonBytes, src.ref).configDigest
-      : resolveDockerArchive(dockerArchiveFiles(src.file), DEFAULT_LIMITS.maxJsonBytes, src.ref).configDigest;
+    const image =
+      src.kind === 'oci'
+        ? resolveOciLayout(ociFiles(src.location), DEFAULT_LIMITS.maxJsonBytes, src.ref)
+        : resolveDockerArchive(dockerArchiveFiles(src.file), DEFAULT_LIMITS.maxJsonBytes, src.ref);
+    if (o.layers !== false) await checkLayers(image);
+    return image.configDigest;
   } catch (e) {
     throw new ImageSourceError(codeOf(e, 'FORMAT_INVALID'), (e as Error).message);
   }

@@ -1,7 +1,6 @@
-// Container: one micro-VM's spec. check() runs core/'s per-field rules and resolves the image
-// source's digest (no conversion); create/update convert the image (cached) and output the
-// root disk's sha256 and size. Rules that need the whole site (unique addresses, the bridge
-// subnet) are the Deployment's.
+// Container: one micro-VM's spec. check() resolves the image source's digest (no conversion) and
+// leaves the reporting of problems to the Deployment (see check); create/update refuse a container
+// with problems, convert the image (cached) and output the root disk's sha256 and size.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,8 @@ import type * as pulumi from '@pulumi/pulumi';
 import { imageSourceDigest } from '../../builder/site/image-digest';
 import { checkContainer } from '../../core/site/plan';
 import type { ContainerSpec } from '../../core/site/spec';
-import { failures, hasUnknown, scoped, withoutProvider } from './problems';
+import type { Problem } from '../../core/errors';
+import { hasUnknown, refuseProblems, scoped, withoutProvider } from './problems';
 
 // check() and diff() run on every preview; the image builder and dockerode load on first use.
 const conversions = () =>
@@ -42,23 +42,33 @@ export const CONTAINER_KEYS = [
   'headroomMiB',
 ] as const;
 
+// check() is lenient: it reports nothing and only adds the image digest. The engine stops a
+// preview at the first resource whose check fails, so a bad field failing here would hide the
+// site's problems (duplicate addresses, a missing image, a bad key) until the next fix. The
+// Deployment checks every container it is given with the same core/ rules plus the site's and
+// lists every problem of the site in one preview, each once. create() and update() refuse a
+// container with problems before converting anything, so a Container that no Deployment uses is
+// still refused at `up`.
 export async function check(_olds: Inputs, news: Inputs): Promise<pulumi.dynamic.CheckResult> {
   const inputs: Inputs = { ...news };
   if (hasUnknown(withoutProvider(news))) return { inputs };
-  const spec = withoutProvider(news) as ContainerSpec;
-  const name = typeof spec.name === 'string' && spec.name ? spec.name : 'container';
-  const own = scoped(checkContainer({ ...spec, name }), `containers.${name}`);
-  // An image that cannot be resolved is not a failure here but the Deployment's: the engine stops
-  // a preview at the first resource whose check fails, and the Deployment lists every problem of
-  // the site at once. create() still refuses the image, naming it.
-  if (typeof spec.image === 'string' && spec.image !== '') {
+  const image = (news as Partial<ContainerSpec>).image;
+  if (typeof image === 'string' && image !== '') {
     try {
-      inputs.imageDigest = await imageSourceDigest(spec.image, () => connectDocker());
+      // The Deployment checks the layers too (and reports the image); here only the digest.
+      inputs.imageDigest = await imageSourceDigest(image, () => connectDocker(), { layers: false });
     } catch {
       delete inputs.imageDigest;
     }
   }
-  return { inputs, failures: failures(own) };
+  return { inputs, failures: [] };
+}
+
+/** The container's own problems at its own paths (`memMb`, `ip`), as check() would have failed. */
+export function ownProblems(news: Inputs): Problem[] {
+  const spec = withoutProvider(news) as ContainerSpec;
+  const name = typeof spec.name === 'string' && spec.name ? spec.name : 'container';
+  return scoped(checkContainer({ ...spec, name }), `containers.${name}`);
 }
 
 export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.DiffResult {
@@ -69,7 +79,9 @@ export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.Di
 }
 
 async function convert(inputs: Inputs): Promise<Record<string, unknown>> {
-  await imageSourceDigest(inputs.image, () => connectDocker()); // names a missing image before any work
+  refuseProblems(`Container ${JSON.stringify(inputs.name)}`, ownProblems(inputs));
+  // Names a missing image before any work; the conversion checks every layer byte itself.
+  await imageSourceDigest(inputs.image, () => connectDocker(), { layers: false });
   const init = await guestInit().buildGuestInit();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-container-'));
   try {

@@ -2,9 +2,10 @@
 // (builder/site). A build is immutable: any change that alters the manifest, the key or where
 // the build goes is a replacement, i.e. a new build with a new UUIDv7; no change keeps the UUID.
 //
-// check() validates the whole site with core/ (every problem, each at its property path),
-// resolves each image source's digest and moves the signing key out of the inputs (see
-// key-stash.ts). diff() compares two plans (normalized manifests with input digests, never
+// check() validates the whole site with core/ (every problem, each at its path: the network's and
+// each container's own fields too, which their lenient checks leave to it, see container.ts),
+// resolves each image source's digest, checking archives' layer blobs (builder/site/image-check.ts),
+// and moves the signing key out of the inputs (see key-stash.ts). diff() compares two plans (normalized manifests with input digests, never
 // timestamps or UUIDs) and returns each changed field as `containers.web.memMb` in `replaces`,
 // which the engine shows as the replacement's reasons.
 import fs from 'node:fs';
@@ -57,19 +58,19 @@ function specOf(v: DeploymentInputs): { spec: BuildSpec; digests: Record<string,
   };
 }
 
-// Key problems name `signingKey.format`, not `signingKey`: the engine prints the value of the
-// property a CheckFailure names, and for `signingKey` that would be the (malformed) key text.
+// Key problems are reported at `signingKey` without the key: failures() never names a property,
+// so the engine prints no input value (see problems.ts).
 function keyProblem(key: unknown): Problem | undefined {
   if (key === undefined || key === null || key === '')
     return {
       code: 'REQUIRED',
-      path: 'signingKey.format',
+      path: 'signingKey',
       message: 'is required (a pulumi secret: 64 hex digits, as `d0 keygen` writes)',
     };
   if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}\s*$/.test(key))
     return {
       code: 'KEY',
-      path: 'signingKey.format',
+      path: 'signingKey',
       message: 'is not a D0 secret key (expected 64 hex digits, as `d0 keygen` writes)',
     };
   return undefined;

@@ -1,18 +1,24 @@
-// Network: the site's bridge. No side effect of its own; check() runs core/'s network rules.
+// Network: the site's bridge. No side effect of its own. check() is lenient for the same reason
+// as Container's (container.ts): a failing check would stop the preview here and hide the rest of
+// the site's problems, and the Deployment reports the network's problems (`network.bridge`) with
+// them. create() and update() refuse a network with problems.
 import type * as pulumi from '@pulumi/pulumi';
+import type { Problem } from '../../core/errors';
 import { planBuild } from '../../core/site/plan';
 import type { NetworkSpec } from '../../core/site/spec';
-import { failures, hasUnknown, scoped, withoutProvider } from './problems';
+import { refuseProblems, scoped, withoutProvider } from './problems';
 
 type Inputs = NetworkSpec & Record<string, unknown>;
 
 export function check(_olds: Inputs, news: Inputs): pulumi.dynamic.CheckResult {
-  const inputs = { ...news, egressNat: news.egressNat ?? false };
-  if (hasUnknown(withoutProvider(news))) return { inputs };
-  // A site of one placeholder container: only the network's own problems are kept.
-  const p = planBuild({ network: inputs, securityEpoch: 0, containers: [] });
-  const own = scoped(p.problems, 'network');
-  return { inputs, failures: failures(own) };
+  return { inputs: { ...news, egressNat: news.egressNat ?? false }, failures: [] };
+}
+
+/** The network's own problems at its own paths (`bridge`, `egressNat`). */
+export function ownProblems(news: Inputs): Problem[] {
+  // A site of no containers: only the network's own problems are kept.
+  const p = planBuild({ network: withoutProvider(news), securityEpoch: 0, containers: [] });
+  return scoped(p.problems, 'network');
 }
 
 export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.DiffResult {
@@ -23,9 +29,11 @@ export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.Di
 }
 
 export function create(inputs: Inputs): pulumi.dynamic.CreateResult {
+  refuseProblems(`Network ${JSON.stringify(inputs.bridge)}`, ownProblems(inputs));
   return { id: `bridge-${inputs.bridge}`, outs: withoutProvider(inputs) };
 }
 
 export function update(_id: string, _olds: Inputs, news: Inputs): pulumi.dynamic.UpdateResult {
+  refuseProblems(`Network ${JSON.stringify(news.bridge)}`, ownProblems(news));
   return { outs: withoutProvider(news) };
 }

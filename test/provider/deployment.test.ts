@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as impl from '../../provider/impl/deployment';
+import * as container from '../../provider/impl/container';
+import { failurePath } from '../../provider/impl/problems';
 import { verifyManifest } from '../../core/sign';
 import { isUuidV7 } from '../../core/uuid';
 import { decodeManifest } from '../../core/tlv/decode';
@@ -91,16 +93,39 @@ describe('provider: Deployment', function () {
       },
     });
     const r = await impl.check({} as impl.DeploymentInputs, bad);
-    const props = r.failures!.map((f) => f.property).sort();
-    assert.deepEqual(props, [
+    // Every path once (one problem each here), and no failure names a property (problems.ts).
+    assert.deepEqual(r.failures!.map(failurePath).sort(), [
       'containers.api.image',
       'containers.api.ip',
       'containers.db.ip',
       'containers.web.health',
       'containers.web.memMb',
-      'signingKey.format',
+      'signingKey',
     ]);
+    assert.deepEqual(new Set(r.failures!.map((f) => f.property)), new Set(['']));
+    for (const f of r.failures!) {
+      const p = failurePath(f);
+      assert.equal(f.reason.split(p).length, 2, `${p} is named more than once: ${f.reason}`);
+    }
+    assert.match(
+      r.failures!.find((f) => failurePath(f) === 'containers.web.memMb')!.reason,
+      /^containers\.web\.memMb: \S/,
+    );
     assert.doesNotMatch(JSON.stringify(r), new RegExp(SECRET.slice(0, 40)));
+  });
+
+  it("check reports every problem of a container's own fields (what Container.check leaves to it), each once", async () => {
+    const fields = { memMb: -1, vcpu: 'two', ip: '10.20.0.10', mac: '01:00:00:00:00:01', health: 'x' };
+    const own = container.ownProblems({ ...news().containers.web, ...fields } as never);
+    assert.ok(own.length >= 5, JSON.stringify(own));
+    const r = await impl.check({} as impl.DeploymentInputs, news({}, fields));
+    const reasons = r.failures!.map((f) => f.reason);
+    for (const p of own)
+      assert.ok(
+        reasons.some((x) => x.startsWith(`containers.web.${p.path}: `)),
+        `containers.web.${p.path} (${p.message}) is not reported: ${reasons.join(' | ')}`,
+      );
+    assert.equal(new Set(reasons).size, reasons.length, 'a problem is listed twice');
   });
 
   it('check replaces the signing key by its public key and adds each image digest', async () => {

@@ -10,6 +10,7 @@ import { d0EfiKey } from '../../builder/d0-efi/cache';
 import { ESP_TYPE_GUID, readGpt } from '../../builder/disk/gpt';
 import { readSlotTree, slotMiBFor, treeBytes } from '../../builder/disk/slots';
 import * as container from '../../provider/impl/container';
+import { failurePath } from '../../provider/impl/problems';
 import * as kernelBuild from '../../provider/impl/kernel-build';
 import * as network from '../../provider/impl/network';
 import * as writer from '../../provider/impl/esp-slot-writer';
@@ -40,25 +41,58 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('Network.check reports each bridge problem at its property', () => {
-    assert.deepEqual(network.check({} as never, { bridge: '10.20.0.1/24' } as never).failures, []);
-    const r = network.check({} as never, { bridge: '10.20.0.300/24', egressNat: 'yes' } as never);
-    assert.deepEqual(r.failures!.map((f) => f.property).sort(), ['bridge', 'egressNat']);
+  it('Network.check is lenient (the Deployment reports its problems); create and update refuse them', () => {
+    const bad = { bridge: '10.20.0.300/24', egressNat: 'yes' } as never;
+    assert.deepEqual(network.check({} as never, bad).failures, []);
+    assert.deepEqual(
+      network
+        .ownProblems(bad)
+        .map((p) => p.path)
+        .sort(),
+      ['bridge', 'egressNat'],
+    );
     assert.match(
-      network.check({} as never, { bridge: '10.20.0.1/31' } as never).failures![0].reason,
+      network.ownProblems({ bridge: '10.20.0.1/31' } as never)[0].message,
       /leaves no room/,
     );
+    assert.throws(
+      () => network.create(bad),
+      /^Error: Network "10\.20\.0\.300\/24" has problems:\n {2}bridge: /,
+    );
+    assert.throws(() => network.update('id', bad, bad), /egressNat: yes is not true or false/);
+    const ok = network.check({} as never, { bridge: '10.20.0.1/24' } as never);
+    assert.deepEqual(ok.inputs, { bridge: '10.20.0.1/24', egressNat: false });
+    assert.equal(network.create(ok.inputs as never).id, 'bridge-10.20.0.1/24');
   });
 
-  it('Container.check reports its own field problems, not the site-wide ones', async () => {
+  it('Container.check is lenient (the Deployment reports its problems); create refuses them before converting', async () => {
     const ok = await container.check({} as never, web({ ip: '10.99.0.1/24' }));
     assert.deepEqual(ok.failures, []);
     assert.match((ok.inputs as { imageDigest: string }).imageDigest, /^sha256:/);
-    const bad = await container.check(
-      {} as never,
-      web({ memMb: 0, vcpu: 'two', ip: '10.20.0.10', mac: '01:00:00:00:00:01' }),
+    const badFields = web({ memMb: 0, vcpu: 'two', ip: '10.20.0.10', mac: '01:00:00:00:00:01' });
+    const bad = await container.check({} as never, badFields);
+    assert.deepEqual(bad.failures, []);
+    assert.deepEqual(
+      container
+        .ownProblems(badFields)
+        .map((p) => p.path)
+        .sort(),
+      ['ip', 'mac', 'memMb', 'vcpu'],
     );
-    assert.deepEqual(bad.failures!.map((f) => f.property).sort(), ['ip', 'mac', 'memMb', 'vcpu']);
+    const log = path.join(dir, 'refused.log');
+    process.env.D0_CONVERSION_LOG = log;
+    try {
+      await assert.rejects(
+        container.create(bad.inputs as never),
+        (e: Error) =>
+          /^Container "web" has problems:\n/.test(e.message) &&
+          /^ {2}memMb: 0 is outside 16\.\.65536$/m.test(e.message) &&
+          /^ {2}vcpu: two is not an integer$/m.test(e.message),
+      );
+      assert.equal(fs.existsSync(log), false, 'a conversion ran for a refused container');
+    } finally {
+      delete process.env.D0_CONVERSION_LOG;
+    }
   });
 
   it('Container.diff sees field and image-content changes; create converts once, then hits the cache', async () => {
@@ -109,7 +143,7 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     assert.deepEqual(
       kernelBuild
         .check({} as never, { publicKey: 'ABC', mode: 'vm' } as never)
-        .failures!.map((f) => f.property),
+        .failures!.map(failurePath),
       ['publicKey', 'mode'],
     );
     const r = await kernelBuild.create({ publicKey: PUBLIC, mode: 'host' } as never);
@@ -134,7 +168,7 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     const t = (target: unknown) =>
       writer
         .check({} as never, { buildUuid: 'x', slotDir: '/x', target } as never)
-        .failures!.map((f) => f.property);
+        .failures!.map(failurePath);
     assert.deepEqual(t({}), ['target']);
     assert.deepEqual(t({ diskImage: 'relative.img' }), ['target.diskImage']);
     assert.deepEqual(t({ diskImage: '/nonexistent-dir/host.img' }), ['target.diskImage']);

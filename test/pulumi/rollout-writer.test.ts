@@ -12,6 +12,7 @@ import path from 'node:path';
 import { makeBuild, type BuildOutput } from '../../builder/site';
 import { readGpt } from '../../builder/disk/gpt';
 import * as writer from '../../provider/impl/esp-slot-writer';
+import { failurePath } from '../../provider/impl/problems';
 import { writeBusyboxArchive } from '../provider/fixture-image';
 import { PUBLIC, SECRET } from './site-program';
 
@@ -132,7 +133,7 @@ describe('EspSlotWriter on A/B disks (provider called directly)', function () {
     const failing = (extra: Record<string, unknown>) =>
       writer
         .check({} as never, inputs(builds[0], { diskImage: path.join(dir, 'x.img') }, extra))
-        .failures!.map((f) => f.property);
+        .failures!.map(failurePath);
     assert.deepEqual(failing({}), []);
     assert.deepEqual(failing({ activeUuid: 'not-a-uuid' }), ['activeUuid']);
     assert.deepEqual(failing({ ovmfVars: 'relative/vars.fd' }), ['ovmfVars']);

@@ -1,0 +1,71 @@
+/* The TIS driver on MMIO and the TSC; contract in tis_link.h. */
+#include "tis_link.h"
+
+#include "arch/x86/paging.h"
+#include "arch/x86/time.h"
+#include "arch/x86/x86.h"
+
+static enum tis_iface probed = TIS_IFACE_NONE;
+static int mapped;
+static enum tis_error last = TIS_OK;
+
+static volatile uint8_t *reg8(uint32_t off) {
+  return (volatile uint8_t *)(uintptr_t)(TIS_BASE + off);
+}
+
+static uint8_t rd8(void *ctx, uint32_t off) {
+  (void)ctx;
+  return *reg8(off);
+}
+
+static uint32_t rd32(void *ctx, uint32_t off) {
+  (void)ctx;
+  return *(volatile uint32_t *)reg8(off);
+}
+
+static void wr8(void *ctx, uint32_t off, uint8_t v) {
+  (void)ctx;
+  *reg8(off) = v;
+}
+
+static void wr32(void *ctx, uint32_t off, uint32_t v) {
+  (void)ctx;
+  *(volatile uint32_t *)reg8(off) = v;
+}
+
+static uint64_t now_us(void *ctx) {
+  (void)ctx;
+  uint64_t hz = x86_tsc_hz();
+  x86_pause();
+  /* Before the TSC is calibrated (never on D0's paths), count 1 GHz: still bounded. */
+  return x86_rdtsc() / ((hz >= 1000000u ? hz : 1000000000u) / 1000000u);
+}
+
+static const struct tis_io mmio = { rd8, rd32, wr8, wr32, now_us, 0 };
+
+static uint64_t submit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *rsp,
+                       size_t rsp_cap, size_t *rsp_len) {
+  (void)ctx;
+  last = tis_submit(&mmio, cmd, cmd_len, rsp, rsp_cap, rsp_len);
+  return (uint64_t)last;
+}
+
+enum tis_iface tpm_tis_probe(uint32_t *did_vid) {
+  probed = tis_probe(&mmio, did_vid);
+  return probed;
+}
+
+int tpm_tis_link(struct tpm_link *t) {
+  if (probed != TIS_IFACE_FIFO)
+    return -1;
+  if (!mapped && x86_paging_map_uncached(TIS_BASE, TIS_SIZE) != 0)
+    return -1;
+  mapped = 1;
+  t->submit = submit;
+  t->ctx = 0;
+  return 0;
+}
+
+const char *tpm_tis_last_error(void) {
+  return tis_error_name(last);
+}

@@ -367,32 +367,36 @@ static void test_faults(void) {
 
 /* The probe reads DID_VID and INTERFACE_ID only. */
 struct probe_regs {
-  uint32_t did_vid, iface;
+  uint32_t did_vid, iface, crb_id;
 };
 static uint32_t probe_read32(void *ctx, uint32_t off) {
   struct probe_regs *p = ctx;
-  return off == TIS_DID_VID ? p->did_vid : off == TIS_INTERFACE_ID ? p->iface : 0xFFFFFFFFu;
+  return off == TIS_DID_VID ? p->did_vid
+         : off == TIS_INTERFACE_ID ? p->iface
+         : off == TIS_INTERFACE_ID + 4 ? p->crb_id
+                                       : 0xFFFFFFFFu;
 }
 
 static void test_probe(void) {
   struct {
-    uint32_t did_vid, iface;
+    uint32_t did_vid, iface, crb_id;
     enum tis_iface want;
+    uint32_t want_id;
   } cases[] = {
-    { 0x00011014, 0xFFFFFFF0, TIS_IFACE_FIFO },  /* QEMU tpm-tis with a TPM 2.0 */
-    { 0x00011014, 0xFFFFFFFF, TIS_IFACE_FIFO },  /* TIS 1.3 */
-    { 0x00011014, 0x00000001, TIS_IFACE_CRB },
-    { 0x00011014, 0x00000005, TIS_IFACE_OTHER },
-    { 0xFFFFFFFF, 0xFFFFFFFF, TIS_IFACE_NONE }, /* nothing decodes the address */
-    { 0, 0, TIS_IFACE_NONE },
+    { 0x00011014, 0xFFFFFFF0, 0, TIS_IFACE_FIFO, 0x00011014 },  /* QEMU tpm-tis, TPM 2.0 */
+    { 0x00011014, 0xFFFFFFFF, 0, TIS_IFACE_FIFO, 0x00011014 },  /* TIS 1.3: no INTERFACE_ID */
+    { 0x00000000, 0x00004011, 0x10141014, TIS_IFACE_CRB, 0x10141014 }, /* CRB: no DID_VID */
+    { 0x00011014, 0x00000005, 0, TIS_IFACE_OTHER, 0x00011014 },
+    { 0xFFFFFFFF, 0xFFFFFFFF, 0, TIS_IFACE_NONE, 0xFFFFFFFF }, /* nothing at the address */
+    { 0, 0, 0, TIS_IFACE_NONE, 0 },
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    struct probe_regs p = { cases[i].did_vid, cases[i].iface };
+    struct probe_regs p = { cases[i].did_vid, cases[i].iface, cases[i].crb_id };
     struct tis_io io = { 0, probe_read32, 0, 0, 0, &p };
     uint32_t id = 0;
     enum tis_iface got = tis_probe(&io, &id);
-    CHECK(got == cases[i].want && id == cases[i].did_vid, "probe %08x/%08x: %s",
-          cases[i].did_vid, cases[i].iface, tis_iface_name(got));
+    CHECK(got == cases[i].want && id == cases[i].want_id, "probe %08x/%08x: %s %08x",
+          cases[i].did_vid, cases[i].iface, tis_iface_name(got), id);
   }
 }
 

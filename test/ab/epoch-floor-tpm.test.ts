@@ -92,6 +92,10 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
       'the raise follows ExitBootServices and the commit\n' + first.text,
     );
     assert.equal(first.end, 'halt', 'U1 runs on after the raise\n' + first.text);
+    // The read and raise over D0's TIS driver took a measured, bounded time (four exchanges).
+    const us = Number(raised[1].fields.us);
+    assert.ok(us > 0 && us < 5_000_000, `commit raise took ${raised[1].fields.us} us`);
+    console.log(`      TPM raise at the commit: ${us} us`);
 
     // With no further boot: the VARS file is lost and the disk holds the older build. The TPM's
     // floor, raised at the commit, refuses it.
@@ -199,6 +203,50 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
     const [pub] = await tpmCommands(tpmDir, [readPublic]);
     assert.equal(pub.slice(12, 20), '00000000', pub);
     assert.equal(pub.slice(48, 52), '0010', 'the foreign index still has 16 bytes');
+  });
+
+  it('with swtpm on CRB, which D0 does not drive: the commit defers the raise, the next boot makes it', async () => {
+    const { disk, vars } = await copyOfBase('floor-crb'); // U1 (epoch 3) committed, no TPM then
+    const tpmDir = path.join(fx.dir, 'floor-crb.swtpm');
+    const u2 = makeBuild(fx, 'floor-crb-u2', { epoch: 4 });
+    await writeSlot({ target: disk, buildDir: u2.dir, publicKey: fx.pub, vars });
+    const withCrb = (): Promise<Boots> =>
+      withSwtpm(tpmDir, (args) => bootUntilExit(disk, vars, { extraArgs: args }), {
+        device: 'tpm-crb',
+      });
+
+    // U1 defines the index at 3 through TCG2 and starts U2's trial; U2 commits 4, but D0's own
+    // driver speaks TIS only: the raise is deferred, and the commit stands.
+    const t = await withCrb();
+    assert.deepEqual(
+      t.all('tpm_interface').map((e) => [e.fields.iface, e.fields.commit_raise]),
+      [
+        ['crb', 'no'],
+        ['crb', 'no'],
+      ],
+      t.text,
+    );
+    assert.deepEqual(
+      t.all('tpm_floor_raised').map((e) => [e.fields.from, e.fields.to, e.fields.at]),
+      [['0', '3', 'boot']],
+      t.text,
+    );
+    assert.deepEqual(
+      t.all('tpm_floor_deferred').map((e) => [e.fields.reason, e.fields.at]),
+      [['no_driver', 'commit']],
+      t.text,
+    );
+    assert.equal(t.all('commit')[0]?.fields.epoch, '4', t.text);
+    assert.equal(readAbState(vars)!.epoch, 4n);
+
+    // The next boot raises the TPM from the NV state, through TCG2.
+    const next = await withCrb();
+    assert.deepEqual(
+      next.all('tpm_floor_raised').map((e) => [e.fields.from, e.fields.to, e.fields.at]),
+      [['3', '4', 'boot']],
+      next.text,
+    );
+    assert.equal(next.all('tpm_floor_deferred').length, 0, next.text);
   });
 
   it('without a TPM: the same sequence boots and commits the older build (the floor lived in NVRAM only)', async () => {

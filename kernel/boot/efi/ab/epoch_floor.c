@@ -22,12 +22,15 @@ static void log_tpm_error(const struct tpm_floor_error *e, const char *at, const
   log_end();
 }
 
-static void log_raised(uint64_t from, uint64_t to, int defined, const char *at) {
+/* us: the time the read and raise took at the commit (D0's driver), or -1 at boot (untimed). */
+static void log_raised(uint64_t from, uint64_t to, int defined, const char *at, uint64_t us) {
   log_begin("tpm_floor_raised");
   log_u64("from", from);
   log_u64("to", to);
   log_str("defined", defined ? "yes" : "no");
   log_str("at", at);
+  if (us != (uint64_t)-1)
+    log_u64("us", us);
   log_end();
 }
 
@@ -80,7 +83,7 @@ void ab_epoch_floor(EFI_SYSTEM_TABLE *st, struct ab_state *s) {
     if (tpm_floor_raise(&t, absent, nvram, &err) != 0) {
       log_tpm_error(&err, "boot", 0);
     } else {
-      log_raised(tpm, nvram, absent, "boot");
+      log_raised(tpm, nvram, absent, "boot", (uint64_t)-1);
       tpm = nvram;
       tpm_text = 0;
     }
@@ -105,12 +108,12 @@ void ab_epoch_floor_commit(uint64_t epoch) {
     return;
   }
   struct tpm_floor_error err = { 0, 0, 0 };
-  uint64_t tpm = 0;
+  uint64_t tpm = 0, t0 = tpm_tis_now_us();
   enum tpm_floor_status how = tpm_floor_read(&t, &tpm, &err);
   if (how == TPM_FLOOR_OK && tpm >= epoch)
     return; /* already there (or above): never lowered */
   if (how != TPM_FLOOR_ERROR && tpm_floor_raise(&t, how == TPM_FLOOR_ABSENT, epoch, &err) == 0) {
-    log_raised(tpm, epoch, how == TPM_FLOOR_ABSENT, "commit");
+    log_raised(tpm, epoch, how == TPM_FLOOR_ABSENT, "commit", tpm_tis_now_us() - t0);
     return;
   }
   int transport = strlen(err.kind) == 9 && memcmp(err.kind, "transport", 9) == 0;

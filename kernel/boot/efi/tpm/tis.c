@@ -203,17 +203,16 @@ enum tis_error tis_submit(const struct tis_io *io, const uint8_t *cmd, size_t cm
 }
 
 enum tis_iface tis_probe(const struct tis_io *io, uint32_t *did_vid) {
+  /* INTERFACE_ID first: a CRB TPM has no TIS registers (nothing at DID_VID), its ID is the
+   * upper half of TPM_CRB_INTF_ID. A TIS 1.3 TPM has no INTERFACE_ID: it reads all ones (0xF). */
+  uint32_t iface = io->read32(io->ctx, TIS_INTERFACE_ID) & 0xFu;
+  if (iface == 0x1) {
+    *did_vid = io->read32(io->ctx, TIS_INTERFACE_ID + 4);
+    return TIS_IFACE_CRB;
+  }
   uint32_t id = io->read32(io->ctx, TIS_DID_VID);
   *did_vid = id;
   if (id == 0xFFFFFFFFu || id == 0)
     return TIS_IFACE_NONE;
-  switch (io->read32(io->ctx, TIS_INTERFACE_ID) & 0xFu) {
-  case 0x0:
-  case 0xF:
-    return TIS_IFACE_FIFO;
-  case 0x1:
-    return TIS_IFACE_CRB;
-  default:
-    return TIS_IFACE_OTHER;
-  }
+  return iface == 0x0 || iface == 0xF ? TIS_IFACE_FIFO : TIS_IFACE_OTHER;
 }

@@ -82,9 +82,10 @@ const char *tis_error_name(enum tis_error e);
 enum tis_error tis_submit(const struct tis_io *io, const uint8_t *cmd, size_t cmd_len,
                           uint8_t *rsp, size_t rsp_cap, size_t *rsp_len);
 
-/* What sits at the TIS address, from TPM_DID_VID and TPM_INTERFACE_ID (PTP 6.4.2, 6.5.2.4). */
+/* What sits at the TIS address, from TPM_INTERFACE_ID and TPM_DID_VID (PTP 6.4.2, 6.5.2.4), or
+ * TPM_CRB_INTF_ID's upper half for CRB (*did_vid). */
 enum tis_iface {
-  TIS_IFACE_NONE, /* DID_VID reads all ones or zero: nothing answers */
+  TIS_IFACE_NONE, /* not CRB, and DID_VID reads all ones or zero: nothing answers */
   TIS_IFACE_FIFO, /* InterfaceType 0 (PTP FIFO) or 0xF (TIS 1.3): this driver */
   TIS_IFACE_CRB,  /* InterfaceType 1: a CRB TPM, which this driver does not drive */
   TIS_IFACE_OTHER,

@@ -18,6 +18,8 @@
 
 enum tis_iface tpm_tis_probe(uint32_t *did_vid);
 int tpm_tis_link(struct tpm_link *t);
+/* Microseconds on the driver's clock (the TSC), to time an exchange for the log. */
+uint64_t tpm_tis_now_us(void);
 /* The TIS error behind the last transport failure of the link, for the log. */
 const char *tpm_tis_last_error(void);
 

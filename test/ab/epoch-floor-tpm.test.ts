@@ -205,6 +205,42 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
     assert.equal(pub.slice(48, 52), '0010', 'the foreign index still has 16 bytes');
   });
 
+  it('with swtpm: a raise the TPM refuses at the commit is a tpm_error at=commit; the commit stands', async () => {
+    const tpmDir = path.join(fx.dir, 'floor-auth.swtpm');
+    // TPM2_HierarchyChangeAuth: the owner's password becomes "ab", as other software could set
+    // it. D0 authorises NV_DefineSpace with the empty owner password, so every define fails.
+    const changeOwnerAuth =
+      '8002 0000001f 00000129 40000001 00000009 40000009 0000 00 0000 0002 6162';
+    const [changed] = await tpmCommands(tpmDir, [changeOwnerAuth]);
+    assert.equal(changed.slice(12, 20), '00000000', `HierarchyChangeAuth answered ${changed}`);
+    const u1 = makeBuild(fx, 'floor-auth-u1'); // security_epoch 3
+    const disk = path.join(fx.dir, 'floor-auth.img');
+    const vars = freshVars(path.join(fx.dir, 'floor-auth.vars.fd'));
+    await buildSlotDisk(disk, { a: u1.dir, sizeMiB: 40 });
+
+    const b = await withSwtpm(tpmDir, (args) => bootUntilExit(disk, vars, { extraArgs: args }));
+    assert.equal(b.boots.length, 1, b.text);
+    assert.deepEqual(
+      b.all('tpm_error').map((e) => [e.fields.op, e.fields.kind, e.fields.at]),
+      [
+        ['nv_define', 'rc', 'boot'],
+        ['nv_define', 'rc', 'commit'],
+      ],
+      b.text,
+    );
+    assert.equal(b.all('tpm_floor_raised').length, 0, b.text);
+    const f = floorOf(b.last, b.text);
+    assert.deepEqual([f.source, f.value, f.tpm, f.nvram], ['nvram', '0', 'absent', '0'], b.text);
+    // The commit itself is intact: NVRAM holds epoch 3 for the next boot to raise the TPM from.
+    assert.deepEqual(
+      b.all('commit').map((e) => [e.fields.boot, e.fields.epoch]),
+      [[u1.uuid, '3']],
+      b.text,
+    );
+    assert.equal(readAbState(vars)!.epoch, 3n);
+    assert.equal(b.end, 'halt', 'U1 runs on after the failed raise\n' + b.text);
+  });
+
   it('with swtpm on CRB, which D0 does not drive: the commit defers the raise, the next boot makes it', async () => {
     const { disk, vars } = await copyOfBase('floor-crb'); // U1 (epoch 3) committed, no TPM then
     const tpmDir = path.join(fx.dir, 'floor-crb.swtpm');

@@ -269,7 +269,7 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
     );
     assert.deepEqual(
       t.all('tpm_floor_deferred').map((e) => [e.fields.reason, e.fields.at]),
-      [['no_driver', 'commit']],
+      [['crb', 'commit']],
       t.text,
     );
     assert.equal(t.all('commit')[0]?.fields.epoch, '4', t.text);

@@ -100,9 +100,10 @@ void ab_epoch_floor_commit(uint64_t epoch) {
   if (!tpm_read_at_boot)
     return; /* no TPM, or one whose index D0 could not read: nothing to raise */
   struct tpm_link t;
-  if (tpm_tis_link(&t) != 0) {
+  const char *why = 0;
+  if (tpm_tis_link(&t, &why) != 0) {
     log_begin("tpm_floor_deferred");
-    log_str("reason", "no_driver"); /* CRB, or the register page could not be mapped */
+    log_str("reason", why); /* crb (not driven), none, other, or unmapped */
     log_str("at", "commit");
     log_end();
     return;

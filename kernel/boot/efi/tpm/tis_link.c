@@ -55,11 +55,15 @@ enum tis_iface tpm_tis_probe(uint32_t *did_vid) {
   return probed;
 }
 
-int tpm_tis_link(struct tpm_link *t) {
-  if (probed != TIS_IFACE_FIFO)
+int tpm_tis_link(struct tpm_link *t, const char **why) {
+  if (probed != TIS_IFACE_FIFO) {
+    *why = tis_iface_name(probed);
     return -1;
-  if (!mapped && x86_paging_map_uncached(TIS_BASE, TIS_SIZE) != 0)
+  }
+  if (!mapped && x86_paging_map_uncached(TIS_BASE, TIS_SIZE) != 0) {
+    *why = "unmapped";
     return -1;
+  }
   mapped = 1;
   t->submit = submit;
   t->ctx = 0;

@@ -7,8 +7,8 @@
  *                    answers at TIS_BASE; remembered for tpm_tis_link().
  *   tpm_tis_link()   after ExitBootServices, D0's own page tables live: maps the register page
  *                    uncached and never executable (x86_paging_map_uncached) on first use.
- *                    0, or -1 when the probe found no FIFO TPM (none, or CRB: not driven) or the
- *                    page could not be mapped.
+ *                    0, or -1 with *why set: the probe's interface ("crb", "none", "other": no
+ *                    FIFO TPM to drive) or "unmapped" (D0's tables not in use, or no page left).
  */
 #ifndef D0_BOOT_EFI_TPM_TIS_LINK_H
 #define D0_BOOT_EFI_TPM_TIS_LINK_H
@@ -17,7 +17,7 @@
 #include "tis.h"
 
 enum tis_iface tpm_tis_probe(uint32_t *did_vid);
-int tpm_tis_link(struct tpm_link *t);
+int tpm_tis_link(struct tpm_link *t, const char **why);
 /* Microseconds on the driver's clock (the TSC), to time an exchange for the log. */
 uint64_t tpm_tis_now_us(void);
 /* The TIS error behind the last transport failure of the link, for the log. */

@@ -4,8 +4,10 @@
 //   - With a TPM, D0 raised its NV index at the commit itself (after ExitBootServices, through its
 //     own TIS driver), so no further boot is needed: the older build is refused
 //     (ev=boot_failed reason=epoch_below, the floor from source=tpm); U1 itself
-//     (epoch 3, at the floor) still boots on a cleared NVRAM. The swtpm state directory persists
-//     across the QEMU runs as a TPM's NV memory does across power cycles.
+//     (epoch 3, at the floor) still boots on a cleared NVRAM. The same holds with the TPM on CRB
+//     (D0's CRB driver), and a raise the TPM refuses at the commit leaves the commit intact.
+//     The swtpm state directory persists across the QEMU runs as a TPM's NV memory does across
+//     power cycles.
 //   - Without one, the floor lived only in the VARS file: the older build boots and is committed.
 //     That is the documented limit (kernel/README.md, "Slots, updates and rollback").
 import assert from 'node:assert/strict';
@@ -241,48 +243,49 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
     assert.equal(b.end, 'halt', 'U1 runs on after the failed raise\n' + b.text);
   });
 
-  it('with swtpm on CRB, which D0 does not drive: the commit defers the raise, the next boot makes it', async () => {
-    const { disk, vars } = await copyOfBase('floor-crb'); // U1 (epoch 3) committed, no TPM then
+  it('with swtpm on CRB: the commit raises the TPM through D0\'s CRB driver; with the VARS file then cleared an older build is refused', async () => {
+    const { disk, vars, u1 } = await copyOfBase('floor-crb'); // U1 (epoch 3) committed, no TPM then
     const tpmDir = path.join(fx.dir, 'floor-crb.swtpm');
-    const u2 = makeBuild(fx, 'floor-crb-u2', { epoch: 4 });
-    await writeSlot({ target: disk, buildDir: u2.dir, publicKey: fx.pub, vars });
-    const withCrb = (): Promise<Boots> =>
-      withSwtpm(tpmDir, (args) => bootUntilExit(disk, vars, { extraArgs: args }), {
+    const withCrb = (d: string, v: string): Promise<Boots> =>
+      withSwtpm(tpmDir, (args) => bootUntilExit(d, v, { extraArgs: args }), {
         device: 'tpm-crb',
       });
+    const u2 = makeBuild(fx, 'floor-crb-u2', { epoch: 4 });
+    await writeSlot({ target: disk, buildDir: u2.dir, publicKey: fx.pub, vars });
 
-    // U1 defines the index at 3 through TCG2 and starts U2's trial; U2 commits 4, but D0's own
-    // driver speaks TIS only: the raise is deferred, and the commit stands.
-    const t = await withCrb();
+    // U1 defines the index at 3 through TCG2 and starts U2's trial; U2's commit raises it to 4
+    // over CRB in the same boot.
+    const t = await withCrb(disk, vars);
     assert.deepEqual(
       t.all('tpm_interface').map((e) => [e.fields.iface, e.fields.commit_raise]),
       [
-        ['crb', 'no'],
-        ['crb', 'no'],
+        ['crb', 'yes'],
+        ['crb', 'yes'],
       ],
       t.text,
     );
     assert.deepEqual(
       t.all('tpm_floor_raised').map((e) => [e.fields.from, e.fields.to, e.fields.at]),
-      [['0', '3', 'boot']],
+      [
+        ['0', '3', 'boot'],
+        ['3', '4', 'commit'],
+      ],
       t.text,
     );
-    assert.deepEqual(
-      t.all('tpm_floor_deferred').map((e) => [e.fields.reason, e.fields.at]),
-      [['crb', 'commit']],
-      t.text,
-    );
+    assert.equal(t.all('tpm_error').length, 0, t.text);
     assert.equal(t.all('commit')[0]?.fields.epoch, '4', t.text);
-    assert.equal(readAbState(vars)!.epoch, 4n);
 
-    // The next boot raises the TPM from the NV state, through TCG2.
-    const next = await withCrb();
+    // With no further boot: NVRAM cleared, and U1 (epoch 3) the only build: refused by the 4.
+    const only = path.join(fx.dir, 'floor-crb-u1-only.img');
+    await buildSlotDisk(only, { a: u1.dir, sizeMiB: 40 });
+    const b = await withCrb(only, freshVars(path.join(fx.dir, 'floor-crb-cleared.vars.fd')));
+    const failed = b.last.find((e) => e.ev === 'boot_failed');
     assert.deepEqual(
-      next.all('tpm_floor_raised').map((e) => [e.fields.from, e.fields.to, e.fields.at]),
-      [['3', '4', 'boot']],
-      next.text,
+      [failed?.fields.reason, failed?.fields.epoch, failed?.fields.committed_epoch],
+      ['epoch_below', '3', '4'],
+      b.text,
     );
-    assert.equal(next.all('tpm_floor_deferred').length, 0, next.text);
+    assert.equal(floorOf(b.last, b.text).source, 'tpm');
   });
 
   it('without a TPM: the same sequence boots and commits the older build (the floor lived in NVRAM only)', async () => {

@@ -5,12 +5,12 @@
 #include "log/log.h"
 #include "tpm/floor.h"
 #include "tpm/tcg2.h"
-#include "tpm/tis_link.h"
+#include "tpm/direct.h"
 
 /* The boot's TPM read succeeded (TCG2 present, D0's index or none): the commit may raise it. */
 static int tpm_read_at_boot;
 
-/* detail: the TIS driver's reason for a transport failure (commit), else 0. */
+/* detail: D0's driver's reason for a transport failure (commit), else 0. */
 static void log_tpm_error(const struct tpm_floor_error *e, const char *at, const char *detail) {
   log_begin("tpm_error");
   log_str("op", e->op);
@@ -34,14 +34,14 @@ static void log_raised(uint64_t from, uint64_t to, int defined, const char *at, 
   log_end();
 }
 
-/* Which interface D0's own driver would use after ExitBootServices (tpm/tis_link.h). */
+/* Which interface D0's own driver would use after ExitBootServices (tpm/direct.h). */
 static void probe_interface(void) {
   uint32_t id = 0;
-  enum tis_iface i = tpm_tis_probe(&id);
+  enum tis_iface i = tpm_direct_probe(&id);
   log_begin("tpm_interface");
   log_str("iface", tis_iface_name(i));
   log_hex("did_vid", id);
-  log_str("commit_raise", i == TIS_IFACE_FIFO ? "yes" : "no");
+  log_str("commit_raise", i == TIS_IFACE_FIFO || i == TIS_IFACE_CRB ? "yes" : "no");
   log_end();
 }
 
@@ -101,22 +101,22 @@ void ab_epoch_floor_commit(uint64_t epoch) {
     return; /* no TPM, or one whose index D0 could not read: nothing to raise */
   struct tpm_link t;
   const char *why = 0;
-  if (tpm_tis_link(&t, &why) != 0) {
+  if (tpm_direct_link(&t, &why) != 0) {
     log_begin("tpm_floor_deferred");
-    log_str("reason", why); /* crb (not driven), none, other, or unmapped */
+    log_str("reason", why); /* none, other, or unmapped */
     log_str("at", "commit");
     log_end();
     return;
   }
   struct tpm_floor_error err = { 0, 0, 0 };
-  uint64_t tpm = 0, t0 = tpm_tis_now_us();
+  uint64_t tpm = 0, t0 = tpm_direct_now_us();
   enum tpm_floor_status how = tpm_floor_read(&t, &tpm, &err);
   if (how == TPM_FLOOR_OK && tpm >= epoch)
     return; /* already there (or above): never lowered */
   if (how != TPM_FLOOR_ERROR && tpm_floor_raise(&t, how == TPM_FLOOR_ABSENT, epoch, &err) == 0) {
-    log_raised(tpm, epoch, how == TPM_FLOOR_ABSENT, "commit", tpm_tis_now_us() - t0);
+    log_raised(tpm, epoch, how == TPM_FLOOR_ABSENT, "commit", tpm_direct_now_us() - t0);
     return;
   }
   int transport = strlen(err.kind) == 9 && memcmp(err.kind, "transport", 9) == 0;
-  log_tpm_error(&err, "commit", transport ? tpm_tis_last_error() : 0);
+  log_tpm_error(&err, "commit", transport ? tpm_direct_last_error() : 0);
 }

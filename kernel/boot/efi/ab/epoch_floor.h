@@ -8,13 +8,13 @@
  * service). It raises s->epoch to the floor and, when the NV state's epoch is above the TPM's
  * (the first boot with a TPM, or a commit whose own raise failed), raises the TPM index to it,
  * defining the index on first use. Logs ev=epoch_floor source=tpm|nvram value=N. It also probes
- * the TPM's register interface (ev=tpm_interface) for D0's own driver (tpm/tis_link.h).
+ * the TPM's register interface (ev=tpm_interface) for D0's own drivers (tpm/direct.h).
  *
  * ab_epoch_floor_commit() runs at the commit, after ExitBootServices, once the NV state holds
- * the new epoch: it raises the TPM index to it through D0's TIS driver (ev=tpm_floor_raised
+ * the new epoch: it raises the TPM index to it through D0's TIS or CRB driver (ev=tpm_floor_raised
  * at=commit), so a cleared NVRAM cannot bring back the previous floor. It never lowers the index
  * and does nothing when the boot's TPM read failed or there was no TPM. A failure logs
- * ev=tpm_error at=commit (or ev=tpm_floor_deferred for a TPM D0 does not drive: CRB) and leaves
+ * ev=tpm_error at=commit (or ev=tpm_floor_deferred when D0's driver cannot reach it) and leaves
  * the commit as it is: the NV state has the epoch and the next boot's ab_epoch_floor() raises the
  * TPM from it.
  *

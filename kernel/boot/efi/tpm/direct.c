@@ -1,13 +1,14 @@
-/* The TIS driver on MMIO and the TSC; contract in tis_link.h. */
-#include "tis_link.h"
+/* D0's TIS and CRB drivers on MMIO and the TSC; contract in direct.h. */
+#include "direct.h"
 
 #include "arch/x86/paging.h"
 #include "arch/x86/time.h"
 #include "arch/x86/x86.h"
+#include "crb.h"
 
 static enum tis_iface probed = TIS_IFACE_NONE;
 static int mapped;
-static enum tis_error last = TIS_OK;
+static const char *last = "ok";
 
 static volatile uint8_t *reg8(uint32_t off) {
   return (volatile uint8_t *)(uintptr_t)(TIS_BASE + off);
@@ -43,20 +44,30 @@ static uint64_t now_us(void *ctx) {
 
 static const struct tis_io mmio = { rd8, rd32, wr8, wr32, now_us, 0 };
 
-static uint64_t submit(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *rsp,
-                       size_t rsp_cap, size_t *rsp_len) {
+/* A non-zero status is the driver's error code (tis.h, crb.h: distinct ranges). */
+static uint64_t submit_tis(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *rsp,
+                           size_t rsp_cap, size_t *rsp_len) {
   (void)ctx;
-  last = tis_submit(&mmio, cmd, cmd_len, rsp, rsp_cap, rsp_len);
-  return (uint64_t)last;
+  enum tis_error e = tis_submit(&mmio, cmd, cmd_len, rsp, rsp_cap, rsp_len);
+  last = tis_error_name(e);
+  return (uint64_t)e;
 }
 
-enum tis_iface tpm_tis_probe(uint32_t *did_vid) {
+static uint64_t submit_crb(void *ctx, const uint8_t *cmd, size_t cmd_len, uint8_t *rsp,
+                           size_t rsp_cap, size_t *rsp_len) {
+  (void)ctx;
+  enum crb_error e = crb_submit(&mmio, TIS_BASE, cmd, cmd_len, rsp, rsp_cap, rsp_len);
+  last = crb_error_name(e);
+  return (uint64_t)e;
+}
+
+enum tis_iface tpm_direct_probe(uint32_t *did_vid) {
   probed = tis_probe(&mmio, did_vid);
   return probed;
 }
 
-int tpm_tis_link(struct tpm_link *t, const char **why) {
-  if (probed != TIS_IFACE_FIFO) {
+int tpm_direct_link(struct tpm_link *t, const char **why) {
+  if (probed != TIS_IFACE_FIFO && probed != TIS_IFACE_CRB) {
     *why = tis_iface_name(probed);
     return -1;
   }
@@ -65,15 +76,15 @@ int tpm_tis_link(struct tpm_link *t, const char **why) {
     return -1;
   }
   mapped = 1;
-  t->submit = submit;
+  t->submit = probed == TIS_IFACE_CRB ? submit_crb : submit_tis;
   t->ctx = 0;
   return 0;
 }
 
-const char *tpm_tis_last_error(void) {
-  return tis_error_name(last);
+const char *tpm_direct_last_error(void) {
+  return last;
 }
 
-uint64_t tpm_tis_now_us(void) {
+uint64_t tpm_direct_now_us(void) {
   return now_us(0);
 }

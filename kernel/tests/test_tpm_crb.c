@@ -55,7 +55,9 @@ static void run_tpm(struct sim *s) {
   s->last_cmd_n = n < BUF_SIZE ? n : BUF_SIZE;
   memcpy(s->last_cmd, buf, s->last_cmd_n);
   s->commands++;
-  const char *hex = s->next_reply < s->n_replies ? s->replies[s->next_reply++] : "80010000000a00000101";
+  /* Past the scripted replies: TPM_RC_FAILURE. */
+  const char *hex =
+      s->next_reply < s->n_replies ? s->replies[s->next_reply++] : "80010000000a00000101";
   if (check_unhex(s->page + (s->rsp_addr - BASE), TIS_SIZE - (s->rsp_addr - BASE), hex) ==
       (size_t)-1) {
     fprintf(stderr, "bad reply %s\n", hex);
@@ -308,7 +310,8 @@ static void test_faults(void) {
     enum crb_error want;
     size_t len;
   } sizes[] = {
-    { "a response of 257 bytes into 256", "80010000010100000000", TPM_RSP_MAX, CRB_E_RSP_TOO_BIG, 0 },
+    { "a response of 257 bytes into 256", "80010000010100000000", TPM_RSP_MAX, CRB_E_RSP_TOO_BIG,
+      0 },
     { "a header size of 8", "80010000000800000000", TPM_RSP_MAX, CRB_E_RSP_SHORT, 0 },
     { "12 bytes into exactly 12", "80010000000c000000000102", 12, CRB_OK, 12 },
     { "12 bytes into 11", "80010000000c000000000102", 11, CRB_E_RSP_TOO_BIG, 0 },

@@ -6,9 +6,9 @@
  *   - the epoch-floor policy (tpm/floor.c) over the driver: absent index, define + write;
  *   - faults, each ending in its error within the spec's timeout (never a hang): locality never
  *     granted, commandReady never set, burstCount 0 forever (sending and receiving), stsValid
- *     never set (at all, or once the command is in), Expect wrong either way, no dataAvail after tpmGo, a response larger than the
- *     buffer (header size and oversized data), a header size below 10, data that runs out before
- *     the header's size, data left over after it, a command shorter than a header;
+ *     never set (at all, or once the command is in), Expect wrong either way, no dataAvail
+ *     after tpmGo, a response larger than the buffer, a header size below 10, data that runs
+ *     out before the header's size, data left over after it, a command shorter than a header;
  *   - the probe: FIFO, TIS 1.3, CRB and nothing at the address;
  *   - random register contents: every call returns within the sum of its timeouts, no
  *     out-of-bounds access, and OK only with a response of a valid size.
@@ -71,7 +71,9 @@ static void run_tpm(struct sim *s) {
   memcpy(s->last_cmd, s->cmd, s->cmd_n);
   s->last_cmd_n = s->cmd_n;
   s->commands++;
-  const char *hex = s->next_reply < s->n_replies ? s->replies[s->next_reply++] : "80010000000a00000101";
+  /* Past the scripted replies: TPM_RC_FAILURE. */
+  const char *hex =
+      s->next_reply < s->n_replies ? s->replies[s->next_reply++] : "80010000000a00000101";
   size_t n = check_unhex(s->rsp, SIM_BUF, hex);
   if (n == (size_t)-1) {
     fprintf(stderr, "bad reply %s\n", hex);

@@ -3,9 +3,9 @@
 
 #include "d0/lib.h"
 #include "log/log.h"
+#include "tpm/direct.h"
 #include "tpm/floor.h"
 #include "tpm/tcg2.h"
-#include "tpm/direct.h"
 
 /* The boot's TPM read succeeded (TCG2 present, D0's index or none): the commit may raise it. */
 static int tpm_read_at_boot;

@@ -147,7 +147,9 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
       t.text,
     );
     assert.deepEqual(
-      t.all('tpm_floor_raised').map((e) => [e.fields.from, e.fields.to, e.fields.defined, e.fields.at]),
+      t
+        .all('tpm_floor_raised')
+        .map((e) => [e.fields.from, e.fields.to, e.fields.defined, e.fields.at]),
       [
         ['0', '3', 'yes', 'boot'],
         ['3', '5', 'no', 'commit'],
@@ -243,7 +245,7 @@ describe('ab: the epoch floor survives a cleared NVRAM with a TPM', function () 
     assert.equal(b.end, 'halt', 'U1 runs on after the failed raise\n' + b.text);
   });
 
-  it('with swtpm on CRB: the commit raises the TPM through D0\'s CRB driver; with the VARS file then cleared an older build is refused', async () => {
+  it("with swtpm on CRB: the commit raises the TPM through D0's CRB driver; with the VARS file then cleared an older build is refused", async () => {
     const { disk, vars, u1 } = await copyOfBase('floor-crb'); // U1 (epoch 3) committed, no TPM then
     const tpmDir = path.join(fx.dir, 'floor-crb.swtpm');
     const withCrb = (d: string, v: string): Promise<Boots> =>

@@ -30,7 +30,8 @@ EFI_SRCS := kernel/lib/mem.c $(D0_SRCS) kernel/tests/efi_link_check.c
 EFI_OBJS := $(patsubst %.c,$(OUT)/efi/%.o,$(EFI_SRCS))
 
 TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff \
-  $(OUT)/manifest_render $(OUT)/test_tpm_nv
+  $(OUT)/manifest_render $(OUT)/test_tpm_nv $(OUT)/test_tpm_tis \
+  $(OUT)/test_tpm_crb
 
 # The TPM NV marshalling and epoch-floor policy of boot/efi/tpm: pure code, tested on the host.
 TPM_SRCS := kernel/boot/efi/tpm/nv.c kernel/boot/efi/tpm/floor.c
@@ -48,6 +49,20 @@ $(OUT)/%: kernel/tests/%.c kernel/tests/unhex.c $(D0_SRCS) $(HDRS)
 $(OUT)/test_tpm_nv: kernel/tests/test_tpm_nv.c kernel/tests/unhex.c $(TPM_SRCS) $(TPM_HDRS) $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -o $@ $< kernel/tests/unhex.c $(TPM_SRCS)
+
+# D0's TIS/FIFO driver (boot/efi/tpm/tis.c) against a simulated register file and clock.
+$(OUT)/test_tpm_tis: kernel/tests/test_tpm_tis.c kernel/tests/unhex.c $(TPM_SRCS) \
+  kernel/boot/efi/tpm/tis.c kernel/boot/efi/tpm/tis.h $(TPM_HDRS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -o $@ $< kernel/tests/unhex.c $(TPM_SRCS) \
+	  kernel/boot/efi/tpm/tis.c
+
+# D0's CRB driver (boot/efi/tpm/crb.c) against a simulated register page and clock.
+$(OUT)/test_tpm_crb: kernel/tests/test_tpm_crb.c kernel/tests/unhex.c $(TPM_SRCS) \
+  kernel/boot/efi/tpm/crb.c kernel/boot/efi/tpm/crb.h kernel/boot/efi/tpm/tis.h $(TPM_HDRS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -o $@ $< kernel/tests/unhex.c $(TPM_SRCS) \
+	  kernel/boot/efi/tpm/crb.c
 
 $(OUT)/fuzz_manifest: kernel/tests/fuzz_manifest.c $(D0_SRCS) $(HDRS)
 	@mkdir -p $(@D)

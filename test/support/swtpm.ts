@@ -1,5 +1,5 @@
 // A software TPM 2.0 (Debian's swtpm) for QEMU: `-tpmdev emulator` over a UNIX control socket,
-// presented to the firmware as a TIS device. The TPM's state lives in a directory the caller
+// presented to the firmware as a TIS device (or a CRB one). The TPM's state lives in a directory the caller
 // keeps, so consecutive QEMU runs (reboots) see the same NV indices, as a real TPM would.
 //
 //   await withSwtpm(stateDir, (qemuArgs) => bootUntilExit(disk, vars, { extraArgs: qemuArgs }));
@@ -13,10 +13,11 @@ import path from 'node:path';
 
 const SOCKET_WAIT_MS = 10_000;
 
+/** device: the interface QEMU presents the TPM on (TIS/FIFO by default, or CRB). */
 export async function withSwtpm<T>(
   stateDir: string,
   fn: (qemuArgs: string[]) => Promise<T>,
-  o: { timeoutMs?: number } = {},
+  o: { timeoutMs?: number; device?: 'tpm-tis' | 'tpm-crb' } = {},
 ): Promise<T> {
   return runSwtpm(stateDir, 'ctrl', fn, o);
 }
@@ -67,7 +68,7 @@ async function runSwtpm<T>(
   stateDir: string,
   mode: 'ctrl' | 'server',
   fn: (qemuArgs: string[], sock: string) => Promise<T>,
-  o: { timeoutMs?: number } = {},
+  o: { timeoutMs?: number; device?: 'tpm-tis' | 'tpm-crb' } = {},
 ): Promise<T> {
   fs.mkdirSync(stateDir, { recursive: true });
   const sock = path.join(stateDir, `swtpm-${mode}.sock`);
@@ -115,7 +116,7 @@ async function runSwtpm<T>(
         '-tpmdev',
         'emulator,id=tpm0,chardev=chrtpm',
         '-device',
-        'tpm-tis,tpmdev=tpm0',
+        `${o.device ?? 'tpm-tis'},tpmdev=tpm0`,
       ],
       sock,
     );

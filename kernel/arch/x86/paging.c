@@ -7,6 +7,8 @@
 /* Long-mode paging (AMD APM vol. 2, 5.3; Intel SDM vol. 3A, 4.5). */
 #define PTE_P (1ull << 0)
 #define PTE_RW (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
 #define PTE_PS (1ull << 7)
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
@@ -28,6 +30,7 @@
 #define SCN_WRITE 0x80000000u
 
 static uint64_t *pml4;
+static int live; /* CR3 points at pml4 */
 
 static uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -145,7 +148,32 @@ int x86_paging_init(const struct x86_mem_region *r, size_t n, const void *image_
     return -1;
   x86_wrmsr(MSR_EFER, x86_rdmsr(MSR_EFER) | EFER_NXE);
   __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4) : "memory");
+  live = 1;
   uint64_t cr0 = x86_read_cr0() | CR0_WP;
   __asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+  return 0;
+}
+
+int x86_paging_map_uncached(uint64_t base, uint64_t size)
+{
+  if (!live || (base & (X86_PAGE - 1)) != 0)
+    return -1;
+  for (uint64_t a = base; a < base + size; a += X86_PAGE) {
+    uint64_t *e = pde(a), *pt;
+    if (e == NULL)
+      return -1;
+    if (*e & PTE_P) {
+      pt = split(a); /* a 2 MiB page of the memory map: the other 511 pages keep its flags */
+    } else {
+      pt = x86_pages_alloc(1); /* zeroed: only this device's pages become present */
+      if (pt != NULL)
+        *e = (uintptr_t)pt | PTE_P | PTE_RW;
+    }
+    if (pt == NULL)
+      return -1;
+    pt[(a >> 12) & 511] = (a & PTE_ADDR) | PTE_P | PTE_RW | PTE_NX | PTE_PCD | PTE_PWT;
+  }
+  /* No global pages in D0's tables: reloading CR3 drops every stale translation. */
+  __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4) : "memory");
   return 0;
 }

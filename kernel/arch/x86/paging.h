@@ -32,4 +32,13 @@ struct x86_paging_stats {
 int x86_paging_init(const struct x86_mem_region *regions, size_t n, const void *image_base,
                     struct x86_paging_stats *stats);
 
+/*
+ * Maps [base, base + size) (4 KiB aligned) as device memory in D0's tables once they are live:
+ * 4 KiB pages, RW, never executable, uncached (PCD|PWT: PAT entry 3, UC whatever the MTRRs say).
+ * For MMIO the memory map does not list (e.g. the TPM's registers, tpm/direct.c). A 2 MiB page
+ * it falls in is split first, keeping the rest's permissions. 0, or -1 when D0's tables are not
+ * in use (the firmware's stay: they map MMIO themselves) or the page pool is exhausted.
+ */
+int x86_paging_map_uncached(uint64_t base, uint64_t size);
+
 #endif

@@ -265,6 +265,7 @@ static void commit(uint64_t epoch) {
   log_str("role", role_name(ab.role));
   log_u64("epoch", ab.st.epoch);
   log_end();
+  ab_epoch_floor_commit(ab.st.epoch); /* the TPM copy, now rather than at the next boot */
   /* Committed: a VM that fails after the verdict is no longer the trial's: no rollback for it. */
   ab.role = ROLE_COMMITTED;
 }

@@ -6,9 +6,17 @@
  *
  * ab_epoch_floor() runs in ab_select(), before ExitBootServices (the TCG2 protocol is a boot
  * service). It raises s->epoch to the floor and, when the NV state's epoch is above the TPM's
- * (a build committed since the last boot, or the first boot with a TPM), raises the TPM index to
- * it, defining the index on first use. So a commit (after ExitBootServices, runtime services
- * only) reaches the TPM at the next boot. Logs ev=epoch_floor source=tpm|nvram value=N.
+ * (the first boot with a TPM, or a commit whose own raise failed), raises the TPM index to it,
+ * defining the index on first use. Logs ev=epoch_floor source=tpm|nvram value=N. It also probes
+ * the TPM's register interface (ev=tpm_interface) for D0's own drivers (tpm/direct.h).
+ *
+ * ab_epoch_floor_commit() runs at the commit, after ExitBootServices, once the NV state holds
+ * the new epoch: it raises the TPM index to it through D0's TIS or CRB driver (ev=tpm_floor_raised
+ * at=commit), so a cleared NVRAM cannot bring back the previous floor. It never lowers the index
+ * and does nothing when the boot's TPM read failed or there was no TPM. A failure logs
+ * ev=tpm_error at=commit (or ev=tpm_floor_deferred when D0's driver cannot reach it) and leaves
+ * the commit as it is: the NV state has the epoch and the next boot's ab_epoch_floor() raises the
+ * TPM from it.
  *
  * TPM errors fail closed as far as D0 can: any failed or malformed exchange logs ev=tpm_error
  * (op, kind, code) and the floor is the NV state's epoch (source=nvram), so every build below it
@@ -22,5 +30,6 @@
 #include "state.h"
 
 void ab_epoch_floor(EFI_SYSTEM_TABLE *st, struct ab_state *s);
+void ab_epoch_floor_commit(uint64_t epoch);
 
 #endif

@@ -7,6 +7,8 @@
 /* Long-mode paging (AMD APM vol. 2, 5.3; Intel SDM vol. 3A, 4.5). */
 #define PTE_P (1ull << 0)
 #define PTE_RW (1ull << 1)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
 #define PTE_PS (1ull << 7)
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
@@ -147,5 +149,32 @@ int x86_paging_init(const struct x86_mem_region *r, size_t n, const void *image_
   __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4) : "memory");
   uint64_t cr0 = x86_read_cr0() | CR0_WP;
   __asm__ volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+  return 0;
+}
+
+int x86_paging_map_mmio(uint64_t base, uint64_t bytes)
+{
+  if (pml4 == NULL || bytes == 0 || (base & (X86_PAGE - 1)) != 0 || base + bytes < base)
+    return -1;
+  for (uint64_t a = base; a < base + bytes; a += X86_PAGE) {
+    uint64_t *e = pde(a);
+    if (e == NULL)
+      return -1;
+    uint64_t *pt;
+    if (!(*e & PTE_P)) {
+      /* Nothing else of this 2 MiB is mapped: a fresh table whose other entries stay absent. */
+      pt = x86_pages_alloc(1);
+      if (pt == NULL)
+        return -1;
+      *e = (uintptr_t)pt | PTE_P | PTE_RW;
+    } else {
+      pt = split(a); /* RAM in the same 2 MiB keeps its permissions, now in 4 KiB pages */
+      if (pt == NULL)
+        return -1;
+    }
+    /* Uncached (PCD|PWT: PAT entry 3, UC, with the reset PAT), writable, never executable. */
+    pt[(a >> 12) & 511] = (a & PTE_ADDR) | PTE_P | PTE_RW | PTE_PCD | PTE_PWT | PTE_NX;
+  }
+  __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4) : "memory"); /* flush */
   return 0;
 }

@@ -32,4 +32,12 @@ struct x86_paging_stats {
 int x86_paging_init(const struct x86_mem_region *regions, size_t n, const void *image_base,
                     struct x86_paging_stats *stats);
 
+/*
+ * After x86_paging_init: maps [base, base+bytes) (4 KiB aligned) identity, uncached, writable
+ * and non-executable, for a device's registers (W^X holds: MMIO is never executable). Other
+ * addresses of a 2 MiB range that had no mapping stay unmapped. 0, or -1 when the tables were
+ * never built, the range is bad or the page pool is exhausted.
+ */
+int x86_paging_map_mmio(uint64_t base, uint64_t bytes);
+
 #endif

@@ -1,0 +1,153 @@
+// D0's uplink under QEMU (SVM, -cpu EPYC): an emulated e1000 on QEMU's user-mode network
+// (slirp, 10.0.2.0/24, gateway 10.0.2.2; nothing outside QEMU is contacted). D0 finds the NIC on
+// PCI, starts its driver after the take-over, resolves the gateway by ARP and logs uplink_up
+// with slirp's MAC; the frames on the wire are captured by QEMU (filter-dump) and checked byte
+// by byte. Without the NIC, D0 logs uplink_down reason=no_nic and the container runs as before.
+// The container is a tiny guest (ready, then halts in a loop), so each boot is short; hard
+// timeouts, QEMU always killed.
+//
+// ICMP echo into D0 is not tested here: slirp does not forward inbound ICMP to its guest. The
+// echo replies are covered by kernel/tests/net (test/kernel/net.test.ts).
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildEspDisk } from '../../builder/disk/esp';
+import { buildKernel } from '../../builder/d0-efi';
+import { generateKeyPair } from '../../core/sign';
+import { encodeManifest } from '../../core/tlv/encode';
+import { assertContiguous, type D0Event } from '../support/events';
+import { withQemu } from '../support/qemu';
+import { resign } from '../boot/slot';
+import { makeLaunchSlot, slotFiles } from './slot';
+import { asm, tinyBzImage } from './tiny-kernel';
+
+const TIMEOUT_MS = 240_000;
+const UPLINK = { uplink_ip4: '10.0.2.15/24', uplink_gw4: '10.0.2.2' };
+// The e1000 without its option ROM: the firmware gets no driver for it (no PXE attempt, no
+// firmware use of the NIC), and D0 is the only one that drives it.
+const nic = (pcap: string) => [
+  '-netdev', 'user,id=n0,net=10.0.2.0/24,restrict=on',
+  '-device', 'e1000,netdev=n0,romfile=',
+  '-object', `filter-dump,id=f0,netdev=n0,file=${pcap}`,
+];
+
+/** Ethernet frames of a pcap file (libpcap format, as QEMU's filter-dump writes it). */
+function pcapFrames(file: string): Buffer[] {
+  const b = fs.readFileSync(file);
+  assert.ok(b.length >= 24 && b.readUInt32LE(0) === 0xa1b2c3d4, 'not a little-endian pcap');
+  const out: Buffer[] = [];
+  for (let off = 24; off + 16 <= b.length; ) {
+    const len = b.readUInt32LE(off + 8);
+    out.push(b.subarray(off + 16, off + 16 + len));
+    off += 16 + len;
+  }
+  return out;
+}
+
+const mac = (b: Buffer) => [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+const ip = (b: Buffer) => [...b].join('.');
+
+describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode network)', function () {
+  this.timeout(TIMEOUT_MS * 2 + 300_000);
+  let dir: string;
+  let efi: Buffer;
+  let secretKey: Uint8Array;
+
+  before(async function () {
+    this.timeout(300_000);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-uplink-'));
+    const key = generateKeyPair(crypto.randomBytes(32));
+    secretKey = key.secretKey;
+    const built = await buildKernel({
+      publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
+      outFile: path.join(dir, 'd0.efi'),
+      mode: 'host',
+    });
+    efi = fs.readFileSync(built.path);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** A slot with one tiny container (ready, then idle) and the uplink fields of the manifest. */
+  async function esp(): Promise<string> {
+    const code = [...asm.outb(0x502, 1), ...asm.haltLoop()];
+    const base = makeLaunchSlot(secretKey, tinyBzImage(code), Buffer.alloc(4096), {
+      name: 'app',
+      memMb: 16,
+    });
+    const manifest = { ...base.manifest, network: { ...base.manifest.network, ...UPLINK } };
+    const slot = resign({ ...base, manifest }, Buffer.from(encodeManifest(manifest)), secretKey);
+    const file = path.join(dir, 'esp.img');
+    await buildEspDisk(file, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, efi) }]);
+    return file;
+  }
+
+  const running = (events: D0Event[]) => {
+    assert.ok(events.some((e) => e.ev === 'vm_ready' && e.fields.vm === 'app'), 'container not ready');
+    assert.equal(events.filter((e) => e.ev === 'vm_stopped').length, 0, 'the container stopped');
+    assert.equal(events.filter((e) => e.ev === 'vm_health' && e.fields.verdict === 'failed').length, 0);
+  };
+
+  it('brings the e1000 up at 10.0.2.15/24 and resolves the gateway 10.0.2.2 by ARP', async () => {
+    const pcap = path.join(dir, 'uplink.pcap');
+    const disk = await esp();
+    const events = await withQemu(
+      { disk, cpu: 'EPYC', memMb: 256, timeoutMs: TIMEOUT_MS, extraArgs: nic(pcap) },
+      async (vm) => {
+        const up = await vm.waitFor((e) => e.ev === 'uplink_up' || e.ev === 'uplink_down');
+        await vm.waitFor((e) => e.ev === 'vm_ready');
+        assert.equal(up.ev, 'uplink_up', vm.describe());
+        return [...vm.events];
+      },
+    );
+    assertContiguous(events);
+    const found = events.find((e) => e.ev === 'uplink_nic');
+    assert.ok(found, 'no uplink_nic event');
+    assert.equal(found.fields.nic, 'e1000');
+    assert.ok(Number(found.fields.bar0_bytes) >= 0x20000, found.raw); // 82540EM: 128 KiB BAR0
+    const at = (ev: string) => events.findIndex((e) => e.ev === ev);
+    assert.ok(at('uplink_nic') < at('firmware_exited'), 'the NIC is found before ExitBootServices');
+    const up = events.find((e) => e.ev === 'uplink_up')!;
+    assert.ok(at('firmware_exited') < at('uplink_up'), 'the driver runs after the take-over');
+    // QEMU's default MAC for the first NIC; slirp answers for its gateway with 52:55:0a:00:02:02.
+    assert.deepEqual(
+      { nic: up.fields.nic, mac: up.fields.mac, ip: up.fields.ip, gw: up.fields.gw, echo: up.fields.echo },
+      { nic: 'e1000', mac: '52:54:00:12:34:56', ip: '10.0.2.15/24', gw: '10.0.2.2', echo: 'on' },
+    );
+    assert.equal(up.fields.gw_mac, '52:55:0a:00:02:02', up.raw);
+    running(events);
+
+    // On the wire: D0's broadcast who-has 10.0.2.2 from its own MAC and address, and slirp's reply.
+    const frames = pcapFrames(pcap);
+    const arp = frames.filter((f) => f.length >= 42 && f.readUInt16BE(12) === 0x0806);
+    const req = arp.find((f) => f.readUInt16BE(20) === 1 && mac(f.subarray(6, 12)) === '52:54:00:12:34:56');
+    assert.ok(req, `no ARP request from D0 among ${frames.length} frames`);
+    assert.equal(mac(req.subarray(0, 6)), 'ff:ff:ff:ff:ff:ff');
+    assert.equal(mac(req.subarray(22, 28)), '52:54:00:12:34:56');
+    assert.equal(ip(req.subarray(28, 32)), '10.0.2.15');
+    assert.equal(ip(req.subarray(38, 42)), '10.0.2.2');
+    const rep = arp.find((f) => f.readUInt16BE(20) === 2 && ip(f.subarray(28, 32)) === '10.0.2.2');
+    assert.ok(rep, 'no ARP reply from the gateway on the wire');
+    assert.equal(mac(rep.subarray(0, 6)), '52:54:00:12:34:56');
+    // D0 sends nothing but ARP: no service, no stray traffic of its own.
+    const fromD0 = frames.filter((f) => mac(f.subarray(6, 12)) === '52:54:00:12:34:56');
+    assert.ok(fromD0.every((f) => f.readUInt16BE(12) === 0x0806), 'D0 sent something else than ARP');
+  });
+
+  it('without a NIC logs uplink_down reason=no_nic and the container still runs', async () => {
+    const disk = await esp();
+    const events = await withQemu(
+      { disk, cpu: 'EPYC', memMb: 256, timeoutMs: TIMEOUT_MS },
+      async (vm) => {
+        await vm.waitFor('uplink_down');
+        await vm.waitFor((e) => e.ev === 'vm_ready');
+        return [...vm.events];
+      },
+    );
+    const down = events.find((e) => e.ev === 'uplink_down')!;
+    assert.equal(down.fields.reason, 'no_nic', down.raw);
+    assert.equal(events.filter((e) => e.ev === 'uplink_up' || e.ev === 'uplink_nic').length, 0);
+    running(events);
+  });
+});

@@ -6,8 +6,9 @@
 // The container is a tiny guest (ready, then halts in a loop), so each boot is short; hard
 // timeouts, QEMU always killed.
 //
-// ICMP echo into D0 is not tested here: slirp does not forward inbound ICMP to its guest. The
-// echo replies are covered by kernel/tests/net (test/kernel/net.test.ts).
+// slirp does not forward inbound ICMP to its guest, so ARP and ICMP echo *into* D0 are tested on a
+// second wire: QEMU's `-netdev socket,udp=127.0.0.1:...` with the test process as the only other
+// station (uplink-peer.ts) playing the gateway and sending D0 requests.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -21,6 +22,7 @@ import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
 import { resign } from '../boot/slot';
 import { makeLaunchSlot, slotFiles } from './slot';
+import { BCAST, GW_MAC, UplinkPeer, arpFrame, csum, echoRequest, ipv4Frame } from './uplink-peer';
 import { asm, tinyBzImage } from './tiny-kernel';
 
 const TIMEOUT_MS = 240_000;
@@ -70,13 +72,13 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** A slot with one tiny container (ready, then idle) and the uplink fields of the manifest. */
-  async function esp(): Promise<string> {
+  async function esp(extra: { uplink_echo?: boolean } = {}): Promise<string> {
     const code = [...asm.outb(0x502, 1), ...asm.haltLoop()];
     const base = makeLaunchSlot(secretKey, tinyBzImage(code), Buffer.alloc(4096), {
       name: 'app',
       memMb: 16,
     });
-    const manifest = { ...base.manifest, network: { ...base.manifest.network, ...UPLINK } };
+    const manifest = { ...base.manifest, network: { ...base.manifest.network, ...UPLINK, ...extra } };
     const slot = resign({ ...base, manifest }, Buffer.from(encodeManifest(manifest)), secretKey);
     const file = path.join(dir, 'esp.img');
     await buildEspDisk(file, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, efi) }]);
@@ -149,5 +151,73 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
     assert.equal(down.fields.reason, 'no_nic', down.raw);
     assert.equal(events.filter((e) => e.ev === 'uplink_up' || e.ev === 'uplink_nic').length, 0);
     running(events);
+  });
+
+  /** Boots with the e1000 on a UDP wire to peer; fn runs once D0 logged uplink_up. */
+  async function onWire(echo: boolean | undefined, fn: (peer: UplinkPeer, d0Mac: Buffer) => Promise<void>) {
+    const peer = new UplinkPeer();
+    const port = await peer.listen();
+    try {
+      const disk = await esp(echo === undefined ? {} : { uplink_echo: echo });
+      const args = ['-netdev', `socket,id=n0,udp=127.0.0.1:${port},localaddr=127.0.0.1:0`,
+        '-device', 'e1000,netdev=n0,romfile='];
+      await withQemu({ disk, cpu: 'EPYC', memMb: 256, timeoutMs: TIMEOUT_MS, extraArgs: args }, async (vm) => {
+        const up = await vm.waitFor((e) => e.ev === 'uplink_up' || e.ev === 'uplink_down');
+        assert.equal(up.ev, 'uplink_up', vm.describe());
+        assert.equal(up.fields.gw_mac, '02:00:00:00:02:02', up.raw); // the peer's answer
+        await vm.waitFor('vm_ready');
+        await fn(peer, Buffer.from(up.fields.mac.split(':').map((x) => parseInt(x, 16))));
+        running([...vm.events]);
+      });
+    } finally {
+      peer.close();
+    }
+  }
+
+  const D0_IP = Buffer.from([10, 0, 2, 15]);
+  const isArpReply = (f: Buffer) => f.length >= 42 && f.readUInt16BE(12) === 0x0806 && f.readUInt16BE(20) === 2;
+  const isEchoReply = (f: Buffer) => f.length >= 42 && f.readUInt16BE(12) === 0x0800 && f[23] === 1 && f[34] === 0;
+
+  it('answers ARP and ICMP echo from a station on the wire, and nothing else (no service)', async () => {
+    await onWire(undefined, async (peer, d0Mac) => {
+      // ARP: who-has 10.0.2.15, from the gateway.
+      const a = await peer.exchange(arpFrame(1, BCAST, GW_MAC, Buffer.from([10, 0, 2, 2]), Buffer.alloc(6), D0_IP), isArpReply, 10_000);
+      assert.ok(a, 'no ARP reply from D0');
+      assert.ok(a.subarray(0, 6).equals(GW_MAC) && a.subarray(22, 28).equals(d0Mac));
+      assert.ok(a.subarray(28, 32).equals(D0_IP) && a.subarray(38, 42).equals(Buffer.from([10, 0, 2, 2])));
+      // ICMP echo: id, sequence and 56 bytes of data come back, with valid checksums.
+      const data = crypto.randomBytes(56);
+      const r = await peer.exchange(ipv4Frame(d0Mac, D0_IP, 1, echoRequest(0x4242, 1, data)), isEchoReply, 10_000);
+      assert.ok(r, 'no echo reply from D0');
+      assert.ok(r.subarray(26, 30).equals(D0_IP) && r.subarray(0, 6).equals(GW_MAC));
+      assert.equal(csum(r.subarray(14, 34)), 0, 'IPv4 header checksum');
+      const icmp = r.subarray(34, 14 + r.readUInt16BE(16));
+      assert.equal(csum(icmp), 0, 'ICMP checksum');
+      assert.equal(icmp.readUInt16BE(4), 0x4242);
+      assert.equal(icmp.readUInt16BE(6), 1);
+      assert.ok(icmp.subarray(8).equals(data), 'echo data differs');
+      // A corrupted echo, a TCP SYN to port 22 and a UDP datagram get nothing back at all.
+      const before = peer.frames.length;
+      peer.send(ipv4Frame(d0Mac, D0_IP, 1, echoRequest(0x4242, 2, data, true)));
+      const syn = Buffer.alloc(20);
+      syn.writeUInt16BE(40000, 0);
+      syn.writeUInt16BE(22, 2);
+      syn[12] = 0x50;
+      syn[13] = 0x02;
+      peer.send(ipv4Frame(d0Mac, D0_IP, 6, syn));
+      peer.send(ipv4Frame(d0Mac, D0_IP, 17, Buffer.from([0x9c, 0x40, 0, 53, 0, 8, 0, 0])));
+      await new Promise((res) => setTimeout(res, 3000));
+      const after = peer.frames.slice(before).filter((f) => !(f.readUInt16BE(12) === 0x0806 && f.readUInt16BE(20) === 1));
+      assert.deepEqual(after.map((f) => f.toString('hex').slice(0, 80)), [], 'D0 answered something it must not');
+    });
+  });
+
+  it('with uplink_echo false answers ARP but no echo', async () => {
+    await onWire(false, async (peer, d0Mac) => {
+      const a = await peer.exchange(arpFrame(1, BCAST, GW_MAC, Buffer.from([10, 0, 2, 2]), Buffer.alloc(6), D0_IP), isArpReply, 10_000);
+      assert.ok(a, 'no ARP reply from D0');
+      const r = await peer.exchange(ipv4Frame(d0Mac, D0_IP, 1, echoRequest(7, 1, Buffer.alloc(8))), isEchoReply, 3000);
+      assert.equal(r, undefined, 'D0 answered an echo with uplink_echo false');
+    });
   });
 });

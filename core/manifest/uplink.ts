@@ -2,11 +2,24 @@
 // all or nothing, a usable host address, the gateway inside its subnet, and a subnet apart from
 // the bridge's (D0 will route between the two; an overlap would make that ambiguous).
 import type { Collector } from './collector';
-import { broadcastOf, inSubnet, ip4ToU32, maskOf, networkOf, parseCidr, u32ToIp4, type Cidr } from './ip4';
+import {
+  broadcastOf,
+  inSubnet,
+  ip4ToU32,
+  maskOf,
+  networkOf,
+  parseCidr,
+  u32ToIp4,
+  type Cidr,
+} from './ip4';
 
 type Obj = Record<string, unknown>;
 
-export function uplinkRules(c: Collector, network: Obj | undefined, bridge: Cidr | undefined): void {
+export function uplinkRules(
+  c: Collector,
+  network: Obj | undefined,
+  bridge: Cidr | undefined,
+): void {
   if (!network) return;
   const ipText = network.uplink_ip4;
   const gwText = network.uplink_gw4;
@@ -44,7 +57,11 @@ export function uplinkRules(c: Collector, network: Obj | undefined, bridge: Cidr
   const gw = typeof gwText === 'string' ? ip4ToU32(gwText) : undefined;
   if (gw === undefined) return;
   if (!inSubnet(gw, up))
-    c.add('OUT_OF_SUBNET', 'network.uplink_gw4', `${gwText} is outside the uplink subnet ${ipText}`);
+    c.add(
+      'OUT_OF_SUBNET',
+      'network.uplink_gw4',
+      `${gwText} is outside the uplink subnet ${ipText}`,
+    );
   else if (gw === up.addr)
     c.add('INVALID', 'network.uplink_gw4', `${gwText} is D0's own uplink address`);
   else if (gw === networkOf(up) || gw === broadcastOf(up))

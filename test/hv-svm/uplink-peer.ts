@@ -16,7 +16,14 @@ export function csum(b: Buffer): number {
   return ~s & 0xffff;
 }
 
-export function arpFrame(op: 1 | 2, dst: Buffer, sha: Buffer, spa: Buffer, tha: Buffer, tpa: Buffer): Buffer {
+export function arpFrame(
+  op: 1 | 2,
+  dst: Buffer,
+  sha: Buffer,
+  spa: Buffer,
+  tha: Buffer,
+  tpa: Buffer,
+): Buffer {
   const f = Buffer.alloc(60);
   dst.copy(f, 0);
   sha.copy(f, 6);
@@ -71,9 +78,22 @@ export class UplinkPeer {
       this.qemu = { address: rinfo.address, port: rinfo.port };
       this.frames.push(msg);
       // D0 resolving its gateway: who-has 10.0.2.2.
-      if (msg.length >= 42 && msg.readUInt16BE(12) === 0x0806 && msg.readUInt16BE(20) === 1 &&
-          msg.subarray(38, 42).equals(GW_IP))
-        this.send(arpFrame(2, msg.subarray(6, 12), GW_MAC, GW_IP, msg.subarray(22, 28), msg.subarray(28, 32)));
+      if (
+        msg.length >= 42 &&
+        msg.readUInt16BE(12) === 0x0806 &&
+        msg.readUInt16BE(20) === 1 &&
+        msg.subarray(38, 42).equals(GW_IP)
+      )
+        this.send(
+          arpFrame(
+            2,
+            msg.subarray(6, 12),
+            GW_MAC,
+            GW_IP,
+            msg.subarray(22, 28),
+            msg.subarray(28, 32),
+          ),
+        );
     });
     await new Promise<void>((resolve) => this.sock.bind(0, '127.0.0.1', resolve));
     return this.sock.address().port;
@@ -85,7 +105,11 @@ export class UplinkPeer {
   }
 
   /** Sends frame and waits up to ms for a frame from D0 that match accepts; undefined if none. */
-  async exchange(frame: Buffer, match: (f: Buffer) => boolean, ms: number): Promise<Buffer | undefined> {
+  async exchange(
+    frame: Buffer,
+    match: (f: Buffer) => boolean,
+    ms: number,
+  ): Promise<Buffer | undefined> {
     const from = this.frames.length;
     this.send(frame);
     const deadline = Date.now() + ms;

@@ -30,9 +30,12 @@ const UPLINK = { uplink_ip4: '10.0.2.15/24', uplink_gw4: '10.0.2.2' };
 // The e1000 without its option ROM: the firmware gets no driver for it (no PXE attempt, no
 // firmware use of the NIC), and D0 is the only one that drives it.
 const nic = (pcap: string) => [
-  '-netdev', 'user,id=n0,net=10.0.2.0/24,restrict=on',
-  '-device', 'e1000,netdev=n0,romfile=',
-  '-object', `filter-dump,id=f0,netdev=n0,file=${pcap}`,
+  '-netdev',
+  'user,id=n0,net=10.0.2.0/24,restrict=on',
+  '-device',
+  'e1000,netdev=n0,romfile=',
+  '-object',
+  `filter-dump,id=f0,netdev=n0,file=${pcap}`,
 ];
 
 /** Ethernet frames of a pcap file (libpcap format, as QEMU's filter-dump writes it). */
@@ -40,7 +43,7 @@ function pcapFrames(file: string): Buffer[] {
   const b = fs.readFileSync(file);
   assert.ok(b.length >= 24 && b.readUInt32LE(0) === 0xa1b2c3d4, 'not a little-endian pcap');
   const out: Buffer[] = [];
-  for (let off = 24; off + 16 <= b.length; ) {
+  for (let off = 24; off + 16 <= b.length;) {
     const len = b.readUInt32LE(off + 8);
     out.push(b.subarray(off + 16, off + 16 + len));
     off += 16 + len;
@@ -78,7 +81,10 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
       name: 'app',
       memMb: 16,
     });
-    const manifest = { ...base.manifest, network: { ...base.manifest.network, ...UPLINK, ...extra } };
+    const manifest = {
+      ...base.manifest,
+      network: { ...base.manifest.network, ...UPLINK, ...extra },
+    };
     const slot = resign({ ...base, manifest }, Buffer.from(encodeManifest(manifest)), secretKey);
     const file = path.join(dir, 'esp.img');
     await buildEspDisk(file, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, efi) }]);
@@ -86,9 +92,15 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
   }
 
   const running = (events: D0Event[]) => {
-    assert.ok(events.some((e) => e.ev === 'vm_ready' && e.fields.vm === 'app'), 'container not ready');
+    assert.ok(
+      events.some((e) => e.ev === 'vm_ready' && e.fields.vm === 'app'),
+      'container not ready',
+    );
     assert.equal(events.filter((e) => e.ev === 'vm_stopped').length, 0, 'the container stopped');
-    assert.equal(events.filter((e) => e.ev === 'vm_health' && e.fields.verdict === 'failed').length, 0);
+    assert.equal(
+      events.filter((e) => e.ev === 'vm_health' && e.fields.verdict === 'failed').length,
+      0,
+    );
   };
 
   it('brings the e1000 up at 10.0.2.15/24 and resolves the gateway 10.0.2.2 by ARP', async () => {
@@ -114,7 +126,13 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
     assert.ok(at('firmware_exited') < at('uplink_up'), 'the driver runs after the take-over');
     // QEMU's default MAC for the first NIC; slirp answers for its gateway with 52:55:0a:00:02:02.
     assert.deepEqual(
-      { nic: up.fields.nic, mac: up.fields.mac, ip: up.fields.ip, gw: up.fields.gw, echo: up.fields.echo },
+      {
+        nic: up.fields.nic,
+        mac: up.fields.mac,
+        ip: up.fields.ip,
+        gw: up.fields.gw,
+        echo: up.fields.echo,
+      },
       { nic: 'e1000', mac: '52:54:00:12:34:56', ip: '10.0.2.15/24', gw: '10.0.2.2', echo: 'on' },
     );
     assert.equal(up.fields.gw_mac, '52:55:0a:00:02:02', up.raw);
@@ -123,7 +141,9 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
     // On the wire: D0's broadcast who-has 10.0.2.2 from its own MAC and address, and slirp's reply.
     const frames = pcapFrames(pcap);
     const arp = frames.filter((f) => f.length >= 42 && f.readUInt16BE(12) === 0x0806);
-    const req = arp.find((f) => f.readUInt16BE(20) === 1 && mac(f.subarray(6, 12)) === '52:54:00:12:34:56');
+    const req = arp.find(
+      (f) => f.readUInt16BE(20) === 1 && mac(f.subarray(6, 12)) === '52:54:00:12:34:56',
+    );
     assert.ok(req, `no ARP request from D0 among ${frames.length} frames`);
     assert.equal(mac(req.subarray(0, 6)), 'ff:ff:ff:ff:ff:ff');
     assert.equal(mac(req.subarray(22, 28)), '52:54:00:12:34:56');
@@ -134,7 +154,10 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
     assert.equal(mac(rep.subarray(0, 6)), '52:54:00:12:34:56');
     // D0 sends nothing but ARP: no service, no stray traffic of its own.
     const fromD0 = frames.filter((f) => mac(f.subarray(6, 12)) === '52:54:00:12:34:56');
-    assert.ok(fromD0.every((f) => f.readUInt16BE(12) === 0x0806), 'D0 sent something else than ARP');
+    assert.ok(
+      fromD0.every((f) => f.readUInt16BE(12) === 0x0806),
+      'D0 sent something else than ARP',
+    );
   });
 
   it('without a NIC logs uplink_down reason=no_nic and the container still runs', async () => {
@@ -154,40 +177,62 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
   });
 
   /** Boots with the e1000 on a UDP wire to peer; fn runs once D0 logged uplink_up. */
-  async function onWire(echo: boolean | undefined, fn: (peer: UplinkPeer, d0Mac: Buffer) => Promise<void>) {
+  async function onWire(
+    echo: boolean | undefined,
+    fn: (peer: UplinkPeer, d0Mac: Buffer) => Promise<void>,
+  ) {
     const peer = new UplinkPeer();
     const port = await peer.listen();
     try {
       const disk = await esp(echo === undefined ? {} : { uplink_echo: echo });
-      const args = ['-netdev', `socket,id=n0,udp=127.0.0.1:${port},localaddr=127.0.0.1:0`,
-        '-device', 'e1000,netdev=n0,romfile='];
-      await withQemu({ disk, cpu: 'EPYC', memMb: 256, timeoutMs: TIMEOUT_MS, extraArgs: args }, async (vm) => {
-        const up = await vm.waitFor((e) => e.ev === 'uplink_up' || e.ev === 'uplink_down');
-        assert.equal(up.ev, 'uplink_up', vm.describe());
-        assert.equal(up.fields.gw_mac, '02:00:00:00:02:02', up.raw); // the peer's answer
-        await vm.waitFor('vm_ready');
-        await fn(peer, Buffer.from(up.fields.mac.split(':').map((x) => parseInt(x, 16))));
-        running([...vm.events]);
-      });
+      const args = [
+        '-netdev',
+        `socket,id=n0,udp=127.0.0.1:${port},localaddr=127.0.0.1:0`,
+        '-device',
+        'e1000,netdev=n0,romfile=',
+      ];
+      await withQemu(
+        { disk, cpu: 'EPYC', memMb: 256, timeoutMs: TIMEOUT_MS, extraArgs: args },
+        async (vm) => {
+          const up = await vm.waitFor((e) => e.ev === 'uplink_up' || e.ev === 'uplink_down');
+          assert.equal(up.ev, 'uplink_up', vm.describe());
+          assert.equal(up.fields.gw_mac, '02:00:00:00:02:02', up.raw); // the peer's answer
+          await vm.waitFor('vm_ready');
+          await fn(peer, Buffer.from(up.fields.mac.split(':').map((x) => parseInt(x, 16))));
+          running([...vm.events]);
+        },
+      );
     } finally {
       peer.close();
     }
   }
 
   const D0_IP = Buffer.from([10, 0, 2, 15]);
-  const isArpReply = (f: Buffer) => f.length >= 42 && f.readUInt16BE(12) === 0x0806 && f.readUInt16BE(20) === 2;
-  const isEchoReply = (f: Buffer) => f.length >= 42 && f.readUInt16BE(12) === 0x0800 && f[23] === 1 && f[34] === 0;
+  const isArpReply = (f: Buffer) =>
+    f.length >= 42 && f.readUInt16BE(12) === 0x0806 && f.readUInt16BE(20) === 2;
+  const isEchoReply = (f: Buffer) =>
+    f.length >= 42 && f.readUInt16BE(12) === 0x0800 && f[23] === 1 && f[34] === 0;
 
   it('answers ARP and ICMP echo from a station on the wire, and nothing else (no service)', async () => {
     await onWire(undefined, async (peer, d0Mac) => {
       // ARP: who-has 10.0.2.15, from the gateway.
-      const a = await peer.exchange(arpFrame(1, BCAST, GW_MAC, Buffer.from([10, 0, 2, 2]), Buffer.alloc(6), D0_IP), isArpReply, 10_000);
+      const a = await peer.exchange(
+        arpFrame(1, BCAST, GW_MAC, Buffer.from([10, 0, 2, 2]), Buffer.alloc(6), D0_IP),
+        isArpReply,
+        10_000,
+      );
       assert.ok(a, 'no ARP reply from D0');
       assert.ok(a.subarray(0, 6).equals(GW_MAC) && a.subarray(22, 28).equals(d0Mac));
-      assert.ok(a.subarray(28, 32).equals(D0_IP) && a.subarray(38, 42).equals(Buffer.from([10, 0, 2, 2])));
+      assert.ok(
+        a.subarray(28, 32).equals(D0_IP) && a.subarray(38, 42).equals(Buffer.from([10, 0, 2, 2])),
+      );
       // ICMP echo: id, sequence and 56 bytes of data come back, with valid checksums.
       const data = crypto.randomBytes(56);
-      const r = await peer.exchange(ipv4Frame(d0Mac, D0_IP, 1, echoRequest(0x4242, 1, data)), isEchoReply, 10_000);
+      const r = await peer.exchange(
+        ipv4Frame(d0Mac, D0_IP, 1, echoRequest(0x4242, 1, data)),
+        isEchoReply,
+        10_000,
+      );
       assert.ok(r, 'no echo reply from D0');
       assert.ok(r.subarray(26, 30).equals(D0_IP) && r.subarray(0, 6).equals(GW_MAC));
       assert.equal(csum(r.subarray(14, 34)), 0, 'IPv4 header checksum');
@@ -207,16 +252,30 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
       peer.send(ipv4Frame(d0Mac, D0_IP, 6, syn));
       peer.send(ipv4Frame(d0Mac, D0_IP, 17, Buffer.from([0x9c, 0x40, 0, 53, 0, 8, 0, 0])));
       await new Promise((res) => setTimeout(res, 3000));
-      const after = peer.frames.slice(before).filter((f) => !(f.readUInt16BE(12) === 0x0806 && f.readUInt16BE(20) === 1));
-      assert.deepEqual(after.map((f) => f.toString('hex').slice(0, 80)), [], 'D0 answered something it must not');
+      const after = peer.frames
+        .slice(before)
+        .filter((f) => !(f.readUInt16BE(12) === 0x0806 && f.readUInt16BE(20) === 1));
+      assert.deepEqual(
+        after.map((f) => f.toString('hex').slice(0, 80)),
+        [],
+        'D0 answered something it must not',
+      );
     });
   });
 
   it('with uplink_echo false answers ARP but no echo', async () => {
     await onWire(false, async (peer, d0Mac) => {
-      const a = await peer.exchange(arpFrame(1, BCAST, GW_MAC, Buffer.from([10, 0, 2, 2]), Buffer.alloc(6), D0_IP), isArpReply, 10_000);
+      const a = await peer.exchange(
+        arpFrame(1, BCAST, GW_MAC, Buffer.from([10, 0, 2, 2]), Buffer.alloc(6), D0_IP),
+        isArpReply,
+        10_000,
+      );
       assert.ok(a, 'no ARP reply from D0');
-      const r = await peer.exchange(ipv4Frame(d0Mac, D0_IP, 1, echoRequest(7, 1, Buffer.alloc(8))), isEchoReply, 3000);
+      const r = await peer.exchange(
+        ipv4Frame(d0Mac, D0_IP, 1, echoRequest(7, 1, Buffer.alloc(8))),
+        isEchoReply,
+        3000,
+      );
       assert.equal(r, undefined, 'D0 answered an echo with uplink_echo false');
     });
   });

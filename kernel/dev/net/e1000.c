@@ -209,7 +209,8 @@ static uint32_t e1000_poll_rx(struct uplink *u, uint32_t budget, uplink_rx_fn fn
     d->status = 0;
     d->addr = (uint64_t)(uintptr_t)rx_buf(u, i);
     u->rx_next = (i + 1) % RX_N;
-    wr(u, REG_RDT, i); /* the slot just emptied goes back to the NIC */
+    /* Slot i becomes the one descriptor held back; the one held back before goes to the NIC. */
+    wr(u, REG_RDT, i);
   }
   return handed;
 }

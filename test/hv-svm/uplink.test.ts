@@ -122,6 +122,18 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
     assert.ok(Number(found.fields.bar0_bytes) >= 0x20000, found.raw); // 82540EM: 128 KiB BAR0
     const at = (ev: string) => events.findIndex((e) => e.ev === ev);
     assert.ok(at('uplink_nic') < at('firmware_exited'), 'the NIC is found before ExitBootServices');
+    // BAR0 in D0's own tables: present, writable, uncached (PWT|PCD), never executable (NX).
+    const mmio = events.find((e) => e.ev === 'uplink_mmio');
+    assert.ok(mmio, 'no uplink_mmio event');
+    assert.equal(mmio.fields.bar0, found.fields.bar0);
+    for (const k of ['pte_first', 'pte_last']) {
+      const pte = BigInt(mmio.fields[k]);
+      assert.equal(
+        pte & 0x800000000000009bn,
+        0x800000000000001bn,
+        `${k}=${mmio.fields[k]}: P RW PWT PCD NX, 4 KiB`,
+      );
+    }
     const up = events.find((e) => e.ev === 'uplink_up')!;
     assert.ok(at('firmware_exited') < at('uplink_up'), 'the driver runs after the take-over');
     // QEMU's default MAC for the first NIC; slirp answers for its gateway with 52:55:0a:00:02:02.

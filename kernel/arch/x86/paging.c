@@ -178,3 +178,20 @@ int x86_paging_map_mmio(uint64_t base, uint64_t bytes)
   __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4) : "memory"); /* flush */
   return 0;
 }
+
+uint64_t x86_paging_leaf(uint64_t addr)
+{
+  if (pml4 == NULL)
+    return 0;
+  uint64_t e = pml4[(addr >> 39) & 511];
+  if (!(e & PTE_P))
+    return 0;
+  e = ((uint64_t *)(uintptr_t)(e & PTE_ADDR))[(addr >> 30) & 511];
+  if (!(e & PTE_P) || (e & PTE_PS))
+    return e & PTE_P ? e & ~PTE_ADDR : 0;
+  e = ((uint64_t *)(uintptr_t)(e & PTE_ADDR))[(addr >> 21) & 511];
+  if (!(e & PTE_P) || (e & PTE_PS))
+    return e & PTE_P ? e & ~PTE_ADDR : 0;
+  e = ((uint64_t *)(uintptr_t)(e & PTE_ADDR))[(addr >> 12) & 511];
+  return e & PTE_P ? e & ~PTE_ADDR : 0;
+}

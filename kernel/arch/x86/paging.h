@@ -40,4 +40,8 @@ int x86_paging_init(const struct x86_mem_region *regions, size_t n, const void *
  */
 int x86_paging_map_mmio(uint64_t base, uint64_t bytes);
 
+/* The flag bits (P, RW, PWT, PCD, PS, NX, ...) of the leaf entry mapping addr in D0's tables, 0
+ * when addr is unmapped or the tables were never built: what the log shows of a mapping. */
+uint64_t x86_paging_leaf(uint64_t addr);
+
 #endif

@@ -111,6 +111,12 @@ void uplink_takeover(void)
     down("mmio_map", OFF);
     return;
   }
+  /* What the tables now say about the registers' first and last page (uncached, NX, no X). */
+  log_begin("uplink_mmio");
+  log_hex("bar0", U.pci.bar0);
+  log_hex("pte_first", x86_paging_leaf(U.pci.bar0));
+  log_hex("pte_last", x86_paging_leaf(U.pci.bar0 + U.pci.bar0_bytes - 1));
+  log_end();
   if (U.nic.ops->start(&U.nic) != 0) {
     down("nic_start", OFF);
     return;

@@ -11,7 +11,8 @@
  *                    gateway by ARP, then answers ARP and ICMP echo for D0's address, at most
  *                    UPLINK_RX_BUDGET received frames per call.
  *
- * Events: ev=uplink_nic (the NIC found), then exactly one of
+ * Events: ev=uplink_nic (the NIC found), ev=uplink_mmio bar0= pte_first= pte_last= (the flags
+ * of BAR0's first and last page in D0's tables), then exactly one of
  *   ev=uplink_up nic= mac= ip= gw= gw_mac=
  *   ev=uplink_down reason=no_nic|no_memory|mmio_map|nic_start|no_link|gw_no_answer [nic=]
  * Neither changes the build's health: containers run either way.

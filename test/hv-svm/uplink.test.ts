@@ -127,7 +127,7 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
     assert.ok(mmio, 'no uplink_mmio event');
     assert.equal(mmio.fields.bar0, found.fields.bar0);
     for (const k of ['pte_first', 'pte_last']) {
-      const pte = BigInt(mmio.fields[k]);
+      const pte: bigint = BigInt(mmio.fields[k]);
       assert.equal(
         pte & 0x800000000000009bn,
         0x800000000000001bn,

@@ -2,6 +2,7 @@
 // encoded and decoded back unchanged; every broken rule reported at its path.
 import { strict as assert } from 'node:assert';
 import { validateManifest } from '../../core/manifest/validate';
+import { manifestInput, specPath } from '../../core/site/spec';
 import { decodeManifest } from '../../core/tlv/decode';
 import { encodeManifest } from '../../core/tlv/encode';
 import { uuidv7 } from '../../core/uuid';
@@ -100,5 +101,33 @@ describe('core/manifest/validate: the uplink', () => {
         `${JSON.stringify(network)}: expected ${re}, got:\n${got.join('\n')}`,
       );
     }
+  });
+});
+
+describe('core/site: the uplink in a build spec', () => {
+  it('maps uplink, uplinkGw and uplinkEcho onto the manifest, and problem paths back', () => {
+    const spec = {
+      network: {
+        bridge: '10.20.0.1/24',
+        uplink: '192.0.2.10/24',
+        uplinkGw: '192.0.2.1',
+        uplinkEcho: false,
+      },
+      containers: [],
+      securityEpoch: 1,
+    };
+    const { input } = manifestInput(spec, () => ({ sha256: SHA, size: '4096' }), {
+      sha256: SHA,
+      size: '1000',
+    });
+    assert.deepEqual(input.network, {
+      egress_nat: false,
+      bridge_ip4: '10.20.0.1/24',
+      uplink_ip4: '192.0.2.10/24',
+      uplink_gw4: '192.0.2.1',
+      uplink_echo: false,
+    });
+    assert.equal(specPath('network.uplink_gw4'), 'network.uplinkGw');
+    assert.equal(specPath('network.uplink_ip4'), 'network.uplink');
   });
 });

@@ -12,6 +12,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
@@ -290,5 +291,79 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
       );
       assert.equal(r, undefined, 'D0 answered an echo with uplink_echo false');
     });
+  });
+
+  /** QEMU's human monitor on a unix socket: connects (QEMU creates it at start), then sends lines. */
+  async function monitor(
+    sock: string,
+  ): Promise<{ send: (line: string) => void; close: () => void }> {
+    for (let i = 0; i < 100; i++) {
+      try {
+        const c = await new Promise<net.Socket>((resolve, reject) => {
+          const s = net.createConnection(sock, () => resolve(s));
+          s.once('error', reject);
+        });
+        c.on('data', () => {}); // the monitor's banner and echoes are not needed
+        return { send: (line) => void c.write(`${line}\n`), close: () => c.destroy() };
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    throw new Error(`QEMU monitor ${sock} never came up`);
+  }
+
+  it('logs no_link when the cable is out, comes up when it is plugged, and logs each link change', async () => {
+    const disk = await esp();
+    const sock = path.join(dir, 'monitor.sock');
+    const args = [
+      '-netdev',
+      'user,id=n0,net=10.0.2.0/24,restrict=on',
+      '-device',
+      'e1000,netdev=n0,romfile=,id=nic0',
+      '-monitor',
+      `unix:${sock},server=on,wait=off`,
+    ];
+    await withQemu(
+      { disk, cpu: 'EPYC', memMb: 256, timeoutMs: TIMEOUT_MS, extraArgs: args },
+      async (vm) => {
+        const mon = await monitor(sock);
+        try {
+          mon.send('set_link nic0 off'); // long before D0 runs: the firmware takes seconds
+          const down = await vm.waitFor('uplink_down');
+          assert.equal(down.fields.reason, 'no_link', down.raw);
+          await vm.waitFor('vm_ready');
+          mon.send('set_link nic0 on');
+          const link = await vm.waitFor((e) => e.ev === 'uplink_link');
+          assert.equal(link.fields.state, 'up', link.raw);
+          const up = await vm.waitFor('uplink_up');
+          assert.equal(up.fields.gw_mac, '52:55:0a:00:02:02', up.raw);
+          mon.send('set_link nic0 off');
+          await vm.waitFor((e) => e.ev === 'uplink_link' && e.fields.state === 'down');
+          mon.send('set_link nic0 on');
+          await vm.waitFor(
+            (e) => e.ev === 'uplink_link' && e.fields.state === 'up' && e.seq > link.seq,
+          );
+          const events = [...vm.events];
+          assert.deepEqual(
+            events
+              .filter(
+                (e) =>
+                  e.ev.startsWith('uplink_') && e.ev !== 'uplink_nic' && e.ev !== 'uplink_mmio',
+              )
+              .map((e) => `${e.ev} ${e.fields.reason ?? e.fields.state ?? ''}`.trim()),
+            [
+              'uplink_down no_link',
+              'uplink_link up',
+              'uplink_up',
+              'uplink_link down',
+              'uplink_link up',
+            ],
+          );
+          running(events);
+        } finally {
+          mon.close();
+        }
+      },
+    );
   });
 });

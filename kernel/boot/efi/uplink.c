@@ -13,16 +13,20 @@
 #define LINK_WAIT_NS 3000000000ull /* link must be up this long after start */
 #define ARP_RETRY_NS 1000000000ull
 #define ARP_TRIES 5u
+#define LINK_CHECK_NS 100000000ull /* link state read at most every 100 ms */
 
-enum state { OFF, WAIT_LINK, RESOLVING, UP, DOWN_POLLING };
+/* WAIT_LINK -> RESOLVING -> UP; WAIT_LINK -> NO_LINK (logged) -> RESOLVING once a cable appears;
+ * RESOLVING -> DOWN_POLLING (gateway silent; D0's address still answers). */
+enum state { OFF, WAIT_LINK, NO_LINK, RESOLVING, UP, DOWN_POLLING };
 
 static struct {
   enum state state;
   struct uplink nic;
   struct pci_dev pci;
   struct own_addr addr;
-  uint64_t since_ns, last_arp_ns;
+  uint64_t since_ns, last_arp_ns, link_checked_ns;
   uint32_t arp_sent;
+  bool link;
   uint8_t reply[ETH_MAX_FRAME];
 } U;
 
@@ -160,6 +164,23 @@ static void log_up(void)
   log_end();
 }
 
+/* Reads the link at most every LINK_CHECK_NS; logs ev=uplink_link state=up|down on a change
+ * once the first state has been reported (uplink_up or uplink_down reason=no_link). */
+static void watch_link(uint64_t now)
+{
+  if (now - U.link_checked_ns < LINK_CHECK_NS)
+    return;
+  U.link_checked_ns = now;
+  bool l = U.nic.ops->link_up(&U.nic);
+  if (l == U.link)
+    return;
+  U.link = l;
+  log_begin("uplink_link");
+  log_str("nic", U.nic.ops->name);
+  log_str("state", l ? "up" : "down");
+  log_end();
+}
+
 void uplink_tick(uint64_t now)
 {
   switch (U.state) {
@@ -167,15 +188,27 @@ void uplink_tick(uint64_t now)
     return;
   case WAIT_LINK:
     if (U.nic.ops->link_up(&U.nic)) {
+      U.link = true;
       U.state = RESOLVING;
       send_gw_request(now);
     } else if (now - U.since_ns >= LINK_WAIT_NS) {
-      down("no_link", OFF);
+      U.link = false;
+      U.link_checked_ns = now;
+      down("no_link", NO_LINK);
+    }
+    return;
+  case NO_LINK:
+    watch_link(now);
+    if (U.link) {
+      U.state = RESOLVING;
+      U.arp_sent = 0;
+      send_gw_request(now);
     }
     return;
   case RESOLVING:
   case UP:
   case DOWN_POLLING:
+    watch_link(now);
     U.nic.ops->poll_rx(&U.nic, UPLINK_RX_BUDGET, on_frame, NULL);
     break;
   }

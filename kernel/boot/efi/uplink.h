@@ -12,10 +12,12 @@
  *                    UPLINK_RX_BUDGET received frames per call.
  *
  * Events: ev=uplink_nic (the NIC found), ev=uplink_mmio bar0= pte_first= pte_last= (the flags
- * of BAR0's first and last page in D0's tables), then exactly one of
+ * of BAR0's first and last page in D0's tables), then the outcome, one of
  *   ev=uplink_up nic= mac= ip= gw= gw_mac=
  *   ev=uplink_down reason=no_nic|no_memory|mmio_map|nic_start|no_link|gw_no_answer [nic=]
- * Neither changes the build's health: containers run either way.
+ * and after it ev=uplink_link nic= state=up|down at each change of the link (read every
+ * 100 ms); after reason=no_link, a link that comes up later is resolved as at start (uplink_up).
+ * None of these changes the build's health: containers run either way.
  */
 #ifndef D0_BOOT_EFI_UPLINK_H
 #define D0_BOOT_EFI_UPLINK_H

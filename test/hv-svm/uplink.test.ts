@@ -24,7 +24,7 @@ import { withQemu } from '../support/qemu';
 import { resign } from '../boot/slot';
 import { makeLaunchSlot, slotFiles } from './slot';
 import { BCAST, GW_MAC, UplinkPeer, arpFrame, csum, echoRequest, ipv4Frame } from './uplink-peer';
-import { asm, tinyBzImage } from './tiny-kernel';
+import { Cond, Program, Reg, asm, tinyBzImage } from './tiny-kernel';
 
 const TIMEOUT_MS = 240_000;
 const UPLINK = { uplink_ip4: '10.0.2.15/24', uplink_gw4: '10.0.2.2' };
@@ -76,8 +76,10 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** A slot with one tiny container (ready, then idle) and the uplink fields of the manifest. */
-  async function esp(extra: { uplink_echo?: boolean } = {}): Promise<string> {
-    const code = [...asm.outb(0x502, 1), ...asm.haltLoop()];
+  async function esp(
+    extra: { uplink_echo?: boolean } = {},
+    code = [...asm.outb(0x502, 1), ...asm.haltLoop()],
+  ): Promise<string> {
     const base = makeLaunchSlot(secretKey, tinyBzImage(code), Buffer.alloc(4096), {
       name: 'app',
       memMb: 16,
@@ -365,5 +367,44 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
         }
       },
     );
+  });
+
+  it('logs the uplink counters when D0 halts', async () => {
+    // Ready, then 500 halts (about 5 s: D0 wakes a halted VM after 10 ms), then exit 0.
+    const code = new Program()
+      .emit(asm.outb(0x502, 1), asm.movImm32(Reg.RBX, 0))
+      .label('top')
+      .emit(asm.hlt(), asm.inc(Reg.RBX), asm.cmpImm(Reg.RBX, 500))
+      .jcc(Cond.B, 'top')
+      .emit(asm.outb(0x501, 0), asm.haltLoop())
+      .bytes();
+    const disk = await esp({}, code);
+    const pcap = path.join(dir, 'stats.pcap');
+    const events = await withQemu(
+      { disk, cpu: 'EPYC', memMb: 256, timeoutMs: TIMEOUT_MS, extraArgs: nic(pcap) },
+      async (vm) => {
+        await vm.waitFor('halt');
+        return [...vm.events];
+      },
+    );
+    assert.ok(
+      events.some((e) => e.ev === 'uplink_up'),
+      'no uplink_up before the halt',
+    );
+    const at = (ev: string) => events.findIndex((e) => e.ev === ev);
+    assert.ok(
+      at('uplink_stats') >= 0 && at('uplink_stats') < at('halt'),
+      'uplink_stats before halt',
+    );
+    const st = events[at('uplink_stats')].fields;
+    // On the wire (the capture): what D0 sent and received must be what it counted.
+    const frames = pcapFrames(pcap);
+    const d0 = '52:54:00:12:34:56';
+    const sent = frames.filter((f) => mac(f.subarray(6, 12)) === d0);
+    assert.equal(Number(st.tx_frames), sent.length, JSON.stringify(st));
+    assert.ok(Number(st.tx_frames) >= 1 && Number(st.rx_frames) >= 1, JSON.stringify(st));
+    assert.equal(Number(st.rx_errors), 0);
+    assert.equal(Number(st.malformed), 0);
+    assert.equal(st.nic, 'e1000');
   });
 });

@@ -167,6 +167,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
     if (!ran)
       x86_pause(); /* every VM halted and none has an interrupt yet: poll again */
   }
+  uplink_report();
   log_begin("halt");
   log_u64("vms", n);
   log_end();

@@ -26,7 +26,7 @@ static struct {
   struct own_addr addr;
   uint64_t since_ns, last_arp_ns, link_checked_ns;
   uint32_t arp_sent;
-  bool link;
+  bool link, started;
   uint8_t reply[ETH_MAX_FRAME];
 } U;
 
@@ -126,7 +126,30 @@ void uplink_takeover(void)
     return;
   }
   memcpy(U.addr.cfg.mac, U.nic.mac, 6);
+  U.started = true;
   U.since_ns = arch_time_ns();
+}
+
+void uplink_report(void)
+{
+  if (!U.started)
+    return;
+  const struct uplink_stats *n = &U.nic.stats;
+  const struct own_addr_stats *a = &U.addr.stats;
+  log_begin("uplink_stats");
+  log_str("nic", U.nic.ops->name);
+  log_u64("rx_frames", n->rx_frames);
+  log_u64("rx_bytes", n->rx_bytes);
+  log_u64("rx_errors", n->rx_errors);
+  log_u64("tx_frames", n->tx_frames);
+  log_u64("tx_bytes", n->tx_bytes);
+  log_u64("tx_full", n->tx_full);
+  log_u64("arp_replies", a->arp_replies);
+  log_u64("echo_replies", a->echo_replies);
+  log_u64("malformed", a->malformed);
+  log_u64("ignored", a->ignored);
+  log_u64("not_for_d0", a->passed);
+  log_end();
 }
 
 static void send_gw_request(uint64_t now)

@@ -33,4 +33,9 @@ void uplink_prepare(EFI_BOOT_SERVICES *bs, const struct d0_manifest *m);
 void uplink_takeover(void);
 void uplink_tick(uint64_t now_ns);
 
+/* When D0 halts (every VM stopped): the driver's and D0's own-address counters, once, as
+ * ev=uplink_stats nic= rx_frames= rx_bytes= rx_errors= tx_frames= tx_bytes= tx_full=
+ * arp_replies= echo_replies= malformed= ignored= not_for_d0= (only if the driver started). */
+void uplink_report(void);
+
 #endif

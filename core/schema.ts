@@ -126,6 +126,12 @@ export interface Header {
 export interface Network {
   bridge_ip4: string;
   egress_nat: boolean;
+  /** D0's own address on the uplink NIC, CIDR text; absent = no uplink. */
+  uplink_ip4?: string;
+  /** The uplink's gateway; required with uplink_ip4. */
+  uplink_gw4?: string;
+  /** Answer ICMP echo on uplink_ip4; absent = true. */
+  uplink_echo?: boolean;
 }
 
 export interface GuestKernel {
@@ -170,7 +176,7 @@ export interface Manifest {
 export const INTERFACE_FIELDS = {
   Manifest: ['header', 'network', 'guest_kernel', 'containers'],
   Header: ['manifest_version', 'build_uuid', 'timestamp_ms', 'security_epoch', 'site'],
-  Network: ['bridge_ip4', 'egress_nat'],
+  Network: ['bridge_ip4', 'egress_nat', 'uplink_ip4', 'uplink_gw4', 'uplink_echo'],
   GuestKernel: ['path', 'sha256', 'size'],
   Route: ['dest', 'via'],
   Container: [

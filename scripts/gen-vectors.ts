@@ -101,6 +101,17 @@ const SEVERAL = manifest(
   { site: 'site-a', egress: true },
 );
 
+// D0's own uplink address, with ICMP echo explicitly off (absent would mean on).
+const UPLINK: Manifest = {
+  ...MINIMAL,
+  network: {
+    ...MINIMAL.network,
+    uplink_ip4: '192.0.2.10/24',
+    uplink_gw4: '192.0.2.1',
+    uplink_echo: false,
+  },
+};
+
 const MAX_CONTAINERS = manifest(
   Array.from({ length: 64 }, (_, i) =>
     container(`c${String(i).padStart(2, '0')}`, i, { boot_order: 63 - i }),
@@ -309,6 +320,26 @@ function invalid(): [string, Uint8Array, string][] {
     ['value-enum', edit(MINIMAL, (r) => setValue(cont(r), 0x850d, Uint8Array.of(2))), 'VALUE'],
     ['value-bool', edit(MINIMAL, (r) => setValue(network(r), 0x8302, Uint8Array.of(2))), 'VALUE'],
     [
+      'value-uplink-echo',
+      edit(UPLINK, (r) => setValue(network(r), 0x8305, Uint8Array.of(2))),
+      'VALUE',
+    ],
+    [
+      'bad-length-uplink-gw',
+      edit(UPLINK, (r) => setValue(network(r), 0x8304, Uint8Array.of(192, 0, 2))),
+      'BAD_LENGTH',
+    ],
+    [
+      'order-uplink',
+      edit(UPLINK, (r) => {
+        const n = network(r);
+        const i = n.kids!.indexOf(kid(n, 0x8303));
+        const [a, b] = n.kids!.slice(i, i + 2);
+        n.kids!.splice(i, 2, b, a);
+      }),
+      'ORDER',
+    ],
+    [
       'value-uuid-version',
       edit(MINIMAL, (r) => {
         const v = Uint8Array.from(kid(header(r), 0x8202).value!);
@@ -402,6 +433,7 @@ export function vectors(): Vector[] {
     valid('valid-several', encodeManifest(SEVERAL), dumpManifest(SEVERAL)),
     valid('valid-64-containers', encodeManifest(MAX_CONTAINERS), dumpManifest(MAX_CONTAINERS)),
     valid('valid-16-routes', encodeManifest(MAX_ROUTES), dumpManifest(MAX_ROUTES)),
+    valid('valid-uplink', encodeManifest(UPLINK), dumpManifest(UPLINK)),
     valid(
       'valid-unknown-noncritical',
       edit(SEVERAL, (r) => {

@@ -25,6 +25,7 @@ import { DEFAULTS, deriveMac } from './normalize';
 import { broadcastOf, networkOf, parseCidr, u32ToIp4 } from './ip4';
 import { Collector } from './collector';
 import { addressRules, uniq } from './rules';
+import { uplinkRules } from './uplink';
 
 export interface ValidateOptions {
   /** The build identity the pipeline assigns; the input must then not set these two fields. */
@@ -273,6 +274,8 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
       );
     }
   }
+
+  uplinkRules(c, network, bridge);
 
   const cIn = input.containers;
   const { min, max } = tlvScope('Manifest').fields.find((f) => f.name === 'containers')!.spec

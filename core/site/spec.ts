@@ -42,6 +42,12 @@ export interface NetworkSpec {
   /** The bridge's own address and prefix, e.g. 10.20.0.1/24. */
   readonly bridge: string;
   readonly egressNat?: boolean;
+  /** D0's own address on the host's NIC, e.g. 192.0.2.10/24 (static; absent = no uplink). */
+  readonly uplink?: string;
+  /** The uplink's gateway; required with uplink. */
+  readonly uplinkGw?: string;
+  /** D0 answers ICMP echo on its uplink address; default true. */
+  readonly uplinkEcho?: boolean;
 }
 
 export interface BuildSpec {
@@ -82,6 +88,9 @@ const CONTAINER_COPIED = [
 const NETWORK_COPIED = [
   ['bridge', 'bridge_ip4'],
   ['egressNat', 'egress_nat'],
+  ['uplink', 'uplink_ip4'],
+  ['uplinkGw', 'uplink_gw4'],
+  ['uplinkEcho', 'uplink_echo'],
 ] as const satisfies readonly (readonly [keyof NetworkSpec, string])[];
 const HEADER_COPIED = [
   ['securityEpoch', 'security_epoch'],

@@ -163,6 +163,21 @@ size_t manifest_dump(const struct d0_manifest *m, char *buf, size_t cap) {
   key(&tb, "network", "egress_nat");
   d0_tb_str(&tb, m->egress_nat ? "true" : "false");
   end(&tb);
+  if (m->has_uplink) {
+    key(&tb, "network", "uplink_ip4");
+    ip4cidr(&tb, &m->uplink_ip4);
+    end(&tb);
+  }
+  if (m->has_uplink_gw) {
+    key(&tb, "network", "uplink_gw4");
+    ip4(&tb, m->uplink_gw4);
+    end(&tb);
+  }
+  if (m->has_uplink_echo) {
+    key(&tb, "network", "uplink_echo");
+    d0_tb_str(&tb, m->uplink_echo ? "true" : "false");
+    end(&tb);
+  }
   key(&tb, "guest_kernel", "path");
   d0_tb_str(&tb, m->kernel_path);
   end(&tb);

@@ -1,9 +1,12 @@
-/* The Network scope (0x03): the bridge address and whether D0 NATs egress. */
+/* The Network scope (0x03): the bridge address, whether D0 NATs egress, D0's uplink address. */
 #include "parse.h"
 
 static const struct tlv_field NETWORK_FIELDS[] = {
     {TLV_NETWORK_BRIDGE_IP4, 1, 1, false},
     {TLV_NETWORK_EGRESS_NAT, 1, 1, false},
+    {TLV_NETWORK_UPLINK_IP4, 0, 1, false},
+    {TLV_NETWORK_UPLINK_GW4, 0, 1, false},
+    {TLV_NETWORK_UPLINK_ECHO, 0, 1, false},
 };
 
 static int network_field(struct tlv_parser *p, void *obj, size_t index, uint32_t nth,
@@ -15,6 +18,15 @@ static int network_field(struct tlv_parser *p, void *obj, size_t index, uint32_t
     return tlv_value_ip4cidr(v, &m->bridge_ip4);
   case TLV_NETWORK_EGRESS_NAT:
     return tlv_value_bool(v, &m->egress_nat);
+  case TLV_NETWORK_UPLINK_IP4:
+    m->has_uplink = true;
+    return tlv_value_ip4cidr(v, &m->uplink_ip4);
+  case TLV_NETWORK_UPLINK_GW4:
+    m->has_uplink_gw = true;
+    return tlv_value_ip4(v, m->uplink_gw4);
+  case TLV_NETWORK_UPLINK_ECHO:
+    m->has_uplink_echo = true;
+    return tlv_value_bool(v, &m->uplink_echo);
   }
   return -TLV_E_UNKNOWN_CRITICAL; /* unreachable */
 }

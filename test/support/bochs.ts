@@ -39,6 +39,10 @@ export interface BochsOptions {
   ips?: number;
   /** Hard limit for the whole run; Bochs is killed when it passes. Default 120 s. */
   timeoutMs?: number;
+  /** A device for PCI slot 1 (e.g. "e1000"), configured by extraLines. */
+  pciSlot1?: string;
+  /** More bochsrc lines (e.g. the e1000's: `e1000: enabled=1, mac=..., ethmod=slirp`). */
+  extraLines?: string[];
 }
 
 export class BochsTimeout extends Error {}
@@ -50,7 +54,7 @@ export function bochsrc(opts: BochsOptions, disk: string, serial: string): strin
     `cpu: model=${opts.cpuModel ?? 'corei7_skylake_x'}, ips=${opts.ips ?? 200_000_000}`,
     `romimage: file=${BOCHS_OVMF}`,
     `vgaromimage: file=${BOCHS_VGABIOS}`,
-    'pci: enabled=1, chipset=i440fx',
+    `pci: enabled=1, chipset=i440fx${opts.pciSlot1 ? `, slot1=${opts.pciSlot1}` : ''}`,
     'ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14',
     `ata0-master: type=disk, path=${disk}, mode=flat`,
     'boot: disk',
@@ -60,6 +64,7 @@ export function bochsrc(opts: BochsOptions, disk: string, serial: string): strin
     'panic: action=fatal',
     'error: action=report',
     'display_library: term',
+    ...(opts.extraLines ?? []),
     '',
   ].join('\n');
 }

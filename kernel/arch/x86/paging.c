@@ -154,26 +154,47 @@ int x86_paging_init(const struct x86_mem_region *r, size_t n, const void *image_
   return 0;
 }
 
-int x86_paging_map_uncached(uint64_t base, uint64_t size)
+int x86_paging_map_mmio(uint64_t base, uint64_t bytes)
 {
-  if (!live || (base & (X86_PAGE - 1)) != 0)
+  if (!live || bytes == 0 || (base & (X86_PAGE - 1)) != 0 || base + bytes < base)
     return -1;
-  for (uint64_t a = base; a < base + size; a += X86_PAGE) {
-    uint64_t *e = pde(a), *pt;
+  for (uint64_t a = base; a < base + bytes; a += X86_PAGE) {
+    uint64_t *e = pde(a);
     if (e == NULL)
       return -1;
-    if (*e & PTE_P) {
-      pt = split(a); /* a 2 MiB page of the memory map: the other 511 pages keep its flags */
+    uint64_t *pt;
+    if (!(*e & PTE_P)) {
+      /* Nothing else of this 2 MiB is mapped: a fresh table whose other entries stay absent. */
+      pt = x86_pages_alloc(1);
+      if (pt == NULL)
+        return -1;
+      *e = (uintptr_t)pt | PTE_P | PTE_RW;
     } else {
-      pt = x86_pages_alloc(1); /* zeroed: only this device's pages become present */
-      if (pt != NULL)
-        *e = (uintptr_t)pt | PTE_P | PTE_RW;
+      pt = split(a); /* RAM in the same 2 MiB keeps its permissions, now in 4 KiB pages */
+      if (pt == NULL)
+        return -1;
     }
-    if (pt == NULL)
-      return -1;
-    pt[(a >> 12) & 511] = (a & PTE_ADDR) | PTE_P | PTE_RW | PTE_NX | PTE_PCD | PTE_PWT;
+    /* Uncached (PCD|PWT: PAT entry 3, UC, with the reset PAT), writable, never executable. */
+    pt[(a >> 12) & 511] = (a & PTE_ADDR) | PTE_P | PTE_RW | PTE_PCD | PTE_PWT | PTE_NX;
   }
   /* No global pages in D0's tables: reloading CR3 drops every stale translation. */
   __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4) : "memory");
   return 0;
+}
+
+uint64_t x86_paging_leaf(uint64_t addr)
+{
+  if (pml4 == NULL)
+    return 0;
+  uint64_t e = pml4[(addr >> 39) & 511];
+  if (!(e & PTE_P))
+    return 0;
+  e = ((uint64_t *)(uintptr_t)(e & PTE_ADDR))[(addr >> 30) & 511];
+  if (!(e & PTE_P) || (e & PTE_PS))
+    return e & PTE_P ? e & ~PTE_ADDR : 0;
+  e = ((uint64_t *)(uintptr_t)(e & PTE_ADDR))[(addr >> 21) & 511];
+  if (!(e & PTE_P) || (e & PTE_PS))
+    return e & PTE_P ? e & ~PTE_ADDR : 0;
+  e = ((uint64_t *)(uintptr_t)(e & PTE_ADDR))[(addr >> 12) & 511];
+  return e & PTE_P ? e & ~PTE_ADDR : 0;
 }

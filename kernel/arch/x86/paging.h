@@ -33,12 +33,18 @@ int x86_paging_init(const struct x86_mem_region *regions, size_t n, const void *
                     struct x86_paging_stats *stats);
 
 /*
- * Maps [base, base + size) (4 KiB aligned) as device memory in D0's tables once they are live:
- * 4 KiB pages, RW, never executable, uncached (PCD|PWT: PAT entry 3, UC whatever the MTRRs say).
- * For MMIO the memory map does not list (e.g. the TPM's registers, tpm/direct.c). A 2 MiB page
- * it falls in is split first, keeping the rest's permissions. 0, or -1 when D0's tables are not
- * in use (the firmware's stay: they map MMIO themselves) or the page pool is exhausted.
+ * Maps [base, base+bytes) (4 KiB aligned) identity as device memory in D0's tables once they are
+ * live: 4 KiB pages, RW, never executable (W^X: MMIO is never executable), uncached (PCD|PWT: PAT
+ * entry 3, UC whatever the MTRRs say). For registers the memory map does not list: a NIC's BAR
+ * (uplink.c), the TPM's (tpm/direct.c). A 2 MiB page the range falls in is split first, keeping
+ * the rest's permissions; other addresses of a 2 MiB range that had no mapping stay unmapped.
+ * 0, or -1 when D0's tables are not in use (the firmware's stay: they map MMIO themselves), the
+ * range is bad or the page pool is exhausted.
  */
-int x86_paging_map_uncached(uint64_t base, uint64_t size);
+int x86_paging_map_mmio(uint64_t base, uint64_t bytes);
+
+/* The flag bits (P, RW, PWT, PCD, PS, NX, ...) of the leaf entry mapping addr in D0's tables, 0
+ * when addr is unmapped or the tables were never built: what the log shows of a mapping. */
+uint64_t x86_paging_leaf(uint64_t addr);
 
 #endif

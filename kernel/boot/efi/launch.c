@@ -11,6 +11,7 @@
 #include "log/log.h"
 #include "plan.h"
 #include "takeover.h"
+#include "uplink.h"
 #include "vm_build.h"
 #include "vms.h"
 
@@ -77,5 +78,6 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
   log_u64("vms", n);
   log_u64("kernel_bytes", m->kernel_size);
   log_end();
+  uplink_prepare(bs, m); /* no uplink, or none found: logged, and the VMs run regardless */
   return takeover_run(image, bs, vms, n, probe.backend);
 }

@@ -21,6 +21,7 @@
 #include "arch/x86/x86.h"
 #include "hv/err.h"
 #include "log/log.h"
+#include "uplink.h"
 #include "vms.h"
 
 #define RUN_BATCH 4096u
@@ -158,6 +159,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
       else if (!l->stop_logged)
         report_stopped(l);
     }
+    uplink_tick(arch_time_ns()); /* D0's own address: a bounded budget per round */
     if (!decided)
       decide(vms, n, arch_time_ns(), &decided);
     if (!any_running)
@@ -165,6 +167,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
     if (!ran)
       x86_pause(); /* every VM halted and none has an interrupt yet: poll again */
   }
+  uplink_report();
   log_begin("halt");
   log_u64("vms", n);
   log_end();

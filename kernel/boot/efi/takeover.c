@@ -9,6 +9,7 @@
 #include "d0/lib.h"
 #include "efi_mem.h"
 #include "log/log.h"
+#include "uplink.h"
 
 #define MIB (1024ull * 1024ull)
 #define MAX_REGIONS 512
@@ -72,6 +73,7 @@ static __attribute__((noreturn)) void take_over(const struct efi_memmap *map,
   /* The guests' XSAVES must see the IA32_XSS they read (0), not one the firmware set. */
   log_hex("ia32_xss_was", x86_xstate_clear_xss());
   log_end();
+  uplink_takeover(); /* needs D0's page tables: its registers are mapped into them */
   run_vms(vms, n);
 }
 

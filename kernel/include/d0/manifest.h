@@ -64,6 +64,13 @@ struct d0_manifest {
   /* network */
   struct d0_ip4_cidr bridge_ip4;
   bool egress_nat;
+  /* D0's own address on the uplink NIC (optional: absent = no uplink, D0 drives no NIC) */
+  bool has_uplink;
+  struct d0_ip4_cidr uplink_ip4; /* valid iff has_uplink */
+  bool has_uplink_gw;
+  uint8_t uplink_gw4[4];         /* valid iff has_uplink_gw (required with uplink_ip4) */
+  bool has_uplink_echo;
+  bool uplink_echo; /* valid iff has_uplink_echo; absent means on (answer ICMP echo) */
   /* guest kernel */
   char kernel_path[D0_PATH_MAX + 1];
   uint8_t kernel_sha256[32];

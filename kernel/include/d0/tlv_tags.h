@@ -59,6 +59,9 @@
 #define TLV_SCOPE_NETWORK                        0x0003
 #define TLV_NETWORK_BRIDGE_IP4                   0x8301          /* ip4cidr */
 #define TLV_NETWORK_EGRESS_NAT                   0x8302          /* bool */
+#define TLV_NETWORK_UPLINK_IP4                   0x8303          /* ip4cidr, optional */
+#define TLV_NETWORK_UPLINK_GW4                   0x8304          /* ip4, optional */
+#define TLV_NETWORK_UPLINK_ECHO                  0x8305          /* bool, optional */
 
 /* GuestKernel (scope 0x0004). */
 #define TLV_SCOPE_GUEST_KERNEL                   0x0004

@@ -71,7 +71,7 @@ int tpm_direct_link(struct tpm_link *t, const char **why) {
     *why = tis_iface_name(probed);
     return -1;
   }
-  if (!mapped && x86_paging_map_uncached(TIS_BASE, TIS_SIZE) != 0) {
+  if (!mapped && x86_paging_map_mmio(TIS_BASE, TIS_SIZE) != 0) {
     *why = "unmapped";
     return -1;
   }

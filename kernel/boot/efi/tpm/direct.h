@@ -7,7 +7,7 @@
  *   tpm_direct_probe()  before ExitBootServices (the firmware's tables map the registers): what
  *                       answers at TIS_BASE; remembered for tpm_direct_link().
  *   tpm_direct_link()   after ExitBootServices, D0's own page tables live: maps the register
- *                       page uncached and never executable (x86_paging_map_uncached) on first
+ *                       page uncached and never executable (x86_paging_map_mmio) on first
  *                       use. 0, or -1 with *why set: the probe's interface ("none", "other": no
  *                       TPM D0 drives) or "unmapped" (D0's tables not in use, or no page left).
  */

@@ -1,0 +1,41 @@
+/*
+ * D0's uplink across the take-over (dev/net/uplink.h is the driver contract, dev/net/own_addr.h
+ * what D0 answers). Only when the manifest gives network.uplink_ip4; otherwise all three are
+ * no-ops and the build runs on its bridge alone, as before.
+ *
+ *   uplink_prepare   before ExitBootServices: finds the NIC on PCI (e1000 today), enables memory
+ *                    decoding and bus mastering, allocates its rings and buffers.
+ *   uplink_takeover  after D0's page tables: maps BAR0 uncached and non-executable, starts the
+ *                    driver.
+ *   uplink_tick      from the host loop (run_vms.c), every round: waits for link, resolves the
+ *                    gateway by ARP, then answers ARP and ICMP echo for D0's address, at most
+ *                    UPLINK_RX_BUDGET received frames per call.
+ *
+ * Events: ev=uplink_nic (the NIC found), ev=uplink_mmio bar0= pte_first= pte_last= (the flags
+ * of BAR0's first and last page in D0's tables), then the outcome, one of
+ *   ev=uplink_up nic= mac= ip= gw= gw_mac=
+ *   ev=uplink_down reason=no_nic|no_memory|mmio_map|nic_start|no_link|gw_no_answer [nic=]
+ * and after it ev=uplink_link nic= state=up|down at each change of the link (read every
+ * 100 ms); after reason=no_link, a link that comes up later is resolved as at start (uplink_up).
+ * None of these changes the build's health: containers run either way.
+ */
+#ifndef D0_BOOT_EFI_UPLINK_H
+#define D0_BOOT_EFI_UPLINK_H
+
+#include <stdint.h>
+
+#include "d0/manifest.h"
+#include "efi/efi_system.h"
+
+#define UPLINK_RX_BUDGET 32u
+
+void uplink_prepare(EFI_BOOT_SERVICES *bs, const struct d0_manifest *m);
+void uplink_takeover(void);
+void uplink_tick(uint64_t now_ns);
+
+/* When D0 halts (every VM stopped): the driver's and D0's own-address counters, once, as
+ * ev=uplink_stats nic= rx_frames= rx_bytes= rx_errors= tx_frames= tx_bytes= tx_full=
+ * arp_replies= echo_replies= malformed= ignored= not_for_d0= (only if the driver started). */
+void uplink_report(void);
+
+#endif

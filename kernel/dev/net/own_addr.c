@@ -1,0 +1,183 @@
+/* D0's own address on the uplink: ARP and ICMP echo (contract in own_addr.h). */
+#include "dev/net/own_addr.h"
+
+#include "d0/lib.h"
+
+/* Ethernet II (IEEE 802.3), ARP (RFC 826), IPv4 (RFC 791), ICMP (RFC 792). */
+#define ETH_HDR 14
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_ARP 0x0806
+#define ARP_LEN 28 /* Ethernet/IPv4 ARP payload */
+#define ARP_REQUEST 1
+#define ARP_REPLY 2
+#define IP_MIN_HDR 20
+#define IP_PROTO_ICMP 1
+#define IP_FLAG_MF 0x2000
+#define IP_FRAG_OFF 0x1fff
+#define ICMP_HDR 8
+#define ICMP_ECHO_REPLY 0
+#define ICMP_ECHO_REQUEST 8
+#define REPLY_TTL 64
+
+static const uint8_t BROADCAST[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v; }
+
+/* A usable station address: not multicast/broadcast (I/G bit), not all zero. */
+static bool unicast_mac(const uint8_t *m)
+{
+  static const uint8_t zero[ETH_ALEN];
+  return !(m[0] & 1) && memcmp(m, zero, ETH_ALEN) != 0;
+}
+
+uint16_t own_addr_csum(const uint8_t *p, uint32_t n)
+{
+  uint32_t sum = 0;
+  for (uint32_t i = 0; i + 1 < n; i += 2)
+    sum += be16(p + i);
+  if (n & 1)
+    sum += (uint32_t)p[n - 1] << 8;
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)~sum;
+}
+
+void own_addr_init(struct own_addr *a, const struct own_addr_cfg *cfg)
+{
+  memset(a, 0, sizeof(*a));
+  a->cfg = *cfg;
+}
+
+static void eth_header(uint8_t *out, const uint8_t *dst, const uint8_t *src, uint16_t type)
+{
+  memcpy(out, dst, ETH_ALEN);
+  memcpy(out + ETH_ALEN, src, ETH_ALEN);
+  put16(out + 12, type);
+}
+
+/* An Ethernet/IPv4 ARP packet of op from D0 to (tha, tpa), padded to ETH_MIN_FRAME. */
+static uint32_t arp_frame(const struct own_addr *a, uint8_t *out, uint16_t op, const uint8_t *eth_dst,
+                          const uint8_t *tha, const uint8_t *tpa)
+{
+  memset(out, 0, ETH_MIN_FRAME);
+  eth_header(out, eth_dst, a->cfg.mac, ETHERTYPE_ARP);
+  uint8_t *p = out + ETH_HDR;
+  put16(p, 1);              /* htype: Ethernet */
+  put16(p + 2, ETHERTYPE_IPV4);
+  p[4] = ETH_ALEN, p[5] = 4;
+  put16(p + 6, op);
+  memcpy(p + 8, a->cfg.mac, ETH_ALEN);
+  memcpy(p + 14, a->cfg.ip, 4);
+  memcpy(p + 18, tha, ETH_ALEN);
+  memcpy(p + 24, tpa, 4);
+  return ETH_MIN_FRAME;
+}
+
+uint32_t own_addr_gw_request(const struct own_addr *a, uint8_t out[ETH_MIN_FRAME])
+{
+  static const uint8_t unknown[ETH_ALEN];
+  return arp_frame(a, out, ARP_REQUEST, BROADCAST, unknown, a->cfg.gw);
+}
+
+static enum own_addr_verdict arp_input(struct own_addr *a, const uint8_t *f, uint32_t len,
+                                       uint8_t *reply, uint32_t *reply_len)
+{
+  if (len < ETH_HDR + ARP_LEN) {
+    a->stats.malformed++;
+    return OWN_ADDR_MALFORMED;
+  }
+  const uint8_t *p = f + ETH_HDR, *sha = p + 8, *spa = p + 14, *tpa = p + 24;
+  uint16_t op = be16(p + 6);
+  if (be16(p) != 1 || be16(p + 2) != ETHERTYPE_IPV4 || p[4] != ETH_ALEN || p[5] != 4 ||
+      (op != ARP_REQUEST && op != ARP_REPLY) || !unicast_mac(sha) ||
+      memcmp(sha, f + ETH_ALEN, ETH_ALEN) != 0) {
+    a->stats.malformed++;
+    return OWN_ADDR_MALFORMED;
+  }
+  if (memcmp(tpa, a->cfg.ip, 4) != 0)
+    return a->stats.passed++, OWN_ADDR_PASS;
+  if (op == ARP_REPLY) {
+    /* Only the gateway's own answer is learnt: D0 keeps no other neighbour. */
+    if (memcmp(spa, a->cfg.gw, 4) == 0 && memcmp(f, a->cfg.mac, ETH_ALEN) == 0) {
+      memcpy(a->gw_mac, sha, ETH_ALEN);
+      a->gw_known = true;
+    } else {
+      a->stats.ignored++;
+    }
+    return OWN_ADDR_CONSUMED;
+  }
+  *reply_len = arp_frame(a, reply, ARP_REPLY, sha, sha, spa);
+  a->stats.arp_replies++;
+  return OWN_ADDR_REPLY;
+}
+
+/* An IPv4 packet: PASS unless it is addressed to D0; then only an unfragmented ICMP echo request
+ * with valid checksums is answered. */
+static enum own_addr_verdict ipv4_input(struct own_addr *a, const uint8_t *f, uint32_t len,
+                                        uint8_t *reply, uint32_t *reply_len)
+{
+  if (len < ETH_HDR + IP_MIN_HDR)
+    return a->stats.malformed++, OWN_ADDR_MALFORMED;
+  const uint8_t *ip = f + ETH_HDR;
+  uint32_t avail = len - ETH_HDR, ihl = (uint32_t)(ip[0] & 0xf) * 4, total = be16(ip + 2);
+  if (ip[0] >> 4 != 4 || ihl < IP_MIN_HDR || total < ihl || total > avail)
+    return a->stats.malformed++, OWN_ADDR_MALFORMED;
+  if (memcmp(ip + 16, a->cfg.ip, 4) != 0)
+    return a->stats.passed++, OWN_ADDR_PASS;
+  if (memcmp(f, a->cfg.mac, ETH_ALEN) != 0 || own_addr_csum(ip, ihl) != 0 || !unicast_mac(f + ETH_ALEN))
+    return a->stats.malformed++, OWN_ADDR_MALFORMED;
+  /* Fragments are never reassembled by D0: a fragmented echo is not answered. */
+  if (ip[9] != IP_PROTO_ICMP || (be16(ip + 6) & (IP_FLAG_MF | IP_FRAG_OFF)) != 0)
+    return a->stats.ignored++, OWN_ADDR_CONSUMED;
+  const uint8_t *icmp = ip + ihl;
+  uint32_t icmp_len = total - ihl;
+  if (icmp_len < ICMP_HDR || own_addr_csum(icmp, icmp_len) != 0)
+    return a->stats.malformed++, OWN_ADDR_MALFORMED;
+  if (icmp[0] != ICMP_ECHO_REQUEST || icmp[1] != 0 || !a->cfg.echo)
+    return a->stats.ignored++, OWN_ADDR_CONSUMED;
+  /* The reply: no IP options, the request's ICMP id, sequence and data, within ETH_MAX_FRAME
+   * (total <= avail <= the frame, and IHL only shrinks). */
+  uint32_t out_total = IP_MIN_HDR + icmp_len;
+  if (ETH_HDR + out_total > ETH_MAX_FRAME)
+    return a->stats.malformed++, OWN_ADDR_MALFORMED;
+  memset(reply, 0, ETH_MIN_FRAME);
+  eth_header(reply, f + ETH_ALEN, a->cfg.mac, ETHERTYPE_IPV4);
+  uint8_t *rip = reply + ETH_HDR, *ricmp = rip + IP_MIN_HDR;
+  rip[0] = 0x45;
+  rip[1] = 0;
+  put16(rip + 2, (uint16_t)out_total);
+  put16(rip + 4, be16(ip + 4));
+  put16(rip + 6, 0);
+  rip[8] = REPLY_TTL;
+  rip[9] = IP_PROTO_ICMP;
+  put16(rip + 10, 0);
+  memcpy(rip + 12, a->cfg.ip, 4);
+  memcpy(rip + 16, ip + 12, 4);
+  put16(rip + 10, own_addr_csum(rip, IP_MIN_HDR));
+  memcpy(ricmp, icmp, icmp_len);
+  ricmp[0] = ICMP_ECHO_REPLY;
+  put16(ricmp + 2, 0);
+  put16(ricmp + 2, own_addr_csum(ricmp, icmp_len));
+  uint32_t n = ETH_HDR + out_total;
+  *reply_len = n < ETH_MIN_FRAME ? ETH_MIN_FRAME : n;
+  a->stats.echo_replies++;
+  return OWN_ADDR_REPLY;
+}
+
+enum own_addr_verdict own_addr_input(struct own_addr *a, const uint8_t *frame, uint32_t len,
+                                     uint8_t reply[ETH_MAX_FRAME], uint32_t *reply_len)
+{
+  *reply_len = 0;
+  if (frame == NULL || len < ETH_HDR || len > ETH_MAX_FRAME)
+    return a->stats.malformed++, OWN_ADDR_MALFORMED;
+  bool to_us = memcmp(frame, a->cfg.mac, ETH_ALEN) == 0;
+  bool bcast = memcmp(frame, BROADCAST, ETH_ALEN) == 0;
+  uint16_t type = be16(frame + 12);
+  if (type == ETHERTYPE_ARP && (to_us || bcast))
+    return arp_input(a, frame, len, reply, reply_len);
+  if (type == ETHERTYPE_IPV4 && to_us)
+    return ipv4_input(a, frame, len, reply, reply_len);
+  a->stats.passed++;
+  return OWN_ADDR_PASS;
+}

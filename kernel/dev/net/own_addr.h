@@ -1,0 +1,69 @@
+/*
+ * D0's own address on the uplink: the one thing D0 itself answers on the wire. It replies to ARP
+ * requests for its address, to ICMP echo requests sent to it (when the manifest allows, the
+ * default), and resolves its gateway's MAC by ARP. Nothing else: D0 has no listening service, no
+ * TCP or UDP of its own. Every other frame is PASS (the L3 path between bridge and uplink will
+ * take those; until it exists they are counted and dropped by the caller).
+ *
+ * Everything here reads frames that anyone on the uplink's segment can send: each field is read
+ * only after the bytes holding it are known to be there, lengths in headers are checked against
+ * the frame, checksums are verified, and nothing is trusted beyond the frame's own length. Pure
+ * code (no device, no log), host-tested under ASan/UBSan (kernel/tests/net) and fuzzed.
+ */
+#ifndef DEV_NET_OWN_ADDR_H
+#define DEV_NET_OWN_ADDR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define ETH_ALEN 6
+#define ETH_MIN_FRAME 60   /* without the FCS; shorter replies are padded with zeros */
+#define ETH_MAX_FRAME 1514 /* without the FCS: what D0 sends or accepts */
+
+struct own_addr_cfg {
+  uint8_t mac[ETH_ALEN]; /* the uplink NIC's */
+  uint8_t ip[4];         /* network byte order */
+  uint8_t prefix;        /* 1..32 */
+  uint8_t gw[4];         /* inside ip/prefix */
+  bool echo;             /* answer ICMP echo requests to ip */
+};
+
+struct own_addr_stats {
+  uint64_t arp_replies;  /* ARP replies sent for D0's address */
+  uint64_t echo_replies; /* ICMP echo replies sent */
+  uint64_t malformed;    /* ARP or IPv4-to-D0 frames that failed a check: dropped */
+  uint64_t ignored;      /* well-formed, addressed to D0, and not answered (echo off, other ICMP) */
+  uint64_t passed;       /* not D0's: handed back to the caller */
+};
+
+struct own_addr {
+  struct own_addr_cfg cfg;
+  bool gw_known;
+  uint8_t gw_mac[ETH_ALEN];
+  struct own_addr_stats stats;
+};
+
+enum own_addr_verdict {
+  OWN_ADDR_CONSUMED, /* D0's and handled (or deliberately not answered): nothing to send */
+  OWN_ADDR_REPLY,    /* D0's: send reply[0..*reply_len) on the uplink */
+  OWN_ADDR_MALFORMED,/* dropped: a check failed (counted) */
+  OWN_ADDR_PASS,     /* not addressed to D0: the L3 path's (future), or dropped by the caller */
+};
+
+void own_addr_init(struct own_addr *a, const struct own_addr_cfg *cfg);
+
+/*
+ * One received frame (without FCS). reply must hold ETH_MAX_FRAME bytes; on OWN_ADDR_REPLY it
+ * holds the frame to send and *reply_len its length (>= ETH_MIN_FRAME). An ARP reply from the
+ * gateway's address addressed to D0 records the gateway's MAC (gw_known).
+ */
+enum own_addr_verdict own_addr_input(struct own_addr *a, const uint8_t *frame, uint32_t len,
+                                     uint8_t reply[ETH_MAX_FRAME], uint32_t *reply_len);
+
+/* Writes a broadcast ARP request for the gateway into out (ETH_MIN_FRAME bytes); its length. */
+uint32_t own_addr_gw_request(const struct own_addr *a, uint8_t out[ETH_MIN_FRAME]);
+
+/* The RFC 1071 Internet checksum of p[0..n) (exposed for the tests). */
+uint16_t own_addr_csum(const uint8_t *p, uint32_t n);
+
+#endif /* DEV_NET_OWN_ADDR_H */

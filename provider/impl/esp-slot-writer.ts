@@ -4,7 +4,9 @@
 // Contract:
 // - First deployment (a diskImage path that does not exist): a fresh A/B disk is laid out with the
 //   build in slot A and slot B empty (builder/disk/slots.ts; the slot size is derived from the
-//   build, with room for a second one of similar size), built aside and renamed into place.
+//   build, with room for a second one of similar size), built aside and renamed into place, under
+//   the target's lock (builder/disk/lock.ts) as every slot write is: of two concurrent writers on
+//   one disk, one fails at once with DISK_LOCKED naming the other.
 // - Every later build goes to the INACTIVE slot through the power-safe A/B writer
 //   (builder/disk/writer.ts): the active slot is never written. The active slot comes from D0's NV
 //   state when an OVMF VARS file is known (`ovmfVars`, or `<diskImage>.vars.fd` as `d0 run` keeps
@@ -35,6 +37,7 @@ import {
   SLOT_LETTERS,
   type SlotLetter,
 } from '../../builder/disk/slots';
+import { lockTarget } from '../../builder/disk/lock';
 import { diskStatus } from '../../builder/disk/status';
 import { writeSlot } from '../../builder/disk/writer';
 import { failures, hasUnknown, withoutProvider } from './problems';
@@ -267,7 +270,15 @@ export async function writeTarget(inputs: Inputs, created = false): Promise<Writ
     throw new D0Error('KEY', "publicKey: not 64 lowercase hex digits (the Deployment's publicKey)");
   const key = Buffer.from(inputs.publicKey, 'hex');
   const target = where(inputs.target);
-  if (inputs.target.diskImage && !fs.existsSync(target)) return layOutNewImage(inputs, target, key);
+  if (inputs.target.diskImage && !fs.existsSync(target)) {
+    // Laid out under the target's lock, like a slot write: a second writer fails at once.
+    const release = lockTarget(target);
+    try {
+      if (!fs.existsSync(target)) return await layOutNewImage(inputs, target, key);
+    } finally {
+      release();
+    }
+  }
 
   const slots = abSlots(target, inputs.target.blockDevice !== undefined);
   const status = await diskStatus(target, key);

@@ -125,7 +125,7 @@ describe('ab: slot writer refusals', function () {
     );
     const raw = path.join(dir, 'raw.img');
     fs.writeFileSync(raw, Buffer.alloc(1 << 20));
-    await refused({}, 'GPT_MISSING', /no GPT header/, raw);
+    await refused({}, 'GPT_MISSING', /no primary GPT header at LBA 1; no backup GPT header at LBA 2047/, raw);
   });
 
   it('reads the backup GPT when the primary is invalid, as firmware does, and neither when both are', async () => {

@@ -243,9 +243,11 @@ describe('EspSlotWriter on A/B disks (provider called directly)', function () {
       writer.remove('id', r as never);
       assert.ok(fs.existsSync(loop), 'delete touched the device');
 
-      // Not an A/B disk: the device's first MiB is zeroed (no GPT); the writer names the device.
+      // Not an A/B disk: the device's first and last MiB are zeroed (no GPT, primary or backup:
+      // with the backup alone the disk still reads, as firmware reads it); the writer names it.
       const fd = fs.openSync(loop, 'r+');
       fs.writeSync(fd, Buffer.alloc(1024 * 1024), 0, 1024 * 1024, 0);
+      fs.writeSync(fd, Buffer.alloc(1024 * 1024), 0, 1024 * 1024, fs.statSync(img).size - 1024 * 1024);
       fs.fsyncSync(fd);
       fs.closeSync(fd);
       const was = sha256(fs.readFileSync(img));

@@ -175,6 +175,7 @@ async function status(args: string[], io: Io): Promise<number> {
             label: s.label ?? null,
             uuid: s.uuid ?? null,
             epoch: s.epoch === undefined ? null : String(s.epoch),
+            signed: s.signed,
             verified: s.verified,
             reason: s.reason ?? null,
             role: s.role ?? null,

@@ -2,9 +2,10 @@
 // boot): the first deployment lays out slot A, the next build goes to the inactive slot and leaves
 // the active slot's bytes as they were, the same build is not written twice, two verified slots
 // need a hint, and a target that is not a D0 A/B disk is refused with its path and left unchanged
-// (an image file and a loop block device).
+// (an image file and a loop block device). Two writers on one disk at once (two processes, as two
+// stacks would be): exactly one succeeds, the other fails at once with DISK_LOCKED.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -139,6 +140,50 @@ describe('EspSlotWriter on A/B disks (provider called directly)', function () {
 
     writer.remove('id', third as never);
     assert.equal(fs.existsSync(disk), false);
+  });
+
+  it('two writers on one disk at once (two stacks): exactly one succeeds, the other fails at once with the lock\'s message', async () => {
+    const child = path.join(__dirname, 'writer-create-child.ts');
+    const race = async (a: unknown, b: unknown) => {
+      const goAt = String(Date.now() + 4000); // both processes loaded by then
+      const run = (i: unknown) =>
+        new Promise<{ ok: boolean; pid: number; ms: number; error?: string; outs?: Outs }>((resolve, reject) => {
+          execFile(
+            process.execPath,
+            ['--import', 'tsx', child, JSON.stringify(i)],
+            { env: { ...process.env, GO_AT: goAt }, timeout: 120_000 },
+            (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout.trim().split('\n').at(-1)!))),
+          );
+        });
+      const rs = await Promise.all([run(a), run(b)]);
+      const won = rs.filter((r) => r.ok);
+      const lost = rs.filter((r) => !r.ok);
+      assert.equal(won.length, 1, JSON.stringify(rs));
+      assert.match(lost[0].error!, /^EspSlotWriter: \[DISK_LOCKED\] .*another writer/);
+      // "At once": the loser is refused when it asks for the lock (after its own reads of the
+      // disk), without waiting for the holder: it ends while the winner is still writing.
+      assert.ok(lost[0].ms < won[0].ms, JSON.stringify(rs));
+      return { won: won[0], lost: lost[0] };
+    };
+    // A first deployment of one disk image from two stacks: one lays it out, the other is refused.
+    const disk = path.join(dir, 'race.img');
+    const first = await race(inputs(builds[0], { diskImage: disk }), inputs(builds[1], { diskImage: disk }));
+    assert.equal(first.won.outs!.slot, 'A');
+    assert.match(first.lost.error!, new RegExp(`${disk}: another writer`));
+    // Two updates of the laid-out disk: one writes slot B, the other is refused; the disk holds
+    // the winner's build, and slot A is as it was.
+    const slotA = partitionBytes(disk, 1);
+    const winner = first.won.outs!.writtenUuid;
+    const [x, y] = builds.filter((b) => b.buildUuid !== winner);
+    const second = await race(
+      inputs(x, { diskImage: disk }, { activeUuid: winner }),
+      inputs(y, { diskImage: disk }, { activeUuid: winner }),
+    );
+    assert.equal(second.won.outs!.slot, 'B');
+    assert.equal(sha256(partitionBytes(disk, 2)), second.won.outs!.slotSha256, 'slot B is not the winner\'s');
+    assert.ok(partitionBytes(disk, 1).equals(slotA), 'slot A changed');
+    console.log(`      refused after ${first.lost.ms} and ${second.lost.ms} ms; the winners took ${first.won.ms} and ${second.won.ms} ms`);
+    fs.rmSync(disk);
   });
 
   it('checks its active-slot hints, and refuses a VARS file that is not there, writing nothing', async () => {

@@ -1,6 +1,6 @@
 // The disk states a cut can leave, given the recorded writes (record.ts), under the model of a
 // drive that persists each 512-byte sector whole but may reorder writes between two flushes:
-// - every prefix: steps 1..k complete (a cut between two steps);
+// - every prefix: steps 1..k complete (a cut between two steps), k = 0 included (nothing landed);
 // - within step k: steps 1..k-1 complete and any subset of step k's sectors (a cut during it,
 //   with the drive's reordering): the empty and full subsets are the prefixes, plus `perStep`
 //   seeded random subsets and the step's first and last half;
@@ -51,6 +51,7 @@ export function cutStates(
       out.push(s);
     }
   };
+  add({ name: 'nothing written yet', step: 0, whole: true, writes: [] });
   let done: SectorWrite[] = [];
   let group: SectorWrite[] = [];
   let groupNo = 1;
@@ -60,13 +61,16 @@ export function cutStates(
       k = withWrites.indexOf(st) + 1;
       const w = st.writes;
       const tag = `step ${k} (${st.what} #${st.n})`;
-      add({ name: `${tag} first half`, step: k, whole: false, writes: [...done, ...w.slice(0, Math.ceil(w.length / 2))] });
-      add({ name: `${tag} last half`, step: k, whole: false, writes: [...done, ...w.slice(Math.ceil(w.length / 2))] });
+      // The whole step first, so a subset that happens to be all of it keeps the prefix's name.
+      add({ name: `prefix through ${tag}`, step: k, whole: true, writes: [...done, ...w] });
+      if (w.length > 1) {
+        add({ name: `${tag} first half`, step: k, whole: false, writes: [...done, ...w.slice(0, Math.ceil(w.length / 2))] });
+        add({ name: `${tag} last half`, step: k, whole: false, writes: [...done, ...w.slice(Math.ceil(w.length / 2))] });
+      }
       for (let j = 1; j <= o.perStep; j++)
         add({ name: `${tag} subset ${j}/${o.perStep}`, step: k, whole: false, writes: [...done, ...subset(w, rand)] });
       done = [...done, ...w];
       group = [...group, ...w];
-      add({ name: `prefix through ${tag}`, step: k, whole: true, writes: done });
     }
     if (o.flushAfter.includes(st.what) || i === steps.length - 1) {
       if (group.length > 0) {

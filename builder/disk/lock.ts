@@ -13,10 +13,11 @@ export const DEVICE_LOCK_DIR = '/run/d0/locks';
 
 export function lockPath(target: string): string {
   // An image not laid out yet (the provider's first deployment) is locked by the path it will have.
-  const real = fs.existsSync(target)
+  const exists = fs.existsSync(target);
+  const real = exists
     ? fs.realpathSync(target)
     : path.join(fs.realpathSync(path.dirname(target)), path.basename(target));
-  if (fs.statSync(real).isBlockDevice()) return path.join(DEVICE_LOCK_DIR, `${real.replace(/\//g, '_')}.d0-lock`);
+  if (exists && fs.statSync(real).isBlockDevice()) return path.join(DEVICE_LOCK_DIR, `${real.replace(/\//g, '_')}.d0-lock`);
   return `${real}.d0-lock`;
 }
 

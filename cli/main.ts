@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CliError, EXIT_BAD_INPUT, EXIT_FAILED, type Command, type Io } from './io';
-import { D0Error } from '../core/errors';
+import { errorCode } from '../core/errors';
 
 const COMMANDS = path.join(__dirname, 'commands');
 
@@ -32,14 +32,6 @@ function help(print: (line: string) => void): void {
   }
 }
 
-/**
- * Any error of the product carries a stable `code` (D0Error, ImageError, EspImageError, ...) and a
- * message that names what and where: that message is what the user reads, on one line.
- */
-const productCode = (e: unknown): string | undefined => {
-  const code = (e as { code?: unknown })?.code;
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code) ? code : undefined;
-};
 
 export async function main(argv: string[], io: Io): Promise<number> {
   // --debug anywhere (or D0_DEBUG=1) adds the stack to an unexpected error; it is no command flag.
@@ -62,7 +54,9 @@ export async function main(argv: string[], io: Io): Promise<number> {
       for (const l of e.lines) io.err(l);
       return e.exitCode;
     }
-    if (e instanceof D0Error || productCode(e)) {
+    // Any error of the product is a D0Error with a stable code and a message that names what and
+    // where (a Node system error names its path): that message is what the user reads, on one line.
+    if (errorCode(e)) {
       io.err(`d0 ${name}: ${(e as Error).message}`);
       if (debug) io.err((e as Error).stack ?? '');
       return EXIT_FAILED;

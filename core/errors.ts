@@ -1,13 +1,73 @@
 // Errors with a stable machine-readable code, so the CLI, the provider and tests match on the code
 // rather than on message text. Messages must never contain secret material.
+//
+// D0Error is the one error type of the product; its code is one of D0ErrorCode. Subclasses
+// (ValidationError, TlvError, ImageError, ...) add fields, never a second hierarchy.
+import type { ImageErrorCode } from './image/errors';
+import type { TlvErrorCode } from './tlv/errors';
+
+/** ESP images (builder/disk/esp.ts): the FAT/GPT layout a caller asked for is impossible. */
+export type EspErrorCode =
+  | 'ESP_BAD_PATH'
+  | 'ESP_BAD_LABEL'
+  | 'ESP_BAD_NAME'
+  | 'ESP_TOO_SMALL'
+  | 'ESP_NO_PARTITIONS'
+  | 'ESP_DUPLICATE_PATH';
+
+/** A/B disks (builder/disk): their GPT, OVMF's VARS file, the slots and the writer. */
+export type DiskErrorCode =
+  | 'GPT_CORRUPT'
+  | 'GPT_TRUNCATED'
+  | 'GPT_MISSING'
+  | 'VARS_FORMAT'
+  | 'VARS_STATE'
+  | 'SLOT_TREE'
+  | 'DISK_ACTIVE_AMBIGUOUS'
+  | 'DISK_ACTIVE_MISSING'
+  | 'DISK_BAD_BUILD'
+  | 'DISK_EPOCH_BELOW'
+  | 'DISK_LAYOUT'
+  | 'DISK_LOCKED'
+  | 'DISK_NOT_AB'
+  | 'DISK_NO_ACTIVE'
+  | 'DISK_NO_SLOT'
+  | 'DISK_READBACK'
+  | 'DISK_SAME_BUILD'
+  | 'DISK_SLOT_ACTIVE'
+  | 'DISK_SLOT_TOO_SMALL'
+  | 'DISK_VARS';
+
+export type D0ErrorCode =
+  | 'INVALID' // validation problems (ValidationError carries each one)
+  | 'KEY' // a signing or public key file
+  | 'ENCODE' // a manifest the TLV encoder cannot write
+  | 'UUID' // a malformed UUIDv7
+  | 'NAMING' // an artifact name outside the naming rules
+  | 'BAD_LOGFMT' // a log line or value outside the logfmt grammar (core/logfmt.ts)
+  | 'EXEC_SPEC_INVALID' // an exec spec the guest's PID1 could not read
+  | 'KERNEL_BAD_PUBLIC_KEY' // the key compiled into D0's EFI application
+  | TlvErrorCode
+  | ImageErrorCode
+  | EspErrorCode
+  | DiskErrorCode;
 
 export class D0Error extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: D0ErrorCode;
+  constructor(code: D0ErrorCode, message: string) {
     super(message);
     this.name = 'D0Error';
     this.code = code;
   }
+}
+
+/** The stable code of a product error, or a Node system error's (ENOENT, EACCES, ...); else undefined. */
+export function errorCode(e: unknown): string | undefined {
+  if (e instanceof D0Error) return e.code;
+  const errno = e as NodeJS.ErrnoException | undefined;
+  return errno instanceof Error && typeof errno.code === 'string' && typeof errno.syscall === 'string'
+    ? errno.code
+    : undefined;
 }
 
 /** One validation problem: a stable code, where it is (e.g. `containers[web].ip4`) and why. */

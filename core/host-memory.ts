@@ -1,4 +1,4 @@
-// The host memory a build needs, by D0's own allocation rules (kernel/boot/efi/launch.c): before
+// The host memory a build needs, by D0's own allocation rules (kernel/boot/efi/vm_build.c, vm_build_bytes): before
 // ExitBootServices D0 loads the guest kernel once and, for every VM, its whole disk image, its RAM
 // (2 MiB aligned, so up to 2 MiB more), a 16 MiB copy-on-write overlay for disk writes, and its
 // own records, key table and nested page tables (~100 KiB measured; 1 MiB counted). On top comes

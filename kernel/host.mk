@@ -8,41 +8,46 @@
 # Everything goes to kernel/build/host/ (git-ignored). test/kernel/*.test.ts drive these.
 
 OUT ?= kernel/build/host
-CC := clang-14
-LD := lld-link-14
+include kernel/flags.mk
+CC := $(CLANG)
+LD := $(LLD_LINK)
 
 # kernel/lib/mem.c is for the UEFI build only: on the host the C library provides memcpy & co.
 LIB_SRCS := $(filter-out kernel/lib/mem.c,$(sort $(wildcard kernel/lib/*.c)))
 CRYPTO_SRCS := $(sort $(wildcard kernel/crypto/*.c))
 MANIFEST_SRCS := $(sort $(wildcard kernel/manifest/*.c))
 D0_SRCS := $(LIB_SRCS) $(CRYPTO_SRCS) $(MANIFEST_SRCS)
-HDRS := $(wildcard kernel/include/d0/*.h kernel/crypto/*.h kernel/manifest/*.h kernel/tests/*.h)
+HDRS := $(wildcard kernel/include/d0/*.h kernel/crypto/*.h kernel/manifest/*.h kernel/tests/*.h) \
+  test/support/check.h
 
-WARN := -Wall -Wextra -Werror -Wframe-larger-than=4000
-SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
-HOST_CFLAGS := -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) $(SAN) -Ikernel/include
-FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) -fsanitize=fuzzer,address,undefined \
-  -fno-sanitize-recover=all -Ikernel/include
+HOST_CFLAGS := $(HOST_TEST_CFLAGS) -D_GNU_SOURCE -Ikernel/include -Itest/support
+FUZZ_CFLAGS := $(HOST_FUZZ_CFLAGS) -Wframe-larger-than=4000 -Ikernel/include
 
-# The flags of kernel/Makefile's UEFI build (target, hardening, warnings), so a frame or a
-# libcall that would break it breaks here first.
-EFI_CFLAGS := --target=x86_64-unknown-windows -ffreestanding -fno-builtin -mno-red-zone \
-  -mno-sse -mgeneral-regs-only -fshort-wchar -std=c17 -O2 -fstack-protector-strong \
-  -fcf-protection=full -Wframe-larger-than=4000 -Wall -Wextra -Werror -Ikernel/include
+# The flags of kernel/Makefile's UEFI build (flags.mk: target, hardening, warnings), so a frame
+# or a libcall that would break it breaks here first.
+EFI_CFLAGS := $(UEFI_CFLAGS) -Ikernel/include
 EFI_SRCS := kernel/lib/mem.c $(D0_SRCS) kernel/tests/efi_link_check.c
 EFI_OBJS := $(patsubst %.c,$(OUT)/efi/%.o,$(EFI_SRCS))
 
 TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff \
-  $(OUT)/manifest_render
+  $(OUT)/manifest_render $(OUT)/test_tpm_nv
+
+# The TPM NV marshalling and epoch-floor policy of boot/efi/tpm: pure code, tested on the host.
+TPM_SRCS := kernel/boot/efi/tpm/nv.c kernel/boot/efi/tpm/floor.c
+TPM_HDRS := kernel/boot/efi/tpm/nv.h kernel/boot/efi/tpm/floor.h
 
 .PHONY: all fuzz efi-check clean
 all: $(TESTS) efi-check
 fuzz: $(OUT)/fuzz_manifest
 efi-check: $(OUT)/efi/link_check.efi
 
-$(OUT)/%: kernel/tests/%.c kernel/tests/check.c $(D0_SRCS) $(HDRS)
+$(OUT)/%: kernel/tests/%.c kernel/tests/unhex.c $(D0_SRCS) $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $< kernel/tests/check.c $(D0_SRCS) -lsodium
+	$(CC) $(HOST_CFLAGS) -o $@ $< kernel/tests/unhex.c $(D0_SRCS) -lsodium
+
+$(OUT)/test_tpm_nv: kernel/tests/test_tpm_nv.c kernel/tests/unhex.c $(TPM_SRCS) $(TPM_HDRS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -o $@ $< kernel/tests/unhex.c $(TPM_SRCS)
 
 $(OUT)/fuzz_manifest: kernel/tests/fuzz_manifest.c $(D0_SRCS) $(HDRS)
 	@mkdir -p $(@D)

@@ -2,11 +2,11 @@
 import * as pulumi from '@pulumi/pulumi';
 import type {
   ContainerSpec,
-  ExecSpec,
+  ExecOverrides,
   HealthName,
   RestartName,
   RouteSpec,
-} from '../builder/build/spec';
+} from '../core/site/spec';
 import { loadImpl } from './load';
 
 type Impl = typeof import('./impl/container');
@@ -28,7 +28,7 @@ export interface ContainerArgs {
   /** `docker:NAME[:TAG]`, `oci:PATH[:REF]` or `docker-archive:FILE[:REPO:TAG]`. */
   readonly image: pulumi.Input<string>;
   /** Overrides of the image's entrypoint, args, env, cwd and user. */
-  readonly exec?: pulumi.Input<ExecSpec>;
+  readonly exec?: pulumi.Input<ExecOverrides>;
   /** @default 1 */
   readonly vcpu?: pulumi.Input<number>;
   /** Guest memory in MiB. */

@@ -1,7 +1,7 @@
 // The Deployment resource: one signed build of a site (see impl/deployment.ts).
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import type { ContainerSpec } from '../builder/build/spec';
+import type { ContainerSpec } from '../core/site/spec';
 import type { Container } from './container';
 import { loadImpl } from './load';
 import type { Network } from './network';

@@ -7,10 +7,10 @@ export { KernelBuild, type KernelBuildArgs } from './kernel-build';
 export { EspSlotWriter, type EspSlotWriterArgs, type EspSlotTarget } from './esp-slot-writer';
 export type {
   ContainerSpec,
-  ExecSpec,
+  ExecOverrides,
   HealthName,
   NetworkSpec,
   RestartName,
   RouteSpec,
-} from '../builder/build/spec';
+} from '../core/site/spec';
 export { signingKeyFromFile, signingKeyFromEnv } from './signing-key';

@@ -1,6 +1,6 @@
 // The Network resource: the site's bridge (see impl/network.ts).
 import * as pulumi from '@pulumi/pulumi';
-import type { NetworkSpec } from '../builder/build/spec';
+import type { NetworkSpec } from '../core/site/spec';
 import { loadImpl } from './load';
 
 type Impl = typeof import('./impl/network');

@@ -6,6 +6,7 @@ D0_DEBIAN_PACKAGES=(
   clang lld llvm libclang-rt-14-dev          # kernel/ (UEFI PE32+), host tests, fuzzers
   libsodium-dev valgrind                     # bench: Ed25519 reference and instruction counts
   qemu-system-x86 ovmf                       # boot tests (UEFI under TCG, SVM/NPT)
+  swtpm swtpm-tools                          # TPM 2.0 for the epoch-floor tests (QEMU -tpmdev emulator)
   bochs bochsbios vgabios bochs-term         # VMX/EPT tests
   gdisk mtools dosfstools                    # GPT + FAT32 ESP images
   e2fsprogs erofs-utils                      # micro-VM disk images
@@ -42,6 +43,11 @@ d0_install_debian() {
 }
 
 d0_install_npm() {
+  # A node_modules that is a link is an install shared with other clones: npm ci here would empty
+  # it under them and leave a private copy here. It is installed where it points, not from here.
+  if [ -L node_modules ] && [ -d node_modules/ ]; then
+    return 0
+  fi
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund --loglevel=error
   fi

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseD0LogLine } from '../../core/d0-log';
 import { encodeExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
@@ -40,11 +41,11 @@ interface Timing {
 function marks(out: string): Record<string, number> {
   const m: Record<string, number> = {};
   for (const line of out.split('\n')) {
-    const ev = / ev=(\S+)/.exec(line)?.[1];
-    const ms = / ms=(\d+)/.exec(line)?.[1];
-    if (!ev || ms === undefined) continue;
-    if (ev === 'boot_start') for (const k of Object.keys(m)) delete m[k];
-    if (!(ev in m) || ev === 'images_loaded') m[ev] = Number(ms);
+    const e = parseD0LogLine(line);
+    const ms = e?.fields.ms;
+    if (!e || ms === undefined) continue;
+    if (e.ev === 'boot_start') for (const k of Object.keys(m)) delete m[k];
+    if (!(e.ev in m) || e.ev === 'images_loaded') m[e.ev] = Number(ms);
   }
   return m;
 }
@@ -58,7 +59,7 @@ function sha256sumMiBs(file: string): number {
 
 async function measure(build: string, dir: string, rootDisk: string, vmlinuz: string): Promise<Timing> {
   const boot = await bootSite({ dir, rootDisk, vmlinuz });
-  if (boot.run.code !== 0 || !/ ev=commit /.test(boot.run.out)) throw new Error(`${build}: no commit:\n${boot.run.err}\n${boot.run.out}`);
+  if (boot.run.code !== 0 || !boot.run.out.split('\n').some((l) => parseD0LogLine(l)?.ev === 'commit')) throw new Error(`${build}: no commit:\n${boot.run.err}\n${boot.run.out}`);
   const m = marks(boot.run.out);
   for (const k of ['manifest_verified', 'images_loaded', 'vm_start', 'vm_ready', 'commit'])
     if (!(k in m)) throw new Error(`${build}: no ev=${k} with ms= in the log`);

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { encodeExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
-import { MicroVmOptions, runMicroVm } from '../../builder/guest/microvm';
+import { MicroVmOptions, runMicroVm } from '../../test/support/microvm';
 import { makeBusyboxImage } from '../../test/guest/support/busybox-image';
 import { buildStockInitramfs, stockKernel } from './stock-initramfs';
 

@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { KERNEL_DIR } from '../../builder/kernel/sources';
+import { KERNEL_DIR } from '../../builder/d0-efi/sources';
 
 export interface KernelSource {
   readonly dir: string;

@@ -1,7 +1,7 @@
 // The baseline: the same guest kernel, root disk and workload under plain QEMU `-M microvm` (TCG,
-// direct Linux boot, no firmware), run as bench/guest runs it (builder/guest/microvm.ts).
+// direct Linux boot, no firmware), run as bench/guest runs it (test/support/microvm.ts).
 // Host clock: QEMU's spawn -> the moment each console line arrives on QEMU's stdout.
-import { runMicroVm } from '../../builder/guest/microvm';
+import { runMicroVm } from '../../test/support/microvm';
 
 /** The workload's exit status 0 as QEMU's isa-debug-exit reports it: (0 << 1) | 1. */
 const EXIT_ZERO = 1;

@@ -15,7 +15,7 @@ import { buildEspDisk } from '../../builder/disk/esp';
 import { encodeExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
-import { buildKernel } from '../../builder/kernel';
+import { buildKernel } from '../../builder/d0-efi';
 import { generateKeyPair } from '../../core/sign';
 import { makeBusyboxImage } from '../../test/guest/support/busybox-image';
 import { makeLaunchSlot, slotFiles } from '../../test/hv-svm/slot';

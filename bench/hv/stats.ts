@@ -1,6 +1,6 @@
 // D0's per-VM counters from its boot log, and the medians the bench reports.
 //
-// ev=vm_stats (one line per VM when it stops; kernel/boot/efi/launch.c) carries every counter as
+// ev=vm_stats (one line per VM when it stops; kernel/boot/efi/run_vms.c) carries every counter as
 // key=N. The exit reasons are listed here so the report can check that they add up to `exits`;
 // any other numeric key is kept too, so a counter added later shows up without a change here.
 // Builds from before ev=vm_stats only log `exits` and `run_ms` on ev=vm_stopped: those are used

@@ -8,7 +8,7 @@
 //
 // It builds the site once (`pulumi up`), then times RUNS no-change previews and RUNS `pulumi
 // version` calls, and counts image conversions during the previews through D0_CONVERSION_LOG
-// (builder/build/conversions.ts appends one line per conversion request): a preview must make
+// (builder/site/conversions.ts appends one line per conversion request): a preview must make
 // none. Prints medians and the ratios.
 import fs from 'node:fs';
 import path from 'node:path';

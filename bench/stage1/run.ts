@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk, type EspFile } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/kernel';
+import { buildKernel } from '../../builder/d0-efi';
 import { generateKeyPair, signManifest } from '../../core/sign';
 import { encodeManifest } from '../../core/tlv/encode';
 import { makeSlot, slotFiles } from '../../test/boot/slot';

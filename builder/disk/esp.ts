@@ -9,6 +9,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { D0Error, type EspErrorCode } from '../../core/errors';
+import { processAlive } from '../process-alive';
 
 const run = promisify(execFile);
 
@@ -54,18 +56,11 @@ export interface EspDisk {
   partitions: EspPartitionLayout[];
 }
 
-export class EspImageError extends Error {
-  constructor(
-    readonly code:
-      | 'ESP_BAD_PATH'
-      | 'ESP_BAD_LABEL'
-      | 'ESP_BAD_NAME'
-      | 'ESP_TOO_SMALL'
-      | 'ESP_NO_PARTITIONS'
-      | 'ESP_DUPLICATE_PATH',
-    message: string,
-  ) {
-    super(message);
+export class EspImageError extends D0Error {
+  override readonly code: EspErrorCode;
+  constructor(code: EspErrorCode, message: string) {
+    super(code, message);
+    this.code = code;
     this.name = 'EspImageError';
   }
 }
@@ -171,12 +166,8 @@ function removeStaleTemps(final: string): void {
   }
   for (const n of names) {
     const pid = n.startsWith(prefix) ? Number(n.slice(prefix.length)) : NaN;
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch {
-      fs.rmSync(path.join(path.dirname(final), n), { force: true });
-    }
+    if (!Number.isInteger(pid) || pid === process.pid || processAlive(pid)) continue;
+    fs.rmSync(path.join(path.dirname(final), n), { force: true });
   }
 }
 

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
+import { processAlive, processStartTime } from '../process-alive';
 
 export const DEVICE_LOCK_DIR = '/run/d0/locks';
 
@@ -19,16 +20,6 @@ export function lockPath(target: string): string {
     : path.join(fs.realpathSync(path.dirname(target)), path.basename(target));
   if (exists && fs.statSync(real).isBlockDevice()) return path.join(DEVICE_LOCK_DIR, `${real.replace(/\//g, '_')}.d0-lock`);
   return `${real}.d0-lock`;
-}
-
-/** Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot. */
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
 }
 
 interface Holder {
@@ -46,13 +37,13 @@ function readHolder(file: string): Holder | undefined {
   }
 }
 
-const alive = (h: Holder) => startTime(h.pid) === h.start;
+const alive = (h: Holder) => processAlive(h.pid, h.start);
 
 /** Takes the target's lock or throws DISK_LOCKED naming the holder; returns the release. */
 export function lockTarget(target: string): () => void {
   const file = lockPath(target);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const me: Holder = { pid: process.pid, start: startTime(process.pid) ?? '', since: new Date().toISOString(), cmd: process.argv.slice(1).join(' ') };
+  const me: Holder = { pid: process.pid, start: processStartTime(process.pid) ?? '', since: new Date().toISOString(), cmd: process.argv.slice(1).join(' ') };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       fs.writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx', mode: 0o644 });

@@ -1,6 +1,7 @@
 // Boots an A/B disk image under QEMU + OVMF (TCG) with a persistent VARS file: the dev loop of
-// `d0 run`. The same machine as the tests' harness (test/support/qemu.ts): q35, no network (OVMF
-// would try PXE first), OVMF_CODE read-only, the VARS file as the host's NVRAM, COM1 on stdout.
+// `d0 run`. qemuCommand() is the one QEMU + OVMF command line (the tests' harness,
+// test/support/qemu.ts, uses it too): q35, no network (OVMF would try PXE first), OVMF_CODE
+// read-only, the VARS file as the host's NVRAM, COM1 on stdout.
 // Resets stay inside the run (a trial boot resets), so one run follows a whole update.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -37,7 +38,7 @@ export function qemuCommand(o: Pick<BootOptions, 'disk' | 'vars' | 'memMb' | 'cp
     '-serial',
     'stdio',
     '-net',
-    'none',
+    'none', // without it OVMF tries PXE/HTTP boot first (~20 s)
     '-no-user-config',
   );
   args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`);

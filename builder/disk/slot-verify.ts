@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import { verifyManifest } from '../../core/sign';
 import { decodeManifest } from '../../core/tlv/decode';
 import type { Manifest } from '../../core/schema';
+import { errorCode } from '../../core/errors';
 
 export interface SlotFiles {
   list(): Promise<string[]>;
@@ -45,7 +46,7 @@ export async function verifySlot(files: SlotFiles, publicKey: Uint8Array): Promi
   try {
     manifest = decodeManifest(tlv);
   } catch (e) {
-    return no(`tlv:${(e as { code?: string }).code ?? 'ERROR'}`);
+    return no(`tlv:${errorCode(e) ?? 'ERROR'}`);
   }
   if (manifest.header.build_uuid !== uuid) return no('uuid_mismatch');
   const epoch = BigInt(manifest.header.security_epoch);

@@ -1,14 +1,14 @@
 // Assembles a build directory (slot tree) from the CLI pieces, without Pulumi: a signed manifest
 // pair (`d0 manifest pack` output), the artifacts it references (`DIR/<container>.img` and
 // `DIR/vmlinuz`, the names `d0 manifest pack --artifacts` reads), and D0 built with the public key
-// (builder/kernel). The tree is verified like a slot (signature, digests) before it is published,
+// (builder/d0-efi). The tree is verified like a slot (signature, digests) before it is published,
 // and it is staged aside and renamed into place, so a refused or failed assembly leaves nothing.
 import fs from 'node:fs';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
 import { bootloaderName, FALLBACK_BOOTLOADER, uuidOfManifestName } from '../../core/naming';
 import { decodeManifest } from '../../core/tlv/decode';
-import { buildKernel } from '../kernel';
+import { buildKernel } from '../d0-efi';
 import { readSlotTree, treeFiles } from './slots';
 import { verifySlot } from './slot-verify';
 

@@ -12,8 +12,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type Dockerode from 'dockerode';
-import { withBuildLock } from '../guest/cache';
-import { d0CacheDir } from './cache-dir';
+import { withBuildLock } from '../cache/build-cache';
+import { d0CacheRoot } from '../cache/root';
 import { followProgress, imageExists } from './engine';
 
 const run = promisify(execFile);
@@ -53,7 +53,7 @@ export async function baseTarball(
   spec: BaseImageSpec,
   log: (line: string) => void = () => {},
 ): Promise<string> {
-  const dir = path.join(d0CacheDir(), 'builder-base');
+  const dir = path.join(d0CacheRoot(), 'builder-base');
   const tarball = path.join(dir, `${spec.suite}-${baseImageHash(spec)}.tar`);
   if (fs.existsSync(tarball)) return tarball;
   // One debootstrap per tree: a second caller (a prebuild, a parallel test) waits, then finds it.

@@ -1,5 +1,6 @@
-// Connecting to a Docker engine. The builder never starts one: a user's machine has its own, and
-// tests start theirs (test/support/dockerd.ts). DOCKER_HOST (unix:///path or /path) is honoured.
+// Connecting to a Docker engine. Connecting never starts one: a user's machine has its own; one is
+// started only when asked (builder/docker/dockerd.ts: tests, `d0 engine start`). DOCKER_HOST
+// (unix:///path or /path) is honoured.
 import fs from 'node:fs';
 import Dockerode from 'dockerode';
 
@@ -26,8 +27,11 @@ export async function connectDocker(timeoutMs = 3000): Promise<Dockerode | undef
   }
 }
 
-/** Resolves when a dockerode progress stream (build, import) ends; rejects on an error message in it. */
-export function followProgress(docker: Dockerode, stream: NodeJS.ReadableStream): Promise<string> {
+/**
+ * Resolves when a dockerode progress stream (build, import) ends; rejects on an error message in it.
+ * onText sees the stream's text as it comes (a build's `Step 1/4 : FROM ...` lines).
+ */
+export function followProgress(docker: Dockerode, stream: NodeJS.ReadableStream, onText?: (text: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     let log = '';
     docker.modem.followProgress(
@@ -39,7 +43,9 @@ export function followProgress(docker: Dockerode, stream: NodeJS.ReadableStream)
         resolve(log);
       },
       (event: { stream?: string; status?: string }) => {
-        log += event.stream ?? (event.status ? `${event.status}\n` : '');
+        const text = event.stream ?? (event.status ? `${event.status}\n` : '');
+        log += text;
+        if (text) onText?.(text);
       },
     );
   });

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { d0CacheRoot, makeStagingDir, publishStagingDir } from './cache';
+import { d0CacheRoot, makeStagingDir, publishStagingDir } from '../cache/build-cache';
 import { Runner, spawnRunner } from './run';
 
 export const INIT_RECIPE_VERSION = 'd0-guest-init-1';

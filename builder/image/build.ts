@@ -12,13 +12,15 @@ import { engineImage, spoolEngineImage } from '../oci/docker-engine';
 import { engineClient, fromDockerode, type Engine } from '../oci/engine-client';
 import { fail } from '../../core/image/errors';
 import { encodeExecSpec, ExecSpecError, type ImageExecSpec } from '../../core/image/exec-spec';
-import { execSpecFromConfig, type Overrides } from '../../core/image/image-config';
+import { execSpecFromConfig, type ExecOverrides } from '../../core/image/image-config';
 import { readLayer } from '../oci/layer-reader';
 import { Budget, DEFAULT_LIMITS, type Limits } from '../../core/image/limits';
 import { ociFiles, resolveOciLayout } from '../oci/oci-layout';
 import type { ResolvedImage } from '../oci/resolved-image';
 import { applyLayer, emptyRoot, type DirInode, type FileInode } from '../../core/image/rootfs-tree';
-import { cacheKey, d0Cache, entryPaths, publish, uuidFrom } from './cache';
+import { cacheKey, entryPaths, publish, uuidFrom } from './cache';
+import { d0CacheRoot } from '../cache/root';
+import { sha256Fd } from '../file-hash';
 import { diskXattrs } from '../../core/ext4/tree-xattrs';
 import { DataArea, finishExt4 } from './ext4/writer';
 import { parseSource, type ImageSourceRef } from './source';
@@ -44,7 +46,7 @@ export interface BuildOptions {
   out: string;
   /** Static PID1 binary placed at /.d0/init. */
   init: string;
-  overrides?: Overrides;
+  overrides?: ExecOverrides;
   /** Free space for the container, MiB (default 0: the 10 % / 16 MiB slack only). */
   headroomMiB?: number;
   docker?: Dockerode;
@@ -60,8 +62,8 @@ export interface BuildResult {
   key: string;
 }
 
-function normalizedOverrides(o: Overrides): Overrides {
-  const out: Overrides = {};
+function normalizedOverrides(o: ExecOverrides): ExecOverrides {
+  const out: ExecOverrides = {};
   if (o.entrypoint) out.entrypoint = [...o.entrypoint];
   if (o.args) out.args = [...o.args];
   if (o.env?.length) out.env = [...o.env];
@@ -108,7 +110,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const headroomMiB = opts.headroomMiB ?? 0;
   if (!Number.isInteger(headroomMiB) || headroomMiB < 0) fail('OVERRIDE_INVALID', `headroom ${headroomMiB}: expected whole MiB >= 0`);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const cacheDir = opts.cacheDir ?? d0Cache();
+  const cacheDir = opts.cacheDir ?? d0CacheRoot();
   const init = readInit(opts.init);
   const initDigest = crypto.createHash('sha256').update(init).digest('hex');
   fs.mkdirSync(path.join(cacheDir, 'images'), { recursive: true });
@@ -144,7 +146,7 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
 
 interface Job {
   opts: BuildOptions;
-  overrides: Overrides;
+  overrides: ExecOverrides;
   headroomMiB: number;
   limits: Limits;
   init: Buffer;
@@ -197,13 +199,6 @@ function execSpecBytes(spec: ImageExecSpec, image: string): Buffer {
 }
 
 const uuidBytes = (u: string) => Buffer.from(u.replace(/-/g, ''), 'hex');
-
-function sha256Fd(fd: number): string {
-  const h = crypto.createHash('sha256');
-  const buf = Buffer.allocUnsafe(4 << 20);
-  for (let pos = 0, n; (n = fs.readSync(fd, buf, 0, buf.length, pos)) > 0; pos += n) h.update(buf.subarray(0, n));
-  return h.digest('hex');
-}
 
 function addD0Files(root: DirInode, data: DataArea, init: Buffer, exec: Buffer): void {
   if (root.children.has('.d0')) fail('ENTRY_INVALID', 'the image already contains /.d0, which D0 reserves');

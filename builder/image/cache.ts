@@ -2,15 +2,10 @@
 // everything the bytes depend on, so a hit is served without exporting or reading the image.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 /** Bump when the recipe (the ext4 writer's layout and sizing, the exec spec format) changes. */
 export const RECIPE_VERSION = 'd0-image-ext4-3';
-
-export function d0Cache(): string {
-  return process.env.D0_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'd0');
-}
 
 export interface KeyInputs {
   configDigest: string;
@@ -40,28 +35,6 @@ export function publish(cached: string, out: string): void {
     fs.copyFileSync(cached, tmp);
   }
   fs.renameSync(tmp, out);
-}
-
-export async function sha256File(file: string): Promise<string> {
-  const h = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
-/**
- * sha256 of a file with synchronous 4 MiB reads: on a loaded host every async read waits for a
- * thread-pool slot, which made hashing a 240 MB image take seconds; page-cache reads do not block.
- */
-export function sha256FileSync(file: string): string {
-  const h = crypto.createHash('sha256');
-  const buf = Buffer.allocUnsafe(4 << 20);
-  const fd = fs.openSync(file, 'r');
-  try {
-    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return h.digest('hex');
 }
 
 export function uuidFrom(key: string, purpose: string): string {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { fail } from '../../core/image/errors';
 import { decodeExecSpec, type ImageExecSpec } from '../../core/image/exec-spec';
-import { sha256File } from './cache';
+import { sha256File } from '../file-hash';
 
 export interface Inspection {
   image: string;

@@ -10,17 +10,24 @@ const BUILD = 'image build SOURCE --out X.img [--init PATH] [--arg A]... [--entr
 const INSPECT = 'image inspect X.img';
 const DEFAULT_INIT = 'guest/build/init';
 
-function progressBar(io: Io): ((e: ProgressEvent) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
+const STEP = { metadata: 'writing the ext4 metadata', digest: 'hashing the disk image' } as const;
+
+/**
+ * Conversion progress on stderr: on a terminal one line redrawn in place; otherwise (a script's
+ * log) a line per phase and, while layers stream, the bytes read every two seconds.
+ */
+function progress(io: Io): (e: ProgressEvent) => void {
+  const tty = process.stderr.isTTY;
   let last = 0;
   return (e) => {
     const now = Date.now();
-    if (e.phase === 'layers' && now - last < 100) return;
+    if (e.phase === 'layers' && now - last < (tty ? 100 : 2000)) return;
     last = now;
-    const text = e.phase === 'layers' ? `layers  ${(e.bytes / 2 ** 20).toFixed(1)} MiB read` : `image   ${e.step}`;
+    const mib = e.phase === 'layers' ? (e.bytes / 2 ** 20).toFixed(1) : '';
+    if (!tty) return io.err(e.phase === 'layers' ? `d0 image: ${mib} MiB of layers read` : `d0 image: ${STEP[e.step]}`);
+    const text = e.phase === 'layers' ? `layers  ${mib} MiB read` : `image   ${e.step}`;
     process.stderr.write(`\r\x1b[K${text}`);
     if (e.phase === 'image' && e.step === 'digest') process.stderr.write('\n');
-    void io;
   };
 }
 
@@ -42,7 +49,7 @@ async function build(args: string[], io: Io): Promise<number> {
     init: values.init ?? DEFAULT_INIT,
     overrides: { args: values.arg, entrypoint: values.entrypoint, env: values.env, cwd: values.cwd, user: values.user },
     headroomMiB: headroom,
-    onProgress: progressBar(io),
+    onProgress: progress(io),
   });
   for (const w of r.meta.warnings) io.err(`warning: ${w}`);
   io.out(`${r.image}: ${r.meta.size} bytes, sha256 ${r.meta.sha256}${r.cached ? ' (cached)' : ''}`);

@@ -1,15 +1,16 @@
 // `d0 run DISK`: boots an A/B disk image under QEMU + OVMF with a persistent NVRAM next to it
-// (DISK.vars.fd, created on the first run), and prints D0's structured log (`D0 seq=...` lines)
-// as it comes. Stops at the end of the first boot that does not reset (ev=halt: its VMs all
-// stopped), or at --until EV, when QEMU ends, or at --timeout; and always at D0's ev=exit (it
-// launched nothing and returned to the firmware), with D0's reason and exit code 1 unless
-// --until names exit.
+// (DISK.vars.fd, created on the first run), and prints D0's structured log (`D0 seq=...` lines,
+// logfmt, read by core/d0-log.ts) as it comes. Stops at the end of the first boot that does not
+// reset (ev=halt: its VMs all stopped), or at --until EV, when QEMU ends, or at --timeout; and
+// always at D0's ev=exit (it launched nothing and returned to the firmware), with D0's reason and
+// exit code 1 unless --until names exit.
 // The CPU defaults to EPYC (AMD SVM + nested paging, which QEMU TCG emulates): D0 launches
 // nothing on a CPU without hardware virtualization.
 import * as fs from 'node:fs';
 import { ESP_TYPE_GUID, readGpt } from '../../builder/disk/gpt';
 import { diskHostMemoryMiB } from '../../builder/disk/host-memory';
 import { bootDisk } from '../../builder/disk/qemu';
+import { describeD0Event, parseD0LogLine, type D0LogLine } from '../../core/d0-log';
 import { emulatedHostMiB } from '../../core/host-memory';
 import { badInput, EXIT_FAILED, parseFlags, type Command } from '../io';
 
@@ -52,13 +53,15 @@ export const command: Command = {
     const memMb = values.mem !== undefined ? Number(values.mem) : emulatedHostMiB(need ?? 0);
     io.err(`d0 run: host memory ${memMb} MiB${values.mem !== undefined ? ' (--mem)' : ''}${need !== undefined ? `, the builds on the disk need ${need} MiB` : ''}`);
     const vars = values.vars ?? `${disk}.vars.fd`;
-    const event = / ?(D0 (?:seq=\d+ )?ev=\S.*)$/;
-    const isEvent = (line: string, ev: string) => event.test(line) && (line.includes(` ev=${ev} `) || line.endsWith(` ev=${ev}`));
     // D0's ev=exit means it handed the machine back to the firmware having launched nothing: the
     // boot is over whatever --until waits for. Its reason is the ev=boot_failed line before it.
-    let exited: string | undefined;
-    let failed: string | undefined;
+    let exited: D0LogLine | undefined;
+    let failed: D0LogLine | undefined;
     const timeline = new Timeline();
+    // Under TCG the firmware (and a guest's boot) can keep D0 quiet for long: say so while it is.
+    const quiet = quietTicker((s, lastEv) =>
+      io.err(`d0 run: ${s} s, waiting for ev=${until}${lastEv ? ` (last: ev=${lastEv})` : ' (the firmware is starting D0)'}`),
+    );
     const r = await bootDisk({
       disk,
       vars,
@@ -66,20 +69,24 @@ export const command: Command = {
       memMb,
       timeoutMs: timeoutS * 1000,
       onLine: (line) => {
-        const m = event.exec(line);
-        if (m && isEvent(line, 'boot_failed')) failed = m[1];
-        if (m && isEvent(line, 'exit')) exited = m[1];
-        if (m) timeline.see(m[1]);
+        const e = parseD0LogLine(line);
+        if (e) quiet.saw(e.ev);
+        if (e?.ev === 'boot_failed') failed = e;
+        if (e?.ev === 'exit') exited = e;
+        if (e) timeline.see(e);
         if (values.raw) return io.out(line);
-        if (m) io.out(m[1]);
+        if (e) io.out(e.raw);
       },
-      until: (line) => untilEvents.some((ev) => isEvent(line, ev)) || isEvent(line, 'exit'),
-    });
+      until: (line) => {
+        const ev = parseD0LogLine(line)?.ev;
+        return ev !== undefined && (untilEvents.includes(ev) || ev === 'exit');
+      },
+    }).finally(() => quiet.stop());
     const summary = timeline.summary();
     if (summary) io.err(`d0 run: ${summary}`);
     if (exited !== undefined && !untilEvents.includes('exit')) {
-      io.err(`d0 run: D0 launched nothing and returned to the firmware (${exited.replace(/^D0 (seq=\d+ )?/, '')})`);
-      if (failed) io.err(`d0 run: reason: ${failed.replace(/^D0 (seq=\d+ )?/, '')}`);
+      io.err(`d0 run: D0 launched nothing and returned to the firmware (${describeD0Event(exited)})`);
+      if (failed) io.err(`d0 run: reason: ${describeD0Event(failed)}`);
       return EXIT_FAILED;
     }
     if (r.end === 'until') return 0;
@@ -91,6 +98,29 @@ export const command: Command = {
     return EXIT_FAILED;
   },
 };
+
+/**
+ * Calls tell(secondsSinceStart, lastEvent) each time no D0 event came for quietMs (default 15 s);
+ * saw() is called for every event. Exported for its test.
+ */
+export function quietTicker(tell: (seconds: number, lastEv: string | undefined) => void, quietMs = 15_000) {
+  const started = Date.now();
+  let lastAt = started;
+  let lastEv: string | undefined;
+  const timer = setInterval(() => {
+    if (Date.now() - lastAt < quietMs) return;
+    lastAt = Date.now();
+    tell(Math.round((Date.now() - started) / 1000), lastEv);
+  }, Math.min(1000, quietMs / 4));
+  timer.unref();
+  return {
+    saw(ev: string | undefined) {
+      lastAt = Date.now();
+      lastEv = ev ?? lastEv;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
 
 /** Booting a file that holds no ESP would only wait for the timeout: refuse it up front. */
 function checkDisk(disk: string): void {
@@ -113,17 +143,16 @@ class Timeline {
   private marks = new Map<string, number>();
   private imageBytes = 0;
 
-  see(event: string): void {
-    const ev = / ev=(\S+)/.exec(event)?.[1];
-    const ms = / ms=(\d+)/.exec(event)?.[1];
-    if (!ev || ms === undefined) return;
-    if (ev === 'boot_start') {
+  see(e: D0LogLine): void {
+    const ms = e.fields.ms;
+    if (ms === undefined || !/^\d+$/.test(ms)) return;
+    if (e.ev === 'boot_start') {
       this.marks.clear();
       this.imageBytes = 0;
     }
-    if (ev === 'images_loaded') this.imageBytes += Number(/ disk_bytes=(\d+)/.exec(event)?.[1] ?? 0);
-    if (!this.marks.has(ev)) this.marks.set(ev, Number(ms));
-    if (ev === 'images_loaded') this.marks.set('images_loaded', Number(ms)); // the last VM's images
+    if (e.ev === 'images_loaded') this.imageBytes += Number(e.fields.disk_bytes ?? 0);
+    if (!this.marks.has(e.ev)) this.marks.set(e.ev, Number(ms));
+    if (e.ev === 'images_loaded') this.marks.set('images_loaded', Number(ms)); // the last VM's images
   }
 
   summary(): string | undefined {

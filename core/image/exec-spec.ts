@@ -4,6 +4,7 @@
 // tests write it, `d0 image inspect` reads it back. Pure.
 
 /** A spec as a caller writes one: argv, and whatever else it sets (PID1's defaults otherwise). */
+import { D0Error } from '../errors';
 export interface ExecSpec {
   /** argv; argv[0] first. At least one. */
   readonly args: readonly string[];
@@ -31,9 +32,9 @@ export interface ImageExecSpec {
 
 export const EXEC_SPEC_MAX_BYTES = 1 << 20;
 
-export class ExecSpecError extends Error {
+export class ExecSpecError extends D0Error {
   constructor(message: string) {
-    super(message);
+    super('EXEC_SPEC_INVALID', message);
     this.name = 'ExecSpecError';
   }
 }

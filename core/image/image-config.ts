@@ -17,7 +17,7 @@ export interface ImageConfig {
   rootfs?: { type?: string; diff_ids?: string[] };
 }
 
-export interface Overrides {
+export interface ExecOverrides {
   /** Replaces the image's Cmd (Docker `run IMAGE ARGS...` semantics); Entrypoint is kept. */
   args?: string[];
   /** Replaces Entrypoint (and then Cmd is dropped unless args are given), like `--entrypoint`. */
@@ -170,7 +170,7 @@ function findExecutable(root: DirInode, argv0: string, env: string[], cwd: strin
 export function execSpecFromConfig(
   cfg: ImageConfig,
   root: DirInode,
-  ov: Overrides,
+  ov: ExecOverrides,
   image: string,
   read: ContentReader,
 ): { spec: ImageExecSpec; warnings: string[] } {

@@ -215,6 +215,17 @@ function container(
   return { path, value: out };
 }
 
+/**
+ * The rules of one container alone (its fields, its routes), without the site's: unique names and
+ * addresses and the bridge subnet need the whole manifest. What a Container resource can check
+ * before it is part of a site. `buildUuid` names its disk path as a build would.
+ */
+export function validateContainer(input: unknown, buildUuid: string): Problem[] {
+  const c = new Collector();
+  container(c, input, 0, '', buildUuid);
+  return c.problems;
+}
+
 export function validateManifest(input: unknown, opts: ValidateOptions = {}): ValidateResult {
   const c = new Collector();
   if (!isObj(input)) {

@@ -42,7 +42,10 @@ static void __attribute__((noreturn)) d0_finish(int status)
 
 static void __attribute__((noreturn)) fail(int status, const char *reason, const char *detail)
 {
-	d0_event("ev=error reason=%s status=%d detail=%s", reason, status, detail);
+	char quoted[600];
+
+	d0_event("ev=error reason=%s status=%d detail=%s", reason, status,
+		 d0_logfmt_value(detail, quoted, sizeof quoted));
 	d0_finish(status);
 }
 

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/boot_regs.h" /* the initial register state of the 64-bit entry */
 #include "arch_types.h"
 #include "d0/addr.h"
 
@@ -109,8 +110,6 @@ int arch_npt_map_page(struct arch_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_s
 hpa_t arch_hva_to_hpa(hva_t hva);
 
 /* ---- vCPU ------------------------------------------------------------------------------- */
-
-struct boot_regs; /* kernel/hv/linux_boot.h: the initial register state of the 64-bit entry */
 
 /* Creates vCPU `index` of avm with the given initial state. */
 int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,

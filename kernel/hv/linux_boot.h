@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/boot_regs.h"
 #include "hv/guest_mem.h"
 
 #define BOOT_GDT_GPA 0x1000ull
@@ -41,34 +42,6 @@
 #define BOOT_SEL_CODE 0x10
 #define BOOT_SEL_DATA 0x18
 #define BOOT_SEL_TSS 0x20
-
-/* A segment register as VMCS/VMCB load it: attributes in the VMX access-rights layout. */
-struct boot_seg {
-  uint16_t selector;
-  uint64_t base;
-  uint32_t limit;
-  uint16_t ar; /* type[3:0] S[4] DPL[6:5] P[7] AVL[12] L[13] D/B[14] G[15]; 0x10000 = unusable */
-  bool unusable;
-};
-
-/* Control register bits (Intel SDM vol. 3A, 2.5; AMD APM vol. 2, 3.1). */
-#define CR0_PE (1ull << 0)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define RFLAGS_FIXED (1ull << 1)
-
-/* The vCPU state at the 64-bit entry, as data the arch backend loads. */
-struct boot_regs {
-  uint64_t rip, rsp, rsi, rflags;
-  uint64_t cr0, cr3, cr4, efer;
-  struct boot_seg cs, ds, es, ss, fs, gs, tr, ldtr;
-  uint64_t gdtr_base, idtr_base;
-  uint16_t gdtr_limit, idtr_limit;
-};
 
 /* What D0 reads from a bzImage's setup header (offsets in linux_boot.c). */
 struct bzimage_info {

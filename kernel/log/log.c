@@ -1,5 +1,6 @@
 /* The structured boot log; the format contract is in log.h. */
 #include "log.h"
+#include "logfmt.h"
 
 static char line[LOG_LINE_MAX + 2];
 static size_t line_len;
@@ -7,6 +8,14 @@ static int line_truncated;
 static uint64_t next_seq;
 static char build_uuid[37];
 static uint64_t (*clock_ms)(void);
+
+/* Where the line ends if it turns out too long: the last point (between fields, or between two
+ * encoded bytes of a value) after which a closing quote (when inside one) and TRUNC_MARK still
+ * fit. A cut line therefore still parses (logfmt.h) and ends with TRUNC_MARK. */
+#define TRUNC_MARK " trunc=1"
+#define TRUNC_MARK_LEN (sizeof TRUNC_MARK - 1)
+static size_t cut_len;
+static int cut_in_quotes;
 
 static char ring[LOG_RING_BYTES];
 static uint64_t ring_written; /* total bytes ever pushed; ring index = ring_written % size */
@@ -23,10 +32,45 @@ static void put_cstr(const char *s) {
     put_raw(*s++);
 }
 
-/* The escaping rule of log.h: values can never contain a separator or a control byte. */
-static void put_value_char(char c) {
-  unsigned char u = (unsigned char)c;
-  put_raw(u > 0x20 && u < 0x7f && c != '=' ? c : '?');
+static void mark_cut(int in_quotes) {
+  if (!line_truncated && line_len + (in_quotes ? 1 : 0) + TRUNC_MARK_LEN <= LOG_LINE_MAX) {
+    cut_len = line_len;
+    cut_in_quotes = in_quotes;
+  }
+}
+
+/* A value by the rule of logfmt.h: as is when every byte is plain, else quoted and escaped. */
+static void put_value(const char *val, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  int quote = n == 0;
+  for (size_t i = 0; i < n && !quote; i++)
+    quote = !logfmt_is_plain((unsigned char)val[i]);
+  if (!quote) {
+    for (size_t i = 0; i < n; i++) {
+      put_raw(val[i]);
+      mark_cut(0);
+    }
+    return;
+  }
+  put_raw('"');
+  mark_cut(1);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)val[i];
+    if (logfmt_is_quoted_literal(c)) {
+      put_raw((char)c);
+    } else if (c == '"' || c == '\\') {
+      put_raw('\\');
+      put_raw((char)c);
+    } else {
+      put_raw('\\');
+      put_raw('x');
+      put_raw(hex[c >> 4]);
+      put_raw(hex[c & 15]);
+    }
+    mark_cut(1);
+  }
+  put_raw('"');
+  mark_cut(0);
 }
 
 static void put_dec(uint64_t v) {
@@ -49,31 +93,31 @@ static void put_key(const char *key) {
 void log_begin(const char *ev) {
   line_len = 0;
   line_truncated = 0;
+  cut_len = 0;
+  cut_in_quotes = 0;
   put_cstr("D0 seq=");
   put_dec(next_seq++);
   put_key("ev");
   put_cstr(ev);
+  mark_cut(0);
 }
 
 void log_str(const char *key, const char *val) {
-  put_key(key);
-  if (val[0] == '\0')
-    put_raw('-');
-  while (*val)
-    put_value_char(*val++);
+  size_t n = 0;
+  while (val[n])
+    n++;
+  log_strn(key, val, n);
 }
 
 void log_strn(const char *key, const char *val, size_t n) {
   put_key(key);
-  if (n == 0)
-    put_raw('-');
-  for (size_t i = 0; i < n; i++)
-    put_value_char(val[i]);
+  put_value(val, n);
 }
 
 void log_u64(const char *key, uint64_t val) {
   put_key(key);
   put_dec(val);
+  mark_cut(0);
 }
 
 void log_hex(const char *key, uint64_t val) {
@@ -85,6 +129,7 @@ void log_hex(const char *key, uint64_t val) {
     shift -= 4;
   for (; shift >= 0; shift -= 4)
     put_raw(hex[(val >> shift) & 0xf]);
+  mark_cut(0);
 }
 
 static void ring_push(const char *s, size_t n) {
@@ -99,10 +144,12 @@ void log_end(void) {
   if (build_uuid[0] != '\0')
     log_str("uuid", build_uuid);
   if (line_truncated) {
-    /* Make room for the marker so a cut line still says so. */
-    line_len = LOG_LINE_MAX - 8;
+    /* Back to the last cut point, close the value it is in, and say so. */
+    line_len = cut_len;
     line_truncated = 0;
-    put_cstr(" trunc=1");
+    if (cut_in_quotes)
+      put_raw('"');
+    put_cstr(TRUNC_MARK);
   }
   line[line_len++] = '\n';
   ring_push(line, line_len);

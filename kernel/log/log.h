@@ -4,17 +4,21 @@
  *
  *   D0 seq=<n> ev=<name> key=value key=value ... [ms=<since D0 started>] [uuid=<build uuid>]
  *
- * seq counts events from 0 and has no gaps, so a lost line is visible. Once log_set_uuid() has
- * been called, every later event ends with uuid=<UUIDv7 of the verified build>. Values are
- * written as given except that any byte outside printable ASCII, a space or '=' becomes '?', so
- * a manifest-supplied or file-system-supplied string can never forge a key or a second event.
+ * After "D0 " a line is one logfmt record (logfmt.h). seq counts events from 0 and has no gaps,
+ * so a lost line is visible. Once log_set_uuid() has been called, every later event ends with
+ * uuid=<UUIDv7 of the verified build>. A value is written as is when every byte is plain
+ * (printable ASCII other than space, '=', '"' and '\'), and otherwise quoted: "..." with \" and
+ * \\ escapes, and every byte outside printable ASCII as \xHH. An empty value is "". So a line is
+ * printable ASCII, one event per line, and a manifest-, disk- or guest-supplied string can never
+ * forge a key or a second event; core/logfmt.ts and logfmt_parse.c read it back exactly.
  *
  * Each finished line goes to the platform sink (log_sink_write, provided by boot/efi: the COM1
  * UART) and to an in-memory ring of the last LOG_RING_BYTES bytes, which a later stage can hand to
  * the health/rollback logic or dump after a failure.
  *
  * Usage: log_begin("ev"); log_str("k", v); log_u64("n", 3); log_end();
- * Lines longer than LOG_LINE_MAX are cut and end with "trunc=1".
+ * Lines longer than LOG_LINE_MAX are cut and end with "trunc=1": at a field boundary or between
+ * two encoded bytes of a value, whose quote is then closed, so a cut line still parses.
  */
 #ifndef D0_LOG_H
 #define D0_LOG_H

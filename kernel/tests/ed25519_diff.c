@@ -4,10 +4,12 @@
  * Each line: CLASS NOBLE EXPECT SIG PUB MSG (hex; "-" for an empty message). Fails if any
  * verdict differs from EXPECT; prints per-class totals and every mismatch.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "unhex.h"
 #include "d0/ed25519.h"
 
 #define MAX_MSG 4096
@@ -39,13 +41,13 @@ int main(int argc, char **argv) {
     static uint8_t msg[MAX_MSG];
     if (sscanf(line, "%63s %d %d %199s %99s %8193s", cls, &noble, &expect, sig_hex, pub_hex,
                msg_hex) != 6 ||
-        check_unhex(sig, 64, sig_hex) != 64 || check_unhex(pub, 32, pub_hex) != 32) {
-      CHECK(false, "line %u is malformed", lineno);
+        unhex(sig, 64, sig_hex) != 64 || unhex(pub, 32, pub_hex) != 32) {
+      CHECK_MSG(false, "line %u is malformed", lineno);
       continue;
     }
-    size_t msg_len = strcmp(msg_hex, "-") == 0 ? 0 : check_unhex(msg, MAX_MSG, msg_hex);
+    size_t msg_len = strcmp(msg_hex, "-") == 0 ? 0 : unhex(msg, MAX_MSG, msg_hex);
     if (msg_len == (size_t)-1) {
-      CHECK(false, "line %u: bad message", lineno);
+      CHECK_MSG(false, "line %u: bad message", lineno);
       continue;
     }
     struct class_stats *st = NULL;
@@ -63,9 +65,9 @@ int main(int argc, char **argv) {
       st->accepted += accepted;
       st->mismatches += accepted != (expect == 1);
     }
-    CHECK(accepted == (expect == 1), "line %u (%s): D0 %s, expected %s (@noble strict %s)",
-          lineno, cls, accepted ? "accepts" : "rejects", expect ? "accept" : "reject",
-          noble ? "accepts" : "rejects");
+    CHECK_MSG(accepted == (expect == 1), "line %u (%s): D0 %s, expected %s (@noble strict %s)",
+              lineno, cls, accepted ? "accepts" : "rejects", expect ? "accept" : "reject",
+              noble ? "accepts" : "rejects");
   }
   fclose(f);
   for (unsigned i = 0; i < n_classes; i++)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "unhex.h"
 #include "d0/manifest.h"
 
 static struct d0_manifest manifest;
@@ -28,7 +29,7 @@ int main(int argc, char **argv) {
   unsigned n = 0;
   while (fgets(line, sizeof line, f)) {
     line[strcspn(line, "\n")] = '\0';
-    size_t len = strcmp(line, "-") == 0 ? 0 : check_unhex(input, sizeof input, line);
+    size_t len = strcmp(line, "-") == 0 ? 0 : unhex(input, sizeof input, line);
     if (len == (size_t)-1) {
       fprintf(stderr, "input %u: bad hex\n", n);
       return 2;

@@ -12,6 +12,7 @@
 #include "../crypto/ge25519.h"
 #include "../crypto/sc25519.h"
 #include "check.h"
+#include "unhex.h"
 #include "d0/ed25519.h"
 #include "d0/sha2.h"
 #include "rfc8032_vectors.h"
@@ -24,9 +25,9 @@ struct vec {
 };
 
 static void load(struct vec *v, const struct rfc8032_vector *r) {
-  check_unhex(v->pub, 32, r->public_hex);
-  check_unhex(v->sig, 64, r->sig_hex);
-  v->msg_len = check_unhex(v->msg, sizeof v->msg, r->msg_hex);
+  unhex(v->pub, 32, r->public_hex);
+  unhex(v->sig, 64, r->sig_hex);
+  v->msg_len = unhex(v->msg, sizeof v->msg, r->msg_hex);
 }
 
 /* The 8 points of the torsion subgroup (orders 1, 2, 4, 4, 8, 8, 8, 8), canonical encodings. */
@@ -97,14 +98,14 @@ static void test_rfc_vectors(void) {
   for (size_t i = 0; i < N_VECTORS; i++) {
     const char *name = RFC8032_VECTORS[i].name;
     load(&v, &RFC8032_VECTORS[i]);
-    CHECK(ed25519_verify(v.sig, v.msg, v.msg_len, v.pub) == 0, "%s valid", name);
+    CHECK_MSG(ed25519_verify(v.sig, v.msg, v.msg_len, v.pub) == 0, "%s valid", name);
 
     for (size_t j = 0; j < N_VECTORS; j++) {
       if (j == i)
         continue;
       load(&other, &RFC8032_VECTORS[j]);
-      CHECK(ed25519_verify(v.sig, v.msg, v.msg_len, other.pub) == -1, "%s under the key of %s",
-            name, RFC8032_VECTORS[j].name);
+      CHECK_MSG(ed25519_verify(v.sig, v.msg, v.msg_len, other.pub) == -1, "%s under the key of %s",
+                name, RFC8032_VECTORS[j].name);
     }
     unsigned rejected = 0, total = 0;
     for (size_t bit = 0; bit < 64 * 8; bit++, total++) {
@@ -122,24 +123,24 @@ static void test_rfc_vectors(void) {
       rejected += ed25519_verify(v.sig, v.msg, v.msg_len, v.pub) == -1;
       v.pub[bit / 8] ^= (uint8_t)(1u << (bit % 8));
     }
-    CHECK(rejected == total, "%s: %u of %u single-bit flips of sig/msg/key rejected", name,
-          rejected, total);
+    CHECK_MSG(rejected == total, "%s: %u of %u single-bit flips of sig/msg/key rejected", name,
+              rejected, total);
     /* A longer or shorter message is a different message. */
     if (v.msg_len > 0)
-      CHECK(ed25519_verify(v.sig, v.msg, v.msg_len - 1, v.pub) == -1, "%s truncated msg", name);
-    CHECK(ed25519_verify(v.sig, v.msg, v.msg_len + 1, v.pub) == -1, "%s extended msg", name);
-    CHECK(ed25519_verify(v.sig, v.msg, v.msg_len, v.pub) == 0, "%s still valid", name);
+      CHECK_MSG(ed25519_verify(v.sig, v.msg, v.msg_len - 1, v.pub) == -1, "%s truncated msg", name);
+    CHECK_MSG(ed25519_verify(v.sig, v.msg, v.msg_len + 1, v.pub) == -1, "%s extended msg", name);
+    CHECK_MSG(ed25519_verify(v.sig, v.msg, v.msg_len, v.pub) == 0, "%s still valid", name);
   }
 }
 
 static void test_noncanonical_s(void) {
   static const char *L_HEX = "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010";
   uint8_t l[32];
-  check_unhex(l, 32, L_HEX);
+  unhex(l, 32, L_HEX);
   static struct vec v;
   for (size_t i = 0; i < N_VECTORS; i++) {
     load(&v, &RFC8032_VECTORS[i]);
-    CHECK(sc_is_canonical(v.sig + 32), "%s S < L", RFC8032_VECTORS[i].name);
+    CHECK_MSG(sc_is_canonical(v.sig + 32), "%s S < L", RFC8032_VECTORS[i].name);
     /* S + L: the same point [S]B, so only the S < L check can reject it. */
     unsigned carry = 0;
     for (int j = 0; j < 32; j++) {
@@ -147,19 +148,19 @@ static void test_noncanonical_s(void) {
       v.sig[32 + j] = (uint8_t)carry;
       carry >>= 8;
     }
-    CHECK(carry == 0 && !sc_is_canonical(v.sig + 32), "S + L fits in 256 bits, not canonical");
-    CHECK(ed25519_verify(v.sig, v.msg, v.msg_len, v.pub) == -1, "%s with S + L",
-          RFC8032_VECTORS[i].name);
+    CHECK_MSG(carry == 0 && !sc_is_canonical(v.sig + 32), "S + L fits in 256 bits, not canonical");
+    CHECK_MSG(ed25519_verify(v.sig, v.msg, v.msg_len, v.pub) == -1, "%s with S + L",
+              RFC8032_VECTORS[i].name);
   }
   load(&v, &RFC8032_VECTORS[0]);
   memcpy(v.sig + 32, l, 32);
-  CHECK(!sc_is_canonical(v.sig + 32) && ed25519_verify(v.sig, v.msg, 0, v.pub) == -1, "S = L");
+  CHECK_MSG(!sc_is_canonical(v.sig + 32) && ed25519_verify(v.sig, v.msg, 0, v.pub) == -1, "S = L");
   memset(v.sig + 32, 0xff, 32);
-  CHECK(ed25519_verify(v.sig, v.msg, 0, v.pub) == -1, "S = 2^256 - 1");
+  CHECK_MSG(ed25519_verify(v.sig, v.msg, 0, v.pub) == -1, "S = 2^256 - 1");
   uint8_t lm1[32];
   memcpy(lm1, l, 32);
   lm1[0]--;
-  CHECK(sc_is_canonical(lm1), "L - 1 is canonical");
+  CHECK_MSG(sc_is_canonical(lm1), "L - 1 is canonical");
 }
 
 /* Encodings that must not decode: y >= p (every such y, both signs), "-0", an off-curve y. */
@@ -176,25 +177,25 @@ static void test_point_decoding(void) {
       noncanonical_rejected += !ge_frombytes(&p, enc);
     }
   }
-  CHECK(noncanonical_rejected == 38, "all 38 encodings with y >= p rejected (%u)",
-        noncanonical_rejected);
+  CHECK_MSG(noncanonical_rejected == 38, "all 38 encodings with y >= p rejected (%u)",
+            noncanonical_rejected);
   /* y = 3 is on the curve: its canonical encoding decodes, y = p + 3 does not. */
   memset(enc, 0, 32);
   enc[0] = 3;
-  CHECK(ge_frombytes(&p, enc), "y = 3 decodes");
+  CHECK_MSG(ge_frombytes(&p, enc), "y = 3 decodes");
   memset(enc, 0xff, 32);
   enc[0] = 0xf0;
   enc[31] = 0x7f;
-  CHECK(!ge_frombytes(&p, enc), "y = p + 3 rejected");
+  CHECK_MSG(!ge_frombytes(&p, enc), "y = p + 3 rejected");
   /* x = 0 with the sign bit set: y = 1 and y = -1 */
-  check_unhex(enc, 32, "0100000000000000000000000000000000000000000000000000000000000080");
-  CHECK(!ge_frombytes(&p, enc), "-0 with y = 1 rejected");
-  check_unhex(enc, 32, "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
-  CHECK(!ge_frombytes(&p, enc), "-0 with y = -1 rejected");
+  unhex(enc, 32, "0100000000000000000000000000000000000000000000000000000000000080");
+  CHECK_MSG(!ge_frombytes(&p, enc), "-0 with y = 1 rejected");
+  unhex(enc, 32, "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff");
+  CHECK_MSG(!ge_frombytes(&p, enc), "-0 with y = -1 rejected");
   /* y = 2: (y^2 - 1)/(d y^2 + 1) is not a square. */
   memset(enc, 0, 32);
   enc[0] = 2;
-  CHECK(!ge_frombytes(&p, enc), "y = 2 is not on the curve");
+  CHECK_MSG(!ge_frombytes(&p, enc), "y = 2 is not on the curve");
 
   /* Every such encoding, used as A or as R of a real signature, is rejected. */
   static struct vec v;
@@ -208,11 +209,11 @@ static void test_point_decoding(void) {
       "0200000000000000000000000000000000000000000000000000000000000000",
   };
   for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
-    check_unhex(enc, 32, BAD[i]);
-    CHECK(ed25519_verify(v.sig, v.msg, v.msg_len, enc) == -1, "bad A %zu", i);
+    unhex(enc, 32, BAD[i]);
+    CHECK_MSG(ed25519_verify(v.sig, v.msg, v.msg_len, enc) == -1, "bad A %zu", i);
     memcpy(sig, v.sig, 64);
     memcpy(sig, enc, 32);
-    CHECK(ed25519_verify(sig, v.msg, v.msg_len, v.pub) == -1, "bad R %zu", i);
+    CHECK_MSG(ed25519_verify(sig, v.msg, v.msg_len, v.pub) == -1, "bad R %zu", i);
   }
 }
 
@@ -227,9 +228,9 @@ static void test_small_order(void) {
   ge_p3 p, q;
   ge_done d;
   for (int i = 0; i < 8; i++) {
-    check_unhex(t, 32, TORSION_HEX[i]);
-    CHECK(ge_frombytes(&p, t), "torsion point %d decodes", i);
-    CHECK(ge_has_small_order(&p), "torsion point %d has small order", i);
+    unhex(t, 32, TORSION_HEX[i]);
+    CHECK_MSG(ge_frombytes(&p, t), "torsion point %d decodes", i);
+    CHECK_MSG(ge_has_small_order(&p), "torsion point %d has small order", i);
     if (i >= 4) {
       /* order exactly 8: 4P is not the identity */
       q = p;
@@ -237,27 +238,27 @@ static void test_small_order(void) {
         ge_dbl(&d, &q);
         ge_done_to_p3(&q, &d);
       }
-      CHECK(!ge_is_identity(&q), "torsion point %d has order 8", i);
+      CHECK_MSG(!ge_is_identity(&q), "torsion point %d has order 8", i);
     }
     /* A = T */
     scalarmult_base_bytes(sig, r_scalar);
     memcpy(sig + 32, r_scalar, 32);
-    CHECK(ed25519_verify(sig, msg, sizeof msg, t) == -1, "small-order A %d rejected", i);
+    CHECK_MSG(ed25519_verify(sig, msg, sizeof msg, t) == -1, "small-order A %d rejected", i);
     /* R = T, A = B, S = k */
-    check_unhex(a, 32, BASE_HEX);
+    unhex(a, 32, BASE_HEX);
     memcpy(sig, t, 32);
     challenge(k, t, a, msg, sizeof msg);
     memcpy(sig + 32, k, 32);
-    CHECK(ed25519_verify(sig, msg, sizeof msg, a) == -1, "small-order R %d rejected", i);
+    CHECK_MSG(ed25519_verify(sig, msg, sizeof msg, a) == -1, "small-order R %d rejected", i);
   }
   /* Controls: the same constructions with a full-order A / R verify, so the rejections above
    * are the small-order checks and not an arithmetic failure. A = B: (R = [r]B, S = r + k). */
-  check_unhex(a, 32, BASE_HEX);
+  unhex(a, 32, BASE_HEX);
   scalarmult_base_bytes(sig, r_scalar);
   challenge(k, sig, a, msg, sizeof msg);
   sc_add(sig + 32, r_scalar, k);
-  CHECK(ed25519_verify(sig, msg, sizeof msg, a) == 0, "A = B, R = [r]B, S = r + k verifies");
-  CHECK(ed25519_verify(sig, msg, sizeof msg - 1, a) == -1, "... for its message only");
+  CHECK_MSG(ed25519_verify(sig, msg, sizeof msg, a) == 0, "A = B, R = [r]B, S = r + k verifies");
+  CHECK_MSG(ed25519_verify(sig, msg, sizeof msg - 1, a) == -1, "... for its message only");
 
   /* Mixed-order R = [r]B + T8 (T8 of order 8): the cofactored equation accepts it (as
    * @noble/ed25519 strict does), a cofactorless one would not. */
@@ -265,16 +266,16 @@ static void test_small_order(void) {
   ge_cached t8c;
   ge_base(&p);
   scalarmult(&rb, r_scalar, &p);
-  check_unhex(t, 32, TORSION_HEX[4]);
+  unhex(t, 32, TORSION_HEX[4]);
   ge_frombytes(&t8, t);
   ge_to_cached(&t8c, &t8);
   ge_add(&d, &rb, &t8c);
   ge_done_to_p3(&q, &d);
   ge_tobytes(sig, &q);
-  CHECK(!ge_has_small_order(&q), "[r]B + T8 has large order");
+  CHECK_MSG(!ge_has_small_order(&q), "[r]B + T8 has large order");
   challenge(k, sig, a, msg, sizeof msg);
   sc_add(sig + 32, r_scalar, k);
-  CHECK(ed25519_verify(sig, msg, sizeof msg, a) == 0, "mixed-order R accepted (cofactored)");
+  CHECK_MSG(ed25519_verify(sig, msg, sizeof msg, a) == 0, "mixed-order R accepted (cofactored)");
 }
 
 static void test_scalar_reduce(void) {
@@ -290,8 +291,8 @@ static void test_scalar_reduce(void) {
         wide[i] = n == 0 ? 0xff : n == 1 ? 0 : (i == n ? 0xff : 0);
     sc_reduce64(got, wide);
     crypto_core_ed25519_scalar_reduce(want, wide);
-    CHECK(memcmp(got, want, 32) == 0, "sc_reduce64 case %d", n);
-    CHECK(sc_is_canonical(got), "reduced scalar %d < L", n);
+    CHECK_MSG(memcmp(got, want, 32) == 0, "sc_reduce64 case %d", n);
+    CHECK_MSG(sc_is_canonical(got), "reduced scalar %d < L", n);
   }
 }
 
@@ -336,7 +337,7 @@ static void test_wnaf(void) {
       bool value_ok = acc[32] == 0;
       for (int i = 0; i < 32; i++)
         value_ok = value_ok && acc[i] == s[i];
-      CHECK(shape_ok && value_ok && top == expect_top, "wnaf case %d width %d", n, w);
+      CHECK_MSG(shape_ok && value_ok && top == expect_top, "wnaf case %d width %d", n, w);
     }
   }
 }

@@ -54,7 +54,7 @@ static int by_name(const void *a, const void *b) {
 static unsigned test_golden(const char *dir, const uint8_t pub[32], unsigned *n_sigs) {
   DIR *d = opendir(dir);
   if (!d) {
-    CHECK(false, "cannot open %s", dir);
+    CHECK_MSG(false, "cannot open %s", dir);
     return 0;
   }
   char *names[512];
@@ -75,25 +75,25 @@ static unsigned test_golden(const char *dir, const uint8_t pub[32], unsigned *n_
     uint8_t *tlv = read_file(path, &tlv_len);
     snprintf(path, sizeof path, "%s/%s.expect", dir, names[i]);
     uint8_t *expect = read_file(path, &expect_len);
-    CHECK(tlv && expect, "%s: .tlv and .expect readable", names[i]);
+    CHECK_MSG(tlv && expect, "%s: .tlv and .expect readable", names[i]);
     if (!tlv || !expect)
       continue;
     size_t got = render(tlv, tlv_len, dump_buf, DUMP_CAP);
     bool same = got == expect_len && memcmp(dump_buf, expect, expect_len) == 0;
-    CHECK(same, "%s: decoder output differs from .expect\n--- got\n%s--- want\n%.*s", names[i],
-          dump_buf, (int)expect_len, (const char *)expect);
+    CHECK_MSG(same, "%s: decoder output differs from .expect\n--- got\n%s--- want\n%.*s", names[i],
+              dump_buf, (int)expect_len, (const char *)expect);
     bool valid = strncmp(names[i], "valid-", 6) == 0;
-    CHECK(valid == (strncmp((char *)expect, "error=", 6) != 0), "%s: name matches outcome",
-          names[i]);
+    CHECK_MSG(valid == (strncmp((char *)expect, "error=", 6) != 0), "%s: name matches outcome",
+              names[i]);
     snprintf(path, sizeof path, "%s/%s.sig", dir, names[i]);
     uint8_t *sig = read_file(path, &sig_len);
     if (sig) {
       (*n_sigs)++;
-      CHECK(sig_len == 64 && ed25519_verify(sig, tlv, tlv_len, pub) == 0,
-            "%s: signature verifies", names[i]);
+      CHECK_MSG(sig_len == 64 && ed25519_verify(sig, tlv, tlv_len, pub) == 0,
+                "%s: signature verifies", names[i]);
       free(sig);
     } else {
-      CHECK(!valid, "%s: a valid vector has a .sig", names[i]);
+      CHECK_MSG(!valid, "%s: a valid vector has a .sig", names[i]);
     }
     free(tlv);
     free(expect);
@@ -109,11 +109,11 @@ static void test_bit_flips(const char *dir, const uint8_t pub[32]) {
   uint8_t *tlv = read_file(path, &len);
   snprintf(path, sizeof path, "%s/valid-minimal.sig", dir);
   uint8_t *sig = read_file(path, &sig_len);
-  CHECK(tlv && sig && sig_len == 64, "valid-minimal.tlv and .sig readable");
+  CHECK_MSG(tlv && sig && sig_len == 64, "valid-minimal.tlv and .sig readable");
   if (!tlv || !sig)
     return;
   size_t base_len = render(tlv, len, dump_buf2, DUMP_CAP);
-  CHECK(base_len > 0 && strncmp(dump_buf2, "error=", 6) != 0, "valid-minimal parses");
+  CHECK_MSG(base_len > 0 && strncmp(dump_buf2, "error=", 6) != 0, "valid-minimal parses");
   unsigned detected = 0, sig_rejected = 0, total = 0;
   for (size_t bit = 0; bit < len * 8; bit++, total++) {
     tlv[bit / 8] ^= (uint8_t)(1u << (bit % 8));
@@ -123,54 +123,54 @@ static void test_bit_flips(const char *dir, const uint8_t pub[32]) {
     sig_rejected += ed25519_verify(sig, tlv, len, pub) == -1;
     tlv[bit / 8] ^= (uint8_t)(1u << (bit % 8));
   }
-  CHECK(detected == total, "bit flips of valid-minimal: %u of %u fail or change the dump",
-        detected, total);
-  CHECK(sig_rejected == total, "bit flips of valid-minimal: %u of %u fail the signature",
-        sig_rejected, total);
+  CHECK_MSG(detected == total, "bit flips of valid-minimal: %u of %u fail or change the dump",
+            detected, total);
+  CHECK_MSG(sig_rejected == total, "bit flips of valid-minimal: %u of %u fail the signature",
+            sig_rejected, total);
   printf("bit flips: %u of valid-minimal (%zu bytes)\n", total, len);
 
   /* The dump's bound: cap = length + 1 fits exactly; one less reports 0, NUL-terminated. */
-  CHECK(manifest_parse(tlv, len, &manifest) == 0, "valid-minimal parses");
+  CHECK_MSG(manifest_parse(tlv, len, &manifest) == 0, "valid-minimal parses");
   size_t n = manifest_dump(&manifest, dump_buf, DUMP_CAP);
-  CHECK(manifest_dump(&manifest, dump_buf, n + 1) == n, "dump fits in length + 1");
-  CHECK(manifest_dump(&manifest, dump_buf, n) == 0 && strlen(dump_buf) == n - 1,
-        "dump in length bytes reports 0 and stays terminated");
-  CHECK(manifest_dump(&manifest, dump_buf, 0) == 0, "dump with cap 0");
+  CHECK_MSG(manifest_dump(&manifest, dump_buf, n + 1) == n, "dump fits in length + 1");
+  CHECK_MSG(manifest_dump(&manifest, dump_buf, n) == 0 && strlen(dump_buf) == n - 1,
+            "dump in length bytes reports 0 and stays terminated");
+  CHECK_MSG(manifest_dump(&manifest, dump_buf, 0) == 0, "dump with cap 0");
 
   /* Error offsets for logs: trailing bytes are reported where the root record ends. */
   uint8_t *longer = malloc(len + 1);
   memcpy(longer, tlv, len);
   longer[len] = 0;
   struct manifest_diag diag;
-  CHECK(manifest_parse_diag(longer, len + 1, &manifest, &diag) == -TLV_E_TRAILING &&
-            diag.offset == len,
-        "TRAILING at offset %zu", diag.offset);
+  CHECK_MSG(manifest_parse_diag(longer, len + 1, &manifest, &diag) == -TLV_E_TRAILING &&
+                diag.offset == len,
+            "TRAILING at offset %zu", diag.offset);
   /* A truncated root: TRUNCATED at 0 with the root tag. */
-  CHECK(manifest_parse_diag(tlv, len - 1, &manifest, &diag) == -TLV_E_TRUNCATED &&
-            diag.offset == 0 && diag.tag == TLV_MANIFEST_ROOT,
-        "TRUNCATED at 0");
+  CHECK_MSG(manifest_parse_diag(tlv, len - 1, &manifest, &diag) == -TLV_E_TRUNCATED &&
+                diag.offset == 0 && diag.tag == TLV_MANIFEST_ROOT,
+            "TRUNCATED at 0");
   /* The header's version record is at offset 12 (root header 6 + header record header 6):
    * manifest_version 2 is VALUE there. */
   memcpy(longer, tlv, len);
-  CHECK(longer[12] == 0x01 && longer[13] == 0x82, "header.manifest_version at offset 12");
+  CHECK_MSG(longer[12] == 0x01 && longer[13] == 0x82, "header.manifest_version at offset 12");
   longer[18] = 2;
-  CHECK(manifest_parse_diag(longer, len, &manifest, &diag) == -TLV_E_VALUE && diag.offset == 12 &&
-            diag.tag == TLV_HEADER_MANIFEST_VERSION,
-        "VALUE at offset %zu tag %#x", diag.offset, diag.tag);
+  CHECK_MSG(manifest_parse_diag(longer, len, &manifest, &diag) == -TLV_E_VALUE && diag.offset == 12 &&
+                diag.tag == TLV_HEADER_MANIFEST_VERSION,
+            "VALUE at offset %zu tag %#x", diag.offset, diag.tag);
   free(longer);
   free(tlv);
   free(sig);
 }
 
 static void test_strerror(void) {
-  CHECK(strcmp(tlv_strerror(0), "OK") == 0, "OK");
-  CHECK(strcmp(tlv_strerror(-TLV_E_TRUNCATED), "TRUNCATED") == 0, "negative code");
-  CHECK(strcmp(tlv_strerror(TLV_E_COUNT), "COUNT") == 0, "positive code");
-  CHECK(strcmp(tlv_strerror(-13), "UNKNOWN") == 0, "out of range");
-  CHECK(strcmp(tlv_strerror(-2147483647 - 1), "UNKNOWN") == 0, "INT_MIN");
-  CHECK(manifest_parse(NULL, 0, &manifest) == -TLV_E_TRUNCATED, "empty input");
+  CHECK_MSG(strcmp(tlv_strerror(0), "OK") == 0, "OK");
+  CHECK_MSG(strcmp(tlv_strerror(-TLV_E_TRUNCATED), "TRUNCATED") == 0, "negative code");
+  CHECK_MSG(strcmp(tlv_strerror(TLV_E_COUNT), "COUNT") == 0, "positive code");
+  CHECK_MSG(strcmp(tlv_strerror(-13), "UNKNOWN") == 0, "out of range");
+  CHECK_MSG(strcmp(tlv_strerror(-2147483647 - 1), "UNKNOWN") == 0, "INT_MIN");
+  CHECK_MSG(manifest_parse(NULL, 0, &manifest) == -TLV_E_TRUNCATED, "empty input");
   static uint8_t big[TLV_MAX_BYTES + 1];
-  CHECK(manifest_parse(big, sizeof big, &manifest) == -TLV_E_OVERSIZE, "oversize");
+  CHECK_MSG(manifest_parse(big, sizeof big, &manifest) == -TLV_E_OVERSIZE, "oversize");
 }
 
 static void test_cursor(void) {
@@ -181,18 +181,18 @@ static void test_cursor(void) {
   uint32_t u32;
   uint64_t u64;
   const uint8_t *p;
-  CHECK(d0_cursor_read_u8(&c, &u8) && u8 == 1, "u8");
-  CHECK(d0_cursor_read_u16le(&c, &u16) && u16 == 0x0302, "u16le");
-  CHECK(d0_cursor_read_u32le(&c, &u32) && u32 == 0x07060504, "u32le");
-  CHECK(!d0_cursor_read_u64le(&c, &u64) && d0_cursor_remaining(&c) == 4, "u64 past the end");
-  CHECK(!d0_cursor_sub(&c, 5, &sub) && d0_cursor_remaining(&c) == 4, "sub past the end");
-  CHECK(d0_cursor_sub(&c, 3, &sub) && d0_cursor_remaining(&sub) == 3, "sub");
-  CHECK(!d0_cursor_read_u32le(&sub, &u32) && d0_cursor_take(&sub, 3, &p) && p[0] == 8,
-        "a sub-cursor is bounded by its own limit");
-  CHECK(d0_cursor_empty(&sub) && !d0_cursor_read_u8(&sub, &u8), "empty sub");
-  CHECK(!d0_cursor_skip(&c, 2) && d0_cursor_skip(&c, 1) && d0_cursor_empty(&c), "skip");
+  CHECK_MSG(d0_cursor_read_u8(&c, &u8) && u8 == 1, "u8");
+  CHECK_MSG(d0_cursor_read_u16le(&c, &u16) && u16 == 0x0302, "u16le");
+  CHECK_MSG(d0_cursor_read_u32le(&c, &u32) && u32 == 0x07060504, "u32le");
+  CHECK_MSG(!d0_cursor_read_u64le(&c, &u64) && d0_cursor_remaining(&c) == 4, "u64 past the end");
+  CHECK_MSG(!d0_cursor_sub(&c, 5, &sub) && d0_cursor_remaining(&c) == 4, "sub past the end");
+  CHECK_MSG(d0_cursor_sub(&c, 3, &sub) && d0_cursor_remaining(&sub) == 3, "sub");
+  CHECK_MSG(!d0_cursor_read_u32le(&sub, &u32) && d0_cursor_take(&sub, 3, &p) && p[0] == 8,
+            "a sub-cursor is bounded by its own limit");
+  CHECK_MSG(d0_cursor_empty(&sub) && !d0_cursor_read_u8(&sub, &u8), "empty sub");
+  CHECK_MSG(!d0_cursor_skip(&c, 2) && d0_cursor_skip(&c, 1) && d0_cursor_empty(&c), "skip");
   struct d0_cursor w = d0_cursor_init(bytes, 8);
-  CHECK(d0_cursor_read_u64le(&w, &u64) && u64 == 0x0807060504030201ULL, "u64le");
+  CHECK_MSG(d0_cursor_read_u64le(&w, &u64) && u64 == 0x0807060504030201ULL, "u64le");
 }
 
 int main(int argc, char **argv) {

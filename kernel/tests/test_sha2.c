@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "unhex.h"
 #include "d0/sha2.h"
 
 struct fips_vector {
@@ -46,19 +47,19 @@ static void test_fips(void) {
     sha256_final(&c256, got256);
     sha512_final(&c512, got512);
     if (v->sha256_hex) {
-      check_unhex(want, sizeof want, v->sha256_hex);
-      CHECK(memcmp(got256, want, 32) == 0, "FIPS vector %zu SHA-256", i);
+      unhex(want, sizeof want, v->sha256_hex);
+      CHECK_MSG(memcmp(got256, want, 32) == 0, "FIPS vector %zu SHA-256", i);
     }
     if (v->sha512_hex) {
-      check_unhex(want, sizeof want, v->sha512_hex);
-      CHECK(memcmp(got512, want, 64) == 0, "FIPS vector %zu SHA-512", i);
+      unhex(want, sizeof want, v->sha512_hex);
+      CHECK_MSG(memcmp(got512, want, 64) == 0, "FIPS vector %zu SHA-512", i);
     }
     if (v->repeat == 1) {
       uint8_t one256[32], one512[64];
       sha256(v->msg, unit, one256);
       sha512(v->msg, unit, one512);
-      CHECK(memcmp(one256, got256, 32) == 0, "FIPS vector %zu one-shot SHA-256", i);
-      CHECK(memcmp(one512, got512, 64) == 0, "FIPS vector %zu one-shot SHA-512", i);
+      CHECK_MSG(memcmp(one256, got256, 32) == 0, "FIPS vector %zu one-shot SHA-256", i);
+      CHECK_MSG(memcmp(one512, got512, 64) == 0, "FIPS vector %zu one-shot SHA-512", i);
     }
   }
 }
@@ -77,8 +78,8 @@ static void test_all_lengths_against_libsodium(void) {
     crypto_hash_sha512(want512, msg, len);
     sha256(msg, len, got256);
     sha512(msg, len, got512);
-    CHECK(memcmp(got256, want256, 32) == 0, "SHA-256 one-shot, length %zu", len);
-    CHECK(memcmp(got512, want512, 64) == 0, "SHA-512 one-shot, length %zu", len);
+    CHECK_MSG(memcmp(got256, want256, 32) == 0, "SHA-256 one-shot, length %zu", len);
+    CHECK_MSG(memcmp(got512, want512, 64) == 0, "SHA-512 one-shot, length %zu", len);
 
     /* Incremental in chunks of 1, 2, 3, ... bytes (crosses every buffer state). */
     struct sha256_ctx c256;
@@ -92,8 +93,8 @@ static void test_all_lengths_against_libsodium(void) {
     }
     sha256_final(&c256, got256);
     sha512_final(&c512, got512);
-    CHECK(memcmp(got256, want256, 32) == 0, "SHA-256 incremental, length %zu", len);
-    CHECK(memcmp(got512, want512, 64) == 0, "SHA-512 incremental, length %zu", len);
+    CHECK_MSG(memcmp(got256, want256, 32) == 0, "SHA-256 incremental, length %zu", len);
+    CHECK_MSG(memcmp(got512, want512, 64) == 0, "SHA-512 incremental, length %zu", len);
   }
   free(msg);
 }

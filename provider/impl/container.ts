@@ -6,14 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
-import { imageSourceDigest } from '../../builder/build/image-digest';
-import { planBuild } from '../../builder/build/plan';
-import type { ContainerSpec } from '../../builder/build/spec';
+import { imageSourceDigest } from '../../builder/site/image-digest';
+import { checkContainer } from '../../core/site/plan';
+import type { ContainerSpec } from '../../core/site/spec';
 import { failures, hasUnknown, scoped, withoutProvider } from './problems';
 
 // check() and diff() run on every preview; the image builder and dockerode load on first use.
 const conversions = () =>
-  require('../../builder/build/conversions') as typeof import('../../builder/build/conversions');
+  require('../../builder/site/conversions') as typeof import('../../builder/site/conversions');
 const guestInit = () =>
   require('../../builder/guest/init') as typeof import('../../builder/guest/init');
 const connectDocker = () =>
@@ -22,9 +22,6 @@ const connectDocker = () =>
   ).connectDocker();
 
 type Inputs = ContainerSpec & { imageDigest?: string } & Record<string, unknown>;
-
-/** Problems only a whole site can have, left to the Deployment. */
-const SITE_CODES = new Set(['OUT_OF_SUBNET', 'RESERVED_ADDRESS', 'DUPLICATE']);
 
 /** The fields whose change makes a different VM; `imageDigest` is the source's content digest. */
 export const CONTAINER_KEYS = [
@@ -45,23 +42,12 @@ export const CONTAINER_KEYS = [
   'headroomMiB',
 ] as const;
 
-/** A bridge for checking one container alone: the first host address of its own subnet. */
-function bridgeFor(ip: unknown): string {
-  const m = typeof ip === 'string' ? /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(ip) : null;
-  return m ? `${m[1]}.${m[2]}.${m[3]}.${m[4] === '1' ? 2 : 1}/${m[5]}` : '10.0.0.1/24';
-}
-
 export async function check(_olds: Inputs, news: Inputs): Promise<pulumi.dynamic.CheckResult> {
   const inputs: Inputs = { ...news };
   if (hasUnknown(withoutProvider(news))) return { inputs };
   const spec = withoutProvider(news) as ContainerSpec;
   const name = typeof spec.name === 'string' && spec.name ? spec.name : 'container';
-  const p = planBuild({
-    network: { bridge: bridgeFor(spec.ip) },
-    securityEpoch: 0,
-    containers: [{ ...spec, name }],
-  });
-  const own = scoped(p.problems, `containers.${name}`).filter((x) => !SITE_CODES.has(x.code));
+  const own = scoped(checkContainer({ ...spec, name }), `containers.${name}`);
   // An image that cannot be resolved is not a failure here but the Deployment's: the engine stops
   // a preview at the first resource whose check fails, and the Deployment lists every problem of
   // the site at once. create() still refuses the image, naming it.

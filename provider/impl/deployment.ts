@@ -1,5 +1,5 @@
 // Deployment: network + containers + signing key + security epoch -> one signed build
-// (builder/build). A build is immutable: any change that alters the manifest, the key or where
+// (builder/site). A build is immutable: any change that alters the manifest, the key or where
 // the build goes is a replacement, i.e. a new build with a new UUIDv7; no change keeps the UUID.
 //
 // check() validates the whole site with core/ (every problem, each at its property path),
@@ -11,18 +11,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { hostMemory } from '../../core/host-memory';
 import type * as pulumi from '@pulumi/pulumi';
-import { imageSourceDigest } from '../../builder/build/image-digest';
-import { diffPlans, planBuild } from '../../builder/build/plan';
-import type { BuildSpec, ContainerSpec, NetworkSpec } from '../../builder/build/spec';
+import { imageSourceDigest } from '../../builder/site/image-digest';
+import { diffPlans, planBuild } from '../../core/site/plan';
+import type { BuildSpec, ContainerSpec, NetworkSpec } from '../../core/site/spec';
 import type { Problem } from '../../core/errors';
-import { ValidationError } from '../../core/errors';
+import { errorCode, ValidationError } from '../../core/errors';
 import { parseSecretKeyFile, publicKeyOf } from '../../core/sign';
 import { stashedKey, stashKey } from './key-stash';
 import { failures, hasUnknown, withoutProvider } from './problems';
 
 // check() and diff() run on every preview and need only the plan and image digests; the
 // builders (and dockerode) load on the first build or docker: source.
-const builders = () => require('../../builder/build') as typeof import('../../builder/build');
+const builders = () => require('../../builder/site') as typeof import('../../builder/site');
 const connectDocker = () =>
   (
     require('../../builder/docker/engine') as typeof import('../../builder/docker/engine')
@@ -127,7 +127,7 @@ export async function check(
       };
     } catch (e) {
       problems.push({
-        code: (e as { code?: string }).code ?? 'IMAGE',
+        code: errorCode(e) ?? 'IMAGE',
         path: `containers.${c.name}.image`,
         message: (e as Error).message,
       });

@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
-import { D0Error } from '../../core/errors';
+import { D0Error, errorCode } from '../../core/errors';
 import { fatLabel } from '../../builder/disk/fat';
 import { readGpt, ESP_TYPE_GUID, type GptPartition } from '../../builder/disk/gpt';
 import { verifySlot } from '../../builder/disk/slot-verify';
@@ -323,7 +323,7 @@ export async function writeTarget(inputs: Inputs, created = false): Promise<Writ
 }
 
 function failed(e: unknown): Error {
-  const code = (e as { code?: string }).code;
+  const code = errorCode(e);
   return new Error(`EspSlotWriter: ${code ? `[${code}] ` : ''}${(e as Error).message}`);
 }
 

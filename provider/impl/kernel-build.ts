@@ -1,7 +1,7 @@
-// KernelBuild: D0's EFI application with a public key compiled in (builder/kernel, cached per key
-// and kernel sources by builder/build/d0-efi.ts).
+// KernelBuild: D0's EFI application with a public key compiled in (builder/d0-efi, cached per key
+// and kernel sources by builder/d0-efi/cache.ts).
 import type * as pulumi from '@pulumi/pulumi';
-import { d0Efi } from '../../builder/build/d0-efi';
+import { d0Efi } from '../../builder/d0-efi/cache';
 import { failures, hasUnknown, withoutProvider } from './problems';
 
 interface Inputs extends Record<string, unknown> {

@@ -1,7 +1,7 @@
 // Network: the site's bridge. No side effect of its own; check() runs core/'s network rules.
 import type * as pulumi from '@pulumi/pulumi';
-import { planBuild } from '../../builder/build/plan';
-import type { NetworkSpec } from '../../builder/build/spec';
+import { planBuild } from '../../core/site/plan';
+import type { NetworkSpec } from '../../core/site/spec';
 import { failures, hasUnknown, scoped, withoutProvider } from './problems';
 
 type Inputs = NetworkSpec & Record<string, unknown>;

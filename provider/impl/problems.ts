@@ -1,4 +1,4 @@
-// Problems (core/ and builder/build, with spec paths) -> Pulumi CheckFailures.
+// Problems (core/ and builder/site, with spec paths) -> Pulumi CheckFailures.
 import type * as pulumi from '@pulumi/pulumi';
 import type { Problem } from '../../core/errors';
 

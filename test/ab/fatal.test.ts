@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { KERNEL_DIR } from '../../builder/kernel/sources';
+import { KERNEL_DIR } from '../../builder/d0-efi/sources';
 import { writeSlot } from '../../builder/disk/writer';
 import { assertRunsU1 } from './health-asserts';
 import { bootUntilExit, committedBase, copyOfBase, makeBuild, sharedFixture } from './support';

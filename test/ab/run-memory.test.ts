@@ -8,6 +8,7 @@ import path from 'node:path';
 import { diskHostMemoryMiB } from '../../builder/disk/host-memory';
 import { formatPublicKeyFile } from '../../core/sign';
 import { d0 } from '../support/d0-pipeline';
+import { eventsOf } from '../support/events';
 import { makeBuild, sharedFixture, type AbFixture } from './support';
 
 
@@ -54,10 +55,10 @@ describe('ab: d0 run and host memory', function () {
     assert.ok(plan && Number(plan[1]) <= Number(plan[2]), r.out);
     console.error(`      memory_plan: needed ${plan[1]} MiB, available ${plan[2]} MiB of a ${m[1]} MiB host`);
     // Every event carries ms= since D0 started, and d0 run sums the boot up from them.
-    const events = r.out.split('\n').filter((l) => l.startsWith('D0 seq='));
-    assert.ok(events.length > 10 && events.every((l) => / ms=\d+( |$)/.test(l)), r.out);
-    const ms = events.map((l) => Number(/ ms=(\d+)/.exec(l)![1]));
-    assert.ok(ms.every((v, i) => i === 0 || v >= ms[i - 1] || / ev=boot_start /.test(events[i])), 'ms never goes back within a boot');
+    const events = eventsOf(r.out);
+    assert.ok(events.length > 10 && events.every((e) => /^\d+$/.test(e.fields.ms ?? '')), r.out);
+    const ms = events.map((e) => Number(e.fields.ms));
+    assert.ok(ms.every((v, i) => i === 0 || v >= ms[i - 1] || events[i].ev === 'boot_start'), 'ms never goes back within a boot');
     assert.match(
       r.err,
       /boot timeline \(since D0 started\): verified at \d+ ms, images loaded and hashed \(\d+\.\d MiB\) at \d+ ms, VMs prepared at \d+ ms, first VM started at \d+ ms, .*build healthy at \d+ ms, committed at \d+ ms/,

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSlotDisk } from '../../builder/disk/slots';
-import { buildKernel } from '../../builder/kernel';
+import { buildKernel } from '../../builder/d0-efi';
 import { encodeManifest } from '../../core/tlv/encode';
 import { generateKeyPair, signManifest, type KeyPair } from '../../core/sign';
 import { makeSlot, slotFiles, type SlotOptions } from '../boot/slot';
@@ -179,9 +179,16 @@ const isEnd = (e: D0Event) => e.ev === 'exit' || e.ev === 'halt';
 export async function bootUntilExit(
   disk: string,
   vars: string,
-  o: { timeoutMs?: number; memMb?: number; cpu?: string } = {},
+  o: { timeoutMs?: number; memMb?: number; cpu?: string; extraArgs?: string[] } = {},
 ): Promise<Boots> {
-  const q = { disk, vars, cpu: o.cpu ?? AB_CPU, timeoutMs: o.timeoutMs ?? 240_000, memMb: o.memMb };
+  const q = {
+    disk,
+    vars,
+    cpu: o.cpu ?? AB_CPU,
+    timeoutMs: o.timeoutMs ?? 240_000,
+    memMb: o.memMb,
+    extraArgs: o.extraArgs,
+  };
   return withQemu(q, async (vm) => {
     const end = await vm.waitFor(isEnd);
     const events = [...vm.events];

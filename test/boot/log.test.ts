@@ -1,65 +1,99 @@
-// The boot log's C implementation (kernel/log) on the host, under ASan/UBSan, and the
-// TypeScript parser of the same format (test/support/events.ts) on lines it must accept or ignore.
+// The boot log's C implementation (kernel/log) on the host, under ASan/UBSan: its own test, and
+// its writer and logfmt parser against the golden lines of test/vectors/logfmt (which
+// test/core/logfmt.test.ts holds core/logfmt.ts to); then the TypeScript reader of D0's lines
+// (test/support/events.ts) on lines it must accept or ignore.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KERNEL_DIR } from '../../builder/kernel/sources';
+import { KERNEL_DIR } from '../../builder/d0-efi/sources';
 import { assertContiguous, EventStream, parseEventLine } from '../support/events';
+
+const VECTORS = path.join(__dirname, '..', 'vectors', 'logfmt', 'lines.json');
+
+/** Compiles kernel/log sources with a host test under ASan/UBSan and runs it with args. */
+function runHostTest(sources: string[], args: string[] = []): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-log-'));
+  try {
+    const bin = path.join(dir, 'test');
+    const cc = spawnSync(
+      'clang-14',
+      [
+        '-std=c17',
+        '-Wall',
+        '-Wextra',
+        '-Werror',
+        '-g',
+        '-fsanitize=address,undefined',
+        '-fno-sanitize-recover=all',
+        '-I',
+        KERNEL_DIR,
+        '-I',
+        path.join(KERNEL_DIR, '..', 'test', 'support'), // check.h, the one C check harness
+        ...sources,
+        '-o',
+        bin,
+      ],
+      { cwd: KERNEL_DIR, encoding: 'utf8' },
+    );
+    assert.equal(cc.status, 0, cc.stderr);
+    const r = spawnSync(bin, args, { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    return r.stdout;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('boot log', function () {
   this.timeout(120_000);
 
   it('kernel/log passes its host test under ASan/UBSan', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-log-'));
-    try {
-      const bin = path.join(dir, 'test_log');
-      const cc = spawnSync(
-        'clang-14',
-        [
-          '-std=c17',
-          '-Wall',
-          '-Wextra',
-          '-Werror',
-          '-g',
-          '-fsanitize=address,undefined',
-          '-fno-sanitize-recover=all',
-          '-I',
-          KERNEL_DIR,
-          'log/log.c',
-          'log/fmt.c',
-          'log/tests/test_log.c',
-          '-o',
-          bin,
-        ],
-        { cwd: KERNEL_DIR, encoding: 'utf8' },
-      );
-      assert.equal(cc.status, 0, cc.stderr);
-      const r = spawnSync(bin, { encoding: 'utf8' });
-      assert.equal(r.status, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /^13 checks passed$/m);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    const out = runHostTest(['log/log.c', 'log/fmt.c', 'log/tests/capture.c', 'log/tests/test_log.c']);
+    assert.match(out, /^log: 13 checks, 0 failed$/m);
   });
 
-  it('parses an event line into seq, ev and fields', () => {
+  it("D0's writer writes every golden line byte for byte, and the C parser reads every one (test/vectors/logfmt)", () => {
+    const vectors = JSON.parse(fs.readFileSync(VECTORS, 'utf8'));
+    const out = runHostTest(
+      ['log/log.c', 'log/logfmt_parse.c', 'log/tests/capture.c', 'log/tests/json.c', 'log/tests/test_logfmt.c'],
+      [VECTORS],
+    );
+    const writer = vectors.valid.filter((v: { writer: boolean }) => v.writer).length;
+    assert.match(
+      out,
+      new RegExp(
+        `^vectors: ${vectors.valid.length} valid \\(${writer} written by D0\\), ${vectors.invalid.length} invalid$`,
+        'm',
+      ),
+    );
+    // Per valid vector 1 check (+3 when D0 writes it), 1 per invalid one, 8 cut lines, 2 limits.
+    const checks = vectors.valid.length + 3 * writer + vectors.invalid.length + 8 + 2;
+    assert.match(out, new RegExp(`^logfmt: ${checks} checks, 0 failed$`, 'm'));
+  });
+
+  it('parses an event line into seq, ev and fields, quoted values decoded', () => {
     const e = parseEventLine(
-      'D0 seq=7 ev=launch_plan name=web vcpu=1 ip=10.20.0.10/24 uuid=01890a5d-ac96-774b-bcce-b302099a8057\r',
+      'D0 seq=7 ev=console vm=web line="say \\"hi\\" D0 seq=8 ev=forged\\x0a" empty="" ms=12 uuid=01890a5d-ac96-774b-bcce-b302099a8057\r',
     );
     assert.deepEqual(
       { seq: e?.seq, ev: e?.ev, fields: e?.fields },
       {
         seq: 7,
-        ev: 'launch_plan',
+        ev: 'console',
         fields: {
-          name: 'web',
-          vcpu: '1',
-          ip: '10.20.0.10/24',
+          vm: 'web',
+          line: 'say "hi" D0 seq=8 ev=forged\n',
+          empty: '',
+          ms: '12',
           uuid: '01890a5d-ac96-774b-bcce-b302099a8057',
         },
       },
+    );
+    assert.deepEqual(
+      e?.pairs.map(([k]) => k),
+      ['seq', 'ev', 'vm', 'line', 'empty', 'ms', 'uuid'],
     );
   });
 
@@ -73,6 +107,9 @@ describe('boot log', function () {
       'D0 seq=x ev=a',
       'D0 seq=1',
       'D0 seq=1 ev=a key',
+      'D0 seq=1 ev=a line="unterminated',
+      'D0 seq=1 ev=a line=two words',
+      'D0 seq=1 k=v ev=a',
       '',
     ])
       assert.equal(parseEventLine(line), undefined, JSON.stringify(line));

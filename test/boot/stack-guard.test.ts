@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { KERNEL_DIR } from '../../builder/kernel/sources';
+import { KERNEL_DIR } from '../../builder/d0-efi/sources';
 import { withQemu } from '../support/qemu';
 
 const TEST1_PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';

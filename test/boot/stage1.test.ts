@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/kernel';
+import { buildKernel } from '../../builder/d0-efi';
 import { generateKeyPair, type KeyPair } from '../../core/sign';
 import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';

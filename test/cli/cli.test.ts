@@ -11,7 +11,7 @@ import type { Manifest } from '../../core/schema';
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'cli', 'd0.js');
-const HELLO = path.join(ROOT, 'examples', 'hello', 'site.yaml');
+const HELLO_EXAMPLE = path.join(ROOT, 'examples', 'hello', 'site.yaml');
 const VECTORS = path.join(ROOT, 'test', 'vectors', 'manifest');
 
 interface Run {
@@ -46,8 +46,21 @@ describe('d0 CLI', function () {
     return file;
   }
 
+  // The example site with placeholder digests (all zeros: the files are not built here), so that
+  // packing it needs no artifacts (file digests: the disk_file and --artifacts test below).
+  let HELLO: string;
+
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-cli-'));
+    const zeros = '"' + '0'.repeat(64) + '"';
+    HELLO = tmp('hello-site.yaml');
+    fs.writeFileSync(
+      HELLO,
+      fs
+        .readFileSync(HELLO_EXAMPLE, 'utf8')
+        .replace(/^guest_kernel: \{\}$/m, `guest_kernel: { sha256: ${zeros}, size: 1 }`)
+        .replace(/\n*$/, `\n    disk_sha256: ${zeros}\n    disk_size: 1\n`),
+    );
     fs.mkdirSync(tmp('out'));
     fs.mkdirSync(tmp('empty'));
     const r = d0(['keygen', '--out', tmp('k')]);
@@ -251,13 +264,13 @@ describe('d0 CLI', function () {
     fs.writeFileSync(tmp('own.img'), crypto.randomBytes(1500));
     const digest = (f: string) =>
       crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
-    const stripDigests = (t: string) =>
-      t.replace(/\n\s*(disk_)?sha256: .*/g, '').replace(/\n\s*(disk_)?size: 1/g, '');
+    // The example as it is in the repository: no digests, they come from the files.
+    const example = () => fs.readFileSync(HELLO_EXAMPLE, 'utf8');
     fs.mkdirSync(tmp('a1'));
     const r = d0([
       'manifest',
       'pack',
-      writeSite('art.yaml', stripDigests),
+      writeSite('art.yaml', example),
       '--key',
       tmp('k.key'),
       '--out',
@@ -273,8 +286,8 @@ describe('d0 CLI', function () {
     assert.ok(dump.includes('containers[hello].disk_size=3000\n'));
     assert.ok(dump.includes(`guest_kernel.sha256=${digest(path.join(art, 'vmlinuz'))}\n`));
 
-    const own = writeSite('own.yaml', (t) =>
-      stripDigests(t).replace('    vcpu: 1', '    disk_file: own.img\n    vcpu: 1'),
+    const own = writeSite('own.yaml', () =>
+      example().replace('    vcpu: 1', '    disk_file: own.img\n    vcpu: 1'),
     );
     fs.mkdirSync(tmp('a2'));
     const r2 = d0([
@@ -295,7 +308,7 @@ describe('d0 CLI', function () {
     const noArt = d0([
       'manifest',
       'pack',
-      writeSite('none.yaml', stripDigests),
+      writeSite('none.yaml', example),
       '--key',
       tmp('k.key'),
       '--out',
@@ -306,8 +319,8 @@ describe('d0 CLI', function () {
     const missing = d0([
       'manifest',
       'pack',
-      writeSite('missing-file.yaml', (t) =>
-        stripDigests(t).replace('    vcpu: 1', '    disk_file: nowhere.img\n    vcpu: 1'),
+      writeSite('missing-file.yaml', () =>
+        example().replace('    vcpu: 1', '    disk_file: nowhere.img\n    vcpu: 1'),
       ),
       '--key',
       tmp('k.key'),

@@ -12,6 +12,7 @@ import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
 import { bootSite, d0 } from '../support/d0-pipeline';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
+import { consoleLines, eventsOf } from '../support/events';
 import { buildRealImage, removeRealImage } from '../support/real-image';
 
 describe('e2e: a real Debian image with nginx, end to end with default sizes and memory', function () {
@@ -45,12 +46,12 @@ describe('e2e: a real Debian image with nginx, end to end with default sizes and
     const { uuid, run } = await bootSite({ dir: path.join(dir, 'site'), rootDisk: img, vmlinuz });
     assert.equal(run.code, 0, run.err + run.out);
     assert.match(run.err, /host memory \d+ MiB, the builds on the disk need \d+ MiB/);
-    const console = run.out.split('\n').filter((l) => / ev=console /.test(l) && / vm=web /.test(l)).join('\n');
-    assert.match(console, /nginx\?version:\?nginx\/1\.22/, run.out);
-    // D0's log shows spaces and '=' in a console line as '?'.
-    assert.match(console, /uid\?33\(www-data\)\?gid\?33\(www-data\)/, run.out);
-    assert.match(console, /cwd\?\/srv\/www/, run.out);
-    assert.match(console, /served\?by\?nginx\?on\?D0/, run.out);
+    // The console lines, decoded: D0's log quotes a line with spaces or '=' and escapes the rest.
+    const console = consoleLines(eventsOf(run.out), 'web').join('\n');
+    assert.match(console, /nginx version: nginx\/1\.22/, run.out);
+    assert.match(console, /uid=33\(www-data\) gid=33\(www-data\)/, run.out);
+    assert.match(console, /cwd=\/srv\/www/, run.out);
+    assert.match(console, /served by nginx on D0/, run.out);
     assert.match(run.out, new RegExp(`ev=commit boot=${uuid} slot=A previous=none role=first`));
   });
 });

@@ -24,7 +24,7 @@ describe('guest PID1 on the host', function () {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  for (const t of ['test_spec', 'test_cmdline', 'test_resolve']) {
+  for (const t of ['test_spec', 'test_cmdline', 'test_resolve', 'test_log']) {
     it(`${t} passes under ASan/UBSan`, () => {
       const r = spawnSync(path.join(dir, t), { encoding: 'utf8' });
       assert.equal(r.status, 0, `${t} failed:\n${r.stdout}${r.stderr}`);

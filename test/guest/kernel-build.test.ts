@@ -75,4 +75,29 @@ describe('guest kernel build orchestration (scripted make)', () => {
     assert.equal(calls.filter((c) => c.endsWith('bzImage')).length, 1);
     assert.deepEqual([a.cached, b.cached].sort(), [false, true]);
   });
+
+  it('logs the count of compiled objects while make bzImage runs, and records it in build.json', async () => {
+    const cacheRoot = path.join(dir, 'cache');
+    const lines: string[] = [];
+    const compiling: Runner = async (cmd, args, o) => {
+      if (cmd === 'make' && args[1] === 'bzImage') {
+        // kbuild's quiet lines, in two bursts with a pause longer than the progress period
+        fs.appendFileSync(o.logFile, '  CC      init/main.o\n  AS      arch/x86/entry/entry_64.o\n  AR      init/built-in.a\n');
+        await new Promise((r) => setTimeout(r, 150));
+        fs.appendFileSync(o.logFile, '  CC      kernel/fork.o\n  HOSTCC  scripts/kallsyms\n  CC      mm/slab.o\n');
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      return scripted('CONFIG_64BIT=y\nCONFIG_VIRTIO_NET=y\n', [])(cmd, args, o);
+    };
+    const r = await buildGuestKernel({ cacheRoot, fragment, runner: compiling, log: (l) => lines.push(l), progressEveryMs: 50 });
+    const counts = lines
+      .map((l) => /^guest kernel: (\d+) of ~1005 objects compiled \((\d+) %\), \d+:\d\d$/.exec(l))
+      .filter((m) => m !== null)
+      .map((m) => Number(m[1]));
+    assert.ok(counts.includes(2) && counts.includes(4), `progress lines: ${JSON.stringify(lines)}`);
+    assert.deepEqual([...counts].sort((a, b) => a - b), counts, 'the count never goes down');
+    assert.ok(lines.some((l) => /^guest kernel: built in \d+ s, 4 objects, bzImage \d+ bytes$/.test(l)), lines.join('\n'));
+    const info = JSON.parse(fs.readFileSync(path.join(path.dirname(r.bzImage), 'build.json'), 'utf8'));
+    assert.equal(info.objects, 4);
+  });
 });

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeExecSpec, ExecSpec } from '../../core/image/exec-spec';
+import { parseLogfmt } from '../../core/logfmt';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel, KernelBuildResult } from '../../builder/guest/kernel';
-import { GuestNetwork, MicroVmResult, runMicroVm } from '../../builder/guest/microvm';
+import { GuestNetwork, MicroVmResult, runMicroVm } from '../support/microvm';
 import { Runner } from '../../builder/guest/run';
 import { ImageOptions, makeBusyboxImage } from './support/busybox-image';
 
@@ -136,44 +137,46 @@ describe('guest under QEMU microvm', function () {
     const r = await boot({ args: ['/bin/no-such-program'] });
     const ev = events(r);
     assert.equal(ev.length, 1, ev.join('\n'));
-    assert.match(ev[0], /^d0-init ev=error reason=exec-not-found status=225 detail=\/bin\/no-such-program: No such file or directory$/);
+    assert.match(ev[0], /^d0-init ev=error reason=exec-not-found status=225 detail="\/bin\/no-such-program: No such file or directory"$/);
     assert.equal(r.exitCode, qemuExit(0xe1));
   });
 
   it('a file without execute permission gives status 0xE2', async () => {
     const r = await boot({ args: ['/app/data.txt'] }, { image: { files: { 'app/data.txt': { content: 'x', mode: 0o644 } } } });
-    assert.match(events(r)[0], /^d0-init ev=error reason=exec-failed status=226 detail=\/app\/data\.txt: Permission denied$/);
+    assert.match(events(r)[0], /^d0-init ev=error reason=exec-failed status=226 detail="\/app\/data\.txt: Permission denied"$/);
     assert.equal(r.exitCode, qemuExit(0xe2));
   });
 
   it('a cwd the user cannot enter gives status 0xE5', async () => {
     const r = await boot({ args: ['/bin/true'], cwd: '/secret', uid: 1000, gid: 1000 }, { image: { dirs: { secret: { mode: 0o700 } } } });
-    assert.match(events(r)[0], /^d0-init ev=error reason=identity status=229 detail=\/secret: Permission denied$/);
+    assert.match(events(r)[0], /^d0-init ev=error reason=identity status=229 detail="\/secret: Permission denied"$/);
     assert.equal(r.exitCode, qemuExit(0xe5));
   });
 
   it('a malformed exec spec gives status 0xE0 naming the line', async () => {
     const r = await boot(Buffer.from('d0-exec 1\narg /bin/true\nentrypoint /bin/sh\n'));
-    assert.deepEqual(events(r), ["d0-init ev=error reason=exec-spec status=224 detail=/.d0/exec: line 3: unknown key 'entrypoint'"]);
+    assert.deepEqual(events(r), ['d0-init ev=error reason=exec-spec status=224 detail="/.d0/exec: line 3: unknown key \'entrypoint\'"']);
+    // The same logfmt as D0's own log: the detail reads back exactly.
+    assert.deepEqual(parseLogfmt(events(r)[0].slice('d0-init '.length)).at(-1), ['detail', "/.d0/exec: line 3: unknown key 'entrypoint'"]);
     assert.equal(r.exitCode, qemuExit(0xe0));
   });
 
   it('a missing exec spec gives status 0xE0', async () => {
     const r = await boot(undefined);
-    assert.deepEqual(events(r), ['d0-init ev=error reason=exec-spec status=224 detail=/.d0/exec: No such file or directory']);
+    assert.deepEqual(events(r), ['d0-init ev=error reason=exec-spec status=224 detail="/.d0/exec: No such file or directory"']);
     assert.equal(r.exitCode, qemuExit(0xe0));
   });
 
   it('a malformed d0.* kernel command-line key gives status 0xE4', async () => {
     const r = await boot({ args: ['/bin/true'] }, { extraCmdline: ['d0.ip=10.0.2.300/24'] });
-    assert.deepEqual(events(r), ['d0-init ev=error reason=cmdline status=228 detail=d0.ip=10.0.2.300/24: expected A.B.C.D/N with N in 1..32']);
+    assert.deepEqual(events(r), ['d0-init ev=error reason=cmdline status=228 detail="d0.ip=10.0.2.300/24: expected A.B.C.D/N with N in 1..32"']);
     assert.equal(r.exitCode, qemuExit(0xe4));
   });
 
   it('a route the kernel refuses gives status 0xE3 (network)', async () => {
     // The gateway is outside eth0's subnet, so SIOCADDRT fails with ENETUNREACH.
     const r = await boot({ args: ['/bin/true'] }, { net: { ip: '10.0.2.15/24', gw: '192.168.9.1' } });
-    assert.deepEqual(events(r), ['d0-init ev=error reason=network status=227 detail=route 0.0.0.0/0 via 192.168.9.1: Network unreachable']);
+    assert.deepEqual(events(r), ['d0-init ev=error reason=network status=227 detail="route 0.0.0.0/0 via 192.168.9.1: Network unreachable"']);
     assert.equal(r.exitCode, qemuExit(0xe3));
   });
 

@@ -45,7 +45,7 @@ export function assertBadAccesses(events: D0Event[]): void {
       all,
     );
   }
-  assert.deepEqual(lines('benign'), Array.from({ length: TICKS }, (_, i) => `tick?${i + 1}`), all);
+  assert.deepEqual(lines('benign'), Array.from({ length: TICKS }, (_, i) => `tick ${i + 1}`), all);
   const exits = events.filter((e) => e.ev === 'vm_exit').map((e) => [e.fields.vm, e.fields.status]);
   assert.deepEqual(exits, [['benign', '0']], all);
   assert.ok(events.some((e) => e.ev === 'halt'), all);

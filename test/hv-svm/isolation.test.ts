@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/kernel';
+import { buildKernel } from '../../builder/d0-efi';
 import { generateKeyPair } from '../../core/sign';
 import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
@@ -80,12 +80,21 @@ describe('hv-svm: guest containment with exact guest code', function () {
     assert.equal(events.at(-1)!.ev, 'halt');
   });
 
-  it("a status-port write is the VM's exit status (ev=vm_exit), console lines carry the VM's name", async () => {
-    const events = await run([...asm.print('hello from\nthe guest\n'), ...asm.outb(0x501, 42), ...asm.haltLoop()]);
+  it("a status-port write is the VM's exit status (ev=vm_exit), console lines carry the VM's name, quoted", async () => {
+    const odd = 'k="v" C:\\ \x1b[0m\xe9\x00 ev=forged';
+    const events = await run([...asm.print(`hello from\nthe guest\n${odd}\n`), ...asm.outb(0x501, 42), ...asm.haltLoop()]);
     const lines = only(events, 'console').map((e) => [e.fields.vm, e.fields.line]);
     assert.deepEqual(lines, [
-      ['probe', 'hello?from'],
-      ['probe', 'the?guest'],
+      ['probe', 'hello from'],
+      ['probe', 'the guest'],
+      ['probe', odd],
+    ]);
+    // As written on the serial line (logfmt, kernel/log/logfmt.h): quoted, every other byte \xHH.
+    const raw = only(events, 'console').map((e) => e.raw.replace(/( ms=\d+)?( uuid=\S+)?$/, ''));
+    assert.deepEqual(raw.map((r) => r.replace(/^D0 seq=\d+ /, '')), [
+      'ev=console vm=probe line="hello from"',
+      'ev=console vm=probe line="the guest"',
+      'ev=console vm=probe line="k=\\"v\\" C:\\\\ \\x1b[0m\\xe9\\x00 ev=forged"',
     ]);
     const exit = only(events, 'vm_exit');
     assert.equal(exit.length, 1);

@@ -46,7 +46,7 @@ export function assertLogFairness(events: D0Event[]): { logged: number; dropped:
   const lines = (vm: string) => events.filter((e) => e.ev === 'console' && e.fields.vm === vm);
   const stats = (vm: string) => events.find((e) => e.ev === 'vm_stats' && e.fields.vm === vm)?.fields ?? {};
   // steady: every line, its exit and its verdict.
-  assert.deepEqual(lines('steady').map((e) => e.fields.line), ['tick?1', 'tick?2', 'tick?3', 'tick?4', 'tick?5'], all);
+  assert.deepEqual(lines('steady').map((e) => e.fields.line), ['tick 1', 'tick 2', 'tick 3', 'tick 4', 'tick 5'], all);
   const health = idx(events, (e) => e.ev === 'vm_health' && e.fields.vm === 'steady', 'steady vm_health', all);
   assert.equal(events[health].fields.verdict, 'healthy', all);
   assert.equal(stats('steady').console_dropped, '0', all);

@@ -70,13 +70,13 @@ export function assertSpecLog(events: D0Event[], want: Record<string, string>): 
 /** A CPU with SPEC_CTRL: each VM's value read back, kept across switches; reserved bits #GP. */
 export function assertVirtualized(events: D0Event[]): void {
   const all = dump(events);
-  const beats = Array.from({ length: BEATS }, (_, i) => `beat?${i + 1}`);
+  const beats = Array.from({ length: BEATS }, (_, i) => `beat ${i + 1}`);
   for (const vm of ['a', 'b']) assert.deepEqual(consoleOf(events, vm), ['set', ...beats], all);
   const exits = Object.fromEntries(events.filter((e) => e.ev === 'vm_exit').map((e) => [e.fields.vm, e.fields.status]));
   assert.deepEqual(exits, { a: '0', b: '0' }, all);
   // the two really interleaved: both set before either finished its beats
   const lines = events.filter((e) => e.ev === 'console').map((e) => `${e.fields.vm}:${e.fields.line}`);
-  assert.ok(lines.indexOf('b:set') < lines.indexOf('a:beat?4') && lines.indexOf('a:set') < lines.indexOf('b:beat?1'), all);
+  assert.ok(lines.indexOf('b:set') < lines.indexOf('a:beat 4') && lines.indexOf('a:set') < lines.indexOf('b:beat 1'), all);
   assert.deepEqual(consoleOf(events, 'reserved'), ['reserved'], all);
   const stopped = events.find((e) => e.ev === 'vm_stopped' && e.fields.vm === 'reserved');
   assert.equal(stopped?.fields.state, 'crashed', all); // #GP without an IDT: triple fault

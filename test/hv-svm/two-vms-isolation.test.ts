@@ -89,7 +89,7 @@ describe('hv-svm: two VMs, one faults on memory outside its RAM, the other keeps
     const lines = consoleOf(events, 'good');
     assert.deepEqual(
       lines.map(([, l]) => l),
-      ['memory-ok', ...Array.from({ length: TICKS }, (_, i) => `tick?${i + 1}`)],
+      ['memory-ok', ...Array.from({ length: TICKS }, (_, i) => `tick ${i + 1}`)],
       dump(events),
     );
     const stop = indexOfOnly(

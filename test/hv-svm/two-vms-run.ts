@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/kernel';
+import { buildKernel } from '../../builder/d0-efi';
 import { generateKeyPair } from '../../core/sign';
 import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
@@ -63,7 +63,7 @@ export function indexOfOnly(
   return hits[0];
 }
 
-/** The console lines of one VM as [index in events, line] ('?' stands for a space). */
+/** The console lines of one VM as [index in events, line]. */
 export function consoleOf(events: D0Event[], vm: string): Array<[number, string]> {
   return events.flatMap((e, i) =>
     e.ev === 'console' && e.fields.vm === vm ? [[i, e.fields.line] as [number, string]] : [],

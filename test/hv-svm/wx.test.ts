@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { KERNEL_DIR } from '../../builder/kernel/sources';
+import { KERNEL_DIR } from '../../builder/d0-efi/sources';
 import { generateKeyPair } from '../../core/sign';
 import { assertContiguous } from '../support/events';
 import { withQemu } from '../support/qemu';

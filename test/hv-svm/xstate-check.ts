@@ -51,7 +51,7 @@ export function assertNoCrossing(events: D0Event[], vms: XstateVm[], supported: 
       lines.filter((e) => e.fields.vm === vm.name).map((e) => e.fields.line),
       [
         'planted',
-        ...Array.from({ length: BEATS }, (_, i) => `beat?${i + 1}`),
+        ...Array.from({ length: BEATS }, (_, i) => `beat ${i + 1}`),
         'checked',
         ...(vm.lateXcr0 ? ['late-clean'] : []),
         'kept',

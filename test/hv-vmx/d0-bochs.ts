@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/kernel';
+import { buildKernel } from '../../builder/d0-efi';
 import { generateKeyPair } from '../../core/sign';
 import { makeLaunchSlot, makeVmsSlot, slotFiles, type VmSpec } from '../hv-svm/slot';
 import { withBochs, type BochsRun } from '../support/bochs';

@@ -1,5 +1,6 @@
 // The MMIO instruction decoder and guest page walk both backends share (kernel/arch/x86/
-// decode.c), on the host: unit tests under ASan+UBSan (accepted encodings with their operands,
+// decode.c), and their register-file helpers (regfile.c: width rules, completions, I/O exits),
+// on the host: unit tests under ASan+UBSan (accepted encodings with their operands,
 // every refusal class, 4 KiB / 2 MiB / 1 GiB translations, instruction fetch across a page
 // end), then the libFuzzer target for 20 s on arbitrary guest bytes.
 import assert from 'node:assert/strict';
@@ -23,6 +24,8 @@ describe('hv-vmx: shared x86 MMIO decoder (host)', function () {
     const r = spawnSync('make', ['-s', '-C', TESTS_DIR, 'test', `OUT=${out}`], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /decode: 16 accepted, 12 refused, page walk ok/);
+    // The register-file helpers both backends complete exits with (arch/x86/regfile.c).
+    assert.match(r.stdout, /^regfile: [1-9]\d* checks, 0 failed$/m);
   });
 
   it('survives 20 s of libFuzzer on arbitrary instruction bytes (ASan+UBSan, invariants)', () => {

@@ -60,7 +60,7 @@ for (const [cpuModel, backend] of MODELS) {
       const lines = only(events, 'console')
         .filter((e) => e.fields.vm === 'web')
         .map((e) => e.fields.line);
-      assert.ok(lines.includes(`hello?from?web?on?${backend}`), all);
+      assert.ok(lines.includes(`hello from web on ${backend}`), all);
       const exit = only(events, 'vm_exit');
       assert.equal(exit.length, 1, all);
       assert.equal(exit[0].fields.vm, 'web');

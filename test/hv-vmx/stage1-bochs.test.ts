@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/kernel';
+import { buildKernel } from '../../builder/d0-efi';
 import { generateKeyPair } from '../../core/sign';
 import { assertContiguous } from '../support/events';
 import { withBochs } from '../support/bochs';

@@ -26,7 +26,7 @@ function realBzImages(): string[] {
 }
 
 function summary(out: string): { passed: number; failed: number } {
-  const m = /^hv: (\d+) passed, (\d+) failed$/m.exec(out);
+  const m = /^hv: (\d+) checks, (\d+) failed$/m.exec(out);
   assert.ok(m, `no summary line in:\n${out}`);
   return { passed: Number(m[1]), failed: Number(m[2]) };
 }

@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildKernel, KernelKeyError } from '../../builder/kernel';
-import { KERNEL_DIR } from '../../builder/kernel/sources';
+import { buildKernel, KernelKeyError } from '../../builder/d0-efi';
+import { KERNEL_DIR } from '../../builder/d0-efi/sources';
 
 const GOOD = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
 

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildKernel } from '../../builder/kernel';
-import { KERNEL_DIR, kernelSourceFiles } from '../../builder/kernel/sources';
+import { buildKernel } from '../../builder/d0-efi';
+import { KERNEL_DIR, kernelSourceFiles } from '../../builder/d0-efi/sources';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 
 const TEST1_PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 const PLATFORM_TESTS = path.join(__dirname, '..', '..', 'kernel', 'tests', 'platform');
 
 function summary(out: string): { passed: number; failed: number } {
-  const m = /^platform: (\d+) passed, (\d+) failed$/m.exec(out);
+  const m = /^platform: (\d+) checks, (\d+) failed$/m.exec(out);
   assert.ok(m, `no summary line in:\n${out}`);
   return { passed: Number(m[1]), failed: Number(m[2]) };
 }

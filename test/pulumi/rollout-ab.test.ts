@@ -85,7 +85,7 @@ describe('Pulumi engine: a rolling update onto the inactive slot of an A/B host 
     // D0's NVRAM for every boot of this host: kept beside the disk, as `d0 run` does.
     const vars = `${disk}.vars.fd`;
     fs.copyFileSync(OVMF_VARS, vars);
-    const boot1 = await bootUntilCommitted(disk, vars, 'hello?from?v1');
+    const boot1 = await bootUntilCommitted(disk, vars, 'hello from v1');
     const c1 = boot1.find((e) => e.ev === 'commit')!;
     assert.deepEqual(
       [c1.fields.boot, c1.fields.slot, c1.fields.role],
@@ -115,7 +115,7 @@ describe('Pulumi engine: a rolling update onto the inactive slot of an A/B host 
       ['ESP_A', 'ESP_B'],
     );
 
-    const boot2 = await bootUntilCommitted(disk, vars, 'hello?from?v2');
+    const boot2 = await bootUntilCommitted(disk, vars, 'hello from v2');
     const find = (ev: string, f: (e: D0Event) => boolean = () => true) =>
       boot2.find((e) => e.ev === ev && f(e));
     assert.ok(

@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeBuild, type BuildOutput } from '../../builder/build';
+import { makeBuild, type BuildOutput } from '../../builder/site';
 import { readGpt } from '../../builder/disk/gpt';
 import * as writer from '../../provider/impl/esp-slot-writer';
 import { writeBusyboxArchive } from '../provider/fixture-image';

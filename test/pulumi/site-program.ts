@@ -3,7 +3,7 @@
 // the key file named by the stack config `signingKeyFile`.
 import fs from 'node:fs';
 import path from 'node:path';
-import { d0CacheRoot } from '../../builder/guest/cache';
+import { d0CacheRoot } from '../../builder/cache/build-cache';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 

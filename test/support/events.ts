@@ -1,27 +1,42 @@
-// Parses D0's structured boot log (format: kernel/log/log.h):
-//   D0 seq=<n> ev=<name> key=value ... [uuid=<build uuid>]
-// Serial output also carries the firmware's console (with ANSI escapes), so an event is found
-// wherever "D0 seq=" starts on a line, and anything else is ignored.
+// Parses D0's structured boot log (format: kernel/log/log.h): "D0 " and one logfmt record,
+//   D0 seq=<n> ev=<name> key=value key="quoted value" ... [ms=<n>] [uuid=<build uuid>]
+// through core/d0-log.ts (core/logfmt.ts, the parser the golden lines of test/vectors/logfmt/ pin
+// down). Serial output also carries the firmware's console (with ANSI escapes), so an event is
+// found where the first "D0 seq=" on a line starts, and anything else is ignored.
+import { parseD0LogLine } from '../../core/d0-log';
+import type { LogfmtPair } from '../../core/logfmt';
 
 export interface D0Event {
   seq: number;
   ev: string;
-  /** Every key=value after ev, uuid included when present. */
+  /** Every key=value after ev, values decoded (uuid included when present). */
   fields: Record<string, string>;
+  /** The same pairs in line order, seq and ev included. */
+  pairs: readonly LogfmtPair[];
+  /** The line from "D0 seq=" on, as written. */
   raw: string;
 }
 
-const EVENT = /D0 seq=(\d+) ev=(\S+)((?: [^\s=]+=\S*)*)\s*$/;
-
+/** The event on a line, or undefined for a line that holds none, a malformed one or no seq. */
 export function parseEventLine(line: string): D0Event | undefined {
-  const m = EVENT.exec(line.replace(/\r/g, ''));
-  if (!m) return undefined;
-  const fields: Record<string, string> = {};
-  for (const kv of m[3].trim().split(' ').filter(Boolean)) {
-    const eq = kv.indexOf('=');
-    fields[kv.slice(0, eq)] = kv.slice(eq + 1);
-  }
-  return { seq: Number(m[1]), ev: m[2], fields, raw: m[0] };
+  const e = parseD0LogLine(line);
+  if (e?.seq === undefined) return undefined;
+  return { seq: e.seq, ev: e.ev, fields: { ...e.fields }, pairs: e.pairs, raw: e.raw };
+}
+
+/** Every event in a block of output (a `d0 run` transcript, a serial log), in order. */
+export function eventsOf(text: string): D0Event[] {
+  return text.split('\n').flatMap((line) => {
+    const e = parseEventLine(line);
+    return e ? [e] : [];
+  });
+}
+
+/** The console lines of one VM, decoded (the log quotes and escapes them). */
+export function consoleLines(events: readonly D0Event[], vm: string): string[] {
+  return events
+    .filter((e) => e.ev === 'console' && e.fields.vm === vm)
+    .map((e) => e.fields.line ?? '');
 }
 
 /** Splits a stream into lines and emits each event; keeps the unterminated tail for the next chunk. */

@@ -12,10 +12,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { OVMF_CODE, OVMF_VARS, qemuCommand } from '../../builder/disk/qemu';
 import { EventStream, type D0Event } from './events';
 
-export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd';
-export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
+export { OVMF_CODE, OVMF_VARS };
 
 export interface QemuOptions {
   /** Raw GPT disk image to boot. */
@@ -140,32 +140,9 @@ export class QemuRun {
   }
 }
 
+/** The product's machine (builder/disk/qemu.ts, the one QEMU + OVMF command line) plus extraArgs. */
 export function qemuArgs(opts: QemuOptions, vars: string): string[] {
-  const args = [
-    '-accel',
-    'tcg',
-    '-machine',
-    'q35',
-    '-m',
-    String(opts.memMb ?? 256),
-    '-display',
-    'none',
-    '-monitor',
-    'none',
-    '-serial',
-    'stdio',
-    '-net',
-    'none', // without it OVMF tries PXE/HTTP boot first (~20 s)
-    '-no-user-config',
-    '-drive',
-    `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`,
-    '-drive',
-    `if=pflash,format=raw,unit=1,file=${vars}`,
-    '-drive',
-    `format=raw,file=${opts.disk}`,
-  ];
-  if (opts.cpu) args.push('-cpu', opts.cpu);
-  return args.concat(opts.extraArgs ?? []);
+  return qemuCommand({ disk: opts.disk, vars, memMb: opts.memMb, cpu: opts.cpu }).concat(opts.extraArgs ?? []);
 }
 
 /** Runs fn against a booting QEMU and always kills QEMU afterwards. */

@@ -87,5 +87,5 @@ int main(void)
 	test_full();
 	test_minimal_and_quotes();
 	test_bad();
-	return check_summary("test_cmdline");
+	return check_exit("test_cmdline");
 }

@@ -175,5 +175,5 @@ int main(void)
 	test_values();
 	test_duplicates();
 	test_size_limit();
-	return check_summary("test_spec");
+	return check_exit("test_spec");
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "hv/err.h"
-#include "hv/linux_boot.h"
+#include "arch/boot_regs.h"
 
 static uint64_t now_ns;
 static uint64_t npt_budget = ~0ull;

@@ -61,10 +61,12 @@ int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
   vcpu->exits = 0;
   if (active == X86_BACKEND_NONE)
     return HV_E_ARCH;
+  if (index != 0 || regs == NULL)
+    return HV_E_INVAL; /* one vCPU per VM (kernel/hv/README.md), for both backends */
   TRY(x86_xstate_init(&vcpu->xstate));
   x86_spec_vcpu_init(&vcpu->spec);
-  DISPATCH(svm_vcpu_init(&vcpu->svm, &avm->svm, index, regs),
-           vmx_vcpu_init(&vcpu->vmx, &avm->vmx, index, regs), HV_E_ARCH)
+  DISPATCH(svm_vcpu_init(&vcpu->svm, &avm->svm, regs), vmx_vcpu_init(&vcpu->vmx, &avm->vmx, regs),
+           HV_E_ARCH)
 }
 
 void arch_vcpu_destroy(struct arch_vcpu *vcpu)

@@ -4,19 +4,19 @@
 #include "log/log.h"
 
 /* Insertion sort of container indices by (boot_order, index): n <= TLV_MAX_CONTAINERS. */
-static void launch_order(const struct d0_manifest *m, uint8_t order[TLV_MAX_CONTAINERS]) {
+void launch_order(const struct d0_manifest *m, uint32_t order[TLV_MAX_CONTAINERS]) {
   for (uint32_t i = 0; i < m->n_containers; i++) {
     uint32_t j = i;
     while (j > 0 && m->containers[order[j - 1]].boot_order > m->containers[i].boot_order) {
       order[j] = order[j - 1];
       j--;
     }
-    order[j] = (uint8_t)i;
+    order[j] = i;
   }
 }
 
 void plan_log(const struct d0_manifest *m) {
-  uint8_t order[TLV_MAX_CONTAINERS];
+  uint32_t order[TLV_MAX_CONTAINERS];
   char ip[FMT_IP4CIDR_LEN];
   launch_order(m, order);
   for (uint32_t k = 0; k < m->n_containers; k++) {

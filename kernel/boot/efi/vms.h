@@ -1,5 +1,5 @@
 /*
- * The VMs of one boot: one per container of the verified manifest, in launch order. launch.c
+ * The VMs of one boot: one per container of the verified manifest, in launch order. vm_build.c
  * fills them before ExitBootServices (memory, devices, boot registers); run_vms.c runs them after
  * it, on the one CPU D0 uses, and turns their health into the A/B verdict.
  */

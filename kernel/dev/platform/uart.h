@@ -14,9 +14,9 @@
  *
  * Output: each transmitted byte goes to a line buffer; a complete line (ended by LF; CR is
  * dropped) is handed to the sink without its terminator. Lines are bounded: at UART_LINE_MAX
- * bytes the line is handed over and continues in the next call. Bytes outside 0x20..0x7e are
- * written as \xHH, and a backslash as \\, so a sink (the boot log) only ever sees printable
- * ASCII. The caller adds the VM's name.
+ * bytes the line is handed over and continues in the next call. Every other byte is handed over
+ * as the guest wrote it (control bytes, NUL, bytes >= 0x80 included): the sink, the boot log,
+ * quotes and escapes them (kernel/log/logfmt.h). The caller adds the VM's name.
  *
  * Interrupts: THRE (when IER.ETBEI; set by an empty THR, cleared by reading IIR when it is the
  * reported source or by writing THR), received data (IER.ERBFI, loopback bytes only: D0 gives
@@ -80,7 +80,8 @@
 #define UART_MSR_RI 0x40u
 #define UART_MSR_DCD 0x80u
 
-/* Receives one complete (or split) line, len <= UART_LINE_MAX, printable ASCII, no terminator. */
+/* Receives one complete (or split) line, len <= UART_LINE_MAX, the guest's bytes without CR or
+ * the LF terminator. */
 typedef void (*uart_sink_fn)(void *ctx, const char *line, size_t len);
 /* The UART's interrupt pin changed level. */
 typedef void (*uart_irq_fn)(void *ctx, bool level);

@@ -8,50 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "log/fmt.h"
 #include "log/log.h"
-
-static char sink[1 << 16];
-static size_t sink_len;
-
-void log_sink_write(const char *s, size_t n) {
-  if (sink_len + n > sizeof sink)
-    abort();
-  memcpy(sink + sink_len, s, n);
-  sink_len += n;
-}
-
-static int checks;
+#include "log/tests/capture.h"
 
 static uint64_t fake_ms;
 static uint64_t fake_clock(void) { return fake_ms; }
 
 static void expect_eq(const char *what, const char *got, const char *want) {
-  checks++;
-  if (strcmp(got, want) != 0) {
-    fprintf(stderr, "FAIL %s\n  got:  \"%s\"\n  want: \"%s\"\n", what, got, want);
-    exit(1);
-  }
-  printf("ok %d %s\n", checks, what);
+  CHECK_MSG(strcmp(got, want) == 0, "%s\n  got:  \"%s\"\n  want: \"%s\"", what, got, want);
 }
 
-static void expect_true(const char *what, int cond) {
-  checks++;
-  if (!cond) {
-    fprintf(stderr, "FAIL %s\n", what);
-    exit(1);
-  }
-  printf("ok %d %s\n", checks, what);
-}
-
-/* The sink's text since the last call, NUL-terminated. */
-static const char *take(void) {
-  static char out[sizeof sink + 1];
-  memcpy(out, sink, sink_len);
-  out[sink_len] = '\0';
-  sink_len = 0;
-  return out;
-}
+static void expect_true(const char *what, int cond) { CHECK_MSG(cond, "%s", what); }
 
 int main(void) {
   log_begin("boot_start");
@@ -61,7 +30,7 @@ int main(void) {
   log_hex("status", 0x800000000000001aull);
   log_hex("zero", 0);
   log_end();
-  expect_eq("format, seq 0, decimal and hex values", take(),
+  expect_eq("format, seq 0, decimal and hex values", capture_take(),
             "D0 seq=0 ev=boot_start stage=efi n=0 big=18446744073709551615 status=0x800000000000001a zero=0x0\n");
 
   log_begin("x");
@@ -69,14 +38,14 @@ int main(void) {
   log_str("empty", "");
   log_strn("cut", "abcdef", 3);
   log_end();
-  expect_eq("values cannot forge keys or events; empty shows '-'", take(),
-            "D0 seq=1 ev=x path=a?b?c?D0?seq?9?ev?forged empty=- cut=abc\n");
+  expect_eq("values cannot forge keys or events (quoted, \\xHH); empty is \"\"", capture_take(),
+            "D0 seq=1 ev=x path=\"a b=c\\x0aD0 seq=9 ev=forged\" empty=\"\" cut=abc\n");
 
   log_set_uuid("01890a5d-ac96-774b-bcce-b302099a8057");
   log_begin("manifest_verified");
   log_u64("containers", 2);
   log_end();
-  expect_eq("uuid appended once known", take(),
+  expect_eq("uuid appended once known", capture_take(),
             "D0 seq=2 ev=manifest_verified containers=2 uuid=01890a5d-ac96-774b-bcce-b302099a8057\n");
 
   /* With a clock set, every event ends with ms= before uuid=. */
@@ -85,7 +54,7 @@ int main(void) {
   log_begin("vm_start");
   log_str("vm", "web");
   log_end();
-  expect_eq("ms= since D0 started, before the uuid", take(),
+  expect_eq("ms= since D0 started, before the uuid", capture_take(),
             "D0 seq=3 ev=vm_start vm=web ms=1234 uuid=01890a5d-ac96-774b-bcce-b302099a8057\n");
   log_set_clock(NULL);
 
@@ -95,7 +64,7 @@ int main(void) {
   log_begin("long");
   log_str("v", longval);
   log_end();
-  const char *l = take();
+  const char *l = capture_take();
   expect_true("a long line is cut to LOG_LINE_MAX and says so",
               strlen(l) == LOG_LINE_MAX + 1 && strstr(l, " trunc=1\n") == l + LOG_LINE_MAX - 8);
 
@@ -105,16 +74,16 @@ int main(void) {
     log_u64("i", (uint64_t)i);
     log_end();
   }
-  size_t total = sink_len;
+  size_t total = capture_len;
   static char ring[LOG_RING_BYTES + 100];
   size_t n = log_ring_copy(ring, sizeof ring);
   expect_true("the ring holds LOG_RING_BYTES once wrapped", n == LOG_RING_BYTES && total > LOG_RING_BYTES);
   expect_true("the ring's content is the newest bytes, oldest first",
-              memcmp(ring, sink + total - LOG_RING_BYTES, LOG_RING_BYTES) == 0);
+              memcmp(ring, capture_buf + total - LOG_RING_BYTES, LOG_RING_BYTES) == 0);
   char small[10];
   expect_true("log_ring_copy respects a small buffer", log_ring_copy(small, sizeof small) == sizeof small &&
-                                                          memcmp(small, sink + total - 10, 10) == 0);
-  take();
+                                                          memcmp(small, capture_buf + total - 10, 10) == 0);
+  capture_take();
 
   char buf[64];
   const uint8_t uuid[16] = {0x01, 0x89, 0x0a, 0x5d, 0xac, 0x96, 0x77, 0x4b,
@@ -131,6 +100,5 @@ int main(void) {
   expect_eq("fmt_ip4 zeros", buf, "0.0.0.0/0");
   fmt_hex((const uint8_t *)"\x00\xff\x10", 3, buf);
   expect_eq("fmt_hex", buf, "00ff10");
-  printf("%d checks passed\n", checks);
-  return 0;
+  return check_exit("log");
 }

@@ -1,11 +1,8 @@
-/* Host tests of the hypervisor core. Prints "hv: N passed, N failed"; exit status 1 on failure.
+/* Host tests of the hypervisor core. Prints "hv: N checks, N failed"; exit status 1 on failure.
  * Arguments, when given, are real bzImage files to parse and load. */
 #include <stdio.h>
 
-#include "t.h"
-
-int t_passed, t_failed;
-const char *t_current = "";
+#include "check.h"
 
 void test_vm_all(void);
 void test_virtio_all(void);
@@ -18,6 +15,5 @@ int main(int argc, char **argv)
   test_virtio_all();
   test_bridge_all();
   test_boot_all(argc - 1, argv + 1);
-  printf("hv: %d passed, %d failed\n", t_passed, t_failed);
-  return t_failed == 0 ? 0 : 1;
+  return check_exit("hv");
 }

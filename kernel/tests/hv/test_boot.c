@@ -8,7 +8,7 @@
 #include "hv/err.h"
 #include "hv/layout.h"
 #include "hv/linux_boot.h"
-#include "t.h"
+#include "check.h"
 
 #define MIB (1024ull * 1024ull)
 #define PM_LEN (64 * 1024)
@@ -303,7 +303,7 @@ void test_boot_all(int nimages, char **images)
   RUN(test_load_layout);
   RUN(test_cmdline_exact);
   for (int i = 0; i < nimages; i++) {
-    t_current = images[i];
+    check_current = images[i];
     test_load_real(images[i]);
   }
 }

@@ -9,7 +9,7 @@
 #include "guest_drv.h"
 #include "hv/err.h"
 #include "hv/layout.h"
-#include "t.h"
+#include "check.h"
 
 #define MIB (1024ull * 1024ull)
 #define NET LAYOUT_VIRTIO_NET_BASE

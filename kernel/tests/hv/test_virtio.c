@@ -10,7 +10,7 @@
 #include "hv/err.h"
 #include "hv/health.h"
 #include "hv/layout.h"
-#include "t.h"
+#include "check.h"
 
 #define MIB (1024ull * 1024ull)
 #define BLK LAYOUT_VIRTIO_BLK_BASE

@@ -10,7 +10,7 @@
 #include "hv/health.h"
 #include "hv/log_budget.h"
 #include "hv/status_port.h"
-#include "t.h"
+#include "check.h"
 
 #define MIB (1024ull * 1024ull)
 #define S (1000000000ull)

@@ -4,7 +4,7 @@
 
 #include "arch/fake/fake.h"
 #include "dev/platform/pic.h"
-#include "t.h"
+#include "check.h"
 
 static struct pic pic;
 

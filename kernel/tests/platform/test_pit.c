@@ -4,7 +4,7 @@
 
 #include "arch/fake/fake.h"
 #include "dev/platform/pit.h"
-#include "t.h"
+#include "check.h"
 
 #define T0 (5000ull * 1000000000ull)
 #define HZ_LATCH 4773u /* DIV_ROUND_CLOSEST(PIT_TICK_RATE, 250) */

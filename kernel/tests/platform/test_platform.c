@@ -11,7 +11,7 @@
 #include "guest_drv.h"
 #include "hv/err.h"
 #include "hv/exit.h"
-#include "t.h"
+#include "check.h"
 
 #define MIB (1024ull * 1024ull)
 #define S 1000000000ull

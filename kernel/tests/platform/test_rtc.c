@@ -5,7 +5,7 @@
 #include "arch/fake/fake.h"
 #include "dev/platform/rtc.h"
 #include "hv/err.h"
-#include "t.h"
+#include "check.h"
 
 #define S 1000000000ull
 #define T0 (777ull * S)

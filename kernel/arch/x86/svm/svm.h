@@ -16,8 +16,7 @@ int svm_vm_init(struct svm_vm *avm);
 void svm_vm_destroy(struct svm_vm *avm);
 int svm_map_page(struct svm_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_size, uint32_t prot);
 
-int svm_vcpu_init(struct svm_vcpu *vcpu, struct svm_vm *avm, uint32_t index,
-                   const struct boot_regs *regs);
+int svm_vcpu_init(struct svm_vcpu *vcpu, struct svm_vm *avm, const struct boot_regs *regs);
 void svm_vcpu_destroy(struct svm_vcpu *vcpu);
 int svm_vcpu_run(struct svm_vcpu *vcpu, struct arch_exit *exit);
 void svm_vcpu_complete(struct svm_vcpu *vcpu, const struct arch_exit *exit, uint64_t read_value);

@@ -9,6 +9,7 @@
 
 #include "arch/x86/decode.h"
 #include "arch/x86/pages.h"
+#include "arch/x86/regfile.h"
 #include "arch/x86/svm/host.h"
 #include "arch/x86/svm/npt.h"
 #include "arch/x86/svm/vmcb.h"
@@ -16,7 +17,7 @@
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
 #include "hv/err.h"
-#include "hv/linux_boot.h"
+#include "arch/boot_regs.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define EFER_NXE (1ull << 11)
@@ -39,11 +40,8 @@ static void load_seg(struct vmcb_seg *s, const struct boot_seg *b)
   s->attrib = b->unusable ? 0 : (uint16_t)((b->ar & 0xff) | ((b->ar >> 4) & 0xf00));
 }
 
-int svm_vcpu_init(struct svm_vcpu *vcpu, struct svm_vm *avm, uint32_t index,
-                   const struct boot_regs *regs)
+int svm_vcpu_init(struct svm_vcpu *vcpu, struct svm_vm *avm, const struct boot_regs *regs)
 {
-  if (index != 0 || regs == NULL)
-    return HV_E_INVAL; /* one vCPU per VM (kernel/hv/README.md) */
   TRY(svm_host_init());
   memset(vcpu, 0, sizeof(*vcpu));
   vcpu->vm = avm;
@@ -100,10 +98,11 @@ int svm_vcpu_init(struct svm_vcpu *vcpu, struct svm_vm *avm, uint32_t index,
 
 void svm_vcpu_destroy(struct svm_vcpu *vcpu) { vcpu->vmcb = NULL; }
 
-/* ---- register access by x86 register number ------------------------------------------------ */
+/* ---- register access by x86 register number (regfile.h) --------------------------------- */
 
-static uint64_t reg_read(struct svm_vcpu *v, uint8_t n)
+static uint64_t reg_read(void *vcpu, uint8_t n)
 {
+  struct svm_vcpu *v = vcpu;
   if (n == 0)
     return v->vmcb->save.rax;
   if (n == 4)
@@ -111,8 +110,9 @@ static uint64_t reg_read(struct svm_vcpu *v, uint8_t n)
   return v->gprs.r[n & 15];
 }
 
-static void reg_write(struct svm_vcpu *v, uint8_t n, uint64_t val)
+static void reg_write(void *vcpu, uint8_t n, uint64_t val)
 {
+  struct svm_vcpu *v = vcpu;
   if (n == 0)
     v->vmcb->save.rax = val;
   else if (n == 4)
@@ -121,23 +121,7 @@ static void reg_write(struct svm_vcpu *v, uint8_t n, uint64_t val)
     v->gprs.r[n & 15] = val;
 }
 
-/* Writes `size` bytes into register n as x86 does: 32-bit writes zero-extend to 64 bits, 8- and
- * 16-bit writes keep the other bits. high selects AH/CH/DH/BH. */
-static void reg_write_sized(struct svm_vcpu *v, uint8_t n, uint8_t size, bool high, uint64_t val)
-{
-  uint64_t old = reg_read(v, n);
-  switch (size) {
-  case 1:
-    if (high)
-      reg_write(v, n, (old & ~0xff00ull) | ((val & 0xff) << 8));
-    else
-      reg_write(v, n, (old & ~0xffull) | (val & 0xff));
-    break;
-  case 2: reg_write(v, n, (old & ~0xffffull) | (val & 0xffff)); break;
-  case 4: reg_write(v, n, val & 0xffffffffull); break;
-  default: reg_write(v, n, val); break;
-  }
-}
+static struct x86_regfile regs(struct svm_vcpu *v) { return (struct x86_regfile){v, reg_read, reg_write}; }
 
 /* ---- the exit table -------------------------------------------------------------------------- */
 
@@ -152,38 +136,32 @@ static void inject_exception(struct svm_vcpu *v, uint8_t vector)
 static bool on_ioio(struct svm_vcpu *v, struct arch_exit *e)
 {
   uint64_t info = v->vmcb->ctl.exitinfo1;
-  if (info & (SVM_IOIO_STR | SVM_IOIO_REP)) {
-    e->reason = ARCH_EXIT_BAD_ACCESS; /* INS/OUTS: no device of D0 needs string I/O */
-    e->fault = ARCH_FAULT_STRING_IO;
-    e->value = info;
-    return true;
-  }
-  e->reason = ARCH_EXIT_IO;
-  e->port = (uint16_t)(info >> SVM_IOIO_PORT_SHIFT);
-  e->size = (info & SVM_IOIO_SZ32) ? 4 : (info & SVM_IOIO_SZ16) ? 2 : 1;
-  e->dir = (info & SVM_IOIO_IN) ? ARCH_DIR_READ : ARCH_DIR_WRITE;
-  if (e->dir == ARCH_DIR_WRITE)
-    e->value = v->vmcb->save.rax & ((1ull << (8 * e->size)) - 1);
-  v->next_rip = v->vmcb->ctl.exitinfo2;
+  struct x86_regfile rf = regs(v);
+  x86_io_exit(&rf, e, (uint16_t)(info >> SVM_IOIO_PORT_SHIFT),
+              (info & SVM_IOIO_SZ32) ? 4 : (info & SVM_IOIO_SZ16) ? 2 : 1, info & SVM_IOIO_IN,
+              info & (SVM_IOIO_STR | SVM_IOIO_REP), info);
+  v->next_rip = v->vmcb->ctl.exitinfo2; /* the next RIP (15.10.2); unused for a bad access */
   return true;
 }
 
 static bool on_cpuid(struct svm_vcpu *v, struct arch_exit *e)
 {
+  struct x86_regfile rf = regs(v);
   e->reason = ARCH_EXIT_CPUID;
-  e->value = (v->vmcb->save.rax & 0xffffffffull) | (v->gprs.r[1] << 32);
+  e->value = x86_reg_pair(&rf, 0, 1);
   v->next_rip = v->vmcb->save.rip + LEN_CPUID;
   return true;
 }
 
 static bool on_msr(struct svm_vcpu *v, struct arch_exit *e)
 {
+  struct x86_regfile rf = regs(v);
   e->reason = ARCH_EXIT_MSR;
   e->msr = (uint32_t)v->gprs.r[1];
   e->size = 8;
   e->dir = v->vmcb->ctl.exitinfo1 == 1 ? ARCH_DIR_WRITE : ARCH_DIR_READ;
   if (e->dir == ARCH_DIR_WRITE)
-    e->value = (v->vmcb->save.rax & 0xffffffffull) | (v->gprs.r[2] << 32);
+    e->value = x86_reg_pair(&rf, 0, 2);
   v->next_rip = v->vmcb->save.rip + LEN_MSR;
   return true;
 }
@@ -269,7 +247,6 @@ static bool read_gpa(const void *vm, uint64_t gpa, void *dst, uint64_t len)
 static bool on_npf(struct svm_vcpu *v, struct arch_exit *e)
 {
   uint64_t gpa = v->vmcb->ctl.exitinfo2, info = v->vmcb->ctl.exitinfo1;
-  uint8_t insn[X86_MAX_INSN];
   e->gpa = gpa_init(gpa);
   e->reason = ARCH_EXIT_BAD_ACCESS;
   e->value = info;
@@ -281,22 +258,9 @@ static bool on_npf(struct svm_vcpu *v, struct arch_exit *e)
     e->fault = ARCH_FAULT_FETCH;
     return true;
   }
-  e->fault = ARCH_FAULT_UNDECODED;
-  /* Fetch the faulting instruction through the guest's page tables (decode.h). */
-  uint64_t rip = v->vmcb->save.rip;
-  uint32_t n = x86_fetch_insn(read_gpa, v->vm, v->vmcb->save.cr3, rip, insn);
-  if (n == 0 || !x86_decode_mmio(insn, n, &v->mmio))
-    return true;
-  e->reason = ARCH_EXIT_MMIO;
-  e->size = v->mmio.size;
-  e->dir = v->mmio.is_write ? ARCH_DIR_WRITE : ARCH_DIR_READ;
-  if (v->mmio.is_write) {
-    uint64_t val = v->mmio.has_imm ? v->mmio.imm : reg_read(v, v->mmio.reg);
-    if (v->mmio.high_byte)
-      val >>= 8;
-    e->value = e->size == 8 ? val : val & ((1ull << (8 * e->size)) - 1);
-  }
-  v->next_rip = rip + v->mmio.len;
+  struct x86_regfile rf = regs(v);
+  x86_mmio_exit(&rf, read_gpa, v->vm, v->vmcb->save.cr3, v->vmcb->save.rip, &v->mmio, e,
+                &v->next_rip);
   return true;
 }
 
@@ -359,14 +323,8 @@ int svm_vcpu_run(struct svm_vcpu *v, struct arch_exit *e)
 
 void svm_vcpu_complete(struct svm_vcpu *v, const struct arch_exit *e, uint64_t read_value)
 {
-  if (e->reason == ARCH_EXIT_IO && e->dir == ARCH_DIR_READ) {
-    reg_write_sized(v, 0, e->size, false, read_value); /* IN: AL/AX/EAX */
-  } else if (e->reason == ARCH_EXIT_MSR && e->dir == ARCH_DIR_READ) {
-    v->vmcb->save.rax = read_value & 0xffffffffull;
-    v->gprs.r[2] = read_value >> 32;
-  } else if (e->reason == ARCH_EXIT_MMIO && e->dir == ARCH_DIR_READ) {
-    reg_write_sized(v, v->mmio.reg, v->mmio.dest_size, v->mmio.high_byte, read_value);
-  }
+  struct x86_regfile rf = regs(v);
+  x86_complete_read(&rf, e, &v->mmio, read_value);
   v->vmcb->save.rip = v->next_rip;
 }
 
@@ -380,11 +338,8 @@ void svm_vcpu_inject_gp(struct svm_vcpu *v)
 void svm_vcpu_complete_cpuid(struct svm_vcpu *v, const struct arch_exit *e,
                               const struct arch_cpuid_result *r)
 {
-  v->vmcb->save.rax = r->eax;
-  v->gprs.r[3] = r->ebx;
-  v->gprs.r[1] = x86_cpuid_mirror_cr4((uint32_t)e->value, (uint32_t)(e->value >> 32), r->ecx,
-                                      v->vmcb->save.cr4);
-  v->gprs.r[2] = r->edx;
+  struct x86_regfile rf = regs(v);
+  x86_complete_cpuid(&rf, e, r, v->vmcb->save.cr4);
   v->vmcb->save.rip = v->next_rip;
 }
 

@@ -9,15 +9,8 @@
 #include <string.h>
 
 #include "arch/x86/decode.h"
+#include "check.h"
 
-static int failures;
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                        \
-    }                                                                    \
-  } while (0)
 
 struct want {
   const char *what;
@@ -81,26 +74,20 @@ static void test_decoder(void)
     const struct want *w = &accepted[i];
     struct x86_mmio_insn d;
     bool ok = x86_decode_mmio(w->bytes, w->n, &d);
-    if (!ok) {
-      fprintf(stderr, "refused: %s\n", w->what);
-      failures++;
+    CHECK_MSG(ok, "refused: %s", w->what);
+    if (!ok)
       continue;
-    }
-    if (d.len != w->len || d.size != w->size || d.reg != w->reg || d.high_byte != w->high ||
-        d.is_write != w->write || d.has_imm != w->has_imm || (w->has_imm && d.imm != w->imm) ||
-        (!w->write && d.dest_size != w->dest_size)) {
-      fprintf(stderr, "%s: len %u size %u reg %u dest %u high %d write %d imm %d/%llx\n", w->what,
-              d.len, d.size, d.reg, d.dest_size, d.high_byte, d.is_write, d.has_imm,
+    CHECK_MSG(d.len == w->len && d.size == w->size && d.reg == w->reg && d.high_byte == w->high &&
+                  d.is_write == w->write && d.has_imm == w->has_imm &&
+                  (!w->has_imm || d.imm == w->imm) && (w->write || d.dest_size == w->dest_size),
+              "%s: len %u size %u reg %u dest %u high %d write %d imm %d/%llx", w->what, d.len,
+              d.size, d.reg, d.dest_size, d.high_byte, d.is_write, d.has_imm,
               (unsigned long long)d.imm);
-      failures++;
-    }
   }
   for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
     struct x86_mmio_insn d;
-    if (x86_decode_mmio(refusals[i].bytes, refusals[i].n, &d)) {
-      fprintf(stderr, "accepted: %s\n", refusals[i].what);
-      failures++;
-    }
+    CHECK_MSG(!x86_decode_mmio(refusals[i].bytes, refusals[i].n, &d), "accepted: %s",
+              refusals[i].what);
   }
 }
 
@@ -168,11 +155,8 @@ int main(void)
 {
   test_decoder();
   test_page_walk();
-  if (failures != 0) {
-    fprintf(stderr, "%d failure(s)\n", failures);
-    return 1;
-  }
-  printf("decode: %zu accepted, %zu refused, page walk ok\n",
-         sizeof accepted / sizeof accepted[0], sizeof refusals / sizeof refusals[0]);
-  return 0;
+  if (check_failures == 0)
+    printf("decode: %zu accepted, %zu refused, page walk ok\n",
+           sizeof accepted / sizeof accepted[0], sizeof refusals / sizeof refusals[0]);
+  return check_exit("decode");
 }

@@ -16,6 +16,7 @@
 
 #include "arch/x86/decode.h"
 #include "arch/x86/pages.h"
+#include "arch/x86/regfile.h"
 #include "arch/x86/time.h"
 #include "arch/x86/vmx/ept.h"
 #include "arch/x86/vmx/host.h"
@@ -27,7 +28,7 @@
 #include "d0/lib.h"
 #include "hv/cpuid.h"
 #include "hv/err.h"
-#include "hv/linux_boot.h"
+#include "arch/boot_regs.h"
 
 #define RFLAGS_IF (1ull << 9)
 #define UD_VECTOR 6
@@ -50,11 +51,8 @@
 #define INTR_TYPE_SOFT_FIRST (4u << 8)
 #define INTR_INFO_NMI_UNBLOCK (1u << 12)
 
-int vmx_vcpu_init(struct vmx_vcpu *vcpu, struct vmx_vm *avm, uint32_t index,
-                   const struct boot_regs *regs)
+int vmx_vcpu_init(struct vmx_vcpu *vcpu, struct vmx_vm *avm, const struct boot_regs *regs)
 {
-  if (index != 0 || regs == NULL)
-    return HV_E_INVAL; /* one vCPU per VM (kernel/hv/README.md) */
   TRY(vmx_host_init());
   memset(vcpu, 0, sizeof(*vcpu));
   vcpu->vm = avm;
@@ -73,38 +71,24 @@ void vmx_vcpu_destroy(struct vmx_vcpu *vcpu)
   vcpu->vmcs = NULL;
 }
 
-/* ---- register access by x86 register number ------------------------------------------------ */
+/* ---- register access by x86 register number (regfile.h) --------------------------------- */
 
-static uint64_t reg_read(struct vmx_vcpu *v, uint8_t n)
+static uint64_t reg_read(void *vcpu, uint8_t n)
 {
+  struct vmx_vcpu *v = vcpu;
   return n == 4 ? vmx_read(VMCS_GUEST_RSP) : v->gprs.r[n & 15];
 }
 
-static void reg_write(struct vmx_vcpu *v, uint8_t n, uint64_t val)
+static void reg_write(void *vcpu, uint8_t n, uint64_t val)
 {
+  struct vmx_vcpu *v = vcpu;
   if (n == 4)
     vmx_write(VMCS_GUEST_RSP, val);
   else
     v->gprs.r[n & 15] = val;
 }
 
-/* Writes `size` bytes into register n as x86 does: 32-bit writes zero-extend to 64 bits, 8- and
- * 16-bit writes keep the other bits. high selects AH/CH/DH/BH. */
-static void reg_write_sized(struct vmx_vcpu *v, uint8_t n, uint8_t size, bool high, uint64_t val)
-{
-  uint64_t old = reg_read(v, n);
-  switch (size) {
-  case 1:
-    if (high)
-      reg_write(v, n, (old & ~0xff00ull) | ((val & 0xff) << 8));
-    else
-      reg_write(v, n, (old & ~0xffull) | (val & 0xff));
-    break;
-  case 2: reg_write(v, n, (old & ~0xffffull) | (val & 0xffff)); break;
-  case 4: reg_write(v, n, val & 0xffffffffull); break;
-  default: reg_write(v, n, val); break;
-  }
-}
+static struct x86_regfile regs(struct vmx_vcpu *v) { return (struct x86_regfile){v, reg_read, reg_write}; }
 
 static uint64_t next_rip(void) { return vmx_read(VMCS_GUEST_RIP) + vmx_read(VMCS_EXIT_INSN_LEN); }
 
@@ -137,38 +121,31 @@ typedef bool (*vmx_exit_fn)(struct vmx_vcpu *v, struct arch_exit *e);
 static bool on_io(struct vmx_vcpu *v, struct arch_exit *e)
 {
   uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION);
-  if (q & (IOQ_STRING | IOQ_REP)) {
-    e->reason = ARCH_EXIT_BAD_ACCESS; /* INS/OUTS: no device of D0 needs string I/O */
-    e->fault = ARCH_FAULT_STRING_IO;
-    e->value = q;
-    return true;
-  }
-  e->reason = ARCH_EXIT_IO;
-  e->port = (uint16_t)(q >> IOQ_PORT_SHIFT);
-  e->size = (uint8_t)((q & IOQ_SIZE_MASK) + 1); /* 1, 2 or 4 */
-  e->dir = (q & IOQ_IN) ? ARCH_DIR_READ : ARCH_DIR_WRITE;
-  if (e->dir == ARCH_DIR_WRITE)
-    e->value = v->gprs.r[0] & ((1ull << (8 * e->size)) - 1);
-  v->next_rip = next_rip();
+  struct x86_regfile rf = regs(v);
+  x86_io_exit(&rf, e, (uint16_t)(q >> IOQ_PORT_SHIFT), (uint8_t)((q & IOQ_SIZE_MASK) + 1),
+              q & IOQ_IN, q & (IOQ_STRING | IOQ_REP), q);
+  v->next_rip = next_rip(); /* unused for a bad access */
   return true;
 }
 
 static bool on_cpuid(struct vmx_vcpu *v, struct arch_exit *e)
 {
+  struct x86_regfile rf = regs(v);
   e->reason = ARCH_EXIT_CPUID;
-  e->value = (v->gprs.r[0] & 0xffffffffull) | (v->gprs.r[1] << 32);
+  e->value = x86_reg_pair(&rf, 0, 1);
   v->next_rip = next_rip();
   return true;
 }
 
 static bool on_msr(struct vmx_vcpu *v, struct arch_exit *e, uint8_t dir)
 {
+  struct x86_regfile rf = regs(v);
   e->reason = ARCH_EXIT_MSR;
   e->msr = (uint32_t)v->gprs.r[1];
   e->size = 8;
   e->dir = dir;
   if (dir == ARCH_DIR_WRITE)
-    e->value = (v->gprs.r[0] & 0xffffffffull) | (v->gprs.r[2] << 32);
+    e->value = x86_reg_pair(&rf, 0, 2);
   v->next_rip = next_rip();
   return true;
 }
@@ -249,7 +226,6 @@ static bool read_gpa(const void *vm, uint64_t gpa, void *dst, uint64_t len)
 static bool on_ept_violation(struct vmx_vcpu *v, struct arch_exit *e)
 {
   uint64_t q = vmx_read(VMCS_EXIT_QUALIFICATION), rip = vmx_read(VMCS_GUEST_RIP);
-  uint8_t insn[X86_MAX_INSN];
   e->reason = ARCH_EXIT_BAD_ACCESS;
   e->gpa = gpa_init(vmx_read(VMCS_GUEST_PHYS_ADDR));
   e->value = q;
@@ -264,20 +240,8 @@ static bool on_ept_violation(struct vmx_vcpu *v, struct arch_exit *e)
     e->fault = ARCH_FAULT_PAGE_WALK;
     return true;
   }
-  e->fault = ARCH_FAULT_UNDECODED;
-  uint32_t n = x86_fetch_insn(read_gpa, v->vm, vmx_read(VMCS_GUEST_CR3), rip, insn);
-  if (n == 0 || !x86_decode_mmio(insn, n, &v->mmio))
-    return true;
-  e->reason = ARCH_EXIT_MMIO;
-  e->size = v->mmio.size;
-  e->dir = v->mmio.is_write ? ARCH_DIR_WRITE : ARCH_DIR_READ;
-  if (v->mmio.is_write) {
-    uint64_t val = v->mmio.has_imm ? v->mmio.imm : reg_read(v, v->mmio.reg);
-    if (v->mmio.high_byte)
-      val >>= 8;
-    e->value = e->size == 8 ? val : val & ((1ull << (8 * e->size)) - 1);
-  }
-  v->next_rip = rip + v->mmio.len;
+  struct x86_regfile rf = regs(v);
+  x86_mmio_exit(&rf, read_gpa, v->vm, vmx_read(VMCS_GUEST_CR3), rip, &v->mmio, e, &v->next_rip);
   return true;
 }
 
@@ -503,14 +467,8 @@ void vmx_vcpu_complete(struct vmx_vcpu *v, const struct arch_exit *e, uint64_t r
 {
   if (!vmcs_load(v))
     return;
-  if (e->reason == ARCH_EXIT_IO && e->dir == ARCH_DIR_READ) {
-    reg_write_sized(v, 0, e->size, false, read_value); /* IN: AL/AX/EAX */
-  } else if (e->reason == ARCH_EXIT_MSR && e->dir == ARCH_DIR_READ) {
-    v->gprs.r[0] = read_value & 0xffffffffull;
-    v->gprs.r[2] = read_value >> 32;
-  } else if (e->reason == ARCH_EXIT_MMIO && e->dir == ARCH_DIR_READ) {
-    reg_write_sized(v, v->mmio.reg, v->mmio.dest_size, v->mmio.high_byte, read_value);
-  }
+  struct x86_regfile rf = regs(v);
+  x86_complete_read(&rf, e, &v->mmio, read_value);
   advance(v);
 }
 
@@ -526,12 +484,9 @@ void vmx_vcpu_complete_cpuid(struct vmx_vcpu *v, const struct arch_exit *e,
 {
   if (!vmcs_load(v))
     return;
-  v->gprs.r[0] = r->eax;
-  v->gprs.r[3] = r->ebx;
+  struct x86_regfile rf = regs(v);
   /* OSXSAVE/PKE are not among the CR4 bits D0 owns (vmcs_setup.c): the real CR4 is the guest's. */
-  v->gprs.r[1] = x86_cpuid_mirror_cr4((uint32_t)e->value, (uint32_t)(e->value >> 32), r->ecx,
-                                      vmx_read(VMCS_GUEST_CR4));
-  v->gprs.r[2] = r->edx;
+  x86_complete_cpuid(&rf, e, r, vmx_read(VMCS_GUEST_CR4));
   advance(v);
 }
 

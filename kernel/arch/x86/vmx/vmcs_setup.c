@@ -1,6 +1,7 @@
 #include "arch/x86/vmx/vmcs_setup.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "arch/x86/vmx/host.h"
 #include "arch/x86/vmx/vmcs.h"

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "arch/arch.h"
-#include "hv/linux_boot.h"
+#include "arch/boot_regs.h"
 
 /*
  * Makes vcpu->vmcs current and writes every field D0 relies on. The host part reads the live

@@ -16,8 +16,7 @@ int vmx_vm_init(struct vmx_vm *avm);
 void vmx_vm_destroy(struct vmx_vm *avm);
 int vmx_map_page(struct vmx_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_size, uint32_t prot);
 
-int vmx_vcpu_init(struct vmx_vcpu *vcpu, struct vmx_vm *avm, uint32_t index,
-                   const struct boot_regs *regs);
+int vmx_vcpu_init(struct vmx_vcpu *vcpu, struct vmx_vm *avm, const struct boot_regs *regs);
 void vmx_vcpu_destroy(struct vmx_vcpu *vcpu);
 int vmx_vcpu_run(struct vmx_vcpu *vcpu, struct arch_exit *exit);
 void vmx_vcpu_complete(struct vmx_vcpu *vcpu, const struct arch_exit *exit, uint64_t read_value);

@@ -3,6 +3,7 @@
 
 #include "bootvars.h"
 #include "d0/lib.h"
+#include "epoch_floor.h"
 #include "log/log.h"
 #include "precheck.h"
 #include "slots.h"
@@ -196,6 +197,8 @@ void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     return;
   }
   log_state(how);
+  /* Before any use of ab.st.epoch: it becomes the floor (TPM and NV state). */
+  ab_epoch_floor(st, &ab.st);
   if (how == AB_STATE_READ_ERROR) {
     /* The state may be fine but unreadable now: committing or starting a trial on an empty
      * state could lower the committed epoch. Boot this slot and write nothing. */

@@ -1,0 +1,93 @@
+#include "takeover.h"
+
+#include "arch/x86/desc.h"
+#include "arch/x86/host_tick.h"
+#include "arch/x86/paging.h"
+#include "arch/x86/time.h"
+#include "arch/x86/x86.h"
+#include "arch/x86/xstate.h"
+#include "d0/lib.h"
+#include "efi_mem.h"
+#include "log/log.h"
+
+#define MIB (1024ull * 1024ull)
+#define MAX_REGIONS 512
+static struct x86_mem_region regions[MAX_REGIONS];
+extern const uint8_t __ImageBase[]; /* lld-link: D0's own PE image in memory */
+
+/* UEFI 2.10, 7.2 EFI_MEMORY_DESCRIPTOR (walked with the firmware's descriptor size). */
+#define MD_TYPE 0
+#define MD_PHYS 8
+#define MD_PAGES 24
+#define EFI_RUNTIME_SERVICES_CODE 5
+
+/* D0's own W^X identity tables over the final memory map (arch/x86/paging.h). */
+static void host_paging(const struct efi_memmap *map)
+{
+  size_t n = 0;
+  for (UINTN off = 0; map->desc_size != 0 && off + map->desc_size <= map->size &&
+                      n < MAX_REGIONS;
+       off += map->desc_size) {
+    const uint8_t *d = map->bytes + off;
+    uint32_t type;
+    uint64_t phys, pages;
+    memcpy(&type, d + MD_TYPE, 4);
+    memcpy(&phys, d + MD_PHYS, 8);
+    memcpy(&pages, d + MD_PAGES, 8);
+    regions[n++] = (struct x86_mem_region){phys, pages * EFI_PAGE_BYTES,
+                                           type == EFI_RUNTIME_SERVICES_CODE};
+  }
+  struct x86_paging_stats st;
+  int err = x86_paging_init(regions, n, __ImageBase, &st);
+  log_begin("host_paging");
+  log_str("tables", err == 0 ? "d0_wx" : "firmware");
+  log_u64("regions", n);
+  log_u64("mapped_mb", st.mapped_bytes / MIB);
+  log_u64("image_rx_pages", st.image_pages_rx);
+  log_u64("image_ro_pages", st.image_pages_ro);
+  log_u64("image_rw_pages", st.image_pages_rw);
+  log_end();
+#ifdef D0_SELFTEST_WX
+  /* Test builds only (test/hv-svm/wx.test.ts): a write to D0's own code must fault (#PF). */
+  log_begin("selftest_wx");
+  log_end();
+  *(volatile uint8_t *)(uintptr_t)&x86_paging_init = 0xcc;
+#endif
+}
+
+/* D0 owns the CPU from here: its descriptors and page tables, then the VMs (run_vms.c). */
+static __attribute__((noreturn)) void take_over(const struct efi_memmap *map,
+                                                struct launched_vm *vms, uint32_t n,
+                                                enum x86_backend backend)
+{
+  x86_cli(); /* IF stays 0 in D0 except right after a #VMEXIT (arch/x86/host_tick.h) */
+  x86_desc_init();
+  host_paging(map);
+  /* SVM ends a guest's run on the host tick (INTR intercept); VMX has its preemption timer. */
+  if (backend == X86_BACKEND_SVM)
+    x86_host_tick_init(X86_TICK_HZ);
+  log_begin("firmware_exited");
+  log_u64("tsc_hz", x86_tsc_hz());
+  log_u64("host_tick_hz", backend == X86_BACKEND_SVM ? X86_TICK_HZ : 0);
+  /* The guests' XSAVES must see the IA32_XSS they read (0), not one the firmware set. */
+  log_hex("ia32_xss_was", x86_xstate_clear_xss());
+  log_end();
+  run_vms(vms, n);
+}
+
+EFI_STATUS takeover_run(EFI_HANDLE image, EFI_BOOT_SERVICES *bs, struct launched_vm *vms,
+                        uint32_t n, enum x86_backend backend)
+{
+  uint32_t tries = 0;
+  struct efi_memmap map;
+  EFI_STATUS s = efi_exit_boot_services(image, bs, &tries, &map);
+  if (EFI_ERROR(s)) {
+    log_begin("boot_failed");
+    log_str("reason", "exit_boot_services");
+    log_hex("status", s);
+    log_u64("tries", tries);
+    log_end();
+    return s;
+  }
+  take_over(&map, vms, n, backend);
+}

@@ -22,9 +22,10 @@
 // - What a cut leaves (test/ab/write-replay.test.ts replays every prefix of these writes, and
 //   subsets of each write, and boots a sample): before (2) the slot holds a mix of its old bytes
 //   and the new FAT with no manifest-<uuid>.tlv of the new build, so D0 boots its last good build
-//   from the active slot (an older build the slot held stays bootable while its sectors are
-//   still whole: D0 verifies every digest, and a partly overwritten one fails and is ignored);
-//   from (2) on the slot holds the complete new build, which D0 tries. A re-run completes.
+//   from the active slot. A build the slot held before is whole only until the first of its
+//   sectors is rewritten (D0 tries it then if it is newer than its last good build); after that
+//   it fails D0's digest checks and is ignored. From (2) on the slot holds the complete new
+//   build, which D0 tries. In every state a re-run completes.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

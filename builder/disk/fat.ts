@@ -1,9 +1,11 @@
 // Reads and renames files inside a FAT partition of a disk image or block device in place,
 // through mtools' "image@@offset" form (no loop devices, no root).
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+const SECTOR = 512;
 const env = { ...process.env, MTOOLS_SKIP_CHECK: '1', MTOOLS_NO_VFAT: '' };
 
 const at = (target: string, offset: number) => `${target}@@${offset}`;
@@ -50,4 +52,21 @@ export async function renameFat(
   to: string,
 ): Promise<void> {
   await run('mren', ['-i', at(target, offset), `::/${from}`, `::/${to}`], { env });
+}
+
+/**
+ * The volume label of the FAT32 file system at `offset` (BS_VolLab, byte 71 of its boot sector),
+ * or undefined when the boot sector is not FAT32's. One sector: a slot write replaces it whole.
+ */
+export function fatLabel(target: string, offset: number): string | undefined {
+  const bs = Buffer.alloc(SECTOR);
+  const fd = fs.openSync(target, 'r');
+  try {
+    if (fs.readSync(fd, bs, 0, SECTOR, offset) !== SECTOR) return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (bs.subarray(82, 87).toString('latin1') !== 'FAT32' || bs.readUInt16LE(510) !== 0xaa55)
+    return undefined;
+  return bs.subarray(71, 82).toString('latin1').trimEnd();
 }

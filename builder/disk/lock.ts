@@ -3,7 +3,8 @@
 // the write ends. A second writer fails at once and names the holder. A lock whose process is gone
 // (killed mid-write: the power-cut tests do exactly that) is stale and taken over; the start time
 // guards against a reused pid. An image's lock sits beside it (DISK.d0-lock); a block device's in
-// /run/d0/locks, named after the device's real path.
+// /run/d0/locks, named after the device's real path. An image that does not exist yet can be
+// locked too (by the path it will have), so two first deployments of one disk cannot both lay it out.
 import fs from 'node:fs';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
@@ -12,8 +13,12 @@ import { processAlive, processStartTime } from '../process-alive';
 export const DEVICE_LOCK_DIR = '/run/d0/locks';
 
 export function lockPath(target: string): string {
-  const real = fs.realpathSync(target);
-  if (fs.statSync(real).isBlockDevice()) return path.join(DEVICE_LOCK_DIR, `${real.replace(/\//g, '_')}.d0-lock`);
+  // An image not laid out yet (the provider's first deployment) is locked by the path it will have.
+  const exists = fs.existsSync(target);
+  const real = exists
+    ? fs.realpathSync(target)
+    : path.join(fs.realpathSync(path.dirname(target)), path.basename(target));
+  if (exists && fs.statSync(real).isBlockDevice()) return path.join(DEVICE_LOCK_DIR, `${real.replace(/\//g, '_')}.d0-lock`);
   return `${real}.d0-lock`;
 }
 

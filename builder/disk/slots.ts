@@ -1,8 +1,9 @@
 // The A/B disk layout: one GPT disk, two FAT32 ESPs of the same size.
 //
 //   partition 1 = slot A (FAT label D0_A), partition 2 = slot B (FAT label D0_B)
-//   GPT partition name = the UUIDv7 of the build in the slot, or ESP_A / ESP_B while the slot is
-//   empty or being written (informational: D0 identifies a slot's build by its manifest file)
+//   GPT partition name = ESP_A / ESP_B, written once when the disk is laid out and never again
+//   (disks laid out before this rule may carry a build UUID there: it is not read). A slot's
+//   build is identified by its one manifest-<uuid>.tlv, as D0 identifies it.
 //   ESP contents = the build directory ("slot tree") verbatim:
 //     EFI/BOOT/BOOTX64.EFI, EFI/BOOT/BOOTX64-<uuid>.EFI, manifest-<uuid>.tlv/.sig,
 //     VM/<name>-<uuid>.img, VM/vmlinuz-<uuid>
@@ -148,7 +149,7 @@ export async function buildSlotDisk(out: string, opts: SlotDiskOptions): Promise
   return buildEspDisk(
     out,
     SLOT_LETTERS.map((l) => ({
-      name: trees[l]?.uuid ?? `ESP_${l}`,
+      name: `ESP_${l}`,
       label: `D0_${l}`,
       files: trees[l] ? espFilesOf(trees[l]) : [],
       sizeMiB,

@@ -2,13 +2,19 @@
 // slot is active, on trial or bad. predictBoot() is a model of kernel/boot/efi/ab/ab.c's choice,
 // used by the writer's power-cut test to check every interrupted write for "D0 would boot a
 // verified build"; QEMU checks the real D0 on a sample of the same points.
+import { fatLabel } from './fat';
 import { slotPartitions, partitionFiles, type SlotLetter } from './slots';
 import { verifySlot, type SlotVerdict } from './slot-verify';
 import type { D0AbState } from './ovmf-vars';
 
 export interface SlotStatus extends SlotVerdict {
   letter: SlotLetter;
-  partitionName: string;
+  /**
+   * The FAT volume label in the slot's boot sector (D0_A / D0_B), undefined when the partition
+   * holds no FAT32 file system. With the manifest's name, the slot's identity: the writer never
+   * renames GPT partitions, so the GPT name says nothing about the build.
+   */
+  label?: string;
   offset: number;
   size: number;
   /** active = the committed build; trial = on trial; bad = refused or rolled back. */
@@ -36,7 +42,7 @@ export async function diskStatus(
     out.push({
       ...v,
       letter,
-      partitionName: part.name,
+      label: fatLabel(target, part.offset),
       offset: part.offset,
       size: part.size,
       role,

@@ -9,20 +9,27 @@
 //   public key, a TLV that does not decode, a file whose size/digest differs from the signed one,
 //   a security_epoch below the floor = max(the active slot's manifest epoch, D0's committed
 //   epoch when the VARS file is given), and a build too big for the slot (DISK_SLOT_TOO_SMALL).
-// - Order on disk: (1) the slot's GPT name becomes ESP_<letter> (in transit); (2) the whole FAT32
-//   image, built aside with the manifest as manifest-<uuid>.tlv.part, is copied over the
-//   partition's byte range, fsynced, read back and compared by SHA-256; (3) the manifest is
-//   renamed to manifest-<uuid>.tlv in place and fsynced: THE COMMIT POINT, because D0 only sees a
-//   slot's build through that name; (4) every file is read back through the file system and
-//   compared by SHA-256; (5) the GPT name becomes the build's UUID.
-//   A cut before (3) leaves a slot D0 ignores (no manifest); a cut inside the rename leaves no
-//   usable name or a complete, verified slot; D0 verifies everything before trusting it anyway.
+// - Order on disk: (1) the whole FAT32 image, built aside with the manifest as
+//   manifest-<uuid>.tlv.part, is copied over the partition's byte range in 1 MiB writes, fsynced,
+//   read back and compared by SHA-256; (2) the manifest is renamed to manifest-<uuid>.tlv in place
+//   (mtools rewrites one directory entry) and fsynced: THE COMMIT POINT, because D0 only sees a
+//   slot's build through that name; (3) every file is read back through the file system and
+//   compared by SHA-256.
+// - Only the inactive slot's partition is written: never the GPT, the MBR or the other slot. The
+//   slot's identity is its FAT volume label (D0_<letter>) and its one manifest-<uuid>.tlv, both
+//   inside the partition; the GPT names stay what `d0 disk build` wrote (ESP_A/ESP_B), so no
+//   multi-sector table update can tear.
+// - What a cut leaves (test/ab/write-replay.test.ts replays every prefix of these writes, and
+//   subsets of each write, and boots a sample): before (2) the slot holds a mix of its old bytes
+//   and the new FAT with no manifest-<uuid>.tlv of the new build, so D0 boots its last good build
+//   from the active slot. A build the slot held before is whole only until the first of its
+//   sectors is rewritten (D0 tries it then if it is newer than its last good build); after that
+//   it fails D0's digest checks and is ignored. From (2) on the slot holds the complete new
+//   build, which D0 tries. In every state a re-run completes.
 import crypto from 'node:crypto';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { D0Error } from '../../core/errors';
 import { manifestName } from '../../core/naming';
 import { buildEspDisk } from './esp';
@@ -43,7 +50,6 @@ import {
 import { verifySlot } from './slot-verify';
 import { diskStatus, type SlotStatus } from './status';
 
-const run = promisify(execFile);
 const CHUNK = 1024 * 1024;
 
 export interface WriteOptions {
@@ -149,8 +155,6 @@ async function writeSlotLocked(opts: WriteOptions): Promise<WriteResult> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-slot-'));
   try {
     mark('start');
-    await run('sgdisk', ['-c', `${part.index}:ESP_${target.letter}`, opts.target]);
-    mark('named_in_transit');
 
     // The FAT image, built as a one-partition disk of exactly this partition's size.
     const staged = path.join(scratch, 'staged.img');
@@ -222,8 +226,6 @@ async function writeSlotLocked(opts: WriteOptions): Promise<WriteResult> {
         );
     }
     mark('files_checked');
-    await run('sgdisk', ['-c', `${part.index}:${tree.uuid}`, opts.target]);
-    mark('named');
     return {
       slot: target.letter,
       uuid: tree.uuid,

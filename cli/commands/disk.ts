@@ -10,6 +10,7 @@ import { readAbState } from '../../builder/disk/ovmf-vars';
 import { EspImageError } from '../../builder/disk/esp';
 import { buildSlotDisk, readSlotTree, SlotSizeError, treeFiles } from '../../builder/disk/slots';
 import { verifySlot } from '../../builder/disk/slot-verify';
+import { readGptTable } from '../../builder/disk/gpt';
 import { diskStatus } from '../../builder/disk/status';
 import { writeSlot } from '../../builder/disk/writer';
 import { assembleSlotTree } from '../../builder/disk/tree';
@@ -111,8 +112,9 @@ async function build(args: string[], io: Io): Promise<number> {
     b: values['slot-b'],
     sizeMiB: size,
   });
+  const held = [values['slot-a'], values['slot-b']].map((d) => (d ? readSlotTree(d).uuid : 'empty'));
   io.out(
-    `wrote ${values.out} (${disk.sizeBytes} bytes, ${(disk.partitions[0].sectors * 512) / 2 ** 20} MiB per slot): ${disk.partitions.map((p, i) => `slot ${'AB'[i]}=${p.name}`).join(' ')}`,
+    `wrote ${values.out} (${disk.sizeBytes} bytes, ${(disk.partitions[0].sectors * 512) / 2 ** 20} MiB per slot): ${held.map((u, i) => `slot ${'AB'[i]}=${u}`).join(' ')}`,
   );
   return 0;
 }
@@ -161,16 +163,19 @@ async function status(args: string[], io: Io): Promise<number> {
   const vars = varsFile(target, values.vars);
   const state = vars ? readAbState(vars) : undefined;
   const slots = await diskStatus(target, publicKey(values.pub, USAGE.status), state);
+  const gpt = readGptTable(target);
   if (values.json) {
     io.out(
       JSON.stringify(
         {
+          gpt: { copy: gpt.copy, primaryError: gpt.primaryError ?? null },
           state: state && { ...state, epoch: String(state.epoch) },
           slots: slots.map((s) => ({
             slot: s.letter,
-            partitionName: s.partitionName,
+            label: s.label ?? null,
             uuid: s.uuid ?? null,
             epoch: s.epoch === undefined ? null : String(s.epoch),
+            signed: s.signed,
             verified: s.verified,
             reason: s.reason ?? null,
             role: s.role ?? null,
@@ -193,9 +198,13 @@ async function status(args: string[], io: Io): Promise<number> {
         ? `d0 state (${vars}): none written yet`
         : 'd0 state: unknown (no VARS file; roles need --vars)',
     );
+  // Firmware falls back to the backup GPT too; say so, since the primary then needs repair.
+  if (gpt.copy === 'backup')
+    io.out(`gpt: backup copy read, as firmware does (primary: ${gpt.primaryError})`);
+  else io.out('gpt: primary copy read');
   for (const s of slots)
     io.out(
-      `slot ${s.letter}: ${s.uuid ?? 'empty'} partition=${s.partitionName} ${s.verified ? 'verified' : `unverified(${s.reason})`}${s.epoch !== undefined ? ` epoch=${s.epoch}` : ''}${s.role ? ` ${s.role}` : ''}`,
+      `slot ${s.letter}: ${s.uuid ?? 'empty'} label=${s.label ?? 'none'} ${s.verified ? 'verified' : `unverified(${s.reason})`}${s.epoch !== undefined ? ` epoch=${s.epoch}` : ''}${s.role ? ` ${s.role}` : ''}`,
     );
   // What a host needs to run each build (core/host-memory.ts), on a line of its own.
   const needs = slots.filter((s) => s.manifest).map((s) => `slot ${s.letter} ${hostMemory(s.manifest!).totalMiB} MiB`);

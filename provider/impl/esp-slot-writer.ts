@@ -4,15 +4,18 @@
 // Contract:
 // - First deployment (a diskImage path that does not exist): a fresh A/B disk is laid out with the
 //   build in slot A and slot B empty (builder/disk/slots.ts; the slot size is derived from the
-//   build, with room for a second one of similar size), built aside and renamed into place.
+//   build, with room for a second one of similar size), built aside and renamed into place, under
+//   the target's lock (builder/disk/lock.ts) as every slot write is: of two concurrent writers on
+//   one disk, one fails at once with DISK_LOCKED naming the other.
 // - Every later build goes to the INACTIVE slot through the power-safe A/B writer
 //   (builder/disk/writer.ts): the active slot is never written. The active slot comes from D0's NV
 //   state when an OVMF VARS file is known (`ovmfVars`, or `<diskImage>.vars.fd` as `d0 run` keeps
 //   it), else from `activeUuid` (what D0 logs in slot_choice/commit), else it is the only slot
 //   whose build verifies; two verified slots and no hint is refused, never guessed.
 // - A build already on a slot (verified) is not written again: the output names that slot.
-// - A target that is not an A/B disk D0 made (GPT with exactly two same-size ESPs named by a
-//   build UUID or ESP_A/ESP_B, FAT labels D0_A/D0_B) is refused with its path; nothing is written.
+// - A target that is not an A/B disk D0 made (GPT with exactly two same-size ESPs named ESP_A/ESP_B
+//   or, on older disks, by a build UUID; FAT labels D0_A/D0_B) is refused with its path; nothing
+//   is written. The GPT is read from its backup copy when the primary is invalid (gpt.ts).
 //   A block device is never laid out: it must already hold an A/B disk (`d0 disk build` + dd).
 // - Refused before anything is written (by the A/B writer): a build that does not verify with the
 //   Deployment's public key, a security_epoch below the target's floor.
@@ -24,6 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { D0Error, errorCode } from '../../core/errors';
+import { fatLabel } from '../../builder/disk/fat';
 import { readGpt, ESP_TYPE_GUID, type GptPartition } from '../../builder/disk/gpt';
 import { verifySlot } from '../../builder/disk/slot-verify';
 import {
@@ -33,6 +37,7 @@ import {
   SLOT_LETTERS,
   type SlotLetter,
 } from '../../builder/disk/slots';
+import { lockTarget } from '../../builder/disk/lock';
 import { diskStatus } from '../../builder/disk/status';
 import { writeSlot } from '../../builder/disk/writer';
 import { failures, hasUnknown, withoutProvider } from './problems';
@@ -163,8 +168,10 @@ const where = (t: Target) => (t.diskImage ?? t.blockDevice)!;
 
 /**
  * The two slot partitions of an A/B disk D0 made, or a DISK_NOT_AB error naming the target.
- * A slot in transit (GPT name ESP_<letter>) may hold a half-written FAT, so only the other
- * slots' FAT labels are checked.
+ * Identity lives inside each slot (FAT32 labelled D0_<letter>): slot writes never touch the GPT,
+ * and every sector the writer writes keeps that boot sector whole (old or new, both labelled).
+ * GPT names are checked only for the forms D0 ever wrote (ESP_<letter>, or a build UUID on disks
+ * laid out before names stopped following the build).
  */
 function abSlots(target: string, device = false): { letter: SlotLetter; part: GptPartition }[] {
   const notAb = (why: string) =>
@@ -182,33 +189,20 @@ function abSlots(target: string, device = false): { letter: SlotLetter; part: Gp
     throw notAb((e as Error).message.replace(`${target}: `, ''));
   }
   if (parts.length !== 2) throw notAb(`${parts.length} partitions, an A/B disk has 2`);
-  const fd = fs.openSync(target, 'r');
-  try {
-    return SLOT_LETTERS.map((letter, i) => {
-      const part = parts.find((p) => p.index === i + 1);
-      if (!part || part.typeGuid !== ESP_TYPE_GUID)
-        throw notAb(`partition ${i + 1} (slot ${letter}) is not an EFI System Partition`);
-      if (part.size !== parts[0].size) throw notAb('the two slots differ in size');
-      const named = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(
-        part.name,
+  return SLOT_LETTERS.map((letter, i) => {
+    const part = parts.find((p) => p.index === i + 1);
+    if (!part || part.typeGuid !== ESP_TYPE_GUID)
+      throw notAb(`partition ${i + 1} (slot ${letter}) is not an EFI System Partition`);
+    if (part.size !== parts[0].size) throw notAb('the two slots differ in size');
+    const uuidNamed = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(part.name);
+    if (!uuidNamed && part.name !== `ESP_${letter}`)
+      throw notAb(
+        `partition ${i + 1} is named ${JSON.stringify(part.name)}, not ESP_${letter} or a build UUID`,
       );
-      if (!named && part.name !== `ESP_${letter}`)
-        throw notAb(
-          `partition ${i + 1} is named ${JSON.stringify(part.name)}, not a build UUID or ESP_${letter}`,
-        );
-      if (named) {
-        // FAT32 boot sector: BS_VolLab at byte 71 (11 bytes), BS_FilSysType at 82.
-        const bs = Buffer.alloc(90);
-        fs.readSync(fd, bs, 0, 90, part.offset);
-        const label = bs.subarray(71, 82).toString('latin1').trimEnd();
-        if (bs.subarray(82, 87).toString('latin1') !== 'FAT32' || label !== `D0_${letter}`)
-          throw notAb(`slot ${letter} is not a FAT32 file system labelled D0_${letter}`);
-      }
-      return { letter, part };
-    });
-  } finally {
-    fs.closeSync(fd);
-  }
+    if (fatLabel(target, part.offset) !== `D0_${letter}`)
+      throw notAb(`slot ${letter} is not a FAT32 file system labelled D0_${letter}`);
+    return { letter, part };
+  });
 }
 
 async function partitionSha256(target: string, part: GptPartition): Promise<string> {
@@ -276,7 +270,15 @@ export async function writeTarget(inputs: Inputs, created = false): Promise<Writ
     throw new D0Error('KEY', "publicKey: not 64 lowercase hex digits (the Deployment's publicKey)");
   const key = Buffer.from(inputs.publicKey, 'hex');
   const target = where(inputs.target);
-  if (inputs.target.diskImage && !fs.existsSync(target)) return layOutNewImage(inputs, target, key);
+  if (inputs.target.diskImage && !fs.existsSync(target)) {
+    // Laid out under the target's lock, like a slot write: a second writer fails at once.
+    const release = lockTarget(target);
+    try {
+      if (!fs.existsSync(target)) return await layOutNewImage(inputs, target, key);
+    } finally {
+      release();
+    }
+  }
 
   const slots = abSlots(target, inputs.target.blockDevice !== undefined);
   const status = await diskStatus(target, key);

@@ -40,7 +40,7 @@ describe('ab: d0 disk and d0 run', function () {
       pub,
     ]);
     assert.equal(r.code, 0, r.err);
-    assert.match(r.out, new RegExp(`slot A=${u1.uuid} slot B=ESP_B`));
+    assert.match(r.out, new RegExp(`slot A=${u1.uuid} slot B=empty`));
 
     r = await d0(['run', disk, '--cpu', AB_CPU, '--until', 'halt', '--timeout', '240']);
     assert.equal(r.code, 0, r.err + r.out);
@@ -71,11 +71,9 @@ describe('ab: d0 disk and d0 run', function () {
     r = await d0(['disk', 'status', disk, '--pub', pub]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`last_good=${u2.uuid} trial=none`));
-    assert.match(r.out, new RegExp(`slot A: ${u1.uuid} partition=${u1.uuid} verified epoch=3\\n`));
-    assert.match(
-      r.out,
-      new RegExp(`slot B: ${u2.uuid} partition=${u2.uuid} verified epoch=3 active`),
-    );
+    assert.match(r.out, /^gpt: primary copy read$/m);
+    assert.match(r.out, new RegExp(`slot A: ${u1.uuid} label=D0_A verified epoch=3\\n`));
+    assert.match(r.out, new RegExp(`slot B: ${u2.uuid} label=D0_B verified epoch=3 active`));
 
     // Both slots verify now: without D0's state the writer refuses to guess which is active.
     const u3 = makeBuild(fx, 'cli-u3');

@@ -1,6 +1,6 @@
 // Power cuts during a slot write: the writer (a child process) is SIGKILLed at >= 20 points
 // chosen with a fixed seed among its steps (every 1 MiB chunk of the slot copy, the fsync, the
-// read-back, the commit rename, the file check, the GPT rename). After each cut: the active slot's
+// read-back, the commit rename, the file check). After each cut: the active slot's
 // bytes are unchanged, the GPT reads, and the model of D0's choice (builder/disk/status.ts
 // predictBoot) boots a verified build: U1 before the commit point, U2 from it on. A sample of the
 // points is booted under QEMU + OVMF to check the real D0 agrees; one is then rewritten to

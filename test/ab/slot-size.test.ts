@@ -83,7 +83,7 @@ describe('ab: slot size derived from the build', function () {
     assert.deepEqual(
       parts.map((p) => [p.name, p.size / MIB]),
       [
-        [bigUuid, want],
+        ['ESP_A', want],
         ['ESP_B', want],
       ],
     );

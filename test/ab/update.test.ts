@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { D0Event } from '../support/events';
 import { readAbState } from '../../builder/disk/ovmf-vars';
 import { writeSlot } from '../../builder/disk/writer';
+import { readGpt } from '../../builder/disk/gpt';
 import { diskStatus } from '../../builder/disk/status';
 import {
   bootUntilExit,
@@ -107,7 +108,9 @@ describe('ab: update U1 -> U2 with a trial boot and a commit', function () {
 
     const status = await diskStatus(disk, fx.pub, readAbState(vars));
     assert.equal(status.find((s) => s.letter === 'B')?.role, 'active');
-    assert.equal(status.find((s) => s.letter === 'B')?.partitionName, u2.uuid);
+    assert.equal(status.find((s) => s.letter === 'B')?.label, 'D0_B');
+    // The slot's identity is inside it: the GPT keeps the names the disk was laid out with.
+    assert.deepEqual(readGpt(disk).map((p) => p.name), ['ESP_A', 'ESP_B']);
     assert.equal(status.find((s) => s.letter === 'A')?.role, undefined);
   });
 });

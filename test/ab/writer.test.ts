@@ -1,13 +1,15 @@
 // The slot writer's refusals, offline (no QEMU): each class of bad input is refused with its code,
 // names what and where, and leaves the target byte-for-byte unchanged. Plus the readers the
-// writer trusts: a GPT with a bad CRC and a D0 state record that is not one are refused.
+// writer trusts: a GPT whose primary copy has a bad CRC (the backup is read, as firmware does) and a D0 state record that is not one are refused.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
+import { formatPublicKeyFile } from '../../core/sign';
+import { d0 } from '../support/d0-pipeline';
 import { buildEspDisk, espMiBFor } from '../../builder/disk/esp';
-import { readGpt } from '../../builder/disk/gpt';
+import { readGpt, readGptTable } from '../../builder/disk/gpt';
 import { decodeAbState } from '../../builder/disk/ovmf-vars';
 import { buildSlotDisk, readSlotTree, treeBytes } from '../../builder/disk/slots';
 import { writeSlot, type WriteOptions } from '../../builder/disk/writer';
@@ -107,8 +109,8 @@ describe('ab: slot writer refusals', function () {
         `${disk}: slot A: 40 MiB cannot hold build ${big.uuid} .*needs at least ${needs} MiB; nothing was written`,
       ),
     );
-    // The slot's GPT name was not touched either (the writer's first step renames it).
-    assert.equal(readGpt(disk)[0].name, u1.uuid);
+    // The GPT was not touched either (refused() compares the whole image; the names are the layout's).
+    assert.deepEqual(readGpt(disk).map((p) => p.name), ['ESP_A', 'ESP_B']);
   });
 
   it('refuses a directory that is not a slot tree, and a disk that is not an A/B disk', async () => {
@@ -123,17 +125,42 @@ describe('ab: slot writer refusals', function () {
     );
     const raw = path.join(dir, 'raw.img');
     fs.writeFileSync(raw, Buffer.alloc(1 << 20));
-    await refused({}, 'GPT_MISSING', /no GPT header/, raw);
+    await refused({}, 'GPT_MISSING', /no primary GPT header at LBA 1; no backup GPT header at LBA 2047/, raw);
   });
 
-  it('reads a GPT only when its CRCs match', async () => {
+  it('reads the backup GPT when the primary is invalid, as firmware does, and neither when both are', async () => {
     const copy = path.join(dir, 'crc.img');
     fs.copyFileSync(disk, copy);
-    assert.equal(readGpt(copy)[1].name, u2.uuid);
+    assert.equal(readGptTable(copy).copy, 'primary');
+    const size = fs.statSync(copy).size;
     const fd = fs.openSync(copy, 'r+');
-    fs.writeSync(fd, Buffer.from('X'), 0, 1, 1024 + 56); // first entry's name, LBA 2
-    fs.closeSync(fd);
-    assert.throws(() => readGpt(copy), /partition array CRC mismatch/);
+    const flip = (at: number) => {
+      const b = Buffer.alloc(1);
+      fs.readSync(fd, b, 0, 1, at);
+      b[0] ^= 0xff;
+      fs.writeSync(fd, b, 0, 1, at);
+    };
+    try {
+      flip(1024 + 56); // first entry's name, LBA 2
+      const t = readGptTable(copy);
+      assert.equal(t.copy, 'backup');
+      assert.match(t.primaryError!, /primary GPT partition array CRC mismatch/);
+      assert.deepEqual(t.partitions.map((p) => [p.name, p.firstLba]), [['ESP_A', 2048], ['ESP_B', 2048 + 40 * 2048]]);
+      // The status a user reads says which copy it read.
+      const pub = path.join(dir, 'd0.pub');
+      fs.writeFileSync(pub, formatPublicKeyFile(fx.pub));
+      const r = await d0(['disk', 'status', copy, '--pub', pub]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^gpt: backup copy read, as firmware does \(primary: primary GPT partition array CRC mismatch\)$/m);
+      // A torn backup header too (its CRC field): nothing is read, and both faults are named.
+      flip(size - 512 + 16);
+      assert.throws(
+        () => readGpt(copy),
+        /primary GPT partition array CRC mismatch; backup GPT header CRC mismatch/,
+      );
+    } finally {
+      fs.closeSync(fd);
+    }
   });
 
   it('decodes D0 state records and refuses anything else', () => {

@@ -110,6 +110,17 @@ const BENCHES: QuickBench[] = [
     check: matches(/^cycles=1 boots=\d+ commits=[1-9]\d* .* failures=0 unbootable=0 seconds=\d+$/m),
   },
   {
+    name: 'ab-write',
+    command: tsx('bench/ab/write.ts'),
+    timeoutS: 180,
+    // One run of this tree's writer (and of the baseline's, when its revision is in the clone).
+    check: matches(
+      /^slot write: 40 MiB slot, 1 run\(s\) each/m,
+      /^ {2}after \(this tree\): median \d+ ms \(\d+\)$/m,
+      /^ {2}before \(\w+\): (median \d+ ms \(\d+\)|skipped .*)$/m,
+    ),
+  },
+  {
     name: 'pulumi',
     command: tsx('bench/pulumi/preview-32.ts'),
     timeoutS: 600,

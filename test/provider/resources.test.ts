@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeBuild } from '../../builder/site';
 import { d0EfiKey } from '../../builder/d0-efi/cache';
+import { fatLabel } from '../../builder/disk/fat';
 import { ESP_TYPE_GUID, readGpt } from '../../builder/disk/gpt';
 import { readSlotTree, slotMiBFor, treeBytes } from '../../builder/disk/slots';
 import * as container from '../../provider/impl/container';
@@ -211,9 +212,14 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     assert.deepEqual(
       readGpt(disk).map((p) => [p.name, p.typeGuid]),
       [
-        [b.buildUuid, ESP_TYPE_GUID],
+        ['ESP_A', ESP_TYPE_GUID],
         ['ESP_B', ESP_TYPE_GUID],
       ],
+    );
+    // The slots are named inside: FAT labels D0_A/D0_B (the GPT names never follow the build).
+    assert.deepEqual(
+      readGpt(disk).map((p) => fatLabel(disk, p.offset)),
+      ['D0_A', 'D0_B'],
     );
     // Both slots are sized from the build (builder/disk/slots.ts), with room for a second one.
     const slotBytes = slotMiBFor(treeBytes(readSlotTree(b.slotDir))) * 2 ** 20;

@@ -109,9 +109,10 @@ describe('Pulumi engine: a rolling update onto the inactive slot of an A/B host 
     assert.equal(second.wrote, true);
     assert.equal(partitionSha256(disk, 1), slotABefore, 'slot A (the committed build) changed');
     assert.equal(partitionSha256(disk, 2), second.slotSha256);
+    // Slot identity lives in the slots (their manifests); the GPT keeps its layout names.
     assert.deepEqual(
       readGpt(disk).map((p) => p.name),
-      [first.buildUuid, second.buildUuid],
+      ['ESP_A', 'ESP_B'],
     );
 
     const boot2 = await bootUntilCommitted(disk, vars, 'hello from v2');

@@ -2,9 +2,10 @@
 // boot): the first deployment lays out slot A, the next build goes to the inactive slot and leaves
 // the active slot's bytes as they were, the same build is not written twice, two verified slots
 // need a hint, and a target that is not a D0 A/B disk is refused with its path and left unchanged
-// (an image file and a loop block device).
+// (an image file and a loop block device). Two writers on one disk at once (two processes, as two
+// stacks would be): exactly one succeeds, the other fails at once with DISK_LOCKED.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +26,20 @@ function partitionBytes(target: string, n: number): Buffer {
   try {
     const b = Buffer.alloc(p.size);
     fs.readSync(fd, b, 0, p.size, p.offset);
+    return b;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The MBR and both GPT copies (headers and entry arrays): the first and the last MiB. */
+function gptBytes(target: string): Buffer {
+  const size = fs.statSync(target).size;
+  const fd = fs.openSync(target, 'r');
+  try {
+    const b = Buffer.alloc(2 << 20);
+    fs.readSync(fd, b, 0, 1 << 20, 0);
+    fs.readSync(fd, b, 1 << 20, 1 << 20, size - (1 << 20));
     return b;
   } finally {
     fs.closeSync(fd);
@@ -81,8 +96,9 @@ describe('EspSlotWriter on A/B disks (provider called directly)', function () {
     assert.equal(first.created, true);
     assert.deepEqual(
       readGpt(disk).map((p) => p.name),
-      [u1.buildUuid, 'ESP_B'],
+      ['ESP_A', 'ESP_B'],
     );
+    const gptBefore = gptBytes(disk);
     const slotA = partitionBytes(disk, 1);
     assert.equal(first.slotSha256, sha256(slotA));
 
@@ -94,10 +110,8 @@ describe('EspSlotWriter on A/B disks (provider called directly)', function () {
     assert.equal(second.created, true, 'the disk stays the one this resource laid out');
     assert.equal(second.slotSha256, sha256(partitionBytes(disk, 2)));
     assert.ok(partitionBytes(disk, 1).equals(slotA), 'slot A changed');
-    assert.deepEqual(
-      readGpt(disk).map((p) => p.name),
-      [u1.buildUuid, u2.buildUuid],
-    );
+    // The slot write touched only slot B: the GPT (both copies) and the MBR are as laid out.
+    assert.ok(gptBytes(disk).equals(gptBefore), 'the slot write rewrote the GPT');
 
     // The same build again: found on slot B, nothing written.
     const before = fs.statSync(disk).mtimeMs;
@@ -127,6 +141,50 @@ describe('EspSlotWriter on A/B disks (provider called directly)', function () {
 
     writer.remove('id', third as never);
     assert.equal(fs.existsSync(disk), false);
+  });
+
+  it('two writers on one disk at once (two stacks): exactly one succeeds, the other fails at once with the lock\'s message', async () => {
+    const child = path.join(__dirname, 'writer-create-child.ts');
+    const race = async (a: unknown, b: unknown) => {
+      const goAt = String(Date.now() + 4000); // both processes loaded by then
+      const run = (i: unknown) =>
+        new Promise<{ ok: boolean; pid: number; ms: number; error?: string; outs?: Outs }>((resolve, reject) => {
+          execFile(
+            process.execPath,
+            ['--import', 'tsx', child, JSON.stringify(i)],
+            { env: { ...process.env, GO_AT: goAt }, timeout: 120_000 },
+            (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout.trim().split('\n').at(-1)!))),
+          );
+        });
+      const rs = await Promise.all([run(a), run(b)]);
+      const won = rs.filter((r) => r.ok);
+      const lost = rs.filter((r) => !r.ok);
+      assert.equal(won.length, 1, JSON.stringify(rs));
+      assert.match(lost[0].error!, /^EspSlotWriter: \[DISK_LOCKED\] .*another writer/);
+      // "At once": the loser is refused when it asks for the lock (after its own reads of the
+      // disk), without waiting for the holder: it ends while the winner is still writing.
+      assert.ok(lost[0].ms < won[0].ms, JSON.stringify(rs));
+      return { won: won[0], lost: lost[0] };
+    };
+    // A first deployment of one disk image from two stacks: one lays it out, the other is refused.
+    const disk = path.join(dir, 'race.img');
+    const first = await race(inputs(builds[0], { diskImage: disk }), inputs(builds[1], { diskImage: disk }));
+    assert.equal(first.won.outs!.slot, 'A');
+    assert.match(first.lost.error!, new RegExp(`${disk}: another writer`));
+    // Two updates of the laid-out disk: one writes slot B, the other is refused; the disk holds
+    // the winner's build, and slot A is as it was.
+    const slotA = partitionBytes(disk, 1);
+    const winner = first.won.outs!.writtenUuid;
+    const [x, y] = builds.filter((b) => b.buildUuid !== winner);
+    const second = await race(
+      inputs(x, { diskImage: disk }, { activeUuid: winner }),
+      inputs(y, { diskImage: disk }, { activeUuid: winner }),
+    );
+    assert.equal(second.won.outs!.slot, 'B');
+    assert.equal(sha256(partitionBytes(disk, 2)), second.won.outs!.slotSha256, 'slot B is not the winner\'s');
+    assert.ok(partitionBytes(disk, 1).equals(slotA), 'slot A changed');
+    console.log(`      refused after ${first.lost.ms} and ${second.lost.ms} ms; the winners took ${first.won.ms} and ${second.won.ms} ms`);
+    fs.rmSync(disk);
   });
 
   it('checks its active-slot hints, and refuses a VARS file that is not there, writing nothing', async () => {
@@ -231,9 +289,11 @@ describe('EspSlotWriter on A/B disks (provider called directly)', function () {
       writer.remove('id', r as never);
       assert.ok(fs.existsSync(loop), 'delete touched the device');
 
-      // Not an A/B disk: the device's first MiB is zeroed (no GPT); the writer names the device.
+      // Not an A/B disk: the device's first and last MiB are zeroed (no GPT, primary or backup:
+      // with the backup alone the disk still reads, as firmware reads it); the writer names it.
       const fd = fs.openSync(loop, 'r+');
       fs.writeSync(fd, Buffer.alloc(1024 * 1024), 0, 1024 * 1024, 0);
+      fs.writeSync(fd, Buffer.alloc(1024 * 1024), 0, 1024 * 1024, fs.statSync(img).size - 1024 * 1024);
       fs.fsyncSync(fd);
       fs.closeSync(fd);
       const was = sha256(fs.readFileSync(img));

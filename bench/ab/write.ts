@@ -40,7 +40,6 @@ function baselineWriter(rev: string, scratch: string): Writer | undefined {
     .replace(/from '\.\//g, `from '${ROOT}/builder/disk/`);
   const file = path.join(scratch, 'baseline-writer.ts');
   fs.writeFileSync(file, src);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require(file) as { writeSlot: Writer }).writeSlot;
 }
 

@@ -21,16 +21,37 @@ export interface NetworkArgs {
    * @default false
    */
   readonly egressNat?: pulumi.Input<boolean>;
+  /**
+   * D0's own static address on the host's uplink NIC, with its prefix, e.g. `192.0.2.10/24`
+   * (no DHCP). Absent: no uplink; containers still run on the bridge. Must not overlap the bridge.
+   */
+  readonly uplink?: pulumi.Input<string>;
+  /** The uplink's gateway (in the uplink's subnet); required with `uplink`. */
+  readonly uplinkGw?: pulumi.Input<string>;
+  /**
+   * D0 answers ICMP echo on its uplink address. D0 has no other listening service.
+   * @default true
+   */
+  readonly uplinkEcho?: pulumi.Input<boolean>;
 }
 
 export class Network extends pulumi.dynamic.Resource {
   declare readonly bridge: pulumi.Output<string>;
   declare readonly egressNat: pulumi.Output<boolean>;
+  declare readonly uplink: pulumi.Output<string | undefined>;
+  declare readonly uplinkGw: pulumi.Output<string | undefined>;
+  declare readonly uplinkEcho: pulumi.Output<boolean | undefined>;
   /** The network as a Deployment reads it: known at preview whenever the arguments are. */
   readonly spec: pulumi.Output<NetworkSpec>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
-    const props = { bridge: args.bridge, egressNat: args.egressNat ?? false };
+    const props = {
+      bridge: args.bridge,
+      egressNat: args.egressNat ?? false,
+      uplink: args.uplink,
+      uplinkGw: args.uplinkGw,
+      uplinkEcho: args.uplinkEcho,
+    };
     super(networkProvider, name, props, opts, 'd0', 'Network');
     this.spec = pulumi.output(props);
   }

@@ -14,7 +14,18 @@ export function check(_olds: Inputs, news: Inputs): pulumi.dynamic.CheckResult {
   return { inputs: { ...news, egressNat: news.egressNat ?? false }, failures: [] };
 }
 
-/** The network's own problems at its own paths (`bridge`, `egressNat`). */
+/** The fields whose change makes a different network (and so a new signed build). */
+const NETWORK_KEYS = ['bridge', 'egressNat', 'uplink', 'uplinkGw', 'uplinkEcho'] as const;
+/** What an absent field means (the manifest's defaults), so leaving out a default is no change. */
+const DEFAULTS: Record<(typeof NETWORK_KEYS)[number], unknown> = {
+  bridge: null,
+  egressNat: false,
+  uplink: null,
+  uplinkGw: null,
+  uplinkEcho: true,
+};
+
+/** The network's own problems at its own paths (`bridge`, `egressNat`, `uplink`, ...). */
 export function ownProblems(news: Inputs): Problem[] {
   // A site of no containers: only the network's own problems are kept.
   const p = planBuild({ network: withoutProvider(news), securityEpoch: 0, containers: [] });
@@ -22,9 +33,8 @@ export function ownProblems(news: Inputs): Problem[] {
 }
 
 export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.DiffResult {
-  const changed = (['bridge', 'egressNat'] as const).filter(
-    (k) => (olds[k] ?? false) !== (news[k] ?? false),
-  );
+  const value = (v: Inputs, k: (typeof NETWORK_KEYS)[number]) => v[k] ?? DEFAULTS[k];
+  const changed = NETWORK_KEYS.filter((k) => value(olds, k) !== value(news, k));
   return { changes: changed.length > 0, replaces: [] };
 }
 

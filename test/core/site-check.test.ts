@@ -41,3 +41,21 @@ describe('core/site: checkContainer', () => {
     assert.ok(site.problems.some((p) => p.path === 'containers.web.ip' && p.code === 'OUT_OF_SUBNET'), JSON.stringify(site.problems));
   });
 });
+
+describe('core/site: the network spec', () => {
+  it("maps the uplink's fields onto the manifest's, and their problems back to the spec's names", () => {
+    const c = { name: 'web', image: 'oci:/x', vcpu: 1, memMb: 128, ip: '10.20.0.10/24', bootOrder: 1, healthTimeoutS: 30 } as ContainerSpec;
+    const ok = planBuild({
+      network: { bridge: '10.20.0.1/24', uplink: '192.0.2.10/24', uplinkGw: '192.0.2.1', uplinkEcho: false },
+      securityEpoch: 1,
+      containers: [c],
+    });
+    assert.deepEqual(ok.problems, []);
+    const n = ok.manifest!.network as unknown as Record<string, unknown>;
+    assert.equal(n.uplink_ip4, '192.0.2.10/24');
+    assert.equal(n.uplink_gw4, '192.0.2.1');
+    assert.equal(n.uplink_echo, false);
+    const bad = planBuild({ network: { bridge: '10.20.0.1/24', uplink: '192.0.2.10/24', uplinkGw: '198.51.100.1' }, securityEpoch: 1, containers: [c] });
+    assert.ok(bad.problems.some((p) => p.path === 'network.uplinkGw'), JSON.stringify(bad.problems));
+  });
+});

@@ -1,4 +1,4 @@
-// A hostile virtqueue stops only the VM that built it (issue #7): two VMs of one build run the
+// A hostile virtqueue stops only the VM that built it: two VMs of one build run the
 // same tiny guest (virtqueue-guest.ts), which drives its own virtio-blk through the virtio-mmio
 // registers and reads sector 0. In the 64 MiB VM the request is hostile - a descriptor chain that
 // loops, or a buffer outside its RAM - and D0 breaks that VM's device and stops that VM with the

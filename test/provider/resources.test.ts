@@ -66,6 +66,20 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     assert.equal(network.create(ok.inputs as never).id, 'bridge-10.20.0.1/24');
   });
 
+  it("Network carries the uplink: its problems at the uplink's paths, a change of it is a change, a default left out is not", () => {
+    const base = { bridge: '10.20.0.1/24', egressNat: false };
+    const up = { ...base, uplink: '192.0.2.10/24', uplinkGw: '192.0.2.1' };
+    assert.deepEqual(network.ownProblems(up as never), []);
+    const paths = (v: object) => network.ownProblems(v as never).map((p) => p.path).sort();
+    assert.deepEqual(paths({ ...base, uplink: '192.0.2.10/24', uplinkGw: '198.51.100.1' }), ['uplinkGw']);
+    assert.ok(paths({ ...base, uplink: '10.20.0.5/24', uplinkGw: '10.20.0.9' }).includes('uplink'));
+    assert.ok(paths({ ...base, uplink: '192.0.2.10/24' }).length > 0, 'an uplink without its gateway');
+    assert.equal(network.diff('id', base as never, up as never).changes, true);
+    assert.equal(network.diff('id', up as never, { ...up, uplinkGw: '192.0.2.2' } as never).changes, true);
+    assert.equal(network.diff('id', up as never, { ...up, uplinkEcho: true } as never).changes, false);
+    assert.equal(network.diff('id', up as never, { ...up, uplinkEcho: false } as never).changes, true);
+  });
+
   it('Container.check is lenient (the Deployment reports its problems); create refuses them before converting', async () => {
     const ok = await container.check({} as never, web({ ip: '10.99.0.1/24' }));
     assert.deepEqual(ok.failures, []);

@@ -8,7 +8,6 @@
 // and moves the signing key out of the inputs (see key-stash.ts). diff() compares two plans (normalized manifests with input digests, never
 // timestamps or UUIDs) and returns each changed field as `containers.web.memMb` in `replaces`,
 // which the engine shows as the replacement's reasons.
-import fs from 'node:fs';
 import path from 'node:path';
 import { hostMemory } from '../../core/host-memory';
 import type * as pulumi from '@pulumi/pulumi';
@@ -24,6 +23,8 @@ import { failures, hasUnknown, withoutProvider } from './problems';
 // check() and diff() run on every preview and need only the plan and image digests; the
 // builders (and dockerode) load on the first build or docker: source.
 const builders = () => require('../../builder/site') as typeof import('../../builder/site');
+const retention = () =>
+  require('../../builder/site/retention') as typeof import('../../builder/site/retention');
 const connectDocker = () =>
   (
     require('../../builder/docker/engine') as typeof import('../../builder/docker/engine')
@@ -181,6 +182,7 @@ async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateRes
       kernelMode: inputs.kernelMode,
       docker,
     });
+    await retention().collectRetained(inputs.outDir, Buffer.from(r.publicKey, 'hex'));
     return {
       id: r.buildUuid,
       outs: {
@@ -218,17 +220,15 @@ export async function update(
   return { outs: (await build(news)).outs };
 }
 
-/** Removes the build directory, and only a directory that is this build (its build.json says so). */
-export function remove(id: string, olds: DeploymentInputs & { buildDir?: string }): void {
+/**
+ * Removes the build directory (only a directory that is this build: its build.json says so),
+ * unless a host disk's slot still holds the build: then it is kept, marked retained, and a later
+ * build or deletion in the same outDir collects it once no slot holds it (builder/site/retention.ts).
+ */
+export async function remove(id: string, olds: DeploymentInputs & { buildDir?: string }): Promise<void> {
   const dir = olds.buildDir;
-  if (!dir) return;
-  try {
-    const info = JSON.parse(fs.readFileSync(path.join(dir, 'build.json'), 'utf8')) as {
-      buildUuid?: string;
-    };
-    if (info.buildUuid !== id) return;
-  } catch {
-    return; // already gone, or not a build directory: leave it alone
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
+  if (!dir || typeof olds.publicKey !== 'string') return;
+  const key = Buffer.from(olds.publicKey, 'hex');
+  await retention().removeBuildDir(dir, id, key);
+  await retention().collectRetained(path.dirname(dir), key);
 }

@@ -40,6 +40,7 @@ import {
 import { lockTarget } from '../../builder/disk/lock';
 import { diskStatus } from '../../builder/disk/status';
 import { writeSlot } from '../../builder/disk/writer';
+import { recordHolder } from '../../builder/site/retention';
 import { failures, hasUnknown, withoutProvider } from './problems';
 
 export interface Target {
@@ -327,9 +328,16 @@ function failed(e: unknown): Error {
   return new Error(`EspSlotWriter: ${code ? `[${code}] ` : ''}${(e as Error).message}`);
 }
 
+/** The build's directory learns which disk holds it: it is kept while that disk's slot does. */
+function noteHolder(inputs: Inputs): void {
+  const target = inputs.target.diskImage ?? inputs.target.blockDevice;
+  if (target) recordHolder(path.dirname(inputs.slotDir), target);
+}
+
 export async function create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
   try {
     const w = await writeTarget(inputs);
+    noteHolder(inputs);
     return { id: `slot:${where(inputs.target)}`, outs: { ...withoutProvider(inputs), ...w } };
   } catch (e) {
     throw failed(e);
@@ -343,14 +351,21 @@ export async function update(
 ): Promise<pulumi.dynamic.UpdateResult> {
   try {
     const w = await writeTarget(news, olds.created === true);
+    noteHolder(news);
     return { outs: { ...withoutProvider(news), ...w } };
   } catch (e) {
     throw failed(e);
   }
 }
 
-/** The disk image this resource laid out is removed; any other target is left as it is. */
+/**
+ * The disk image this resource laid out is removed, with the NV state `d0 run` keeps beside it
+ * (`<image>.vars.fd`): a new disk at the same path must not boot against the old disk's last good
+ * build and epoch floor. Any other target is left as it is.
+ */
 export function remove(_id: string, olds: Inputs & Partial<Written>): void {
-  if (olds.target?.diskImage && olds.created === true)
+  if (olds.target?.diskImage && olds.created === true) {
     fs.rmSync(olds.target.diskImage, { force: true });
+    fs.rmSync(`${olds.target.diskImage}.vars.fd`, { force: true });
+  }
 }

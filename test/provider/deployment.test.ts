@@ -204,11 +204,11 @@ describe('provider: Deployment', function () {
     assert.equal(Number(uo.hostMemoryMiB) - Number(o.hostMemoryMiB), 96 - Number(decodeManifest(tlv).containers[0].mem_mb));
     assert.ok(Number(o.hostMemoryMiB) > 96);
 
-    impl.remove(c.id, { ...o, buildDir: uo.buildDir } as never); // another build's directory: left alone
+    await impl.remove(c.id, { ...o, buildDir: uo.buildDir } as never); // another build's directory: left alone
     assert.ok(fs.existsSync(uo.buildDir));
-    impl.remove(c.id, o as never);
+    await impl.remove(c.id, o as never); // no disk holds it (retention.test.ts: one that does)
     assert.equal(fs.existsSync(o.buildDir), false);
-    impl.remove(uo.buildUuid, uo as never);
+    await impl.remove(uo.buildUuid, uo as never);
     assert.deepEqual(fs.readdirSync(path.join(dir, 'builds')), []);
   });
 

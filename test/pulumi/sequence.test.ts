@@ -113,11 +113,9 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
     assert.notEqual(secondUuid, firstUuid);
     assert.ok(uuidv7Time(secondUuid) >= uuidv7Time(firstUuid));
     assert.equal(o.writtenUuid, secondUuid);
-    assert.equal(
-      fs.existsSync(path.join(site.outDir, firstUuid)),
-      false,
-      'the replaced build was not removed',
-    );
+    // The replaced build's directory stays: slot A still holds that build (the host's fallback).
+    // The next replacement collects it (test/provider/retention.test.ts); destroy does below.
+    assert.ok(fs.existsSync(path.join(site.outDir, firstUuid, 'retained')), 'the build slot A holds was removed');
   });
 
   it('up with no change keeps the build (same UUID, nothing rebuilt)', async () => {
@@ -125,7 +123,7 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
     assert.deepEqual(Object.keys(p.changeSummary), ['same']);
     await ok(['up', '--yes', '--skip-preview']);
     assert.equal((await outputs()).buildUuid, secondUuid);
-    assert.deepEqual(fs.readdirSync(site.outDir), [secondUuid]);
+    assert.deepEqual(fs.readdirSync(site.outDir).sort(), [firstUuid, secondUuid].sort());
   });
 
   it('the state holds the public key only, never the secret (also with --show-secrets)', async () => {
@@ -173,7 +171,8 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
     });
   });
 
-  it('destroy removes the build directory and the disk image', async () => {
+  it('destroy removes the disk image, its NV state and every build directory, the retained one too', async () => {
+    fs.copyFileSync('/usr/share/OVMF/OVMF_VARS.fd', `${site.disk}.vars.fd`); // as `d0 run` keeps it
     await ok(['destroy', '--yes', '--skip-preview']);
     assert.deepEqual(
       parseStackExport((await ok(['stack', 'export'])).stdout).deployment.resources,
@@ -181,5 +180,6 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
     );
     assert.deepEqual(fs.readdirSync(site.outDir), []);
     assert.equal(fs.existsSync(site.disk), false);
+    assert.equal(fs.existsSync(`${site.disk}.vars.fd`), false);
   });
 });

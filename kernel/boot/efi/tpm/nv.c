@@ -191,28 +191,33 @@ enum tpm_nv_parse tpm_nv_read_public_rsp(const uint8_t *rsp, size_t len, uint32_
   return c.bad || c.at != c.len ? TPM_NV_MALFORMED : TPM_NV_OK;
 }
 
-enum tpm_nv_parse tpm_nv_empty_rsp(const uint8_t *rsp, size_t len, uint32_t *rc) {
-  struct in c = { rsp, len, 0, 0 };
+/* The header of a response to a command with an authorization session: TPM_ST_SESSIONS and its
+ * parameterSize; *end is where the parameters end (close_session_rsp checks the session after). */
+static enum tpm_nv_parse open_session_rsp(struct in *c, uint32_t *rc, size_t *end) {
   uint16_t tag;
-  enum tpm_nv_parse r = open_rsp(&c, rc, &tag);
+  enum tpm_nv_parse r = open_rsp(c, rc, &tag);
   if (r != TPM_NV_OK)
     return r;
   if (tag != TPM_ST_SESSIONS)
     return TPM_NV_MALFORMED;
-  size_t end = params_end(&c);
-  return close_session_rsp(&c, end);
+  *end = params_end(c);
+  return TPM_NV_OK;
+}
+
+enum tpm_nv_parse tpm_nv_empty_rsp(const uint8_t *rsp, size_t len, uint32_t *rc) {
+  struct in c = { rsp, len, 0, 0 };
+  size_t end;
+  enum tpm_nv_parse r = open_session_rsp(&c, rc, &end);
+  return r != TPM_NV_OK ? r : close_session_rsp(&c, end);
 }
 
 enum tpm_nv_parse tpm_nv_read_rsp(const uint8_t *rsp, size_t len, uint32_t *rc, uint8_t *out,
                                   uint16_t n) {
   struct in c = { rsp, len, 0, 0 };
-  uint16_t tag;
-  enum tpm_nv_parse r = open_rsp(&c, rc, &tag);
+  size_t end;
+  enum tpm_nv_parse r = open_session_rsp(&c, rc, &end);
   if (r != TPM_NV_OK)
     return r;
-  if (tag != TPM_ST_SESSIONS)
-    return TPM_NV_MALFORMED;
-  size_t end = params_end(&c);
   if (get(&c, 2) != n || c.bad || c.len - c.at < n)
     return TPM_NV_MALFORMED;
   for (uint16_t i = 0; i < n; i++)

@@ -4,7 +4,6 @@
 // frames between the VMs' virtio-net devices. Under QEMU TCG with SVM + NPT (-cpu EPYC); both
 // VMs run round-robin on D0's one CPU. Slow (two nested Linux boots); hard timeout, QEMU killed.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,12 +11,11 @@ import { buildEspDisk } from '../../builder/disk/esp';
 import { encodeExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair } from '../../core/sign';
 import { busyboxImageBytes } from '../guest/support/busybox-image';
 import type { D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
 import { makeVmsSlot, slotFiles } from './slot';
+import { freshD0 } from '../support/fresh-d0';
 
 const TIMEOUT_MS = 20 * 60_000;
 
@@ -44,14 +42,7 @@ describe('hv-svm: two VMs on the static bridge (real Linux guests, SVM + NPT)', 
   before(async function () {
     this.timeout(45 * 60_000); // a cold cache builds the guest kernel
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-bridge-'));
-    const key = generateKeyPair(crypto.randomBytes(32));
-    secretKey = key.secretKey;
-    const built = await buildKernel({
-      publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-      outFile: path.join(dir, 'd0.efi'),
-      mode: 'host',
-    });
-    efi = fs.readFileSync(built.path);
+    ({ efi, secretKey } = await freshD0(dir));
     bzImage = fs.readFileSync((await buildGuestKernel({})).bzImage);
     init = (await buildGuestInit()).init;
   });

@@ -3,17 +3,15 @@
 // (nested page fault) while D0 stays alive; a guest's status-port write is its exit status.
 // QEMU TCG, -cpu EPYC; each boot has a hard timeout and QEMU is always killed.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair } from '../../core/sign';
 import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
 import { makeLaunchSlot, slotFiles } from './slot';
 import { asm, tinyBzImage } from './tiny-kernel';
+import { freshD0 } from '../support/fresh-d0';
 
 const TIMEOUT_MS = 180_000;
 const MEM_MB = 16;
@@ -27,14 +25,7 @@ describe('hv-svm: guest containment with exact guest code', function () {
   before(async function () {
     this.timeout(300_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-svm-iso-'));
-    const key = generateKeyPair(crypto.randomBytes(32));
-    secretKey = key.secretKey;
-    const built = await buildKernel({
-      publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-      outFile: path.join(dir, 'd0.efi'),
-      mode: 'host',
-    });
-    efi = fs.readFileSync(built.path);
+    ({ efi, secretKey } = await freshD0(dir));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

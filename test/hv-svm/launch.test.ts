@@ -6,7 +6,6 @@
 // health verdict, through UEFI runtime services: the NV state read back names it last good.
 // One full nested Linux boot: slow under TCG (minutes); hard timeout, QEMU always killed.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,12 +14,11 @@ import { buildSlotDisk } from '../../builder/disk/slots';
 import { encodeExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair } from '../../core/sign';
 import { busyboxImageBytes } from '../guest/support/busybox-image';
 import { assertContiguous, consoleLines, type D0Event } from '../support/events';
 import { OVMF_VARS, withQemu } from '../support/qemu';
 import { makeLaunchSlot, slotFiles } from './slot';
+import { freshD0 } from '../support/fresh-d0';
 
 const GUEST_BOOT_TIMEOUT_MS = 15 * 60_000;
 
@@ -35,14 +33,7 @@ describe('hv-svm: D0 launches a Linux micro-VM under QEMU TCG with SVM + NPT', f
   before(async function () {
     this.timeout(45 * 60_000); // a cold cache builds the guest kernel (10-13 min)
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-svm-'));
-    const key = generateKeyPair(crypto.randomBytes(32));
-    secretKey = key.secretKey;
-    const built = await buildKernel({
-      publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-      outFile: path.join(dir, 'd0.efi'),
-      mode: 'host',
-    });
-    efi = fs.readFileSync(built.path);
+    ({ efi, secretKey } = await freshD0(dir));
     bzImage = fs.readFileSync((await buildGuestKernel({})).bzImage);
     init = (await buildGuestInit()).init;
   });

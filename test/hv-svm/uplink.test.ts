@@ -16,8 +16,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair } from '../../core/sign';
 import { encodeManifest } from '../../core/tlv/encode';
 import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
@@ -25,6 +23,7 @@ import { resign } from '../boot/slot';
 import { makeLaunchSlot, slotFiles } from './slot';
 import { BCAST, GW_MAC, UplinkPeer, arpFrame, csum, echoRequest, ipv4Frame } from './uplink-peer';
 import { Cond, Program, Reg, asm, tinyBzImage } from './tiny-kernel';
+import { freshD0 } from '../support/fresh-d0';
 
 const TIMEOUT_MS = 240_000;
 const UPLINK = { uplink_ip4: '10.0.2.15/24', uplink_gw4: '10.0.2.2' };
@@ -64,14 +63,7 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
   before(async function () {
     this.timeout(300_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-uplink-'));
-    const key = generateKeyPair(crypto.randomBytes(32));
-    secretKey = key.secretKey;
-    const built = await buildKernel({
-      publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-      outFile: path.join(dir, 'd0.efi'),
-      mode: 'host',
-    });
-    efi = fs.readFileSync(built.path);
+    ({ efi, secretKey } = await freshD0(dir));
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

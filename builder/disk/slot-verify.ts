@@ -29,8 +29,20 @@ export interface SlotVerdict {
 const MANIFEST =
   /^manifest-([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\.tlv$/i;
 
+const manifestNames = async (files: SlotFiles) =>
+  (await files.list()).filter((p) => !p.includes('/') && MANIFEST.test(p));
+
+/**
+ * The build a slot holds, by the name of its one manifest file (lowercase), undefined with none or
+ * several: the slot's identity, read without checking the signature or any digest (verifySlot does).
+ */
+export async function slotUuid(files: SlotFiles): Promise<string | undefined> {
+  const names = await manifestNames(files);
+  return names.length === 1 ? MANIFEST.exec(names[0])![1].toLowerCase() : undefined;
+}
+
 export async function verifySlot(files: SlotFiles, publicKey: Uint8Array): Promise<SlotVerdict> {
-  const names = (await files.list()).filter((p) => !p.includes('/') && MANIFEST.test(p));
+  const names = await manifestNames(files);
   if (names.length === 0) return { signed: false, verified: false, reason: 'no_manifest' };
   if (names.length > 1)
     return { signed: false, verified: false, reason: `several_manifests count=${names.length}` };

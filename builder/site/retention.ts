@@ -15,7 +15,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { diskStatus } from '../disk/status';
+import { partitionFiles, slotPartitions } from '../disk/slots';
+import { slotUuid } from '../disk/slot-verify';
 
 const HELD_BY = 'held-by';
 const RETAINED = 'retained';
@@ -45,12 +46,19 @@ function holders(buildDir: string): string[] {
   });
 }
 
-/** The recorded disks whose slots still hold build `uuid` (read from the slots' manifests). */
-export async function heldBy(buildDir: string, uuid: string, publicKey: Uint8Array): Promise<string[]> {
+/**
+ * The recorded disks whose slots still hold build `uuid`, by the slots' manifest names (a slot's
+ * identity: only the names are read, no file is hashed).
+ */
+export async function heldBy(buildDir: string, uuid: string): Promise<string[]> {
   const out: string[] = [];
   for (const target of holders(buildDir)) {
     try {
-      if ((await diskStatus(target, publicKey)).some((s) => s.uuid === uuid)) out.push(target);
+      for (const { part } of slotPartitions(target))
+        if ((await slotUuid(partitionFiles(target, part))) === uuid) {
+          out.push(target);
+          break;
+        }
     } catch {
       /* gone, or no longer an A/B disk: it holds nothing */
     }
@@ -73,9 +81,9 @@ export type Removal = { removed: true } | { removed: false; heldBy: string[] };
  * Removes the build directory of build `uuid`, unless a slot holds it: then it is marked retained
  * and kept. A directory that is not that build's (its build.json says otherwise) is left alone.
  */
-export async function removeBuildDir(dir: string, uuid: string, publicKey: Uint8Array): Promise<Removal> {
+export async function removeBuildDir(dir: string, uuid: string): Promise<Removal> {
   if (buildUuidOf(dir) !== uuid) return { removed: true };
-  const held = await heldBy(dir, uuid, publicKey);
+  const held = await heldBy(dir, uuid);
   if (held.length > 0) {
     fs.writeFileSync(path.join(dir, RETAINED), `${JSON.stringify({ heldBy: held })}\n`);
     return { removed: false, heldBy: held };
@@ -85,7 +93,7 @@ export async function removeBuildDir(dir: string, uuid: string, publicKey: Uint8
 }
 
 /** Removes every retained build directory in outDir that no slot holds any more; returns them. */
-export async function collectRetained(outDir: string, publicKey: Uint8Array): Promise<string[]> {
+export async function collectRetained(outDir: string): Promise<string[]> {
   let names: string[];
   try {
     names = fs.readdirSync(outDir);
@@ -97,7 +105,7 @@ export async function collectRetained(outDir: string, publicKey: Uint8Array): Pr
     const dir = path.join(outDir, n);
     const uuid = buildUuidOf(dir);
     if (!uuid || !fs.existsSync(path.join(dir, RETAINED))) continue;
-    if ((await heldBy(dir, uuid, publicKey)).length > 0) continue;
+    if ((await heldBy(dir, uuid)).length > 0) continue;
     fs.rmSync(dir, { recursive: true, force: true });
     collected.push(dir);
   }

@@ -182,7 +182,7 @@ async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateRes
       kernelMode: inputs.kernelMode,
       docker,
     });
-    await retention().collectRetained(inputs.outDir, Buffer.from(r.publicKey, 'hex'));
+    await retention().collectRetained(inputs.outDir);
     return {
       id: r.buildUuid,
       outs: {
@@ -227,8 +227,7 @@ export async function update(
  */
 export async function remove(id: string, olds: DeploymentInputs & { buildDir?: string }): Promise<void> {
   const dir = olds.buildDir;
-  if (!dir || typeof olds.publicKey !== 'string') return;
-  const key = Buffer.from(olds.publicKey, 'hex');
-  await retention().removeBuildDir(dir, id, key);
-  await retention().collectRetained(path.dirname(dir), key);
+  if (!dir) return;
+  await retention().removeBuildDir(dir, id);
+  await retention().collectRetained(path.dirname(dir));
 }

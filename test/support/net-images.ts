@@ -1,0 +1,65 @@
+// The container images of the network tests, built by the Docker engine from what this machine
+// has (no registry):
+//   - NGINX_SERVED: Debian's nginx-light (the real-image base: debootstrap minbase + nginx-light)
+//     serving a page on port 80 in the foreground, as a web container does;
+//   - NET_CLIENT: Debian's busybox-static (d0/busybox-static) running a script that fetches from two
+//     fixed addresses on the uplink side (10.0.2.100 ports 80 and 81, which the tests forward to
+//     HTTP servers of their own on 127.0.0.1 with QEMU's guestfwd), printing one result line each,
+//     then idles.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import type Dockerode from 'dockerode';
+import { ensureBaseImage } from '../../builder/docker/base-image';
+import { dockerBuild } from './docker-build';
+import { ensureBusyboxImage } from '../../builder/docker/busybox-image';
+import { NGINX_BASE } from './real-image';
+
+export const NGINX_SERVED = 'd0-test/nginx-served:1';
+export const NET_CLIENT = 'd0-test/net-client:1';
+/** The page nginx serves. */
+export const NGINX_PAGE = 'served by nginx on D0 through a published port';
+/** Where NET_CLIENT fetches: the egress its policy allows (port 80) and one it does not (81). */
+export const CLIENT_TARGETS = { allowed: { ip: '10.0.2.100', port: 80 }, denied: { ip: '10.0.2.100', port: 81 } };
+
+const NGINX_DOCKERFILE = `ARG BASE
+FROM $BASE
+RUN echo '${NGINX_PAGE}' > /var/www/html/index.html && rm -rf /usr/share/doc /usr/share/man
+CMD ["nginx", "-g", "daemon off;"]
+`;
+
+// wget's exit status says whether the fetch worked; each outcome is one console line the test reads.
+const CLIENT_SCRIPT = `#!/bin/sh
+sleep 2
+if body=$(wget -q -T 10 -O - http://${CLIENT_TARGETS.allowed.ip}:${CLIENT_TARGETS.allowed.port}/); then
+  echo "egress-allowed: ok $body"
+else
+  echo "egress-allowed: failed"
+fi
+if wget -q -T 5 -O - http://${CLIENT_TARGETS.denied.ip}:${CLIENT_TARGETS.denied.port}/ >/dev/null; then
+  echo "egress-denied: reached"
+else
+  echo "egress-denied: refused"
+fi
+exec sleep 100000
+`;
+
+const CLIENT_DOCKERFILE = `FROM d0/busybox-static:1
+COPY client.sh /bin/client.sh
+CMD ["/bin/sh", "/bin/client.sh"]
+`;
+
+/** Builds NGINX_SERVED (context under workDir); removeNetImages() undoes it. */
+export async function buildNginxServed(docker: Dockerode, workDir: string): Promise<string> {
+  const base = await ensureBaseImage(docker, NGINX_BASE, () => {});
+  return dockerBuild({ dir: path.join(workDir, 'nginx-ctx'), dockerfile: NGINX_DOCKERFILE, tag: NGINX_SERVED, buildArgs: { BASE: base } });
+}
+
+/** Builds NET_CLIENT (context under workDir). */
+export async function buildNetClient(docker: Dockerode, workDir: string): Promise<string> {
+  await ensureBusyboxImage(docker);
+  return dockerBuild({ dir: path.join(workDir, 'client-ctx'), dockerfile: CLIENT_DOCKERFILE, tag: NET_CLIENT, files: { 'client.sh': CLIENT_SCRIPT } });
+}
+
+export function removeNetImages(): void {
+  execFileSync('/usr/bin/docker', ['rmi', '-f', NGINX_SERVED, NET_CLIENT], { stdio: 'ignore' });
+}

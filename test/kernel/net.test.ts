@@ -1,6 +1,7 @@
-// D0's uplink frame code on the host (kernel/tests/net, ASan + UBSan): ARP and ICMP echo for D0's
-// own address against truncated, malformed and random frames; the driver and PCI files compile
-// for the UEFI target; and the libFuzzer target runs 30 s without a finding.
+// D0's frame code on the host (kernel/tests/net, ASan + UBSan): ARP and ICMP echo for D0's own
+// address, and the bridge's anti-spoofing guard and rate limiter, against truncated, malformed
+// and random frames; the driver, PCI and kernel/net files compile for the UEFI target; and the
+// libFuzzer targets run without a finding.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 const REPO = path.resolve(__dirname, '../..');
 const DIR = path.join(REPO, 'kernel/tests/net');
 const FUZZ_SECONDS = 30;
+const GUARD_FUZZ_SECONDS = 15;
 
 function make(out: string, target: string) {
   const r = spawnSync('make', ['-s', '-C', DIR, `OUT=${out}`, target], {
@@ -20,7 +22,7 @@ function make(out: string, target: string) {
 }
 
 describe('uplink frame code (host, ASan+UBSan)', function () {
-  this.timeout((FUZZ_SECONDS + 300) * 1000);
+  this.timeout((FUZZ_SECONDS + GUARD_FUZZ_SECONDS + 300) * 1000);
   let out: string;
   before(() => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-net-'));
@@ -33,24 +35,27 @@ describe('uplink frame code (host, ASan+UBSan)', function () {
     assert.ok(m, `no summary line:\n${r.stdout}\n${r.stderr}`);
     assert.equal(Number(m[2]), 0, r.stderr);
     assert.ok(Number(m[1]) >= 250, `only ${m[1]} checks ran`);
+    // The guard and rate limiter's binary runs in the same target, after the uplink's.
+    const g = /^guard: (\d+) checks, (\d+) failed$/m.exec(r.stdout);
+    assert.ok(g, `no guard summary line:\n${r.stdout}\n${r.stderr}`);
+    assert.equal(Number(g[2]), 0, r.stderr);
+    assert.ok(Number(g[1]) >= 200, `only ${g[1]} guard checks ran`);
     assert.equal(r.status, 0, r.stderr);
   });
 
-  it('compiles the e1000 driver, PCI access and frame code for the UEFI target', () => {
+  it('compiles the e1000 driver, PCI access, frame code, guard and rate limiter for the UEFI target', () => {
     const r = make(out, 'freestanding');
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /freestanding: 3 files ok/);
+    assert.match(r.stdout, /freestanding: 5 files ok/);
   });
 
-  it(`fuzzes the ARP/ICMP path for ${FUZZ_SECONDS} s without a finding`, () => {
-    const b = make(out, 'fuzz');
-    assert.equal(b.status, 0, b.stderr);
+  function fuzz(target: string, seconds: number) {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-net-fuzz-'));
     try {
       const r = spawnSync(
-        path.join(out, 'fuzz_own_addr'),
-        [`-max_total_time=${FUZZ_SECONDS}`, `-artifact_prefix=${work}/`, '-print_final_stats=1', work],
-        { encoding: 'utf8', timeout: (FUZZ_SECONDS + 120) * 1000 },
+        path.join(out, target),
+        [`-max_total_time=${seconds}`, `-artifact_prefix=${work}/`, '-print_final_stats=1', work],
+        { encoding: 'utf8', timeout: (seconds + 120) * 1000 },
       );
       assert.equal(r.status, 0, r.stderr.slice(-4000));
       const runs = /stat::number_of_executed_units:\s+(\d+)/.exec(r.stderr);
@@ -58,5 +63,12 @@ describe('uplink frame code (host, ASan+UBSan)', function () {
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
+  }
+
+  it(`fuzzes the ARP/ICMP path for ${FUZZ_SECONDS} s and the guard for ${GUARD_FUZZ_SECONDS} s without a finding`, () => {
+    const b = make(out, 'fuzz');
+    assert.equal(b.status, 0, b.stderr);
+    fuzz('fuzz_own_addr', FUZZ_SECONDS);
+    fuzz('fuzz_guard', GUARD_FUZZ_SECONDS);
   });
 });

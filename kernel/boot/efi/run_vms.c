@@ -19,9 +19,12 @@
 #include "ab/ab.h"
 #include "arch/x86/pages.h"
 #include "arch/x86/x86.h"
+#include "d0/lib.h"
 #include "hv/err.h"
 #include "log/log.h"
+#include "net_stats.h"
 #include "uplink.h"
+#include "vm_build.h"
 #include "vms.h"
 
 #define RUN_BATCH 4096u
@@ -49,7 +52,26 @@ static void report_health(struct launched_vm *l, uint64_t now)
   log_end();
 }
 
-/* ev=vm_stopped then ev=vm_stats (the per-VM counters bench/hv reads). */
+/* A VM's network counters (its bridge port's) as ev=net_stats; remembered as logged. */
+static void report_net(struct launched_vm *l)
+{
+  l->net_logged = l->port->counters;
+  net_stats_log("vm", l->vm.name, &l->net_logged);
+}
+
+/* Every NET_STATS_PERIOD_NS: ev=net_stats for each running VM whose counters changed. */
+static void report_net_changes(struct launched_vm *vms, uint32_t n, uint64_t now, uint64_t *last)
+{
+  if (now - *last < NET_STATS_PERIOD_NS)
+    return;
+  *last = now;
+  for (uint32_t i = 0; i < n; i++)
+    if (!vms[i].stop_logged &&
+        memcmp(&vms[i].port->counters, &vms[i].net_logged, sizeof vms[i].net_logged) != 0)
+      report_net(&vms[i]);
+}
+
+/* ev=vm_stopped, ev=vm_stats (the per-VM counters bench/hv reads), then its last ev=net_stats. */
 static void report_stopped(struct launched_vm *l)
 {
   const struct vm *vm = &l->vm;
@@ -76,8 +98,6 @@ static void report_stopped(struct launched_vm *l)
   log_u64("net_tx_frames", s->net_tx_frames);
   log_u64("net_rx_frames", s->net_rx_frames);
   log_u64("net_drops", s->net_drops);
-  log_u64("bridge_forwarded", l->port->tx_forwarded);
-  log_u64("bridge_dropped", l->port->tx_spoofed + l->port->tx_unknown);
   log_u64("run_ms", s->run_ns / 1000000ull);
   log_u64("d0_bytes", l->d0_bytes);
   log_u64("overlay_bytes", l->overlay_bytes);
@@ -86,6 +106,7 @@ static void report_stopped(struct launched_vm *l)
   log_u64("console_dropped", l->console_budget.dropped);
   log_u64("events_dropped", l->event_budget.dropped);
   log_end();
+  report_net(l);
 }
 
 /*
@@ -142,6 +163,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
       vm_stop(&vms[i].vm, VM_FAILED, err, "vm-start-failed");
   }
   bool decided = false;
+  uint64_t net_logged_ns = arch_time_ns();
   for (;;) {
     bool any_running = false, ran = false;
     for (uint32_t i = 0; i < n; i++) {
@@ -159,7 +181,9 @@ void run_vms(struct launched_vm *vms, uint32_t n)
       else if (!l->stop_logged)
         report_stopped(l);
     }
+    bridge_poll(vm_build_bridge(), arch_time_ns()); /* resumes VMs throttled by their tx limit */
     uplink_tick(arch_time_ns()); /* D0's own address: a bounded budget per round */
+    report_net_changes(vms, n, arch_time_ns(), &net_logged_ns);
     if (!decided)
       decide(vms, n, arch_time_ns(), &decided);
     if (!any_running)

@@ -24,7 +24,7 @@ _Static_assert(offsetof(struct efi_runtime_head, GetTime) == 24, "RT.GetTime");
 /* Copy-on-write overlay for the root disk: guest writes live here (kernel/dev/virtio). */
 #define OVERLAY_SLOTS 4096u /* 16 MiB */
 
-static struct bridge bridge; /* eth0 of every VM, static MACs from the manifest */
+static struct bridge bridge; /* eth0 of every VM, static MACs and IPv4s from the manifest */
 static char cmdline[BOOT_CMDLINE_MAX];
 static struct rtc_wall wall;
 
@@ -39,6 +39,8 @@ static void read_wall_clock(EFI_SYSTEM_TABLE *st, struct rtc_wall *w)
       *w = got;
   }
 }
+
+struct bridge *vm_build_bridge(void) { return &bridge; }
 
 void vm_build_begin(EFI_SYSTEM_TABLE *st)
 {
@@ -80,9 +82,14 @@ static EFI_STATUS build_vm(const struct rtc_wall *wall, struct launched_vm *l,
     err = virtio_mmio_attach(&l->blk.t, &vm->mmio);
   }
   if (err == HV_OK) {
-    l->port = bridge_add_port(&bridge, &l->net, c->mac);
-    if (l->port == NULL)
-      return launch_fail("vm_setup", "bridge_port_refused", EFI_LOAD_ERROR); /* duplicate MAC */
+    /* The container's rate limits go in tx_limit/rx_limit (struct rate_cfg, net/rate.h) once
+     * the manifest carries them; until then every port is unlimited. */
+    struct bridge_port_cfg pc = {.tx_limit = NULL, .rx_limit = NULL};
+    memcpy(pc.mac, c->mac, 6);
+    memcpy(pc.ip4, c->ip4.addr, 4);
+    l->port = bridge_add_port(&bridge, &l->net, &pc);
+    if (l->port == NULL) /* a duplicated or reserved MAC, or no address */
+      return launch_fail("vm_setup", "bridge_port_refused", EFI_LOAD_ERROR);
     virtio_net_init(&l->net, &vm->env, c->mac, LAYOUT_VIRTIO_NET_BASE, LAYOUT_VIRTIO_NET_GSI,
                     bridge_tx, l->port);
     err = virtio_mmio_attach(&l->net.t, &vm->mmio);

@@ -29,6 +29,7 @@ struct launched_vm {
   struct health last;      /* the last verdict logged as ev=vm_health */
   uint64_t halted_ns;      /* when the vCPU last halted (vm.halted) */
   bool stop_logged;        /* ev=vm_stopped and ev=vm_stats written */
+  struct net_counters net_logged; /* port->counters as the last ev=net_stats gave them */
   /* Log fairness (hv/log_budget.h): this VM's console lines and its device/diagnostic events
    * each have a bucket; the first drop of each kind is announced once (ev=log_throttled). */
   struct log_budget console_budget, event_budget;

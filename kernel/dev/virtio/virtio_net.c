@@ -4,7 +4,8 @@
 #include "hv/err.h"
 #include "hv/event.h"
 
-static int tx_one(struct virtio_net *n, const struct vq_chain *c)
+/* Sends one chain's frame; *more = false when the tx callback asked to stop. */
+static int tx_one(struct virtio_net *n, const struct vq_chain *c, bool *more)
 {
   const struct guest_mem *mem = n->t.env->mem;
   struct hv_stats *st = n->t.env->stats;
@@ -21,35 +22,60 @@ static int tx_one(struct virtio_net *n, const struct vq_chain *c)
   TRY(vq_chain_read(c, mem, VIRTIO_NET_HDR_LEN, n->frame, len));
   st->net_tx_frames++;
   if (n->tx != NULL)
-    n->tx(n->bridge, n->frame, len);
+    *more = n->tx(n->bridge, n->frame, len);
   return HV_OK;
 }
 
-static int net_notify(void *dev, struct virtio_mmio *t, uint16_t queue)
+/* Takes TX chains until the queue is empty, the tx callback says stop (tx_throttled), or the
+ * device broke meanwhile (a hostile RX ring met while the callback delivered to this device). */
+static int tx_drain(struct virtio_net *n)
 {
-  struct virtio_net *n = dev;
-  if (queue != VIRTIO_NET_TXQ)
-    return HV_OK; /* RX buffers are consumed when a frame arrives */
-  struct virtq *q = &t->queues[queue];
-  bool pushed = false;
+  struct virtio_mmio *t = &n->t;
+  struct virtq *q = &t->queues[VIRTIO_NET_TXQ];
+  bool pushed = false, more = true;
   int err = HV_OK;
-  for (uint32_t i = 0; i < q->size; i++) {
+  for (uint32_t i = 0; i < q->size && more && !t->broken; i++) {
     int r = vq_pop(q, t->env->mem, &n->chain);
     if (r <= 0) {
       err = r;
       break;
     }
-    err = tx_one(n, &n->chain);
+    /* The tx callback may deliver to this device, and virtio_net_rx reuses n->chain. */
+    uint16_t head = n->chain.head;
+    err = tx_one(n, &n->chain, &more);
     if (err < 0)
       break;
-    err = vq_push(q, t->env->mem, n->chain.head, 0);
+    err = vq_push(q, t->env->mem, head, 0);
     if (err < 0)
       break;
     pushed = true;
   }
+  if (!more)
+    n->tx_throttled = true;
   if (pushed)
     virtio_mmio_signal_used(t);
   return err;
+}
+
+static int net_notify(void *dev, struct virtio_mmio *t, uint16_t queue)
+{
+  struct virtio_net *n = dev;
+  (void)t;
+  if (queue != VIRTIO_NET_TXQ || n->tx_throttled)
+    return HV_OK; /* RX buffers are consumed when a frame arrives; throttled TX waits */
+  return tx_drain(n);
+}
+
+void virtio_net_tx_resume(struct virtio_net *n)
+{
+  if (!n->tx_throttled)
+    return;
+  n->tx_throttled = false;
+  if (!virtio_mmio_queue_live(&n->t, VIRTIO_NET_TXQ))
+    return;
+  int err = tx_drain(n);
+  if (err < 0)
+    virtio_mmio_fail(&n->t, err, VIRTIO_NET_TXQ);
 }
 
 int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, uint32_t len)

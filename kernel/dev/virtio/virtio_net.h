@@ -9,6 +9,15 @@
  * the header and handed to the bridge's tx callback; an oversized or header-less frame is dropped
  * and counted. RX: virtio_net_rx() puts one frame into the next receive chain (device-writable
  * only), or reports HV_E_NET_NOBUF when the guest posted none.
+ *
+ * TX throttling: the tx callback returns whether the sender may send more now. When it says no
+ * (its port's rate limit is in debt), the device stops taking chains off the TX queue: they stay
+ * in the guest's ring (the guest sees a full queue and backs off, nothing is dropped), the
+ * device is tx_throttled and ignores TX notifications, and the host loop calls
+ * virtio_net_tx_resume() once the limit has tokens again.
+ *
+ * Re-entrancy: the tx callback may deliver frames to this same device (virtio_net_rx), e.g. D0
+ * answering an ARP request at once; the TX loop keeps what it needs of its chain across the call.
  */
 #ifndef DEV_VIRTIO_NET_H
 #define DEV_VIRTIO_NET_H
@@ -25,13 +34,16 @@
 #define VIRTIO_NET_RXQ 0
 #define VIRTIO_NET_TXQ 1
 
-typedef void (*virtio_net_tx_fn)(void *bridge, const uint8_t *frame, uint32_t len);
+/* One frame the guest sent (its virtio_net_hdr stripped). true: the device may take the next
+ * chain now; false: it stops until virtio_net_tx_resume(). */
+typedef bool (*virtio_net_tx_fn)(void *bridge, const uint8_t *frame, uint32_t len);
 
 struct virtio_net {
   struct virtio_mmio t;
   uint8_t config[VIRTIO_NET_CFG_LEN];
   virtio_net_tx_fn tx;
   void *bridge;
+  bool tx_throttled; /* the tx callback said stop: TX chains wait in the ring */
   uint8_t frame[VIRTIO_NET_MAX_FRAME];
   struct vq_chain chain;
 };
@@ -44,5 +56,12 @@ void virtio_net_init(struct virtio_net *n, const struct dev_env *env, const uint
  * dropped), HV_E_NET_NOBUF (no buffer / device not live: dropped), HV_E_DEV_BROKEN.
  */
 int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, uint32_t len);
+
+/*
+ * Ends throttling: takes the chains waiting in the TX queue (until the tx callback says stop
+ * again). Nothing happens unless the device is tx_throttled; a device that was reset or broken
+ * meanwhile just stops being throttled.
+ */
+void virtio_net_tx_resume(struct virtio_net *n);
 
 #endif /* DEV_VIRTIO_NET_H */

@@ -30,7 +30,13 @@ static uint64_t keys[4];
 static struct virtio_blk blk;
 static struct virtio_net net;
 
-static void sink(void *b, const uint8_t *f, uint32_t n) { (void)b, (void)f, (void)n; }
+/* The tx callback: says stop after every frame when the input asks (TX throttling), else go. */
+static bool throttle;
+static bool sink(void *b, const uint8_t *f, uint32_t n)
+{
+  (void)b, (void)f, (void)n;
+  return !throttle;
+}
 
 static uint16_t u16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t u32(const uint8_t *p) { return u16(p) | (uint32_t)u16(p + 2) << 16; }
@@ -104,7 +110,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       virtio_net_rx(&net, frame, u16(ctl + 21) % sizeof(frame));
       virtio_net_rx(&net, frame, 60);
     } else {
+      throttle = (ctl[20] & 8) != 0;
       w(&net.t, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_NET_TXQ);
+      w(&net.t, VIRTIO_MMIO_QUEUE_NOTIFY, VIRTIO_NET_TXQ); /* ignored while throttled */
+      throttle = false;
+      virtio_net_tx_resume(&net);
     }
     check_broken(&net.t);
   }

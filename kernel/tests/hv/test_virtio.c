@@ -32,12 +32,13 @@ static struct drv_q bq;
 static uint8_t tx_seen[2048];
 static uint32_t tx_len, tx_count;
 
-static void on_tx(void *bridge, const uint8_t *frame, uint32_t len)
+static bool on_tx(void *bridge, const uint8_t *frame, uint32_t len)
 {
   CHECK(bridge == &net);
   memcpy(tx_seen, frame, len);
   tx_len = len;
   tx_count++;
+  return true;
 }
 
 /* A fresh VM with blk (vda) and net (eth0); overlay_slots 0 = read-only disk. */

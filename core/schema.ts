@@ -196,8 +196,8 @@ export interface Container {
   /** Present (empty when nothing is published) in a validated or decoded manifest; a manifest
    * written by hand may leave it out. */
   publish?: Publish[];
-  /** Absent = false (egress unrestricted). */
-  egress_restricted?: boolean;
+  /** Absent = false (egress unrestricted); never false when present (a TLV flag). */
+  egress_restricted?: true;
   /** As publish: present, empty when there are no rules, once validated or decoded. */
   egress_allow?: EgressRule[];
   tx_limit?: RateLimit;

@@ -40,6 +40,8 @@ export function scalar(c: Collector, k: ValueKind, v: unknown, path: string): un
     }
     case 'bool':
       return typeof v === 'boolean' ? v : bad(`${show(v)} is not true or false`);
+    case 'flag': // false is the field left out
+      return typeof v === 'boolean' ? v || undefined : bad(`${show(v)} is not true or false`);
     case 'u8enum': {
       const names = [...allowedEnumValues(k).values()];
       return typeof v === 'string' && names.includes(v)

@@ -20,6 +20,8 @@ export type ValueKind =
   | { kind: 'u32'; min: number; max: number }
   | { kind: 'u64'; min: bigint; max: bigint }
   | { kind: 'bool' }
+  /** A bool that is only ever true when present: false is written by leaving the field out. */
+  | { kind: 'flag' }
   | { kind: 'ip4' }
   | { kind: 'ip4cidr' }
   | { kind: 'name' }
@@ -90,7 +92,7 @@ export const FIELD_SPECS: Readonly<Record<string, FieldSpec>> = {
     count: { min: 0, max: 16 },
     key: ['protocol', 'uplink_port'],
   },
-  'Container.egress_restricted': { value: { kind: 'bool' }, optional: true },
+  'Container.egress_restricted': { value: { kind: 'flag' }, optional: true },
   'Container.egress_allow': {
     value: { kind: 'nested', message: 'EgressRule' },
     count: { min: 0, max: 16 },
@@ -121,6 +123,7 @@ export const FIXED_LEN: Partial<Record<ValueKind['kind'], number>> = {
   u32: 4,
   u64: 8,
   bool: 1,
+  flag: 1,
   ip4: 4,
   ip4cidr: 5,
   sha256: 32,

@@ -119,6 +119,9 @@ export function encodeValue(k: ValueKind, v: unknown, path: string): Uint8Array 
     case 'bool':
       if (typeof v !== 'boolean') fail(path, `${show} is not true or false`);
       return Uint8Array.of(v ? 1 : 0);
+    case 'flag':
+      if (v !== true) fail(path, `${show} is not true (false is written by leaving it out)`);
+      return Uint8Array.of(1);
     case 'u8enum': {
       const allowed = allowedEnumValues(k);
       for (const [num, name] of allowed) if (name === v) return Uint8Array.of(num);
@@ -198,6 +201,10 @@ export function decodeValue(k: ValueKind, b: Uint8Array): DecodedValue {
       return b[0] > 1
         ? bad('VALUE', `bool byte is ${b[0]}, not 0 or 1`)
         : { ok: true, value: b[0] === 1 };
+    case 'flag':
+      return b[0] !== 1
+        ? bad('VALUE', `flag byte is ${b[0]}, not 1 (false is written by leaving it out)`)
+        : { ok: true, value: true };
     case 'u8enum': {
       const name = allowedEnumValues(k).get(b[0]);
       return name === undefined

@@ -36,6 +36,7 @@ function checkValueColumn(f: TlvField, col: string, where: string): void {
     ip4: 'ip4',
     ip4cidr: 'ip4cidr',
     bool: 'bool',
+    flag: 'flag',
   };
   switch (v.kind) {
     case 'nested':

@@ -27,6 +27,7 @@
 #define TLV_LEN_U32                              4
 #define TLV_LEN_U64                              8
 #define TLV_LEN_BOOL                             1
+#define TLV_LEN_FLAG                             1
 #define TLV_LEN_IP4                              4
 #define TLV_LEN_IP4CIDR                          5
 #define TLV_LEN_SHA256                           32
@@ -108,7 +109,7 @@
 #define TLV_CONTAINER_PUBLISH                    0x850F          /* nested Publish, repeated */
 #define TLV_CONTAINER_PUBLISH_MIN_COUNT          0
 #define TLV_CONTAINER_PUBLISH_MAX_COUNT          16
-#define TLV_CONTAINER_EGRESS_RESTRICTED          0x8510          /* bool, optional */
+#define TLV_CONTAINER_EGRESS_RESTRICTED          0x8510          /* flag, optional */
 #define TLV_CONTAINER_EGRESS_ALLOW               0x8511          /* nested EgressRule, repeated */
 #define TLV_CONTAINER_EGRESS_ALLOW_MIN_COUNT     0
 #define TLV_CONTAINER_EGRESS_ALLOW_MAX_COUNT     16

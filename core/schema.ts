@@ -112,6 +112,7 @@ export function messageInfo(name: string): MessageInfo {
 
 export type HealthKind = 'HEALTH_READY' | 'HEALTH_EXIT_ZERO';
 export type RestartPolicy = 'RESTART_NEVER' | 'RESTART_ON_FAILURE' | 'RESTART_ALWAYS';
+export type IpProtocol = 'IP_PROTO_ANY' | 'IP_PROTO_ICMP' | 'IP_PROTO_TCP' | 'IP_PROTO_UDP';
 
 export interface Header {
   manifest_version: number;
@@ -146,6 +147,35 @@ export interface Route {
   via: string;
 }
 
+/** A port of D0's uplink address forwarded to a container. */
+export interface Publish {
+  protocol: 'IP_PROTO_TCP' | 'IP_PROTO_UDP';
+  /** 1..65535 */
+  uplink_port: number;
+  /** 1..65535 */
+  container_port: number;
+}
+
+/** One rule of a container's egress allow-list. */
+export interface EgressRule {
+  /** CIDR text, no host bits set. */
+  dest: string;
+  protocol: IpProtocol;
+  /** TCP/UDP: 1 <= port_lo <= port_hi; other protocols: 0 and 0. */
+  port_lo: number;
+  port_hi: number;
+}
+
+/** A token bucket; 0 in a dimension = unlimited in it. */
+export interface RateLimit {
+  /** u64, decimal text; 0..12500000000. */
+  bytes_per_s: string;
+  /** 0..10000000 */
+  packets_per_s: number;
+  /** >= 1514 when bytes_per_s is set, else 0. */
+  burst_bytes: number;
+}
+
 export interface Container {
   name: string;
   vcpu: number;
@@ -163,6 +193,15 @@ export interface Container {
   health_timeout_s: number;
   health: HealthKind;
   restart?: RestartPolicy;
+  /** Present (empty when nothing is published) in a validated or decoded manifest; a manifest
+   * written by hand may leave it out. */
+  publish?: Publish[];
+  /** Absent = false (egress unrestricted); never false when present (a TLV flag). */
+  egress_restricted?: true;
+  /** As publish: present, empty when there are no rules, once validated or decoded. */
+  egress_allow?: EgressRule[];
+  tx_limit?: RateLimit;
+  rx_limit?: RateLimit;
 }
 
 export interface Manifest {
@@ -179,6 +218,9 @@ export const INTERFACE_FIELDS = {
   Network: ['bridge_ip4', 'egress_nat', 'uplink_ip4', 'uplink_gw4', 'uplink_echo'],
   GuestKernel: ['path', 'sha256', 'size'],
   Route: ['dest', 'via'],
+  Publish: ['protocol', 'uplink_port', 'container_port'],
+  EgressRule: ['dest', 'protocol', 'port_lo', 'port_hi'],
+  RateLimit: ['bytes_per_s', 'packets_per_s', 'burst_bytes'],
   Container: [
     'name',
     'vcpu',
@@ -194,6 +236,11 @@ export const INTERFACE_FIELDS = {
     'health_timeout_s',
     'health',
     'restart',
+    'publish',
+    'egress_restricted',
+    'egress_allow',
+    'tx_limit',
+    'rx_limit',
   ],
 } as const satisfies {
   Manifest: readonly (keyof Manifest)[];
@@ -201,6 +248,9 @@ export const INTERFACE_FIELDS = {
   Network: readonly (keyof Network)[];
   GuestKernel: readonly (keyof GuestKernel)[];
   Route: readonly (keyof Route)[];
+  Publish: readonly (keyof Publish)[];
+  EgressRule: readonly (keyof EgressRule)[];
+  RateLimit: readonly (keyof RateLimit)[];
   Container: readonly (keyof Container)[];
 };
 
@@ -213,5 +263,8 @@ export type _FieldListsComplete = [
   AssertNever<Missing<Network, typeof INTERFACE_FIELDS.Network>>,
   AssertNever<Missing<GuestKernel, typeof INTERFACE_FIELDS.GuestKernel>>,
   AssertNever<Missing<Route, typeof INTERFACE_FIELDS.Route>>,
+  AssertNever<Missing<Publish, typeof INTERFACE_FIELDS.Publish>>,
+  AssertNever<Missing<EgressRule, typeof INTERFACE_FIELDS.EgressRule>>,
+  AssertNever<Missing<RateLimit, typeof INTERFACE_FIELDS.RateLimit>>,
   AssertNever<Missing<Container, typeof INTERFACE_FIELDS.Container>>,
 ];

@@ -78,13 +78,13 @@ export function renderTlvHeader(): string {
         v.kind === 'nested'
           ? `nested ${v.message}`
           : v.kind === 'u8enum'
-            ? `enum ${v.enumName}`
+            ? `enum ${v.enumName}${v.only ? ': ' + v.only.join(' | ') : ''}`
             : v.kind;
       const notes = [what];
       if (f.repeated) notes.push('repeated');
       if (f.spec.optional) notes.push('optional');
       L.push(define(fname, hex4(f.tag), notes.join(', ')));
-      if (v.kind === 'u32' || v.kind === 'u64') {
+      if (v.kind === 'u16' || v.kind === 'u32' || v.kind === 'u64') {
         const suffix = v.kind === 'u64' ? 'ULL' : 'U';
         L.push(define(`${fname}_MIN`, `${v.min}${suffix}`));
         L.push(define(`${fname}_MAX`, `${v.max}${suffix}`));
@@ -99,9 +99,13 @@ export function renderTlvHeader(): string {
   L.push(
     define('TLV_MAX_CONTAINERS', tlvScopes().get('Manifest')!.byTagId.get(0x0104)!.spec.count!.max),
   );
-  L.push(
-    define('TLV_MAX_ROUTES', tlvScopes().get('Container')!.byTagId.get(0x050a)!.spec.count!.max),
-  );
+  const maxOf = (field: string) =>
+    tlvScopes()
+      .get('Container')!
+      .fields.find((f) => f.name === field)!.spec.count!.max;
+  L.push(define('TLV_MAX_ROUTES', maxOf('routes')));
+  L.push(define('TLV_MAX_PUBLISH', maxOf('publish')));
+  L.push(define('TLV_MAX_EGRESS', maxOf('egress_allow')));
   for (const e of schema().enums.values()) {
     L.push('');
     L.push(`/* enum ${e.name} (u8 in the TLV). */`);

@@ -112,6 +112,38 @@ const UPLINK: Manifest = {
   },
 };
 
+// Every per-container network field: published ports (uplink 8080 before 9000 pins numeric, not
+// little-endian, key order), an egress allow-list of every protocol, a deny-all container, and
+// both rate limits (rx limiting packets only).
+const NET: Manifest = {
+  ...UPLINK,
+  containers: [
+    container('web', 0, {
+      publish: [
+        { protocol: 'IP_PROTO_UDP', uplink_port: 53, container_port: 5353 },
+        { protocol: 'IP_PROTO_TCP', uplink_port: 9000, container_port: 9000 },
+        { protocol: 'IP_PROTO_TCP', uplink_port: 8080, container_port: 80 },
+      ],
+      egress_restricted: true,
+      egress_allow: [
+        { dest: '10.0.2.2/32', protocol: 'IP_PROTO_TCP', port_lo: 8000, port_hi: 8100 },
+        { dest: '0.0.0.0/0', protocol: 'IP_PROTO_UDP', port_lo: 53, port_hi: 53 },
+        { dest: '10.0.2.2/32', protocol: 'IP_PROTO_TCP', port_lo: 80, port_hi: 80 },
+        { dest: '192.0.2.0/24', protocol: 'IP_PROTO_ICMP', port_lo: 0, port_hi: 0 },
+        { dest: '198.51.100.0/24', protocol: 'IP_PROTO_ANY', port_lo: 0, port_hi: 0 },
+      ],
+      tx_limit: { bytes_per_s: '12500000', packets_per_s: 10000, burst_bytes: 15140 },
+      rx_limit: { bytes_per_s: '0', packets_per_s: 500, burst_bytes: 0 },
+    }),
+    container('db', 1, {
+      boot_order: 1,
+      publish: [{ protocol: 'IP_PROTO_TCP', uplink_port: 5432, container_port: 5432 }],
+      egress_restricted: true,
+      tx_limit: { bytes_per_s: '12500000000', packets_per_s: 10000000, burst_bytes: 1514 },
+    }),
+  ],
+};
+
 const MAX_CONTAINERS = manifest(
   Array.from({ length: 64 }, (_, i) =>
     container(`c${String(i).padStart(2, '0')}`, i, { boot_order: 63 - i }),
@@ -211,6 +243,96 @@ function overflowLen(root: Node): Uint8Array {
   const out = Uint8Array.from(b);
   new DataView(out.buffer).setUint32(firstFieldAt + 2, 1000, true);
   return out;
+}
+
+/** The web container of NET (containers ascend by name: db, then web). */
+const netWeb = (r: Node) => cont(r, 1);
+const swapFirstTwo = (c: Node, tag: number) => {
+  const i = c.kids!.indexOf(kid(c, tag));
+  const [a, b] = c.kids!.slice(i, i + 2);
+  c.kids!.splice(i, 2, b, a);
+};
+/** n copies of a container's first entry of `tag`, each with a distinct key by `vary`. */
+const manyEntries = (c: Node, tag: number, n: number, vary: (e: Node, i: number) => void) => {
+  const first = kid(c, tag);
+  const copies = Array.from({ length: n }, (_, i) => {
+    const e = structuredClone(first);
+    vary(e, i);
+    return e;
+  });
+  c.kids = [...c.kids!.filter((x) => x.tag !== tag), ...copies].sort(
+    (a, b) => (a.tag & 0x7fff) - (b.tag & 0x7fff),
+  );
+};
+const u16le = (x: number) => Uint8Array.of(x & 255, x >> 8);
+
+function netInvalid(): [string, Uint8Array, string][] {
+  return [
+    [
+      'value-publish-protocol',
+      edit(NET, (r) => setValue(kid(netWeb(r), 0x850f), 0x8701, Uint8Array.of(1))),
+      'VALUE',
+    ],
+    [
+      'value-egress-protocol',
+      edit(NET, (r) => setValue(kid(netWeb(r), 0x8511), 0x8802, Uint8Array.of(2))),
+      'VALUE',
+    ],
+    [
+      'value-egress-restricted-false',
+      edit(NET, (r) => setValue(netWeb(r), 0x8510, Uint8Array.of(0))),
+      'VALUE',
+    ],
+    [
+      'value-publish-port-zero',
+      edit(NET, (r) => setValue(kid(netWeb(r), 0x850f), 0x8702, u16le(0))),
+      'VALUE',
+    ],
+    [
+      'value-rate-bytes',
+      edit(NET, (r) => {
+        const b = new Uint8Array(8);
+        new DataView(b.buffer).setBigUint64(0, 12_500_000_001n, true);
+        setValue(kid(netWeb(r), 0x8512), 0x8901, b);
+      }),
+      'VALUE',
+    ],
+    [
+      'bad-length-publish-port',
+      edit(NET, (r) => setValue(kid(netWeb(r), 0x850f), 0x8702, u32(8080))),
+      'BAD_LENGTH',
+    ],
+    ['order-publish', edit(NET, (r) => swapFirstTwo(netWeb(r), 0x850f)), 'ORDER'],
+    ['order-egress', edit(NET, (r) => swapFirstTwo(netWeb(r), 0x8511)), 'ORDER'],
+    [
+      'duplicate-publish-port',
+      edit(NET, (r) => {
+        // Same (protocol, uplink_port) as the entry before, another container port.
+        const c = netWeb(r);
+        const [, second] = c.kids!.filter((x) => x.tag === 0x850f);
+        setValue(second, 0x8702, kid(kid(c, 0x850f), 0x8702).value!);
+        setValue(second, 0x8701, kid(kid(c, 0x850f), 0x8701).value!);
+      }),
+      'DUPLICATE',
+    ],
+    [
+      'count-publish',
+      edit(NET, (r) =>
+        manyEntries(netWeb(r), 0x850f, 17, (e, i) => setValue(e, 0x8702, u16le(20000 + i))),
+      ),
+      'COUNT',
+    ],
+    [
+      'count-egress',
+      edit(NET, (r) =>
+        manyEntries(netWeb(r), 0x8511, 17, (e, i) =>
+          setValue(e, 0x8801, Uint8Array.of(10, 1, i, 0, 24)),
+        ),
+      ),
+      'COUNT',
+    ],
+    ['missing-rate-burst', edit(NET, (r) => remove(kid(netWeb(r), 0x8512), 0x8903)), 'MISSING'],
+  ];
 }
 
 function invalid(): [string, Uint8Array, string][] {
@@ -434,6 +556,7 @@ export function vectors(): Vector[] {
     valid('valid-64-containers', encodeManifest(MAX_CONTAINERS), dumpManifest(MAX_CONTAINERS)),
     valid('valid-16-routes', encodeManifest(MAX_ROUTES), dumpManifest(MAX_ROUTES)),
     valid('valid-uplink', encodeManifest(UPLINK), dumpManifest(UPLINK)),
+    valid('valid-container-network', encodeManifest(NET), dumpManifest(NET)),
     valid(
       'valid-unknown-noncritical',
       edit(SEVERAL, (r) => {
@@ -444,7 +567,7 @@ export function vectors(): Vector[] {
       dumpManifest(SEVERAL),
     ),
   ];
-  for (const [name, tlv, code] of invalid())
+  for (const [name, tlv, code] of [...invalid(), ...netInvalid()])
     out.push({ name: `invalid-${name}`, tlv, expect: `error=${code}\n` });
   // Sanity: what the decoder says about each vector is what the vector claims.
   for (const v of out) {

@@ -6,26 +6,18 @@
 // header.build_uuid and header.timestamp_ms (opts.build); disk and kernel paths derive from the
 // build UUID when omitted, MACs from (site, name).
 import type { Problem } from '../errors';
-import type { Container, Manifest, Route } from '../schema';
+import type { Container, Manifest } from '../schema';
 import { encodeManifest } from '../tlv/encode';
-import { MAX_TLV_BYTES, tlvScope, type ValueKind } from '../tlv/tags';
-import { enumValues } from '../tlv/tags';
-import {
-  nameProblem,
-  parseHex32,
-  parseIp4,
-  parseIp4Cidr,
-  parseMac,
-  pathProblem,
-  toU64,
-} from '../tlv/values';
-import { isUuidV7 } from '../uuid';
+import { MAX_TLV_BYTES, tlvScope } from '../tlv/tags';
+import { nameProblem, sortByKey } from '../tlv/values';
 import { diskImageName, guestKernelName } from '../naming';
 import { DEFAULTS, deriveMac } from './normalize';
 import { broadcastOf, networkOf, parseCidr, u32ToIp4 } from './ip4';
 import { Collector } from './collector';
 import { addressRules, uniq } from './rules';
 import { uplinkRules } from './uplink';
+import { containerNetworkFields, containerNetworkRules } from './container-network';
+import { entries, fields, isObj } from './fields';
 
 export interface ValidateOptions {
   /** The build identity the pipeline assigns; the input must then not set these two fields. */
@@ -40,105 +32,6 @@ export interface ValidateResult {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown) => (typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v)));
-
-/** Checks one scalar against its TLV kind; returns the normalized value or undefined (problem added). */
-function scalar(c: Collector, k: ValueKind, v: unknown, path: string): unknown {
-  const bad = (msg: string) => (c.add('INVALID', path, msg), undefined);
-  switch (k.kind) {
-    case 'u32':
-      if (typeof v !== 'number' || !Number.isInteger(v)) return bad(`${show(v)} is not an integer`);
-      if (v < k.min || v > k.max) return bad(`${v} is outside ${k.min}..${k.max}`);
-      return v;
-    case 'u64': {
-      const n = toU64(v);
-      if (typeof v === 'number' && Number.isInteger(v) && v > Number.MAX_SAFE_INTEGER) {
-        return bad(
-          `${show(v)} is above 2^53 and loses precision as a number; quote it as a decimal string`,
-        );
-      }
-      if (n === undefined) return bad(`${show(v)} is not a non-negative integer`);
-      if (n < k.min || n > k.max) return bad(`${n} is outside ${k.min}..${k.max}`);
-      return n.toString();
-    }
-    case 'bool':
-      return typeof v === 'boolean' ? v : bad(`${show(v)} is not true or false`);
-    case 'u8enum': {
-      const names = [...enumValues(k.enumName).values()];
-      return typeof v === 'string' && names.includes(v)
-        ? v
-        : bad(`${show(v)} is not one of ${names.join(', ')}`);
-    }
-    case 'ip4':
-      return typeof v === 'string' && parseIp4(v) ? v : bad(`${show(v)} is not an IPv4 address`);
-    case 'ip4cidr': {
-      if (typeof v !== 'string') return bad(`${show(v)} is not an IPv4 address with a /prefix`);
-      if (parseIp4Cidr(v)) return v;
-      const [ip, p] = v.split('/');
-      if (p === undefined) return bad(`${v} has no /prefix`);
-      if (!parseIp4(ip)) return bad(`${ip} is not an IPv4 address`);
-      return bad(`/${p} is not a prefix length 0..32`);
-    }
-    case 'mac': {
-      const s = typeof v === 'string' ? v.toLowerCase() : undefined;
-      const b = s !== undefined ? parseMac(s) : undefined;
-      if (!b) return bad(`${show(v)} is not a MAC address like 02:00:00:00:00:01`);
-      if (b[0] & 1) return bad(`${s} is a multicast MAC; a unicast one is required`);
-      return s;
-    }
-    case 'sha256': {
-      const s = typeof v === 'string' ? v.toLowerCase() : undefined;
-      return s !== undefined && parseHex32(s)
-        ? s
-        : bad(`${show(v)} is not a SHA-256 digest (64 hex digits)`);
-    }
-    case 'uuid7':
-      return typeof v === 'string' && isUuidV7(v)
-        ? v
-        : bad(`${show(v)} is not a UUIDv7 in canonical lowercase form`);
-    case 'name':
-    case 'path': {
-      if (typeof v !== 'string') return bad(`${show(v)} is not a string`);
-      const p = k.kind === 'name' ? nameProblem(v) : pathProblem(v);
-      return p ? bad(`${show(v)} ${p}`) : v;
-    }
-    case 'nested':
-      throw new Error('scalar() on a nested kind');
-  }
-}
-
-/** Copies the known scalar fields of `message` from `input`, reporting unknown keys and bad values. */
-function fields(
-  c: Collector,
-  message: string,
-  input: Obj,
-  path: string,
-  skip: readonly string[] = [],
-): Obj {
-  const scope = tlvScope(message);
-  const out: Obj = {};
-  const at = (n: string) => (path ? `${path}.${n}` : n);
-  for (const key of Object.keys(input)) {
-    if (!scope.fields.some((f) => f.name === key))
-      c.add(
-        'UNKNOWN_FIELD',
-        at(key),
-        `unknown field (the ${message} fields are ${scope.fields.map((f) => f.name).join(', ')})`,
-      );
-  }
-  for (const f of scope.fields) {
-    if (f.spec.value.kind === 'nested' || skip.includes(f.name)) continue;
-    const v = input[f.name];
-    if (v === undefined || v === null) {
-      if (!f.spec.optional) c.add('REQUIRED', at(f.name), 'is required');
-      continue;
-    }
-    const n = scalar(c, f.spec.value, v, at(f.name));
-    if (n !== undefined) out[f.name] = n;
-  }
-  return out;
-}
 
 function section(c: Collector, input: Obj, key: string): Obj | undefined {
   const v = input[key];
@@ -174,18 +67,6 @@ function header(c: Collector, input: Obj | undefined, opts: ValidateOptions): Ob
   return fields(c, 'Header', h, 'header');
 }
 
-function routes(c: Collector, input: unknown, path: string): Route[] | undefined {
-  if (input === undefined || input === null) return [];
-  if (!Array.isArray(input)) return (c.add('INVALID', path, 'is not a list'), undefined);
-  const max = tlvScope('Container').fields.find((f) => f.name === 'routes')!.spec.count!.max;
-  if (input.length > max)
-    c.add('COUNT', path, `has ${input.length} routes, at most ${max} allowed`);
-  return input.map((r, i) => {
-    if (!isObj(r)) return (c.add('INVALID', `${path}[${i}]`, 'is not an object'), {}) as Route;
-    return fields(c, 'Route', r, `${path}[${i}]`) as unknown as Route;
-  });
-}
-
 function container(
   c: Collector,
   input: unknown,
@@ -210,9 +91,10 @@ function container(
       `${path}.ip4`,
       'is required: D0 has no dynamic address assignment, give a static ip4 in the bridge subnet',
     );
-  const out = fields(c, 'Container', v, path, noIp ? ['routes', 'ip4'] : ['routes']);
-  const r = routes(c, input.routes, `${path}.routes`);
+  const out = fields(c, 'Container', v, path, noIp ? ['ip4'] : []);
+  const r = entries(c, 'Container', 'routes', input.routes, `${path}.routes`);
   if (r) out.routes = r;
+  containerNetworkFields(c, input, path, out);
   return { path, value: out };
 }
 
@@ -309,6 +191,7 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
   uniq(c, key('boot_order'), 'boot_order', 'boot_order');
   uniq(c, key('disk_path'), 'disk_path', 'disk path');
   addressRules(c, bridge && bridge.prefix >= 1 && bridge.prefix <= 30 ? bridge : undefined, items);
+  containerNetworkRules(c, network, items);
 
   if (c.problems.length > 0) return { problems: c.problems };
   const manifest = {
@@ -327,16 +210,9 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
     c.add('INVALID', 'manifest', (e as Error).message);
   }
   if (c.problems.length > 0) return { problems: c.problems };
-  for (const ct of manifest.containers) ct.routes = sortRoutes(ct.routes);
+  // Repeated entries in canonical order too (the input's order is the problems' paths above).
+  const repeated = tlvScope('Container').fields.filter((f) => f.repeated);
+  for (const ct of manifest.containers as unknown as Obj[])
+    for (const f of repeated) ct[f.name] = sortByKey(f, ct[f.name] as Obj[]);
   return { manifest, problems: [] };
-}
-
-function sortRoutes(rs: Route[]): Route[] {
-  const k = (r: Route) => [...parseIp4Cidr(r.dest)!, ...parseIp4(r.via)!];
-  return rs.slice().sort((a, b) => {
-    const x = k(a);
-    const y = k(b);
-    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
-    return 0;
-  });
 }

@@ -18,8 +18,8 @@ import {
   type TlvField,
   type TlvScope,
 } from './tags';
-import { compareBytes, concat } from './record';
-import { decodeValue, encodeValue } from './values';
+import { compareBytes } from './record';
+import { decodeValue, entryKey } from './values';
 
 const hex4 = (t: number) => '0x' + t.toString(16).padStart(4, '0');
 
@@ -105,13 +105,7 @@ function parseScope(
         : `${label ? label + '.' : ''}${f.name}`;
       const entry = parseScope(ctx, v.message, vstart, vend, sub, pos);
       if (f.repeated) {
-        const nestedScope = tlvScope(v.message);
-        const key = concat(
-          f.spec.key!.map((k) => {
-            const kf = nestedScope.fields.find((x) => x.name === k)!;
-            return encodeValue(kf.spec.value, entry[k], k);
-          }),
-        );
+        const key = entryKey(f, entry, sub);
         const prev = lastKey.get(f.name);
         if (prev) {
           const c = compareBytes(prev, key);

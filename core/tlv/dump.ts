@@ -1,25 +1,10 @@
 // The canonical text dump (proto/TLV.md, "Canonical text dump"): one `path=value` line per field in
 // encoding order. The golden vectors' .expect files hold it; the C decoder prints the same bytes.
 import type { Manifest } from '../schema';
-import { compareBytes, concat } from './record';
 import { tlvScope, type TlvField } from './tags';
-import { encodeValue } from './values';
+import { sortByKey } from './values';
 
 type Obj = Record<string, unknown>;
-
-function sortedEntries(f: TlvField, arr: Obj[]): Obj[] {
-  const nested = tlvScope((f.spec.value as { message: string }).message);
-  const key = (e: Obj) =>
-    concat(
-      f.spec.key!.map((k) =>
-        encodeValue(nested.fields.find((x) => x.name === k)!.spec.value, e[k], k),
-      ),
-    );
-  return arr
-    .map((e) => ({ e, k: key(e) }))
-    .sort((a, b) => compareBytes(a.k, b.k))
-    .map((x) => x.e);
-}
 
 function dumpScope(message: string, obj: Obj, path: string, out: string[]): void {
   for (const f of tlvScope(message).fields) {
@@ -29,7 +14,7 @@ function dumpScope(message: string, obj: Obj, path: string, out: string[]): void
     const kind = f.spec.value;
     if (kind.kind === 'nested') {
       if (f.repeated) {
-        sortedEntries(f, v as Obj[]).forEach((e, i) =>
+        sortByKey(f, v as Obj[]).forEach((e, i) =>
           dumpScope(
             kind.message,
             e,

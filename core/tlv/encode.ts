@@ -6,7 +6,7 @@ import { D0Error } from '../errors';
 import type { Manifest } from '../schema';
 import { MAX_TLV_BYTES, ROOT_TAG, tlvScope, type TlvField } from './tags';
 import { compareBytes, concat, record } from './record';
-import { encodeValue } from './values';
+import { encodeValue, entryKey } from './values';
 
 type Obj = Record<string, unknown>;
 
@@ -14,16 +14,6 @@ interface Entry {
   key: Uint8Array;
   bytes: Uint8Array;
   label: string;
-}
-
-function keyOf(f: TlvField, entry: Obj, path: string): Uint8Array {
-  const nested = tlvScope(f.spec.value.kind === 'nested' ? f.spec.value.message : '');
-  return concat(
-    f.spec.key!.map((k) => {
-      const kf = nested.fields.find((x) => x.name === k)!;
-      return encodeValue(kf.spec.value, entry[k], `${path}.${k}`);
-    }),
-  );
 }
 
 function entryLabel(f: TlvField, entry: Obj, index: number): string {
@@ -55,7 +45,7 @@ function encodeScope(message: string, obj: unknown, path: string): Uint8Array {
         const p = `${at(f.name)}[${entryLabel(f, e as Obj, i)}]`;
         const nested = (f.spec.value as { message: string }).message;
         return {
-          key: keyOf(f, e as Obj, p),
+          key: entryKey(f, e as Obj, p),
           bytes: record(f.tag, encodeScope(nested, e, p)),
           label: p,
         };

@@ -15,10 +15,13 @@ export const PATH_MAX_LEN = 128;
 export const MANIFEST_VERSION = 1;
 
 export type ValueKind =
-  | { kind: 'u8enum'; enumName: string }
+  | { kind: 'u8enum'; enumName: string; only?: readonly string[] }
+  | { kind: 'u16'; min: number; max: number }
   | { kind: 'u32'; min: number; max: number }
   | { kind: 'u64'; min: bigint; max: bigint }
   | { kind: 'bool' }
+  /** A bool that is only ever true when present: false is written by leaving the field out. */
+  | { kind: 'flag' }
   | { kind: 'ip4' }
   | { kind: 'ip4cidr' }
   | { kind: 'name' }
@@ -34,7 +37,8 @@ export interface FieldSpec {
   readonly optional?: boolean;
   /** Repeated fields: allowed count. */
   readonly count?: { readonly min: number; readonly max: number };
-  /** Repeated fields: the nested fields whose encoded values, concatenated, are the sort key. */
+  /** Repeated fields: the nested fields whose values, concatenated, are the sort key (integers
+   * big-endian, so bytewise order is numeric order; values.ts entryKey). */
   readonly key?: readonly string[];
 }
 
@@ -83,16 +87,43 @@ export const FIELD_SPECS: Readonly<Record<string, FieldSpec>> = {
   'Container.health_timeout_s': { value: { kind: 'u32', min: 1, max: 3600 } },
   'Container.health': { value: { kind: 'u8enum', enumName: 'HealthKind' } },
   'Container.restart': { value: { kind: 'u8enum', enumName: 'RestartPolicy' }, optional: true },
+  'Container.publish': {
+    value: { kind: 'nested', message: 'Publish' },
+    count: { min: 0, max: 16 },
+    key: ['protocol', 'uplink_port'],
+  },
+  'Container.egress_restricted': { value: { kind: 'flag' }, optional: true },
+  'Container.egress_allow': {
+    value: { kind: 'nested', message: 'EgressRule' },
+    count: { min: 0, max: 16 },
+    key: ['dest', 'protocol', 'port_lo', 'port_hi'],
+  },
+  'Container.tx_limit': { value: { kind: 'nested', message: 'RateLimit' }, optional: true },
+  'Container.rx_limit': { value: { kind: 'nested', message: 'RateLimit' }, optional: true },
   'Route.dest': { value: { kind: 'ip4cidr' } },
   'Route.via': { value: { kind: 'ip4' } },
+  'Publish.protocol': {
+    value: { kind: 'u8enum', enumName: 'IpProtocol', only: ['IP_PROTO_TCP', 'IP_PROTO_UDP'] },
+  },
+  'Publish.uplink_port': { value: { kind: 'u16', min: 1, max: 65535 } },
+  'Publish.container_port': { value: { kind: 'u16', min: 1, max: 65535 } },
+  'EgressRule.dest': { value: { kind: 'ip4cidr' } },
+  'EgressRule.protocol': { value: { kind: 'u8enum', enumName: 'IpProtocol' } },
+  'EgressRule.port_lo': { value: { kind: 'u16', min: 0, max: 65535 } },
+  'EgressRule.port_hi': { value: { kind: 'u16', min: 0, max: 65535 } },
+  'RateLimit.bytes_per_s': { value: { kind: 'u64', min: 0n, max: 12_500_000_000n } },
+  'RateLimit.packets_per_s': { value: { kind: 'u32', min: 0, max: 10_000_000 } },
+  'RateLimit.burst_bytes': { value: { kind: 'u32', min: 0, max: 0xffffffff } },
 };
 
 /** Fixed value lengths; name and path are variable (1..NAME_MAX_LEN / 1..PATH_MAX_LEN). */
 export const FIXED_LEN: Partial<Record<ValueKind['kind'], number>> = {
   u8enum: 1,
+  u16: 2,
   u32: 4,
   u64: 8,
   bool: 1,
+  flag: 1,
   ip4: 4,
   ip4cidr: 5,
   sha256: 32,
@@ -169,4 +200,26 @@ export function enumValues(enumName: string): ReadonlyMap<number, string> {
   const e = schema().enums.get(enumName);
   if (!e) throw new Error(`no enum ${enumName}`);
   return new Map(e.values.map(([n, v]) => [v, n]));
+}
+
+/** The enum values a u8enum field accepts (its `only` subset, else the whole enum), by number. */
+export function allowedEnumValues(
+  k: Extract<ValueKind, { kind: 'u8enum' }>,
+): ReadonlyMap<number, string> {
+  const all = enumValues(k.enumName);
+  if (!k.only) return all;
+  return new Map([...all].filter(([, name]) => k.only!.includes(name)));
+}
+
+/** The key fields of a repeated nested field, with their value kinds, in key order. */
+export function keyFieldsOf(f: TlvField): { readonly name: string; readonly kind: ValueKind }[] {
+  if (f.spec.value.kind !== 'nested' || !f.spec.key)
+    throw new Error(`${f.message}.${f.name} is not a repeated nested field with a key`);
+  const nested = tlvScope(f.spec.value.message);
+  return f.spec.key.map((name) => {
+    const kf = nested.fields.find((x) => x.name === name);
+    if (!kf)
+      throw new Error(`${f.message}.${f.name}: key field ${name} is not in ${nested.message}`);
+    return { name, kind: kf.spec.value };
+  });
 }

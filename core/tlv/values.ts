@@ -2,7 +2,16 @@
 // D0Error('ENCODE') naming the path; decoding returns the error class the decoder reports.
 import { D0Error } from '../errors';
 import { formatUuid, isUuidV7, parseUuid } from '../uuid';
-import { FIXED_LEN, NAME_MAX_LEN, PATH_MAX_LEN, enumValues, type ValueKind } from './tags';
+import { compareBytes, concat } from './record';
+import {
+  FIXED_LEN,
+  NAME_MAX_LEN,
+  PATH_MAX_LEN,
+  allowedEnumValues,
+  keyFieldsOf,
+  type TlvField,
+  type ValueKind,
+} from './tags';
 
 export const NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
 const PATH_CHARS = /^[A-Za-z0-9._/-]+$/;
@@ -83,6 +92,14 @@ function fail(path: string, msg: string): never {
 export function encodeValue(k: ValueKind, v: unknown, path: string): Uint8Array {
   const show = JSON.stringify(v) ?? String(v);
   switch (k.kind) {
+    case 'u16': {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < k.min || v > k.max) {
+        fail(path, `${show} is not an integer in ${k.min}..${k.max}`);
+      }
+      const b = new Uint8Array(2);
+      new DataView(b.buffer).setUint16(0, v, true);
+      return b;
+    }
     case 'u32': {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < k.min || v > k.max) {
         fail(path, `${show} is not an integer in ${k.min}..${k.max}`);
@@ -102,9 +119,13 @@ export function encodeValue(k: ValueKind, v: unknown, path: string): Uint8Array 
     case 'bool':
       if (typeof v !== 'boolean') fail(path, `${show} is not true or false`);
       return Uint8Array.of(v ? 1 : 0);
+    case 'flag':
+      if (v !== true) fail(path, `${show} is not true (false is written by leaving it out)`);
+      return Uint8Array.of(1);
     case 'u8enum': {
-      for (const [num, name] of enumValues(k.enumName)) if (name === v) return Uint8Array.of(num);
-      return fail(path, `${show} is not one of ${[...enumValues(k.enumName).values()].join(', ')}`);
+      const allowed = allowedEnumValues(k);
+      for (const [num, name] of allowed) if (name === v) return Uint8Array.of(num);
+      return fail(path, `${show} is not one of ${[...allowed.values()].join(', ')}`);
     }
     case 'ip4':
       return parseIp4(v as string) ?? fail(path, `${show} is not an IPv4 address`);
@@ -158,6 +179,12 @@ export function decodeValue(k: ValueKind, b: Uint8Array): DecodedValue {
     return bad('BAD_LENGTH', `${k.kind} is ${fixed} bytes, got ${b.length}`);
   const dv = new DataView(b.buffer, b.byteOffset, b.length);
   switch (k.kind) {
+    case 'u16': {
+      const n = dv.getUint16(0, true);
+      return n < k.min || n > k.max
+        ? bad('VALUE', `${n} is outside ${k.min}..${k.max}`)
+        : { ok: true, value: n };
+    }
     case 'u32': {
       const n = dv.getUint32(0, true);
       return n < k.min || n > k.max
@@ -174,10 +201,14 @@ export function decodeValue(k: ValueKind, b: Uint8Array): DecodedValue {
       return b[0] > 1
         ? bad('VALUE', `bool byte is ${b[0]}, not 0 or 1`)
         : { ok: true, value: b[0] === 1 };
+    case 'flag':
+      return b[0] !== 1
+        ? bad('VALUE', `flag byte is ${b[0]}, not 1 (false is written by leaving it out)`)
+        : { ok: true, value: true };
     case 'u8enum': {
-      const name = enumValues(k.enumName).get(b[0]);
+      const name = allowedEnumValues(k).get(b[0]);
       return name === undefined
-        ? bad('VALUE', `${b[0]} is not a ${k.enumName} value`)
+        ? bad('VALUE', `${b[0]} is not a ${k.enumName} value this field accepts`)
         : { ok: true, value: name };
     }
     case 'ip4':
@@ -208,4 +239,27 @@ export function decodeValue(k: ValueKind, b: Uint8Array): DecodedValue {
     case 'nested':
       throw new Error('decodeValue: nested values are decoded by decode.ts');
   }
+}
+
+/**
+ * The sort key of a repeated entry (proto/TLV.md "Canonical form"): the key fields' values
+ * concatenated, integers big-endian so that bytewise order is numeric order, everything else as
+ * encoded. Throws D0Error('ENCODE') at `path` when a key field is not encodable.
+ */
+export function entryKey(f: TlvField, entry: Record<string, unknown>, path: string): Uint8Array {
+  const parts = keyFieldsOf(f).map(({ name, kind }) => {
+    const b = encodeValue(kind, entry[name], path ? `${path}.${name}` : name);
+    return kind.kind === 'u16' || kind.kind === 'u32' || kind.kind === 'u64'
+      ? b.slice().reverse()
+      : b;
+  });
+  return concat(parts);
+}
+
+/** Entries of a repeated field in canonical order (ascending by entryKey); a new array. */
+export function sortByKey<T extends Record<string, unknown>>(f: TlvField, arr: readonly T[]): T[] {
+  return arr
+    .map((e) => ({ e, k: entryKey(f, e, f.name) }))
+    .sort((a, b) => compareBytes(a.k, b.k))
+    .map((x) => x.e);
 }

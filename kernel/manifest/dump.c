@@ -1,6 +1,7 @@
 /*
  * The canonical text dump of proto/TLV.md and test/vectors/README.md: "path=value\n" lines in
- * encoding order; containers by name, routes by index; optional fields only when present.
+ * encoding order; containers by name, routes, published ports and egress rules by index;
+ * optional fields only when present.
  */
 #include "d0/manifest.h"
 #include "d0/textbuf.h"
@@ -52,6 +53,19 @@ static const char *health_name(uint8_t h) {
   return h == TLV_HEALTH_EXIT_ZERO ? "HEALTH_EXIT_ZERO" : "HEALTH_READY";
 }
 
+static const char *ip_proto_name(uint8_t p) {
+  switch (p) {
+  case TLV_IP_PROTO_ICMP:
+    return "IP_PROTO_ICMP";
+  case TLV_IP_PROTO_TCP:
+    return "IP_PROTO_TCP";
+  case TLV_IP_PROTO_UDP:
+    return "IP_PROTO_UDP";
+  default:
+    return "IP_PROTO_ANY";
+  }
+}
+
 static const char *restart_name(uint8_t r) {
   switch (r) {
   case TLV_RESTART_ON_FAILURE:
@@ -75,6 +89,43 @@ static void container_key(struct d0_textbuf *tb, const struct d0_container *c, c
   d0_tb_char(tb, '.');
   d0_tb_str(tb, f);
   d0_tb_char(tb, '=');
+}
+
+/* "containers[NAME].FIELD[i].SUB=" */
+static void entry_key(struct d0_textbuf *tb, const struct d0_container *c, const char *field,
+                      uint32_t i, const char *sub) {
+  container_prefix(tb, c);
+  d0_tb_char(tb, '.');
+  d0_tb_str(tb, field);
+  d0_tb_char(tb, '[');
+  d0_tb_u64(tb, i);
+  d0_tb_str(tb, "].");
+  d0_tb_str(tb, sub);
+  d0_tb_char(tb, '=');
+}
+
+/* "containers[NAME].FIELD.SUB=" */
+static void nested_key(struct d0_textbuf *tb, const struct d0_container *c, const char *field,
+                       const char *sub) {
+  container_prefix(tb, c);
+  d0_tb_char(tb, '.');
+  d0_tb_str(tb, field);
+  d0_tb_char(tb, '.');
+  d0_tb_str(tb, sub);
+  d0_tb_char(tb, '=');
+}
+
+static void dump_rate_limit(struct d0_textbuf *tb, const struct d0_container *c,
+                            const char *field, const struct d0_rate_limit *r) {
+  nested_key(tb, c, field, "bytes_per_s");
+  d0_tb_u64(tb, r->bytes_per_s);
+  end(tb);
+  nested_key(tb, c, field, "packets_per_s");
+  d0_tb_u64(tb, r->packets_per_s);
+  end(tb);
+  nested_key(tb, c, field, "burst_bytes");
+  d0_tb_u64(tb, r->burst_bytes);
+  end(tb);
 }
 
 static void dump_container(struct d0_textbuf *tb, const struct d0_container *c) {
@@ -135,6 +186,42 @@ static void dump_container(struct d0_textbuf *tb, const struct d0_container *c) 
     d0_tb_str(tb, restart_name(c->restart));
     end(tb);
   }
+  for (uint32_t i = 0; i < c->n_publish && i < TLV_MAX_PUBLISH; i++) {
+    const struct d0_publish *pub = &c->publish[i];
+    entry_key(tb, c, "publish", i, "protocol");
+    d0_tb_str(tb, ip_proto_name(pub->proto));
+    end(tb);
+    entry_key(tb, c, "publish", i, "uplink_port");
+    d0_tb_u64(tb, pub->uplink_port);
+    end(tb);
+    entry_key(tb, c, "publish", i, "container_port");
+    d0_tb_u64(tb, pub->container_port);
+    end(tb);
+  }
+  if (c->egress_restricted) {
+    container_key(tb, c, "egress_restricted");
+    d0_tb_str(tb, "true");
+    end(tb);
+  }
+  for (uint32_t i = 0; i < c->n_egress && i < TLV_MAX_EGRESS; i++) {
+    const struct d0_egress_rule *r = &c->egress[i];
+    entry_key(tb, c, "egress_allow", i, "dest");
+    ip4cidr(tb, &r->dest);
+    end(tb);
+    entry_key(tb, c, "egress_allow", i, "protocol");
+    d0_tb_str(tb, ip_proto_name(r->proto));
+    end(tb);
+    entry_key(tb, c, "egress_allow", i, "port_lo");
+    d0_tb_u64(tb, r->port_lo);
+    end(tb);
+    entry_key(tb, c, "egress_allow", i, "port_hi");
+    d0_tb_u64(tb, r->port_hi);
+    end(tb);
+  }
+  if (c->has_tx_limit)
+    dump_rate_limit(tb, c, "tx_limit", &c->tx_limit);
+  if (c->has_rx_limit)
+    dump_rate_limit(tb, c, "rx_limit", &c->rx_limit);
 }
 
 size_t manifest_dump(const struct d0_manifest *m, char *buf, size_t cap) {

@@ -54,7 +54,7 @@ struct tlv_scope {
   tlv_field_fn field;
 };
 
-#define TLV_SCOPE_MAX_FIELDS 16
+#define TLV_SCOPE_MAX_FIELDS 24
 
 /* Walks value as a sequence of records of scope. owner_offset is where the record owning the
  * scope starts (where MISSING and COUNT are reported). */
@@ -68,9 +68,14 @@ static inline size_t tlv_offset(const struct tlv_parser *p, const struct d0_curs
 
 /* Value decoders (proto/TLV.md "Value encodings"): 0, -TLV_E_BAD_LENGTH or -TLV_E_VALUE. */
 int tlv_value_u8enum(struct d0_cursor *v, uint8_t max, uint8_t *out);
+int tlv_value_u16(struct d0_cursor *v, uint16_t min, uint16_t max, uint16_t *out);
 int tlv_value_u32(struct d0_cursor *v, uint32_t min, uint32_t max, uint32_t *out);
 int tlv_value_u64(struct d0_cursor *v, uint64_t min, uint64_t max, uint64_t *out);
 int tlv_value_bool(struct d0_cursor *v, bool *out);
+/* A flag: present means true (its byte must be 1); false is the field left out. */
+int tlv_value_flag(struct d0_cursor *v, bool *out);
+/* enum IpProtocol: TCP or UDP when ported_only, else also ANY and ICMP. */
+int tlv_value_ip_proto(struct d0_cursor *v, bool ported_only, uint8_t *out);
 int tlv_value_ip4(struct d0_cursor *v, uint8_t out[4]);
 int tlv_value_ip4cidr(struct d0_cursor *v, struct d0_ip4_cidr *out);
 int tlv_value_sha256(struct d0_cursor *v, uint8_t out[32]);
@@ -91,5 +96,11 @@ int container_parse(struct tlv_parser *p, struct d0_container *c, struct d0_curs
                     size_t rec_offset);
 int route_parse(struct tlv_parser *p, struct d0_route *r, struct d0_cursor value,
                 size_t rec_offset);
+int publish_parse(struct tlv_parser *p, struct d0_publish *pub, struct d0_cursor value,
+                  size_t rec_offset);
+int egress_rule_parse(struct tlv_parser *p, struct d0_egress_rule *r, struct d0_cursor value,
+                      size_t rec_offset);
+int rate_limit_parse(struct tlv_parser *p, struct d0_rate_limit *r, struct d0_cursor value,
+                     size_t rec_offset);
 
 #endif /* D0_MANIFEST_PARSE_H */

@@ -18,6 +18,16 @@ int tlv_value_u8enum(struct d0_cursor *v, uint8_t max, uint8_t *out) {
   return 0;
 }
 
+int tlv_value_u16(struct d0_cursor *v, uint16_t min, uint16_t max, uint16_t *out) {
+  uint16_t x;
+  if (d0_cursor_remaining(v) != TLV_LEN_U16 || !d0_cursor_read_u16le(v, &x))
+    return -TLV_E_BAD_LENGTH;
+  if (x < min || x > max)
+    return -TLV_E_VALUE;
+  *out = x;
+  return 0;
+}
+
 int tlv_value_u32(struct d0_cursor *v, uint32_t min, uint32_t max, uint32_t *out) {
   uint32_t x;
   if (d0_cursor_remaining(v) != TLV_LEN_U32 || !d0_cursor_read_u32le(v, &x))
@@ -44,6 +54,26 @@ int tlv_value_bool(struct d0_cursor *v, bool *out) {
   if (b[0] > 1)
     return -TLV_E_VALUE;
   *out = b[0] == 1;
+  return 0;
+}
+
+int tlv_value_flag(struct d0_cursor *v, bool *out) {
+  const uint8_t *b;
+  TRY(take_exact(v, TLV_LEN_FLAG, &b));
+  if (b[0] != 1)
+    return -TLV_E_VALUE;
+  *out = true;
+  return 0;
+}
+
+int tlv_value_ip_proto(struct d0_cursor *v, bool ported_only, uint8_t *out) {
+  const uint8_t *b;
+  TRY(take_exact(v, TLV_LEN_U8ENUM, &b));
+  bool ported = b[0] == TLV_IP_PROTO_TCP || b[0] == TLV_IP_PROTO_UDP;
+  bool other = b[0] == TLV_IP_PROTO_ANY || b[0] == TLV_IP_PROTO_ICMP;
+  if (!ported && (ported_only || !other))
+    return -TLV_E_VALUE;
+  *out = b[0];
   return 0;
 }
 

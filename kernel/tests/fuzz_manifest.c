@@ -17,7 +17,7 @@ static const uint8_t TEST1_PUB[32] = {
     0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07, 0x51, 0x1a};
 
 static struct d0_manifest m1, m2;
-static char dump1[256 * 1024], dump2[256 * 1024];
+static char dump1[1024 * 1024], dump2[1024 * 1024]; /* a 64 KiB input dumps to < 1 MiB */
 
 #define REQUIRE(cond)                                                                    \
   do {                                                                                   \

@@ -12,7 +12,7 @@
 #include "d0/manifest.h"
 
 static struct d0_manifest manifest;
-static char dump[256 * 1024];
+static char dump[1024 * 1024]; /* as test_manifest.c DUMP_CAP */
 static uint8_t input[TLV_MAX_BYTES + 1024];
 static char line[2 * sizeof input + 16];
 

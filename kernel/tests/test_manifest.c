@@ -15,7 +15,7 @@
 #include "d0/ed25519.h"
 #include "d0/manifest.h"
 
-#define DUMP_CAP (256 * 1024)
+#define DUMP_CAP (1024 * 1024) /* a 64 KiB manifest of egress rules dumps to ~500 KiB */
 
 static struct d0_manifest manifest; /* ~27 KiB: not on the stack */
 static char dump_buf[DUMP_CAP], dump_buf2[DUMP_CAP];

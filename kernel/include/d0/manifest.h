@@ -4,7 +4,7 @@
  * manifest_parse() reads untrusted bytes (the signature is checked separately, before parsing,
  * by ed25519_verify over the exact same bytes) in a single forward pass and reports the FIRST
  * error proto/TLV.md defines, as -TLV_E_<NAME>. The parsed manifest is caller-provided (it is
- * ~27 KiB: do not put it on a UEFI stack). On error the contents of *out are unspecified and
+ * ~44 KiB: do not put it on a UEFI stack). On error the contents of *out are unspecified and
  * must not be used.
  *
  * Strings are copied NUL-terminated; addresses are in network byte order, as on the wire.
@@ -31,6 +31,28 @@ struct d0_route {
   uint8_t via[4];
 };
 
+/* A port of D0's uplink address forwarded to the container. */
+struct d0_publish {
+  uint8_t proto;           /* TLV_IP_PROTO_TCP or TLV_IP_PROTO_UDP */
+  uint16_t uplink_port;    /* 1..65535 */
+  uint16_t container_port; /* 1..65535 */
+};
+
+/* One rule of the egress allow-list: new flows to dest with proto (and, for TCP/UDP, a
+ * destination port in port_lo..port_hi) may leave. */
+struct d0_egress_rule {
+  struct d0_ip4_cidr dest;
+  uint8_t proto;             /* TLV_IP_PROTO_* (ANY, ICMP, TCP, UDP) */
+  uint16_t port_lo, port_hi; /* inclusive; 0 and 0 unless TCP/UDP */
+};
+
+/* A token bucket; 0 in a dimension = unlimited in it. */
+struct d0_rate_limit {
+  uint64_t bytes_per_s;   /* 0..12.5e9 */
+  uint32_t packets_per_s; /* 0..10M */
+  uint32_t burst_bytes;   /* bucket depth for bytes_per_s */
+};
+
 /* health and restart hold the TLV_HEALTH_* and TLV_RESTART_* values of d0/tlv_tags.h. */
 
 struct d0_container {
@@ -51,6 +73,17 @@ struct d0_container {
   uint8_t health;            /* TLV_HEALTH_* */
   bool has_restart;
   uint8_t restart; /* TLV_RESTART_*, valid iff has_restart */
+  /* published ports, ascending by (proto, uplink_port) */
+  uint32_t n_publish; /* 0..TLV_MAX_PUBLISH */
+  struct d0_publish publish[TLV_MAX_PUBLISH];
+  /* egress policy: when egress_restricted, only new flows egress[] allows may leave (none when
+   * n_egress is 0); when not, anything may (subject to egress_nat). Ascending by rule. */
+  bool egress_restricted; /* absent = false */
+  uint32_t n_egress;      /* 0..TLV_MAX_EGRESS */
+  struct d0_egress_rule egress[TLV_MAX_EGRESS];
+  /* rate limits of the frames the VM sends (tx) and of those delivered to it (rx) */
+  bool has_tx_limit, has_rx_limit;
+  struct d0_rate_limit tx_limit, rx_limit; /* valid iff has_tx_limit / has_rx_limit */
 };
 
 struct d0_manifest {
@@ -107,7 +140,8 @@ const char *tlv_strerror(int err);
  * Writes the canonical text dump of proto/TLV.md ("path=value\n" lines in encoding order) into
  * buf, NUL-terminated. Returns the number of bytes written (excluding the NUL), or 0 if the dump
  * and its NUL do not fit in cap bytes (buf then holds a truncated prefix, still NUL-terminated
- * when cap > 0). A 64-container manifest dumps to well under 64 KiB.
+ * when cap > 0). A 64 KiB manifest dumps to under 1 MiB
+ * (an egress rule of ~40 TLV bytes is ~300 bytes of text).
  */
 size_t manifest_dump(const struct d0_manifest *m, char *buf, size_t cap);
 

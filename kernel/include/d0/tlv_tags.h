@@ -23,9 +23,11 @@
 
 /* Fixed value lengths by kind. */
 #define TLV_LEN_U8ENUM                           1
+#define TLV_LEN_U16                              2
 #define TLV_LEN_U32                              4
 #define TLV_LEN_U64                              8
 #define TLV_LEN_BOOL                             1
+#define TLV_LEN_FLAG                             1
 #define TLV_LEN_IP4                              4
 #define TLV_LEN_IP4CIDR                          5
 #define TLV_LEN_SHA256                           32
@@ -104,9 +106,53 @@
 #define TLV_CONTAINER_HEALTH_TIMEOUT_S_MAX       3600U
 #define TLV_CONTAINER_HEALTH                     0x850D          /* enum HealthKind */
 #define TLV_CONTAINER_RESTART                    0x050E          /* enum RestartPolicy, optional */
+#define TLV_CONTAINER_PUBLISH                    0x850F          /* nested Publish, repeated */
+#define TLV_CONTAINER_PUBLISH_MIN_COUNT          0
+#define TLV_CONTAINER_PUBLISH_MAX_COUNT          16
+#define TLV_CONTAINER_EGRESS_RESTRICTED          0x8510          /* flag, optional */
+#define TLV_CONTAINER_EGRESS_ALLOW               0x8511          /* nested EgressRule, repeated */
+#define TLV_CONTAINER_EGRESS_ALLOW_MIN_COUNT     0
+#define TLV_CONTAINER_EGRESS_ALLOW_MAX_COUNT     16
+#define TLV_CONTAINER_TX_LIMIT                   0x8512          /* nested RateLimit, optional */
+#define TLV_CONTAINER_RX_LIMIT                   0x8513          /* nested RateLimit, optional */
+
+/* Publish (scope 0x0007). */
+#define TLV_SCOPE_PUBLISH                        0x0007
+#define TLV_PUBLISH_PROTOCOL                     0x8701          /* enum IpProtocol: IP_PROTO_TCP | IP_PROTO_UDP */
+#define TLV_PUBLISH_UPLINK_PORT                  0x8702          /* u16 */
+#define TLV_PUBLISH_UPLINK_PORT_MIN              1U
+#define TLV_PUBLISH_UPLINK_PORT_MAX              65535U
+#define TLV_PUBLISH_CONTAINER_PORT               0x8703          /* u16 */
+#define TLV_PUBLISH_CONTAINER_PORT_MIN           1U
+#define TLV_PUBLISH_CONTAINER_PORT_MAX           65535U
+
+/* EgressRule (scope 0x0008). */
+#define TLV_SCOPE_EGRESS_RULE                    0x0008
+#define TLV_EGRESS_RULE_DEST                     0x8801          /* ip4cidr */
+#define TLV_EGRESS_RULE_PROTOCOL                 0x8802          /* enum IpProtocol */
+#define TLV_EGRESS_RULE_PORT_LO                  0x8803          /* u16 */
+#define TLV_EGRESS_RULE_PORT_LO_MIN              0U
+#define TLV_EGRESS_RULE_PORT_LO_MAX              65535U
+#define TLV_EGRESS_RULE_PORT_HI                  0x8804          /* u16 */
+#define TLV_EGRESS_RULE_PORT_HI_MIN              0U
+#define TLV_EGRESS_RULE_PORT_HI_MAX              65535U
+
+/* RateLimit (scope 0x0009). */
+#define TLV_SCOPE_RATE_LIMIT                     0x0009
+#define TLV_RATE_LIMIT_BYTES_PER_S               0x8901          /* u64 */
+#define TLV_RATE_LIMIT_BYTES_PER_S_MIN           0ULL
+#define TLV_RATE_LIMIT_BYTES_PER_S_MAX           12500000000ULL
+#define TLV_RATE_LIMIT_PACKETS_PER_S             0x8902          /* u32 */
+#define TLV_RATE_LIMIT_PACKETS_PER_S_MIN         0U
+#define TLV_RATE_LIMIT_PACKETS_PER_S_MAX         10000000U
+#define TLV_RATE_LIMIT_BURST_BYTES               0x8903          /* u32 */
+#define TLV_RATE_LIMIT_BURST_BYTES_MIN           0U
+#define TLV_RATE_LIMIT_BURST_BYTES_MAX           4294967295U
 
 #define TLV_MAX_CONTAINERS                       64
 #define TLV_MAX_ROUTES                           16
+#define TLV_MAX_PUBLISH                          16
+#define TLV_MAX_EGRESS                           16
 
 /* enum HealthKind (u8 in the TLV). */
 #define TLV_HEALTH_READY                         0
@@ -118,6 +164,13 @@
 #define TLV_RESTART_ON_FAILURE                   1
 #define TLV_RESTART_ALWAYS                       2
 #define TLV_RESTART_POLICY_MAX                   2
+
+/* enum IpProtocol (u8 in the TLV). */
+#define TLV_IP_PROTO_ANY                         0
+#define TLV_IP_PROTO_ICMP                        1
+#define TLV_IP_PROTO_TCP                         6
+#define TLV_IP_PROTO_UDP                         17
+#define TLV_IP_PROTOCOL_MAX                      17
 
 /* Decoder errors (proto/TLV.md, "Errors"); the names are the golden vectors' error=NAME. */
 enum tlv_error {

@@ -1,7 +1,14 @@
 // fast-check generators of valid manifests (every field inside its TLV domain; cross-field rules
 // of the validator are not enforced here, the TLV does not need them).
 import fc from 'fast-check';
-import type { Container, Manifest, Route } from '../../../core/schema';
+import type {
+  Container,
+  EgressRule,
+  Manifest,
+  Publish,
+  RateLimit,
+  Route,
+} from '../../../core/schema';
 import { uuidv7 } from '../../../core/uuid';
 
 const byte = fc.integer({ min: 0, max: 255 });
@@ -22,6 +29,28 @@ const mac = fc.uint8Array({ minLength: 6, maxLength: 6 }).map((b) => {
 });
 const u64 = (min: bigint, max: bigint) => fc.bigInt({ min, max }).map(String);
 const route: fc.Arbitrary<Route> = fc.record({ dest: cidr, via: ip4 });
+const port = fc.integer({ min: 1, max: 65535 });
+const publish: fc.Arbitrary<Publish> = fc.record({
+  protocol: fc.constantFrom('IP_PROTO_TCP' as const, 'IP_PROTO_UDP' as const),
+  uplink_port: port,
+  container_port: port,
+});
+const egressRule: fc.Arbitrary<EgressRule> = fc.record({
+  dest: cidr,
+  protocol: fc.constantFrom(
+    'IP_PROTO_ANY' as const,
+    'IP_PROTO_ICMP' as const,
+    'IP_PROTO_TCP' as const,
+    'IP_PROTO_UDP' as const,
+  ),
+  port_lo: fc.integer({ min: 0, max: 65535 }),
+  port_hi: fc.integer({ min: 0, max: 65535 }),
+});
+const rateLimit: fc.Arbitrary<RateLimit> = fc.record({
+  bytes_per_s: u64(0n, 12_500_000_000n),
+  packets_per_s: fc.integer({ min: 0, max: 10_000_000 }),
+  burst_bytes: fc.integer({ min: 0, max: 0xffffffff }),
+});
 
 const container: fc.Arbitrary<Container> = fc
   .record(
@@ -44,6 +73,17 @@ const container: fc.Arbitrary<Container> = fc
         'RESTART_ON_FAILURE' as const,
         'RESTART_ALWAYS' as const,
       ),
+      publish: fc.uniqueArray(publish, {
+        maxLength: 4,
+        selector: (p) => `${p.protocol}|${p.uplink_port}`,
+      }),
+      egress_restricted: fc.constant(true as const),
+      egress_allow: fc.uniqueArray(egressRule, {
+        maxLength: 4,
+        selector: (r) => `${r.dest}|${r.protocol}|${r.port_lo}|${r.port_hi}`,
+      }),
+      tx_limit: rateLimit,
+      rx_limit: rateLimit,
     },
     {
       requiredKeys: [
@@ -56,6 +96,8 @@ const container: fc.Arbitrary<Container> = fc
         'mac',
         'ip4',
         'routes',
+        'publish',
+        'egress_allow',
         'boot_order',
         'health_timeout_s',
         'health',

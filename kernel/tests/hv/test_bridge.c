@@ -211,12 +211,16 @@ static void test_unicast_to_d0_reaches_d0_only(void)
  * chain is still being handled: both complete. */
 static void test_d0_answers_the_sender_at_once(void)
 {
+  uint32_t id, len;
   setup();
+  send(0, macs[1], 0x20); /* TX chain 0 used: the next TX head (1) differs from the RX head (0) */
+  CHECK_EQ(tx_done(0), 1);
   d0.echo = true;
   send(0, d0_mac, 0x25);
   CHECK_EQ(received(0), 0x25);
-  CHECK_EQ(tx_done(0), 1);
-  CHECK_EQ(cnt(0)->tx_packets, 1);
+  CHECK(drv_used(&h[0].tx, &id, &len));
+  CHECK_EQ(id, 1); /* the TX chain given back is the one sent, not the RX chain just filled */
+  CHECK_EQ(cnt(0)->tx_packets, 2);
   CHECK_EQ(cnt(0)->rx_packets, 1);
   CHECK(!h[0].net.t.broken);
   send(0, d0_mac, 0x26); /* and the device goes on working */

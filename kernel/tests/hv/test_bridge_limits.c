@@ -1,7 +1,5 @@
 /* The bridge's rate limits (bridge_rig.h's VM 0 with limits): rx over the limit dropped and
  * counted on the receiver; tx over the limit throttled, the frames waiting in the guest's ring. */
-#include <string.h>
-
 #include "arch/arch.h"
 #include "arch/fake/fake.h"
 #include "bridge_rig.h"

@@ -1,5 +1,6 @@
-// The boot log's C implementation (kernel/log) on the host, under ASan/UBSan: its own test, and
-// its writer and logfmt parser against the golden lines of test/vectors/logfmt (which
+// The boot log's C implementation (kernel/log) on the host, under ASan/UBSan: its own test, D0's
+// ev=net_stats writer (kernel/boot/efi/net_stats.c), and its writer and logfmt parser against
+// the golden lines of test/vectors/logfmt (which
 // test/core/logfmt.test.ts holds core/logfmt.ts to); then the TypeScript reader of D0's lines
 // (test/support/events.ts) on lines it must accept or ignore.
 import assert from 'node:assert/strict';
@@ -30,6 +31,8 @@ function runHostTest(sources: string[], args: string[] = []): string {
         '-I',
         KERNEL_DIR,
         '-I',
+        path.join(KERNEL_DIR, 'include'), // d0/*.h
+        '-I',
         path.join(KERNEL_DIR, '..', 'test', 'support'), // check.h, the one C check harness
         ...sources,
         '-o',
@@ -52,6 +55,11 @@ describe('boot log', function () {
   it('kernel/log passes its host test under ASan/UBSan', () => {
     const out = runHostTest(['log/log.c', 'log/fmt.c', 'log/tests/capture.c', 'log/tests/test_log.c']);
     assert.match(out, /^log: 13 checks, 0 failed$/m);
+  });
+
+  it('ev=net_stats: every counter and drop reason under its key, unabridged at realistic sizes', () => {
+    const out = runHostTest(['log/log.c', 'log/fmt.c', 'log/tests/capture.c', 'boot/efi/net_stats.c', 'tests/net/test_net_stats.c']);
+    assert.match(out, /^net_stats: 11 checks, 0 failed$/m);
   });
 
   it("D0's writer writes every golden line byte for byte, and the C parser reads every one (test/vectors/logfmt)", () => {

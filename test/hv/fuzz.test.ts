@@ -1,6 +1,7 @@
 // The virtqueue fuzz target (kernel/tests/hv/fuzz_virtq.c): libFuzzer with ASan+UBSan, hostile
 // guest RAM and queue indices against virtqueue, virtio-blk and virtio-net, for 60 seconds,
-// starting from the committed seed corpus.
+// starting from the committed seed corpus. Then the bridge's (fuzz_bridge.c): scripted frames
+// from three VMs and D0 through the guard, rate limits and live virtio-net devices, 15 seconds.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -9,9 +10,10 @@ import * as path from 'node:path';
 
 const HV_TESTS = path.join(__dirname, '..', '..', 'kernel', 'tests', 'hv');
 const FUZZ_SECONDS = 60;
+const BRIDGE_FUZZ_SECONDS = 15;
 
 describe('virtqueue fuzzing (kernel/tests/hv/fuzz_virtq)', function () {
-  this.timeout((FUZZ_SECONDS + 120) * 1000);
+  this.timeout((FUZZ_SECONDS + BRIDGE_FUZZ_SECONDS + 120) * 1000);
   let out: string;
 
   before(() => {
@@ -47,5 +49,19 @@ describe('virtqueue fuzzing (kernel/tests/hv/fuzz_virtq)', function () {
       fs.readdirSync(out).filter((f) => /^(crash|leak|timeout|oom)-/.test(f)),
       [],
     );
+  });
+
+  it(`fuzz_bridge runs ${BRIDGE_FUZZ_SECONDS} s with no crash, leak or broken invariant`, () => {
+    const work = path.join(out, 'bridge-corpus');
+    fs.mkdirSync(work);
+    const r = spawnSync(
+      path.join(out, 'fuzz_bridge'),
+      [`-max_total_time=${BRIDGE_FUZZ_SECONDS}`, '-print_final_stats=1', `-artifact_prefix=${out}/bridge-`, work],
+      { encoding: 'utf8', cwd: out, timeout: (BRIDGE_FUZZ_SECONDS + 60) * 1000, killSignal: 'SIGKILL' },
+    );
+    const tail = r.stderr.split('\n').slice(-40).join('\n');
+    assert.equal(r.status, 0, `fuzzer failed:\n${tail}`);
+    const runs = /Done (\d+) runs in (\d+) second/.exec(r.stderr);
+    assert.ok(runs && Number(runs[1]) > 1000, `too few runs:\n${tail}`);
   });
 });

@@ -1,6 +1,7 @@
 // D0's frame code on the host (kernel/tests/net, ASan + UBSan): ARP and ICMP echo for D0's own
 // address, and the bridge's anti-spoofing guard and rate limiter, against truncated, malformed
-// and random frames; the driver, PCI and kernel/net files compile for the UEFI target; and the
+// and random frames; the e1000 driver's receive path against hostile descriptors (registers
+// simulated); the driver, PCI and kernel/net files compile for the UEFI target; and the
 // libFuzzer targets run without a finding.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ const REPO = path.resolve(__dirname, '../..');
 const DIR = path.join(REPO, 'kernel/tests/net');
 const FUZZ_SECONDS = 30;
 const GUARD_FUZZ_SECONDS = 15;
+const E1000_FUZZ_SECONDS = 10;
 
 function make(out: string, target: string) {
   const r = spawnSync('make', ['-s', '-C', DIR, `OUT=${out}`, target], {
@@ -22,7 +24,7 @@ function make(out: string, target: string) {
 }
 
 describe('uplink frame code (host, ASan+UBSan)', function () {
-  this.timeout((FUZZ_SECONDS + GUARD_FUZZ_SECONDS + 300) * 1000);
+  this.timeout((FUZZ_SECONDS + GUARD_FUZZ_SECONDS + E1000_FUZZ_SECONDS + 300) * 1000);
   let out: string;
   before(() => {
     out = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-net-'));
@@ -40,6 +42,15 @@ describe('uplink frame code (host, ASan+UBSan)', function () {
     assert.ok(g, `no guard summary line:\n${r.stdout}\n${r.stderr}`);
     assert.equal(Number(g[2]), 0, r.stderr);
     assert.ok(Number(g[1]) >= 200, `only ${g[1]} guard checks ran`);
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  it("takes from the e1000's receive ring only whole, in-bounds frames a hostile NIC describes", () => {
+    const r = make(out, 'test');
+    const m = /^e1000: (\d+) checks, (\d+) failed$/m.exec(r.stdout);
+    assert.ok(m, `no e1000 summary line:\n${r.stdout}\n${r.stderr}`);
+    assert.equal(Number(m[2]), 0, r.stderr);
+    assert.ok(Number(m[1]) >= 250, `only ${m[1]} e1000 checks ran`);
     assert.equal(r.status, 0, r.stderr);
   });
 
@@ -65,10 +76,11 @@ describe('uplink frame code (host, ASan+UBSan)', function () {
     }
   }
 
-  it(`fuzzes the ARP/ICMP path for ${FUZZ_SECONDS} s and the guard for ${GUARD_FUZZ_SECONDS} s without a finding`, () => {
+  it(`fuzzes ARP/ICMP ${FUZZ_SECONDS} s, the guard ${GUARD_FUZZ_SECONDS} s, e1000 RX ${E1000_FUZZ_SECONDS} s: no finding`, () => {
     const b = make(out, 'fuzz');
     assert.equal(b.status, 0, b.stderr);
     fuzz('fuzz_own_addr', FUZZ_SECONDS);
     fuzz('fuzz_guard', GUARD_FUZZ_SECONDS);
+    fuzz('fuzz_e1000', E1000_FUZZ_SECONDS);
   });
 });

@@ -81,6 +81,13 @@ _Static_assert(sizeof(struct tx_desc) == 16, "8254x legacy transmit descriptor")
 #define OFF_TX_BUF (OFF_RX_BUF + RX_N * BUF)
 _Static_assert(OFF_TX_BUF + TX_N * BUF <= E1000_MEM_BYTES, "E1000_MEM_BYTES holds every buffer");
 
+#ifdef E1000_MMIO_SIM
+/* Host tests only (kernel/tests/net/e1000_sim.h): the registers are a simulated NIC's. */
+uint32_t e1000_sim_rd(uint32_t reg);
+void e1000_sim_wr(uint32_t reg, uint32_t v);
+static uint32_t rd(struct uplink *u, uint32_t reg) { return (void)u, e1000_sim_rd(reg); }
+static void wr(struct uplink *u, uint32_t reg, uint32_t v) { (void)u, e1000_sim_wr(reg, v); }
+#else
 static uint32_t rd(struct uplink *u, uint32_t reg) { return *(volatile uint32_t *)(u->mmio + reg); }
 static void wr(struct uplink *u, uint32_t reg, uint32_t v)
 {
@@ -89,6 +96,7 @@ static void wr(struct uplink *u, uint32_t reg, uint32_t v)
   __asm__ volatile("" ::: "memory");
   *(volatile uint32_t *)(u->mmio + reg) = v;
 }
+#endif
 
 static volatile struct rx_desc *rx_ring(struct uplink *u) { return (volatile struct rx_desc *)(u->mem.base + OFF_RX_RING); }
 static volatile struct tx_desc *tx_ring(struct uplink *u) { return (volatile struct tx_desc *)(u->mem.base + OFF_TX_RING); }
@@ -157,6 +165,7 @@ static int e1000_start(struct uplink *u)
   wr(u, REG_TIPG, TIPG_82540);
   wr(u, REG_TCTL, TCTL_EN | TCTL_PSP | TCTL_CT | TCTL_COLD);
   u->rx_next = 0, u->tx_next = 0;
+  u->rx_in_chain = false;
   return 0;
 }
 
@@ -197,8 +206,14 @@ static uint32_t e1000_poll_rx(struct uplink *u, uint32_t budget, uplink_rx_fn fn
     __asm__ volatile("" ::: "memory"); /* read the descriptor's length only after its DD */
     uint32_t len = d->len;
     /* The NIC's length is still hostile input for the code above: bounded by the buffer and
-     * the frame limits here, so a frame never reaches fn with bytes it does not hold. */
-    if (!(d->status & DESC_EOP) || d->errors != 0 || len < FRAME_MIN || len > FRAME_MAX) {
+     * the frame limits here, so a frame never reaches fn with bytes it does not hold. A frame
+     * spanning descriptors (no EOP) is dropped whole: its later pieces up to the one with EOP
+     * are never taken for frames of their own. */
+    bool eop = (d->status & DESC_EOP) != 0, tail = u->rx_in_chain;
+    u->rx_in_chain = !eop;
+    if (tail) {
+      /* counted once, at the chain's first descriptor */
+    } else if (!eop || d->errors != 0 || len < FRAME_MIN || len > FRAME_MAX) {
       u->stats.rx_errors++;
     } else {
       u->stats.rx_frames++;

@@ -54,6 +54,7 @@ struct uplink {
   struct uplink_mem mem;
   uint8_t mac[6];          /* valid after start() */
   uint32_t rx_next, tx_next; /* the driver's ring cursors */
+  bool rx_in_chain;          /* inside a frame that spans descriptors: dropped up to its EOP */
   struct uplink_stats stats;
 };
 

@@ -257,16 +257,22 @@ void ct_touch(struct conntrack *ct, uint16_t idx, enum ct_dir dir, uint8_t tcp_f
 {
   struct ct_entry *e = &ct->e[idx];
   bool reply = (dir == CT_FROM_OUTSIDE) != e->inbound;
+  if (e->t.proto == IP_PROTO_TCP) {
+    bool syn = (tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN;
+    if (syn && !reply && e->tcp_state >= CT_TCP_CLOSING) {
+      /* The opener reuses the five-tuple of a flow that ended: a new connection. */
+      e->tcp_state = CT_TCP_SYN;
+      e->replied = false;
+    } else if (tcp_flags & TCP_RST) {
+      e->tcp_state = CT_TCP_CLOSED;
+    } else if ((tcp_flags & TCP_FIN) && e->tcp_state != CT_TCP_CLOSED) {
+      e->tcp_state = CT_TCP_CLOSING;
+    } else if (e->tcp_state == CT_TCP_SYN && reply && (tcp_flags & TCP_ACK)) {
+      e->tcp_state = CT_TCP_ESTABLISHED;
+    }
+  }
   if (reply)
     e->replied = true;
-  if (e->t.proto == IP_PROTO_TCP) {
-    if (tcp_flags & TCP_RST)
-      e->tcp_state = CT_TCP_CLOSED;
-    else if ((tcp_flags & TCP_FIN) && e->tcp_state != CT_TCP_CLOSED)
-      e->tcp_state = CT_TCP_CLOSING;
-    else if (e->tcp_state == CT_TCP_SYN && reply && (tcp_flags & TCP_ACK))
-      e->tcp_state = CT_TCP_ESTABLISHED;
-  }
   e->expires_ns = now_ns + timeout(e);
   lru_unlink(ct, idx);
   lru_append(ct, idx);

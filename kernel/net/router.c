@@ -155,6 +155,21 @@ static void echo_from_bridge(struct router *r, const struct router_container *c,
 
 /* ---- flows ---- */
 
+/*
+ * Whether addr may be the far end of a flow through the uplink: a unicast address that is not
+ * "this network" (0/8), loopback (127/8), link-local (169.254/16), multicast or reserved
+ * (224/3 and above), on the bridge, or D0's own uplink address (no hairpin: containers reach
+ * each other over the bridge). Checked for the destination of what a container sends and the
+ * source of what arrives, so no entry ever names such a peer.
+ */
+static bool remote_ok(const struct router *r, const uint8_t addr[4])
+{
+  if (addr[0] == 0 || addr[0] == 127 || addr[0] >= 224 || (addr[0] == 169 && addr[1] == 254))
+    return false;
+  return !pkt_ip4_in_net(addr, r->cfg.bridge_ip, r->cfg.bridge_prefix) &&
+         memcmp(addr, r->cfg.uplink_ip, 4) != 0;
+}
+
 /* The flow tuple of a checked, unfragmented packet as seen from one side: the ports (or echo
  * id) of TCP/UDP/ICMP echo. False for anything that is not a flow (other protocols and ICMP
  * types). `local` is the side whose port is the container's (or D0's) own. */
@@ -199,10 +214,7 @@ static void ip4_from_bridge(struct router *r, uint16_t ci, struct pkt_ip4 *ip, u
     echo_from_bridge(r, c, ip);
     return;
   }
-  /* Containers reach each other through the bridge, not through D0; D0 forwards no broadcast,
-   * multicast or "this network" address to the uplink. */
-  if (pkt_ip4_in_net(dst, r->cfg.bridge_ip, r->cfg.bridge_prefix) || dst[0] >= 224 || dst[0] == 0 ||
-      !r->cfg.uplink || !r->gw_known || ip->hdr[8] <= 1) {
+  if (!remote_ok(r, dst) || !r->cfg.uplink || !r->gw_known || ip->hdr[8] <= 1) {
     drop(r, ci, NET_DROP_NO_ROUTE);
     return;
   }
@@ -393,8 +405,10 @@ static void icmp_error_in(struct router *r, struct pkt_ip4 *ip, uint64_t now_ns)
 
 static void ip4_from_uplink(struct router *r, struct pkt_ip4 *ip, uint64_t now_ns)
 {
-  if (memcmp(ip->hdr + PKT_IP4_DST, r->cfg.uplink_ip, 4) != 0 || ip->hdr[8] <= 1) {
-    drop(r, NO_CONTAINER, NET_DROP_NO_ROUTE); /* D0 routes for nobody on the uplink */
+  /* D0 routes for nobody on the uplink, and takes nothing from a martian source. */
+  if (memcmp(ip->hdr + PKT_IP4_DST, r->cfg.uplink_ip, 4) != 0 || !remote_ok(r, ip->hdr + PKT_IP4_SRC) ||
+      ip->hdr[8] <= 1) {
+    drop(r, NO_CONTAINER, NET_DROP_NO_ROUTE);
     return;
   }
   if (ip->proto == IP_PROTO_ICMP &&

@@ -124,6 +124,15 @@ static void test_timeouts(void)
   ct_touch(&ct, j, CT_FROM_OUTSIDE, TCP_FIN, 5); /* closed stays closed */
   CHECK_EQ(ct.e[j].tcp_state, CT_TCP_CLOSED);
   CHECK_EQ(ct.e[j].expires_ns, 5 + CT_TIMEOUT_TCP_CLOSED);
+  /* The peer's SYN does not reopen it; the opener's new SYN on the same five-tuple does. */
+  ct_touch(&ct, j, CT_FROM_OUTSIDE, TCP_SYN, 5);
+  CHECK_EQ(ct.e[j].tcp_state, CT_TCP_CLOSED);
+  ct_touch(&ct, j, CT_FROM_INSIDE, TCP_SYN, 5);
+  CHECK_EQ(ct.e[j].tcp_state, CT_TCP_SYN);
+  CHECK(!ct.e[j].replied);
+  CHECK_EQ(ct.e[j].expires_ns, 5 + CT_TIMEOUT_TCP_SYN);
+  ct_touch(&ct, j, CT_FROM_INSIDE, TCP_RST, 5);
+  CHECK_EQ(ct.e[j].expires_ns, 5 + CT_TIMEOUT_TCP_CLOSED);
   /* An inbound flow: the reply is the container's. */
   struct ct_tuple in = tuple(IP_PROTO_TCP, 2, 22, 50000);
   in.out_port = 2222;

@@ -621,11 +621,29 @@ static void test_fragments_ttl_options(void)
   s = from_c(0, (const uint8_t[]){224, 0, 0, 251}, IP_PROTO_UDP, 5353, 5353);
   from_bridge(0, f, tf_build(f, &s), 0);
   CHECK_EQ(cnt[0].drop[NET_DROP_NO_ROUTE], 4);
+  /* Nor loopback, link-local, broadcast, "this network", or D0's own uplink address (no
+   * hairpin to a published port). */
+  static const uint8_t martians[][4] = {{127, 0, 0, 1}, {169, 254, 1, 1}, {255, 255, 255, 255},
+                                        {0, 1, 2, 3}, {192, 0, 2, 10}, {240, 0, 0, 1}};
+  for (uint32_t i = 0; i < 6; i++) {
+    s = from_c(0, martians[i], IP_PROTO_UDP, 1, 8080);
+    from_bridge(0, f, tf_build(f, &s), 0);
+  }
+  CHECK_EQ(cnt[0].drop[NET_DROP_NO_ROUTE], 10);
   /* A packet to another address on the uplink: D0 routes for nobody there. */
   s = from_remote(REMOTE, IP_PROTO_UDP, 1, 5353);
   s.dst = HOP;
   from_uplink(f, tf_build(f, &s), 0);
   CHECK_EQ(up_cnt.drop[NET_DROP_NO_ROUTE], 2);
+  /* Nor does a published port take a martian source: a container's address, D0's own, ... */
+  static const uint8_t sources[][4] = {{10, 20, 0, 3}, {192, 0, 2, 10}, {127, 0, 0, 1},
+                                       {224, 0, 0, 1}, {0, 0, 0, 0}};
+  for (uint32_t i = 0; i < 5; i++) {
+    s = from_remote(sources[i], IP_PROTO_UDP, 1, 5353);
+    from_uplink(f, tf_build(f, &s), 0);
+  }
+  CHECK_EQ(up_cnt.drop[NET_DROP_NO_ROUTE], 7);
+  CHECK_EQ(router_nat_in_use(&r), 11); /* the TTL 2 flow and the ten with options */
   /* Frames not to the uplink's MAC, or not IPv4, are not the router's: ignored, not counted. */
   uint64_t before = drops(&up_cnt);
   s = from_remote(REMOTE, IP_PROTO_UDP, 1, 5353);

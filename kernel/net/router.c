@@ -210,6 +210,12 @@ static void ip4_from_bridge(struct router *r, uint16_t ci, struct pkt_ip4 *ip, u
 {
   const struct router_container *c = &r->cfg.containers[ci];
   const uint8_t *dst = ip->hdr + PKT_IP4_DST;
+  /* The bridge's anti-spoofing let only the container's own source through; checked again
+   * because every flow entry and reply rests on it. */
+  if (memcmp(ip->hdr + PKT_IP4_SRC, c->ip, 4) != 0) {
+    drop(r, ci, NET_DROP_SPOOF);
+    return;
+  }
   if (memcmp(dst, r->cfg.bridge_ip, 4) == 0) {
     echo_from_bridge(r, c, ip);
     return;

@@ -245,6 +245,14 @@ static void test_arp_and_echo(void)
   s = from_c(0, (const uint8_t[]){255, 255, 255, 255}, IP_PROTO_UDP, 68, 67);
   s.dmac = BCAST;
   from_bridge(0, f, tf_build(f, &s), 0);
+  /* Another container's source address from c0's port (the bridge should have caught it). */
+  s = from_c(1, REMOTE, IP_PROTO_UDP, 1, 2);
+  s.smac = C0_MAC;
+  from_bridge(0, f, tf_build(f, &s), 0);
+  s.dst = BRIDGE_IP;
+  from_bridge(0, f, tf_build(f, &s), 0);
+  CHECK_EQ(cnt[0].drop[NET_DROP_SPOOF], 2);
+  cnt[0].drop[NET_DROP_SPOOF] = 0;
   /* A frame from a port no container has: ignored. */
   s = from_c(0, REMOTE, IP_PROTO_UDP, 1, 2);
   from_bridge(7, f, tf_build(f, &s), 0);

@@ -3,9 +3,6 @@
 
 #include "d0/lib.h"
 
-#define IP_FLAG_MF 0x2000
-#define IP_FRAG_OFF 0x1fff
-
 uint32_t pkt_sum(uint32_t sum, const uint8_t *p, uint32_t n)
 {
   /* 64 KiB of words cannot overflow 32 bits past one fold: fold as we go for any n. */
@@ -111,7 +108,7 @@ enum pkt_status pkt_ip4_parse(uint8_t *frame, uint32_t len, struct pkt_ip4 *ip)
   ip->ihl = ihl;
   ip->total = total;
   ip->proto = h[9];
-  ip->fragment = (pkt_be16(h + 6) & (IP_FLAG_MF | IP_FRAG_OFF)) != 0;
+  ip->fragment = (pkt_be16(h + 6) & (IP4_FLAG_MF | IP4_FRAG_OFF)) != 0;
   ip->l4 = h + ihl;
   ip->l4_len = total - ihl;
   if (ip->fragment)

@@ -27,6 +27,8 @@
 #define ARP_REPLY 2
 
 #define IP4_MIN_HDR 20
+#define IP4_FLAG_MF 0x2000   /* more fragments (in the flags + fragment offset word) */
+#define IP4_FRAG_OFF 0x1fff  /* fragment offset, in 8-byte units */
 #define IP_PROTO_ICMP 1
 #define IP_PROTO_TCP 6
 #define IP_PROTO_UDP 17

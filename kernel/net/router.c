@@ -363,7 +363,7 @@ static void icmp_error_in(struct router *r, struct pkt_ip4 *ip, uint64_t now_ns)
   uint32_t ql4_len = qlen - qihl;
   struct ct_tuple t = {.proto = q[9]};
   memcpy(t.rem_ip, q + PKT_IP4_DST, 4);
-  bool quoted_first = (pkt_be16(q + 6) & 0x1fff) == 0;
+  bool quoted_first = (pkt_be16(q + 6) & IP4_FRAG_OFF) == 0;
   if (!quoted_first || memcmp(q + PKT_IP4_SRC, r->cfg.uplink_ip, 4) != 0) {
     drop(r, NO_CONTAINER, NET_DROP_NO_ROUTE);
     return;

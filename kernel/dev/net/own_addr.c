@@ -5,13 +5,9 @@
 
 /* Ethernet II (IEEE 802.3), ARP (RFC 826), IPv4 (RFC 791), ICMP (RFC 792): header constants
  * in net/pkt.h. */
-#define IP_MIN_HDR IP4_MIN_HDR
-#define IP_FLAG_MF 0x2000
-#define IP_FRAG_OFF 0x1fff
 #define REPLY_TTL 64
 
 static const uint8_t BROADCAST[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
 
 void own_addr_init(struct own_addr *a, const struct own_addr_cfg *cfg)
 {
@@ -87,18 +83,18 @@ static enum own_addr_verdict arp_input(struct own_addr *a, const uint8_t *f, uin
 static enum own_addr_verdict ipv4_input(struct own_addr *a, const uint8_t *f, uint32_t len,
                                         uint8_t *reply, uint32_t *reply_len)
 {
-  if (len < ETH_HDR + IP_MIN_HDR)
+  if (len < ETH_HDR + IP4_MIN_HDR)
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
   const uint8_t *ip = f + ETH_HDR;
   uint32_t avail = len - ETH_HDR, ihl = (uint32_t)(ip[0] & 0xf) * 4, total = pkt_be16(ip + 2);
-  if (ip[0] >> 4 != 4 || ihl < IP_MIN_HDR || total < ihl || total > avail)
+  if (ip[0] >> 4 != 4 || ihl < IP4_MIN_HDR || total < ihl || total > avail)
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
   if (memcmp(ip + 16, a->cfg.ip, 4) != 0)
     return a->stats.passed++, OWN_ADDR_PASS;
   if (memcmp(f, a->cfg.mac, ETH_ALEN) != 0 || pkt_csum(ip, ihl) != 0 || !pkt_unicast_mac(f + ETH_ALEN))
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
   /* Fragments are never reassembled by D0: a fragmented echo is not answered. */
-  if (ip[9] != IP_PROTO_ICMP || (pkt_be16(ip + 6) & (IP_FLAG_MF | IP_FRAG_OFF)) != 0)
+  if (ip[9] != IP_PROTO_ICMP || (pkt_be16(ip + 6) & (IP4_FLAG_MF | IP4_FRAG_OFF)) != 0)
     return a->stats.ignored++, OWN_ADDR_CONSUMED;
   const uint8_t *icmp = ip + ihl;
   uint32_t icmp_len = total - ihl;
@@ -108,12 +104,12 @@ static enum own_addr_verdict ipv4_input(struct own_addr *a, const uint8_t *f, ui
     return a->stats.ignored++, OWN_ADDR_CONSUMED;
   /* The reply: no IP options, the request's ICMP id, sequence and data, within ETH_MAX_FRAME
    * (total <= avail <= the frame, and IHL only shrinks). */
-  uint32_t out_total = IP_MIN_HDR + icmp_len;
+  uint32_t out_total = IP4_MIN_HDR + icmp_len;
   if (ETH_HDR + out_total > ETH_MAX_FRAME)
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
   memset(reply, 0, ETH_MIN_FRAME);
   eth_header(reply, f + ETH_ALEN, a->cfg.mac, ETHERTYPE_IPV4);
-  uint8_t *rip = reply + ETH_HDR, *ricmp = rip + IP_MIN_HDR;
+  uint8_t *rip = reply + ETH_HDR, *ricmp = rip + IP4_MIN_HDR;
   rip[0] = 0x45;
   rip[1] = 0;
   pkt_put16(rip + 2, (uint16_t)out_total);
@@ -124,7 +120,7 @@ static enum own_addr_verdict ipv4_input(struct own_addr *a, const uint8_t *f, ui
   pkt_put16(rip + 10, 0);
   memcpy(rip + 12, a->cfg.ip, 4);
   memcpy(rip + 16, ip + 12, 4);
-  pkt_put16(rip + 10, pkt_csum(rip, IP_MIN_HDR));
+  pkt_put16(rip + 10, pkt_csum(rip, IP4_MIN_HDR));
   memcpy(ricmp, icmp, icmp_len);
   ricmp[0] = ICMP_ECHO_REPLY;
   pkt_put16(ricmp + 2, 0);

@@ -3,45 +3,11 @@
 
 #include "d0/lib.h"
 
-/* Ethernet II (IEEE 802.3), ARP (RFC 826), IPv4 (RFC 791), ICMP (RFC 792). */
-#define ETH_HDR 14
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_ARP 0x0806
-#define ARP_LEN 28 /* Ethernet/IPv4 ARP payload */
-#define ARP_REQUEST 1
-#define ARP_REPLY 2
-#define IP_MIN_HDR 20
-#define IP_PROTO_ICMP 1
-#define IP_FLAG_MF 0x2000
-#define IP_FRAG_OFF 0x1fff
-#define ICMP_HDR 8
-#define ICMP_ECHO_REPLY 0
-#define ICMP_ECHO_REQUEST 8
+/* Ethernet II (IEEE 802.3), ARP (RFC 826), IPv4 (RFC 791), ICMP (RFC 792): header constants
+ * in net/pkt.h. */
 #define REPLY_TTL 64
 
 static const uint8_t BROADCAST[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
-static uint16_t be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v; }
-
-/* A usable station address: not multicast/broadcast (I/G bit), not all zero. */
-static bool unicast_mac(const uint8_t *m)
-{
-  static const uint8_t zero[ETH_ALEN];
-  return !(m[0] & 1) && memcmp(m, zero, ETH_ALEN) != 0;
-}
-
-uint16_t own_addr_csum(const uint8_t *p, uint32_t n)
-{
-  uint32_t sum = 0;
-  for (uint32_t i = 0; i + 1 < n; i += 2)
-    sum += be16(p + i);
-  if (n & 1)
-    sum += (uint32_t)p[n - 1] << 8;
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
-  return (uint16_t)~sum;
-}
 
 void own_addr_init(struct own_addr *a, const struct own_addr_cfg *cfg)
 {
@@ -53,7 +19,7 @@ static void eth_header(uint8_t *out, const uint8_t *dst, const uint8_t *src, uin
 {
   memcpy(out, dst, ETH_ALEN);
   memcpy(out + ETH_ALEN, src, ETH_ALEN);
-  put16(out + 12, type);
+  pkt_put16(out + 12, type);
 }
 
 /* An Ethernet/IPv4 ARP packet of op from D0 to (tha, tpa), padded to ETH_MIN_FRAME. */
@@ -63,10 +29,10 @@ static uint32_t arp_frame(const struct own_addr *a, uint8_t *out, uint16_t op, c
   memset(out, 0, ETH_MIN_FRAME);
   eth_header(out, eth_dst, a->cfg.mac, ETHERTYPE_ARP);
   uint8_t *p = out + ETH_HDR;
-  put16(p, 1);              /* htype: Ethernet */
-  put16(p + 2, ETHERTYPE_IPV4);
+  pkt_put16(p, 1);              /* htype: Ethernet */
+  pkt_put16(p + 2, ETHERTYPE_IPV4);
   p[4] = ETH_ALEN, p[5] = 4;
-  put16(p + 6, op);
+  pkt_put16(p + 6, op);
   memcpy(p + 8, a->cfg.mac, ETH_ALEN);
   memcpy(p + 14, a->cfg.ip, 4);
   memcpy(p + 18, tha, ETH_ALEN);
@@ -88,9 +54,9 @@ static enum own_addr_verdict arp_input(struct own_addr *a, const uint8_t *f, uin
     return OWN_ADDR_MALFORMED;
   }
   const uint8_t *p = f + ETH_HDR, *sha = p + 8, *spa = p + 14, *tpa = p + 24;
-  uint16_t op = be16(p + 6);
-  if (be16(p) != 1 || be16(p + 2) != ETHERTYPE_IPV4 || p[4] != ETH_ALEN || p[5] != 4 ||
-      (op != ARP_REQUEST && op != ARP_REPLY) || !unicast_mac(sha) ||
+  uint16_t op = pkt_be16(p + 6);
+  if (pkt_be16(p) != 1 || pkt_be16(p + 2) != ETHERTYPE_IPV4 || p[4] != ETH_ALEN || p[5] != 4 ||
+      (op != ARP_REQUEST && op != ARP_REPLY) || !pkt_unicast_mac(sha) ||
       memcmp(sha, f + ETH_ALEN, ETH_ALEN) != 0) {
     a->stats.malformed++;
     return OWN_ADDR_MALFORMED;
@@ -117,48 +83,48 @@ static enum own_addr_verdict arp_input(struct own_addr *a, const uint8_t *f, uin
 static enum own_addr_verdict ipv4_input(struct own_addr *a, const uint8_t *f, uint32_t len,
                                         uint8_t *reply, uint32_t *reply_len)
 {
-  if (len < ETH_HDR + IP_MIN_HDR)
+  if (len < ETH_HDR + IP4_MIN_HDR)
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
   const uint8_t *ip = f + ETH_HDR;
-  uint32_t avail = len - ETH_HDR, ihl = (uint32_t)(ip[0] & 0xf) * 4, total = be16(ip + 2);
-  if (ip[0] >> 4 != 4 || ihl < IP_MIN_HDR || total < ihl || total > avail)
+  uint32_t avail = len - ETH_HDR, ihl = (uint32_t)(ip[0] & 0xf) * 4, total = pkt_be16(ip + 2);
+  if (ip[0] >> 4 != 4 || ihl < IP4_MIN_HDR || total < ihl || total > avail)
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
   if (memcmp(ip + 16, a->cfg.ip, 4) != 0)
     return a->stats.passed++, OWN_ADDR_PASS;
-  if (memcmp(f, a->cfg.mac, ETH_ALEN) != 0 || own_addr_csum(ip, ihl) != 0 || !unicast_mac(f + ETH_ALEN))
+  if (memcmp(f, a->cfg.mac, ETH_ALEN) != 0 || pkt_csum(ip, ihl) != 0 || !pkt_unicast_mac(f + ETH_ALEN))
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
   /* Fragments are never reassembled by D0: a fragmented echo is not answered. */
-  if (ip[9] != IP_PROTO_ICMP || (be16(ip + 6) & (IP_FLAG_MF | IP_FRAG_OFF)) != 0)
+  if (ip[9] != IP_PROTO_ICMP || (pkt_be16(ip + 6) & (IP4_FLAG_MF | IP4_FRAG_OFF)) != 0)
     return a->stats.ignored++, OWN_ADDR_CONSUMED;
   const uint8_t *icmp = ip + ihl;
   uint32_t icmp_len = total - ihl;
-  if (icmp_len < ICMP_HDR || own_addr_csum(icmp, icmp_len) != 0)
+  if (icmp_len < ICMP_HDR || pkt_csum(icmp, icmp_len) != 0)
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
   if (icmp[0] != ICMP_ECHO_REQUEST || icmp[1] != 0 || !a->cfg.echo)
     return a->stats.ignored++, OWN_ADDR_CONSUMED;
   /* The reply: no IP options, the request's ICMP id, sequence and data, within ETH_MAX_FRAME
    * (total <= avail <= the frame, and IHL only shrinks). */
-  uint32_t out_total = IP_MIN_HDR + icmp_len;
+  uint32_t out_total = IP4_MIN_HDR + icmp_len;
   if (ETH_HDR + out_total > ETH_MAX_FRAME)
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
   memset(reply, 0, ETH_MIN_FRAME);
   eth_header(reply, f + ETH_ALEN, a->cfg.mac, ETHERTYPE_IPV4);
-  uint8_t *rip = reply + ETH_HDR, *ricmp = rip + IP_MIN_HDR;
+  uint8_t *rip = reply + ETH_HDR, *ricmp = rip + IP4_MIN_HDR;
   rip[0] = 0x45;
   rip[1] = 0;
-  put16(rip + 2, (uint16_t)out_total);
-  put16(rip + 4, be16(ip + 4));
-  put16(rip + 6, 0);
+  pkt_put16(rip + 2, (uint16_t)out_total);
+  pkt_put16(rip + 4, pkt_be16(ip + 4));
+  pkt_put16(rip + 6, 0);
   rip[8] = REPLY_TTL;
   rip[9] = IP_PROTO_ICMP;
-  put16(rip + 10, 0);
+  pkt_put16(rip + 10, 0);
   memcpy(rip + 12, a->cfg.ip, 4);
   memcpy(rip + 16, ip + 12, 4);
-  put16(rip + 10, own_addr_csum(rip, IP_MIN_HDR));
+  pkt_put16(rip + 10, pkt_csum(rip, IP4_MIN_HDR));
   memcpy(ricmp, icmp, icmp_len);
   ricmp[0] = ICMP_ECHO_REPLY;
-  put16(ricmp + 2, 0);
-  put16(ricmp + 2, own_addr_csum(ricmp, icmp_len));
+  pkt_put16(ricmp + 2, 0);
+  pkt_put16(ricmp + 2, pkt_csum(ricmp, icmp_len));
   uint32_t n = ETH_HDR + out_total;
   *reply_len = n < ETH_MIN_FRAME ? ETH_MIN_FRAME : n;
   a->stats.echo_replies++;
@@ -173,7 +139,7 @@ enum own_addr_verdict own_addr_input(struct own_addr *a, const uint8_t *frame, u
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
   bool to_us = memcmp(frame, a->cfg.mac, ETH_ALEN) == 0;
   bool bcast = memcmp(frame, BROADCAST, ETH_ALEN) == 0;
-  uint16_t type = be16(frame + 12);
+  uint16_t type = pkt_be16(frame + 12);
   if (type == ETHERTYPE_ARP && (to_us || bcast))
     return arp_input(a, frame, len, reply, reply_len);
   if (type == ETHERTYPE_IPV4 && to_us)

@@ -16,9 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define ETH_ALEN 6
-#define ETH_MIN_FRAME 60   /* without the FCS; shorter replies are padded with zeros */
-#define ETH_MAX_FRAME 1514 /* without the FCS: what D0 sends or accepts */
+#include "net/pkt.h" /* ETH_ALEN, ETH_MIN_FRAME, ETH_MAX_FRAME; the checksum (pkt_csum) */
 
 struct own_addr_cfg {
   uint8_t mac[ETH_ALEN]; /* the uplink NIC's */
@@ -62,8 +60,5 @@ enum own_addr_verdict own_addr_input(struct own_addr *a, const uint8_t *frame, u
 
 /* Writes a broadcast ARP request for the gateway into out (ETH_MIN_FRAME bytes); its length. */
 uint32_t own_addr_gw_request(const struct own_addr *a, uint8_t out[ETH_MIN_FRAME]);
-
-/* The RFC 1071 Internet checksum of p[0..n) (exposed for the tests). */
-uint16_t own_addr_csum(const uint8_t *p, uint32_t n);
 
 #endif /* DEV_NET_OWN_ADDR_H */

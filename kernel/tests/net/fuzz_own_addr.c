@@ -36,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
       abort();
     if (reply[12] == 0x08 && reply[13] == 0x00) {
       uint32_t total = (uint32_t)(reply[16] << 8 | reply[17]);
-      if (total < 28 || 14 + total > n || own_addr_csum(reply + 14, 20) != 0 ||
-          own_addr_csum(reply + 34, total - 20) != 0)
+      if (total < 28 || 14 + total > n || pkt_csum(reply + 14, 20) != 0 ||
+          pkt_csum(reply + 34, total - 20) != 0)
         abort();
     }
   }

@@ -63,13 +63,13 @@ static uint32_t echo(uint8_t *f, const uint8_t *dst_ip, uint32_t payload_len, ui
   memcpy(ip + 16, dst_ip, 4);
   for (uint32_t i = 20; i < ihl; i++)
     ip[i] = 1; /* NOP options */
-  put16(ip + 10, own_addr_csum(ip, ihl));
+  put16(ip + 10, pkt_csum(ip, ihl));
   icmp[0] = 8;
   put16(icmp + 4, 0xbeef);
   put16(icmp + 6, 7);
   for (uint32_t i = 0; i < payload_len; i++)
     icmp[8 + i] = (uint8_t)(i * 7 + 3);
-  put16(icmp + 2, own_addr_csum(icmp, 8 + payload_len));
+  put16(icmp + 2, pkt_csum(icmp, 8 + payload_len));
   return 14 + total;
 }
 
@@ -164,10 +164,10 @@ static void check_echo_reply(const uint8_t *req, const uint8_t *r, uint32_t n, u
   CHECK(memcmp(r, PEER_MAC, 6) == 0 && memcmp(r + 6, D0_MAC, 6) == 0);
   CHECK_EQ(r[14], 0x45);
   CHECK_EQ(be16(r + 16), 20 + 8 + payload);
-  CHECK_EQ(own_addr_csum(r + 14, 20), 0);
+  CHECK_EQ(pkt_csum(r + 14, 20), 0);
   CHECK(memcmp(r + 26, D0_IP, 4) == 0 && memcmp(r + 30, PEER_IP, 4) == 0);
   CHECK_EQ(r[34], 0);
-  CHECK_EQ(own_addr_csum(r + 34, 8 + payload), 0);
+  CHECK_EQ(pkt_csum(r + 34, 8 + payload), 0);
   CHECK(memcmp(r + 38, req + 14 + req_ihl + 4, 4 + payload) == 0); /* id, seq, data */
 }
 
@@ -232,14 +232,14 @@ static void test_echo_hostile(void)
   CHECK_EQ(input(&a, f, len, r, &n), OWN_ADDR_MALFORMED);
   len = echo(f, D0_IP, 0, 5);
   put16(f + 16, 24);
-  put16(f + 24, 0), put16(f + 24, own_addr_csum(f + 14, 20));
+  put16(f + 24, 0), put16(f + 24, pkt_csum(f + 14, 20));
   CHECK_EQ(input(&a, f, len, r, &n), OWN_ADDR_MALFORMED);
   /* Fragments (MF, or an offset) are never answered: D0 reassembles nothing. */
   uint16_t frag[] = {0x2000, 0x0001};
   for (int i = 0; i < 2; i++) {
     len = echo(f, D0_IP, 56, 5);
     put16(f + 20, frag[i]);
-    put16(f + 24, 0), put16(f + 24, own_addr_csum(f + 14, 20));
+    put16(f + 24, 0), put16(f + 24, pkt_csum(f + 14, 20));
     CHECK_EQ(input(&a, f, len, r, &n), OWN_ADDR_CONSUMED);
   }
   /* Oversized frames and NULL. */

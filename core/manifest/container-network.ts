@@ -20,7 +20,7 @@ const protoName = (p: unknown) =>
     .toLowerCase();
 
 /** An egress rule with what the input may leave out: protocol any; every port of tcp/udp. */
-function egressDefaults(e: Obj): Obj {
+export function egressDefaults(e: Obj): Obj {
   const out: Obj = { protocol: 'IP_PROTO_ANY', ...e };
   const ported = PORTED.has(out.protocol as string);
   if (out.port_lo === undefined && out.port_hi === undefined) {
@@ -31,7 +31,7 @@ function egressDefaults(e: Obj): Obj {
 }
 
 /** A rate limit with its dimensions defaulting to 0 (unlimited in that dimension). */
-function rateDefaults(r: Obj): Obj {
+export function rateDefaults(r: Obj): Obj {
   return { bytes_per_s: 0, packets_per_s: 0, burst_bytes: 0, ...r };
 }
 

@@ -4,6 +4,7 @@
 // Problem paths come back in the spec's own terms (`containers.web.memMb`), so a Pulumi
 // CheckFailure or a diff names the property the user wrote.
 import type { Problem } from '../errors';
+import { egressDefaults, rateDefaults } from '../manifest/container-network';
 import type { ExecOverrides } from '../image/image-config';
 
 export type HealthName = 'ready' | 'exit-zero';
@@ -326,6 +327,23 @@ function nestedInput(field: string, e: Obj): Obj {
       if (p) o[to] = to === 'port_lo' ? p.lo : p.hi;
     } else if (e[from] !== undefined) o[to] = e[from];
   }
+  return o;
+}
+
+/**
+ * A container's publish, egress and rateLimit as the manifest will hold them: defaults filled in,
+ * entries in one order. Two specs give equal values exactly when their manifests' fields are
+ * equal (what Container.diff compares, so leaving out a default is no change).
+ */
+export function containerNetworkFields(c: ContainerSpec): Obj {
+  const o: Obj = {};
+  networkInput(c, o);
+  const sorted = (v: unknown[]) =>
+    v.map((e) => JSON.stringify(e)).sort().map((e) => JSON.parse(e) as unknown);
+  if (Array.isArray(o.publish)) o.publish = sorted(o.publish);
+  if (Array.isArray(o.egress_allow))
+    o.egress_allow = sorted(o.egress_allow.map((e) => (isObj(e) ? egressDefaults(e) : e)));
+  for (const k of ['tx_limit', 'rx_limit']) if (isObj(o[k])) o[k] = rateDefaults(o[k] as Obj);
   return o;
 }
 

@@ -3,7 +3,7 @@
 // (header.build_uuid, header.timestamp_ms) differs between any two builds, so it is ignored unless
 // asked for, and so is the build UUID inside artifact paths (`VM/web-<uuid>.img`): two builds of
 // the same site differ only where the site differs.
-import type { Manifest, Route } from './schema';
+import type { Manifest } from './schema';
 import { tlvScope } from './tlv/tags';
 
 export interface Change {
@@ -25,12 +25,28 @@ const BUILD_IDENTITY = new Set(['header.build_uuid', 'header.timestamp_ms']);
 
 type Obj = Record<string, unknown>;
 
-function render(v: unknown): string | undefined {
+const proto = (p: unknown) =>
+  String(p)
+    .replace(/^IP_PROTO_/, '')
+    .toLowerCase();
+
+/** One entry of a repeated field, by its message: `0.0.0.0/0 via 10.0.0.1`, `tcp 8080->80`. */
+const ENTRY: Record<string, (e: Obj) => string> = {
+  Route: (r) => `${String(r.dest)} via ${String(r.via)}`,
+  Publish: (p) => `${proto(p.protocol)} ${String(p.uplink_port)}->${String(p.container_port)}`,
+  EgressRule: (r) =>
+    r.protocol === 'IP_PROTO_TCP' || r.protocol === 'IP_PROTO_UDP'
+      ? `${String(r.dest)} ${proto(r.protocol)} ${String(r.port_lo)}-${String(r.port_hi)}`
+      : `${String(r.dest)} ${proto(r.protocol)}`,
+};
+
+/** A field's value as shown; `message` names the entries' message of a repeated field. */
+function render(v: unknown, message?: string): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (Array.isArray(v))
-    return v.length === 0
-      ? undefined
-      : (v as Route[]).map((r) => `${r.dest} via ${r.via}`).join(', ');
+  if (Array.isArray(v)) {
+    const entry = ENTRY[message ?? ''] ?? ((e: Obj) => JSON.stringify(e));
+    return v.length === 0 ? undefined : (v as Obj[]).map(entry).join(', ');
+  }
   return String(v);
 }
 
@@ -39,8 +55,13 @@ interface Side {
 }
 
 /** A value as compared: the side's own build UUID inside a path is not a difference. */
-function comparable(v: unknown, side: Side, opts: DiffOptions): string | undefined {
-  const r = render(v);
+function comparable(
+  v: unknown,
+  message: string | undefined,
+  side: Side,
+  opts: DiffOptions,
+): string | undefined {
+  const r = render(v, message);
   return r !== undefined && side.uuid && !opts.includeBuildIdentity
     ? r.split(side.uuid).join('<build>')
     : r;
@@ -71,8 +92,11 @@ function diffScope(
         opts,
         sides,
       );
-    } else if (comparable(a[f.name], sides[0], opts) !== comparable(b[f.name], sides[1], opts)) {
-      out.push({ kind: 'changed', path: p, before: render(a[f.name]), after: render(b[f.name]) });
+    } else {
+      const m = kind.kind === 'nested' ? kind.message : undefined;
+      const [x, y] = [a[f.name], b[f.name]];
+      if (comparable(x, m, sides[0], opts) !== comparable(y, m, sides[1], opts))
+        out.push({ kind: 'changed', path: p, before: render(x, m), after: render(y, m) });
     }
   }
 }

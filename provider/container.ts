@@ -3,7 +3,10 @@ import * as pulumi from '@pulumi/pulumi';
 import type {
   ContainerSpec,
   ExecOverrides,
+  EgressSpec,
   HealthName,
+  PublishSpec,
+  RateLimitSpec,
   RestartName,
   RouteSpec,
 } from '../core/site/spec';
@@ -64,6 +67,28 @@ export interface ContainerArgs {
    * @default 0
    */
   readonly headroomMiB?: pulumi.Input<number>;
+  /**
+   * Ports of D0's uplink address forwarded to this container, e.g.
+   * `[{ port: 8080, targetPort: 80 }]` (protocol `tcp` by default, or `udp`). Needs the
+   * Network's `uplink`; a (protocol, port) is published by one container of the site; at most 16.
+   * Nothing else reaches the container from the uplink.
+   */
+  readonly publish?: pulumi.Input<PublishSpec[]>;
+  /**
+   * The egress policy: new outbound flows may reach only what `allow` lists, e.g.
+   * `{ allow: [{ to: '10.0.2.2/32', protocol: 'tcp', ports: '80' }] }` (protocol `any` by
+   * default; `ports` one port or a range like `8000-8100`, tcp/udp only); `{ allow: [] }` denies
+   * everything; at most 16 rules. Replies of allowed flows always pass.
+   * @default unrestricted (anything may leave when the Network's `egressNat` is on)
+   */
+  readonly egress?: pulumi.Input<EgressSpec>;
+  /**
+   * Token-bucket limits of the frames the VM sends (`tx`) and of those delivered to it (`rx`):
+   * `bytesPerSecond` (up to 12.5e9), `packetsPerSecond` (up to 10M), `burstBytes` (at least
+   * 1514 with `bytesPerSecond`). An absent or 0 dimension is unlimited.
+   * @default unlimited
+   */
+  readonly rateLimit?: pulumi.Input<RateLimitSpec>;
 }
 
 export class Container extends pulumi.dynamic.Resource {
@@ -91,6 +116,9 @@ export class Container extends pulumi.dynamic.Resource {
       health: args.health,
       restart: args.restart,
       headroomMiB: args.headroomMiB,
+      publish: args.publish,
+      egress: args.egress,
+      rateLimit: args.rateLimit,
     };
     super(
       containerProvider,

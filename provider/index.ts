@@ -7,9 +7,14 @@ export { KernelBuild, type KernelBuildArgs } from './kernel-build';
 export { EspSlotWriter, type EspSlotWriterArgs, type EspSlotTarget } from './esp-slot-writer';
 export type {
   ContainerSpec,
+  EgressAllowSpec,
+  EgressSpec,
   ExecOverrides,
   HealthName,
   NetworkSpec,
+  PublishSpec,
+  RateLimitSpec,
+  RateSpec,
   RestartName,
   RouteSpec,
 } from '../core/site/spec';

@@ -1,7 +1,8 @@
 // Boots an A/B disk image under QEMU + OVMF (TCG) with a persistent VARS file: the dev loop of
 // `d0 run`. qemuCommand() is the one QEMU + OVMF command line (the tests' harness,
 // test/support/qemu.ts, uses it too): q35, no network (OVMF would try PXE first), OVMF_CODE
-// read-only, the VARS file as the host's NVRAM, COM1 on stdout.
+// read-only, the VARS file as the host's NVRAM, COM1 on stdout; optionally an uplink NIC for D0
+// on QEMU's user-mode network, with host ports forwarded to D0's uplink address.
 // Resets stay inside the run (a trial boot resets), so one run follows a whole update.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,12 +10,53 @@ import fs from 'node:fs';
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
 
+/**
+ * QEMU's user-mode network as D0's uplink sees it: D0's address and the gateway a manifest gives
+ * (network.uplink_ip4 / uplink_gw4) for `d0 run --uplink`.
+ */
+export const QEMU_USER_NET = {
+  net: '10.0.2.0/24',
+  guestIp4: '10.0.2.15/24',
+  gateway: '10.0.2.2',
+} as const;
+
+/** A host port (always bound to 127.0.0.1) forwarded to a port of D0's uplink address. */
+export interface HostForward {
+  readonly protocol: 'tcp' | 'udp';
+  readonly hostPort: number;
+  readonly uplinkPort: number;
+}
+
+export interface UplinkOptions {
+  readonly forwards: readonly HostForward[];
+}
+
+/**
+ * The uplink NIC: an e1000 on QEMU's user-mode network, without its option ROM (the firmware
+ * gets no driver for it, so no PXE attempt and no firmware use of the NIC: D0 alone drives it),
+ * and a hostfwd per forward to D0's uplink address.
+ */
+export function uplinkArgs(u: UplinkOptions): string[] {
+  const guest = QEMU_USER_NET.guestIp4.split('/')[0];
+  const fwd = u.forwards.map(
+    (f) => `,hostfwd=${f.protocol}:127.0.0.1:${f.hostPort}-${guest}:${f.uplinkPort}`,
+  );
+  return [
+    '-netdev',
+    `user,id=uplink0,net=${QEMU_USER_NET.net}${fwd.join('')}`,
+    '-device',
+    'e1000,netdev=uplink0,romfile=',
+  ];
+}
+
 export interface BootOptions {
   disk: string;
   /** The VARS file; created from OVMF's template when missing. */
   vars: string;
   memMb?: number;
   cpu?: string;
+  /** Give the host an uplink NIC (uplinkArgs); absent = no network device at all. */
+  uplink?: UplinkOptions;
   /** Called with each serial line (firmware output included), without the line end. */
   onLine: (line: string) => void;
   /** Stop (and kill QEMU) when this returns true for a line. */
@@ -28,7 +70,9 @@ export interface BootResult {
   code: number | null;
 }
 
-export function qemuCommand(o: Pick<BootOptions, 'disk' | 'vars' | 'memMb' | 'cpu'>): string[] {
+export function qemuCommand(
+  o: Pick<BootOptions, 'disk' | 'vars' | 'memMb' | 'cpu' | 'uplink'>,
+): string[] {
   const args = ['-accel', 'tcg', '-machine', 'q35', '-m', String(o.memMb ?? 256)];
   args.push(
     '-display',
@@ -45,6 +89,7 @@ export function qemuCommand(o: Pick<BootOptions, 'disk' | 'vars' | 'memMb' | 'cp
   args.push('-drive', `if=pflash,format=raw,unit=1,file=${o.vars}`);
   args.push('-drive', `format=raw,file=${o.disk}`);
   if (o.cpu) args.push('-cpu', o.cpu);
+  if (o.uplink) args.push(...uplinkArgs(o.uplink));
   return args;
 }
 

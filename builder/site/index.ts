@@ -38,7 +38,18 @@ import { d0Efi } from '../d0-efi/cache';
 import { planBuild } from '../../core/site/plan';
 import { manifestInput, mapProblems, type BuildSpec } from '../../core/site/spec';
 
-export type { BuildSpec, ContainerSpec, NetworkSpec, ExecOverrides, RouteSpec } from '../../core/site/spec';
+export type {
+  BuildSpec,
+  ContainerSpec,
+  NetworkSpec,
+  ExecOverrides,
+  RouteSpec,
+  PublishSpec,
+  EgressSpec,
+  EgressAllowSpec,
+  RateLimitSpec,
+  RateSpec,
+} from '../../core/site/spec';
 export { planBuild, diffPlans, type Plan, type PlanChange } from '../../core/site/plan';
 export { slotFiles } from './slot-files';
 

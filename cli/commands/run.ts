@@ -4,20 +4,25 @@
 // reset (ev=halt: its VMs all stopped), or at --until EV, when QEMU ends, or at --timeout; and
 // always at D0's ev=exit (it launched nothing and returned to the firmware), with D0's reason and
 // exit code 1 unless --until names exit.
+// --uplink gives the host an e1000 on QEMU's user-mode network (D0 at 10.0.2.15/24, gateway
+// 10.0.2.2); --forward PROTO:HOSTPORT:UPLINKPORT (repeatable, implies --uplink) forwards
+// 127.0.0.1:HOSTPORT to that port of D0's uplink address (cli/commands/run-uplink.ts).
 // The CPU defaults to EPYC (AMD SVM + nested paging, which QEMU TCG emulates): D0 launches
 // nothing on a CPU without hardware virtualization.
 import * as fs from 'node:fs';
 import { ESP_TYPE_GUID, readGpt } from '../../builder/disk/gpt';
 import { diskHostMemoryMiB } from '../../builder/disk/host-memory';
-import { bootDisk } from '../../builder/disk/qemu';
+import { bootDisk, QEMU_USER_NET } from '../../builder/disk/qemu';
 import { describeD0Event, parseD0LogLine, type D0LogLine } from '../../core/d0-log';
 import { emulatedHostMiB } from '../../core/host-memory';
 import { badInput, EXIT_FAILED, parseFlags, type Command } from '../io';
+import { uplinkFromFlags } from './run-uplink';
 
 /** QEMU's AMD EPYC model offers SVM with nested paging under TCG. */
 const DEFAULT_CPU = 'EPYC';
 
-const USAGE = 'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--mem MIB] [--raw]';
+const USAGE =
+  'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--mem MIB] [--raw] [--uplink] [--forward tcp|udp:HOSTPORT:UPLINKPORT]...';
 
 export const command: Command = {
   name: 'run',
@@ -32,6 +37,8 @@ export const command: Command = {
         timeout: { type: 'string' },
         raw: { type: 'boolean' },
         mem: { type: 'string' },
+        uplink: { type: 'boolean' },
+        forward: { type: 'string', multiple: true },
       },
       USAGE,
     );
@@ -47,11 +54,18 @@ export const command: Command = {
     const untilEvents = until.split('|');
     if (values.mem !== undefined && !(/^[0-9]+$/.test(values.mem) && Number(values.mem) >= 64 && Number(values.mem) <= 65536))
       throw badInput(`--mem: ${values.mem} is not 64..65536 MiB`);
+    const uplink = uplinkFromFlags(values.uplink, values.forward);
     checkDisk(disk);
     // The emulated host gets what the disk's largest build needs (core/host-memory.ts) unless --mem says.
     const need = await diskHostMemoryMiB(disk);
     const memMb = values.mem !== undefined ? Number(values.mem) : emulatedHostMiB(need ?? 0);
     io.err(`d0 run: host memory ${memMb} MiB${values.mem !== undefined ? ' (--mem)' : ''}${need !== undefined ? `, the builds on the disk need ${need} MiB` : ''}`);
+    if (uplink) {
+      const fwd = uplink.forwards.map((f) => `${f.protocol} 127.0.0.1:${f.hostPort} -> ${f.uplinkPort}`);
+      io.err(
+        `d0 run: uplink e1000 on QEMU's user network (the manifest's network.uplink_ip4 ${QEMU_USER_NET.guestIp4}, uplink_gw4 ${QEMU_USER_NET.gateway})${fwd.length ? `; forwarding ${fwd.join(', ')}` : ''}`,
+      );
+    }
     const vars = values.vars ?? `${disk}.vars.fd`;
     // D0's ev=exit means it handed the machine back to the firmware having launched nothing: the
     // boot is over whatever --until waits for. Its reason is the ev=boot_failed line before it.
@@ -67,6 +81,7 @@ export const command: Command = {
       vars,
       cpu: values.cpu ?? DEFAULT_CPU,
       memMb,
+      uplink,
       timeoutMs: timeoutS * 1000,
       onLine: (line) => {
         const e = parseD0LogLine(line);

@@ -20,7 +20,7 @@ const protoName = (p: unknown) =>
     .toLowerCase();
 
 /** An egress rule with what the input may leave out: protocol any; every port of tcp/udp. */
-function egressDefaults(e: Obj): Obj {
+export function egressDefaults(e: Obj): Obj {
   const out: Obj = { protocol: 'IP_PROTO_ANY', ...e };
   const ported = PORTED.has(out.protocol as string);
   if (out.port_lo === undefined && out.port_hi === undefined) {
@@ -31,7 +31,7 @@ function egressDefaults(e: Obj): Obj {
 }
 
 /** A rate limit with its dimensions defaulting to 0 (unlimited in that dimension). */
-function rateDefaults(r: Obj): Obj {
+export function rateDefaults(r: Obj): Obj {
   return { bytes_per_s: 0, packets_per_s: 0, burst_bytes: 0, ...r };
 }
 
@@ -61,12 +61,13 @@ export function containerNetworkFields(c: Collector, input: Obj, path: string, o
 
 const list = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
 
+/** A (protocol, uplink_port) published once in the whole manifest, and only with an uplink. */
 function publishRules(
   c: Collector,
   network: Obj | undefined,
   items: readonly { path: string; value: Obj }[],
 ): void {
-  const published = new Map<string, string>(); // "tcp/8080" -> the first entry's path
+  const published = new Map<string, string>(); // "tcp port 8080" -> the first entry's path
   for (const { path, value } of items) {
     const ps = list(value.publish);
     if (ps.length > 0 && network && network.uplink_ip4 === undefined)
@@ -75,29 +76,34 @@ function publishRules(
         `${path}.publish`,
         'publishes ports but network.uplink_ip4 is not set: there is no uplink to publish them on',
       );
-    const inside = new Map<string, string>();
     ps.forEach((p, i) => {
+      if (p.uplink_port === undefined || p.protocol === undefined) return;
       const at = `${path}.publish[${i}]`;
-      if (p.uplink_port !== undefined && p.protocol !== undefined) {
-        const k = `${protoName(p.protocol)} port ${String(p.uplink_port)}`;
-        const first = published.get(k);
-        if (first !== undefined)
-          c.add('DUPLICATE', `${at}.uplink_port`, `uplink ${k} is also published by ${first}`);
-        else published.set(k, at);
-      }
-      if (p.container_port !== undefined && p.protocol !== undefined) {
-        const k = `${protoName(p.protocol)} port ${String(p.container_port)}`;
-        const first = inside.get(k);
-        if (first !== undefined)
-          c.add(
-            'DUPLICATE',
-            `${at}.container_port`,
-            `container ${k} is already published by ${first}; one uplink port per container port`,
-          );
-        else inside.set(k, at);
-      }
+      const k = `${protoName(p.protocol)} port ${String(p.uplink_port)}`;
+      const first = published.get(k);
+      if (first !== undefined)
+        c.add('DUPLICATE', `${at}.uplink_port`, `uplink ${k} is also published by ${first}`);
+      else published.set(k, at);
     });
   }
+}
+
+/** One uplink port per (protocol, container_port) of a container. */
+function containerPortRules(c: Collector, path: string, value: Obj): void {
+  const inside = new Map<string, string>();
+  list(value.publish).forEach((p, i) => {
+    if (p.container_port === undefined || p.protocol === undefined) return;
+    const at = `${path}.publish[${i}]`;
+    const k = `${protoName(p.protocol)} port ${String(p.container_port)}`;
+    const first = inside.get(k);
+    if (first !== undefined)
+      c.add(
+        'DUPLICATE',
+        `${at}.container_port`,
+        `container ${k} is already published by ${first}; one uplink port per container port`,
+      );
+    else inside.set(k, at);
+  });
 }
 
 function egressRules(c: Collector, path: string, value: Obj): void {
@@ -169,17 +175,21 @@ function rateRules(c: Collector, path: string, value: Obj): void {
   }
 }
 
-/** The cross-field rules of every container's network fields (paths as validate.ts gives them). */
+/** The rules of one container's network fields that need no other container. */
+export function containerOwnNetworkRules(c: Collector, path: string, value: Obj): void {
+  if (value.mac === D0_BRIDGE_MAC)
+    c.add('RESERVED_ADDRESS', `${path}.mac`, `${D0_BRIDGE_MAC} is D0's own MAC on the bridge`);
+  containerPortRules(c, path, value);
+  egressRules(c, path, value);
+  rateRules(c, path, value);
+}
+
+/** Every container's own rules, then the manifest's: published ports across containers. */
 export function containerNetworkRules(
   c: Collector,
   network: Obj | undefined,
   items: readonly { path: string; value: Obj }[],
 ): void {
-  for (const { path, value } of items) {
-    if (value.mac === D0_BRIDGE_MAC)
-      c.add('RESERVED_ADDRESS', `${path}.mac`, `${D0_BRIDGE_MAC} is D0's own MAC on the bridge`);
-    egressRules(c, path, value);
-    rateRules(c, path, value);
-  }
+  for (const { path, value } of items) containerOwnNetworkRules(c, path, value);
   publishRules(c, network, items);
 }

@@ -16,7 +16,11 @@ import { broadcastOf, networkOf, parseCidr, u32ToIp4 } from './ip4';
 import { Collector } from './collector';
 import { addressRules, uniq } from './rules';
 import { uplinkRules } from './uplink';
-import { containerNetworkFields, containerNetworkRules } from './container-network';
+import {
+  containerNetworkFields,
+  containerNetworkRules,
+  containerOwnNetworkRules,
+} from './container-network';
 import { entries, fields, isObj } from './fields';
 
 export interface ValidateOptions {
@@ -99,13 +103,14 @@ function container(
 }
 
 /**
- * The rules of one container alone (its fields, its routes), without the site's: unique names and
- * addresses and the bridge subnet need the whole manifest. What a Container resource can check
- * before it is part of a site. `buildUuid` names its disk path as a build would.
+ * The rules of one container alone (its fields, its routes, its network fields), without the
+ * site's: unique names, addresses and published ports and the bridge subnet need the whole
+ * manifest. What a Container resource can check before it is part of a site. `buildUuid` names its disk path as a build would.
  */
 export function validateContainer(input: unknown, buildUuid: string): Problem[] {
   const c = new Collector();
-  container(c, input, 0, '', buildUuid);
+  const { path, value } = container(c, input, 0, '', buildUuid);
+  containerOwnNetworkRules(c, path, value);
   return c.problems;
 }
 

@@ -4,6 +4,7 @@
 // Problem paths come back in the spec's own terms (`containers.web.memMb`), so a Pulumi
 // CheckFailure or a diff names the property the user wrote.
 import type { Problem } from '../errors';
+import { egressDefaults, rateDefaults } from '../manifest/container-network';
 import type { ExecOverrides } from '../image/image-config';
 
 export type HealthName = 'ready' | 'exit-zero';
@@ -15,6 +16,47 @@ export type { ExecOverrides } from '../image/image-config';
 export interface RouteSpec {
   readonly dest: string;
   readonly via: string;
+}
+
+/** A port of D0's uplink address forwarded to the container. */
+export interface PublishSpec {
+  /** The port on D0's uplink address, 1..65535. */
+  readonly port: number;
+  /** The port inside the container, 1..65535. */
+  readonly targetPort: number;
+  /** @default "tcp" */
+  readonly protocol?: 'tcp' | 'udp';
+}
+
+/** One destination new outbound flows may reach. */
+export interface EgressAllowSpec {
+  /** A network in CIDR form, e.g. `10.0.2.2/32`. */
+  readonly to: string;
+  /** @default "any" */
+  readonly protocol?: 'tcp' | 'udp' | 'icmp' | 'any';
+  /** tcp/udp only: one port (`"80"`) or a range (`"8000-8100"`); default every port. */
+  readonly ports?: string;
+}
+
+/** The container's egress policy: absent = unrestricted; `allow: []` = nothing may leave. */
+export interface EgressSpec {
+  readonly allow: readonly EgressAllowSpec[];
+}
+
+/** One direction's token bucket; an absent or 0 dimension is unlimited. */
+export interface RateSpec {
+  /** Up to 12.5e9 (100 Gbit/s). */
+  readonly bytesPerSecond?: number;
+  /** Up to 10,000,000. */
+  readonly packetsPerSecond?: number;
+  /** Bucket depth; at least 1514 (one frame) when bytesPerSecond is set. */
+  readonly burstBytes?: number;
+}
+
+/** tx: frames the VM sends; rx: frames delivered to it. */
+export interface RateLimitSpec {
+  readonly tx?: RateSpec;
+  readonly rx?: RateSpec;
 }
 
 export interface ContainerSpec {
@@ -36,6 +78,10 @@ export interface ContainerSpec {
   readonly restart?: RestartName;
   /** Free space in the root disk beyond the image, MiB. */
   readonly headroomMiB?: number;
+  /** Ports of D0's uplink address forwarded to this container (needs `network.uplink`). */
+  readonly publish?: readonly PublishSpec[];
+  readonly egress?: EgressSpec;
+  readonly rateLimit?: RateLimitSpec;
 }
 
 export interface NetworkSpec {
@@ -92,6 +138,44 @@ const NETWORK_COPIED = [
   ['uplinkGw', 'uplink_gw4'],
   ['uplinkEcho', 'uplink_echo'],
 ] as const satisfies readonly (readonly [keyof NetworkSpec, string])[];
+/** Spec protocol names -> the manifest's IpProtocol. */
+const PROTOCOL = {
+  tcp: 'IP_PROTO_TCP',
+  udp: 'IP_PROTO_UDP',
+  icmp: 'IP_PROTO_ICMP',
+  any: 'IP_PROTO_ANY',
+} as const;
+type ProtocolName = keyof typeof PROTOCOL;
+const RATE_FIELDS = {
+  bytes_per_s: 'bytesPerSecond',
+  packets_per_s: 'packetsPerSecond',
+  burst_bytes: 'burstBytes',
+} as const;
+/**
+ * A container's nested manifest fields: the spec path each comes from and its sub-fields
+ * (manifest -> spec). `protocol` maps its value too (PROTOCOL, a default per field); `ports` is
+ * one text for port_lo and port_hi (parsePorts).
+ */
+const CONTAINER_NESTED: Record<
+  string,
+  { readonly spec: string; readonly fields: Readonly<Record<string, string>> }
+> = {
+  publish: {
+    spec: 'publish',
+    fields: { protocol: 'protocol', uplink_port: 'port', container_port: 'targetPort' },
+  },
+  egress_allow: {
+    spec: 'egress.allow',
+    fields: { dest: 'to', protocol: 'protocol', port_lo: 'ports', port_hi: 'ports' },
+  },
+  tx_limit: { spec: 'rateLimit.tx', fields: RATE_FIELDS },
+  rx_limit: { spec: 'rateLimit.rx', fields: RATE_FIELDS },
+};
+const PROTOCOL_DEFAULT: Record<string, ProtocolName> = { publish: 'tcp', egress_allow: 'any' };
+const PROTOCOL_ALLOWED: Record<string, readonly ProtocolName[]> = {
+  publish: ['tcp', 'udp'],
+  egress_allow: ['tcp', 'udp', 'icmp', 'any'],
+};
 const HEADER_COPIED = [
   ['securityEpoch', 'security_epoch'],
   ['site', 'site'],
@@ -106,6 +190,7 @@ const CONTAINER_FIELDS = backward(CONTAINER_COPIED, {
   disk_path: 'image',
   disk_sha256: 'image',
   disk_size: 'image',
+  egress_restricted: 'egress',
 });
 const NETWORK_FIELDS = backward(NETWORK_COPIED);
 const HEADER_FIELDS = backward(HEADER_COPIED);
@@ -117,6 +202,11 @@ export function specPath(manifestPath: string): string {
     const [, name, field, rest] = m;
     const head = /^\d+$/.test(name) ? `containers[${name}]` : `containers.${name}`;
     if (!field) return head;
+    const nested = CONTAINER_NESTED[field];
+    if (nested) {
+      const [, index = '', sub, tail] = /^(\[\d+\])?(?:\.([a-z0-9_]+))?(.*)$/.exec(rest ?? '')!;
+      return `${head}.${nested.spec}${index}${sub ? `.${nested.fields[sub] ?? sub}` : ''}${tail}`;
+    }
     return `${head}.${CONTAINER_FIELDS[field] ?? field}${rest ?? ''}`;
   }
   m = /^network\.([a-z0-9_]+)$/.exec(manifestPath);
@@ -175,7 +265,106 @@ export function containerSpecProblems(c: ContainerSpec, i: number): Problem[] {
       path: `${at}.headroomMiB`,
       message: `${JSON.stringify(c.headroomMiB)} is not a whole number of MiB >= 0`,
     });
+  const listed = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
+  const protocols = (field: string, entries: Obj[]) =>
+    entries.forEach((e, j) => {
+      const allowed = PROTOCOL_ALLOWED[field];
+      if (e.protocol !== undefined && !allowed.includes(e.protocol as ProtocolName))
+        out.push({
+          code: 'INVALID',
+          path: `${at}.${CONTAINER_NESTED[field].spec}[${j}].protocol`,
+          message: `${JSON.stringify(e.protocol)} is not one of ${allowed.join(', ')}`,
+        });
+    });
+  protocols('publish', listed(c?.publish));
+  if (c?.egress !== undefined && !isObj(c.egress))
+    out.push({
+      code: 'INVALID',
+      path: `${at}.egress`,
+      message: 'is not an object like { allow: [...] } (leave it out for unrestricted egress)',
+    });
+  const allow = listed(isObj(c?.egress) ? c.egress.allow : undefined);
+  protocols('egress_allow', allow);
+  allow.forEach((e, j) => {
+    if (e.ports !== undefined && parsePorts(e.ports) === undefined)
+      out.push({
+        code: 'INVALID',
+        path: `${at}.egress.allow[${j}].ports`,
+        message: `${JSON.stringify(e.ports)} is not a port ("80") or a range ("8000-8100")`,
+      });
+  });
+  if (c?.rateLimit !== undefined && !isObj(c.rateLimit))
+    out.push({
+      code: 'INVALID',
+      path: `${at}.rateLimit`,
+      message: 'is not an object like { tx, rx }',
+    });
   return out;
+}
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** "80" -> 80..80, "8000-8100" -> 8000..8100 (ranges are the validator's); else undefined. */
+export function parsePorts(v: unknown): { lo: number; hi: number } | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) ? { lo: v, hi: v } : undefined;
+  const m = typeof v === 'string' ? /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(v) : null;
+  if (!m) return undefined;
+  return { lo: Number(m[1]), hi: Number(m[2] ?? m[1]) };
+}
+
+/** The spec's entries of a nested manifest field, mapped through CONTAINER_NESTED. */
+function nestedInput(field: string, e: Obj): Obj {
+  const o: Obj = {};
+  for (const [to, from] of Object.entries(CONTAINER_NESTED[field].fields)) {
+    if (from === 'protocol') {
+      const name = (e.protocol ?? PROTOCOL_DEFAULT[field]) as ProtocolName;
+      // An unknown name was reported by containerSpecProblems: the default stands in for it.
+      o.protocol = PROTOCOL_ALLOWED[field].includes(name)
+        ? PROTOCOL[name]
+        : PROTOCOL[PROTOCOL_DEFAULT[field]];
+    } else if (from === 'ports') {
+      const p = parsePorts(e.ports);
+      if (p) o[to] = to === 'port_lo' ? p.lo : p.hi;
+    } else if (e[from] !== undefined) o[to] = e[from];
+  }
+  return o;
+}
+
+/**
+ * A container's publish, egress and rateLimit as the manifest will hold them: defaults filled in,
+ * entries in one order. Two specs give equal values exactly when their manifests' fields are
+ * equal (what Container.diff compares, so leaving out a default is no change).
+ */
+export function containerNetworkFields(c: ContainerSpec): Obj {
+  const o: Obj = {};
+  networkInput(c, o);
+  const sorted = (v: unknown[]) =>
+    v.map((e) => JSON.stringify(e)).sort().map((e) => JSON.parse(e) as unknown);
+  if (Array.isArray(o.publish)) o.publish = sorted(o.publish);
+  if (Array.isArray(o.egress_allow))
+    o.egress_allow = sorted(o.egress_allow.map((e) => (isObj(e) ? egressDefaults(e) : e)));
+  for (const k of ['tx_limit', 'rx_limit']) if (isObj(o[k])) o[k] = rateDefaults(o[k] as Obj);
+  return o;
+}
+
+/** A container's publish, egress and rateLimit as the manifest's fields. */
+function networkInput(c: ContainerSpec, o: Obj): void {
+  const entries = (field: string, v: unknown) =>
+    Array.isArray(v) ? v.map((e) => (isObj(e) ? nestedInput(field, e) : e)) : v;
+  if (c.publish !== undefined) o.publish = entries('publish', c.publish);
+  if (isObj(c.egress)) {
+    o.egress_restricted = true;
+    o.egress_allow = entries('egress_allow', c.egress.allow ?? []);
+  }
+  const rate: unknown = c.rateLimit;
+  if (!isObj(rate)) return;
+  for (const [dir, field] of [
+    ['tx', 'tx_limit'],
+    ['rx', 'rx_limit'],
+  ] as const) {
+    const r = rate[dir];
+    if (r !== undefined) o[field] = isObj(r) ? nestedInput(field, r) : r;
+  }
 }
 
 /** One container's Manifest authoring input, with its disk's digest (real or a placeholder). */
@@ -187,6 +376,7 @@ export function containerInput(c: ContainerSpec, d: DiskDigest | undefined): Obj
   };
   for (const [from, to] of CONTAINER_COPIED) if (c?.[from] !== undefined) o[to] = c[from];
   if (c?.restart !== undefined && c.restart in RESTART) o.restart = RESTART[c.restart as RestartName];
+  if (c) networkInput(c, o);
   return o;
 }
 

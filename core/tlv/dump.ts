@@ -1,7 +1,7 @@
 // The canonical text dump (proto/TLV.md, "Canonical text dump"): one `path=value` line per field in
 // encoding order. The golden vectors' .expect files hold it; the C decoder prints the same bytes.
 import type { Manifest } from '../schema';
-import { tlvScope, type TlvField } from './tags';
+import { tlvScope } from './tags';
 import { sortByKey } from './values';
 
 type Obj = Record<string, unknown>;

@@ -23,6 +23,8 @@ const hosts = cfg.requireObject<HostConfig[]>('hosts').map((h) => {
   return { name: h.name, target: { diskImage } };
 });
 const ips = cfg.requireObject<Record<string, string>>('ips');
+// Optional: D0's own address on the hosts' NIC; with it, web's port 80 is published on it.
+const uplink = cfg.getObject<{ address: string; gateway: string }>('uplink');
 const image = cfg.require('image');
 
 const fleet = new d0.Fleet('fleet', {
@@ -33,10 +35,37 @@ const fleet = new d0.Fleet('fleet', {
   sites: [
     {
       name: site,
-      network: { bridge: cfg.require('bridge'), egressNat: true },
+      network: {
+        bridge: cfg.require('bridge'),
+        egressNat: true,
+        ...(uplink ? { uplink: uplink.address, uplinkGw: uplink.gateway } : {}),
+      },
       containers: [
-        { name: 'web', image, memMb: 128, ip: ips.web, bootOrder: 1, healthTimeoutS: 30 },
-        { name: 'api', image, memMb: 256, ip: ips.api, bootOrder: 2, healthTimeoutS: 60 },
+        {
+          name: 'web',
+          image,
+          memMb: 128,
+          ip: ips.web,
+          bootOrder: 1,
+          healthTimeoutS: 30,
+          ...(uplink ? { publish: [{ port: 80, targetPort: 8080 }] } : {}),
+        },
+        {
+          name: 'api',
+          image,
+          memMb: 256,
+          ip: ips.api,
+          bootOrder: 2,
+          healthTimeoutS: 60,
+          // Out of the site only to DNS and one HTTPS service, at most 100 Mbit/s.
+          egress: {
+            allow: [
+              { to: '192.0.2.53/32', protocol: 'udp', ports: '53' },
+              { to: '198.51.100.0/24', protocol: 'tcp', ports: '443' },
+            ],
+          },
+          rateLimit: { tx: { bytesPerSecond: 12_500_000, burstBytes: 65536 } },
+        },
       ],
       hosts,
     },

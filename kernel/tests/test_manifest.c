@@ -162,6 +162,66 @@ static void test_bit_flips(const char *dir, const uint8_t pub[32]) {
   free(sig);
 }
 
+/* The network fields of valid-container-network as the kernel's glue reads them: containers
+ * by name (db, web), entries in canonical order (uplink 8080 before 9000: numeric), ports in
+ * host order, absent limits flagged. */
+static void test_container_network(const char *dir) {
+  char path[4096];
+  size_t len;
+  snprintf(path, sizeof path, "%s/valid-container-network.tlv", dir);
+  uint8_t *tlv = read_file(path, &len);
+  CHECK_MSG(tlv != NULL, "valid-container-network.tlv readable");
+  if (!tlv)
+    return;
+  CHECK_MSG(manifest_parse(tlv, len, &manifest) == 0 && manifest.n_containers == 2,
+            "valid-container-network parses");
+  const struct d0_container *db = &manifest.containers[0], *web = &manifest.containers[1];
+  CHECK_MSG(strcmp(db->name, "db") == 0 && strcmp(web->name, "web") == 0, "db, then web");
+
+  CHECK_MSG(db->n_publish == 1 && db->publish[0].proto == TLV_IP_PROTO_TCP &&
+                db->publish[0].uplink_port == 5432 && db->publish[0].container_port == 5432,
+            "db publishes tcp 5432");
+  CHECK_MSG(db->egress_restricted && db->n_egress == 0, "db: deny-all egress");
+  CHECK_MSG(db->has_tx_limit && db->tx_limit.bytes_per_s == 12500000000ULL &&
+                db->tx_limit.packets_per_s == 10000000 && db->tx_limit.burst_bytes == 1514 &&
+                !db->has_rx_limit,
+            "db: tx limit at the maxima, no rx limit");
+
+  static const struct d0_publish want_pub[3] = {
+      {TLV_IP_PROTO_TCP, 8080, 80}, {TLV_IP_PROTO_TCP, 9000, 9000}, {TLV_IP_PROTO_UDP, 53, 5353}};
+  CHECK_MSG(web->n_publish == 3, "web publishes 3 ports, got %u", web->n_publish);
+  for (uint32_t i = 0; i < 3 && i < web->n_publish; i++)
+    CHECK_MSG(web->publish[i].proto == want_pub[i].proto &&
+                  web->publish[i].uplink_port == want_pub[i].uplink_port &&
+                  web->publish[i].container_port == want_pub[i].container_port,
+              "web.publish[%u]", i);
+  CHECK_MSG(web->egress_restricted && web->n_egress == 5, "web: 5 egress rules");
+  const struct d0_egress_rule *e0 = &web->egress[0], *e2 = &web->egress[2], *e4 = &web->egress[4];
+  CHECK_MSG(e0->dest.prefix == 0 && e0->proto == TLV_IP_PROTO_UDP && e0->port_lo == 53 &&
+                e0->port_hi == 53,
+            "web.egress[0]: 0.0.0.0/0 udp 53");
+  CHECK_MSG(e2->dest.addr[0] == 10 && e2->dest.addr[3] == 2 && e2->dest.prefix == 32 &&
+                e2->proto == TLV_IP_PROTO_TCP && e2->port_lo == 8000 && e2->port_hi == 8100,
+            "web.egress[2]: 10.0.2.2/32 tcp 8000-8100");
+  CHECK_MSG(e4->dest.addr[0] == 198 && e4->proto == TLV_IP_PROTO_ANY && e4->port_lo == 0 &&
+                e4->port_hi == 0,
+            "web.egress[4]: 198.51.100.0/24 any");
+  CHECK_MSG(web->has_tx_limit && web->tx_limit.bytes_per_s == 12500000 &&
+                web->has_rx_limit && web->rx_limit.bytes_per_s == 0 &&
+                web->rx_limit.packets_per_s == 500,
+            "web: both limits");
+  free(tlv);
+
+  /* Entries out of order are reported at the entry, with the repeated field's tag. */
+  snprintf(path, sizeof path, "%s/invalid-order-publish.tlv", dir);
+  tlv = read_file(path, &len);
+  struct manifest_diag diag;
+  CHECK_MSG(tlv && manifest_parse_diag(tlv, len, &manifest, &diag) == -TLV_E_ORDER &&
+                diag.tag == TLV_CONTAINER_PUBLISH && diag.offset > 0 && diag.offset < len,
+            "ORDER of publish entries: tag %#x at %zu", diag.tag, diag.offset);
+  free(tlv);
+}
+
 static void test_strerror(void) {
   CHECK_MSG(strcmp(tlv_strerror(0), "OK") == 0, "OK");
   CHECK_MSG(strcmp(tlv_strerror(-TLV_E_TRUNCATED), "TRUNCATED") == 0, "negative code");
@@ -211,6 +271,7 @@ int main(int argc, char **argv) {
   unsigned n = test_golden(argv[1], pub, &n_sigs);
   printf("golden vectors: %u (%u signed)\n", n, n_sigs);
   test_bit_flips(argv[1], pub);
+  test_container_network(argv[1]);
   test_strerror();
   test_cursor();
   free(pub);

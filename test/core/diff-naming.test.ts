@@ -111,6 +111,37 @@ describe('core/diff', () => {
   });
 });
 
+describe('core/diff: the container network fields', () => {
+  it('shows published ports, egress rules, the egress switch and rate limits by their values', () => {
+    const a = build(1000);
+    const b = structuredClone(a);
+    const web = b.containers.find((c) => c.name === 'web')!;
+    web.publish = [
+      { protocol: 'IP_PROTO_TCP', uplink_port: 8080, container_port: 80 },
+      { protocol: 'IP_PROTO_UDP', uplink_port: 53, container_port: 53 },
+    ];
+    web.egress_restricted = true;
+    web.egress_allow = [
+      { dest: '10.0.2.2/32', protocol: 'IP_PROTO_TCP', port_lo: 80, port_hi: 80 },
+      { dest: '192.0.2.0/24', protocol: 'IP_PROTO_ICMP', port_lo: 0, port_hi: 0 },
+    ];
+    web.tx_limit = { bytes_per_s: '1000000', packets_per_s: 0, burst_bytes: 1514 };
+    assert.deepEqual(diffManifests(a, b).map(renderChange), [
+      'containers[web].publish: (unset) -> tcp 8080->80, udp 53->53',
+      'containers[web].egress_restricted: (unset) -> true',
+      'containers[web].egress_allow: (unset) -> 10.0.2.2/32 tcp 80-80, 192.0.2.0/24 icmp',
+      'containers[web].tx_limit.bytes_per_s: (unset) -> 1000000',
+      'containers[web].tx_limit.packets_per_s: (unset) -> 0',
+      'containers[web].tx_limit.burst_bytes: (unset) -> 1514',
+    ]);
+    const c = structuredClone(b);
+    c.containers.find((x) => x.name === 'web')!.publish![0].container_port = 81;
+    assert.deepEqual(diffManifests(b, c).map(renderChange), [
+      'containers[web].publish: tcp 8080->80, udp 53->53 -> tcp 8080->81, udp 53->53',
+    ]);
+  });
+});
+
 describe('core/naming and core/uuid', () => {
   const u = uuidv7(
     1700000000123,

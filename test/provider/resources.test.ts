@@ -16,6 +16,7 @@ import * as kernelBuild from '../../provider/impl/kernel-build';
 import * as network from '../../provider/impl/network';
 import * as writer from '../../provider/impl/esp-slot-writer';
 import { writeBusyboxArchive } from './fixture-image';
+import type { ContainerArgs, PublishSpec } from '../../provider';
 
 const PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
 const sha256 = (f: string) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
@@ -108,6 +109,47 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     } finally {
       delete process.env.D0_CONVERSION_LOG;
     }
+  });
+
+  it("Container carries publish, egress and rateLimit: typed, its problems at their paths, a change is a change, a default left out is not", () => {
+    // The arguments are typed: a protocol outside the union does not compile.
+    const args: ContainerArgs = {
+      image: 'oci:/x',
+      memMb: 64,
+      ip: '10.20.0.10/24',
+      publish: [{ port: 8080, targetPort: 80, protocol: 'udp' }],
+      egress: { allow: [{ to: '10.0.2.2/32', protocol: 'icmp' }] },
+      rateLimit: { tx: { bytesPerSecond: 1e6, burstBytes: 1514 }, rx: { packetsPerSecond: 10 } },
+    };
+    // @ts-expect-error sctp is not a publish protocol
+    const wrong: PublishSpec = { port: 1, targetPort: 1, protocol: 'sctp' };
+    assert.ok(args && wrong);
+
+    const paths = (over: Record<string, unknown>) =>
+      container
+        .ownProblems(web(over))
+        .map((p) => p.path)
+        .sort();
+    assert.deepEqual(
+      paths({
+        publish: [{ port: 70000, targetPort: 80 }],
+        egress: { allow: [{ to: '10.0.0.1/8', ports: '80' }] },
+        rateLimit: { rx: { bytesPerSecond: 1000 } },
+      }),
+      ['egress.allow[0].ports', 'egress.allow[0].to', 'publish[0].port', 'rateLimit.rx.burstBytes'],
+    );
+    const a = web({ publish: [{ port: 8080, targetPort: 80 }] }) as Record<string, unknown>;
+    const same = (x: object, y: object) => !container.diff('id', x as never, y as never).changes;
+    assert.ok(same(a, { ...a, publish: [{ port: 8080, targetPort: 80, protocol: 'tcp' }] }));
+    assert.ok(!same(a, { ...a, publish: [{ port: 8081, targetPort: 80 }] }));
+    assert.ok(!same(a, { ...a, publish: [{ port: 8080, targetPort: 80, protocol: 'udp' }] }));
+    assert.ok(!same(a, { ...a, egress: { allow: [] } }), 'deny-all is a change from unrestricted');
+    const e = { ...a, egress: { allow: [{ to: '10.0.0.0/8', protocol: 'tcp' }] } };
+    assert.ok(same(e, { ...e, egress: { allow: [{ to: '10.0.0.0/8', protocol: 'tcp', ports: '1-65535' }] } }));
+    assert.ok(!same(e, { ...e, egress: { allow: [{ to: '10.0.0.0/8', protocol: 'tcp', ports: '80' }] } }));
+    const r = { ...a, rateLimit: { tx: { packetsPerSecond: 10 } } };
+    assert.ok(same(r, { ...r, rateLimit: { tx: { packetsPerSecond: 10, bytesPerSecond: 0 } } }));
+    assert.ok(!same(r, { ...r, rateLimit: { rx: { packetsPerSecond: 10 } } }));
   });
 
   it('Container.diff sees field and image-content changes; create converts once, then hits the cache', async () => {

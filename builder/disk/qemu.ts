@@ -27,8 +27,18 @@ export interface HostForward {
   readonly uplinkPort: number;
 }
 
+/** Connections the uplink side opens to ip:port reach a TCP server on 127.0.0.1:hostPort instead. */
+export interface GuestForward {
+  readonly ip: string;
+  readonly port: number;
+  readonly hostPort: number;
+}
+
 export interface UplinkOptions {
   readonly forwards: readonly HostForward[];
+  /** QEMU's user network reaches nothing beyond its own guestForwards (tests: no outside address). */
+  readonly restrict?: boolean;
+  readonly guestForwards?: readonly GuestForward[];
 }
 
 /**
@@ -41,9 +51,10 @@ export function uplinkArgs(u: UplinkOptions): string[] {
   const fwd = u.forwards.map(
     (f) => `,hostfwd=${f.protocol}:127.0.0.1:${f.hostPort}-${guest}:${f.uplinkPort}`,
   );
+  for (const g of u.guestForwards ?? []) fwd.push(`,guestfwd=tcp:${g.ip}:${g.port}-tcp:127.0.0.1:${g.hostPort}`);
   return [
     '-netdev',
-    `user,id=uplink0,net=${QEMU_USER_NET.net}${fwd.join('')}`,
+    `user,id=uplink0,net=${QEMU_USER_NET.net}${u.restrict ? ',restrict=on' : ''}${fwd.join('')}`,
     '-device',
     'e1000,netdev=uplink0,romfile=',
   ];

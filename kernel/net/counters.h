@@ -2,7 +2,8 @@
  * Network counters of one container (and of the uplink): what D0 forwarded, and every frame it
  * dropped, by reason. The bridge (anti-spoofing, rate limits) and the router (policy, NAT,
  * connection tracking) add to the same struct for a container, so one event reports all of it.
- * rx = frames delivered to the VM, tx = frames the VM sent (counted before any check).
+ * rx = frames delivered to the VM, tx = frames the VM sent (counted before any check); for the
+ * uplink, rx = received from the wire, tx = sent on it (the driver's counts).
  */
 #ifndef D0_NET_COUNTERS_H
 #define D0_NET_COUNTERS_H
@@ -39,8 +40,8 @@ static inline const char *net_drop_name(enum net_drop why)
 }
 
 struct net_counters {
-  uint64_t rx_packets, rx_bytes; /* delivered to the VM (or sent on the uplink) */
-  uint64_t tx_packets, tx_bytes; /* sent by the VM (or received on the uplink) */
+  uint64_t rx_packets, rx_bytes;
+  uint64_t tx_packets, tx_bytes;
   uint64_t drop[NET_DROP_COUNT];
 };
 

@@ -59,6 +59,17 @@ void router_set_gw_mac(struct router *r, const uint8_t mac[ETH_ALEN])
   r->gw_known = pkt_unicast_mac(mac);
 }
 
+bool router_uplink_up(struct router *r, const uint8_t uplink_mac[ETH_ALEN],
+                      const uint8_t gw_mac[ETH_ALEN])
+{
+  if (!pkt_unicast_mac(uplink_mac) || !pkt_unicast_mac(gw_mac))
+    return false;
+  memcpy(r->cfg.uplink_mac, uplink_mac, ETH_ALEN);
+  r->cfg.uplink = true;
+  router_set_gw_mac(r, gw_mac);
+  return true;
+}
+
 uint32_t router_nat_in_use(const struct router *r) { return r->ct.used; }
 
 void router_tick(struct router *r, uint64_t now_ns) { ct_expire(&r->ct, now_ns); }

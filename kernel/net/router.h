@@ -103,6 +103,14 @@ const char *router_init(struct router *r, const struct router_cfg *cfg);
 /* The uplink gateway's MAC (learnt by ARP on the uplink): outbound traffic waits for it. */
 void router_set_gw_mac(struct router *r, const uint8_t mac[ETH_ALEN]);
 
+/*
+ * The uplink came up after router_init (D0 learns its NIC's MAC when the driver starts and the
+ * gateway's by ARP): sets cfg.uplink and uplink_mac, and the gateway's MAC. false (nothing
+ * changed) when either MAC is not unicast. cfg.uplink_ip is the one router_init was given.
+ */
+bool router_uplink_up(struct router *r, const uint8_t uplink_mac[ETH_ALEN],
+                      const uint8_t gw_mac[ETH_ALEN]);
+
 /* A frame the VM on bridge port `port` sent, which the bridge handed to D0 (unicast to the
  * bridge MAC, or broadcast) after its anti-spoofing checks. */
 void router_from_bridge(struct router *r, uint32_t port, const uint8_t *frame, uint32_t len,

@@ -30,29 +30,24 @@ export interface SiteBoot {
   run: D0Result;
 }
 
+export interface SiteDisk {
+  uuid: string;
+  disk: string;
+}
+
 /**
- * In `dir` (fresh): artifacts/<name>.img (a copy of rootDisk) and artifacts/vmlinuz, a key, the
- * site, the signed manifest, the slot tree and disk.img; then `d0 run --until commit`.
+ * In `dir` (fresh): artifacts/<name>.img for each root disk and artifacts/vmlinuz, a key, the
+ * site (siteYaml, whose containers name the images), the signed manifest, the slot tree and
+ * disk.img: every step a `d0` command, as a user runs them.
  */
-export async function bootSite(o: { dir: string; rootDisk: string; vmlinuz: string; name?: string; memMb?: number; timeoutS?: number }): Promise<SiteBoot> {
-  const name = o.name ?? 'web';
+export async function buildSiteDisk(o: { dir: string; siteYaml: string; images: Record<string, string>; vmlinuz: string }): Promise<SiteDisk> {
   const art = path.join(o.dir, 'artifacts');
   fs.mkdirSync(art, { recursive: true });
   fs.copyFileSync(o.vmlinuz, path.join(art, 'vmlinuz'));
-  fs.copyFileSync(o.rootDisk, path.join(art, `${name}.img`));
+  for (const [name, img] of Object.entries(o.images)) fs.copyFileSync(img, path.join(art, `${name}.img`));
   ok('keygen', await d0(['keygen', '--out', path.join(o.dir, 'k')]));
   const site = path.join(o.dir, 'site.yaml');
-  fs.writeFileSync(
-    site,
-    [
-      'header: { site: real, security_epoch: 1 }',
-      'network: { bridge_ip4: 10.20.0.1/24, egress_nat: false }',
-      'guest_kernel: {}',
-      'containers:',
-      `  - { name: ${name}, vcpu: 1, mem_mb: ${o.memMb ?? 96}, ip4: 10.20.0.10/24, boot_order: 0, health_timeout_s: 60, health: HEALTH_READY }`,
-      '',
-    ].join('\n'),
-  );
+  fs.writeFileSync(site, o.siteYaml);
   const packed = ok('manifest pack', await d0(['manifest', 'pack', site, '--key', path.join(o.dir, 'k.key'), '--out', path.join(o.dir, 'signed'), '--artifacts', art]));
   const uuid = packed.out.trim();
   const pub = path.join(o.dir, 'k.pub');
@@ -60,6 +55,21 @@ export async function bootSite(o: { dir: string; rootDisk: string; vmlinuz: stri
   ok('disk tree', await d0(['disk', 'tree', tlv, '--artifacts', art, '--pub', pub, '--out', path.join(o.dir, 'build')]));
   const disk = path.join(o.dir, 'disk.img');
   ok('disk build', await d0(['disk', 'build', '--slot-a', path.join(o.dir, 'build'), '--out', disk, '--pub', pub]));
+  return { uuid, disk };
+}
+
+/** A one-container site (buildSiteDisk) booted with `d0 run --until commit`. */
+export async function bootSite(o: { dir: string; rootDisk: string; vmlinuz: string; name?: string; memMb?: number; timeoutS?: number }): Promise<SiteBoot> {
+  const name = o.name ?? 'web';
+  const siteYaml = [
+    'header: { site: real, security_epoch: 1 }',
+    'network: { bridge_ip4: 10.20.0.1/24, egress_nat: false }',
+    'guest_kernel: {}',
+    'containers:',
+    `  - { name: ${name}, vcpu: 1, mem_mb: ${o.memMb ?? 96}, ip4: 10.20.0.10/24, boot_order: 0, health_timeout_s: 60, health: HEALTH_READY }`,
+    '',
+  ].join('\n');
+  const { uuid, disk } = await buildSiteDisk({ dir: o.dir, siteYaml, images: { [name]: o.rootDisk }, vmlinuz: o.vmlinuz });
   const run = await d0(['run', disk, '--until', 'commit', '--timeout', String(o.timeoutS ?? 1500)]);
   return { uuid, disk, run };
 }

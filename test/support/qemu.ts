@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OVMF_CODE, OVMF_VARS, qemuCommand } from '../../builder/disk/qemu';
+import { OVMF_CODE, OVMF_VARS, qemuCommand, type UplinkOptions } from '../../builder/disk/qemu';
 import { EventStream, type D0Event } from './events';
 
 export { OVMF_CODE, OVMF_VARS };
@@ -29,6 +29,8 @@ export interface QemuOptions {
   timeoutMs?: number;
   /** Extra QEMU arguments. */
   extraArgs?: string[];
+  /** An uplink NIC for D0 on QEMU's user network (builder/disk/qemu.ts uplinkArgs). */
+  uplink?: UplinkOptions;
 }
 
 export class QemuTimeout extends Error {}
@@ -142,7 +144,7 @@ export class QemuRun {
 
 /** The product's machine (builder/disk/qemu.ts, the one QEMU + OVMF command line) plus extraArgs. */
 export function qemuArgs(opts: QemuOptions, vars: string): string[] {
-  return qemuCommand({ disk: opts.disk, vars, memMb: opts.memMb, cpu: opts.cpu }).concat(opts.extraArgs ?? []);
+  return qemuCommand({ disk: opts.disk, vars, memMb: opts.memMb, cpu: opts.cpu, uplink: opts.uplink }).concat(opts.extraArgs ?? []);
 }
 
 /** Runs fn against a booting QEMU and always kills QEMU afterwards. */

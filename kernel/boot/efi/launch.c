@@ -9,6 +9,7 @@
 #include "launch_fail.h"
 #include "load.h"
 #include "log/log.h"
+#include "net.h"
 #include "plan.h"
 #include "takeover.h"
 #include "uplink.h"
@@ -74,6 +75,15 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
       return s;
     n_prepared = i + 1;
   }
+  /* The router's table: each container's bridge port, published ports and egress policy. */
+  struct bridge_port *ports[TLV_MAX_CONTAINERS];
+  const struct d0_container *containers[TLV_MAX_CONTAINERS];
+  for (uint32_t i = 0; i < n; i++) {
+    ports[i] = vms[i].port;
+    containers[i] = &m->containers[order[i]];
+  }
+  if (!net_prepare(m, ports, containers, n))
+    return EFI_LOAD_ERROR;
   log_begin("vms_prepared");
   log_u64("vms", n);
   log_u64("kernel_bytes", m->kernel_size);

@@ -22,9 +22,9 @@
 #include "d0/lib.h"
 #include "hv/err.h"
 #include "log/log.h"
+#include "net.h"
 #include "net_stats.h"
 #include "uplink.h"
-#include "vm_build.h"
 #include "vms.h"
 
 #define RUN_BATCH 4096u
@@ -181,7 +181,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
       else if (!l->stop_logged)
         report_stopped(l);
     }
-    bridge_poll(vm_build_bridge(), arch_time_ns()); /* resumes VMs throttled by their tx limit */
+    net_tick(arch_time_ns()); /* throttled VMs resume, NAT entries expire */
     uplink_tick(arch_time_ns()); /* D0's own address: a bounded budget per round */
     report_net_changes(vms, n, arch_time_ns(), &net_logged_ns);
     if (!decided)
@@ -192,6 +192,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
       x86_pause(); /* every VM halted and none has an interrupt yet: poll again */
   }
   uplink_report();
+  net_report();
   log_begin("halt");
   log_u64("vms", n);
   log_end();

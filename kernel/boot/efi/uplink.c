@@ -9,6 +9,8 @@
 #include "dev/pci/pci.h"
 #include "efi_mem.h"
 #include "log/log.h"
+#include "net.h"
+#include "net_stats.h"
 
 #define LINK_WAIT_NS 3000000000ull /* link must be up this long after start */
 #define ARP_RETRY_NS 1000000000ull
@@ -28,6 +30,7 @@ static struct {
   uint32_t arp_sent;
   bool link, started;
   uint8_t reply[ETH_MAX_FRAME];
+  struct net_counters counters; /* the router's drops of uplink frames; rx/tx: the driver's */
 } U;
 
 static void down(const char *reason, enum state next)
@@ -150,6 +153,19 @@ void uplink_report(void)
   log_u64("ignored", a->ignored);
   log_u64("not_for_d0", a->passed);
   log_end();
+  U.counters.rx_packets = n->rx_frames;
+  U.counters.rx_bytes = n->rx_bytes;
+  U.counters.tx_packets = n->tx_frames;
+  U.counters.tx_bytes = n->tx_bytes;
+  net_stats_log("nic", U.nic.ops->name, &U.counters);
+}
+
+struct net_counters *uplink_counters(void) { return &U.counters; }
+
+void uplink_send(const uint8_t *frame, uint32_t len)
+{
+  if (U.started && U.state == UP && U.nic.ops->tx(&U.nic, frame, len) != 0)
+    net_count_drop(&U.counters, NET_DROP_NO_ROUTE); /* ring full: counted by the driver too */
 }
 
 static void send_gw_request(uint64_t now)
@@ -164,10 +180,18 @@ static void on_frame(void *ctx, const uint8_t *frame, uint32_t len)
 {
   (void)ctx;
   uint32_t n = 0;
-  /* PASS: not D0's. The L3 path (routing, NAT, publish) will take these; today they are
-   * dropped here (counted in own_addr's stats.passed). */
-  if (own_addr_input(&U.addr, frame, len, U.reply, &n) == OWN_ADDR_REPLY)
+  /* PASS: not D0's own: the router's (replies of NAT flows, published ports), or dropped. */
+  switch (own_addr_input(&U.addr, frame, len, U.reply, &n)) {
+  case OWN_ADDR_REPLY:
     U.nic.ops->tx(&U.nic, U.reply, n);
+    break;
+  case OWN_ADDR_PASS:
+    net_from_uplink(frame, len, arch_time_ns());
+    break;
+  case OWN_ADDR_CONSUMED:
+  case OWN_ADDR_MALFORMED:
+    break;
+  }
 }
 
 static void log_up(void)
@@ -240,6 +264,7 @@ void uplink_tick(uint64_t now)
   if (U.addr.gw_known) {
     U.state = UP;
     log_up();
+    net_uplink_up(U.nic.mac, U.addr.gw_mac); /* egress NAT and published ports start */
   } else if (now - U.last_arp_ns >= ARP_RETRY_NS) {
     if (U.arp_sent >= ARP_TRIES)
       down("gw_no_answer", DOWN_POLLING); /* D0's own address still answers */

@@ -26,6 +26,7 @@
 
 #include "d0/manifest.h"
 #include "efi/efi_system.h"
+#include "net/counters.h"
 
 #define UPLINK_RX_BUDGET 32u
 
@@ -37,5 +38,13 @@ void uplink_tick(uint64_t now_ns);
  * ev=uplink_stats nic= rx_frames= rx_bytes= rx_errors= tx_frames= tx_bytes= tx_full=
  * arp_replies= echo_replies= malformed= ignored= not_for_d0= (only if the driver started). */
 void uplink_report(void);
+
+/* The router's way out: frame (14..1514 bytes, copied) on the uplink once it is up; dropped
+ * before that or when the NIC's ring is full. */
+void uplink_send(const uint8_t *frame, uint32_t len);
+
+/* The uplink's network counters (net/counters.h): the router counts the drops of uplink frames
+ * there; uplink_report logs them as ev=net_stats nic=<driver> with the driver's rx/tx. */
+struct net_counters *uplink_counters(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include "launch_fail.h"
 #include "load.h"
 #include "log/log.h"
+#include "net.h"
 
 /* 8.3 GetTime, the first service after the runtime services table header. */
 typedef EFI_STATUS(EFIAPI *efi_get_time_fn)(EFI_TIME *time, void *caps);
@@ -24,7 +25,6 @@ _Static_assert(offsetof(struct efi_runtime_head, GetTime) == 24, "RT.GetTime");
 /* Copy-on-write overlay for the root disk: guest writes live here (kernel/dev/virtio). */
 #define OVERLAY_SLOTS 4096u /* 16 MiB */
 
-static struct bridge bridge; /* eth0 of every VM, static MACs and IPv4s from the manifest */
 static char cmdline[BOOT_CMDLINE_MAX];
 static struct rtc_wall wall;
 
@@ -40,12 +40,10 @@ static void read_wall_clock(EFI_SYSTEM_TABLE *st, struct rtc_wall *w)
   }
 }
 
-struct bridge *vm_build_bridge(void) { return &bridge; }
-
 void vm_build_begin(EFI_SYSTEM_TABLE *st)
 {
   read_wall_clock(st, &wall);
-  bridge_init(&bridge);
+  net_begin();
 }
 
 uint64_t vm_build_bytes(const struct d0_manifest *m)
@@ -82,12 +80,7 @@ static EFI_STATUS build_vm(const struct rtc_wall *wall, struct launched_vm *l,
     err = virtio_mmio_attach(&l->blk.t, &vm->mmio);
   }
   if (err == HV_OK) {
-    /* The container's rate limits go in tx_limit/rx_limit (struct rate_cfg, net/rate.h) once
-     * the manifest carries them; until then every port is unlimited. */
-    struct bridge_port_cfg pc = {.tx_limit = NULL, .rx_limit = NULL};
-    memcpy(pc.mac, c->mac, 6);
-    memcpy(pc.ip4, c->ip4.addr, 4);
-    l->port = bridge_add_port(&bridge, &l->net, &pc);
+    l->port = net_add_vm(&l->net, c);
     if (l->port == NULL) /* a duplicated or reserved MAC, or no address */
       return launch_fail("vm_setup", "bridge_port_refused", EFI_LOAD_ERROR);
     virtio_net_init(&l->net, &vm->env, c->mac, LAYOUT_VIRTIO_NET_BASE, LAYOUT_VIRTIO_NET_GSI,

@@ -32,8 +32,4 @@ EFI_STATUS vm_build_prepare(EFI_BOOT_SERVICES *bs, struct esp *esp, const struct
                             const uint8_t *kernel, const struct d0_container *c,
                             struct launched_vm *l);
 
-/* The build's bridge (eth0 of every VM): the host loop polls it (TX throttling), and D0's own
- * side of it (bridge_set_host) is registered on it. */
-struct bridge *vm_build_bridge(void);
-
 #endif

@@ -93,14 +93,18 @@ static enum own_addr_verdict ipv4_input(struct own_addr *a, const uint8_t *f, ui
     return a->stats.passed++, OWN_ADDR_PASS;
   if (memcmp(f, a->cfg.mac, ETH_ALEN) != 0 || pkt_csum(ip, ihl) != 0 || !pkt_unicast_mac(f + ETH_ALEN))
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
-  /* Fragments are never reassembled by D0: a fragmented echo is not answered. */
+  /* D0's own is an ICMP echo request, whole: TCP, UDP, other ICMP (replies and errors of NAT
+   * flows) and fragments (which D0 never reassembles, so a fragmented echo is not answered) are
+   * the router's, which tracks, translates or drops them. */
   if (ip[9] != IP_PROTO_ICMP || (pkt_be16(ip + 6) & (IP4_FLAG_MF | IP4_FRAG_OFF)) != 0)
-    return a->stats.ignored++, OWN_ADDR_CONSUMED;
+    return a->stats.passed++, OWN_ADDR_PASS;
   const uint8_t *icmp = ip + ihl;
   uint32_t icmp_len = total - ihl;
   if (icmp_len < ICMP_HDR || pkt_csum(icmp, icmp_len) != 0)
     return a->stats.malformed++, OWN_ADDR_MALFORMED;
-  if (icmp[0] != ICMP_ECHO_REQUEST || icmp[1] != 0 || !a->cfg.echo)
+  if (icmp[0] != ICMP_ECHO_REQUEST || icmp[1] != 0)
+    return a->stats.passed++, OWN_ADDR_PASS;
+  if (!a->cfg.echo)
     return a->stats.ignored++, OWN_ADDR_CONSUMED;
   /* The reply: no IP options, the request's ICMP id, sequence and data, within ETH_MAX_FRAME
    * (total <= avail <= the frame, and IHL only shrinks). */

@@ -2,8 +2,8 @@
  * D0's own address on the uplink: the one thing D0 itself answers on the wire. It replies to ARP
  * requests for its address, to ICMP echo requests sent to it (when the manifest allows, the
  * default), and resolves its gateway's MAC by ARP. Nothing else: D0 has no listening service, no
- * TCP or UDP of its own. Every other frame is PASS (the L3 path between bridge and uplink will
- * take those; until it exists they are counted and dropped by the caller).
+ * TCP or UDP of its own. Every other frame is PASS: the router's (net/router.h: replies of NAT
+ * flows, published ports, ICMP errors; everything else it drops without an answer).
  *
  * Everything here reads frames that anyone on the uplink's segment can send: each field is read
  * only after the bytes holding it are known to be there, lengths in headers are checked against
@@ -30,8 +30,8 @@ struct own_addr_stats {
   uint64_t arp_replies;  /* ARP replies sent for D0's address */
   uint64_t echo_replies; /* ICMP echo replies sent */
   uint64_t malformed;    /* ARP or IPv4-to-D0 frames that failed a check: dropped */
-  uint64_t ignored;      /* well-formed, addressed to D0, and not answered (echo off, other ICMP) */
-  uint64_t passed;       /* not D0's: handed back to the caller */
+  uint64_t ignored;      /* well-formed echo requests to D0 not answered (echo off) */
+  uint64_t passed;       /* not D0's own (TCP, UDP, other ICMP, fragments, other hosts): the router's */
 };
 
 struct own_addr {
@@ -45,7 +45,7 @@ enum own_addr_verdict {
   OWN_ADDR_CONSUMED, /* D0's and handled (or deliberately not answered): nothing to send */
   OWN_ADDR_REPLY,    /* D0's: send reply[0..*reply_len) on the uplink */
   OWN_ADDR_MALFORMED,/* dropped: a check failed (counted) */
-  OWN_ADDR_PASS,     /* not addressed to D0: the L3 path's (future), or dropped by the caller */
+  OWN_ADDR_PASS,     /* not D0's own: the router's (net/router.h), which forwards or drops it */
 };
 
 void own_addr_init(struct own_addr *a, const struct own_addr_cfg *cfg);

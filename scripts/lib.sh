@@ -13,6 +13,7 @@ D0_DEBIAN_PACKAGES=(
   docker.io debootstrap busybox-static       # OCI inputs, builder images, test images
   musl-tools linux-source flex bison libelf-dev cpio bc  # guest PID1 and guest kernel
   linux-image-amd64                          # bench: Debian's stock kernel as the guest baseline
+  curl                                       # the main job fetches the published page
 )
 
 # Slow builds (guest kernel, Pulumi engine, builder images) are cached here, outside the clone,

@@ -73,12 +73,19 @@ export interface BootOptions {
   /** Stop (and kill QEMU) when this returns true for a line. */
   until?: (line: string) => boolean;
   timeoutMs: number;
+  /**
+   * Leave QEMU running once `until` matched, its serial output going on into serialLog (required
+   * then: a pipe would break when this process exits). The result's pid names its process group.
+   */
+  leaveRunning?: { serialLog: string };
 }
 
 export interface BootResult {
   /** 'until' when the stop line was seen, 'exit' when QEMU ended by itself, 'timeout'. */
   end: 'until' | 'exit' | 'timeout';
   code: number | null;
+  /** With leaveRunning and end 'until': QEMU's pid (and process group), still running. */
+  pid?: number;
 }
 
 export function qemuCommand(
@@ -104,22 +111,34 @@ export function qemuCommand(
   return args;
 }
 
-/** Boots and streams lines; QEMU (its whole process group) is always killed before this resolves. */
+/**
+ * Boots and streams lines. QEMU (its whole process group) is killed before this resolves, except
+ * with leaveRunning when `until` matched: then it runs on, writing to its serial log.
+ */
 export function bootDisk(o: BootOptions): Promise<BootResult> {
   if (!fs.existsSync(o.vars)) fs.copyFileSync(OVMF_VARS, o.vars);
+  // With leaveRunning, QEMU writes to a file that is followed here; else to pipes.
+  const logFd = o.leaveRunning ? fs.openSync(o.leaveRunning.serialLog, 'w') : undefined;
   const child = spawn('qemu-system-x86_64', qemuCommand(o), {
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: logFd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', logFd, logFd],
   });
+  if (logFd !== undefined) fs.closeSync(logFd);
   return new Promise((resolve, reject) => {
     let tail = '';
     let done = false;
+    let follow: NodeJS.Timeout | undefined;
     const finish = (end: BootResult['end'], code: number | null) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      if (follow) clearInterval(follow);
       process.removeListener('SIGINT', onSignal);
       process.removeListener('SIGTERM', onSignal);
+      if (end === 'until' && o.leaveRunning) {
+        child.unref();
+        return resolve({ end, code, pid: child.pid });
+      }
       try {
         process.kill(-child.pid!, 'SIGKILL');
       } catch {
@@ -137,20 +156,42 @@ export function bootDisk(o: BootOptions): Promise<BootResult> {
     process.once('SIGTERM', onSignal);
     child.on('error', (e) => {
       clearTimeout(timer);
+      if (follow) clearInterval(follow);
       reject(e);
     });
-    child.stdout!.setEncoding('latin1');
-    child.stdout!.on('data', (chunk: string) => {
+    const feed = (chunk: string) => {
+      if (done) return;
       const lines = (tail + chunk).split('\n');
       tail = lines.pop() ?? '';
       for (const raw of lines) {
         const line = raw.replace(/\r/g, '');
         o.onLine(line);
-        if (o.until?.(line)) finish('until', null);
+        if (o.until?.(line)) return finish('until', null);
       }
-    });
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (c: string) => o.onLine(c.trimEnd()));
-    child.once('exit', (code) => finish('exit', code));
+    };
+    if (o.leaveRunning) {
+      const log = o.leaveRunning.serialLog;
+      let offset = 0;
+      const readNew = () => {
+        const fd = fs.openSync(log, 'r');
+        try {
+          const buf = Buffer.alloc(64 * 1024);
+          for (let n; (n = fs.readSync(fd, buf, 0, buf.length, offset)) > 0; offset += n) feed(buf.toString('latin1', 0, n));
+        } finally {
+          fs.closeSync(fd);
+        }
+      };
+      follow = setInterval(readNew, 100);
+      child.once('exit', (code) => {
+        readNew();
+        finish('exit', code);
+      });
+    } else {
+      child.stdout!.setEncoding('latin1');
+      child.stdout!.on('data', feed);
+      child.stderr!.setEncoding('utf8');
+      child.stderr!.on('data', (c: string) => o.onLine(c.trimEnd()));
+      child.once('exit', (code) => finish('exit', code));
+    }
   });
 }

@@ -7,9 +7,13 @@
 // --uplink gives the host an e1000 on QEMU's user-mode network (D0 at 10.0.2.15/24, gateway
 // 10.0.2.2); --forward PROTO:HOSTPORT:UPLINKPORT (repeatable, implies --uplink) forwards
 // 127.0.0.1:HOSTPORT to that port of D0's uplink address (cli/commands/run-uplink.ts).
+// --leave-running PIDFILE: once --until's event came, d0 returns and QEMU runs on (its pid in
+// PIDFILE, its serial output in DISK.serial.log), so a script can talk to the booted host (curl a
+// published port) and stop it after (kill -- -PID).
 // The CPU defaults to EPYC (AMD SVM + nested paging, which QEMU TCG emulates): D0 launches
 // nothing on a CPU without hardware virtualization.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ESP_TYPE_GUID, readGpt } from '../../builder/disk/gpt';
 import { diskHostMemoryMiB } from '../../builder/disk/host-memory';
 import { bootDisk, QEMU_USER_NET } from '../../builder/disk/qemu';
@@ -22,7 +26,7 @@ import { uplinkFromFlags } from './run-uplink';
 const DEFAULT_CPU = 'EPYC';
 
 const USAGE =
-  'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--mem MIB] [--raw] [--uplink] [--forward tcp|udp:HOSTPORT:UPLINKPORT]...';
+  'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--mem MIB] [--raw] [--uplink] [--forward tcp|udp:HOSTPORT:UPLINKPORT]... [--leave-running PIDFILE]';
 
 export const command: Command = {
   name: 'run',
@@ -39,6 +43,7 @@ export const command: Command = {
         mem: { type: 'string' },
         uplink: { type: 'boolean' },
         forward: { type: 'string', multiple: true },
+        'leave-running': { type: 'string' },
       },
       USAGE,
     );
@@ -67,6 +72,10 @@ export const command: Command = {
       );
     }
     const vars = values.vars ?? `${disk}.vars.fd`;
+    const pidFile = values['leave-running'];
+    if (pidFile !== undefined && (pidFile === '' || !fs.existsSync(path.dirname(path.resolve(pidFile)))))
+      throw badInput(`--leave-running: ${JSON.stringify(pidFile)} is not a file in an existing directory`);
+    const serialLog = `${disk}.serial.log`;
     // D0's ev=exit means it handed the machine back to the firmware having launched nothing: the
     // boot is over whatever --until waits for. Its reason is the ev=boot_failed line before it.
     let exited: D0LogLine | undefined;
@@ -83,6 +92,7 @@ export const command: Command = {
       memMb,
       uplink,
       timeoutMs: timeoutS * 1000,
+      leaveRunning: pidFile !== undefined ? { serialLog } : undefined,
       onLine: (line) => {
         const e = parseD0LogLine(line);
         if (e) quiet.saw(e.ev);
@@ -104,7 +114,13 @@ export const command: Command = {
       if (failed) io.err(`d0 run: reason: ${describeD0Event(failed)}`);
       return EXIT_FAILED;
     }
-    if (r.end === 'until') return 0;
+    if (r.end === 'until') {
+      if (pidFile !== undefined && r.pid !== undefined) {
+        fs.writeFileSync(pidFile, `${r.pid}\n`);
+        io.err(`d0 run: QEMU keeps running (pid ${r.pid}, its own process group; serial output in ${serialLog}); stop it with: kill -- -${r.pid}`);
+      }
+      return 0;
+    }
     io.err(
       r.end === 'timeout'
         ? `d0 run: no ev=${until} within ${timeoutS} s (QEMU killed)`

@@ -60,6 +60,9 @@ export const command: Command = {
     if (values.mem !== undefined && !(/^[0-9]+$/.test(values.mem) && Number(values.mem) >= 64 && Number(values.mem) <= 65536))
       throw badInput(`--mem: ${values.mem} is not 64..65536 MiB`);
     const uplink = uplinkFromFlags(values.uplink, values.forward);
+    const pidFile = values['leave-running'];
+    if (pidFile !== undefined && (pidFile === '' || !fs.existsSync(path.dirname(path.resolve(pidFile)))))
+      throw badInput(`--leave-running: ${JSON.stringify(pidFile)} is not a file in an existing directory`);
     checkDisk(disk);
     // The emulated host gets what the disk's largest build needs (core/host-memory.ts) unless --mem says.
     const need = await diskHostMemoryMiB(disk);
@@ -72,9 +75,6 @@ export const command: Command = {
       );
     }
     const vars = values.vars ?? `${disk}.vars.fd`;
-    const pidFile = values['leave-running'];
-    if (pidFile !== undefined && (pidFile === '' || !fs.existsSync(path.dirname(path.resolve(pidFile)))))
-      throw badInput(`--leave-running: ${JSON.stringify(pidFile)} is not a file in an existing directory`);
     const serialLog = `${disk}.serial.log`;
     // D0's ev=exit means it handed the machine back to the firmware having launched nothing: the
     // boot is over whatever --until waits for. Its reason is the ev=boot_failed line before it.

@@ -109,6 +109,11 @@ describe('d0 run: --uplink and --forward', () => {
       '-device',
       'e1000,netdev=uplink0,romfile=',
     ]);
+    // The tests' network: restricted to QEMU itself, with guestfwd to their own servers.
+    assert.deepEqual(
+      uplinkArgs({ forwards: [], restrict: true, guestForwards: [{ ip: '10.0.2.100', port: 80, hostPort: 4000 }] }),
+      ['-netdev', 'user,id=uplink0,net=10.0.2.0/24,restrict=on,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:4000', '-device', 'e1000,netdev=uplink0,romfile='],
+    );
     assert.deepEqual(QEMU_USER_NET, {
       net: '10.0.2.0/24',
       guestIp4: '10.0.2.15/24',
@@ -130,6 +135,21 @@ describe('d0 run: --uplink and --forward', () => {
         /--forward: "tcp:8080:99999": uplink port 99999 is not a port 1\.\.65535/,
       );
       assert.doesNotMatch(err.join('\n'), /GPT|disk image/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('d0 run refuses a --leave-running file in a missing directory before booting', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-run-leave-'));
+    try {
+      const disk = path.join(dir, 'disk.img');
+      fs.writeFileSync(disk, Buffer.alloc(4096));
+      const err: string[] = [];
+      const io: Io = { out: () => {}, err: (l) => err.push(l), env: {} };
+      const code = await main(['run', disk, '--leave-running', path.join(dir, 'no-such-dir', 'qemu.pid')], io);
+      assert.equal(code, 2);
+      assert.match(err.join('\n'), /--leave-running: ".*no-such-dir\/qemu\.pid" is not a file in an existing directory/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

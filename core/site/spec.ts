@@ -335,7 +335,7 @@ function nestedInput(field: string, e: Obj): Obj {
  * entries in one order. Two specs give equal values exactly when their manifests' fields are
  * equal (what Container.diff compares, so leaving out a default is no change).
  */
-export function containerNetworkFields(c: ContainerSpec): Obj {
+export function comparableNetworkFields(c: ContainerSpec): Obj {
   const o: Obj = {};
   networkInput(c, o);
   const sorted = (v: unknown[]) =>

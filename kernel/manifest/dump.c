@@ -159,16 +159,10 @@ static void dump_container(struct d0_textbuf *tb, const struct d0_container *c) 
     end(tb);
   }
   for (uint32_t i = 0; i < c->n_routes && i < TLV_MAX_ROUTES; i++) {
-    container_prefix(tb, c);
-    d0_tb_str(tb, ".routes[");
-    d0_tb_u64(tb, i);
-    d0_tb_str(tb, "].dest=");
+    entry_key(tb, c, "routes", i, "dest");
     ip4cidr(tb, &c->routes[i].dest);
     end(tb);
-    container_prefix(tb, c);
-    d0_tb_str(tb, ".routes[");
-    d0_tb_u64(tb, i);
-    d0_tb_str(tb, "].via=");
+    entry_key(tb, c, "routes", i, "via");
     ip4(tb, c->routes[i].via);
     end(tb);
   }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { imageSourceDigest } from '../../builder/site/image-digest';
 import { checkContainer } from '../../core/site/plan';
-import { containerNetworkFields, type ContainerSpec } from '../../core/site/spec';
+import { comparableNetworkFields, type ContainerSpec } from '../../core/site/spec';
 import type { Problem } from '../../core/errors';
 import { hasUnknown, refuseProblems, scoped, withoutProvider } from './problems';
 
@@ -41,7 +41,7 @@ export const CONTAINER_KEYS = [
   'restart',
   'headroomMiB',
 ] as const;
-/** Compared as the manifest fields they make (core/site/spec containerNetworkFields). */
+/** Compared as the manifest fields they make (core/site/spec comparableNetworkFields). */
 export const CONTAINER_NETWORK_KEYS = ['publish', 'egress', 'rateLimit'] as const;
 
 // check() is lenient: it reports nothing and only adds the image digest. The engine stops a
@@ -77,7 +77,7 @@ export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.Di
   const changed: string[] = CONTAINER_KEYS.filter(
     (k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null),
   );
-  const net = (v: Inputs) => JSON.stringify(containerNetworkFields(v));
+  const net = (v: Inputs) => JSON.stringify(comparableNetworkFields(v));
   if (net(olds) !== net(news)) changed.push(...CONTAINER_NETWORK_KEYS);
   return { changes: changed.length > 0, replaces: changed.includes('name') ? ['name'] : [] };
 }

@@ -61,9 +61,9 @@ function checkValueColumn(f: TlvField, col: string, where: string): void {
       const m = /^enum u8: (.*)$/.exec(col);
       assert.ok(m, `${where}: "${col}" is not "enum u8: ..."`);
       const listed = m[1].split(', ').map((x) => x.split(' ') as [string, string]);
-      const values = schema().enums.get(v.enumName)!.values.filter(
-        ([name]) => !v.only || v.only.includes(name),
-      );
+      const values = schema()
+        .enums.get(v.enumName)!
+        .values.filter(([name]) => !v.only || v.only.includes(name));
       assert.equal(listed.length, values.length, `${where}: enum value count`);
       listed.forEach(([num, name], i) => {
         assert.equal(Number(num), values[i][1], where);

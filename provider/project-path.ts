@@ -14,12 +14,13 @@ import * as pulumi from '@pulumi/pulumi';
 const PROJECT_FILES = ['Pulumi.yaml', 'Pulumi.yml'];
 
 /**
- * The project directory: the SDK's root directory when the engine gave one, else the nearest
+ * The project directory: the SDK's root directory when the engine gave one (an absolute path), else the nearest
  * folder from `from` upwards holding Pulumi.yaml, else `from` itself (outside any project).
  */
 export function projectDir(from: string = process.cwd()): string {
+  // Without a host that passes it, the SDK answers a placeholder ("rootDirectory"), not a path.
   const root = pulumi.getRootDirectory();
-  if (root) return path.resolve(root);
+  if (path.isAbsolute(root)) return root;
   for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
     if (PROJECT_FILES.some((f) => fs.existsSync(path.join(dir, f)))) return dir;
     if (path.dirname(dir) === dir) return path.resolve(from);

@@ -18,7 +18,10 @@ const PACK_TIMEOUT_MS = 5 * 60_000;
 
 /** The npm cache the checkout's `npm ci` filled: a fresh HOME would otherwise start empty. */
 export function npmCacheDir(): string {
-  return execFileSync('npm', ['config', 'get', 'cache'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+  return execFileSync('npm', ['config', 'get', 'cache'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  }).trim();
 }
 
 let packed: Promise<string> | undefined;
@@ -38,7 +41,9 @@ export function packPackage(env?: NodeJS.ProcessEnv): Promise<string> {
     const name = r.stdout.trim().split('\n').pop() ?? '';
     const tarball = path.join(dest, name);
     if (!name.endsWith('.tgz') || !fs.existsSync(tarball))
-      throw new Error(`npm pack printed no tarball name in ${dest}: ${JSON.stringify(r.stdout.slice(-200))}`);
+      throw new Error(
+        `npm pack printed no tarball name in ${dest}: ${JSON.stringify(r.stdout.slice(-200))}`,
+      );
     return tarball;
   })();
   return packed;

@@ -30,6 +30,7 @@ let packed: Promise<string> | undefined;
 export function packPackage(env?: NodeJS.ProcessEnv): Promise<string> {
   packed ??= (async () => {
     const dest = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-pack-'));
+    process.once('exit', () => fs.rmSync(dest, { recursive: true, force: true }));
     const r = expectOk(
       await runCommand('npm', ['pack', '--pack-destination', dest], {
         cwd: REPO_ROOT,

@@ -65,7 +65,10 @@ describe('Pulumi engine: examples', function () {
         'EspSlotWriter::host-01',
         'Network::lan',
       ]);
-      await ws.pulumiOk(['up', '--yes', '--skip-preview'], engineEnv);
+      const up = await ws.pulumiOk(['up', '--yes', '--skip-preview'], engineEnv);
+      // The package resolves by name to a real entry file: neither the host's fallback warning
+      // nor Node's for a package.json main that names a missing file.
+      assert.doesNotMatch(up.stdout + up.stderr, /Could not find entry point|DEP0128/);
       const o = parseStackOutputs(
         (await ws.pulumiOk(['stack', 'output', '--json'])).stdout,
       ) as Record<string, string>;

@@ -36,12 +36,16 @@ export interface Command {
   run(args: string[], io: Io): Promise<number> | number;
 }
 
+type ParsedFlags<T extends ParseArgsConfig['options']> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; allowPositionals: true; strict: true }>
+>;
+
 /** node:util parseArgs with usage errors turned into exit 2. */
 export function parseFlags<T extends ParseArgsConfig['options']>(
   args: string[],
   options: T,
   usage: string,
-) {
+): ParsedFlags<T> {
   // A string option takes the next argument as its value even when it starts with a dash, as
   // getopt does (`--arg -c`); node's parser alone would ask for `--arg=-c`.
   const takesValue = new Set(

@@ -6,14 +6,16 @@ import { CliError, EXIT_BAD_INPUT, EXIT_FAILED, type Command, type Io } from './
 import { errorCode } from '../core/errors';
 
 const COMMANDS = path.join(__dirname, 'commands');
+// '.ts' from the sources (tsx), '.js' in the compiled package (dist/cli/commands/*.js).
+const EXT = path.extname(__filename);
 
 /**
- * The group `name` lives in cli/commands/<name>.ts. Only that file is loaded, so a group whose
+ * The group `name` lives in cli/commands/<name>.ts (.js once compiled). Only that file is loaded, so a group whose
  * dependencies are broken or slow to load never affects the others.
  */
 function loadCommand(name: string): Command | undefined {
   if (!/^[a-z][a-z0-9-]*$/.test(name)) return undefined;
-  const file = path.join(COMMANDS, `${name}.ts`);
+  const file = path.join(COMMANDS, `${name}${EXT}`);
   if (!fs.existsSync(file)) return undefined;
   const mod = require(file) as { command?: Command };
   return mod.command?.name === name ? mod.command : undefined;
@@ -22,8 +24,8 @@ function loadCommand(name: string): Command | undefined {
 function help(print: (line: string) => void): void {
   print('usage: d0 <command> [args]');
   for (const f of fs.readdirSync(COMMANDS).sort()) {
-    if (!f.endsWith('.ts') || f.endsWith('.d.ts')) continue;
-    const name = f.slice(0, -3);
+    if (!f.endsWith(EXT) || f.endsWith('.d.ts')) continue;
+    const name = f.slice(0, -EXT.length);
     try {
       for (const u of loadCommand(name)?.usage ?? []) print(`  d0 ${u}`);
     } catch (e) {

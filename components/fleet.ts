@@ -34,7 +34,7 @@ export interface FleetArgs {
   readonly batchSize?: number;
   /**
    * Where build directories go.
-   * @default "<cwd>/.d0/builds"
+   * @default "<project directory>/.d0/builds" (see projectDir)
    */
   readonly outDir?: pulumi.Input<string>;
   /**

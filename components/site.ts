@@ -48,7 +48,7 @@ export interface SiteArgs {
   readonly site?: pulumi.Input<string>;
   /**
    * Where build directories go.
-   * @default "<cwd>/.d0/builds"
+   * @default "<project directory>/.d0/builds" (see projectDir)
    */
   readonly outDir?: pulumi.Input<string>;
   /**

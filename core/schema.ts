@@ -3,10 +3,10 @@
 //
 // Reading the .proto is the one file access in core/: it is a source file of this package, read at
 // module load, never user input. Everything else in core/ is pure.
-import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
+import { packagePath } from './package-root';
 
-export const PROTO_PATH = path.join(__dirname, '..', 'proto', 'manifest.proto');
+export const PROTO_PATH = packagePath('proto', 'manifest.proto');
 
 /** One field of a schema message, as the TLV sees it. */
 export interface FieldInfo {

@@ -4,6 +4,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { ContainerSpec } from '../core/site/spec';
 import type { Container } from './container';
 import { loadImpl } from './load';
+import { projectPath } from './project-path';
 import type { Network } from './network';
 
 type Impl = typeof import('./impl/deployment');
@@ -34,7 +35,7 @@ export interface DeploymentArgs {
   readonly site?: pulumi.Input<string>;
   /**
    * Where build directories go (`<outDir>/<buildUuid>/`).
-   * @default "<cwd>/.d0/builds"
+   * @default "<project directory>/.d0/builds" (see projectDir)
    */
   readonly outDir?: pulumi.Input<string>;
   /**
@@ -74,7 +75,7 @@ export class Deployment extends pulumi.dynamic.Resource {
       containers: pulumi.all(args.containers.map((c) => c.spec)).apply(byName),
       signingKey: pulumi.secret(args.signingKey),
       securityEpoch: args.securityEpoch,
-      outDir: args.outDir ?? path.resolve('.d0', 'builds'),
+      outDir: args.outDir ?? projectPath(path.join('.d0', 'builds')),
       kernelMode: args.kernelMode ?? 'auto',
       buildUuid: undefined,
       hostMemoryMiB: undefined,

@@ -19,3 +19,4 @@ export type {
   RouteSpec,
 } from '../core/site/spec';
 export { signingKeyFromFile, signingKeyFromEnv } from './signing-key';
+export { projectDir, projectPath } from './project-path';

@@ -2,8 +2,9 @@
 // host build sees. Build outputs, host tests and editor files are left out.
 import fs from 'node:fs';
 import path from 'node:path';
+import { packagePath } from '../../core/package-root';
 
-export const KERNEL_DIR = path.resolve(__dirname, '../../kernel');
+export const KERNEL_DIR = packagePath('kernel');
 
 /**
  * Top-level entries of kernel/ that are never build inputs: outputs, and the host tests with

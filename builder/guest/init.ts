@@ -5,11 +5,12 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { packagePath } from '../../core/package-root';
 import { d0CacheRoot, makeStagingDir, publishStagingDir } from '../cache/build-cache';
 import { Runner, spawnRunner } from './run';
 
 export const INIT_RECIPE_VERSION = 'd0-guest-init-1';
-export const INIT_SOURCE_DIR = path.resolve(__dirname, '../../guest/init');
+export const INIT_SOURCE_DIR = packagePath('guest', 'init');
 
 export interface InitBuildOptions {
   readonly cacheRoot?: string;

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { packagePath } from '../../core/package-root';
 import { d0CacheRoot, makeStagingDir, publishStagingDir, withBuildLock } from '../cache/build-cache';
 import { watchCompileLog } from './compile-progress';
 import { droppedOptions, KconfigOption, parseKconfig } from './kconfig';
@@ -13,7 +14,7 @@ import { Runner, spawnRunner } from './run';
 /** Bump when the steps below change in a way that changes the output. */
 export const KERNEL_RECIPE_VERSION = 'd0-guest-kernel-1';
 export const DEFAULT_KERNEL_SOURCE = '/usr/src/linux-source-6.1.tar.xz';
-export const DEFAULT_FRAGMENT = path.resolve(__dirname, '../../guest/linux/micro-vm.config');
+export const DEFAULT_FRAGMENT = packagePath('guest', 'linux', 'micro-vm.config');
 /**
  * Objects (kbuild CC and AS lines) that `make bzImage` compiles for linux-source-6.1 with the
  * fragment: 1005 when measured. Only the progress percent uses it; a cached build's build.json

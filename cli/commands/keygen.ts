@@ -2,6 +2,7 @@
 // PREFIX.pub the public key (formats in core/sign.ts). The secret is never printed.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { formatPublicKeyFile, formatSecretKeyFile, generateKeyPair } from '../../core/sign';
 import { badInput, parseFlags, writeAllOrNothing, type Command } from '../io';
 
@@ -17,6 +18,8 @@ export const command: Command = {
     for (const f of [keyFile, pubFile]) {
       if (fs.existsSync(f)) throw badInput(`${f}: already exists; refusing to overwrite a key`);
     }
+    // A project's key usually goes into a folder of its own (.d0/signing): make it, private.
+    fs.mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true, mode: 0o700 });
     const { secretKey, publicKey } = generateKeyPair(new Uint8Array(crypto.randomBytes(32)));
     writeAllOrNothing([
       { path: keyFile, data: formatSecretKeyFile(secretKey), mode: 0o600 },

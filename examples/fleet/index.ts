@@ -2,12 +2,13 @@
 // each container and the site's hosts; `pulumi up` makes the site's signed build and writes it
 // to the hosts in batches of `batchSize` (each batch after the previous one is written).
 //
+//   npm run build                 # from the repository root: d0-deployable resolves to it
 //   cd examples/fleet
 //   pulumi stack select site-a && pulumi preview     # or site-b
 import * as fs from 'fs';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
-import * as d0 from '../..';
+import * as d0 from 'd0-deployable';
 
 interface HostConfig {
   name: string;
@@ -16,7 +17,8 @@ interface HostConfig {
 
 const cfg = new pulumi.Config();
 const site = pulumi.getStack();
-const abs = (p: string) => path.resolve(p);
+// Relative paths in config are relative to this project's directory (examples/fleet).
+const abs = (p: string) => d0.projectPath(p);
 const hosts = cfg.requireObject<HostConfig[]>('hosts').map((h) => {
   const diskImage = abs(h.diskImage);
   fs.mkdirSync(path.dirname(diskImage), { recursive: true });

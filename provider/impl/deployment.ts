@@ -7,11 +7,13 @@
 // resolves each image source's digest, checking archives' layer blobs (builder/site/image-check.ts),
 // and moves the signing key out of the inputs (see key-stash.ts). diff() compares two plans (normalized manifests with input digests, never
 // timestamps or UUIDs) and returns each changed field as `containers.web.memMb` in `replaces`,
-// which the engine shows as the replacement's reasons.
+// which the engine shows as the replacement's reasons, and says "new signed build" with each
+// field's old and new value on stderr, which the engine shows in the preview (see diff).
 import path from 'node:path';
 import { hostMemory } from '../../core/host-memory';
 import type * as pulumi from '@pulumi/pulumi';
 import { imageSourceDigest } from '../../builder/site/image-digest';
+import { renderChange, type Change } from '../../core/diff';
 import { diffPlans, planBuild } from '../../core/site/plan';
 import type { BuildSpec, ContainerSpec, NetworkSpec } from '../../core/site/spec';
 import type { Problem } from '../../core/errors';
@@ -140,28 +142,61 @@ export async function check(
   return { inputs, failures: failures(problems) };
 }
 
-/** Spec paths of every difference between two deployments' builds, sorted. */
-export function changes(olds: DeploymentInputs, news: DeploymentInputs): string[] {
-  const out = new Set<string>();
+/** Every difference between two deployments' builds, in spec terms, one per path, sorted. */
+export function buildChanges(olds: DeploymentInputs, news: DeploymentInputs): Change[] {
+  const out = new Map<string, Change>();
+  const add = (c: Change) => out.set(c.path, c);
   const [a, b] = [specOf(olds), specOf(news)];
   const pa = planBuild(a.spec, a.digests).manifest;
   const pb = planBuild(b.spec, b.digests).manifest;
-  if (!pa || !pb) out.add('containers');
-  else for (const c of diffPlans(pa, pb)) out.add(c.path);
-  if (olds.publicKey !== news.publicKey) out.add('signingKey');
-  for (const k of ['outDir', 'kernelMode'] as const)
-    if ((olds[k] ?? 'auto') !== (news[k] ?? 'auto')) out.add(k);
-  return [...out].sort();
+  if (!pa || !pb) add({ kind: 'changed', path: 'containers' });
+  else for (const c of diffPlans(pa, pb)) add(c);
+  if (olds.publicKey !== news.publicKey)
+    add({ kind: 'changed', path: 'signingKey', before: olds.publicKey, after: news.publicKey });
+  for (const k of ['outDir', 'kernelMode'] as const) {
+    const [before, after] = [olds[k] ?? 'auto', news[k] ?? 'auto'];
+    if (before !== after) add({ kind: 'changed', path: k, before, after });
+  }
+  return [...out.values()].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 
+/** Spec paths of every difference between two deployments' builds, sorted. */
+export function changes(olds: DeploymentInputs, news: DeploymentInputs): string[] {
+  return buildChanges(olds, news).map((c) => c.path);
+}
+
+/** Digests and keys are cut to their first 12 characters: the line names the change, no more. */
+function short(v: string | undefined): string | undefined {
+  return v !== undefined && v.length > 24 ? `${v.slice(0, 12)}…` : v;
+}
+
+/**
+ * What a preview should say about a replaced Deployment, on one line:
+ * `Deployment site-a: new signed build: containers.web.memMb: 64 -> 96`.
+ */
+export function newBuildNotice(site: string, cs: readonly Change[]): string {
+  const fields = cs.map((c) =>
+    renderChange({ ...c, before: short(c.before), after: short(c.after) }),
+  );
+  return `Deployment ${site}: new signed build: ${fields.join('; ')}`;
+}
+
+/**
+ * The changed fields go to the engine as replacement reasons (`replaces`), and as one line on
+ * this process's stderr (`notify`), which the engine shows under the stack's diagnostics in the
+ * default `pulumi preview` and `pulumi up`: the SDK's dynamic-provider shim (3.248) forwards no
+ * `detailedDiff`, and a dynamic provider has no other channel to the engine's log.
+ */
 export function diff(
   _id: string,
   olds: DeploymentInputs,
   news: DeploymentInputs,
+  notify: (line: string) => void = (line) => process.stderr.write(line + '\n'),
 ): pulumi.dynamic.DiffResult {
   if (hasUnknown(withoutProvider(news))) return { changes: true, replaces: ['containers'] };
-  const paths = changes(olds, news);
-  return { changes: paths.length > 0, replaces: paths, deleteBeforeReplace: false };
+  const cs = buildChanges(olds, news);
+  if (cs.length > 0) notify(newBuildNotice(String(news.site ?? olds.site ?? ''), cs));
+  return { changes: cs.length > 0, replaces: cs.map((c) => c.path), deleteBeforeReplace: false };
 }
 
 async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateResult> {

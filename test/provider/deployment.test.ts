@@ -174,6 +174,22 @@ describe('provider: Deployment', function () {
     assert.deepEqual(impl.diff('id', olds, await checked(two)).replaces, ['containers.api']);
   });
 
+  it('diff says "new signed build" with each changed field, old -> new, and nothing for no change', async () => {
+    const olds = await checked(news());
+    const lines: string[] = [];
+    impl.diff('id', olds, await checked(news()), (l) => lines.push(l));
+    assert.equal(lines.length, 0);
+    const other = '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb';
+    const changed = await checked(news({ signingKey: other }, { memMb: 128 }));
+    impl.diff('id', olds, changed, (l) => lines.push(l));
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^Deployment \S+: new signed build: /);
+    assert.ok(lines[0].includes('containers.web.memMb: 64 -> 128'), lines[0]);
+    // A public key is cut to 12 characters; the secret never appears.
+    assert.ok(lines[0].includes(`signingKey: ${PUBLIC.slice(0, 12)}… -> `), lines[0]);
+    assert.ok(!lines[0].includes(other), lines[0]);
+  });
+
   it('create makes a signed build; update a new one; delete removes only its own directory', async () => {
     const inputs = await checked(news());
     const c = await impl.create(inputs);

@@ -1,7 +1,7 @@
 // The examples, run by the real engine as they are in the repository: examples/hello through the
 // root Pulumi.yaml (preview, up, destroy) and examples/fleet's two site stacks (preview). Each is
-// copied into a temporary project whose index.ts re-exports this checkout's public API, so the
-// examples' `import * as d0 from '../..'` resolves exactly as in the repository.
+// copied into a temporary project whose node_modules resolves the package name to this checkout
+// (built: dist/), so the examples' `import * as d0 from 'd0-deployable'` loads what users load.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,10 +15,10 @@ import {
   parseStackOutputs,
   PulumiWorkspace,
 } from '../support/pulumi';
+import { buildPackage, linkPackageModules } from '../support/package';
 import { engineEnv, PUBLIC, REPO_ROOT, SECRET } from './site-program';
 
 const read = (rel: string) => fs.readFileSync(path.join(REPO_ROOT, rel), 'utf8');
-const shim = `export * from ${JSON.stringify(path.join(REPO_ROOT, 'index'))};\n`;
 
 async function prepare(ws: PulumiWorkspace): Promise<{ image: string; keyFile: string }> {
   const image = await writeBusyboxArchive(path.join(ws.root, 'images', 'busybox.tar'));
@@ -40,10 +40,11 @@ describe('Pulumi engine: examples', function () {
     let ws: PulumiWorkspace;
     before(async function () {
       this.timeout(ENGINE_BUILD_TIMEOUT_MS);
+      await buildPackage();
       ws = await PulumiWorkspace.create({
+        nodeModules: linkPackageModules,
         files: {
           'Pulumi.yaml': read('Pulumi.yaml'),
-          'index.ts': shim,
           'examples/hello/index.ts': read('examples/hello/index.ts'),
           'examples/hello/Pulumi.dev.yaml': read('examples/hello/Pulumi.dev.yaml'),
         },
@@ -64,7 +65,10 @@ describe('Pulumi engine: examples', function () {
         'EspSlotWriter::host-01',
         'Network::lan',
       ]);
-      await ws.pulumiOk(['up', '--yes', '--skip-preview'], engineEnv);
+      const up = await ws.pulumiOk(['up', '--yes', '--skip-preview'], engineEnv);
+      // The package resolves by name to a real entry file: neither the host's fallback warning
+      // nor Node's for a package.json main that names a missing file.
+      assert.doesNotMatch(up.stdout + up.stderr, /Could not find entry point|DEP0128/);
       const o = parseStackOutputs(
         (await ws.pulumiOk(['stack', 'output', '--json'])).stdout,
       ) as Record<string, string>;
@@ -98,13 +102,14 @@ describe('Pulumi engine: examples', function () {
     let ws: PulumiWorkspace;
     before(async function () {
       this.timeout(ENGINE_BUILD_TIMEOUT_MS);
+      await buildPackage();
       ws = await PulumiWorkspace.create({
+        nodeModules: linkPackageModules,
         files: {
           'Pulumi.yaml': read('examples/fleet/Pulumi.yaml').replace(
             /^main: .*$/m,
-            'main: examples/fleet/',
+            'main: examples/fleet/index.ts',
           ),
-          'index.ts': shim,
           'examples/fleet/index.ts': read('examples/fleet/index.ts'),
           'Pulumi.site-a.yaml': read('examples/fleet/Pulumi.site-a.yaml'),
           'Pulumi.site-b.yaml': read('examples/fleet/Pulumi.site-b.yaml'),

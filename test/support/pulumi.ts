@@ -91,6 +91,11 @@ export interface WorkspaceOptions {
   /** Files of the project, relative path -> content. Pulumi.yaml is required. */
   files: Record<string, string>;
   passphrase?: string;
+  /**
+   * Lay out node_modules with `nodeModules(projectDir)` instead of linking it to this checkout's
+   * (e.g. package.ts's linkPackageModules, so the project imports this package by name).
+   */
+  nodeModules?: (projectDir: string) => void;
 }
 
 export interface RunOptions {
@@ -132,7 +137,8 @@ export class PulumiWorkspace {
     const binDir = await pulumiEngineBinDir();
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-pulumi-'));
     const ws = new PulumiWorkspace(root, binDir, o.passphrase ?? 'd0-test-passphrase');
-    fs.symlinkSync(NODE_MODULES, path.join(ws.projectDir, 'node_modules'), 'dir');
+    if (o.nodeModules) o.nodeModules(ws.projectDir);
+    else fs.symlinkSync(NODE_MODULES, path.join(ws.projectDir, 'node_modules'), 'dir');
     for (const [rel, content] of Object.entries(o.files)) ws.writeFile(rel, content);
     return ws;
   }

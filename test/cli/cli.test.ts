@@ -155,7 +155,7 @@ describe('d0 CLI', function () {
     assert.equal(r.stdout, '');
     const lines = r.stderr.trim().split('\n').sort();
     assert.deepEqual(lines, [
-      'containers[hello].colour: unknown field (the Container fields are name, vcpu, mem_mb, disk_path, disk_sha256, disk_size, mac, ip4, gw4, routes, boot_order, health_timeout_s, health, restart)',
+      'containers[hello].colour: unknown field (the Container fields are name, vcpu, mem_mb, disk_path, disk_sha256, disk_size, mac, ip4, gw4, routes, boot_order, health_timeout_s, health, restart, publish, egress_restricted, egress_allow, tx_limit, rx_limit)',
       'containers[hello].ip4: 10.20.0.300 is not an IPv4 address',
       'containers[hello].mem_mb: 8 is outside 16..65536',
     ]);

@@ -105,7 +105,7 @@ describe('d0 engine', function () {
       const i = await d0(['image', 'inspect', img]);
       assert.equal(i.code, 0, i.err);
       assert.match(i.out, /"cwd": "\/srv\/hello"/);
-      assert.match(i.out, /"cat greeting; echo uid=\$\(id -u\) cwd=\$\(pwd\)"/);
+      assert.match(i.out, /"cat greeting; echo uid=\$\(id -u\) cwd=\$\(pwd\); exec httpd -f -p 80 -h \/srv\/hello\/www"/);
       const tree = readExt4Tree(img);
       assert.equal(tree.get('/bin/sh')?.link, '/bin/busybox');
       assert.equal(tree.get('/srv/hello/greeting')?.size, 'hello from the hello container\n'.length);

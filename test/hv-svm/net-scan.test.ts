@@ -8,7 +8,8 @@
 // from nothing else; no RST, no ICMP unreachable, no other frame but the echo reply and D0's ARP
 // for the gateway. Then the container is stopped through port 9999 and, at D0's halt, the uplink
 // counters show every unpublished probe received and dropped as no_route: D0 saw the scan and
-// stayed silent. Hard timeout; QEMU always killed.
+// stayed silent. Run twice: with uplink_echo absent (on: the echo is answered) and false (not).
+// About 50 s per boot; hard timeout; QEMU always killed.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -95,7 +96,7 @@ const isGatewayArp = (f: Buffer) =>
 describe('hv-svm: a port scan of D0 uplink address finds only the published ports', function () {
   this.timeout(TIMEOUT_MS + 45 * 60_000);
   let dir: string;
-  let disk: string;
+  let disks: Record<'on' | 'off', string>;
 
   before(async function () {
     this.timeout(45 * 60_000); // a cold cache builds the guest kernel
@@ -110,14 +111,23 @@ describe('hv-svm: a port scan of D0 uplink address finds only the published port
     });
     const root = busyboxImageBytes({ init, execSpec: spec, sizeMb: 16 });
     const base = makeLaunchSlot(secretKey, bzImage, root, { name: 'web', memMb: 48 });
-    const manifest = {
-      ...base.manifest,
-      network: { ...base.manifest.network, uplink_ip4: '10.0.2.15/24', uplink_gw4: '10.0.2.2' },
-      containers: [{ ...base.manifest.containers[0], gw4: '10.20.0.1', publish: PUBLISH }],
+    const esp = async (echo: 'on' | 'off') => {
+      const network = {
+        ...base.manifest.network,
+        uplink_ip4: '10.0.2.15/24',
+        uplink_gw4: '10.0.2.2',
+      };
+      const manifest = {
+        ...base.manifest,
+        network: echo === 'on' ? network : { ...network, uplink_echo: false },
+        containers: [{ ...base.manifest.containers[0], gw4: '10.20.0.1', publish: PUBLISH }],
+      };
+      const slot = resign({ ...base, manifest }, Buffer.from(encodeManifest(manifest)), secretKey);
+      const file = path.join(dir, `esp-echo-${echo}.img`);
+      await buildEspDisk(file, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, efi) }]);
+      return file;
     };
-    const slot = resign({ ...base, manifest }, Buffer.from(encodeManifest(manifest)), secretKey);
-    disk = path.join(dir, 'esp.img');
-    await buildEspDisk(disk, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, efi) }]);
+    disks = { on: await esp('on'), off: await esp('off') };
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -143,154 +153,169 @@ describe('hv-svm: a port scan of D0 uplink address finds only the published port
     throw new Error(`published port ${dport}: no SYN-ACK in 40 attempts`);
   }
 
-  it('answers SYNs on the published ports only; no RST, no ICMP error, nothing else', async () => {
-    const peer = new UplinkPeer();
-    const port = await peer.listen();
-    const events: D0Event[] = [];
-    try {
-      await withQemu(
-        { disk, cpu: 'EPYC', memMb: 512, timeoutMs: TIMEOUT_MS, extraArgs: wireNicArgs(port) },
-        async (vm) => {
-          const up = await vm.waitFor((e) => e.ev === 'uplink_up' || e.ev === 'uplink_down');
-          assert.equal(up.ev, 'uplink_up', vm.describe());
-          const d0Mac = Buffer.from(up.fields.mac.split(':').map((x) => parseInt(x, 16)));
-          await vm.waitFor(
-            (e) => e.ev === 'console' && e.fields.vm === 'web' && e.fields.line === 'WEB_UP',
-          );
-          // The listeners are up: one SYN-ACK through each web port, each connection then reset
-          // (so the container stops retransmitting its SYN-ACK before the scan starts).
-          for (const [i, p] of WEB_PORTS.entries()) {
-            const t = await untilListening(peer, d0Mac, p, 20000 + i);
-            peer.send(
-              ipv4Frame(
-                d0Mac,
-                D0_IP,
-                6,
-                tcpSegment(D0_IP, { sport: 20000 + i, dport: p, seq: t.ack, flags: TCP_RST }),
-              ),
+  for (const echo of ['on', 'off'] as const)
+    it(`answers SYNs on the published ports only; no RST, no ICMP error, nothing else (uplink_echo ${echo})`, async () => {
+      const disk = disks[echo];
+      const peer = new UplinkPeer();
+      const port = await peer.listen();
+      const events: D0Event[] = [];
+      try {
+        await withQemu(
+          { disk, cpu: 'EPYC', memMb: 512, timeoutMs: TIMEOUT_MS, extraArgs: wireNicArgs(port) },
+          async (vm) => {
+            const up = await vm.waitFor((e) => e.ev === 'uplink_up' || e.ev === 'uplink_down');
+            assert.equal(up.ev, 'uplink_up', vm.describe());
+            const d0Mac = Buffer.from(up.fields.mac.split(':').map((x) => parseInt(x, 16)));
+            await vm.waitFor(
+              (e) => e.ev === 'console' && e.fields.vm === 'web' && e.fields.line === 'WEB_UP',
             );
-          }
-          await sleep(1000);
+            // The listeners are up: one SYN-ACK through each web port, each connection then reset
+            // (so the container stops retransmitting its SYN-ACK before the scan starts).
+            for (const [i, p] of WEB_PORTS.entries()) {
+              const t = await untilListening(peer, d0Mac, p, 20000 + i);
+              peer.send(
+                ipv4Frame(
+                  d0Mac,
+                  D0_IP,
+                  6,
+                  tcpSegment(D0_IP, { sport: 20000 + i, dport: p, seq: t.ack, flags: TCP_RST }),
+                ),
+              );
+            }
+            await sleep(1000);
 
-          // The scan.
-          const mark = peer.frames.length;
-          const tcpPorts = [
-            ...Array.from({ length: 1024 }, (_, i) => i + 1),
-            ...HIGH_SAMPLE,
-            ...WEB_PORTS,
-          ];
-          const t0 = Date.now();
-          for (let i = 0; i < tcpPorts.length; i++) {
-            const syn = tcpSegment(D0_IP, {
-              sport: SCAN_SPORT + i,
-              dport: tcpPorts[i],
-              seq: 0x1000 * i,
-              flags: TCP_SYN,
-            });
-            peer.send(ipv4Frame(d0Mac, D0_IP, 6, syn));
-            if (i % PACE.batch === PACE.batch - 1) await sleep(PACE.everyMs);
-          }
-          for (const [i, p] of UDP_SAMPLE.entries()) {
-            peer.send(
-              ipv4Frame(d0Mac, D0_IP, 17, udpDatagram(D0_IP, 40000 + i, p, Buffer.from('probe\n'))),
+            // The scan.
+            const mark = peer.frames.length;
+            const tcpPorts = [
+              ...Array.from({ length: 1024 }, (_, i) => i + 1),
+              ...HIGH_SAMPLE,
+              ...WEB_PORTS,
+            ];
+            const t0 = Date.now();
+            for (let i = 0; i < tcpPorts.length; i++) {
+              const syn = tcpSegment(D0_IP, {
+                sport: SCAN_SPORT + i,
+                dport: tcpPorts[i],
+                seq: 0x1000 * i,
+                flags: TCP_SYN,
+              });
+              peer.send(ipv4Frame(d0Mac, D0_IP, 6, syn));
+              if (i % PACE.batch === PACE.batch - 1) await sleep(PACE.everyMs);
+            }
+            for (const [i, p] of UDP_SAMPLE.entries()) {
+              peer.send(
+                ipv4Frame(
+                  d0Mac,
+                  D0_IP,
+                  17,
+                  udpDatagram(D0_IP, 40000 + i, p, Buffer.from('probe\n')),
+                ),
+              );
+              await sleep(PACE.everyMs);
+            }
+            const data = crypto.randomBytes(32);
+            peer.send(ipv4Frame(d0Mac, D0_IP, 1, echoRequest(ECHO_ID, 1, data)));
+            const scanMs = Date.now() - t0;
+            await sleep(8000); // late answers
+            const seen = peer.frames.slice(mark);
+
+            // What came back, frame by frame.
+            const answered = new Map<number, number>(); // published port -> SYN-ACKs
+            const answeredProbes = new Set<number>();
+            let echoReplies = 0;
+            const unexpected: string[] = [];
+            for (const f of seen) {
+              if (isGatewayArp(f)) continue; // D0 refreshing the gateway's MAC
+              const ip = parseIpv4(f);
+              if (
+                ip &&
+                ip.proto === 1 &&
+                ip.payload.length >= 8 &&
+                ip.payload[0] === 0 &&
+                ip.payload.readUInt16BE(4) === ECHO_ID
+              ) {
+                assert.ok(
+                  ip.src.equals(D0_IP) && ip.payload.subarray(8).equals(data),
+                  'echo reply',
+                );
+                echoReplies++;
+                continue;
+              }
+              const t = tcpFromD0(f);
+              const i = t ? t.dport - SCAN_SPORT : -1;
+              if (
+                t &&
+                t.src.equals(D0_IP) &&
+                t.flags === (TCP_SYN | TCP_ACK) &&
+                i >= 0 &&
+                i < tcpPorts.length &&
+                tcpPorts[i] === t.sport &&
+                WEB_PORTS.includes(t.sport) &&
+                t.ack === (0x1000 * i + 1) >>> 0
+              ) {
+                answered.set(t.sport, (answered.get(t.sport) ?? 0) + 1);
+                answeredProbes.add(i);
+                continue;
+              }
+              unexpected.push(f.toString('hex').slice(0, 108));
+            }
+            assert.deepEqual(unexpected, [], 'D0 sent frames a scan must not see');
+            // Every probe of a web port (443 twice: in 1..1024 and at the tail) got its SYN-ACK,
+            // perhaps more than one (the container retransmits while unacknowledged).
+            const webProbes = tcpPorts.flatMap((p, i) => (WEB_PORTS.includes(p) ? [i] : []));
+            assert.deepEqual(
+              [...answeredProbes].sort((a, b) => a - b),
+              webProbes,
             );
-            await sleep(PACE.everyMs);
-          }
-          const data = crypto.randomBytes(32);
-          peer.send(ipv4Frame(d0Mac, D0_IP, 1, echoRequest(ECHO_ID, 1, data)));
-          const scanMs = Date.now() - t0;
-          await sleep(8000); // late answers
-          const seen = peer.frames.slice(mark);
+            // uplink_echo absent (on by default): answered once; false: not at all.
+            assert.equal(
+              echoReplies,
+              echo === 'on' ? 1 : 0,
+              `echo replies with uplink_echo ${echo}`,
+            );
+            console.log(
+              `      ${tcpPorts.length} SYNs + ${UDP_SAMPLE.length} UDP in ${scanMs} ms; ` +
+                `${seen.length} frames back; SYN-ACKs ${JSON.stringify([...answered])}`,
+            );
 
-          // What came back, frame by frame.
-          const answered = new Map<number, number>(); // published port -> SYN-ACKs
-          const answeredProbes = new Set<number>();
-          let echoReplies = 0;
-          const unexpected: string[] = [];
-          for (const f of seen) {
-            if (isGatewayArp(f)) continue; // D0 refreshing the gateway's MAC
-            const ip = parseIpv4(f);
-            if (
-              ip &&
-              ip.proto === 1 &&
-              ip.payload.length >= 8 &&
-              ip.payload[0] === 0 &&
-              ip.payload.readUInt16BE(4) === ECHO_ID
-            ) {
-              assert.ok(ip.src.equals(D0_IP) && ip.payload.subarray(8).equals(data), 'echo reply');
-              echoReplies++;
-              continue;
-            }
-            const t = tcpFromD0(f);
-            const i = t ? t.dport - SCAN_SPORT : -1;
-            if (
-              t &&
-              t.src.equals(D0_IP) &&
-              t.flags === (TCP_SYN | TCP_ACK) &&
-              i >= 0 &&
-              i < tcpPorts.length &&
-              tcpPorts[i] === t.sport &&
-              WEB_PORTS.includes(t.sport) &&
-              t.ack === (0x1000 * i + 1) >>> 0
-            ) {
-              answered.set(t.sport, (answered.get(t.sport) ?? 0) + 1);
-              answeredProbes.add(i);
-              continue;
-            }
-            unexpected.push(f.toString('hex').slice(0, 108));
-          }
-          assert.deepEqual(unexpected, [], 'D0 sent frames a scan must not see');
-          // Every probe of a web port (443 twice: in 1..1024 and at the tail) got its SYN-ACK,
-          // perhaps more than one (the container retransmits while unacknowledged).
-          const webProbes = tcpPorts.flatMap((p, i) => (WEB_PORTS.includes(p) ? [i] : []));
-          assert.deepEqual(
-            [...answeredProbes].sort((a, b) => a - b),
-            webProbes,
-          );
-          assert.equal(echoReplies, 1, 'the echo is answered once (uplink_echo defaults to on)');
-          console.log(
-            `      ${tcpPorts.length} SYNs + ${UDP_SAMPLE.length} UDP in ${scanMs} ms; ` +
-              `${seen.length} frames back; SYN-ACKs ${JSON.stringify([...answered])}`,
-          );
-
-          // Stop the container: open a connection to its nc and close it.
-          const stopSport = 21000;
-          const t = await untilListening(peer, d0Mac, STOP_PORT, stopSport);
-          const seg = (flags: number) =>
-            tcpSegment(D0_IP, {
-              sport: stopSport,
-              dport: STOP_PORT,
-              seq: t.ack,
-              ack: t.seq + 1,
-              flags,
-            });
-          peer.send(ipv4Frame(d0Mac, D0_IP, 6, seg(TCP_ACK)));
-          peer.send(ipv4Frame(d0Mac, D0_IP, 6, seg(TCP_FIN | TCP_ACK)));
-          await vm.waitFor('halt');
-          events.push(...vm.events);
-        },
+            // Stop the container: open a connection to its nc and close it.
+            const stopSport = 21000;
+            const t = await untilListening(peer, d0Mac, STOP_PORT, stopSport);
+            const seg = (flags: number) =>
+              tcpSegment(D0_IP, {
+                sport: stopSport,
+                dport: STOP_PORT,
+                seq: t.ack,
+                ack: t.seq + 1,
+                flags,
+              });
+            peer.send(ipv4Frame(d0Mac, D0_IP, 6, seg(TCP_ACK)));
+            peer.send(ipv4Frame(d0Mac, D0_IP, 6, seg(TCP_FIN | TCP_ACK)));
+            await vm.waitFor('halt');
+            events.push(...vm.events);
+          },
+        );
+      } finally {
+        peer.close();
+      }
+      assert.ok(
+        consoleLines(events, 'web').includes('STOPPING'),
+        'the container was stopped through its port',
       );
-    } finally {
-      peer.close();
-    }
-    assert.ok(
-      consoleLines(events, 'web').includes('STOPPING'),
-      'the container was stopped through its port',
-    );
-    // The uplink's counters at halt: D0 received every probe; the unpublished ones were dropped
-    // as no_route, never answered.
-    const nic = events.find((e) => e.ev === 'net_stats' && e.fields.nic === 'e1000');
-    assert.ok(nic, 'no ev=net_stats nic=e1000 at halt');
-    const unpublished = 1024 - 1 + HIGH_SAMPLE.length + UDP_SAMPLE.length; // 443 is in 1..1024
-    assert.ok(
-      Number(nic.fields.drop_no_route) >= unpublished,
-      `${unpublished} probes dropped? ${nic.raw}`,
-    );
-    for (const k of ['drop_malformed', 'drop_spoof', 'drop_fragment', 'drop_conntrack_full'])
-      assert.equal(nic.fields[k], '0', nic.raw);
-    const router = events.find((e) => e.ev === 'router_stats');
-    assert.ok(router, 'no ev=router_stats at halt');
-    assert.equal(router.fields.icmp_errors, '0', router.raw);
-    assert.ok(Number(router.fields.dnat_flows) >= WEB_PORTS.length * 2 + 1, router.raw);
-  });
+      // The uplink's counters at halt: D0 received every probe; the unpublished ones were dropped
+      // as no_route, never answered.
+      const nic = events.find((e) => e.ev === 'net_stats' && e.fields.nic === 'e1000');
+      assert.ok(nic, 'no ev=net_stats nic=e1000 at halt');
+      const unpublished = 1024 - 1 + HIGH_SAMPLE.length + UDP_SAMPLE.length; // 443 is in 1..1024
+      assert.ok(
+        Number(nic.fields.drop_no_route) >= unpublished,
+        `${unpublished} probes dropped? ${nic.raw}`,
+      );
+      for (const k of ['drop_malformed', 'drop_spoof', 'drop_fragment', 'drop_conntrack_full'])
+        assert.equal(nic.fields[k], '0', nic.raw);
+      const router = events.find((e) => e.ev === 'router_stats');
+      assert.ok(router, 'no ev=router_stats at halt');
+      assert.equal(router.fields.icmp_errors, '0', router.raw);
+      assert.ok(Number(router.fields.dnat_flows) >= WEB_PORTS.length * 2 + 1, router.raw);
+    });
 });

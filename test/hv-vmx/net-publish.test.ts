@@ -89,8 +89,8 @@ describe('hv-vmx: a published web server under Bochs (VMX), fetched through D0 f
     }));
   });
   after(async () => {
-    removeNetImages();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    removeNetImages();
     await dockerd?.stop();
   });
 

@@ -58,6 +58,75 @@ export function ipv4Frame(dstMac: Buffer, dstIp: Buffer, proto: number, payload:
   return Buffer.concat([eth, ip, payload]);
 }
 
+/** The TCP/UDP checksum of seg over the IPv4 pseudo-header from the gateway to dstIp (RFC 793, 768). */
+export function l4Checksum(dstIp: Buffer, proto: number, seg: Buffer): number {
+  const pseudo = Buffer.alloc(12);
+  GW_IP.copy(pseudo, 0);
+  dstIp.copy(pseudo, 4);
+  pseudo[9] = proto;
+  pseudo.writeUInt16BE(seg.length, 10);
+  return csum(Buffer.concat([pseudo, seg]));
+}
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_ACK = 0x10;
+
+/** A TCP header without options or data from the gateway to dstIp, checksum valid. */
+export function tcpSegment(
+  dstIp: Buffer,
+  t: { sport: number; dport: number; seq: number; ack?: number; flags: number },
+): Buffer {
+  const seg = Buffer.alloc(20);
+  seg.writeUInt16BE(t.sport, 0);
+  seg.writeUInt16BE(t.dport, 2);
+  seg.writeUInt32BE(t.seq >>> 0, 4);
+  seg.writeUInt32BE((t.ack ?? 0) >>> 0, 8);
+  seg[12] = 0x50; // 5 words, no options
+  seg[13] = t.flags;
+  seg.writeUInt16BE(64240, 14);
+  seg.writeUInt16BE(l4Checksum(dstIp, 6, seg), 16);
+  return seg;
+}
+
+/** A UDP datagram from the gateway to dstIp, checksum valid (never 0: 0 means none). */
+export function udpDatagram(dstIp: Buffer, sport: number, dport: number, data: Buffer): Buffer {
+  const seg = Buffer.alloc(8 + data.length);
+  seg.writeUInt16BE(sport, 0);
+  seg.writeUInt16BE(dport, 2);
+  seg.writeUInt16BE(seg.length, 4);
+  data.copy(seg, 8);
+  seg.writeUInt16BE(l4Checksum(dstIp, 17, seg) || 0xffff, 6);
+  return seg;
+}
+
+/** A frame's IPv4 packet, bounds-checked: header fields and the payload after IHL; else undefined. */
+export function parseIpv4(
+  f: Buffer,
+): { proto: number; src: Buffer; dst: Buffer; payload: Buffer } | undefined {
+  if (f.length < 34 || f.readUInt16BE(12) !== 0x0800 || f[14] >> 4 !== 4) return undefined;
+  const ihl = (f[14] & 0x0f) * 4;
+  const total = f.readUInt16BE(16);
+  if (ihl < 20 || total < ihl || 14 + total > f.length) return undefined;
+  return {
+    proto: f[23],
+    src: f.subarray(26, 30),
+    dst: f.subarray(30, 34),
+    payload: f.subarray(14 + ihl, 14 + total),
+  };
+}
+
+/** The -netdev/-device arguments of an e1000 on the UDP wire to a peer listening on port. */
+export function wireNicArgs(port: number): string[] {
+  return [
+    '-netdev',
+    `socket,id=n0,udp=127.0.0.1:${port},localaddr=127.0.0.1:0`,
+    '-device',
+    'e1000,netdev=n0,romfile=',
+  ];
+}
+
 export function echoRequest(id: number, seq: number, data: Buffer, breakChecksum = false): Buffer {
   const icmp = Buffer.concat([Buffer.alloc(8), data]);
   icmp[0] = 8;

@@ -21,7 +21,16 @@ import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
 import { resign } from '../boot/slot';
 import { makeLaunchSlot, slotFiles } from './slot';
-import { BCAST, GW_MAC, UplinkPeer, arpFrame, csum, echoRequest, ipv4Frame } from './uplink-peer';
+import {
+  BCAST,
+  GW_MAC,
+  UplinkPeer,
+  arpFrame,
+  csum,
+  echoRequest,
+  ipv4Frame,
+  wireNicArgs,
+} from './uplink-peer';
 import { Cond, Program, Reg, asm, tinyBzImage } from './tiny-kernel';
 import { freshD0 } from '../support/fresh-d0';
 
@@ -192,12 +201,7 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
     const port = await peer.listen();
     try {
       const disk = await esp(echo === undefined ? {} : { uplink_echo: echo });
-      const args = [
-        '-netdev',
-        `socket,id=n0,udp=127.0.0.1:${port},localaddr=127.0.0.1:0`,
-        '-device',
-        'e1000,netdev=n0,romfile=',
-      ];
+      const args = wireNicArgs(port);
       await withQemu(
         { disk, cpu: 'EPYC', memMb: 256, timeoutMs: TIMEOUT_MS, extraArgs: args },
         async (vm) => {

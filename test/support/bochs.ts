@@ -14,13 +14,19 @@
 //   but listens on 0.0.0.0:5900.)
 // - COM1 is a file Bochs appends to; it is polled as it grows and parsed as D0 events.
 // - `panic: action=fatal` ends Bochs on a panic instead of asking a question nobody answers.
-// - Every run works in a private temp dir (bochsrc, serial file, Bochs log, and a symlink to the
-//   disk, so the `.lock` file Bochs creates next to the image path lands there too). The process
+// - Every run works in a private temp dir (bochsrc, serial file, Bochs log, the slirp config of
+//   an uplink, and a symlink to the disk, so the `.lock` file Bochs creates next to the image
+//   path lands there too).
+// - An uplink (opts.uplink) is Bochs' e1000 on its own slirp (10.0.2.0/24, gateway 10.0.2.2, as
+//   QEMU's), set up by a config file (`script=`): Bochs 2.7 reads `restricted` and `hostfwd`
+//   lines there (Debian: /usr/share/doc/bochs/examples/slirp.conf), the counterpart of QEMU's
+//   `-netdev user,restrict=on,hostfwd=...` (builder/disk/qemu.ts uplinkArgs). The process
 //   group is killed when the callback ends, throws or times out, and the dir is removed.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { QEMU_USER_NET, type HostForward } from '../../builder/disk/qemu';
 import { EventStream, type D0Event } from './events';
 
 /** OVMF as one ROM image: Bochs has no pflash, so no NV variables persist between runs. */
@@ -43,18 +49,56 @@ export interface BochsOptions {
   pciSlot1?: string;
   /** More bochsrc lines (e.g. the e1000's: `e1000: enabled=1, mac=..., ethmod=slirp`). */
   extraLines?: string[];
+  /** D0's uplink: an e1000 in PCI slot 1 on Bochs' slirp (do not also pass pciSlot1). */
+  uplink?: BochsUplink;
+}
+
+/** Bochs' e1000 on its user-mode network, with host ports forwarded to D0's uplink address. */
+export interface BochsUplink {
+  /** The e1000's MAC. Default 52:54:00:12:34:57. */
+  mac?: string;
+  /** Host ports (bound to 127.0.0.1) forwarded to ports of 10.0.2.15. */
+  forwards?: readonly HostForward[];
+  /** slirp reaches nothing outside Bochs (its `restricted = 1`): the tests' default. */
+  restrict?: boolean;
+}
+
+/** The slirp config file for an uplink (Bochs 2.7 wants the first line exactly as written). */
+export function slirpConfig(u: BochsUplink): string {
+  const guest = QEMU_USER_NET.guestIp4.split('/')[0];
+  return [
+    '# slirp config',
+    `restricted = ${u.restrict === false ? 0 : 1}`,
+    ...(u.forwards ?? []).map(
+      (f) => `hostfwd = ${f.protocol}:127.0.0.1:${f.hostPort}-${guest}:${f.uplinkPort}`,
+    ),
+    '',
+  ].join('\n');
 }
 
 export class BochsTimeout extends Error {}
 
 /** The bochsrc for opts, with the serial file and the disk path given (both inside the run dir). */
-export function bochsrc(opts: BochsOptions, disk: string, serial: string): string {
+export function bochsrc(
+  opts: BochsOptions,
+  disk: string,
+  serial: string,
+  slirpConf?: string,
+): string {
+  if (opts.uplink && opts.pciSlot1) throw new Error('Bochs: uplink takes PCI slot 1 itself');
+  const slot1 = opts.uplink ? 'e1000' : opts.pciSlot1;
+  const uplinkLines = opts.uplink
+    ? [
+        `e1000: enabled=1, mac=${opts.uplink.mac ?? '52:54:00:12:34:57'}, ethmod=slirp` +
+          (slirpConf ? `, script=${slirpConf}` : ''),
+      ]
+    : [];
   return [
     `megs: ${opts.memMb ?? 128}`,
     `cpu: model=${opts.cpuModel ?? 'corei7_skylake_x'}, ips=${opts.ips ?? 200_000_000}`,
     `romimage: file=${BOCHS_OVMF}`,
     `vgaromimage: file=${BOCHS_VGABIOS}`,
-    `pci: enabled=1, chipset=i440fx${opts.pciSlot1 ? `, slot1=${opts.pciSlot1}` : ''}`,
+    `pci: enabled=1, chipset=i440fx${slot1 ? `, slot1=${slot1}` : ''}`,
     'ata0: enabled=1, ioaddr1=0x1f0, ioaddr2=0x3f0, irq=14',
     `ata0-master: type=disk, path=${disk}, mode=flat`,
     'boot: disk',
@@ -64,6 +108,7 @@ export function bochsrc(opts: BochsOptions, disk: string, serial: string): strin
     'panic: action=fatal',
     'error: action=report',
     'display_library: term',
+    ...uplinkLines,
     ...(opts.extraLines ?? []),
     '',
   ].join('\n');
@@ -217,7 +262,12 @@ export async function withBochs<T>(
   const serial = path.join(dir, 'serial.txt');
   const log = path.join(dir, 'bochs.log');
   fs.symlinkSync(path.resolve(opts.disk), disk);
-  fs.writeFileSync(path.join(dir, 'bochsrc'), bochsrc(opts, disk, serial));
+  let slirpConf: string | undefined;
+  if (opts.uplink) {
+    slirpConf = path.join(dir, 'slirp.conf');
+    fs.writeFileSync(slirpConf, slirpConfig(opts.uplink));
+  }
+  fs.writeFileSync(path.join(dir, 'bochsrc'), bochsrc(opts, disk, serial, slirpConf));
   fs.writeFileSync(path.join(dir, 'cont.rc'), 'c\n');
   // -unlock: a lock left by an earlier killed run never blocks this one. script(1) starts its
   // command in a new session (the pty's), outside our process group: the shell records its pid,

@@ -2,6 +2,9 @@
 // has (no registry):
 //   - NGINX_SERVED: Debian's nginx-light (the real-image base: debootstrap minbase + nginx-light)
 //     serving a page on port 80 in the foreground, as a web container does;
+//   - HTTPD_SERVED: busybox's httpd (d0/busybox-static) serving a page on port 80 in the
+//     foreground: the same role as NGINX_SERVED in an image a few MiB small, for the slow
+//     emulators (Bochs reads and hashes every byte of a root disk through emulated ATA);
 //   - NET_CLIENT: Debian's busybox-static (d0/busybox-static) running a script that fetches (nc) from two
 //     fixed addresses on the uplink side (10.0.2.100 ports 80 and 81, which the tests forward to
 //     HTTP servers of their own on 127.0.0.1 with QEMU's guestfwd), printing one result line each,
@@ -16,8 +19,11 @@ import { NGINX_BASE } from './real-image';
 
 export const NGINX_SERVED = 'd0-test/nginx-served:1';
 export const NET_CLIENT = 'd0-test/net-client:1';
+export const HTTPD_SERVED = 'd0-test/httpd-served:1';
 /** The page nginx serves. */
 export const NGINX_PAGE = 'served by nginx on D0 through a published port';
+/** The page HTTPD_SERVED serves. */
+export const HTTPD_PAGE = 'served by busybox httpd on D0 through a published port';
 /** Where NET_CLIENT fetches: the egress its policy allows (port 80) and one it does not (81). */
 export const CLIENT_TARGETS = { allowed: { ip: '10.0.2.100', port: 80 }, denied: { ip: '10.0.2.100', port: 81 } };
 
@@ -55,12 +61,30 @@ export async function buildNginxServed(docker: Dockerode, workDir: string): Prom
   return dockerBuild({ dir: path.join(workDir, 'nginx-ctx'), dockerfile: NGINX_DOCKERFILE, tag: NGINX_SERVED, buildArgs: { BASE: base } });
 }
 
+const HTTPD_DOCKERFILE = `FROM d0/busybox-static:1
+RUN mkdir -p /www && echo '${HTTPD_PAGE}' > /www/index.html
+CMD ["/bin/busybox", "httpd", "-f", "-p", "80", "-h", "/www"]
+`;
+
+/** Builds HTTPD_SERVED (context under workDir). */
+export async function buildHttpdServed(docker: Dockerode, workDir: string): Promise<string> {
+  await ensureBusyboxImage(docker);
+  return dockerBuild({ dir: path.join(workDir, 'httpd-ctx'), dockerfile: HTTPD_DOCKERFILE, tag: HTTPD_SERVED });
+}
+
 /** Builds NET_CLIENT (context under workDir). */
 export async function buildNetClient(docker: Dockerode, workDir: string): Promise<string> {
   await ensureBusyboxImage(docker);
   return dockerBuild({ dir: path.join(workDir, 'client-ctx'), dockerfile: CLIENT_DOCKERFILE, tag: NET_CLIENT, files: { 'client.sh': CLIENT_SCRIPT } });
 }
 
+/** Removes the images of this file a test built; a test builds only some, so absent ones are fine. */
 export function removeNetImages(): void {
-  execFileSync('/usr/bin/docker', ['rmi', '-f', NGINX_SERVED, NET_CLIENT], { stdio: 'ignore' });
+  for (const tag of [NGINX_SERVED, NET_CLIENT, HTTPD_SERVED]) {
+    try {
+      execFileSync('/usr/bin/docker', ['rmi', '-f', tag], { stdio: 'ignore' });
+    } catch {
+      /* not built by this test (docker rmi fails on an absent image) */
+    }
+  }
 }

@@ -28,6 +28,9 @@ export interface D0Run {
   readonly stats: VmStats;
   /** The VM's last ev=net_stats (its bridge port's counters), fields as logged. */
   readonly net: Record<string, string>;
+  /** D0's uplink NIC (ev=uplink_stats: frames, tx_full) and router (ev=router_stats) at halt. */
+  readonly uplink: Record<string, string>;
+  readonly router: Record<string, string>;
   /** QEMU spawn -> the page first served through the published port (ms, host clock). */
   readonly spawnToServingMs: number;
 }
@@ -112,7 +115,17 @@ export async function runD0(o: {
         const stats = vmStatsOf(vm.events, VM);
         if (!stats || stats.source !== 'vm_stats')
           throw new Error(`D0 logged no ev=vm_stats for ${VM}:\n${vm.describe()}`);
-        return { measured, stats, net: net.fields, spawnToServingMs };
+        // With its only VM stopped, D0 logs the uplink's and the router's counters and halts.
+        await vm.waitFor('halt');
+        const fieldsOf = (ev: string) => vm.events.find((e) => e.ev === ev)?.fields ?? {};
+        return {
+          measured,
+          stats,
+          net: net.fields,
+          uplink: fieldsOf('uplink_stats'),
+          router: fieldsOf('router_stats'),
+          spawnToServingMs,
+        };
       },
     );
   } finally {

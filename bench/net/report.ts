@@ -25,6 +25,14 @@ function rateOf(run: D0Run | PlainRun, mib: number): number {
   return median(rates);
 }
 
+/** The non-zero drop_<reason>= counters of an ev=net_stats line, as "reason=N ...". */
+function dropsOf(fields: Record<string, string>): string {
+  return Object.entries(fields)
+    .filter(([k, v]) => k.startsWith('drop_') && v !== '0')
+    .map(([k, v]) => `${k.slice(5)}=${v}`)
+    .join(' ');
+}
+
 export function report(o: {
   plan: Plan;
   d0: readonly D0Run[];
@@ -88,6 +96,8 @@ export function report(o: {
     },
     d0Exits: exits,
     d0NetStats: d0.map((d) => d.net),
+    d0UplinkStats: d0.map((d) => d.uplink),
+    d0RouterStats: d0.map((d) => d.router),
     load: o.load.map((x) => +x.toFixed(1)),
     wallS: o.wallS,
   };
@@ -112,6 +122,8 @@ export function report(o: {
       .join(' / ')} |`,
     `| net_rx_frames / net_tx_frames | ${n(counters.net_rx_frames ?? 0)} / ${n(counters.net_tx_frames ?? 0)} |`,
     `| exits per MiB served, boot included | ${n(exits.perMiBGross)} |`,
+    `| uplink tx_full (frames D0 could not queue on the e1000), per run | ${d0.map((d) => d.uplink.tx_full ?? '?').join(', ')} |`,
+    `| VM port drops (\`ev=net_stats\` drop_* > 0), per run | ${d0.map((d) => dropsOf(d.net) || 'none').join('; ')} |`,
     ...(exits.perMiBDownloaded === undefined
       ? []
       : [

@@ -5,7 +5,7 @@
 // workload so D0 logs the VM's counters (ev=vm_stats: exits per MiB moved). In full mode one more
 // D0 boot serves the GETs without the downloads, so the exits the downloads add can be told from
 // the boot's.
-// Run: npx tsx bench/net/run.ts [--runs 3] [--mib 16] [--reps 2] [--gets 20]
+// Run: npx tsx bench/net/run.ts [--runs 3] [--mib 4,32] [--reps 2] [--gets 20]
 //      (--quick: 1 MiB, one download, 3 GETs, one boot each, no idle boot: CI)
 // Results: bench/README.md, "Network path (`bench/net`)".
 import fs from 'node:fs';
@@ -46,7 +46,7 @@ function parseArgs(args: string[]): Options {
   if (args.includes('--quick'))
     return { quick: true, runs: 1, plan: { sizesMib: [1], reps: 1, gets: 3 } };
   const i = args.indexOf('--mib');
-  const sizesMib = i < 0 ? [16] : (args[i + 1] ?? '').split(',').map(Number);
+  const sizesMib = i < 0 ? [4, 32] : (args[i + 1] ?? '').split(',').map(Number);
   if (sizesMib.length === 0 || sizesMib.some((m) => !Number.isInteger(m) || m < 1 || m > 256))
     throw new Error(
       `--mib: expected sizes in MiB from 1 to 256, comma-separated, got "${args[i + 1] ?? ''}"`,

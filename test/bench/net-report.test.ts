@@ -30,7 +30,9 @@ function d0(rate4: number, exits: number, io: number, bytes = 5 * MiB): D0Run {
       source: 'vm_stats',
       counters: { exits, io, intr: exits - io, net_rx_frames: 7, net_tx_frames: 9 },
     },
-    net: { vm: 'web' },
+    net: { vm: 'web', drop_spoof: '0', drop_ethertype: '7' },
+    uplink: { tx_full: '3' },
+    router: {},
     spawnToServingMs: 5000,
   };
 }
@@ -102,6 +104,8 @@ describe('bench/net report', () => {
     assert.equal(e.perMiBDownloaded, 10); // (105 - 60) / (5 - 0.5)
     assert.equal(e.reasonsAddUp, true);
     assert.match(r.markdown, /idle boot's exits .* \| 60; \*\*10\*\* \|$/m);
+    assert.match(r.markdown, /^\| uplink tx_full .* \| 3, 3 \|$/m);
+    assert.match(r.markdown, /^\| VM port drops .* \| ethertype=7; ethertype=7 \|$/m);
   });
 
   it('says when the exit reasons do not add up to the total', () => {

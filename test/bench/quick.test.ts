@@ -144,6 +144,27 @@ const BENCHES: QuickBench[] = [
     },
   },
   {
+    name: 'net',
+    command: tsx('bench/net/run.ts'),
+    timeoutS: 900,
+    // One boot each way, a 1 MiB download and 3 GETs, through D0's published port and plain QEMU.
+    check: (stdout) => {
+      const r = lastJson(stdout) as {
+        runs: number;
+        throughput: { mib: number; perRunRatios: number[] }[];
+        latency: { d0: { requests: number }; plain: { requests: number } };
+        d0Exits: { perBoot: { exits: number }; reasonsAddUp: boolean };
+      };
+      assert.equal(r.runs, 1);
+      assert.deepEqual(r.throughput.map((t) => [t.mib, t.perRunRatios.length]), [[1, 1]]);
+      assert.ok(r.throughput[0].perRunRatios[0] > 0, stdout);
+      assert.equal(r.latency.d0.requests, 3);
+      assert.equal(r.latency.plain.requests, 3);
+      assert.ok(r.d0Exits.perBoot.exits > 0, stdout);
+      assert.equal(r.d0Exits.reasonsAddUp, true, stdout);
+    },
+  },
+  {
     name: 'oci',
     command: tsx('bench/oci/run.ts'),
     timeoutS: 600,

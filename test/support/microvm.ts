@@ -36,6 +36,11 @@ export interface MicroVmOptions {
    *  finds the virtio-mmio devices in QEMU's DSDT (the virtio_mmio.device= words are then left out). */
   readonly initrd?: string;
   readonly acpi?: boolean;
+  /** TCP ports of 127.0.0.1 forwarded to the guest's eth0 address (needs `net`): QEMU's hostfwd
+   *  on the user network, which stays restrict=on (the guest reaches nothing outside QEMU). */
+  readonly hostForwards?: readonly { readonly hostPort: number; readonly guestPort: number }[];
+  /** Kills QEMU (its process group) when aborted, before timeoutMs; the result then says timedOut false. */
+  readonly signal?: AbortSignal;
 }
 
 export interface MicroVmResult {
@@ -85,6 +90,13 @@ export function guestCmdline(o: Pick<MicroVmOptions, 'name' | 'net' | 'extraCmdl
   return words.join(' ');
 }
 
+function hostForwards(o: Pick<MicroVmOptions, 'net' | 'hostForwards'>): string {
+  if (!o.hostForwards?.length) return '';
+  if (!o.net) throw new Error('microvm: hostForwards need a guest address (net.ip)');
+  const guest = o.net.ip.split('/')[0];
+  return o.hostForwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-${guest}:${f.guestPort}`).join('');
+}
+
 export function microVmArgs(o: MicroVmOptions): string[] {
   return [
     '-accel', 'tcg',
@@ -96,7 +108,7 @@ export function microVmArgs(o: MicroVmOptions): string[] {
     ...(o.initrd ? ['-initrd', o.initrd] : []),
     '-drive', `id=d0,file=${o.disk},format=raw,if=none`,
     '-device', 'virtio-blk-device,drive=d0',
-    '-netdev', 'user,id=n0,restrict=on',
+    '-netdev', `user,id=n0,restrict=on${hostForwards(o)}`,
     '-device', 'virtio-net-device,netdev=n0',
     // iosize=1 so that the readiness port 0x502 is not part of isa-debug-exit.
     '-device', 'isa-debug-exit,iobase=0x501,iosize=1',
@@ -124,6 +136,8 @@ export function runMicroVm(o: MicroVmOptions): Promise<MicroVmResult> {
     timedOut = true;
     killGroup();
   }, o.timeoutMs);
+  if (o.signal?.aborted) killGroup();
+  o.signal?.addEventListener('abort', killGroup, { once: true });
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (d: string) => {
     out += d;
@@ -146,6 +160,7 @@ export function runMicroVm(o: MicroVmOptions): Promise<MicroVmResult> {
     });
     child.on('close', (code) => {
       clearTimeout(timer);
+      o.signal?.removeEventListener('abort', killGroup);
       killGroup();
       resolve({ exitCode: code, timedOut, console: out.replace(/\r/g, ''), elapsedMs: Date.now() - started });
     });

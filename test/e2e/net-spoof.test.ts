@@ -203,5 +203,9 @@ describe('e2e: anti-spoofing at the bridge (forged IP, ARP and MAC from a root g
     console.log(
       `      spoofer: sent ${sent.expect} forged frames by construction (udp_a=${sent.udp_a} udp_b=${sent.udp_b}), eth0 tx ${sent.tx_frames} frames in the window; D0 drop_spoof=${dropSpoof}`,
     );
+    console.log(`      neighbour: ${arpBefore} | ${arpAfter}`);
+    console.log(
+      `      neighbour input before ${JSON.stringify(inBefore)} after ${JSON.stringify(inAfter)}`,
+    );
   });
 });

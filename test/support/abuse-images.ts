@@ -156,7 +156,7 @@ CMD ["/bin/sh", "/bin/run.sh"]
 
 const WEB_DOCKERFILE = `FROM d0/busybox-static:1
 RUN mkdir -p /www && echo '${WEB_PAGE}' > /www/index.html
-CMD ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]
+CMD ["/usr/sbin/httpd", "-f", "-p", "80", "-h", "/www"]
 `;
 
 async function buildWith(

@@ -14,6 +14,7 @@ D0_DEBIAN_PACKAGES=(
   musl-tools linux-source flex bison libelf-dev cpio bc  # guest PID1 and guest kernel
   linux-image-amd64                          # bench: Debian's stock kernel as the guest baseline
   curl                                       # the main job fetches the published page
+  gcc libc6-dev                              # network tests: a static UDP tool for busybox images
 )
 
 # Slow builds (guest kernel, Pulumi engine, builder images) are cached here, outside the clone,

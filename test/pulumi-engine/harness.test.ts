@@ -100,6 +100,20 @@ describe('pulumi harness: environment and workspace', () => {
     }
   });
 
+  it('passes D0_KERNEL_MODE through, so a pinned test process pins the builds of its providers', () => {
+    const saved = process.env.D0_KERNEL_MODE;
+    const opts = { binDir: '/b', backendUrl: 'file:///s', pulumiHome: '/h', passphrase: 'p' };
+    try {
+      process.env.D0_KERNEL_MODE = 'host';
+      assert.equal(pulumiEnv(opts).D0_KERNEL_MODE, 'host');
+      delete process.env.D0_KERNEL_MODE;
+      assert.equal('D0_KERNEL_MODE' in pulumiEnv(opts), false);
+    } finally {
+      if (saved === undefined) delete process.env.D0_KERNEL_MODE;
+      else process.env.D0_KERNEL_MODE = saved;
+    }
+  });
+
   it('refuses a workspace without Pulumi.yaml before touching the engine or the disk', async () => {
     await assert.rejects(
       PulumiWorkspace.create({ files: { 'index.js': '' } }),

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import { KERNEL_MODE_ENV } from '../../builder/d0-efi/mode';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const NODE_MODULES = path.join(REPO_ROOT, 'node_modules');
@@ -57,8 +58,13 @@ export interface PulumiEnvOptions {
   extra?: NodeJS.ProcessEnv;
 }
 
-/** The whole environment of an engine command; nothing else leaks in from the test process. */
+/**
+ * The whole environment of an engine command; nothing else leaks in from the test process but
+ * D0_KERNEL_MODE: the pin scripts/test gives a test process that must not use the Docker engine
+ * (docs/ci.md) holds for the builds its providers make too.
+ */
 export function pulumiEnv(o: PulumiEnvOptions): NodeJS.ProcessEnv {
+  const pin = process.env[KERNEL_MODE_ENV];
   const pathDirs = [
     o.binDir,
     path.join(NODE_MODULES, '.bin'),
@@ -83,6 +89,7 @@ export function pulumiEnv(o: PulumiEnvOptions): NodeJS.ProcessEnv {
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
     PULUMI_SKIP_CONFIRMATIONS: 'true',
     PULUMI_DIY_BACKEND_NO_LEGACY_WARNING: 'true',
+    ...(pin ? { [KERNEL_MODE_ENV]: pin } : {}),
     ...o.extra,
   };
 }

@@ -1,12 +1,17 @@
 // Mocha's spec reporter plus, at the end, the time spent per test file (slowest first: where CI's
 // minutes go, see docs/ci.md) and one closing line "tests: N passed, N failed, N skipped", the
-// plain summary format that CI reads whatever runner produced it.
+// plain summary format that CI reads whatever runner produced it (both from ./run-summary.js).
+//
+// Under scripts/test, which runs two mocha processes side by side, D0_TEST_RESULT_FILE names a file
+// that receives this process's counts and per-file times as JSON ({ passes, failures, pending,
+// files: [[file, ms], ...] }); the process then ends with "part NAME: ..." (NAME from D0_TEST_PART)
+// instead of the table and the tests line, which scripts/test prints once for all processes.
 'use strict';
+const fs = require('node:fs');
 const path = require('node:path');
 const Mocha = require('mocha');
+const { slowestTable, testsLine } = require('./run-summary');
 const { EVENT_RUN_END, EVENT_SUITE_BEGIN, EVENT_SUITE_END } = Mocha.Runner.constants;
-
-const SLOWEST_SHOWN = 25;
 
 class SpecWithSummary extends Mocha.reporters.Spec {
   constructor(runner, options) {
@@ -24,13 +29,16 @@ class SpecWithSummary extends Mocha.reporters.Spec {
       perFile.set(f, (perFile.get(f) ?? 0) + (Date.now() - t));
     });
     runner.once(EVENT_RUN_END, () => {
-      const s = this.stats;
-      const rows = [...perFile].sort((a, b) => b[1] - a[1]).slice(0, SLOWEST_SHOWN);
-      if (rows.length > 1) {
-        process.stdout.write(`\nslowest files (wall time, hooks included):\n`);
-        for (const [f, ms] of rows) process.stdout.write(`  ${(ms / 1000).toFixed(0).padStart(5)} s  ${f}\n`);
+      const counts = { passes: this.stats.passes, failures: this.stats.failures, pending: this.stats.pending };
+      const resultFile = process.env.D0_TEST_RESULT_FILE;
+      if (resultFile) {
+        fs.writeFileSync(resultFile, JSON.stringify({ ...counts, files: [...perFile] }) + '\n');
+        const line = testsLine(counts).replace(/^tests:/, `part ${process.env.D0_TEST_PART ?? '?'}:`);
+        process.stdout.write(`\n${line}\n`);
+        return;
       }
-      process.stdout.write(`\ntests: ${s.passes} passed, ${s.failures} failed, ${s.pending} skipped\n`);
+      process.stdout.write(slowestTable([...perFile]));
+      process.stdout.write(`\n${testsLine(counts)}\n`);
     });
   }
 }

@@ -1,0 +1,92 @@
+// The closing lines of a run of several mocha processes (scripts/test-parallel.ts): each process's
+// reporter leaves its counts and per-file times in a JSON file (test/support/reporter.js); these
+// are summed into one slowest-files table and ONE "tests: N passed, N failed, N skipped" line,
+// the line CI reads. A process that left no result (it crashed, or mocha refused a file before
+// running anything) or that exited non-zero with no failed test counts as one failed test, so the
+// line never reads 0 failed for a broken run.
+import fs from 'node:fs';
+import { slowestTable, testsLine, type RunCounts } from '../test/support/run-summary';
+
+export interface PartResult extends RunCounts {
+  files: Array<[string, number]>;
+}
+
+export interface FinishedPart {
+  name: string;
+  /** The mocha process's exit code (null: killed by a signal). */
+  exitCode: number | null;
+  wallMs: number;
+  /** undefined when the process wrote no readable result. */
+  result?: PartResult;
+}
+
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+
+/** The result file a reporter wrote, or undefined when missing or not of the expected shape. */
+export function readPartResult(file: string): PartResult | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const r = v as Record<string, unknown>;
+  if (!isCount(r.passes) || !isCount(r.failures) || !isCount(r.pending) || !Array.isArray(r.files))
+    return undefined;
+  const files = r.files as unknown[];
+  const wellFormed = files.every(
+    (e) =>
+      Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'number',
+  );
+  if (!wellFormed) return undefined;
+  return {
+    passes: r.passes,
+    failures: r.failures,
+    pending: r.pending,
+    files: files as Array<[string, number]>,
+  };
+}
+
+export function formatWall(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
+
+/** The text that ends the run (its last line is the tests line) and whether the run failed. */
+export function closingText(parts: readonly FinishedPart[]): { text: string; failed: boolean } {
+  const total: RunCounts = { passes: 0, failures: 0, pending: 0 };
+  const rows: Array<[string, number]> = [];
+  const lines: string[] = [];
+  let failed = false;
+  for (const p of parts) {
+    const exit = p.exitCode === null ? 'killed by a signal' : `exit ${p.exitCode}`;
+    if (!p.result) {
+      total.failures += 1;
+      failed = true;
+      lines.push(
+        `part ${p.name}: no result (mocha ${exit}; see its output above), wall ${formatWall(p.wallMs)}`,
+      );
+      continue;
+    }
+    total.passes += p.result.passes;
+    total.failures += p.result.failures;
+    total.pending += p.result.pending;
+    rows.push(...p.result.files);
+    let note = '';
+    if (p.exitCode !== 0 && p.result.failures === 0) {
+      total.failures += 1;
+      note = ' (no test failed: counted as one failure)';
+    }
+    if (p.result.failures > 0 || p.exitCode !== 0) failed = true;
+    const counts = testsLine(p.result).replace(/^tests: /, '');
+    const n = p.result.files.length;
+    const files = `${n} file${n === 1 ? '' : 's'}`;
+    lines.push(`part ${p.name}: ${counts}, ${files}, wall ${formatWall(p.wallMs)}, ${exit}${note}`);
+  }
+  const table = slowestTable(
+    rows,
+    `slowest files (wall time, hooks included; all ${parts.length} processes):`,
+  );
+  return { text: `${table}\n${lines.join('\n')}\n${testsLine(total)}\n`, failed };
+}

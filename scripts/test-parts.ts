@@ -40,10 +40,8 @@ export const TEST_PARTS: readonly TestPart[] = [
       'test/kernel-build': 'reproducible builds D0 in Docker (an engine it starts)',
       'test/cli': 'engine.test runs d0 engine start / stop',
       'test/pulumi': 'Pulumi engine and QEMU boots: balance',
-      'test/boot': 'stage 1 under QEMU + OVMF: balance',
       'test/kernel':
         'host tests and fuzzers (CPU); kernel/build/host is shared by the whole folder',
-      'test/hv': 'host tests and a fuzzer (CPU): balance',
       'test/guest': 'balance',
       'test/core': 'pure TypeScript: balance',
       'test/components': 'pure TypeScript: balance',
@@ -51,6 +49,9 @@ export const TEST_PARTS: readonly TestPart[] = [
       'test/provider': 'providers called directly: balance',
       'test/pulumi-engine': 'balance',
       'test/scripts': 'tests of this partition and of scripts/test: balance',
+      'test/support': 'host tests of the test tooling: balance',
+      'test/hv-vmx/net-publish.test.ts':
+        'its web server image is built by a Docker engine (the rest of test/hv-vmx is emulators)',
     },
   },
   {
@@ -60,6 +61,8 @@ export const TEST_PARTS: readonly TestPart[] = [
       'test/hv-vmx': 'Bochs (VMX): one core per boot, the slowest area',
       'test/ab': 'A/B updates under QEMU (SVM)',
       'test/hv-svm': 'QEMU TCG -cpu EPYC',
+      'test/boot': 'stage 1 under QEMU + OVMF: balance (the network tests made engine the longer)',
+      'test/hv': 'host tests and a fuzzer (CPU): balance',
     },
   },
 ];

@@ -34,7 +34,9 @@ describe('ab: d0 run --uplink / --forward (QEMU user-mode network)', function ()
     const dir = fs.mkdtempSync(path.join(fx.dir, 'run-uplink-'));
     const pub = path.join(dir, 'd0.pub');
     fs.writeFileSync(pub, formatPublicKeyFile(fx.pub));
-    const build = makeBuild(fx, 'run-uplink');
+    // A guest that never stops (nor reports ready): with guests that exit at once D0 halts
+    // before its uplink is up, and no ev=uplink_up ever comes.
+    const build = makeBuild(fx, 'run-uplink', { guest: 'never_ready' });
     // The build's manifest, re-signed with the uplink of QEMU's user network and the network
     // fields on its container.
     const tlvFile = fs.readdirSync(build.dir).find((f) => /^manifest-.*\.tlv$/.test(f))!;

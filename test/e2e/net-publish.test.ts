@@ -13,9 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QEMU_USER_NET } from '../../builder/disk/qemu';
-import { buildGuestInit } from '../../builder/guest/init';
-import { buildGuestKernel } from '../../builder/guest/kernel';
-import { buildSiteDisk, d0 } from '../support/d0-pipeline';
+import { buildSiteDisk, guestAndRootImages } from '../support/d0-pipeline';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 import { consoleLines, type D0Event } from '../support/events';
 import { CLIENT_TARGETS, NGINX_PAGE, buildNetClient, buildNginxServed, removeNetImages } from '../support/net-images';
@@ -78,17 +76,10 @@ describe('e2e: D0 on the wire (published port, egress NAT and policy, QEMU user 
     this.timeout(60 * 60_000); // cold caches: guest kernel, debootstrap
     dockerd = await ensureDockerd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-net-publish-'));
-    const vmlinuz = (await buildGuestKernel({})).bzImage;
-    const init = (await buildGuestInit()).init;
-    const images: Record<string, string> = {};
-    for (const [name, tag] of [
-      ['web', await buildNginxServed(dockerd.docker, dir)],
-      ['client', await buildNetClient(dockerd.docker, dir)],
-    ]) {
-      images[name] = path.join(dir, `${name}-root.img`);
-      const r = await d0(['image', 'build', `docker:${tag}`, '--out', images[name], '--init', init]);
-      assert.equal(r.code, 0, r.err);
-    }
+    const { vmlinuz, images } = await guestAndRootImages(dir, {
+      web: await buildNginxServed(dockerd.docker, dir),
+      client: await buildNetClient(dockerd.docker, dir),
+    });
     ({ disk } = await buildSiteDisk({ dir: path.join(dir, 'site'), siteYaml: siteYaml(), images, vmlinuz }));
     await allowed.start();
     await denied.start();

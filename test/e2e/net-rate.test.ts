@@ -17,8 +17,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QEMU_USER_NET } from '../../builder/disk/qemu';
-import { buildGuestInit } from '../../builder/guest/init';
-import { buildGuestKernel } from '../../builder/guest/kernel';
 import {
   FLOOD,
   UDP_FRAME_OVERHEAD,
@@ -26,7 +24,7 @@ import {
   buildRateImages,
   removeAbuseImages,
 } from '../support/abuse-images';
-import { buildSiteDisk, d0 } from '../support/d0-pipeline';
+import { buildSiteDisk, guestAndRootImages } from '../support/d0-pipeline';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 import { consoleLines, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
@@ -153,15 +151,7 @@ describe('e2e: rate limits (a throttled flooder, an rx-limited receiver, a publi
     this.timeout(60 * 60_000); // cold caches: the guest kernel
     dockerd = await ensureDockerd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-net-rate-'));
-    const vmlinuz = (await buildGuestKernel({})).bzImage;
-    const init = (await buildGuestInit()).init;
-    const tags = await buildRateImages(dockerd.docker, dir);
-    const built: Record<string, string> = {};
-    for (const [name, tag] of Object.entries(tags)) {
-      built[name] = path.join(dir, `${name}-root.img`);
-      const r = await d0(['image', 'build', `docker:${tag}`, '--out', built[name], '--init', init]);
-      assert.equal(r.code, 0, r.err);
-    }
+    const { vmlinuz, images: built } = await guestAndRootImages(dir, await buildRateImages(dockerd.docker, dir));
     const images = { web: built.web, sink: built.sink, sinkrx: built.sink, flooder: built.flooder };
     ({ disk } = await buildSiteDisk({
       dir: path.join(dir, 'site'),

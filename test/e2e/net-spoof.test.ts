@@ -12,15 +12,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildGuestInit } from '../../builder/guest/init';
-import { buildGuestKernel } from '../../builder/guest/kernel';
 import {
   FOREIGN_MAC,
   SPOOF_NET,
   buildSpoofImages,
   removeAbuseImages,
 } from '../support/abuse-images';
-import { buildSiteDisk, d0 } from '../support/d0-pipeline';
+import { buildSiteDisk, guestAndRootImages } from '../support/d0-pipeline';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 import { consoleLines, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
@@ -95,23 +93,7 @@ describe('e2e: anti-spoofing at the bridge (forged IP, ARP and MAC from a root g
     this.timeout(60 * 60_000); // cold caches: the guest kernel
     dockerd = await ensureDockerd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-net-spoof-'));
-    const vmlinuz = (await buildGuestKernel({})).bzImage;
-    const init = (await buildGuestInit()).init;
-    const tags = await buildSpoofImages(dockerd.docker, dir);
-    const images: Record<string, string> = {};
-    for (const [name, tag] of Object.entries(tags)) {
-      images[name] = path.join(dir, `${name}-root.img`);
-      const r = await d0([
-        'image',
-        'build',
-        `docker:${tag}`,
-        '--out',
-        images[name],
-        '--init',
-        init,
-      ]);
-      assert.equal(r.code, 0, r.err);
-    }
+    const { vmlinuz, images } = await guestAndRootImages(dir, await buildSpoofImages(dockerd.docker, dir));
     ({ disk } = await buildSiteDisk({
       dir: path.join(dir, 'site'),
       siteYaml: siteYaml(),

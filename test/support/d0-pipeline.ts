@@ -4,6 +4,8 @@
 // Shared by test/e2e and bench/boot.
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildGuestInit } from '../../builder/guest/init';
+import { buildGuestKernel } from '../../builder/guest/kernel';
 import { main } from '../../cli/main';
 
 export interface D0Result {
@@ -28,6 +30,21 @@ export interface SiteBoot {
   uuid: string;
   disk: string;
   run: D0Result;
+}
+
+/**
+ * The guest kernel and PID1 (cached builds), and each engine image of tags converted by
+ * `d0 image build` into dir/<name>-root.img: what a test site's containers boot from.
+ */
+export async function guestAndRootImages(dir: string, tags: Record<string, string>): Promise<{ vmlinuz: string; images: Record<string, string> }> {
+  const vmlinuz = (await buildGuestKernel({})).bzImage;
+  const init = (await buildGuestInit()).init;
+  const images: Record<string, string> = {};
+  for (const [name, tag] of Object.entries(tags)) {
+    images[name] = path.join(dir, `${name}-root.img`);
+    ok(`image build ${tag}`, await d0(['image', 'build', `docker:${tag}`, '--out', images[name], '--init', init]));
+  }
+  return { vmlinuz, images };
 }
 
 export interface SiteDisk {

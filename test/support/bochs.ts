@@ -27,7 +27,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QEMU_USER_NET, type HostForward } from '../../builder/disk/qemu';
-import { EventStream, type D0Event } from './events';
+import { EventStream, waitForEvent, type D0Event, type EventSource } from './events';
 
 /** OVMF as one ROM image: Bochs has no pflash, so no NV variables persist between runs. */
 export const BOCHS_OVMF = '/usr/share/ovmf/OVMF.fd';
@@ -114,14 +114,14 @@ export function bochsrc(
   ].join('\n');
 }
 
-export class BochsRun {
+export class BochsRun implements EventSource {
   readonly stream = new EventStream();
   serial = '';
   /** Milliseconds from spawn to each event, by the event's index in `events`. */
   readonly eventTimesMs: number[] = [];
   private exitCode: number | null | undefined;
-  private readonly exited: Promise<void>;
-  private readonly deadline: number;
+  readonly exited: Promise<void>;
+  readonly deadline: number;
   private readonly started = Date.now();
   private readonly poll: NodeJS.Timeout;
   private offset = 0;
@@ -175,37 +175,18 @@ export class BochsRun {
 
   /** Waits for the first event matching ev; fails at the run's deadline or if Bochs exits first. */
   waitFor(ev: string | ((e: D0Event) => boolean)): Promise<D0Event> {
-    const match = typeof ev === 'string' ? (e: D0Event) => e.ev === ev : ev;
-    const found = this.events.find(match);
-    if (found) return Promise.resolve(found);
-    const what = typeof ev === 'string' ? `ev=${ev}` : 'a matching event';
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new BochsTimeout(`Bochs: no ${what} before the deadline; events:\n${this.describe()}`),
-          ),
-        Math.max(0, this.deadline - Date.now()),
-      );
-      this.stream.onEvent((e) => {
-        if (match(e)) {
-          clearTimeout(timer);
-          resolve(e);
-        }
-      });
-      void this.exited.then(() => {
-        clearTimeout(timer);
-        const late = this.events.find(match);
-        if (late) resolve(late);
-        else
-          reject(
-            new Error(
-              `Bochs exited (${this.exitCode}) before ${what}; events:\n${this.describe()}\n` +
-                `bochs log tail:\n${this.logTail()}`,
-            ),
-          );
-      });
-    });
+    return waitForEvent(this, ev);
+  }
+
+  timeoutError(what: string): Error {
+    return new BochsTimeout(`Bochs: no ${what} before the deadline; events:\n${this.describe()}`);
+  }
+
+  exitError(what: string): Error {
+    return new Error(
+      `Bochs exited (${this.exitCode}) before ${what}; events:\n${this.describe()}\n` +
+        `bochs log tail:\n${this.logTail()}`,
+    );
   }
 
   /** Milliseconds from spawn to the first event matching name, if it arrived. */

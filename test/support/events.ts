@@ -68,3 +68,49 @@ export function assertContiguous(events: D0Event[]): void {
     if (e.seq !== i) throw new Error(`event ${i} has seq=${e.seq}: ${e.raw}`);
   });
 }
+
+/** What waiting on an emulator's log needs: its events, when it gives up, when it exited. */
+export interface EventSource {
+  readonly stream: EventStream;
+  /** Epoch ms after which a wait fails with timeoutError. */
+  readonly deadline: number;
+  /** Settles when the emulator has exited and its output has been read. */
+  readonly exited: Promise<void>;
+  timeoutError(what: string): Error;
+  exitError(what: string): Error;
+}
+
+/**
+ * The first event matching ev (a name or a predicate), already seen or still to come; fails at
+ * the source's deadline, or when the emulator exits without it (after the last output is parsed).
+ */
+export function waitForEvent(
+  src: EventSource,
+  ev: string | ((e: D0Event) => boolean),
+): Promise<D0Event> {
+  const match = typeof ev === 'string' ? (e: D0Event) => e.ev === ev : ev;
+  const found = src.stream.events.find(match);
+  if (found) return Promise.resolve(found);
+  const what = typeof ev === 'string' ? `ev=${ev}` : 'a matching event';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(src.timeoutError(what)),
+      Math.max(0, src.deadline - Date.now()),
+    );
+    src.stream.onEvent((e) => {
+      if (match(e)) {
+        clearTimeout(timer);
+        resolve(e);
+      }
+    });
+    void src.exited.then(() => {
+      // Let any buffered output be parsed first.
+      setImmediate(() => {
+        clearTimeout(timer);
+        const late = src.stream.events.find(match);
+        if (late) resolve(late);
+        else reject(src.exitError(what));
+      });
+    });
+  });
+}

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { OVMF_CODE, OVMF_VARS, qemuCommand, type UplinkOptions } from '../../builder/disk/qemu';
-import { EventStream, type D0Event } from './events';
+import { EventStream, waitForEvent, type D0Event, type EventSource } from './events';
 
 export { OVMF_CODE, OVMF_VARS };
 
@@ -35,12 +35,12 @@ export interface QemuOptions {
 
 export class QemuTimeout extends Error {}
 
-export class QemuRun {
+export class QemuRun implements EventSource {
   readonly stream = new EventStream();
   serial = '';
   private exitCode: number | null | undefined;
-  private readonly exited: Promise<void>;
-  private readonly deadline: number;
+  readonly exited: Promise<void>;
+  readonly deadline: number;
 
   constructor(
     private readonly child: ChildProcess,
@@ -70,37 +70,15 @@ export class QemuRun {
 
   /** Waits for the first event matching ev (a name or a predicate); fails at the run's deadline or if QEMU exits first. */
   waitFor(ev: string | ((e: D0Event) => boolean)): Promise<D0Event> {
-    const match = typeof ev === 'string' ? (e: D0Event) => e.ev === ev : ev;
-    const found = this.events.find(match);
-    if (found) return Promise.resolve(found);
-    const what = typeof ev === 'string' ? `ev=${ev}` : 'a matching event';
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new QemuTimeout(`no ${what} before the deadline; events:\n${this.describe()}`)),
-        Math.max(0, this.deadline - Date.now()),
-      );
-      this.stream.onEvent((e) => {
-        if (match(e)) {
-          clearTimeout(timer);
-          resolve(e);
-        }
-      });
-      void this.exited.then(() => {
-        // Let any buffered output be parsed first.
-        setImmediate(() => {
-          clearTimeout(timer);
-          const late = this.events.find(match);
-          if (late) resolve(late);
-          else
-            reject(
-              new Error(
-                `QEMU exited (${this.exitCode}) before ${what}; events:\n${this.describe()}`,
-              ),
-            );
-        });
-      });
-    });
+    return waitForEvent(this, ev);
+  }
+
+  timeoutError(what: string): Error {
+    return new QemuTimeout(`no ${what} before the deadline; events:\n${this.describe()}`);
+  }
+
+  exitError(what: string): Error {
+    return new Error(`QEMU exited (${this.exitCode}) before ${what}; events:\n${this.describe()}`);
   }
 
   /** Waits until the raw serial output matches re (for lines outside the event format). */
@@ -144,7 +122,13 @@ export class QemuRun {
 
 /** The product's machine (builder/disk/qemu.ts, the one QEMU + OVMF command line) plus extraArgs. */
 export function qemuArgs(opts: QemuOptions, vars: string): string[] {
-  return qemuCommand({ disk: opts.disk, vars, memMb: opts.memMb, cpu: opts.cpu, uplink: opts.uplink }).concat(opts.extraArgs ?? []);
+  return qemuCommand({
+    disk: opts.disk,
+    vars,
+    memMb: opts.memMb,
+    cpu: opts.cpu,
+    uplink: opts.uplink,
+  }).concat(opts.extraArgs ?? []);
 }
 
 /** Runs fn against a booting QEMU and always kills QEMU afterwards. */

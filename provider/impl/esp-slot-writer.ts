@@ -283,19 +283,20 @@ export async function writeTarget(inputs: Inputs, created = false): Promise<Writ
 
   const slots = abSlots(target, inputs.target.blockDevice !== undefined);
   const status = await diskStatus(target, key);
-  const partOf = (l: SlotLetter) => slots.find((s) => s.letter === l)!.part;
-  const already = status.find((s) => s.uuid === tree.uuid && s.verified);
-  if (already) {
-    const part = partOf(already.letter);
+  // What the resource reports: the slot now holding the build, read back from the disk.
+  const outcome = async (letter: SlotLetter, uuid: string, wrote: boolean) => {
+    const part = slots.find((s) => s.letter === letter)!.part;
     return {
-      slot: already.letter,
-      writtenUuid: tree.uuid,
+      slot: letter,
+      writtenUuid: uuid,
       slotSha256: await partitionSha256(target, part),
       bytes: part.size,
-      wrote: false,
+      wrote,
       created,
     };
-  }
+  };
+  const already = status.find((s) => s.uuid === tree.uuid && s.verified);
+  if (already) return outcome(already.letter, tree.uuid, false);
   const vars = varsFor(inputs);
   // The A/B writer, with no hint and no verified slot, would pick a slot on its own. Here that
   // would mean a disk whose builds were signed by another key (a key change cannot go through
@@ -312,15 +313,7 @@ export async function writeTarget(inputs: Inputs, created = false): Promise<Writ
     active: inputs.activeUuid,
     vars,
   });
-  const part = partOf(r.slot);
-  return {
-    slot: r.slot,
-    writtenUuid: r.uuid,
-    slotSha256: await partitionSha256(target, part),
-    bytes: part.size,
-    wrote: true,
-    created,
-  };
+  return outcome(r.slot, r.uuid, true);
 }
 
 function failed(e: unknown): Error {

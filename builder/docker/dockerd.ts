@@ -5,7 +5,9 @@
 //
 // Two lifetimes: ensureDockerd() for one process (tests, benches: stop() when done), and
 // startEngine()/stopStartedEngine() across processes (`d0 engine start` ... `d0 engine stop` in a
-// script), which remember the engine they started in $D0_CACHE/docker-run/started-by-d0.pid.
+// script). The dockerd d0 started is named in $D0_CACHE/docker-run/started-by-d0.pid; each user
+// holds it (./engine-holds.ts) and the last one to let go stops it, so one user never stops the
+// engine under another.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +16,7 @@ import { processAlive as alive } from '../process-alive';
 import { dockerSocketPath } from '../oci/engine-client';
 import { connectDocker } from './engine';
 import { d0CacheRoot } from '../cache/root';
+import { addHold, dropHold, liveHolds, scriptHolds, withEngineLock } from './engine-holds';
 
 
 const START_TIMEOUT_MS = 60_000;
@@ -84,11 +87,33 @@ async function findOrStart(): Promise<Started> {
   return { docker, child, socketPath };
 }
 
-/** For one process: the engine, and stop() that ends it only if this call started it. */
+/**
+ * For one process: the engine (the one answering, else a dockerd started now), held until stop();
+ * stop() lets go, and stops the engine if d0 started it and nobody else holds it.
+ */
 export async function ensureDockerd(): Promise<DockerHandle> {
-  const { docker, child } = await findOrStart();
-  if (!child) return { docker, stop: async () => {} };
-  return { docker, stop: () => stopPid(child.pid!) };
+  const dir = runDir();
+  const { docker, hold } = await withEngineLock(dir, async () => {
+    const hold = addHold(dir, 'proc');
+    try {
+      return { docker: (await takeEngine()).docker, hold };
+    } catch (e) {
+      dropHold(dir, hold);
+      throw e;
+    }
+  });
+  let released = false;
+  return {
+    docker,
+    stop: async () => {
+      if (released) return;
+      released = true;
+      await withEngineLock(dir, async () => {
+        dropHold(dir, hold);
+        await settle(dir);
+      });
+    },
+  };
 }
 
 export interface EngineStart {
@@ -97,31 +122,74 @@ export interface EngineStart {
   startedPid?: number;
 }
 
-/** `d0 engine start`: an engine answers afterwards; one started here is remembered for stopStartedEngine(). */
+/** `d0 engine start`: an engine answers afterwards, held by the script until `d0 engine stop`. */
 export async function startEngine(): Promise<EngineStart> {
-  const { child, socketPath } = await findOrStart();
-  if (!child) return { socketPath };
-  fs.writeFileSync(markerPath(), `${child.pid}\n`);
-  return { socketPath, startedPid: child.pid };
+  const dir = runDir();
+  return withEngineLock(dir, async () => {
+    const hold = addHold(dir, 'script');
+    try {
+      const { child, socketPath } = await takeEngine();
+      return { socketPath, startedPid: child?.pid };
+    } catch (e) {
+      dropHold(dir, hold);
+      throw e;
+    }
+  });
+}
+
+/** What letting go of the engine did. */
+export interface EngineRelease {
+  /** The dockerd d0 started, stopped now (SIGTERM, then SIGKILL after 30 s). */
+  stopped?: number;
+  /** The dockerd d0 started, left running because others still hold it ... */
+  leftRunning?: number;
+  /** ... this many of them. */
+  holders?: number;
 }
 
 /**
- * `d0 engine stop`: stops the dockerd startEngine() started, if it still runs (SIGTERM, then
- * SIGKILL after 30 s); returns its pid, or undefined when there was none to stop. An engine
- * that d0 did not start is never touched.
+ * `d0 engine stop`: drops one `d0 engine start`'s hold; stops the dockerd d0 started when no
+ * other user holds it. An engine that d0 did not start is never touched.
  */
-export async function stopStartedEngine(): Promise<number | undefined> {
+export async function stopStartedEngine(): Promise<EngineRelease> {
+  const dir = runDir();
+  return withEngineLock(dir, async () => {
+    const [hold] = scriptHolds(dir);
+    if (hold) dropHold(dir, hold);
+    return settle(dir);
+  });
+}
+
+/** Finds or starts the engine; one started here is named in the marker. Under the engine lock. */
+async function takeEngine(): Promise<Started> {
+  const started = await findOrStart();
+  if (started.child) fs.writeFileSync(markerPath(), `${started.child.pid}\n`);
+  return started;
+}
+
+/** With no hold left, stops the dockerd the marker names. Under the engine lock. */
+async function settle(dir: string): Promise<EngineRelease> {
+  const pid = ownedDockerd();
+  if (pid === undefined) return {};
+  const holders = liveHolds(dir).length;
+  if (holders > 0) return { leftRunning: pid, holders };
+  fs.rmSync(markerPath(), { force: true });
+  await stopPid(pid);
+  return { stopped: pid };
+}
+
+/** The running dockerd d0 started, if any; a marker naming anything else is stale and removed. */
+function ownedDockerd(): number | undefined {
   let pid: number;
   try {
     pid = Number(fs.readFileSync(markerPath(), 'utf8').trim());
   } catch {
     return undefined;
   }
-  fs.rmSync(markerPath(), { force: true });
   // The pid must still be a dockerd: after a reboot or a crash it may name another process.
-  if (!Number.isInteger(pid) || pid <= 1 || !isDockerd(pid)) return undefined;
-  await stopPid(pid);
-  return pid;
+  if (Number.isInteger(pid) && pid > 1 && isDockerd(pid)) return pid;
+  fs.rmSync(markerPath(), { force: true });
+  return undefined;
 }
 
 function isDockerd(pid: number): boolean {

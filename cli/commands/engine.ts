@@ -3,7 +3,9 @@
 //   engine start             an engine answers afterwards: the one on DOCKER_HOST or
 //                            /var/run/docker.sock, else Debian's dockerd started with its data root
 //                            in $D0_CACHE/docker (it keeps running after this command)
-//   engine stop              stops the dockerd `engine start` started, if any; never another engine
+//   engine stop              lets go of the engine `engine start` took; stops the dockerd d0
+//                            started once no other d0 user (a test, another script) holds it;
+//                            never an engine d0 did not start
 //   engine build DIR --tag T builds DIR/Dockerfile as T (no network; a FROM d0/busybox-static:1 base
 //                            is imported from Debian's busybox-static first)
 import * as fs from 'node:fs';
@@ -31,8 +33,11 @@ async function start(args: string[], io: Io): Promise<number> {
 async function stop(args: string[], io: Io): Promise<number> {
   parseFlags(args, {}, STOP);
   if (args.length !== 0) throw badInput(`usage: d0 ${STOP}`);
-  const pid = await stopStartedEngine();
-  io.out(pid === undefined ? 'engine: d0 started no engine that still runs; nothing stopped' : `engine: stopped dockerd (pid ${pid})`);
+  const r = await stopStartedEngine();
+  if (r.stopped !== undefined) io.out(`engine: stopped dockerd (pid ${r.stopped})`);
+  else if (r.leftRunning !== undefined)
+    io.out(`engine: dockerd (pid ${r.leftRunning}) left running: ${r.holders} other d0 user(s) still hold it; the last one stops it`);
+  else io.out('engine: d0 started no engine that still runs; nothing stopped');
   return 0;
 }
 

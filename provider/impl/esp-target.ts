@@ -49,7 +49,10 @@ export const where = (t: Target) => (t.diskImage ?? t.blockDevice)!;
  * GPT names are checked only for the forms D0 ever wrote (ESP_<letter>, or a build UUID on disks
  * laid out before names stopped following the build).
  */
-export function abSlots(target: string, device = false): { letter: SlotLetter; part: GptPartition }[] {
+export function abSlots(
+  target: string,
+  device = false,
+): { letter: SlotLetter; part: GptPartition }[] {
   const notAb = (why: string) =>
     new D0Error(
       'DISK_NOT_AB',
@@ -70,7 +73,9 @@ export function abSlots(target: string, device = false): { letter: SlotLetter; p
     if (!part || part.typeGuid !== ESP_TYPE_GUID)
       throw notAb(`partition ${i + 1} (slot ${letter}) is not an EFI System Partition`);
     if (part.size !== parts[0].size) throw notAb('the two slots differ in size');
-    const uuidNamed = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(part.name);
+    const uuidNamed = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(
+      part.name,
+    );
     if (!uuidNamed && part.name !== `ESP_${letter}`)
       throw notAb(
         `partition ${i + 1} is named ${JSON.stringify(part.name)}, not ESP_${letter} or a build UUID`,
@@ -106,4 +111,3 @@ export function varsFor(inputs: Inputs): string | undefined {
   const beside = inputs.target.diskImage && `${inputs.target.diskImage}.vars.fd`;
   return beside && fs.existsSync(beside) ? beside : undefined;
 }
-

@@ -61,7 +61,9 @@ export function read(
 ): pulumi.dynamic.ReadResult {
   let why: string;
   try {
-    const sha = createHash('sha256').update(fs.readFileSync(String(props.path))).digest('hex');
+    const sha = createHash('sha256')
+      .update(fs.readFileSync(String(props.path)))
+      .digest('hex');
     if (sha === props.sha256) return { id, props: withoutProvider(props) };
     why = `its SHA-256 is ${sha}, not ${props.sha256}`;
   } catch (e) {

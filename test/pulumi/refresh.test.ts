@@ -107,7 +107,11 @@ describe('Pulumi engine: refresh sees a deleted or altered host disk and a vanis
     const o = await up();
     assert.deepEqual([o.slot, o.writtenUuid, o.wrote], ['A', before.buildUuid, true]);
     assert.equal(partitionSha256(disk, 1), o.slotSha256);
-    assert.doesNotMatch((await refresh()).stdout, /updated|deleted/, 'a refresh after the repair found drift');
+    assert.doesNotMatch(
+      (await refresh()).stdout,
+      /updated|deleted/,
+      'a refresh after the repair found drift',
+    );
   });
 
   it('the build directory deleted: refresh drops the Deployment, up makes a new build and writes it to slot B', async () => {

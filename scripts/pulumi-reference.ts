@@ -129,7 +129,7 @@ export function argsTable(fields: readonly Field[]): string {
       `| \`${f.name}\` | \`${cell(f.type)}\` | ${f.optional ? 'no' : 'yes'} | ${cell(f.defaultText ?? '')} | ${cell(f.doc)} |`,
   );
   return [
-    '| arg | type | required | default | meaning and rule |',
+    '| field | type | required | default | meaning and rule |',
     '|---|---|---|---|---|',
     ...rows,
   ].join('\n');

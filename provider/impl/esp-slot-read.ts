@@ -25,9 +25,13 @@ import { withoutProvider } from './problems';
 
 /** One slot as read: the build it names, whether D0 would run it, and its role on the host. */
 export interface SlotReading {
+  /** The build the slot's one manifest names; absent for an empty slot. */
   uuid?: string;
+  /** D0 would run it: signature, manifest and every file's size and digest check out. */
   verified: boolean;
+  /** Why not, as D0 logs it: `no_manifest`, `bad_signature`, `digest_mismatch path=…`. */
   reason?: string;
+  /** From D0's NV state (the VARS file), or `active` for the slot holding `activeUuid`. */
   role?: 'active' | 'trial' | 'bad';
 }
 

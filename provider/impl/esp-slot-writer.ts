@@ -20,8 +20,9 @@
 // - Refused before anything is written (by the A/B writer): a build that does not verify with the
 //   Deployment's public key, a security_epoch below the target's floor.
 // Outputs: the slot written (or already holding the build), the build UUID, the SHA-256 of the
-// slot's partition bytes, and `created` when this resource laid out the disk image (only such a
-// file is removed on delete).
+// slot's partition bytes, `created` when this resource laid out the disk image (only such a file
+// is removed on delete), and `slots`, each slot as read (esp-slot-read.ts, which is also what
+// `pulumi refresh` reads: drift there makes diff() plan a write).
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';

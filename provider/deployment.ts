@@ -15,6 +15,7 @@ export const deploymentProvider: pulumi.dynamic.ResourceProvider = {
   diff: (id, olds, news) => Promise.resolve(impl().diff(id, olds, news)),
   create: (inputs) => impl().create(inputs),
   update: (id, olds, news) => impl().update(id, olds, news),
+  read: (id, props) => impl().read(id, props),
   delete: (id, props) => Promise.resolve(impl().remove(id, props)),
 };
 

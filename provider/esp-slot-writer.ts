@@ -3,16 +3,19 @@
 // whole contract: first deployment, how the active slot is known, what is refused.
 import * as pulumi from '@pulumi/pulumi';
 import type { Deployment } from './deployment';
+import type { SlotReading } from './impl/esp-slot-read';
 import { loadImpl } from './load';
 
 type Impl = typeof import('./impl/esp-slot-writer');
 const impl = () => loadImpl<Impl>('esp-slot-writer');
+const reader = () => loadImpl<typeof import('./impl/esp-slot-read')>('esp-slot-read');
 
 export const espSlotWriterProvider: pulumi.dynamic.ResourceProvider = {
   check: (olds, news) => Promise.resolve(impl().check(olds, news)),
   diff: (id, olds, news) => Promise.resolve(impl().diff(id, olds, news)),
   create: (inputs) => impl().create(inputs),
   update: (id, olds, news) => impl().update(id, olds, news),
+  read: (id, props) => reader().read(id, props),
   delete: (id, props) => Promise.resolve(impl().remove(id, props)),
 };
 
@@ -57,6 +60,14 @@ export class EspSlotWriter extends pulumi.dynamic.Resource {
   declare readonly bytes: pulumi.Output<number>;
   /** False when the build was already on the slot and nothing was written. */
   declare readonly wrote: pulumi.Output<boolean>;
+  /**
+   * Each slot of the target as last read (by `up` or `pulumi refresh`): the build it holds,
+   * whether D0 would run it and why not, and its role where D0's NV state is known. See
+   * impl/esp-slot-read.ts.
+   */
+  declare readonly slots: pulumi.Output<Partial<Record<'A' | 'B', SlotReading>> | undefined>;
+  /** Set by `pulumi refresh` when the target is missing or no A/B disk D0 made. */
+  declare readonly targetProblem: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: EspSlotWriterArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -75,6 +86,8 @@ export class EspSlotWriter extends pulumi.dynamic.Resource {
         bytes: undefined,
         wrote: undefined,
         created: undefined,
+        slots: undefined,
+        targetProblem: undefined,
       },
       opts,
       'd0',

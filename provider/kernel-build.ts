@@ -11,6 +11,7 @@ export const kernelBuildProvider: pulumi.dynamic.ResourceProvider = {
   check: (olds, news) => Promise.resolve(impl().check(olds, news)),
   diff: (id, olds, news) => Promise.resolve(impl().diff(id, olds, news)),
   create: (inputs) => impl().create(inputs),
+  read: (id, props) => Promise.resolve(impl().read(id, props)),
 };
 
 export interface KernelBuildArgs {

@@ -49,9 +49,21 @@ export async function d0Efi(
     const m = JSON.parse(fs.readFileSync(path.join(dir, 'efi.json'), 'utf8')) as Meta;
     return { path: path.join(dir, 'BOOTX64.EFI'), ...m, cached, key };
   };
-  if (fs.existsSync(path.join(dir, 'efi.json'))) return read(true);
+  // Whole: efi.json (written last) is there and BOOTX64.EFI still has its digest. An entry whose
+  // EFI was removed or altered since is built again, never handed out.
+  const whole = (): boolean => {
+    try {
+      const m = JSON.parse(fs.readFileSync(path.join(dir, 'efi.json'), 'utf8')) as Meta;
+      const efi = fs.readFileSync(path.join(dir, 'BOOTX64.EFI'));
+      return createHash('sha256').update(efi).digest('hex') === m.sha256;
+    } catch {
+      return false;
+    }
+  };
+  if (whole()) return read(true);
   return withBuildLock(dir, async () => {
-    if (fs.existsSync(path.join(dir, 'efi.json'))) return read(true);
+    if (whole()) return read(true);
+    fs.rmSync(dir, { recursive: true, force: true }); // a broken entry, if any
     const staging = makeStagingDir(dir);
     try {
       const out = path.join(staging, 'out');

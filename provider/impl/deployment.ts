@@ -25,6 +25,9 @@ import { failures, hasUnknown, withoutProvider } from './problems';
 // check() and diff() run on every preview and need only the plan and image digests; the
 // builders (and dockerode) load on the first build or docker: source.
 const builders = () => require('../../builder/site') as typeof import('../../builder/site');
+const slots = () => require('../../builder/disk/slots') as typeof import('../../builder/disk/slots');
+const slotVerify = () =>
+  require('../../builder/disk/slot-verify') as typeof import('../../builder/disk/slot-verify');
 const retention = () =>
   require('../../builder/site/retention') as typeof import('../../builder/site/retention');
 const connectDocker = () =>
@@ -265,4 +268,37 @@ export async function remove(id: string, olds: DeploymentInputs & { buildDir?: s
   if (!dir) return;
   await retention().removeBuildDir(dir, id);
   await retention().collectRetained(path.dirname(dir));
+}
+
+/** Why the build's slot tree is not this build, signed by its key and whole; undefined when it is. */
+async function buildProblem(props: DeploymentInputs & { slotDir?: string }): Promise<string | undefined> {
+  let tree: ReturnType<typeof import('../../builder/disk/slots').readSlotTree>;
+  try {
+    tree = slots().readSlotTree(String(props.slotDir));
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (tree.uuid !== props.buildUuid) return `${props.slotDir} holds build ${tree.uuid}`;
+  const key = Buffer.from(String(props.publicKey), 'hex');
+  const v = await slotVerify().verifySlot(slots().treeFiles(tree), key);
+  return v.verified ? undefined : `${props.slotDir}: ${v.reason}`;
+}
+
+/**
+ * `pulumi refresh`: the build is still there when its slot tree (the files a slot receives)
+ * verifies with its public key: signature, manifest, every file's size and digest. A build
+ * directory that vanished or whose files changed is no longer this build: read() answers an empty
+ * id, the refresh drops the Deployment (saying why on stderr), and the next `up` makes a new build
+ * that the site's writers then write.
+ */
+export async function read(
+  id: string,
+  props: DeploymentInputs & { slotDir?: string; buildUuid?: string },
+): Promise<pulumi.dynamic.ReadResult> {
+  const problem = await buildProblem(props);
+  if (!problem) return { id, props: withoutProvider(props) };
+  process.stderr.write(
+    `Deployment ${props.site ?? ''}: build ${id} is gone (${problem}); the next up makes a new build\n`,
+  );
+  return { id: '' };
 }

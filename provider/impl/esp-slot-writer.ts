@@ -20,60 +20,32 @@
 // - Refused before anything is written (by the A/B writer): a build that does not verify with the
 //   Deployment's public key, a security_epoch below the target's floor.
 // Outputs: the slot written (or already holding the build), the build UUID, the SHA-256 of the
-// slot's partition bytes, and `created` when this resource laid out the disk image (only such a
-// file is removed on delete).
-import { createHash } from 'node:crypto';
+// slot's partition bytes, `created` when this resource laid out the disk image (only such a file
+// is removed on delete), and `slots`, each slot as read (esp-slot-read.ts, which is also what
+// `pulumi refresh` reads: drift there makes diff() plan a write).
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
 import { D0Error, errorCode } from '../../core/errors';
-import { fatLabel } from '../../builder/disk/fat';
-import { readGpt, ESP_TYPE_GUID, type GptPartition } from '../../builder/disk/gpt';
 import { verifySlot } from '../../builder/disk/slot-verify';
-import {
-  buildSlotDisk,
-  readSlotTree,
-  treeFiles,
-  SLOT_LETTERS,
-  type SlotLetter,
-} from '../../builder/disk/slots';
+import { buildSlotDisk, readSlotTree, treeFiles, type SlotLetter } from '../../builder/disk/slots';
 import { lockTarget } from '../../builder/disk/lock';
 import { diskStatus } from '../../builder/disk/status';
 import { writeSlot } from '../../builder/disk/writer';
 import { recordHolder } from '../../builder/site/retention';
+import { readTarget } from './esp-slot-read';
+import {
+  abSlots,
+  partitionSha256,
+  varsFor,
+  where,
+  type Inputs,
+  type Target,
+  type Written,
+} from './esp-target';
 import { failures, hasUnknown, withoutProvider } from './problems';
 
-export interface Target {
-  /** A disk image file; laid out as an A/B disk when it does not exist. Its directory must exist. */
-  diskImage?: string;
-  /** A block device already holding a D0 A/B disk (e.g. /dev/disk/by-id/...). */
-  blockDevice?: string;
-}
-
-interface Inputs extends Record<string, unknown> {
-  buildUuid: string;
-  slotDir: string;
-  /** The Deployment's public key (64 hex digits): the key D0 on the target was built with. */
-  publicKey: string;
-  target: Target;
-  /** UUID of the build D0 on the host has committed (its last good build). */
-  activeUuid?: string;
-  /** OVMF VARS file holding D0's NV state (the dev loop). */
-  ovmfVars?: string;
-}
-
-export interface Written {
-  slot: SlotLetter;
-  writtenUuid: string;
-  /** SHA-256 of the slot partition's bytes after the write. */
-  slotSha256: string;
-  /** Size of the slot partition. */
-  bytes: number;
-  /** False when the build was already on that slot and nothing was written. */
-  wrote: boolean;
-  /** True when this resource laid out the disk image file. */
-  created: boolean;
-}
+export type { Inputs, Target, Written } from './esp-target';
 
 type Problem = { path: string; message: string; code: string };
 
@@ -160,72 +132,11 @@ export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.Di
   const changed = (['buildUuid', 'publicKey', 'activeUuid', 'ovmfVars'] as const).filter(
     (k) => olds[k] !== news[k],
   );
+  // Drift a refresh found (esp-slot-read.ts): the target no longer holds the build written.
+  if ((olds as Partial<Written>).writtenUuid !== olds.buildUuid) changed.push('writtenUuid' as never);
   const targetChanged = JSON.stringify(olds.target) !== JSON.stringify(news.target);
   if (targetChanged) changed.push('target' as never);
   return { changes: changed.length > 0, replaces: targetChanged ? ['target'] : [] };
-}
-
-const where = (t: Target) => (t.diskImage ?? t.blockDevice)!;
-
-/**
- * The two slot partitions of an A/B disk D0 made, or a DISK_NOT_AB error naming the target.
- * Identity lives inside each slot (FAT32 labelled D0_<letter>): slot writes never touch the GPT,
- * and every sector the writer writes keeps that boot sector whole (old or new, both labelled).
- * GPT names are checked only for the forms D0 ever wrote (ESP_<letter>, or a build UUID on disks
- * laid out before names stopped following the build).
- */
-function abSlots(target: string, device = false): { letter: SlotLetter; part: GptPartition }[] {
-  const notAb = (why: string) =>
-    new D0Error(
-      'DISK_NOT_AB',
-      `${target}: not an A/B disk made by D0 (${why}); nothing was written` +
-        (device
-          ? '. The writer does not lay out block devices: copy a `d0 disk build` image onto it once'
-          : ''),
-    );
-  let parts: GptPartition[];
-  try {
-    parts = readGpt(target);
-  } catch (e) {
-    throw notAb((e as Error).message.replace(`${target}: `, ''));
-  }
-  if (parts.length !== 2) throw notAb(`${parts.length} partitions, an A/B disk has 2`);
-  return SLOT_LETTERS.map((letter, i) => {
-    const part = parts.find((p) => p.index === i + 1);
-    if (!part || part.typeGuid !== ESP_TYPE_GUID)
-      throw notAb(`partition ${i + 1} (slot ${letter}) is not an EFI System Partition`);
-    if (part.size !== parts[0].size) throw notAb('the two slots differ in size');
-    const uuidNamed = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(part.name);
-    if (!uuidNamed && part.name !== `ESP_${letter}`)
-      throw notAb(
-        `partition ${i + 1} is named ${JSON.stringify(part.name)}, not ESP_${letter} or a build UUID`,
-      );
-    if (fatLabel(target, part.offset) !== `D0_${letter}`)
-      throw notAb(`slot ${letter} is not a FAT32 file system labelled D0_${letter}`);
-    return { letter, part };
-  });
-}
-
-async function partitionSha256(target: string, part: GptPartition): Promise<string> {
-  const h = createHash('sha256');
-  const stream = fs.createReadStream(target, {
-    start: part.offset,
-    end: part.offset + part.size - 1,
-  });
-  for await (const c of stream) h.update(c as Buffer);
-  return h.digest('hex');
-}
-
-/** The VARS file to read D0's NV state from: the one given, else `<diskImage>.vars.fd` if present. */
-function varsFor(inputs: Inputs): string | undefined {
-  if (inputs.activeUuid) return undefined;
-  if (inputs.ovmfVars) {
-    if (!fs.existsSync(inputs.ovmfVars))
-      throw new D0Error('DISK_VARS', `${inputs.ovmfVars}: no such OVMF VARS file (ovmfVars)`);
-    return inputs.ovmfVars;
-  }
-  const beside = inputs.target.diskImage && `${inputs.target.diskImage}.vars.fd`;
-  return beside && fs.existsSync(beside) ? beside : undefined;
 }
 
 async function layOutNewImage(inputs: Inputs, image: string, key: Uint8Array): Promise<Written> {
@@ -327,11 +238,17 @@ function noteHolder(inputs: Inputs): void {
   if (target) recordHolder(path.dirname(inputs.slotDir), target);
 }
 
+/** The inputs, what was written, and the slots as read() reads them (so a refresh finds no drift). */
+async function outputsOf(inputs: Inputs, w: Written): Promise<Record<string, unknown>> {
+  const { slots } = await readTarget(inputs);
+  return { ...withoutProvider(inputs), ...w, ...(slots ? { slots } : {}) };
+}
+
 export async function create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {
   try {
     const w = await writeTarget(inputs);
     noteHolder(inputs);
-    return { id: `slot:${where(inputs.target)}`, outs: { ...withoutProvider(inputs), ...w } };
+    return { id: `slot:${where(inputs.target)}`, outs: await outputsOf(inputs, w) };
   } catch (e) {
     throw failed(e);
   }
@@ -345,7 +262,7 @@ export async function update(
   try {
     const w = await writeTarget(news, olds.created === true);
     noteHolder(news);
-    return { outs: { ...withoutProvider(news), ...w } };
+    return { outs: await outputsOf(news, w) };
   } catch (e) {
     throw failed(e);
   }

@@ -1,5 +1,7 @@
 // KernelBuild: D0's EFI application with a public key compiled in (builder/d0-efi, cached per key
 // and kernel sources by builder/d0-efi/cache.ts).
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import type * as pulumi from '@pulumi/pulumi';
 import { d0Efi } from '../../builder/d0-efi/cache';
 import { failures, hasUnknown, withoutProvider } from './problems';
@@ -46,4 +48,27 @@ export async function create(inputs: Inputs): Promise<pulumi.dynamic.CreateResul
       builtWith: efi.mode,
     },
   };
+}
+
+/**
+ * `pulumi refresh`: the EFI is still in the build cache with its digest, or it is gone (an empty
+ * id: the refresh drops the resource, and the next `up` builds it again; d0Efi never hands out an
+ * entry whose EFI was removed or altered).
+ */
+export function read(
+  id: string,
+  props: Inputs & { path?: string; sha256?: string },
+): pulumi.dynamic.ReadResult {
+  let why: string;
+  try {
+    const sha = createHash('sha256')
+      .update(fs.readFileSync(String(props.path)))
+      .digest('hex');
+    if (sha === props.sha256) return { id, props: withoutProvider(props) };
+    why = `its SHA-256 is ${sha}, not ${props.sha256}`;
+  } catch (e) {
+    why = `cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  process.stderr.write(`KernelBuild: ${props.path} ${why}; the next up builds it again\n`);
+  return { id: '' };
 }

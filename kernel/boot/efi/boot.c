@@ -9,6 +9,7 @@
 #include "d0/ed25519.h"
 #include "d0/lib.h"
 #include "ab/ab.h"
+#include "acpi_tables.h"
 #include "d0/manifest.h"
 #include "esp.h"
 #include "files.h"
@@ -94,6 +95,8 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
   size_t tlv_len = 0;
 
   log_start(guard, watchdog_status);
+  /* The host's CPUs and platform tables (ev=cpus); never stops the boot (acpi_tables.h). */
+  acpi_tables_read(st);
 
   EFI_STATUS s = esp_open(image, st, &esp);
   if (EFI_ERROR(s)) {

@@ -37,6 +37,21 @@ struct EFI_SYSTEM_TABLE {
   void *ConfigurationTable;
 };
 _Static_assert(offsetof(EFI_SYSTEM_TABLE, BootServices) == 96, "SystemTable.BootServices");
+_Static_assert(offsetof(EFI_SYSTEM_TABLE, ConfigurationTable) == 112,
+               "SystemTable.ConfigurationTable");
+
+/* 4.6: the entries of SystemTable.ConfigurationTable (NumberOfTableEntries of them). */
+typedef struct {
+  EFI_GUID VendorGuid;
+  void *VendorTable;
+} EFI_CONFIGURATION_TABLE;
+_Static_assert(sizeof(EFI_CONFIGURATION_TABLE) == 24, "EFI_CONFIGURATION_TABLE is 24 bytes");
+
+/* 4.6.1.1: the RSDP of ACPI 2.0 and later (XSDT), and of ACPI 1.0 (RSDT only). */
+#define EFI_ACPI_20_TABLE_GUID \
+  {0x8868e871, 0xe4f1, 0x11d3, {0xbc, 0x22, 0x00, 0x80, 0xc7, 0x3c, 0x88, 0x81}}
+#define EFI_ACPI_TABLE_GUID \
+  {0xeb9d2d30, 0x2d88, 0x11d3, {0x9a, 0x16, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d}}
 
 /* 7.3: OpenProtocol attributes. */
 #define EFI_OPEN_PROTOCOL_GET_PROTOCOL 0x00000002u

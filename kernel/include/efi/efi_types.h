@@ -60,6 +60,11 @@ typedef enum {
   EfiRuntimeServicesCode,
   EfiRuntimeServicesData,
   EfiConventionalMemory,
+  EfiUnusableMemory,
+  EfiACPIReclaimMemory,
+  EfiACPIMemoryNVS,
+  EfiMemoryMappedIO,
+  EfiMemoryMappedIOPortSpace,
 } EFI_MEMORY_TYPE;
 
 /* 8.3: EFI_TIME, embedded in EFI_FILE_INFO. */

@@ -2,6 +2,7 @@
 // folder. Every child runs in its own process group, which is killed when it outlives its
 // timeout, so no fuzzer or test binary is ever left behind.
 import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -74,3 +75,16 @@ export function summary(out: string, name: string): { checks: number; failed: nu
 }
 
 export const listVectors = (ext: string): string[] => fs.readdirSync(VECTORS).filter((f) => f.endsWith(ext));
+
+/**
+ * What every libFuzzer run in CI must show: it ended by itself (no time-out, exit 0), it ran more
+ * than a token number of inputs, and it left no crash, leak, timeout or oom artifact in `work`
+ * (the -artifact_prefix directory).
+ */
+export function assertFuzzClean(r: { code: number | null; timedOut?: boolean; stderr: string }, work: string): void {
+  assert.equal(r.timedOut ?? false, false, 'libFuzzer outlived its time limit');
+  assert.equal(r.code, 0, r.stderr.slice(-4000));
+  const runs = /stat::number_of_executed_units:\s+(\d+)/.exec(r.stderr);
+  assert.ok(runs && Number(runs[1]) > 1000, `too few executions: ${runs?.[1]}`);
+  assert.deepEqual(fs.readdirSync(work).filter((f) => /^(crash|leak|timeout|oom)-/.test(f)), []);
+}

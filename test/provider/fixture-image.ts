@@ -3,6 +3,7 @@
 // `variant` changes the config (an env entry), so a test can make "the same image, new bytes".
 import fs from 'node:fs';
 import path from 'node:path';
+import type { BuildSpec } from '../../core/site/spec';
 import { craftLayer, imageConfig, writeDockerArchive } from '../support/oci-pack';
 
 export const BUSYBOX = '/bin/busybox';
@@ -23,4 +24,13 @@ export async function writeBusyboxArchive(file: string, variant = 'v1'): Promise
   fs.mkdirSync(path.dirname(file), { recursive: true });
   await writeDockerArchive(file, [layer], config);
   return `docker-archive:${file}`;
+}
+
+/** The one-container site the provider and writer tests build: "web" from image at 10.20.0.10. */
+export function webSiteSpec(image: string, memMb = 64): BuildSpec {
+  return {
+    network: { bridge: '10.20.0.1/24' },
+    securityEpoch: 1,
+    containers: [{ name: 'web', image, vcpu: 1, memMb, ip: '10.20.0.10/24', bootOrder: 0, healthTimeoutS: 30 }],
+  };
 }

@@ -11,7 +11,7 @@ import { d0Efi } from '../../builder/d0-efi/cache';
 import { makeBuild } from '../../builder/site';
 import * as deployment from '../../provider/impl/deployment';
 import * as kernelBuild from '../../provider/impl/kernel-build';
-import { writeBusyboxArchive } from './fixture-image';
+import { writeBusyboxArchive, webSiteSpec } from './fixture-image';
 
 const SECRET = Buffer.from(
   '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
@@ -43,21 +43,7 @@ describe('provider: read() for refresh (Deployment, KernelBuild)', function () {
   it('Deployment: kept while its slot tree verifies; a changed file or a vanished directory is gone', async () => {
     const image = await writeBusyboxArchive(path.join(dir, 'busybox.tar'));
     const b = await makeBuild({
-      spec: {
-        network: { bridge: '10.20.0.1/24' },
-        securityEpoch: 1,
-        containers: [
-          {
-            name: 'web',
-            image,
-            vcpu: 1,
-            memMb: 64,
-            ip: '10.20.0.10/24',
-            bootOrder: 0,
-            healthTimeoutS: 30,
-          },
-        ],
-      },
+      spec: webSiteSpec(image),
       secretKey: SECRET,
       outDir: path.join(dir, 'builds'),
       kernelMode: 'host',

@@ -15,7 +15,7 @@ import { failurePath } from '../../provider/impl/problems';
 import * as kernelBuild from '../../provider/impl/kernel-build';
 import * as network from '../../provider/impl/network';
 import * as writer from '../../provider/impl/esp-slot-writer';
-import { writeBusyboxArchive } from './fixture-image';
+import { writeBusyboxArchive, webSiteSpec } from './fixture-image';
 import type { ContainerArgs, PublishSpec } from '../../provider';
 
 const PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
@@ -235,21 +235,7 @@ describe('provider: Network, Container, KernelBuild, EspSlotWriter', function ()
     ]);
 
     const b = await makeBuild({
-      spec: {
-        network: { bridge: '10.20.0.1/24' },
-        securityEpoch: 1,
-        containers: [
-          {
-            name: 'web',
-            image,
-            vcpu: 1,
-            memMb: 64,
-            ip: '10.20.0.10/24',
-            bootOrder: 0,
-            healthTimeoutS: 30,
-          },
-        ],
-      },
+      spec: webSiteSpec(image),
       secretKey: Buffer.from(
         '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
         'hex',

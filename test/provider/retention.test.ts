@@ -10,7 +10,7 @@ import { makeBuild, type BuildOutput } from '../../builder/site';
 import { diskStatus } from '../../builder/disk/status';
 import * as deployment from '../../provider/impl/deployment';
 import * as writer from '../../provider/impl/esp-slot-writer';
-import { writeBusyboxArchive } from './fixture-image';
+import { webSiteSpec, writeBusyboxArchive } from './fixture-image';
 
 const SECRET = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
 const PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
@@ -27,11 +27,7 @@ describe('provider: build directories outlive their Deployment while a slot hold
 
   const build = (memMb: number) =>
     makeBuild({
-      spec: {
-        network: { bridge: '10.20.0.1/24' },
-        securityEpoch: 1,
-        containers: [{ name: 'web', image, vcpu: 1, memMb, ip: '10.20.0.10/24', bootOrder: 0, healthTimeoutS: 30 }],
-      },
+      spec: webSiteSpec(image, memMb),
       secretKey: SECRET,
       outDir: path.join(dir, 'builds'),
       kernelMode: 'host',

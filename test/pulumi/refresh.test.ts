@@ -10,7 +10,6 @@
 // The signing key appears in no command's output and nowhere in the state.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readGpt } from '../../builder/disk/gpt';
@@ -24,20 +23,8 @@ import {
   type StateResource,
 } from '../support/pulumi';
 import { writeBusyboxArchive } from '../provider/fixture-image';
-import { rolloutWorkspace, writeRolloutSite, type RolloutOutputs } from './rollout-program';
+import { partitionSha256, rolloutWorkspace, writeRolloutSite, type RolloutOutputs } from './rollout-program';
 import { engineEnv, SECRET } from './site-program';
-
-function partitionSha256(disk: string, n: number): string {
-  const p = readGpt(disk).find((x) => x.index === n)!;
-  const fd = fs.openSync(disk, 'r');
-  try {
-    const b = Buffer.alloc(p.size);
-    fs.readSync(fd, b, 0, p.size, p.offset);
-    return crypto.createHash('sha256').update(b).digest('hex');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 interface SlotReading {
   uuid?: string;

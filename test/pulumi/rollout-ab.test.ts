@@ -10,7 +10,6 @@
 //   -> a third build: both slots verify, D0's NV state names B active, so the writer takes A
 //   -> destroy removes the disk the writer laid out.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readGpt } from '../../builder/disk/gpt';
@@ -23,21 +22,8 @@ import {
 } from '../support/pulumi';
 import { OVMF_VARS, withQemu } from '../support/qemu';
 import { writeBusyboxArchive } from '../provider/fixture-image';
-import { rolloutWorkspace, writeRolloutSite, type RolloutOutputs } from './rollout-program';
+import { partitionSha256, rolloutWorkspace, writeRolloutSite, type RolloutOutputs } from './rollout-program';
 import { engineEnv } from './site-program';
-
-/** SHA-256 of partition n (1-based) of a disk image. */
-function partitionSha256(disk: string, n: number): string {
-  const p = readGpt(disk).find((x) => x.index === n)!;
-  const fd = fs.openSync(disk, 'r');
-  try {
-    const b = Buffer.alloc(p.size);
-    fs.readSync(fd, b, 0, p.size, p.offset);
-    return crypto.createHash('sha256').update(b).digest('hex');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** Boots until web's line with `want` and the commit have both been logged; QEMU always killed. */
 async function bootUntilCommitted(disk: string, vars: string, want: string): Promise<D0Event[]> {

@@ -1,8 +1,10 @@
 // The Pulumi project of the rollout tests: one container (`web`) whose image comes from site.json
 // (rewritten between steps), one Deployment, and one EspSlotWriter on site.json's disk image, with
 // the writer's outputs exported. The signing key is the RFC 8032 TEST 1 key, from a 0600 file.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readGpt } from '../../builder/disk/gpt';
 import { PulumiWorkspace } from '../support/pulumi';
 import { REPO_ROOT, SECRET } from './site-program';
 
@@ -56,4 +58,17 @@ export async function rolloutWorkspace(): Promise<PulumiWorkspace> {
 /** Points the program at an image and a disk. */
 export function writeRolloutSite(ws: PulumiWorkspace, image: string, disk: string): void {
   ws.writeFile('site.json', JSON.stringify({ image, outDir: path.join(ws.root, 'builds'), disk }));
+}
+
+/** SHA-256 of partition n (1-based) of a disk image, read here (not through the writer it checks). */
+export function partitionSha256(disk: string, n: number): string {
+  const p = readGpt(disk).find((x) => x.index === n)!;
+  const fd = fs.openSync(disk, 'r');
+  try {
+    const b = Buffer.alloc(p.size);
+    fs.readSync(fd, b, 0, p.size, p.offset);
+    return crypto.createHash('sha256').update(b).digest('hex');
+  } finally {
+    fs.closeSync(fd);
+  }
 }

@@ -14,7 +14,7 @@ import { makeBuild, type BuildOutput } from '../../builder/site';
 import { readGpt } from '../../builder/disk/gpt';
 import * as writer from '../../provider/impl/esp-slot-writer';
 import { failurePath } from '../../provider/impl/problems';
-import { writeBusyboxArchive } from '../provider/fixture-image';
+import { writeBusyboxArchive, webSiteSpec } from '../provider/fixture-image';
 import { PUBLIC, SECRET } from './site-program';
 
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
@@ -62,21 +62,7 @@ describe('EspSlotWriter on A/B disks (provider called directly)', function () {
       const image = await writeBusyboxArchive(path.join(dir, `${variant}.tar`), variant);
       builds.push(
         await makeBuild({
-          spec: {
-            network: { bridge: '10.20.0.1/24' },
-            securityEpoch: 1,
-            containers: [
-              {
-                name: 'web',
-                image,
-                vcpu: 1,
-                memMb: 64,
-                ip: '10.20.0.10/24',
-                bootOrder: 0,
-                healthTimeoutS: 30,
-              },
-            ],
-          },
+          spec: webSiteSpec(image),
           secretKey: Buffer.from(SECRET, 'hex'),
           outDir: path.join(dir, 'builds'),
           kernelMode: 'host',

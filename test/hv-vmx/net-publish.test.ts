@@ -12,9 +12,10 @@
 // reads and hashes every byte through the firmware's emulated ATA before anything runs (file_ok
 // at ms=111937 of D0's clock, about 9 minutes of wall time on this machine), then loads it into
 // memory again: that did not fit the time.
-// About 2.5 minutes with two cores shared at load average 2 (uplink_up 93 s after spawn, vm_ready
-// 95 s, the page at 98 s; the same run with busybox's httpd took 430 s to uplink_up under heavier
-// load): one container, a 20-minute hard limit, and Bochs is always killed.
+// About 1.5 minutes with two cores shared at load average 2-3: uplink_up 42 s after spawn,
+// vm_ready 44 s, the page at 47 s (89-93 s, 91-95 s and 94-98 s while D0 still read each file
+// from the ESP twice, kernel/README.md stage 1 step 9). One container, a 20-minute hard limit,
+// and Bochs is always killed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -43,6 +43,29 @@ describe('ab: d0 run and host memory', function () {
     assert.doesNotMatch(r.out, /ev=vm_start/);
   });
 
+  it('a disk larger than the free memory: stage 1 still verifies it (streamed), the memory plan refuses', async () => {
+    // Stage 1 reads each file into pages the launch then uses; with no pages for a file it
+    // streams the file through the hash instead, so the refusal still comes from the memory plan
+    // with both numbers, not from a failed allocation in stage 1.
+    const dir = fs.mkdtempSync(path.join(fx.dir, 'run-bigdisk-'));
+    const webDisk = Buffer.alloc(320 * 2 ** 20, 0x5a);
+    const build = makeBuild(fx, 'run-bigdisk', { vms: { webOnly: true, memMb: 16, webDisk } });
+    const bigDisk = path.join(dir, 'disk.img');
+    const b = await d0(['disk', 'build', '--slot-a', build.dir, '--out', bigDisk, '--pub', pub]);
+    assert.equal(b.code, 0, b.err);
+    fs.rmSync(build.dir, { recursive: true, force: true });
+    const r = await d0(['run', bigDisk, '--mem', '256', '--until', 'vm_exit', '--timeout', '400']);
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.code, 1, r.err + r.out);
+    const ok = /ev=file_ok path=(VM\/web-\S+) size=(\d+)/.exec(r.out);
+    assert.ok(ok && Number(ok[2]) === webDisk.length, r.out);
+    assert.match(r.out, /ev=manifest_verified /);
+    const plan = /ev=memory_plan needed_mib=(\d+) available_mib=(\d+)/.exec(r.out);
+    assert.ok(plan && Number(plan[1]) > Number(plan[2]) && Number(plan[1]) > 320, r.out);
+    assert.match(r.out, /ev=boot_failed reason=out_of_memory detail=memory_plan/);
+    assert.doesNotMatch(r.out, /ev=images_loaded/);
+  });
+
   it('without --mem the emulated host gets what the build needs, and it runs and commits', async () => {
     const r = await d0(['run', disk, '--until', 'halt', '--timeout', '240']);
     assert.equal(r.code, 0, r.err + r.out);

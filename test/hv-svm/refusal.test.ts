@@ -1,6 +1,6 @@
 // D0 launches nothing on a CPU without the virtualization it needs: the launch stage checks
 // CPUID first (SVM, then nested paging) and fails closed with the reason logged, before any
-// image is loaded or the firmware is left. QEMU TCG with CPU models lacking SVM or NPT.
+// VM is prepared or the firmware is left. QEMU TCG with CPU models lacking SVM or NPT.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';

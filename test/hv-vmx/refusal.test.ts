@@ -1,6 +1,6 @@
 // The one BOOTX64.EFI on Intel CPU models without what the VMX backend needs: the launch stage
 // fails closed with the reason word logged (ev=boot_failed reason=no_virtualization detail=...),
-// before any image is loaded or the firmware is left, and nothing runs. Bochs CPU models: a
+// before any VM is prepared or the firmware is left, and nothing runs. Bochs CPU models: a
 // Pentium 4 without VT-x, and a Core 2 (Penryn) with VT-x but without the VMX-preemption timer
 // and EPT (Nehalem brought both): the first check that fails is the pin-based controls'.
 import assert from 'node:assert/strict';
@@ -34,7 +34,7 @@ describe('hv-vmx: Intel CPUs without VT-x + EPT are refused, nothing launched (B
       const failed = only(events, 'boot_failed');
       assert.equal(failed.length, 1, all);
       assert.deepEqual([failed[0].fields.reason, failed[0].fields.detail], ['no_virtualization', detail], all);
-      // Refused before anything was loaded or launched, and the firmware was never left.
+      // Refused before any VM was prepared or launched, and the firmware was never left.
       for (const ev of ['images_loaded', 'vm_prepared', 'firmware_exited', 'vm_start'])
         assert.equal(only(events, ev).length, 0, `${ev} after a refusal\n${all}`);
     });

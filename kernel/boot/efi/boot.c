@@ -24,6 +24,7 @@
 /* Too large for a UEFI stack frame (kept < 4 KiB): static. */
 static uint8_t tlv_buf[TLV_FILE_MAX];
 static struct d0_manifest manifest;
+static struct verified_files files;
 
 /* "manifest-" + uuid + ".tlv"/".sig" */
 #define MANIFEST_NAME_LEN (9 + ESP_UUID_TEXT_LEN + 4)
@@ -183,7 +184,7 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
   if (!ab_epoch_ok(manifest.security_epoch))
     return EFI_SECURITY_VIOLATION;
 
-  if (files_check(&esp, &manifest, &s) != 0)
+  if (files_check(st->BootServices, &esp, &manifest, &files, &s) != 0)
     return s;
 
   log_begin("manifest_verified");
@@ -192,6 +193,9 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
   log_end();
   ab_verified(manifest.security_epoch); /* the commit waits for the VMs' health (launch.c) */
   plan_log(&manifest);
-  /* Stage 2 (launch.h): returns only if nothing was launched. */
-  return d0_launch(image, st, &esp, &manifest);
+  /* Stage 2 (launch.h): returns only if nothing was launched; the verified files go back to the
+   * firmware then, for whatever it boots next (the other slot's D0 needs the memory). */
+  s = d0_launch(image, st, &esp, &manifest, &files);
+  files_release(st->BootServices, &manifest, &files);
+  return s;
 }

@@ -6,10 +6,12 @@
 typedef enum { AllocateAnyPages, AllocateMaxAddress, AllocateAddress } EFI_ALLOCATE_TYPE;
 typedef EFI_STATUS(EFIAPI *efi_allocate_pages_fn)(EFI_ALLOCATE_TYPE type, EFI_MEMORY_TYPE mt,
                                                   UINTN pages, EFI_PHYSICAL_ADDRESS *addr);
+typedef EFI_STATUS(EFIAPI *efi_free_pages_fn)(EFI_PHYSICAL_ADDRESS addr, UINTN pages);
 typedef EFI_STATUS(EFIAPI *efi_get_memory_map_fn)(UINTN *size, void *map, UINTN *key,
                                                   UINTN *desc_size, UINT32 *desc_version);
 typedef EFI_STATUS(EFIAPI *efi_exit_boot_services_fn)(EFI_HANDLE image, UINTN key);
 _Static_assert(offsetof(EFI_BOOT_SERVICES, AllocatePages) == 40, "BS.AllocatePages");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, FreePages) == 48, "BS.FreePages");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, GetMemoryMap) == 56, "BS.GetMemoryMap");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, ExitBootServices) == 232, "BS.ExitBootServices");
 
@@ -26,6 +28,13 @@ void *efi_alloc_pages(EFI_BOOT_SERVICES *bs, uint64_t bytes)
                          (bytes + EFI_PAGE_BYTES - 1) / EFI_PAGE_BYTES, &addr)))
     return NULL;
   return (void *)(uintptr_t)addr;
+}
+
+void efi_free_pages(EFI_BOOT_SERVICES *bs, void *p, uint64_t bytes)
+{
+  efi_free_pages_fn free_pages = (efi_free_pages_fn)bs->FreePages;
+  if (p != NULL)
+    free_pages((EFI_PHYSICAL_ADDRESS)(uintptr_t)p, (bytes + EFI_PAGE_BYTES - 1) / EFI_PAGE_BYTES);
 }
 
 EFI_STATUS efi_memory_map(EFI_BOOT_SERVICES *bs, struct efi_memmap *out)

@@ -22,6 +22,9 @@ struct efi_memmap {
 /* Fresh pages for at least `bytes`, or NULL when the firmware has none left. */
 void *efi_alloc_pages(EFI_BOOT_SERVICES *bs, uint64_t bytes);
 
+/* Gives back pages efi_alloc_pages returned for `bytes` (NULL: nothing). */
+void efi_free_pages(EFI_BOOT_SERVICES *bs, void *p, uint64_t bytes);
+
 /* Reads the current memory map into D0's one static buffer (the previous map is overwritten). */
 EFI_STATUS efi_memory_map(EFI_BOOT_SERVICES *bs, struct efi_memmap *out);
 

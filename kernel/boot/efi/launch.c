@@ -27,7 +27,7 @@ static struct launched_vm vms[TLV_MAX_CONTAINERS];
 static uint32_t n_prepared; /* vms[0..n_prepared) are built: hv_event_sink finds them by name */
 
 EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
-                     const struct d0_manifest *m)
+                     const struct d0_manifest *m, const struct verified_files *files)
 {
   EFI_BOOT_SERVICES *bs = st->BootServices;
   struct x86_virt_probe probe;
@@ -44,9 +44,12 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
     return launch_fail("no_virtualization", probe.reason, EFI_UNSUPPORTED);
   x86_spec_probe(probe.backend == X86_BACKEND_VMX); /* ev=spec: the mitigations chosen */
 
-  /* Needed vs available before loading anything: a host too small for the build is refused
-   * with both numbers, rather than by whichever allocation happens to fail first. */
+  /* Needed vs available before allocating anything more: a host too small for the build is
+   * refused with both numbers, rather than by whichever allocation happens to fail first. The
+   * files stage 1 holds are part of the need, so their pages count as available. */
   uint64_t need = vm_build_bytes(m), avail = efi_free_bytes(bs);
+  if (avail != 0)
+    avail += files->bytes;
   log_begin("memory_plan");
   log_u64("needed_mib", (need + MIB - 1) / MIB);
   log_u64("available_mib", avail / MIB);
@@ -55,7 +58,8 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
     return launch_fail("out_of_memory", "memory_plan", EFI_OUT_OF_RESOURCES);
 
   uint8_t *kernel;
-  EFI_STATUS s = load_verified(bs, esp, m->kernel_path, m->kernel_size, m->kernel_sha256, &kernel);
+  EFI_STATUS s = load_verified(bs, esp, m->kernel_path, m->kernel_size, m->kernel_sha256,
+                               files->kernel, &kernel);
   if (EFI_ERROR(s))
     return s;
   uint32_t n = m->n_containers, order[TLV_MAX_CONTAINERS];
@@ -70,7 +74,8 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
   /* Every VM is prepared before the firmware goes: one that cannot be (a digest mismatch, no
    * memory, a kernel D0 cannot load) fails the whole boot with nothing launched. */
   for (uint32_t i = 0; i < n; i++) {
-    s = vm_build_prepare(bs, esp, m, kernel, &m->containers[order[i]], &vms[i]);
+    s = vm_build_prepare(bs, esp, m, kernel, &m->containers[order[i]], files->disk[order[i]],
+                         &vms[i]);
     if (EFI_ERROR(s))
       return s;
     n_prepared = i + 1;

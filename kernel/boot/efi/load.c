@@ -6,8 +6,12 @@
 #include "launch_fail.h"
 
 EFI_STATUS load_verified(EFI_BOOT_SERVICES *bs, struct esp *esp, const char *path, uint64_t size,
-                         const uint8_t digest[32], uint8_t **out)
+                         const uint8_t digest[32], uint8_t *held, uint8_t **out)
 {
+  if (held != NULL) { /* hashed in these very pages before the manifest was declared verified */
+    *out = held;
+    return EFI_SUCCESS;
+  }
   uint8_t got[SHA256_DIGEST_LEN];
   size_t len = 0;
   uint8_t *buf = efi_alloc_pages(bs, size);

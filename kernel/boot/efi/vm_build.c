@@ -119,11 +119,12 @@ static EFI_STATUS build_vm(const struct rtc_wall *wall, struct launched_vm *l,
 }
 
 EFI_STATUS vm_build_prepare(EFI_BOOT_SERVICES *bs, struct esp *esp, const struct d0_manifest *m,
-                            const uint8_t *kernel, const struct d0_container *c,
+                            const uint8_t *kernel, const struct d0_container *c, uint8_t *held,
                             struct launched_vm *l)
 {
   uint8_t *disk_image;
-  EFI_STATUS s = load_verified(bs, esp, c->disk_path, c->disk_size, c->disk_sha256, &disk_image);
+  EFI_STATUS s = load_verified(bs, esp, c->disk_path, c->disk_size, c->disk_sha256, held,
+                               &disk_image);
   if (EFI_ERROR(s))
     return s;
   uint64_t ram_bytes = (uint64_t)c->mem_mb * MIB;

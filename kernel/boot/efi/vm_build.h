@@ -26,10 +26,11 @@ void vm_build_begin(EFI_SYSTEM_TABLE *st);
  */
 uint64_t vm_build_bytes(const struct d0_manifest *m);
 
-/* Reads and re-verifies container c's disk, allocates its memory and prepares its VM in l;
- * kernel is the verified guest kernel (m->kernel_size bytes). Fails with one ev=boot_failed. */
+/* Takes container c's verified disk (held: stage 1's copy, or NULL to read and verify it now,
+ * load.h), allocates its memory and prepares its VM in l; kernel is the verified guest kernel
+ * (m->kernel_size bytes). Fails with one ev=boot_failed. */
 EFI_STATUS vm_build_prepare(EFI_BOOT_SERVICES *bs, struct esp *esp, const struct d0_manifest *m,
-                            const uint8_t *kernel, const struct d0_container *c,
+                            const uint8_t *kernel, const struct d0_container *c, uint8_t *held,
                             struct launched_vm *l);
 
 #endif

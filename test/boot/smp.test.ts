@@ -15,6 +15,9 @@ import { withQemu } from '../support/qemu';
 import { makeLaunchSlot, slotFiles } from '../hv-svm/slot';
 import { asm, tinyBzImage } from '../hv-svm/tiny-kernel';
 
+const PTE_P = 1n;
+const PTE_RW = 2n;
+const PTE_NX = 1n << 63n;
 const BOOT_TIMEOUT_MS = 240_000; // OVMF starts every CPU under TCG too: -smp 4 is the slow one
 
 describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
@@ -73,7 +76,13 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
             `distinct per-CPU slots\n${all}`,
           );
           assert.deepEqual([up.fields.count, up.fields.of], [String(smp), String(smp)], all);
-          if (smp > 1) assert.equal(up.fields.lapic, 'xapic', all); // OVMF leaves q35 in xAPIC mode
+          if (smp > 1) {
+            assert.equal(up.fields.lapic, 'xapic', all); // OVMF leaves q35 in xAPIC mode
+            // The trampoline: a page below 1 MiB, and data again once the APs are up (W^X).
+            assert.ok(BigInt(up.fields.trampoline) < 0x100000n && BigInt(up.fields.trampoline) % 4096n === 0n, all);
+            const pte = BigInt(up.fields.trampoline_pte);
+            assert.equal(pte & (PTE_P | PTE_RW | PTE_NX), PTE_P | PTE_RW | PTE_NX, all);
+          }
           // All of it before the VMs start, and the VM then runs on the BSP as before.
           const at = (e: D0Event) => events.indexOf(e);
           const start = only(events, 'vm_start')[0];

@@ -238,8 +238,12 @@ uint32_t x86_smp_start(uint64_t tramp_phys, uint64_t lapic_phys, const uint32_t 
   log_begin("cpus_up");
   log_u64("count", up);
   log_u64("of", n);
-  if (others && why == NULL)
+  if (others && why == NULL) {
     log_str("lapic", lapic_mode_name());
+    /* W^X after use: the page's flags in D0's tables now (RW + NX: data, never code again). */
+    log_hex("trampoline", tramp_phys);
+    log_hex("trampoline_pte", x86_paging_leaf(tramp_phys));
+  }
   if (why != NULL)
     log_str("reason", why);
   log_end();

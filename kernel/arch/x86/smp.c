@@ -80,6 +80,13 @@ static const char *ap_backend_on(uint32_t cpu)
 /* The AP's C entry (the trampoline calls it with its index on its own stack); never returns. */
 static __attribute__((noreturn)) void ap_main(uint64_t cpu)
 {
+#ifdef D0_SELFTEST_SMP_SILENT_APIC
+  /* Test builds only (test/boot/smp.test.ts): this AP never checks in, as a CPU that hangs
+   * would; the BSP must time it out, log it and exclude it. */
+  if (lapic_self_id() == D0_SELFTEST_SMP_SILENT_APIC)
+    for (;;)
+      __asm__ volatile("cli; hlt" ::: "memory");
+#endif
   __atomic_store_n(&ap_state[cpu], AP_ARRIVED, __ATOMIC_RELEASE);
   x86_desc_init_ap((uint32_t)cpu);
   const char *why = ap_backend_on((uint32_t)cpu);

@@ -236,9 +236,12 @@ uint32_t x86_smp_start(uint64_t tramp_phys, uint64_t lapic_phys, const uint32_t 
     }
     if (!logged)
       log_failed(apic_ids[i], fail);
-    /* Excluded: INIT puts it back into wait-for-SIPI, so a late start cannot take the next
-     * CPU's handoff (stack) or its slot, which the next CPU gets fresh. */
+    /* Excluded: INIT puts it back into wait-for-SIPI. Its slot (stack, GDT/TSS, backend page)
+     * goes to the next CPU only if it never reached C; one that did may still be running on it
+     * (INIT is blocked in VMX root operation), so that slot is never reused. */
     lapic_send_init(apic_ids[i], ICR_TIMEOUT_NS);
+    if (__atomic_load_n(&ap_state[next_cpu], __ATOMIC_ACQUIRE) != AP_WAITING)
+      next_cpu++;
   }
   if (others && why == NULL && x86_paging_set_page(tramp_phys, 0) != 0)
     why = "trampoline_not_unmapped";

@@ -66,6 +66,8 @@ export interface BootOptions {
   vars: string;
   memMb?: number;
   cpu?: string;
+  /** The -accel value; default 'tcg' (e.g. 'tcg,thread=multi': one host thread per vCPU). */
+  accel?: string;
   /** Give the host an uplink NIC (uplinkArgs); absent = no network device at all. */
   uplink?: UplinkOptions;
   /** Called with each serial line (firmware output included), without the line end. */
@@ -89,9 +91,9 @@ export interface BootResult {
 }
 
 export function qemuCommand(
-  o: Pick<BootOptions, 'disk' | 'vars' | 'memMb' | 'cpu' | 'uplink'>,
+  o: Pick<BootOptions, 'disk' | 'vars' | 'memMb' | 'cpu' | 'accel' | 'uplink'>,
 ): string[] {
-  const args = ['-accel', 'tcg', '-machine', 'q35', '-m', String(o.memMb ?? 256)];
+  const args = ['-accel', o.accel ?? 'tcg', '-machine', 'q35', '-m', String(o.memMb ?? 256)];
   args.push(
     '-display',
     'none',

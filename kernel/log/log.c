@@ -2,6 +2,12 @@
 #include "log.h"
 #include "logfmt.h"
 
+/* One line at a time across CPUs: log_begin takes this spinlock and log_end releases it, so the
+ * line buffer, seq, the ring and the sink (COM1) are only ever touched by the CPU holding it.
+ * Not re-entrant: a CPU must not log from inside its own log_begin..log_end (nothing does; an
+ * exception there would spin, and the CPU halts anyway). */
+static volatile char line_lock;
+
 static char line[LOG_LINE_MAX + 2];
 static size_t line_len;
 static int line_truncated;
@@ -91,6 +97,9 @@ static void put_key(const char *key) {
 }
 
 void log_begin(const char *ev) {
+  while (__atomic_test_and_set(&line_lock, __ATOMIC_ACQUIRE))
+    while (__atomic_load_n(&line_lock, __ATOMIC_RELAXED))
+      __builtin_ia32_pause();
   line_len = 0;
   line_truncated = 0;
   cut_len = 0;
@@ -155,6 +164,7 @@ void log_end(void) {
   ring_push(line, line_len);
   log_sink_write(line, line_len);
   line_len = 0;
+  __atomic_clear(&line_lock, __ATOMIC_RELEASE);
 }
 
 void log_set_clock(uint64_t (*clock)(void)) { clock_ms = clock; }

@@ -13,8 +13,12 @@ import { assertContiguous, EventStream, parseEventLine } from '../support/events
 
 const VECTORS = path.join(__dirname, '..', 'vectors', 'logfmt', 'lines.json');
 
-/** Compiles kernel/log sources with a host test under ASan/UBSan and runs it with args. */
-function runHostTest(sources: string[], args: string[] = []): string {
+/** Compiles kernel/log sources with a host test (default under ASan/UBSan) and runs it with args. */
+function runHostTest(
+  sources: string[],
+  args: string[] = [],
+  sanitize: string[] = ['-fsanitize=address,undefined'],
+): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-log-'));
   try {
     const bin = path.join(dir, 'test');
@@ -26,7 +30,7 @@ function runHostTest(sources: string[], args: string[] = []): string {
         '-Wextra',
         '-Werror',
         '-g',
-        '-fsanitize=address,undefined',
+        ...sanitize,
         '-fno-sanitize-recover=all',
         '-I',
         KERNEL_DIR,
@@ -55,6 +59,11 @@ describe('boot log', function () {
   it('kernel/log passes its host test under ASan/UBSan', () => {
     const out = runHostTest(['log/log.c', 'log/fmt.c', 'log/tests/capture.c', 'log/tests/test_log.c']);
     assert.match(out, /^log: 13 checks, 0 failed$/m);
+  });
+
+  it('4 threads logging at once: every line whole, seq without gap, each thread in order (TSan)', () => {
+    const out = runHostTest(['log/log.c', 'log/tests/test_log_smp.c'], [], ['-fsanitize=thread', '-pthread']);
+    assert.match(out, /^log_smp: 14 checks, 0 failed$/m);
   });
 
   it('ev=net_stats: every counter and drop reason under its key, unabridged at realistic sizes', () => {

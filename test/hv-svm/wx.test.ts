@@ -50,6 +50,7 @@ describe('hv-svm: D0 page tables are W^X', function () {
       await vm.waitFor('selftest_wx');
       const fault = await vm.waitFor('cpu_exception');
       assert.equal(fault.fields.vector, '14');
+      assert.equal(fault.fields.apic_id, '0'); // the BSP, the one CPU here
       assert.equal(Number(fault.fields.error) & (PF_PRESENT | PF_WRITE), PF_PRESENT | PF_WRITE);
       await new Promise((r) => setTimeout(r, 1000)); // halted: nothing follows
       const events = [...vm.events];

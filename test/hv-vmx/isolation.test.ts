@@ -46,6 +46,14 @@ for (const [cpuModel, backend, nripSave] of [
         [backend === 'vmx' ? 'intel' : 'amd', backend, nripSave],
         all,
       );
+      // Bochs has one CPU: the BSP's backend is on before the VMs (kernel/README.md "CPUs").
+      assert.deepEqual(
+        only(events, 'cpu_up').map((e) => [e.fields.cpu, e.fields.backend]),
+        [['0', backend]],
+        all,
+      );
+      const up = only(events, 'cpus_up')[0];
+      assert.deepEqual([up?.fields.count, up?.fields.of], ['1', '1'], all);
       const lines = (vm: string) =>
         only(events, 'console').filter((e) => e.fields.vm === vm).map((e) => e.fields.line);
       assert.deepEqual(lines('bad'), ['start'], 'bad\'s store never completed\n' + all);

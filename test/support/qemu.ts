@@ -24,6 +24,8 @@ export interface QemuOptions {
   vars?: string;
   /** -cpu model, e.g. "max" (RDRAND/RDSEED under TCG) or "qemu64,+svm,+npt". */
   cpu?: string;
+  /** -accel value; default 'tcg' (builder/disk/qemu.ts). */
+  accel?: string;
   memMb?: number;
   /** Hard limit for the whole run; QEMU is killed when it passes. Default 90 s. */
   timeoutMs?: number;
@@ -127,6 +129,7 @@ export function qemuArgs(opts: QemuOptions, vars: string): string[] {
     vars,
     memMb: opts.memMb,
     cpu: opts.cpu,
+    accel: opts.accel,
     uplink: opts.uplink,
   }).concat(opts.extraArgs ?? []);
 }

@@ -35,17 +35,15 @@ struct __attribute__((packed)) desc_ptr {
 #define GATE_INTERRUPT_P 0x8e /* present, DPL 0, 64-bit interrupt gate */
 #define IST_STACK_BYTES 8192
 
-/* Flat 64-bit code (L=1) and data, then the TSS descriptor (two slots). */
-static uint64_t gdt[5] __attribute__((aligned(16))) = {
-    0,
-    0x00af9a000000ffffull,
-    0x00cf92000000ffffull,
-    0,
-    0,
-};
-static struct tss64 tss __attribute__((aligned(16)));
+/* Per CPU: its own GDT (a TSS descriptor is marked busy by LTR, so each CPU needs its own slot),
+ * its own TSS and the IST1 stack its exceptions run on. The IDT is shared: read-only once built. */
+struct cpu_desc {
+  uint64_t gdt[5]; /* null, flat 64-bit code (L=1), data, then the TSS descriptor (two slots) */
+  struct tss64 tss;
+  uint8_t ist_stack[IST_STACK_BYTES] __attribute__((aligned(16)));
+} __attribute__((aligned(16)));
+static struct cpu_desc cpus[X86_MAX_CPUS];
 static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
-static uint8_t ist_stack[IST_STACK_BYTES] __attribute__((aligned(16)));
 
 extern const uint64_t x86_isr_table[EXCEPTION_VECTORS]; /* isr.S */
 extern const uint64_t x86_irq_table[IRQ_VECTORS];      /* isr.S: host_tick.h */
@@ -53,15 +51,28 @@ void x86_irq_other(void);                              /* isr.S: any other vecto
 volatile uint64_t x86_irq_other_count;
 void x86_load_segments(const struct desc_ptr *gdtr, uint16_t code, uint16_t data, uint16_t tr);
 
+/* Loads CPU `cpu`'s GDT and TSS (built here) and the shared IDT on the CPU running this. */
+static void load_cpu(uint32_t cpu)
+{
+  struct cpu_desc *c = &cpus[cpu];
+  c->gdt[0] = 0;
+  c->gdt[1] = 0x00af9a000000ffffull;
+  c->gdt[2] = 0x00cf92000000ffffull;
+  c->tss.ist[0] = (uint64_t)(uintptr_t)(c->ist_stack + IST_STACK_BYTES);
+  c->tss.iomap_base = sizeof(c->tss); /* no I/O bitmap */
+  uint64_t base = (uint64_t)(uintptr_t)&c->tss, limit = sizeof(c->tss) - 1;
+  /* SDM 8.2.3: type 9 (available 64-bit TSS), present. */
+  c->gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+              (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+  c->gdt[4] = base >> 32;
+  struct desc_ptr gdtr = {sizeof(c->gdt) - 1, (uint64_t)(uintptr_t)c->gdt};
+  struct desc_ptr idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
+  x86_load_segments(&gdtr, X86_SEL_CODE, X86_SEL_DATA, X86_SEL_TSS);
+  __asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
 void x86_desc_init(void)
 {
-  tss.ist[0] = (uint64_t)(uintptr_t)(ist_stack + IST_STACK_BYTES);
-  tss.iomap_base = sizeof(tss); /* no I/O bitmap */
-  uint64_t base = (uint64_t)(uintptr_t)&tss, limit = sizeof(tss) - 1;
-  /* SDM 8.2.3: type 9 (available 64-bit TSS), present. */
-  gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
-           (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-  gdt[4] = base >> 32;
   for (int v = 0; v < EXCEPTION_VECTORS; v++) {
     uint64_t h = x86_isr_table[v];
     idt[v] = (struct idt_gate){(uint16_t)h, X86_SEL_CODE, 1, GATE_INTERRUPT_P,
@@ -77,8 +88,11 @@ void x86_desc_init(void)
     idt[X86_IRQ_BASE + i] = (struct idt_gate){(uint16_t)h, X86_SEL_CODE, 0, GATE_INTERRUPT_P,
                                               (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0};
   }
-  struct desc_ptr gdtr = {sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt};
-  struct desc_ptr idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
-  x86_load_segments(&gdtr, X86_SEL_CODE, X86_SEL_DATA, X86_SEL_TSS);
-  __asm__ volatile("lidt %0" : : "m"(idtr));
+  load_cpu(0);
+}
+
+void x86_desc_init_ap(uint32_t cpu)
+{
+  if (cpu > 0 && cpu < X86_MAX_CPUS)
+    load_cpu(cpu);
 }

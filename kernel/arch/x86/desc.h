@@ -21,7 +21,16 @@ struct x86_exception_frame {
   uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
 
+/* CPUs D0 keeps descriptors for (the BSP is 0): the fixed size of the per-CPU tables (GDT, TSS,
+ * IST stack here; stacks and backend pages in smp.c). */
+#define X86_MAX_CPUS 32
+
+/* The BSP: builds the shared IDT and loads CPU 0's GDT/TSS and the IDT. */
 void x86_desc_init(void);
+
+/* An AP (1 <= cpu < X86_MAX_CPUS), on that AP, after x86_desc_init ran on the BSP: loads its own
+ * GDT and TSS (IST1: its own exception stack) and the shared IDT. */
+void x86_desc_init_ap(uint32_t cpu);
 
 /* Called from isr.S; never returns. Provided by the platform (boot/efi) so it can log. */
 void x86_exception(const struct x86_exception_frame *f);

@@ -198,3 +198,19 @@ uint64_t x86_paging_leaf(uint64_t addr)
   e = ((uint64_t *)(uintptr_t)(e & PTE_ADDR))[(addr >> 12) & 511];
   return e & PTE_P ? e & ~PTE_ADDR : 0;
 }
+
+int x86_paging_set_page(uint64_t addr, int exec)
+{
+  if (!live || (addr & (X86_PAGE - 1)) != 0)
+    return -1;
+  uint64_t *e = pde(addr);
+  if (e == NULL || !(*e & PTE_P))
+    return -1; /* only memory the map listed (and so D0 mapped) changes permissions */
+  uint64_t *pt = split(addr);
+  if (pt == NULL)
+    return -1;
+  /* W^X: executable pages are read-only, writable ones never executable. */
+  pt[(addr >> 12) & 511] = (addr & PTE_ADDR) | PTE_P | (exec ? 0 : PTE_RW | PTE_NX);
+  __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4) : "memory");
+  return 0;
+}

@@ -43,6 +43,15 @@ int x86_paging_init(const struct x86_mem_region *regions, size_t n, const void *
  */
 int x86_paging_map_mmio(uint64_t base, uint64_t bytes);
 
+/*
+ * Sets one 4 KiB page of memory D0 mapped from the memory map to RX (exec != 0: present,
+ * read-only, executable) or RW+NX (exec == 0), splitting its 2 MiB page (the rest keeps its
+ * permissions), CR3 reloaded on this CPU. For the AP start-up trampoline (smp.c), which must be
+ * executable while APs run it and is data otherwise. 0, or -1 when D0's tables are not in use,
+ * addr is unaligned or unmapped, or the page pool is exhausted.
+ */
+int x86_paging_set_page(uint64_t addr, int exec);
+
 /* The flag bits (P, RW, PWT, PCD, PS, NX, ...) of the leaf entry mapping addr in D0's tables, 0
  * when addr is unmapped or the tables were never built: what the log shows of a mapping. */
 uint64_t x86_paging_leaf(uint64_t addr);

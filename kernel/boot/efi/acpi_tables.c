@@ -6,7 +6,7 @@
  */
 #include "acpi_tables.h"
 
-#include "arch/arch.h"
+#include "arch/x86/lapic.h"
 #include "d0/lib.h"
 #include "efi_mem.h"
 
@@ -65,26 +65,13 @@ static uint64_t find_rsdp(EFI_SYSTEM_TABLE *st) {
   return v1;
 }
 
-/* The APIC id of the CPU running this: CPUID 0xB's x2APIC id when the leaf exists, else the
- * 8-bit id of CPUID 1. */
-static uint32_t bsp_apic_id(void) {
-  struct arch_cpuid_result r;
-  arch_host_cpuid(0, 0, &r);
-  uint32_t max = r.eax;
-  if (max >= 0xB) {
-    arch_host_cpuid(0xB, 0, &r);
-    if (r.ebx != 0)
-      return r.edx;
-  }
-  arch_host_cpuid(1, 0, &r);
-  return r.ebx >> 24;
-}
-
 const struct acpi_info *acpi_tables_read(EFI_SYSTEM_TABLE *st) {
   if (EFI_ERROR(efi_memory_map(st->BootServices, &memmap)))
     memmap.desc_size = 0; /* no map: nothing is readable, every fallback applies */
   struct acpi_mem mem = {map_phys, NULL};
-  acpi_parse(&mem, find_rsdp(st), bsp_apic_id(), &info);
+  acpi_parse(&mem, find_rsdp(st), lapic_self_id(), &info);
   acpi_log(&info);
   return &info;
 }
+
+const struct acpi_info *acpi_tables_info(void) { return &info; }

@@ -16,4 +16,8 @@
  */
 const struct acpi_info *acpi_tables_read(EFI_SYSTEM_TABLE *st);
 
+/* The result of acpi_tables_read (all zero before it ran): for the CPU bring-up after
+ * ExitBootServices (takeover.c), which no longer has the firmware to ask. */
+const struct acpi_info *acpi_tables_info(void);
+
 #endif

@@ -37,6 +37,15 @@ void efi_free_pages(EFI_BOOT_SERVICES *bs, void *p, uint64_t bytes)
     free_pages((EFI_PHYSICAL_ADDRESS)(uintptr_t)p, (bytes + EFI_PAGE_BYTES - 1) / EFI_PAGE_BYTES);
 }
 
+uint64_t efi_alloc_page_below(EFI_BOOT_SERVICES *bs, uint64_t limit)
+{
+  EFI_PHYSICAL_ADDRESS addr = limit - 1; /* AllocateMaxAddress: the highest address allowed */
+  efi_allocate_pages_fn allocate = (efi_allocate_pages_fn)bs->AllocatePages;
+  if (limit < EFI_PAGE_BYTES || EFI_ERROR(allocate(AllocateMaxAddress, EfiLoaderData, 1, &addr)))
+    return 0;
+  return addr;
+}
+
 EFI_STATUS efi_memory_map(EFI_BOOT_SERVICES *bs, struct efi_memmap *out)
 {
   efi_get_memory_map_fn get_map = (efi_get_memory_map_fn)bs->GetMemoryMap;

@@ -25,6 +25,10 @@ void *efi_alloc_pages(EFI_BOOT_SERVICES *bs, uint64_t bytes);
 /* Gives back pages efi_alloc_pages returned for `bytes` (NULL: nothing). */
 void efi_free_pages(EFI_BOOT_SERVICES *bs, void *p, uint64_t bytes);
 
+/* One page wholly below `limit` (AllocateMaxAddress, EfiLoaderData), e.g. the APs' real-mode
+ * trampoline below 1 MiB; its physical address, or 0 when the firmware has none there. */
+uint64_t efi_alloc_page_below(EFI_BOOT_SERVICES *bs, uint64_t limit);
+
 /* Reads the current memory map into D0's one static buffer (the previous map is overwritten). */
 EFI_STATUS efi_memory_map(EFI_BOOT_SERVICES *bs, struct efi_memmap *out);
 

@@ -3,6 +3,7 @@
 #include "ab/ab.h"
 #include "arch/arch.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
 #include "hv/err.h"
@@ -116,6 +117,7 @@ void x86_exception(const struct x86_exception_frame *f)
   log_u64("vector", f->vector);
   log_hex("rip", f->rip);
   log_hex("error", f->error_code);
+  log_u64("apic_id", lapic_self_id()); /* which CPU: any of them may fault once APs are up */
   log_end();
   ab_fatal("cpu_exception"); /* a trial build resets (and is retried or rolled back) */
   x86_halt_forever();

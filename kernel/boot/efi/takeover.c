@@ -1,8 +1,10 @@
 #include "takeover.h"
 
+#include "acpi_tables.h"
 #include "arch/x86/desc.h"
 #include "arch/x86/host_tick.h"
 #include "arch/x86/paging.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/time.h"
 #include "arch/x86/x86.h"
 #include "arch/x86/xstate.h"
@@ -56,6 +58,23 @@ static void host_paging(const struct efi_memmap *map)
 #endif
 }
 
+/* The APs' real-mode trampoline page (arch/x86/smp_tramp.h): below 1 MiB, reserved while the
+ * firmware can still hand it out; 0 when it could not be. */
+static uint64_t tramp_page;
+
+/* Every enabled CPU of the MADT up with its backend on (arch/x86/smp.h); the VMs stay on the BSP.
+ * Without a MADT the fallback list is the BSP alone. */
+static void cpus_up(enum x86_backend backend)
+{
+  static uint32_t ids[ACPI_MAX_CPUS];
+  const struct acpi_info *a = acpi_tables_info();
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < a->cpu_count && i < ACPI_MAX_CPUS; i++)
+    if (a->cpus[i].flags & ACPI_CPU_ENABLED)
+      ids[n++] = a->cpus[i].apic_id;
+  x86_smp_start(tramp_page, a->lapic_addr, ids, n, backend);
+}
+
 /* D0 owns the CPU from here: its descriptors and page tables, then the VMs (run_vms.c). */
 static __attribute__((noreturn)) void take_over(const struct efi_memmap *map,
                                                 struct launched_vm *vms, uint32_t n,
@@ -64,6 +83,7 @@ static __attribute__((noreturn)) void take_over(const struct efi_memmap *map,
   x86_cli(); /* IF stays 0 in D0 except right after a #VMEXIT (arch/x86/host_tick.h) */
   x86_desc_init();
   host_paging(map);
+  cpus_up(backend);
   /* SVM ends a guest's run on the host tick (INTR intercept); VMX has its preemption timer. */
   if (backend == X86_BACKEND_SVM)
     x86_host_tick_init(X86_TICK_HZ);
@@ -82,6 +102,12 @@ EFI_STATUS takeover_run(EFI_HANDLE image, EFI_BOOT_SERVICES *bs, struct launched
 {
   uint32_t tries = 0;
   struct efi_memmap map;
+  tramp_page = efi_alloc_page_below(bs, 0x100000);
+  if (tramp_page == 0) {
+    log_begin("smp_trampoline");
+    log_str("error", "no_page_below_1mib");
+    log_end();
+  }
   EFI_STATUS s = efi_exit_boot_services(image, bs, &tries, &map);
   if (EFI_ERROR(s)) {
     log_begin("boot_failed");

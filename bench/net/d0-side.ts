@@ -31,6 +31,8 @@ export interface D0Run {
   /** D0's uplink NIC (ev=uplink_stats: frames, tx_full) and router (ev=router_stats) at halt. */
   readonly uplink: Record<string, string>;
   readonly router: Record<string, string>;
+  /** Where the VM's io and mmio exits went (ev=exit_top: the busiest ports and MMIO addresses). */
+  readonly exitTop: Record<string, string>;
   /** QEMU spawn -> the page first served through the published port (ms, host clock). */
   readonly spawnToServingMs: number;
 }
@@ -124,6 +126,7 @@ export async function runD0(o: {
           net: net.fields,
           uplink: fieldsOf('uplink_stats'),
           router: fieldsOf('router_stats'),
+          exitTop: vm.events.find(isVm('exit_top'))?.fields ?? {},
           spawnToServingMs,
         };
       },

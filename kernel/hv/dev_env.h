@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "arch/arch.h"
+#include "hv/exit_count.h"
 #include "hv/guest_mem.h"
 
 /* Per-VM counters. Exits are counted by reason in kernel/hv/exit.c. */
@@ -27,6 +28,8 @@ struct hv_stats {
   uint64_t net_drops;
   uint64_t dev_broken;
   uint64_t run_ns;
+  /* Where the io and mmio exits went (per port / guest-physical address and direction). */
+  struct exit_counts io_at, mmio_at;
 };
 
 struct platform;

@@ -42,6 +42,7 @@ static void on_io(struct vm *vm, const struct arch_exit *exit)
     vm_stop(vm, VM_FAILED, HV_E_INVAL, "bad-io-size");
     return;
   }
+  exit_count_add(&vm->stats.io_at, exit->port, exit->dir == ARCH_DIR_WRITE);
   uint64_t v = bus_access(vm, &vm->pio, "pio", &vm->stats.pio_unclaimed, exit->port, exit);
   if (vm->state == VM_RUNNING)
     arch_vcpu_complete(&vm->vcpu, exit, v);
@@ -57,6 +58,7 @@ static void on_mmio(struct vm *vm, const struct arch_exit *exit)
     on_bad_access(vm, exit); /* fault OUTSIDE: gpa-out-of-range */
     return;
   }
+  exit_count_add(&vm->stats.mmio_at, gpa_addr(exit->gpa), exit->dir == ARCH_DIR_WRITE);
   uint64_t v =
       bus_access(vm, &vm->mmio, "mmio", &vm->stats.mmio_unclaimed, gpa_addr(exit->gpa), exit);
   if (vm->state == VM_RUNNING)

@@ -33,6 +33,7 @@ function d0(rate4: number, exits: number, io: number, bytes = 5 * MiB): D0Run {
     net: { vm: 'web', drop_spoof: '0', drop_ethertype: '7' },
     uplink: { tx_full: '3' },
     router: {},
+    exitTop: { vm: 'web', io: '0x21w:8,0x20w:4', mmio: '0xd0001050w:2' },
     spawnToServingMs: 5000,
   };
 }
@@ -105,6 +106,11 @@ describe('bench/net report', () => {
     assert.equal(e.reasonsAddUp, true);
     assert.match(r.markdown, /idle boot's exits .* \| 60; \*\*10\*\* \|$/m);
     assert.match(r.markdown, /^\| uplink tx_full .* \| 3, 3 \|$/m);
+    assert.match(
+      r.markdown,
+      /^\| busiest ports .* \| io 0x21w:8,0x20w:4; mmio 0xd0001050w:2<br>io 0x21w:8,0x20w:4; mmio 0xd0001050w:2 \|$/m,
+    );
+    assert.deepEqual(r.json.d0ExitTop, [idle.exitTop, idle.exitTop]);
     assert.match(r.markdown, /^\| VM port drops .* \| ethertype=7; ethertype=7 \|$/m);
   });
 

@@ -71,7 +71,24 @@ static void report_net_changes(struct launched_vm *vms, uint32_t n, uint64_t now
       report_net(&vms[i]);
 }
 
-/* ev=vm_stopped, ev=vm_stats (the per-VM counters bench/hv reads), then its last ev=net_stats. */
+/* ev=exit_top: the ports and MMIO addresses the VM's io and mmio exits went to (hv/exit_count.h),
+ * the busiest EXIT_COUNT_TOP of each, and how many exits the full tables could not place. */
+static void report_exit_top(const struct vm *vm)
+{
+  char text[EXIT_COUNT_TEXT_MAX];
+  log_begin("exit_top");
+  log_str("vm", vm->name);
+  exit_count_top(&vm->stats.io_at, EXIT_COUNT_TOP, text, sizeof text);
+  log_str("io", text);
+  log_u64("io_other", vm->stats.io_at.other);
+  exit_count_top(&vm->stats.mmio_at, EXIT_COUNT_TOP, text, sizeof text);
+  log_str("mmio", text);
+  log_u64("mmio_other", vm->stats.mmio_at.other);
+  log_end();
+}
+
+/* ev=vm_stopped, ev=vm_stats (the per-VM counters bench/hv reads), ev=exit_top, then its last
+ * ev=net_stats. */
 static void report_stopped(struct launched_vm *l)
 {
   const struct vm *vm = &l->vm;
@@ -106,6 +123,7 @@ static void report_stopped(struct launched_vm *l)
   log_u64("console_dropped", l->console_budget.dropped);
   log_u64("events_dropped", l->event_budget.dropped);
   log_end();
+  report_exit_top(vm);
   report_net(l);
 }
 

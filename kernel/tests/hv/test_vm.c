@@ -176,6 +176,20 @@ static void test_unclaimed_port_reads_all_ones(void)
   CHECK_EQ(vm.state, VM_RUNNING);
 }
 
+static void test_dispatch_counts_io_and_mmio_exits(void)
+{
+  static struct vm vm;
+  new_vm(&vm, 30, VM_HEALTH_READY);
+  guest_pio(&vm, 0x80, 1, true, 1);
+  guest_pio(&vm, 0x80, 1, true, 2);
+  guest_pio(&vm, 0x80, 1, false, 0);
+  guest_mmio(&vm, 0xfed00000ull, 4, false, 0);
+  CHECK_EQ(exit_count_get(&vm.stats.io_at, 0x80, true), 2);
+  CHECK_EQ(exit_count_get(&vm.stats.io_at, 0x80, false), 1);
+  CHECK_EQ(exit_count_get(&vm.stats.mmio_at, 0xfed00000ull, false), 1);
+  CHECK_EQ(exit_count_get(&vm.stats.mmio_at, 0xfed00000ull, true), 0);
+}
+
 static void test_status_port_ready_in_time(void)
 {
   static struct vm vm;
@@ -478,6 +492,7 @@ void test_vm_all(void)
   RUN(test_bus_registration);
   RUN(test_vm_config_refused);
   RUN(test_unclaimed_port_reads_all_ones);
+  RUN(test_dispatch_counts_io_and_mmio_exits);
   RUN(test_status_port_ready_in_time);
   RUN(test_status_port_never_ready);
   RUN(test_status_port_exit_one_at_once);

@@ -1,0 +1,161 @@
+// A disk written twice before its first boot boots the newest build first (issue 16, item 8),
+// under QEMU + OVMF (-cpu EPYC, so D0 launches): `d0 disk build` puts U1 in slot A, `d0 disk
+// write` puts the newer U2 in slot B, and nothing has booted yet. The firmware boots slot A; with
+// nothing committed, D0 there starts a trial of U2 with slot A as its fallback. A healthy U2 is
+// committed (and `d0 disk status` names it active); a U2 whose health fails is marked bad and D0
+// resets into slot A, which commits U1 as a first boot.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readAbState } from '../../builder/disk/ovmf-vars';
+import { formatPublicKeyFile } from '../../core/sign';
+import type { D0Event } from '../support/events';
+import { d0 } from '../support/d0-pipeline';
+import {
+  bootUntilExit,
+  freshVars,
+  makeBuild,
+  sharedFixture,
+  type AbFixture,
+  type BuildDefects,
+} from './support';
+
+describe('ab: a disk written twice before its first boot boots the newest build first', function () {
+  this.timeout(900_000);
+  let fx: AbFixture;
+  let dir: string;
+  let pub: string;
+
+  before(async () => {
+    fx = await sharedFixture();
+    dir = fs.mkdtempSync(path.join(fx.dir, 'first-newest-'));
+    pub = path.join(dir, 'd0.pub');
+    fs.writeFileSync(pub, formatPublicKeyFile(fx.pub));
+  });
+
+  /** U1 then U2 written with the CLI to a new disk; its VARS file is blank (never booted). */
+  async function writtenTwice(name: string, u2Defects: BuildDefects = {}) {
+    const u1 = makeBuild(fx, `${name}-u1`);
+    const u2 = makeBuild(fx, `${name}-u2`, u2Defects);
+    const disk = path.join(dir, `${name}.img`);
+    let r = await d0([
+      'disk',
+      'build',
+      '--slot-a',
+      u1.dir,
+      '--out',
+      disk,
+      '--size-mib',
+      '40',
+      '--pub',
+      pub,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    r = await d0(['disk', 'write', disk, u2.dir, '--pub', pub]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(
+      r.out,
+      new RegExp(`wrote build ${u2.uuid} to slot B .*active slot A \\(${u1.uuid}\\) untouched`),
+    );
+    const vars = freshVars(`${disk}.vars.fd`); // where `d0 run` and `d0 disk status` look
+    return { u1, u2, disk, vars };
+  }
+
+  const field = (boot: D0Event[], ev: string) => boot.find((e) => e.ev === ev)?.fields ?? {};
+
+  /** The first boot: slot A's D0 finds nothing committed and starts a trial of U2 in slot B. */
+  function assertTrialStarted(boot: D0Event[], u1: string, u2: string, text: string) {
+    const choice = field(boot, 'slot_choice');
+    assert.deepEqual(
+      [choice.role, choice.boot, choice.slot, choice.last_good, choice.fallback],
+      ['trial_start', u2, 'B', 'none', u1],
+      text,
+    );
+    const reset = field(boot, 'reset');
+    assert.deepEqual([reset.reason, reset.next, reset.slot], ['trial', u2, 'B'], text);
+    for (const ev of ['ready_to_launch', 'commit', 'slot_bad'])
+      assert.equal(
+        boot.filter((e) => e.ev === ev).length,
+        0,
+        `ev=${ev} in the first boot\n${text}`,
+      );
+  }
+
+  it('U2 healthy: D0 tries U2 first and commits it; status names slot B active; the next boot runs U2', async () => {
+    const { u1, u2, disk, vars } = await writtenTwice('healthy');
+    const b = await bootUntilExit(disk, vars);
+    assert.equal(b.boots.length, 2, 'slot A starts the trial, U2 runs and commits\n' + b.text);
+    assertTrialStarted(b.boots[0], u1.uuid, u2.uuid, b.text);
+    const trial = b.boots[1];
+    const choice = field(trial, 'slot_choice');
+    assert.deepEqual([choice.role, choice.boot, choice.slot], ['trial', u2.uuid, 'B'], b.text);
+    const commits = b.all('commit');
+    assert.equal(commits.length, 1, b.text);
+    assert.deepEqual(
+      [
+        commits[0].fields.boot,
+        commits[0].fields.slot,
+        commits[0].fields.previous,
+        commits[0].fields.role,
+      ],
+      [u2.uuid, 'B', 'none', 'trial'],
+    );
+    assert.equal(b.end, 'halt');
+    const state = readAbState(vars)!;
+    assert.deepEqual([state.lastGood, state.trial, state.bad], [u2.uuid, undefined, undefined]);
+
+    const r = await d0(['disk', 'status', disk, '--pub', pub]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`last_good=${u2.uuid} trial=none`));
+    assert.match(r.out, new RegExp(`slot A: ${u1.uuid} label=D0_A verified epoch=\\d+\\n`));
+    assert.match(r.out, new RegExp(`slot B: ${u2.uuid} label=D0_B verified epoch=\\d+ active`));
+
+    // The commit wrote slot B's boot entry first in BootOrder: the firmware boots U2 directly.
+    const again = await bootUntilExit(disk, vars);
+    assert.equal(again.boots.length, 1, again.text);
+    const c = field(again.last, 'slot_choice');
+    assert.deepEqual([c.role, c.boot, c.slot], ['committed', u2.uuid, 'B'], again.text);
+  });
+
+  it('U2 fails its health: U2 is marked bad, D0 resets into slot A and commits U1 as a first boot', async () => {
+    const { u1, u2, disk, vars } = await writtenTwice('exit1', { guest: 'exit1' });
+    const b = await bootUntilExit(disk, vars);
+    assert.equal(b.boots.length, 3, 'A starts the trial, U2 fails, A again\n' + b.text);
+    assertTrialStarted(b.boots[0], u1.uuid, u2.uuid, b.text);
+    const trial = b.boots[1];
+    assert.equal(field(trial, 'slot_choice').role, 'trial', b.text);
+    const failed = field(trial, 'health_failed');
+    assert.equal(failed.role, 'trial', b.text);
+    const bad = field(trial, 'slot_bad');
+    assert.deepEqual([bad.bad, bad.slot, bad.last_good], [u2.uuid, 'B', 'none'], b.text);
+    assert.match(bad.reason ?? '', /^health:/);
+    const rb = b.all('rollback');
+    assert.equal(rb.length, 1, b.text);
+    assert.deepEqual([rb[0].fields.from, rb[0].fields.to], [u2.uuid, u1.uuid]);
+    const reset = field(trial, 'reset');
+    assert.deepEqual([reset.reason, reset.next, reset.slot], ['rollback', u1.uuid, 'A'], b.text);
+
+    const last = b.boots[2];
+    const choice = field(last, 'slot_choice');
+    assert.deepEqual([choice.role, choice.boot, choice.slot], ['first', u1.uuid, 'A'], b.text);
+    assert.equal(
+      last.filter((e) => e.ev === 'reset').length,
+      0,
+      'no second trial of U2\n' + b.text,
+    );
+    const commits = b.all('commit');
+    assert.equal(commits.length, 1, b.text);
+    assert.deepEqual(
+      [commits[0].fields.boot, commits[0].fields.slot, commits[0].fields.role],
+      [u1.uuid, 'A', 'first'],
+    );
+    assert.equal(b.end, 'halt');
+    const state = readAbState(vars)!;
+    assert.deepEqual([state.lastGood, state.trial, state.bad], [u1.uuid, undefined, u2.uuid]);
+
+    const r = await d0(['disk', 'status', disk, '--pub', pub]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, new RegExp(`slot A: ${u1.uuid} label=D0_A verified epoch=\\d+ active`));
+    assert.match(r.out, new RegExp(`slot B: ${u2.uuid} label=D0_B verified epoch=\\d+ bad`));
+  });
+});

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readAbState } from '../../builder/disk/ovmf-vars';
+import { buildSlotDisk } from '../../builder/disk/slots';
 import { formatPublicKeyFile } from '../../core/sign';
 import type { D0Event } from '../support/events';
 import { d0 } from '../support/d0-pipeline';
@@ -18,6 +19,7 @@ import {
   sharedFixture,
   type AbFixture,
   type BuildDefects,
+  type Boots,
 } from './support';
 
 describe('ab: a disk written twice before its first boot boots the newest build first', function () {
@@ -157,5 +159,77 @@ describe('ab: a disk written twice before its first boot boots the newest build 
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`slot A: ${u1.uuid} label=D0_A verified epoch=\\d+ active`));
     assert.match(r.out, new RegExp(`slot B: ${u2.uuid} label=D0_B verified epoch=\\d+ bad`));
+  });
+
+  /** U1 in A, a U2 the writer would refuse forced into B with the builder (never booted). */
+  async function forced(
+    name: string,
+    u2Defects: BuildDefects,
+    edit?: (u2: { dir: string; uuid: string }) => void,
+  ) {
+    const u1 = makeBuild(fx, `${name}-u1`);
+    const u2 = makeBuild(fx, `${name}-u2`, u2Defects);
+    edit?.(u2);
+    const disk = path.join(dir, `${name}.img`);
+    await buildSlotDisk(disk, { a: u1.dir, b: u2.dir, sizeMiB: 40 });
+    return { u1, u2, disk, vars: freshVars(`${disk}.vars.fd`) };
+  }
+
+  /** The final boot ran U1 from slot A as a first boot and committed it; U2 is marked bad. */
+  function assertU1CommittedFirst(b: Boots, v: string, u1: string, u2: string) {
+    const choice = field(b.last, 'slot_choice');
+    assert.deepEqual([choice.role, choice.boot, choice.slot], ['first', u1, 'A'], b.text);
+    const commits = b.all('commit');
+    assert.equal(commits.length, 1, b.text);
+    assert.deepEqual([commits[0].fields.boot, commits[0].fields.role], [u1, 'first']);
+    assert.equal(b.end, 'halt');
+    const state = readAbState(v)!;
+    assert.deepEqual([state.lastGood, state.trial, state.bad], [u1, undefined, u2]);
+  }
+  it("U2's VM disk fails its digest: the trial fails before the launch and rolls back into slot A", async () => {
+    const { u1, u2, disk, vars: v } = await forced('corrupt', { corruptDisk: true });
+    const b = await bootUntilExit(disk, v);
+    assert.equal(b.boots.length, 3, b.text);
+    assertTrialStarted(b.boots[0], u1.uuid, u2.uuid, b.text);
+    assert.match(field(b.boots[1], 'boot_failed').reason ?? '', /digest|size/, b.text);
+    const rb = b.all('rollback');
+    assert.equal(rb.length, 1, b.text);
+    assert.deepEqual([rb[0].fields.from, rb[0].fields.to], [u2.uuid, u1.uuid]);
+    assertU1CommittedFirst(b, v, u1.uuid, u2.uuid);
+  });
+
+  it("U2's D0 binary does not load: the firmware falls back to slot A, which retries once, then rolls back and commits U1", async () => {
+    const {
+      u1,
+      u2,
+      disk,
+      vars: v,
+    } = await forced('noload', {}, (u2) =>
+      fs.writeFileSync(path.join(u2.dir, `EFI/BOOT/BOOTX64-${u2.uuid}.EFI`), 'not a PE image'),
+    );
+    const b = await bootUntilExit(disk, v);
+    const roles = b.all('slot_choice').map((e) => e.fields.role);
+    assert.deepEqual(roles, ['trial_start', 'trial_retry', 'first'], b.text);
+    const rb = b.all('rollback');
+    assert.equal(rb.length, 1, b.text);
+    assert.deepEqual(
+      [rb[0].fields.from, rb[0].fields.to, rb[0].fields.reason],
+      [u2.uuid, u1.uuid, 'tries_exhausted'],
+    );
+    assertU1CommittedFirst(b, v, u1.uuid, u2.uuid);
+  });
+
+  it('U2 with a bad signature: refused by the precheck, no trial, U1 commits in one boot', async () => {
+    const { u1, u2, disk, vars: v } = await forced('badsig', { badSignature: true });
+    const b = await bootUntilExit(disk, v);
+    assert.equal(b.boots.length, 1, b.text);
+    const bad = field(b.last, 'slot_bad');
+    assert.deepEqual(
+      [bad.bad, bad.slot, bad.reason, bad.last_good],
+      [u2.uuid, 'B', 'bad_signature', 'none'],
+      b.text,
+    );
+    assert.equal(b.all('reset').length, 0, b.text);
+    assertU1CommittedFirst(b, v, u1.uuid, u2.uuid);
   });
 });

@@ -59,7 +59,21 @@ describe('ab: a disk written twice before its first boot boots the newest build 
       r.out,
       new RegExp(`wrote build ${u2.uuid} to slot B .*active slot A \\(${u1.uuid}\\) untouched`),
     );
+    // What the next boot will do, as `d0 disk status` says it: without NV state, and with the
+    // blank VARS file the first boot will use.
+    r = await d0(['disk', 'status', disk, '--pub', pub]);
+    assert.equal(r.code, 0, r.err);
+    const first = `slot B \\(${u2.uuid}\\), first boot: trial, commit`;
+    assert.match(r.out, new RegExp(`^next boot, if no host has booted this disk: ${first}$`, 'm'));
     const vars = freshVars(`${disk}.vars.fd`); // where `d0 run` and `d0 disk status` look
+    r = await d0(['disk', 'status', disk, '--pub', pub, '--json']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(JSON.parse(r.out).nextBoot, {
+      slot: 'B',
+      uuid: u2.uuid,
+      path: 'first boot: trial, commit',
+      stateKnown: true,
+    });
     return { u1, u2, disk, vars };
   }
 
@@ -111,6 +125,7 @@ describe('ab: a disk written twice before its first boot boots the newest build 
     assert.match(r.out, new RegExp(`last_good=${u2.uuid} trial=none`));
     assert.match(r.out, new RegExp(`slot A: ${u1.uuid} label=D0_A verified epoch=\\d+\\n`));
     assert.match(r.out, new RegExp(`slot B: ${u2.uuid} label=D0_B verified epoch=\\d+ active`));
+    assert.match(r.out, new RegExp(`^next boot: slot B \\(${u2.uuid}\\), no candidate$`, 'm'));
 
     // The commit wrote slot B's boot entry first in BootOrder: the firmware boots U2 directly.
     const again = await bootUntilExit(disk, vars);
@@ -159,6 +174,7 @@ describe('ab: a disk written twice before its first boot boots the newest build 
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`slot A: ${u1.uuid} label=D0_A verified epoch=\\d+ active`));
     assert.match(r.out, new RegExp(`slot B: ${u2.uuid} label=D0_B verified epoch=\\d+ bad`));
+    assert.match(r.out, new RegExp(`^next boot: slot A \\(${u1.uuid}\\), no candidate$`, 'm'));
   });
 
   /** U1 in A, a U2 the writer would refuse forced into B with the builder (never booted). */

@@ -3,7 +3,7 @@
 // whole contract: first deployment, how the active slot is known, what is refused.
 import * as pulumi from '@pulumi/pulumi';
 import type { Deployment } from './deployment';
-import type { SlotReading } from './impl/esp-slot-read';
+import type { NextBoot, SlotReading } from './impl/esp-slot-read';
 import { loadImpl } from './load';
 
 type Impl = typeof import('./impl/esp-slot-writer');
@@ -66,6 +66,13 @@ export class EspSlotWriter extends pulumi.dynamic.Resource {
    * impl/esp-slot-read.ts.
    */
   declare readonly slots: pulumi.Output<Partial<Record<'A' | 'B', SlotReading>> | undefined>;
+  /**
+   * What the host's next boot will do: the slot and build D0 ends up running and how (`trial,
+   * commit`, `first boot: trial, commit`, ...). With no NV state known (no VARS file, no
+   * `activeUuid`) it is a host's first boot: the newest verified build runs first, the other
+   * slot's as fallback. See impl/esp-slot-read.ts.
+   */
+  declare readonly nextBoot: pulumi.Output<NextBoot | undefined>;
   /** Set by `pulumi refresh` when the target is missing or no A/B disk D0 made. */
   declare readonly targetProblem: pulumi.Output<string | undefined>;
 
@@ -87,6 +94,7 @@ export class EspSlotWriter extends pulumi.dynamic.Resource {
         wrote: undefined,
         created: undefined,
         slots: undefined,
+        nextBoot: undefined,
         targetProblem: undefined,
       },
       opts,

@@ -5,7 +5,7 @@ export { Container, type ContainerArgs } from './container';
 export { Deployment, type DeploymentArgs } from './deployment';
 export { KernelBuild, type KernelBuildArgs } from './kernel-build';
 export { EspSlotWriter, type EspSlotWriterArgs, type EspSlotTarget } from './esp-slot-writer';
-export type { SlotReading } from './impl/esp-slot-read';
+export type { NextBoot, SlotReading } from './impl/esp-slot-read';
 export type {
   ContainerSpec,
   EgressAllowSpec,

@@ -59,23 +59,60 @@ export interface BootPrediction {
   path: string;
 }
 
+/** The other slot's build D0 would try from `from`: newer than `than`, not bad; else undefined. */
+function candidateFor(slots: SlotStatus[], from: SlotStatus, than: string, state: D0AbState) {
+  const other = slots.find((s) => s !== from);
+  return other?.uuid && other.uuid > than && other.uuid !== state.bad ? other : undefined;
+}
+
 /**
- * The model of D0's choice after a write (the firmware boots the last good slot's entry):
- * a newer, not-bad build on the other slot that passes the precheck (signature, TLV, epoch) is
- * tried; it stays if it fully verifies, else D0 rolls back to the last good slot.
+ * From `from` (the slot the firmware boots), a candidate is tried when it passes the precheck
+ * (signature, TLV, epoch); it stays if it fully verifies, else D0 rolls back to `from`.
  */
-export function predictBoot(slots: SlotStatus[], state: D0AbState): BootPrediction {
-  const lg = slots.find((s) => s.uuid && s.uuid === state.lastGood);
-  if (!lg) return { verified: false, path: 'last good build on no slot' };
-  const other = slots.find((s) => s !== lg);
-  const candidate =
-    other?.uuid && other.uuid > lg.uuid! && other.uuid !== state.bad ? other : undefined;
+function fromSlot(
+  from: SlotStatus,
+  candidate: SlotStatus | undefined,
+  state: D0AbState,
+  first: boolean,
+): BootPrediction {
+  const prefix = first ? 'first boot: ' : '';
   if (candidate && candidate.signed && candidate.epoch! >= state.epoch && candidate.verified)
-    return { slot: candidate.letter, uuid: candidate.uuid, verified: true, path: 'trial, commit' };
+    return {
+      slot: candidate.letter,
+      uuid: candidate.uuid,
+      verified: true,
+      path: `${prefix}trial, commit`,
+    };
   const path = candidate
     ? candidate.signed && candidate.epoch! >= state.epoch
       ? `trial, rollback (${candidate.reason})`
       : `candidate refused (${candidate.reason ?? 'epoch_below'})`
     : 'no candidate';
-  return { slot: lg.letter, uuid: lg.uuid, verified: lg.verified, path };
+  return {
+    slot: from.letter,
+    uuid: from.uuid,
+    verified: from.verified,
+    path: first ? `${prefix}${path}, ${from.verified ? 'commit' : 'boot fails'}` : path,
+  };
+}
+
+/**
+ * The model of D0's choice after a write. With a committed build (`state.lastGood`), the firmware
+ * boots the last good slot's entry: a newer, not-bad build on the other slot that passes the
+ * precheck (signature, TLV, epoch) is tried; it stays if it fully verifies, else D0 rolls back to
+ * the last good slot. With nothing committed (a disk never booted: `state` absent or without
+ * `lastGood`), the firmware boots slot A and D0 applies the first-boot rule: a newer build on
+ * the other slot is tried first with slot A as the fallback, which commits itself when the trial
+ * fails (kernel/boot/efi/ab/ab.c, ab_select).
+ */
+export function predictBoot(slots: SlotStatus[], state?: D0AbState): BootPrediction {
+  const st = state ?? { triesLeft: 0, epoch: 0n };
+  if (!st.lastGood) {
+    const a = slots.find((s) => s.letter === 'A');
+    if (!a?.uuid) return { verified: false, path: 'first boot: slot A holds no build' };
+    return fromSlot(a, candidateFor(slots, a, a.uuid, st), st, true);
+  }
+  const lg = slots.find((s) => s.uuid && s.uuid === st.lastGood);
+  if (!lg) return { verified: false, path: 'last good build on no slot' };
+  return fromSlot(lg, candidateFor(slots, lg, lg.uuid!, st), st, false);
 }

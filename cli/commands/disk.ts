@@ -11,7 +11,7 @@ import { EspImageError } from '../../builder/disk/esp';
 import { buildSlotDisk, readSlotTree, SlotSizeError, treeFiles } from '../../builder/disk/slots';
 import { verifySlot } from '../../builder/disk/slot-verify';
 import { readGptTable } from '../../builder/disk/gpt';
-import { diskStatus } from '../../builder/disk/status';
+import { diskStatus, predictBoot } from '../../builder/disk/status';
 import { writeSlot } from '../../builder/disk/writer';
 import { assembleSlotTree } from '../../builder/disk/tree';
 import {
@@ -164,12 +164,21 @@ async function status(args: string[], io: Io): Promise<number> {
   const state = vars ? readAbState(vars) : undefined;
   const slots = await diskStatus(target, publicKey(values.pub, USAGE.status), state);
   const gpt = readGptTable(target);
+  // What the next boot will do (the model of D0's choice). Without a VARS file D0's state is
+  // unknown: the prediction is then that of a host that never booted this disk.
+  const next = predictBoot(slots, state);
   if (values.json) {
     io.out(
       JSON.stringify(
         {
           gpt: { copy: gpt.copy, primaryError: gpt.primaryError ?? null },
           state: state && { ...state, epoch: String(state.epoch) },
+          nextBoot: {
+            slot: next.slot ?? null,
+            uuid: next.uuid ?? null,
+            path: next.path,
+            stateKnown: vars !== undefined,
+          },
           slots: slots.map((s) => ({
             slot: s.letter,
             label: s.label ?? null,
@@ -209,6 +218,9 @@ async function status(args: string[], io: Io): Promise<number> {
   // What a host needs to run each build (core/host-memory.ts), on a line of its own.
   const needs = slots.filter((s) => s.manifest).map((s) => `slot ${s.letter} ${hostMemory(s.manifest!).totalMiB} MiB`);
   if (needs.length) io.out(`host memory needed: ${needs.join(', ')}`);
+  io.out(
+    `next boot${vars ? '' : ', if no host has booted this disk'}: ${next.slot ? `slot ${next.slot} (${next.uuid})` : 'no slot'}, ${next.path}`,
+  );
   return 0;
 }
 

@@ -51,3 +51,5 @@ export const slotDir = deployment.slotDir;
 export const hostDisk = host.writtenUuid.apply(() => disk);
 /** The slot (A or B) holding this build: a new build always goes to the inactive one. */
 export const hostSlot = host.slot;
+/** What the host's next boot will do: the slot and build D0 runs, and how (trial, commit, ...). */
+export const nextBoot = host.nextBoot;

@@ -11,6 +11,8 @@
 //   `slotSha256` (recomputed) and `bytes` say where. Otherwise they are dropped: nothing written.
 //   diff() then sees `writtenUuid` differ from `buildUuid` and plans an update, which writes the
 //   build again (a missing disk image is laid out anew; see esp-slot-writer.ts for what is refused).
+// - `nextBoot`: `{ slot?, uuid?, path }`, what the next boot will do (predictBoot on the slots and
+//   the NV state above; with no NV state known, a first boot: the newest verified build first).
 // - A target that is missing or no A/B disk D0 made reads as nothing written, with no `slots` and
 //   `targetProblem` saying why.
 // - Reading never writes and never throws for the target's state: refresh reports, `up` refuses.
@@ -19,7 +21,7 @@ import fs from 'node:fs';
 import type * as pulumi from '@pulumi/pulumi';
 import { readAbState, type D0AbState } from '../../builder/disk/ovmf-vars';
 import type { SlotLetter } from '../../builder/disk/slots';
-import { diskStatus, type SlotStatus } from '../../builder/disk/status';
+import { diskStatus, predictBoot, type SlotStatus } from '../../builder/disk/status';
 import { abSlots, partitionSha256, varsFor, where, type Inputs, type Written } from './esp-target';
 import { withoutProvider } from './problems';
 
@@ -35,11 +37,27 @@ export interface SlotReading {
   role?: 'active' | 'trial' | 'bad';
 }
 
+/**
+ * What the host's next boot of the target will do, by the model of D0's slot choice (predictBoot,
+ * builder/disk/status.ts). Without a known NV state (no VARS file, no `activeUuid`) it is the
+ * first boot of a host that never booted the disk: the newest verified build runs first.
+ */
+export interface NextBoot {
+  /** The slot D0 ends up running; absent when no slot would boot. */
+  slot?: 'A' | 'B';
+  /** The build in that slot. */
+  uuid?: string;
+  /** How: `trial, commit`, `no candidate`, `first boot: trial, commit`, `trial, rollback (why)`, … */
+  path: string;
+}
+
 export interface TargetReading {
   /** Each slot of the disk; absent when the target is missing or not an A/B disk D0 made. */
   slots?: Partial<Record<SlotLetter, SlotReading>>;
   /** Why there are no slots to read. */
   targetProblem?: string;
+  /** What the next boot will do; absent with `slots`. */
+  nextBoot?: NextBoot;
   /** The slot holding `buildUuid`, verified with `publicKey`. */
   holding?: { letter: SlotLetter; offset: number; size: number };
 }
@@ -73,19 +91,33 @@ export async function readTarget(props: Inputs): Promise<TargetReading> {
     return { targetProblem: (e as Error).message.replace(/; nothing was written.*$/s, '') };
   }
   const key = Buffer.from(String(props.publicKey), 'hex');
-  const status = await diskStatus(target, key, nvState(props));
+  const state = nvState(props);
+  const status = await diskStatus(target, key, state);
   const slots = Object.fromEntries(status.map((s) => [s.letter, reading(s)]));
+  const p = predictBoot(status, state);
+  const nextBoot: NextBoot = { path: p.path };
+  if (p.slot) nextBoot.slot = p.slot;
+  if (p.uuid) nextBoot.uuid = p.uuid;
   const held = status.find((s) => s.uuid === props.buildUuid && s.verified);
   const part = held && parts.find((p) => p.letter === held.letter)!.part;
   return {
     slots,
+    nextBoot,
     holding: held && part && { letter: held.letter, offset: part.offset, size: part.size },
   };
 }
 
 type Outs = Inputs & Partial<Written> & TargetReading & Record<string, unknown>;
 
-const READ_FIELDS = ['writtenUuid', 'slot', 'slotSha256', 'bytes', 'slots', 'targetProblem'];
+const READ_FIELDS = [
+  'writtenUuid',
+  'slot',
+  'slotSha256',
+  'bytes',
+  'slots',
+  'nextBoot',
+  'targetProblem',
+];
 
 export async function read(id: string, props: Outs): Promise<pulumi.dynamic.ReadResult> {
   const base: Record<string, unknown> = { ...withoutProvider(props) };
@@ -93,6 +125,7 @@ export async function read(id: string, props: Outs): Promise<pulumi.dynamic.Read
   const r = await readTarget(props);
   // Absent fields are left out, not set to undefined: the engine's struct encoding refuses those.
   if (r.slots) base.slots = r.slots;
+  if (r.nextBoot) base.nextBoot = r.nextBoot;
   if (r.targetProblem) base.targetProblem = r.targetProblem;
   if (r.holding) {
     base.writtenUuid = props.buildUuid;

@@ -21,8 +21,9 @@
 //   Deployment's public key, a security_epoch below the target's floor.
 // Outputs: the slot written (or already holding the build), the build UUID, the SHA-256 of the
 // slot's partition bytes, `created` when this resource laid out the disk image (only such a file
-// is removed on delete), and `slots`, each slot as read (esp-slot-read.ts, which is also what
-// `pulumi refresh` reads: drift there makes diff() plan a write).
+// is removed on delete), `slots`, each slot as read (esp-slot-read.ts, which is also what
+// `pulumi refresh` reads: drift there makes diff() plan a write), and `nextBoot`, what the host's
+// next boot will do (the slot, the build and how: a trial, a commit, a rollback).
 import fs from 'node:fs';
 import path from 'node:path';
 import type * as pulumi from '@pulumi/pulumi';
@@ -133,7 +134,8 @@ export function diff(_id: string, olds: Inputs, news: Inputs): pulumi.dynamic.Di
     (k) => olds[k] !== news[k],
   );
   // Drift a refresh found (esp-slot-read.ts): the target no longer holds the build written.
-  if ((olds as Partial<Written>).writtenUuid !== olds.buildUuid) changed.push('writtenUuid' as never);
+  if ((olds as Partial<Written>).writtenUuid !== olds.buildUuid)
+    changed.push('writtenUuid' as never);
   const targetChanged = JSON.stringify(olds.target) !== JSON.stringify(news.target);
   if (targetChanged) changed.push('target' as never);
   return { changes: changed.length > 0, replaces: targetChanged ? ['target'] : [] };
@@ -240,8 +242,13 @@ function noteHolder(inputs: Inputs): void {
 
 /** The inputs, what was written, and the slots as read() reads them (so a refresh finds no drift). */
 async function outputsOf(inputs: Inputs, w: Written): Promise<Record<string, unknown>> {
-  const { slots } = await readTarget(inputs);
-  return { ...withoutProvider(inputs), ...w, ...(slots ? { slots } : {}) };
+  const { slots, nextBoot } = await readTarget(inputs);
+  return {
+    ...withoutProvider(inputs),
+    ...w,
+    ...(slots ? { slots } : {}),
+    ...(nextBoot ? { nextBoot } : {}),
+  };
 }
 
 export async function create(inputs: Inputs): Promise<pulumi.dynamic.CreateResult> {

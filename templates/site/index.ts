@@ -36,3 +36,5 @@ export const buildUuid = deployment.buildUuid;
 export const slotDir = deployment.slotDir;
 export const hostDisk = host.writtenUuid.apply(() => disk);
 export const hostSlot = host.slot;
+/** What the host's next boot will do: the slot and build D0 runs, and how (trial, commit, ...). */
+export const nextBoot = host.nextBoot;

@@ -76,6 +76,12 @@ describe('Pulumi engine: examples', function () {
       assert.equal(o.publicKey, PUBLIC);
       assert.ok(fs.existsSync(o.hostDisk), o.hostDisk);
       assert.ok(fs.existsSync(path.join(o.slotDir, `manifest-${o.buildUuid}.tlv`)));
+      // `up` says what the host's first boot will do: the one build, in slot A.
+      assert.deepEqual(o.nextBoot, {
+        slot: 'A',
+        uuid: o.buildUuid,
+        path: 'first boot: no candidate, commit',
+      });
       // The dev loop on what up wrote: d0 run boots the host disk under QEMU+OVMF with SVM, and the
       // container's output reaches D0's log under its name.
       const run = spawnSync(

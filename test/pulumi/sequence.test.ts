@@ -1,7 +1,8 @@
 // The real Pulumi engine driving D0's providers through a site's life: preview -> up -> change
 // one container's memMb -> preview names it -> up makes a new build (new UUIDv7) -> up with no
 // change keeps the build -> the A/B disk the writer made (first build in slot A, the second in
-// slot B) boots under QEMU+OVMF with a blank NVRAM: slot A's build runs, D0 verifies it ->
+// slot B) boots under QEMU+OVMF with a blank NVRAM: written twice before its first boot, it runs
+// the newer build first (slot A's D0 starts its trial; slot B's D0 verifies and launches it) ->
 // destroy removes what was written. The signing key is a stack secret and must appear nowhere in
 // the state, not even with --show-secrets.
 import assert from 'node:assert/strict';
@@ -113,6 +114,8 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
     assert.notEqual(secondUuid, firstUuid);
     assert.ok(uuidv7Time(secondUuid) >= uuidv7Time(firstUuid));
     assert.equal(o.writtenUuid, secondUuid);
+    // Nothing has booted the disk yet: its first boot will try the newer build first.
+    assert.deepEqual(o.nextBoot, { slot: 'B', uuid: secondUuid, path: 'first boot: trial, commit' });
     // The replaced build's directory stays: slot A still holds that build (the host's fallback).
     // The next replacement collects it (test/provider/retention.test.ts); destroy does below.
     assert.ok(fs.existsSync(path.join(site.outDir, firstUuid, 'retained')), 'the build slot A holds was removed');
@@ -149,15 +152,21 @@ describe('Pulumi engine: a D0 site from preview to destroy', function () {
     }
   });
 
-  it("the written disk boots under QEMU+OVMF (SVM), blank NVRAM: D0 verifies slot A's build and runs web's container", async function () {
+  it("the written disk boots under QEMU+OVMF (SVM), blank NVRAM: the newer build first (slot B's, on trial), web's container runs", async function () {
     this.timeout(300_000);
     const disk = { disk: site.disk, cpu: 'EPYC', memMb: 512, timeoutMs: 270_000 };
     await withQemu(disk, async (vm) => {
+      // Slot A's D0 finds nothing committed and a newer build in slot B: a trial, A the fallback.
+      const start = await vm.waitFor('slot_choice');
+      assert.deepEqual(
+        [start.fields.role, start.fields.boot, start.fields.slot, start.fields.fallback],
+        ['trial_start', secondUuid, 'B', firstUuid],
+      );
       const v = await vm.waitFor('manifest_verified');
-      assert.equal(v.fields.uuid, firstUuid);
+      assert.equal(v.fields.uuid, secondUuid);
       assert.equal(v.fields.containers, '2');
       const web = await vm.waitFor((e) => e.ev === 'launch_plan' && e.fields.name === 'web');
-      assert.equal(web.fields.mem_mb, '64');
+      assert.equal(web.fields.mem_mb, '128');
       await vm.waitFor((e) => e.ev === 'launch_plan' && e.fields.name === 'api');
       // The first container in boot order runs; its workload's line reaches D0's log under its
       // name.

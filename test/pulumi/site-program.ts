@@ -37,6 +37,7 @@ export const publicKey = deployment.publicKey;
 export const manifestSha256 = deployment.manifestSha256;
 export const slotDir = deployment.slotDir;
 export const writtenUuid = writer.writtenUuid;
+export const nextBoot = writer.nextBoot;
 `,
   };
 }

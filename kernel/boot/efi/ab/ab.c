@@ -88,15 +88,33 @@ static void reset_into(int i, const char *why) {
   ab.rt->ResetSystem(EfiResetCold, EFI_SUCCESS, 0, 0);
 }
 
-/* The newest build (UUIDv7 text order is time order) on another slot that is newer than the last
- * good one and not known bad; -1 if none. */
-static int newest_candidate(void) {
+/* The newest build (UUIDv7 text order is time order) on another slot that is newer than `than`
+ * (36 characters; all zero bytes = none, older than any build) and not known bad; -1 if none. */
+static int newest_candidate(const char *than) {
   int best = -1;
   for (int i = 0; i < ab.sl.n; i++) {
     struct ab_slot *s = &ab.sl.s[i];
     if (i == ab.sl.own || !s->has_uuid || ab_uuid_eq(ab.st.bad, s->uuid))
       continue;
-    if (memcmp(s->uuid, ab.st.last_good, AB_UUID_LEN) <= 0)
+    if (memcmp(s->uuid, than, AB_UUID_LEN) <= 0)
+      continue;
+    if (best < 0 || memcmp(s->uuid, ab.sl.s[best].uuid, AB_UUID_LEN) > 0)
+      best = i;
+  }
+  return best;
+}
+
+/* Where a trial that fails goes back to: the last good build's slot, or, on a first boot
+ * (nothing committed), the newest other slot holding a build that is not bad. A first-boot trial
+ * starts from the only other slot of a two-slot disk, so that is the slot it came from, which
+ * then boots as a first boot again and commits itself. -1 if there is none. */
+static int fallback_slot(void) {
+  if (!ab_uuid_empty(ab.st.last_good))
+    return ab_slot_by_uuid(&ab.sl, ab.st.last_good);
+  int best = -1;
+  for (int i = 0; i < ab.sl.n; i++) {
+    struct ab_slot *s = &ab.sl.s[i];
+    if (i == ab.sl.own || !s->has_uuid || ab_uuid_eq(ab.st.bad, s->uuid))
       continue;
     if (best < 0 || memcmp(s->uuid, ab.sl.s[best].uuid, AB_UUID_LEN) > 0)
       best = i;
@@ -141,7 +159,8 @@ static void resolve_pending_trial(void) {
   }
   log_begin("rollback");
   log_str("from", ab_uuid_text(ab.st.trial, t1));
-  log_str("to", ab_uuid_text(ab.st.last_good, t2));
+  /* On a first boot this boot is the fallback: it goes on as a first boot. */
+  log_str("to", ab_uuid_empty(ab.st.last_good) ? own_uuid() : ab_uuid_text(ab.st.last_good, t2));
   log_str("reason", t < 0 ? "trial_slot_gone" : "tries_exhausted");
   log_end();
   memcpy(ab.st.bad, ab.st.trial, AB_UUID_LEN);
@@ -150,9 +169,11 @@ static void resolve_pending_trial(void) {
   save();
 }
 
-/* Own slot is the last good one: try the other slot's newer build, if it passes the precheck. */
-static void maybe_start_trial(void) {
-  int c = newest_candidate();
+/* Try the newest build on another slot that is newer than `than`, if it passes the precheck, with
+ * the own slot as the fallback: called when the own slot is the last good one (than = last_good)
+ * and on a first boot (than = the own build). Returns only when no trial was started. */
+static void maybe_start_trial(const char *than) {
+  int c = newest_candidate(than);
   if (c < 0)
     return;
   struct ab_slot *s = &ab.sl.s[c];
@@ -165,7 +186,7 @@ static void maybe_start_trial(void) {
     log_str("reason", why);
     log_u64("epoch", epoch);
     log_u64("committed_epoch", ab.st.epoch);
-    log_str("last_good", own_uuid());
+    log_str("last_good", ab_uuid_text(ab.st.last_good, t1));
     log_end();
     ab_uuid_set(ab.st.bad, s->uuid);
     save();
@@ -179,8 +200,9 @@ static void maybe_start_trial(void) {
   log_str("role", "trial_start");
   log_str("boot", s->uuid);
   log_str("slot", ab_slot_letter(s->part));
-  log_str("last_good", own_uuid());
+  log_str("last_good", ab_uuid_text(ab.st.last_good, t1));
   log_u64("tries", AB_TRIES);
+  log_str("fallback", own_uuid());
   log_end();
   reset_into(c, "trial");
 }
@@ -218,11 +240,17 @@ void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
   if (!ab_uuid_empty(ab.st.trial))
     resolve_pending_trial();
   if (ab_uuid_empty(ab.st.last_good)) {
+    /* First boot (nothing committed): a disk written twice before it ever booted runs the newest
+     * build first. A newer build on another slot that passes the trial's precheck becomes a trial
+     * with this slot as its fallback: healthy, it is committed; failed (health or a check before
+     * the launch), it is marked bad and D0 resets back here, and this build, with no newer
+     * candidate left, commits itself as a first boot. */
+    maybe_start_trial(own()->uuid);
     ab.role = ROLE_FIRST;
   } else if (!ab_uuid_eq(ab.st.last_good, own()->uuid)) {
     ab.role = ab_slot_by_uuid(&ab.sl, ab.st.last_good) < 0 ? ROLE_RECOVERY : ROLE_FALLBACK;
   } else {
-    maybe_start_trial();
+    maybe_start_trial(ab.st.last_good);
     ab.role = ROLE_COMMITTED;
   }
   log_choice(role_name(ab.role));
@@ -280,6 +308,7 @@ void ab_health_passed(void) {
 
 /* Shared by a failed boot and a failed health verdict: a trial is marked bad and rolled back. */
 static void roll_back_trial(const char *why) {
+  int to = fallback_slot(); /* the last good slot, or on a first boot the slot it came from */
   log_begin("slot_bad");
   log_str("bad", own()->uuid);
   log_str("slot", ab_slot_letter(own()->part));
@@ -288,7 +317,8 @@ static void roll_back_trial(const char *why) {
   log_end();
   log_begin("rollback");
   log_str("from", own()->uuid);
-  log_str("to", ab_uuid_text(ab.st.last_good, t1));
+  log_str("to", ab_uuid_empty(ab.st.last_good) && to >= 0 ? ab.sl.s[to].uuid
+                                                          : ab_uuid_text(ab.st.last_good, t1));
   log_str("reason", why);
   log_end();
   ab_uuid_set(ab.st.bad, own()->uuid);
@@ -296,9 +326,8 @@ static void roll_back_trial(const char *why) {
   ab.st.tries_left = 0;
   if (save() != 0)
     return;
-  int lg = ab_slot_by_uuid(&ab.sl, ab.st.last_good);
-  if (lg >= 0)
-    reset_into(lg, "rollback");
+  if (to >= 0)
+    reset_into(to, "rollback");
 }
 
 void ab_health_failed(const char *vm, const char *reason) {

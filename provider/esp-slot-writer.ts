@@ -87,6 +87,7 @@ export class EspSlotWriter extends pulumi.dynamic.Resource {
         target: args.target,
         activeUuid: args.activeUuid,
         ovmfVars: args.ovmfVars,
+        resourceName: name,
         writtenUuid: undefined,
         slot: undefined,
         slotSha256: undefined,

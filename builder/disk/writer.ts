@@ -68,6 +68,8 @@ export interface WriteOptions {
    * the writer at chosen points (the child process kills itself); nothing else should.
    */
   onStep?: (n: number, what: string) => void;
+  /** The slot's bytes written so far, of its partition's size: after each 1 MiB chunk (progress). */
+  onBytes?: (slot: SlotLetter, written: number, total: number) => void;
   /** Skip the build's own checks: only for tests that put a bad build on a disk on purpose. */
   unsafeSkipBuildChecks?: boolean;
 }
@@ -183,6 +185,7 @@ async function writeSlotLocked(opts: WriteOptions): Promise<WriteResult> {
         fs.readSync(inFd, buf, 0, n, src + done);
         want256.update(buf.subarray(0, n));
         fs.writeSync(outFd, buf, 0, n, part.offset + done);
+        opts.onBytes?.(target.letter, done + n, part.size);
         mark('chunk');
       }
       fs.fsyncSync(outFd);

@@ -38,7 +38,12 @@ export interface ImageMeta {
 }
 
 export type ProgressEvent =
-  | { phase: 'layers'; bytes: number }
+  /**
+   * `bytes`: uncompressed layer bytes read so far; `stored`: the stored blobs' bytes read so far,
+   * of `storedTotal` when every layer's stored size is known without reading (then the last
+   * layers event has stored === storedTotal).
+   */
+  | { phase: 'layers'; bytes: number; stored: number; storedTotal?: number }
   | { phase: 'image'; step: 'metadata' | 'digest' };
 
 export interface BuildOptions {
@@ -159,11 +164,21 @@ async function convert(image: ResolvedImage, fd: number, job: Job): Promise<Imag
   const data = new DataArea(fd);
   const budget = new Budget(job.limits);
   let layerBytes = 0;
-  const onBytes = (n: number) => opts.onProgress?.({ phase: 'layers', bytes: (layerBytes += n) });
+  let stored = 0;
+  const sizes = image.layers.map((l) => l.bytes);
+  const storedTotal = sizes.every((b) => b !== undefined) ? sizes.reduce((a, b) => a! + b!, 0) : undefined;
+  const progress = () => opts.onProgress?.({ phase: 'layers', bytes: layerBytes, stored, storedTotal });
+  const onBytes = (n: number) => {
+    layerBytes += n;
+    progress();
+  };
+  const onStoredBytes = (n: number) => {
+    stored += n;
+  };
   const root = emptyRoot();
   const warnings: string[] = [];
   for (const ref of image.layers) {
-    const layer = await readLayer(ref.open(), { label: ref.label, data, budget, onBytes });
+    const layer = await readLayer(ref.open(), { label: ref.label, data, budget, onBytes, onStoredBytes });
     if (ref.storedDigest !== undefined && layer.storedDigest !== ref.storedDigest)
       fail('DIGEST_MISMATCH', `${ref.label}: blob ${ref.storedDigest} has sha256 ${layer.storedDigest}`);
     if (layer.diffId !== ref.diffId)
@@ -171,6 +186,7 @@ async function convert(image: ResolvedImage, fd: number, job: Job): Promise<Imag
     applyLayer(root, layer);
     warnings.push(...layer.warnings);
   }
+  progress(); // every layer read: stored === storedTotal
   const read = (f: FileInode) => data.read(f.start, f.size);
   const exec = execSpecFromConfig(image.config, root, job.overrides, image.name, read);
   warnings.unshift(...exec.warnings);

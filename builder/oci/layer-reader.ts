@@ -25,6 +25,8 @@ export interface LayerReadOptions {
   budget: Budget;
   /** Called with uncompressed bytes consumed so far (progress bars). */
   onBytes?: (n: number) => void;
+  /** Called with each chunk's size as the stored (maybe compressed) blob is read. */
+  onStoredBytes?: (n: number) => void;
 }
 
 async function* tap(source: AsyncIterable<Buffer>, see: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
@@ -46,6 +48,7 @@ export async function readLayer(raw: Readable, opts: LayerReadOptions): Promise<
   const storedTap = tap(raw, (c) => {
     stored.update(c);
     storedBytes += c.length;
+    opts.onStoredBytes?.(c.length);
   });
   const plainTap = tap(decompressor(label, format)(storedTap), (c) => {
     if (!format.identity) plain.update(c);

@@ -33,6 +33,7 @@ import { uuidv7 } from '../../core/uuid';
 import { buildGuestInit } from '../guest/init';
 import { buildGuestKernel } from '../guest/kernel';
 import { sha256File } from '../file-hash';
+import type { ProgressEvent } from '../image/build';
 import { convertImage } from './conversions';
 import { d0Efi } from '../d0-efi/cache';
 import { planBuild } from '../../core/site/plan';
@@ -66,6 +67,8 @@ export interface BuildRequest {
   readonly nowMs?: number;
   readonly random16?: Uint8Array;
   readonly log?: (line: string) => void;
+  /** Each image conversion's progress, by container name (not called for a cached image). */
+  readonly onImageProgress?: (container: string, e: ProgressEvent) => void;
 }
 
 export interface BuildArtifacts {
@@ -146,8 +149,10 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
         overrides: c.exec ? { ...c.exec } : undefined,
         headroomMiB: c.headroomMiB,
         docker: req.docker,
+        onProgress: req.onImageProgress && ((e) => req.onImageProgress!(c.name, e)),
       });
       if (!r.cached) conversions++;
+      else log(`image ${c.name}: converted before (cached)`);
       fs.renameSync(scratch, at(diskImageName(c.name, buildUuid)));
       fs.rmSync(`${scratch}.json`, { force: true });
       disks.set(c.name, { sha256: r.meta.sha256, size: String(r.meta.size) });

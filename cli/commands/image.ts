@@ -2,6 +2,7 @@
 //   [--cwd DIR] [--user U] [--headroom-mib N]` and `d0 image inspect X.img`.
 // Errors of the builder (ImageError) end with exit 2 and name what and where.
 import { buildImage, type ProgressEvent } from '../../builder/image/build';
+import { conversionText } from '../../builder/image/progress-text';
 import { inspectImage } from '../../builder/image/inspect';
 import { ImageError } from '../../core/image/errors';
 import { badInput, CliError, EXIT_BAD_INPUT, EXIT_FAILED, parseFlags, type Command, type Io } from '../io';
@@ -9,8 +10,6 @@ import { badInput, CliError, EXIT_BAD_INPUT, EXIT_FAILED, parseFlags, type Comma
 const BUILD = 'image build SOURCE --out X.img [--init PATH] [--arg A]... [--entrypoint E]... [--env K=V]... [--cwd DIR] [--user U] [--headroom-mib N]';
 const INSPECT = 'image inspect X.img';
 const DEFAULT_INIT = 'guest/build/init';
-
-const STEP = { metadata: 'writing the ext4 metadata', digest: 'hashing the disk image' } as const;
 
 /**
  * Conversion progress on stderr: on a terminal one line redrawn in place; otherwise (a script's
@@ -23,10 +22,8 @@ function progress(io: Io): (e: ProgressEvent) => void {
     const now = Date.now();
     if (e.phase === 'layers' && now - last < (tty ? 100 : 2000)) return;
     last = now;
-    const mib = e.phase === 'layers' ? (e.bytes / 2 ** 20).toFixed(1) : '';
-    if (!tty) return io.err(e.phase === 'layers' ? `d0 image: ${mib} MiB of layers read` : `d0 image: ${STEP[e.step]}`);
-    const text = e.phase === 'layers' ? `layers  ${mib} MiB read` : `image   ${e.step}`;
-    process.stderr.write(`\r\x1b[K${text}`);
+    if (!tty) return io.err(`d0 image: ${conversionText(e)}`);
+    process.stderr.write(`\r\x1b[K${conversionText(e)}`);
     if (e.phase === 'image' && e.step === 'digest') process.stderr.write('\n');
   };
 }

@@ -1,6 +1,6 @@
 // Container: one micro-VM's spec. check() resolves the image source's digest (no conversion) and
 // leaves the reporting of problems to the Deployment (see check); create/update refuse a container
-// with problems, convert the image (cached) and output the root disk's sha256 and size.
+// with problems, convert the image (cached; the bytes read are shown on the CLI) and output the root disk's sha256 and size.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { checkContainer } from '../../core/site/plan';
 import { comparableNetworkFields, type ContainerSpec } from '../../core/site/spec';
 import type { Problem } from '../../core/errors';
 import { hasUnknown, refuseProblems, scoped, withoutProvider } from './problems';
+import { imageProgress, progressSink } from './progress';
 
 // check() and diff() run on every preview; the image builder and dockerode load on first use.
 const conversions = () =>
@@ -88,6 +89,8 @@ async function convert(inputs: Inputs): Promise<Record<string, unknown>> {
   await imageSourceDigest(inputs.image, () => connectDocker(), { layers: false });
   const init = await guestInit().buildGuestInit();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-container-'));
+  // The conversion's bytes on the CLI while the Container is created (see progress.ts).
+  const image = imageProgress(progressSink(`Container ${inputs.name}`));
   try {
     const r = await conversions().convertImage({
       source: inputs.image,
@@ -96,6 +99,7 @@ async function convert(inputs: Inputs): Promise<Record<string, unknown>> {
       overrides: inputs.exec ? { ...inputs.exec } : undefined,
       headroomMiB: inputs.headroomMiB,
       docker: inputs.image.startsWith('docker:') ? await connectDocker() : undefined,
+      onProgress: (e) => image('image', e),
     });
     return {
       ...withoutProvider(inputs),

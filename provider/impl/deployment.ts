@@ -21,6 +21,7 @@ import { errorCode, ValidationError } from '../../core/errors';
 import { parseSecretKeyFile, publicKeyOf } from '../../core/sign';
 import { stashedKey, stashKey } from './key-stash';
 import { failures, hasUnknown, withoutProvider } from './problems';
+import { imageProgress, progressSink } from './progress';
 
 // check() and diff() run on every preview and need only the plan and image digests; the
 // builders (and dockerode) load on the first build or docker: source.
@@ -212,6 +213,9 @@ async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateRes
   const docker = spec.containers.some((c) => c.image.startsWith('docker:'))
     ? await connectDocker()
     : undefined;
+  // Builder steps, the guest kernel's compile count and image conversion bytes, as they happen.
+  const sink = progressSink(`Deployment ${inputs.site ?? ''}`);
+  const image = imageProgress(sink);
   try {
     const r = await builders().makeBuild({
       spec,
@@ -219,6 +223,8 @@ async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateRes
       outDir: inputs.outDir,
       kernelMode: inputs.kernelMode,
       docker,
+      log: sink.line,
+      onImageProgress: (c, e) => image(`image ${c}`, e),
     });
     await retention().collectRetained(inputs.outDir);
     return {

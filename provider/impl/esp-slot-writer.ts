@@ -33,6 +33,7 @@ import { buildSlotDisk, readSlotTree, treeFiles, type SlotLetter } from '../../b
 import { lockTarget } from '../../builder/disk/lock';
 import { diskStatus } from '../../builder/disk/status';
 import { writeSlot } from '../../builder/disk/writer';
+import { progressSink, slotProgress, type ProgressSink } from './progress';
 import { recordHolder } from '../../builder/site/retention';
 import { readTarget } from './esp-slot-read';
 import {
@@ -152,6 +153,10 @@ async function layOutNewImage(inputs: Inputs, image: string, key: Uint8Array): P
   const tmp = `${image}.tmp-${process.pid}`;
   try {
     await buildSlotDisk(tmp, { a: inputs.slotDir });
+    // A new disk is laid out whole before it takes the target's path: slot A's bytes are all
+    // written at once, so its progress is one line.
+    const size = abSlots(tmp)[0].part.size;
+    slotProgress(sinkOf(inputs))('A', size, size);
     const fd = fs.openSync(tmp, 'r+');
     fs.fsyncSync(fd);
     fs.closeSync(fd);
@@ -225,8 +230,14 @@ export async function writeTarget(inputs: Inputs, created = false): Promise<Writ
     publicKey: key,
     active: inputs.activeUuid,
     vars,
+    onBytes: slotProgress(sinkOf(inputs)),
   });
   return outcome(r.slot, r.uuid, true);
+}
+
+/** Progress lines of this writer: `EspSlotWriter host-01: slot B: 24.0 of 40.0 MiB written`. */
+function sinkOf(inputs: Inputs): ProgressSink {
+  return progressSink(`EspSlotWriter ${inputs.resourceName ?? where(inputs.target)}`);
 }
 
 function failed(e: unknown): Error {

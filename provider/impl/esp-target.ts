@@ -25,6 +25,8 @@ export interface Inputs extends Record<string, unknown> {
   activeUuid?: string;
   /** OVMF VARS file holding D0's NV state (the dev loop). */
   ovmfVars?: string;
+  /** The resource's name: its progress lines say `EspSlotWriter <name>: ...`. */
+  resourceName?: string;
 }
 
 export interface Written {

@@ -9,6 +9,7 @@
 
 #include "arch/x86/decode.h"
 #include "arch/x86/pages.h"
+#include "arch/x86/simple_exit.h"
 #include "arch/x86/regfile.h"
 #include "arch/x86/svm/host.h"
 #include "arch/x86/svm/npt.h"
@@ -166,59 +167,15 @@ static bool on_msr(struct svm_vcpu *v, struct arch_exit *e)
   return true;
 }
 
-static bool on_hlt(struct svm_vcpu *v, struct arch_exit *e)
-{
-  v->vmcb->save.rip += LEN_HLT; /* HLT completes now; the core waits for an interrupt */
-  e->reason = ARCH_EXIT_HLT;
-  return true;
-}
-
 /* CPUID hides MONITOR/MWAIT (kernel/hv/exit.c); a guest that uses them anyway gets MWAIT as a
  * HLT (it waits for its next interrupt) and MONITOR as a no-op, never a wait inside the CPU
  * that only a write to the monitored line would end. */
-static bool on_mwait(struct svm_vcpu *v, struct arch_exit *e)
-{
-  v->vmcb->save.rip += LEN_MONITOR_MWAIT;
-  e->reason = ARCH_EXIT_HLT;
-  return true;
-}
-
-static bool on_monitor(struct svm_vcpu *v, struct arch_exit *e)
-{
-  (void)e;
-  v->vmcb->save.rip += LEN_MONITOR_MWAIT;
-  return false;
-}
-
-static bool on_shutdown(struct svm_vcpu *v, struct arch_exit *e)
-{
-  (void)v;
-  e->reason = ARCH_EXIT_SHUTDOWN;
-  return true;
-}
-
 /* The guest may take interrupts now: drop the window request, let the core inject. */
 static bool on_vintr(struct svm_vcpu *v, struct arch_exit *e)
 {
   v->vmcb->ctl.vintr &= ~SVM_VINTR_V_IRQ;
   v->vmcb->ctl.intercept_misc1 &= ~SVM_I1_VINTR;
   v->window_requested = false;
-  e->reason = ARCH_EXIT_INTR;
-  return true;
-}
-
-/* A host interrupt or NMI preempted the guest (host IF is clear: it stays pending). */
-static bool on_intr(struct svm_vcpu *v, struct arch_exit *e)
-{
-  (void)v;
-  e->reason = ARCH_EXIT_INTR;
-  return true;
-}
-
-/* A spin-wait iteration: give the core a chance to deliver a timer interrupt. */
-static bool on_pause(struct svm_vcpu *v, struct arch_exit *e)
-{
-  v->vmcb->save.rip += LEN_PAUSE;
   e->reason = ARCH_EXIT_INTR;
   return true;
 }
@@ -264,18 +221,29 @@ static bool on_npf(struct svm_vcpu *v, struct arch_exit *e)
   return true;
 }
 
+/* CPUID hides MONITOR/MWAIT (kernel/hv/exit.c); a guest that uses them anyway gets MWAIT as a
+ * HLT (it waits for its next interrupt) and MONITOR as a no-op, never a wait inside the CPU that
+ * only a write to the monitored line would end. A host interrupt or NMI preempted the guest (host
+ * IF is clear: it stays pending); PAUSE is a spin-wait iteration: the core may deliver a timer
+ * interrupt. */
+static const struct x86_simple_exit simple_exits[SVM_EXIT_TABLE_SIZE] = {
+    [SVM_EXIT_INTR] = X86_SIMPLE_EXIT(ARCH_EXIT_INTR, 0),
+    [SVM_EXIT_NMI] = X86_SIMPLE_EXIT(ARCH_EXIT_INTR, 0),
+    [SVM_EXIT_SHUTDOWN] = X86_SIMPLE_EXIT(ARCH_EXIT_SHUTDOWN, 0),
+    [SVM_EXIT_HLT] = X86_SIMPLE_EXIT(ARCH_EXIT_HLT, LEN_HLT),
+    [SVM_EXIT_MWAIT] = X86_SIMPLE_EXIT(ARCH_EXIT_HLT, LEN_MONITOR_MWAIT),
+    [SVM_EXIT_MWAIT_COND] = X86_SIMPLE_EXIT(ARCH_EXIT_HLT, LEN_MONITOR_MWAIT),
+    [SVM_EXIT_MONITOR] = X86_SIMPLE_EXIT(ARCH_EXIT_NONE, LEN_MONITOR_MWAIT),
+    [SVM_EXIT_PAUSE] = X86_SIMPLE_EXIT(ARCH_EXIT_INTR, LEN_PAUSE),
+};
+
 static const svm_exit_fn exit_table[SVM_EXIT_TABLE_SIZE] = {
-    [SVM_EXIT_INTR] = on_intr,        [SVM_EXIT_NMI] = on_intr,
     [SVM_EXIT_VINTR] = on_vintr,      [SVM_EXIT_CPUID] = on_cpuid,
-    [SVM_EXIT_HLT] = on_hlt,          [SVM_EXIT_IOIO] = on_ioio,
-    [SVM_EXIT_PAUSE] = on_pause,
-    [SVM_EXIT_MSR] = on_msr,          [SVM_EXIT_SHUTDOWN] = on_shutdown,
+    [SVM_EXIT_IOIO] = on_ioio,        [SVM_EXIT_MSR] = on_msr,
     [SVM_EXIT_INVLPGA] = on_svm_insn, [SVM_EXIT_VMRUN] = on_svm_insn,
     [SVM_EXIT_VMMCALL] = on_svm_insn, [SVM_EXIT_VMLOAD] = on_svm_insn,
     [SVM_EXIT_VMSAVE] = on_svm_insn,  [SVM_EXIT_STGI] = on_svm_insn,
     [SVM_EXIT_CLGI] = on_svm_insn,    [SVM_EXIT_SKINIT] = on_svm_insn,
-    [SVM_EXIT_MONITOR] = on_monitor,  [SVM_EXIT_MWAIT] = on_mwait,
-    [SVM_EXIT_MWAIT_COND] = on_mwait,
 };
 
 int svm_vcpu_run(struct svm_vcpu *v, struct arch_exit *e)
@@ -305,9 +273,13 @@ int svm_vcpu_run(struct svm_vcpu *v, struct arch_exit *e)
     memset(e, 0, sizeof(*e));
     e->rip = v->vmcb->save.rip;
     uint64_t code = c->exitcode;
+    const struct x86_simple_exit *simple = x86_simple_exit(simple_exits, SVM_EXIT_TABLE_SIZE, code);
     bool deliver;
     if (code == SVM_EXIT_NPF) {
       deliver = on_npf(v, e);
+    } else if (simple != NULL) {
+      v->vmcb->save.rip += simple->insn_len;
+      deliver = x86_simple_report(simple, e);
     } else if (code < SVM_EXIT_TABLE_SIZE && exit_table[code] != NULL) {
       deliver = exit_table[code](v, e);
     } else {

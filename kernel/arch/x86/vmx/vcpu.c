@@ -16,6 +16,7 @@
 
 #include "arch/x86/decode.h"
 #include "arch/x86/pages.h"
+#include "arch/x86/simple_exit.h"
 #include "arch/x86/regfile.h"
 #include "arch/x86/time.h"
 #include "arch/x86/vmx/ept.h"
@@ -153,44 +154,11 @@ static bool on_msr(struct vmx_vcpu *v, struct arch_exit *e, uint8_t dir)
 static bool on_rdmsr(struct vmx_vcpu *v, struct arch_exit *e) { return on_msr(v, e, ARCH_DIR_READ); }
 static bool on_wrmsr(struct vmx_vcpu *v, struct arch_exit *e) { return on_msr(v, e, ARCH_DIR_WRITE); }
 
-static bool on_hlt(struct vmx_vcpu *v, struct arch_exit *e)
-{
-  (void)v;
-  /* HLT completes now (ending the STI shadow of Linux's "sti; hlt"); the core waits for an
-   * interrupt. MWAIT is the same wait for D0: it may end at any interrupt anyway. */
-  advance_to(next_rip());
-  e->reason = ARCH_EXIT_HLT;
-  return true;
-}
-
-/* MONITOR arms an address for MWAIT; with MWAIT turned into HLT there is nothing to arm. */
-static bool on_monitor(struct vmx_vcpu *v, struct arch_exit *e)
-{
-  (void)v, (void)e;
-  advance_to(next_rip());
-  return false;
-}
-
-static bool on_triple_fault(struct vmx_vcpu *v, struct arch_exit *e)
-{
-  (void)v;
-  e->reason = ARCH_EXIT_SHUTDOWN;
-  return true;
-}
-
 /* The guest can take an interrupt now: drop the request, let the core inject. */
 static bool on_intr_window(struct vmx_vcpu *v, struct arch_exit *e)
 {
   vmx_write(VMCS_PROC_CTLS, vmx_read(VMCS_PROC_CTLS) & ~(uint64_t)PROC_INTR_WINDOW);
   v->window_requested = false;
-  e->reason = ARCH_EXIT_INTR;
-  return true;
-}
-
-/* A host interrupt or NMI arrived while the guest ran (host IF is clear: it stays pending). */
-static bool on_host_event(struct vmx_vcpu *v, struct arch_exit *e)
-{
-  (void)v;
   e->reason = ARCH_EXIT_INTR;
   return true;
 }
@@ -365,17 +333,26 @@ static bool on_xsetbv(struct vmx_vcpu *v, struct arch_exit *e)
   return false;
 }
 
+/* A host interrupt or NMI arrived while the guest ran (host IF is clear: it stays pending; the
+ * exception bitmap is 0, so only NMIs exit as exceptions). A triple fault, or an INIT (it resets
+ * the vCPU: for a micro-VM that is the end), stops the guest. HLT completes now (ending the STI
+ * shadow of Linux's "sti; hlt"); the core waits for an interrupt. MWAIT is the same wait for D0:
+ * it may end at any interrupt anyway. MONITOR arms an address for MWAIT; with MWAIT turned into
+ * HLT there is nothing to arm. */
+static const struct x86_simple_exit simple_exits[EXIT_REASON_COUNT] = {
+    [EXIT_EXCEPTION_NMI] = X86_SIMPLE_EXIT(ARCH_EXIT_INTR, 0),
+    [EXIT_EXTERNAL_INT] = X86_SIMPLE_EXIT(ARCH_EXIT_INTR, 0),
+    [EXIT_TRIPLE_FAULT] = X86_SIMPLE_EXIT(ARCH_EXIT_SHUTDOWN, 0),
+    [EXIT_INIT] = X86_SIMPLE_EXIT(ARCH_EXIT_SHUTDOWN, 0),
+    [EXIT_HLT] = X86_SIMPLE_EXIT(ARCH_EXIT_HLT, 1),
+    [EXIT_MWAIT] = X86_SIMPLE_EXIT(ARCH_EXIT_HLT, 1),
+    [EXIT_MONITOR] = X86_SIMPLE_EXIT(ARCH_EXIT_NONE, 1),
+};
+
 static const vmx_exit_fn exit_table[EXIT_REASON_COUNT] = {
-    [EXIT_EXCEPTION_NMI] = on_host_event, /* exception bitmap is 0: only NMIs exit */
-    [EXIT_EXTERNAL_INT] = on_host_event,
-    [EXIT_TRIPLE_FAULT] = on_triple_fault,
-    [EXIT_INIT] = on_triple_fault, /* an INIT resets the vCPU: for a micro-VM that is the end */
     [EXIT_INTR_WINDOW] = on_intr_window,
     [EXIT_CPUID] = on_cpuid,
     [EXIT_GETSEC] = on_vmx_insn,
-    [EXIT_HLT] = on_hlt,
-    [EXIT_MWAIT] = on_hlt,
-    [EXIT_MONITOR] = on_monitor,
     [EXIT_XSETBV] = on_xsetbv,
     [EXIT_VMCALL] = on_vmx_insn,
     [EXIT_VMCLEAR] = on_vmx_insn,
@@ -448,8 +425,13 @@ int vmx_vcpu_run(struct vmx_vcpu *v, struct arch_exit *e)
     }
     reinject_interrupted_event();
     uint32_t basic = reason & EXIT_REASON_BASIC_MASK;
+    const struct x86_simple_exit *simple = x86_simple_exit(simple_exits, EXIT_REASON_COUNT, basic);
     bool deliver;
-    if (basic < EXIT_REASON_COUNT && exit_table[basic] != NULL) {
+    if (simple != NULL) {
+      if (simple->insn_len != 0)
+        advance_to(next_rip());
+      deliver = x86_simple_report(simple, e);
+    } else if (basic < EXIT_REASON_COUNT && exit_table[basic] != NULL) {
       deliver = exit_table[basic](v, e);
     } else {
       /* An exit D0 never enabled, or one it does not emulate: the VM stops. */

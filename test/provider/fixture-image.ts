@@ -3,6 +3,7 @@
 // `variant` changes the config (an env entry), so a test can make "the same image, new bytes".
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeBuild, type BuildOutput } from '../../builder/site';
 import type { BuildSpec } from '../../core/site/spec';
 import { craftLayer, imageConfig, writeDockerArchive } from '../support/oci-pack';
 
@@ -31,6 +32,39 @@ export function webSiteSpec(image: string, memMb = 64): BuildSpec {
   return {
     network: { bridge: '10.20.0.1/24' },
     securityEpoch: 1,
-    containers: [{ name: 'web', image, vcpu: 1, memMb, ip: '10.20.0.10/24', bootOrder: 0, healthTimeoutS: 30 }],
+    containers: [
+      { name: 'web', image, vcpu: 1, memMb, ip: '10.20.0.10/24', bootOrder: 0, healthTimeoutS: 30 },
+    ],
+  };
+}
+
+/** The RFC 8032 TEST 1 key pair the writer tests sign and verify with. */
+export const TEST_SECRET = Buffer.from(
+  '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
+  'hex',
+);
+export const TEST_PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+
+/**
+ * Builds of the web site from `image()` signed with TEST_SECRET under `dir()`/builds (D0 with the
+ * host toolchain), and the EspSlotWriter inputs that write one to a disk image. Both are read at
+ * each call: a test makes them in its before() hook.
+ */
+export function webSiteBuilds(dir: () => string, image: () => string) {
+  return {
+    build: (memMb: number) =>
+      makeBuild({
+        spec: webSiteSpec(image(), memMb),
+        secretKey: TEST_SECRET,
+        outDir: path.join(dir(), 'builds'),
+        kernelMode: 'host',
+      }),
+    write: (b: BuildOutput, disk: string, activeUuid?: string) => ({
+      buildUuid: b.buildUuid,
+      slotDir: b.slotDir,
+      publicKey: TEST_PUBLIC,
+      target: { diskImage: disk },
+      ...(activeUuid ? { activeUuid } : {}),
+    }),
   };
 }

@@ -7,16 +7,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeBuild, type BuildOutput } from '../../builder/site';
 import * as writer from '../../provider/impl/esp-slot-writer';
 import * as reader from '../../provider/impl/esp-slot-read';
-import { webSiteSpec, writeBusyboxArchive } from './fixture-image';
-
-const SECRET = Buffer.from(
-  '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
-  'hex',
-);
-const PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+import { webSiteBuilds, writeBusyboxArchive } from './fixture-image';
 
 describe('provider: EspSlotWriter nextBoot says what the next boot will do', function () {
   this.timeout(300_000);
@@ -28,20 +21,10 @@ describe('provider: EspSlotWriter nextBoot says what the next boot will do', fun
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const build = (memMb: number) =>
-    makeBuild({
-      spec: webSiteSpec(image, memMb),
-      secretKey: SECRET,
-      outDir: path.join(dir, 'builds'),
-      kernelMode: 'host',
-    });
-  const write = (b: BuildOutput, disk: string, activeUuid?: string) => ({
-    buildUuid: b.buildUuid,
-    slotDir: b.slotDir,
-    publicKey: PUBLIC,
-    target: { diskImage: disk },
-    ...(activeUuid ? { activeUuid } : {}),
-  });
+  const { build, write } = webSiteBuilds(
+    () => dir,
+    () => image,
+  );
   const nextBoot = (outs: unknown) => (outs as { nextBoot?: reader.NextBoot }).nextBoot;
 
   it('written twice before any boot: the newer build runs first; with build 1 committed: a trial of build 2', async () => {

@@ -6,14 +6,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeBuild, type BuildOutput } from '../../builder/site';
+import type { BuildOutput } from '../../builder/site';
 import { diskStatus } from '../../builder/disk/status';
 import * as deployment from '../../provider/impl/deployment';
 import * as writer from '../../provider/impl/esp-slot-writer';
-import { webSiteSpec, writeBusyboxArchive } from './fixture-image';
-
-const SECRET = Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex');
-const PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
+import { TEST_PUBLIC, webSiteBuilds, writeBusyboxArchive } from './fixture-image';
 
 describe('provider: build directories outlive their Deployment while a slot holds them', function () {
   this.timeout(300_000);
@@ -25,23 +22,13 @@ describe('provider: build directories outlive their Deployment while a slot hold
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const build = (memMb: number) =>
-    makeBuild({
-      spec: webSiteSpec(image, memMb),
-      secretKey: SECRET,
-      outDir: path.join(dir, 'builds'),
-      kernelMode: 'host',
-    });
-  const olds = (b: BuildOutput) => ({ buildDir: b.dir, publicKey: PUBLIC }) as never;
-  const write = (b: BuildOutput, disk: string, activeUuid?: string) => ({
-    buildUuid: b.buildUuid,
-    slotDir: b.slotDir,
-    publicKey: PUBLIC,
-    target: { diskImage: disk },
-    ...(activeUuid ? { activeUuid } : {}),
-  });
+  const { build, write } = webSiteBuilds(
+    () => dir,
+    () => image,
+  );
+  const olds = (b: BuildOutput) => ({ buildDir: b.dir, publicKey: TEST_PUBLIC }) as never;
   const slots = async (disk: string) =>
-    (await diskStatus(disk, Buffer.from(PUBLIC, 'hex'))).map((s) => s.uuid);
+    (await diskStatus(disk, Buffer.from(TEST_PUBLIC, 'hex'))).map((s) => s.uuid);
 
   it('the replaced build stays while its slot holds it, and the next replacement collects it', async () => {
     const disk = path.join(dir, 'host.img');
@@ -50,10 +37,17 @@ describe('provider: build directories outlive their Deployment while a slot hold
 
     // Second build: written to slot B; its Deployment replaces the first one's, which is deleted.
     const b2 = await build(96);
-    await writer.update('w', { ...write(b1, disk), ...(w.outs as object) } as never, write(b2, disk, b1.buildUuid) as never);
+    await writer.update(
+      'w',
+      { ...write(b1, disk), ...(w.outs as object) } as never,
+      write(b2, disk, b1.buildUuid) as never,
+    );
     assert.deepEqual(await slots(disk), [b1.buildUuid, b2.buildUuid]);
     await deployment.remove(b1.buildUuid, olds(b1));
-    assert.ok(fs.existsSync(path.join(b1.slotDir, `manifest-${b1.buildUuid}.tlv`)), 'slot A holds build 1: its directory stays');
+    assert.ok(
+      fs.existsSync(path.join(b1.slotDir, `manifest-${b1.buildUuid}.tlv`)),
+      'slot A holds build 1: its directory stays',
+    );
     assert.ok(fs.existsSync(path.join(b1.dir, 'retained')));
 
     // Third build: written over slot A (build 1); deleting build 2's Deployment (slot B holds it)
@@ -74,7 +68,11 @@ describe('provider: build directories outlive their Deployment while a slot hold
     assert.equal(fs.existsSync(`${disk}.vars.fd`), false);
     await deployment.remove(b3.buildUuid, olds(b3));
     assert.equal(fs.existsSync(b3.dir), false);
-    assert.equal(fs.existsSync(b2.dir), false, 'the retained build 2 is collected with the last deletion');
+    assert.equal(
+      fs.existsSync(b2.dir),
+      false,
+      'the retained build 2 is collected with the last deletion',
+    );
   });
 
   it('a build no disk holds is removed at once; a directory that is another build is left alone', async () => {

@@ -27,6 +27,7 @@ import {
   pulumiEngineBinDir,
   REPO_ROOT,
   runCommand,
+  SYSTEM_PATH,
   type CommandResult,
 } from '../support/pulumi';
 
@@ -83,12 +84,7 @@ describe('Pulumi quickstart: the packed package, pulumi new, up, d0 run, a chang
       PATH: [
         binDir,
         path.dirname(process.execPath),
-        '/usr/local/sbin',
-        '/usr/local/bin',
-        '/usr/sbin',
-        '/usr/bin',
-        '/sbin',
-        '/bin',
+        ...SYSTEM_PATH,
       ].join(path.delimiter),
       HOME: home,
       TMPDIR: process.env.TMPDIR ?? os.tmpdir(),

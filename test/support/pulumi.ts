@@ -58,6 +58,9 @@ export interface PulumiEnvOptions {
   extra?: NodeJS.ProcessEnv;
 }
 
+/** The system's own PATH directories, after the tools a test puts first. */
+export const SYSTEM_PATH = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+
 /**
  * The whole environment of an engine command; nothing else leaks in from the test process but
  * D0_KERNEL_MODE: the pin scripts/test gives a test process that must not use the Docker engine
@@ -69,12 +72,7 @@ export function pulumiEnv(o: PulumiEnvOptions): NodeJS.ProcessEnv {
     o.binDir,
     path.join(NODE_MODULES, '.bin'),
     path.dirname(process.execPath), // the same node that runs the tests runs the program
-    '/usr/local/sbin',
-    '/usr/local/bin',
-    '/usr/sbin',
-    '/usr/bin',
-    '/sbin',
-    '/bin',
+    ...SYSTEM_PATH,
   ];
   return {
     PATH: pathDirs.join(path.delimiter),

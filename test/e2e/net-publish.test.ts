@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { QEMU_USER_NET } from '../../builder/disk/qemu';
-import { buildSiteDisk, guestAndRootImages } from '../support/d0-pipeline';
+import { engineSiteDisk } from '../support/d0-pipeline';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 import { consoleLines, type D0Event } from '../support/events';
 import { CLIENT_TARGETS, NGINX_PAGE, buildNetClient, buildNginxServed, removeNetImages } from '../support/net-images';
@@ -76,11 +76,8 @@ describe('e2e: D0 on the wire (published port, egress NAT and policy, QEMU user 
     this.timeout(60 * 60_000); // cold caches: guest kernel, debootstrap
     dockerd = await ensureDockerd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-net-publish-'));
-    const { vmlinuz, images } = await guestAndRootImages(dir, {
-      web: await buildNginxServed(dockerd.docker, dir),
-      client: await buildNetClient(dockerd.docker, dir),
-    });
-    ({ disk } = await buildSiteDisk({ dir: path.join(dir, 'site'), siteYaml: siteYaml(), images, vmlinuz }));
+    const tags = { web: await buildNginxServed(dockerd.docker, dir), client: await buildNetClient(dockerd.docker, dir) };
+    ({ disk } = await engineSiteDisk(dir, tags, siteYaml()));
     await allowed.start();
     await denied.start();
   });

@@ -24,7 +24,7 @@ import {
   buildRateImages,
   removeAbuseImages,
 } from '../support/abuse-images';
-import { buildSiteDisk, guestAndRootImages } from '../support/d0-pipeline';
+import { engineSiteDisk } from '../support/d0-pipeline';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 import { consoleLines, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
@@ -151,14 +151,8 @@ describe('e2e: rate limits (a throttled flooder, an rx-limited receiver, a publi
     this.timeout(60 * 60_000); // cold caches: the guest kernel
     dockerd = await ensureDockerd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-net-rate-'));
-    const { vmlinuz, images: built } = await guestAndRootImages(dir, await buildRateImages(dockerd.docker, dir));
-    const images = { web: built.web, sink: built.sink, sinkrx: built.sink, flooder: built.flooder };
-    ({ disk } = await buildSiteDisk({
-      dir: path.join(dir, 'site'),
-      siteYaml: siteYaml(),
-      images,
-      vmlinuz,
-    }));
+    const tags = await buildRateImages(dockerd.docker, dir);
+    ({ disk } = await engineSiteDisk(dir, { ...tags, sinkrx: tags.sink }, siteYaml()));
   });
   after(async () => {
     removeAbuseImages();

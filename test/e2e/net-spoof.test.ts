@@ -18,7 +18,7 @@ import {
   buildSpoofImages,
   removeAbuseImages,
 } from '../support/abuse-images';
-import { buildSiteDisk, guestAndRootImages } from '../support/d0-pipeline';
+import { engineSiteDisk } from '../support/d0-pipeline';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 import { consoleLines, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
@@ -93,13 +93,7 @@ describe('e2e: anti-spoofing at the bridge (forged IP, ARP and MAC from a root g
     this.timeout(60 * 60_000); // cold caches: the guest kernel
     dockerd = await ensureDockerd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-net-spoof-'));
-    const { vmlinuz, images } = await guestAndRootImages(dir, await buildSpoofImages(dockerd.docker, dir));
-    ({ disk } = await buildSiteDisk({
-      dir: path.join(dir, 'site'),
-      siteYaml: siteYaml(),
-      images,
-      vmlinuz,
-    }));
+    ({ disk } = await engineSiteDisk(dir, await buildSpoofImages(dockerd.docker, dir), siteYaml()));
   });
   after(async () => {
     removeAbuseImages();

@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QEMU_USER_NET } from '../../builder/disk/qemu';
 import { withBochs } from '../support/bochs';
-import { buildSiteDisk, guestAndRootImages } from '../support/d0-pipeline';
+import { engineSiteDisk } from '../support/d0-pipeline';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 import { assertContiguous, type D0Event } from '../support/events';
 import { NGINX_PAGE, buildNginxSlim, removeNetImages } from '../support/net-images';
@@ -79,21 +79,14 @@ describe('hv-vmx: a published web server under Bochs (VMX), fetched through D0 f
     this.timeout(60 * 60_000); // cold caches: guest kernel, debootstrap
     dockerd = await ensureDockerd();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-vmx-publish-'));
-    const { vmlinuz, images } = await guestAndRootImages(dir, {
-      web: await buildNginxSlim(dockerd.docker, dir),
-    });
-    const size = fs.statSync(images.web).size;
+    const site = await engineSiteDisk(dir, { web: await buildNginxSlim(dockerd.docker, dir) }, SITE_YAML);
+    disk = site.disk;
+    const size = fs.statSync(site.images.web).size;
     assert.ok(
       size <= ROOT_DISK_MAX_BYTES,
       `nginx's root disk is ${size} bytes, over ${ROOT_DISK_MAX_BYTES}`,
     );
     console.log(`      nginx's root disk: ${size} bytes`);
-    ({ disk } = await buildSiteDisk({
-      dir: path.join(dir, 'site'),
-      siteYaml: SITE_YAML,
-      images,
-      vmlinuz,
-    }));
   });
   after(async () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });

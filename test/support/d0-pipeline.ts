@@ -36,7 +36,7 @@ export interface SiteBoot {
  * The guest kernel and PID1 (cached builds), and each engine image of tags converted by
  * `d0 image build` into dir/<name>-root.img: what a test site's containers boot from.
  */
-export async function guestAndRootImages(dir: string, tags: Record<string, string>): Promise<{ vmlinuz: string; images: Record<string, string> }> {
+async function guestAndRootImages(dir: string, tags: Record<string, string>): Promise<{ vmlinuz: string; images: Record<string, string> }> {
   const vmlinuz = (await buildGuestKernel({})).bzImage;
   const init = (await buildGuestInit()).init;
   const images: Record<string, string> = {};
@@ -89,4 +89,17 @@ export async function bootSite(o: { dir: string; rootDisk: string; vmlinuz: stri
   const { uuid, disk } = await buildSiteDisk({ dir: o.dir, siteYaml, images: { [name]: o.rootDisk }, vmlinuz: o.vmlinuz });
   const run = await d0(['run', disk, '--until', 'commit', '--timeout', String(o.timeoutS ?? 1500)]);
   return { uuid, disk, run };
+}
+
+/**
+ * A signed site disk (buildSiteDisk in dir/site) whose containers are the engine images `tags`
+ * by container name, converted as guestAndRootImages does; with the root disks it made.
+ */
+export async function engineSiteDisk(
+  dir: string,
+  tags: Record<string, string>,
+  siteYaml: string,
+): Promise<SiteDisk & { images: Record<string, string> }> {
+  const { vmlinuz, images } = await guestAndRootImages(dir, tags);
+  return { ...(await buildSiteDisk({ dir: path.join(dir, 'site'), siteYaml, images, vmlinuz })), images };
 }

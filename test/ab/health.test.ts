@@ -45,7 +45,8 @@ describe('ab: health decides the commit; a trial whose health never comes rolls 
     const { disk, vars, u1, u2 } = await withU2('health-exit1', { guest: 'exit1' });
     const b = await bootUntilExit(disk, vars);
     assertHealthRollback(b, u1.uuid, u2.uuid, ['exit-nonzero', 'exit-before-ready']);
-    const exit = b.boots[1].find((e) => e.ev === 'vm_exit' && e.fields.vm === 'web');
+    const failedVm = b.boots[1].find((e) => e.ev === 'health_failed')!.fields.vm;
+    const exit = b.boots[1].find((e) => e.ev === 'vm_exit' && e.fields.vm === failedVm);
     assert.equal(exit?.fields.status, '1', b.text);
     const state = readAbState(vars)!;
     assert.equal(state.bad, u2.uuid);

@@ -38,4 +38,24 @@ static inline bool x86_simple_report(const struct x86_simple_exit *s, struct arc
   return s->reason != ARCH_EXIT_NONE;
 }
 
+/* A backend's own steps for one exit: skip moves the guest's RIP past the instruction that exited
+ * (len as its table says); handle decides every exit that is not a simple one (its handler
+ * table, and its verdict on an exit it never enabled) and returns whether the core must see it. */
+typedef void (*x86_skip_fn)(void *vcpu, uint8_t insn_len);
+typedef bool (*x86_handle_fn)(void *vcpu, uint64_t code, struct arch_exit *e);
+
+/* One exit, the same way on both backends: the simple table first, then the backend's handler.
+ * Returns whether the core must see the exit (false: the guest runs again at once). */
+static inline bool x86_dispatch_exit(const struct x86_simple_exit *table, uint64_t n, uint64_t code,
+                                     void *vcpu, x86_skip_fn skip, x86_handle_fn handle,
+                                     struct arch_exit *e)
+{
+  const struct x86_simple_exit *s = x86_simple_exit(table, n, code);
+  if (s == 0)
+    return handle(vcpu, code, e);
+  if (s->insn_len != 0)
+    skip(vcpu, s->insn_len);
+  return x86_simple_report(s, e);
+}
+
 #endif

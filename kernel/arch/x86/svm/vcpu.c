@@ -44,11 +44,10 @@ static void load_seg(struct vmcb_seg *s, const struct boot_seg *b)
 int svm_vcpu_init(struct svm_vcpu *vcpu, struct svm_vm *avm, const struct boot_regs *regs)
 {
   TRY(svm_host_init());
-  memset(vcpu, 0, sizeof(*vcpu));
-  vcpu->vm = avm;
-  vcpu->vmcb = x86_pages_alloc(1);
-  if (vcpu->vmcb == NULL)
+  struct vmcb *vmcb = x86_pages_alloc(1);
+  if (vmcb == NULL)
     return HV_E_FULL;
+  *vcpu = (struct svm_vcpu){.vm = avm, .vmcb = vmcb};
   struct vmcb_control *c = &vcpu->vmcb->ctl;
   struct vmcb_save *s = &vcpu->vmcb->save;
   const struct svm_host *h = svm_host();
@@ -246,6 +245,26 @@ static const svm_exit_fn exit_table[SVM_EXIT_TABLE_SIZE] = {
     [SVM_EXIT_CLGI] = on_svm_insn,    [SVM_EXIT_SKINIT] = on_svm_insn,
 };
 
+/* A simple exit's instruction completes: SVM's tables carry its length. */
+static void skip_insn(void *vcpu, uint8_t insn_len)
+{
+  ((struct svm_vcpu *)vcpu)->vmcb->save.rip += insn_len;
+}
+
+/* Every exit that is not a simple one: a nested page fault, a handler, or VMEXIT_INVALID (bad
+ * guest state) or an exit D0 never enabled, which fail the entry. */
+static bool handle_exit(void *vcpu, uint64_t code, struct arch_exit *e)
+{
+  struct svm_vcpu *v = vcpu;
+  if (code == SVM_EXIT_NPF)
+    return on_npf(v, e);
+  if (code < SVM_EXIT_TABLE_SIZE && exit_table[code] != NULL)
+    return exit_table[code](v, e);
+  e->reason = ARCH_EXIT_ENTRY_FAIL;
+  e->value = code;
+  return true;
+}
+
 int svm_vcpu_run(struct svm_vcpu *v, struct arch_exit *e)
 {
   if (v->vmcb == NULL)
@@ -273,21 +292,8 @@ int svm_vcpu_run(struct svm_vcpu *v, struct arch_exit *e)
     memset(e, 0, sizeof(*e));
     e->rip = v->vmcb->save.rip;
     uint64_t code = c->exitcode;
-    const struct x86_simple_exit *simple = x86_simple_exit(simple_exits, SVM_EXIT_TABLE_SIZE, code);
-    bool deliver;
-    if (code == SVM_EXIT_NPF) {
-      deliver = on_npf(v, e);
-    } else if (simple != NULL) {
-      v->vmcb->save.rip += simple->insn_len;
-      deliver = x86_simple_report(simple, e);
-    } else if (code < SVM_EXIT_TABLE_SIZE && exit_table[code] != NULL) {
-      deliver = exit_table[code](v, e);
-    } else {
-      /* VMEXIT_INVALID (bad guest state) or an exit D0 never enabled. */
-      e->reason = ARCH_EXIT_ENTRY_FAIL;
-      e->value = code;
-      deliver = true;
-    }
+    bool deliver = x86_dispatch_exit(simple_exits, SVM_EXIT_TABLE_SIZE, code, v, skip_insn,
+                                     handle_exit, e);
     if (deliver)
       return HV_OK;
   }

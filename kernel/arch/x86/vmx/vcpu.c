@@ -55,11 +55,10 @@
 int vmx_vcpu_init(struct vmx_vcpu *vcpu, struct vmx_vm *avm, const struct boot_regs *regs)
 {
   TRY(vmx_host_init());
-  memset(vcpu, 0, sizeof(*vcpu));
-  vcpu->vm = avm;
-  vcpu->vmcs = x86_pages_alloc(1);
-  if (vcpu->vmcs == NULL)
+  uint64_t *vmcs = x86_pages_alloc(1);
+  if (vmcs == NULL)
     return HV_E_FULL;
+  *vcpu = (struct vmx_vcpu){.vm = avm, .vmcs = vmcs};
   TRY(vmcs_setup(vcpu, regs));
   vcpu->gprs.r[6] = regs->rsi; /* RSI = boot_params */
   return HV_OK;
@@ -395,6 +394,26 @@ static uint64_t slice_ticks(void)
   return ticks == 0 ? 1 : ticks > 0xffffffffull ? 0xffffffffull : ticks;
 }
 
+/* A simple exit's instruction completes: the VMCS holds its length. */
+static void skip_insn(void *vcpu, uint8_t insn_len)
+{
+  (void)vcpu;
+  (void)insn_len;
+  advance_to(next_rip());
+}
+
+/* Every exit that is not a simple one: a handler, or an exit D0 never enabled or does not
+ * emulate, which stops the VM (the whole exit reason is its value). */
+static bool handle_exit(void *vcpu, uint64_t basic, struct arch_exit *e)
+{
+  if (basic < EXIT_REASON_COUNT && exit_table[basic] != NULL)
+    return exit_table[basic]((struct vmx_vcpu *)vcpu, e);
+  e->reason = ARCH_EXIT_BAD_ACCESS;
+  e->fault = ARCH_FAULT_EXIT;
+  e->value = (uint32_t)vmx_read(VMCS_EXIT_REASON);
+  return true;
+}
+
 int vmx_vcpu_run(struct vmx_vcpu *v, struct arch_exit *e)
 {
   if (v->vmcs == NULL || !vmcs_load(v))
@@ -425,21 +444,8 @@ int vmx_vcpu_run(struct vmx_vcpu *v, struct arch_exit *e)
     }
     reinject_interrupted_event();
     uint32_t basic = reason & EXIT_REASON_BASIC_MASK;
-    const struct x86_simple_exit *simple = x86_simple_exit(simple_exits, EXIT_REASON_COUNT, basic);
-    bool deliver;
-    if (simple != NULL) {
-      if (simple->insn_len != 0)
-        advance_to(next_rip());
-      deliver = x86_simple_report(simple, e);
-    } else if (basic < EXIT_REASON_COUNT && exit_table[basic] != NULL) {
-      deliver = exit_table[basic](v, e);
-    } else {
-      /* An exit D0 never enabled, or one it does not emulate: the VM stops. */
-      e->reason = ARCH_EXIT_BAD_ACCESS;
-      e->fault = ARCH_FAULT_EXIT;
-      e->value = reason;
-      deliver = true;
-    }
+    bool deliver = x86_dispatch_exit(simple_exits, EXIT_REASON_COUNT, basic, v, skip_insn,
+                                     handle_exit, e);
     if (deliver)
       return HV_OK;
   }

@@ -1,7 +1,10 @@
 // Ed25519 (RFC 8032, pure Ed25519) over the exact TLV bytes, via @noble/ed25519 with SHA-512 from
 // node:crypto (a pure computation; @noble/hashes' SHA-512 is ~40x slower on a 15 KB manifest when
-// loaded through tsx, see bench/README.md). Verification uses the strict RFC 8032 rules
-// (zip215: false), as D0 does.
+// loaded through tsx, see bench/README.md). Verification accepts exactly what D0's C verifier
+// accepts (kernel/crypto/ed25519_verify.c states the policy): @noble's strict RFC 8032 rules
+// (zip215: false: canonical A and R, S < L, small-order A refused, the cofactored equation) and,
+// beyond them, a small-order R refused, which @noble's strict mode lets through. The differential
+// test (test/kernel/ed25519-diff.test.ts) runs both over every class of malformed signature and key.
 //
 // Key files (written by `d0 keygen`, read by `d0 manifest pack/verify`):
 //   secret key file: the 32-byte seed as 64 lowercase hex digits and a newline; mode 0600.
@@ -43,7 +46,9 @@ export function signManifest(tlv: Uint8Array, secretKey: Uint8Array): Uint8Array
 export function verifyManifest(sig: Uint8Array, tlv: Uint8Array, publicKey: Uint8Array): boolean {
   if (sig.length !== 64 || publicKey.length !== 32) return false;
   try {
-    return ed.verify(sig, tlv, publicKey, { zip215: false });
+    if (!ed.verify(sig, tlv, publicKey, { zip215: false })) return false;
+    // An honest R = [r]B has order L: a small-order R only comes from a crafted signature.
+    return !ed.Point.fromBytes(sig.subarray(0, 32)).isSmallOrder();
   } catch {
     return false; // a public key or R that is not a curve point
   }

@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as ed from '@noble/ed25519';
 import {
   formatPublicKeyFile,
   formatSecretKeyFile,
@@ -134,6 +135,21 @@ describe('core/sign: Ed25519', () => {
     assert.equal(verifyManifest(sig, Uint8Array.from([...tlv, 0]), pub), false);
     assert.equal(verifyManifest(sig.subarray(0, 63), tlv, pub), false);
     assert.equal(verifyManifest(sig, tlv, new Uint8Array(32).fill(0xff)), false);
+  });
+
+  it('a signature whose R has small order is refused, as D0 refuses it, though @noble strict accepts it', () => {
+    // R = the identity (order 1) and S = k·a: [8]SB = [8]R + [8]kA holds, so the cofactored
+    // equation accepts it for the key's own message; an honest R = [r]B never has small order.
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    const seed = new Uint8Array(32).fill(3);
+    const { scalar, pointBytes } = ed.utils.getExtendedPublicKey(seed);
+    const le = (b: Uint8Array) => BigInt('0x' + Buffer.from(b).reverse().toString('hex'));
+    const toLe = (n: bigint) => Uint8Array.from(Buffer.from(n.toString(16).padStart(64, '0'), 'hex').reverse());
+    const R = hex('0100000000000000000000000000000000000000000000000000000000000000');
+    const k = le(crypto.createHash('sha512').update(R).update(pointBytes).update(tlv).digest()) % L;
+    const forged = Uint8Array.from([...R, ...toLe((k * scalar) % L)]);
+    assert.equal(ed.verify(forged, tlv, pointBytes, { zip215: false }), true, 'the construction holds');
+    assert.equal(verifyManifest(forged, tlv, pointBytes), false);
   });
 
   it('key files round-trip and refuse garbage without echoing it', () => {

@@ -7,6 +7,7 @@ import { hostMemory } from '../../core/host-memory';
 import { D0Error } from '../../core/errors';
 import { parsePublicKeyFile } from '../../core/sign';
 import { readAbState } from '../../builder/disk/ovmf-vars';
+import { describeLastBoot, readLastBoot } from '../../builder/disk/last-boot';
 import { EspImageError } from '../../builder/disk/esp';
 import { buildSlotDisk, readSlotTree, SlotSizeError, treeFiles } from '../../builder/disk/slots';
 import { verifySlot } from '../../builder/disk/slot-verify';
@@ -162,6 +163,7 @@ async function status(args: string[], io: Io): Promise<number> {
   if (!fs.existsSync(target)) throw badInput(`${target}: no such disk image or device`);
   const vars = varsFile(target, values.vars);
   const state = vars ? readAbState(vars) : undefined;
+  const story = vars ? readLastBoot(vars) : undefined;
   const slots = await diskStatus(target, publicKey(values.pub, USAGE.status), state);
   const gpt = readGptTable(target);
   // What the next boot will do (the model of D0's choice). Without a VARS file D0's state is
@@ -173,6 +175,11 @@ async function status(args: string[], io: Io): Promise<number> {
         {
           gpt: { copy: gpt.copy, primaryError: gpt.primaryError ?? null },
           state: state && { ...state, epoch: String(state.epoch) },
+          lastBoot: story && {
+            events: story.events.map((e) => ({ seq: e.seq ?? null, ev: e.ev, fields: e.fields })),
+            dropped: story.dropped,
+            unreadable: story.unreadable,
+          },
           nextBoot: {
             slot: next.slot ?? null,
             uuid: next.uuid ?? null,
@@ -207,6 +214,8 @@ async function status(args: string[], io: Io): Promise<number> {
         ? `d0 state (${vars}): none written yet`
         : 'd0 state: unknown (no VARS file; roles need --vars)',
     );
+  // The last decision's story (D0LastBoot): why it rolled back, each VM's verdict.
+  if (story) for (const line of describeLastBoot(story)) io.out(line);
   // Firmware falls back to the backup GPT too; say so, since the primary then needs repair.
   if (gpt.copy === 'backup')
     io.out(`gpt: backup copy read, as firmware does (primary: ${gpt.primaryError})`);

@@ -14,6 +14,8 @@ static int line_truncated;
 static uint64_t next_seq;
 static char build_uuid[37];
 static uint64_t (*clock_ms)(void);
+static const char *line_ev; /* the event of the line being written, for the tap */
+static void (*line_tap)(const char *ev, const char *line, size_t n);
 
 /* Where the line ends if it turns out too long: the last point (between fields, or between two
  * encoded bytes of a value) after which a closing quote (when inside one) and TRUNC_MARK still
@@ -108,6 +110,7 @@ void log_begin(const char *ev) {
   put_dec(next_seq++);
   put_key("ev");
   put_cstr(ev);
+  line_ev = ev;
   mark_cut(0);
 }
 
@@ -163,11 +166,15 @@ void log_end(void) {
   line[line_len++] = '\n';
   ring_push(line, line_len);
   log_sink_write(line, line_len);
+  if (line_tap != NULL)
+    line_tap(line_ev, line, line_len);
   line_len = 0;
   __atomic_clear(&line_lock, __ATOMIC_RELEASE);
 }
 
 void log_set_clock(uint64_t (*clock)(void)) { clock_ms = clock; }
+
+void log_set_tap(void (*tap)(const char *ev, const char *line, size_t n)) { line_tap = tap; }
 
 void log_set_uuid(const char *uuid_text) {
   size_t i = 0;

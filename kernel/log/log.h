@@ -40,6 +40,10 @@ void log_end(void);
  * started, from the platform's calibrated clock (boot/efi/clock.c). */
 void log_set_clock(uint64_t (*clock_ms)(void));
 
+/* Once set, log_end also hands every finished line (its '\n' included) and its event name to
+ * tap, under the log's lock: the tap must not log. One tap (log/story.h); NULL removes it. */
+void log_set_tap(void (*tap)(const char *ev, const char *line, size_t n));
+
 /* uuid_text is the canonical 36-character text; copied. */
 void log_set_uuid(const char *uuid_text);
 

@@ -71,6 +71,9 @@ describe('ab: d0 disk and d0 run', function () {
     r = await d0(['disk', 'status', disk, '--pub', pub]);
     assert.equal(r.code, 0, r.err);
     assert.match(r.out, new RegExp(`last_good=${u2.uuid} trial=none`));
+    // The last decision, read back from the VARS file (D0LastBoot): U2's commit.
+    assert.match(r.out, new RegExp(`^last decision: commit of ${u2.uuid} \\(slot B, role trial\\)$`, 'm'));
+    assert.match(r.out, /^ {2}vm web: healthy/m);
     assert.match(r.out, /^gpt: primary copy read$/m);
     assert.match(r.out, new RegExp(`slot A: ${u1.uuid} label=D0_A verified epoch=3\\n`));
     assert.match(r.out, new RegExp(`slot B: ${u2.uuid} label=D0_B verified epoch=3 active`));

@@ -5,7 +5,10 @@
 // the order "vm_health healthy -> build_healthy -> commit" are in update.test.ts; the same with a
 // real Linux guest is test/hv-svm/health-linux.test.ts.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
+import { formatPublicKeyFile } from '../../core/sign';
+import { d0 } from '../support/d0-pipeline';
 import { buildSlotDisk } from '../../builder/disk/slots';
 import { readAbState } from '../../builder/disk/ovmf-vars';
 import { writeSlot } from '../../builder/disk/writer';
@@ -52,6 +55,22 @@ describe('ab: health decides the commit; a trial whose health never comes rolls 
     assert.equal(state.bad, u2.uuid);
     assert.equal(state.lastGood, u1.uuid);
     assert.equal(state.trial, undefined);
+    // The story of the decision survives in the VARS file: `d0 disk status` prints the rollback's
+    // reason and the failing VM's verdict offline, as the console logged them.
+    const failed = b.boots[1].find((e) => e.ev === 'health_failed')!.fields;
+    const pubFile = path.join(fx.dir, 'health-exit1.pub');
+    fs.writeFileSync(pubFile, formatPublicKeyFile(fx.pub));
+    const st = await d0(['disk', 'status', disk, '--vars', vars, '--pub', pubFile]);
+    assert.equal(st.code, 0, st.err);
+    assert.match(st.out, new RegExp(`^last decision: rollback from ${u2.uuid} to ${u1.uuid}, reason health:${failed.reason}$`, 'm'));
+    assert.match(st.out, new RegExp(`^  vm ${failed.vm}: failed \\(${failed.reason}\\)$`, 'm'), st.out);
+    assert.match(st.out, new RegExp(`^  health failed on vm ${failed.vm}: ${failed.reason}$`, 'm'));
+    const json = JSON.parse((await d0(['disk', 'status', disk, '--vars', vars, '--pub', pubFile, '--json'])).out);
+    assert.deepEqual(
+      json.lastBoot.events.map((e: { ev: string }) => e.ev).filter((ev: string) => ev !== 'vm_health' && ev !== 'vm_exit'),
+      ['slot_choice', 'manifest_verified', 'health_failed', 'slot_bad', 'rollback'],
+    );
+    assert.equal(json.lastBoot.dropped, 0);
 
     const again = await bootUntilExit(disk, vars);
     assert.equal(again.boots.length, 1, 'no second trial of a bad build\n' + again.text);

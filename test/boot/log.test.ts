@@ -61,6 +61,11 @@ describe('boot log', function () {
     assert.match(out, /^log: 13 checks, 0 failed$/m);
   });
 
+  it("the last boot's story (kernel/log/story.c): the decision's lines kept as logged, cut whole and counted", () => {
+    const out = runHostTest(['log/log.c', 'log/story.c', 'log/tests/capture.c', 'log/tests/test_story.c']);
+    assert.match(out, /^story: 12 checks, 0 failed$/m);
+  });
+
   it('4 threads logging at once: every line whole, seq without gap, each thread in order (TSan)', () => {
     const out = runHostTest(['log/log.c', 'log/tests/test_log_smp.c'], [], ['-fsanitize=thread', '-pthread']);
     assert.match(out, /^log_smp: 14 checks, 0 failed$/m);

@@ -5,6 +5,7 @@
 #include "d0/lib.h"
 #include "epoch_floor.h"
 #include "log/log.h"
+#include "log/story.h"
 #include "precheck.h"
 #include "slots.h"
 #include "state.h"
@@ -68,6 +69,13 @@ static int save(void) {
     return -1;
   }
   return 0;
+}
+
+/* The story of this boot (log/story.h) next to the state it explains; a failure is logged. */
+static void save_story(void) {
+  EFI_STATUS s = ab_story_save(ab.rt);
+  if (EFI_ERROR(s))
+    log_error("story_save", s);
 }
 
 /* Boots slot i next (one shot) and resets now; returns only when the firmware refused. */
@@ -166,7 +174,8 @@ static void resolve_pending_trial(void) {
   memcpy(ab.st.bad, ab.st.trial, AB_UUID_LEN);
   ab_uuid_set(ab.st.trial, 0);
   ab.st.tries_left = 0;
-  save();
+  if (save() == 0)
+    save_story();
 }
 
 /* Try the newest build on another slot that is newer than `than`, if it passes the precheck, with
@@ -211,6 +220,7 @@ void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
   const char *why = "";
   ab.role = ROLE_NONE;
   ab.rt = (EFI_RUNTIME_SERVICES *)st->RuntimeServices;
+  story_start();
   enum ab_state_load how = ab_state_load(ab.rt, &ab.st);
   if (ab_slots_find(image, st, &ab.sl, &why) != 0) {
     log_begin("ab_unavailable");
@@ -293,6 +303,7 @@ static void commit(uint64_t epoch) {
   log_str("role", role_name(ab.role));
   log_u64("epoch", ab.st.epoch);
   log_end();
+  save_story();
   ab_epoch_floor_commit(ab.st.epoch); /* the TPM copy, now rather than at the next boot */
   /* Committed: a VM that fails after the verdict is no longer the trial's: no rollback for it. */
   ab.role = ROLE_COMMITTED;
@@ -326,6 +337,7 @@ static void roll_back_trial(const char *why) {
   ab.st.tries_left = 0;
   if (save() != 0)
     return;
+  save_story();
   if (to >= 0)
     reset_into(to, "rollback");
 }

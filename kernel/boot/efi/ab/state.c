@@ -1,6 +1,8 @@
 /* The NV state variable; contract in state.h. */
 #include "state.h"
 
+#include "log/story.h"
+
 #include "d0/lib.h"
 
 static const EFI_GUID vendor = D0_VENDOR_GUID;
@@ -47,6 +49,13 @@ enum ab_state_load ab_state_load(EFI_RUNTIME_SERVICES *rt, struct ab_state *s) {
 
 EFI_STATUS ab_state_save(EFI_RUNTIME_SERVICES *rt, const struct ab_state *s) {
   return rt->SetVariable(name, &vendor, AB_VAR_ATTRS, sizeof *s, s);
+}
+
+EFI_STATUS ab_story_save(EFI_RUNTIME_SERVICES *rt) {
+  static const CHAR16 story_name[] = u"D0LastBoot";
+  const char *text;
+  size_t n = story_text(&text);
+  return rt->SetVariable(story_name, &vendor, AB_VAR_ATTRS, n, (void *)text);
 }
 
 int ab_uuid_empty(const char u[AB_UUID_LEN]) {

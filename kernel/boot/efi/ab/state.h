@@ -45,6 +45,11 @@ enum ab_state_load { AB_STATE_FOUND, AB_STATE_ABSENT, AB_STATE_INVALID, AB_STATE
 enum ab_state_load ab_state_load(EFI_RUNTIME_SERVICES *rt, struct ab_state *s);
 EFI_STATUS ab_state_save(EFI_RUNTIME_SERVICES *rt, const struct ab_state *s);
 
+/* The last boot's story (log/story.h) into the NV variable "D0LastBoot" under D0's vendor GUID
+ * (NV|BS|RT): the text as it is, whole logfmt lines. Written at a decision only (a commit, a
+ * rollback), after the state it explains. */
+EFI_STATUS ab_story_save(EFI_RUNTIME_SERVICES *rt);
+
 /* UUID fields: empty test, compare, copy (from 36 characters), and "none" for logs. */
 int ab_uuid_empty(const char u[AB_UUID_LEN]);
 int ab_uuid_eq(const char a[AB_UUID_LEN], const char *b);

@@ -41,7 +41,10 @@ describe('ab: the TCO watchdog resets a hung trial and leaves a healthy one alon
     const fx = await sharedFixture();
     const { u1 } = await committedBase();
     const { disk, vars } = await copyOfBase('wdog-hang');
-    const u2 = makeBuild(selftestFixture(fx, 'D0_SELFTEST_HANG'), 'wdog-hang-u2');
+    const hang = selftestFixture(fx, 'D0_SELFTEST_HANG');
+    // The hang exists only in the test build.
+    assert.ok(hang.efi.includes('selftest_hang') && !fx.efi.includes('selftest_hang'));
+    const u2 = makeBuild(hang, 'wdog-hang-u2');
     const w = await writeSlot({ target: disk, buildDir: u2.dir, publicKey: fx.pub, vars });
     assert.equal(w.slot, 'B');
 

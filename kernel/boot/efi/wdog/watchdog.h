@@ -11,7 +11,8 @@
  *                     role: a trial, and also a committed build, which then boots again after a
  *                     hang. ev=watchdog state=armed period_ms= ticks=.
  *   watchdog_pet()    every round of the run loop (a round is at most a few 10 ms slices,
- *                     far below the period).
+ *                     far below the period), and in every poll of D0's own TPM drivers (the
+ *                     commit's TPM raise: bounded waits that together can outlast a period).
  *   watchdog_disarm() before every deliberate reset (the QEMU TCO keeps counting through a
  *                     system reset, and a running timer must not reset the next boot's firmware)
  *                     and before every deliberate halt. Logs nothing: the event that follows

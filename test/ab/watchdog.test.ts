@@ -82,6 +82,11 @@ describe('ab: the TCO watchdog resets a hung trial and leaves a healthy one alon
     assertRunsU1(b.last, u1.uuid, b.text);
     assert.ok(find(b.last, 'watchdog', { state: 'armed' }), 'U1 runs with the watchdog armed');
     assert.equal(b.end, 'halt');
+    const shown = b.events.filter(
+      (e) => (e.ev === 'watchdog' && e.fields.state !== 'found') || e.ev === 'selftest_hang' ||
+        e.fields.last_reset === 'watchdog',
+    );
+    console.log(`      ${b.boots.length} boots:\n${shown.map((e) => `        ${e.raw}`).join('\n')}`);
     assert.deepEqual(readAbState(vars), {
       lastGood: u1.uuid,
       trial: undefined,

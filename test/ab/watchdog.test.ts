@@ -9,8 +9,12 @@
 //   trial while tries are left and then rolls it back. U1 runs, and the VARS file says so.
 // - A healthy trial with the watchdog armed runs across more than three periods before its
 //   commit (its VM's health window is longer than that) and is never reset.
+// - Not only trials: a build that is not on trial (a first boot) and hangs is reset too, and the
+//   firmware boots it again.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { readAbState } from '../../builder/disk/ovmf-vars';
+import { buildSlotDisk } from '../../builder/disk/slots';
 import { writeSlot } from '../../builder/disk/writer';
 import type { D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
@@ -20,6 +24,7 @@ import {
   bootUntilExit,
   committedBase,
   copyOfBase,
+  freshVars,
   makeBuild,
   selftestFixture,
   sharedFixture,
@@ -124,5 +129,27 @@ describe('ab: the TCO watchdog resets a hung trial and leaves a healthy one alon
     assert.equal(events.filter((e) => e.fields.last_reset === 'watchdog').length, 0, text);
     assert.equal(readAbState(vars)?.lastGood, u2.uuid);
     console.log(`      the trial ran ${armedFor} ms (${(armedFor / PERIOD_MS).toFixed(1)} periods) with the watchdog armed`);
+  });
+
+  it('a first boot (not a trial) whose D0 hangs is reset too, and boots again', async () => {
+    const fx = await sharedFixture();
+    const hang = selftestFixture(fx, 'D0_SELFTEST_HANG');
+    const u = makeBuild(hang, 'wdog-first-hang');
+    const disk = path.join(fx.dir, 'wdog-first.img');
+    const vars = freshVars(path.join(fx.dir, 'wdog-first.vars.fd'));
+    await buildSlotDisk(disk, { a: u.dir, sizeMiB: 40 });
+    const q = { disk, vars, cpu: AB_CPU, timeoutMs: 240_000, extraArgs: TCO_RESETS };
+    const events = await withQemu(q, async (vm) => {
+      await vm.waitFor((e) => e.ev === 'watchdog' && e.fields.last_reset === 'watchdog');
+      return [...vm.events];
+    });
+    const text = events.map((e) => e.raw).join('\n');
+    const boots = splitBoots(events);
+    assert.equal(boots.length, 2, text);
+    assert.ok(find(boots[0], 'slot_choice', { role: 'first', boot: u.uuid }), text);
+    assert.ok(find(boots[0], 'watchdog', { state: 'armed' }), text);
+    assert.equal(boots[0].at(-1)?.ev, 'selftest_hang', text);
+    assert.ok(find(boots[1], 'watchdog', { state: 'found', last_reset: 'watchdog' }), text);
+    assert.equal(readAbState(vars), undefined, 'nothing was committed or written\n' + text);
   });
 });

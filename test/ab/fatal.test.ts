@@ -4,13 +4,9 @@
 // good build, which retries the trial while tries are left and then rolls it back. U1 keeps
 // running. QEMU + OVMF with SVM; every boot in one QEMU run with a persistent VARS file.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { KERNEL_DIR } from '../../builder/d0-efi/sources';
 import { writeSlot } from '../../builder/disk/writer';
 import { assertRunsU1 } from './health-asserts';
-import { bootUntilExit, committedBase, copyOfBase, makeBuild, sharedFixture } from './support';
+import { bootUntilExit, committedBase, copyOfBase, makeBuild, selftestFixture, sharedFixture } from './support';
 
 const AB_TRIES = 2; // kernel/boot/efi/ab/ab.h: tries a new build gets
 
@@ -22,15 +18,7 @@ describe('ab: a trial whose D0 faults after ExitBootServices is reset, retried a
     const { u1 } = await committedBase();
     const { disk, vars } = await copyOfBase('fatal');
     // The same key, a D0 that faults right after switching to its own page tables.
-    const pub = path.join(fx.dir, 'fatal.pub');
-    fs.writeFileSync(pub, `${Buffer.from(fx.pub).toString('hex')}\n`);
-    const build = path.join(fx.dir, 'fatal-d0');
-    execFileSync(
-      'make',
-      ['-C', KERNEL_DIR, '--no-print-directory', `PUBKEY=${pub}`, `BUILD=${build}`, 'EXTRA_CFLAGS=-DD0_SELFTEST_WX'],
-      { stdio: 'pipe' },
-    );
-    const faulty = { ...fx, efi: fs.readFileSync(path.join(build, 'efi', 'BOOTX64.EFI')) };
+    const faulty = selftestFixture(fx, 'D0_SELFTEST_WX');
     const u2 = makeBuild(faulty, 'fatal-u2');
     const w = await writeSlot({ target: disk, buildDir: u2.dir, publicKey: fx.pub, vars });
     assert.equal(w.slot, 'B');

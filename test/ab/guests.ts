@@ -7,7 +7,7 @@ import { asm, tinyBzImage } from '../hv-svm/tiny-kernel';
 const READY_PORT = 0x502;
 const STATUS_PORT = 0x501;
 
-export type GuestKind = 'healthy' | 'exit1' | 'never_ready';
+export type GuestKind = 'healthy' | 'exit1' | 'never_ready' | 'ready_running';
 
 /** The instructions of each kind of guest. */
 const PROGRAMS: Record<GuestKind, number[]> = {
@@ -22,6 +22,13 @@ const PROGRAMS: Record<GuestKind, number[]> = {
   exit1: [...asm.print('guest fails\n'), ...asm.outb(STATUS_PORT, 1), ...asm.haltLoop()],
   /** Halts forever without a word to D0: failed once health_timeout_s has passed (timeout). */
   never_ready: [...asm.print('guest hangs\n'), ...asm.haltLoop()],
+  /** Ready, then runs on (halted, never exits): healthy once health_timeout_s has passed, and
+   * the build keeps running after its commit. */
+  ready_running: [
+    ...asm.print('guest ready\n'),
+    ...asm.outb(READY_PORT, 1),
+    ...asm.haltLoop(),
+  ],
 };
 
 const cache = new Map<GuestKind, Buffer>();

@@ -3,12 +3,14 @@
 // SVM, so D0 launches) with a persistent VARS file, collected until the final boot ends (resets
 // in between stay inside one QEMU run). A build is committed only once its VMs are healthy, so
 // every build here carries a tiny guest kernel (./guests.ts) that reports its health at once.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSlotDisk } from '../../builder/disk/slots';
 import { buildKernel } from '../../builder/d0-efi';
+import { KERNEL_DIR } from '../../builder/d0-efi/sources';
 import { encodeManifest } from '../../core/tlv/encode';
 import { generateKeyPair, signManifest, type KeyPair } from '../../core/sign';
 import { makeSlot, slotFiles, type SlotOptions } from '../boot/slot';
@@ -92,6 +94,22 @@ export async function makeFixture(dir: string): Promise<AbFixture> {
   return { dir, key, pub: key.publicKey, efi: fs.readFileSync(built.path) };
 }
 
+/**
+ * The shared fixture with a test-only D0: the same key, built with `-D<define>` (a D0_SELFTEST_*
+ * switch of kernel/; release builds never set one). Builds made from it carry that D0.
+ */
+export function selftestFixture(fx: AbFixture, define: string): AbFixture {
+  const pub = path.join(fx.dir, `${define}.pub`);
+  fs.writeFileSync(pub, `${Buffer.from(fx.pub).toString('hex')}\n`);
+  const build = path.join(fx.dir, `${define}-d0`);
+  execFileSync(
+    'make',
+    ['-C', KERNEL_DIR, '--no-print-directory', `PUBKEY=${pub}`, `BUILD=${build}`, `EXTRA_CFLAGS=-D${define}`],
+    { stdio: 'pipe' },
+  );
+  return { ...fx, efi: fs.readFileSync(path.join(build, 'efi', 'BOOTX64.EFI')) };
+}
+
 export interface BuildDefects {
   epoch?: number;
   /** Flip a bit of the signature. */
@@ -168,6 +186,16 @@ export interface Boots {
   text: string;
 }
 
+/** Events per boot: a new boot starts at each ev=boot_start. */
+export function splitBoots(events: D0Event[]): D0Event[][] {
+  const boots: D0Event[][] = [];
+  for (const e of events) {
+    if (e.ev === 'boot_start' || boots.length === 0) boots.push([]);
+    boots[boots.length - 1].push(e);
+  }
+  return boots;
+}
+
 /** D0's two ends of a boot that does not reset: efi_main returns (ev=exit) or every VM stopped (ev=halt). */
 const isEnd = (e: D0Event) => e.ev === 'exit' || e.ev === 'halt';
 
@@ -192,11 +220,7 @@ export async function bootUntilExit(
   return withQemu(q, async (vm) => {
     const end = await vm.waitFor(isEnd);
     const events = [...vm.events];
-    const boots: D0Event[][] = [];
-    for (const e of events) {
-      if (e.ev === 'boot_start' || boots.length === 0) boots.push([]);
-      boots[boots.length - 1].push(e);
-    }
+    const boots = splitBoots(events);
     return {
       events,
       boots,

@@ -18,6 +18,7 @@
 #include "log/log.h"
 #include "plan.h"
 #include "pubkey.h"
+#include "wdog/watchdog.h"
 
 #define TLV_FILE_MAX 65536 /* proto/TLV.md "Limits": checked before anything is parsed */
 
@@ -98,6 +99,8 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
   log_start(guard, watchdog_status);
   /* The host's CPUs and platform tables (ev=cpus); never stops the boot (acpi_tables.h). */
   acpi_tables_read(st);
+  /* Before the A/B choice: it tells whether the last reset was the watchdog's (wdog/watchdog.h). */
+  watchdog_probe();
 
   EFI_STATUS s = esp_open(image, st, &esp);
   if (EFI_ERROR(s)) {

@@ -9,6 +9,7 @@
 #include "hv/err.h"
 #include "hv/event.h"
 #include "log/log.h"
+#include "wdog/watchdog.h"
 
 static struct launched_vm *tracked;
 static const uint32_t *n_tracked;
@@ -120,5 +121,6 @@ void x86_exception(const struct x86_exception_frame *f)
   log_u64("apic_id", lapic_self_id()); /* which CPU: any of them may fault once APs are up */
   log_end();
   ab_fatal("cpu_exception"); /* a trial build resets (and is retried or rolled back) */
+  watchdog_disarm();         /* a committed build halts, as it always did: no reset loop */
   x86_halt_forever();
 }

@@ -15,6 +15,10 @@
  * (below: its health window closed, or it stopped). The first aggregate
  * verdict goes to the A/B stage exactly once: ab_health_passed() commits a trial (or a first
  * build), ab_health_failed() rolls a trial back (it resets the machine and does not return).
+ *
+ * Watchdog (wdog/watchdog.h): armed once the VMs are started, petted at the top of every round,
+ * disarmed only at the deliberate end (every VM stopped, then ev=halt). A D0 that stops going
+ * round this loop is reset by the chipset D0_WATCHDOG_PERIOD_MS after its last round.
  */
 #include "ab/ab.h"
 #include "arch/x86/pages.h"
@@ -26,6 +30,7 @@
 #include "net_stats.h"
 #include "uplink.h"
 #include "vms.h"
+#include "wdog/watchdog.h"
 
 #define RUN_BATCH 4096u
 #define HALT_WAIT_NS 10000000ull /* 10 ms */
@@ -182,8 +187,19 @@ void run_vms(struct launched_vm *vms, uint32_t n)
   }
   bool decided = false;
   uint64_t net_logged_ns = arch_time_ns();
+  watchdog_arm();
+#ifdef D0_SELFTEST_HANG
+  /* Test builds only (test/ab/watchdog.test.ts; release builds never define it): D0 hangs with
+   * interrupts off right after arming, as a D0 stuck in a loop would. Only the watchdog ends it. */
+  log_begin("selftest_hang");
+  log_end();
+  x86_cli();
+  for (;;)
+    x86_pause();
+#endif
   for (;;) {
     bool any_running = false, ran = false;
+    watchdog_pet();
     for (uint32_t i = 0; i < n; i++) {
       struct launched_vm *l = &vms[i];
       uint64_t now = arch_time_ns();
@@ -211,6 +227,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
   }
   uplink_report();
   net_report();
+  watchdog_disarm(); /* every VM stopped: the halt below is an end, not a hang */
   log_begin("halt");
   log_u64("vms", n);
   log_end();

@@ -33,6 +33,11 @@ static uint32_t cfg_read(uint32_t bus, uint32_t dev, uint32_t fn, uint32_t reg)
   return inl(CONFIG_DATA);
 }
 
+uint32_t pci_cfg_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t reg)
+{
+  return cfg_read(bus, dev, fn, reg);
+}
+
 static void cfg_write(uint32_t bus, uint32_t dev, uint32_t fn, uint32_t reg, uint32_t v)
 {
   outl(CONFIG_ADDRESS, cfg_addr(bus, dev, fn, reg));

@@ -23,6 +23,9 @@ struct pci_dev {
  * or if its BAR0 is not a memory BAR. */
 bool pci_find(uint16_t vendor, uint16_t device, struct pci_dev *out);
 
+/* One 32-bit configuration register (reg rounded down to a multiple of 4). */
+uint32_t pci_cfg_read32(uint8_t bus, uint8_t dev, uint8_t fn, uint8_t reg);
+
 /* Sets memory space and bus master in the command register and clears I/O space. */
 void pci_enable_mmio_dma(const struct pci_dev *d);
 

@@ -9,6 +9,7 @@
 #include "precheck.h"
 #include "slots.h"
 #include "state.h"
+#include "wdog/watchdog.h"
 
 enum role {
   ROLE_NONE,      /* A/B unavailable: plain stage 1 */
@@ -93,6 +94,7 @@ static void reset_into(int i, const char *why) {
   log_str("next", s->uuid);
   log_str("slot", ab_slot_letter(s->part));
   log_end();
+  watchdog_disarm(); /* the chip's timer may outlive the reset: never let it reset the firmware */
   ab.rt->ResetSystem(EfiResetCold, EFI_SUCCESS, 0, 0);
 }
 
@@ -130,14 +132,25 @@ static int fallback_slot(void) {
   return best;
 }
 
-static void log_choice(const char *role_text) {
+static void log_choice_fields(const char *role_text) {
   log_begin("slot_choice");
   log_str("role", role_text);
   log_str("boot", own_uuid());
   log_str("slot", ab_slot_letter(own()->part));
   log_str("last_good", ab_uuid_text(ab.st.last_good, t1));
   log_str("trial", ab_uuid_text(ab.st.trial, t2));
+}
+
+static void log_choice(const char *role_text) {
+  log_choice_fields(role_text);
   log_end();
+}
+
+/* How the pending trial's last try ended, as far as the hardware tells: "watchdog" when the TCO
+ * reset the machine (wdog/watchdog.h), else "other" (a reset by D0, a power cut, a firmware that
+ * could not load the trial's D0). */
+static const char *last_reset(void) {
+  return watchdog_fired() ? "watchdog" : "other";
 }
 
 static void log_state(enum ab_state_load how) {
@@ -160,7 +173,9 @@ static void resolve_pending_trial(void) {
   if (t >= 0 && ab.st.tries_left > 0) {
     ab.st.tries_left--;
     if (save() == 0) {
-      log_choice("trial_retry");
+      log_choice_fields("trial_retry");
+      log_str("last_reset", last_reset());
+      log_end();
       reset_into(t, "trial_retry");
     }
     return;
@@ -170,6 +185,7 @@ static void resolve_pending_trial(void) {
   /* On a first boot this boot is the fallback: it goes on as a first boot. */
   log_str("to", ab_uuid_empty(ab.st.last_good) ? own_uuid() : ab_uuid_text(ab.st.last_good, t2));
   log_str("reason", t < 0 ? "trial_slot_gone" : "tries_exhausted");
+  log_str("last_reset", last_reset());
   log_end();
   memcpy(ab.st.bad, ab.st.trial, AB_UUID_LEN);
   ab_uuid_set(ab.st.trial, 0);
@@ -394,5 +410,6 @@ void ab_fatal(const char *why) {
   log_str("reason", why);
   log_str("trial", own()->uuid);
   log_end();
+  watchdog_disarm();
   ab.rt->ResetSystem(EfiResetCold, EFI_SUCCESS, 0, 0);
 }

@@ -10,6 +10,9 @@
 // --leave-running PIDFILE: once --until's event came, d0 returns and QEMU runs on (its pid in
 // PIDFILE, its serial output in DISK.serial.log), so a script can talk to the booted host (curl a
 // published port) and stop it after (kill -- -PID).
+// --secure-boot boots Debian's Secure Boot firmware (builder/disk/qemu.ts): DISK.vars.fd is then
+// a 4 MiB VARS file, created from the snakeoil template (tests only) unless --vars gives one
+// with the operator's db (docs/secure-boot.md); a D0 the firmware refuses logs nothing.
 // The CPU defaults to EPYC (AMD SVM + nested paging, which QEMU TCG emulates): D0 launches
 // nothing on a CPU without hardware virtualization.
 import * as fs from 'node:fs';
@@ -26,7 +29,7 @@ import { uplinkFromFlags } from './run-uplink';
 const DEFAULT_CPU = 'EPYC';
 
 const USAGE =
-  'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--mem MIB] [--raw] [--uplink] [--forward tcp|udp:HOSTPORT:UPLINKPORT]... [--leave-running PIDFILE]';
+  'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--mem MIB] [--raw] [--uplink] [--forward tcp|udp:HOSTPORT:UPLINKPORT]... [--leave-running PIDFILE] [--secure-boot]';
 
 export const command: Command = {
   name: 'run',
@@ -44,6 +47,7 @@ export const command: Command = {
         uplink: { type: 'boolean' },
         forward: { type: 'string', multiple: true },
         'leave-running': { type: 'string' },
+        'secure-boot': { type: 'boolean' },
       },
       USAGE,
     );
@@ -91,6 +95,7 @@ export const command: Command = {
       cpu: values.cpu ?? DEFAULT_CPU,
       memMb,
       uplink,
+      secureBoot: values['secure-boot'],
       timeoutMs: timeoutS * 1000,
       leaveRunning: pidFile !== undefined ? { serialLog } : undefined,
       onLine: (line) => {

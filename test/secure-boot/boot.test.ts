@@ -23,7 +23,7 @@ import {
   type AbFixture,
   type Boots,
 } from '../ab/support';
-import { alterOneByte, NOTHING_BOOTABLE, plainSerial, REFUSED_DISK, signers } from './support';
+import { alterOneByte, plainSerial, REFUSED_DISK, REFUSED_HARDDISK, signers } from './support';
 
 /** sbverify's verdict on an image against a certificate. */
 function verifies(efi: string, cert: string): boolean {
@@ -113,11 +113,11 @@ describe('secure boot: D0 under OVMF Secure Boot firmware', function () {
         assert.ok(verifies(tmp, other.cert) && !verifies(tmp, snakeoil.cert), c.name);
       }
       await withQemu({ disk, cpu: AB_CPU, secureBoot: true, timeoutMs: 240_000 }, async (vm) => {
-        await vm.waitForText(NOTHING_BOOTABLE);
-        const serial = plainSerial(vm.serial);
-        const refused = [...serial.matchAll(REFUSED_DISK)].filter((m) => m[2].includes('HARDDISK'));
-        assert.ok(refused.length >= 1, `${c.name}: the firmware refuses the disk's D0\n${serial}`);
+        // The refusal is LoadImage's verdict, before a single instruction of the image runs: the
+        // run ends there (OVMF would go on through its other boot options).
+        await vm.waitForText(REFUSED_HARDDISK);
         assert.equal(vm.events.length, 0, `${c.name}: D0 never ran\n${vm.describe()}`);
+        assert.doesNotMatch(vm.serial, /D0 seq=/, c.name);
       });
     }
   });

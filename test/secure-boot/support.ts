@@ -70,8 +70,9 @@ export function alterOneByte(file: string): void {
 export const REFUSED_DISK =
   /BdsDxe: failed to load (Boot[0-9A-F]{4}) "([^"]*)" from [^\n]*: (Access Denied|Security Violation)/g;
 
-/** The firmware's last word when no boot option could start. */
-export const NOTHING_BOOTABLE = /BdsDxe: No bootable option or device was found/;
+/** REFUSED_DISK for the disk's own boot option (OVMF's removable-media entry for the disk). */
+export const REFUSED_HARDDISK =
+  /BdsDxe: failed to load Boot[0-9A-F]{4} "UEFI QEMU HARDDISK[^"]*" from [^\n]*: (Access Denied|Security Violation)/;
 
 /** The ANSI escapes OVMF mirrors onto COM1, removed. */
 export function plainSerial(serial: string): string {

@@ -14,66 +14,102 @@ import { signSlotTree, type SecureBootSigner } from '../../builder/disk/secure-b
 import { buildSlotDisk } from '../../builder/disk/slots';
 import { writeSlot } from '../../builder/disk/writer';
 import { bootloaderName, FALLBACK_BOOTLOADER } from '../../core/naming';
+import { formatPublicKeyFile } from '../../core/sign';
+import { d0, type D0Result } from '../support/d0-pipeline';
+import { eventsOf } from '../support/events';
 import { withQemu } from '../support/qemu';
+import { AB_CPU, bootUntilExit, makeBuild, sharedFixture, type AbFixture } from '../ab/support';
 import {
-  AB_CPU,
-  bootUntilExit,
-  makeBuild,
-  sharedFixture,
-  type AbFixture,
-  type Boots,
-} from '../ab/support';
-import { alterOneByte, plainSerial, REFUSED_DISK, REFUSED_HARDDISK, signers } from './support';
-
-/** sbverify's verdict on an image against a certificate. */
-function verifies(efi: string, cert: string): boolean {
-  try {
-    execFileSync('sbverify', ['--cert', cert, efi], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+  alterOneByte,
+  plainSerial,
+  REFUSED_DISK,
+  REFUSED_HARDDISK,
+  signers,
+  verifies,
+} from './support';
 
 describe('secure boot: D0 under OVMF Secure Boot firmware', function () {
   this.timeout(900_000);
   let fx: AbFixture;
-  let base: Promise<{ disk: string; vars: string; u1: { dir: string; uuid: string }; boot: Boots }>;
+  let base: Promise<{
+    disk: string;
+    vars: string;
+    u1: { dir: string; uuid: string };
+    run: D0Result;
+  }>;
 
   before(async () => {
     fx = await sharedFixture();
   });
 
-  /** U1, its D0 signed with the snakeoil db key, committed on a fresh snakeoil VARS (shared: copy before use). */
+  /**
+   * U1 on a disk laid out by `d0 disk build --sb-key --sb-cert` (D0 signed with the snakeoil db
+   * key on its way into slot A), booted by `d0 run --secure-boot --raw` until D0 halts: the run
+   * creates DISK.vars.fd from the snakeoil VARS and U1 commits (shared: copy before use).
+   */
   function signedBase() {
     base ??= (async () => {
+      const sb = signers().snakeoil;
       const u1 = makeBuild(fx, 'sb-u1');
-      await signSlotTree(u1.dir, u1.uuid, signers().snakeoil);
       const disk = path.join(fx.dir, 'sb-base.img');
-      const vars = path.join(fx.dir, 'sb-base.vars.fd');
-      fs.copyFileSync(OVMF_VARS_SNAKEOIL, vars);
-      await buildSlotDisk(disk, { a: u1.dir, sizeMiB: 40 });
-      const boot = await bootUntilExit(disk, vars, { secureBoot: true });
-      return { disk, vars, u1, boot };
+      const pub = path.join(fx.dir, 'sb.pub');
+      fs.writeFileSync(pub, formatPublicKeyFile(fx.pub));
+      const built = await d0(
+        [
+          'disk',
+          'build',
+          '--slot-a',
+          u1.dir,
+          '--out',
+          disk,
+          '--size-mib',
+          '40',
+          '--pub',
+          pub,
+        ].concat(['--sb-key', sb.key, '--sb-cert', sb.cert]),
+      );
+      assert.equal(built.code, 0, built.err);
+      const run = await d0([
+        'run',
+        disk,
+        '--secure-boot',
+        '--raw',
+        '--cpu',
+        AB_CPU,
+        '--until',
+        'halt',
+        '--timeout',
+        '300',
+      ]);
+      return { disk, vars: `${disk}.vars.fd`, u1, run };
     })();
     return base;
   }
 
   it('a D0 signed with the db key boots under enforced Secure Boot; its VMs run and the build commits', async () => {
-    const { u1, vars, boot } = await signedBase();
-    const sb = signers().snakeoil;
-    for (const rel of [bootloaderName(u1.uuid), FALLBACK_BOOTLOADER])
-      assert.ok(verifies(path.join(u1.dir, rel), sb.cert), `${rel} carries the db key's signature`);
-    const commit = boot.all('commit');
-    assert.equal(commit.length, 1, boot.text);
+    const { u1, disk, vars, run } = await signedBase();
+    assert.equal(run.code, 0, run.err + run.out);
+    const sb = signers();
+    // The disk's D0 carries the db key's signature; the build directory's stays unsigned.
+    const efi = path.join(fx.dir, 'sb-base.efi');
+    for (const rel of [bootloaderName(u1.uuid), FALLBACK_BOOTLOADER]) {
+      fs.rmSync(efi, { force: true });
+      execFileSync('mcopy', ['-n', '-i', `${disk}@@1M`, `::${rel}`, efi]);
+      assert.ok(verifies(efi, sb.snakeoil.cert) && !verifies(efi, sb.other.cert), rel);
+      assert.ok(!verifies(path.join(u1.dir, rel), sb.snakeoil.cert), rel);
+    }
+    const events = eventsOf(run.out);
+    const commit = events.filter((e) => e.ev === 'commit');
+    assert.equal(commit.length, 1, run.out);
     assert.equal(commit[0].fields.boot, u1.uuid);
     assert.equal(commit[0].fields.role, 'first');
-    assert.equal(boot.all('build_healthy').length, 1, 'its VMs ran and were healthy\n' + boot.text);
-    assert.equal(boot.end, 'halt', boot.text);
-    assert.equal(plainSerial(boot.serial).match(REFUSED_DISK), null, 'nothing refused');
+    assert.equal(events.filter((e) => e.ev === 'build_healthy').length, 1, 'its VMs ran, healthy');
+    assert.equal(events.at(-1)?.ev, 'halt');
+    assert.equal(plainSerial(run.out).match(REFUSED_DISK), null, 'nothing refused');
     // The firmware enforced Secure Boot: the 4 MiB VARS holds the enrolled PK and the enable
     // switch (and D0's state, read from the same file by the 4 MiB layout).
     const nv = readOvmfVars(vars);
+    assert.equal(fs.statSync(vars).size, fs.statSync(OVMF_VARS_SNAKEOIL).size);
     assert.ok(nv.some((v) => v.name === 'PK' && v.data.length > 0));
     assert.deepEqual(nv.find((v) => v.name === 'SecureBootEnable')?.data, Buffer.from([1]));
     assert.equal(readAbState(vars)?.lastGood, u1.uuid);

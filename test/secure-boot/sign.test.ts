@@ -5,7 +5,6 @@
 // written, and no message carries the key's bytes; the Secure Boot QEMU mode refuses a VARS file
 // of the wrong firmware.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,16 +23,7 @@ import { buildSlotDisk, readSlotTree, treeFiles } from '../../builder/disk/slots
 import { verifySlot } from '../../builder/disk/slot-verify';
 import { writeSlot } from '../../builder/disk/writer';
 import { makeBuild, sharedFixture, type AbFixture } from '../ab/support';
-import { signers } from './support';
-
-function verifies(efi: string, cert: string): boolean {
-  try {
-    execFileSync('sbverify', ['--cert', cert, efi], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { signers, verifies } from './support';
 
 describe('secure boot: signing D0 with the db key', function () {
   this.timeout(300_000);

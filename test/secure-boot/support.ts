@@ -78,3 +78,13 @@ export const REFUSED_HARDDISK =
 export function plainSerial(serial: string): string {
   return serial.replace(/\x1b\[[0-9;=?]*[a-zA-Z]/g, '').replace(/\r/g, '');
 }
+
+/** sbverify's verdict on an image against a certificate. */
+export function verifies(efi: string, cert: string): boolean {
+  try {
+    execFileSync('sbverify', ['--cert', cert, efi], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -22,6 +22,7 @@ import { checkSecureBootSigner, signSlotTree } from '../../builder/disk/secure-b
 import { buildSlotDisk, readSlotTree, treeFiles } from '../../builder/disk/slots';
 import { verifySlot } from '../../builder/disk/slot-verify';
 import { writeSlot } from '../../builder/disk/writer';
+import { firmwareRefusal } from '../../cli/commands/run';
 import { makeBuild, sharedFixture, type AbFixture } from '../ab/support';
 import { signers, verifies } from './support';
 
@@ -132,5 +133,27 @@ describe('secure boot: signing D0 with the db key', function () {
     const fresh = path.join(fx.dir, 'fresh-sb.vars.fd');
     prepareVars(fresh, true);
     assert.equal(fs.statSync(fresh).size, 540672);
+  });
+
+  it('d0 run names a boot option the firmware refused, from the firmware line', () => {
+    // Lines as Debian's Secure Boot OVMF prints them (ANSI escapes and \r removed by bootDisk).
+    const refused =
+      'BdsDxe: failed to load Boot0002 "UEFI QEMU HARDDISK QM00001 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0): Access Denied';
+    assert.match(
+      firmwareRefusal(refused) ?? '',
+      /^Boot0002 \(UEFI QEMU HARDDISK QM00001\): Access Denied \(Secure Boot: /,
+    );
+    for (const other of [
+      'BdsDxe: failed to load Boot0001 "UEFI QEMU DVD-ROM QM00005 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x2,0xFFFF,0x0): Not Found',
+      'BdsDxe: failed to start Boot0003 "EFI Internal Shell" from Fv(7CB8BDC9-F8EB-4F34-AAEA-3EE4AF6516A1)/FvFile(7C04A583-9E3E-4F1C-AD65-E05268D0B4D1): Security Violation',
+      'BdsDxe: starting Boot0002 "UEFI QEMU HARDDISK QM00001 " from PciRoot(0x0)/Pci(0x1F,0x2)/Sata(0x0,0xFFFF,0x0)',
+    ])
+      assert.equal(firmwareRefusal(other), undefined, other);
+    assert.match(
+      firmwareRefusal(
+        'BdsDxe: failed to load Boot0004 "D0 \x1b[2Jx" from HD(1): Security Violation',
+      ) ?? '',
+      /^Boot0004 \(D0 \?\[2Jx\): Security Violation/,
+    );
   });
 });

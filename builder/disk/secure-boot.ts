@@ -33,7 +33,10 @@ export interface SecureBootSigner {
 
 function run(tool: string, args: string[]): Promise<{ code: number; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = execFile(tool, args, { timeout: 120_000 }, (err, _stdout, stderr) => {
+    // detached: a session of its own, without a controlling terminal, so OpenSSL inside sbsign
+    // can never open /dev/tty to ask for a passphrase (an encrypted key fails instead).
+    const opts = { timeout: 120_000, detached: true };
+    const child = execFile(tool, args, opts, (err, _stdout, stderr) => {
       const e = err as (NodeJS.ErrnoException & { code?: unknown }) | null;
       if (e && e.code === 'ENOENT')
         return reject(

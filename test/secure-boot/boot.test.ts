@@ -11,7 +11,7 @@ import path from 'node:path';
 import { OVMF_VARS_SNAKEOIL } from '../../builder/disk/qemu';
 import { readAbState, readOvmfVars } from '../../builder/disk/ovmf-vars';
 import { signSlotTree, type SecureBootSigner } from '../../builder/disk/secure-boot';
-import { buildSlotDisk } from '../../builder/disk/slots';
+import { buildSlotDisk, slotPartitions } from '../../builder/disk/slots';
 import { writeSlot } from '../../builder/disk/writer';
 import { bootloaderName, FALLBACK_BOOTLOADER } from '../../core/naming';
 import { formatPublicKeyFile } from '../../core/sign';
@@ -174,6 +174,17 @@ describe('secure boot: D0 under OVMF Secure Boot firmware', function () {
       secureBoot: signers().other,
     });
     assert.equal(w.slot, 'B');
+    // Signed, by the other key: the refusal below is the firmware's db check, not a missing signature.
+    const slotB = slotPartitions(disk).find((p) => p.letter === 'B')!.part;
+    const efiB = path.join(fx.dir, 'sb-u2.efi');
+    execFileSync('mcopy', [
+      '-n',
+      '-i',
+      `${disk}@@${slotB.offset}`,
+      `::${bootloaderName(u2.uuid)}`,
+      efiB,
+    ]);
+    assert.ok(verifies(efiB, signers().other.cert) && !verifies(efiB, signers().snakeoil.cert));
 
     const boot = await bootUntilExit(disk, vars, { secureBoot: true });
     const roles = boot.all('slot_choice').map((e) => e.fields.role);

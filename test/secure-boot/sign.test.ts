@@ -22,6 +22,7 @@ import { checkSecureBootSigner, signSlotTree } from '../../builder/disk/secure-b
 import { buildSlotDisk, readSlotTree, treeFiles } from '../../builder/disk/slots';
 import { verifySlot } from '../../builder/disk/slot-verify';
 import { writeSlot } from '../../builder/disk/writer';
+import { assembleSlotTree } from '../../builder/disk/tree';
 import { firmwareRefusal } from '../../cli/commands/run';
 import { makeBuild, sharedFixture, type AbFixture } from '../ab/support';
 import { signers, verifies } from './support';
@@ -95,7 +96,7 @@ describe('secure boot: signing D0 with the db key', function () {
     }
   });
 
-  it('a bad signer is refused before the writer or the disk builder writes anything', async () => {
+  it('a bad signer is refused before the writer, the disk builder or the tree assembler writes anything', async () => {
     const { snakeoil, other } = signers();
     const u1 = makeBuild(fx, 'sign-w1');
     const disk = path.join(fx.dir, 'sign-w.img');
@@ -112,6 +113,19 @@ describe('secure boot: signing D0 with the db key', function () {
       { code: 'SB_CERT' },
     );
     assert.ok(before.equals(fs.readFileSync(disk)), 'a refused write changes nothing');
+    const out = path.join(fx.dir, 'sign-tree-out');
+    await assert.rejects(
+      assembleSlotTree({
+        manifest: path.join(u2.dir, manifestName(u2.uuid)),
+        artifacts: fx.dir,
+        publicKey: fx.pub,
+        out,
+        kernelMode: 'host',
+        secureBoot: { key: path.join(fx.dir, 'missing.key'), cert: snakeoil.cert },
+      }),
+      (e: D0Error) => e.code === 'SB_KEY' && /missing\.key: no such file/.test(e.message),
+    );
+    assert.ok(!fs.existsSync(out), 'd0 disk tree refused before building D0');
   });
 
   it('Secure Boot QEMU mode: SMM, the secure flash and the secboot code; a plain VARS file is refused', () => {

@@ -38,6 +38,9 @@ export type DiskErrorCode =
   | 'DISK_SLOT_TOO_SMALL'
   | 'DISK_VARS';
 
+/** Secure Boot (builder/disk/secure-boot.ts): the operator's db key and cert, sbsign, VARS. */
+export type SecureBootErrorCode = 'SB_KEY' | 'SB_CERT' | 'SB_TOOL' | 'SB_SIGN' | 'SB_VARS';
+
 export type D0ErrorCode =
   | 'INVALID' // validation problems (ValidationError carries each one)
   | 'KEY' // a signing or public key file
@@ -50,7 +53,8 @@ export type D0ErrorCode =
   | TlvErrorCode
   | ImageErrorCode
   | EspErrorCode
-  | DiskErrorCode;
+  | DiskErrorCode
+  | SecureBootErrorCode;
 
 export class D0Error extends Error {
   readonly code: D0ErrorCode;

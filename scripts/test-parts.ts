@@ -60,6 +60,7 @@ export const TEST_PARTS: readonly TestPart[] = [
     paths: {
       'test/hv-vmx': 'Bochs (VMX): one core per boot, the slowest area',
       'test/ab': 'A/B updates under QEMU (SVM)',
+      'test/secure-boot': 'QEMU + OVMF Secure Boot firmware (SVM)',
       'test/hv-svm': 'QEMU TCG -cpu EPYC',
       'test/boot': 'stage 1 under QEMU + OVMF: balance (the network tests made engine the longer)',
       'test/hv': 'host tests and a fuzzer (CPU): balance',

@@ -4,11 +4,48 @@
 // read-only, the VARS file as the host's NVRAM, COM1 on stdout; optionally an uplink NIC for D0
 // on QEMU's user-mode network, with host ports forwarded to D0's uplink address.
 // Resets stay inside the run (a trial boot resets), so one run follows a whole update.
+// Secure Boot mode: Debian's 4 MiB Secure Boot firmware (it needs SMM: q35,smm=on, and its VARS
+// flash reachable only from SMM: cfi.pflash01 secure=on) with a 4 MiB VARS file whose PK/KEK/db
+// are enrolled; a missing VARS file is created from Debian's snakeoil template, whose db holds
+// the test certificate /usr/share/ovmf/PkKek-1-snakeoil.pem (tests only: its private key is
+// public). docs/secure-boot.md tells how a VARS file with an operator's own db is made.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { D0Error } from '../../core/errors';
 
 export const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd';
 export const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
+/** Secure Boot firmware (SMM, Secure Boot enforced once a PK is enrolled). */
+export const OVMF_CODE_SECBOOT = '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd';
+/** Its VARS template with Debian's snakeoil certificate as PK, KEK and db: for tests only. */
+export const OVMF_VARS_SNAKEOIL = '/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd';
+/** Debian's snakeoil db key pair (the key's passphrase is "snakeoil"): for tests only. */
+export const SNAKEOIL_KEY = '/usr/share/ovmf/PkKek-1-snakeoil.key';
+export const SNAKEOIL_CERT = '/usr/share/ovmf/PkKek-1-snakeoil.pem';
+
+/** The VARS template of a mode; a VARS file must have its size (2 MiB and 4 MiB builds differ). */
+export function varsTemplate(secureBoot: boolean | undefined): string {
+  return secureBoot ? OVMF_VARS_SNAKEOIL : OVMF_VARS;
+}
+
+/**
+ * Creates the VARS file from the mode's template when missing; refuses one whose size is not the
+ * firmware's (a VARS file of the other mode), which QEMU would reject with a less clear message.
+ */
+export function prepareVars(vars: string, secureBoot: boolean | undefined): void {
+  const template = varsTemplate(secureBoot);
+  if (!fs.existsSync(vars)) {
+    fs.copyFileSync(template, vars);
+    return;
+  }
+  const have = fs.statSync(vars).size;
+  const want = fs.statSync(template).size;
+  if (have !== want)
+    throw new D0Error(
+      secureBoot ? 'SB_VARS' : 'DISK_VARS',
+      `${vars}: a ${have}-byte VARS file, the ${secureBoot ? 'Secure Boot (4 MiB)' : 'plain (2 MiB)'} firmware needs ${want} bytes: ${secureBoot ? 'a VARS file made for Secure Boot' : 'a VARS file made without --secure-boot'} (or remove it to start from the template)`,
+    );
+}
 
 /**
  * QEMU's user-mode network as D0's uplink sees it: D0's address and the gateway a manifest gives
@@ -70,6 +107,8 @@ export interface BootOptions {
   accel?: string;
   /** Give the host an uplink NIC (uplinkArgs); absent = no network device at all. */
   uplink?: UplinkOptions;
+  /** Boot the Secure Boot firmware (see the top of this file); the VARS file holds its keys. */
+  secureBoot?: boolean;
   /** Called with each serial line (firmware output included), without the line end. */
   onLine: (line: string) => void;
   /** Stop (and kill QEMU) when this returns true for a line. */
@@ -91,9 +130,12 @@ export interface BootResult {
 }
 
 export function qemuCommand(
-  o: Pick<BootOptions, 'disk' | 'vars' | 'memMb' | 'cpu' | 'accel' | 'uplink'>,
+  o: Pick<BootOptions, 'disk' | 'vars' | 'memMb' | 'cpu' | 'accel' | 'uplink' | 'secureBoot'>,
 ): string[] {
-  const args = ['-accel', o.accel ?? 'tcg', '-machine', 'q35', '-m', String(o.memMb ?? 256)];
+  const machine = o.secureBoot ? 'q35,smm=on' : 'q35';
+  const args = ['-accel', o.accel ?? 'tcg', '-machine', machine, '-m', String(o.memMb ?? 256)];
+  // The secure firmware keeps its variable store behind SMM: only SMM code may write it.
+  if (o.secureBoot) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
   args.push(
     '-display',
     'none',
@@ -105,7 +147,8 @@ export function qemuCommand(
     'none', // without it OVMF tries PXE/HTTP boot first (~20 s)
     '-no-user-config',
   );
-  args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${OVMF_CODE}`);
+  const code = o.secureBoot ? OVMF_CODE_SECBOOT : OVMF_CODE;
+  args.push('-drive', `if=pflash,format=raw,unit=0,readonly=on,file=${code}`);
   args.push('-drive', `if=pflash,format=raw,unit=1,file=${o.vars}`);
   args.push('-drive', `format=raw,file=${o.disk}`);
   if (o.cpu) args.push('-cpu', o.cpu);
@@ -118,7 +161,7 @@ export function qemuCommand(
  * with leaveRunning when `until` matched: then it runs on, writing to its serial log.
  */
 export function bootDisk(o: BootOptions): Promise<BootResult> {
-  if (!fs.existsSync(o.vars)) fs.copyFileSync(OVMF_VARS, o.vars);
+  prepareVars(o.vars, o.secureBoot);
   // With leaveRunning, QEMU writes to a file that is followed here; else to pipes.
   const logFd = o.leaveRunning ? fs.openSync(o.leaveRunning.serialLog, 'w') : undefined;
   const child = spawn('qemu-system-x86_64', qemuCommand(o), {

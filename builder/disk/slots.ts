@@ -19,6 +19,7 @@
 // not fit is refused with SlotSizeError (DISK_SLOT_TOO_SMALL) naming the MiB it needs, before
 // anything is written (here and in the A/B writer).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
 import { bootloaderName, FALLBACK_BOOTLOADER } from '../../core/naming';
@@ -26,6 +27,7 @@ import { buildEspDisk, espMiBFor, type EspDisk, type EspFile } from './esp';
 import { readGpt, type GptPartition } from './gpt';
 import { listFat, readFat } from './fat';
 import type { SlotFiles } from './slot-verify';
+import { checkSecureBootSigner, signedEspFiles, type SecureBootSigner } from './secure-boot';
 
 export type SlotLetter = 'A' | 'B';
 export const SLOT_LETTERS: readonly SlotLetter[] = ['A', 'B'];
@@ -123,6 +125,8 @@ export interface SlotDiskOptions {
   b?: string;
   /** Size of each ESP; by default derived from the builds (slotMiBFor), else checked against them. */
   sizeMiB?: number;
+  /** Sign D0 in each slot with the operator's Secure Boot db key (the build directories stay as they are). */
+  secureBoot?: SecureBootSigner;
 }
 
 /** A fresh A/B disk image; a slot without a build directory is an empty FAT32 ESP. */
@@ -146,15 +150,22 @@ export async function buildSlotDisk(out: string, opts: SlotDiskOptions): Promise
         `leave the size out to derive it from the build (${derived} MiB)`,
       );
   const sizeMiB = opts.sizeMiB ?? derived;
-  return buildEspDisk(
-    out,
-    SLOT_LETTERS.map((l) => ({
-      name: `ESP_${l}`,
-      label: `D0_${l}`,
-      files: trees[l] ? espFilesOf(trees[l]) : [],
-      sizeMiB,
-    })),
-  );
+  const sb = opts.secureBoot;
+  if (sb) await checkSecureBootSigner(sb);
+  const scratch = sb ? fs.mkdtempSync(path.join(os.tmpdir(), 'd0-sb-')) : undefined;
+  try {
+    const filesOf = async (t: SlotTree | undefined): Promise<EspFile[]> => {
+      if (!t) return [];
+      return sb ? signedEspFiles(espFilesOf(t), t.uuid, sb, scratch!) : espFilesOf(t);
+    };
+    const files = { A: await filesOf(trees.A), B: await filesOf(trees.B) };
+    return await buildEspDisk(
+      out,
+      SLOT_LETTERS.map((l) => ({ name: `ESP_${l}`, label: `D0_${l}`, files: files[l], sizeMiB })),
+    );
+  } finally {
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 export interface DiskSlot {

@@ -11,6 +11,7 @@ import { decodeManifest } from '../../core/tlv/decode';
 import { buildKernel } from '../d0-efi';
 import { readSlotTree, treeFiles } from './slots';
 import { verifySlot } from './slot-verify';
+import { checkSecureBootSigner, signEfi, type SecureBootSigner } from './secure-boot';
 
 export interface TreeOptions {
   /** manifest-<uuid>.tlv; its .sig must sit next to it. */
@@ -19,6 +20,8 @@ export interface TreeOptions {
   publicKey: Uint8Array;
   out: string;
   kernelMode?: 'auto' | 'docker' | 'host';
+  /** Sign D0 (both names) with the operator's Secure Boot db key (builder/disk/secure-boot.ts). */
+  secureBoot?: SecureBootSigner;
 }
 
 export async function assembleSlotTree(o: TreeOptions): Promise<{ uuid: string; dir: string }> {
@@ -30,6 +33,7 @@ export async function assembleSlotTree(o: TreeOptions): Promise<{ uuid: string; 
   const sig = o.manifest.replace(/\.tlv$/, '.sig');
   if (!fs.existsSync(sig)) throw new D0Error('SLOT_TREE', `${sig}: missing`);
   const m = decodeManifest(tlv);
+  if (o.secureBoot) await checkSecureBootSigner(o.secureBoot);
   const sources: Array<[string, string]> = [
     [m.guest_kernel.path, path.join(o.artifacts, 'vmlinuz')],
     ...m.containers.map((c): [string, string] => [
@@ -53,6 +57,10 @@ export async function assembleSlotTree(o: TreeOptions): Promise<{ uuid: string; 
       outFile: path.join(staging, bootloaderName(uuid)),
       mode: o.kernelMode ?? 'auto',
     });
+    if (o.secureBoot) {
+      await signEfi(o.secureBoot, efi.path, `${efi.path}.signed`);
+      fs.renameSync(`${efi.path}.signed`, efi.path);
+    }
     put(FALLBACK_BOOTLOADER, efi.path);
     put(path.basename(o.manifest), o.manifest);
     put(path.basename(sig), sig);

@@ -7,6 +7,7 @@
 //   verified slots and no hint is refused: the writer never guesses.
 // - Refused before anything is written: a build whose signature does not verify with the target's
 //   public key, a TLV that does not decode, a file whose size/digest differs from the signed one,
+//   a Secure Boot signer (opts.secureBoot) whose key or certificate fails its checks,
 //   a security_epoch below the floor = max(the active slot's manifest epoch, D0's committed
 //   epoch when the VARS file is given), and a build too big for the slot (DISK_SLOT_TOO_SMALL).
 // - Order on disk: (1) the whole FAT32 image, built aside with the manifest as
@@ -48,6 +49,7 @@ import {
   type SlotLetter,
 } from './slots';
 import { verifySlot } from './slot-verify';
+import { checkSecureBootSigner, signedEspFiles, type SecureBootSigner } from './secure-boot';
 import { diskStatus, type SlotStatus } from './status';
 
 const CHUNK = 1024 * 1024;
@@ -70,6 +72,11 @@ export interface WriteOptions {
   onStep?: (n: number, what: string) => void;
   /** The slot's bytes written so far, of its partition's size: after each 1 MiB chunk (progress). */
   onBytes?: (slot: SlotLetter, written: number, total: number) => void;
+  /**
+   * Sign D0 (both of its names) with the operator's Secure Boot db key as it goes into the slot
+   * (builder/disk/secure-boot.ts); the build directory itself is not changed.
+   */
+  secureBoot?: SecureBootSigner;
   /** Skip the build's own checks: only for tests that put a bad build on a disk on purpose. */
   unsafeSkipBuildChecks?: boolean;
 }
@@ -120,6 +127,7 @@ async function writeSlotLocked(opts: WriteOptions): Promise<WriteResult> {
   const mark = (what: string) => opts.onStep?.(++step, what);
 
   const tree = readSlotTree(opts.buildDir);
+  if (opts.secureBoot) await checkSecureBootSigner(opts.secureBoot);
   const build = await verifySlot(treeFiles(tree), opts.publicKey);
   if (!build.verified && !opts.unsafeSkipBuildChecks)
     throw new D0Error(
@@ -161,9 +169,11 @@ async function writeSlotLocked(opts: WriteOptions): Promise<WriteResult> {
     // The FAT image, built as a one-partition disk of exactly this partition's size.
     const staged = path.join(scratch, 'staged.img');
     const tlvName = manifestName(tree.uuid);
-    const files = espFilesOf(tree).map((f) =>
-      f.path === tlvName ? { ...f, path: `${tlvName}.part` } : f,
-    );
+    const plain = espFilesOf(tree);
+    const sources = opts.secureBoot
+      ? await signedEspFiles(plain, tree.uuid, opts.secureBoot, scratch)
+      : plain;
+    const files = sources.map((f) => (f.path === tlvName ? { ...f, path: `${tlvName}.part` } : f));
     const disk = await buildEspDisk(staged, [
       {
         name: `ESP_${target.letter}`,
@@ -213,9 +223,10 @@ async function writeSlotLocked(opts: WriteOptions): Promise<WriteResult> {
     fs.closeSync(fd);
     mark('committed');
 
-    for (const p of tree.paths) {
+    for (const f of sources) {
+      const p = f.path;
       const got = await partitionFiles(opts.target, part).read(p);
-      const want = fs.readFileSync(path.join(tree.dir, p));
+      const want = Buffer.isBuffer(f.data) ? f.data : fs.readFileSync(f.data.file);
       if (
         !got ||
         !crypto.timingSafeEqual(

@@ -1,7 +1,9 @@
 // `d0 disk`: A/B disk images. build lays out a fresh GPT disk with two ESP slots (sized from the
 // builds unless --size-mib, builder/disk/slots.ts); write puts a build into the inactive slot of
 // an image or block device (power-safe, builder/disk/writer.ts); status shows which slot holds
-// which build and which is active, on trial or bad.
+// which build and which is active, on trial or bad. tree, build and write take --sb-key KEY.pem
+// --sb-cert CERT.pem: D0 is signed with the operator's Secure Boot db key on its way
+// (builder/disk/secure-boot.ts; docs/secure-boot.md).
 import * as fs from 'node:fs';
 import { hostMemory } from '../../core/host-memory';
 import { D0Error } from '../../core/errors';
@@ -15,6 +17,7 @@ import { readGptTable } from '../../builder/disk/gpt';
 import { diskStatus, predictBoot } from '../../builder/disk/status';
 import { writeSlot } from '../../builder/disk/writer';
 import { assembleSlotTree } from '../../builder/disk/tree';
+import type { SecureBootSigner } from '../../builder/disk/secure-boot';
 import {
   badInput,
   CliError,
@@ -27,11 +30,11 @@ import {
 } from '../io';
 
 const USAGE = {
-  tree: 'disk tree MANIFEST.tlv --artifacts DIR --pub KEY.pub --out BUILD_DIR [--kernel-mode auto|docker|host]',
+  tree: 'disk tree MANIFEST.tlv --artifacts DIR --pub KEY.pub --out BUILD_DIR [--kernel-mode auto|docker|host] [--sb-key KEY.pem --sb-cert CERT.pem]',
   build:
-    'disk build --slot-a BUILD_DIR [--slot-b BUILD_DIR] --out DISK [--size-mib N] [--pub KEY.pub]',
+    'disk build --slot-a BUILD_DIR [--slot-b BUILD_DIR] --out DISK [--size-mib N] [--pub KEY.pub] [--sb-key KEY.pem --sb-cert CERT.pem]',
   write:
-    'disk write [--slot auto|A|B] TARGET BUILD_DIR --pub KEY.pub [--vars VARS.fd | --active UUID]',
+    'disk write [--slot auto|A|B] TARGET BUILD_DIR --pub KEY.pub [--vars VARS.fd | --active UUID] [--sb-key KEY.pem --sb-cert CERT.pem]',
   status: 'disk status TARGET --pub KEY.pub [--vars VARS.fd] [--json]',
 };
 
@@ -42,6 +45,18 @@ function publicKey(file: string | undefined, usage: string): Uint8Array {
       `usage: d0 ${usage}`,
     );
   return parsePublicKeyFile(readFileOrFail(file, 'the public key').toString('utf8'), file);
+}
+
+/** The Secure Boot flags: both or neither (the files are checked by the builder before any write). */
+const SB_FLAGS = { 'sb-key': { type: 'string' }, 'sb-cert': { type: 'string' } } as const;
+
+function secureBoot(v: { 'sb-key'?: string; 'sb-cert'?: string }): SecureBootSigner | undefined {
+  const key = v['sb-key'];
+  const cert = v['sb-cert'];
+  if (key === undefined && cert === undefined) return undefined;
+  if (!key || !cert)
+    throw badInput('--sb-key and --sb-cert: give both (the Secure Boot db key and its certificate)');
+  return { key, cert };
 }
 
 /** The VARS file: the one given, else TARGET.vars.fd when it exists (what `d0 run` keeps). */
@@ -61,6 +76,7 @@ async function tree(args: string[], io: Io): Promise<number> {
       pub: { type: 'string' },
       out: { type: 'string' },
       'kernel-mode': { type: 'string' },
+      ...SB_FLAGS,
     },
     USAGE.tree,
   );
@@ -76,6 +92,7 @@ async function tree(args: string[], io: Io): Promise<number> {
     publicKey: publicKey(values.pub, USAGE.tree),
     out: values.out,
     kernelMode: mode,
+    secureBoot: secureBoot(values),
   });
   io.out(`wrote build directory ${r.dir} (build ${r.uuid})`);
   return 0;
@@ -90,6 +107,7 @@ async function build(args: string[], io: Io): Promise<number> {
       out: { type: 'string' },
       'size-mib': { type: 'string' },
       pub: { type: 'string' },
+      ...SB_FLAGS,
     },
     USAGE.build,
   );
@@ -100,6 +118,7 @@ async function build(args: string[], io: Io): Promise<number> {
     throw badInput(`--size-mib: ${values['size-mib']} is not a whole number of MiB in 40..65536`);
   if (fs.existsSync(values.out))
     throw badInput(`${values.out}: already exists; refusing to overwrite a disk`);
+  const sb = secureBoot(values);
   const dirs = [values['slot-a'], values['slot-b']].filter((d): d is string => !!d);
   if (values.pub) {
     const key = publicKey(values.pub, USAGE.build);
@@ -112,6 +131,7 @@ async function build(args: string[], io: Io): Promise<number> {
     a: values['slot-a'],
     b: values['slot-b'],
     sizeMiB: size,
+    secureBoot: sb,
   });
   const held = [values['slot-a'], values['slot-b']].map((d) => (d ? readSlotTree(d).uuid : 'empty'));
   io.out(
@@ -128,6 +148,7 @@ async function write(args: string[], io: Io): Promise<number> {
       pub: { type: 'string' },
       vars: { type: 'string' },
       active: { type: 'string' },
+      ...SB_FLAGS,
     },
     USAGE.write,
   );
@@ -145,6 +166,7 @@ async function write(args: string[], io: Io): Promise<number> {
     slot,
     active: values.active,
     vars: values.active ? undefined : varsFile(target, values.vars),
+    secureBoot: secureBoot(values),
   });
   io.out(
     `wrote build ${r.uuid} to slot ${r.slot} (${r.bytes} bytes)${r.active ? `; active slot ${r.active.slot} (${r.active.uuid}) untouched` : ''}`,

@@ -10,6 +10,9 @@
 // --leave-running PIDFILE: once --until's event came, d0 returns and QEMU runs on (its pid in
 // PIDFILE, its serial output in DISK.serial.log), so a script can talk to the booted host (curl a
 // published port) and stop it after (kill -- -PID).
+// --secure-boot boots Debian's Secure Boot firmware (builder/disk/qemu.ts): DISK.vars.fd is then
+// a 4 MiB VARS file, created from the snakeoil template (tests only) unless --vars gives one
+// with the operator's db (docs/secure-boot.md); a D0 the firmware refuses logs nothing.
 // The CPU defaults to EPYC (AMD SVM + nested paging, which QEMU TCG emulates): D0 launches
 // nothing on a CPU without hardware virtualization.
 import * as fs from 'node:fs';
@@ -26,7 +29,7 @@ import { uplinkFromFlags } from './run-uplink';
 const DEFAULT_CPU = 'EPYC';
 
 const USAGE =
-  'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--mem MIB] [--raw] [--uplink] [--forward tcp|udp:HOSTPORT:UPLINKPORT]... [--leave-running PIDFILE]';
+  'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--mem MIB] [--raw] [--uplink] [--forward tcp|udp:HOSTPORT:UPLINKPORT]... [--leave-running PIDFILE] [--secure-boot]';
 
 export const command: Command = {
   name: 'run',
@@ -44,6 +47,7 @@ export const command: Command = {
         uplink: { type: 'boolean' },
         forward: { type: 'string', multiple: true },
         'leave-running': { type: 'string' },
+        'secure-boot': { type: 'boolean' },
       },
       USAGE,
     );
@@ -57,19 +61,31 @@ export const command: Command = {
     if (values.until !== undefined && !/^[a-z_]+$/.test(values.until))
       throw badInput(`--until: ${JSON.stringify(values.until)} is not an event name`);
     const untilEvents = until.split('|');
-    if (values.mem !== undefined && !(/^[0-9]+$/.test(values.mem) && Number(values.mem) >= 64 && Number(values.mem) <= 65536))
+    if (
+      values.mem !== undefined &&
+      !(/^[0-9]+$/.test(values.mem) && Number(values.mem) >= 64 && Number(values.mem) <= 65536)
+    )
       throw badInput(`--mem: ${values.mem} is not 64..65536 MiB`);
     const uplink = uplinkFromFlags(values.uplink, values.forward);
     const pidFile = values['leave-running'];
-    if (pidFile !== undefined && (pidFile === '' || !fs.existsSync(path.dirname(path.resolve(pidFile)))))
-      throw badInput(`--leave-running: ${JSON.stringify(pidFile)} is not a file in an existing directory`);
+    if (
+      pidFile !== undefined &&
+      (pidFile === '' || !fs.existsSync(path.dirname(path.resolve(pidFile))))
+    )
+      throw badInput(
+        `--leave-running: ${JSON.stringify(pidFile)} is not a file in an existing directory`,
+      );
     checkDisk(disk);
     // The emulated host gets what the disk's largest build needs (core/host-memory.ts) unless --mem says.
     const need = await diskHostMemoryMiB(disk);
     const memMb = values.mem !== undefined ? Number(values.mem) : emulatedHostMiB(need ?? 0);
-    io.err(`d0 run: host memory ${memMb} MiB${values.mem !== undefined ? ' (--mem)' : ''}${need !== undefined ? `, the builds on the disk need ${need} MiB` : ''}`);
+    io.err(
+      `d0 run: host memory ${memMb} MiB${values.mem !== undefined ? ' (--mem)' : ''}${need !== undefined ? `, the builds on the disk need ${need} MiB` : ''}`,
+    );
     if (uplink) {
-      const fwd = uplink.forwards.map((f) => `${f.protocol} 127.0.0.1:${f.hostPort} -> ${f.uplinkPort}`);
+      const fwd = uplink.forwards.map(
+        (f) => `${f.protocol} 127.0.0.1:${f.hostPort} -> ${f.uplinkPort}`,
+      );
       io.err(
         `d0 run: uplink e1000 on QEMU's user network (the manifest's network.uplink_ip4 ${QEMU_USER_NET.guestIp4}, uplink_gw4 ${QEMU_USER_NET.gateway})${fwd.length ? `; forwarding ${fwd.join(', ')}` : ''}`,
       );
@@ -83,7 +99,9 @@ export const command: Command = {
     const timeline = new Timeline();
     // Under TCG the firmware (and a guest's boot) can keep D0 quiet for long: say so while it is.
     const quiet = quietTicker((s, lastEv) =>
-      io.err(`d0 run: ${s} s, waiting for ev=${until}${lastEv ? ` (last: ev=${lastEv})` : ' (the firmware is starting D0)'}`),
+      io.err(
+        `d0 run: ${s} s, waiting for ev=${until}${lastEv ? ` (last: ev=${lastEv})` : ' (the firmware is starting D0)'}`,
+      ),
     );
     const r = await bootDisk({
       disk,
@@ -91,9 +109,12 @@ export const command: Command = {
       cpu: values.cpu ?? DEFAULT_CPU,
       memMb,
       uplink,
+      secureBoot: values['secure-boot'],
       timeoutMs: timeoutS * 1000,
       leaveRunning: pidFile !== undefined ? { serialLog } : undefined,
       onLine: (line) => {
+        const refused = firmwareRefusal(line);
+        if (refused) io.err(`d0 run: the firmware refused to start ${refused}`);
         const e = parseD0LogLine(line);
         if (e) quiet.saw(e.ev);
         if (e?.ev === 'boot_failed') failed = e;
@@ -110,14 +131,18 @@ export const command: Command = {
     const summary = timeline.summary();
     if (summary) io.err(`d0 run: ${summary}`);
     if (exited !== undefined && !untilEvents.includes('exit')) {
-      io.err(`d0 run: D0 launched nothing and returned to the firmware (${describeD0Event(exited)})`);
+      io.err(
+        `d0 run: D0 launched nothing and returned to the firmware (${describeD0Event(exited)})`,
+      );
       if (failed) io.err(`d0 run: reason: ${describeD0Event(failed)}`);
       return EXIT_FAILED;
     }
     if (r.end === 'until') {
       if (pidFile !== undefined && r.pid !== undefined) {
         fs.writeFileSync(pidFile, `${r.pid}\n`);
-        io.err(`d0 run: QEMU keeps running (pid ${r.pid}, its own process group; serial output in ${serialLog}); stop it with: kill -- -${r.pid}`);
+        io.err(
+          `d0 run: QEMU keeps running (pid ${r.pid}, its own process group; serial output in ${serialLog}); stop it with: kill -- -${r.pid}`,
+        );
       }
       return 0;
     }
@@ -131,18 +156,40 @@ export const command: Command = {
 };
 
 /**
+ * OVMF's line for a boot option whose image its Secure Boot check refused (LoadImage: Access
+ * Denied / Security Violation), e.g. `BdsDxe: failed to load Boot0002 "UEFI QEMU HARDDISK
+ * QM00001 " from ...: Access Denied`, as "Boot0002 (UEFI QEMU HARDDISK QM00001): Access Denied
+ * (...)". The option's name comes from the emulated machine: only printable ASCII is kept.
+ */
+export function firmwareRefusal(line: string): string | undefined {
+  const m =
+    /BdsDxe: failed to load (Boot[0-9A-F]{4}) "([^"]{0,80})" from .*: (Access Denied|Security Violation)\s*$/.exec(
+      line,
+    );
+  if (!m) return undefined;
+  const name = m[2].replace(/[^\x20-\x7e]/g, '?').trim();
+  return `${m[1]} (${name}): ${m[3]} (Secure Boot: the image is not signed by a key in the firmware's db, or was altered)`;
+}
+
+/**
  * Calls tell(secondsSinceStart, lastEvent) each time no D0 event came for quietMs (default 15 s);
  * saw() is called for every event. Exported for its test.
  */
-export function quietTicker(tell: (seconds: number, lastEv: string | undefined) => void, quietMs = 15_000) {
+export function quietTicker(
+  tell: (seconds: number, lastEv: string | undefined) => void,
+  quietMs = 15_000,
+) {
   const started = Date.now();
   let lastAt = started;
   let lastEv: string | undefined;
-  const timer = setInterval(() => {
-    if (Date.now() - lastAt < quietMs) return;
-    lastAt = Date.now();
-    tell(Math.round((Date.now() - started) / 1000), lastEv);
-  }, Math.min(1000, quietMs / 4));
+  const timer = setInterval(
+    () => {
+      if (Date.now() - lastAt < quietMs) return;
+      lastAt = Date.now();
+      tell(Math.round((Date.now() - started) / 1000), lastEv);
+    },
+    Math.min(1000, quietMs / 4),
+  );
   timer.unref();
   return {
     saw(ev: string | undefined) {
@@ -160,9 +207,14 @@ function checkDisk(disk: string): void {
   try {
     esps = readGpt(disk).filter((p) => p.typeGuid === ESP_TYPE_GUID).length;
   } catch (e) {
-    throw badInput(`${disk}: not a D0 disk image (${(e as Error).message}); make one with d0 disk build`);
+    throw badInput(
+      `${disk}: not a D0 disk image (${(e as Error).message}); make one with d0 disk build`,
+    );
   }
-  if (esps === 0) throw badInput(`${disk}: its GPT has no EFI system partition; make the disk with d0 disk build`);
+  if (esps === 0)
+    throw badInput(
+      `${disk}: its GPT has no EFI system partition; make the disk with d0 disk build`,
+    );
 }
 
 /**
@@ -196,7 +248,9 @@ class Timeline {
       ['build_healthy', 'build healthy'],
       ['commit', 'committed'],
     ];
-    const parts = steps.filter(([k]) => this.marks.has(k)).map(([k, what]) => `${what} at ${this.marks.get(k)} ms`);
+    const parts = steps
+      .filter(([k]) => this.marks.has(k))
+      .map(([k, what]) => `${what} at ${this.marks.get(k)} ms`);
     return parts.length ? `boot timeline (since D0 started): ${parts.join(', ')}` : undefined;
   }
 }

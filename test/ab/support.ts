@@ -184,6 +184,8 @@ export interface Boots {
   /** How the final boot ended: "exit" (it failed before launching), "halt" (its VMs all stopped). */
   end: 'exit' | 'halt';
   text: string;
+  /** The whole serial output (firmware lines included) and QEMU's stderr. */
+  serial: string;
 }
 
 /** Events per boot: a new boot starts at each ev=boot_start. */
@@ -207,7 +209,14 @@ const isEnd = (e: D0Event) => e.ev === 'exit' || e.ev === 'halt';
 export async function bootUntilExit(
   disk: string,
   vars: string,
-  o: { timeoutMs?: number; memMb?: number; cpu?: string; extraArgs?: string[] } = {},
+  o: {
+    timeoutMs?: number;
+    memMb?: number;
+    cpu?: string;
+    extraArgs?: string[];
+    /** The Secure Boot firmware (vars must then be a 4 MiB Secure Boot VARS file). */
+    secureBoot?: boolean;
+  } = {},
 ): Promise<Boots> {
   const q = {
     disk,
@@ -216,6 +225,7 @@ export async function bootUntilExit(
     timeoutMs: o.timeoutMs ?? 240_000,
     memMb: o.memMb,
     extraArgs: o.extraArgs,
+    secureBoot: o.secureBoot,
   };
   return withQemu(q, async (vm) => {
     const end = await vm.waitFor(isEnd);
@@ -228,6 +238,7 @@ export async function bootUntilExit(
       last: boots[boots.length - 1],
       end: end.ev as Boots['end'],
       text: events.map((e) => e.raw).join('\n'),
+      serial: vm.serial,
     };
   });
 }

@@ -12,7 +12,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { OVMF_CODE, OVMF_VARS, qemuCommand, type UplinkOptions } from '../../builder/disk/qemu';
+import {
+  OVMF_CODE,
+  OVMF_VARS,
+  qemuCommand,
+  varsTemplate,
+  type UplinkOptions,
+} from '../../builder/disk/qemu';
 import { EventStream, waitForEvent, type D0Event, type EventSource } from './events';
 
 export { OVMF_CODE, OVMF_VARS };
@@ -33,6 +39,8 @@ export interface QemuOptions {
   extraArgs?: string[];
   /** An uplink NIC for D0 on QEMU's user network (builder/disk/qemu.ts uplinkArgs). */
   uplink?: UplinkOptions;
+  /** The Secure Boot firmware; a fresh VARS copy is then Debian's snakeoil one (builder/disk/qemu.ts). */
+  secureBoot?: boolean;
 }
 
 export class QemuTimeout extends Error {}
@@ -131,6 +139,7 @@ export function qemuArgs(opts: QemuOptions, vars: string): string[] {
     cpu: opts.cpu,
     accel: opts.accel,
     uplink: opts.uplink,
+    secureBoot: opts.secureBoot,
   }).concat(opts.extraArgs ?? []);
 }
 
@@ -141,7 +150,7 @@ export async function withQemu<T>(opts: QemuOptions, fn: (vm: QemuRun) => Promis
   if (!vars) {
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-qemu-'));
     vars = path.join(scratch, 'vars.fd');
-    fs.copyFileSync(OVMF_VARS, vars);
+    fs.copyFileSync(varsTemplate(opts.secureBoot), vars);
   }
   const child = spawn('qemu-system-x86_64', qemuArgs(opts, vars), {
     detached: true, // own process group: kill(-pid) reaches QEMU and anything it forked

@@ -68,7 +68,7 @@ describe('ab: health decides the commit; a trial whose health never comes rolls 
     const json = JSON.parse((await d0(['disk', 'status', disk, '--vars', vars, '--pub', pubFile, '--json'])).out);
     assert.deepEqual(
       json.lastBoot.events.map((e: { ev: string }) => e.ev).filter((ev: string) => ev !== 'vm_health' && ev !== 'vm_exit'),
-      ['slot_choice', 'manifest_verified', 'health_failed', 'slot_bad', 'rollback'],
+      ['ab_state', 'slot_choice', 'manifest_verified', 'health_failed', 'slot_bad', 'rollback'],
     );
     assert.equal(json.lastBoot.dropped, 0);
 

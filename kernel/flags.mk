@@ -14,8 +14,8 @@ LLD_LINK := lld-link-14
 #   save it for us), UCS-2 wide chars.
 UEFI_CODEGEN := --target=x86_64-unknown-windows -ffreestanding -fno-builtin -mno-red-zone \
   -mno-sse -mgeneral-regs-only -fshort-wchar -std=c17 -O2
-# Hardening: CET endbr64 landing pads + shadow-stack compatibility marking (clang 14 accepts
-# -fcf-protection=full for this target; /cetcompat records it in the PE), and frames small
+# Hardening: CET endbr64 landing pads (clang 14 accepts -fcf-protection=full for this target;
+# no shadow-stack compatibility is claimed: kernel/README.md "Hardening"), and frames small
 # enough that no __chkstk probe is needed (there is none without a C runtime).
 UEFI_HARDEN := -fcf-protection=full -Wframe-larger-than=4000
 # The stack protector with a boot-time random guard (boot/efi/stack_guard.c). Only an image that

@@ -89,14 +89,13 @@ describe('kernel build: PE hardening of BOOTX64.EFI', function () {
     assert.ok(baseRelocDirectory(pe).size > 0, 'empty base relocation directory');
   });
 
-  it('is marked CET-compatible and reproducible (/cetcompat, /Brepro)', () => {
+  it('is reproducible (/Brepro) and claims no CET shadow-stack compatibility it never ran under', () => {
     const types = pe.debugEntries.map((e) => e.type);
     assert.ok(types.includes(DEBUG_TYPE_REPRO), `debug entry types: ${types.join(',')}`);
+    // D0 never enables shadow stacks, and its own assembly (the SMP trampoline, VM entries) has
+    // never run under them: the CET_COMPAT mark would let a firmware that enforces them run it.
     const ex = pe.debugEntries.find((e) => e.type === DEBUG_TYPE_EX_DLLCHARACTERISTICS);
-    assert.ok(
-      ex && ex.data.readUInt32LE(0) & DLL_EX_CET_COMPAT,
-      'no CET_COMPAT extended characteristic',
-    );
+    assert.equal(ex ? ex.data.readUInt32LE(0) & DLL_EX_CET_COMPAT : 0, 0, 'CET_COMPAT is set');
   });
 
   it('embeds no host path and no debug information', () => {

@@ -4,7 +4,8 @@
 // provider plugin starting up: what every Pulumi TypeScript program pays).
 //
 //   npx tsx bench/pulumi/preview-32.ts [RUNS]        # default 3 runs of each
-//   npx tsx bench/pulumi/preview-32.ts --quick       # CI: one run of each (same 32 containers)
+//   npx tsx bench/pulumi/preview-32.ts --quick       # CI: one run of each, 4 containers (the
+//                                                    # smallest site; the figure is not kept)
 //
 // It builds the site once (`pulumi up`), then times RUNS no-change previews and RUNS `pulumi
 // version` calls, and counts image conversions during the previews through D0_CONVERSION_LOG
@@ -34,7 +35,7 @@ class Word extends pulumi.dynamic.Resource {
 new Word('w');
 `;
 
-async function main(runs: number): Promise<void> {
+async function main(runs: number, containers: number): Promise<void> {
   const ws = await PulumiWorkspace.create({ files: projectFiles('d0-bench-32') });
   const trivial = await PulumiWorkspace.create({
     files: {
@@ -52,7 +53,7 @@ async function main(runs: number): Promise<void> {
     fs.writeFileSync(keyFile, SECRET + '\n', { mode: 0o600 });
     const site: SiteFile = {
       network: { bridge: '10.20.0.1/24' },
-      containers: Array.from({ length: 32 }, (_, i) => ({
+      containers: Array.from({ length: containers }, (_, i) => ({
         name: `vm${i}`,
         image,
         memMb: 64,
@@ -68,7 +69,7 @@ async function main(runs: number): Promise<void> {
     await ws.pulumiOk(['config', 'set', 'signingKeyFile', keyFile]);
     let t = Date.now();
     await ws.pulumiOk(['up', '--yes', '--skip-preview'], engineEnv);
-    console.error(`initial up (32 containers): ${Date.now() - t} ms`);
+    console.error(`initial up (${containers} containers): ${Date.now() - t} ms`);
 
     const log = path.join(ws.root, 'conversions.log');
     const env = { env: { ...engineEnv.env, D0_CONVERSION_LOG: log } };
@@ -96,6 +97,7 @@ async function main(runs: number): Promise<void> {
     console.log(
       JSON.stringify({
         runs,
+        containers,
         previewMs: preview,
         versionMs: version,
         trivialPreviewMs: base,
@@ -121,7 +123,7 @@ if (!(Number.isInteger(runs) && runs >= 1)) {
   console.error('usage: npx tsx bench/pulumi/preview-32.ts [RUNS | --quick]');
   process.exit(2);
 }
-main(runs).catch((e) => {
+main(runs, arg === '--quick' ? 4 : 32).catch((e) => {
   console.error(e);
   process.exit(1);
 });

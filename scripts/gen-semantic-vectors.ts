@@ -77,30 +77,112 @@ function cases(): [string, Manifest, string?, string?][] {
     ['valid-epoch-at-ceiling', m({}, {}, { security_epoch: '65536' })],
     [
       'valid-two-containers-uplink',
-      m({ publish: [tcp(8080, 80)], gw4: '10.20.0.1' }, UPLINK, {}, [zz({ publish: [tcp(8081, 80)] })]),
+      m({ publish: [tcp(8080, 80)], gw4: '10.20.0.1' }, UPLINK, {}, [
+        zz({ publish: [tcp(8081, 80)] }),
+      ]),
     ],
-    ['invalid-epoch-max', m({}, {}, { security_epoch: '18446744073709551615' }), 'EPOCH_CEILING', H('security_epoch')],
-    ['invalid-epoch-ceiling-plus-one', m({}, {}, { security_epoch: '65537' }), 'EPOCH_CEILING', H('security_epoch')],
-    ['invalid-bridge-prefix-31', m({ ip4: '10.20.0.0/31' }, { bridge_ip4: '10.20.0.1/31' }), 'BRIDGE_PREFIX', N('bridge_ip4')],
-    ['invalid-bridge-network-address', m({}, { bridge_ip4: '10.20.0.0/16' }), 'RESERVED_ADDRESS', N('bridge_ip4')],
-    ['invalid-uplink-without-gw', m({}, { uplink_ip4: '192.0.2.10/24' }), 'UPLINK_INCOMPLETE', N('uplink_gw4')],
-    ['invalid-uplink-echo-alone', m({}, { uplink_echo: false }), 'UPLINK_INCOMPLETE', N('uplink_echo')],
-    ['invalid-uplink-prefix-32', m({}, { ...UPLINK, uplink_ip4: '192.0.2.10/32' }), 'UPLINK_PREFIX', N('uplink_ip4')],
-    ['invalid-uplink-broadcast', m({}, { ...UPLINK, uplink_ip4: '192.0.2.255/24' }), 'RESERVED_ADDRESS', N('uplink_ip4')],
-    ['invalid-uplink-overlaps-bridge', m({}, { uplink_ip4: '10.20.5.10/24', uplink_gw4: '10.20.5.1' }), 'UPLINK_OVERLAP', N('uplink_ip4')],
-    ['invalid-uplink-gw-outside', m({}, { ...UPLINK, uplink_gw4: '198.51.100.1' }), 'OUTSIDE_SUBNET', N('uplink_gw4')],
-    ['invalid-uplink-gw-own', m({}, { ...UPLINK, uplink_gw4: '192.0.2.10' }), 'OWN_ADDRESS', N('uplink_gw4')],
-    ['invalid-uplink-gw-network', m({}, { ...UPLINK, uplink_gw4: '192.0.2.0' }), 'RESERVED_ADDRESS', N('uplink_gw4')],
+    [
+      'invalid-epoch-max',
+      m({}, {}, { security_epoch: '18446744073709551615' }),
+      'EPOCH_CEILING',
+      H('security_epoch'),
+    ],
+    [
+      'invalid-epoch-ceiling-plus-one',
+      m({}, {}, { security_epoch: '65537' }),
+      'EPOCH_CEILING',
+      H('security_epoch'),
+    ],
+    [
+      'invalid-bridge-prefix-31',
+      m({ ip4: '10.20.0.0/31' }, { bridge_ip4: '10.20.0.1/31' }),
+      'BRIDGE_PREFIX',
+      N('bridge_ip4'),
+    ],
+    [
+      'invalid-bridge-network-address',
+      m({}, { bridge_ip4: '10.20.0.0/16' }),
+      'RESERVED_ADDRESS',
+      N('bridge_ip4'),
+    ],
+    [
+      'invalid-uplink-without-gw',
+      m({}, { uplink_ip4: '192.0.2.10/24' }),
+      'UPLINK_INCOMPLETE',
+      N('uplink_gw4'),
+    ],
+    [
+      'invalid-uplink-echo-alone',
+      m({}, { uplink_echo: false }),
+      'UPLINK_INCOMPLETE',
+      N('uplink_echo'),
+    ],
+    [
+      'invalid-uplink-prefix-32',
+      m({}, { ...UPLINK, uplink_ip4: '192.0.2.10/32' }),
+      'UPLINK_PREFIX',
+      N('uplink_ip4'),
+    ],
+    [
+      'invalid-uplink-broadcast',
+      m({}, { ...UPLINK, uplink_ip4: '192.0.2.255/24' }),
+      'RESERVED_ADDRESS',
+      N('uplink_ip4'),
+    ],
+    [
+      'invalid-uplink-overlaps-bridge',
+      m({}, { uplink_ip4: '10.20.5.10/24', uplink_gw4: '10.20.5.1' }),
+      'UPLINK_OVERLAP',
+      N('uplink_ip4'),
+    ],
+    [
+      'invalid-uplink-gw-outside',
+      m({}, { ...UPLINK, uplink_gw4: '198.51.100.1' }),
+      'OUTSIDE_SUBNET',
+      N('uplink_gw4'),
+    ],
+    [
+      'invalid-uplink-gw-own',
+      m({}, { ...UPLINK, uplink_gw4: '192.0.2.10' }),
+      'OWN_ADDRESS',
+      N('uplink_gw4'),
+    ],
+    [
+      'invalid-uplink-gw-network',
+      m({}, { ...UPLINK, uplink_gw4: '192.0.2.0' }),
+      'RESERVED_ADDRESS',
+      N('uplink_gw4'),
+    ],
     [
       'invalid-kernel-path-efi',
       { ...MINIMAL, guest_kernel: { ...MINIMAL.guest_kernel, path: 'EFI/BOOT/BOOTX64.EFI' } },
       'RESERVED_PATH',
       'guest_kernel.path',
     ],
-    ['invalid-disk-path-fallback-loader', m({ disk_path: 'EFI/BOOT/BOOTX64.EFI' }), 'RESERVED_PATH', `${W}.disk_path`],
-    ['invalid-disk-path-own-image-lowercase', m({ disk_path: `efi/boot/bootx64-${UUID}.efi` }), 'RESERVED_PATH', `${W}.disk_path`],
-    ['invalid-disk-path-signature', m({ disk_path: `manifest-${UUID}.sig` }), 'RESERVED_PATH', `${W}.disk_path`],
-    ['invalid-disk-path-manifest', m({ disk_path: `Manifest-${UUID}.TLV` }), 'RESERVED_PATH', `${W}.disk_path`],
+    [
+      'invalid-disk-path-fallback-loader',
+      m({ disk_path: 'EFI/BOOT/BOOTX64.EFI' }),
+      'RESERVED_PATH',
+      `${W}.disk_path`,
+    ],
+    [
+      'invalid-disk-path-own-image-lowercase',
+      m({ disk_path: `efi/boot/bootx64-${UUID}.efi` }),
+      'RESERVED_PATH',
+      `${W}.disk_path`,
+    ],
+    [
+      'invalid-disk-path-signature',
+      m({ disk_path: `manifest-${UUID}.sig` }),
+      'RESERVED_PATH',
+      `${W}.disk_path`,
+    ],
+    [
+      'invalid-disk-path-manifest',
+      m({ disk_path: `Manifest-${UUID}.TLV` }),
+      'RESERVED_PATH',
+      `${W}.disk_path`,
+    ],
     ['invalid-mac-d0-bridge', m({ mac: '02:d0:00:00:00:01' }), 'RESERVED_MAC', `${W}.mac`],
     ['invalid-ip4-outside-subnet', m({ ip4: '10.21.0.10/16' }), 'OUTSIDE_SUBNET', `${W}.ip4`],
     ['invalid-ip4-other-prefix', m({ ip4: '10.20.0.10/24' }), 'OUTSIDE_SUBNET', `${W}.ip4`],
@@ -112,12 +194,27 @@ function cases(): [string, Manifest, string?, string?][] {
     ['invalid-gw4-own-address', m({ gw4: '10.20.0.10' }), 'OWN_ADDRESS', `${W}.gw4`],
     [
       'invalid-route-host-bits',
-      m({ routes: [{ dest: '0.0.0.0/0', via: '10.20.0.1' }, { dest: '192.168.1.0/16', via: '10.20.0.1' }] }),
+      m({
+        routes: [
+          { dest: '0.0.0.0/0', via: '10.20.0.1' },
+          { dest: '192.168.1.0/16', via: '10.20.0.1' },
+        ],
+      }),
       'HOST_BITS',
       `${W}.routes.dest`,
     ],
-    ['invalid-route-via-outside', m({ routes: [{ dest: '0.0.0.0/0', via: '10.30.0.1' }] }), 'OUTSIDE_SUBNET', `${W}.routes.via`],
-    ['invalid-publish-without-uplink', m({ publish: [tcp(8080, 80)] }), 'PUBLISH_NO_UPLINK', `${W}.publish`],
+    [
+      'invalid-route-via-outside',
+      m({ routes: [{ dest: '0.0.0.0/0', via: '10.30.0.1' }] }),
+      'OUTSIDE_SUBNET',
+      `${W}.routes.via`,
+    ],
+    [
+      'invalid-publish-without-uplink',
+      m({ publish: [tcp(8080, 80)] }),
+      'PUBLISH_NO_UPLINK',
+      `${W}.publish`,
+    ],
     [
       'invalid-publish-container-port-twice',
       m({ publish: [tcp(8080, 80), tcp(9090, 80)] }, UPLINK),
@@ -130,7 +227,12 @@ function cases(): [string, Manifest, string?, string?][] {
       'DUPLICATE_PORT',
       `${Z}.publish.uplink_port`,
     ],
-    ['invalid-egress-unrestricted', m({ egress_allow: [rule('0.0.0.0/0', 'IP_PROTO_ANY', 0, 0)] }), 'EGRESS_UNRESTRICTED', `${W}.egress_allow`],
+    [
+      'invalid-egress-unrestricted',
+      m({ egress_allow: [rule('0.0.0.0/0', 'IP_PROTO_ANY', 0, 0)] }),
+      'EGRESS_UNRESTRICTED',
+      `${W}.egress_allow`,
+    ],
     [
       'invalid-egress-host-bits',
       m({ egress_restricted: true, egress_allow: [rule('10.0.2.2/24', 'IP_PROTO_ANY', 0, 0)] }),
@@ -155,12 +257,32 @@ function cases(): [string, Manifest, string?, string?][] {
       'EGRESS_PORTS',
       `${W}.egress_allow.port_lo`,
     ],
-    ['invalid-rate-limits-nothing', m({ tx_limit: limit('0', 0, 0) }), 'RATE_LIMIT', `${W}.tx_limit`],
-    ['invalid-rate-burst-below-frame', m({ rx_limit: limit('1000000', 0, 1513) }), 'RATE_LIMIT', `${W}.rx_limit`],
-    ['invalid-rate-burst-without-bytes', m({ tx_limit: limit('0', 100, 1514) }), 'RATE_LIMIT', `${W}.tx_limit`],
+    [
+      'invalid-rate-limits-nothing',
+      m({ tx_limit: limit('0', 0, 0) }),
+      'RATE_LIMIT',
+      `${W}.tx_limit`,
+    ],
+    [
+      'invalid-rate-burst-below-frame',
+      m({ rx_limit: limit('1000000', 0, 1513) }),
+      'RATE_LIMIT',
+      `${W}.rx_limit`,
+    ],
+    [
+      'invalid-rate-burst-without-bytes',
+      m({ tx_limit: limit('0', 100, 1514) }),
+      'RATE_LIMIT',
+      `${W}.tx_limit`,
+    ],
     ['invalid-duplicate-mac', m({}, {}, {}, [zz({ mac: web.mac })]), 'DUPLICATE_MAC', `${Z}.mac`],
     ['invalid-duplicate-ip4', m({}, {}, {}, [zz({ ip4: web.ip4 })]), 'DUPLICATE_IP4', `${Z}.ip4`],
-    ['invalid-duplicate-boot-order', m({}, {}, {}, [zz({ boot_order: web.boot_order })]), 'DUPLICATE_BOOT_ORDER', `${Z}.boot_order`],
+    [
+      'invalid-duplicate-boot-order',
+      m({}, {}, {}, [zz({ boot_order: web.boot_order })]),
+      'DUPLICATE_BOOT_ORDER',
+      `${Z}.boot_order`,
+    ],
     [
       'invalid-duplicate-disk-path-case',
       m({}, {}, {}, [zz({ disk_path: web.disk_path.toUpperCase() })]),
@@ -178,9 +300,12 @@ function cases(): [string, Manifest, string?, string?][] {
     // disk and a pinned epoch, all at once: the epoch is met first.
     [
       'invalid-issue-example',
-      m({ gw4: '10.99.0.1', disk_path: 'EFI/BOOT/BOOTX64.EFI' }, {}, { security_epoch: '18446744073709551615' }, [
-        zz({ ip4: web.ip4 }),
-      ]),
+      m(
+        { gw4: '10.99.0.1', disk_path: 'EFI/BOOT/BOOTX64.EFI' },
+        {},
+        { security_epoch: '18446744073709551615' },
+        [zz({ ip4: web.ip4 })],
+      ),
       'EPOCH_CEILING',
       H('security_epoch'),
     ],
@@ -196,7 +321,9 @@ export function semanticVectors(): SemanticVector[] {
     const first = semanticProblems(decodeManifest(tlv), { epochFloor: 0n })[0];
     const got = first ? `error=${first.code} at=${first.at}\n` : 'ok\n';
     if (got !== expect)
-      throw new Error(`gen-semantic-vectors: ${name}: rules give ${got.trim()}, vector claims ${expect.trim()}`);
+      throw new Error(
+        `gen-semantic-vectors: ${name}: rules give ${got.trim()}, vector claims ${expect.trim()}`,
+      );
     return { name, tlv, sig: signManifest(tlv, secret), expect };
   });
 }

@@ -151,12 +151,18 @@ function publish(o: Out, m: Manifest, ci: number, p: string): void {
     o.add('SEMANTIC_PUBLISH_NO_UPLINK', `${p}.publish`, 'publishes ports without an uplink');
   ps.forEach((x, i) => {
     const at = `${p}.publish[${i}]`;
-    if (ps.slice(0, i).some((y) => y.protocol === x.protocol && y.container_port === x.container_port))
+    if (
+      ps.slice(0, i).some((y) => y.protocol === x.protocol && y.container_port === x.container_port)
+    )
       o.add('SEMANTIC_DUPLICATE_PORT', `${at}.container_port`, 'is published twice');
     else if (
       m.containers
         .slice(0, ci)
-        .some((e) => (e.publish ?? []).some((y) => y.protocol === x.protocol && y.uplink_port === x.uplink_port))
+        .some((e) =>
+          (e.publish ?? []).some(
+            (y) => y.protocol === x.protocol && y.uplink_port === x.uplink_port,
+          ),
+        )
     )
       o.add('SEMANTIC_DUPLICATE_PORT', `${at}.uplink_port`, 'is published by another container');
   });
@@ -171,7 +177,8 @@ function egress(o: Out, c: Container, p: string): void {
     const ok = PORTED.has(r.protocol)
       ? r.port_lo >= 1 && r.port_lo <= r.port_hi
       : r.port_lo === 0 && r.port_hi === 0;
-    if (hostBits(parseCidr(r.dest)!)) o.add('SEMANTIC_HOST_BITS', `${at}.dest`, 'has host bits set');
+    if (hostBits(parseCidr(r.dest)!))
+      o.add('SEMANTIC_HOST_BITS', `${at}.dest`, 'has host bits set');
     else if (!ok) o.add('SEMANTIC_EGRESS_PORTS', `${at}.port_lo`, 'ports do not fit the protocol');
   });
 }

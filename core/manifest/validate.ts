@@ -14,6 +14,7 @@ import { diskImageName, guestKernelName } from '../naming';
 import { DEFAULTS, deriveMac } from './normalize';
 import { broadcastOf, networkOf, parseCidr, u32ToIp4 } from './ip4';
 import { Collector } from './collector';
+import { semanticProblems } from './semantic';
 import { addressRules, uniq } from './rules';
 import { uplinkRules } from './uplink';
 import {
@@ -219,5 +220,10 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
   const repeated = tlvScope('Container').fields.filter((f) => f.repeated);
   for (const ct of manifest.containers as unknown as Obj[])
     for (const f of repeated) ct[f.name] = sortByKey(f, ct[f.name] as Obj[]);
+  // Last, D0's own re-check (proto/SEMANTICS.md) on the complete manifest: most of its rules are
+  // the ones above and cannot fail here; the rest (reserved paths, the epoch's absolute ceiling)
+  // live only there. So what the validator accepts, D0 accepts.
+  for (const p of semanticProblems(manifest)) c.add(p.code, p.path, p.message);
+  if (c.problems.length > 0) return { problems: c.problems };
   return { manifest, problems: [] };
 }

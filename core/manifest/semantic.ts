@@ -4,7 +4,6 @@
 // vectors of test/vectors/semantic/ pin the agreement.
 import type { Container, Manifest, RateLimit } from '../schema';
 import { broadcastOf, inSubnet, ip4ToU32, maskOf, networkOf, parseCidr, type Cidr } from './ip4';
-import { D0_BRIDGE_MAC, MIN_BURST_BYTES } from './container-network';
 
 export type SemanticCode =
   | 'SEMANTIC_EPOCH_CEILING'
@@ -35,6 +34,48 @@ export interface SemanticProblem {
   /** Where as D0 logs it (entries not numbered): `containers[web].routes.via`. */
   readonly at: string;
   readonly message: string;
+}
+
+/** D0's own MAC on the bridge (the containers' gateway answers ARP with it). */
+export const D0_BRIDGE_MAC = '02:d0:00:00:00:01';
+/** One full Ethernet frame without FCS: the least a byte bucket must hold to pass any frame. */
+export const MIN_BURST_BYTES = 1514;
+
+// The decisions the pack-time validator shares (core/manifest/rules.ts, container-network.ts):
+// one home for each rule; the validator words its own messages around the verdicts.
+
+/** Where addr stands against a subnet: undefined for a usable host address. */
+export function addressProblem(
+  addr: number,
+  net: Cidr,
+): 'outside' | 'network' | 'broadcast' | undefined {
+  if (!inSubnet(addr, net)) return 'outside';
+  if (addr === networkOf(net)) return 'network';
+  if (addr === broadcastOf(net)) return 'broadcast';
+  return undefined;
+}
+
+/** An egress rule's ports against its protocol: undefined when they fit. */
+export function egressPortsProblem(
+  protocol: string,
+  lo: number,
+  hi: number,
+): 'not_ported' | 'zero' | 'reversed' | undefined {
+  if (!PORTED.has(protocol)) return lo !== 0 || hi !== 0 ? 'not_ported' : undefined;
+  if (lo === 0) return 'zero';
+  return lo > hi ? 'reversed' : undefined;
+}
+
+/** A rate limit that limits nothing, or whose bucket does not fit bytes_per_s. */
+export function rateLimitProblem(
+  bytes: bigint,
+  packets: number,
+  burst: number,
+): 'nothing' | 'burst_small' | 'burst_unused' | undefined {
+  if (bytes === 0n && packets === 0) return 'nothing';
+  if (bytes > 0n && burst < MIN_BURST_BYTES) return 'burst_small';
+  if (bytes === 0n && burst !== 0) return 'burst_unused';
+  return undefined;
 }
 
 /** A security_epoch may be at most floor + EPOCH_STEP. */
@@ -119,11 +160,10 @@ function headerNetwork(o: Out, m: Manifest, opts: SemanticOptions): Cidr | undef
 
 /** Inside the bridge subnet and not its network or broadcast address; false after a problem. */
 function hostIn(o: Out, br: Cidr, addr: number, path: string): boolean {
-  if (!inSubnet(addr, br))
-    return (o.add('SEMANTIC_OUTSIDE_SUBNET', path, 'is outside the bridge subnet'), false);
-  if (addr === networkOf(br) || addr === broadcastOf(br))
-    return (o.add('SEMANTIC_RESERVED_ADDRESS', path, 'is a network or broadcast address'), false);
-  return true;
+  const p = addressProblem(addr, br);
+  if (p === 'outside') o.add('SEMANTIC_OUTSIDE_SUBNET', path, 'is outside the bridge subnet');
+  else if (p) o.add('SEMANTIC_RESERVED_ADDRESS', path, `is the subnet's ${p} address`);
+  return p === undefined;
 }
 
 function addresses(o: Out, br: Cidr, c: Container, p: string): void {
@@ -174,21 +214,19 @@ function egress(o: Out, c: Container, p: string): void {
     o.add('SEMANTIC_EGRESS_UNRESTRICTED', `${p}.egress_allow`, 'without egress_restricted');
   rs.forEach((r, i) => {
     const at = `${p}.egress_allow[${i}]`;
-    const ok = PORTED.has(r.protocol)
-      ? r.port_lo >= 1 && r.port_lo <= r.port_hi
-      : r.port_lo === 0 && r.port_hi === 0;
+    const ports = egressPortsProblem(r.protocol, r.port_lo, r.port_hi);
     if (hostBits(parseCidr(r.dest)!))
       o.add('SEMANTIC_HOST_BITS', `${at}.dest`, 'has host bits set');
-    else if (!ok) o.add('SEMANTIC_EGRESS_PORTS', `${at}.port_lo`, 'ports do not fit the protocol');
+    else if (ports)
+      o.add('SEMANTIC_EGRESS_PORTS', `${at}.port_lo`, `ports ${r.port_lo}..${r.port_hi}: ${ports}`);
   });
 }
 
 function rate(o: Out, r: RateLimit | undefined, path: string): void {
   if (!r) return;
-  const bytes = BigInt(r.bytes_per_s);
-  if (bytes === 0n && r.packets_per_s === 0) o.add('SEMANTIC_RATE_LIMIT', path, 'limits nothing');
-  else if (bytes > 0n ? r.burst_bytes < MIN_BURST_BYTES : r.burst_bytes !== 0)
-    o.add('SEMANTIC_RATE_LIMIT', path, `burst_bytes ${r.burst_bytes} does not fit bytes_per_s`);
+  const why = rateLimitProblem(BigInt(r.bytes_per_s), r.packets_per_s, r.burst_bytes);
+  if (why === 'nothing') o.add('SEMANTIC_RATE_LIMIT', path, 'limits nothing');
+  else if (why) o.add('SEMANTIC_RATE_LIMIT', path, `burst_bytes ${r.burst_bytes}: ${why}`);
 }
 
 function duplicates(o: Out, m: Manifest, ci: number, p: string): void {

@@ -2,7 +2,8 @@
 // and their cross-field rules: ports published once across the whole manifest and only with an
 // uplink, a container port behind one published port, egress rules that mean one thing, rate
 // limits that limit something with a bucket that holds a frame; and the MAC D0 keeps for itself
-// on the bridge. The decoder checks each record alone; these rules exist only here.
+// on the bridge. The decoder checks each record alone; D0 re-checks these rules after it
+// (proto/SEMANTICS.md), whose decisions this file takes from semantic.ts.
 import type { Collector } from './collector';
 import { entries, fields, isObj, type Obj } from './fields';
 import { networkOf, parseCidr, u32ToIp4 } from './ip4';

@@ -2,7 +2,10 @@
 // canonical Manifest, or every problem found, each with its path (`containers[web].ip4`).
 //
 // Per-field checks mirror the TLV decoder's; the cross-field rules (unique names, MACs, IPs and
-// boot orders; addresses inside the bridge subnet; routes) exist only here. The pipeline assigns
+// boot orders; addresses inside the bridge subnet; routes) are D0's too (proto/SEMANTICS.md,
+// semantic.ts, kernel/manifest/semantic.c): here they run on the raw input, with paths and
+// advice, then semantic.ts runs on the finished manifest, so nothing passes here that D0 refuses.
+// The pipeline assigns
 // header.build_uuid and header.timestamp_ms (opts.build); disk and kernel paths derive from the
 // build UUID when omitted, MACs from (site, name).
 import type { Problem } from '../errors';

@@ -1,8 +1,8 @@
 /*
  * Stage 1: find the slot's manifest on the ESP D0 was loaded from, verify its signature with the
  * compiled-in key, parse it, re-check its semantic rules (proto/SEMANTICS.md), check the files it
- * references, and log the launch plan. Every
- * failure logs ev=boot_failed reason=<specific> and returns an error: nothing is launched.
+ * references, and log the launch plan. Every failure logs ev=boot_failed reason=<specific> and
+ * returns an error: nothing is launched.
  * kernel/README.md lists the steps and the reasons.
  */
 #include "boot.h"

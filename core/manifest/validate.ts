@@ -17,7 +17,7 @@ import { diskImageName, guestKernelName } from '../naming';
 import { DEFAULTS, deriveMac } from './normalize';
 import { broadcastOf, networkOf, parseCidr, u32ToIp4 } from './ip4';
 import { Collector } from './collector';
-import { semanticProblems } from './semantic';
+import { isReservedPath, semanticProblems } from './semantic';
 import { addressRules, uniq } from './rules';
 import { uplinkRules } from './uplink';
 import {
@@ -75,6 +75,16 @@ function header(c: Collector, input: Obj | undefined, opts: ValidateOptions): Ob
   return fields(c, 'Header', h, 'header');
 }
 
+/** proto/SEMANTICS.md "Reserved paths", reported with the other problems of the input. */
+function reservedPath(c: Collector, p: unknown, at: string): void {
+  if (typeof p === 'string' && isReservedPath(p))
+    c.add(
+      'SEMANTIC_RESERVED_PATH',
+      at,
+      `${p} names a file of the slot itself (EFI/..., manifest-*.tlv/.sig): D0 refuses it`,
+    );
+}
+
 function container(
   c: Collector,
   input: unknown,
@@ -100,6 +110,7 @@ function container(
       'is required: D0 has no dynamic address assignment, give a static ip4 in the bridge subnet',
     );
   const out = fields(c, 'Container', v, path, noIp ? ['ip4'] : []);
+  reservedPath(c, out.disk_path, `${path}.disk_path`);
   const r = entries(c, 'Container', 'routes', input.routes, `${path}.routes`);
   if (r) out.routes = r;
   containerNetworkFields(c, input, path, out);
@@ -147,6 +158,7 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
         'guest_kernel',
       )
     : undefined;
+  reservedPath(c, kernel?.path, 'guest_kernel.path');
 
   const bridge =
     typeof network?.bridge_ip4 === 'string' ? parseCidr(network.bridge_ip4) : undefined;

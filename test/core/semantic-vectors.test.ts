@@ -124,5 +124,20 @@ describe('semantic rules (proto/SEMANTICS.md)', () => {
       [['SEMANTIC_EPOCH_CEILING', 'header.security_epoch']],
     );
     assert.deepEqual(validateManifest(JSON.parse(JSON.stringify(MINIMAL))).problems, []);
+    // Reported with the input's other problems (not only once everything else is right).
+    const both = JSON.parse(JSON.stringify(MINIMAL)) as Manifest;
+    both.containers[0].disk_path = 'efi/boot/bootx64.efi';
+    both.guest_kernel.path = `manifest-${MINIMAL.header.build_uuid}.sig`;
+    both.containers[0].mem_mb = 8;
+    assert.deepEqual(
+      validateManifest(both)
+        .problems.map((p) => `${p.code} ${p.path}`)
+        .sort(),
+      [
+        'INVALID containers[web].mem_mb',
+        'SEMANTIC_RESERVED_PATH containers[web].disk_path',
+        'SEMANTIC_RESERVED_PATH guest_kernel.path',
+      ],
+    );
   });
 });

@@ -55,7 +55,6 @@ static EFI_STATUS fail_file(const char *reason, const char *path, int err, EFI_S
   return status;
 }
 
-/* Reads and checks manifest-<uuid>.sig: exactly the 64 raw signature bytes. */
 /* proto/SEMANTICS.md against the host's epoch floor: 1, or 0 after logging ev=boot_failed
  * reason=SEMANTIC_<NAME> with where (container=, field=) and, for the ceiling, both numbers. */
 static int semantic_ok(const struct d0_manifest *m) {
@@ -77,6 +76,7 @@ static int semantic_ok(const struct d0_manifest *m) {
   return 0;
 }
 
+/* Reads and checks manifest-<uuid>.sig: exactly the 64 raw signature bytes. */
 static EFI_STATUS read_signature(struct esp *e, const char *path, uint8_t sig[ED25519_SIG_LEN]) {
   uint8_t buf[ED25519_SIG_LEN + 1];
   size_t len = 0;

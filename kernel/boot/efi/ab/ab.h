@@ -8,7 +8,8 @@
  *                    retry, or roll back) a trial; starting one sets BootNext and resets, so it
  *                    does not return then.
  *   ab_epoch_ok()    once the slot's manifest is parsed: refuses an epoch below the committed one
- *                    (boot.c then checks proto/SEMANTICS.md, the ceiling from ab_epoch_floor_now()).
+ *                    (boot.c then checks proto/SEMANTICS.md, its epoch ceiling counted from
+ *                    ab_epoch_floor_now()).
  *   ab_verified()    once the slot passed every pre-launch check: remembers its epoch; nothing is
  *                    committed yet.
  *   ab_health_passed() / ab_health_failed()

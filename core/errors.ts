@@ -27,6 +27,7 @@ export type DiskErrorCode =
   | 'DISK_ACTIVE_MISSING'
   | 'DISK_BAD_BUILD'
   | 'DISK_EPOCH_BELOW'
+  | 'DISK_EPOCH_CEILING'
   | 'DISK_LAYOUT'
   | 'DISK_LOCKED'
   | 'DISK_NOT_AB'
@@ -69,7 +70,9 @@ export class D0Error extends Error {
 export function errorCode(e: unknown): string | undefined {
   if (e instanceof D0Error) return e.code;
   const errno = e as NodeJS.ErrnoException | undefined;
-  return errno instanceof Error && typeof errno.code === 'string' && typeof errno.syscall === 'string'
+  return errno instanceof Error &&
+    typeof errno.code === 'string' &&
+    typeof errno.syscall === 'string'
     ? errno.code
     : undefined;
 }

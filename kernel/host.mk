@@ -30,7 +30,7 @@ EFI_SRCS := kernel/lib/mem.c $(D0_SRCS) kernel/tests/efi_link_check.c
 EFI_OBJS := $(patsubst %.c,$(OUT)/efi/%.o,$(EFI_SRCS))
 
 TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff \
-  $(OUT)/manifest_render $(OUT)/test_tpm_nv $(OUT)/test_tpm_tis \
+  $(OUT)/manifest_render $(OUT)/test_semantic $(OUT)/test_tpm_nv $(OUT)/test_tpm_tis \
   $(OUT)/test_tpm_crb $(OUT)/test_tco
 
 # The TPM NV marshalling and epoch-floor policy of boot/efi/tpm: pure code, tested on the host.

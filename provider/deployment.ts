@@ -27,7 +27,10 @@ export interface DeploymentArgs {
    * secret, e.g. `config.requireSecret("signingKey")`. Only its public key is kept in state.
    */
   readonly signingKey: pulumi.Input<string>;
-  /** Anti-rollback epoch: hosts refuse a build with a lower one than they committed. */
+  /**
+   * Anti-rollback epoch: hosts refuse a build with a lower one than they committed, or one more
+   * than 65536 above it (`proto/SEMANTICS.md`): a small counter, not a date.
+   */
   readonly securityEpoch: pulumi.Input<number>;
   /**
    * Site name in the manifest header (also seeds derived MACs).

@@ -7,6 +7,7 @@ import { verifyManifest } from '../../core/sign';
 import { decodeManifest } from '../../core/tlv/decode';
 import type { Manifest } from '../../core/schema';
 import { errorCode } from '../../core/errors';
+import { semanticProblems } from '../../core/manifest/semantic';
 
 export interface SlotFiles {
   list(): Promise<string[]>;
@@ -63,6 +64,9 @@ export async function verifySlot(files: SlotFiles, publicKey: Uint8Array): Promi
   if (manifest.header.build_uuid !== uuid) return no('uuid_mismatch');
   const epoch = BigInt(manifest.header.security_epoch);
   const base = { uuid, manifest, epoch, signed: true };
+  // D0's semantic re-check (proto/SEMANTICS.md); the floor is the writer's to apply.
+  const sem = semanticProblems(manifest)[0];
+  if (sem) return { ...base, verified: false, reason: `${sem.code} at=${sem.at}` };
   const refs = [
     {
       path: manifest.guest_kernel.path,

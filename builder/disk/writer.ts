@@ -9,7 +9,8 @@
 //   public key, a TLV that does not decode, a file whose size/digest differs from the signed one,
 //   a Secure Boot signer (opts.secureBoot) whose key or certificate fails its checks,
 //   a security_epoch below the floor = max(the active slot's manifest epoch, D0's committed
-//   epoch when the VARS file is given), and a build too big for the slot (DISK_SLOT_TOO_SMALL).
+//   epoch when the VARS file is given), with a VARS file a security_epoch over D0's committed
+//   epoch + 2^16 (proto/SEMANTICS.md), and a build too big for the slot (DISK_SLOT_TOO_SMALL).
 // - Order on disk: (1) the whole FAT32 image, built aside with the manifest as
 //   manifest-<uuid>.tlv.part, is copied over the partition's byte range in 1 MiB writes, fsynced,
 //   read back and compared by SHA-256; (2) the manifest is renamed to manifest-<uuid>.tlv in place
@@ -33,6 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
 import { manifestName } from '../../core/naming';
+import { EPOCH_STEP } from '../../core/manifest/semantic';
 import { buildEspDisk } from './esp';
 import { renameFat } from './fat';
 import { lockTarget } from './lock';
@@ -145,6 +147,19 @@ async function writeSlotLocked(opts: WriteOptions): Promise<WriteResult> {
     throw new D0Error(
       'DISK_EPOCH_BELOW',
       `${opts.buildDir}: security_epoch ${build.epoch} is below the target's floor ${floor} (the active build's or D0's committed epoch)`,
+    );
+  // proto/SEMANTICS.md "Epoch ceiling", when D0's committed epoch is known (the VARS file): the
+  // active slot's epoch alone may be below D0's floor, and a ceiling from it would be too strict.
+  const ceiling = state ? state.epoch + EPOCH_STEP : undefined;
+  if (
+    ceiling !== undefined &&
+    build.epoch !== undefined &&
+    build.epoch > ceiling &&
+    !opts.unsafeSkipBuildChecks
+  )
+    throw new D0Error(
+      'DISK_EPOCH_CEILING',
+      `${opts.buildDir}: security_epoch ${build.epoch} is over D0's committed epoch ${state!.epoch} + ${EPOCH_STEP}: D0 would refuse it (SEMANTIC_EPOCH_CEILING)`,
     );
   const want = opts.slot ?? 'auto';
   const target =

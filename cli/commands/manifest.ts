@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { hostMemory } from '../../core/host-memory';
 import type { Problem } from '../../core/errors';
 import { diffManifests, renderChange } from '../../core/diff';
+import { semanticProblems } from '../../core/manifest/semantic';
 import { validateManifest } from '../../core/manifest/validate';
 import { manifestName, signatureName } from '../../core/naming';
 import type { Manifest } from '../../core/schema';
@@ -36,7 +37,8 @@ import { loadSite } from '../site';
 const USAGE = {
   pack: 'manifest pack SITE --key KEYFILE --out DIR [--epoch N] [--artifacts DIR]   (key also from $D0_SIGNING_KEY)',
   inspect: 'manifest inspect FILE.tlv [--json]',
-  verify: 'manifest verify FILE.tlv --sig FILE.sig --pub KEY.pub',
+  verify:
+    "manifest verify FILE.tlv --sig FILE.sig --pub KEY.pub [--floor N]   (N: the host's epoch floor)",
   diff: 'manifest diff A.tlv B.tlv [--all]   (--all: include build_uuid and timestamp_ms)',
 };
 
@@ -147,8 +149,12 @@ function inspect(args: string[], io: Io): number {
   else {
     io.out(dumpManifest(manifest).trimEnd());
     const mem = hostMemory(manifest);
-    const vms = mem.vms.map((v) => `${v.name} ${v.ramMiB}+${Math.ceil(v.diskMiB)}+${v.overheadMiB}`).join(', ');
-    io.out(`# host memory needed: ${mem.totalMiB} MiB (firmware and D0 ${mem.firmwareMiB}, guest kernel ${mem.kernelMiB}, per VM RAM+disk+overlay/D0: ${vms})`);
+    const vms = mem.vms
+      .map((v) => `${v.name} ${v.ramMiB}+${Math.ceil(v.diskMiB)}+${v.overheadMiB}`)
+      .join(', ');
+    io.out(
+      `# host memory needed: ${mem.totalMiB} MiB (firmware and D0 ${mem.firmwareMiB}, guest kernel ${mem.kernelMiB}, per VM RAM+disk+overlay/D0: ${vms})`,
+    );
   }
   return 0;
 }
@@ -156,11 +162,16 @@ function inspect(args: string[], io: Io): number {
 function verify(args: string[], io: Io): number {
   const { values, positionals } = parseFlags(
     args,
-    { sig: { type: 'string' }, pub: { type: 'string' } },
+    { sig: { type: 'string' }, pub: { type: 'string' }, floor: { type: 'string' } },
     USAGE.verify,
   );
   if (positionals.length !== 1 || !values.sig || !values.pub)
     throw badInput(`usage: d0 ${USAGE.verify}`);
+  if (values.floor !== undefined && !/^(0|[1-9]\d{0,19})$/.test(values.floor))
+    throw badInput(`--floor: ${JSON.stringify(values.floor)} is not a non-negative integer`);
+  const epochFloor = values.floor === undefined ? undefined : BigInt(values.floor);
+  if (epochFloor !== undefined && epochFloor >= 1n << 64n)
+    throw badInput(`--floor: ${values.floor} is over 2^64-1`);
   const tlv = new Uint8Array(readFileOrFail(positionals[0], 'the manifest'));
   const sig = new Uint8Array(readFileOrFail(values.sig, 'the signature'));
   let pub: Uint8Array;
@@ -178,12 +189,20 @@ function verify(args: string[], io: Io): number {
     throw fail(`${values.sig} is ${sig.length} bytes, an Ed25519 signature is 64`);
   if (!verifyManifest(sig, tlv, pub))
     throw fail(`the signature does not match ${positionals[0]} under ${values.pub}`);
+  let manifest: Manifest;
   try {
-    decodeManifest(tlv);
+    manifest = decodeManifest(tlv);
   } catch (e) {
     if (e instanceof TlvError) throw fail(`signed, but D0 would refuse it: ${e.message}`);
     throw e;
   }
+  // proto/SEMANTICS.md: the first problem is the reason D0 logs; the others follow.
+  const problems = semanticProblems(manifest, { epochFloor });
+  if (problems.length > 0)
+    throw new CliError(EXIT_FAILED, [
+      `not verified: signed, but D0 would refuse it: ${problems[0].code} at ${problems[0].path}: ${problems[0].message}`,
+      ...problems.slice(1).map((p) => `  also ${p.code} at ${p.path}: ${p.message}`),
+    ]);
   io.out('verified');
   return 0;
 }

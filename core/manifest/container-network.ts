@@ -2,15 +2,16 @@
 // and their cross-field rules: ports published once across the whole manifest and only with an
 // uplink, a container port behind one published port, egress rules that mean one thing, rate
 // limits that limit something with a bucket that holds a frame; and the MAC D0 keeps for itself
-// on the bridge. The decoder checks each record alone; these rules exist only here.
+// on the bridge. The decoder checks each record alone; D0 re-checks these rules after it
+// (proto/SEMANTICS.md), whose decisions this file takes from semantic.ts.
 import type { Collector } from './collector';
 import { entries, fields, isObj, type Obj } from './fields';
 import { networkOf, parseCidr, u32ToIp4 } from './ip4';
+import { D0_BRIDGE_MAC, MIN_BURST_BYTES, egressPortsProblem, rateLimitProblem } from './semantic';
 
-/** D0's own MAC on the bridge (the containers' gateway answers ARP with it). */
-export const D0_BRIDGE_MAC = '02:d0:00:00:00:01';
-/** One full Ethernet frame without FCS: the least a byte bucket must hold to pass any frame. */
-export const MIN_BURST_BYTES = 1514;
+// The rule decisions live in semantic.ts (D0's rules, proto/SEMANTICS.md); here they get paths
+// and messages for the pack-time input.
+export { D0_BRIDGE_MAC, MIN_BURST_BYTES };
 export const RATE_LIMIT_FIELDS = ['tx_limit', 'rx_limit'] as const;
 
 const PORTED = new Set(['IP_PROTO_TCP', 'IP_PROTO_UDP']);
@@ -127,15 +128,16 @@ function egressRules(c: Collector, path: string, value: Obj): void {
     const lo = r.port_lo as number | undefined;
     const hi = r.port_hi as number | undefined;
     if (r.protocol !== undefined && lo !== undefined && hi !== undefined) {
-      if (!PORTED.has(r.protocol as string)) {
-        if (lo !== 0 || hi !== 0)
-          c.add(
-            'INVALID',
-            `${at}.port_lo`,
-            `ports apply to tcp and udp only, not ${protoName(r.protocol)} (leave them out)`,
-          );
-      } else if (lo === 0) c.add('INVALID', `${at}.port_lo`, 'must be 1..65535 for tcp and udp');
-      else if (lo > hi)
+      const why = egressPortsProblem(r.protocol as string, lo, hi);
+      if (why === 'not_ported')
+        c.add(
+          'INVALID',
+          `${at}.port_lo`,
+          `ports apply to tcp and udp only, not ${protoName(r.protocol)} (leave them out)`,
+        );
+      else if (why === 'zero')
+        c.add('INVALID', `${at}.port_lo`, 'must be 1..65535 for tcp and udp');
+      else if (why === 'reversed')
         c.add('INVALID', `${at}.port_hi`, `${hi} is below port_lo ${lo}: not a port range`);
     }
     const k = JSON.stringify([r.dest, r.protocol, lo, hi]);
@@ -152,26 +154,27 @@ function rateRules(c: Collector, path: string, value: Obj): void {
     const at = `${path}.${k}`;
     const bytes = typeof r.bytes_per_s === 'string' ? BigInt(r.bytes_per_s) : undefined;
     const burst = r.burst_bytes as number | undefined;
-    if (bytes === 0n && r.packets_per_s === 0)
+    const packets = r.packets_per_s as number | undefined;
+    if (bytes === undefined || burst === undefined || packets === undefined) continue;
+    const why = rateLimitProblem(bytes, packets, burst);
+    if (why === 'nothing')
       c.add(
         'INVALID',
         at,
         'limits nothing: set bytes_per_s or packets_per_s (leave the limit out for unlimited)',
       );
-    if (bytes !== undefined && burst !== undefined) {
-      if (bytes > 0n && burst < MIN_BURST_BYTES)
-        c.add(
-          'INVALID',
-          `${at}.burst_bytes`,
-          `${burst} is below ${MIN_BURST_BYTES}: the bucket must hold one full frame`,
-        );
-      if (bytes === 0n && burst !== 0)
-        c.add(
-          'INVALID',
-          `${at}.burst_bytes`,
-          'applies to bytes_per_s, which is 0 (unlimited); leave it out',
-        );
-    }
+    else if (why === 'burst_small')
+      c.add(
+        'INVALID',
+        `${at}.burst_bytes`,
+        `${burst} is below ${MIN_BURST_BYTES}: the bucket must hold one full frame`,
+      );
+    else if (why === 'burst_unused')
+      c.add(
+        'INVALID',
+        `${at}.burst_bytes`,
+        'applies to bytes_per_s, which is 0 (unlimited); leave it out',
+      );
   }
 }
 

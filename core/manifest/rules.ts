@@ -1,6 +1,7 @@
 // Cross-field rules of a manifest: uniqueness and the addressing inside the bridge subnet.
 import type { Collector } from './collector';
-import { broadcastOf, inSubnet, ip4ToU32, networkOf, parseCidr, u32ToIp4, type Cidr } from './ip4';
+import { ip4ToU32, networkOf, parseCidr, u32ToIp4, type Cidr } from './ip4';
+import { addressProblem } from './semantic';
 
 type Obj = Record<string, unknown>;
 
@@ -29,37 +30,23 @@ export function addressRules(
 ): void {
   if (!bridge) return;
   const net = networkOf(bridge);
-  const bcast = broadcastOf(bridge);
   const subnet = `${u32ToIp4(net)}/${bridge.prefix}`;
+  // The verdict is D0's rule (semantic.ts); the words are the validator's.
   const hostIn = (addr: number, path: string, what: string): boolean => {
-    if (!inSubnet(addr, bridge))
-      return (
-        c.add(
-          'OUT_OF_SUBNET',
-          path,
-          `${what} ${u32ToIp4(addr)} is outside the bridge subnet ${subnet}`,
-        ),
-        false
+    const why = addressProblem(addr, bridge);
+    if (why === 'outside')
+      c.add(
+        'OUT_OF_SUBNET',
+        path,
+        `${what} ${u32ToIp4(addr)} is outside the bridge subnet ${subnet}`,
       );
-    if (addr === net)
-      return (
-        c.add(
-          'RESERVED_ADDRESS',
-          path,
-          `${what} ${u32ToIp4(addr)} is the network address of ${subnet}`,
-        ),
-        false
+    else if (why)
+      c.add(
+        'RESERVED_ADDRESS',
+        path,
+        `${what} ${u32ToIp4(addr)} is the ${why} address of ${subnet}`,
       );
-    if (addr === bcast)
-      return (
-        c.add(
-          'RESERVED_ADDRESS',
-          path,
-          `${what} ${u32ToIp4(addr)} is the broadcast address of ${subnet}`,
-        ),
-        false
-      );
-    return true;
+    return why === undefined;
   };
   for (const { path, value } of items) {
     const ip = typeof value.ip4 === 'string' ? parseCidr(value.ip4) : undefined;

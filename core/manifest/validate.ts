@@ -2,7 +2,10 @@
 // canonical Manifest, or every problem found, each with its path (`containers[web].ip4`).
 //
 // Per-field checks mirror the TLV decoder's; the cross-field rules (unique names, MACs, IPs and
-// boot orders; addresses inside the bridge subnet; routes) exist only here. The pipeline assigns
+// boot orders; addresses inside the bridge subnet; routes) are D0's too (proto/SEMANTICS.md,
+// semantic.ts, kernel/manifest/semantic.c): here they run on the raw input, with paths and
+// advice, then semantic.ts runs on the finished manifest, so nothing passes here that D0 refuses.
+// The pipeline assigns
 // header.build_uuid and header.timestamp_ms (opts.build); disk and kernel paths derive from the
 // build UUID when omitted, MACs from (site, name).
 import type { Problem } from '../errors';
@@ -14,6 +17,7 @@ import { diskImageName, guestKernelName } from '../naming';
 import { DEFAULTS, deriveMac } from './normalize';
 import { broadcastOf, networkOf, parseCidr, u32ToIp4 } from './ip4';
 import { Collector } from './collector';
+import { isReservedPath, semanticProblems } from './semantic';
 import { addressRules, uniq } from './rules';
 import { uplinkRules } from './uplink';
 import {
@@ -71,6 +75,16 @@ function header(c: Collector, input: Obj | undefined, opts: ValidateOptions): Ob
   return fields(c, 'Header', h, 'header');
 }
 
+/** proto/SEMANTICS.md "Reserved paths", reported with the other problems of the input. */
+function reservedPath(c: Collector, p: unknown, at: string): void {
+  if (typeof p === 'string' && isReservedPath(p))
+    c.add(
+      'SEMANTIC_RESERVED_PATH',
+      at,
+      `${p} names a file of the slot itself (EFI/..., manifest-*.tlv/.sig): D0 refuses it`,
+    );
+}
+
 function container(
   c: Collector,
   input: unknown,
@@ -96,6 +110,7 @@ function container(
       'is required: D0 has no dynamic address assignment, give a static ip4 in the bridge subnet',
     );
   const out = fields(c, 'Container', v, path, noIp ? ['ip4'] : []);
+  reservedPath(c, out.disk_path, `${path}.disk_path`);
   const r = entries(c, 'Container', 'routes', input.routes, `${path}.routes`);
   if (r) out.routes = r;
   containerNetworkFields(c, input, path, out);
@@ -143,6 +158,7 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
         'guest_kernel',
       )
     : undefined;
+  reservedPath(c, kernel?.path, 'guest_kernel.path');
 
   const bridge =
     typeof network?.bridge_ip4 === 'string' ? parseCidr(network.bridge_ip4) : undefined;
@@ -219,5 +235,10 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
   const repeated = tlvScope('Container').fields.filter((f) => f.repeated);
   for (const ct of manifest.containers as unknown as Obj[])
     for (const f of repeated) ct[f.name] = sortByKey(f, ct[f.name] as Obj[]);
+  // Last, D0's own re-check (proto/SEMANTICS.md) on the complete manifest: most of its rules are
+  // the ones above and cannot fail here; the rest (reserved paths, the epoch's absolute ceiling)
+  // live only there. So what the validator accepts, D0 accepts.
+  for (const p of semanticProblems(manifest)) c.add(p.code, p.path, p.message);
+  if (c.problems.length > 0) return { problems: c.problems };
   return { manifest, problems: [] };
 }

@@ -1,15 +1,19 @@
 /*
- * libFuzzer target: manifest_parse + manifest_dump + ed25519_verify on arbitrary bytes.
+ * libFuzzer target: manifest_parse + manifest_dump + manifest_semantic_check + ed25519_verify on
+ * arbitrary bytes.
  * Besides the sanitizers' checks it aborts when an invariant of a successful parse breaks:
  * counts within their limits, containers ascending by name, a dump that fits and is exactly
- * its reported length, and a second parse of the same bytes giving the same dump.
- * Seeds: test/vectors/manifest (golden vectors) and kernel/tests/corpus (signature layouts).
+ * its reported length, a second parse of the same bytes giving the same dump, and a semantic
+ * verdict that is a known code with its place (the same at any floor, but for the ceiling).
+ * Seeds: test/vectors/manifest and test/vectors/semantic (golden vectors) and kernel/tests/corpus
+ * (signature layouts).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "d0/ed25519.h"
 #include "d0/manifest.h"
+#include "d0/semantic.h"
 
 /* RFC 8032 TEST 1 public key (test/vectors/keys/rfc8032-test1.pub). */
 static const uint8_t TEST1_PUB[32] = {
@@ -47,6 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     REQUIRE(manifest_dump(&m2, dump2, sizeof dump2) == n && memcmp(dump1, dump2, n) == 0);
     /* A cut-down buffer must report 0, never overrun. */
     REQUIRE(manifest_dump(&m1, dump2, n) == 0);
+    struct semantic_diag sd = {-2, NULL};
+    int serr = manifest_semantic_check(&m1, 0, &sd);
+    REQUIRE(serr <= 0 && serr >= -SEMANTIC_E_LAST);
+    if (serr < 0) {
+      REQUIRE(sd.field != NULL && sd.container >= -1 && sd.container < (int32_t)m1.n_containers);
+      /* With the highest floor no epoch is past the ceiling; every other verdict stays. */
+      int top = manifest_semantic_check(&m1, UINT64_MAX, NULL);
+      REQUIRE(serr == -SEMANTIC_E_EPOCH_CEILING ? top != serr : top == serr);
+    }
   }
 
   /* As a signed file: the first 64 bytes a signature over the rest, under the test key. */

@@ -18,7 +18,8 @@
 //   is written. The GPT is read from its backup copy when the primary is invalid (gpt.ts).
 //   A block device is never laid out: it must already hold an A/B disk (`d0 disk build` + dd).
 // - Refused before anything is written (by the A/B writer): a build that does not verify with the
-//   Deployment's public key, a security_epoch below the target's floor.
+//   Deployment's public key (which includes D0's semantic rules, proto/SEMANTICS.md), a
+//   security_epoch below the target's floor or, with ovmfVars, over it + 65536.
 // Outputs: the slot written (or already holding the build), the build UUID, the SHA-256 of the
 // slot's partition bytes, `created` when this resource laid out the disk image (only such a file
 // is removed on delete), `slots`, each slot as read (esp-slot-read.ts, which is also what

@@ -12,6 +12,7 @@ import { buildSlotDisk } from '../../builder/disk/slots';
 import { buildKernel } from '../../builder/d0-efi';
 import { KERNEL_DIR } from '../../builder/d0-efi/sources';
 import { encodeManifest } from '../../core/tlv/encode';
+import type { Manifest } from '../../core/schema';
 import { generateKeyPair, signManifest, type KeyPair } from '../../core/sign';
 import { makeSlot, slotFiles, type SlotOptions } from '../boot/slot';
 import type { D0Event } from '../support/events';
@@ -112,6 +113,8 @@ export function selftestFixture(fx: AbFixture, define: string): AbFixture {
 
 export interface BuildDefects {
   epoch?: number;
+  /** Rewrites the manifest before it is signed (after `epoch`): a signed, semantically bad build. */
+  edit?: (m: Manifest) => Manifest;
   /** Flip a bit of the signature. */
   badSignature?: boolean;
   /** Flip a byte of the first container's disk image after signing (digest mismatch). */
@@ -140,11 +143,11 @@ export function makeBuild(
     memMb: AB_VM_MB,
     ...d.vms,
   });
-  if (d.epoch !== undefined) {
-    const manifest = {
-      ...slot.manifest,
-      header: { ...slot.manifest.header, security_epoch: String(d.epoch) },
-    };
+  if (d.epoch !== undefined || d.edit) {
+    let manifest = slot.manifest;
+    if (d.epoch !== undefined)
+      manifest = { ...manifest, header: { ...manifest.header, security_epoch: String(d.epoch) } };
+    if (d.edit) manifest = d.edit(manifest);
     const tlv = Buffer.from(encodeManifest(manifest));
     slot = { ...slot, manifest, tlv, sig: Buffer.from(signManifest(tlv, fx.key.secretKey)) };
   }

@@ -14,7 +14,7 @@
 // memory again: that did not fit the time.
 // About 1.5 minutes with two cores shared at load average 2-3: uplink_up 42 s after spawn,
 // vm_ready 44 s, the page at 47 s (89-93 s, 91-95 s and 94-98 s while D0 still read each file
-// from the ESP twice, kernel/README.md stage 1 step 9). One container, a 20-minute hard limit,
+// from the ESP twice, kernel/README.md stage 1 step 10). One container, a 20-minute hard limit,
 // and Bochs is always killed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

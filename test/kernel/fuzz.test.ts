@@ -24,6 +24,7 @@ describe('kernel manifest + Ed25519 fuzzer', function () {
           '-print_final_stats=1',
           work, // new inputs go to the first directory; the seed directories stay untouched
           VECTORS,
+          path.join(REPO, 'test/vectors/semantic'), // decodable manifests that reach every semantic rule
           path.join(REPO, 'kernel/tests/corpus'),
         ],
         (SECONDS + 120) * 1000,

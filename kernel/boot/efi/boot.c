@@ -1,7 +1,8 @@
 /*
  * Stage 1: find the slot's manifest on the ESP D0 was loaded from, verify its signature with the
- * compiled-in key, parse it, check the files it references, and log the launch plan. Every
- * failure logs ev=boot_failed reason=<specific> and returns an error: nothing is launched.
+ * compiled-in key, parse it, re-check its semantic rules (proto/SEMANTICS.md), check the files it
+ * references, and log the launch plan. Every failure logs ev=boot_failed reason=<specific> and
+ * returns an error: nothing is launched.
  * kernel/README.md lists the steps and the reasons.
  */
 #include "boot.h"
@@ -11,6 +12,7 @@
 #include "ab/ab.h"
 #include "acpi_tables.h"
 #include "d0/manifest.h"
+#include "d0/semantic.h"
 #include "esp.h"
 #include "files.h"
 #include "launch.h"
@@ -52,6 +54,27 @@ static EFI_STATUS fail_file(const char *reason, const char *path, int err, EFI_S
     log_str("error", esp_strerror(err));
   log_end();
   return status;
+}
+
+/* proto/SEMANTICS.md against the host's epoch floor: 1, or 0 after logging ev=boot_failed
+ * reason=SEMANTIC_<NAME> with where (container=, field=) and, for the ceiling, both numbers. */
+static int semantic_ok(const struct d0_manifest *m) {
+  struct semantic_diag d = {-1, ""};
+  uint64_t floor = ab_epoch_floor_now();
+  int err = manifest_semantic_check(m, floor, &d);
+  if (err == 0)
+    return 1;
+  log_begin("boot_failed");
+  log_str("reason", semantic_strerror(err));
+  if (d.container >= 0)
+    log_str("container", m->containers[d.container].name);
+  log_str("field", d.field);
+  if (err == -SEMANTIC_E_EPOCH_CEILING) {
+    log_u64("epoch", m->security_epoch);
+    log_u64("floor", floor);
+  }
+  log_end();
+  return 0;
 }
 
 /* Reads and checks manifest-<uuid>.sig: exactly the 64 raw signature bytes. */
@@ -185,6 +208,9 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
   }
   log_set_uuid(signed_uuid);
   if (!ab_epoch_ok(manifest.security_epoch))
+    return EFI_SECURITY_VIOLATION;
+  /* What the signer vouched for is re-checked before any file is read or VM prepared. */
+  if (!semantic_ok(&manifest))
     return EFI_SECURITY_VIOLATION;
 
   if (files_check(st->BootServices, &esp, &manifest, &files, &s) != 0)

@@ -293,6 +293,10 @@ int ab_epoch_ok(uint64_t epoch) {
   return 0;
 }
 
+uint64_t ab_epoch_floor_now(void) {
+  return ab.role == ROLE_NONE ? 0 : ab.st.epoch;
+}
+
 static void commit(uint64_t epoch) {
   if (ab.role != ROLE_TRIAL && ab.role != ROLE_FIRST && ab.role != ROLE_RECOVERY)
     return;

@@ -7,7 +7,9 @@
  *   ab_select()      after the ESP is open: reads the NV state and both slots, may start (or
  *                    retry, or roll back) a trial; starting one sets BootNext and resets, so it
  *                    does not return then.
- *   ab_epoch_ok()    once the slot's manifest is parsed: refuses an epoch below the committed one.
+ *   ab_epoch_ok()    once the slot's manifest is parsed: refuses an epoch below the committed one
+ *                    (boot.c then checks proto/SEMANTICS.md, its epoch ceiling counted from
+ *                    ab_epoch_floor_now()).
  *   ab_verified()    once the slot passed every pre-launch check: remembers its epoch; nothing is
  *                    committed yet.
  *   ab_health_passed() / ab_health_failed()
@@ -34,6 +36,9 @@
 void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
 /* 1 when epoch may boot; 0 after logging ev=boot_failed reason=epoch_below. */
 int ab_epoch_ok(uint64_t epoch);
+/* The anti-rollback floor ab_epoch_ok enforces (0 when A/B is unavailable): what the epoch
+ * ceiling of proto/SEMANTICS.md counts from. */
+uint64_t ab_epoch_floor_now(void);
 void ab_verified(uint64_t epoch);
 /* Runtime services only: callable after ExitBootServices (identity-mapped, arch/x86/paging.h). */
 void ab_health_passed(void);

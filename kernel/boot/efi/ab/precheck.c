@@ -4,6 +4,7 @@
 #include "d0/ed25519.h"
 #include "d0/lib.h"
 #include "d0/manifest.h"
+#include "d0/semantic.h"
 #include "log/fmt.h"
 #include "pubkey.h"
 
@@ -63,5 +64,8 @@ const char *ab_precheck(struct esp *e, const char *uuid, uint64_t committed_epoc
   *epoch = m.security_epoch;
   if (m.security_epoch < committed_epoch)
     return "epoch_below";
+  err = manifest_semantic_check(&m, committed_epoch, NULL);
+  if (err != 0)
+    return semantic_strerror(err); /* proto/SEMANTICS.md: never tried, like a bad signature */
   return 0;
 }

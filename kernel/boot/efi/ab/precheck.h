@@ -1,7 +1,8 @@
 /*
  * The check a committed D0 makes on the other slot's build before it starts a trial of it: the
  * signature over manifest-<uuid>.tlv (with D0's compiled-in key), the TLV, the signed build_uuid
- * against the file name, and security_epoch against the committed one. File digests are left to
+ * against the file name, security_epoch against the committed one, and the semantic rules of
+ * proto/SEMANTICS.md (the ceiling from the committed epoch). File digests are left to
  * the trial boot itself (the build's own D0 checks them), so an ordinary boot never hashes the
  * other slot's disks.
  */

@@ -69,6 +69,7 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
           const up = await vm.waitFor('cpus_up');
           const tick = await vm.waitFor('tick');
           const exit = await vm.waitFor('vm_exit');
+          const halt = await vm.waitFor('halt');
           const events = [...vm.events];
           const all = events.map((e) => e.raw).join('\n');
           assertContiguous(events); // every line whole, seq without gaps: the log lock held
@@ -123,6 +124,8 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
           const lapicHz = Number(tick.fields.lapic_hz);
           assert.ok(lapicHz > 62_500_000 / 4 && lapicHz < 62_500_000 * 4, tick.raw);
           assert.equal(Number(tick.fields.period), Math.round(lapicHz / 250), tick.raw);
+          // No interrupt but the tick reached D0 (no IRQ0 from the masked 8259, none spurious).
+          assert.equal(halt.fields.stray_irqs, '0', halt.raw);
           assert.deepEqual(
             only(events, 'console').map((e) => [e.fields.vm, e.fields.line]),
             [['hello', 'hello from the bsp']],
@@ -174,6 +177,7 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
         const up = await vm.waitFor('cpus_up');
         const tick = await vm.waitFor('tick');
         const exit = await vm.waitFor('vm_exit');
+        const halt = await vm.waitFor('halt');
         const events = [...vm.events];
         const all = events.map((e) => e.raw).join('\n');
         assertContiguous(events);
@@ -183,6 +187,7 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
           ['pit', '250', 'selftest_forced_pit', '0xfffe'],
           tick.raw,
         );
+        assert.equal(halt.fields.stray_irqs, '0', halt.raw);
         assert.deepEqual(
           only(events, 'cpu_failed').map((e) => [e.fields.apic_id, e.fields.reason]),
           [['2', 'no_checkin']],

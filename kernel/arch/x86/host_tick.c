@@ -36,7 +36,8 @@
 #define CALIB_WINDOWS 3u
 #define CALIB_DIV 100u
 
-volatile uint64_t x86_tick_count; /* the PIT's IRQ0 stub in isr.S increments it too */
+volatile uint64_t x86_tick_count;   /* local APIC ticks */
+volatile uint64_t x86_pit_irq_count; /* IRQ0s (isr.S): ticks with the PIT, strays otherwise */
 volatile uint64_t x86_spurious_count;
 extern volatile uint64_t x86_irq_other_count; /* desc.c */
 
@@ -167,7 +168,14 @@ const char *x86_host_tick_init(uint64_t lapic_phys, uint32_t hz)
   return x86_tick_source_name(plan.source);
 }
 
-uint64_t x86_host_ticks(void) { return x86_tick_count; }
+static bool pit_is_tick(void) { return !planned || plan.source == X86_TICK_PIT; }
+
+uint64_t x86_host_ticks(void) { return x86_tick_count + (pit_is_tick() ? x86_pit_irq_count : 0); }
+
+uint64_t x86_host_stray_irqs(void)
+{
+  return x86_spurious_count + x86_irq_other_count + (pit_is_tick() ? 0 : x86_pit_irq_count);
+}
 
 /* Called from isr.S (every caller-saved register preserved there). */
 void x86_lapic_tick_irq(void);

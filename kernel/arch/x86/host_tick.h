@@ -43,4 +43,10 @@ int x86_tick_start_this_cpu(void);
 /* Ticks taken so far (both sources). */
 uint64_t x86_host_ticks(void);
 
+/* Interrupts taken that were not the tick: the APIC's spurious vector, any vector nothing
+ * programmed, an 8259 line other than IRQ0, and IRQ0 itself when the local APIC has the tick
+ * (the 8259 should be fully masked then). 0 on a healthy host; logged at the end
+ * (ev=halt host_ticks= stray_irqs=). */
+uint64_t x86_host_stray_irqs(void);
+
 #endif

@@ -88,7 +88,8 @@ x86_load_segments:
 /*
  * Host IRQ stubs, vectors 0x20-0x2f (the remapped 8259s: the PIT fallback of arch/x86/host_tick.h,
  * all masked when the local APIC timer is the tick). D0 opens IF only
- * right after a #VMEXIT, so these interrupt nothing but that window: count IRQ0, send the
+ * right after a #VMEXIT, so these interrupt nothing but that window: count IRQ0 (the tick when
+ * the PIT is the source, else a stray) or any other line (a stray), send the
  * non-specific EOI (to the slave too for 0x28-0x2f) and return. Only RAX is used and restored.
  */
   .macro IRQ v
@@ -96,7 +97,9 @@ irq_\v:
   endbr64
   push rax
   .if \v == 0
-  lock inc qword ptr [rip + x86_tick_count]
+  lock inc qword ptr [rip + x86_pit_irq_count]
+  .else
+  lock inc qword ptr [rip + x86_irq_other_count]
   .endif
   mov al, 0x20
   .if \v >= 8

@@ -17,6 +17,7 @@
  * build), ab_health_failed() rolls a trial back (it resets the machine and does not return).
  */
 #include "ab/ab.h"
+#include "arch/x86/host_tick.h"
 #include "arch/x86/pages.h"
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
@@ -213,6 +214,8 @@ void run_vms(struct launched_vm *vms, uint32_t n)
   net_report();
   log_begin("halt");
   log_u64("vms", n);
+  log_u64("host_ticks", x86_host_ticks());
+  log_u64("stray_irqs", x86_host_stray_irqs());
   log_end();
   x86_halt_forever();
 }

@@ -67,7 +67,9 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
         async (vm) => {
           const cpus = await vm.waitFor('cpus');
           const up = await vm.waitFor('cpus_up');
+          const tick = await vm.waitFor('tick');
           const exit = await vm.waitFor('vm_exit');
+          const halt = await vm.waitFor('halt');
           const events = [...vm.events];
           const all = events.map((e) => e.raw).join('\n');
           assertContiguous(events); // every line whole, seq without gaps: the log lock held
@@ -106,8 +108,24 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
           const at = (e: D0Event) => events.indexOf(e);
           const start = only(events, 'vm_start')[0];
           assert.ok(start !== undefined, all);
-          for (const e of [...cpuUp, up])
+          for (const e of [...cpuUp, up, tick])
             assert.ok(at(e) < at(start), `${e.raw} before the VM\n${all}`);
+          // D0's tick on the BSP's local APIC (kernel/arch/x86/host_tick.h): -cpu EPYC under TCG
+          // has no TSC-deadline, so the periodic APIC timer measured against the TSC; the
+          // 8259s all masked (no stray IRQ0 from the PIT OVMF left running).
+          assert.deepEqual(
+            [tick.fields.source, tick.fields.hz, tick.fields.reason, tick.fields.lapic],
+            ['lapic', '250', 'no_tsc_deadline', 'xapic'],
+            tick.raw,
+          );
+          assert.equal(tick.fields.pic_masks, '0xffff', tick.raw);
+          // QEMU's APIC timer runs at 1 GHz / 16; the measurement is against the TSC D0 timed
+          // with UEFI Stall, so only its order of magnitude is checked.
+          const lapicHz = Number(tick.fields.lapic_hz);
+          assert.ok(lapicHz > 62_500_000 / 4 && lapicHz < 62_500_000 * 4, tick.raw);
+          assert.equal(Number(tick.fields.period), Math.round(lapicHz / 250), tick.raw);
+          // No interrupt but the tick reached D0 (no IRQ0 from the masked 8259, none spurious).
+          assert.equal(halt.fields.stray_irqs, '0', halt.raw);
           assert.deepEqual(
             only(events, 'console').map((e) => [e.fields.vm, e.fields.line]),
             [['hello', 'hello from the bsp']],
@@ -116,14 +134,17 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
           assert.equal(exit.fields.status, '7', all);
           console.log(`      ${up.raw}`);
           for (const e of cpuUp) console.log(`      ${e.raw}`);
+          console.log(`      ${tick.raw}`);
         },
       );
     });
   }
 
   // A test-only build (-DD0_SELFTEST_SMP_SILENT_APIC=2; release builds never define it) whose AP
-  // with APIC id 2 halts before checking in, as a hung CPU would.
-  it('-smp 4, APIC id 2 never checks in: cpu_failed reason=no_checkin, it is excluded, the others and the VM go on', async () => {
+  // with APIC id 2 halts before checking in, as a hung CPU would. The same build takes the host
+  // tick's fallback (-DD0_SELFTEST_TICK_PIT: as if the local APIC timer could not be used), so
+  // that path boots too without a boot of its own.
+  it('-smp 4, APIC id 2 never checks in: cpu_failed reason=no_checkin, it is excluded, the others and the VM go on; the tick falls back to the PIT', async () => {
     const pub = path.join(dir, 'signing.pub');
     fs.writeFileSync(pub, `${publicKeyHex}\n`);
     const build = path.join(dir, 'build-silent');
@@ -135,7 +156,7 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
         '--no-print-directory',
         `PUBKEY=${pub}`,
         `BUILD=${build}`,
-        'EXTRA_CFLAGS=-DD0_SELFTEST_SMP_SILENT_APIC=2',
+        'EXTRA_CFLAGS=-DD0_SELFTEST_SMP_SILENT_APIC=2 -DD0_SELFTEST_TICK_PIT',
       ],
       { stdio: 'pipe' },
     );
@@ -154,10 +175,19 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
       },
       async (vm) => {
         const up = await vm.waitFor('cpus_up');
+        const tick = await vm.waitFor('tick');
         const exit = await vm.waitFor('vm_exit');
+        const halt = await vm.waitFor('halt');
         const events = [...vm.events];
         const all = events.map((e) => e.raw).join('\n');
         assertContiguous(events);
+        // The fallback is named with its reason; only IRQ0 (the PIT) is unmasked.
+        assert.deepEqual(
+          [tick.fields.source, tick.fields.hz, tick.fields.reason, tick.fields.pic_masks],
+          ['pit', '250', 'selftest_forced_pit', '0xfffe'],
+          tick.raw,
+        );
+        assert.equal(halt.fields.stray_irqs, '0', halt.raw);
         assert.deepEqual(
           only(events, 'cpu_failed').map((e) => [e.fields.apic_id, e.fields.reason]),
           [['2', 'no_checkin']],
@@ -177,6 +207,7 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
         assert.equal(exit.fields.status, '7', all);
         console.log(`      ${only(events, 'cpu_failed')[0].raw}`);
         console.log(`      ${up.raw}`);
+        console.log(`      ${tick.raw}`);
       },
     );
   });

@@ -89,7 +89,12 @@ describe('hv-svm: D0 launches a Linux micro-VM under QEMU TCG with SVM + NPT', f
       assert.match(text, /inet 10\.20\.0\.10\/24/);
       assert.equal(events.filter((e) => e.ev === 'vm_ready').length, 1, 'readiness reported once');
       // Healthy (ready, then exit 0; settled once it stopped), then committed as the first build.
-      await vm.waitFor('halt');
+      const halt = await vm.waitFor('halt');
+      // The host tick was taken all along (the local APIC timer; kernel/arch/x86/host_tick.h),
+      // and no other host interrupt arrived: no stray IRQ0 from the masked 8259, no spurious
+      // or unknown vector.
+      assert.ok(Number(halt.fields.host_ticks) > 0, halt.raw);
+      assert.equal(halt.fields.stray_irqs, '0', halt.raw);
       const all = [...vm.events];
       const at = (pred: (e: D0Event) => boolean) => all.findIndex(pred);
       const healthy = at((e) => e.ev === 'vm_health' && e.fields.vm === 'web');

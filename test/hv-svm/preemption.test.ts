@@ -1,5 +1,5 @@
-// A guest that computes without ever exiting must not keep the CPU: D0's host tick (8254 PIT on
-// the 8259's IRQ0, kernel/arch/x86/host_tick.h) ends its run through the SVM INTR intercept,
+// A guest that computes without ever exiting must not keep the CPU: D0's host tick (the local
+// APIC timer, kernel/arch/x86/host_tick.h) ends its run through the SVM INTR intercept,
 // and the round-robin gives the next VM its turn. One tiny kernel, two VMs told apart by their
 // RAM size (the e820 map in boot_params): "spinner" (128 MiB, launched first) loops on a jump
 // forever with interrupts off; "worker" (48 MiB) prints 20 ticks between HLTs and exits 0.
@@ -32,6 +32,13 @@ describe('hv-svm: preemption (a guest that never exits does not keep the CPU)', 
     const esp = path.join(b.dir, 'esp.img');
     await buildEspDisk(esp, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, b.efi) }]);
     await withQemu({ disk: esp, cpu: 'EPYC', memMb: 512, timeoutMs: TIMEOUT_MS }, async (vm) => {
+      // -cpu EPYC under TCG has no TSC-deadline: the periodic APIC timer, the 8259s all masked.
+      const tick = await vm.waitFor('tick');
+      assert.deepEqual(
+        [tick.fields.source, tick.fields.hz, tick.fields.pic_masks],
+        ['lapic', '250', '0xffff'],
+        tick.raw,
+      );
       const fw = await vm.waitFor('firmware_exited');
       assert.equal(fw.fields.host_tick_hz, '250');
       const exit = await vm.waitFor((e) => e.ev === 'vm_exit' && e.fields.vm === 'worker');

@@ -1,6 +1,7 @@
 // The MMIO instruction decoder and guest page walk both backends share (kernel/arch/x86/
-// decode.c), and their register-file helpers (regfile.c: width rules, completions, I/O exits),
-// on the host: unit tests under ASan+UBSan (accepted encodings with their operands,
+// decode.c), their register-file helpers (regfile.c: width rules, completions, I/O exits) and
+// the host tick's source choice and calibration arithmetic (tick_calc.c), on the host: unit
+// tests under ASan+UBSan (accepted encodings with their operands,
 // every refusal class, 4 KiB / 2 MiB / 1 GiB translations, instruction fetch across a page
 // end), then the libFuzzer target for 20 s on arbitrary guest bytes.
 import assert from 'node:assert/strict';
@@ -26,6 +27,8 @@ describe('hv-vmx: shared x86 MMIO decoder (host)', function () {
     assert.match(r.stdout, /decode: 16 accepted, 12 refused, page walk ok/);
     // The register-file helpers both backends complete exits with (arch/x86/regfile.c).
     assert.match(r.stdout, /^regfile: [1-9]\d* checks, 0 failed$/m);
+    // The host tick: TSC-deadline > APIC timer > PIT, periods and measured rates (tick_calc.c).
+    assert.match(r.stdout, /^tick: [1-9]\d* checks, 0 failed$/m);
   });
 
   it('survives 20 s of libFuzzer on arbitrary instruction bytes (ASan+UBSan, invariants)', () => {

@@ -1,8 +1,9 @@
 // The preemption scenario of test/hv-svm/preemption.test.ts under Bochs, on both backends of
 // the one BOOTX64.EFI: "spinner" (launched first) loops on a jump forever with interrupts off,
 // "worker" prints 20 ticks between HLTs and exits 0. VMX ends the spinner's run with its
-// preemption timer; SVM (ryzen) with the host tick through the INTR intercept. Without them D0
-// would enter the spinner and never come back. Bochs is always killed.
+// preemption timer and the host tick (external-interrupt exit); SVM (ryzen) with the host tick
+// through the INTR intercept. Without them D0 would enter the spinner and never come back.
+// Bochs is always killed.
 //
 // On ryzen the spinner sets IF first: Bochs masks physical interrupts in an SVM guest with the
 // guest's IF even when V_INTR_MASKING is set, where AMD's APM (15.21.1) has the host's IF (at
@@ -26,9 +27,9 @@ describe('hv-vmx: a guest that never exits does not keep the CPU (Bochs, both ba
   });
   after(() => d0?.dispose());
 
-  for (const [cpuModel, backend, spinWithInterruptsOn] of [
-    ['corei7_skylake_x', 'vmx', false],
-    ['ryzen', 'svm', true],
+  for (const [cpuModel, backend, spinWithInterruptsOn, tickSource] of [
+    ['corei7_skylake_x', 'vmx', false, 'tsc_deadline'],
+    ['ryzen', 'svm', true, 'lapic'],
   ] as const) {
     const how = spinWithInterruptsOn ? 'IF=1' : 'IF=0';
     it(`${cpuModel} (${backend}): the worker runs to exit 0 while the spinner spins (${how})`, async () => {
@@ -40,6 +41,15 @@ describe('hv-vmx: a guest that never exits does not keep the CPU (Bochs, both ba
         const exit = await vm.waitFor((e) => e.ev === 'vm_exit' && e.fields.vm === 'worker');
         const events = [...vm.events];
         const all = dump(events);
+        // D0's tick on the local APIC (no ACPI tables here: its address from IA32_APIC_BASE),
+        // the 8259s all masked: TSC-deadline on the Skylake-X model, the periodic APIC timer
+        // (measured against the TSC) on ryzen, which has no TSC-deadline.
+        const tick = events.find((e) => e.ev === 'tick');
+        assert.deepEqual(
+          [tick?.fields.source, tick?.fields.hz, tick?.fields.lapic, tick?.fields.pic_masks],
+          [tickSource, '250', 'xapic', '0xffff'],
+          all,
+        );
         assert.equal(events.find((e) => e.ev === 'cpu')?.fields.backend, backend, all);
         assert.equal(exit.fields.status, '0', all);
         const ticks = events

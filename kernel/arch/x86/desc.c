@@ -48,6 +48,8 @@ static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 extern const uint64_t x86_isr_table[EXCEPTION_VECTORS]; /* isr.S */
 extern const uint64_t x86_irq_table[IRQ_VECTORS];      /* isr.S: host_tick.h */
 void x86_irq_other(void);                              /* isr.S: any other vector */
+void x86_irq_lapic_tick(void);                         /* isr.S: X86_LAPIC_TICK_VECTOR */
+void x86_irq_spurious(void);                           /* isr.S: X86_SPURIOUS_VECTOR */
 volatile uint64_t x86_irq_other_count;
 void x86_load_segments(const struct desc_ptr *gdtr, uint16_t code, uint16_t data, uint16_t tr);
 
@@ -71,23 +73,23 @@ static void load_cpu(uint32_t cpu)
   __asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
+/* An interrupt gate for vector v; ist 1 (exceptions) or 0 (interrupts: the current stack). */
+static void set_gate(int v, uint64_t h, uint8_t ist)
+{
+  idt[v] = (struct idt_gate){(uint16_t)h, X86_SEL_CODE, ist, GATE_INTERRUPT_P,
+                             (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0};
+}
+
 void x86_desc_init(void)
 {
-  for (int v = 0; v < EXCEPTION_VECTORS; v++) {
-    uint64_t h = x86_isr_table[v];
-    idt[v] = (struct idt_gate){(uint16_t)h, X86_SEL_CODE, 1, GATE_INTERRUPT_P,
-                               (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0};
-  }
-  for (int v = X86_IRQ_BASE + IRQ_VECTORS; v < IDT_VECTORS; v++) {
-    uint64_t h = (uint64_t)(uintptr_t)x86_irq_other;
-    idt[v] = (struct idt_gate){(uint16_t)h, X86_SEL_CODE, 0, GATE_INTERRUPT_P,
-                               (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0};
-  }
-  for (int i = 0; i < IRQ_VECTORS; i++) {
-    uint64_t h = x86_irq_table[i];
-    idt[X86_IRQ_BASE + i] = (struct idt_gate){(uint16_t)h, X86_SEL_CODE, 0, GATE_INTERRUPT_P,
-                                              (uint16_t)(h >> 16), (uint32_t)(h >> 32), 0};
-  }
+  for (int v = 0; v < EXCEPTION_VECTORS; v++)
+    set_gate(v, x86_isr_table[v], 1);
+  for (int v = X86_IRQ_BASE + IRQ_VECTORS; v < IDT_VECTORS; v++)
+    set_gate(v, (uint64_t)(uintptr_t)x86_irq_other, 0);
+  for (int i = 0; i < IRQ_VECTORS; i++)
+    set_gate(X86_IRQ_BASE + i, x86_irq_table[i], 0);
+  set_gate(X86_LAPIC_TICK_VECTOR, (uint64_t)(uintptr_t)x86_irq_lapic_tick, 0);
+  set_gate(X86_SPURIOUS_VECTOR, (uint64_t)(uintptr_t)x86_irq_spurious, 0);
   load_cpu(0);
 }
 

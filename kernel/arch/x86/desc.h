@@ -3,7 +3,9 @@
  * a GDT with a 64-bit code and data segment and a TSS (a non-zero TR: VMX requires one for the
  * host, and a TSS gives the exception handlers a known stack through IST1), and an IDT whose
  * 32 exception vectors log vector, RIP and error code on COM1 and halt this CPU cleanly, and
- * whose vectors 0x20-0x2f take the host tick (arch/x86/host_tick.h). D0 runs with IF=0 except
+ * whose interrupt vectors take the host tick (arch/x86/host_tick.h: the local APIC timer's
+ * vector, the 8259's 0x20-0x2f for the PIT fallback, the APIC's spurious vector; any other one
+ * is counted and acknowledged). D0 runs with IF=0 except
  * in the window a backend opens after a #VMEXIT to take a pending tick.
  */
 #ifndef D0_ARCH_X86_DESC_H

@@ -86,8 +86,10 @@ x86_load_segments:
   ret
 
 /*
- * Host IRQ stubs, vectors 0x20-0x2f (the remapped 8259s, arch/x86/host_tick.h). D0 opens IF only
- * right after a #VMEXIT, so these interrupt nothing but that window: count IRQ0, send the
+ * Host IRQ stubs, vectors 0x20-0x2f (the remapped 8259s: the PIT fallback of arch/x86/host_tick.h,
+ * all masked when the local APIC timer is the tick). D0 opens IF only
+ * right after a #VMEXIT, so these interrupt nothing but that window: count IRQ0 (the tick when
+ * the PIT is the source, else a stray) or any other line (a stray), send the
  * non-specific EOI (to the slave too for 0x28-0x2f) and return. Only RAX is used and restored.
  */
   .macro IRQ v
@@ -95,7 +97,9 @@ irq_\v:
   endbr64
   push rax
   .if \v == 0
-  lock inc qword ptr [rip + x86_tick_count]
+  lock inc qword ptr [rip + x86_pit_irq_count]
+  .else
+  lock inc qword ptr [rip + x86_irq_other_count]
   .endif
   mov al, 0x20
   .if \v >= 8
@@ -109,12 +113,43 @@ irq_\v:
   IRQ \v
   .endr
 
-/* Any other vector (0x30-0xff): nothing D0 programmed sends one; counted and ignored. */
-  .globl x86_irq_other
-x86_irq_other:
+/*
+ * Local APIC vectors (host_tick.h): each stub saves the registers the Microsoft x64 ABI lets a
+ * callee change (RAX RCX RDX R8-R11; D0 is built without SSE), aligns RSP to 16 with 32 bytes
+ * of shadow space and calls its C handler in host_tick.c: the tick (count, re-arm a TSC
+ * deadline, EOI), the spurious vector (count, no EOI) and any other vector 0x30-0xfe (count,
+ * EOI so that it never blocks the tick).
+ */
+  .macro CALL_C_IRQ name, fn
+  .globl \name
+\name:
   endbr64
-  lock inc qword ptr [rip + x86_irq_other_count]
+  push rbp
+  mov rbp, rsp
+  push rax
+  push rcx
+  push rdx
+  push r8
+  push r9
+  push r10
+  push r11
+  and rsp, -16
+  sub rsp, 32
+  call \fn
+  lea rsp, [rbp - 56]
+  pop r11
+  pop r10
+  pop r9
+  pop r8
+  pop rdx
+  pop rcx
+  pop rax
+  pop rbp
   iretq
+  .endm
+  CALL_C_IRQ x86_irq_lapic_tick, x86_lapic_tick_irq
+  CALL_C_IRQ x86_irq_spurious, x86_lapic_spurious_irq
+  CALL_C_IRQ x86_irq_other, x86_lapic_other_irq
 
   .section .rdata, "dr"
   .p2align 3

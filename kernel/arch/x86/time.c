@@ -7,6 +7,7 @@ static uint64_t tsc_origin;
 static uint64_t tsc_hz = 1000000000ull; /* until calibrated: 1 GHz, never 0 */
 /* ns = (ticks * mult) >> 32, ticks taken in chunks small enough not to overflow 64x32 bits. */
 static uint64_t mult = 1ull << 32;
+static bool measured;
 
 void x86_time_calibrate(uint64_t tsc_delta, uint64_t us)
 {
@@ -18,7 +19,10 @@ void x86_time_calibrate(uint64_t tsc_delta, uint64_t us)
   /* 1e9 << 32 fits in 64 bits (4.3e18 < 1.8e19). */
   mult = (1000000000ull << 32) / tsc_hz;
   tsc_origin = x86_rdtsc();
+  measured = true;
 }
+
+bool x86_tsc_measured(void) { return measured; }
 
 uint64_t x86_tsc_hz(void) { return tsc_hz; }
 

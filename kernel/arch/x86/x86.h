@@ -60,6 +60,10 @@ static inline uint64_t x86_read_cr4(void)
 
 static inline void x86_cli(void) { __asm__ volatile("cli" ::: "memory"); }
 
+/* Opens IF for one instruction: a host interrupt pending since a VM exit (the host tick) is
+ * taken by its handler here (STI's shadow ends after the NOP), then IF=0 again. */
+static inline void x86_take_pending_irq(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
+
 /* A spin-wait hint (PAUSE). */
 static inline void x86_pause(void) { __asm__ volatile("pause" ::: "memory"); }
 

@@ -21,6 +21,7 @@
  * round this loop is reset by the chipset D0_WATCHDOG_PERIOD_MS after its last round.
  */
 #include "ab/ab.h"
+#include "arch/x86/host_tick.h"
 #include "arch/x86/pages.h"
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
@@ -230,6 +231,8 @@ void run_vms(struct launched_vm *vms, uint32_t n)
   watchdog_disarm(); /* every VM stopped: the halt below is an end, not a hang */
   log_begin("halt");
   log_u64("vms", n);
+  log_u64("host_ticks", x86_host_ticks());
+  log_u64("stray_irqs", x86_host_stray_irqs());
   log_end();
   x86_halt_forever();
 }

@@ -84,12 +84,12 @@ static __attribute__((noreturn)) void take_over(const struct efi_memmap *map,
   x86_desc_init();
   host_paging(map);
   cpus_up(backend);
-  /* SVM ends a guest's run on the host tick (INTR intercept); VMX has its preemption timer. */
-  if (backend == X86_BACKEND_SVM)
-    x86_host_tick_init(X86_TICK_HZ);
+  /* The host tick ends a guest's run on both backends: SVM through the INTR intercept, VMX
+   * through external-interrupt exiting (VMX also has its preemption timer slice). */
+  x86_host_tick_init(acpi_tables_info()->lapic_addr, X86_TICK_HZ);
   log_begin("firmware_exited");
   log_u64("tsc_hz", x86_tsc_hz());
-  log_u64("host_tick_hz", backend == X86_BACKEND_SVM ? X86_TICK_HZ : 0);
+  log_u64("host_tick_hz", X86_TICK_HZ);
   /* The guests' XSAVES must see the IA32_XSS they read (0), not one the firmware set. */
   log_hex("ia32_xss_was", x86_xstate_clear_xss());
   log_end();

@@ -1,6 +1,6 @@
 /*
  * Leaving the firmware: ExitBootServices, then D0 owns the CPU: its own descriptors, its own W^X
- * identity page tables over the final memory map (arch/x86/paging.h), the host tick (SVM), and
+ * identity page tables over the final memory map (arch/x86/paging.h), the host tick, and
  * the VMs (run_vms.c), which never return.
  */
 #ifndef D0_BOOT_EFI_TAKEOVER_H

@@ -444,6 +444,11 @@ int vmx_vcpu_run(struct vmx_vcpu *v, struct arch_exit *e)
     }
     reinject_interrupted_event();
     uint32_t basic = reason & EXIT_REASON_BASIC_MASK;
+    /* The host tick (or another host interrupt) ended the run: without "acknowledge interrupt
+     * on exit" it is still pending at the local APIC / 8259, so take it now, or the next entry
+     * would exit again at once. */
+    if (basic == EXIT_EXTERNAL_INT)
+      x86_take_pending_irq();
     bool deliver = x86_dispatch_exit(simple_exits, EXIT_REASON_COUNT, basic, v, skip_insn,
                                      handle_exit, e);
     if (deliver)

@@ -42,9 +42,10 @@ all: $(TESTS) efi-check
 fuzz: $(OUT)/fuzz_manifest
 efi-check: $(OUT)/efi/link_check.efi
 
-$(OUT)/%: kernel/tests/%.c kernel/tests/unhex.c $(D0_SRCS) $(HDRS)
+# unhex.c and vector_files.c: the tests' hex and golden-vector file readers.
+$(OUT)/%: kernel/tests/%.c kernel/tests/unhex.c kernel/tests/vector_files.c $(D0_SRCS) $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $< kernel/tests/unhex.c $(D0_SRCS) -lsodium
+	$(CC) $(HOST_CFLAGS) -o $@ $< kernel/tests/unhex.c kernel/tests/vector_files.c $(D0_SRCS) -lsodium
 
 $(OUT)/test_tpm_nv: kernel/tests/test_tpm_nv.c kernel/tests/unhex.c $(TPM_SRCS) $(TPM_HDRS) $(HDRS)
 	@mkdir -p $(@D)

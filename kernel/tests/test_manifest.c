@@ -6,11 +6,11 @@
  * fails to parse or changes the dump, and always fails the signature. Also: the dump's buffer
  * bound, error offsets, tlv_strerror, and the cursor.
  */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "vector_files.h"
 #include "d0/cursor.h"
 #include "d0/ed25519.h"
 #include "d0/manifest.h"
@@ -20,25 +20,6 @@
 static struct d0_manifest manifest; /* ~27 KiB: not on the stack */
 static char dump_buf[DUMP_CAP], dump_buf2[DUMP_CAP];
 
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t cap = 1 << 16, n = 0;
-  uint8_t *buf = malloc(cap);
-  for (;;) {
-    if (n == cap)
-      buf = realloc(buf, cap *= 2);
-    size_t got = fread(buf + n, 1, cap - n, f);
-    if (got == 0)
-      break;
-    n += got;
-  }
-  fclose(f);
-  *len = n;
-  return buf;
-}
-
 /* What a decoder prints for buf: the dump, or "error=NAME\n". */
 static size_t render(const uint8_t *buf, size_t len, char *out, size_t cap) {
   int err = manifest_parse(buf, len, &manifest);
@@ -47,34 +28,17 @@ static size_t render(const uint8_t *buf, size_t len, char *out, size_t cap) {
   return manifest_dump(&manifest, out, cap);
 }
 
-static int by_name(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static unsigned test_golden(const char *dir, const uint8_t pub[32], unsigned *n_sigs) {
-  DIR *d = opendir(dir);
-  if (!d) {
-    CHECK_MSG(false, "cannot open %s", dir);
-    return 0;
-  }
   char *names[512];
-  unsigned n = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL && n < 512) {
-    size_t l = strlen(e->d_name);
-    if (l > 4 && strcmp(e->d_name + l - 4, ".tlv") == 0)
-      names[n++] = strndup(e->d_name, l - 4);
-  }
-  closedir(d);
-  qsort(names, n, sizeof names[0], by_name);
+  unsigned n = vector_names(dir, names, 512);
   *n_sigs = 0;
   for (unsigned i = 0; i < n; i++) {
     char path[4096];
     size_t tlv_len, expect_len, sig_len;
     snprintf(path, sizeof path, "%s/%s.tlv", dir, names[i]);
-    uint8_t *tlv = read_file(path, &tlv_len);
+    uint8_t *tlv = vector_read_file(path, &tlv_len);
     snprintf(path, sizeof path, "%s/%s.expect", dir, names[i]);
-    uint8_t *expect = read_file(path, &expect_len);
+    uint8_t *expect = vector_read_file(path, &expect_len);
     CHECK_MSG(tlv && expect, "%s: .tlv and .expect readable", names[i]);
     if (!tlv || !expect)
       continue;
@@ -86,7 +50,7 @@ static unsigned test_golden(const char *dir, const uint8_t pub[32], unsigned *n_
     CHECK_MSG(valid == (strncmp((char *)expect, "error=", 6) != 0), "%s: name matches outcome",
               names[i]);
     snprintf(path, sizeof path, "%s/%s.sig", dir, names[i]);
-    uint8_t *sig = read_file(path, &sig_len);
+    uint8_t *sig = vector_read_file(path, &sig_len);
     if (sig) {
       (*n_sigs)++;
       CHECK_MSG(sig_len == 64 && ed25519_verify(sig, tlv, tlv_len, pub) == 0,
@@ -106,9 +70,9 @@ static void test_bit_flips(const char *dir, const uint8_t pub[32]) {
   char path[4096];
   size_t len, sig_len;
   snprintf(path, sizeof path, "%s/valid-minimal.tlv", dir);
-  uint8_t *tlv = read_file(path, &len);
+  uint8_t *tlv = vector_read_file(path, &len);
   snprintf(path, sizeof path, "%s/valid-minimal.sig", dir);
-  uint8_t *sig = read_file(path, &sig_len);
+  uint8_t *sig = vector_read_file(path, &sig_len);
   CHECK_MSG(tlv && sig && sig_len == 64, "valid-minimal.tlv and .sig readable");
   if (!tlv || !sig)
     return;
@@ -169,7 +133,7 @@ static void test_container_network(const char *dir) {
   char path[4096];
   size_t len;
   snprintf(path, sizeof path, "%s/valid-container-network.tlv", dir);
-  uint8_t *tlv = read_file(path, &len);
+  uint8_t *tlv = vector_read_file(path, &len);
   CHECK_MSG(tlv != NULL, "valid-container-network.tlv readable");
   if (!tlv)
     return;
@@ -214,7 +178,7 @@ static void test_container_network(const char *dir) {
 
   /* Entries out of order are reported at the entry, with the repeated field's tag. */
   snprintf(path, sizeof path, "%s/invalid-order-publish.tlv", dir);
-  tlv = read_file(path, &len);
+  tlv = vector_read_file(path, &len);
   struct manifest_diag diag;
   CHECK_MSG(tlv && manifest_parse_diag(tlv, len, &manifest, &diag) == -TLV_E_ORDER &&
                 diag.tag == TLV_CONTAINER_PUBLISH && diag.offset > 0 && diag.offset < len,
@@ -261,7 +225,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   size_t pub_len;
-  uint8_t *pub = read_file(argv[2], &pub_len);
+  uint8_t *pub = vector_read_file(argv[2], &pub_len);
   if (!pub || pub_len != 32) {
     fprintf(stderr, "%s: not a 32-byte public key\n", argv[2]);
     free(pub);

@@ -6,27 +6,16 @@
  * epoch floor 0 ("error=SEMANTIC_<NAME> at=<where>\n", or "ok\n") equals NAME.expect. Then the
  * epoch ceiling's arithmetic (floors near 2^64 must not wrap) and the names table.
  */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "vector_files.h"
 #include "d0/ed25519.h"
 #include "d0/manifest.h"
 #include "d0/semantic.h"
 
 static struct d0_manifest manifest; /* not on the stack */
-
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  size_t cap = 1 << 17;
-  uint8_t *buf = malloc(cap);
-  *len = fread(buf, 1, cap, f);
-  fclose(f);
-  return buf;
-}
 
 /* What D0 decides for a parsed manifest, as a vector's .expect line. */
 static void render(uint64_t floor, char *out, size_t cap) {
@@ -42,36 +31,19 @@ static void render(uint64_t floor, char *out, size_t cap) {
   }
 }
 
-static int by_name(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static unsigned test_golden(const char *dir, const uint8_t pub[32], unsigned *n_refused) {
-  DIR *d = opendir(dir);
-  if (!d) {
-    CHECK_MSG(false, "cannot open %s", dir);
-    return 0;
-  }
   char *names[512];
-  unsigned n = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL && n < 512) {
-    size_t l = strlen(e->d_name);
-    if (l > 4 && strcmp(e->d_name + l - 4, ".tlv") == 0)
-      names[n++] = strndup(e->d_name, l - 4);
-  }
-  closedir(d);
-  qsort(names, n, sizeof names[0], by_name);
+  unsigned n = vector_names(dir, names, 512);
   *n_refused = 0;
   for (unsigned i = 0; i < n; i++) {
     char path[4096], got[512];
     size_t tlv_len = 0, sig_len = 0, expect_len = 0;
     snprintf(path, sizeof path, "%s/%s.tlv", dir, names[i]);
-    uint8_t *tlv = read_file(path, &tlv_len);
+    uint8_t *tlv = vector_read_file(path, &tlv_len);
     snprintf(path, sizeof path, "%s/%s.sig", dir, names[i]);
-    uint8_t *sig = read_file(path, &sig_len);
+    uint8_t *sig = vector_read_file(path, &sig_len);
     snprintf(path, sizeof path, "%s/%s.expect", dir, names[i]);
-    uint8_t *expect = read_file(path, &expect_len);
+    uint8_t *expect = vector_read_file(path, &expect_len);
     CHECK_MSG(tlv && sig && expect, "%s: .tlv, .sig and .expect readable", names[i]);
     if (tlv && sig && expect) {
       /* D0's order: the signature, the decode, then the semantic rules. */
@@ -102,7 +74,7 @@ static void test_ceiling(const char *dir) {
   char path[4096];
   size_t len = 0;
   snprintf(path, sizeof path, "%s/valid-minimal.tlv", dir);
-  uint8_t *tlv = read_file(path, &len);
+  uint8_t *tlv = vector_read_file(path, &len);
   CHECK_MSG(tlv && manifest_parse(tlv, len, &manifest) == 0, "valid-minimal parses");
   free(tlv);
   struct semantic_diag d;
@@ -150,7 +122,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   size_t pub_len = 0;
-  uint8_t *pub = read_file(argv[2], &pub_len);
+  uint8_t *pub = vector_read_file(argv[2], &pub_len);
   if (!pub || pub_len != 32) {
     fprintf(stderr, "%s: not a 32-byte public key\n", argv[2]);
     free(pub);

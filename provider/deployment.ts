@@ -44,6 +44,15 @@ export interface DeploymentArgs {
    * @default "auto"
    */
   readonly kernelMode?: pulumi.Input<'auto' | 'docker' | 'host'>;
+  /**
+   * The site's Secure Boot db key and certificate, as absolute file paths (e.g. from
+   * `d0 secure-boot keys`: `db.key`, unencrypted PEM RSA, mode 0600, and `db.crt`). D0 is then
+   * signed with sbsign in the build's slot tree, so every EspSlotWriter writes a signed D0. Only
+   * the paths and the certificate's fingerprint are kept in state; the key is read from its file
+   * at build time, never by the engine.
+   * @default unsigned
+   */
+  readonly secureBoot?: pulumi.Input<{ key: pulumi.Input<string>; cert: pulumi.Input<string> }>;
 }
 
 /** Container specs keyed by name; a second container with a taken name is keyed `name#2`. */
@@ -68,6 +77,8 @@ export class Deployment extends pulumi.dynamic.Resource {
   /** The slot tree: exactly the files an ESP slot receives. */
   declare readonly slotDir: pulumi.Output<string>;
   declare readonly artifacts: pulumi.Output<Record<string, unknown>>;
+  /** SHA-256 fingerprint of the Secure Boot db certificate D0 is signed for (unset: unsigned). */
+  declare readonly secureBootCertSha256: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -78,6 +89,8 @@ export class Deployment extends pulumi.dynamic.Resource {
       securityEpoch: args.securityEpoch,
       outDir: args.outDir ?? projectPath(path.join('.d0', 'builds')),
       kernelMode: args.kernelMode ?? 'auto',
+      secureBoot: args.secureBoot,
+      secureBootCertSha256: undefined,
       buildUuid: undefined,
       hostMemoryMiB: undefined,
       manifestSha256: undefined,

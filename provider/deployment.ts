@@ -19,6 +19,14 @@ export const deploymentProvider: pulumi.dynamic.ResourceProvider = {
   delete: (id, props) => Promise.resolve(impl().remove(id, props)),
 };
 
+/** A Secure Boot db key pair as two absolute file paths (never their contents). */
+export interface SecureBootFiles {
+  /** The db private key: unencrypted PEM RSA, mode 0600 (`d0 secure-boot keys`: db.key). */
+  readonly key: pulumi.Input<string>;
+  /** Its X.509 certificate, PEM or DER (db.crt), the one enrolled in the hosts' db. */
+  readonly cert: pulumi.Input<string>;
+}
+
 export interface DeploymentArgs {
   readonly network: Network;
   readonly containers: readonly Container[];
@@ -52,7 +60,7 @@ export interface DeploymentArgs {
    * at build time, never by the engine.
    * @default unsigned
    */
-  readonly secureBoot?: pulumi.Input<{ key: pulumi.Input<string>; cert: pulumi.Input<string> }>;
+  readonly secureBoot?: pulumi.Input<SecureBootFiles>;
 }
 
 /** Container specs keyed by name; a second container with a taken name is keyed `name#2`. */

@@ -125,7 +125,11 @@ function putVariable(d: Buffer, file: string, v: NewVariable): void {
     const nameSize = d.readUInt32LE(off + 36);
     const name = d.subarray(off + HEADER_LEN, off + HEADER_LEN + nameSize).toString('utf16le');
     const live = d[off + 2] === VAR_ADDED || d[off + 2] === (VAR_ADDED & 0xfe);
-    if (live && name.replace(/\0+$/, '') === v.name && d.subarray(off + 44, off + 60).equals(vendor))
+    if (
+      live &&
+      name.replace(/\0+$/, '') === v.name &&
+      d.subarray(off + 44, off + 60).equals(vendor)
+    )
       d[off + 2] = VAR_DELETED_FULLY;
     off = (off + HEADER_LEN + nameSize + d.readUInt32LE(off + 40) + 3) & ~3;
   }
@@ -160,7 +164,10 @@ export function writeEnrolledVars(
   try {
     d = fs.readFileSync(template);
   } catch {
-    throw new D0Error('SB_VARS', `${template}: the VARS template cannot be read (Debian package ovmf)`);
+    throw new D0Error(
+      'SB_VARS',
+      `${template}: the VARS template cannot be read (Debian package ovmf)`,
+    );
   }
   checkSignatureLists(keys.pk, 'PK');
   checkSignatureLists(keys.kek, 'KEK');
@@ -178,7 +185,12 @@ export function writeEnrolledVars(
     auth('db', EFI_IMAGE_SECURITY_DATABASE, keys.db),
     auth('KEK', EFI_GLOBAL_VARIABLE, keys.kek),
     auth('PK', EFI_GLOBAL_VARIABLE, keys.pk),
-    { name: 'SecureBootEnable', vendor: SECURE_BOOT_ENABLE_GUID, attributes: NV_BS, data: Buffer.from([1]) },
+    {
+      name: 'SecureBootEnable',
+      vendor: SECURE_BOOT_ENABLE_GUID,
+      attributes: NV_BS,
+      data: Buffer.from([1]),
+    },
     { name: 'CustomMode', vendor: CUSTOM_MODE_GUID, attributes: NV_BS, data: Buffer.from([0]) },
   ])
     putVariable(d, template, v);

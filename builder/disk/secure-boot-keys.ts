@@ -93,19 +93,45 @@ export async function generateSiteKeys(
       // The key file exists, private, before openssl opens it: it is never readable by others.
       fs.writeFileSync(p(`${n}.key`), '', { mode: 0o600 });
       await tool('openssl', [
-        'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256',
-        '-days', String(o.days ?? 3650),
-        '-subj', `/CN=${name} Secure Boot ${n}/`,
-        '-keyout', p(`${n}.key`), '-out', p(`${n}.crt`),
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-sha256',
+        '-days',
+        String(o.days ?? 3650),
+        '-subj',
+        `/CN=${name} Secure Boot ${n}/`,
+        '-keyout',
+        p(`${n}.key`),
+        '-out',
+        p(`${n}.crt`),
       ]);
       fs.chmodSync(p(`${n}.key`), 0o600);
-      await tool('openssl', ['x509', '-in', p(`${n}.crt`), '-outform', 'DER', '-out', p(`${n}.cer`)]);
+      await tool('openssl', [
+        'x509',
+        '-in',
+        p(`${n}.crt`),
+        '-outform',
+        'DER',
+        '-out',
+        p(`${n}.cer`),
+      ]);
       await tool('cert-to-efi-sig-list', ['-g', owner, p(`${n}.crt`), p(`${n}.esl`)]);
     }
     for (const n of SB_KEY_NAMES) {
       const s = SIGNER[n];
       await tool('sign-efi-sig-list', [
-        '-g', owner, '-k', p(`${s}.key`), '-c', p(`${s}.crt`), n, p(`${n}.esl`), p(`${n}.auth`),
+        '-g',
+        owner,
+        '-k',
+        p(`${s}.key`),
+        '-c',
+        p(`${s}.crt`),
+        n,
+        p(`${n}.esl`),
+        p(`${n}.auth`),
       ]);
     }
     for (const f of files) fs.renameSync(p(f), path.join(dir, f));

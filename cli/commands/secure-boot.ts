@@ -13,7 +13,7 @@ import { badInput, parseFlags, readFileOrFail, type Command } from '../io';
 
 const USAGE = {
   keys: 'secure-boot keys --out DIR [--name NAME] [--force]   (PK/KEK/db keys, certificates, .esl/.auth/.cer)',
-  vars: 'secure-boot vars --keys DIR --out VARS.fd [--force]   (OVMF VARS with DIR\'s PK/KEK/db enrolled)',
+  vars: "secure-boot vars --keys DIR --out VARS.fd [--force]   (OVMF VARS with DIR's PK/KEK/db enrolled)",
 };
 
 export const command: Command = {
@@ -29,9 +29,15 @@ export const command: Command = {
       );
       if (!values.out || positionals.length) throw badInput(`usage: d0 ${USAGE.keys}`);
       const k = await generateSiteKeys(values.out, { name: values.name, force: values.force });
-      io.out(`wrote ${k.files.length} files into ${k.dir} (PK.key, KEK.key, db.key: secret, mode 0600)`);
-      io.out(`  sign D0 with: --sb-key ${path.join(k.dir, 'db.key')} --sb-cert ${path.join(k.dir, 'db.crt')}`);
-      io.out(`  enrol on a host in Setup Mode: db.auth, KEK.auth, then PK.auth (efi-updatevar -f), or the .cer files from the firmware's setup`);
+      io.out(
+        `wrote ${k.files.length} files into ${k.dir} (PK.key, KEK.key, db.key: secret, mode 0600)`,
+      );
+      io.out(
+        `  sign D0 with: --sb-key ${path.join(k.dir, 'db.key')} --sb-cert ${path.join(k.dir, 'db.crt')}`,
+      );
+      io.out(
+        `  enrol on a host in Setup Mode: db.auth, KEK.auth, then PK.auth (efi-updatevar -f), or the .cer files from the firmware's setup`,
+      );
       io.out(`db certificate sha256 ${k.dbFingerprint}`);
       return 0;
     }
@@ -41,11 +47,19 @@ export const command: Command = {
         { keys: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
         USAGE.vars,
       );
-      if (!values.keys || !values.out || positionals.length) throw badInput(`usage: d0 ${USAGE.vars}`);
+      if (!values.keys || !values.out || positionals.length)
+        throw badInput(`usage: d0 ${USAGE.vars}`);
       if (!fs.existsSync(values.keys)) throw badInput(`${values.keys}: no such directory`);
       const esl = (n: string) =>
-        readFileOrFail(path.join(values.keys!, `${n}.esl`), `the ${n} signature list (d0 secure-boot keys)`);
-      writeEnrolledVars(values.out, { pk: esl('PK'), kek: esl('KEK'), db: esl('db') }, { force: values.force });
+        readFileOrFail(
+          path.join(values.keys!, `${n}.esl`),
+          `the ${n} signature list (d0 secure-boot keys)`,
+        );
+      writeEnrolledVars(
+        values.out,
+        { pk: esl('PK'), kek: esl('KEK'), db: esl('db') },
+        { force: values.force },
+      );
       io.out(`wrote ${values.out}: PK, KEK and db from ${values.keys}, Secure Boot enabled`);
       io.out(`  boot with: d0 run DISK --secure-boot --vars ${values.out}`);
       return 0;

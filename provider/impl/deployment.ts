@@ -172,7 +172,12 @@ export function buildChanges(olds: DeploymentInputs, news: DeploymentInputs): Ch
   const [sbBefore, sbAfter] = [olds.secureBootCertSha256, news.secureBootCertSha256];
   const sbPaths = (v: DeploymentInputs) => JSON.stringify(v.secureBoot ?? null);
   if (sbBefore !== sbAfter || sbPaths(olds) !== sbPaths(news))
-    add({ kind: 'changed', path: 'secureBoot', before: sbBefore ?? 'unsigned', after: sbAfter ?? 'unsigned' });
+    add({
+      kind: 'changed',
+      path: 'secureBoot',
+      before: sbBefore ?? 'unsigned',
+      after: sbAfter ?? 'unsigned',
+    });
   return [...out.values()].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 

@@ -39,7 +39,15 @@ describe('provider: Deployment and EspSlotWriter with a Secure Boot db key', fun
     site: 'lab',
     network: { bridge: '10.20.0.1/24', egressNat: false },
     containers: {
-      web: { name: 'web', image, vcpu: 1, memMb: 64, ip: '10.20.0.10/24', bootOrder: 1, healthTimeoutS: 30 },
+      web: {
+        name: 'web',
+        image,
+        vcpu: 1,
+        memMb: 64,
+        ip: '10.20.0.10/24',
+        bootOrder: 1,
+        healthTimeoutS: 30,
+      },
     },
     securityEpoch: 1,
     signingKey: SECRET,
@@ -60,8 +68,16 @@ describe('provider: Deployment and EspSlotWriter with a Secure Boot db key', fun
   it('check refuses a relative path, a missing key and a certificate of another key, at their paths', async () => {
     const cases: Array<[Record<string, unknown>, string, RegExp]> = [
       [{ key: 'db.key', cert: sb().cert }, 'secureBoot.key', /"db\.key" is not an absolute path/],
-      [{ key: path.join(dir, 'none.key'), cert: sb().cert }, 'secureBoot.key', /none\.key: no such file/],
-      [{ key: sb().key, cert: path.join(keys, 'KEK.crt') }, 'secureBoot.cert', /KEK\.crt: .* does not belong to the key/],
+      [
+        { key: path.join(dir, 'none.key'), cert: sb().cert },
+        'secureBoot.key',
+        /none\.key: no such file/,
+      ],
+      [
+        { key: sb().key, cert: path.join(keys, 'KEK.crt') },
+        'secureBoot.cert',
+        /KEK\.crt: .* does not belong to the key/,
+      ],
     ];
     for (const [secureBoot, at, message] of cases) {
       const r = await impl.check({} as impl.DeploymentInputs, news({ secureBoot }));
@@ -71,15 +87,19 @@ describe('provider: Deployment and EspSlotWriter with a Secure Boot db key', fun
     }
   });
 
-  it('signs D0 in the build; the written slot\'s D0 verifies against the db certificate; no key bytes in state', async () => {
-    const checked = (await impl.check({} as impl.DeploymentInputs, news({ secureBoot: sb() })));
+  it("signs D0 in the build; the written slot's D0 verifies against the db certificate; no key bytes in state", async () => {
+    const checked = await impl.check({} as impl.DeploymentInputs, news({ secureBoot: sb() }));
     assert.deepEqual(checked.failures, []);
     const inputs = checked.inputs as impl.DeploymentInputs;
-    const fp = new (await import('node:crypto')).X509Certificate(fs.readFileSync(sb().cert))
-      .fingerprint256.replace(/:/g, '').toLowerCase();
+    const fp = new (await import('node:crypto')).X509Certificate(
+      fs.readFileSync(sb().cert),
+    ).fingerprint256
+      .replace(/:/g, '')
+      .toLowerCase();
     assert.equal(inputs.secureBootCertSha256, fp);
     // Signed and unsigned are different builds.
-    const unsigned = (await impl.check({} as impl.DeploymentInputs, news())).inputs as impl.DeploymentInputs;
+    const unsigned = (await impl.check({} as impl.DeploymentInputs, news()))
+      .inputs as impl.DeploymentInputs;
     assert.ok(impl.diff('x', unsigned, inputs, () => {}).replaces?.includes('secureBoot'));
 
     const c = await impl.create(inputs);
@@ -106,7 +126,8 @@ describe('provider: Deployment and EspSlotWriter with a Secure Boot db key', fun
 
     const state = JSON.stringify([inputs, outs, w.outs]);
     assert.doesNotMatch(state, /PRIVATE KEY/);
-    for (const piece of keyPieces(sb().key)) assert.ok(!state.includes(piece), 'key bytes in state');
+    for (const piece of keyPieces(sb().key))
+      assert.ok(!state.includes(piece), 'key bytes in state');
     assert.ok(!state.includes(SECRET), 'the manifest key stays out too');
     assert.ok(state.includes(sb().key), 'the key is referred to by its path');
   });

@@ -14,7 +14,7 @@ import { withQemu } from '../support/qemu';
 import { AB_CPU, makeBuild, sharedFixture } from '../ab/support';
 import { REFUSED_HARDDISK, signers, verifies } from './support';
 
-describe('secure boot: a site\'s own keys enrolled offline in OVMF VARS', function () {
+describe("secure boot: a site's own keys enrolled offline in OVMF VARS", function () {
   this.timeout(900_000);
 
   it('boots a D0 signed with the site db key and refuses one signed with the snakeoil key', async () => {
@@ -48,7 +48,10 @@ describe('secure boot: a site\'s own keys enrolled offline in OVMF VARS', functi
     const nv = readOvmfVars(okVars);
     const dbEsl = fs.readFileSync(path.join(keys, 'db.esl'));
     assert.deepEqual(nv.find((x) => x.name === 'db')?.data, dbEsl);
-    assert.ok(nv.some((x) => x.name === 'certdb'), 'the firmware initialised its auth store');
+    assert.ok(
+      nv.some((x) => x.name === 'certdb'),
+      'the firmware initialised its auth store',
+    );
 
     const snakeVars = `${snake}.vars.fd`;
     fs.copyFileSync(vars, snakeVars);

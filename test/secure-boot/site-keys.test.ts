@@ -39,7 +39,7 @@ function rawHeader(file: string, name: string) {
   return found;
 }
 
-describe('secure boot: a site\'s keys and an enrolled VARS file', function () {
+describe("secure boot: a site's keys and an enrolled VARS file", function () {
   this.timeout(120_000);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-sb-site-'));
   const keys = path.join(tmp, 'keys');
@@ -71,11 +71,17 @@ describe('secure boot: a site\'s keys and an enrolled VARS file', function () {
       // PKCS7) followed by the same list.
       const auth = fs.readFileSync(path.join(keys, `${n}.auth`));
       assert.equal(auth.readUInt16LE(16 + 6), 0x0ef1, `${n}.auth: WIN_CERT_TYPE_EFI_GUID`);
-      assert.deepEqual(auth.subarray(16 + 8, 16 + 24), guidBytes('4aafd29d-68df-49ee-8aa9-347d375665a7'));
+      assert.deepEqual(
+        auth.subarray(16 + 8, 16 + 24),
+        guidBytes('4aafd29d-68df-49ee-8aa9-347d375665a7'),
+      );
       const certLen = auth.readUInt32LE(16);
       assert.deepEqual(auth.subarray(16 + certLen), esl);
       // Nothing of the key reached the output.
-      const body = fs.readFileSync(key, 'utf8').split('\n').filter((l) => l.length > 40);
+      const body = fs
+        .readFileSync(key, 'utf8')
+        .split('\n')
+        .filter((l) => l.length > 40);
       for (const line of body) assert.ok(!printed.includes(line.slice(0, 32)), 'key bytes printed');
     }
     assert.match(printed, /db certificate sha256 [0-9a-f]{64}/);
@@ -86,7 +92,14 @@ describe('secure boot: a site\'s keys and an enrolled VARS file', function () {
     assert.equal(again.code, 1);
     assert.match(again.err, /PK\.key: already exists; refusing to overwrite.*--force/);
     const before = fs.readFileSync(path.join(keys, 'db.key'));
-    const bad = await d0(['secure-boot', 'keys', '--out', path.join(tmp, 'bad'), '--name', 'x/CN=y']);
+    const bad = await d0([
+      'secure-boot',
+      'keys',
+      '--out',
+      path.join(tmp, 'bad'),
+      '--name',
+      'x/CN=y',
+    ]);
     assert.equal(bad.code, 1);
     assert.match(bad.err, /name "x\/CN=y": use 1\.\.48 letters/);
     assert.ok(!fs.existsSync(path.join(tmp, 'bad', 'PK.key')));
@@ -103,7 +116,10 @@ describe('secure boot: a site\'s keys and an enrolled VARS file', function () {
     process.env.PATH = bin;
     try {
       await assert.rejects(generateSiteKeys(path.join(tmp, 'notools')), (e: Error) => {
-        assert.match(e.message, /cert-to-efi-sig-list is not installed \(Debian package efitools\)/);
+        assert.match(
+          e.message,
+          /cert-to-efi-sig-list is not installed \(Debian package efitools\)/,
+        );
         return true;
       });
     } finally {
@@ -112,7 +128,7 @@ describe('secure boot: a site\'s keys and an enrolled VARS file', function () {
     assert.deepEqual(fs.readdirSync(path.join(tmp, 'notools')), []);
   });
 
-  it('writes PK, KEK and db into the empty 4 MiB VARS with the snakeoil file\'s layout', async () => {
+  it("writes PK, KEK and db into the empty 4 MiB VARS with the snakeoil file's layout", async () => {
     const vars = path.join(tmp, 'site.vars.fd');
     const r = await d0(['secure-boot', 'vars', '--keys', keys, '--out', vars]);
     assert.equal(r.code, 0, r.err);
@@ -143,11 +159,18 @@ describe('secure boot: a site\'s keys and an enrolled VARS file', function () {
   it('replaces the keys of a VARS that has some (the old copies are deleted) and refuses a bad list', () => {
     const out = path.join(tmp, 'replaced.vars.fd');
     const esl = (n: string) => fs.readFileSync(path.join(keys, `${n}.esl`));
-    writeEnrolledVars(out, { pk: esl('PK'), kek: esl('KEK'), db: esl('db') }, { template: OVMF_VARS_SNAKEOIL });
+    writeEnrolledVars(
+      out,
+      { pk: esl('PK'), kek: esl('KEK'), db: esl('db') },
+      { template: OVMF_VARS_SNAKEOIL },
+    );
     const nv = readOvmfVars(out);
     assert.equal(nv.filter((v) => v.name === 'PK').length, 1);
     assert.deepEqual(nv.find((v) => v.name === 'db')!.data, esl('db'));
-    assert.ok(nv.some((v) => v.name === 'dbx'), 'the rest of the store is kept');
+    assert.ok(
+      nv.some((v) => v.name === 'dbx'),
+      'the rest of the store is kept',
+    );
     const cer = fs.readFileSync(path.join(keys, 'db.cer'));
     assert.throws(
       () => writeEnrolledVars(path.join(tmp, 'x.fd'), { pk: esl('PK'), kek: esl('KEK'), db: cer }),

@@ -12,7 +12,7 @@ import { FALLBACK_BOOTLOADER } from '../../core/naming';
 import { d0 } from '../support/d0-pipeline';
 import { withQemu } from '../support/qemu';
 import { AB_CPU, makeBuild, sharedFixture } from '../ab/support';
-import { REFUSED_HARDDISK, signers, verifies } from './support';
+import { plainSerial, REFUSED_HARDDISK, signers, verifies } from './support';
 
 describe("secure boot: a site's own keys enrolled offline in OVMF VARS", function () {
   this.timeout(900_000);
@@ -34,16 +34,21 @@ describe("secure boot: a site's own keys enrolled offline in OVMF VARS", functio
     await buildSlotDisk(ok, { a: u.dir, sizeMiB: 40, secureBoot: site });
     await buildSlotDisk(snake, { a: u.dir, sizeMiB: 40, secureBoot: signers().snakeoil });
 
+    // As an operator runs it: `d0 run --secure-boot --vars` with the enrolled file.
     const okVars = `${ok}.vars.fd`;
     fs.copyFileSync(vars, okVars);
-    await withQemu(
-      { disk: ok, vars: okVars, cpu: AB_CPU, secureBoot: true, timeoutMs: 300_000 },
-      async (vm) => {
-        // D0 ran: it verified its manifest (it can only have been started by the firmware).
-        await vm.waitFor('manifest_verified');
-        assert.doesNotMatch(vm.serial, REFUSED_HARDDISK);
-      },
+    const run = await d0(
+      ['run', ok, '--secure-boot', '--vars', okVars, '--raw', '--cpu', AB_CPU].concat([
+        '--until',
+        'manifest_verified',
+        '--timeout',
+        '300',
+      ]),
     );
+    // D0 ran and verified its manifest: only the firmware's image check stood before it.
+    assert.equal(run.code, 0, run.err + run.out);
+    assert.match(run.out, /ev=manifest_verified/);
+    assert.doesNotMatch(plainSerial(run.out), REFUSED_HARDDISK);
     // The firmware kept the written keys (and added what it manages itself).
     const nv = readOvmfVars(okVars);
     const dbEsl = fs.readFileSync(path.join(keys, 'db.esl'));

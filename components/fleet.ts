@@ -3,6 +3,7 @@
 // batch 1 only after batch 0 is written. (The engine cannot see a host's health: a batch is done
 // when its slots are written. Health and rollback are D0's, on each host.)
 import * as pulumi from '@pulumi/pulumi';
+import type { SecureBootFiles } from '../provider/deployment';
 import type { EspSlotWriter } from '../provider/esp-slot-writer';
 import { rolloutBatches } from './rollout';
 import { Site, type SiteArgs, type SiteHostArgs } from './site';
@@ -42,6 +43,11 @@ export interface FleetArgs {
    * @default "auto"
    */
   readonly kernelMode?: pulumi.Input<'auto' | 'docker' | 'host'>;
+  /**
+   * The Secure Boot db key and certificate (absolute paths) of every site that names none.
+   * @default unsigned
+   */
+  readonly secureBoot?: pulumi.Input<SecureBootFiles>;
 }
 
 export class Fleet extends pulumi.ComponentResource {
@@ -65,6 +71,7 @@ export class Fleet extends pulumi.ComponentResource {
           securityEpoch: s.securityEpoch ?? args.securityEpoch,
           outDir: args.outDir,
           kernelMode: args.kernelMode,
+          secureBoot: s.secureBoot ?? args.secureBoot,
         },
         { parent: this },
       );

@@ -1,7 +1,7 @@
 // Site: one site's network, containers, signed build and the hosts it is written to.
 import * as pulumi from '@pulumi/pulumi';
 import { Container, type ContainerArgs } from '../provider/container';
-import { Deployment } from '../provider/deployment';
+import { Deployment, type SecureBootFiles } from '../provider/deployment';
 import { EspSlotWriter, type EspSlotTarget } from '../provider/esp-slot-writer';
 import { Network, type NetworkArgs } from '../provider/network';
 
@@ -56,6 +56,12 @@ export interface SiteArgs {
    * @default "auto"
    */
   readonly kernelMode?: pulumi.Input<'auto' | 'docker' | 'host'>;
+  /**
+   * The site's Secure Boot db key and certificate (absolute paths): every host's D0 is signed.
+   * See Deployment.secureBoot and docs/secure-boot.md.
+   * @default unsigned
+   */
+  readonly secureBoot?: pulumi.Input<SecureBootFiles>;
 }
 
 export class Site extends pulumi.ComponentResource {
@@ -85,6 +91,7 @@ export class Site extends pulumi.ComponentResource {
         site: args.site ?? name,
         outDir: args.outDir,
         kernelMode: args.kernelMode,
+        secureBoot: args.secureBoot,
       },
       child,
     );

@@ -40,7 +40,14 @@ export type DiskErrorCode =
   | 'DISK_VARS';
 
 /** Secure Boot (builder/disk/secure-boot.ts): the operator's db key and cert, sbsign, VARS. */
-export type SecureBootErrorCode = 'SB_KEY' | 'SB_CERT' | 'SB_TOOL' | 'SB_SIGN' | 'SB_VARS';
+export type SecureBootErrorCode =
+  | 'SB_KEY'
+  | 'SB_CERT'
+  | 'SB_TOOL'
+  | 'SB_SIGN'
+  | 'SB_VARS'
+  | 'SB_EXISTS'
+  | 'SB_ESL';
 
 export type D0ErrorCode =
   | 'INVALID' // validation problems (ValidationError carries each one)

@@ -19,6 +19,14 @@ export const deploymentProvider: pulumi.dynamic.ResourceProvider = {
   delete: (id, props) => Promise.resolve(impl().remove(id, props)),
 };
 
+/** A Secure Boot db key pair as two absolute file paths (never their contents). */
+export interface SecureBootFiles {
+  /** The db private key: unencrypted PEM RSA, mode 0600 (`d0 secure-boot keys`: db.key). */
+  readonly key: pulumi.Input<string>;
+  /** Its X.509 certificate, PEM or DER (db.crt), the one enrolled in the hosts' db. */
+  readonly cert: pulumi.Input<string>;
+}
+
 export interface DeploymentArgs {
   readonly network: Network;
   readonly containers: readonly Container[];
@@ -47,6 +55,15 @@ export interface DeploymentArgs {
    * @default "auto"
    */
   readonly kernelMode?: pulumi.Input<'auto' | 'docker' | 'host'>;
+  /**
+   * The site's Secure Boot db key and certificate, as absolute file paths (e.g. from
+   * `d0 secure-boot keys`: `db.key`, unencrypted PEM RSA, mode 0600, and `db.crt`). D0 is then
+   * signed with sbsign in the build's slot tree, so every EspSlotWriter writes a signed D0. Only
+   * the paths and the certificate's fingerprint are kept in state; the key is read from its file
+   * at build time, never by the engine.
+   * @default unsigned
+   */
+  readonly secureBoot?: pulumi.Input<SecureBootFiles>;
 }
 
 /** Container specs keyed by name; a second container with a taken name is keyed `name#2`. */
@@ -71,6 +88,8 @@ export class Deployment extends pulumi.dynamic.Resource {
   /** The slot tree: exactly the files an ESP slot receives. */
   declare readonly slotDir: pulumi.Output<string>;
   declare readonly artifacts: pulumi.Output<Record<string, unknown>>;
+  /** SHA-256 fingerprint of the Secure Boot db certificate D0 is signed for (unset: unsigned). */
+  declare readonly secureBootCertSha256: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DeploymentArgs, opts?: pulumi.CustomResourceOptions) {
     const props = {
@@ -81,6 +100,8 @@ export class Deployment extends pulumi.dynamic.Resource {
       securityEpoch: args.securityEpoch,
       outDir: args.outDir ?? projectPath(path.join('.d0', 'builds')),
       kernelMode: args.kernelMode ?? 'auto',
+      secureBoot: args.secureBoot,
+      secureBootCertSha256: undefined,
       buildUuid: undefined,
       hostMemoryMiB: undefined,
       manifestSha256: undefined,

@@ -2,7 +2,7 @@
 // root's index.ts, which re-exports it and components/).
 export { Network, type NetworkArgs } from './network';
 export { Container, type ContainerArgs } from './container';
-export { Deployment, type DeploymentArgs } from './deployment';
+export { Deployment, type DeploymentArgs, type SecureBootFiles } from './deployment';
 export { KernelBuild, type KernelBuildArgs } from './kernel-build';
 export { EspSlotWriter, type EspSlotWriterArgs, type EspSlotTarget } from './esp-slot-writer';
 export type { NextBoot, SlotReading } from './impl/esp-slot-read';

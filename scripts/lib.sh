@@ -9,7 +9,7 @@ D0_DEBIAN_PACKAGES=(
   swtpm swtpm-tools                          # TPM 2.0 for the epoch-floor tests (QEMU -tpmdev emulator)
   bochs bochsbios vgabios bochs-term         # VMX/EPT tests
   gdisk mtools dosfstools                    # GPT + FAT32 ESP images
-  sbsigntool openssl                         # Secure Boot: sbsign/sbverify; test db key pairs
+  sbsigntool openssl efitools                # Secure Boot: sbsign/sbverify; site keys, .esl/.auth
   e2fsprogs erofs-utils                      # micro-VM disk images
   docker.io debootstrap busybox-static       # OCI inputs, builder images, test images
   musl-tools linux-source flex bison libelf-dev cpio bc  # guest PID1 and guest kernel

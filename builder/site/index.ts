@@ -4,6 +4,7 @@
 //   <outDir>/<uuid>/slot/               exactly what goes on a slot's ESP:
 //       EFI/BOOT/BOOTX64-<uuid>.EFI      D0 with the public key compiled in
 //       EFI/BOOT/BOOTX64.EFI             the same bytes: the removable-media path a blank host boots
+//                                        (both signed with the site's Secure Boot db key if given)
 //       manifest-<uuid>.tlv / .sig       the signed manifest and its Ed25519 signature
 //       VM/<name>-<uuid>.img             one root disk per container
 //       VM/vmlinuz-<uuid>                the guest kernel
@@ -36,6 +37,7 @@ import { sha256File } from '../file-hash';
 import type { ProgressEvent } from '../image/build';
 import { convertImage } from './conversions';
 import { d0Efi } from '../d0-efi/cache';
+import { checkSecureBootSigner, signSlotTree, type SecureBootSigner } from '../disk/secure-boot';
 import { planBuild } from '../../core/site/plan';
 import { manifestInput, mapProblems, type BuildSpec } from '../../core/site/spec';
 
@@ -69,6 +71,11 @@ export interface BuildRequest {
   readonly log?: (line: string) => void;
   /** Each image conversion's progress, by container name (not called for a cached image). */
   readonly onImageProgress?: (container: string, e: ProgressEvent) => void;
+  /**
+   * The site's Secure Boot db key and certificate (file paths, builder/disk/secure-boot.ts): D0
+   * is signed under both of its names in the slot tree. Checked before anything is built.
+   */
+  readonly secureBoot?: SecureBootSigner;
 }
 
 export interface BuildArtifacts {
@@ -91,6 +98,8 @@ export interface BuildOutput {
   readonly manifestSha256: string;
   readonly publicKey: string;
   readonly efiSha256: string;
+  /** SHA-256 fingerprint of the Secure Boot db certificate D0 is signed for; unsigned: undefined. */
+  readonly secureBootCertSha256?: string;
   readonly manifest: Manifest;
   /** Absolute paths of the slot tree's files. */
   readonly artifacts: BuildArtifacts;
@@ -111,6 +120,7 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
       },
     ]);
   const publicKey = Buffer.from(publicKeyOf(req.secretKey)).toString('hex');
+  const sbCert = req.secureBoot ? await checkSecureBootSigner(req.secureBoot) : undefined;
 
   const nowMs = req.nowMs ?? Date.now();
   const buildUuid = uuidv7(nowMs, req.random16 ?? new Uint8Array(randomBytes(16)));
@@ -136,6 +146,10 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
     const efi = await d0Efi(publicKey, { mode: req.kernelMode, log });
     fs.copyFileSync(efi.path, at(bootloaderName(buildUuid)));
     fs.copyFileSync(efi.path, at(FALLBACK_BOOTLOADER));
+    if (req.secureBoot) {
+      log('D0 EFI: signing for Secure Boot (sbsign)');
+      await signSlotTree(slot, buildUuid, req.secureBoot);
+    }
 
     const disks = new Map<string, { sha256: string; size: string }>();
     let conversions = 0;
@@ -189,6 +203,7 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
           manifestSha256,
           publicKey,
           efiSha256: efi.sha256,
+          ...(sbCert ? { secureBootCertSha256: sbCert } : {}),
           files: rel,
         },
         null,
@@ -205,6 +220,7 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
       manifestSha256,
       publicKey,
       efiSha256: efi.sha256,
+      secureBootCertSha256: sbCert,
       manifest: v.manifest,
       artifacts: {
         efi: abs(rel.efi),

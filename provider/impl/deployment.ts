@@ -5,7 +5,8 @@
 // check() validates the whole site with core/ (every problem, each at its path: the network's and
 // each container's own fields too, which their lenient checks leave to it, see container.ts),
 // resolves each image source's digest, checking archives' layer blobs (builder/site/image-check.ts),
-// and moves the signing key out of the inputs (see key-stash.ts). diff() compares two plans (normalized manifests with input digests, never
+// and moves the signing key out of the inputs (see key-stash.ts); an optional Secure Boot db key
+// (paths only, deployment-secure-boot.ts) signs D0 in the build's slot tree. diff() compares two plans (normalized manifests with input digests, never
 // timestamps or UUIDs) and returns each changed field as `containers.web.memMb` in `replaces`,
 // which the engine shows as the replacement's reasons, and says "new signed build" with each
 // field's old and new value on stderr, which the engine shows in the preview (see diff).
@@ -19,6 +20,7 @@ import type { BuildSpec, ContainerSpec, NetworkSpec } from '../../core/site/spec
 import type { Problem } from '../../core/errors';
 import { errorCode, ValidationError } from '../../core/errors';
 import { parseSecretKeyFile, publicKeyOf } from '../../core/sign';
+import { checkSecureBootInputs, signerOf } from './deployment-secure-boot';
 import { stashedKey, stashKey } from './key-stash';
 import { failures, hasUnknown, withoutProvider } from './problems';
 import { imageProgress, progressSink } from './progress';
@@ -48,6 +50,10 @@ export interface DeploymentInputs extends Record<string, unknown> {
   publicKey?: string;
   outDir: string;
   kernelMode?: 'auto' | 'docker' | 'host';
+  /** The Secure Boot db key and certificate: paths only (deployment-secure-boot.ts). */
+  secureBoot?: { key?: unknown; cert?: unknown };
+  /** After check: the certificate's SHA-256 fingerprint (public). */
+  secureBootCertSha256?: string;
 }
 
 function specOf(v: DeploymentInputs): { spec: BuildSpec; digests: Record<string, string> } {
@@ -120,6 +126,7 @@ export async function check(
       path: 'kernelMode',
       message: `${JSON.stringify(inputs.kernelMode)} is not auto, docker or host`,
     });
+  problems.push(...(await checkSecureBootInputs(inputs)));
   for (const [key, c] of Object.entries(inputs.containers)) {
     if (c?.name !== key)
       problems.push({
@@ -161,6 +168,16 @@ export function buildChanges(olds: DeploymentInputs, news: DeploymentInputs): Ch
     const [before, after] = [olds[k] ?? 'auto', news[k] ?? 'auto'];
     if (before !== after) add({ kind: 'changed', path: k, before, after });
   }
+  // Signed for another db (or no longer signed, or now signed): D0's bytes differ, a new build.
+  const [sbBefore, sbAfter] = [olds.secureBootCertSha256, news.secureBootCertSha256];
+  const sbPaths = (v: DeploymentInputs) => JSON.stringify(v.secureBoot ?? null);
+  if (sbBefore !== sbAfter || sbPaths(olds) !== sbPaths(news))
+    add({
+      kind: 'changed',
+      path: 'secureBoot',
+      before: sbBefore ?? 'unsigned',
+      after: sbAfter ?? 'unsigned',
+    });
   return [...out.values()].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 
@@ -222,6 +239,7 @@ async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateRes
       secretKey: secret,
       outDir: inputs.outDir,
       kernelMode: inputs.kernelMode,
+      secureBoot: signerOf(inputs),
       docker,
       log: sink.line,
       onImageProgress: (c, e) => image(`image ${c}`, e),
@@ -238,6 +256,7 @@ async function build(inputs: DeploymentInputs): Promise<pulumi.dynamic.CreateRes
         manifestSha256: r.manifestSha256,
         publicKey: r.publicKey,
         efiSha256: r.efiSha256,
+        ...(r.secureBootCertSha256 ? { secureBootCertSha256: r.secureBootCertSha256 } : {}),
         artifacts: r.artifacts,
         disks: Object.fromEntries(
           r.manifest.containers.map((c) => [c.name, { sha256: c.disk_sha256, size: c.disk_size }]),

@@ -19,21 +19,26 @@
 // SetupMode and SecureBoot itself at its first boot (AuthVariableLib).
 import fs from 'node:fs';
 import { D0Error } from '../../core/errors';
-import { readOvmfVars } from './ovmf-vars';
+import {
+  readOvmfVars,
+  VAR_ADDED,
+  VAR_HEADER_LEN,
+  variableHeaders,
+  variableStore,
+  variableStoreFree,
+} from './ovmf-vars';
 
 export const OVMF_VARS_4M_EMPTY = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 
-const AUTH_VARIABLE_STORE = 'aaf32c78-947b-439a-a180-2e144ec37792';
 const EFI_GLOBAL_VARIABLE = '8be4df61-93ca-11d2-aa0d-00e098032b8c';
 const EFI_IMAGE_SECURITY_DATABASE = 'd719b2cb-3d3a-4596-a3bc-dad00e67656f';
 const SECURE_BOOT_ENABLE_GUID = 'f0a30bc7-af08-4556-99c4-001009c93a44';
 const CUSTOM_MODE_GUID = 'c076ec0c-7028-4399-a072-71ee5c448b9f';
 export const EFI_CERT_X509_GUID = 'a5c059a1-94e4-4aa7-87b5-ab155c2bf072';
 
-const VAR_ADDED = 0x3f;
 /** VAR_ADDED & VAR_IN_DELETED_TRANSITION & VAR_DELETED: how edk2 leaves a replaced copy. */
 const VAR_DELETED_FULLY = 0x3c;
-const HEADER_LEN = 60;
+const HEADER_LEN = VAR_HEADER_LEN;
 const NV_BS = 0x03;
 const NV_BS_RT_TIME_AUTH = 0x27;
 
@@ -97,41 +102,28 @@ export function checkSignatureLists(b: Buffer, what: string): number {
   return certs;
 }
 
-/** The offset where the store's free space begins, and where the store ends. */
+/** The store of a VARS file that can take new variables: where it is, its free space, its end. */
 function storeBounds(d: Buffer, file: string): { free: number; end: number; store: number } {
-  if (d.length < 128 || d.toString('latin1', 40, 44) !== '_FVH')
-    throw new D0Error('VARS_FORMAT', `${file}: not a firmware volume (no _FVH signature)`);
-  const store = d.readUInt16LE(48);
-  if (!d.subarray(store, store + 16).equals(guidBytes(AUTH_VARIABLE_STORE)))
-    throw new D0Error('VARS_FORMAT', `${file}: not an authenticated variable store`);
+  const { store, end } = variableStore(d, file);
   if (d[store + 20] !== 0x5a || d[store + 21] !== 0xfe)
     throw new D0Error('VARS_FORMAT', `${file}: the variable store is not formatted and healthy`);
-  const end = Math.min(d.length, store + d.readUInt32LE(store + 16));
-  let off = (store + 28 + 3) & ~3;
-  while (off + HEADER_LEN <= end && d.readUInt16LE(off) === 0x55aa) {
-    const next = off + HEADER_LEN + d.readUInt32LE(off + 36) + d.readUInt32LE(off + 40);
-    if (next > end) throw new D0Error('VARS_FORMAT', `${file}: a variable overruns the store`);
-    off = (next + 3) & ~3;
+  try {
+    return { free: variableStoreFree(d, store, end), end, store };
+  } catch (e) {
+    throw new D0Error('VARS_FORMAT', `${file}: ${(e as Error).message}`);
   }
-  return { free: off, end, store };
 }
 
 /** Marks every live copy of (vendor, name) deleted; then appends the variable. */
 function putVariable(d: Buffer, file: string, v: NewVariable): void {
   const { free, end, store } = storeBounds(d, file);
   const vendor = guidBytes(v.vendor);
-  let off = (store + 28 + 3) & ~3;
-  while (off < free) {
-    const nameSize = d.readUInt32LE(off + 36);
+  for (const { off, state, nameSize, next } of variableHeaders(d, store, end)) {
+    if (next > free) break;
     const name = d.subarray(off + HEADER_LEN, off + HEADER_LEN + nameSize).toString('utf16le');
-    const live = d[off + 2] === VAR_ADDED || d[off + 2] === (VAR_ADDED & 0xfe);
-    if (
-      live &&
-      name.replace(/\0+$/, '') === v.name &&
-      d.subarray(off + 44, off + 60).equals(vendor)
-    )
+    const live = state === VAR_ADDED || state === (VAR_ADDED & 0xfe);
+    if (live && name.replace(/\0+$/, '') === v.name && d.subarray(off + 44, off + 60).equals(vendor))
       d[off + 2] = VAR_DELETED_FULLY;
-    off = (off + HEADER_LEN + nameSize + d.readUInt32LE(off + 40) + 3) & ~3;
   }
   const name = Buffer.from(`${v.name}\0`, 'utf16le');
   const h = Buffer.alloc(HEADER_LEN);

@@ -8,10 +8,10 @@
 import fs from 'node:fs';
 import { D0Error } from '../../core/errors';
 
-const AUTH_VARIABLE_STORE = 'aaf32c78-947b-439a-a180-2e144ec37792';
-const VAR_ADDED = 0x3f;
+export const AUTH_VARIABLE_STORE = 'aaf32c78-947b-439a-a180-2e144ec37792';
+export const VAR_ADDED = 0x3f;
 const VAR_IN_DELETED_TRANSITION = 0x3e;
-const HEADER_LEN = 60;
+export const VAR_HEADER_LEN = 60;
 
 export interface UefiVariable {
   name: string;
@@ -26,38 +26,71 @@ function guidText(b: Buffer): string {
   return `${le(b.subarray(0, 4))}-${le(b.subarray(4, 6))}-${le(b.subarray(6, 8))}-${h(b.subarray(8, 10))}-${h(b.subarray(10, 16))}`;
 }
 
-/** The live variables of a VARS file. */
-export function readOvmfVars(file: string): UefiVariable[] {
-  const d = fs.readFileSync(file);
+/** Where a VARS file's authenticated variable store lies (its header at `store`). */
+export function variableStore(d: Buffer, file: string): { store: number; end: number } {
   if (d.length < 128 || d.toString('latin1', 40, 44) !== '_FVH')
     throw new D0Error('VARS_FORMAT', `${file}: not a firmware volume (no _FVH signature)`);
   const store = d.readUInt16LE(48);
   if (guidText(d.subarray(store, store + 16)) !== AUTH_VARIABLE_STORE)
     throw new D0Error('VARS_FORMAT', `${file}: not an authenticated variable store`);
-  const end = Math.min(d.length, store + d.readUInt32LE(store + 16));
-  const live = new Map<string, UefiVariable>();
-  const transit = new Map<string, UefiVariable>();
+  return { store, end: Math.min(d.length, store + d.readUInt32LE(store + 16)) };
+}
+
+export interface VariableHeader {
+  off: number;
+  state: number;
+  nameSize: number;
+  dataSize: number;
+  /** Where the variable ends (the next header starts 4-byte aligned after it). */
+  next: number;
+  /** The variable runs past the store's end: the walk stops here. */
+  overrun: boolean;
+}
+
+/** The variable headers of a store in order, up to its free space (no 0x55AA start id). */
+export function* variableHeaders(d: Buffer, store: number, end: number): Generator<VariableHeader> {
   let off = (store + 28 + 3) & ~3;
-  while (off + HEADER_LEN <= end && d.readUInt16LE(off) === 0x55aa) {
-    const state = d[off + 2];
+  while (off + VAR_HEADER_LEN <= end && d.readUInt16LE(off) === 0x55aa) {
     const nameSize = d.readUInt32LE(off + 36);
     const dataSize = d.readUInt32LE(off + 40);
-    const next = off + HEADER_LEN + nameSize + dataSize;
-    if (next > end) break;
+    const next = off + VAR_HEADER_LEN + nameSize + dataSize;
+    yield { off, state: d[off + 2], nameSize, dataSize, next, overrun: next > end };
+    if (next > end) return;
+    off = (next + 3) & ~3;
+  }
+}
+
+/** The first free byte of a store: where the walk of its headers ends (aligned). */
+export function variableStoreFree(d: Buffer, store: number, end: number): number {
+  let free = (store + 28 + 3) & ~3;
+  for (const h of variableHeaders(d, store, end)) {
+    if (h.overrun) throw new D0Error('VARS_FORMAT', 'a variable overruns the store');
+    free = (h.next + 3) & ~3;
+  }
+  return free;
+}
+
+/** The live variables of a VARS file. */
+export function readOvmfVars(file: string): UefiVariable[] {
+  const d = fs.readFileSync(file);
+  const { store, end } = variableStore(d, file);
+  const live = new Map<string, UefiVariable>();
+  const transit = new Map<string, UefiVariable>();
+  for (const { off, state, nameSize, next, overrun } of variableHeaders(d, store, end)) {
+    if (overrun) break;
     const name = d
-      .subarray(off + HEADER_LEN, off + HEADER_LEN + nameSize)
+      .subarray(off + VAR_HEADER_LEN, off + VAR_HEADER_LEN + nameSize)
       .toString('utf16le')
       .replace(/\0+$/, '');
     const v: UefiVariable = {
       name,
       vendor: guidText(d.subarray(off + 44, off + 60)),
       attributes: d.readUInt32LE(off + 4),
-      data: Buffer.from(d.subarray(off + HEADER_LEN + nameSize, next)),
+      data: Buffer.from(d.subarray(off + VAR_HEADER_LEN + nameSize, next)),
     };
     const key = `${v.vendor}/${name}`;
     if (state === VAR_ADDED) live.set(key, v);
     else if (state === VAR_IN_DELETED_TRANSITION) transit.set(key, v);
-    off = (next + 3) & ~3;
   }
   for (const [k, v] of transit) if (!live.has(k)) live.set(k, v);
   return [...live.values()];

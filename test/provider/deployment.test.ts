@@ -11,7 +11,7 @@ import { failurePath } from '../../provider/impl/problems';
 import { verifyManifest } from '../../core/sign';
 import { isUuidV7 } from '../../core/uuid';
 import { decodeManifest } from '../../core/tlv/decode';
-import { writeBusyboxArchive } from './fixture-image';
+import { webDeploymentInputs, writeBusyboxArchive } from './fixture-image';
 
 const SECRET = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60';
 const PUBLIC = 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a';
@@ -21,30 +21,8 @@ describe('provider: Deployment', function () {
   let dir: string;
   let image: string;
   let image2: string;
-  const news = (
-    over: Record<string, unknown> = {},
-    web: Record<string, unknown> = {},
-  ): impl.DeploymentInputs => ({
-    site: 'lab',
-    network: { bridge: '10.20.0.1/24', egressNat: false },
-    containers: {
-      web: {
-        name: 'web',
-        image,
-        vcpu: 1,
-        memMb: 64,
-        ip: '10.20.0.10/24',
-        bootOrder: 1,
-        healthTimeoutS: 30,
-        ...web,
-      },
-    },
-    securityEpoch: 1,
-    signingKey: SECRET,
-    outDir: path.join(dir, 'builds'),
-    kernelMode: 'host',
-    ...over,
-  });
+  const news = (over: Record<string, unknown> = {}, web: Record<string, unknown> = {}) =>
+    webDeploymentInputs(image, dir, over, web);
   const checked = async (n: impl.DeploymentInputs) => {
     const r = await impl.check({} as impl.DeploymentInputs, n);
     assert.deepEqual(r.failures, []);

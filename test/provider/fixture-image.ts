@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeBuild, type BuildOutput } from '../../builder/site';
 import type { BuildSpec } from '../../core/site/spec';
+import type { DeploymentInputs } from '../../provider/impl/deployment';
 import { craftLayer, imageConfig, writeDockerArchive } from '../support/oci-pack';
 
 export const BUSYBOX = '/bin/busybox';
@@ -36,6 +37,40 @@ export function webSiteSpec(image: string, memMb = 64): BuildSpec {
       { name: 'web', image, vcpu: 1, memMb, ip: '10.20.0.10/24', bootOrder: 0, healthTimeoutS: 30 },
     ],
   };
+}
+
+/**
+ * The Deployment provider's inputs for the web site of webSiteSpec, signed with TEST_SECRET, built
+ * under `dir`/builds with the host toolchain; `over` replaces top-level inputs, `web` fields of
+ * the container.
+ */
+export function webDeploymentInputs(
+  image: string,
+  dir: string,
+  over: Record<string, unknown> = {},
+  web: Record<string, unknown> = {},
+): DeploymentInputs {
+  return {
+    site: 'lab',
+    network: { bridge: '10.20.0.1/24', egressNat: false },
+    containers: {
+      web: {
+        name: 'web',
+        image,
+        vcpu: 1,
+        memMb: 64,
+        ip: '10.20.0.10/24',
+        bootOrder: 1,
+        healthTimeoutS: 30,
+        ...web,
+      },
+    },
+    securityEpoch: 1,
+    signingKey: TEST_SECRET.toString('hex'),
+    outDir: path.join(dir, 'builds'),
+    kernelMode: 'host',
+    ...over,
+  } as DeploymentInputs;
 }
 
 /** The RFC 8032 TEST 1 key pair the writer tests sign and verify with. */

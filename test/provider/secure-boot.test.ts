@@ -14,7 +14,7 @@ import { abSlots } from '../../provider/impl/esp-target';
 import * as writer from '../../provider/impl/esp-slot-writer';
 import { failurePath } from '../../provider/impl/problems';
 import { verifies } from '../secure-boot/support';
-import { TEST_PUBLIC, writeBusyboxArchive } from './fixture-image';
+import { TEST_PUBLIC, webDeploymentInputs, writeBusyboxArchive } from './fixture-image';
 
 const SECRET = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60';
 
@@ -35,26 +35,7 @@ describe('provider: Deployment and EspSlotWriter with a Secure Boot db key', fun
   let dir: string;
   let image: string;
   let keys: string;
-  const news = (over: Record<string, unknown> = {}): impl.DeploymentInputs => ({
-    site: 'lab',
-    network: { bridge: '10.20.0.1/24', egressNat: false },
-    containers: {
-      web: {
-        name: 'web',
-        image,
-        vcpu: 1,
-        memMb: 64,
-        ip: '10.20.0.10/24',
-        bootOrder: 1,
-        healthTimeoutS: 30,
-      },
-    },
-    securityEpoch: 1,
-    signingKey: SECRET,
-    outDir: path.join(dir, 'builds'),
-    kernelMode: 'host',
-    ...over,
-  });
+  const news = (over: Record<string, unknown> = {}) => webDeploymentInputs(image, dir, over);
   const sb = () => ({ key: path.join(keys, 'db.key'), cert: path.join(keys, 'db.crt') });
 
   before(async () => {

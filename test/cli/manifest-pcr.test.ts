@@ -1,5 +1,6 @@
 // `d0 manifest pcr BUILD_DIR|FILE.tlv`: the event lines and the predicted SHA-256 PCR 12 value
-// (known answer: test/core/measure.test.ts), and clear errors for a directory without exactly one
+// (known answer: test/core/measure.test.ts), exactly the golden files of test/vectors/measure that
+// D0's C side is checked against (test/kernel/measure.test.ts), and clear errors for a directory without exactly one
 // manifest or a file that is not one.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
@@ -37,6 +38,17 @@ describe('d0 manifest pcr', function () {
       assert.equal(lines[3], `sha256:12 ${VALUE}`);
     }
   });
+
+  for (const name of ['valid-minimal', 'valid-64-containers'])
+    it(`prints test/vectors/measure/${name}.expect for ${name}.tlv`, () => {
+      const r = d0(path.join(ROOT, 'test', 'vectors', 'manifest', `${name}.tlv`));
+      assert.equal(r.status, 0, r.stderr);
+      const expect = fs.readFileSync(
+        path.join(ROOT, 'test', 'vectors', 'measure', `${name}.expect`),
+        'utf8',
+      );
+      assert.equal(r.stdout, expect);
+    });
 
   it('refuses a directory without exactly one manifest, naming it', () => {
     const empty = path.join(tmp, 'empty');

@@ -31,7 +31,7 @@ EFI_OBJS := $(patsubst %.c,$(OUT)/efi/%.o,$(EFI_SRCS))
 
 TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff \
   $(OUT)/manifest_render $(OUT)/test_semantic $(OUT)/test_tpm_nv $(OUT)/test_tpm_tis \
-  $(OUT)/test_tpm_crb $(OUT)/test_tco
+  $(OUT)/test_tpm_crb $(OUT)/test_tco $(OUT)/test_measure
 
 # The TPM NV marshalling and epoch-floor policy of boot/efi/tpm: pure code, tested on the host.
 TPM_SRCS := kernel/boot/efi/tpm/nv.c kernel/boot/efi/tpm/floor.c
@@ -64,6 +64,13 @@ $(OUT)/test_tpm_crb: kernel/tests/test_tpm_crb.c kernel/tests/unhex.c $(TPM_SRCS
 	@mkdir -p $(@D)
 	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -o $@ $< kernel/tests/unhex.c $(TPM_SRCS) \
 	  kernel/boot/efi/tpm/crb.c
+
+# Measured boot's events (boot/efi/measure_events.c) against the golden files of test/vectors/measure.
+$(OUT)/test_measure: kernel/tests/test_measure.c kernel/tests/vector_files.c \
+  kernel/boot/efi/measure_events.c kernel/boot/efi/measure_events.h kernel/log/fmt.c $(D0_SRCS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -Ikernel -o $@ $< kernel/tests/vector_files.c \
+	  kernel/boot/efi/measure_events.c kernel/log/fmt.c $(D0_SRCS)
 
 # The ICH9 TCO watchdog's register logic (boot/efi/wdog/tco.c) against a model of the chip.
 $(OUT)/test_tco: kernel/tests/test_tco.c kernel/boot/efi/wdog/tco.c kernel/boot/efi/wdog/tco.h $(HDRS)

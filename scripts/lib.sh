@@ -7,6 +7,7 @@ D0_DEBIAN_PACKAGES=(
   libsodium-dev valgrind                     # bench: Ed25519 reference and instruction counts
   qemu-system-x86 ovmf                       # boot tests (UEFI under TCG, SVM/NPT)
   swtpm swtpm-tools                          # TPM 2.0 for the epoch-floor tests (QEMU -tpmdev emulator)
+  tpm2-tools python3                         # measured boot: PCRs read back from swtpm (test/support/tpm2-tools.ts)
   bochs bochsbios vgabios bochs-term         # VMX/EPT tests
   gdisk mtools dosfstools                    # GPT + FAT32 ESP images
   sbsigntool openssl efitools                # Secure Boot: sbsign/sbverify; site keys, .esl/.auth

@@ -1,13 +1,14 @@
-// `d0 manifest pack | inspect | verify | diff`: build, read and check signed manifests.
+// `d0 manifest pack | inspect | verify | diff | pcr`: build, read and check signed manifests.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { hostMemory } from '../../core/host-memory';
 import type { Problem } from '../../core/errors';
 import { diffManifests, renderChange } from '../../core/diff';
+import { MEASURE_PCR, extendChain, measuredEvents } from '../../core/measure';
 import { semanticProblems } from '../../core/manifest/semantic';
 import { validateManifest } from '../../core/manifest/validate';
-import { manifestName, signatureName } from '../../core/naming';
+import { manifestName, signatureName, uuidOfManifestName } from '../../core/naming';
 import type { Manifest } from '../../core/schema';
 import {
   parsePublicKeyFile,
@@ -40,6 +41,7 @@ const USAGE = {
   verify:
     "manifest verify FILE.tlv --sig FILE.sig --pub KEY.pub [--floor N]   (N: the host's epoch floor)",
   diff: 'manifest diff A.tlv B.tlv [--all]   (--all: include build_uuid and timestamp_ms)',
+  pcr: 'manifest pcr BUILD_DIR|FILE.tlv   (the PCR value D0 measures for the build; docs/measured-boot.md)',
 };
 
 const problemsError = (problems: readonly Problem[]) =>
@@ -216,7 +218,48 @@ function diff(args: string[], io: Io): number {
   return 0;
 }
 
-const SUB: Record<string, (args: string[], io: Io) => number> = { pack, inspect, verify, diff };
+/** The one manifest-<uuid>.tlv of a build directory (or the file given). */
+function buildManifestFile(arg: string): string {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(arg);
+  } catch {
+    throw badInput(`${arg}: no such build directory or manifest file`);
+  }
+  if (!st.isDirectory()) return arg;
+  const found = fs.readdirSync(arg).filter((f) => f.endsWith('.tlv') && uuidOfManifestName(f));
+  if (found.length !== 1)
+    throw badInput(
+      `${arg}: ${found.length === 0 ? 'no' : found.length} manifest-<uuid>.tlv files; a build directory holds exactly one`,
+    );
+  return path.join(arg, found[0]);
+}
+
+// What D0 extends its PCR with for this manifest (core/measure.ts), from the manifest alone: the
+// signature is not checked here (`manifest verify` does that; D0 measures only verified builds).
+function pcr(args: string[], io: Io): number {
+  const { positionals } = parseFlags(args, {}, USAGE.pcr);
+  if (positionals.length !== 1) throw badInput(`usage: d0 ${USAGE.pcr}`);
+  const { tlv, manifest } = readManifest(buildManifestFile(positionals[0]));
+  const events = measuredEvents(tlv, manifest);
+  events.forEach((e, i) =>
+    io.out(
+      `# event ${i + 1}: ${e.description}  measured ${Buffer.from(e.measured).toString('hex')}`,
+    ),
+  );
+  io.out(
+    `sha256:${MEASURE_PCR} ${Buffer.from(extendChain(events.map((e) => e.measured))).toString('hex')}`,
+  );
+  return 0;
+}
+
+const SUB: Record<string, (args: string[], io: Io) => number> = {
+  pack,
+  inspect,
+  verify,
+  diff,
+  pcr,
+};
 
 export const command: Command = {
   name: 'manifest',

@@ -84,8 +84,15 @@ describe('ab: semantic re-check of signed builds', function () {
     assert.equal(failed?.fields.reason, 'SEMANTIC_OUTSIDE_SUBNET', b.text);
     assert.equal(failed.fields.field, 'gw4');
     assert.match(failed.fields.container ?? '', /^[a-z0-9-]+$/);
-    // Before anything: no file checked or loaded, no memory plan, no VM, no commit.
-    for (const ev of ['manifest_verified', 'memory_plan', 'ready_to_launch', 'vm_start', 'commit'])
+    // Before anything: no file checked or loaded, nothing measured, no memory plan, no VM, no commit.
+    for (const ev of [
+      'manifest_verified',
+      'measured',
+      'memory_plan',
+      'ready_to_launch',
+      'vm_start',
+      'commit',
+    ])
       assert.ok(!evs.includes(ev), `${ev} after the refusal\n${b.text}`);
     assert.equal(b.end, 'exit', 'a boot that fails before the launch returns to the firmware');
     const state = readAbState(vars)!;

@@ -13,10 +13,13 @@ import path from 'node:path';
 
 const SOCKET_WAIT_MS = 10_000;
 
-/** device: the interface QEMU presents the TPM on (TIS/FIFO by default, or CRB). */
+/**
+ * device: the interface QEMU presents the TPM on (TIS/FIFO by default, or CRB). fn also gets the
+ * control socket, for readPcr() (test/support/tpm2-tools.ts) once QEMU was killed.
+ */
 export async function withSwtpm<T>(
   stateDir: string,
-  fn: (qemuArgs: string[]) => Promise<T>,
+  fn: (qemuArgs: string[], ctrlSocket: string) => Promise<T>,
   o: { timeoutMs?: number; device?: 'tpm-tis' | 'tpm-crb' } = {},
 ): Promise<T> {
   return runSwtpm(stateDir, 'ctrl', fn, o);

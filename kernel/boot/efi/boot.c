@@ -18,6 +18,7 @@
 #include "launch.h"
 #include "log/fmt.h"
 #include "log/log.h"
+#include "measure.h"
 #include "plan.h"
 #include "pubkey.h"
 #include "wdog/watchdog.h"
@@ -220,6 +221,8 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
   log_u64("containers", manifest.n_containers);
   log_u64("epoch", manifest.security_epoch);
   log_end();
+  /* Everything measured was verified; before ExitBootServices (TCG2 is a boot service). */
+  measure_boot(st, tlv_buf, tlv_len, &manifest);
   ab_verified(manifest.security_epoch); /* the commit waits for the VMs' health (launch.c) */
   plan_log(&manifest);
   /* Stage 2 (launch.h): returns only if nothing was launched; the verified files go back to the

@@ -14,4 +14,15 @@
  * none (no TPM, or a firmware built without TPM support). */
 int tcg2_link(EFI_SYSTEM_TABLE *st, struct tpm_link *t);
 
+#define TCG2_EVENT_TEXT_MAX 160 /* the event-log description, truncated beyond */
+
+/*
+ * HashLogExtendEvent on a link tcg2_link() filled: the firmware hashes data (data_len bytes) in
+ * every active PCR bank, extends PCR pcr with the hashes and appends an event-log entry of type
+ * event_type whose event data is text (ASCII, no terminator, at most TCG2_EVENT_TEXT_MAX bytes).
+ * Returns 0 or the EFI_STATUS.
+ */
+uint64_t tcg2_hash_log_extend(const struct tpm_link *t, uint32_t pcr, uint32_t event_type,
+                              const uint8_t *data, size_t data_len, const char *text);
+
 #endif

@@ -12,7 +12,13 @@ import { readAbState, readOvmfVars } from '../../builder/disk/ovmf-vars';
 import type { SlotLetter } from '../../builder/disk/slots';
 import { diskStatus, predictBoot } from '../../builder/disk/status';
 import { writeSlot } from '../../builder/disk/writer';
-import { bootUntilSettled, corruptSignature, damageEfi, wipeSlot, type SettledBoots } from './fallback-support';
+import {
+  bootUntilSettled,
+  corruptSignature,
+  damageEfi,
+  wipeSlot,
+  type SettledBoots,
+} from './fallback-support';
 import { bootUntilExit, copyOfBase, makeBuild, sharedFixture, type AbFixture } from './support';
 
 /** Boot#### of each slot (kernel/boot/efi/ab/bootvars.h: D000 + the partition number). */
@@ -57,7 +63,11 @@ describe('ab: a fallback boot entry survives every commit', function () {
     const other = slot === 'A' ? 'B' : 'A';
     assert.deepEqual([c?.fields.boot, c?.fields.fallback], [build.uuid, other], b.text);
     const order = bootOrder(vars);
-    assert.deepEqual(order.slice(0, 2), [D0_ENTRY[slot], D0_ENTRY[other]], order.map(hex).join(','));
+    assert.deepEqual(
+      order.slice(0, 2),
+      [D0_ENTRY[slot], D0_ENTRY[other]],
+      order.map(hex).join(','),
+    );
     assert.ok(order.length > 2, 'the firmware entries stay after the D0 entries');
     assert.ok(order.slice(2).every((e) => (e & 0xff00) !== 0xd000));
   }
@@ -96,8 +106,15 @@ describe('ab: a fallback boot entry survives every commit', function () {
   function assertRan(b: SettledBoots, build: Build, letter: SlotLetter, role: string): void {
     assert.equal(b.settled, 'halt', b.text);
     const choice = b.last.find((e) => e.ev === 'slot_choice');
-    assert.deepEqual([choice?.fields.role, choice?.fields.boot, choice?.fields.slot], [role, build.uuid, letter], b.text);
-    assert.ok(b.last.some((e) => e.ev === 'ready_to_launch' && e.fields.uuid === build.uuid), b.text);
+    assert.deepEqual(
+      [choice?.fields.role, choice?.fields.boot, choice?.fields.slot],
+      [role, build.uuid, letter],
+      b.text,
+    );
+    assert.ok(
+      b.last.some((e) => e.ev === 'ready_to_launch' && e.fields.uuid === build.uuid),
+      b.text,
+    );
     assert.equal(b.last.filter((e) => e.ev === 'build_healthy').length, 1, b.text);
     assert.equal(b.all('commit').length, 0, 'nothing is committed on the way\n' + b.text);
   }
@@ -107,7 +124,10 @@ describe('ab: a fallback boot entry survives every commit', function () {
     // fails its health and is rolled back to U3; then U3's signature breaks.
     const p = copy(onA, 'fb-marked-bad');
     const u4 = makeBuild(fx, 'fb-u4', { guest: 'exit1' });
-    assert.equal((await writeSlot({ target: p.disk, buildDir: u4.dir, publicKey: fx.pub, vars: p.vars })).slot, 'B');
+    assert.equal(
+      (await writeSlot({ target: p.disk, buildDir: u4.dir, publicKey: fx.pub, vars: p.vars })).slot,
+      'B',
+    );
     const trial = await bootUntilExit(p.disk, p.vars);
     assert.equal(trial.all('rollback')[0]?.fields.from, u4.uuid, trial.text);
     const before = readAbState(p.vars)!;
@@ -149,7 +169,10 @@ describe('ab: a fallback boot entry survives every commit', function () {
           assert.equal(b.settled, 'firmware', b.text);
           assert.equal(b.all('ready_to_launch').length, 0, b.text);
           assert.equal(b.all('vm_start').length, 0, b.text);
-          assert.ok(b.all('exit').length >= 1, 'every D0 that ran returned to the firmware\n' + b.text);
+          assert.ok(
+            b.all('exit').length >= 1,
+            'every D0 that ran returned to the firmware\n' + b.text,
+          );
         } else if (expect === 'active') {
           assertRan(b, p.active.build, p.active.letter, 'committed');
         } else {
@@ -170,7 +193,9 @@ describe('ab: a fallback boot entry survives every commit', function () {
           assert.equal(pr.verified ? pr.uuid : undefined, want, pr.path);
         }
         const ran = b.last.find((e) => e.ev === 'ready_to_launch')?.fields.uuid;
-        outcomes.push(`${on}:${a}/${f}->${b.settled === 'halt' ? (ran === p.active.build.uuid ? 'active' : 'fallback') : 'none'}`);
+        outcomes.push(
+          `${on}:${a}/${f}->${b.settled === 'halt' ? (ran === p.active.build.uuid ? 'active' : 'fallback') : 'none'}`,
+        );
       });
     }
 });

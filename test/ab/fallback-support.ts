@@ -45,10 +45,16 @@ function findInSlot(disk: string, letter: SlotLetter, needle: Buffer): number[] 
  * Flips one byte of the slot's manifest signature (the 64-byte manifest-<uuid>.sig of buildDir,
  * found by its contents in the slot's FAT data): D0 then refuses the slot (bad_signature).
  */
-export function corruptSignature(disk: string, letter: SlotLetter, buildDir: string, uuid: string): void {
+export function corruptSignature(
+  disk: string,
+  letter: SlotLetter,
+  buildDir: string,
+  uuid: string,
+): void {
   const sig = fs.readFileSync(path.join(buildDir, `manifest-${uuid}.sig`));
   const at = findInSlot(disk, letter, sig);
-  if (at.length !== 1) throw new Error(`slot ${letter}: signature found ${at.length} times, not once`);
+  if (at.length !== 1)
+    throw new Error(`slot ${letter}: signature found ${at.length} times, not once`);
   writeAt(disk, at[0] + 10, Buffer.from([sig[10] ^ 0x01]));
 }
 
@@ -87,7 +93,11 @@ export interface SettledBoots extends Boots {
  * a launched build's VMs stopped, or the firmware runs out of boot options. A D0 that fails
  * before the launch returns to the firmware (ev=exit), which then tries its next entry.
  */
-export async function bootUntilSettled(disk: string, vars: string, timeoutMs = 240_000): Promise<SettledBoots> {
+export async function bootUntilSettled(
+  disk: string,
+  vars: string,
+  timeoutMs = 240_000,
+): Promise<SettledBoots> {
   return withQemu({ disk, vars, cpu: AB_CPU, timeoutMs }, async (vm) => {
     const ends = [
       vm.waitFor('halt').then(() => 'halt' as const),

@@ -54,7 +54,9 @@ void ab_boot_failed(void);
  * the machine at once and writes nothing: the firmware then boots BootOrder's first entry (the
  * last good build), whose D0 finds the trial still pending and retries or rolls it back
  * (tries_left), as for any trial that reset without committing. Returns otherwise (the caller
- * halts): a committed build is not reset in a loop.
+ * halts): a committed build is not reset into its fallback, which D0 cannot check after
+ * ExitBootServices and which, refused or not loadable, would lead the firmware back to the
+ * committed build, fault after fault (kernel/README.md, "Health, commit and rollback").
  */
 void ab_fatal(const char *why);
 

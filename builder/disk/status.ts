@@ -100,7 +100,9 @@ function fromSlot(
  * The model of D0's choice after a write. With a committed build (`state.lastGood`), the firmware
  * boots the last good slot's entry: a newer, not-bad build on the other slot that passes the
  * precheck (signature, TLV, epoch) is tried; it stays if it fully verifies, else D0 rolls back to
- * the last good slot. With nothing committed (a disk never booted: `state` absent or without
+ * the last good slot. When the last good build itself does not verify, the firmware's next D0
+ * entry, the other slot, runs as the fallback if its build verifies and is not bad. With nothing
+ * committed (a disk never booted: `state` absent or without
  * `lastGood`), the firmware boots slot A and D0 applies the first-boot rule: a newer build on
  * the other slot is tried first with slot A as the fallback, which commits itself when the trial
  * fails (kernel/boot/efi/ab/ab.c, ab_select).
@@ -114,5 +116,18 @@ export function predictBoot(slots: SlotStatus[], state?: D0AbState): BootPredict
   }
   const lg = slots.find((s) => s.uuid && s.uuid === st.lastGood);
   if (!lg) return { verified: false, path: 'last good build on no slot' };
-  return fromSlot(lg, candidateFor(slots, lg, lg.uuid!, st), st, false);
+  const p = fromSlot(lg, candidateFor(slots, lg, lg.uuid!, st), st, false);
+  if (p.verified || p.slot !== lg.letter) return p;
+  // The last good build itself fails: its D0 returns to the firmware, which boots the next D0
+  // entry in BootOrder, the other slot (kernel/boot/efi/ab/bootvars.h): a fallback boot, unless
+  // that build is marked bad (D0 refuses it: ev=boot_failed reason=slot_marked_bad).
+  const other = slots.find((s) => s !== lg);
+  if (other?.uuid && other.verified && other.uuid !== st.bad)
+    return {
+      slot: other.letter,
+      uuid: other.uuid,
+      verified: true,
+      path: `${p.path}, last good build fails (${lg.reason}): fallback`,
+    };
+  return { ...p, path: `${p.path}, last good build fails (${lg.reason}), no fallback` };
 }

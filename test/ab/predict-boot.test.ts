@@ -149,6 +149,31 @@ describe('predictBoot: the model of D0 slot choice', () => {
       );
     });
 
+    it('the last good build fails: the other slot runs as the fallback, unless it is bad or fails too', () => {
+      const broken = { signed: false, verified: false, reason: 'bad_signature' };
+      // U2 committed in B and refused by its own D0; U1 (older) in A is the fallback entry.
+      assert.deepEqual(pick(predictBoot([slot('A', U1), slot('B', U2, broken)], committed(U2))), [
+        'A',
+        U1,
+        true,
+        'no candidate, last good build fails (bad_signature): fallback',
+      ]);
+      assert.deepEqual(
+        pick(predictBoot([slot('A', U1), slot('B', U2, broken)], committed(U2, { bad: U1 }))),
+        ['B', U2, false, 'no candidate, last good build fails (bad_signature), no fallback'],
+      );
+      assert.deepEqual(
+        pick(predictBoot([slot('A', U1, broken), slot('B', U2, broken)], committed(U2))),
+        ['B', U2, false, 'no candidate, last good build fails (bad_signature), no fallback'],
+      );
+      assert.deepEqual(pick(predictBoot([slot('A'), slot('B', U2, broken)], committed(U2))), [
+        'B',
+        U2,
+        false,
+        'no candidate, last good build fails (bad_signature), no fallback',
+      ]);
+    });
+
     it('the last good build on no slot', () => {
       const p = predictBoot([slot('A', U2), slot('B')], committed(U1));
       assert.deepEqual(pick(p), [undefined, undefined, false, 'last good build on no slot']);

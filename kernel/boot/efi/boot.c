@@ -135,6 +135,8 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
     return s;
   }
   ab_select(image, st); /* may reset into another slot (a trial); see ab/ab.h */
+  if (!ab_boot_allowed())
+    return EFI_SECURITY_VIOLATION; /* the firmware boots its next entry */
 
   /* Exactly one manifest per slot: zero or several means the slot is broken, not a choice. */
   int count = esp_find_manifests(&esp, uuid);

@@ -166,6 +166,21 @@ static void log_state(enum ab_state_load how) {
   log_end();
 }
 
+/* The firmware booted this slot although the committed build is on slot lg: the committed D0
+ * did not run to its launch. Which way it failed (refused its own slot and returned, could not be
+ * loaded, lost power) is not known here; that it did not run is. A build marked bad (it failed
+ * its trial) is no fallback: ab_boot_allowed() refuses it. */
+static void log_fallback(int lg) {
+  log_begin("fallback_boot");
+  log_str("committed", ab.sl.s[lg].uuid);
+  log_str("committed_slot", ab_slot_letter(ab.sl.s[lg].part));
+  log_str("committed_ran", "no");
+  log_str("cause", "unknown");
+  log_str("boot", own()->uuid);
+  log_str("slot", ab_slot_letter(own()->part));
+  log_end();
+}
+
 /* A trial is pending for a build on another slot: this boot is the firmware's fallback after the
  * trial build reset or failed without committing. Retry while tries are left, else roll back. */
 static void resolve_pending_trial(void) {
@@ -274,12 +289,26 @@ void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     maybe_start_trial(own()->uuid);
     ab.role = ROLE_FIRST;
   } else if (!ab_uuid_eq(ab.st.last_good, own()->uuid)) {
-    ab.role = ab_slot_by_uuid(&ab.sl, ab.st.last_good) < 0 ? ROLE_RECOVERY : ROLE_FALLBACK;
+    int lg = ab_slot_by_uuid(&ab.sl, ab.st.last_good);
+    ab.role = lg < 0 ? ROLE_RECOVERY : ROLE_FALLBACK;
+    if (lg >= 0)
+      log_fallback(lg);
   } else {
     maybe_start_trial(ab.st.last_good);
     ab.role = ROLE_COMMITTED;
   }
   log_choice(role_name(ab.role));
+}
+
+int ab_boot_allowed(void) {
+  if (ab.role != ROLE_FALLBACK || !own()->has_uuid || !ab_uuid_eq(ab.st.bad, own()->uuid))
+    return 1;
+  log_begin("boot_failed");
+  log_str("reason", "slot_marked_bad");
+  log_str("bad", own()->uuid);
+  log_str("slot", ab_slot_letter(own()->part));
+  log_end();
+  return 0;
 }
 
 int ab_epoch_ok(uint64_t epoch) {
@@ -297,6 +326,16 @@ uint64_t ab_epoch_floor_now(void) {
   return ab.role == ROLE_NONE ? 0 : ab.st.epoch;
 }
 
+/* The fallback a commit keeps (kernel/README.md "Boot entries"): the slot that still holds the
+ * build committed before this one (`previous`), if it is another slot than this one; -1 if none
+ * (a first boot, a recovery, or a slot overwritten since). */
+static int previous_slot(const char *previous) {
+  if (ab_uuid_empty(previous))
+    return -1;
+  int i = ab_slot_by_uuid(&ab.sl, previous);
+  return i == ab.sl.own ? -1 : i;
+}
+
 static void commit(uint64_t epoch) {
   if (ab.role != ROLE_TRIAL && ab.role != ROLE_FIRST && ab.role != ROLE_RECOVERY)
     return;
@@ -305,8 +344,14 @@ static void commit(uint64_t epoch) {
   /* Boot entry and order first: if power fails before the state write, the next boot runs this
    * build again as the trial and commits then. */
   EFI_STATUS s = ab_bootvar_set(ab.rt, own());
+  uint16_t second = AB_NO_ENTRY;
+  int fb = previous_slot(previous);
+  if (!EFI_ERROR(s) && fb >= 0) {
+    s = ab_bootvar_set(ab.rt, &ab.sl.s[fb]);
+    second = ab_boot_entry(&ab.sl.s[fb]);
+  }
   if (!EFI_ERROR(s))
-    s = ab_bootorder_first(ab.rt, ab_boot_entry(own()));
+    s = ab_bootorder_set(ab.rt, ab_boot_entry(own()), second);
   if (EFI_ERROR(s))
     log_error("boot_order", s);
   ab_uuid_set(ab.st.last_good, own()->uuid);
@@ -320,6 +365,7 @@ static void commit(uint64_t epoch) {
   log_str("boot", own()->uuid);
   log_str("slot", ab_slot_letter(own()->part));
   log_str("previous", ab_uuid_text(previous, t1));
+  log_str("fallback", fb >= 0 ? ab_slot_letter(ab.sl.s[fb].part) : "none");
   log_str("role", role_name(ab.role));
   log_u64("epoch", ab.st.epoch);
   log_end();

@@ -7,6 +7,9 @@
  *   ab_select()      after the ESP is open: reads the NV state and both slots, may start (or
  *                    retry, or roll back) a trial; starting one sets BootNext and resets, so it
  *                    does not return then.
+ *   ab_boot_allowed() right after ab_select(): 0 (after logging ev=boot_failed
+ *                    reason=slot_marked_bad) when the firmware fell back to a build marked bad
+ *                    (it failed its trial): boot.c then returns to the firmware's next entry.
  *   ab_epoch_ok()    once the slot's manifest is parsed: refuses an epoch below the committed one
  *                    (boot.c then checks proto/SEMANTICS.md, its epoch ceiling counted from
  *                    ab_epoch_floor_now()).
@@ -34,6 +37,7 @@
 #define AB_TRIES 2
 
 void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
+int ab_boot_allowed(void);
 /* 1 when epoch may boot; 0 after logging ev=boot_failed reason=epoch_below. */
 int ab_epoch_ok(uint64_t epoch);
 /* The anti-rollback floor ab_epoch_ok enforces (0 when A/B is unavailable): what the epoch
@@ -50,7 +54,9 @@ void ab_boot_failed(void);
  * the machine at once and writes nothing: the firmware then boots BootOrder's first entry (the
  * last good build), whose D0 finds the trial still pending and retries or rolls it back
  * (tries_left), as for any trial that reset without committing. Returns otherwise (the caller
- * halts): a committed build is not reset in a loop.
+ * halts): a committed build is not reset into its fallback, which D0 cannot check after
+ * ExitBootServices and which, refused or not loadable, would lead the firmware back to the
+ * committed build, fault after fault (kernel/README.md, "Health, commit and rollback").
  */
 void ab_fatal(const char *why);
 

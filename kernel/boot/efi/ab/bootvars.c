@@ -86,7 +86,7 @@ EFI_STATUS ab_bootnext_set(EFI_RUNTIME_SERVICES *rt, uint16_t entry) {
   return rt->SetVariable(u"BootNext", &global, AB_VAR_ATTRS, sizeof v, v);
 }
 
-EFI_STATUS ab_bootorder_first(EFI_RUNTIME_SERVICES *rt, uint16_t entry) {
+EFI_STATUS ab_bootorder_set(EFI_RUNTIME_SERVICES *rt, uint16_t first, uint16_t second) {
   UINTN size = sizeof order;
   size_t n = 0, m = 0;
   EFI_STATUS s = rt->GetVariable(u"BootOrder", &global, 0, &size, order);
@@ -94,16 +94,13 @@ EFI_STATUS ab_bootorder_first(EFI_RUNTIME_SERVICES *rt, uint16_t entry) {
     n = size / 2;
   else if (s != EFI_NOT_FOUND)
     return s;
-  if (n > 0 && order[0] == entry) {
-    int others = 0;
-    for (size_t i = 1; i < n; i++)
-      others |= (order[i] & 0xff00u) == AB_BOOT_ENTRY_BASE;
-    if (!others)
-      return EFI_SUCCESS;
-  }
-  new_order[m++] = entry;
+  new_order[m++] = first;
+  if (second != AB_NO_ENTRY && second != first)
+    new_order[m++] = second;
   for (size_t i = 0; i < n && m < ORDER_MAX; i++)
     if ((order[i] & 0xff00u) != AB_BOOT_ENTRY_BASE)
       new_order[m++] = order[i];
+  if (m == n && memcmp(order, new_order, m * 2) == 0)
+    return EFI_SUCCESS; /* unchanged: no NV write */
   return rt->SetVariable(u"BootOrder", &global, AB_VAR_ATTRS, m * 2, new_order);
 }

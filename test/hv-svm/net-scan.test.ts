@@ -1,7 +1,7 @@
 // A port scan of D0's uplink address finds nothing but the published ports. Under QEMU (SVM, TCG)
 // D0's e1000 sits on QEMU's socket netdev with this test process as the only other station
-// (uplink-peer.ts, playing the gateway 10.0.2.2). One real Linux container (busybox httpd on port
-// 80) publishes TCP 443 and 8080 -> 80, and TCP 9999 -> 81, where `nc -l` waits to be told to
+// (uplink-peer.ts, playing the gateway 10.0.2.2). One real Linux container (busybox httpd on ports
+// 80 and 8080) publishes TCP 443 -> 80 and 8080 -> 8080, and TCP 9999 -> 81, where `nc -l` waits to be told to
 // stop. The scan: a TCP SYN to every port 1..1024, the published ports and a fixed sample of high
 // ports (paced, bounded), UDP to a sample of ports, and an ICMP echo. Every frame D0 sends back is
 // collected. Expected: a SYN-ACK from each published port (the container's, through DNAT) and
@@ -43,14 +43,16 @@ import {
 
 const TIMEOUT_MS = 20 * 60_000;
 const D0_IP = Buffer.from([10, 0, 2, 15]);
-const WEB_PORTS = [443, 8080]; // -> the container's httpd on 80
+// -> the container's httpds on 80 and 8080 (one uplink port per container port: proto/SEMANTICS.md)
+const WEB_PORTS = [443, 8080];
+const WEB_CONTAINER_PORTS = [80, 8080];
 const STOP_PORT = 9999; // -> the container's `nc -l -p 81`
 const PUBLISHED = [...WEB_PORTS, STOP_PORT];
 const PUBLISH: Publish[] = [
-  ...WEB_PORTS.map((p) => ({
+  ...WEB_PORTS.map((p, i) => ({
     protocol: 'IP_PROTO_TCP' as const,
     uplink_port: p,
-    container_port: 80,
+    container_port: WEB_CONTAINER_PORTS[i],
   })),
   { protocol: 'IP_PROTO_TCP', uplink_port: STOP_PORT, container_port: 81 },
 ];
@@ -68,6 +70,7 @@ const ECHO_ID = 0x5ca1;
 
 const CONTAINER_SCRIPT = [
   'busybox httpd -p 80 -h /tmp', // daemonizes once it listens
+  'busybox httpd -p 8080 -h /tmp',
   'echo WEB_UP',
   'busybox nc -l -p 81 >/dev/null', // returns when the test closes its connection
   'echo STOPPING',

@@ -44,7 +44,7 @@ describe('ab: d0 disk and d0 run', function () {
 
     r = await d0(['run', disk, '--cpu', AB_CPU, '--until', 'halt', '--timeout', '240']);
     assert.equal(r.code, 0, r.err + r.out);
-    assert.match(r.out, new RegExp(`ev=commit boot=${u1.uuid} slot=A previous=none role=first`));
+    assert.match(r.out, new RegExp(`ev=commit boot=${u1.uuid} slot=A previous=none fallback=none role=first`));
     assert.ok(fs.existsSync(`${disk}.vars.fd`));
 
     const u2 = makeBuild(fx, 'cli-u2');
@@ -65,7 +65,7 @@ describe('ab: d0 disk and d0 run', function () {
     );
     assert.match(
       r.out,
-      new RegExp(`ev=commit boot=${u2.uuid} slot=B previous=${u1.uuid} role=trial`),
+      new RegExp(`ev=commit boot=${u2.uuid} slot=B previous=${u1.uuid} fallback=A role=trial`),
     );
 
     r = await d0(['disk', 'status', disk, '--pub', pub]);

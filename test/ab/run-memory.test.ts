@@ -73,7 +73,7 @@ describe('ab: d0 run and host memory', function () {
     assert.ok(m, r.err);
     assert.ok(Number(m[1]) >= Number(m[2]) && Number(m[1]) % 64 === 0, r.err);
     assert.ok(Number(m[2]) > 400, `need ${m[2]} MiB for a 400 MiB VM`);
-    assert.match(r.out, /ev=commit boot=\S+ slot=A previous=none role=first/);
+    assert.match(r.out, /ev=commit boot=\S+ slot=A previous=none fallback=none role=first/);
     const plan = /ev=memory_plan needed_mib=(\d+) available_mib=(\d+)/.exec(r.out);
     assert.ok(plan && Number(plan[1]) <= Number(plan[2]), r.out);
     console.error(`      memory_plan: needed ${plan[1]} MiB, available ${plan[2]} MiB of a ${m[1]} MiB host`);

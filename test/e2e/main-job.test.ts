@@ -68,7 +68,7 @@ describe('e2e: ./scripts/main, the README main job', function () {
     assert.ok(uuid, 'the manifest is shown');
     const hello = t.search(/ev=console vm=hello line=.?hello.from.the.hello.container/);
     const cwd = t.search(/ev=console vm=hello line=.?uid.0.cwd./);
-    const commit = t.search(new RegExp(`ev=commit boot=${uuid} slot=A previous=none role=first`));
+    const commit = t.search(new RegExp(`ev=commit boot=${uuid} slot=A previous=none fallback=none role=first`));
     const page = t.search(/^<h1>hello from D0<\/h1>$/m);
     const status = t.search(new RegExp(`^slot A: ${uuid} .*verified epoch=1 active$`, 'm'));
     assert.ok(hello >= 0 && cwd > hello, `the container's output:\n${t.slice(-4000)}`);

@@ -52,6 +52,6 @@ describe('e2e: a real Debian image with nginx, end to end with default sizes and
     assert.match(console, /uid=33\(www-data\) gid=33\(www-data\)/, run.out);
     assert.match(console, /cwd=\/srv\/www/, run.out);
     assert.match(console, /served by nginx on D0/, run.out);
-    assert.match(run.out, new RegExp(`ev=commit boot=${uuid} slot=A previous=none role=first`));
+    assert.match(run.out, new RegExp(`ev=commit boot=${uuid} slot=A previous=none fallback=none role=first`));
   });
 });

@@ -13,11 +13,11 @@
 //   so a failure leaves no half set.
 // - A missing tool is SB_TOOL naming its Debian package (openssl, efitools).
 // - The common name is text for openssl's -subj: only letters, digits, space, '.', '_', '-'.
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
+import { lastLine, runSbTool } from './sb-tool';
 
 export const SB_KEY_NAMES = ['PK', 'KEK', 'db'] as const;
 export type SbKeyName = (typeof SB_KEY_NAMES)[number];
@@ -25,12 +25,6 @@ const EXTS = ['key', 'crt', 'cer', 'esl', 'auth'] as const;
 
 /** Who signs each variable's update: PK itself, KEK by PK, db by KEK (UEFI 2.10 §32.3). */
 const SIGNER: Record<SbKeyName, SbKeyName> = { PK: 'PK', KEK: 'PK', db: 'KEK' };
-
-const PACKAGE: Record<string, string> = {
-  openssl: 'openssl',
-  'cert-to-efi-sig-list': 'efitools',
-  'sign-efi-sig-list': 'efitools',
-};
 
 export interface SiteKeys {
   dir: string;
@@ -42,23 +36,9 @@ export interface SiteKeys {
   owner: string;
 }
 
-function tool(cmd: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { timeout: 120_000 }, (err, _out, stderr) => {
-      const e = err as NodeJS.ErrnoException | null;
-      if (e?.code === 'ENOENT')
-        return reject(
-          new D0Error('SB_TOOL', `${cmd} is not installed (Debian package ${PACKAGE[cmd]})`),
-        );
-      if (e) {
-        // Only the tool's last line: none of these tools prints key material to stderr.
-        const last = String(stderr).trim().split('\n').pop()?.slice(0, 200) || '(no message)';
-        return reject(new D0Error('SB_TOOL', `${cmd} failed: ${last}`));
-      }
-      resolve();
-    });
-    child.stdin?.end();
-  });
+async function tool(cmd: string, args: string[]): Promise<void> {
+  const r = await runSbTool(cmd, args);
+  if (r.code !== 0) throw new D0Error('SB_TOOL', `${cmd} failed: ${lastLine(r.stderr)}`);
 }
 
 /** The files `generateSiteKeys` writes, relative to its directory. */

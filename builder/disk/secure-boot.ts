@@ -15,13 +15,15 @@
 //   certificate: a signature that would not verify is never published (SB_SIGN).
 // - D0's EFI is not covered by the manifest's signature (the manifest names its VM files only),
 //   so signing changes no manifest and a slot's build UUID stays the same.
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { D0Error } from '../../core/errors';
 import { bootloaderName, FALLBACK_BOOTLOADER } from '../../core/naming';
 import type { EspFile } from './esp';
+import { lastLine, runSbTool } from './sb-tool';
+
+const SIGNS = 'it signs D0 for Secure Boot';
 
 /** The operator's Secure Boot db key pair: two file paths, never their contents. */
 export interface SecureBootSigner {
@@ -29,26 +31,6 @@ export interface SecureBootSigner {
   readonly key: string;
   /** Its X.509 certificate (PEM or DER). */
   readonly cert: string;
-}
-
-function run(tool: string, args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    // detached: a session of its own, without a controlling terminal, so OpenSSL inside sbsign
-    // can never open /dev/tty to ask for a passphrase (an encrypted key fails instead).
-    const opts = { timeout: 120_000, detached: true };
-    const child = execFile(tool, args, opts, (err, _stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: unknown }) | null;
-      if (e && e.code === 'ENOENT')
-        return reject(
-          new D0Error(
-            'SB_TOOL',
-            `${tool} is not installed (Debian package sbsigntool): it signs D0 for Secure Boot`,
-          ),
-        );
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stderr: String(stderr) });
-    });
-    child.stdin?.end(); // never a passphrase prompt waiting on input
-  });
 }
 
 function readOrFail(file: string, code: 'SB_KEY' | 'SB_CERT', what: string): Buffer {
@@ -100,7 +82,7 @@ export async function checkSecureBootSigner(s: SecureBootSigner): Promise<string
       'SB_CERT',
       `${s.cert}: ${certWhat} does not belong to the key ${s.key} (their public keys differ)`,
     );
-  if ((await run('sbsign', ['--help'])).code !== 0)
+  if ((await runSbTool('sbsign', ['--help'], SIGNS)).code !== 0)
     throw new D0Error('SB_TOOL', 'sbsign --help failed: is sbsigntool installed correctly?');
   return cert.fingerprint256.replace(/:/g, '').toLowerCase();
 }
@@ -109,7 +91,7 @@ export async function checkSecureBootSigner(s: SecureBootSigner): Promise<string
 export async function signEfi(s: SecureBootSigner, input: string, output: string): Promise<void> {
   const abs = (p: string) => path.resolve(p);
   fs.rmSync(output, { force: true });
-  const signed = await run('sbsign', [
+  const signed = await runSbTool('sbsign', [
     '--key',
     abs(s.key),
     '--cert',
@@ -123,7 +105,7 @@ export async function signEfi(s: SecureBootSigner, input: string, output: string
       'SB_SIGN',
       `sbsign could not sign ${input} (exit ${signed.code}): ${lastLine(signed.stderr)}`,
     );
-  const verified = await run('sbverify', ['--cert', abs(s.cert), abs(output)]);
+  const verified = await runSbTool('sbverify', ['--cert', abs(s.cert), abs(output)], SIGNS);
   if (verified.code !== 0) {
     fs.rmSync(output, { force: true });
     throw new D0Error(
@@ -131,10 +113,6 @@ export async function signEfi(s: SecureBootSigner, input: string, output: string
       `${input}: the signed image does not verify against ${s.cert}: ${lastLine(verified.stderr)}`,
     );
   }
-}
-
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop()?.slice(0, 200) || '(no message)';
 }
 
 /**

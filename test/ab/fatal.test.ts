@@ -18,7 +18,7 @@ describe('ab: a trial whose D0 faults after ExitBootServices is reset, retried a
     const { u1 } = await committedBase();
     const { disk, vars } = await copyOfBase('fatal');
     // The same key, a D0 that faults right after switching to its own page tables.
-    const faulty = selftestFixture(fx, 'D0_SELFTEST_WX');
+    const faulty = await selftestFixture(fx, 'D0_SELFTEST_WX');
     const u2 = makeBuild(faulty, 'fatal-u2');
     const w = await writeSlot({ target: disk, buildDir: u2.dir, publicKey: fx.pub, vars });
     assert.equal(w.slot, 'B');

@@ -3,20 +3,17 @@
 // SVM, so D0 launches) with a persistent VARS file, collected until the final boot ends (resets
 // in between stay inside one QEMU run). A build is committed only once its VMs are healthy, so
 // every build here carries a tiny guest kernel (./guests.ts) that reports its health at once.
-import { execFileSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildSlotDisk } from '../../builder/disk/slots';
-import { buildKernel } from '../../builder/d0-efi';
-import { KERNEL_DIR } from '../../builder/d0-efi/sources';
 import { encodeManifest } from '../../core/tlv/encode';
 import type { Manifest } from '../../core/schema';
-import { generateKeyPair, signManifest, type KeyPair } from '../../core/sign';
+import { signManifest, type KeyPair } from '../../core/sign';
 import { makeSlot, slotFiles, type SlotOptions } from '../boot/slot';
 import type { D0Event } from '../support/events';
 import { OVMF_VARS, withQemu } from '../support/qemu';
+import { selftestD0, testD0, testKey } from '../support/test-d0';
 import { tinyGuest, type GuestKind } from './guests';
 
 /** QEMU's CPU for A/B boots: AMD with SVM + nested paging under TCG (EMULATORS.md). */
@@ -85,30 +82,20 @@ export async function copyOfBase(
   return { disk, vars, u1: b.u1 };
 }
 
+/** The A/B fixture: D0 for the test key (test/support/test-d0.ts: cached), builds made in dir. */
 export async function makeFixture(dir: string): Promise<AbFixture> {
-  const key = generateKeyPair(crypto.randomBytes(32));
-  const built = await buildKernel({
-    publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-    outFile: path.join(dir, 'd0.efi'),
-    mode: 'host',
-  });
-  return { dir, key, pub: key.publicKey, efi: fs.readFileSync(built.path) };
+  const { key, efi } = await testD0();
+  return { dir, key, pub: key.publicKey, efi };
 }
 
 /**
  * The shared fixture with a test-only D0: the same key, built with `-D<define>` (a D0_SELFTEST_*
- * switch of kernel/; release builds never set one). Builds made from it carry that D0.
+ * switch of kernel/; release builds never set one; cached). Builds made from it carry that D0.
  */
-export function selftestFixture(fx: AbFixture, define: string): AbFixture {
-  const pub = path.join(fx.dir, `${define}.pub`);
-  fs.writeFileSync(pub, `${Buffer.from(fx.pub).toString('hex')}\n`);
-  const build = path.join(fx.dir, `${define}-d0`);
-  execFileSync(
-    'make',
-    ['-C', KERNEL_DIR, '--no-print-directory', `PUBKEY=${pub}`, `BUILD=${build}`, `EXTRA_CFLAGS=-D${define}`],
-    { stdio: 'pipe' },
-  );
-  return { ...fx, efi: fs.readFileSync(path.join(build, 'efi', 'BOOTX64.EFI')) };
+export async function selftestFixture(fx: AbFixture, define: string): Promise<AbFixture> {
+  if (Buffer.compare(Buffer.from(fx.pub), Buffer.from(testKey().publicKey)) !== 0)
+    throw new Error('selftestFixture: the fixture is not signed with the test key');
+  return { ...fx, efi: await selftestD0(define) };
 }
 
 export interface BuildDefects {

@@ -46,7 +46,7 @@ describe('ab: the TCO watchdog resets a hung trial and leaves a healthy one alon
     const fx = await sharedFixture();
     const { u1 } = await committedBase();
     const { disk, vars } = await copyOfBase('wdog-hang');
-    const hang = selftestFixture(fx, 'D0_SELFTEST_HANG');
+    const hang = await selftestFixture(fx, 'D0_SELFTEST_HANG');
     // The hang exists only in the test build.
     assert.ok(hang.efi.includes('selftest_hang') && !fx.efi.includes('selftest_hang'));
     const u2 = makeBuild(hang, 'wdog-hang-u2');
@@ -133,7 +133,7 @@ describe('ab: the TCO watchdog resets a hung trial and leaves a healthy one alon
 
   it('a first boot (not a trial) whose D0 hangs is reset too, and boots again', async () => {
     const fx = await sharedFixture();
-    const hang = selftestFixture(fx, 'D0_SELFTEST_HANG');
+    const hang = await selftestFixture(fx, 'D0_SELFTEST_HANG');
     const u = makeBuild(hang, 'wdog-first-hang');
     const disk = path.join(fx.dir, 'wdog-first.img');
     const vars = freshVars(path.join(fx.dir, 'wdog-first.vars.fd'));

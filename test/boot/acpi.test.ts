@@ -5,15 +5,13 @@
 // with no manifest, so ev=boot_failed reason=no_manifest follows). QEMU is always killed
 // (withQemu), with a hard timeout per boot.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair } from '../../core/sign';
 import { assertContiguous } from '../support/events';
 import { withQemu } from '../support/qemu';
+import { testD0 } from '../support/test-d0';
 
 const BOOT_TIMEOUT_MS = 180_000; // OVMF starts every CPU under TCG: -smp 4 is the slow one
 
@@ -24,14 +22,9 @@ describe('boot: ACPI tables under QEMU + OVMF', function () {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-acpi-boot-'));
-    const key = generateKeyPair(crypto.randomBytes(32));
-    const built = await buildKernel({
-      publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-      outFile: path.join(dir, 'd0.efi'),
-      mode: 'host',
-    });
+    const { key, efi: d0Efi } = await testD0();
     disk = path.join(dir, 'disk.img');
-    const efi = fs.readFileSync(built.path);
+    const efi = d0Efi;
     await buildEspDisk(disk, [
       { name: 'ESP_A', label: 'D0_A', files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: efi }] },
     ]);

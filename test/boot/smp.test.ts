@@ -12,7 +12,7 @@ import path from 'node:path';
 import { KERNEL_DIR } from '../../builder/d0-efi/sources';
 import { buildEspDisk } from '../../builder/disk/esp';
 import { assertContiguous, type D0Event } from '../support/events';
-import { freshD0 } from '../support/fresh-d0';
+import { testD0 } from '../support/test-d0';
 import { withQemu } from '../support/qemu';
 import { makeLaunchSlot, slotFiles } from '../hv-svm/slot';
 import { asm, tinyBzImage } from '../hv-svm/tiny-kernel';
@@ -45,7 +45,7 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
   before(async function () {
     this.timeout(300_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-smp-boot-'));
-    const built = await freshD0(dir);
+    const built = await testD0();
     ({ secretKey, publicKeyHex } = built);
     esp = await helloEsp(built.efi, 'esp.img');
   });

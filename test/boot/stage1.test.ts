@@ -1,4 +1,4 @@
-// D0 stage 1 under QEMU + OVMF: the real UEFI application, built with a key generated here, boots
+// D0 stage 1 under QEMU + OVMF: the real UEFI application, built for the test key (test/support/test-d0.ts), boots
 // from a GPT/FAT32 ESP, verifies its signed manifest and logs the launch plan; each class of bad
 // slot logs its specific reason and launches nothing.
 import assert from 'node:assert/strict';
@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair, type KeyPair } from '../../core/sign';
+import { type KeyPair } from '../../core/sign';
 import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
+import { testD0 } from '../support/test-d0';
 import { makeSlot, resign, slotFiles } from './slot';
 
 const BOOT_TIMEOUT_MS = 120_000;
@@ -42,27 +42,10 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-boot-'));
-    key = generateKeyPair(crypto.randomBytes(32));
-    const other = generateKeyPair(crypto.randomBytes(32));
-    const hex = (k: Uint8Array) => Buffer.from(k).toString('hex');
-    efi = fs.readFileSync(
-      (
-        await buildKernel({
-          publicKeyHex: hex(key.publicKey),
-          outFile: path.join(dir, 'a.efi'),
-          mode: 'host',
-        })
-      ).path,
-    );
-    otherEfi = fs.readFileSync(
-      (
-        await buildKernel({
-          publicKeyHex: hex(other.publicKey),
-          outFile: path.join(dir, 'b.efi'),
-          mode: 'host',
-        })
-      ).path,
-    );
+    const mine = await testD0();
+    key = mine.key;
+    efi = mine.efi;
+    otherEfi = (await testD0('other')).efi;
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -15,7 +15,7 @@ import { busyboxImageBytes } from '../guest/support/busybox-image';
 import type { D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
 import { makeVmsSlot, slotFiles } from './slot';
-import { freshD0 } from '../support/fresh-d0';
+import { testD0 } from '../support/test-d0';
 
 const TIMEOUT_MS = 20 * 60_000;
 
@@ -42,7 +42,7 @@ describe('hv-svm: two VMs on the static bridge (real Linux guests, SVM + NPT)', 
   before(async function () {
     this.timeout(45 * 60_000); // a cold cache builds the guest kernel
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-bridge-'));
-    ({ efi, secretKey } = await freshD0(dir));
+    ({ efi, secretKey } = await testD0());
     bzImage = fs.readFileSync((await buildGuestKernel({})).bzImage);
     init = (await buildGuestInit()).init;
   });

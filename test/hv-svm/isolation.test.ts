@@ -11,7 +11,7 @@ import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
 import { makeLaunchSlot, slotFiles } from './slot';
 import { asm, tinyBzImage } from './tiny-kernel';
-import { freshD0 } from '../support/fresh-d0';
+import { testD0 } from '../support/test-d0';
 
 const TIMEOUT_MS = 180_000;
 const MEM_MB = 16;
@@ -25,7 +25,7 @@ describe('hv-svm: guest containment with exact guest code', function () {
   before(async function () {
     this.timeout(300_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-svm-iso-'));
-    ({ efi, secretKey } = await freshD0(dir));
+    ({ efi, secretKey } = await testD0());
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -18,7 +18,7 @@ import { busyboxImageBytes } from '../guest/support/busybox-image';
 import { assertContiguous, consoleLines, type D0Event } from '../support/events';
 import { OVMF_VARS, withQemu } from '../support/qemu';
 import { makeLaunchSlot, slotFiles } from './slot';
-import { freshD0 } from '../support/fresh-d0';
+import { testD0 } from '../support/test-d0';
 
 const GUEST_BOOT_TIMEOUT_MS = 15 * 60_000;
 
@@ -33,7 +33,7 @@ describe('hv-svm: D0 launches a Linux micro-VM under QEMU TCG with SVM + NPT', f
   before(async function () {
     this.timeout(45 * 60_000); // a cold cache builds the guest kernel (10-13 min)
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-svm-'));
-    ({ efi, secretKey } = await freshD0(dir));
+    ({ efi, secretKey } = await testD0());
     bzImage = fs.readFileSync((await buildGuestKernel({})).bzImage);
     init = (await buildGuestInit()).init;
   });

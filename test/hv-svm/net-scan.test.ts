@@ -24,7 +24,7 @@ import { encodeManifest } from '../../core/tlv/encode';
 import { resign } from '../boot/slot';
 import { busyboxImageBytes } from '../guest/support/busybox-image';
 import { consoleLines, type D0Event } from '../support/events';
-import { freshD0 } from '../support/fresh-d0';
+import { testD0 } from '../support/test-d0';
 import { withQemu } from '../support/qemu';
 import { makeLaunchSlot, slotFiles } from './slot';
 import {
@@ -104,7 +104,7 @@ describe('hv-svm: a port scan of D0 uplink address finds only the published port
   before(async function () {
     this.timeout(45 * 60_000); // a cold cache builds the guest kernel
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-net-scan-'));
-    const { efi, secretKey } = await freshD0(dir);
+    const { efi, secretKey } = await testD0();
     const bzImage = fs.readFileSync((await buildGuestKernel({})).bzImage);
     const init = (await buildGuestInit()).init;
     const spec = encodeExecSpec({

@@ -2,17 +2,15 @@
 // CPUID first (SVM, then nested paging) and fails closed with the reason logged, before any
 // VM is prepared or the firmware is left. QEMU TCG with CPU models lacking SVM or NPT.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair } from '../../core/sign';
 import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
 import { makeLaunchSlot, slotFiles } from './slot';
 import { asm, tinyBzImage } from './tiny-kernel';
+import { testD0 } from '../support/test-d0';
 
 const TIMEOUT_MS = 120_000;
 const EFI_UNSUPPORTED = '0x8000000000000003';
@@ -25,19 +23,14 @@ describe('hv-svm: no usable virtualization, nothing launched', function () {
   before(async function () {
     this.timeout(300_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-svm-refuse-'));
-    const key = generateKeyPair(crypto.randomBytes(32));
-    const built = await buildKernel({
-      publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-      outFile: path.join(dir, 'd0.efi'),
-      mode: 'host',
-    });
+    const { key, efi: d0Efi } = await testD0();
     const slot = makeLaunchSlot(key.secretKey, tinyBzImage(asm.haltLoop()), Buffer.alloc(4096), {
       name: 'web',
       memMb: 16,
     });
     esp = path.join(dir, 'esp.img');
     await buildEspDisk(esp, [
-      { name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, fs.readFileSync(built.path)) },
+      { name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, d0Efi) },
     ]);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));

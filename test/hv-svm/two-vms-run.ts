@@ -2,17 +2,15 @@
 // returns D0's events once it halts (every VM stopped). Shared by the two-VM and virtqueue tests.
 // QEMU TCG with -cpu EPYC (SVM + NPT); the run has a hard timeout and QEMU is always killed.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair } from '../../core/sign';
 import { assertContiguous, type D0Event } from '../support/events';
 import { withQemu } from '../support/qemu';
 import { makeVmsSlot, slotFiles, type VmSpec } from './slot';
 import { tinyBzImage } from './tiny-kernel';
+import { testD0 } from '../support/test-d0';
 
 export const RUN_TIMEOUT_MS = 180_000;
 /** Host RAM for QEMU: OVMF plus each VM's RAM and its 16 MiB disk overlay. */
@@ -24,16 +22,11 @@ export interface D0Build {
   secretKey: Uint8Array;
 }
 
-/** Builds D0 (host toolchain) with a fresh signing key into a new temp dir. */
+/** D0 for the test key (test/support/test-d0.ts: cached) and a new temp dir. */
 export async function buildD0(prefix: string): Promise<D0Build> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  const key = generateKeyPair(crypto.randomBytes(32));
-  const built = await buildKernel({
-    publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-    outFile: path.join(dir, 'd0.efi'),
-    mode: 'host',
-  });
-  return { dir, efi: fs.readFileSync(built.path), secretKey: key.secretKey };
+  const { key, efi: d0Efi } = await testD0();
+  return { dir, efi: d0Efi, secretKey: key.secretKey };
 }
 
 /** Boots the build with one VM per spec running `code`; the events up to ev=halt. */

@@ -32,7 +32,7 @@ import {
   wireNicArgs,
 } from './uplink-peer';
 import { Cond, Program, Reg, asm, tinyBzImage } from './tiny-kernel';
-import { freshD0 } from '../support/fresh-d0';
+import { testD0 } from '../support/test-d0';
 
 const TIMEOUT_MS = 240_000;
 const UPLINK = { uplink_ip4: '10.0.2.15/24', uplink_gw4: '10.0.2.2' };
@@ -72,7 +72,7 @@ describe('hv-svm: the e1000 uplink, D0 address and gateway ARP (QEMU user-mode n
   before(async function () {
     this.timeout(300_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-uplink-'));
-    ({ efi, secretKey } = await freshD0(dir));
+    ({ efi, secretKey } = await testD0());
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -1,18 +1,16 @@
 // Boots the real BOOTX64.EFI under Bochs with one signed, launchable slot and returns D0's
 // events: the Bochs counterpart of the QEMU runs in test/hv-svm. The same binary takes the VMX
 // path on an Intel CPU model and the SVM path on model=ryzen (kernel/arch/x86/cpu.c).
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair } from '../../core/sign';
 import { makeLaunchSlot, makeVmsSlot, slotFiles, type VmSpec } from '../hv-svm/slot';
 import { withBochs, type BochsRun } from '../support/bochs';
 import { assertContiguous, type D0Event } from '../support/events';
+import { testD0 } from '../support/test-d0';
 
-/** A D0 image signed for a fresh key, in its own temp dir (remove with dispose()). */
+/** D0 for the test key (its EFI application and secret key) with a temp dir of its own (remove with dispose()). */
 export class D0Under {
   private constructor(
     readonly dir: string,
@@ -20,15 +18,10 @@ export class D0Under {
     private readonly secretKey: Uint8Array,
   ) {}
 
+  /** D0 for the test key (test/support/test-d0.ts: cached) and a temp dir for its disks. */
   static async build(prefix: string): Promise<D0Under> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-    const key = generateKeyPair(crypto.randomBytes(32));
-    const built = await buildKernel({
-      publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-      outFile: path.join(dir, 'd0.efi'),
-      mode: 'host',
-    });
-    return new D0Under(dir, fs.readFileSync(built.path), key.secretKey);
+    const { efi, secretKey } = await testD0();
+    return new D0Under(fs.mkdtempSync(path.join(os.tmpdir(), prefix)), efi, secretKey);
   }
 
   /** Writes an ESP disk whose slot launches `kernel` with root disk `disk` as VM `name`. */

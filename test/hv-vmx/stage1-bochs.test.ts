@@ -3,15 +3,13 @@
 // compiled-in key. Bochs is the only emulator here with VT-x, so this is where the VMX backend
 // runs; this test proves the firmware, the disk and D0's log path work there first.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair } from '../../core/sign';
 import { assertContiguous } from '../support/events';
 import { withBochs } from '../support/bochs';
+import { testD0 } from '../support/test-d0';
 import { makeSlot, slotFiles } from '../boot/slot';
 
 describe('hv-vmx: D0 stage 1 under Bochs (corei7_skylake_x)', function () {
@@ -24,16 +22,7 @@ describe('hv-vmx: D0 stage 1 under Bochs (corei7_skylake_x)', function () {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('boots OVMF from the ESP disk and verifies the signed manifest', async () => {
-    const key = generateKeyPair(crypto.randomBytes(32));
-    const efi = fs.readFileSync(
-      (
-        await buildKernel({
-          publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-          outFile: path.join(dir, 'd0.efi'),
-          mode: 'host',
-        })
-      ).path,
-    );
+    const { key, efi } = await testD0();
     const slot = makeSlot(key.secretKey);
     const disk = path.join(dir, 'disk.img');
     await buildEspDisk(disk, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, efi) }]);

@@ -3,19 +3,17 @@
 // contacted). D0 must find the NIC, map it, resolve the gateway by ARP and log uplink_up while
 // its container runs. The QEMU tests (test/hv-svm/uplink.test.ts) cover the wire in detail.
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair } from '../../core/sign';
 import { encodeManifest } from '../../core/tlv/encode';
 import { resign } from '../boot/slot';
 import { makeLaunchSlot, slotFiles } from '../hv-svm/slot';
 import { asm, tinyBzImage } from '../hv-svm/tiny-kernel';
 import { withBochs } from '../support/bochs';
 import { assertContiguous } from '../support/events';
+import { testD0 } from '../support/test-d0';
 
 const TIMEOUT_MS = 400_000;
 
@@ -27,12 +25,7 @@ describe('hv-vmx: the e1000 uplink under Bochs (VMX)', function () {
   before(async function () {
     this.timeout(300_000);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-vmx-uplink-'));
-    const key = generateKeyPair(crypto.randomBytes(32));
-    const built = await buildKernel({
-      publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-      outFile: path.join(dir, 'd0.efi'),
-      mode: 'host',
-    });
+    const { key, efi: d0Efi } = await testD0();
     const code = [...asm.outb(0x502, 1), ...asm.haltLoop()];
     const base = makeLaunchSlot(key.secretKey, tinyBzImage(code), Buffer.alloc(4096), {
       name: 'app',
@@ -50,7 +43,7 @@ describe('hv-vmx: the e1000 uplink under Bochs (VMX)', function () {
       key.secretKey,
     );
     esp = path.join(dir, 'esp.img');
-    const efi = fs.readFileSync(built.path);
+    const efi = d0Efi;
     await buildEspDisk(esp, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, efi) }]);
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));

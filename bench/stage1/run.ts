@@ -13,11 +13,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildEspDisk, type EspFile } from '../../builder/disk/esp';
-import { buildKernel } from '../../builder/d0-efi';
-import { generateKeyPair, signManifest } from '../../core/sign';
+import { signManifest } from '../../core/sign';
 import { encodeManifest } from '../../core/tlv/encode';
 import { makeSlot, slotFiles } from '../../test/boot/slot';
 import { withQemu } from '../../test/support/qemu';
+import { testD0 } from '../../test/support/test-d0';
 
 const QUICK = process.argv.includes('--quick');
 const RUNS = QUICK ? 1 : Number(process.env.RUNS ?? 3);
@@ -48,13 +48,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-bench-stage1-'));
   try {
-    const key = generateKeyPair(crypto.randomBytes(32));
-    const built = await buildKernel({
-      publicKeyHex: Buffer.from(key.publicKey).toString('hex'),
-      outFile: path.join(dir, 'BOOTX64.EFI'),
-      mode: 'host',
-    });
-    const efi = fs.readFileSync(built.path);
+    const { key, efi } = await testD0(); // D0 for the test key, from the D0 cache
 
     const small = makeSlot(key.secretKey);
     const cases: Array<[string, () => EspFile[], string]> = [

@@ -9,11 +9,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fuzzSeconds } from '../support/fuzz-time';
+
+const DECODE_FUZZ_SECONDS = fuzzSeconds(10);
 
 const TESTS_DIR = path.resolve(__dirname, '../../kernel/arch/x86/tests');
 
 describe('hv-vmx: shared x86 MMIO decoder (host)', function () {
-  this.timeout(180_000);
+  this.timeout((DECODE_FUZZ_SECONDS + 160) * 1000);
   let out: string;
 
   before(() => {
@@ -31,10 +34,10 @@ describe('hv-vmx: shared x86 MMIO decoder (host)', function () {
     assert.match(r.stdout, /^tick: [1-9]\d* checks, 0 failed$/m);
   });
 
-  it('survives 20 s of libFuzzer on arbitrary instruction bytes (ASan+UBSan, invariants)', () => {
+  it(`survives ${DECODE_FUZZ_SECONDS} s of libFuzzer on arbitrary instruction bytes (ASan+UBSan, invariants)`, () => {
     execFileSync('make', ['-s', '-C', TESTS_DIR, 'fuzz', `OUT=${out}`], { stdio: 'pipe' });
     const corpus = fs.mkdtempSync(path.join(out, 'corpus-'));
-    const r = spawnSync(path.join(out, 'fuzz_decode'), ['-max_total_time=20', '-seed=1', corpus], {
+    const r = spawnSync(path.join(out, 'fuzz_decode'), [`-max_total_time=${DECODE_FUZZ_SECONDS}`, '-seed=1', corpus], {
       encoding: 'utf8',
     });
     assert.equal(r.status, 0, r.stderr.slice(-3000));

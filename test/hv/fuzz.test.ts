@@ -1,16 +1,17 @@
 // The virtqueue fuzz target (kernel/tests/hv/fuzz_virtq.c): libFuzzer with ASan+UBSan, hostile
-// guest RAM and queue indices against virtqueue, virtio-blk and virtio-net, for 60 seconds,
+// guest RAM and queue indices against virtqueue, virtio-blk and virtio-net, for 30 seconds (test/support/fuzz-time.ts),
 // starting from the committed seed corpus. Then the bridge's (fuzz_bridge.c): scripted frames
-// from three VMs and D0 through the guard, rate limits and live virtio-net devices, 15 seconds.
+// from three VMs and D0 through the guard, rate limits and live virtio-net devices, 10 seconds.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { fuzzSeconds } from '../support/fuzz-time';
 
 const HV_TESTS = path.join(__dirname, '..', '..', 'kernel', 'tests', 'hv');
-const FUZZ_SECONDS = 60;
-const BRIDGE_FUZZ_SECONDS = 15;
+const FUZZ_SECONDS = fuzzSeconds(30);
+const BRIDGE_FUZZ_SECONDS = fuzzSeconds(10);
 
 describe('virtqueue fuzzing (kernel/tests/hv/fuzz_virtq)', function () {
   this.timeout((FUZZ_SECONDS + BRIDGE_FUZZ_SECONDS + 120) * 1000);

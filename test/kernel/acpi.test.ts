@@ -9,10 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO, run, summary , assertFuzzClean } from './host-build';
+import { fuzzSeconds } from '../support/fuzz-time';
 
 const DIR = path.join(REPO, 'kernel/tests/acpi');
 const VECTORS = path.join(REPO, 'test/vectors/acpi');
-const FUZZ_SECONDS = 20;
+const FUZZ_SECONDS = fuzzSeconds(10);
 
 const make = (out: string, target: string) =>
   run('make', ['-s', '-C', DIR, `OUT=${out}`, target], 300_000);

@@ -1,12 +1,13 @@
-// libFuzzer (ASan + UBSan) on manifest_parse + manifest_dump + ed25519_verify for 60 s, seeded
+// libFuzzer (ASan + UBSan) on manifest_parse + manifest_dump + ed25519_verify for 30 s (test/support/fuzz-time.ts), seeded
 // with the golden vectors and kernel/tests/corpus. Any crash, sanitizer report, leak or broken
 // invariant (kernel/tests/fuzz_manifest.c) makes libFuzzer exit non-zero.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO, VECTORS, bin, build, run , assertFuzzClean } from './host-build';
+import { fuzzSeconds } from '../support/fuzz-time';
 
-const SECONDS = 60;
+const SECONDS = fuzzSeconds(30);
 
 describe('kernel manifest + Ed25519 fuzzer', function () {
   this.timeout((SECONDS + 300) * 1000);

@@ -11,16 +11,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { assertFuzzClean } from './host-build';
+import { fuzzSeconds } from '../support/fuzz-time';
 
 const REPO = path.resolve(__dirname, '../..');
 const DIR = path.join(REPO, 'kernel/tests/net');
 /** Seconds of fuzzing per target: the router's paths are the widest, so it gets the most. */
 const FUZZ_SECONDS: Record<string, number> = {
-  fuzz_own_addr: 10,
-  fuzz_guard: 10,
-  fuzz_e1000: 10,
-  fuzz_router: 20,
-  fuzz_conntrack: 10,
+  fuzz_own_addr: fuzzSeconds(5),
+  fuzz_guard: fuzzSeconds(5),
+  fuzz_e1000: fuzzSeconds(5),
+  fuzz_router: fuzzSeconds(10),
+  fuzz_conntrack: fuzzSeconds(5),
 };
 const FUZZ_TOTAL = Object.values(FUZZ_SECONDS).reduce((a, b) => a + b, 0);
 

@@ -42,40 +42,50 @@ all: $(TESTS) efi-check
 fuzz: $(OUT)/fuzz_manifest
 efi-check: $(OUT)/efi/link_check.efi
 
+# Every source is compiled once into $(OUT)/obj (HOST_CFLAGS, the union of the tests' include
+# paths) and the test binaries are linked from those objects: the D0 sources were compiled again
+# for each binary before, most of this build's time.
+OBJ := $(OUT)/obj
+obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
+OBJ_HDRS := $(HDRS) $(wildcard kernel/boot/efi/*.h kernel/boot/efi/tpm/*.h \
+  kernel/boot/efi/wdog/*.h kernel/log/*.h)
 # unhex.c and vector_files.c: the tests' hex and golden-vector file readers.
-$(OUT)/%: kernel/tests/%.c kernel/tests/unhex.c kernel/tests/vector_files.c $(D0_SRCS) $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -o $@ $< kernel/tests/unhex.c kernel/tests/vector_files.c $(D0_SRCS) -lsodium
+READERS := $(call obj,kernel/tests/unhex.c kernel/tests/vector_files.c)
+D0_OBJS := $(call obj,$(D0_SRCS))
+TPM_OBJS := $(call obj,$(TPM_SRCS))
 
-$(OUT)/test_tpm_nv: kernel/tests/test_tpm_nv.c kernel/tests/unhex.c $(TPM_SRCS) $(TPM_HDRS) $(HDRS)
+$(OBJ)/%.o: %.c $(OBJ_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -o $@ $< kernel/tests/unhex.c $(TPM_SRCS)
+	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -Ikernel -c -o $@ $<
+
+link = @mkdir -p $(@D); $(CC) $(HOST_CFLAGS) -o $@ $^ $(1)
+
+GENERIC_TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff \
+  $(OUT)/manifest_render $(OUT)/test_semantic
+$(GENERIC_TESTS): $(OUT)/%: $(OBJ)/kernel/tests/%.o $(READERS) $(D0_OBJS)
+	$(call link,-lsodium)
+
+$(OUT)/test_tpm_nv: $(call obj,kernel/tests/test_tpm_nv.c kernel/tests/unhex.c) $(TPM_OBJS)
+	$(call link,)
 
 # D0's TIS/FIFO driver (boot/efi/tpm/tis.c) against a simulated register file and clock.
-$(OUT)/test_tpm_tis: kernel/tests/test_tpm_tis.c kernel/tests/unhex.c $(TPM_SRCS) \
-  kernel/boot/efi/tpm/tis.c kernel/boot/efi/tpm/tis.h $(TPM_HDRS) $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -o $@ $< kernel/tests/unhex.c $(TPM_SRCS) \
-	  kernel/boot/efi/tpm/tis.c
+$(OUT)/test_tpm_tis: $(call obj,kernel/tests/test_tpm_tis.c kernel/tests/unhex.c \
+  kernel/boot/efi/tpm/tis.c) $(TPM_OBJS)
+	$(call link,)
 
 # D0's CRB driver (boot/efi/tpm/crb.c) against a simulated register page and clock.
-$(OUT)/test_tpm_crb: kernel/tests/test_tpm_crb.c kernel/tests/unhex.c $(TPM_SRCS) \
-  kernel/boot/efi/tpm/crb.c kernel/boot/efi/tpm/crb.h kernel/boot/efi/tpm/tis.h $(TPM_HDRS) $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -o $@ $< kernel/tests/unhex.c $(TPM_SRCS) \
-	  kernel/boot/efi/tpm/crb.c
+$(OUT)/test_tpm_crb: $(call obj,kernel/tests/test_tpm_crb.c kernel/tests/unhex.c \
+  kernel/boot/efi/tpm/crb.c) $(TPM_OBJS)
+	$(call link,)
 
 # Measured boot's events (boot/efi/measure_events.c) against the golden files of test/vectors/measure.
-$(OUT)/test_measure: kernel/tests/test_measure.c kernel/tests/vector_files.c \
-  kernel/boot/efi/measure_events.c kernel/boot/efi/measure_events.h kernel/log/fmt.c $(D0_SRCS) $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -Ikernel -o $@ $< kernel/tests/vector_files.c \
-	  kernel/boot/efi/measure_events.c kernel/log/fmt.c $(D0_SRCS)
+$(OUT)/test_measure: $(call obj,kernel/tests/test_measure.c kernel/tests/vector_files.c \
+  kernel/boot/efi/measure_events.c kernel/log/fmt.c) $(D0_OBJS)
+	$(call link,)
 
 # The ICH9 TCO watchdog's register logic (boot/efi/wdog/tco.c) against a model of the chip.
-$(OUT)/test_tco: kernel/tests/test_tco.c kernel/boot/efi/wdog/tco.c kernel/boot/efi/wdog/tco.h $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(HOST_CFLAGS) -Ikernel/boot/efi -o $@ $< kernel/boot/efi/wdog/tco.c
+$(OUT)/test_tco: $(call obj,kernel/tests/test_tco.c kernel/boot/efi/wdog/tco.c)
+	$(call link,)
 
 $(OUT)/fuzz_manifest: kernel/tests/fuzz_manifest.c $(D0_SRCS) $(HDRS)
 	@mkdir -p $(@D)

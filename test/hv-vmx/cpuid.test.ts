@@ -1,7 +1,10 @@
-// CPUID is chosen, not inherited (kernel/hv/cpuid.c), under Bochs on both backends:
-// corei7_skylake_x (VMX: no VMX bit, D0's signature, AVX-512 still shown) and ryzen (SVM: no SVM
-// bit and no leaf 0x8000000A). Guest and assertions: test/hv-svm/cpuid-guest.ts. One Bochs boot
-// per model, hard timeout, Bochs always killed.
+// CPUID is chosen, not inherited (kernel/hv/cpuid.c), under Bochs on the VMX backend:
+// corei7_skylake_x (no VMX bit, D0's signature, AVX-512 still shown). Guest and assertions:
+// test/hv-svm/cpuid-guest.ts. One Bochs boot, hard timeout, Bochs always killed.
+// The SVM backend runs this suite under QEMU (test/hv-svm/cpuid.test.ts); Bochs ryzen, the second SVM
+// implementation, runs the suites where its NRIP save changes D0's path (hostile, bad-access),
+// the periodic APIC tick (preemption) and a real Linux (launch-linux): a ryzen boot of this one
+// would cost CI ~45 s and test code QEMU already runs (docs/ci.md).
 import { assertGuestView, cpuidGuest } from '../hv-svm/cpuid-guest';
 import { tinyBzImage } from '../hv-svm/tiny-kernel';
 import { D0Under } from './d0-bochs';
@@ -17,15 +20,6 @@ for (const t of [
       ['1.0', 'ecx', 28, 'AVX'],
       ['7.0', 'ebx', 16, 'AVX512F'],
       ['7.0', 'ebx', 5, 'AVX2'],
-    ] as Array<[string, 'eax' | 'ebx' | 'ecx' | 'edx', number, string]>,
-  },
-  {
-    cpuModel: 'ryzen',
-    backend: 'svm',
-    vendor: 'AuthenticAMD',
-    mustHave: [
-      ['1.0', 'ecx', 28, 'AVX'],
-      ['80000001.0', 'edx', 29, 'LM'],
     ] as Array<[string, 'eax' | 'ebx' | 'ecx' | 'edx', number, string]>,
   },
 ]) {

@@ -1,6 +1,6 @@
 // The guest of the log-fairness tests (test/hv-svm/log-flood.test.ts under QEMU,
 // test/hv-vmx/log-flood.test.ts under Bochs): two VMs told apart by their RAM size (the e820
-// map in boot_params). `flood` prints FLOOD_LINES (or the given count of) console lines as fast as it can and exits 0;
+// map in boot_params). `flood` prints FLOOD_LINES console lines as fast as it can and exits 0;
 // `steady` prints `tick 1`..`tick 5` between HLTs and exits 0.
 import assert from 'node:assert/strict';
 import type { D0Event } from '../support/events';
@@ -16,14 +16,14 @@ const E820_ENTRY1_SIZE = 0x2d0 + 20 + 8;
 export const CONSOLE_BURST = 500;
 export const CONSOLE_RATE = 50;
 
-export function logFloodGuest(floodLines = FLOOD_LINES): number[] {
+export function logFloodGuest(): number[] {
   return new Program()
     .emit(asm.loadDwordAt(Reg.RSI, E820_ENTRY1_SIZE), asm.cmpEax((FLOOD_MB - 1) * 2 ** 20))
     .jcc(Cond.E, 'flood')
     .repeat(TICKS, [asm.print('tick '), asm.printDecimal(Reg.RBX), asm.print('\n'), asm.hlt()])
     .emit(asm.outb(0x501, 0), asm.haltLoop())
     .label('flood')
-    .repeat(floodLines, [asm.print('f\n')])
+    .repeat(FLOOD_LINES, [asm.print('f\n')])
     .emit(asm.outb(0x501, 0), asm.haltLoop())
     .bytes();
 }
@@ -41,7 +41,7 @@ const idx = (events: D0Event[], p: (e: D0Event) => boolean, what: string, all: s
 
 /** The flood is cut to its budget and counted; steady's lines and verdict are untouched and
  * arrive while the flood is still going. Returns the measured numbers for the report. */
-export function assertLogFairness(events: D0Event[], floodLines = FLOOD_LINES): { logged: number; dropped: number; steadyMs: number; floodMs: number } {
+export function assertLogFairness(events: D0Event[]): { logged: number; dropped: number; steadyMs: number; floodMs: number } {
   const all = dump(events.filter((e) => !(e.ev === 'console' && e.fields.vm === 'flood')));
   const lines = (vm: string) => events.filter((e) => e.ev === 'console' && e.fields.vm === vm);
   const stats = (vm: string) => events.find((e) => e.ev === 'vm_stats' && e.fields.vm === vm)?.fields ?? {};
@@ -58,7 +58,7 @@ export function assertLogFairness(events: D0Event[], floodLines = FLOOD_LINES): 
   const f = stats('flood');
   const floodMs = Number(events[floodExit].fields.after_ms);
   assert.equal(Number(f.console_lines), logged, all);
-  assert.equal(Number(f.console_lines) + Number(f.console_dropped), floodLines, all);
+  assert.equal(Number(f.console_lines) + Number(f.console_dropped), FLOOD_LINES, all);
   assert.ok(logged <= CONSOLE_BURST + CONSOLE_RATE * (floodMs / 1000 + 1), `${logged} lines in ${floodMs} ms\n${all}`);
   assert.ok(logged >= CONSOLE_BURST, all);
   assert.deepEqual(

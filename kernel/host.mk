@@ -35,7 +35,6 @@ TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed2551
 
 # The TPM NV marshalling and epoch-floor policy of boot/efi/tpm: pure code, tested on the host.
 TPM_SRCS := kernel/boot/efi/tpm/nv.c kernel/boot/efi/tpm/floor.c
-TPM_HDRS := kernel/boot/efi/tpm/nv.h kernel/boot/efi/tpm/floor.h
 
 .PHONY: all fuzz efi-check clean
 all: $(TESTS) efi-check

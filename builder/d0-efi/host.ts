@@ -8,15 +8,25 @@ import { KERNEL_DIR } from './sources';
 
 const run = promisify(execFile);
 
-/** Runs make in a private build directory and returns the EFI image's bytes. */
-export async function buildOnHost(keyFileText: string, kernelDir = KERNEL_DIR): Promise<Buffer> {
+/**
+ * Runs make in a private build directory and returns the EFI image's bytes. `define` is one
+ * D0_SELFTEST_* switch of kernel/ for the tests' self-test builds (a release build has none).
+ */
+export async function buildOnHost(
+  keyFileText: string,
+  kernelDir = KERNEL_DIR,
+  define?: string,
+): Promise<Buffer> {
+  if (define !== undefined && !/^D0_SELFTEST_[A-Z0-9_]+$/.test(define))
+    throw new Error(`kernel host build: not a self-test switch: ${define}`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-kernel-'));
   try {
     const keyFile = path.join(work, 'signing.pub');
     fs.writeFileSync(keyFile, keyFileText);
     const build = path.join(work, 'build');
     try {
-      await run('make', ['-C', kernelDir, '--no-print-directory', `PUBKEY=${keyFile}`, `BUILD=${build}`], {
+      const extra = define === undefined ? [] : [`EXTRA_CFLAGS=-D${define}`];
+      await run('make', ['-C', kernelDir, '--no-print-directory', `PUBKEY=${keyFile}`, `BUILD=${build}`, ...extra], {
         maxBuffer: 16 * 1024 * 1024,
       });
     } catch (err) {

@@ -99,7 +99,7 @@ export async function signEfi(s: SecureBootSigner, input: string, output: string
     '--output',
     abs(output),
     abs(input),
-  ]);
+  ], SIGNS);
   if (signed.code !== 0 || !fs.existsSync(output))
     throw new D0Error(
       'SB_SIGN',

@@ -5,7 +5,7 @@
  * memset and memcpy are `rep stosb` / `rep movsb`: D0 zeroes every VM's RAM before its launch
  * (hundreds of MiB), which a byte loop does at about one byte per cycle and the string
  * instructions at cache-line speed on CPUs with ERMS (every VT-x/AMD-V CPU D0 runs on has fast
- * string operations); emulators run them as one instruction each. The UEFI calling convention
+ * string operations). The UEFI calling convention
  * guarantees DF = 0 on entry, so both go forward. The rest are plain loops (little data), and
  * -ffreestanding -fno-builtin keeps clang from turning them back into calls to themselves.
  */

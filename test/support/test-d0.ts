@@ -10,16 +10,13 @@
 // Self-test D0s (a D0_SELFTEST_* switch of kernel/, never set in a release build) are cached here
 // too, under $D0_CACHE/d0-efi-selftest, keyed by the release entry's key and the switch.
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { d0CacheRoot, makeStagingDir, publishStagingDir, withBuildLock } from '../../builder/cache/build-cache';
 import { d0Efi, d0EfiKey } from '../../builder/d0-efi/cache';
-import { KERNEL_DIR } from '../../builder/d0-efi/sources';
+import { buildOnHost } from '../../builder/d0-efi/host';
+import { publicKeyFileText } from '../../builder/d0-efi/public-key';
 import { generateKeyPair, type KeyPair } from '../../core/sign';
-
-const run = promisify(execFile);
 
 export interface TestD0 {
   /** D0's EFI application (BOOTX64.EFI bytes) with the key's public half compiled in. */
@@ -44,7 +41,6 @@ export async function testD0(label = 'a'): Promise<TestD0> {
 
 /** D0 for testKey(label) built with `-D<define>` (a D0_SELFTEST_* switch), cached. */
 export async function selftestD0(define: string, label = 'a'): Promise<Buffer> {
-  if (!/^D0_SELFTEST_[A-Z0-9_]+$/.test(define)) throw new Error(`selftestD0: not a self-test switch: ${define}`);
   const publicKeyHex = Buffer.from(testKey(label).publicKey).toString('hex');
   const entry = createHash('sha256').update(`${d0EfiKey(publicKeyHex)}\0${define}`).digest('hex');
   const dir = path.join(d0CacheRoot(), 'd0-efi-selftest', entry);
@@ -52,23 +48,15 @@ export async function selftestD0(define: string, label = 'a'): Promise<Buffer> {
   if (fs.existsSync(efi)) return fs.readFileSync(efi);
   return withBuildLock(dir, async () => {
     if (fs.existsSync(efi)) return fs.readFileSync(efi);
+    const bytes = await buildOnHost(publicKeyFileText(publicKeyHex), undefined, define);
     const staging = makeStagingDir(dir);
     try {
-      const pub = path.join(staging, 'signing.pub');
-      fs.writeFileSync(pub, `${publicKeyHex}\n`);
-      const build = path.join(staging, 'build');
-      await run(
-        'make',
-        ['-C', KERNEL_DIR, '--no-print-directory', `PUBKEY=${pub}`, `BUILD=${build}`, `EXTRA_CFLAGS=-D${define}`],
-        { maxBuffer: 16 * 1024 * 1024 },
-      );
-      const out = path.join(staging, 'out');
-      fs.mkdirSync(out);
-      fs.copyFileSync(path.join(build, 'efi', 'BOOTX64.EFI'), path.join(out, 'BOOTX64.EFI')); // the entry's only file
-      publishStagingDir(out, dir);
-      return fs.readFileSync(efi);
-    } finally {
+      fs.writeFileSync(path.join(staging, 'BOOTX64.EFI'), bytes); // the entry's only file
+      publishStagingDir(staging, dir);
+    } catch (e) {
       fs.rmSync(staging, { recursive: true, force: true });
+      throw e;
     }
+    return bytes;
   });
 }

@@ -3,12 +3,21 @@
 // are summed into one slowest-files table and ONE "tests: N passed, N failed, N skipped" line,
 // the line CI reads. A process that left no result (it crashed, or mocha refused a file before
 // running anything) or that exited non-zero with no failed test counts as one failed test, so the
-// line never reads 0 failed for a broken run.
+// line never reads 0 failed for a broken run. Failed tests are named there too, each with the first
+// line of its error: CI may keep only the tail of the output.
 import fs from 'node:fs';
 import { slowestTable, testsLine, type RunCounts } from '../test/support/run-summary';
 
+/** A failed test as the reporter recorded it: full title, file, first line of its error. */
+export interface FailedTest {
+  title: string;
+  file: string;
+  message: string;
+}
+
 export interface PartResult extends RunCounts {
   files: Array<[string, number]>;
+  failed: FailedTest[];
 }
 
 export interface FinishedPart {
@@ -40,11 +49,21 @@ export function readPartResult(file: string): PartResult | undefined {
       Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'number',
   );
   if (!wellFormed) return undefined;
+  // Older result files have no `failed`; one that has it must be a list of { title, file, message }.
+  const failed = r.failed ?? [];
+  const isFailedTest = (e: unknown) =>
+    typeof e === 'object' &&
+    e !== null &&
+    ['title', 'file', 'message'].every(
+      (k) => typeof (e as Record<string, unknown>)[k] === 'string',
+    );
+  if (!Array.isArray(failed) || !failed.every(isFailedTest)) return undefined;
   return {
     passes: r.passes,
     failures: r.failures,
     pending: r.pending,
     files: files as Array<[string, number]>,
+    failed: failed as FailedTest[],
   };
 }
 
@@ -58,6 +77,7 @@ export function closingText(parts: readonly FinishedPart[]): { text: string; fai
   const total: RunCounts = { passes: 0, failures: 0, pending: 0 };
   const rows: Array<[string, number]> = [];
   const lines: string[] = [];
+  const failedTests: string[] = [];
   let failed = false;
   for (const p of parts) {
     const exit = p.exitCode === null ? 'killed by a signal' : `exit ${p.exitCode}`;
@@ -73,6 +93,8 @@ export function closingText(parts: readonly FinishedPart[]): { text: string; fai
     total.failures += p.result.failures;
     total.pending += p.result.pending;
     rows.push(...p.result.files);
+    for (const t of p.result.failed)
+      failedTests.push(`  ${p.name}: ${t.title} (${t.file})\n      ${t.message}`);
     let note = '';
     if (p.exitCode !== 0 && p.result.failures === 0) {
       total.failures += 1;
@@ -88,5 +110,6 @@ export function closingText(parts: readonly FinishedPart[]): { text: string; fai
     rows,
     `slowest files (wall time, hooks included; all ${parts.length} processes):`,
   );
-  return { text: `${table}\n${lines.join('\n')}\n${testsLine(total)}\n`, failed };
+  const failures = failedTests.length ? `\nfailed tests:\n${failedTests.join('\n')}\n` : '';
+  return { text: `${table}${failures}\n${lines.join('\n')}\n${testsLine(total)}\n`, failed };
 }

@@ -36,12 +36,14 @@ describe('scripts/test-results.ts: one summary for several mocha processes', () 
           ['test/a.test.ts', 5000],
           ['test/b.test.ts', 90_000],
         ],
+        failed: [],
       }),
       finished('emulators', {
         passes: 7,
         failures: 0,
         pending: 2,
         files: [['test/c.test.ts', 30_000]],
+        failed: [],
       }),
     ]);
     assert.equal(failed, false);
@@ -60,14 +62,14 @@ describe('scripts/test-results.ts: one summary for several mocha processes', () 
 
   it('fails the run when one process failed, and counts a process without result as one failure', () => {
     const one = closingText([
-      finished('engine', { passes: 3, failures: 2, pending: 0, files: [] }, 2),
-      finished('emulators', { passes: 4, failures: 0, pending: 0, files: [] }),
+      finished('engine', { passes: 3, failures: 2, pending: 0, files: [], failed: [] }, 2),
+      finished('emulators', { passes: 4, failures: 0, pending: 0, files: [], failed: [] }),
     ]);
     assert.equal(one.failed, true);
     assert.match(one.text, /tests: 7 passed, 2 failed, 0 skipped\n$/);
 
     const crashed = closingText([
-      finished('engine', { passes: 3, failures: 0, pending: 0, files: [] }),
+      finished('engine', { passes: 3, failures: 0, pending: 0, files: [], failed: [] }),
       finished('emulators', undefined, null),
     ]);
     assert.equal(crashed.failed, true);
@@ -78,11 +80,46 @@ describe('scripts/test-results.ts: one summary for several mocha processes', () 
     assert.match(crashed.text, /tests: 3 passed, 1 failed, 0 skipped\n$/);
 
     const exitOnly = closingText([
-      finished('engine', { passes: 3, failures: 0, pending: 0, files: [] }, 1),
+      finished('engine', { passes: 3, failures: 0, pending: 0, files: [], failed: [] }, 1),
     ]);
     assert.equal(exitOnly.failed, true);
     assert.match(exitOnly.text, /exit 1 \(no test failed: counted as one failure\)/);
     assert.match(exitOnly.text, /tests: 3 passed, 1 failed, 0 skipped\n$/);
+  });
+
+  it('names each failed test with its file and first error line after the slowest files', () => {
+    const failedTest = {
+      title: 'e2e: rate limits drops what exceeds an rx_limit',
+      file: 'test/e2e/net-rate.test.ts',
+      message: 'AssertionError: sinkrx drop_rate 1002, excess 1170',
+    };
+    const { text, failed } = closingText([
+      finished(
+        'engine',
+        {
+          passes: 3,
+          failures: 1,
+          pending: 0,
+          files: [['test/e2e/net-rate.test.ts', 150_000]],
+          failed: [failedTest],
+        },
+        1,
+      ),
+      finished('emulators', { passes: 4, failures: 0, pending: 0, files: [], failed: [] }),
+    ]);
+    assert.equal(failed, true);
+    const lines = text.trimEnd().split('\n');
+    const at = lines.indexOf('failed tests:');
+    assert.ok(at > lines.findIndex((l) => l.includes('150 s  test/e2e/net-rate')), text);
+    assert.deepEqual(lines.slice(at + 1, at + 3), [
+      '  engine: e2e: rate limits drops what exceeds an rx_limit (test/e2e/net-rate.test.ts)',
+      '      AssertionError: sinkrx drop_rate 1002, excess 1170',
+    ]);
+    assert.equal(lines.at(-1), 'tests: 7 passed, 1 failed, 0 skipped');
+    const clean = closingText([
+      finished('engine', { passes: 3, failures: 0, pending: 0, files: [], failed: [] }),
+    ]);
+    assert.doesNotMatch(clean.text, /failed tests:/);
   });
 
   it('reads a result file only when it has the shape the reporter writes', () => {
@@ -95,12 +132,15 @@ describe('scripts/test-results.ts: one summary for several mocha processes', () 
       failures: 0,
       pending: 0,
       files: [['test/x.test.ts', 12]],
+      failed: [],
     });
     for (const bad of [
       '{"passes":1',
-      { passes: -1, failures: 0, pending: 0, files: [] },
+      { passes: -1, failures: 0, pending: 0, files: [], failed: [] },
       { passes: 1, failures: 0, pending: 0 },
       { passes: 1, failures: 0, pending: 0, files: [['x']] },
+      { passes: 1, failures: 1, pending: 0, files: [], failed: 'x' },
+      { passes: 1, failures: 1, pending: 0, files: [], failed: [{ title: 't', file: 'f' }] },
       null,
     ]) {
       write(bad);
@@ -127,7 +167,13 @@ describe('scripts/test-results.ts: one summary for several mocha processes', () 
     assert.ok(got, 'no readable result file');
     assert.deepEqual(
       { ...got, files: got.files.map(([f]) => f) },
-      { passes: 1, failures: 1, pending: 1, files: [path.relative(ROOT, spec)] },
+      {
+        passes: 1,
+        failures: 1,
+        pending: 1,
+        files: [path.relative(ROOT, spec)],
+        failed: [{ title: 'tiny fails', file: path.relative(ROOT, spec), message: 'Error: no' }],
+      },
     );
 
     const plain = spawnSync(process.execPath, [mocha, spec], {

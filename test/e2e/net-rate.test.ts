@@ -267,9 +267,9 @@ describe('e2e: rate limits (a throttled flooder, an rx-limited receiver, a publi
     // What phase B put on the bridge, by D0's count at the flooder's port: every frame it sent
     // less phase A's datagrams (each reached the sink, asserted above) and the frames D0's guard
     // dropped (its IPv6 router solicitations); what remains beside phase B's datagrams is a few
-    // ARP frames. udptool's count can be higher: the rx_limit drops ARP like any frame, so the
-    // flooder's kernel may lose its entry for sinkrx for a moment and drop what it queued
-    // (docs/network.md, "Rate limits"); none of those ever reached D0.
+    // ARP frames. udptool's count can be higher: ~170 of its 1,670 in some runs never left the
+    // flooder's VM, likely because the rx_limit drops ARP like any frame and the flooder's kernel
+    // lost its entry for sinkrx for a moment (docs/network.md, "Rate limits").
     const guardDrops = Object.entries(flooder.fields)
       .filter(([k]) => k.startsWith('drop_'))
       .reduce((n, [, v]) => n + Number(v), 0);

@@ -197,8 +197,8 @@ describe('e2e: rate limits (a throttled flooder, an rx-limited receiver, a publi
         // (about 1.5 s for a full send buffer), and the counters' last change is logged within
         // NET_STATS_SETTLE_MS after it. Both are D0 time, so the wait is on D0's clock (the
         // sinks log a line every guest second): under TCG on a loaded machine a D0 second can
-        // last well over a host second, and a fixed host-time wait once read sinkrx's counters
-        // before the last 168 datagrams were counted.
+        // last well over a host second, so a fixed host-time wait may read the counters before
+        // D0 has logged their last change.
         const settledAt = Number(floodB.fields.ms) + NET_STATS_SETTLE_MS;
         await vm.waitFor((e) => Number(e.fields.ms) >= settledAt);
         events = [...vm.events];

@@ -22,9 +22,8 @@ describe('boot: ACPI tables under QEMU + OVMF', function () {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-acpi-boot-'));
-    const { key, efi: d0Efi } = await testD0();
+    const { efi } = await testD0();
     disk = path.join(dir, 'disk.img');
-    const efi = d0Efi;
     await buildEspDisk(disk, [
       { name: 'ESP_A', label: 'D0_A', files: [{ path: 'EFI/BOOT/BOOTX64.EFI', data: efi }] },
     ]);

@@ -42,7 +42,7 @@ const REQUEST_TIMEOUT_MS = 2000;
 const NET_STATS_SETTLE_MS = 20_000;
 /** The ARP frames a VM sends or gets besides its datagrams in a run (about 10 here), the slack
  * in counts that compare datagrams with frames. */
-const FLOODER_OTHER_FRAMES = 20;
+const ARP_FRAMES_SLACK = 20;
 
 function siteYaml(): string {
   const container = (name: string, ip: string, order: number, extra: string[] = []) => [
@@ -276,7 +276,7 @@ describe('e2e: rate limits (a throttled flooder, an rx-limited receiver, a publi
     const offeredB = Number(flooder.fields.tx_packets) - Number(sentA.packets) - guardDrops;
     const excess = offeredB - gotB;
     assert.ok(
-      offeredB <= Number(sentB.packets) + FLOODER_OTHER_FRAMES,
+      offeredB <= Number(sentB.packets) + ARP_FRAMES_SLACK,
       `D0 took ${offeredB} frames from the flooder in phase B, it sent ${sentB.packets}: ${flooder.raw}`,
     );
     assert.ok(
@@ -285,13 +285,13 @@ describe('e2e: rate limits (a throttled flooder, an rx-limited receiver, a publi
     );
     // Every frame for sinkrx was delivered or counted: none vanished at D0.
     assert.ok(
-      dropRate >= excess - FLOODER_OTHER_FRAMES && dropRate <= excess + FLOODER_OTHER_FRAMES,
+      dropRate >= excess - ARP_FRAMES_SLACK && dropRate <= excess + ARP_FRAMES_SLACK,
       `sinkrx drop_rate ${dropRate}, excess ${excess} (${offeredB} frames of phase B at D0, ${sentB.packets} sent, got ${gotB}): ${sinkrx.raw}`,
     );
     // ... and what D0 delivered, sinkrx's socket got (its rx_packets also count ARP).
     const delivered = Number(sinkrx.fields.rx_packets);
     assert.ok(
-      gotB <= delivered && gotB >= delivered - FLOODER_OTHER_FRAMES,
+      gotB <= delivered && gotB >= delivered - ARP_FRAMES_SLACK,
       `sinkrx counted ${gotB} datagrams, D0 delivered ${delivered} frames: ${sinkrx.raw}`,
     );
 

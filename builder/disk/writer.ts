@@ -1,6 +1,6 @@
 // Writes one build into the inactive slot of an A/B disk image or block device, power-safely.
 //
-// Contract (kernel/README.md "Slots, updates and rollback" has the whole story):
+// Contract (kernel/docs/ab.md "Slots, updates and rollback" has the whole story):
 // - The active slot is never written. It is the slot holding D0's last good build: read from
 //   D0's NV state when a VARS file is given (the dev loop), or given as --active UUID (what D0
 //   logs on the host), or, when neither is given, the only slot whose build verifies. Two

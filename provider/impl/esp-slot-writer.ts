@@ -1,4 +1,4 @@
-// EspSlotWriter: puts a Deployment's build onto one host's A/B disk (kernel/README.md, "Slots,
+// EspSlotWriter: puts a Deployment's build onto one host's A/B disk (kernel/docs/ab.md, "Slots,
 // updates and rollback"): a disk image file or a block device.
 //
 // Contract:
@@ -219,7 +219,7 @@ export async function writeTarget(inputs: Inputs, created = false): Promise<Writ
   const vars = varsFor(inputs);
   // The A/B writer, with no hint and no verified slot, would pick a slot on its own. Here that
   // would mean a disk whose builds were signed by another key (a key change cannot go through
-  // A/B, kernel/README.md "Limits"): refuse rather than overwrite the host's running build.
+  // A/B, kernel/docs/ab.md "Limits"): refuse rather than overwrite the host's running build.
   if (!vars && !inputs.activeUuid && status.some((s) => s.uuid) && !status.some((s) => s.verified))
     throw new D0Error(
       'DISK_NO_ACTIVE',

@@ -9,7 +9,7 @@
 //     The swtpm state directory persists across the QEMU runs as a TPM's NV memory does across
 //     power cycles.
 //   - Without one, the floor lived only in the VARS file: the older build boots and is committed.
-//     That is the documented limit (kernel/README.md, "Slots, updates and rollback").
+//     That is the documented limit (kernel/docs/ab.md, "Slots, updates and rollback").
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';

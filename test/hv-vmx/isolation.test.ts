@@ -48,7 +48,7 @@ for (const [cpuModel, backend, nripSave] of [
         [backend === 'vmx' ? 'intel' : 'amd', backend, nripSave],
         all,
       );
-      // Bochs has one CPU: the BSP's backend is on before the VMs (kernel/README.md "CPUs").
+      // Bochs has one CPU: the BSP's backend is on before the VMs (kernel/docs/acpi-and-cpus.md "CPUs").
       assert.deepEqual(
         only(events, 'cpu_up').map((e) => [e.fields.cpu, e.fields.backend]),
         [['0', backend]],

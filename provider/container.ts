@@ -32,7 +32,11 @@ export interface ContainerArgs {
   readonly image: pulumi.Input<string>;
   /** Overrides of the image's entrypoint, args, env, cwd and user. */
   readonly exec?: pulumi.Input<ExecOverrides>;
-  /** @default 1 */
+  /**
+   * vCPUs of the VM. D0 runs each VM on one today: more is refused at preview (`UNSUPPORTED`),
+   * never run on fewer.
+   * @default 1
+   */
   readonly vcpu?: pulumi.Input<number>;
   /** Guest memory in MiB. */
   readonly memMb: pulumi.Input<number>;

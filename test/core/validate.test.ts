@@ -38,7 +38,7 @@ function site(): Site {
       },
       {
         name: 'db',
-        vcpu: 2,
+        vcpu: 1,
         mem_mb: 1024,
         disk_sha256: SHA.toUpperCase(),
         disk_size: '8192',
@@ -266,6 +266,12 @@ describe('core/manifest/validate', () => {
       (s) => (s.containers[0].health_timeout_s = 3601),
       'containers[web].health_timeout_s',
       /outside 1\.\.3600/,
+    ],
+    [
+      'more vCPUs than D0 gives a VM (a valid TLV value D0 would refuse at launch)',
+      (s) => (s.containers[0].vcpu = 2),
+      'containers[web].vcpu',
+      /^2: D0 runs each container on 1 vCPU \(VMs with more vCPUs are not supported yet\); use 1$/,
     ],
     [
       'non-integer vcpu',

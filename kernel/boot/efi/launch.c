@@ -44,6 +44,10 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
     return launch_fail("no_virtualization", probe.reason, EFI_UNSUPPORTED);
   x86_spec_probe(probe.backend == X86_BACKEND_VMX); /* ev=spec: the mitigations chosen */
 
+  const struct d0_container *too_wide = plan_vcpu_refused(m);
+  if (too_wide != NULL)
+    return launch_fail("vcpu_unsupported", too_wide->name, EFI_UNSUPPORTED);
+
   /* Needed vs available before allocating anything more: a host too small for the build is
    * refused with both numbers, rather than by whichever allocation happens to fail first. The
    * files stage 1 holds are part of the need, so their pages count as available. */

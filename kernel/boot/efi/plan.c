@@ -1,5 +1,7 @@
 #include "plan.h"
 
+#include <stddef.h>
+
 #include "log/fmt.h"
 #include "log/log.h"
 
@@ -34,4 +36,21 @@ void plan_log(const struct d0_manifest *m) {
   log_begin("ready_to_launch");
   log_u64("containers", m->n_containers);
   log_end();
+}
+
+const struct d0_container *plan_vcpu_refused(const struct d0_manifest *m) {
+  uint32_t order[TLV_MAX_CONTAINERS];
+  launch_order(m, order);
+  for (uint32_t k = 0; k < m->n_containers; k++) {
+    const struct d0_container *c = &m->containers[order[k]];
+    if (c->vcpu <= PLAN_VCPUS_PER_VM_MAX)
+      continue;
+    log_begin("vcpu_plan");
+    log_str("container", c->name);
+    log_u64("vcpu", c->vcpu);
+    log_u64("max", PLAN_VCPUS_PER_VM_MAX);
+    log_end();
+    return c;
+  }
+  return NULL;
 }

@@ -1,4 +1,4 @@
-// Turns the runs into medians, ratios and a markdown table (what bench/README.md records).
+// Turns the runs into medians, ratios and a markdown table (what bench/hv/README.md records).
 import type { D0Boot } from './d0-boot';
 import type { MicroVmBoot } from './microvm-boot';
 import { EXIT_REASONS, median, medianCounters } from './stats';

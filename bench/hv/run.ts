@@ -7,7 +7,7 @@
 // (ev=vm_stats); D0's own memory per VM. Run: npx tsx bench/hv/run.ts   (BENCH_RUNS=3 default;
 // BENCH_KERNEL_REF=<git ref> or BENCH_KERNEL_DIR=<dir> builds D0 from that kernel/ instead (kernel-source.ts);
 // BENCH_LOG_DIR=<dir> keeps each D0 boot's events with their host-clock ms; --quick: one run, CI)
-// Results and how to read the two clocks: bench/README.md, "Hypervisor (`bench/hv`)".
+// Results and how to read the two clocks: bench/hv/README.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 // The bench's figures from the runs: medians per side, D0 / plain ratios (throughput: above 1 is
 // D0 faster; latency: above 1 is D0 slower), D0's exits per MiB moved, as JSON and as the
-// markdown rows bench/README.md records.
+// markdown rows bench/net/README.md records.
 import { median, medianCounters, EXIT_REASONS } from '../hv/stats';
 import type { D0Run } from './d0-side';
 import type { Plan } from './measure';

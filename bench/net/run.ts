@@ -7,7 +7,7 @@
 // the boot's.
 // Run: npx tsx bench/net/run.ts [--runs 3] [--mib 4,32] [--reps 2] [--gets 20]
 //      (--quick: 1 MiB, one download, 3 GETs, one boot each, no idle boot: CI)
-// Results: bench/README.md, "Network path (`bench/net`)".
+// Results: bench/net/README.md.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

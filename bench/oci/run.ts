@@ -7,7 +7,7 @@
 //     (naive.ts, its best case), and `docker save` alone (the engine's share of the engine source);
 //  3. cache hits in-process for the engine, archive and OCI sources.
 // D0's converter writes nothing to tmpfs, so its peak memory is its RSS. Prints JSON with the
-// load average; figures go to bench/README.md. Removes its image, containers and temp dirs.
+// load average; figures go to bench/oci/README.md. Removes its image, containers and temp dirs.
 // Run: npx tsx bench/oci/run.ts [--scale X] [--reps N] [--hits N]   (--quick: scale 0.05, 1 rep, 1 hit)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

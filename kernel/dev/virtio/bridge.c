@@ -47,8 +47,11 @@ struct bridge_port *bridge_add_port(struct bridge *br, struct virtio_net *net,
   if (p->has_tx_limit)
     rate_init(&p->tx_limit, cfg->tx_limit, now);
   p->has_rx_limit = cfg->rx_limit != NULL;
-  if (p->has_rx_limit)
+  if (p->has_rx_limit) {
+    static const struct rate_cfg arp = {0, BRIDGE_RX_ARP_PER_S, 0};
     rate_init(&p->rx_limit, cfg->rx_limit, now);
+    rate_init(&p->rx_arp, &arp, now);
+  }
   p->up = true;
   return p;
 }
@@ -72,10 +75,16 @@ bool bridge_set_host(struct bridge *br, const uint8_t mac[6], bridge_host_fn fn,
 
 void bridge_port_down(struct bridge_port *port) { port->up = false; }
 
-/* One frame into port p's VM, under its rx limit; counted on p. */
+static bool is_arp(const uint8_t *frame, uint32_t len)
+{
+  return len >= 14 && frame[12] == 0x08 && frame[13] == 0x06;
+}
+
+/* One frame into port p's VM, under its rx limit (ARP under its own budget); counted on p. */
 static bool deliver(struct bridge_port *p, const uint8_t *frame, uint32_t len, uint64_t now)
 {
-  if (p->has_rx_limit && !rate_admit(&p->rx_limit, now, len)) {
+  if (p->has_rx_limit &&
+      !rate_admit(is_arp(frame, len) ? &p->rx_arp : &p->rx_limit, now, len)) {
     net_count_drop(&p->counters, NET_DROP_RATE);
     return false;
   }

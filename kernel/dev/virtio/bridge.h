@@ -46,6 +46,13 @@ struct bridge_port_cfg {
   const struct rate_cfg *rx_limit; /* frames delivered to the VM */
 };
 
+/* ARP delivered to a port with an rx limit is charged to a budget of its own, not to the limit:
+ * a flood that fills the limit then cannot take away its neighbours' ARP (their kernels would
+ * lose the neighbour entry and drop what they queued meanwhile), and ARP cannot carry a flood
+ * past the limit either (60-byte frames at this rate are ~6 KB/s). Over it: drop_rate too.
+ * docs/network.md, "Rate limits". */
+#define BRIDGE_RX_ARP_PER_S 100u
+
 struct bridge_port {
   struct bridge *br;
   struct virtio_net *net;
@@ -54,6 +61,7 @@ struct bridge_port {
   bool up;
   bool has_tx_limit, has_rx_limit;
   struct rate_bucket tx_limit, rx_limit;
+  struct rate_bucket rx_arp; /* with has_rx_limit: BRIDGE_RX_ARP_PER_S */
   struct net_counters counters;
 };
 

@@ -83,6 +83,19 @@ void rig_ip_frame(uint8_t f[RIG_FRAME], const uint8_t dst[6], const uint8_t src[
   f[34] = tag;
 }
 
+void rig_arp_frame(uint8_t f[RIG_FRAME], int i, const uint8_t tpa[4], uint8_t tag)
+{
+  memset(f, 0, RIG_FRAME);
+  memcpy(f, rig_bcast, 6);
+  memcpy(f + 6, rig_macs[i], 6);
+  f[12] = 0x08, f[13] = 0x06;
+  f[15] = 1, f[16] = 0x08, f[18] = 6, f[19] = 4, f[21] = 1; /* Ethernet, IPv4, request */
+  memcpy(f + 22, rig_macs[i], 6);
+  memcpy(f + 28, rig_ips[i], 4);
+  f[34] = tag;
+  memcpy(f + 38, tpa, 4);
+}
+
 void rig_post(int i, const uint8_t *f, uint32_t len)
 {
   struct rig_vm *x = &rig[i];

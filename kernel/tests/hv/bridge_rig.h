@@ -47,6 +47,10 @@ void rig_setup(const struct rate_cfg *tx0, const struct rate_cfg *rx0);
 /* An IPv4 frame dst <- src (MAC), from IPv4 sip, whose first payload byte is tag. */
 void rig_ip_frame(uint8_t f[RIG_FRAME], const uint8_t dst[6], const uint8_t src[6],
                   const uint8_t sip[4], uint8_t tag);
+/* A broadcast ARP request of port i's own (sender MAC and IPv4 its port's) for tpa, padded to
+ * RIG_FRAME, with tag where rig_received reads it (a byte of the target MAC, which a request
+ * leaves open). */
+void rig_arp_frame(uint8_t f[RIG_FRAME], int i, const uint8_t tpa[4], uint8_t tag);
 /* Guest i queues frame f (virtio_net_hdr first) in its TX ring, without notifying. */
 void rig_post(int i, const uint8_t *f, uint32_t len);
 /* rig_post then a TX notification. */

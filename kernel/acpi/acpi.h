@@ -186,7 +186,8 @@ uint32_t acpi_enabled_cpus(const struct acpi_info *info);
 /*
  * Logs the result: one ev=acpi_error per recorded error (table=, error=, addr=, offset=), then
  * one ev=cpus (count= enabled CPUs, apic_ids=, source=madt|fallback, and the IOAPICs, the
- * reset register, the PM timer and the ECAM ranges when known). kernel/README.md, "ACPI".
+ * reset register, the PM timer and the ECAM ranges when known). kernel/docs/acpi-and-cpus.md,
+ * "ACPI".
  */
 void acpi_log(const struct acpi_info *info);
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The budgets D0 gives each VM (kernel/README.md "Log fairness"). A Linux boot prints ~200
+/* The budgets D0 gives each VM (kernel/docs/hypervisor.md "Log fairness"). A Linux boot prints ~200
  * console lines in its first second: the burst covers it. */
 #define LOG_BUDGET_CONSOLE_BURST 500u
 #define LOG_BUDGET_CONSOLE_RATE 50u  /* lines per second, sustained */

@@ -1,9 +1,9 @@
 /*
- * Bringing every CPU up (kernel/README.md "CPUs"): after D0's descriptors and page tables are
- * live on the BSP, each other enabled CPU of the MADT gets INIT-SIPI-SIPI, runs the trampoline
- * (smp_tramp.h) into 64-bit mode on D0's tables, loads its own GDT/TSS and the shared IDT, turns
- * its virtualization backend on (the backend's own enable function: svm_enable with its own
- * host save area, or vmx_enable with its own VMXON region), logs ev=cpu_up and parks (HLT with
+ * Bringing every CPU up (kernel/docs/acpi-and-cpus.md "CPUs"): after D0's descriptors and page
+ * tables are live on the BSP, each other enabled CPU of the MADT gets INIT-SIPI-SIPI, runs the
+ * trampoline (smp_tramp.h) into 64-bit mode on D0's tables, loads its own GDT/TSS and the shared
+ * IDT, turns its virtualization backend on (the backend's own enable function: svm_enable with its
+ * own host save area, or vmx_enable with its own VMXON region), logs ev=cpu_up and parks (HLT with
  * interrupts off). VMs keep running on the BSP. A CPU that does not check in within
  * SMP_CHECKIN_MS, or whose backend fails, is logged ev=cpu_failed apic_id= reason= and excluded.
  */

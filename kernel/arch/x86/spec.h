@@ -1,7 +1,8 @@
 /*
  * Speculation hygiene between VMs and D0 (both backends). Every decision comes from CPUID (and
  * IA32_ARCH_CAPABILITIES where CPUID enumerates it), is made once by x86_spec_probe() and logged
- * once as ev=spec; kernel/README.md "Speculation hygiene" has the vendor guidance each follows.
+ * once as ev=spec; kernel/docs/hypervisor.md "Speculation hygiene" has the vendor guidance each
+ * follows.
  *
  *   SPEC_CTRL (IBRS/STIBP/SSBD)  virtualized per vCPU where the CPU has it: writes exit and are
  *                                checked (reserved bits: #GP, as on the CPU) and recorded; the

@@ -6,7 +6,7 @@
  * SHA-256 checked: a mismatch fails closed with reason=digest_mismatch stage=launch), prepares one micro-VM per
  * container in launch order (boot_order, then name), leaves the firmware (ExitBootServices) and
  * runs them all (run_vms.c), whose health then commits or rolls back the build (ab/ab.h).
- * kernel/README.md "Hypervisor backends" documents the events.
+ * kernel/docs/hypervisor.md "Hypervisor backends" documents the events.
  *
  * Returns only on failure before ExitBootServices (nothing launched, firmware intact); after it,
  * D0 owns the machine and never returns.

@@ -1,4 +1,4 @@
-/* The A/B state machine; contract in ab.h, the design in kernel/README.md. */
+/* The A/B state machine; contract in ab.h, the design in kernel/docs/ab.md. */
 #include "ab.h"
 
 #include "bootvars.h"
@@ -326,7 +326,7 @@ uint64_t ab_epoch_floor_now(void) {
   return ab.role == ROLE_NONE ? 0 : ab.st.epoch;
 }
 
-/* The fallback a commit keeps (kernel/README.md "Boot entries"): the slot that still holds the
+/* The fallback a commit keeps (kernel/docs/ab.md "Boot entries"): the slot that still holds the
  * build committed before this one (`previous`), if it is another slot than this one; -1 if none
  * (a first boot, a recovery, or a slot overwritten since). */
 static int previous_slot(const char *previous) {

@@ -1,7 +1,7 @@
 /*
  * A/B slots with trial boots and automatic rollback. The choice runs before ExitBootServices
  * (boot services and the ESP), the commit or the health rollback after it (runtime services only).
- * kernel/README.md "Slots, updates and rollback" has the state machine and the log events.
+ * kernel/docs/ab.md "Slots, updates and rollback" has the state machine and the log events.
  *
  * The boot flow (boot/efi/boot.c, entry.c) calls, in order:
  *   ab_select()      after the ESP is open: reads the NV state and both slots, may start (or
@@ -56,7 +56,7 @@ void ab_boot_failed(void);
  * (tries_left), as for any trial that reset without committing. Returns otherwise (the caller
  * halts): a committed build is not reset into its fallback, which D0 cannot check after
  * ExitBootServices and which, refused or not loadable, would lead the firmware back to the
- * committed build, fault after fault (kernel/README.md, "Health, commit and rollback").
+ * committed build, fault after fault (kernel/docs/ab.md, "Health, commit and rollback").
  */
 void ab_fatal(const char *why);
 

@@ -7,7 +7,7 @@
  * the index's own empty authValue, exempt from dictionary-attack lockout. D0 defines it when it is
  * absent and only ever writes a value above the one it read. It is not bound to a PCR policy yet
  * (that needs measured boot): code that runs on the machine before D0 with the owner's (empty)
- * password can undefine or rewrite it, and a TPM clear erases it (kernel/README.md says what that
+ * password can undefine or rewrite it, and a TPM clear erases it (kernel/docs/ab.md says what that
  * means).
  *
  * Pure policy over a transport (submit): no firmware calls, so the host tests drive it with a

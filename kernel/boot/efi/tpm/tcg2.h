@@ -2,7 +2,7 @@
  * The firmware's TPM 2.0 interface, EFI_TCG2_PROTOCOL (TCG EFI Protocol Specification for TPM 2.0,
  * section 6): located once, used through SubmitCommand. A boot service: usable only before
  * ExitBootServices, so D0 uses it in ab_select(); after ExitBootServices (the commit) D0 talks to
- * the TPM through its own drivers, direct.h (kernel/README.md, "Slots, updates and rollback").
+ * the TPM through its own drivers, direct.h (kernel/docs/ab.md, "Slots, updates and rollback").
  */
 #ifndef D0_BOOT_EFI_TPM_TCG2_H
 #define D0_BOOT_EFI_TPM_TCG2_H

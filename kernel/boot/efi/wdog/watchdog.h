@@ -1,6 +1,6 @@
 /*
  * D0's hardware watchdog: the chipset's TCO timer (wdog/tco.h), so a D0 that hangs after it
- * launched its VMs is reset by the hardware, without a human. kernel/README.md ("Health, commit
+ * launched its VMs is reset by the hardware, without a human. kernel/docs/ab.md ("Health, commit
  * and rollback", "The hardware watchdog") has the policy; in short:
  *
  *   watchdog_probe()  every boot, before the A/B choice (boot services still up: RCBA is MMIO

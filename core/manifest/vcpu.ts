@@ -1,7 +1,8 @@
 // How many vCPUs D0 gives one VM today: one. A container asking for more is refused when its build
 // is planned or packed (this file, through validate.ts) and, for a manifest signed elsewhere, by
-// D0's launch check before anything is allocated (`plan_vcpu_refused` in kernel/boot/efi/plan.c, the same number):
-// never silently run on fewer CPUs than it asked for. proto/SEMANTICS.md, "vCPUs".
+// D0's launch check before anything is allocated (`plan_vcpu_refused` in kernel/boot/efi/plan.c,
+// the same number): never silently run on fewer CPUs than it asked for. proto/SEMANTICS.md,
+// "vCPUs".
 
 /** vCPUs per VM this D0 runs; the manifest's own bound (1..16) is the TLV decoder's. */
 export const VCPUS_PER_VM_MAX = 1;

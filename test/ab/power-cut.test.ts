@@ -32,9 +32,13 @@ function prng(seed: number): () => number {
   };
 }
 
+/** The killed writers' TMPDIR: inside the fixture's dir, which goes at exit, so the scratch a
+ * cut writer leaves (its staged slot image) does not pile up in the machine's /tmp. */
+let childTmp = '';
+
 function runWriter(args: object, crashAt: number) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(args)], {
-    env: { ...process.env, CRASH_AT: String(crashAt) },
+    env: { ...process.env, CRASH_AT: String(crashAt), TMPDIR: childTmp },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -66,6 +70,7 @@ describe('ab: power cuts during a slot write', function () {
 
   before(async () => {
     fx = await sharedFixture();
+    childTmp = fs.mkdtempSync(path.join(fx.dir, 'writer-tmp-'));
   });
 
   it(`boots a verified build after a cut at each of ${CUTS} points`, async () => {

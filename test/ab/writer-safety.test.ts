@@ -88,9 +88,15 @@ describe('ab: one writer at a time, and an atomic disk build', function () {
     assert.equal(r.status, 0, r.stderr);
     const runMs = Date.now() - t0;
     const outcomes: string[] = [];
+    const killedTmp = fs.mkdtempSync(path.join(dir, 'tmp-'));
     for (let i = 0; i < 12; i++) {
       const out = path.join(dir, `cut-${i}.img`);
-      const child = spawn(process.execPath, [path.join(ROOT, 'cli', 'd0.js'), 'disk', 'build', '--slot-a', u.dir, '--out', out, '--pub', pub], { cwd: ROOT, stdio: 'ignore' });
+      // TMPDIR inside the test's dir: a killed build's scratch goes with it, not into /tmp.
+      const child = spawn(process.execPath, [path.join(ROOT, 'cli', 'd0.js'), 'disk', 'build', '--slot-a', u.dir, '--out', out, '--pub', pub], {
+        cwd: ROOT,
+        stdio: 'ignore',
+        env: { ...process.env, TMPDIR: killedTmp },
+      });
       const exited = new Promise((resolve) => child.on('exit', resolve)); // before the kill: it may end first
       const at = Math.round((runMs * (i + 0.5)) / 12);
       await new Promise((resolve) => setTimeout(resolve, at));

@@ -22,16 +22,26 @@ import {
 } from '../support/pulumi';
 import { OVMF_VARS, withQemu } from '../support/qemu';
 import { writeBusyboxArchive } from '../provider/fixture-image';
-import { partitionSha256, rolloutWorkspace, writeRolloutSite, type RolloutOutputs } from './rollout-program';
+import {
+  partitionSha256,
+  rolloutWorkspace,
+  writeRolloutSite,
+  type RolloutOutputs,
+} from './rollout-program';
 import { engineEnv } from './site-program';
 
-/** Boots until web's line with `want` and the commit have both been logged; QEMU always killed. */
+/** Boots until web's line with `want` and the commit have both been logged and D0 halted; QEMU always killed. */
 async function bootUntilCommitted(disk: string, vars: string, want: string): Promise<D0Event[]> {
   return withQemu({ disk, vars, cpu: 'EPYC', memMb: 512, timeoutMs: 600_000 }, async (vm) => {
     await vm.waitFor('commit');
     await vm.waitFor(
       (e) => e.ev === 'console' && e.fields.vm === 'web' && (e.fields.line ?? '').includes(want),
     );
+    // The container exits after its line; D0 halts once it stopped. Only then is QEMU killed and
+    // the VARS file read: D0 writes variables after the commit too (the boot's story), and a
+    // kill during one of them can leave OVMF's store mid-reclaim, which the offline reader
+    // cannot read (docs/ci.md).
+    await vm.waitFor('halt');
     return [...vm.events];
   });
 }

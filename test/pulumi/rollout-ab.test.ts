@@ -30,7 +30,10 @@ import {
 } from './rollout-program';
 import { engineEnv } from './site-program';
 
-/** Boots until web's line with `want` and the commit have both been logged and D0 halted; QEMU always killed. */
+/**
+ * Boots until web's line with `want` and the commit have both been logged and D0 halted; QEMU
+ * always killed.
+ */
 async function bootUntilCommitted(disk: string, vars: string, want: string): Promise<D0Event[]> {
   return withQemu({ disk, vars, cpu: 'EPYC', memMb: 512, timeoutMs: 600_000 }, async (vm) => {
     await vm.waitFor('commit');

@@ -4,6 +4,7 @@
 #include "arch/arch.h"
 #include "d0/lib.h"
 #include "hv/err.h"
+#include "net/pkt.h"
 
 static bool mac_eq(const uint8_t *a, const uint8_t *b) { return memcmp(a, b, 6) == 0; }
 
@@ -77,7 +78,7 @@ void bridge_port_down(struct bridge_port *port) { port->up = false; }
 
 static bool is_arp(const uint8_t *frame, uint32_t len)
 {
-  return len >= 14 && frame[12] == 0x08 && frame[13] == 0x06;
+  return len >= ETH_HDR && pkt_be16(frame + 12) == ETHERTYPE_ARP;
 }
 
 /* One frame into port p's VM, under its rx limit (ARP under its own budget); counted on p. */

@@ -1,4 +1,5 @@
-// A Docker engine when none runs: Debian's dockerd with vfs storage, no iptables and no bridge (what
+// A Docker engine when none runs: Debian's dockerd with overlay2 storage where the kernel has
+// overlayfs and vfs where it does not (./storage-driver.ts), no iptables and no bridge (what
 // runs on a machine without privileges beyond root and without a network), its data root fixed
 // under $D0_CACHE/docker so images built by one run are still there for the next. An engine found
 // answering (on DOCKER_HOST or /var/run/docker.sock) is used and never stopped.
@@ -17,6 +18,7 @@ import { dockerSocketPath } from '../oci/engine-client';
 import { connectDocker } from './engine';
 import { d0CacheRoot } from '../cache/root';
 import { addHold, dropHold, liveHolds, scriptHolds, withEngineLock } from './engine-holds';
+import { storageDrivers, type StorageDriver } from './storage-driver';
 
 
 const START_TIMEOUT_MS = 60_000;
@@ -49,13 +51,33 @@ async function findOrStart(): Promise<Started> {
   fs.mkdirSync(root, { recursive: true });
   fs.mkdirSync(runDir(), { recursive: true });
   const logPath = path.join(runDir(), 'dockerd.log');
+  const drivers = storageDrivers();
+  const refused: string[] = [];
+  for (const driver of drivers) {
+    const r = await startDockerd(driver, root, socketPath, logPath);
+    if ('docker' in r) return r;
+    // dockerd ended before it answered: the driver does not work on this data root (or this
+    // kernel); the next one may. Its reason is in the log.
+    refused.push(`${driver}: exited with ${r.exited}`);
+  }
+  throw new Error(`dockerd did not start with any storage driver (${refused.join('; ')}); see ${logPath}`);
+}
+
+/**
+ * Spawns dockerd with `driver` and waits until it answers (the engine), or until it exits
+ * ({ exited }) when no other engine answers either. Another process may have started an engine
+ * at the same moment (the pidfile or socket was taken): if one answers then, it is used without
+ * being owned.
+ */
+async function startDockerd(driver: StorageDriver, root: string, socketPath: string, logPath: string): Promise<Started | { exited: string }> {
   const log = fs.openSync(logPath, 'a');
   let child: ChildProcess;
   try {
+    fs.writeSync(log, `d0: starting dockerd with --storage-driver=${driver}\n`);
     child = spawn(
       'dockerd',
       [
-        '--storage-driver=vfs', '--iptables=false', '--ip-masq=false', '--bridge=none',
+        `--storage-driver=${driver}`, '--iptables=false', '--ip-masq=false', '--bridge=none',
         `--data-root=${root}`, `--pidfile=${path.join(runDir(), 'docker.pid')}`, `--host=unix://${socketPath}`,
       ],
       { detached: true, stdio: ['ignore', log, log] },
@@ -71,12 +93,10 @@ async function findOrStart(): Promise<Started> {
     const failed = await Promise.race([spawnError, sleep(0).then(() => undefined)]);
     if (failed) throw new Error(`cannot start dockerd: ${failed.message} (install the Debian package docker.io)`);
     if (exited(child)) {
-      // Another process may have started an engine at the same moment (the pidfile or socket
-      // was taken): if one answers now, use it without owning it.
       await sleep(500);
       const other = await connectDocker();
       if (other) return { docker: other, socketPath };
-      throw new Error(`dockerd exited with ${child.exitCode ?? child.signalCode}; see ${logPath}`);
+      return { exited: String(child.exitCode ?? child.signalCode) };
     }
     if (Date.now() > deadline) {
       signal(child.pid, 'SIGKILL');

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { BUSYBOX_IMAGE, busyboxTree } from '../../builder/docker/busybox-image';
 import { fromImages } from '../../builder/docker/dockerfile-build';
 import { connectDocker } from '../../builder/docker/engine';
+import { storageDrivers } from '../../builder/docker/storage-driver';
 import { processAlive as alive } from '../../builder/process-alive';
 import { buildGuestInit } from '../../builder/guest/init';
 import { d0 } from '../support/d0-pipeline';
@@ -94,6 +95,11 @@ describe('d0 engine', function () {
     const started = /^engine: started dockerd \(pid (\d+)\) on (\S+); d0 engine stop stops it$/.exec(start.out);
     if (!started) assert.match(start.out, /^engine: using the engine answering on \S+$/);
     try {
+      if (started) {
+        // The first driver the kernel allows (overlay2 here): each build step a mount, not a copy.
+        const info = (await (await connectDocker())!.info()) as { Driver?: string };
+        assert.equal(info.Driver, storageDrivers()[0]);
+      }
       const b = await d0(['engine', 'build', path.join(ROOT, 'examples', 'hello'), '--tag', HELLO_TAG]);
       assert.equal(b.code, 0, b.err);
       assert.equal(b.out, HELLO_TAG);

@@ -34,11 +34,16 @@ export function kernelFilesystems(file = '/proc/filesystems'): Set<string> {
  * when the kernel has overlayfs, then vfs, which works everywhere. dockerd refuses to start
  * with a driver the data root's filesystem cannot carry; the caller then tries the next one.
  */
-export function storageDrivers(env: NodeJS.ProcessEnv = process.env, filesystems = kernelFilesystems()): StorageDriver[] {
+export function storageDrivers(
+  env: NodeJS.ProcessEnv = process.env,
+  filesystems = kernelFilesystems(),
+): StorageDriver[] {
   const asked = env[STORAGE_DRIVER_ENV]?.trim();
   if (asked) {
     if (!(STORAGE_DRIVERS as readonly string[]).includes(asked))
-      throw new Error(`${STORAGE_DRIVER_ENV}=${JSON.stringify(asked)}: not a storage driver d0 starts dockerd with (${STORAGE_DRIVERS.join(', ')})`);
+      throw new Error(
+        `${STORAGE_DRIVER_ENV}=${JSON.stringify(asked)}: not a storage driver d0 starts dockerd with (${STORAGE_DRIVERS.join(', ')})`,
+      );
     return [asked as StorageDriver];
   }
   return filesystems.has('overlay') ? ['overlay2', 'vfs'] : ['vfs'];

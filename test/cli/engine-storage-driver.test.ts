@@ -29,9 +29,16 @@ describe('d0 engine: the storage driver of the dockerd d0 starts', () => {
   });
 
   it('D0_DOCKER_STORAGE_DRIVER names the one driver; anything else is refused with the name', () => {
-    assert.deepEqual(storageDrivers({ D0_DOCKER_STORAGE_DRIVER: 'vfs' }, new Set(['overlay'])), ['vfs']);
-    assert.deepEqual(storageDrivers({ D0_DOCKER_STORAGE_DRIVER: ' overlay2 ' }, new Set()), ['overlay2']);
-    assert.deepEqual(storageDrivers({ D0_DOCKER_STORAGE_DRIVER: '' }, new Set(['overlay'])), ['overlay2', 'vfs']);
+    assert.deepEqual(storageDrivers({ D0_DOCKER_STORAGE_DRIVER: 'vfs' }, new Set(['overlay'])), [
+      'vfs',
+    ]);
+    assert.deepEqual(storageDrivers({ D0_DOCKER_STORAGE_DRIVER: ' overlay2 ' }, new Set()), [
+      'overlay2',
+    ]);
+    assert.deepEqual(storageDrivers({ D0_DOCKER_STORAGE_DRIVER: '' }, new Set(['overlay'])), [
+      'overlay2',
+      'vfs',
+    ]);
     assert.throws(
       () => storageDrivers({ D0_DOCKER_STORAGE_DRIVER: 'devicemapper --debug' }, new Set()),
       /^Error: D0_DOCKER_STORAGE_DRIVER="devicemapper --debug": not a storage driver d0 starts dockerd with \(overlay2, vfs\)$/,

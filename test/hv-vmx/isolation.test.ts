@@ -1,46 +1,26 @@
 // Guest containment under Bochs with exact guest instructions (test/hv-svm/tiny-kernel.ts) on
-// the VMX backend: corei7_skylake_x takes the VMX + EPT path. One boot, two VMs running
-// the same guest: it stores a byte at 96 MiB, reads it back, prints a line and exits 42 through
-// the status port. 96 MiB is inside "good" (128 MiB) and outside "bad" (64 MiB): bad is stopped
-// with the faulting address logged (EPT violation / nested page fault) and never prints; good
-// completes with its exit status; D0 carries on to its orderly end. Hard timeout; Bochs is
-// always killed.
+// the VMX backend: corei7_skylake_x takes the VMX + EPT path. Two VMs running the same guest
+// (./isolation-guest.ts): it stores a byte at 96 MiB, reads it back, prints a line and exits 42
+// through the status port. 96 MiB is inside "good" (128 MiB) and outside "bad" (64 MiB): bad is
+// stopped with the faulting address logged (EPT violation / nested page fault) and never prints;
+// good completes with its exit status; D0 carries on to its orderly end. Both run in the shared
+// VMX boot (./shared-suites.ts).
 // The SVM backend runs this suite under QEMU (test/hv-svm/two-vms-isolation.test.ts); Bochs ryzen, the second SVM
 // implementation, runs the suites where its NRIP save changes D0's path (hostile, bad-access),
 // the periodic APIC tick (preemption) and a real Linux (launch-linux): a ryzen boot of this one
 // would cost CI ~45 s and test code QEMU already runs (docs/ci.md).
 import assert from 'node:assert/strict';
-import { asm, Cond, Program, tinyBzImage } from '../hv-svm/tiny-kernel';
-import { D0Under, dump, only } from './d0-bochs';
-
-const TIMEOUT_MS = 300_000;
-const PROBE = 0x6000000n; // 96 MiB
-
-const guest = new Program()
-  .emit(asm.print('start\n'), asm.storeByte(PROBE), asm.loadByte(PROBE), asm.cmpEax(1))
-  .exitIf(Cond.NE, 2)
-  .emit(asm.print('stored\n'), asm.outb(0x501, 42), asm.haltLoop())
-  .bytes();
+import { dump, only } from './d0-bochs';
+import { sharedView, SHARED_TEST_TIMEOUT_MS } from './shared-suites';
 
 for (const [cpuModel, backend, nripSave] of [
   ['corei7_skylake_x', 'vmx', '0'],
 ] as const) {
   describe(`hv-vmx: guest containment under Bochs ${cpuModel} (${backend} backend)`, function () {
-    this.timeout(TIMEOUT_MS + 300_000);
-    let d0: D0Under;
-
-    before(async function () {
-      this.timeout(300_000);
-      d0 = await D0Under.build(`d0-bochs-iso-${backend}-`);
-    });
-    after(() => d0?.dispose());
+    this.timeout(SHARED_TEST_TIMEOUT_MS);
 
     it('a store outside one VM\'s RAM stops only that VM, address logged; the other exits 42', async () => {
-      const esp = await d0.vmsDisk(tinyBzImage(guest), [
-        { name: 'good', memMb: 128, bootOrder: 1, health: 'HEALTH_EXIT_ZERO' },
-        { name: 'bad', memMb: 64, bootOrder: 2, health: 'HEALTH_EXIT_ZERO' },
-      ]);
-      const { events, ms } = await d0.run(esp, { cpuModel, memMb: 512, timeoutMs: TIMEOUT_MS });
+      const events = await sharedView(cpuModel, 'iso');
       const all = dump(events);
       const cpu = only(events, 'cpu')[0];
       assert.deepEqual(
@@ -71,7 +51,6 @@ for (const [cpuModel, backend, nripSave] of [
         all,
       );
       assert.equal(events.at(-1)!.ev, 'halt', all);
-      console.log(`      bochs ${cpuModel}: vm_start after ${ms('vm_start')} ms, halt after ${ms('halt')} ms`);
     });
   });
 }

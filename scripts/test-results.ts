@@ -6,7 +6,12 @@
 // line never reads 0 failed for a broken run. Failed tests are named there too, each with the first
 // line of its error: CI may keep only the tail of the output.
 import fs from 'node:fs';
-import { slowestTable, testsLine, type RunCounts } from '../test/support/run-summary';
+import {
+  slowestTable,
+  testsLine,
+  type FileTime,
+  type RunCounts,
+} from '../test/support/run-summary';
 
 /** A failed test as the reporter recorded it: full title, file, first line of its error. */
 export interface FailedTest {
@@ -16,7 +21,8 @@ export interface FailedTest {
 }
 
 export interface PartResult extends RunCounts {
-  files: Array<[string, number]>;
+  /** Per file: wall ms, and CPU ms when the reporter could read it (older files have none). */
+  files: FileTime[];
   failed: FailedTest[];
 }
 
@@ -46,7 +52,10 @@ export function readPartResult(file: string): PartResult | undefined {
   const files = r.files as unknown[];
   const wellFormed = files.every(
     (e) =>
-      Array.isArray(e) && e.length === 2 && typeof e[0] === 'string' && typeof e[1] === 'number',
+      Array.isArray(e) &&
+      (e.length === 2 || (e.length === 3 && typeof e[2] === 'number')) &&
+      typeof e[0] === 'string' &&
+      typeof e[1] === 'number',
   );
   if (!wellFormed) return undefined;
   // Older result files have no `failed`; one that has it must be a list of { title, file, message }.
@@ -62,7 +71,7 @@ export function readPartResult(file: string): PartResult | undefined {
     passes: r.passes,
     failures: r.failures,
     pending: r.pending,
-    files: files as Array<[string, number]>,
+    files: files as FileTime[],
     failed: failed as FailedTest[],
   };
 }
@@ -75,7 +84,7 @@ export function formatWall(ms: number): string {
 /** The text that ends the run (its last line is the tests line) and whether the run failed. */
 export function closingText(parts: readonly FinishedPart[]): { text: string; failed: boolean } {
   const total: RunCounts = { passes: 0, failures: 0, pending: 0 };
-  const rows: Array<[string, number]> = [];
+  const rows: FileTime[] = [];
   const lines: string[] = [];
   const failedTests: string[] = [];
   let failed = false;
@@ -104,7 +113,14 @@ export function closingText(parts: readonly FinishedPart[]): { text: string; fai
     const counts = testsLine(p.result).replace(/^tests: /, '');
     const n = p.result.files.length;
     const files = `${n} file${n === 1 ? '' : 's'}`;
-    lines.push(`part ${p.name}: ${counts}, ${files}, wall ${formatWall(p.wallMs)}, ${exit}${note}`);
+    const cpus = p.result.files.map((f) => f[2]);
+    const cpu =
+      n > 0 && cpus.every((c) => c !== undefined)
+        ? `, cpu ${formatWall(cpus.reduce((a, b) => a + b, 0))}`
+        : '';
+    lines.push(
+      `part ${p.name}: ${counts}, ${files}, wall ${formatWall(p.wallMs)}${cpu}, ${exit}${note}`,
+    );
   }
   const table = slowestTable(
     rows,

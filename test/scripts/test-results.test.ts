@@ -122,6 +122,49 @@ describe('scripts/test-results.ts: one summary for several mocha processes', () 
     assert.doesNotMatch(clean.text, /failed tests:/);
   });
 
+  it("shows each file's CPU beside its wall time, and each process's CPU when every file has it", () => {
+    const { text } = closingText([
+      finished('engine', {
+        passes: 2,
+        failures: 0,
+        pending: 0,
+        files: [
+          ['test/a.test.ts', 5000, 9000],
+          ['test/b.test.ts', 90_000, 31_000],
+        ],
+        failed: [],
+      }),
+      finished('emulators', {
+        passes: 1,
+        failures: 0,
+        pending: 0,
+        files: [['test/c.test.ts', 30_000]],
+        failed: [],
+      }),
+    ]);
+    const lines = text.trimEnd().split('\n');
+    const rows = lines
+      .filter((l) => /test\//.test(l) && !l.startsWith('part'))
+      .map((l) => l.trim());
+    assert.deepEqual(rows, [
+      '90 s     31 s cpu  test/b.test.ts',
+      '30 s      ? s cpu  test/c.test.ts',
+      '5 s      9 s cpu  test/a.test.ts',
+    ]);
+    assert.ok(
+      lines.includes(
+        'part engine: 2 passed, 0 failed, 0 skipped, 2 files, wall 1 min 1 s, cpu 40 s, exit 0',
+      ),
+      text,
+    );
+    assert.ok(
+      lines.includes(
+        'part emulators: 1 passed, 0 failed, 0 skipped, 1 file, wall 1 min 1 s, exit 0',
+      ),
+      text,
+    );
+  });
+
   it('reads a result file only when it has the shape the reporter writes', () => {
     const file = path.join(dir, 'r.json');
     const write = (v: unknown) =>
@@ -139,6 +182,8 @@ describe('scripts/test-results.ts: one summary for several mocha processes', () 
       { passes: -1, failures: 0, pending: 0, files: [], failed: [] },
       { passes: 1, failures: 0, pending: 0 },
       { passes: 1, failures: 0, pending: 0, files: [['x']] },
+      { passes: 1, failures: 0, pending: 0, files: [['x', 1, 'fast']] },
+      { passes: 1, failures: 0, pending: 0, files: [['x', 1, 2, 3]] },
       { passes: 1, failures: 1, pending: 0, files: [], failed: 'x' },
       { passes: 1, failures: 1, pending: 0, files: [], failed: [{ title: 't', file: 'f' }] },
       null,
@@ -147,6 +192,8 @@ describe('scripts/test-results.ts: one summary for several mocha processes', () 
       assert.equal(readPartResult(file), undefined, JSON.stringify(bad));
     }
     assert.equal(readPartResult(path.join(dir, 'missing.json')), undefined);
+    write({ passes: 1, failures: 0, pending: 0, files: [['test/x.test.ts', 12, 7]], failed: [] });
+    assert.deepEqual(readPartResult(file)?.files, [['test/x.test.ts', 12, 7]]);
   });
 
   it('the reporter writes its counts and per-file times for scripts/test, and ends with its part line', function () {
@@ -165,6 +212,11 @@ describe('scripts/test-results.ts: one summary for several mocha processes', () 
     assert.doesNotMatch(r.stdout, /^tests:/m);
     const got = readPartResult(resultFile);
     assert.ok(got, 'no readable result file');
+    // Wall and CPU milliseconds, both counted (this file's CPU: mocha's own, at least 0).
+    assert.ok(
+      got.files.every((f) => f.length === 3 && f[1] >= 0 && f[2]! >= 0),
+      JSON.stringify(got.files),
+    );
     assert.deepEqual(
       { ...got, files: got.files.map(([f]) => f) },
       {

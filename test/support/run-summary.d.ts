@@ -5,5 +5,7 @@ export interface RunCounts {
   pending: number;
 }
 export const SLOWEST_SHOWN: number;
-export function slowestTable(rows: ReadonlyArray<readonly [string, number]>, title?: string): string;
+/** A test file's wall time in ms and, when known, its CPU time in ms. */
+export type FileTime = readonly [string, number] | readonly [string, number, number];
+export function slowestTable(rows: ReadonlyArray<FileTime>, title?: string): string;
 export function testsLine(counts: RunCounts): string;

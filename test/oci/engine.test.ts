@@ -73,8 +73,14 @@ describe('oci: Docker engine image -> ext4 disk image', function () {
     assert.equal(disk.get('/srv/a-hard2')!.sha256, disk.get('/srv/a')!.sha256);
     assert.deepEqual(disk.get('/.d0/init'), { ...disk.get('/.d0/init')!, mode: 0o755, uid: 0, gid: 0, type: 'file' });
     assert.equal(disk.get('/.d0/exec')!.mode, 0o644);
+    // /srv/a and its link /srv/a-hard, both of a lower layer; a later layer appends to /srv/a and
+    // links /srv/a-hard2 to it. vfs keeps the three one inode; overlay2 copies /srv/a up alone
+    // (no inode index), so its group is /srv/a and /srv/a-hard2 and /srv/a-hard keeps the old
+    // content. Docker's export reads the same either way (compared above).
+    const { Driver } = (await docker.info()) as { Driver?: string };
+    const links = Driver === 'vfs' ? 3 : 2;
     const hardlinked = spawnSync('debugfs', ['-R', 'stat /srv/a-hard2', r.image], { encoding: 'utf8' }).stdout;
-    assert.match(hardlinked, /Links: 3/);
+    assert.match(hardlinked, new RegExp(`Links: ${links}\\b`), `storage driver ${Driver}`);
   });
 
   it('derives the exec spec from the config and reads it back with inspect', async () => {

@@ -59,6 +59,9 @@ export function makeLaunchSlot(
   };
 }
 
+/** makeVmsSlot's MAC of VM i ends with this byte plus i (02:00:00:00:00:10, :11, ...). */
+export const VM_MAC_LAST_BYTE_BASE = 0x10;
+
 /** One VM of a multi-VM slot (makeVmsSlot). */
 export interface VmSpec {
   name: string;
@@ -99,7 +102,7 @@ export function makeVmsSlot(secretKey: Uint8Array, kernel: Buffer, vms: VmSpec[]
       disk_path: diskImageName(v.name, uuid),
       disk_sha256: sha256(disks[i]),
       disk_size: String(disks[i].length),
-      mac: `02:00:00:00:00:${(0x10 + i).toString(16)}`,
+      mac: `02:00:00:00:00:${(VM_MAC_LAST_BYTE_BASE + i).toString(16)}`,
       ip4: `10.20.0.${10 + i}/24`,
       routes: [],
       boot_order: v.bootOrder,

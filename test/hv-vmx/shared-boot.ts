@@ -4,7 +4,8 @@
 // asserts on its own view of that boot's events.
 //
 // One tiny kernel for all of them: every VM first reads the last byte of its MAC (virtio-net
-// config space, LAYOUT_VIRTIO_NET_BASE + 0x105; makeVmsSlot gives 02:00:00:00:00:10 + slot index)
+// config space, LAYOUT_VIRTIO_NET_BASE + 0x105; makeVmsSlot gives 02:00:00:00:00:10 + slot index,
+// VM_MAC_LAST_BYTE_BASE)
 // and jumps to its suite's program, which then runs exactly as in its own boot (the programs are
 // position-independent: relative jumps only, data at fixed guest-physical addresses of each VM's
 // own RAM; the read leaves RSI, the boot-parameters pointer, as the entry gave it). VM names get
@@ -16,13 +17,12 @@
 // (D0 would never reach its end), launch-linux boots a different kernel, spec and refusal other
 // CPU models.
 import { asm, Cond, Program, tinyBzImage } from '../hv-svm/tiny-kernel';
-import type { VmSpec } from '../hv-svm/slot';
+import { VM_MAC_LAST_BYTE_BASE, type VmSpec } from '../hv-svm/slot';
 import type { D0Event } from '../support/events';
 import { D0Under } from './d0-bochs';
 
 /** The byte of the MAC that tells the VMs apart (virtio-net config space: mac[5]). */
 const MAC_LAST_BYTE = 0xd0001105n;
-const FIRST_MAC_BYTE = 0x10; // makeVmsSlot: 02:00:00:00:00:${0x10 + i}
 
 /** One suite's part of a shared boot: its VMs, all running `program`. */
 export interface SharedSuite {
@@ -38,7 +38,7 @@ export function sharedKernelCode(suites: SharedSuite[]): number[] {
   let slot = 0;
   suites.forEach((s, k) => {
     for (let i = 0; i < s.vms.length; i++)
-      p.emit(asm.cmpEax(FIRST_MAC_BYTE + slot++)).jcc(Cond.E, `.suite${k}`);
+      p.emit(asm.cmpEax(VM_MAC_LAST_BYTE_BASE + slot++)).jcc(Cond.E, `.suite${k}`);
   });
   p.emit(asm.print('no suite for this MAC\n'), asm.outb(0x501, 0xee), asm.haltLoop());
   suites.forEach((s, k) => p.label(`.suite${k}`).emit(s.program));
@@ -83,23 +83,23 @@ const boots = new Map<string, Promise<D0Event[]>>();
 
 /**
  * D0's events of the one shared boot of `suites` under Bochs `cpuModel` (every VM stopped, D0 at
- * its end); made once per process and key, so the test files that share it boot it once.
+ * its end); made once per process and CPU model, so the test files that share it boot it once.
  */
 export function sharedBoot(
-  key: string,
   cpuModel: string,
   suites: SharedSuite[],
   timeoutMs: number,
 ): Promise<D0Event[]> {
-  let boot = boots.get(key);
+  let boot = boots.get(cpuModel);
   if (!boot) {
     boot = (async () => {
-      const d0 = await D0Under.build(`d0-shared-${key}-`);
+      const d0 = await D0Under.build(`d0-shared-${cpuModel}-`);
       try {
-        const esp = await d0.vmsDisk(tinyBzImage(sharedKernelCode(suites)), sharedVms(suites));
+        const vms = sharedVms(suites);
+        const esp = await d0.vmsDisk(tinyBzImage(sharedKernelCode(suites)), vms);
         const { events } = await d0.run(esp, { cpuModel, memMb: sharedMemMb(suites), timeoutMs });
         // Every event of a VM names one of the manifest's VMs.
-        const names = new Set(sharedVms(suites).map((v) => v.name));
+        const names = new Set(vms.map((v) => v.name));
         const stray = events.filter((e) => e.fields.vm !== undefined && !names.has(e.fields.vm));
         if (stray.length)
           throw new Error(
@@ -110,7 +110,7 @@ export function sharedBoot(
         d0.dispose();
       }
     })();
-    boots.set(key, boot);
+    boots.set(cpuModel, boot);
   }
   return boot;
 }

@@ -48,5 +48,5 @@ export async function sharedView(
   const suites = cpuModel === 'ryzen' ? RYZEN_SUITES : VMX_SUITES;
   if (!suites.some((s) => s.prefix === prefix))
     throw new Error(`no suite ${prefix} in the ${cpuModel} boot`);
-  return suiteView(await sharedBoot(cpuModel, cpuModel, suites, SHARED_BOOT_TIMEOUT_MS), prefix);
+  return suiteView(await sharedBoot(cpuModel, suites, SHARED_BOOT_TIMEOUT_MS), prefix);
 }

@@ -22,10 +22,11 @@ const MESSAGE_CHARS = 400;
 
 /**
  * CPU milliseconds used so far by this process and by the children it has waited for (their own
- * waited-for children included: QEMU, Bochs under `script`, a Pulumi engine and its language
- * host), from /proc/self/stat (utime, stime, cutime, cstime in clock ticks of 10 ms); undefined
- * without /proc. A file's wall time is stretched by whatever runs beside it; its CPU is not.
- * Detached processes (dockerd, the prebuild's builds) are nobody's child here and not counted.
+ * waited-for children included: QEMU, a Pulumi engine and its language host), from
+ * /proc/self/stat (utime, stime, cutime, cstime in clock ticks of 10 ms); undefined without
+ * /proc. A file's wall time is stretched by whatever runs beside it; its CPU is not. Not counted:
+ * detached processes (dockerd, the prebuild's builds) and Bochs, which runs under `script` and is
+ * ended with its process group, so nobody waits for it.
  */
 function cpuMsNow() {
   try {

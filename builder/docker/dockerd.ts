@@ -146,14 +146,11 @@ export interface EngineStart {
 export async function startEngine(): Promise<EngineStart> {
   const dir = runDir();
   return withEngineLock(dir, async () => {
-    const hold = addHold(dir, 'script');
-    try {
-      const { child, socketPath } = await takeEngine();
-      return { socketPath, startedPid: child?.pid };
-    } catch (e) {
-      dropHold(dir, hold);
-      throw e;
-    }
+    const { child, socketPath } = await takeEngine();
+    // Held only when it is d0's: an engine d0 did not start is never stopped, so nothing to hold.
+    const owned = ownedDockerd();
+    if (owned !== undefined) addHold(dir, 'script', owned);
+    return { socketPath, startedPid: child?.pid };
   });
 }
 

@@ -101,6 +101,43 @@ describe('d0 engine: the last user out stops the engine d0 started', function ()
     assert.deepEqual(fs.readdirSync(holdsDir(runDir)), [], 'the dead hold was removed');
   });
 
+  it("a script's hold on a dockerd that is gone is no hold: it keeps no later engine, and a stop never takes it for its own", async () => {
+    // A script killed between `d0 engine start` and `d0 engine stop` (a cut-off CI run) left holds
+    // on the dockerd of its day: one naming that engine, one of the older form naming none.
+    const gone = spawn('true');
+    await new Promise((r) => gone.once('exit', r));
+    fs.mkdirSync(holdsDir(runDir), { recursive: true });
+    fs.writeFileSync(path.join(holdsDir(runDir), 'script-000000000000'), JSON.stringify({ engine: { pid: gone.pid } }) + '\n');
+    fs.writeFileSync(path.join(holdsDir(runDir), 'script-000000000001'), '{}\n');
+    const pid = startStandIn();
+    const test = await ensureDockerd();
+    await test.stop();
+    await standInExit;
+    assert.equal(standIn.signalCode, 'SIGTERM', 'the last live user stopped it: the stale holds kept nothing');
+    assert.deepEqual(fs.readdirSync(holdsDir(runDir)), [], 'the stale holds were removed');
+
+    // This script's start, then its stop: the stop drops this script's hold and stops the engine.
+    fs.writeFileSync(path.join(holdsDir(runDir), 'script-000000000000'), JSON.stringify({ engine: { pid: gone.pid } }) + '\n');
+    const pid2 = startStandIn();
+    await startEngine();
+    assert.equal(liveHolds(runDir).length, 1, 'only the live hold counts');
+    assert.deepEqual(await stopStartedEngine(), { stopped: pid2 });
+    await standInExit;
+    assert.notEqual(pid2, pid);
+    // A second stop has nothing to let go.
+    assert.deepEqual(await stopStartedEngine(), {});
+  });
+
+  it('a script that found an engine d0 did not start takes no hold on it', async () => {
+    const pid = startStandIn();
+    fs.rmSync(path.join(runDir, 'started-by-d0.pid'));
+    const script = await startEngine();
+    assert.equal(script.startedPid, undefined);
+    assert.deepEqual(liveHolds(runDir), []);
+    assert.deepEqual(await stopStartedEngine(), {});
+    assert.ok(running(pid));
+  });
+
   it('an engine d0 did not start (no marker) is never stopped, however many let go', async () => {
     const pid = startStandIn();
     fs.rmSync(path.join(runDir, 'started-by-d0.pid'));

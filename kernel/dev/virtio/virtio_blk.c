@@ -125,7 +125,7 @@ static int blk_notify(void *dev, struct virtio_mmio *t, uint16_t queue)
     pushed = true;
   }
   if (pushed)
-    virtio_mmio_signal_used(t);
+    virtio_mmio_signal_used(t, queue);
   return err;
 }
 

@@ -114,8 +114,9 @@ void virtio_mmio_init(struct virtio_mmio *t, const char *name, const struct virt
 /* Registers the device's window on an MMIO bus. */
 int virtio_mmio_attach(struct virtio_mmio *t, struct bus *mmio);
 
-/* Marks used buffers available and raises the interrupt line. */
-void virtio_mmio_signal_used(struct virtio_mmio *t);
+/* Marks used buffers available on `queue` and raises the interrupt line, unless the driver
+ * suppressed notifications on that queue (vq_interrupt_suppressed). */
+void virtio_mmio_signal_used(struct virtio_mmio *t, uint16_t queue);
 
 /* Marks the device broken (see above) because of err; what names the request being handled. */
 void virtio_mmio_fail(struct virtio_mmio *t, int err, uint16_t queue);

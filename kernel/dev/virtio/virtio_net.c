@@ -53,7 +53,7 @@ static int tx_drain(struct virtio_net *n)
   if (!more)
     n->tx_throttled = true;
   if (pushed)
-    virtio_mmio_signal_used(t);
+    virtio_mmio_signal_used(t, VIRTIO_NET_TXQ);
   return err;
 }
 
@@ -129,7 +129,7 @@ int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, uint32_t len)
     virtio_mmio_fail(t, perr, VIRTIO_NET_RXQ);
     return HV_E_DEV_BROKEN;
   }
-  virtio_mmio_signal_used(t);
+  virtio_mmio_signal_used(t, VIRTIO_NET_RXQ);
   if (err < 0) {
     st->net_drops++;
     return err;

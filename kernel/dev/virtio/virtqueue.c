@@ -34,6 +34,13 @@ static int read16(const struct guest_mem *mem, gpa_t at, uint64_t off, uint16_t 
   return HV_OK;
 }
 
+bool vq_interrupt_suppressed(const struct virtq *q, const struct guest_mem *mem)
+{
+  uint16_t flags;
+  return q->ready && read16(mem, q->avail, VIRTQ_AVAIL_FLAGS, &flags) == HV_OK &&
+         (flags & VIRTQ_AVAIL_F_NO_INTERRUPT) != 0;
+}
+
 static int read_desc(const struct virtq *q, const struct guest_mem *mem, uint16_t i,
                      uint64_t *addr, uint32_t *len, uint16_t *flags, uint16_t *next)
 {

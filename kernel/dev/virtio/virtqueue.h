@@ -29,6 +29,8 @@
 #define VIRTQ_DESC_F_INDIRECT 4
 #define VIRTQ_DESC_SIZE 16
 /* 2.7.6 The Virtqueue Available Ring: flags u16, idx u16, ring[size] u16, used_event u16 */
+#define VIRTQ_AVAIL_FLAGS 0
+#define VIRTQ_AVAIL_F_NO_INTERRUPT 1
 #define VIRTQ_AVAIL_IDX 2
 #define VIRTQ_AVAIL_RING 4
 /* 2.7.8 The Virtqueue Used Ring: flags u16, idx u16, ring[size] {id u32, len u32}, avail_event */
@@ -64,6 +66,13 @@ int vq_check_layout(const struct virtq *q, const struct guest_mem *mem);
 
 /* 1 and *chain filled if a chain was available, 0 if none, or a negative hv_err. */
 int vq_pop(struct virtq *q, const struct guest_mem *mem, struct vq_chain *chain);
+
+/*
+ * true when the driver asked for no used-buffer notification now (2.7.7: avail->flags holds
+ * VIRTQ_AVAIL_F_NO_INTERRUPT, set by Linux while it polls the queue itself: NAPI, the block
+ * completion loop). An unreadable ring reads as false: notify, and let the next access fail.
+ */
+bool vq_interrupt_suppressed(const struct virtq *q, const struct guest_mem *mem);
 
 /* Returns chain `head` to the driver with `len` bytes written by the device. */
 int vq_push(struct virtq *q, const struct guest_mem *mem, uint16_t head, uint32_t len);

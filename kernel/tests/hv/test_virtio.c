@@ -499,6 +499,75 @@ static void test_scripted_guest_end_to_end(void)
   CHECK_EQ(vm.ready_ns - vm.start_ns, 2001000000ull); /* clock advances before each exit */
 }
 
+/* avail->flags of a queue, as the guest driver sets it (VIRTQ_AVAIL_F_NO_INTERRUPT). */
+static void avail_flags(struct drv_q *q, uint16_t flags)
+{
+  uint8_t *p = gpa_ptr(q->vm, q->avail + VIRTQ_AVAIL_FLAGS);
+  p[0] = (uint8_t)flags, p[1] = (uint8_t)(flags >> 8);
+}
+
+/* While the driver polls a queue (NO_INTERRUPT set), used buffers are returned without an
+ * interrupt; once it clears the flag, the next one interrupts again. Per queue: RX suppressed
+ * does not silence TX. */
+static void test_net_interrupt_suppression(void)
+{
+  setup(4);
+  CHECK(drv_negotiate(&vm, NET, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS) &
+        VIRTIO_STATUS_FEATURES_OK);
+  struct drv_q rx, tx;
+  CHECK_EQ(drv_queue(&rx, &vm, NET, VIRTIO_NET_RXQ, QSZ, RING + 0x10000), 1);
+  CHECK_EQ(drv_queue(&tx, &vm, NET, VIRTIO_NET_TXQ, QSZ, RING + 0x20000), 1);
+  drv_driver_ok(&vm, NET);
+  uint8_t frame[60] = {0};
+  uint32_t id, len;
+  avail_flags(&rx, VIRTQ_AVAIL_F_NO_INTERRUPT);
+  for (uint16_t i = 0; i < 3; i++) {
+    drv_desc(&rx, i, BUF + 0x3000 + 0x800u * i, 12 + 1518, VIRTQ_DESC_F_WRITE, 0);
+    drv_publish(&rx, i);
+  }
+  CHECK_EQ(virtio_net_rx(&net, frame, 60), HV_OK);
+  CHECK_EQ(virtio_net_rx(&net, frame, 60), HV_OK);
+  CHECK(drv_used(&rx, &id, &len) && drv_used(&rx, &id, &len)); /* delivered all the same */
+  CHECK_EQ(vm.stats.net_rx_frames, 2);
+  CHECK_EQ(mmio_r(&vm, NET + VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+  CHECK(!vm.avm.irq_level[LAYOUT_VIRTIO_NET_GSI]);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 0);
+  /* TX still interrupts: its own queue's flag is clear. */
+  memset(gpa_ptr(&vm, BUF), 0, 12);
+  drv_desc(&tx, 0, BUF, 12, VIRTQ_DESC_F_NEXT, 1);
+  drv_desc(&tx, 1, BUF + 0x800, 60, 0, 0);
+  drv_publish(&tx, 0);
+  drv_notify(&tx);
+  CHECK(drv_used(&tx, &id, &len));
+  CHECK_EQ(mmio_r(&vm, NET + VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_INT_USED_BUFFER);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 1);
+  mmio_w(&vm, NET + VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+  CHECK(!vm.avm.irq_level[LAYOUT_VIRTIO_NET_GSI]);
+  /* The driver stops polling RX: the next frame interrupts. */
+  avail_flags(&rx, 0);
+  CHECK_EQ(virtio_net_rx(&net, frame, 60), HV_OK);
+  CHECK(drv_used(&rx, &id, &len));
+  CHECK_EQ(mmio_r(&vm, NET + VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_INT_USED_BUFFER);
+  CHECK(vm.avm.irq_level[LAYOUT_VIRTIO_NET_GSI]);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 2);
+}
+
+/* The block device honours the same flag on its request queue. */
+static void test_blk_interrupt_suppression(void)
+{
+  setup(4);
+  blk_up();
+  avail_flags(&bq, VIRTQ_AVAIL_F_NO_INTERRUPT);
+  uint32_t used;
+  CHECK_EQ(blk_request(VIRTIO_BLK_T_IN, 1, 512, true, &used), VIRTIO_BLK_S_OK);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_BLK_GSI], 0);
+  CHECK_EQ(mmio_r(&vm, BLK + VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+  avail_flags(&bq, 0);
+  CHECK_EQ(blk_request(VIRTIO_BLK_T_IN, 2, 512, true, &used), VIRTIO_BLK_S_OK);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_BLK_GSI], 1);
+  CHECK_EQ(mmio_r(&vm, BLK + VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_INT_USED_BUFFER);
+}
+
 void test_virtio_all(void)
 {
   RUN(test_mmio_probe_registers);
@@ -513,5 +582,7 @@ void test_virtio_all(void)
   RUN(test_hostile_flags);
   RUN(test_broken_device_ignores_notify_until_reset);
   RUN(test_net_probe_tx_rx);
+  RUN(test_net_interrupt_suppression);
+  RUN(test_blk_interrupt_suppression);
   RUN(test_scripted_guest_end_to_end);
 }

@@ -15,6 +15,9 @@
  * - XSDT rejected (or RSDP revision < 2, or XSDT address 0): the RSDT is used instead;
  * - no usable MADT: one CPU, the BSP (its APIC id from the caller: CPUID), cpu_source FALLBACK,
  *   no IOAPIC and no overrides known (the legacy 8259 path stays D0's only interrupt path);
+ *   the boot code may then replace that one CPU with the firmware's own list of processors
+ *   (acpi_use_firmware_cpus: UEFI PI MP services, cpu_source FIRMWARE), which OVMF has where it
+ *   installs no MADT (under Bochs, or QEMU with acpi=off);
  * - no usable FADT: no reset register (reset via the 0xCF9 / keyboard controller paths D0 uses
  *   today) and no PM timer;
  * - no MCFG: no ECAM ranges (PCI configuration through the legacy 0xCF8/0xCFC ports).
@@ -122,7 +125,7 @@ struct acpi_ecam { /* MCFG allocation (PCI Firmware Specification 3.2, 4.1.2) */
   uint8_t bus_start, bus_end;
 };
 
-enum acpi_cpu_source { ACPI_CPUS_FALLBACK = 0, ACPI_CPUS_MADT };
+enum acpi_cpu_source { ACPI_CPUS_FALLBACK = 0, ACPI_CPUS_MADT, ACPI_CPUS_FIRMWARE };
 
 struct acpi_info {
   /* RSDP */
@@ -180,12 +183,33 @@ struct acpi_info {
 void acpi_parse(const struct acpi_mem *mem, uint64_t rsdp_phys, uint32_t bsp_apic_id,
                 struct acpi_info *out);
 
+/* A processor as the firmware's MP services report it (UEFI PI vol. 2, 13.4
+ * EFI_MP_SERVICES_PROTOCOL.GetProcessorInfo): its APIC id (ProcessorId) and StatusFlag. */
+#define ACPI_FW_CPU_BSP 1u     /* PROCESSOR_AS_BSP_BIT */
+#define ACPI_FW_CPU_ENABLED 2u /* PROCESSOR_ENABLED_BIT */
+#define ACPI_FW_CPU_HEALTHY 4u /* PROCESSOR_HEALTH_STATUS_BIT */
+struct acpi_fw_cpu {
+  uint64_t apic_id;
+  uint32_t status;
+};
+
+/*
+ * Without a usable MADT (cpu_source FALLBACK), takes the firmware's processor list instead of
+ * the BSP alone: each processor enabled and healthy is ACPI_CPU_ENABLED, others are counted in
+ * cpu_disabled. The list is untrusted like a table: it is used only when it holds bsp_apic_id
+ * flagged as the BSP and enabled, no id above 0xFFFFFFFE, no id twice; else (or with a MADT)
+ * nothing changes and false is returned. More than ACPI_MAX_CPUS: the first are kept and
+ * ACPI_ERR_TOO_MANY is noted (table MADT, the source it stands in for).
+ */
+bool acpi_use_firmware_cpus(struct acpi_info *info, const struct acpi_fw_cpu *cpus, uint32_t n,
+                            uint32_t bsp_apic_id);
+
 /* Number of CPUs flagged enabled (the ones running now). */
 uint32_t acpi_enabled_cpus(const struct acpi_info *info);
 
 /*
  * Logs the result: one ev=acpi_error per recorded error (table=, error=, addr=, offset=), then
- * one ev=cpus (count= enabled CPUs, apic_ids=, source=madt|fallback, and the IOAPICs, the
+ * one ev=cpus (count= enabled CPUs, apic_ids=, source=madt|firmware|fallback, and the IOAPICs, the
  * reset register, the PM timer and the ECAM ranges when known). kernel/docs/acpi-and-cpus.md,
  * "ACPI".
  */

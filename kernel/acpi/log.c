@@ -152,7 +152,9 @@ void acpi_log(const struct acpi_info *info) {
   log_begin("cpus");
   log_u64("count", acpi_enabled_cpus(info));
   log_cpu_ids(info);
-  log_str("source", info->cpu_source == ACPI_CPUS_MADT ? "madt" : "fallback");
+  log_str("source", info->cpu_source == ACPI_CPUS_MADT       ? "madt"
+                    : info->cpu_source == ACPI_CPUS_FIRMWARE ? "firmware"
+                                                             : "fallback");
   log_str("root", !info->root_ok ? "none" : info->root == ACPI_T_XSDT ? "xsdt" : "rsdt");
   if (info->madt_ok)
     log_hex("lapic", info->lapic_addr);

@@ -8,6 +8,7 @@
 
 #include "arch/x86/lapic.h"
 #include "d0/lib.h"
+#include "efi/efi_protocols.h"
 #include "efi_mem.h"
 
 static struct acpi_info info; /* ~6 KiB: not on a UEFI stack frame */
@@ -65,11 +66,39 @@ static uint64_t find_rsdp(EFI_SYSTEM_TABLE *st) {
   return v1;
 }
 
+/* At most this many processors are asked for (the rest could not be used anyway). */
+#define FW_CPUS_MAX (2 * ACPI_MAX_CPUS)
+
+/* No MADT: the firmware's MP services know the processors it started itself (OVMF without
+ * ACPI tables: Bochs, QEMU -machine acpi=off). Any failure leaves the BSP-only fallback. */
+static void firmware_cpus(EFI_SYSTEM_TABLE *st, uint32_t bsp_apic_id) {
+  static const EFI_GUID guid = EFI_MP_SERVICES_PROTOCOL_GUID;
+  static struct acpi_fw_cpu cpus[FW_CPUS_MAX];
+  EFI_MP_SERVICES_PROTOCOL *mp = NULL;
+  UINTN n = 0, enabled = 0;
+  if (EFI_ERROR(st->BootServices->LocateProtocol(&guid, NULL, (void **)&mp)) || mp == NULL ||
+      EFI_ERROR(mp->GetNumberOfProcessors(mp, &n, &enabled)))
+    return;
+  if (n > FW_CPUS_MAX)
+    n = FW_CPUS_MAX;
+  for (UINTN i = 0; i < n; i++) {
+    EFI_PROCESSOR_INFORMATION p;
+    memset(&p, 0, sizeof p);
+    if (EFI_ERROR(mp->GetProcessorInfo(mp, i, &p)))
+      return;
+    cpus[i] = (struct acpi_fw_cpu){p.ProcessorId, p.StatusFlag};
+  }
+  acpi_use_firmware_cpus(&info, cpus, (uint32_t)n, bsp_apic_id);
+}
+
 const struct acpi_info *acpi_tables_read(EFI_SYSTEM_TABLE *st) {
   if (EFI_ERROR(efi_memory_map(st->BootServices, &memmap)))
     memmap.desc_size = 0; /* no map: nothing is readable, every fallback applies */
   struct acpi_mem mem = {map_phys, NULL};
-  acpi_parse(&mem, find_rsdp(st), lapic_self_id(), &info);
+  uint32_t bsp = lapic_self_id();
+  acpi_parse(&mem, find_rsdp(st), bsp, &info);
+  if (info.cpu_source == ACPI_CPUS_FALLBACK)
+    firmware_cpus(st, bsp);
   acpi_log(&info);
   return &info;
 }

@@ -3,6 +3,8 @@
  *   9.1   EFI_LOADED_IMAGE_PROTOCOL     which device the image was loaded from
  *   13.4  EFI_SIMPLE_FILE_SYSTEM_PROTOCOL, 13.5 EFI_FILE_PROTOCOL, EFI_FILE_INFO
  *   37.5  EFI_RNG_PROTOCOL              a stack-guard seed when the CPU has no RDRAND/RDSEED
+ * and of the UEFI Platform Initialization Specification 1.7, volume 2:
+ *   13.4  EFI_MP_SERVICES_PROTOCOL      the processors, where the firmware installs no MADT
  */
 #ifndef D0_EFI_PROTOCOLS_H
 #define D0_EFI_PROTOCOLS_H
@@ -88,6 +90,30 @@ struct EFI_RNG_PROTOCOL {
   /* RNGAlgorithm == NULL selects the driver's default algorithm. */
   EFI_STATUS(EFIAPI *GetRNG)(EFI_RNG_PROTOCOL *This, const EFI_GUID *RNGAlgorithm,
                              UINTN RNGValueLength, UINT8 *RNGValue);
+};
+
+#define EFI_MP_SERVICES_PROTOCOL_GUID                                                          \
+  { 0x3fdda605, 0xa76e, 0x4f46, { 0xad, 0x29, 0x12, 0xf4, 0x53, 0x1b, 0x3d, 0x08 } }
+
+/* PI 1.7 13.4.2: ProcessorId is the APIC id; StatusFlag bit 0 BSP, bit 1 enabled, bit 2
+ * healthy. ExtendedInformation is written only when asked for (bit 24 of ProcessorNumber): the
+ * buffer still has room for it, as some firmware writes the whole structure. */
+typedef struct {
+  UINT64 ProcessorId;
+  UINT32 StatusFlag;
+  UINT32 Package, Core, Thread;
+  UINT32 ExtendedInformation[6];
+} EFI_PROCESSOR_INFORMATION;
+_Static_assert(sizeof(EFI_PROCESSOR_INFORMATION) == 48, "EFI_PROCESSOR_INFORMATION (PI 1.7)");
+
+typedef struct EFI_MP_SERVICES_PROTOCOL EFI_MP_SERVICES_PROTOCOL;
+struct EFI_MP_SERVICES_PROTOCOL {
+  EFI_STATUS(EFIAPI *GetNumberOfProcessors)(EFI_MP_SERVICES_PROTOCOL *This,
+                                            UINTN *NumberOfProcessors,
+                                            UINTN *NumberOfEnabledProcessors);
+  EFI_STATUS(EFIAPI *GetProcessorInfo)(EFI_MP_SERVICES_PROTOCOL *This, UINTN ProcessorNumber,
+                                       EFI_PROCESSOR_INFORMATION *ProcessorInfoBuffer);
+  void *StartupAllAPs, *StartupThisAP, *SwitchBSP, *EnableDisableAP, *WhoAmI;
 };
 
 #endif

@@ -42,5 +42,6 @@ int main(int argc, char **argv) {
   RUN(test_real_all);
   RUN(test_hostile_all);
   RUN(test_synthetic_all);
+  RUN(test_firmware_cpus_all);
   return check_exit("acpi");
 }

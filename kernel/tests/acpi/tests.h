@@ -22,5 +22,6 @@ void load(struct sim_mem *m, const char *name);
 void test_real_all(void);
 void test_hostile_all(void);
 void test_synthetic_all(void);
+void test_firmware_cpus_all(void);
 
 #endif

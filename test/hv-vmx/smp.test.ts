@@ -1,0 +1,86 @@
+// Every CPU up under Bochs, where the VMX backend runs (kernel/docs/acpi-and-cpus.md, "CPUs"):
+// Debian's Bochs is built with SMP support (`cpu: count=`), and OVMF installs no ACPI tables
+// there (no fw_cfg), so D0 takes the processor list from the firmware's MP services
+// (ev=cpus source=firmware) instead of running on the BSP alone. Each CPU then logs ev=cpu_up
+// with its own backend enabled: VMXON with its own VMXON region on corei7_skylake_x (the VMX
+// per-CPU path, which QEMU cannot run), EFER.SVME and its host save area on ryzen. The tiny VM
+// still runs on the BSP and exits 7. Bochs is always killed (withBochs).
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildEspDisk } from '../../builder/disk/esp';
+import { withBochs } from '../support/bochs';
+import { assertContiguous, type D0Event } from '../support/events';
+import { testD0 } from '../support/test-d0';
+import { makeLaunchSlot, slotFiles } from '../hv-svm/slot';
+import { asm, tinyBzImage } from '../hv-svm/tiny-kernel';
+
+const BOOT_TIMEOUT_MS = 240_000;
+const only = (events: D0Event[], ev: string) => events.filter((e) => e.ev === ev);
+
+describe('hv-vmx: every CPU up under Bochs (cpu: count=2, the firmware\'s processor list)', function () {
+  this.timeout(2 * BOOT_TIMEOUT_MS + 120_000);
+  let dir: string;
+  let esp: string;
+
+  before(async function () {
+    this.timeout(300_000);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-bochs-smp-'));
+    const { efi, secretKey } = await testD0();
+    const slot = makeLaunchSlot(
+      secretKey,
+      tinyBzImage([...asm.print('hello from the bsp\n'), ...asm.outb(0x501, 7), ...asm.haltLoop()]),
+      Buffer.alloc(4096),
+      { name: 'hello', memMb: 16 },
+    );
+    esp = path.join(dir, 'esp.img');
+    await buildEspDisk(esp, [{ name: 'ESP_A', label: 'D0_A', files: slotFiles(slot, efi) }]);
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  for (const [cpuModel, backend] of [
+    ['corei7_skylake_x', 'vmx'],
+    ['ryzen', 'svm'],
+  ] as const) {
+    it(`${cpuModel}: both CPUs from the firmware's list, each with ${backend} on, then the VM on the BSP`, async () => {
+      await withBochs(
+        { disk: esp, cpuModel, memMb: 256, timeoutMs: BOOT_TIMEOUT_MS, extraLines: ['cpu: count=2'] },
+        async (vm) => {
+          await vm.waitFor((e) => e.ev === 'halt' || e.ev === 'boot_failed' || e.ev === 'cpu_exception');
+          const events = [...vm.events];
+          const all = events.map((e) => e.raw).join('\n');
+          assertContiguous(events);
+          const cpus = only(events, 'cpus')[0];
+          assert.deepEqual(
+            [cpus?.fields.count, cpus?.fields.apic_ids, cpus?.fields.source, cpus?.fields.root],
+            ['2', '0,1', 'firmware', 'none'],
+            all,
+          );
+          assert.deepEqual(
+            only(events, 'cpu_up').map((e) => [e.fields.apic_id, e.fields.cpu, e.fields.backend]),
+            [
+              ['0', '0', backend],
+              ['1', '1', backend],
+            ],
+            all,
+          );
+          assert.deepEqual(only(events, 'cpu_failed'), [], all);
+          const up = only(events, 'cpus_up')[0];
+          assert.deepEqual([up?.fields.count, up?.fields.of, up?.fields.lapic], ['2', '2', 'xapic'], all);
+          assert.ok(BigInt(up.fields.trampoline) < 0x100000n, all);
+          const pte = BigInt(up.fields.trampoline_pte);
+          assert.equal(pte & 0x8000000000000003n, 0x8000000000000003n, `trampoline RW+NX after use\n${all}`);
+          const at = (e: D0Event | undefined) => (e ? events.indexOf(e) : -1);
+          assert.ok(at(up) < at(only(events, 'vm_start')[0]), `CPUs up before the VMs\n${all}`);
+          assert.deepEqual(
+            only(events, 'vm_exit').map((e) => [e.fields.vm, e.fields.status]),
+            [['hello', '7']],
+            all,
+          );
+          assert.ok(only(events, 'halt').length === 1, all);
+        },
+      );
+    });
+  }
+});

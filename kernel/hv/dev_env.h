@@ -23,7 +23,8 @@ struct hv_stats {
   uint64_t blk_read_bytes;
   uint64_t blk_write_bytes;
   uint64_t blk_errors;
-  uint64_t net_tx_frames;
+  uint64_t net_tx_frames; /* frames handed to the bridge (a TSO chain's segments each) */
+  uint64_t net_tx_chains; /* TX chains taken from the guest (one per frame it queued) */
   uint64_t net_rx_frames;
   uint64_t net_drops;
   uint64_t dev_broken;

@@ -40,6 +40,7 @@ const char *hv_strerror(int err)
   case HV_E_STRING_IO: return "string-io-refused";
   case HV_E_NESTED_TABLE: return "nested-table-misconfig";
   case HV_E_UNHANDLED_EXIT: return "unhandled-exit";
+  case HV_E_NET_OFFLOAD: return "net-offload-refused";
   }
   return "unknown-error";
 }

@@ -44,6 +44,7 @@ enum hv_err {
   HV_E_STRING_IO = -34,     /* INS/OUTS: refused */
   HV_E_NESTED_TABLE = -35,  /* D0's own nested page table is malformed (a D0 bug) */
   HV_E_UNHANDLED_EXIT = -36,/* an exit D0 never enabled or does not emulate */
+  HV_E_NET_OFFLOAD = -37,   /* a TX frame's offload request D0 refuses (net/offload.h) */
 };
 
 const char *hv_strerror(int err);

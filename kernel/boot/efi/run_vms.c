@@ -119,6 +119,7 @@ static void report_stopped(struct launched_vm *l)
   log_u64("blk_read_bytes", s->blk_read_bytes);
   log_u64("blk_write_bytes", s->blk_write_bytes);
   log_u64("net_tx_frames", s->net_tx_frames);
+  log_u64("net_tx_chains", s->net_tx_chains);
   log_u64("net_rx_frames", s->net_rx_frames);
   log_u64("net_drops", s->net_drops);
   log_u64("run_ms", s->run_ns / 1000000ull);

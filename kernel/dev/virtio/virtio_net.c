@@ -3,26 +3,54 @@
 #include "d0/lib.h"
 #include "hv/err.h"
 #include "hv/event.h"
+#include "net/offload.h"
 
-/* Sends one chain's frame; *more = false when the tx callback asked to stop. */
-static int tx_one(struct virtio_net *n, const struct vq_chain *c, bool *more)
+/* A segmentation request's whole frame (virtio_net.h: TX never nests, one CPU runs devices). */
+static uint8_t gso_frame[NET_OFFLOAD_MAX_FRAME];
+
+static bool emit_to_bridge(void *ctx, const uint8_t *frame, uint32_t len)
+{
+  struct virtio_net *n = ctx;
+  n->t.env->stats->net_tx_frames++;
+  return n->tx == NULL || n->tx(n->bridge, frame, len);
+}
+
+/* Sends one chain's frame (or its segments); *more = false when the tx callback asked to stop;
+ * *frames = how many went to the bridge. */
+static int tx_one(struct virtio_net *n, const struct vq_chain *c, bool *more, uint32_t *frames)
 {
   const struct guest_mem *mem = n->t.env->mem;
   struct hv_stats *st = n->t.env->stats;
+  *frames = 0;
   if (c->writable_bytes != 0)
     return HV_E_VQ_ORDER; /* TX buffers are device-readable only (5.1.6.2) */
-  if (c->readable_bytes < VIRTIO_NET_HDR_LEN ||
-      c->readable_bytes - VIRTIO_NET_HDR_LEN > VIRTIO_NET_MAX_FRAME) {
+  st->net_tx_chains++;
+  uint8_t hdr[VIRTIO_NET_HDR_LEN];
+  struct net_tx_offload o = {0};
+  if (c->readable_bytes >= VIRTIO_NET_HDR_LEN) {
+    TRY(vq_chain_read(c, mem, 0, hdr, sizeof hdr));
+    o = net_offload_from_hdr(hdr);
+  }
+  bool gso = o.gso_type != VIRTIO_NET_HDR_GSO_NONE;
+  uint64_t max = gso ? NET_OFFLOAD_MAX_FRAME : VIRTIO_NET_MAX_FRAME;
+  if (c->readable_bytes < VIRTIO_NET_HDR_LEN || c->readable_bytes - VIRTIO_NET_HDR_LEN > max) {
     st->net_drops++;
     hv_event(n->t.env->vm_name, n->t.name, "tx-frame-dropped", HV_E_NET_FRAME, c->readable_bytes,
              0);
     return HV_OK;
   }
   uint32_t len = (uint32_t)(c->readable_bytes - VIRTIO_NET_HDR_LEN);
-  TRY(vq_chain_read(c, mem, VIRTIO_NET_HDR_LEN, n->frame, len));
-  st->net_tx_frames++;
-  if (n->tx != NULL)
-    *more = n->tx(n->bridge, n->frame, len);
+  uint8_t *frame = gso ? gso_frame : n->frame;
+  TRY(vq_chain_read(c, mem, VIRTIO_NET_HDR_LEN, frame, len));
+  uint64_t f = n->t.driver_features;
+  struct net_offload_caps caps = {(f & VIRTIO_NET_F_CSUM) != 0, (f & VIRTIO_NET_F_HOST_TSO4) != 0};
+  /* A segment is built in n->frame: the request's own frame is in gso_frame then. */
+  enum net_offload_err e = net_offload_tx(frame, len, &o, caps, n->frame, emit_to_bridge, n, frames, more);
+  if (e != NET_OFFLOAD_OK) {
+    st->net_drops++;
+    hv_event(n->t.env->vm_name, n->t.name, net_offload_err_name(e), HV_E_NET_OFFLOAD, len,
+             o.gso_size);
+  }
   return HV_OK;
 }
 
@@ -34,7 +62,13 @@ static int tx_drain(struct virtio_net *n)
   struct virtq *q = &t->queues[VIRTIO_NET_TXQ];
   bool pushed = false, more = true;
   int err = HV_OK;
+  uint32_t sent = 0;
   for (uint32_t i = 0; i < q->size && more && !t->broken; i++) {
+    if (sent >= VIRTIO_NET_TX_BUDGET) {
+      /* The rest at the host loop's next bridge_poll (virtio_net.h), if there is a rest. */
+      more = !vq_avail_pending(q, t->env->mem);
+      break;
+    }
     int r = vq_pop(q, t->env->mem, &n->chain);
     if (r <= 0) {
       err = r;
@@ -42,7 +76,9 @@ static int tx_drain(struct virtio_net *n)
     }
     /* The tx callback may deliver to this device, and virtio_net_rx reuses n->chain. */
     uint16_t head = n->chain.head;
-    err = tx_one(n, &n->chain, &more);
+    uint32_t frames;
+    err = tx_one(n, &n->chain, &more, &frames);
+    sent += frames;
     if (err < 0)
       break;
     err = vq_push(q, t->env->mem, head, 0);
@@ -149,5 +185,7 @@ void virtio_net_init(struct virtio_net *n, const struct dev_env *env, const uint
   n->tx = tx;
   n->bridge = bridge;
   virtio_mmio_init(&n->t, "virtio-net", &net_ops, n, env, base, gsi,
-                   VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS, n->config, sizeof(n->config));
+                   VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_CSUM |
+                       VIRTIO_NET_F_HOST_TSO4,
+                   n->config, sizeof(n->config));
 }

@@ -1,14 +1,19 @@
 /*
- * virtio-net skeleton (virtio 1.x, 5.1 "Network Device") over virtio-mmio: enough for Linux's
- * virtio_net to probe and bring eth0 up. Queue 0 receives, queue 1 transmits; no control queue,
- * no offloads, no mergeable buffers. Offered: VERSION_1, MAC (address in config space) and
- * STATUS (link always up).
+ * virtio-net (virtio 1.x, 5.1 "Network Device") over virtio-mmio. Queue 0 receives, queue 1
+ * transmits; no control queue, no mergeable buffers, no receive offloads. Offered: VERSION_1,
+ * MAC (address in config space), STATUS (link always up), and the transmit offloads CSUM and
+ * HOST_TSO4, which D0 finishes in software at the device (net/offload.h): the guest's TCP sends
+ * one 64 KiB chain and one notification where it sent ~45 segments, and the bridge still sees
+ * only ordinary frames with valid checksums.
  *
  * Every frame carries a 12-byte struct virtio_net_hdr (5.1.6, VERSION_1 layout). TX: each chain
  * (device-readable only) is gathered into one frame of at most VIRTIO_NET_MAX_FRAME bytes after
- * the header and handed to the bridge's tx callback; an oversized or header-less frame is dropped
- * and counted. RX: virtio_net_rx() puts one frame into the next receive chain (device-writable
- * only), or reports HV_E_NET_NOBUF when the guest posted none.
+ * the header (NET_OFFLOAD_MAX_FRAME for a segmentation request), its offloads are finished, and
+ * the frame or its segments are handed to the bridge's tx callback; an oversized or header-less
+ * frame, or an offload request D0 refuses, is dropped, counted (net_drops) and logged (what=
+ * tx-frame-dropped, or the offload's reason: offload-bad-gso, ...). net_tx_frames counts the
+ * frames handed to the bridge (segments, not chains). RX: virtio_net_rx() puts one frame into the
+ * next receive chain (device-writable only), or reports HV_E_NET_NOBUF when the guest posted none.
  *
  * TX throttling: the tx callback returns whether the sender may send more now. When it says no
  * (its port's rate limit is in debt), the device stops taking chains off the TX queue: they stay
@@ -16,8 +21,14 @@
  * device is tx_throttled and ignores TX notifications, and the host loop calls
  * virtio_net_tx_resume() once the limit has tokens again.
  *
+ * A notification takes chains until the queue is empty, or until VIRTIO_NET_TX_BUDGET frames
+ * went to the bridge (segments count: one chain may make ~1,365 at the smallest MSS); the rest
+ * waits for the host loop's bridge_poll, as when throttled, so one VM's burst cannot hold D0.
+ *
  * Re-entrancy: the tx callback may deliver frames to this same device (virtio_net_rx), e.g. D0
  * answering an ARP request at once; the TX loop keeps what it needs of its chain across the call.
+ * TX processing never nests (the callback only delivers), which is why one segmentation buffer
+ * serves every device: D0 runs the devices on one CPU (kernel/docs/acpi-and-cpus.md).
  */
 #ifndef DEV_VIRTIO_NET_H
 #define DEV_VIRTIO_NET_H
@@ -25,6 +36,8 @@
 #include "dev/virtio/virtio_mmio.h"
 
 #define VIRTIO_ID_NET 1
+#define VIRTIO_NET_F_CSUM (1ull << 0)       /* the driver may leave a TCP/UDP checksum to D0 */
+#define VIRTIO_NET_F_HOST_TSO4 (1ull << 11) /* ... and TCP segmentation over IPv4 */
 #define VIRTIO_NET_F_MAC (1ull << 5)
 #define VIRTIO_NET_F_STATUS (1ull << 16)
 #define VIRTIO_NET_S_LINK_UP 1
@@ -33,6 +46,7 @@
 #define VIRTIO_NET_MAX_FRAME 1518 /* Ethernet header + VLAN tag + 1500 bytes */
 #define VIRTIO_NET_RXQ 0
 #define VIRTIO_NET_TXQ 1
+#define VIRTIO_NET_TX_BUDGET 256u /* frames per notification (or resume) before yielding */
 
 /* One frame the guest sent (its virtio_net_hdr stripped). true: the device may take the next
  * chain now; false: it stops until virtio_net_tx_resume(). */

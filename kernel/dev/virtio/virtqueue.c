@@ -41,6 +41,12 @@ bool vq_interrupt_suppressed(const struct virtq *q, const struct guest_mem *mem)
          (flags & VIRTQ_AVAIL_F_NO_INTERRUPT) != 0;
 }
 
+bool vq_avail_pending(const struct virtq *q, const struct guest_mem *mem)
+{
+  uint16_t idx;
+  return read16(mem, q->avail, VIRTQ_AVAIL_IDX, &idx) != HV_OK || idx != q->last_avail;
+}
+
 static int read_desc(const struct virtq *q, const struct guest_mem *mem, uint16_t i,
                      uint64_t *addr, uint32_t *len, uint16_t *flags, uint16_t *next)
 {

@@ -74,6 +74,10 @@ int vq_pop(struct virtq *q, const struct guest_mem *mem, struct vq_chain *chain)
  */
 bool vq_interrupt_suppressed(const struct virtq *q, const struct guest_mem *mem);
 
+/* true when the driver has made a chain available that vq_pop has not taken yet (an unreadable
+ * ring reads as true: the next vq_pop reports the error). */
+bool vq_avail_pending(const struct virtq *q, const struct guest_mem *mem);
+
 /* Returns chain `head` to the driver with `len` bytes written by the device. */
 int vq_push(struct virtq *q, const struct guest_mem *mem, uint16_t head, uint32_t len);
 

@@ -345,6 +345,7 @@ void run_router_tests(void)
 int main(void)
 {
   run_pkt_tests();
+  run_offload_tests();
   run_conntrack_tests();
   run_router_tests();
   return check_exit("router");

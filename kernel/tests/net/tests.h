@@ -3,6 +3,7 @@
 #define D0_TESTS_NET_TESTS_H
 
 void run_pkt_tests(void);
+void run_offload_tests(void);
 void run_conntrack_tests(void);
 void run_router_tests(void);
 

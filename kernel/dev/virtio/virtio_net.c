@@ -7,6 +7,7 @@
 
 /* A segmentation request's whole frame (virtio_net.h: TX never nests, one CPU runs devices). */
 static uint8_t gso_frame[NET_OFFLOAD_MAX_FRAME];
+_Static_assert(VIRTIO_NET_MAX_FRAME >= ETH_MAX_FRAME, "n->frame holds a segment (net/offload.h)");
 
 static bool emit_to_bridge(void *ctx, const uint8_t *frame, uint32_t len)
 {

@@ -153,7 +153,7 @@ const BENCHES: QuickBench[] = [
         runs: number;
         throughput: { mib: number; perRunRatios: number[] }[];
         latency: { d0: { requests: number }; plain: { requests: number } };
-        d0Exits: { perBoot: { exits: number }; reasonsAddUp: boolean };
+        d0Exits: { perBoot: { exits: number; net_tx_frames: number; net_tx_chains: number }; reasonsAddUp: boolean };
       };
       assert.equal(r.runs, 1);
       assert.deepEqual(r.throughput.map((t) => [t.mib, t.perRunRatios.length]), [[1, 1]]);
@@ -162,6 +162,10 @@ const BENCHES: QuickBench[] = [
       assert.equal(r.latency.plain.requests, 3);
       assert.ok(r.d0Exits.perBoot.exits > 0, stdout);
       assert.equal(r.d0Exits.reasonsAddUp, true, stdout);
+      // Behaviour: the guest's TCP hands D0 TSO chains (docs/network.md, "Transmit offloads"),
+      // each made into several frames, for a download that arrives whole.
+      const { net_tx_frames: frames, net_tx_chains: chains } = r.d0Exits.perBoot;
+      assert.ok(chains > 0 && frames > chains, `TSO not taken: ${frames} frames from ${chains} chains`);
     },
   },
   {

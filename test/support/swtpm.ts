@@ -33,8 +33,7 @@ export async function withSwtpm<T>(
 export async function tpmCommands(stateDir: string, commands: string[]): Promise<string[]> {
   return runSwtpm(stateDir, 'server', async (_args, sock) => {
     const out: string[] = [];
-    const c = net.createConnection(sock);
-    await new Promise<void>((resolve, reject) => c.once('connect', resolve).once('error', reject));
+    const c = await connectWhenListening(sock);
     try {
       for (const hex of commands) {
         c.write(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
@@ -45,6 +44,27 @@ export async function tpmCommands(stateDir: string, commands: string[]): Promise
     }
     return out;
   });
+}
+
+/**
+ * A connection to swtpm's socket. The socket file appears at bind(), a moment before swtpm
+ * listens: a connect in between is refused (seen under load), so refusals are retried until
+ * SOCKET_WAIT_MS.
+ */
+async function connectWhenListening(sock: string): Promise<net.Socket> {
+  const started = Date.now();
+  for (;;) {
+    const c = net.createConnection(sock);
+    try {
+      await new Promise<void>((resolve, reject) => c.once('connect', resolve).once('error', reject));
+      return c;
+    } catch (e) {
+      c.destroy();
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code !== 'ECONNREFUSED' && code !== 'ENOENT') || Date.now() - started > SOCKET_WAIT_MS) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 /** One response: the 10-byte header's size field says how many bytes to wait for. */

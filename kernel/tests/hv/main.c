@@ -7,6 +7,7 @@
 void test_vm_all(void);
 void test_exit_count_all(void);
 void test_virtio_all(void);
+void test_virtio_net_all(void);
 void test_bridge_all(void);
 void test_boot_all(int nimages, char **images);
 
@@ -15,6 +16,7 @@ int main(int argc, char **argv)
   test_vm_all();
   test_exit_count_all();
   test_virtio_all();
+  test_virtio_net_all();
   test_bridge_all();
   test_boot_all(argc - 1, argv + 1);
   return check_exit("hv");

@@ -58,7 +58,12 @@ describe('d0 engine: the last user out stops the engine d0 started', function ()
     return standIn.pid!;
   }
   const running = (pid: number) => processAlive(pid) && standIn.exitCode === null && standIn.signalCode === null;
-  afterEach(() => standIn?.kill('SIGKILL'));
+  // Waited for: the next test copies a new stand-in over the same file, which Linux refuses
+  // (ETXTBSY) while the old one still runs.
+  afterEach(async () => {
+    standIn?.kill('SIGKILL');
+    await standInExit;
+  });
 
   it('a test process and a script share it: the script stops first and leaves it running, the test stops it', async () => {
     const pid = startStandIn();

@@ -8,6 +8,15 @@
 #include "virtio_rig.h"
 #include "check.h"
 
+/* The guest's driver brings eth0 up: MAC and `features` negotiated, both queues ready, DRIVER_OK. */
+static void net_up(struct drv_q *rx, struct drv_q *tx, uint64_t features)
+{
+  CHECK(drv_negotiate(&vm, NET, VIRTIO_NET_F_MAC | features) & VIRTIO_STATUS_FEATURES_OK);
+  CHECK_EQ(drv_queue(rx, &vm, NET, VIRTIO_NET_RXQ, QSZ, RING + 0x10000), 1);
+  CHECK_EQ(drv_queue(tx, &vm, NET, VIRTIO_NET_TXQ, QSZ, RING + 0x20000), 1);
+  drv_driver_ok(&vm, NET);
+}
+
 static void test_net_probe_tx_rx(void)
 {
   setup(4);
@@ -15,12 +24,8 @@ static void test_net_probe_tx_rx(void)
     CHECK_EQ(guest_mmio(&vm, NET + VIRTIO_MMIO_CONFIG + i, 1, false, 0), net.config[i]);
   CHECK_EQ(guest_mmio(&vm, NET + VIRTIO_MMIO_CONFIG + 6, 2, false, 0), VIRTIO_NET_S_LINK_UP);
   CHECK_EQ(guest_mmio(&vm, NET + VIRTIO_MMIO_CONFIG, 1, false, 0), 0x02);
-  CHECK(drv_negotiate(&vm, NET, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS) &
-        VIRTIO_STATUS_FEATURES_OK);
   struct drv_q rx, tx;
-  CHECK_EQ(drv_queue(&rx, &vm, NET, VIRTIO_NET_RXQ, QSZ, RING + 0x10000), 1);
-  CHECK_EQ(drv_queue(&tx, &vm, NET, VIRTIO_NET_TXQ, QSZ, RING + 0x20000), 1);
-  drv_driver_ok(&vm, NET);
+  net_up(&rx, &tx, VIRTIO_NET_F_STATUS);
   /* RX before any buffer is posted: dropped, counted. */
   uint8_t frame[60];
   for (int i = 0; i < 60; i++)
@@ -91,14 +96,6 @@ static uint32_t gso_chain(struct drv_q *tx, uint16_t head, uint32_t payload, uin
   return len;
 }
 
-static void net_up_offloads(struct drv_q *rx, struct drv_q *tx, uint64_t features)
-{
-  CHECK(drv_negotiate(&vm, NET, VIRTIO_NET_F_MAC | features) & VIRTIO_STATUS_FEATURES_OK);
-  CHECK_EQ(drv_queue(rx, &vm, NET, VIRTIO_NET_RXQ, QSZ, RING + 0x10000), 1);
-  CHECK_EQ(drv_queue(tx, &vm, NET, VIRTIO_NET_TXQ, QSZ, RING + 0x20000), 1);
-  drv_driver_ok(&vm, NET);
-}
-
 /* The device offers CSUM and HOST_TSO4 and turns a 64 KiB chain into MSS-sized frames for the
  * bridge; a request it cannot honour is dropped whole, counted and named. */
 static void test_net_tso(void)
@@ -107,7 +104,7 @@ static void test_net_tso(void)
   CHECK(mmio_r(&vm, NET + VIRTIO_MMIO_DEVICE_FEATURES) & (uint32_t)VIRTIO_NET_F_CSUM);
   CHECK(mmio_r(&vm, NET + VIRTIO_MMIO_DEVICE_FEATURES) & (uint32_t)VIRTIO_NET_F_HOST_TSO4);
   struct drv_q rx, tx;
-  net_up_offloads(&rx, &tx, VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4);
+  net_up(&rx, &tx, VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4);
   uint32_t payload = 65535 - 40;
   gso_chain(&tx, 0, payload, 1460, VIRTIO_NET_HDR_GSO_TCPV4);
   drv_notify(&tx);
@@ -143,7 +140,7 @@ static void test_net_offload_not_negotiated(void)
 {
   setup(4);
   struct drv_q rx, tx;
-  net_up_offloads(&rx, &tx, 0);
+  net_up(&rx, &tx, 0);
   gso_chain(&tx, 0, 3000, 1460, VIRTIO_NET_HDR_GSO_TCPV4);
   drv_notify(&tx);
   CHECK_EQ(tx_count, 0);
@@ -157,7 +154,7 @@ static void test_net_tx_budget(void)
 {
   setup(4);
   struct drv_q rx, tx;
-  net_up_offloads(&rx, &tx, VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4);
+  net_up(&rx, &tx, VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4);
   /* Four chains of 45 segments each... at MSS 400: 164 segments each. */
   for (uint16_t c = 0; c < 4; c++)
     gso_chain(&tx, (uint16_t)(2 * c), 65535 - 40, 400, VIRTIO_NET_HDR_GSO_TCPV4);
@@ -182,12 +179,8 @@ static void test_net_tx_budget(void)
 static void test_net_interrupt_suppression(void)
 {
   setup(4);
-  CHECK(drv_negotiate(&vm, NET, VIRTIO_NET_F_MAC | VIRTIO_NET_F_STATUS) &
-        VIRTIO_STATUS_FEATURES_OK);
   struct drv_q rx, tx;
-  CHECK_EQ(drv_queue(&rx, &vm, NET, VIRTIO_NET_RXQ, QSZ, RING + 0x10000), 1);
-  CHECK_EQ(drv_queue(&tx, &vm, NET, VIRTIO_NET_TXQ, QSZ, RING + 0x20000), 1);
-  drv_driver_ok(&vm, NET);
+  net_up(&rx, &tx, VIRTIO_NET_F_STATUS);
   uint8_t frame[60] = {0};
   uint32_t id, len;
   avail_flags(&rx, VIRTQ_AVAIL_F_NO_INTERRUPT);

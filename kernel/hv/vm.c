@@ -118,6 +118,14 @@ int vm_run(struct vm *vm, uint32_t max_exits)
   return vm_run_until(vm, max_exits, UINT64_MAX);
 }
 
+static void (*guest_leave)(void), (*guest_back)(void);
+
+void vm_set_guest_hooks(void (*leave)(void), void (*back)(void))
+{
+  guest_leave = leave;
+  guest_back = back;
+}
+
 int vm_run_until(struct vm *vm, uint32_t max_exits, uint64_t until_ns)
 {
   vm->halted = false;
@@ -127,7 +135,11 @@ int vm_run_until(struct vm *vm, uint32_t max_exits, uint64_t until_ns)
     struct arch_exit exit = {0};
     deliver_interrupts(vm);
     uint64_t t0 = arch_time_ns();
+    if (guest_leave != NULL)
+      guest_leave();
     int err = arch_vcpu_run(&vm->vcpu, &exit);
+    if (guest_back != NULL)
+      guest_back();
     vm->stats.run_ns += arch_time_ns() - t0;
     if (err < 0) {
       vm_stop(vm, VM_FAILED, err, "arch-run-failed");

@@ -88,6 +88,15 @@ int vm_run(struct vm *vm, uint32_t max_exits);
 int vm_run_until(struct vm *vm, uint32_t max_exits, uint64_t until_ns);
 
 /*
+ * Called on each side of every guest entry of vm_run / vm_run_until (around arch_vcpu_run),
+ * on the CPU that runs the VM: `leave` just before the guest runs, `back` as soon as it exited.
+ * D0 (boot/efi/run_vms.c) drops and retakes its lock there, so other CPUs work while this one's
+ * guest runs; everything else vm_run does (interrupt delivery, the exit's device work) runs
+ * between `back` and the next `leave`. NULL (the default, and in host tests): nothing.
+ */
+void vm_set_guest_hooks(void (*leave)(void), void (*back)(void));
+
+/*
  * After vm_run returned with the vCPU halted: waits (polling the platform's timers) until an
  * interrupt is pending for the guest, or until arch_time_ns() reaches until_ns. Returns at once
  * for a VM without platform devices.

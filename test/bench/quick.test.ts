@@ -137,7 +137,14 @@ const BENCHES: QuickBench[] = [
     command: tsx('bench/boot/run.ts'),
     timeoutS: 600,
     check: (stdout) => {
-      const r = lastJson(stdout) as { results: { build: string; loadHashMs: number; linuxBootMs: number; ratioD0OverSha256sum: number }[] };
+      const r = lastJson(stdout) as {
+        results: {
+          build: string;
+          loadHashMs: number;
+          linuxBootMs: number;
+          ratioD0OverSha256sum: number;
+        }[];
+      };
       assert.equal(r.results.length, 1);
       assert.ok(r.results[0].loadHashMs >= 0 && r.results[0].linuxBootMs > 0, stdout);
       assert.equal(typeof r.results[0].ratioD0OverSha256sum, 'number');
@@ -153,10 +160,16 @@ const BENCHES: QuickBench[] = [
         runs: number;
         throughput: { mib: number; perRunRatios: number[] }[];
         latency: { d0: { requests: number }; plain: { requests: number } };
-        d0Exits: { perBoot: { exits: number; net_tx_frames: number; net_tx_chains: number }; reasonsAddUp: boolean };
+        d0Exits: {
+          perBoot: { exits: number; net_tx_frames: number; net_tx_chains: number };
+          reasonsAddUp: boolean;
+        };
       };
       assert.equal(r.runs, 1);
-      assert.deepEqual(r.throughput.map((t) => [t.mib, t.perRunRatios.length]), [[1, 1]]);
+      assert.deepEqual(
+        r.throughput.map((t) => [t.mib, t.perRunRatios.length]),
+        [[1, 1]],
+      );
       assert.ok(r.throughput[0].perRunRatios[0] > 0, stdout);
       assert.equal(r.latency.d0.requests, 3);
       assert.equal(r.latency.plain.requests, 3);
@@ -165,7 +178,28 @@ const BENCHES: QuickBench[] = [
       // Behaviour: the guest's TCP hands D0 TSO chains (docs/network.md, "Transmit offloads"),
       // each made into several frames, for a download that arrives whole.
       const { net_tx_frames: frames, net_tx_chains: chains } = r.d0Exits.perBoot;
-      assert.ok(chains > 0 && frames > chains, `TSO not taken: ${frames} frames from ${chains} chains`);
+      assert.ok(
+        chains > 0 && frames > chains,
+        `TSO not taken: ${frames} frames from ${chains} chains`,
+      );
+    },
+  },
+  {
+    name: 'cpu',
+    command: tsx('bench/cpu/run.ts'),
+    timeoutS: 300,
+    // One boot each way: the spinner and the worker on two CPUs, then sharing one.
+    check: (stdout) => {
+      const r = lastJson(stdout) as {
+        runs: number;
+        placed: { runs: { waitShare: number }[] };
+        baseline: { runs: { waitShare: number }[] };
+      };
+      assert.equal(r.runs, 1);
+      assert.equal(r.placed.runs.length, 1, stdout);
+      assert.equal(r.baseline.runs.length, 1, stdout);
+      for (const x of [...r.placed.runs, ...r.baseline.runs])
+        assert.ok(Number.isFinite(x.waitShare), stdout);
     },
   },
   {

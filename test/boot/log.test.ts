@@ -71,6 +71,11 @@ describe('boot log', function () {
     assert.match(out, /^log_smp: 14 checks, 0 failed$/m);
   });
 
+  it("d0_lock's ticket lock: 4 threads, every increment under it lands, tickets served in order (TSan)", () => {
+    const out = runHostTest(['tests/test_ticket_lock.c'], [], ['-fsanitize=thread', '-pthread']);
+    assert.match(out, /^ticket_lock: 13 checks, 0 failed$/m);
+  });
+
   it('ev=net_stats: every counter and drop reason under its key, unabridged at realistic sizes', () => {
     const out = runHostTest(['log/log.c', 'log/fmt.c', 'log/tests/capture.c', 'boot/efi/net_stats.c', 'tests/net/test_net_stats.c']);
     assert.match(out, /^net_stats: 11 checks, 0 failed$/m);

@@ -132,6 +132,18 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
             all,
           );
           assert.equal(exit.fields.status, '7', all);
+          // Placed (kernel/docs/acpi-and-cpus.md, "VMs on CPUs"): every CPU counts, the one VM on CPU 0.
+          const plan = only(events, 'cpu_plan')[0];
+          assert.deepEqual(
+            [plan?.fields.cpus, plan?.fields.policy],
+            [String(smp), 'dedicated'],
+            all,
+          );
+          assert.deepEqual(
+            only(events, 'vm_cpu').map((e) => [e.fields.vm, e.fields.cpu]),
+            [['hello', '0']],
+            all,
+          );
           console.log(`      ${up.raw}`);
           for (const e of cpuUp) console.log(`      ${e.raw}`);
           console.log(`      ${tick.raw}`);
@@ -187,6 +199,9 @@ describe('boot: every CPU up under QEMU + OVMF (TCG, -cpu EPYC)', function () {
           ['pit', '250', 'selftest_forced_pit', '0xfffe'],
           tick.raw,
         );
+        // With the PIT no AP has a tick to take a guest off its CPU: the VMs stay on the BSP.
+        const plan = only(events, 'cpu_plan')[0];
+        assert.deepEqual([plan?.fields.cpus, plan?.fields.reason], ['1', 'no_tick_on_aps'], all);
         assert.equal(halt.fields.stray_irqs, '0', halt.raw);
         assert.deepEqual(
           only(events, 'cpu_failed').map((e) => [e.fields.apic_id, e.fields.reason]),

@@ -93,6 +93,17 @@ void x86_desc_init(void)
   load_cpu(0);
 }
 
+uint32_t x86_cpu_index(void)
+{
+  struct desc_ptr gdtr;
+  __asm__ volatile("sgdt %0" : "=m"(gdtr));
+  uintptr_t first = (uintptr_t)&cpus[0].gdt, at = (uintptr_t)gdtr.base;
+  if (at < first || (at - first) % sizeof(cpus[0]) != 0)
+    return 0; /* the firmware's GDT: only the BSP runs before x86_desc_init */
+  uint64_t i = (at - first) / sizeof(cpus[0]);
+  return i < X86_MAX_CPUS ? (uint32_t)i : 0;
+}
+
 void x86_desc_init_ap(uint32_t cpu)
 {
   if (cpu > 0 && cpu < X86_MAX_CPUS)

@@ -34,6 +34,12 @@ void x86_desc_init(void);
  * GDT and TSS (IST1: its own exception stack) and the shared IDT. */
 void x86_desc_init_ap(uint32_t cpu);
 
+/* The slot of the CPU running this (0: the BSP; an AP's is the one x86_desc_init_ap loaded),
+ * read from its GDTR: each CPU's GDT is its own, and no guest entry changes the host's GDTR
+ * (SVM saves it in the host save area; VMX restores the VMCS's host GDTR base, written on the
+ * CPU that runs the vCPU). 0 before x86_desc_init. For the per-CPU state of arch/x86. */
+uint32_t x86_cpu_index(void);
+
 /* Called from isr.S; never returns. Provided by the platform (boot/efi) so it can log. */
 void x86_exception(const struct x86_exception_frame *f);
 

@@ -168,6 +168,8 @@ const char *x86_host_tick_init(uint64_t lapic_phys, uint32_t hz)
   return x86_tick_source_name(plan.source);
 }
 
+bool x86_tick_on_aps(void) { return planned && plan.source != X86_TICK_PIT; }
+
 static bool pit_is_tick(void) { return !planned || plan.source == X86_TICK_PIT; }
 
 uint64_t x86_host_ticks(void) { return x86_tick_count + (pit_is_tick() ? x86_pit_irq_count : 0); }

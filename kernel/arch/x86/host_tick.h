@@ -22,6 +22,7 @@
 #ifndef D0_ARCH_X86_HOST_TICK_H
 #define D0_ARCH_X86_HOST_TICK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define X86_IRQ_BASE 0x20         /* master 8259: vectors 0x20-0x27, slave: 0x28-0x2f */
@@ -39,6 +40,10 @@ const char *x86_host_tick_init(uint64_t lapic_phys, uint32_t hz);
  * VMs; the BSP already has it). 0 when started; -1 before x86_host_tick_init or when the source
  * is the PIT (a legacy IRQ0 reaches one CPU only). */
 int x86_tick_start_this_cpu(void);
+
+/* Whether x86_tick_start_this_cpu can start the tick on an AP (a local APIC source). VMs run
+ * only on CPUs with a tick: with the PIT fallback they all stay on the BSP. */
+bool x86_tick_on_aps(void);
 
 /* Ticks taken so far (both sources). */
 uint64_t x86_host_ticks(void);

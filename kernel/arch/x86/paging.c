@@ -182,6 +182,12 @@ int x86_paging_map_mmio(uint64_t base, uint64_t bytes)
   return 0;
 }
 
+void x86_paging_flush_this_cpu(void)
+{
+  if (live)
+    __asm__ volatile("mov %0, %%cr3" : : "r"((uint64_t)(uintptr_t)pml4) : "memory");
+}
+
 uint64_t x86_paging_leaf(uint64_t addr)
 {
   if (pml4 == NULL)

@@ -56,4 +56,9 @@ int x86_paging_set_page(uint64_t addr, int exec);
  * when addr is unmapped or the tables were never built: what the log shows of a mapping. */
 uint64_t x86_paging_leaf(uint64_t addr);
 
+/* Reloads CR3 on the CPU running this: its TLB drops every translation (D0 has no global
+ * pages). The changes above reload only the CPU that made them; an AP calls this before it
+ * takes work, after the BSP changed the tables (the trampoline page made RW+NX, MMIO mapped). */
+void x86_paging_flush_this_cpu(void);
+
 #endif

@@ -2,6 +2,7 @@
 
 #include "arch/arch.h"
 #include "arch/x86/desc.h"
+#include "arch/x86/host_tick.h"
 #include "arch/x86/lapic.h"
 #include "arch/x86/paging.h"
 #include "arch/x86/smp_tramp.h"
@@ -40,6 +41,18 @@ static uint8_t virt_pages[X86_MAX_CPUS][4096] __attribute__((aligned(4096)));
 enum { AP_WAITING, AP_ARRIVED, AP_UP, AP_FAILED };
 static volatile uint32_t ap_state[X86_MAX_CPUS];
 static enum x86_backend smp_backend;
+
+/* The CPUs that came up with their backend on, in slot order (the BSP first), and their APIC
+ * ids: written by the BSP during x86_smp_start only. */
+static uint32_t up_slots[X86_MAX_CPUS], up_apic_ids[X86_MAX_CPUS], up_count;
+
+/* Each AP's mailbox (x86_smp_give): written once by the BSP, polled by the AP after it came
+ * up. `released` with no fn: park. */
+static struct {
+  void (*fn)(void *);
+  void *arg;
+  volatile uint32_t released;
+} work[X86_MAX_CPUS];
 
 static void log_failed(uint32_t apic_id, const char *reason)
 {
@@ -96,9 +109,48 @@ static __attribute__((noreturn)) void ap_main(uint64_t cpu)
   else
     log_failed(id, why);
   __atomic_store_n(&ap_state[cpu], why == NULL ? AP_UP : AP_FAILED, __ATOMIC_RELEASE);
-  /* Parked until the next stage hands it vCPUs: interrupts off, woken only by NMI/SMI/INIT. */
+  /* Up: wait for work (x86_smp_give) or the word to park. Only until the BSP has placed the
+   * VMs, right after the last AP came up; a CPU that failed parks at once. */
+  while (why == NULL && !__atomic_load_n(&work[cpu].released, __ATOMIC_ACQUIRE))
+    x86_pause();
+  if (why == NULL && work[cpu].fn != NULL) {
+    /* A fresh TLB: the trampoline page this CPU executed is RW+NX in the tables since. */
+    x86_paging_flush_this_cpu();
+    x86_tick_start_this_cpu();
+    work[cpu].fn(work[cpu].arg);
+  }
+  /* Parked for good: interrupts off, woken only by NMI/SMI/INIT. */
   for (;;)
     __asm__ volatile("cli; hlt" ::: "memory");
+}
+
+uint32_t x86_smp_cpus(uint32_t *slots, uint32_t *apic_ids, uint32_t max)
+{
+  uint32_t n = up_count < max ? up_count : max;
+  for (uint32_t i = 0; i < n; i++) {
+    slots[i] = up_slots[i];
+    apic_ids[i] = up_apic_ids[i];
+  }
+  return n;
+}
+
+bool x86_smp_give(uint32_t slot, void (*fn)(void *), void *arg)
+{
+  bool up = false;
+  for (uint32_t i = 1; i < up_count; i++)
+    up |= up_slots[i] == slot;
+  if (!up || work[slot].released)
+    return false;
+  work[slot].fn = fn;
+  work[slot].arg = arg;
+  __atomic_store_n(&work[slot].released, 1, __ATOMIC_RELEASE);
+  return true;
+}
+
+void x86_smp_park_idle(void)
+{
+  for (uint32_t i = 1; i < up_count; i++)
+    __atomic_store_n(&work[up_slots[i]].released, 1, __ATOMIC_RELEASE);
 }
 
 static void delay_ns(uint64_t ns)
@@ -211,6 +263,9 @@ uint32_t x86_smp_start(uint64_t tramp_phys, uint64_t lapic_phys, const uint32_t 
   if (bsp_backend_on()) {
     log_up(bsp, 0);
     up = 1;
+    up_slots[0] = 0;
+    up_apic_ids[0] = bsp;
+    up_count = 1;
   } else {
     log_failed(bsp, "backend");
   }
@@ -231,6 +286,10 @@ uint32_t x86_smp_start(uint64_t tramp_phys, uint64_t lapic_phys, const uint32_t 
     const char *fail = start_ap(apic_ids[i], next_cpu, (uint8_t)(tramp_phys >> 12), &logged);
     if (fail == NULL) {
       up++;
+      if (up_count > 0) { /* only with the BSP's backend on: no VM runs otherwise */
+        up_slots[up_count] = next_cpu;
+        up_apic_ids[up_count++] = apic_ids[i];
+      }
       next_cpu++;
       continue;
     }

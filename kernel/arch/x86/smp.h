@@ -4,12 +4,14 @@
  * trampoline (smp_tramp.h) into 64-bit mode on D0's tables, loads its own GDT/TSS and the shared
  * IDT, turns its virtualization backend on (the backend's own enable function: svm_enable with its
  * own host save area, or vmx_enable with its own VMXON region), logs ev=cpu_up and parks (HLT with
- * interrupts off). VMs keep running on the BSP. A CPU that does not check in within
+ * interrupts off) or takes the work the BSP gives it (x86_smp_give: the VMs placed on it, with the
+ * host tick started on its own local APIC). A CPU that does not check in within
  * SMP_CHECKIN_MS, or whose backend fails, is logged ev=cpu_failed apic_id= reason= and excluded.
  */
 #ifndef D0_ARCH_X86_SMP_H
 #define D0_ARCH_X86_SMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86/cpu.h"
@@ -29,5 +31,19 @@
  */
 uint32_t x86_smp_start(uint64_t tramp_phys, uint64_t lapic_phys, const uint32_t *apic_ids,
                        uint32_t n, enum x86_backend backend);
+
+/* The CPUs that came up with their backend on (none when the BSP's failed), the BSP first,
+ * then the APs in the order they came up: their slots (x86_cpu_index on that CPU) and APIC
+ * ids, at most max. Returns how many. */
+uint32_t x86_smp_cpus(uint32_t *slots, uint32_t *apic_ids, uint32_t max);
+
+/* On the BSP, once per AP: the AP in `slot` (one x86_smp_cpus listed, not the BSP) reloads its
+ * TLB, starts the host tick on its local APIC and runs fn(arg); if fn returns it parks. false
+ * when that slot is not an AP that is up, or was already given work or parked. */
+bool x86_smp_give(uint32_t slot, void (*fn)(void *), void *arg);
+
+/* On the BSP, after the x86_smp_give calls: every AP given nothing parks (HLT, IF=0). Until
+ * then they poll their mailbox. */
+void x86_smp_park_idle(void);
 
 #endif

@@ -1,5 +1,6 @@
 #include "arch/x86/spec.h"
 
+#include "arch/x86/desc.h"
 #include "arch/x86/x86.h"
 #include "log/log.h"
 
@@ -31,8 +32,13 @@ static struct {
   bool ibpb, verw_on_entry, l1d_flush_on_entry, has_arch_caps;
   uint64_t arch_caps;
 } cap;
-static const struct x86_spec_vcpu *last; /* the vCPU that ran last on this CPU */
-static uint64_t current;                  /* what IA32_SPEC_CTRL holds now */
+/* Per CPU (x86_cpu_index): the vCPU that ran last on it, and what its IA32_SPEC_CTRL holds
+ * (valid once `known`: an AP's is written the first time one of its vCPUs enters). */
+static struct {
+  const struct x86_spec_vcpu *last;
+  uint64_t current;
+  bool known;
+} per_cpu[X86_MAX_CPUS];
 
 void x86_spec_probe(bool vmx)
 {
@@ -62,7 +68,8 @@ void x86_spec_probe(bool vmx)
                       !cap.l1d_flush_on_entry;
   if (cap.spec_ctrl_bits != 0)
     x86_wrmsr(MSR_SPEC_CTRL, 0); /* D0's own value: no IBRS/STIBP/SSBD for D0 */
-  current = 0;
+  per_cpu[x86_cpu_index()].current = 0;
+  per_cpu[x86_cpu_index()].known = true;
   log_begin("spec");
   log_str("spec_ctrl", cap.spec_ctrl_bits != 0 ? "per_vcpu" : "absent");
   log_hex("spec_ctrl_bits", cap.spec_ctrl_bits);
@@ -86,20 +93,23 @@ bool x86_spec_pred_cmd_passed(void) { return cap.ibpb; }
 
 static void set_spec_ctrl(uint64_t v)
 {
-  if (cap.spec_ctrl_bits != 0 && v != current) {
+  uint32_t cpu = x86_cpu_index();
+  if (cap.spec_ctrl_bits != 0 && (v != per_cpu[cpu].current || !per_cpu[cpu].known)) {
     x86_wrmsr(MSR_SPEC_CTRL, v);
-    current = v;
+    per_cpu[cpu].current = v;
+    per_cpu[cpu].known = true;
   }
 }
 
 void x86_spec_vcpu_enter(struct x86_spec_vcpu *s)
 {
-  /* Another vCPU (another VM: one vCPU each) ran last: its branch predictions must not steer
-   * this one (Intel "Indirect Branch Predictor Barrier"; AMD "Software techniques for managing
-   * speculation", IBPB between guests). */
-  if (last != s && last != NULL && cap.ibpb)
+  /* Another vCPU (another VM: one vCPU each) ran last on this CPU: its branch predictions
+   * must not steer this one (Intel "Indirect Branch Predictor Barrier"; AMD "Software techniques
+   * for managing speculation", IBPB between guests). */
+  const struct x86_spec_vcpu **last = &per_cpu[x86_cpu_index()].last;
+  if (*last != s && *last != NULL && cap.ibpb)
     x86_wrmsr(MSR_PRED_CMD, PRED_CMD_IBPB);
-  last = s;
+  *last = s;
   set_spec_ctrl(s->spec_ctrl);
 }
 

@@ -1,5 +1,6 @@
 #include "arch/x86/xstate.h"
 
+#include "arch/x86/desc.h"
 #include "arch/x86/pages.h"
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
@@ -23,7 +24,8 @@
 static bool probed, has_xsave;
 static uint64_t supported;   /* XCR0 bits the CPU supports: CPUID.(0DH,0):EDX:EAX */
 static uint32_t area_bytes;  /* CPUID.(0DH,0):ECX: the XSAVE image with all of them */
-static const struct x86_xstate *owner; /* whose registers the CPU holds; NULL: nobody's */
+/* Per CPU (x86_cpu_index): whose registers it holds; NULL: nobody's. */
+static const struct x86_xstate *owner[X86_MAX_CPUS];
 
 static void probe(void)
 {
@@ -150,19 +152,21 @@ static void load(const struct x86_xstate *xs, bool xcr0_is_supported)
 
 void x86_xstate_enter(struct x86_xstate *xs)
 {
-  if (owner == xs)
+  const struct x86_xstate **mine = &owner[x86_cpu_index()];
+  if (*mine == xs)
     return;
   uint64_t cr4 = open_cr4();
-  bool saved = owner != NULL;
+  bool saved = *mine != NULL;
   if (saved)
-    save((struct x86_xstate *)owner);
+    save((struct x86_xstate *)*mine);
   load(xs, saved);
   write_cr4(cr4);
-  owner = xs;
+  *mine = xs;
 }
 
 void x86_xstate_forget(const struct x86_xstate *xs)
 {
-  if (owner == xs)
-    owner = NULL;
+  for (uint32_t cpu = 0; cpu < X86_MAX_CPUS; cpu++)
+    if (owner[cpu] == xs)
+      owner[cpu] = NULL; /* a vCPU pinned elsewhere is forgotten there too: never saved into */
 }

@@ -1,30 +1,56 @@
 /*
- * After ExitBootServices: D0 runs every VM of the build on its one CPU and decides the build's
- * health. Contract in vms.h.
+ * After ExitBootServices: D0 runs every VM of the build, each on the CPU it is placed on, and
+ * decides the build's health. Contract in vms.h; the CPU model in kernel/docs/acpi-and-cpus.md
+ * ("VMs on CPUs").
  *
- * Scheduling is round-robin: each runnable VM runs in turn for a slice (SLICE_NS, or RUN_BATCH
- * exits). The host tick (arch/x86/host_tick.h) forces an exit at least every 4 ms, so a guest
- * that computes without exiting still loses the CPU at the end of its slice, and gets its own
- * timer interrupts delivered meanwhile. A VM whose vCPU halted is runnable again once an interrupt is pending for it (its
- * platform timers are polled here) or HALT_WAIT_NS after it halted (Linux's idle loop tolerates
- * a spurious wake-up; a guest that halts with interrupts off is woken the same way). When every
- * running VM is halted, D0 polls their timers until one has work.
+ * Placement (place_vms): the CPUs that came up (arch/x86/smp.h: the BSP first) in order; the VM
+ * k-th in launch order runs on CPU k mod N. With at least as many CPUs as VMs each VM has a CPU
+ * of its own (ev=cpu_plan policy=dedicated); with more VMs than CPUs they share them round-robin
+ * (policy=shared), stated per VM in ev=vm_cpu. A build is never refused for its VM count: a
+ * one-CPU host runs every VM on the BSP.
  *
- * Health: each VM's verdict (kernel/hv/health.h) is logged when it changes (ev=vm_health). The
- * build has failed as soon as one VM has; it is healthy once every VM is healthy and settled
- * (below: its health window closed, or it stopped). The first aggregate
- * verdict goes to the A/B stage exactly once: ab_health_passed() commits a trial (or a first
- * build), ab_health_failed() rolls a trial back (it resets the machine and does not return).
+ * Each CPU runs its own VMs round-robin: each runnable VM runs in turn for a slice (SLICE_NS, or
+ * RUN_BATCH exits). The host tick (arch/x86/host_tick.h, started on every CPU that runs VMs)
+ * forces an exit at least every 4 ms, so a guest that computes without exiting still loses the
+ * CPU at the end of its slice, and gets its own timer interrupts delivered meanwhile. A VM whose
+ * vCPU halted is runnable again once an interrupt is pending for it (its platform timers are
+ * polled here) or HALT_WAIT_NS after it halted (Linux's idle loop tolerates a spurious wake-up;
+ * a guest that halts with interrupts off is woken the same way). When every VM of a CPU is
+ * halted, that CPU polls their timers until one has work.
  *
- * Watchdog (wdog/watchdog.h): armed once the VMs are started, petted at the top of every round,
- * disarmed only at the deliberate end (every VM stopped, then ev=halt). A D0 that stops going
- * round this loop is reset by the chipset D0_WATCHDOG_PERIOD_MS after its last round.
+ * The BSP also does D0's own work, between its VMs' slices: the watchdog, the network's timers
+ * (net_tick, uplink_tick), the net_stats reports, the build's verdict and the final halt. An AP
+ * whose VMs have all stopped parks.
+ *
+ * Locking: one lock, d0_lock (a FIFO ticket lock). A CPU holds it whenever it is not running a
+ * guest and not idle: while a guest runs (vm_run's guest hooks) and while it waits for an
+ * interrupt it drops it. So everything D0 shares between CPUs is touched under it: the bridge and
+ * the router (a frame one VM sends is written into another VM's receive queue, and that VM's
+ * interrupt line raised, by the sender's CPU), each VM's devices and platform, the page pool, the
+ * event budgets, health and the A/B verdict. The log has its own lock, always taken inside
+ * d0_lock, never the other way round. An interrupt raised for a VM whose guest is running on
+ * another CPU is delivered at that guest's next exit (the host tick bounds the wait to 4 ms).
+ *
+ * Health: each VM's verdict (kernel/hv/health.h) is logged when it changes (ev=vm_health) by
+ * the CPU that runs it. The build has failed as soon as one VM has; it is healthy once every VM
+ * is healthy and settled (below: its health window closed, or it stopped). The first aggregate
+ * verdict goes to the A/B stage exactly once, on the BSP: ab_health_passed() commits a trial (or
+ * a first build), ab_health_failed() rolls a trial back (it resets the machine and does not
+ * return).
+ *
+ * Watchdog (wdog/watchdog.h): armed once the BSP's VMs are started, petted at the top of every
+ * BSP round, disarmed only at the deliberate end (every VM stopped, then ev=halt). A D0 whose BSP
+ * stops going round this loop (stuck, or waiting forever for d0_lock) is reset by the chipset
+ * D0_WATCHDOG_PERIOD_MS after its last round.
  */
 #include "ab/ab.h"
+#include "arch/x86/desc.h"
 #include "arch/x86/host_tick.h"
 #include "arch/x86/pages.h"
+#include "arch/x86/smp.h"
 #include "arch/x86/x86.h"
 #include "d0/lib.h"
+#include "d0/ticket_lock.h"
 #include "hv/err.h"
 #include "log/log.h"
 #include "net.h"
@@ -36,6 +62,28 @@
 #define RUN_BATCH 4096u
 #define HALT_WAIT_NS 10000000ull /* 10 ms */
 #define SLICE_NS 10000000ull     /* 10 ms of one VM before the next one's turn */
+
+static struct ticket_lock d0_lock; /* above: everything but guests and idle waits */
+/* Per CPU slot: time spent waiting for d0_lock (ev=cpu_stats lock_wait_ms). Each CPU writes
+ * only its own. */
+static uint64_t lock_wait_ns[X86_MAX_CPUS];
+
+static void take_d0_lock(void)
+{
+  uint64_t t0 = arch_time_ns();
+  ticket_lock(&d0_lock);
+  lock_wait_ns[x86_cpu_index()] += arch_time_ns() - t0;
+}
+
+static void drop_d0_lock(void) { ticket_unlock(&d0_lock); }
+
+/* What each CPU runs: the VMs with l->cpu == slot. */
+struct cpu_run {
+  uint32_t slot;
+  struct launched_vm *vms;
+  uint32_t n;
+};
+static struct cpu_run runs[X86_MAX_CPUS];
 
 static const char *const exit_names[ARCH_EXIT_REASON_COUNT] = {
     [ARCH_EXIT_NONE] = "none",       [ARCH_EXIT_IO] = "io",
@@ -123,6 +171,8 @@ static void report_stopped(struct launched_vm *l)
   log_u64("net_rx_frames", s->net_rx_frames);
   log_u64("net_drops", s->net_drops);
   log_u64("run_ms", s->run_ns / 1000000ull);
+  log_u64("wait_ms", l->wait_ns / 1000000ull);
+  log_u64("cpu", l->cpu);
   log_u64("d0_bytes", l->d0_bytes);
   log_u64("overlay_bytes", l->overlay_bytes);
   log_u64("ram_bytes", l->ram_bytes);
@@ -178,15 +228,157 @@ static bool runnable(struct launched_vm *l, uint64_t now)
   return vm_interrupt_pending(&l->vm, now) || now - l->halted_ns >= HALT_WAIT_NS;
 }
 
+/* Each VM's CPU slot (above: k-th in launch order on CPU k mod N), logged; returns the CPU
+ * list's length (at least 1: the BSP). */
+static uint32_t place_vms(struct launched_vm *vms, uint32_t n, uint32_t *slots)
+{
+  uint32_t apic_ids[X86_MAX_CPUS];
+  uint32_t cpus = x86_smp_cpus(slots, apic_ids, X86_MAX_CPUS);
+  const char *bsp_only = NULL;
+  if (cpus == 0) { /* the BSP's backend failed: its vm_start will fail and say why */
+    slots[0] = 0;
+    apic_ids[0] = 0;
+    cpus = 1;
+  } else if (cpus > 1 && !x86_tick_on_aps()) {
+    bsp_only = "no_tick_on_aps"; /* the PIT fallback: a guest on an AP could keep its CPU */
+    cpus = 1;
+  }
+  log_begin("cpu_plan");
+  log_u64("vms", n);
+  log_u64("cpus", cpus);
+  log_str("policy", n > cpus ? "shared" : "dedicated");
+  if (bsp_only != NULL)
+    log_str("reason", bsp_only);
+  log_end();
+  for (uint32_t k = 0; k < n; k++) {
+    vms[k].cpu = slots[k % cpus];
+    log_begin("vm_cpu");
+    log_str("vm", vms[k].vm.name);
+    log_u64("cpu", vms[k].cpu);
+    log_u64("apic_id", apic_ids[k % cpus]);
+    /* How many VMs this CPU runs (1: a CPU of its own). */
+    log_u64("vms_on_cpu", n / cpus + (k % cpus < n % cpus ? 1 : 0));
+    log_end();
+  }
+  return cpus;
+}
+
+static void start_vm(struct launched_vm *l)
+{
+  size_t free_before = x86_pages_free_count();
+  int err = vm_start(&l->vm, &l->regs); /* on its own CPU: a VMCS holds that CPU's host state */
+  l->d0_bytes += (uint64_t)(free_before - x86_pages_free_count()) * X86_PAGE;
+  if (err != HV_OK)
+    vm_stop(&l->vm, VM_FAILED, err, "vm-start-failed");
+}
+
+/* One round over this CPU's VMs (d0_lock held): each runnable one runs a slice, health and stops
+ * are reported. *ran: one ran; returns whether one of them is still running. */
+static bool run_round(struct cpu_run *c, bool *ran)
+{
+  bool running = false;
+  for (uint32_t i = 0; i < c->n; i++) {
+    struct launched_vm *l = &c->vms[i];
+    if (l->cpu != c->slot)
+      continue;
+    uint64_t now = arch_time_ns();
+    if (runnable(l, now)) {
+      *ran = true;
+      if (l->ready_since_ns != 0)
+        l->wait_ns += now - l->ready_since_ns;
+      vm_run_until(&l->vm, RUN_BATCH, now + SLICE_NS);
+      l->ready_since_ns = 0;
+      if (l->vm.halted)
+        l->halted_ns = arch_time_ns();
+      else if (l->vm.state == VM_RUNNING)
+        l->ready_since_ns = arch_time_ns();
+    }
+    report_health(l, arch_time_ns());
+    if (l->vm.state == VM_RUNNING)
+      running = true;
+    else if (!l->stop_logged)
+      report_stopped(l);
+  }
+  return running;
+}
+
+/* Nothing ran this round: let the other CPUs have the lock, then poll again. */
+static void idle_poll(void)
+{
+  drop_d0_lock();
+  x86_pause();
+  take_d0_lock();
+}
+
+/* ev=cpu_stats: what one CPU did, once its VMs have all stopped (an AP, before it parks) or at
+ * the end (the BSP, before ev=halt). */
+static void report_cpu(const struct cpu_run *c)
+{
+  uint64_t vms = 0, exits = 0, guest_ns = 0, wait_ns = 0;
+  for (uint32_t i = 0; i < c->n; i++) {
+    const struct launched_vm *l = &c->vms[i];
+    if (l->cpu != c->slot)
+      continue;
+    vms++;
+    for (uint32_t r = 0; r < ARCH_EXIT_REASON_COUNT; r++)
+      exits += l->vm.stats.exits[r];
+    guest_ns += l->vm.stats.run_ns;
+    wait_ns += l->wait_ns;
+  }
+  log_begin("cpu_stats");
+  log_u64("cpu", c->slot);
+  log_u64("vms", vms);
+  log_u64("exits", exits);
+  log_u64("guest_ms", guest_ns / 1000000ull);
+  log_u64("vm_wait_ms", wait_ns / 1000000ull);
+  log_u64("lock_wait_ms", lock_wait_ns[c->slot] / 1000000ull);
+  log_end();
+}
+
+static void start_mine(struct cpu_run *c)
+{
+  for (uint32_t i = 0; i < c->n; i++)
+    if (c->vms[i].cpu == c->slot)
+      start_vm(&c->vms[i]);
+}
+
+/* An AP's whole life from x86_smp_give: its VMs, until every one of them has stopped. */
+static void ap_run(void *arg)
+{
+  struct cpu_run *c = arg;
+  take_d0_lock();
+  start_mine(c);
+  for (;;) {
+    bool ran = false;
+    if (!run_round(c, &ran))
+      break;
+    if (!ran)
+      idle_poll();
+  }
+  report_cpu(c);
+  drop_d0_lock(); /* then parks (smp.c) */
+}
+
+static bool all_stopped(const struct launched_vm *vms, uint32_t n)
+{
+  for (uint32_t i = 0; i < n; i++)
+    if (!vms[i].stop_logged)
+      return false;
+  return true;
+}
+
 void run_vms(struct launched_vm *vms, uint32_t n)
 {
-  for (uint32_t i = 0; i < n; i++) {
-    size_t free_before = x86_pages_free_count();
-    int err = vm_start(&vms[i].vm, &vms[i].regs);
-    vms[i].d0_bytes += (uint64_t)(free_before - x86_pages_free_count()) * X86_PAGE;
-    if (err != HV_OK)
-      vm_stop(&vms[i].vm, VM_FAILED, err, "vm-start-failed");
-  }
+  uint32_t slots[X86_MAX_CPUS];
+  uint32_t cpus = place_vms(vms, n, slots);
+  vm_set_guest_hooks(drop_d0_lock, take_d0_lock);
+  take_d0_lock(); /* before any AP starts: the BSP's VMs start first */
+  for (uint32_t k = 0; k < cpus; k++)
+    runs[k] = (struct cpu_run){slots[k], vms, n};
+  for (uint32_t k = 1; k < cpus && k < n; k++)
+    x86_smp_give(slots[k], ap_run, &runs[k]);
+  x86_smp_park_idle(); /* the APs given nothing (all of them when cpus is 1) */
+  start_mine(&runs[0]);
   bool decided = false;
   uint64_t net_logged_ns = arch_time_ns();
   watchdog_arm();
@@ -200,33 +392,20 @@ void run_vms(struct launched_vm *vms, uint32_t n)
     x86_pause();
 #endif
   for (;;) {
-    bool any_running = false, ran = false;
+    bool ran = false;
     watchdog_pet();
-    for (uint32_t i = 0; i < n; i++) {
-      struct launched_vm *l = &vms[i];
-      uint64_t now = arch_time_ns();
-      if (runnable(l, now)) {
-        ran = true;
-        vm_run_until(&l->vm, RUN_BATCH, now + SLICE_NS);
-        if (l->vm.halted)
-          l->halted_ns = arch_time_ns();
-      }
-      report_health(l, arch_time_ns());
-      if (l->vm.state == VM_RUNNING)
-        any_running = true;
-      else if (!l->stop_logged)
-        report_stopped(l);
-    }
+    run_round(&runs[0], &ran);
     net_tick(arch_time_ns()); /* throttled VMs resume, NAT entries expire */
     uplink_tick(arch_time_ns()); /* D0's own address: a bounded budget per round */
     report_net_changes(vms, n, arch_time_ns(), &net_logged_ns);
     if (!decided)
       decide(vms, n, arch_time_ns(), &decided);
-    if (!any_running)
+    if (all_stopped(vms, n))
       break;
     if (!ran)
-      x86_pause(); /* every VM halted and none has an interrupt yet: poll again */
+      idle_poll(); /* every VM here halted and none has an interrupt yet: poll again */
   }
+  report_cpu(&runs[0]);
   uplink_report();
   net_report();
   watchdog_disarm(); /* every VM stopped: the halt below is an end, not a hang */

@@ -62,7 +62,7 @@ static void host_paging(const struct efi_memmap *map)
  * firmware can still hand it out; 0 when it could not be. */
 static uint64_t tramp_page;
 
-/* Every enabled CPU of the MADT up with its backend on (arch/x86/smp.h); the VMs stay on the BSP.
+/* Every enabled CPU of the MADT up with its backend on (arch/x86/smp.h); run_vms places the VMs.
  * Without a MADT the fallback list is the BSP alone. */
 static void cpus_up(enum x86_backend backend)
 {

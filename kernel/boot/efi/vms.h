@@ -1,7 +1,7 @@
 /*
  * The VMs of one boot: one per container of the verified manifest, in launch order. vm_build.c
  * fills them before ExitBootServices (memory, devices, boot registers); run_vms.c runs them after
- * it, on the one CPU D0 uses, and turns their health into the A/B verdict.
+ * it, each on the CPU it is placed on, and turns their health into the A/B verdict.
  */
 #ifndef D0_BOOT_EFI_VMS_H
 #define D0_BOOT_EFI_VMS_H
@@ -26,8 +26,12 @@ struct launched_vm {
   struct virtio_net net;
   struct bridge_port *port; /* eth0 on the build's static bridge (dev/virtio/bridge.h) */
   struct boot_regs regs;
+  uint32_t cpu;            /* the CPU slot that runs it (run_vms.c: ev=vm_cpu) */
   struct health last;      /* the last verdict logged as ev=vm_health */
   uint64_t halted_ns;      /* when the vCPU last halted (vm.halted) */
+  /* Time it could have run but its CPU was busy with another VM or with D0 (ev=vm_stats
+   * wait_ms): from the end of a slice it left runnable (not halted) to the start of its next. */
+  uint64_t ready_since_ns, wait_ns;
   bool stop_logged;        /* ev=vm_stopped and ev=vm_stats written */
   struct net_counters net_logged; /* port->counters as the last ev=net_stats gave them */
   /* Log fairness (hv/log_budget.h): this VM's console lines and its device/diagnostic events

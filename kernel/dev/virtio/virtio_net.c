@@ -5,7 +5,8 @@
 #include "hv/event.h"
 #include "net/offload.h"
 
-/* A segmentation request's whole frame (virtio_net.h: TX never nests, one CPU runs devices). */
+/* A segmentation request's whole frame (virtio_net.h: TX never nests, and devices run under
+ * d0_lock: one CPU at a time). */
 static uint8_t gso_frame[NET_OFFLOAD_MAX_FRAME];
 _Static_assert(VIRTIO_NET_MAX_FRAME >= ETH_MAX_FRAME, "n->frame holds a segment (net/offload.h)");
 

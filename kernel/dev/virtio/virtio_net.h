@@ -28,7 +28,8 @@
  * Re-entrancy: the tx callback may deliver frames to this same device (virtio_net_rx), e.g. D0
  * answering an ARP request at once; the TX loop keeps what it needs of its chain across the call.
  * TX processing never nests (the callback only delivers), which is why one segmentation buffer
- * serves every device: D0 runs the devices on one CPU (kernel/docs/acpi-and-cpus.md).
+ * serves every device: D0 runs devices only under its one lock, so one CPU at a time
+ * (kernel/docs/acpi-and-cpus.md, "VMs on CPUs").
  */
 #ifndef DEV_VIRTIO_NET_H
 #define DEV_VIRTIO_NET_H

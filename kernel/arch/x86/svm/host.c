@@ -2,6 +2,7 @@
 
 #include <stdbool.h>
 
+#include "arch/x86/desc.h"
 #include "arch/x86/pages.h"
 #include "arch/x86/svm/svm_cpu.h"
 #include "arch/x86/svm/vmcb.h"
@@ -12,6 +13,9 @@
 
 static struct svm_host host;
 static bool ready;
+/* The VMSAVE page of each AP (the BSP's is host.vmsave_pa): it holds that CPU's own TR, FS/GS
+ * bases and syscall MSRs while its guest runs, so it is per CPU like the host save area. */
+static uint8_t ap_vmsave[X86_MAX_CPUS][X86_PAGE] __attribute__((aligned(X86_PAGE)));
 
 /*
  * MSRs the guest reads and writes directly: their guest values live in the VMCB save area and
@@ -69,3 +73,9 @@ int svm_host_init(void)
 }
 
 const struct svm_host *svm_host(void) { return &host; }
+
+uint64_t svm_host_vmsave_pa(void)
+{
+  uint32_t cpu = x86_cpu_index();
+  return cpu == 0 ? host.vmsave_pa : (uint64_t)(uintptr_t)ap_vmsave[cpu];
+}

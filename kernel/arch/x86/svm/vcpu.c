@@ -280,7 +280,7 @@ int svm_vcpu_run(struct svm_vcpu *v, struct arch_exit *e)
     v->vm->npt_changed = false;
     last_vm = v->vm;
     x86_spec_before_entry();
-    svm_vmrun((uintptr_t)v->vmcb, &v->gprs, svm_host()->vmsave_pa);
+    svm_vmrun((uintptr_t)v->vmcb, &v->gprs, svm_host_vmsave_pa());
     x86_spec_after_exit();
     v->exits++;
     c->eventinj = 0;

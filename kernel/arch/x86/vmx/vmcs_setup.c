@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arch/x86/desc.h"
 #include "arch/x86/vmx/host.h"
 #include "arch/x86/vmx/vmcs.h"
 #include "arch/x86/vmx/vmx_ops.h"
@@ -13,15 +14,18 @@
 #define PAT_DEFAULT 0x0007040600070406ull /* power-on PAT (SDM vol. 3A 13.12.4) */
 #define DR7_DEFAULT 0x400ull
 
-static const uint64_t *current_vmcs;
+/* Per CPU (x86_cpu_index): the VMCS current on it. A vCPU runs on the CPU it was set up on
+ * (its host-state fields are that CPU's GDT/TSS), so a VMCS is never current on two CPUs. */
+static const uint64_t *current_vmcs[X86_MAX_CPUS];
 
 bool vmcs_load(struct vmx_vcpu *vcpu)
 {
-  if (current_vmcs == vcpu->vmcs)
+  const uint64_t **mine = &current_vmcs[x86_cpu_index()];
+  if (*mine == vcpu->vmcs)
     return true;
   if (!vmx_ptrld((uintptr_t)vcpu->vmcs))
     return false;
-  current_vmcs = vcpu->vmcs;
+  *mine = vcpu->vmcs;
   return true;
 }
 
@@ -207,7 +211,7 @@ int vmcs_setup(struct vmx_vcpu *vcpu, const struct boot_regs *regs)
   *(uint32_t *)vcpu->vmcs = vmx_host()->caps.revision;
   if (!vmx_clear((uintptr_t)vcpu->vmcs))
     return HV_E_ARCH;
-  current_vmcs = NULL;
+  current_vmcs[x86_cpu_index()] = NULL;
   if (!vmcs_load(vcpu) || !setup_controls(vcpu, regs) || !setup_host() || !setup_guest(regs))
     return HV_E_ARCH;
   return HV_OK;

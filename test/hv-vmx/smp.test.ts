@@ -122,6 +122,17 @@ describe("hv-vmx: every CPU up under Bochs (cpu: count=2, the firmware's process
               UNITS,
               `${vm}: every unit printed\n${all}`,
             );
+          // Each CPU's account: the AP's before it parked, the BSP's before ev=halt.
+          assert.deepEqual(
+            only(events, 'cpu_stats')
+              .map((e) => [e.fields.cpu, e.fields.vms])
+              .sort(),
+            [
+              ['0', '1'],
+              ['1', '1'],
+            ],
+            all,
+          );
           assert.ok(only(events, 'halt').length === 1, all);
         },
       );

@@ -89,6 +89,10 @@ describe('boot: VMs placed on CPUs (QEMU + OVMF, TCG thread=multi, -cpu EPYC)', 
     // The worker's vCPU was created and run on CPU 1: its ev=vm_start comes after CPU 1 came up.
     const exit = events.find((e) => e.ev === 'vm_exit' && e.fields.vm === 'worker');
     assert.equal(exit?.fields.status, '0', all);
+    // The AP's own host tick took the computing worker off its CPU (its intr exits).
+    const stats = events.find((e) => e.ev === 'vm_stats' && e.fields.vm === 'worker');
+    assert.ok(Number(stats?.fields.intr) > 10, stats?.raw);
+    assert.equal(stats?.fields.cpu, '1', stats?.raw);
     const share = waitShare(events, 'worker');
     console.log(`      -smp 2: worker ${share.text}; ${interference(events).text}`);
     assert.ok(share.wait < 0.1, `the worker waited for its CPU: ${share.text}\n${all}`);

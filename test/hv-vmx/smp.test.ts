@@ -125,8 +125,9 @@ describe("hv-vmx: every CPU up under Bochs (cpu: count=2, the firmware's process
               `${vm}: every unit printed\n${all}`,
             );
           // With VMX each VM was taken off its CPU by that CPU's own host tick (intr exits): the
-          // AP's local APIC timer works and VMX leaves the guest for it there too. (Bochs's ryzen
-          // shows no intr exit on either CPU, the BSP included; SVM's are checked under QEMU,
+          // AP's local APIC timer works and VMX leaves the guest for it there too. (Not on Bochs's ryzen:
+          // Bochs masks physical interrupts in an SVM guest with the guest's IF, and this guest
+          // runs with IF=0 (test/hv-vmx/preemption.test.ts); SVM's are checked under QEMU,
           // test/boot/placement.test.ts.)
           for (const [vm, cpu] of [
             ['first', '0'],

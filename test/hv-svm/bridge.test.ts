@@ -5,6 +5,9 @@
 // -smp 1, both VMs round-robin on the BSP; -smp 2 with one host thread per vCPU, each VM on a CPU
 // of its own (ev=vm_cpu), so each frame is written into the other VM's queue by the sender's CPU
 // while the receiver runs on the other one (d0_lock: kernel/docs/acpi-and-cpus.md, "VMs on CPUs").
+// There the server computes (a shell loop) while it answers, so its guest is running when the
+// client's frames arrive: the client's CPU kicks the server's (an IPI that makes its guest exit
+// and take the interrupt now), counted in the AP's ev=cpu_stats kicks_sent.
 // Slow (two nested Linux boots each); hard timeout, QEMU killed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -54,7 +57,10 @@ describe('hv-svm: two VMs on the static bridge (real Linux guests, SVM + NPT)', 
   for (const smp of [1, 2])
     it(`-smp ${smp}: client pings server across D0's bridge: ARP and ICMP echo cross between the VMs`, async () => {
       // makeVmsSlot: server 10.20.0.10 (MAC ...:10), client 10.20.0.11 (MAC ...:11).
-      const server = image(init, 'echo SERVER_UP; sleep 600');
+      const server = image(
+        init,
+        smp === 1 ? 'echo SERVER_UP; sleep 600' : 'echo SERVER_UP; while :; do :; done',
+      );
       const client = image(
         init,
         'busybox ping -c 2 -W 10 10.20.0.10; s=$?; echo "PING_STATUS $s"; ip neigh; exit $s',
@@ -90,6 +96,18 @@ describe('hv-svm: two VMs on the static bridge (real Linux guests, SVM + NPT)', 
             0,
           );
           const stats = await vm.waitFor((e) => e.ev === 'vm_stats' && e.fields.vm === 'client');
+          if (smp === 2) {
+            // The AP (the client's CPU) logs its account once the client has stopped.
+            const ap = await vm.waitFor((e) => e.ev === 'cpu_stats' && e.fields.cpu === '1');
+            console.log(`      ${ap.raw}`);
+            console.log(
+              `      ${text
+                .split('\n')
+                .filter((l) => /bytes from|round-trip/.test(l))
+                .join('\n      ')}`,
+            );
+            assert.ok(Number(ap.fields.kicks_sent) > 0, ap.raw);
+          }
           assert.ok(Number(stats.fields.net_rx_frames) >= 3, stats.raw); // ARP reply + 2 echo replies
           // The client's bridge port, logged when it stopped: what it sent and what reached it.
           const net = await vm.waitFor((e) => e.ev === 'net_stats' && e.fields.vm === 'client');

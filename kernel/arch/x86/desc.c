@@ -50,6 +50,7 @@ extern const uint64_t x86_irq_table[IRQ_VECTORS];      /* isr.S: host_tick.h */
 void x86_irq_other(void);                              /* isr.S: any other vector */
 void x86_irq_lapic_tick(void);                         /* isr.S: X86_LAPIC_TICK_VECTOR */
 void x86_irq_spurious(void);                           /* isr.S: X86_SPURIOUS_VECTOR */
+void x86_irq_kick(void);                               /* isr.S: X86_KICK_VECTOR */
 volatile uint64_t x86_irq_other_count;
 void x86_load_segments(const struct desc_ptr *gdtr, uint16_t code, uint16_t data, uint16_t tr);
 
@@ -90,6 +91,7 @@ void x86_desc_init(void)
     set_gate(X86_IRQ_BASE + i, x86_irq_table[i], 0);
   set_gate(X86_LAPIC_TICK_VECTOR, (uint64_t)(uintptr_t)x86_irq_lapic_tick, 0);
   set_gate(X86_SPURIOUS_VECTOR, (uint64_t)(uintptr_t)x86_irq_spurious, 0);
+  set_gate(X86_KICK_VECTOR, (uint64_t)(uintptr_t)x86_irq_kick, 0);
   load_cpu(0);
 }
 

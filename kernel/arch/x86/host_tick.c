@@ -39,6 +39,7 @@
 volatile uint64_t x86_tick_count;   /* local APIC ticks */
 volatile uint64_t x86_pit_irq_count; /* IRQ0s (isr.S): ticks with the PIT, strays otherwise */
 volatile uint64_t x86_spurious_count;
+volatile uint64_t x86_kick_count; /* X86_KICK_VECTOR taken */
 extern volatile uint64_t x86_irq_other_count; /* desc.c */
 
 static struct x86_tick_plan plan;
@@ -183,6 +184,22 @@ uint64_t x86_host_stray_irqs(void)
 void x86_lapic_tick_irq(void);
 void x86_lapic_other_irq(void);
 void x86_lapic_spurious_irq(void);
+void x86_lapic_kick_irq(void);
+
+#define KICK_ICR_TIMEOUT_NS 1000000ull /* 1 ms: the ICR of an idle local APIC frees in ns */
+
+bool x86_kick_cpu(uint32_t apic_id)
+{
+  return lapic_send_fixed(apic_id, X86_KICK_VECTOR, KICK_ICR_TIMEOUT_NS);
+}
+
+uint64_t x86_host_kicks(void) { return x86_kick_count; }
+
+void x86_lapic_kick_irq(void)
+{
+  __atomic_fetch_add(&x86_kick_count, 1, __ATOMIC_RELAXED);
+  lapic_eoi();
+}
 
 void x86_lapic_tick_irq(void)
 {

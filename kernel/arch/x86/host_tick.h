@@ -28,6 +28,7 @@
 #define X86_IRQ_BASE 0x20         /* master 8259: vectors 0x20-0x27, slave: 0x28-0x2f */
 #define X86_TICK_VECTOR 0x20      /* IRQ0: the PIT fallback */
 #define X86_LAPIC_TICK_VECTOR 0xf0 /* the local APIC timer: the highest priority class */
+#define X86_KICK_VECTOR 0xf1      /* another CPU's nudge: its guest exits (x86_kick_cpu) */
 #define X86_SPURIOUS_VECTOR 0xff  /* the local APIC's spurious vector (SVR) */
 #define X86_TICK_HZ 250u
 
@@ -44,6 +45,15 @@ int x86_tick_start_this_cpu(void);
 /* Whether x86_tick_start_this_cpu can start the tick on an AP (a local APIC source). VMs run
  * only on CPUs with a tick: with the PIT fallback they all stay on the BSP. */
 bool x86_tick_on_aps(void);
+
+/* Sends X86_KICK_VECTOR to the CPU with this APIC id: a guest running there exits at once (the
+ * tick's own path: SVM's INTR intercept, VMX's external-interrupt exit), so D0 on that CPU
+ * delivers an interrupt another CPU raised for it. The handler only counts and acknowledges.
+ * false when the IPI could not be sent. */
+bool x86_kick_cpu(uint32_t apic_id);
+
+/* Kicks taken so far (ev=halt kicks=). */
+uint64_t x86_host_kicks(void);
 
 /* Ticks taken so far (both sources). */
 uint64_t x86_host_ticks(void);

@@ -149,6 +149,7 @@ irq_\v:
   .endm
   CALL_C_IRQ x86_irq_lapic_tick, x86_lapic_tick_irq
   CALL_C_IRQ x86_irq_spurious, x86_lapic_spurious_irq
+  CALL_C_IRQ x86_irq_kick, x86_lapic_kick_irq
   CALL_C_IRQ x86_irq_other, x86_lapic_other_irq
 
   .section .rdata, "dr"

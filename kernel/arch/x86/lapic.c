@@ -129,3 +129,9 @@ bool lapic_send_startup(uint32_t apic_id, uint8_t vector, uint64_t timeout_ns)
 {
   return send(apic_id, ICR_DELIVERY_STARTUP | ICR_LEVEL_ASSERT | vector, timeout_ns);
 }
+
+bool lapic_send_fixed(uint32_t apic_id, uint8_t vector, uint64_t timeout_ns)
+{
+  /* Delivery mode 000 (fixed), physical destination, edge. */
+  return send(apic_id, ICR_LEVEL_ASSERT | vector, timeout_ns);
+}

@@ -53,4 +53,7 @@ uint32_t lapic_self_id(void);
 bool lapic_send_init(uint32_t apic_id, uint64_t timeout_ns);
 bool lapic_send_startup(uint32_t apic_id, uint8_t vector, uint64_t timeout_ns);
 
+/* A fixed interrupt at `vector` (edge) to one CPU, under the same rules. */
+bool lapic_send_fixed(uint32_t apic_id, uint8_t vector, uint64_t timeout_ns);
+
 #endif

@@ -64,18 +64,63 @@
 #define SLICE_NS 10000000ull     /* 10 ms of one VM before the next one's turn */
 
 static struct ticket_lock d0_lock; /* above: everything but guests and idle waits */
-/* Per CPU slot: time spent waiting for d0_lock (ev=cpu_stats lock_wait_ms). Each CPU writes
- * only its own. */
-static uint64_t lock_wait_ns[X86_MAX_CPUS];
+/* Per CPU slot: time spent waiting for d0_lock and kicks sent (ev=cpu_stats), each CPU
+ * writing only its own; whether its guest runs (set before the lock is dropped for it, cleared
+ * once it is retaken) and whether it was kicked since it entered (both under the lock); its
+ * APIC id. */
+static struct {
+  uint64_t lock_wait_ns, kicks_sent;
+  bool in_guest, kicked;
+  uint32_t apic_id;
+} per_cpu[X86_MAX_CPUS];
 
 static void take_d0_lock(void)
 {
   uint64_t t0 = arch_time_ns();
   ticket_lock(&d0_lock);
-  lock_wait_ns[x86_cpu_index()] += arch_time_ns() - t0;
+  per_cpu[x86_cpu_index()].lock_wait_ns += arch_time_ns() - t0;
 }
 
 static void drop_d0_lock(void) { ticket_unlock(&d0_lock); }
+
+/* vm_run's guest hooks: the lock is not held while a guest runs. */
+static void guest_leave(void)
+{
+  uint32_t me = x86_cpu_index();
+  per_cpu[me].in_guest = true;
+  per_cpu[me].kicked = false;
+  drop_d0_lock();
+}
+
+static void guest_back(void)
+{
+  take_d0_lock();
+  per_cpu[x86_cpu_index()].in_guest = false;
+}
+
+/*
+ * Kick: after this CPU's work (a VM's slice, the BSP's network timers) raised an interrupt line
+ * of a VM whose guest runs on another CPU, that CPU gets X86_KICK_VECTOR so its guest exits and
+ * D0 there delivers the interrupt now, not at the guest's next exit (up to a host tick). Lines
+ * raised since the last look are seen through platform.raised; at most one kick per guest entry.
+ * A kick that lands before the guest is entered exits it at once (the IPI waits in IRR).
+ */
+static void kick_others(struct launched_vm *vms, uint32_t n)
+{
+  uint32_t me = x86_cpu_index();
+  for (uint32_t i = 0; i < n; i++) {
+    struct launched_vm *l = &vms[i];
+    if (!l->vm.has_platform || l->vm.platform.raised == l->raised_seen)
+      continue;
+    l->raised_seen = l->vm.platform.raised;
+    if (l->cpu == me || l->vm.state != VM_RUNNING || !per_cpu[l->cpu].in_guest ||
+        per_cpu[l->cpu].kicked)
+      continue;
+    per_cpu[l->cpu].kicked = true;
+    if (x86_kick_cpu(per_cpu[l->cpu].apic_id))
+      per_cpu[me].kicks_sent++;
+  }
+}
 
 /* What each CPU runs: the VMs with l->cpu == slot. */
 struct cpu_run {
@@ -250,6 +295,8 @@ static uint32_t place_vms(struct launched_vm *vms, uint32_t n, uint32_t *slots)
   if (bsp_only != NULL)
     log_str("reason", bsp_only);
   log_end();
+  for (uint32_t k = 0; k < cpus; k++)
+    per_cpu[slots[k]].apic_id = apic_ids[k];
   for (uint32_t k = 0; k < n; k++) {
     vms[k].cpu = slots[k % cpus];
     log_begin("vm_cpu");
@@ -287,6 +334,7 @@ static bool run_round(struct cpu_run *c, bool *ran)
       if (l->ready_since_ns != 0)
         l->wait_ns += now - l->ready_since_ns;
       vm_run_until(&l->vm, RUN_BATCH, now + SLICE_NS);
+      kick_others(c->vms, c->n);
       l->ready_since_ns = 0;
       if (l->vm.halted)
         l->halted_ns = arch_time_ns();
@@ -331,7 +379,8 @@ static void report_cpu(const struct cpu_run *c)
   log_u64("exits", exits);
   log_u64("guest_ms", guest_ns / 1000000ull);
   log_u64("vm_wait_ms", wait_ns / 1000000ull);
-  log_u64("lock_wait_ms", lock_wait_ns[c->slot] / 1000000ull);
+  log_u64("lock_wait_ms", per_cpu[c->slot].lock_wait_ns / 1000000ull);
+  log_u64("kicks_sent", per_cpu[c->slot].kicks_sent);
   log_end();
 }
 
@@ -371,7 +420,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
 {
   uint32_t slots[X86_MAX_CPUS];
   uint32_t cpus = place_vms(vms, n, slots);
-  vm_set_guest_hooks(drop_d0_lock, take_d0_lock);
+  vm_set_guest_hooks(guest_leave, guest_back);
   take_d0_lock(); /* before any AP starts: the BSP's VMs start first */
   for (uint32_t k = 0; k < cpus; k++)
     runs[k] = (struct cpu_run){slots[k], vms, n};
@@ -397,6 +446,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
     run_round(&runs[0], &ran);
     net_tick(arch_time_ns()); /* throttled VMs resume, NAT entries expire */
     uplink_tick(arch_time_ns()); /* D0's own address: a bounded budget per round */
+    kick_others(vms, n); /* frames from the uplink for VMs running elsewhere */
     report_net_changes(vms, n, arch_time_ns(), &net_logged_ns);
     if (!decided)
       decide(vms, n, arch_time_ns(), &decided);
@@ -413,6 +463,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
   log_u64("vms", n);
   log_u64("host_ticks", x86_host_ticks());
   log_u64("stray_irqs", x86_host_stray_irqs());
+  log_u64("kicks", x86_host_kicks());
   log_end();
   x86_halt_forever();
 }

@@ -32,6 +32,7 @@ struct launched_vm {
   /* Time it could have run but its CPU was busy with another VM or with D0 (ev=vm_stats
    * wait_ms): from the end of a slice it left runnable (not halted) to the start of its next. */
   uint64_t ready_since_ns, wait_ns;
+  uint64_t raised_seen; /* vm.platform.raised when run_vms.c last looked (its kick) */
   bool stop_logged;        /* ev=vm_stopped and ev=vm_stats written */
   struct net_counters net_logged; /* port->counters as the last ev=net_stats gave them */
   /* Log fairness (hv/log_budget.h): this VM's console lines and its device/diagnostic events

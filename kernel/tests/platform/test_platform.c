@@ -149,7 +149,10 @@ static void test_interrupt_order(void)
   outb(0x3f8 + UART_IER, UART_IER_THRI);
   CHECK_EQ(platform_pending_vector(&plat), 0x34);
   fake_time_advance(5000000); /* 5 ms: one tick due */
+  uint64_t raised = plat.raised;
   platform_irq_set_level(&plat, 5, true);
+  platform_irq_set_level(&plat, 5, true); /* still high: not raised again */
+  CHECK_EQ(plat.raised, raised + 1);
   /* IR0 first, then nothing until its EOI, then IR4, then IR5. */
   CHECK_EQ(backend_inject(), 0x30);
   CHECK_EQ(backend_inject(), -1);
@@ -162,6 +165,7 @@ static void test_interrupt_order(void)
   outb(0x20, 0x65);
   platform_irq_set_level(&plat, 5, false);
   CHECK_EQ(backend_inject(), -1);
+  CHECK_EQ(plat.raised, raised + 1); /* lowering is no raise */
   /* A slave line (e.g. a device on GSI 10) through the cascade, EOI'd in Linux's order. */
   platform_irq_set_level(&plat, 10, true);
   CHECK_EQ(backend_inject(), 0x3a);
@@ -169,6 +173,9 @@ static void test_interrupt_order(void)
   outb(0x20, 0x62);
   platform_irq_set_level(&plat, 10, false);
   CHECK_EQ(backend_inject(), -1);
+  CHECK_EQ(plat.raised, raised + 2); /* line 10 once */
+  platform_irq_set_level(&plat, 20, true); /* out of range: refused by the PIC, never counted */
+  CHECK_EQ(plat.raised, raised + 2);
   /* The next PIT period: the deadline the backend would arm. */
   uint64_t d = platform_poll(&plat, arch_time_ns());
   CHECK(d > arch_time_ns());

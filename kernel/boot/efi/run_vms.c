@@ -29,7 +29,7 @@
  * interrupt line raised, by the sender's CPU), each VM's devices and platform, the page pool, the
  * event budgets, health and the A/B verdict. The log has its own lock, always taken inside
  * d0_lock, never the other way round. An interrupt raised for a VM whose guest is running on
- * another CPU is delivered at that guest's next exit (the host tick bounds the wait to 4 ms).
+ * another CPU makes that CPU's guest exit at once (kick_others).
  *
  * Health: each VM's verdict (kernel/hv/health.h) is logged when it changes (ev=vm_health) by
  * the CPU that runs it. The build has failed as soon as one VM has; it is healthy once every VM

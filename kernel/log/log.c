@@ -25,6 +25,14 @@ static void (*line_tap)(const char *ev, const char *line, size_t n);
 static size_t cut_len;
 static int cut_in_quotes;
 
+/* The deferred sink's queue (log_defer_sink): bytes [sink_head, sink_tail) of the stream of
+ * queued lines, index % LOG_SINK_QUEUE_BYTES. The tail moves under line_lock; the head too, by
+ * the one drainer (drain_lock), which writes to the sink outside line_lock. */
+static char sink_queue[LOG_SINK_QUEUE_BYTES];
+static uint64_t sink_head, sink_tail, sink_dropped;
+static int sink_deferred;
+static volatile char drain_lock;
+
 static char ring[LOG_RING_BYTES];
 static uint64_t ring_written; /* total bytes ever pushed; ring index = ring_written % size */
 
@@ -98,10 +106,10 @@ static void put_key(const char *key) {
   put_raw('=');
 }
 
+static void line_lock_take(void);
+
 void log_begin(const char *ev) {
-  while (__atomic_test_and_set(&line_lock, __ATOMIC_ACQUIRE))
-    while (__atomic_load_n(&line_lock, __ATOMIC_RELAXED))
-      __builtin_ia32_pause();
+  line_lock_take();
   line_len = 0;
   line_truncated = 0;
   cut_len = 0;
@@ -165,12 +173,67 @@ void log_end(void) {
   }
   line[line_len++] = '\n';
   ring_push(line, line_len);
-  log_sink_write(line, line_len);
+  if (!sink_deferred)
+    log_sink_write(line, line_len);
+  else if (sink_tail - sink_head + line_len > LOG_SINK_QUEUE_BYTES)
+    sink_dropped++;
+  else
+    for (size_t i = 0; i < line_len; i++)
+      sink_queue[(sink_tail++) % LOG_SINK_QUEUE_BYTES] = line[i];
   if (line_tap != NULL)
     line_tap(line_ev, line, line_len);
   line_len = 0;
   __atomic_clear(&line_lock, __ATOMIC_RELEASE);
 }
+
+static void line_lock_take(void) {
+  while (__atomic_test_and_set(&line_lock, __ATOMIC_ACQUIRE))
+    while (__atomic_load_n(&line_lock, __ATOMIC_RELAXED))
+      __builtin_ia32_pause();
+}
+
+size_t log_drain(size_t max_bytes) {
+  if (__atomic_test_and_set(&drain_lock, __ATOMIC_ACQUIRE))
+    return 0;
+  size_t done = 0;
+  char chunk[256];
+  while (done < max_bytes) {
+    size_t n = 0;
+    line_lock_take();
+    while (n < sizeof chunk && done + n < max_bytes && sink_head + n < sink_tail) {
+      chunk[n] = sink_queue[(sink_head + n) % LOG_SINK_QUEUE_BYTES];
+      n++;
+    }
+    sink_head += n; /* the space is free for new lines once copied out */
+    __atomic_clear(&line_lock, __ATOMIC_RELEASE);
+    if (n == 0)
+      break;
+    log_sink_write(chunk, n);
+    done += n;
+  }
+  __atomic_clear(&drain_lock, __ATOMIC_RELEASE);
+  return done;
+}
+
+void log_defer_sink(int on) {
+  /* Both locks: no drainer is between copying bytes out and writing them, and no line is
+   * queued meanwhile, so what is queued goes out first and in order. */
+  while (__atomic_test_and_set(&drain_lock, __ATOMIC_ACQUIRE))
+    __builtin_ia32_pause();
+  line_lock_take();
+  char chunk[256];
+  while (sink_head < sink_tail) {
+    size_t n = 0;
+    while (n < sizeof chunk && sink_head < sink_tail)
+      chunk[n++] = sink_queue[(sink_head++) % LOG_SINK_QUEUE_BYTES];
+    log_sink_write(chunk, n);
+  }
+  sink_deferred = on;
+  __atomic_clear(&line_lock, __ATOMIC_RELEASE);
+  __atomic_clear(&drain_lock, __ATOMIC_RELEASE);
+}
+
+uint64_t log_sink_dropped(void) { return sink_dropped; }
 
 void log_set_clock(uint64_t (*clock)(void)) { clock_ms = clock; }
 

@@ -28,6 +28,7 @@
 
 #define LOG_LINE_MAX 480
 #define LOG_RING_BYTES 8192
+#define LOG_SINK_QUEUE_BYTES 65536
 
 void log_begin(const char *ev);
 void log_str(const char *key, const char *val);
@@ -49,6 +50,24 @@ void log_set_uuid(const char *uuid_text);
 
 /* Copies the ring's contents, oldest byte first, into out; returns the number of bytes copied. */
 size_t log_ring_copy(char *out, size_t cap);
+
+/*
+ * Deferred sink. While on, log_end only queues a finished line for the sink (up to
+ * LOG_SINK_QUEUE_BYTES; a line that does not fit is dropped whole and counted, its seq missing)
+ * and log_drain writes queued bytes to it later, outside the log's lock and whatever lock the
+ * caller held while logging: D0's CPUs run with the log lock held only for a copy, and the
+ * UART's pace (a 115200-baud line takes ~13 ms) is paid by the one CPU that drains
+ * (boot/efi/run_vms.c: the BSP, between rounds, outside d0_lock). Turning it off writes everything
+ * queued first; then each line goes out in log_end again. Off at start.
+ */
+void log_defer_sink(int on);
+
+/* Writes queued bytes, oldest first, at most max_bytes (whole lines and parts of one: the byte
+ * stream stays in order); returns how many. One drainer at a time: 0 while another CPU drains. */
+size_t log_drain(size_t max_bytes);
+
+/* Lines dropped because the queue was full (0 while the drainer keeps up). */
+uint64_t log_sink_dropped(void);
 
 /* Provided by the platform (boot/efi/uart.c): writes n bytes to the console. Must not log. */
 void log_sink_write(const char *s, size_t n);

@@ -57,18 +57,45 @@ describe('boot log', function () {
   this.timeout(120_000);
 
   it('kernel/log passes its host test under ASan/UBSan', () => {
-    const out = runHostTest(['log/log.c', 'log/fmt.c', 'log/tests/capture.c', 'log/tests/test_log.c']);
-    assert.match(out, /^log: 13 checks, 0 failed$/m);
+    const out = runHostTest([
+      'log/log.c',
+      'log/fmt.c',
+      'log/tests/capture.c',
+      'log/tests/test_log.c',
+    ]);
+    assert.match(out, /^log: 21 checks, 0 failed$/m);
   });
 
   it("the last boot's story (kernel/log/story.c): the decision's lines kept as logged, cut whole and counted", () => {
-    const out = runHostTest(['log/log.c', 'log/story.c', 'log/tests/capture.c', 'log/tests/test_story.c']);
+    const out = runHostTest([
+      'log/log.c',
+      'log/story.c',
+      'log/tests/capture.c',
+      'log/tests/test_story.c',
+    ]);
     assert.match(out, /^story: 12 checks, 0 failed$/m);
   });
 
   it('4 threads logging at once: every line whole, seq without gap, each thread in order (TSan)', () => {
-    const out = runHostTest(['log/log.c', 'log/tests/test_log_smp.c'], [], ['-fsanitize=thread', '-pthread']);
+    const out = runHostTest(
+      ['log/log.c', 'log/tests/test_log_smp.c'],
+      [],
+      ['-fsanitize=thread', '-pthread'],
+    );
     assert.match(out, /^log_smp: 14 checks, 0 failed$/m);
+  });
+
+  it('the same with a deferred sink drained by a fifth thread meanwhile: whole lines in order, the ones a full queue dropped counted (TSan)', () => {
+    const out = runHostTest(
+      ['log/log.c', 'log/tests/test_log_smp.c'],
+      ['deferred'],
+      ['-fsanitize=thread', '-pthread'],
+    );
+    assert.match(out, /^log_smp: 13 checks, 0 failed$/m);
+    assert.match(
+      out,
+      /^deferred: \d+ lines through the sink, \d+ dropped while the queue was full$/m,
+    );
   });
 
   it("d0_lock's ticket lock: 4 threads, every increment under it lands, tickets served in order (TSan)", () => {
@@ -77,14 +104,26 @@ describe('boot log', function () {
   });
 
   it('ev=net_stats: every counter and drop reason under its key, unabridged at realistic sizes', () => {
-    const out = runHostTest(['log/log.c', 'log/fmt.c', 'log/tests/capture.c', 'boot/efi/net_stats.c', 'tests/net/test_net_stats.c']);
+    const out = runHostTest([
+      'log/log.c',
+      'log/fmt.c',
+      'log/tests/capture.c',
+      'boot/efi/net_stats.c',
+      'tests/net/test_net_stats.c',
+    ]);
     assert.match(out, /^net_stats: 11 checks, 0 failed$/m);
   });
 
   it("D0's writer writes every golden line byte for byte, and the C parser reads every one (test/vectors/logfmt)", () => {
     const vectors = JSON.parse(fs.readFileSync(VECTORS, 'utf8'));
     const out = runHostTest(
-      ['log/log.c', 'log/logfmt_parse.c', 'log/tests/capture.c', 'log/tests/json.c', 'log/tests/test_logfmt.c'],
+      [
+        'log/log.c',
+        'log/logfmt_parse.c',
+        'log/tests/capture.c',
+        'log/tests/json.c',
+        'log/tests/test_logfmt.c',
+      ],
       [VECTORS],
     );
     const writer = vectors.valid.filter((v: { writer: boolean }) => v.writer).length;

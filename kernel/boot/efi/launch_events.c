@@ -120,6 +120,7 @@ void x86_exception(const struct x86_exception_frame *f)
   log_hex("error", f->error_code);
   log_u64("apic_id", lapic_self_id()); /* which CPU: any of them may fault once APs are up */
   log_end();
+  log_defer_sink(0); /* the queue and this line out now, the next lines directly */
   ab_fatal("cpu_exception"); /* a trial build resets (and is retried or rolled back) */
   watchdog_disarm();         /* a committed build halts, as it always did: no reset loop */
   x86_halt_forever();

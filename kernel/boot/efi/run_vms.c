@@ -62,6 +62,8 @@
 #define RUN_BATCH 4096u
 #define HALT_WAIT_NS 10000000ull /* 10 ms */
 #define SLICE_NS 10000000ull     /* 10 ms of one VM before the next one's turn */
+/* Log bytes the BSP writes to COM1 per round, outside d0_lock (log.h, "Deferred sink"). */
+#define LOG_DRAIN_ROUND_BYTES 4096
 
 static struct ticket_lock d0_lock; /* above: everything but guests and idle waits */
 /* Per CPU slot: time spent waiting for d0_lock and kicks sent (ev=cpu_stats), each CPU
@@ -420,6 +422,9 @@ void run_vms(struct launched_vm *vms, uint32_t n)
 {
   uint32_t slots[X86_MAX_CPUS];
   uint32_t cpus = place_vms(vms, n, slots);
+  /* From here lines are queued and the BSP writes them to COM1 between rounds, so no CPU waits
+   * on the UART while it holds d0_lock. */
+  log_defer_sink(1);
   vm_set_guest_hooks(guest_leave, guest_back);
   take_d0_lock(); /* before any AP starts: the BSP's VMs start first */
   for (uint32_t k = 0; k < cpus; k++)
@@ -436,6 +441,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
    * interrupts off right after arming, as a D0 stuck in a loop would. Only the watchdog ends it. */
   log_begin("selftest_hang");
   log_end();
+  log_defer_sink(0); /* out now: nothing drains once D0 hangs */
   x86_cli();
   for (;;)
     x86_pause();
@@ -452,9 +458,13 @@ void run_vms(struct launched_vm *vms, uint32_t n)
       decide(vms, n, arch_time_ns(), &decided);
     if (all_stopped(vms, n))
       break;
+    drop_d0_lock();
+    log_drain(LOG_DRAIN_ROUND_BYTES);
     if (!ran)
-      idle_poll(); /* every VM here halted and none has an interrupt yet: poll again */
+      x86_pause(); /* every VM here halted and none has an interrupt yet: poll again */
+    take_d0_lock();
   }
+  log_defer_sink(0); /* the rest of the queue, then every line directly again */
   report_cpu(&runs[0]);
   uplink_report();
   net_report();
@@ -464,6 +474,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
   log_u64("host_ticks", x86_host_ticks());
   log_u64("stray_irqs", x86_host_stray_irqs());
   log_u64("kicks", x86_host_kicks());
+  log_u64("log_dropped", log_sink_dropped());
   log_end();
   x86_halt_forever();
 }

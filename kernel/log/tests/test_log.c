@@ -4,6 +4,7 @@
  * Built and run by test/boot/log.test.ts:  cc -I kernel log/log.c log/fmt.c tests/test_log.c
  * Prints "ok N" per check and exits non-zero on the first failure.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,49 @@ int main(void) {
   expect_true("log_ring_copy respects a small buffer", log_ring_copy(small, sizeof small) == sizeof small &&
                                                           memcmp(small, capture_buf + total - 10, 10) == 0);
   capture_take();
+
+  /* The deferred sink: queued, then drained in order, partly or whole. */
+  log_defer_sink(1);
+  log_begin("q1");
+  log_end();
+  log_begin("q2");
+  log_end();
+  expect_true("deferred: nothing reaches the sink in log_end", capture_len == 0);
+  expect_true("deferred: a drain writes at most its budget", log_drain(10) == 10 && capture_len == 10);
+  size_t rest = log_drain(SIZE_MAX);
+  const char *two = capture_take();
+  expect_true("deferred: the rest, in order, whole lines",
+              rest > 0 && strstr(two, " ev=q1") != NULL && strstr(two, " ev=q2") > strstr(two, " ev=q1") &&
+                  two[strlen(two) - 1] == '\n');
+  expect_true("deferred: an empty queue drains nothing", log_drain(SIZE_MAX) == 0);
+  /* A full queue drops whole lines and counts them; what was queued still comes out whole. */
+  static const char pad[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+  uint64_t dropped = log_sink_dropped();
+  int logged = 0;
+  while (log_sink_dropped() == dropped && logged < 10000) {
+    log_begin("fill");
+    log_str("pad", pad);
+    log_end();
+    logged++;
+  }
+  expect_true("a full queue drops the line that does not fit", log_sink_dropped() == dropped + 1);
+  size_t out = log_drain(SIZE_MAX);
+  const char *filled = capture_take();
+  size_t lines = 0;
+  for (const char *c = filled; *c; c++)
+    lines += *c == '\n';
+  expect_true("the queued lines all come out, whole, none past the queue's size",
+              out <= LOG_SINK_QUEUE_BYTES && out > LOG_SINK_QUEUE_BYTES - 200 && lines == (size_t)logged - 1 &&
+                  filled[out - 1] == '\n');
+  /* Off: what is queued goes out first, then each line directly again. */
+  log_begin("q3");
+  log_end();
+  log_defer_sink(0);
+  const char *flushed = capture_take();
+  expect_true("turning deferral off writes the queue", strstr(flushed, " ev=q3") != NULL);
+  log_begin("direct");
+  log_end();
+  expect_true("then log_end writes again", strstr(capture_take(), " ev=direct") != NULL);
 
   char buf[64];
   const uint8_t uuid[16] = {0x01, 0x89, 0x0a, 0x5d, 0xac, 0x96, 0x77, 0x4b,

@@ -95,6 +95,7 @@ static void reset_into(int i, const char *why) {
   log_str("slot", ab_slot_letter(s->part));
   log_end();
   watchdog_disarm(); /* the chip's timer may outlive the reset: never let it reset the firmware */
+  log_defer_sink(0); /* every queued line out before the machine resets (log.h) */
   ab.rt->ResetSystem(EfiResetCold, EFI_SUCCESS, 0, 0);
 }
 
@@ -461,5 +462,6 @@ void ab_fatal(const char *why) {
   log_str("trial", own()->uuid);
   log_end();
   watchdog_disarm();
+  log_defer_sink(0); /* every queued line out before the machine resets (log.h) */
   ab.rt->ResetSystem(EfiResetCold, EFI_SUCCESS, 0, 0);
 }

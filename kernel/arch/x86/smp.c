@@ -149,8 +149,10 @@ bool x86_smp_give(uint32_t slot, void (*fn)(void *), void *arg)
 
 void x86_smp_park_idle(void)
 {
-  for (uint32_t i = 1; i < up_count; i++)
-    __atomic_store_n(&work[up_slots[i]].released, 1, __ATOMIC_RELEASE);
+  /* Every AP that came up, listed or not (none is listed when the BSP's backend failed). */
+  for (uint32_t slot = 1; slot < X86_MAX_CPUS; slot++)
+    if (__atomic_load_n(&ap_state[slot], __ATOMIC_ACQUIRE) == AP_UP)
+      __atomic_store_n(&work[slot].released, 1, __ATOMIC_RELEASE);
 }
 
 static void delay_ns(uint64_t ns)

@@ -88,7 +88,8 @@ export function uplinkArgs(u: UplinkOptions): string[] {
   const fwd = u.forwards.map(
     (f) => `,hostfwd=${f.protocol}:127.0.0.1:${f.hostPort}-${guest}:${f.uplinkPort}`,
   );
-  for (const g of u.guestForwards ?? []) fwd.push(`,guestfwd=tcp:${g.ip}:${g.port}-tcp:127.0.0.1:${g.hostPort}`);
+  for (const g of u.guestForwards ?? [])
+    fwd.push(`,guestfwd=tcp:${g.ip}:${g.port}-tcp:127.0.0.1:${g.hostPort}`);
   return [
     '-netdev',
     `user,id=uplink0,net=${QEMU_USER_NET.net}${u.restrict ? ',restrict=on' : ''}${fwd.join('')}`,
@@ -105,6 +106,12 @@ export interface BootOptions {
   cpu?: string;
   /** The -accel value; default 'tcg' (e.g. 'tcg,thread=multi': one host thread per vCPU). */
   accel?: string;
+  /**
+   * The emulated host's CPUs (-smp; default 1). Above 1 the default accel is
+   * 'tcg,thread=multi', one host thread per CPU, so D0's VMs placed on different CPUs really run
+   * side by side (kernel/docs/acpi-and-cpus.md, "VMs on CPUs").
+   */
+  cpus?: number;
   /** Give the host an uplink NIC (uplinkArgs); absent = no network device at all. */
   uplink?: UplinkOptions;
   /** Boot the Secure Boot firmware (see the top of this file); the VARS file holds its keys. */
@@ -130,10 +137,16 @@ export interface BootResult {
 }
 
 export function qemuCommand(
-  o: Pick<BootOptions, 'disk' | 'vars' | 'memMb' | 'cpu' | 'accel' | 'uplink' | 'secureBoot'>,
+  o: Pick<
+    BootOptions,
+    'disk' | 'vars' | 'memMb' | 'cpu' | 'accel' | 'cpus' | 'uplink' | 'secureBoot'
+  >,
 ): string[] {
   const machine = o.secureBoot ? 'q35,smm=on' : 'q35';
-  const args = ['-accel', o.accel ?? 'tcg', '-machine', machine, '-m', String(o.memMb ?? 256)];
+  const cpus = o.cpus ?? 1;
+  const accel = o.accel ?? (cpus > 1 ? 'tcg,thread=multi' : 'tcg');
+  const args = ['-accel', accel, '-machine', machine, '-m', String(o.memMb ?? 256)];
+  if (cpus > 1) args.push('-smp', String(cpus));
   // The secure firmware keeps its variable store behind SMM: only SMM code may write it.
   if (o.secureBoot) args.push('-global', 'driver=cfi.pflash01,property=secure,value=on');
   args.push(
@@ -221,7 +234,8 @@ export function bootDisk(o: BootOptions): Promise<BootResult> {
         const fd = fs.openSync(log, 'r');
         try {
           const buf = Buffer.alloc(64 * 1024);
-          for (let n; (n = fs.readSync(fd, buf, 0, buf.length, offset)) > 0; offset += n) feed(buf.toString('latin1', 0, n));
+          for (let n; (n = fs.readSync(fd, buf, 0, buf.length, offset)) > 0; offset += n)
+            feed(buf.toString('latin1', 0, n));
         } finally {
           fs.closeSync(fd);
         }

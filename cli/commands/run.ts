@@ -14,7 +14,8 @@
 // a 4 MiB VARS file, created from the snakeoil template (tests only) unless --vars gives one
 // with the operator's db (docs/secure-boot.md); a D0 the firmware refuses logs nothing.
 // The CPU defaults to EPYC (AMD SVM + nested paging, which QEMU TCG emulates): D0 launches
-// nothing on a CPU without hardware virtualization.
+// nothing on a CPU without hardware virtualization. --cpus N gives the host N CPUs (QEMU -smp,
+// one host thread each): D0 brings them all up and places the VMs on them (ev=cpu_plan).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ESP_TYPE_GUID, readGpt } from '../../builder/disk/gpt';
@@ -27,9 +28,11 @@ import { uplinkFromFlags } from './run-uplink';
 
 /** QEMU's AMD EPYC model offers SVM with nested paging under TCG. */
 const DEFAULT_CPU = 'EPYC';
+/** D0's per-CPU tables hold 32 CPUs (kernel/arch/x86/desc.h X86_MAX_CPUS); more are not used. */
+const MAX_CPUS = 32;
 
 const USAGE =
-  'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--mem MIB] [--raw] [--uplink] [--forward tcp|udp:HOSTPORT:UPLINKPORT]... [--leave-running PIDFILE] [--secure-boot]';
+  'run DISK [--vars VARS.fd] [--until EV] [--timeout SECONDS] [--cpu MODEL] [--cpus N] [--mem MIB] [--raw] [--uplink] [--forward tcp|udp:HOSTPORT:UPLINKPORT]... [--leave-running PIDFILE] [--secure-boot]';
 
 export const command: Command = {
   name: 'run',
@@ -40,6 +43,7 @@ export const command: Command = {
       {
         vars: { type: 'string' },
         cpu: { type: 'string' },
+        cpus: { type: 'string' },
         until: { type: 'string' },
         timeout: { type: 'string' },
         raw: { type: 'boolean' },
@@ -66,6 +70,11 @@ export const command: Command = {
       !(/^[0-9]+$/.test(values.mem) && Number(values.mem) >= 64 && Number(values.mem) <= 65536)
     )
       throw badInput(`--mem: ${values.mem} is not 64..65536 MiB`);
+    if (
+      values.cpus !== undefined &&
+      !(/^[0-9]+$/.test(values.cpus) && Number(values.cpus) >= 1 && Number(values.cpus) <= MAX_CPUS)
+    )
+      throw badInput(`--cpus: ${values.cpus} is not 1..${MAX_CPUS} CPUs`);
     const uplink = uplinkFromFlags(values.uplink, values.forward);
     const pidFile = values['leave-running'];
     if (
@@ -107,6 +116,7 @@ export const command: Command = {
       disk,
       vars,
       cpu: values.cpu ?? DEFAULT_CPU,
+      cpus: values.cpus !== undefined ? Number(values.cpus) : undefined,
       memMb,
       uplink,
       secureBoot: values['secure-boot'],

@@ -1,5 +1,6 @@
-// `d0 run --uplink` / `--forward`: strict parsing of the option text, and the QEMU command line
-// it builds (the e1000 on QEMU's user network, host ports bound to 127.0.0.1 only). No QEMU runs.
+// `d0 run --uplink` / `--forward` / `--cpus`: strict parsing of the option text, and the QEMU
+// command line it builds (the e1000 on QEMU's user network, host ports bound to 127.0.0.1 only;
+// -smp with one host thread per CPU). No QEMU runs.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -79,6 +80,44 @@ describe('d0 run: --uplink and --forward', () => {
     );
   });
 
+  it('--cpus: -smp N with one host thread per CPU (thread=multi), nothing added for one', () => {
+    const base = { disk: 'd.img', vars: 'v.fd' };
+    const one = qemuCommand(base);
+    assert.equal(one.includes('-smp'), false);
+    assert.deepEqual(one.slice(0, 2), ['-accel', 'tcg']);
+    assert.deepEqual(qemuCommand({ ...base, cpus: 1 }), one);
+    const four = qemuCommand({ ...base, cpus: 4 });
+    assert.deepEqual(four.slice(0, 2), ['-accel', 'tcg,thread=multi']);
+    assert.deepEqual(four.slice(four.indexOf('-smp'), four.indexOf('-smp') + 2), ['-smp', '4']);
+    assert.deepEqual(
+      qemuCommand({ ...base, cpus: 2, accel: 'tcg' }).slice(0, 2),
+      ['-accel', 'tcg'],
+      'an explicit accel wins',
+    );
+  });
+
+  it('d0 run --cpus refuses anything but 1..32 before QEMU starts (exit 2)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-run-cpus-'));
+    try {
+      const disk = path.join(dir, 'd.img');
+      fs.writeFileSync(disk, Buffer.alloc(4096));
+      for (const bad of ['0', '33', '-1', '2x', '', '1.5']) {
+        const err: string[] = [];
+        const io: Io = { out: () => {}, err: (l) => err.push(l), env: {} };
+        const code = await main(['run', disk, `--cpus=${bad}`], io);
+        assert.equal(code, 2, `--cpus ${JSON.stringify(bad)}: ${err.join('\n')}`);
+        assert.ok(
+          err.some((l) => l.includes(`--cpus: ${bad} is not 1..32 CPUs`)),
+          err.join('\n'),
+        );
+        assert.doesNotMatch(err.join('\n'), /GPT|disk image/, 'refused before the disk is read');
+        assert.equal(fs.existsSync(`${disk}.vars.fd`), false, 'nothing written');
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('builds the uplink NIC on the one QEMU command line, host side on 127.0.0.1', () => {
     const base = { disk: 'd.img', vars: 'v.fd' };
     const plain = qemuCommand(base);
@@ -111,8 +150,17 @@ describe('d0 run: --uplink and --forward', () => {
     ]);
     // The tests' network: restricted to QEMU itself, with guestfwd to their own servers.
     assert.deepEqual(
-      uplinkArgs({ forwards: [], restrict: true, guestForwards: [{ ip: '10.0.2.100', port: 80, hostPort: 4000 }] }),
-      ['-netdev', 'user,id=uplink0,net=10.0.2.0/24,restrict=on,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:4000', '-device', 'e1000,netdev=uplink0,romfile='],
+      uplinkArgs({
+        forwards: [],
+        restrict: true,
+        guestForwards: [{ ip: '10.0.2.100', port: 80, hostPort: 4000 }],
+      }),
+      [
+        '-netdev',
+        'user,id=uplink0,net=10.0.2.0/24,restrict=on,guestfwd=tcp:10.0.2.100:80-tcp:127.0.0.1:4000',
+        '-device',
+        'e1000,netdev=uplink0,romfile=',
+      ],
     );
     assert.deepEqual(QEMU_USER_NET, {
       net: '10.0.2.0/24',
@@ -147,9 +195,15 @@ describe('d0 run: --uplink and --forward', () => {
       fs.writeFileSync(disk, Buffer.alloc(4096));
       const err: string[] = [];
       const io: Io = { out: () => {}, err: (l) => err.push(l), env: {} };
-      const code = await main(['run', disk, '--leave-running', path.join(dir, 'no-such-dir', 'qemu.pid')], io);
+      const code = await main(
+        ['run', disk, '--leave-running', path.join(dir, 'no-such-dir', 'qemu.pid')],
+        io,
+      );
       assert.equal(code, 2);
-      assert.match(err.join('\n'), /--leave-running: ".*no-such-dir\/qemu\.pid" is not a file in an existing directory/);
+      assert.match(
+        err.join('\n'),
+        /--leave-running: ".*no-such-dir\/qemu\.pid" is not a file in an existing directory/,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

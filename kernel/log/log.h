@@ -57,7 +57,8 @@ size_t log_ring_copy(char *out, size_t cap);
  * and log_drain writes queued bytes to it later, outside the log's lock and whatever lock the
  * caller held while logging: D0's CPUs run with the log lock held only for a copy, and the
  * UART's pace (a 115200-baud line takes ~13 ms) is paid by the one CPU that drains
- * (boot/efi/run_vms.c: the BSP, between rounds, outside d0_lock). Turning it off writes everything
+ * (boot/efi/run_vms.c: the BSP, between rounds, outside d0_lock, while VMs run on more than one
+ * CPU). Turning it off writes everything
  * queued first; then each line goes out in log_end again. Off at start.
  */
 void log_defer_sink(int on);

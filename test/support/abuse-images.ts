@@ -68,6 +68,9 @@ ${SH_HELPERS}
 udp_in() { echo $(( $(snmp Udp InDatagrams) + $(snmp Udp NoPorts) + $(snmp Udp InErrors) )); }
 reach ${GW} 60 || echo "neighbour: gateway unreachable"
 reach ${SP} 120 || echo "neighbour: spoofer unreachable"
+# A reply to one of reach's pings that gave up (-W 1) can still arrive: let them land first, or
+# the snapshot below counts it as input during the spoofer's turn (seen once under load).
+sleep 5
 echo "neighbour-arp-before: $(arp_table)"
 echo "neighbour-in-before: icmp=$(snmp Icmp InMsgs) udp=$(udp_in)"
 knock ${SP} 7002 120 || echo "neighbour: spoofer never listened"

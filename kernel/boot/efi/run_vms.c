@@ -62,8 +62,6 @@
 #define RUN_BATCH 4096u
 #define HALT_WAIT_NS 10000000ull /* 10 ms */
 #define SLICE_NS 10000000ull     /* 10 ms of one VM before the next one's turn */
-/* Log bytes the BSP writes to COM1 per round, outside d0_lock (log.h, "Deferred sink"). */
-#define LOG_DRAIN_ROUND_BYTES 4096
 
 static struct ticket_lock d0_lock; /* above: everything but guests and idle waits */
 /* Per CPU slot: time spent waiting for d0_lock and kicks sent (ev=cpu_stats), each CPU
@@ -422,9 +420,12 @@ void run_vms(struct launched_vm *vms, uint32_t n)
 {
   uint32_t slots[X86_MAX_CPUS];
   uint32_t cpus = place_vms(vms, n, slots);
-  /* From here lines are queued and the BSP writes them to COM1 between rounds, so no CPU waits
-   * on the UART while it holds d0_lock. */
-  log_defer_sink(1);
+  /* With VMs on more than one CPU, lines are queued from here and the BSP writes them all to
+   * COM1 between its rounds, so no CPU waits on the UART while it holds d0_lock. With one CPU
+   * nobody waits for it: every line goes out in log_end, as before. */
+  bool defer_log = cpus > 1 && n > 1;
+  if (defer_log)
+    log_defer_sink(1);
   vm_set_guest_hooks(guest_leave, guest_back);
   take_d0_lock(); /* before any AP starts: the BSP's VMs start first */
   for (uint32_t k = 0; k < cpus; k++)
@@ -459,7 +460,8 @@ void run_vms(struct launched_vm *vms, uint32_t n)
     if (all_stopped(vms, n))
       break;
     drop_d0_lock();
-    log_drain(LOG_DRAIN_ROUND_BYTES);
+    if (defer_log)
+      log_drain(LOG_SINK_QUEUE_BYTES);
     if (!ran)
       x86_pause(); /* every VM here halted and none has an interrupt yet: poll again */
     take_d0_lock();

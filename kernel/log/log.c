@@ -192,19 +192,23 @@ static void line_lock_take(void) {
       __builtin_ia32_pause();
 }
 
+/* Moves up to cap queued bytes, oldest first, into out (line_lock held); returns how many. The
+ * space is free for new lines once copied out. */
+static size_t queue_take(char *out, size_t cap) {
+  size_t n = 0;
+  while (n < cap && sink_head < sink_tail)
+    out[n++] = sink_queue[(sink_head++) % LOG_SINK_QUEUE_BYTES];
+  return n;
+}
+
 size_t log_drain(size_t max_bytes) {
   if (__atomic_test_and_set(&drain_lock, __ATOMIC_ACQUIRE))
     return 0;
   size_t done = 0;
   char chunk[256];
   while (done < max_bytes) {
-    size_t n = 0;
     line_lock_take();
-    while (n < sizeof chunk && done + n < max_bytes && sink_head + n < sink_tail) {
-      chunk[n] = sink_queue[(sink_head + n) % LOG_SINK_QUEUE_BYTES];
-      n++;
-    }
-    sink_head += n; /* the space is free for new lines once copied out */
+    size_t n = queue_take(chunk, max_bytes - done < sizeof chunk ? max_bytes - done : sizeof chunk);
     __atomic_clear(&line_lock, __ATOMIC_RELEASE);
     if (n == 0)
       break;
@@ -222,12 +226,8 @@ void log_defer_sink(int on) {
     __builtin_ia32_pause();
   line_lock_take();
   char chunk[256];
-  while (sink_head < sink_tail) {
-    size_t n = 0;
-    while (n < sizeof chunk && sink_head < sink_tail)
-      chunk[n++] = sink_queue[(sink_head++) % LOG_SINK_QUEUE_BYTES];
+  for (size_t n; (n = queue_take(chunk, sizeof chunk)) != 0;)
     log_sink_write(chunk, n);
-  }
   sink_deferred = on;
   __atomic_clear(&line_lock, __ATOMIC_RELEASE);
   __atomic_clear(&drain_lock, __ATOMIC_RELEASE);

@@ -63,6 +63,11 @@ describe('boot: VMs placed on CPUs (QEMU + OVMF, TCG thread=multi, -cpu EPYC)', 
   const dump = (events: D0Event[]) => events.map((e) => e.raw).join('\n');
   const placed = (events: D0Event[]) =>
     only(events, 'vm_cpu').map((e) => [e.fields.vm, e.fields.cpu, e.fields.vms_on_cpu]);
+  /** ev=cpu_plan's VMs, CPUs and policy. */
+  const plan = (events: D0Event[]) => {
+    const p = only(events, 'cpu_plan')[0];
+    return [p?.fields.vms, p?.fields.cpus, p?.fields.policy];
+  };
 
   const pair: VmSpec[] = [
     { name: 'spinner', memMb: SPINNER_MEM_MB, bootOrder: 1 },
@@ -72,12 +77,7 @@ describe('boot: VMs placed on CPUs (QEMU + OVMF, TCG thread=multi, -cpu EPYC)', 
   it('-smp 2: spinner and worker each on a CPU of its own; spinning does not slow the worker', async () => {
     const events = await boot(2, pair, 'pair-smp2');
     const all = dump(events);
-    const plan = only(events, 'cpu_plan')[0];
-    assert.deepEqual(
-      [plan?.fields.vms, plan?.fields.cpus, plan?.fields.policy],
-      ['2', '2', 'dedicated'],
-      all,
-    );
+    assert.deepEqual(plan(events), ['2', '2', 'dedicated'], all);
     assert.deepEqual(
       placed(events),
       [
@@ -86,7 +86,6 @@ describe('boot: VMs placed on CPUs (QEMU + OVMF, TCG thread=multi, -cpu EPYC)', 
       ],
       all,
     );
-    // The worker's vCPU was created and run on CPU 1: its ev=vm_start comes after CPU 1 came up.
     const exit = events.find((e) => e.ev === 'vm_exit' && e.fields.vm === 'worker');
     assert.equal(exit?.fields.status, '0', all);
     // The AP's own host tick took the computing worker off its CPU (its intr exits).
@@ -101,12 +100,7 @@ describe('boot: VMs placed on CPUs (QEMU + OVMF, TCG thread=multi, -cpu EPYC)', 
   it('-smp 1: more VMs than CPUs share the BSP (policy=shared), and the spinner then slows the worker', async () => {
     const events = await boot(1, pair, 'pair-smp1');
     const all = dump(events);
-    const plan = only(events, 'cpu_plan')[0];
-    assert.deepEqual(
-      [plan?.fields.vms, plan?.fields.cpus, plan?.fields.policy],
-      ['2', '1', 'shared'],
-      all,
-    );
+    assert.deepEqual(plan(events), ['2', '1', 'shared'], all);
     assert.deepEqual(
       placed(events),
       [
@@ -128,12 +122,7 @@ describe('boot: VMs placed on CPUs (QEMU + OVMF, TCG thread=multi, -cpu EPYC)', 
     ];
     const events = await boot(2, three, 'three-smp2');
     const all = dump(events);
-    const plan = only(events, 'cpu_plan')[0];
-    assert.deepEqual(
-      [plan?.fields.vms, plan?.fields.cpus, plan?.fields.policy],
-      ['3', '2', 'shared'],
-      all,
-    );
+    assert.deepEqual(plan(events), ['3', '2', 'shared'], all);
     assert.deepEqual(
       placed(events),
       [

@@ -79,6 +79,11 @@ void pic_init(struct pic *p, const struct dev_env *env)
   p->log = (struct dev_log){env, "pic", 0};
 }
 
+bool pic_line_level(const struct pic *p, uint32_t irq)
+{
+  return irq < PIC_IRQS && (p->chip[irq >> 3].line >> (irq & 7u)) & 1u;
+}
+
 void pic_set_irq(struct pic *p, uint32_t irq, bool level)
 {
   if (irq >= PIC_IRQS || irq == PIC_CASCADE_IRQ) {

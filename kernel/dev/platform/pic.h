@@ -66,6 +66,9 @@ struct pic {
 
 void pic_init(struct pic *p, const struct dev_env *env);
 
+/* The input level of line `irq` (0..15) as the last pic_set_irq left it; false out of range. */
+bool pic_line_level(const struct pic *p, uint32_t irq);
+
 /* Line `irq` (0..15) of an ISA device is now at `level`. Out-of-range lines are logged. */
 void pic_set_irq(struct pic *p, uint32_t irq, bool level);
 

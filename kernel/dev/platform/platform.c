@@ -42,13 +42,10 @@ int platform_attach(struct platform *p, struct bus *pio, const struct dev_env *e
 
 void platform_irq_set_level(struct platform *p, uint32_t gsi, bool level)
 {
-  if (gsi < 16) {
-    uint16_t bit = (uint16_t)(1u << gsi);
-    if (level && !(p->levels & bit))
-      p->raised++;
-    p->levels = (uint16_t)(level ? p->levels | bit : p->levels & ~bit);
-  }
-  pic_set_irq(&p->pic, gsi, level); /* logs an out-of-range line */
+  bool was = pic_line_level(&p->pic, gsi);
+  pic_set_irq(&p->pic, gsi, level); /* logs and ignores a line it does not have */
+  if (!was && pic_line_level(&p->pic, gsi))
+    p->raised++;
 }
 
 uint64_t platform_poll(struct platform *p, uint64_t now_ns)

@@ -58,11 +58,10 @@ struct platform {
   struct rtc rtc;
   struct uart uart;
   struct sysports sys;
-  /* External lines (platform_irq_set_level) raised so far: each low-to-high change of one.
-   * D0 compares it across CPUs: a device run on one CPU that raised a line of a VM whose guest
-   * runs on another (boot/efi/run_vms.c, "kick"). */
+  /* External lines (platform_irq_set_level) raised so far: each low-to-high change of one at
+   * the PIC's input. D0 compares it across CPUs: a device run on one CPU that raised a line of
+   * a VM whose guest runs on another (boot/efi/run_vms.c, "kick"). */
   uint64_t raised;
-  uint16_t levels; /* the external lines' levels, bit per line */
 };
 
 /*

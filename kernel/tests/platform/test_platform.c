@@ -175,6 +175,7 @@ static void test_interrupt_order(void)
   CHECK_EQ(backend_inject(), -1);
   CHECK_EQ(plat.raised, raised + 2); /* line 10 once */
   platform_irq_set_level(&plat, 20, true); /* out of range: refused by the PIC, never counted */
+  platform_irq_set_level(&plat, 2, true);  /* the cascade input: no device's line, refused too */
   CHECK_EQ(plat.raised, raised + 2);
   /* The next PIT period: the deadline the backend would arm. */
   uint64_t d = platform_poll(&plat, arch_time_ns());

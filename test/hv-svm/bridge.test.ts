@@ -109,8 +109,11 @@ describe('hv-svm: two VMs on the static bridge (real Linux guests, SVM + NPT)', 
             assert.ok(Number(ap.fields.kicks_sent) > 0, ap.raw);
           }
           assert.ok(Number(stats.fields.net_rx_frames) >= 3, stats.raw); // ARP reply + 2 echo replies
-          // The client's bridge port, logged when it stopped: what it sent and what reached it.
-          const net = await vm.waitFor((e) => e.ev === 'net_stats' && e.fields.vm === 'client');
+          // The client's bridge port, logged when it stopped (after its vm_stats; the periodic
+          // ev=net_stats before it may predate the last reply): what it sent and what reached it.
+          const net = await vm.waitFor(
+            (e) => e.ev === 'net_stats' && e.fields.vm === 'client' && e.seq > stats.seq,
+          );
           assert.ok(Number(net.fields.tx_packets) >= 3, net.raw); // ARP request + 2 echoes
           assert.ok(Number(net.fields.rx_packets) >= 3, net.raw);
           // Its own addresses only: nothing it sent was a spoof or malformed (IPv6 it may send, the

@@ -8,7 +8,8 @@
  * state D0 switches per vCPU (the XSAVE components, arch/x86/xstate.h). Hidden: virtualization
  * (VMX, SMX, SVM and its leaf), monitoring/power/thermal/performance-counter/debug-store
  * features whose MSRs D0 does not virtualize (they read 0, writes are dropped: kernel/hv/exit.c),
- * MONITOR/MWAIT and WAITPKG (an idle guest must HLT), the APIC/x2APIC (the VM has a PIC only),
+ * MONITOR/MWAIT and WAITPKG (an idle guest must HLT), x2APIC and the TSC-deadline timer (the
+ * VM's local APIC is an xAPIC with its own timer only: dev/platform/vlapic.h),
  * the host's topology, SGX/PT/RDT/TME/PCONFIG/CET/AMX/XFD, SEV/SME, ARCH_CAPABILITIES and
  * L1D_FLUSH (their MSRs are not passed through). The speculation controls IBRS/IBPB, STIBP and
  * SSBD pass as the host has them: D0 virtualizes SPEC_CTRL per vCPU and carries out PRED_CMD
@@ -22,10 +23,11 @@
   (BIT(0) | BIT(1) | BIT(9) | BIT(12) | BIT(13) | BIT(17) | BIT(19) | BIT(20) | BIT(22) |    \
    BIT(23) | BIT(25) | BIT(26) | BIT(27) | BIT(28) | BIT(29) | BIT(30))
 #define L1_ECX_HYPERVISOR BIT(31)
-/* Leaf 1 EDX: all but APIC (9), PSN (18), DS (21), ACPI thermal (22), TM (29), PBE (31). */
-#define L1_EDX_ALLOW (~(BIT(9) | BIT(18) | BIT(21) | BIT(22) | BIT(29) | BIT(31)))
-/* Leaf 1 EBX: brand index, CLFLUSH line size, logical processor count (APIC ID in 31:24 is the
- * host's: cleared). */
+/* Leaf 1 EDX: all but PSN (18), DS (21), ACPI thermal (22), TM (29), PBE (31); APIC (9) is the
+ * VM's own (dev/platform/vlapic.h). */
+#define L1_EDX_ALLOW (~(BIT(18) | BIT(21) | BIT(22) | BIT(29) | BIT(31)))
+/* Leaf 1 EBX: brand index, CLFLUSH line size, logical processor count (the initial APIC ID in
+ * 31:24 is the host's: cleared, the VM's APIC has ID 0). */
 #define L1_EBX_ALLOW 0x00ffffffu
 
 /* Leaf 7.0 EBX: FSGSBASE BMI1 HLE AVX2 FDP_EXCPTN_ONLY SMEP BMI2 ERMS INVPCID RTM FPU-CS/DS-
@@ -58,9 +60,9 @@
  * counters, MONITORX). */
 #define L81_ECX_ALLOW                                                                         \
   (BIT(0) | BIT(1) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(11) | BIT(16) | BIT(21))
-/* 0x80000001 EDX: instruction-set bits only, all passed (SYSCALL, NX, 1 GiB pages, RDTSCP,
- * LM, ...), but APIC (9). */
-#define L81_EDX_ALLOW (~BIT(9))
+/* 0x80000001 EDX: instruction-set bits (SYSCALL, NX, 1 GiB pages, RDTSCP, LM, ...) and APIC (9,
+ * as in leaf 1): all passed. */
+#define L81_EDX_ALLOW 0xffffffffu
 /* 0x80000007 EDX: invariant TSC only. */
 #define L87_EDX_ALLOW BIT(8)
 /* 0x80000008 EBX: CLZERO, XSAVEERPTR, WBNOINVD, IBPB, IBRS, STIBP, SSBD (not: VIRT_SSBD, the

@@ -74,12 +74,20 @@ static void on_cpuid(struct vm *vm, const struct arch_exit *exit)
 }
 
 /*
- * MSRs that reach generic code are the ones the backend does not virtualize itself: reads
- * return 0, writes are dropped, both counted and logged (a few times) so a guest that depends
- * on one shows up in the log instead of failing silently.
+ * MSRs that reach generic code are the ones the backend does not virtualize itself.
+ * IA32_APIC_BASE is the VM's local APIC's (dev/platform/vlapic.h); any other reads 0 and its
+ * writes are dropped, both counted and logged (a few times) so a guest that depends on one shows
+ * up in the log instead of failing silently.
  */
 static void on_msr(struct vm *vm, const struct arch_exit *exit)
 {
+  if (exit->msr == VLAPIC_MSR_APIC_BASE && vm->has_platform) {
+    struct vlapic *l = &vm->platform.lapic;
+    if (exit->dir == ARCH_DIR_WRITE)
+      vlapic_base_write(l, exit->value, arch_time_ns());
+    arch_vcpu_complete(&vm->vcpu, exit, exit->dir == ARCH_DIR_WRITE ? 0 : vlapic_base_read(l));
+    return;
+  }
   if (vm->stats.msr_unknown++ < UNCLAIMED_LOG_LIMIT)
     hv_event(vm->name, "msr", exit->dir == ARCH_DIR_WRITE ? "unknown-wrmsr" : "unknown-rdmsr", 0,
              exit->msr, exit->value);

@@ -2,6 +2,7 @@
 
 #include "d0/lib.h"
 #include "hv/err.h"
+#include "hv/mptable.h"
 
 /* struct setup_header offsets inside the bzImage and inside boot_params (boot.rst, "THE REAL-MODE
  * KERNEL HEADER"); both use the same offsets since the header sits at 0x1f1 in each. */
@@ -239,6 +240,7 @@ int linux_boot_load(const struct guest_mem *mem, const uint8_t *img, uint64_t le
   TRY(guest_mem_write(mem, gpa_init(addr), img + bi.setup_size, bi.pm_size));
   TRY(write_boot_params(mem, img, &bi));
   TRY(write_page_tables(mem));
+  TRY(mptable_write(mem, 1)); /* one vCPU (hv/mptable.h) */
   /* The 64-bit entry point is 0x200 past the start of the protected-mode kernel. */
   TRY(write_gdt_and_regs(mem, addr + 0x200, regs));
   if (kernel_gpa != NULL)

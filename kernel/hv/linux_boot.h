@@ -13,6 +13,7 @@
  *   0x09000  PML4, 0x0A000 PDPT, 0x0B000..0x0EFFF four PDs: the first 4 GiB identity-mapped
  *            with 2 MiB pages
  *   0x20000  kernel command line (NUL-terminated, at most cmdline_size bytes)
+ *   0x9FC00  the MP table (hv/mptable.h), outside e820 RAM
  *   kernel   at pref_address (relocatable kernels: rounded up to kernel_alignment), >= 1 MiB
  */
 #ifndef HV_LINUX_BOOT_H

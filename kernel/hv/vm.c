@@ -52,7 +52,7 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, void *ram, uint64_t ram_
   if (err == HV_OK && cfg->wall != NULL) {
     struct platform_config pc = {cfg->wall, cfg->wall_ns, cfg->console, cfg->console_ctx,
                                  platform_reset, vm};
-    err = platform_attach(&vm->platform, &vm->pio, &vm->env, &pc);
+    err = platform_attach(&vm->platform, &vm->pio, &vm->mmio, &vm->env, &pc);
     vm->has_platform = err == HV_OK;
     vm->env.platform = vm->has_platform ? &vm->platform : NULL;
   }

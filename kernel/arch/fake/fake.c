@@ -133,8 +133,9 @@ void arch_host_cpuid(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *
     out->edx = 0x49656e69;
     out->ecx = 0x6c65746e;
   } else if (leaf == 1) {
-    out->ecx = (1u << 5) | (1u << 0);
-    out->edx = 1u << 0;
+    out->ecx = (1u << 24) | (1u << 21) | (1u << 5) | (1u << 0); /* TSC-deadline x2APIC VMX SSE3 */
+    out->edx = (1u << 9) | (1u << 0);                           /* APIC FPU */
+    out->ebx = 5u << 24;                                        /* the host CPU's APIC ID */
   } else if (leaf == 0x80000000u) {
     out->eax = 0x8000000au; /* past what a guest is shown (0x80000008) */
   } else if (leaf == 0x8000000au) {

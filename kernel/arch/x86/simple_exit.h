@@ -1,6 +1,6 @@
 /*
  * Exits whose whole handling is data, alike on SVM and VMX: the instruction that exited may
- * complete first (RIP moves past it: HLT, MWAIT, MONITOR, PAUSE), then the core sees `reason`
+ * complete first (RIP moves past it: HLT, MWAIT, MONITOR), then the core sees `reason`
  * (ARCH_EXIT_NONE: it does not; the guest runs again at once). Each backend keeps a table of
  * these indexed by its own exit codes, looked up before its table of handler functions, so the
  * handlers are only the exits that read or change backend state.

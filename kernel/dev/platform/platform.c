@@ -17,8 +17,8 @@ static void uart_irq(void *ctx, bool level)
   pic_set_irq(ctx, PLATFORM_IRQ_UART, level);
 }
 
-int platform_attach(struct platform *p, struct bus *pio, const struct dev_env *env,
-                    const struct platform_config *cfg)
+int platform_attach(struct platform *p, struct bus *pio, struct bus *mmio,
+                    const struct dev_env *env, const struct platform_config *cfg)
 {
   memset(p, 0, sizeof(*p));
   p->env = env;
@@ -27,6 +27,7 @@ int platform_attach(struct platform *p, struct bus *pio, const struct dev_env *e
   pit_init(&p->pit, env, pit_irq0, &p->pic);
   uart_init(&p->uart, env, cfg->console, cfg->console_ctx, uart_irq, &p->pic);
   sysports_init(&p->sys, env, &p->pit, cfg->reset, cfg->reset_ctx);
+  vlapic_init(&p->lapic, env);
 
   TRY(bus_register(pio, PIC_MASTER_PORT, PIC_PORTS, "pic-master", &pic_master_ops, &p->pic));
   TRY(bus_register(pio, PIC_SLAVE_PORT, PIC_PORTS, "pic-slave", &pic_slave_ops, &p->pic));
@@ -37,6 +38,7 @@ int platform_attach(struct platform *p, struct bus *pio, const struct dev_env *e
   TRY(bus_register(pio, SYS_POST_PORT, 1, "post", &sys_post_ops, &p->sys));
   TRY(bus_register(pio, SYS_DMA_PAGE_PORT, 1, "dma-page", &sys_dma_page_ops, &p->sys));
   TRY(bus_register(pio, SYS_PORT_A, 1, "port-a", &sys_port_a_ops, &p->sys));
+  TRY(bus_register(mmio, VLAPIC_MMIO_BASE, VLAPIC_MMIO_SIZE, "lapic", &vlapic_ops, &p->lapic));
   return HV_OK;
 }
 
@@ -50,9 +52,25 @@ void platform_irq_set_level(struct platform *p, uint32_t gsi, bool level)
 
 uint64_t platform_poll(struct platform *p, uint64_t now_ns)
 {
-  return pit_poll(&p->pit, now_ns);
+  uint64_t pit = pit_poll(&p->pit, now_ns), lapic = vlapic_poll(&p->lapic, now_ns);
+  return pit < lapic ? pit : lapic; /* PIT_NO_DEADLINE and VLAPIC_NO_DEADLINE are UINT64_MAX */
 }
 
-int platform_pending_vector(const struct platform *p) { return pic_pending(&p->pic); }
+/* The APIC's own interrupts first (they pass its priority check), then the PIC's through LINT0
+ * (ExtINT bypasses the APIC's priority: SDM 11.5.1). */
+int platform_pending_vector(const struct platform *p)
+{
+  int v = vlapic_pending(&p->lapic);
+  if (v >= 0)
+    return v;
+  return vlapic_accepts_extint(&p->lapic) ? pic_pending(&p->pic) : -1;
+}
 
-bool platform_ack(struct platform *p, uint8_t vector) { return pic_ack(&p->pic, vector); }
+bool platform_ack(struct platform *p, uint8_t vector)
+{
+  if (vlapic_pending(&p->lapic) == vector) {
+    vlapic_ack(&p->lapic, vector);
+    return true;
+  }
+  return vlapic_accepts_extint(&p->lapic) && pic_ack(&p->pic, vector);
+}

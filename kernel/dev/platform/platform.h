@@ -1,13 +1,13 @@
 /*
  * The PC platform devices of one micro-VM, and the interrupt path between them and the CPU.
  *
- * Interrupt delivery (the minimum that Linux 6.1 x86-64 runs reliably on): a cascaded 8259A pair
- * only, no LAPIC, no IOAPIC, no MP table. D0 passes `nolapic` on the guest command line
- * (PLATFORM_CMDLINE), so Linux selects APIC_PIC mode ("APIC: Keep in PIC mode(8259)"): the PIT
- * on IRQ 0 is the clock event device (periodic, HZ), the TSC is calibrated with PIT channel 2,
- * and IRQs 0-15 go through the PIC. The backend should also clear CPUID.1:EDX.APIC and
- * CPUID.1:ECX.X2APIC so that nothing in the guest looks for an APIC (a core change, see
- * kernel/hv/README.md "Platform devices"). One vCPU only; SMP would need LAPICs.
+ * Interrupt delivery: a cascaded 8259A pair for the ISA lines, and the vCPU's local APIC
+ * (vlapic.h) with the 8259A's INTR on its LINT0 as ExtINT ("virtual wire"). No IOAPIC and no MP
+ * MADT: D0 writes an MP table listing the vCPU's APIC (hv/mptable.h) and passes `noapic`
+ * (PLATFORM_CMDLINE), so Linux 6.1 x86-64 selects "symmetric I/O" mode with the IOAPIC off, keeps
+ * ExtINT on the BSP's LINT0 and ticks with the APIC timer (one-shot), calibrated against the PIT
+ * or the TSC (tsc_early_khz). IRQs 0-15 go through the PIC. One vCPU only: IPIs reach the
+ * sender's own APIC or nobody.
  *
  *   IRQ 0  PIT channel 0        IRQ 4  UART (COM1)       IRQ 5, 6  virtio-blk, virtio-net
  *   IRQ 2  cascade (not a line) IRQ 8  RTC (never raised)
@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dev/platform/vlapic.h"
 #include "dev/platform/pic.h"
 #include "dev/platform/pit.h"
 #include "dev/platform/rtc.h"
@@ -36,8 +37,9 @@
 #include "hv/bus.h"
 #include "hv/dev_env.h"
 
-/* Words D0 adds to the guest kernel command line for this platform. */
-#define PLATFORM_CMDLINE "nolapic"
+/* Words D0 adds to the guest kernel command line for this platform: no IOAPIC, so Linux keeps
+ * the 8259A on the BSP's LINT0 (hv/mptable.h says why it needs telling). */
+#define PLATFORM_CMDLINE "noapic"
 
 #define PLATFORM_IRQ_PIT 0
 #define PLATFORM_IRQ_UART UART_COM1_IRQ
@@ -58,6 +60,7 @@ struct platform {
   struct rtc rtc;
   struct uart uart;
   struct sysports sys;
+  struct vlapic lapic;
   /* External lines (platform_irq_set_level) raised so far: each low-to-high change of one at
    * the PIC's input. D0 compares it across CPUs: a device run on one CPU that raised a line of
    * a VM whose guest runs on another (boot/efi/run_vms.c, "kick"). */
@@ -65,11 +68,12 @@ struct platform {
 };
 
 /*
- * Initializes every device and registers its ports on `pio` (9 ranges). HV_E_INVAL for a bad
- * wall-clock time (nothing registered); a bus error (HV_E_BUSY/HV_E_FULL) otherwise.
+ * Initializes every device and registers its ports on `pio` (9 ranges) and the local APIC's page
+ * on `mmio`. HV_E_INVAL for a bad wall-clock time (nothing registered); a bus error
+ * (HV_E_BUSY/HV_E_FULL) otherwise.
  */
-int platform_attach(struct platform *p, struct bus *pio, const struct dev_env *env,
-                    const struct platform_config *cfg);
+int platform_attach(struct platform *p, struct bus *pio, struct bus *mmio,
+                    const struct dev_env *env, const struct platform_config *cfg);
 
 /*
  * Level of ISA interrupt line `gsi` (0..15, not 2) from a device outside the platform (virtio).
@@ -77,7 +81,8 @@ int platform_attach(struct platform *p, struct bus *pio, const struct dev_env *e
  */
 void platform_irq_set_level(struct platform *p, uint32_t gsi, bool level);
 
-/* Runs the timers up to now_ns; returns the next time they need a poll (PIT_NO_DEADLINE). */
+/* Runs the timers (PIT, APIC timer) up to now_ns; returns the next time they need a poll
+ * (UINT64_MAX: none). */
 uint64_t platform_poll(struct platform *p, uint64_t now_ns);
 
 /* The vector to inject now, or -1. */

@@ -445,7 +445,9 @@ static void test_cpuid_chosen_not_inherited(void)
   cpuid_guest_view(0x80000001u, 0, &r);
   CHECK_EQ(r.ecx, 1u); /* LAHF passes, SVM does not */
   cpuid_guest_view(1, 0, &r);
-  CHECK_EQ(r.ecx, (1u << 31) | 1u); /* SSE3 passes, VMX does not, hypervisor present */
+  CHECK_EQ(r.ecx, (1u << 31) | 1u); /* SSE3 passes, VMX, x2APIC, TSC-deadline do not */
+  CHECK_EQ(r.edx, (1u << 9) | 1u);  /* the APIC is the VM's own (dev/platform/lapic.h) */
+  CHECK_EQ(r.ebx >> 24, 0);         /* its ID, not the host CPU's */
   cpuid_guest_view(0, 0, &r);
   CHECK_EQ(r.eax, 0xdu); /* the host's max (below CPUID_BASIC_MAX) */
   cpuid_guest_view(0xb, 0, &r); /* topology: not shown */

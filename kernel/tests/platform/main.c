@@ -7,6 +7,7 @@ void test_pic_all(void);
 void test_pit_all(void);
 void test_rtc_all(void);
 void test_uart_all(void);
+void test_vlapic_all(void);
 void test_platform_all(void);
 
 int main(void)
@@ -15,6 +16,7 @@ int main(void)
   test_pit_all();
   test_rtc_all();
   test_uart_all();
+  test_vlapic_all();
   test_platform_all();
   return check_exit("platform");
 }

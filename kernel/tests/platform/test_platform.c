@@ -56,7 +56,7 @@ static int new_platform_vm(void)
   CHECK_EQ(vm_init(&vm, &cfg, ram, 4 * MIB), HV_OK);
   CHECK_EQ(vm_start(&vm, NULL), HV_OK);
   struct platform_config pc = {&wall, T0, console, NULL, on_reset, &vm};
-  return platform_attach(&plat, &vm.pio, &vm.env, &pc);
+  return platform_attach(&plat, &vm.pio, &vm.mmio, &vm.env, &pc);
 }
 
 static void outb(uint16_t port, uint8_t v) { guest_pio(&vm, port, 1, true, v); }
@@ -85,19 +85,21 @@ static void test_attach_and_refusals(void)
 {
   CHECK_EQ(new_platform_vm(), HV_OK);
   CHECK_EQ(vm.pio.count, 10); /* the status port plus the platform's 9 ranges */
-  CHECK(strcmp(PLATFORM_CMDLINE, "nolapic") == 0);
+  CHECK_EQ(vm.mmio.count, 1); /* the local APIC's page */
+  CHECK(strcmp(PLATFORM_CMDLINE, "noapic") == 0);
   /* Attaching again collides with the ranges already there. */
   static struct platform again;
   struct platform_config pc = {&wall, T0, NULL, NULL, NULL, NULL};
-  CHECK_EQ(platform_attach(&again, &vm.pio, &vm.env, &pc), HV_E_BUSY);
+  CHECK_EQ(platform_attach(&again, &vm.pio, &vm.mmio, &vm.env, &pc), HV_E_BUSY);
   vm_destroy(&vm);
   /* A bad host time registers nothing. */
   struct vm_config cfg = {"web", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL};
   CHECK_EQ(vm_init(&vm, &cfg, ram, 4 * MIB), HV_OK);
   struct rtc_wall bad = {2025, 2, 30, 0, 0, 0};
   pc.wall = &bad;
-  CHECK_EQ(platform_attach(&plat, &vm.pio, &vm.env, &pc), HV_E_INVAL);
+  CHECK_EQ(platform_attach(&plat, &vm.pio, &vm.mmio, &vm.env, &pc), HV_E_INVAL);
   CHECK_EQ(vm.pio.count, 1);
+  CHECK_EQ(vm.mmio.count, 0);
   vm_destroy(&vm);
 }
 
@@ -238,10 +240,10 @@ static void test_hostile_accesses(void)
   /* Straddling the UART's end: not the UART's, all ones, counted by the core. */
   CHECK_EQ(guest_pio(&vm, 0x3fe, 4, false, 0), 0xffffffffu);
   CHECK_EQ(vm.stats.pio_unclaimed, 1);
-  /* No LAPIC/IOAPIC behind their MMIO windows (the guest runs with nolapic). */
-  CHECK_EQ(guest_mmio(&vm, 0xfee00030, 4, false, 0), 0xffffffffu);
+  /* The local APIC answers at its page (its version register); no IOAPIC behind its window. */
+  CHECK_EQ(guest_mmio(&vm, 0xfee00030, 4, false, 0), VLAPIC_VERSION_VALUE);
   CHECK_EQ(guest_mmio(&vm, 0xfec00000, 4, false, 0), 0xffffffffu);
-  CHECK_EQ(vm.stats.mmio_unclaimed, 2);
+  CHECK_EQ(vm.stats.mmio_unclaimed, 1);
   /* Empty ports inside the kbc range: all ones, logged with a budget. */
   fake_events_clear();
   for (int i = 0; i < 100; i++)
@@ -305,6 +307,82 @@ static void test_random_traffic(void)
   vm_destroy(&vm);
 }
 
+/* One RDMSR/WRMSR exit through vm_run; returns what the guest's EDX:EAX received. */
+static uint64_t guest_msr(struct vm *v, uint32_t msr, bool write, uint64_t value)
+{
+  static struct fake_step step;
+  memset(&step, 0, sizeof(step));
+  step.exit = (struct arch_exit){.reason = ARCH_EXIT_MSR, .msr = msr,
+                                 .dir = write ? ARCH_DIR_WRITE : ARCH_DIR_READ, .value = value};
+  fake_vcpu_script(&v->vcpu, &step, 1);
+  v->vcpu.last_read = 0xdeadbeefdeadbeefull;
+  vm_run(v, 1);
+  return v->vcpu.last_read;
+}
+
+/*
+ * The local APIC behind the real core, driven as Linux's "virtual wire no-config" mode drives it
+ * (the VM's own platform, from vm_init): IA32_APIC_BASE through MSR exits, the APIC's page
+ * through MMIO exits, the timer's interrupt and the PIC's ISA lines (through LINT0, ExtINT)
+ * injected by vm_run, the APIC's first.
+ */
+static void test_local_apic_virtual_wire(void)
+{
+  static struct vm v;
+  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, &wall, T0, console, NULL};
+  fake_time_set(T0);
+  fake_events_clear();
+  CHECK_EQ(vm_init(&v, &cfg, ram, 4 * MIB), HV_OK);
+  CHECK_EQ(vm_start(&v, NULL), HV_OK);
+  CHECK(v.has_platform);
+  CHECK_EQ(guest_msr(&v, VLAPIC_MSR_APIC_BASE, false, 0), 0xfee00900ull);
+  CHECK_EQ(v.stats.msr_unknown, 0);
+  CHECK_EQ(mmio_r(&v, VLAPIC_MMIO_BASE + VLAPIC_VERSION), VLAPIC_VERSION_VALUE);
+  /* The PIC at vectors 0x30.., the PIT's IRQ 0 due. */
+  static const uint8_t seq[][2] = {{0x20, 0x11}, {0x21, 0x30}, {0x21, 0x04}, {0x21, 0x01},
+                                   {0xa0, 0x11}, {0xa1, 0x38}, {0xa1, 0x02}, {0xa1, 0x01},
+                                   {0x21, 0x00}, {0xa1, 0x00}, {0x43, 0x34}, {0x40, 0x9d},
+                                   {0x40, 0x12}};
+  for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+    guest_pio(&v, seq[i][0], 1, true, seq[i][1]);
+  /* setup_local_APIC: enabled, LINT0 ExtINT; the timer one-shot at 0xec, divide by 16. */
+  mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_SVR, 0x1ff);
+  mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_LVT_LINT0, 0x700);
+  mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_LVT_TIMER, 0xec);
+  mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_TDCR, 0x3);
+  mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_TMICT, 1000); /* 16 us */
+  uint32_t injected = v.vcpu.injected_count;
+  fake_time_advance(5 * 1000000ull); /* both the PIT's IRQ 0 and the APIC timer are due */
+  guest_pio(&v, 0x80, 1, true, 0);   /* any exit: vm_run delivers before the entry */
+  CHECK_EQ(v.vcpu.injected_count, injected + 1);
+  CHECK_EQ(v.vcpu.injected[injected], 0xec);
+  guest_pio(&v, 0x80, 1, true, 0);
+  CHECK_EQ(v.vcpu.injected[injected + 1], 0x30); /* the PIC's, through LINT0 */
+  mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_EOI, 0);
+  guest_pio(&v, 0x20, 1, true, 0x20);
+  /* LINT0 masked: the PIC's next IRQ 0 waits in its IRR and reaches nobody. */
+  mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_LVT_LINT0, 0x10700);
+  fake_time_advance(5 * 1000000ull);
+  uint32_t before = v.vcpu.injected_count;
+  guest_pio(&v, 0x80, 1, true, 0);
+  CHECK_EQ(v.vcpu.injected_count, before);
+  mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_LVT_LINT0, 0x700); /* delivered before the next entry */
+  guest_pio(&v, 0x80, 1, true, 0);
+  CHECK_EQ(v.vcpu.injected_count, before + 1);
+  CHECK_EQ(v.vcpu.injected[before], 0x30);
+  /* The APIC off (IA32_APIC_BASE.EN clear): the PIC reaches the CPU directly; the page reads
+   * all ones; an x2APIC request is refused. */
+  guest_msr(&v, VLAPIC_MSR_APIC_BASE, true, 0xfee00100ull);
+  CHECK(!v.platform.lapic.on);
+  CHECK_EQ(mmio_r(&v, VLAPIC_MMIO_BASE + VLAPIC_VERSION), 0xffffffffu);
+  guest_msr(&v, VLAPIC_MSR_APIC_BASE, true, 0xfee00d00ull);
+  CHECK(!v.platform.lapic.on);
+  CHECK(fake_event_find("apic-base-refused") != NULL);
+  CHECK_EQ(v.stats.msr_unknown, 0);
+  CHECK_EQ(v.state, VM_RUNNING);
+  vm_destroy(&v);
+}
+
 void test_platform_all(void)
 {
   RUN(test_attach_and_refusals);
@@ -313,4 +391,5 @@ void test_platform_all(void)
   RUN(test_reset_requests);
   RUN(test_hostile_accesses);
   RUN(test_random_traffic);
+  RUN(test_local_apic_virtual_wire);
 }

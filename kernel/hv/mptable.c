@@ -1,7 +1,7 @@
 #include "hv/mptable.h"
 
 #include "d0/lib.h"
-#include "dev/platform/vlapic.h"
+#include "dev/platform/platform.h"
 #include "hv/cpuid.h"
 #include "hv/err.h"
 
@@ -10,16 +10,21 @@
 #define CPU_ENTRY_LEN 20u
 #define BUS_ENTRY_LEN 8u
 #define LINT_ENTRY_LEN 8u
+#define IOAPIC_ENTRY_LEN 8u
+#define INTSRC_ENTRY_LEN 8u
+#define ISA_IRQS 16u
+#define INTSRC_ENTRIES (ISA_IRQS - 1) /* every ISA IRQ but 2 (the cascade) */
 #define TABLE_GPA (MPTABLE_GPA + FLOATING_LEN)
 #define SPEC_1_4 4u
 
-enum { ENTRY_CPU = 0, ENTRY_BUS = 1, ENTRY_LINT = 4 };
-enum { INT_NMI = 1, INT_EXTINT = 3 };
+enum { ENTRY_CPU = 0, ENTRY_BUS = 1, ENTRY_IOAPIC = 2, ENTRY_INTSRC = 3, ENTRY_LINT = 4 };
+enum { INT_INT = 0, INT_NMI = 1, INT_EXTINT = 3 };
 #define CPU_ENABLED 1u
 #define CPU_BSP 2u
 #define ALL_APICS 0xffu
 
 _Static_assert(FLOATING_LEN + HEADER_LEN + MPTABLE_MAX_CPUS * CPU_ENTRY_LEN + BUS_ENTRY_LEN +
+                       IOAPIC_ENTRY_LEN + INTSRC_ENTRIES * INTSRC_ENTRY_LEN +
                        2 * LINT_ENTRY_LEN <=
                    MPTABLE_SIZE,
                "the largest table fits its KiB");
@@ -40,15 +45,18 @@ static uint8_t checksum(const uint8_t *p, uint32_t len)
   return (uint8_t)(0u - sum);
 }
 
-static uint32_t put_lint(uint8_t *e, uint8_t type, uint8_t apic, uint8_t lint)
+/* An interrupt entry (I/O interrupt or local interrupt: the same layout): source ISA IRQ, then
+ * the destination APIC and its pin or LINT. */
+static uint32_t put_int(uint8_t *e, uint8_t entry, uint8_t type, uint8_t irq, uint8_t apic,
+                        uint8_t pin)
 {
-  e[0] = ENTRY_LINT;
+  e[0] = entry;
   e[1] = type;
   put16(e + 2, 0);  /* conforming polarity and trigger */
   e[4] = 0;         /* source bus: ISA */
-  e[5] = 0;         /* source IRQ */
+  e[5] = irq;
   e[6] = apic;
-  e[7] = lint;
+  e[7] = pin;
   return LINT_ENTRY_LEN;
 }
 
@@ -72,8 +80,18 @@ int mptable_write(const struct guest_mem *mem, uint32_t ncpus)
   e[0] = ENTRY_BUS;
   memcpy(e + 2, "ISA   ", 6);
   e += BUS_ENTRY_LEN;
-  e += put_lint(e, INT_EXTINT, 0, 0);
-  e += put_lint(e, INT_NMI, ALL_APICS, 1);
+  e[0] = ENTRY_IOAPIC;
+  e[1] = VIOAPIC_ID;
+  e[2] = (uint8_t)VIOAPIC_VERSION; /* 0x20 */
+  e[3] = 1;                        /* enabled */
+  put32(e + 4, (uint32_t)VIOAPIC_MMIO_BASE);
+  e += IOAPIC_ENTRY_LEN;
+  for (uint8_t irq = 0; irq < ISA_IRQS; irq++)
+    if (irq != 2)
+      e += put_int(e, ENTRY_INTSRC, INT_INT, irq, VIOAPIC_ID,
+                   irq == PLATFORM_IRQ_PIT ? PLATFORM_IOAPIC_PIN_PIT : irq);
+  e += put_int(e, ENTRY_LINT, INT_EXTINT, 0, 0, 0);
+  e += put_int(e, ENTRY_LINT, INT_NMI, 0, ALL_APICS, 1);
   uint32_t len = (uint32_t)(e - t);
 
   memcpy(t, "PCMP", 4);
@@ -81,7 +99,7 @@ int mptable_write(const struct guest_mem *mem, uint32_t ncpus)
   t[6] = SPEC_1_4;
   memcpy(t + 8, "D0      ", 8);
   memcpy(t + 16, "MICRO-VM    ", 12);
-  put16(t + 34, (uint16_t)(ncpus + 3)); /* entries */
+  put16(t + 34, (uint16_t)(ncpus + 4 + INTSRC_ENTRIES)); /* entries */
   put32(t + 36, (uint32_t)VLAPIC_MMIO_BASE);
   t[7] = checksum(t, len);
 

@@ -13,17 +13,15 @@
  *            one processor entry per vCPU (APIC ID = index, version 0x14, enabled; 0 is the BSP;
  *            signature and features from the guest's CPUID leaf 1)
  *            the ISA bus (bus 0)
+ *            the I/O APIC (dev/platform/vioapic.h: ID 0, version 0x20, at 0xFEC00000)
+ *            one I/O interrupt entry per ISA IRQ but 2: IRQ n on pin n, IRQ 0 on pin 2
  *            ExtINT (the 8259A) on the BSP's LINT0, NMI on every CPU's LINT1
- * No IOAPIC entry: the ISA lines stay on the 8259A through LINT0 (Linux with no IOAPIC marks
- * them legacy vectors). That needs `noapic` on the command line (PLATFORM_CMDLINE):
- * setup_local_APIC soft-disables the APIC first, which masks every LVT (SDM 11.4.7.2), and
- * x86-64 Linux then keeps LINT0 as ExtINT on the BSP only with the IOAPIC disabled (the MP
- * table's PIC-mode bit is read by 32-bit kernels only); otherwise it leaves ExtINT masked,
- * expecting an IOAPIC to carry the ISA lines, and the PIT and the virtio lines would never
- * arrive (tried: the guest hung at its root disk). Without IRQ entries Linux logs "BIOS bug, no
- * explicit IRQ entries, using default mptable" and builds ISA defaults for an IOAPIC it never
- * finds (nr_ioapics stays 0): harmless, and better than entries naming an IOAPIC that is not
- * there. Both checksums make their structure's bytes sum to 0.
+ * With it Linux selects "symmetric I/O" mode: the ISA lines through the I/O APIC, the 8259A
+ * masked, each CPU's tick from its APIC timer. (Without an I/O APIC it would need `noapic`:
+ * setup_local_APIC soft-disables the APIC, which masks every LVT (SDM 11.4.7.2), and x86-64 Linux
+ * re-enables ExtINT on LINT0 only when the I/O APIC is off; without any configuration it keeps
+ * "virtual wire no-config" and never starts the APIC timer on an SMP kernel.) Both checksums make
+ * their structure's bytes sum to 0.
  */
 #ifndef HV_MPTABLE_H
 #define HV_MPTABLE_H

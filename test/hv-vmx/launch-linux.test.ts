@@ -11,6 +11,7 @@ import { encodeExecSpec } from '../../core/image/exec-spec';
 import { buildGuestInit } from '../../builder/guest/init';
 import { buildGuestKernel } from '../../builder/guest/kernel';
 import { busyboxImageBytes } from '../guest/support/busybox-image';
+import { interruptCount } from '../support/proc-interrupts';
 import { D0Under, dump, only } from './d0-bochs';
 
 const BOCHS_TIMEOUT_MS = 20 * 60_000;
@@ -43,7 +44,12 @@ for (const [cpuModel, backend] of MODELS) {
 
     it("runs the container: its line in D0's log under the VM's name, then ev=vm_exit status=7", async () => {
       const spec = encodeExecSpec({
-        args: ['/bin/sh', '-c', `echo "hello from $0 on ${backend}"; exit 7`, 'web'],
+        args: [
+          '/bin/sh',
+          '-c',
+          `echo "hello from $0 on ${backend}"; grep -E "LOC|virtio0" /proc/interrupts; exit 7`,
+          'web',
+        ],
         env: ['PATH=/bin'],
         cwd: '/',
         uid: 0,
@@ -61,6 +67,13 @@ for (const [cpuModel, backend] of MODELS) {
         .filter((e) => e.fields.vm === 'web')
         .map((e) => e.fields.line);
       assert.ok(lines.includes(`hello from web on ${backend}`), all);
+      // The guest's own APICs (kernel/dev/platform/vlapic.h, vioapic.h): its tick from the local
+      // APIC timer, its disk's line through the I/O APIC (test/hv-svm/guest-apic.test.ts).
+      assert.ok((interruptCount(lines.join('\n'), 'LOC') ?? 0) > 0, all);
+      assert.ok(
+        lines.some((l) => /^\s*5:\s+[1-9]\d*\s+IO-APIC\s+5-edge\s+virtio0/.test(l)),
+        all,
+      );
       const exit = only(events, 'vm_exit');
       assert.equal(exit.length, 1, all);
       assert.equal(exit[0].fields.vm, 'web');

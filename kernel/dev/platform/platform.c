@@ -3,19 +3,23 @@
 #include "d0/lib.h"
 #include "hv/err.h"
 
-static void pit_irq0(void *ctx)
+/* An ISA line drives the 8259A's input and the I/O APIC's pin alike (IRQ 0 on pin 2). */
+static void isa_line(struct platform *p, uint32_t irq, bool level)
 {
-  struct pic *pic = ctx;
-  /* OUT0 rose: one edge. The PIC latches it; dropping the line right away lets the next
-   * period's edge be seen. */
-  pic_set_irq(pic, PLATFORM_IRQ_PIT, true);
-  pic_set_irq(pic, PLATFORM_IRQ_PIT, false);
+  pic_set_irq(&p->pic, irq, level); /* logs and ignores a line it does not have */
+  if (irq < 16 && irq != 2)
+    vioapic_set_irq(&p->ioapic, irq == PLATFORM_IRQ_PIT ? PLATFORM_IOAPIC_PIN_PIT : irq, level);
 }
 
-static void uart_irq(void *ctx, bool level)
+static void pit_irq0(void *ctx)
 {
-  pic_set_irq(ctx, PLATFORM_IRQ_UART, level);
+  /* OUT0 rose: one edge. The PIC latches it; dropping the line right away lets the next
+   * period's edge be seen. */
+  isa_line(ctx, PLATFORM_IRQ_PIT, true);
+  isa_line(ctx, PLATFORM_IRQ_PIT, false);
 }
+
+static void uart_irq(void *ctx, bool level) { isa_line(ctx, PLATFORM_IRQ_UART, level); }
 
 int platform_attach(struct platform *p, struct bus *pio, struct bus *mmio,
                     const struct dev_env *env, const struct platform_config *cfg)
@@ -24,10 +28,11 @@ int platform_attach(struct platform *p, struct bus *pio, struct bus *mmio,
   p->env = env;
   TRY(rtc_init(&p->rtc, env, cfg->wall, cfg->wall_ns));
   pic_init(&p->pic, env);
-  pit_init(&p->pit, env, pit_irq0, &p->pic);
-  uart_init(&p->uart, env, cfg->console, cfg->console_ctx, uart_irq, &p->pic);
+  pit_init(&p->pit, env, pit_irq0, p);
+  uart_init(&p->uart, env, cfg->console, cfg->console_ctx, uart_irq, p);
   sysports_init(&p->sys, env, &p->pit, cfg->reset, cfg->reset_ctx);
   vlapic_init(&p->lapic, env);
+  vioapic_init(&p->ioapic, env, &p->lapic);
 
   TRY(bus_register(pio, PIC_MASTER_PORT, PIC_PORTS, "pic-master", &pic_master_ops, &p->pic));
   TRY(bus_register(pio, PIC_SLAVE_PORT, PIC_PORTS, "pic-slave", &pic_slave_ops, &p->pic));
@@ -39,13 +44,15 @@ int platform_attach(struct platform *p, struct bus *pio, struct bus *mmio,
   TRY(bus_register(pio, SYS_DMA_PAGE_PORT, 1, "dma-page", &sys_dma_page_ops, &p->sys));
   TRY(bus_register(pio, SYS_PORT_A, 1, "port-a", &sys_port_a_ops, &p->sys));
   TRY(bus_register(mmio, VLAPIC_MMIO_BASE, VLAPIC_MMIO_SIZE, "lapic", &vlapic_ops, &p->lapic));
+  TRY(bus_register(mmio, VIOAPIC_MMIO_BASE, VIOAPIC_MMIO_SIZE, "ioapic", &vioapic_ops,
+                   &p->ioapic));
   return HV_OK;
 }
 
 void platform_irq_set_level(struct platform *p, uint32_t gsi, bool level)
 {
   bool was = pic_line_level(&p->pic, gsi);
-  pic_set_irq(&p->pic, gsi, level); /* logs and ignores a line it does not have */
+  isa_line(p, gsi, level);
   if (!was && pic_line_level(&p->pic, gsi))
     p->raised++;
 }

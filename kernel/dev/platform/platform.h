@@ -1,13 +1,14 @@
 /*
  * The PC platform devices of one micro-VM, and the interrupt path between them and the CPU.
  *
- * Interrupt delivery: a cascaded 8259A pair for the ISA lines, and the vCPU's local APIC
- * (vlapic.h) with the 8259A's INTR on its LINT0 as ExtINT ("virtual wire"). No IOAPIC and no MP
- * MADT: D0 writes an MP table listing the vCPU's APIC (hv/mptable.h) and passes `noapic`
- * (PLATFORM_CMDLINE), so Linux 6.1 x86-64 selects "symmetric I/O" mode with the IOAPIC off, keeps
- * ExtINT on the BSP's LINT0 and ticks with the APIC timer (one-shot), calibrated against the PIT
- * or the TSC (tsc_early_khz). IRQs 0-15 go through the PIC. One vCPU only: IPIs reach the
- * sender's own APIC or nobody.
+ * Interrupt delivery: the vCPU's local APIC (vlapic.h) and an I/O APIC (vioapic.h), with the
+ * cascaded 8259A pair beside it on the same ISA lines (IRQ n on I/O APIC pin n, IRQ 0 on pin 2)
+ * and on the local APIC's LINT0 as ExtINT. No ACPI MADT: D0 writes an MP table listing both
+ * (hv/mptable.h), so Linux 6.1 x86-64 selects "symmetric I/O" mode, masks the 8259A and LINT0,
+ * routes IRQs 0-15 through the I/O APIC (edge-triggered) and ticks with the APIC timer,
+ * calibrated against the TSC (tsc_early_khz) or the PIT. A guest that keeps to the 8259A (the
+ * I/O APIC's entries start masked, LINT0 starts as ExtINT) works as before. One vCPU only:
+ * IPIs reach the sender's own APIC or nobody.
  *
  *   IRQ 0  PIT channel 0        IRQ 4  UART (COM1)       IRQ 5, 6  virtio-blk, virtio-net
  *   IRQ 2  cascade (not a line) IRQ 8  RTC (never raised)
@@ -28,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dev/platform/vioapic.h"
 #include "dev/platform/vlapic.h"
 #include "dev/platform/pic.h"
 #include "dev/platform/pit.h"
@@ -37,11 +39,8 @@
 #include "hv/bus.h"
 #include "hv/dev_env.h"
 
-/* Words D0 adds to the guest kernel command line for this platform: no IOAPIC, so Linux keeps
- * the 8259A on the BSP's LINT0 (hv/mptable.h says why it needs telling). */
-#define PLATFORM_CMDLINE "noapic"
-
 #define PLATFORM_IRQ_PIT 0
+#define PLATFORM_IOAPIC_PIN_PIT 2 /* ISA IRQ 0's I/O APIC pin (the MP table's override) */
 #define PLATFORM_IRQ_UART UART_COM1_IRQ
 
 struct platform_config {
@@ -61,6 +60,7 @@ struct platform {
   struct uart uart;
   struct sysports sys;
   struct vlapic lapic;
+  struct vioapic ioapic;
   /* External lines (platform_irq_set_level) raised so far: each low-to-high change of one at
    * the PIC's input. D0 compares it across CPUs: a device run on one CPU that raised a line of
    * a VM whose guest runs on another (boot/efi/run_vms.c, "kick"). */

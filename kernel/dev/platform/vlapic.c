@@ -49,22 +49,41 @@ static uint32_t ppr(const struct vlapic *l)
 
 /* A fixed interrupt arrives: IRR, unless the APIC is software-disabled (it accepts nothing) or
  * the vector is one of the reserved 0-15 (a receive error). */
-static void accept(struct vlapic *l, uint8_t vector)
+static void accept_as(struct vlapic *l, uint8_t vector, bool level)
 {
-  if (!(l->svr & VLAPIC_SVR_ENABLE))
+  if (!l->on || !(l->svr & VLAPIC_SVR_ENABLE))
     return;
   if (vector < 16) {
     l->esr_pending |= VLAPIC_ESR_RECV_ILLEGAL;
     return;
   }
   set_bit(l->irr, vector);
+  if (level)
+    set_bit(l->tmr, vector);
+  else
+    clear_bit(l->tmr, vector);
+}
+
+/* The APIC's own interrupts (timer, IPIs) are edge-triggered. */
+static void accept(struct vlapic *l, uint8_t vector) { accept_as(l, vector, false); }
+
+void vlapic_deliver(struct vlapic *l, uint8_t vector, bool level) { accept_as(l, vector, level); }
+
+void vlapic_set_eoi_hook(struct vlapic *l, void (*fn)(void *ctx, uint8_t vector), void *ctx)
+{
+  l->eoi_level = fn;
+  l->eoi_ctx = ctx;
 }
 
 static void power_on(struct vlapic *l)
 {
   struct dev_log log = l->log;
+  void (*eoi_level)(void *, uint8_t) = l->eoi_level;
+  void *eoi_ctx = l->eoi_ctx;
   memset(l, 0, sizeof(*l));
   l->log = log;
+  l->eoi_level = eoi_level;
+  l->eoi_ctx = eoi_ctx;
   l->on = true;
   l->dfr = 0xffffffffu;
   l->svr = 0xffu;
@@ -77,6 +96,8 @@ static void power_on(struct vlapic *l)
 void vlapic_init(struct vlapic *l, const struct dev_env *env)
 {
   l->log = (struct dev_log){env, "lapic", 0};
+  l->eoi_level = NULL;
+  l->eoi_ctx = NULL;
   power_on(l);
 }
 
@@ -198,8 +219,14 @@ static void send_ipi(struct vlapic *l)
 static void eoi(struct vlapic *l)
 {
   int v = highest(l->isr);
-  if (v >= 0)
-    clear_bit(l->isr, (uint8_t)v);
+  if (v < 0)
+    return;
+  clear_bit(l->isr, (uint8_t)v);
+  if (bit(l->tmr, (uint8_t)v)) {
+    clear_bit(l->tmr, (uint8_t)v);
+    if (l->eoi_level != NULL)
+      l->eoi_level(l->eoi_ctx, (uint8_t)v); /* the I/O APIC may deliver the line again */
+  }
 }
 
 static void write_svr(struct vlapic *l, uint32_t v)

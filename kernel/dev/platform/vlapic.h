@@ -78,6 +78,8 @@ struct vlapic {
   uint32_t tmict, tdcr;
   uint64_t timer_deadline_ns;   /* when it reaches 0, VLAPIC_NO_DEADLINE if not counting */
   uint64_t timer_fired;         /* expiries that set IRR (counted for the log) */
+  void (*eoi_level)(void *ctx, uint8_t vector); /* the EOI of a level-triggered vector */
+  void *eoi_ctx;
 };
 
 extern const struct bus_ops vlapic_ops;
@@ -99,6 +101,14 @@ int vlapic_pending(const struct vlapic *l);
 
 /* The CPU took `vector` (the one vlapic_pending returned): IRR -> ISR. */
 void vlapic_ack(struct vlapic *l, uint8_t vector);
+
+/* A fixed interrupt from the I/O APIC: into IRR (and TMR when level-triggered: its EOI then
+ * calls the EOI hook). Dropped like any other while the APIC is off or software-disabled; a
+ * vector below 16 is a receive error. */
+void vlapic_deliver(struct vlapic *l, uint8_t vector, bool level);
+
+/* Who hears the EOI of a level-triggered vector (the I/O APIC); kept across resets. */
+void vlapic_set_eoi_hook(struct vlapic *l, void (*fn)(void *ctx, uint8_t vector), void *ctx);
 
 /* Whether the 8259A's INTR reaches the CPU: the APIC is off, or LINT0 is ExtINT and unmasked. */
 bool vlapic_accepts_extint(const struct vlapic *l);

@@ -23,8 +23,9 @@ static uint8_t sum(const uint8_t *p, uint32_t n)
 }
 
 struct parsed {
-  uint32_t cpus, bsp_count, bsp_id, buses, extint, nmi, entries;
+  uint32_t cpus, bsp_count, bsp_id, buses, extint, nmi, entries, ioapics, intsrc;
   uint8_t ids[32];
+  int pin_of_irq[16]; /* -1: no entry */
   bool ok;
 };
 
@@ -32,6 +33,8 @@ struct parsed {
 static struct parsed linux_reads(const uint8_t *ram)
 {
   struct parsed r = {0};
+  for (int i = 0; i < 16; i++)
+    r.pin_of_irq[i] = -1;
   const uint8_t *f = NULL;
   for (uint64_t a = 639 * 0x400; a < 640 * 0x400; a += 16)
     if (memcmp(ram + a, "_MP_", 4) == 0 && ram[a + 8] == 1 && sum(ram + a, 16) == 0 &&
@@ -66,6 +69,19 @@ static struct parsed linux_reads(const uint8_t *ram)
       r.buses++;
       off += 8;
       break;
+    case 2:
+      if (e[3] != 1 || get32(e + 4) != 0xfec00000u || e[2] != 0x20)
+        return r;
+      r.ioapics++;
+      off += 8;
+      break;
+    case 3:
+      if (e[1] != 0 || e[4] != 0 || e[5] >= 16 || e[6] != 0 || r.pin_of_irq[e[5]] != -1)
+        return r; /* INT from the ISA bus to I/O APIC 0, once per IRQ */
+      r.pin_of_irq[e[5]] = e[7];
+      r.intsrc++;
+      off += 8;
+      break;
     case 4:
       if (e[1] == 3 && e[6] == 0 && e[7] == 0)
         r.extint++;
@@ -92,7 +108,14 @@ static void test_tables(void)
     struct parsed p = linux_reads(ram);
     CHECK(p.ok);
     CHECK_EQ(p.cpus, counts[i]);
-    CHECK_EQ(p.entries, counts[i] + 3);
+    CHECK_EQ(p.entries, counts[i] + 4 + 15);
+    CHECK_EQ(p.ioapics, 1);
+    CHECK_EQ(p.intsrc, 15);
+    CHECK_EQ(p.pin_of_irq[0], 2); /* the PIT: the usual override */
+    CHECK_EQ(p.pin_of_irq[2], -1);
+    for (int irq = 1; irq < 16; irq++)
+      if (irq != 2)
+        CHECK_EQ(p.pin_of_irq[irq], irq);
     CHECK_EQ(p.bsp_count, 1);
     CHECK_EQ(p.bsp_id, 0);
     for (uint32_t c = 0; c < counts[i]; c++)

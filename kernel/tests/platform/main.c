@@ -8,6 +8,7 @@ void test_pit_all(void);
 void test_rtc_all(void);
 void test_uart_all(void);
 void test_vlapic_all(void);
+void test_vioapic_all(void);
 void test_platform_all(void);
 
 int main(void)
@@ -17,6 +18,7 @@ int main(void)
   test_rtc_all();
   test_uart_all();
   test_vlapic_all();
+  test_vioapic_all();
   test_platform_all();
   return check_exit("platform");
 }

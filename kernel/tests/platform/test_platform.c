@@ -85,8 +85,7 @@ static void test_attach_and_refusals(void)
 {
   CHECK_EQ(new_platform_vm(), HV_OK);
   CHECK_EQ(vm.pio.count, 10); /* the status port plus the platform's 9 ranges */
-  CHECK_EQ(vm.mmio.count, 1); /* the local APIC's page */
-  CHECK(strcmp(PLATFORM_CMDLINE, "noapic") == 0);
+  CHECK_EQ(vm.mmio.count, 2); /* the local APIC's and the I/O APIC's pages */
   /* Attaching again collides with the ranges already there. */
   static struct platform again;
   struct platform_config pc = {&wall, T0, NULL, NULL, NULL, NULL};
@@ -240,9 +239,10 @@ static void test_hostile_accesses(void)
   /* Straddling the UART's end: not the UART's, all ones, counted by the core. */
   CHECK_EQ(guest_pio(&vm, 0x3fe, 4, false, 0), 0xffffffffu);
   CHECK_EQ(vm.stats.pio_unclaimed, 1);
-  /* The local APIC answers at its page (its version register); no IOAPIC behind its window. */
+  /* The APICs answer at their pages; nothing behind the HPET's window. */
   CHECK_EQ(guest_mmio(&vm, 0xfee00030, 4, false, 0), VLAPIC_VERSION_VALUE);
-  CHECK_EQ(guest_mmio(&vm, 0xfec00000, 4, false, 0), 0xffffffffu);
+  CHECK_EQ(guest_mmio(&vm, 0xfec00000, 4, false, 0), 0); /* IOREGSEL */
+  CHECK_EQ(guest_mmio(&vm, 0xfed00000, 4, false, 0), 0xffffffffu);
   CHECK_EQ(vm.stats.mmio_unclaimed, 1);
   /* Empty ports inside the kbc range: all ones, logged with a budget. */
   fake_events_clear();
@@ -383,6 +383,47 @@ static void test_local_apic_virtual_wire(void)
   vm_destroy(&v);
 }
 
+/* Symmetric I/O mode as Linux sets it up from D0's MP table: the 8259A masked, LINT0's ExtINT
+ * masked, the ISA lines through the I/O APIC (IRQ 0 on pin 2), edge-triggered, to APIC 0. */
+static void test_ioapic_symmetric_io(void)
+{
+  static struct vm v;
+  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, &wall, T0, console, NULL};
+  fake_time_set(T0);
+  fake_events_clear();
+  CHECK_EQ(vm_init(&v, &cfg, ram, 4 * MIB), HV_OK);
+  CHECK_EQ(vm_start(&v, NULL), HV_OK);
+  static const uint8_t seq[][2] = {{0x20, 0x11}, {0x21, 0x30}, {0x21, 0x04}, {0x21, 0x01},
+                                   {0xa0, 0x11}, {0xa1, 0x38}, {0xa1, 0x02}, {0xa1, 0x01},
+                                   {0x21, 0xff}, {0xa1, 0xff}, {0x43, 0x34}, {0x40, 0x9d},
+                                   {0x40, 0x12}};
+  for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
+    guest_pio(&v, seq[i][0], 1, true, seq[i][1]);
+  mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_SVR, 0x1ff);
+  mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_LVT_LINT0, 0x10700);
+  CHECK_EQ((mmio_r(&v, VIOAPIC_MMIO_BASE + VIOAPIC_IOWIN) >> 16) & 0xff, 0); /* ID register */
+  static const uint32_t pins[][2] = {{2, 0x30}, {5, 0x25}};
+  for (size_t i = 0; i < 2; i++) {
+    mmio_w(&v, VIOAPIC_MMIO_BASE + VIOAPIC_IOREGSEL, VIOAPIC_REG_REDIR + 2 * pins[i][0] + 1);
+    mmio_w(&v, VIOAPIC_MMIO_BASE + VIOAPIC_IOWIN, 0);
+    mmio_w(&v, VIOAPIC_MMIO_BASE + VIOAPIC_IOREGSEL, VIOAPIC_REG_REDIR + 2 * pins[i][0]);
+    mmio_w(&v, VIOAPIC_MMIO_BASE + VIOAPIC_IOWIN, pins[i][1]);
+  }
+  uint32_t before = v.vcpu.injected_count;
+  fake_time_advance(5 * 1000000ull); /* the PIT's IRQ 0 is due */
+  guest_pio(&v, 0x80, 1, true, 0);
+  CHECK_EQ(v.vcpu.injected_count, before + 1);
+  CHECK_EQ(v.vcpu.injected[before], 0x30); /* through pin 2, not the (masked) 8259A */
+  mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_EOI, 0);
+  platform_irq_set_level(&v.platform, 5, true); /* virtio-blk's line */
+  guest_pio(&v, 0x80, 1, true, 0);
+  CHECK_EQ(v.vcpu.injected[before + 1], 0x25);
+  CHECK_EQ(v.platform.ioapic.delivered, 2);
+  CHECK_EQ(v.vcpu.injected_count, before + 2); /* nothing else: the 8259A stays masked */
+  CHECK_EQ(v.state, VM_RUNNING);
+  vm_destroy(&v);
+}
+
 void test_platform_all(void)
 {
   RUN(test_attach_and_refusals);
@@ -392,4 +433,5 @@ void test_platform_all(void)
   RUN(test_hostile_accesses);
   RUN(test_random_traffic);
   RUN(test_local_apic_virtual_wire);
+  RUN(test_ioapic_symmetric_io);
 }

@@ -29,7 +29,7 @@ export interface HostileCase {
 
 /** The suite: RAM size (the guest's key), expected outcome, what it does. */
 export const HOSTILE: Record<string, HostileCase> = {
-  msr: { memMb: 18, expect: { contained: 0x20 }, what: 'writes and reads back host-sensitive MSRs (VM_HSAVE_PA, VM_CR, FEATURE_CONTROL, APIC_BASE, TSC, VMX capabilities, MC banks): writes dropped, reads 0' },
+  msr: { memMb: 18, expect: { contained: 0x20 }, what: "writes and reads back host-sensitive MSRs (VM_HSAVE_PA, VM_CR, FEATURE_CONTROL, TSC, VMX capabilities, MC banks): writes dropped, reads 0; APIC_BASE is the VM's own APIC's: the hostile base refused, it reads 0xfee00900" },
   'virt-insns': { memMb: 20, expect: { contained: 0x21 }, what: 'executes the 12 SVM and VMX instructions: each is a #UD it handles itself' },
   'port-sweep': { memMb: 22, expect: { contained: 0x22 }, what: 'IN from all 65,536 ports, OUT 0 to all but its console and status ports' },
   'exception-storm': { memMb: 24, expect: { contained: 0x23 }, what: '100,000 #UDs through its own IDT (no exit at all)' },
@@ -90,6 +90,7 @@ const wrmsr = (msr: number, lo: number, hi = 0) => [
   ...asm.movImm32(Reg.RCX, msr), ...asm.movImm32(Reg.RAX, lo), ...asm.movImm32(Reg.RDX, hi), 0x0f, 0x30,
 ];
 const rdmsr = (msr: number) => [...asm.movImm32(Reg.RCX, msr), 0x0f, 0x32];
+const APIC_BASE = 0x1b;
 const done = (p: Program, status: number) => p.emit(asm.outb(0x501, status), asm.haltLoop());
 
 function attack(p: Program, name: string): void {
@@ -97,13 +98,17 @@ function attack(p: Program, name: string): void {
   switch (name) {
     case 'msr': {
       // MSRs D0 does not pass through: the host's SVM save area and control, VMX locks and
-      // capabilities, the APIC base, the TSC, a machine-check bank, an unknown AMD MSR.
-      const msrs = [0xc0010117, 0xc0010114, 0x3a, 0x1b, 0x10, 0x400, 0xc0011234];
-      for (const m of msrs) p.emit(wrmsr(m, 0xdead0000, 0xbeef));
+      // capabilities, the TSC, a machine-check bank, an unknown AMD MSR.
+      const msrs = [0xc0010117, 0xc0010114, 0x3a, 0x10, 0x400, 0xc0011234];
+      for (const m of [...msrs, APIC_BASE]) p.emit(wrmsr(m, 0xdead0000, 0xbeef));
       for (const m of [...msrs, 0x480, 0x48b]) {
         p.emit(rdmsr(m), [0x09, 0xd0], asm.testEax(0xffffffff)); // or eax, edx: any bit read
         p.exitIf(Cond.NE, 0x2f);
       }
+      // IA32_APIC_BASE belongs to the VM's own local APIC (kernel/dev/platform/vlapic.h): the
+      // hostile base is refused, and it reads the VM's base (BSP, enabled), never the host's.
+      p.emit(rdmsr(APIC_BASE), asm.cmpEax(0xfee00900)).exitIf(Cond.NE, 0x2e);
+      p.emit([0x89, 0xd0], asm.testEax(0xffffffff)).exitIf(Cond.NE, 0x2e); // mov eax, edx
       done(p, 0x20);
       return;
     }

@@ -1,5 +1,6 @@
 #include "hv/cmdline.h"
 
+#include "dev/platform/platform.h"
 #include "hv/err.h"
 
 struct out {
@@ -93,7 +94,7 @@ int cmdline_build(char *buf, size_t cap, const struct cmdline_cfg *cfg, size_t *
   struct out o = {buf, cap, 0, false};
   put_s(&o, "console=ttyS0 reboot=t panic=-1 quiet root=/dev/vda ");
   put_s(&o, cfg->root_ro ? "ro" : "rw");
-  put_s(&o, " rootfstype=ext4 init=/.d0/init");
+  put_s(&o, " rootfstype=ext4 init=/.d0/init " PLATFORM_CMDLINE);
   if (cfg->tsc_khz != 0) {
     put_s(&o, " tsc_early_khz=");
     put_dec(&o, cfg->tsc_khz);

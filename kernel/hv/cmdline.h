@@ -3,6 +3,7 @@
  * writes. Exact format, keys separated by one space, in this order:
  *
  *   console=ttyS0 reboot=t panic=-1 quiet root=/dev/vda rw|ro rootfstype=ext4 init=/.d0/init
+ *   no_timer_check     (PLATFORM_CMDLINE: IRQ 0's route through the I/O APIC is not re-proven)
  *   [tsc_early_khz=N]  (when the host knows its TSC rate: cmdline_cfg.tsc_khz)
  *   virtio_mmio.device=4K@0xADDR:IRQ   (one per device, in device order: vda first, then eth0)
  *   d0.name=NAME d0.ip=A.B.C.D/N [d0.gw=A.B.C.D] [d0.route=A.B.C.D/N,A.B.C.D ...]

@@ -256,7 +256,7 @@ static void test_cmdline_exact(void)
                             .root_ro = false};
   CHECK_EQ(cmdline_build(buf, sizeof(buf), &cfg, &len), HV_OK);
   const char *want = "console=ttyS0 reboot=t panic=-1 quiet root=/dev/vda rw rootfstype=ext4 "
-                     "init=/.d0/init "
+                     "init=/.d0/init no_timer_check "
                      "virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6 "
                      "d0.name=web d0.ip=10.20.0.10/24 d0.gw=10.20.0.1 "
                      "d0.route=192.168.0.0/16,10.20.0.254 d0.route=0.0.0.0/0,10.20.0.1";
@@ -270,12 +270,12 @@ static void test_cmdline_exact(void)
   cfg.ndevs = 1;
   CHECK_EQ(cmdline_build(buf, sizeof(buf), &cfg, &len), HV_OK);
   CHECK(strcmp(buf, "console=ttyS0 reboot=t panic=-1 quiet root=/dev/vda ro rootfstype=ext4 "
-                    "init=/.d0/init virtio_mmio.device=4K@0xd0000000:5 d0.name=web "
+                    "init=/.d0/init no_timer_check virtio_mmio.device=4K@0xd0000000:5 d0.name=web "
                     "d0.ip=10.20.0.10/24") == 0);
-  /* A known host TSC rate follows init=, so the guest skips its PIT calibration. */
+  /* A known host TSC rate follows no_timer_check, so the guest skips its PIT calibration. */
   cfg.tsc_khz = 2508727;
   CHECK_EQ(cmdline_build(buf, sizeof(buf), &cfg, &len), HV_OK);
-  CHECK(strstr(buf, " init=/.d0/init tsc_early_khz=2508727 virtio_mmio.device=") != NULL);
+  CHECK(strstr(buf, " init=/.d0/init no_timer_check tsc_early_khz=2508727 virtio_mmio.device=") != NULL);
   cfg.tsc_khz = 0;
   /* Values that could smuggle a key of their own are refused. */
   cfg.name = "web d0.ip=1.2.3.4/8";

@@ -16,18 +16,10 @@ static bool asserted(const struct vioapic *io, uint32_t pin)
   return (io->rte[pin] & VIOAPIC_RTE_ACTIVE_LOW) ? !line : line;
 }
 
-/* The local APIC is the destination if the entry names it (physical: its ID or broadcast;
- * logical: its LDR in flat or cluster model). */
+/* The local APIC is the destination if the entry names it. */
 static bool reaches_lapic(const struct vioapic *io, uint64_t rte)
 {
-  const struct vlapic *l = io->lapic;
-  uint32_t dest = (uint32_t)(rte >> 56);
-  if (!((rte >> 11) & 1u))
-    return dest == 0xffu || dest == l->id >> 24;
-  uint32_t ldr = l->ldr >> 24;
-  if ((l->dfr >> 28) == 0xfu)
-    return (dest & ldr) != 0;
-  return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xfu) != 0;
+  return vlapic_is_destination(io->lapic, (uint32_t)(rte >> 56), (rte >> 11) & 1u);
 }
 
 /* Sends pin's interrupt; for a level entry sets remote IRR until the EOI. */

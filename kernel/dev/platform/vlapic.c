@@ -181,8 +181,7 @@ bool vlapic_accepts_extint(const struct vlapic *l)
   return !l->on || (!(lint0 & VLAPIC_LVT_MASKED) && ((lint0 >> 8) & 7u) == LVT_MODE_EXTINT);
 }
 
-/* Physical destination: its ID or broadcast; logical: flat or cluster model by DFR. */
-static bool is_destination(const struct vlapic *l, uint32_t dest, bool logical)
+bool vlapic_is_destination(const struct vlapic *l, uint32_t dest, bool logical)
 {
   if (!logical)
     return dest == 0xffu || dest == l->id >> 24;
@@ -198,7 +197,7 @@ static void send_ipi(struct vlapic *l)
   uint32_t dest = l->icr_hi >> 24;
   bool logical = (lo >> 11) & 1u;
   bool self = shorthand == ICR_SH_SELF || shorthand == ICR_SH_ALL ||
-              (shorthand == 0 && is_destination(l, dest, logical));
+              (shorthand == 0 && vlapic_is_destination(l, dest, logical));
   bool others = shorthand == ICR_SH_ALL || shorthand == ICR_SH_OTHERS ||
                 (shorthand == 0 && (logical || dest != l->id >> 24));
   if (mode != 0) {

@@ -110,6 +110,10 @@ void vlapic_deliver(struct vlapic *l, uint8_t vector, bool level);
 /* Who hears the EOI of a level-triggered vector (the I/O APIC); kept across resets. */
 void vlapic_set_eoi_hook(struct vlapic *l, void (*fn)(void *ctx, uint8_t vector), void *ctx);
 
+/* Whether an interrupt for 8-bit destination `dest` reaches this APIC: physical mode, its ID or
+ * broadcast (0xff); logical mode, its LDR in the flat or cluster model (DFR). */
+bool vlapic_is_destination(const struct vlapic *l, uint32_t dest, bool logical);
+
 /* Whether the 8259A's INTR reaches the CPU: the APIC is off, or LINT0 is ExtINT and unmasked. */
 bool vlapic_accepts_extint(const struct vlapic *l);
 

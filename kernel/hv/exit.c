@@ -84,7 +84,7 @@ static void on_msr(struct vm *vm, const struct arch_exit *exit)
   if (exit->msr == VLAPIC_MSR_APIC_BASE && vm->has_platform) {
     struct vlapic *l = &vm->platform.lapic;
     if (exit->dir == ARCH_DIR_WRITE)
-      vlapic_base_write(l, exit->value, arch_time_ns());
+      vlapic_base_write(l, exit->value);
     arch_vcpu_complete(&vm->vcpu, exit, exit->dir == ARCH_DIR_WRITE ? 0 : vlapic_base_read(l));
     return;
   }

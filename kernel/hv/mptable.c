@@ -9,9 +9,8 @@
 #define HEADER_LEN 44u
 #define CPU_ENTRY_LEN 20u
 #define BUS_ENTRY_LEN 8u
-#define LINT_ENTRY_LEN 8u
+#define INT_ENTRY_LEN 8u /* an I/O or a local interrupt entry */
 #define IOAPIC_ENTRY_LEN 8u
-#define INTSRC_ENTRY_LEN 8u
 #define ISA_IRQS 16u
 #define INTSRC_ENTRIES (ISA_IRQS - 1) /* every ISA IRQ but 2 (the cascade) */
 #define TABLE_GPA (MPTABLE_GPA + FLOATING_LEN)
@@ -24,8 +23,7 @@ enum { INT_INT = 0, INT_NMI = 1, INT_EXTINT = 3 };
 #define ALL_APICS 0xffu
 
 _Static_assert(FLOATING_LEN + HEADER_LEN + MPTABLE_MAX_CPUS * CPU_ENTRY_LEN + BUS_ENTRY_LEN +
-                       IOAPIC_ENTRY_LEN + INTSRC_ENTRIES * INTSRC_ENTRY_LEN +
-                       2 * LINT_ENTRY_LEN <=
+                       IOAPIC_ENTRY_LEN + (INTSRC_ENTRIES + 2) * INT_ENTRY_LEN <=
                    MPTABLE_SIZE,
                "the largest table fits its KiB");
 
@@ -57,7 +55,7 @@ static uint32_t put_int(uint8_t *e, uint8_t entry, uint8_t type, uint8_t irq, ui
   e[5] = irq;
   e[6] = apic;
   e[7] = pin;
-  return LINT_ENTRY_LEN;
+  return INT_ENTRY_LEN;
 }
 
 int mptable_write(const struct guest_mem *mem, uint32_t ncpus)

@@ -106,9 +106,8 @@ uint64_t vlapic_base_read(const struct vlapic *l)
   return VLAPIC_MMIO_BASE | APIC_BASE_BSP | (l->on ? APIC_BASE_EN : 0);
 }
 
-void vlapic_base_write(struct vlapic *l, uint64_t value, uint64_t now_ns)
+void vlapic_base_write(struct vlapic *l, uint64_t value)
 {
-  (void)now_ns;
   uint64_t known = APIC_BASE_ADDR_MASK | APIC_BASE_BSP | APIC_BASE_EN;
   if ((value & ~known) != 0 || (value & APIC_BASE_ADDR_MASK) != VLAPIC_MMIO_BASE) {
     dev_log_event(&l->log, "apic-base-refused", value, 0); /* x2APIC, a move, reserved bits */

@@ -77,7 +77,7 @@ struct vlapic {
   uint32_t irr[8], isr[8], tmr[8];
   uint32_t tmict, tdcr;
   uint64_t timer_deadline_ns;   /* when it reaches 0, VLAPIC_NO_DEADLINE if not counting */
-  uint64_t timer_fired;         /* expiries that set IRR (counted for the log) */
+  uint64_t timer_fired;         /* expiries, a masked timer's included */
   void (*eoi_level)(void *ctx, uint8_t vector); /* the EOI of a level-triggered vector */
   void *eoi_ctx;
 };
@@ -90,7 +90,7 @@ void vlapic_init(struct vlapic *l, const struct dev_env *env);
 
 /* IA32_APIC_BASE. A write it refuses changes nothing (logged). */
 uint64_t vlapic_base_read(const struct vlapic *l);
-void vlapic_base_write(struct vlapic *l, uint64_t value, uint64_t now_ns);
+void vlapic_base_write(struct vlapic *l, uint64_t value);
 
 /* Runs the timer up to now_ns (an expiry sets its vector in IRR unless masked); returns when
  * it next needs a poll (VLAPIC_NO_DEADLINE). */

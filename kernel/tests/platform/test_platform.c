@@ -62,13 +62,37 @@ static int new_platform_vm(void)
 static void outb(uint16_t port, uint8_t v) { guest_pio(&vm, port, 1, true, v); }
 static uint8_t inb(uint16_t port) { return (uint8_t)guest_pio(&vm, port, 1, false, 0); }
 
-static void guest_pic_init(void)
+/* Linux's 8259A setup through v's port exits (vectors 0x30 and 0x38), leaving both chips'
+ * masks at `imr`. */
+static void pic_init_on(struct vm *v, uint8_t imr)
 {
   static const uint8_t seq[][2] = {{0x21, 0xff}, {0xa1, 0xff}, {0x20, 0x11}, {0x21, 0x30},
                                    {0x21, 0x04}, {0x21, 0x01}, {0xa0, 0x11}, {0xa1, 0x38},
-                                   {0xa1, 0x02}, {0xa1, 0x01}, {0x21, 0x00}, {0xa1, 0x00}};
+                                   {0xa1, 0x02}, {0xa1, 0x01}};
   for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
-    outb(seq[i][0], seq[i][1]);
+    guest_pio(v, seq[i][0], 1, true, seq[i][1]);
+  guest_pio(v, 0x21, 1, true, imr);
+  guest_pio(v, 0xa1, 1, true, imr);
+}
+
+static void guest_pic_init(void) { pic_init_on(&vm, 0x00); }
+
+/* PIT channel 0 periodic at 250 Hz (mode 2, count 4773): IRQ 0 every 4 ms. */
+static void pit_250hz_on(struct vm *v)
+{
+  guest_pio(v, 0x43, 1, true, 0x34);
+  guest_pio(v, 0x40, 1, true, 4773 & 0xff);
+  guest_pio(v, 0x40, 1, true, 4773 >> 8);
+}
+
+/* A VM with its own platform (vm_config.wall set, as boot/efi makes them), started. */
+static void new_vm_own_platform(struct vm *v)
+{
+  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, &wall, T0, console, NULL};
+  fake_time_set(T0);
+  fake_events_clear();
+  CHECK_EQ(vm_init(v, &cfg, ram, 4 * MIB), HV_OK);
+  CHECK_EQ(vm_start(v, NULL), HV_OK);
 }
 
 /* The backend's part before an entry: poll timers, then inject and acknowledge one vector. */
@@ -143,9 +167,7 @@ static void test_interrupt_order(void)
   guest_pic_init();
   CHECK_EQ(backend_inject(), -1);
   /* PIT at 250 Hz, UART THRE interrupt armed, virtio-blk line. */
-  outb(0x43, 0x34);
-  outb(0x40, 4773 & 0xff);
-  outb(0x40, 4773 >> 8);
+  pit_250hz_on(&vm);
   outb(0x3f8 + UART_MCR, UART_MCR_OUT2);
   outb(0x3f8 + UART_IER, UART_IER_THRI);
   CHECK_EQ(platform_pending_vector(&plat), 0x34);
@@ -329,22 +351,14 @@ static uint64_t guest_msr(struct vm *v, uint32_t msr, bool write, uint64_t value
 static void test_local_apic_virtual_wire(void)
 {
   static struct vm v;
-  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, &wall, T0, console, NULL};
-  fake_time_set(T0);
-  fake_events_clear();
-  CHECK_EQ(vm_init(&v, &cfg, ram, 4 * MIB), HV_OK);
-  CHECK_EQ(vm_start(&v, NULL), HV_OK);
+  new_vm_own_platform(&v);
   CHECK(v.has_platform);
   CHECK_EQ(guest_msr(&v, VLAPIC_MSR_APIC_BASE, false, 0), 0xfee00900ull);
   CHECK_EQ(v.stats.msr_unknown, 0);
   CHECK_EQ(mmio_r(&v, VLAPIC_MMIO_BASE + VLAPIC_VERSION), VLAPIC_VERSION_VALUE);
-  /* The PIC at vectors 0x30.., the PIT's IRQ 0 due. */
-  static const uint8_t seq[][2] = {{0x20, 0x11}, {0x21, 0x30}, {0x21, 0x04}, {0x21, 0x01},
-                                   {0xa0, 0x11}, {0xa1, 0x38}, {0xa1, 0x02}, {0xa1, 0x01},
-                                   {0x21, 0x00}, {0xa1, 0x00}, {0x43, 0x34}, {0x40, 0x9d},
-                                   {0x40, 0x12}};
-  for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
-    guest_pio(&v, seq[i][0], 1, true, seq[i][1]);
+  /* The PIC at vectors 0x30.., unmasked; the PIT ticking. */
+  pic_init_on(&v, 0x00);
+  pit_250hz_on(&v);
   /* setup_local_APIC: enabled, LINT0 ExtINT; the timer one-shot at 0xec, divide by 16. */
   mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_SVR, 0x1ff);
   mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_LVT_LINT0, 0x700);
@@ -388,17 +402,9 @@ static void test_local_apic_virtual_wire(void)
 static void test_ioapic_symmetric_io(void)
 {
   static struct vm v;
-  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, &wall, T0, console, NULL};
-  fake_time_set(T0);
-  fake_events_clear();
-  CHECK_EQ(vm_init(&v, &cfg, ram, 4 * MIB), HV_OK);
-  CHECK_EQ(vm_start(&v, NULL), HV_OK);
-  static const uint8_t seq[][2] = {{0x20, 0x11}, {0x21, 0x30}, {0x21, 0x04}, {0x21, 0x01},
-                                   {0xa0, 0x11}, {0xa1, 0x38}, {0xa1, 0x02}, {0xa1, 0x01},
-                                   {0x21, 0xff}, {0xa1, 0xff}, {0x43, 0x34}, {0x40, 0x9d},
-                                   {0x40, 0x12}};
-  for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
-    guest_pio(&v, seq[i][0], 1, true, seq[i][1]);
+  new_vm_own_platform(&v);
+  pic_init_on(&v, 0xff); /* the 8259A fully masked, as Linux leaves it with an I/O APIC */
+  pit_250hz_on(&v);
   mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_SVR, 0x1ff);
   mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_LVT_LINT0, 0x10700);
   CHECK_EQ((mmio_r(&v, VIOAPIC_MMIO_BASE + VIOAPIC_IOWIN) >> 16) & 0xff, 0); /* ID register */

@@ -228,22 +228,22 @@ static void test_apic_base_msr(void)
   wr(VLAPIC_LVT_LINT0, VLAPIC_LVT_MASKED | 0x700);
   wr(VLAPIC_ICR_LO, 0x40000 | 0x40);
   /* Refused: x2APIC mode, another base, reserved bits. Nothing changes. */
-  vlapic_base_write(&apic, 0xfee00c00ull, T0);
-  vlapic_base_write(&apic, 0xfed00900ull, T0);
-  vlapic_base_write(&apic, 0xfee00901ull, T0);
+  vlapic_base_write(&apic, 0xfee00c00ull);
+  vlapic_base_write(&apic, 0xfed00900ull);
+  vlapic_base_write(&apic, 0xfee00901ull);
   CHECK_EQ(apic.log.count, 3);
   CHECK(fake_event_find("apic-base-refused") != NULL);
   CHECK_EQ(vlapic_base_read(&apic), 0xfee00900ull);
   CHECK_EQ(vlapic_pending(&apic), 0x40);
   /* Off: no interrupts, the PIC reaches the CPU directly, the page reads as nothing. */
-  vlapic_base_write(&apic, 0xfee00100ull, T0);
+  vlapic_base_write(&apic, 0xfee00100ull);
   CHECK_EQ(vlapic_base_read(&apic), 0xfee00100ull);
   CHECK_EQ(vlapic_pending(&apic), -1);
   CHECK(vlapic_accepts_extint(&apic));
   CHECK_EQ(vlapic_ops.read(&apic, VLAPIC_VERSION, 4), 0xffffffffull);
   wr(VLAPIC_SVR, 0x1ff); /* ignored */
   /* On again: the power-on state. */
-  vlapic_base_write(&apic, 0xfee00900ull, T0);
+  vlapic_base_write(&apic, 0xfee00900ull);
   CHECK_EQ(rd(VLAPIC_SVR), 0xff);
   CHECK_EQ(rd(VLAPIC_LVT_LINT0), 0x700);
   CHECK_EQ(rd(VLAPIC_IRR + 0x20), 0);
@@ -276,8 +276,7 @@ static void test_hostile_accesses(void)
 }
 
 /* Random register traffic and timer polls: whatever the guest writes, a delivered vector is
- * never a reserved one, always above the processor priority, and ISR only holds what was
- * delivered. */
+ * never a reserved one and always above the processor priority. */
 static void test_random_traffic(void)
 {
   enabled();
@@ -294,9 +293,9 @@ static void test_random_traffic(void)
     else
       wr(reg, value);
     if ((x >> 52) == 0) /* now and then off */
-      vlapic_base_write(&apic, 0xfee00100ull, arch_time_ns());
+      vlapic_base_write(&apic, 0xfee00100ull);
     if ((x >> 45) % 8 == 0) { /* on again (the power-on state), and enabled */
-      vlapic_base_write(&apic, 0xfee00900ull, arch_time_ns());
+      vlapic_base_write(&apic, 0xfee00900ull);
       wr(VLAPIC_SVR, 0x1ff);
     }
     fake_time_advance((x >> 50) % 5000);

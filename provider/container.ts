@@ -33,8 +33,8 @@ export interface ContainerArgs {
   /** Overrides of the image's entrypoint, args, env, cwd and user. */
   readonly exec?: pulumi.Input<ExecOverrides>;
   /**
-   * vCPUs of the VM. D0 runs each VM on one today: more is refused at preview (`UNSUPPORTED`),
-   * never run on fewer.
+   * vCPUs of the VM (1..16), each a CPU the guest sees. A host whose D0 cannot give a VM that
+   * many (Intel VMX: 1) refuses the build at boot, which then rolls back; never run on fewer.
    * @default 1
    */
   readonly vcpu?: pulumi.Input<number>;

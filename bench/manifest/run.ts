@@ -18,7 +18,7 @@ const site = {
   guest_kernel: { sha256: SHA, size: 6291456 },
   containers: Array.from({ length: 64 }, (_, i) => ({
     name: `svc-${String(i).padStart(2, '0')}`,
-    vcpu: 1, // what D0 gives a VM today (core/manifest/vcpu.ts)
+    vcpu: 1 + (i % 2),
     mem_mb: 128 * (1 + (i % 8)),
     disk_sha256: SHA,
     disk_size: 1 << 26,

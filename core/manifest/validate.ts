@@ -18,7 +18,6 @@ import { DEFAULTS, deriveMac } from './normalize';
 import { broadcastOf, networkOf, parseCidr, u32ToIp4 } from './ip4';
 import { Collector } from './collector';
 import { isReservedPath, semanticProblems } from './semantic';
-import { vcpuProblem } from './vcpu';
 import { addressRules, uniq } from './rules';
 import { uplinkRules } from './uplink';
 import {
@@ -111,10 +110,6 @@ function container(
       'is required: D0 has no dynamic address assignment, give a static ip4 in the bridge subnet',
     );
   const out = fields(c, 'Container', v, path, noIp ? ['ip4'] : []);
-  const vcpu = vcpuProblem(out.vcpu);
-  // Only a value the field check accepted (1..16): one problem per field.
-  if (vcpu && !c.problems.some((p) => p.path === `${path}.vcpu`))
-    c.add('UNSUPPORTED', `${path}.vcpu`, vcpu);
   reservedPath(c, out.disk_path, `${path}.disk_path`);
   const r = entries(c, 'Container', 'routes', input.routes, `${path}.routes`);
   if (r) out.routes = r;

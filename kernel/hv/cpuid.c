@@ -26,9 +26,10 @@
 /* Leaf 1 EDX: all but PSN (18), DS (21), ACPI thermal (22), TM (29), PBE (31); APIC (9) is the
  * VM's own (dev/platform/vlapic.h). */
 #define L1_EDX_ALLOW (~(BIT(18) | BIT(21) | BIT(22) | BIT(29) | BIT(31)))
-/* Leaf 1 EBX: brand index, CLFLUSH line size, logical processor count (the initial APIC ID in
- * 31:24 is the host's: cleared, the VM's APIC has ID 0). */
-#define L1_EBX_ALLOW 0x00ffffffu
+/* Leaf 1 EBX: brand index, CLFLUSH line size (the logical processor count in 23:16 and the
+ * initial APIC ID in 31:24 are the host's: replaced, see GUEST TOPOLOGY). */
+#define L1_EBX_ALLOW 0x0000ffffu
+#define L1_EDX_HTT BIT(28)
 
 /* Leaf 7.0 EBX: FSGSBASE BMI1 HLE AVX2 FDP_EXCPTN_ONLY SMEP BMI2 ERMS INVPCID RTM FPU-CS/DS-
  * deprecation AVX512F AVX512DQ RDSEED ADX SMAP AVX512_IFMA CLFLUSHOPT CLWB AVX512PF AVX512ER
@@ -86,7 +87,13 @@ static void d0_leaves(uint32_t leaf, struct arch_cpuid_result *r)
   r->edx = sig[2];
 }
 
-static void basic(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *r)
+/*
+ * GUEST TOPOLOGY: every vCPU is a package of its own with one core and one thread, its initial
+ * APIC ID its index (the MP table's, hv/mptable.h): leaf 1 shows the ID, a logical processor
+ * count of 1 and no HTT; leaf 4 shares no cache and has one core per package; 0x80000008 ECX
+ * (AMD's core count) is 0. So Linux counts as many packages as vCPUs, whatever the host is.
+ */
+static void basic(uint32_t leaf, uint32_t subleaf, uint32_t apic_id, struct arch_cpuid_result *r)
 {
   struct arch_cpuid_result h;
   host(0, 0, &h);
@@ -99,12 +106,15 @@ static void basic(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *r)
     return;
   case 1:
     host(1, 0, r);
-    r->ebx &= L1_EBX_ALLOW;
+    r->ebx = (r->ebx & L1_EBX_ALLOW) | (1u << 16) | ((apic_id & 0xffu) << 24);
     r->ecx = (r->ecx & L1_ECX_ALLOW) | L1_ECX_HYPERVISOR;
-    r->edx &= L1_EDX_ALLOW;
+    r->edx &= L1_EDX_ALLOW & ~L1_EDX_HTT;
+    return;
+  case 4: /* deterministic cache parameters: sharing and cores per package are topology */
+    host(4, subleaf, r);
+    r->eax &= 0x3fffu;
     return;
   case 2: /* cache and TLB descriptors */
-  case 4: /* deterministic cache parameters */
   case 0x15: /* TSC / crystal clock ratio */
   case 0x16: /* processor frequencies */
     host(leaf, subleaf, r);
@@ -176,11 +186,12 @@ static void extended(uint32_t leaf, struct arch_cpuid_result *r)
   }
 }
 
-void cpuid_guest_view(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *out)
+void cpuid_guest_view(uint32_t leaf, uint32_t subleaf, uint32_t apic_id,
+                      struct arch_cpuid_result *out)
 {
   memset(out, 0, sizeof *out);
   if (leaf < 0x40000000u)
-    basic(leaf, subleaf, out);
+    basic(leaf, subleaf, apic_id, out);
   else if (leaf < 0x50000000u)
     d0_leaves(leaf, out);
   else if (leaf >= 0x80000000u && leaf < 0x90000000u)

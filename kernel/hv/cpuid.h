@@ -26,7 +26,9 @@
  * CPUs have neither MPX nor AMX. */
 #define CPUID_XCR0_ALLOW 0x2e7ull
 
-/* The guest's view of CPUID (leaf, subleaf), from the host's (arch_host_cpuid). */
-void cpuid_guest_view(uint32_t leaf, uint32_t subleaf, struct arch_cpuid_result *out);
+/* The guest's view of CPUID (leaf, subleaf) on the vCPU whose APIC ID is apic_id, from the
+ * host's (arch_host_cpuid). */
+void cpuid_guest_view(uint32_t leaf, uint32_t subleaf, uint32_t apic_id,
+                      struct arch_cpuid_result *out);
 
 #endif /* HV_CPUID_H */

@@ -45,7 +45,7 @@ static void on_io(struct vm *vm, const struct arch_exit *exit)
   exit_count_add(&vm->stats.io_at, exit->port, exit->dir == ARCH_DIR_WRITE);
   uint64_t v = bus_access(vm, &vm->pio, "pio", &vm->stats.pio_unclaimed, exit->port, exit);
   if (vm->state == VM_RUNNING)
-    arch_vcpu_complete(&vm->vcpu, exit, v);
+    arch_vcpu_complete(&vm->cur->arch, exit, v);
 }
 
 static void on_mmio(struct vm *vm, const struct arch_exit *exit)
@@ -62,42 +62,43 @@ static void on_mmio(struct vm *vm, const struct arch_exit *exit)
   uint64_t v =
       bus_access(vm, &vm->mmio, "mmio", &vm->stats.mmio_unclaimed, gpa_addr(exit->gpa), exit);
   if (vm->state == VM_RUNNING)
-    arch_vcpu_complete(&vm->vcpu, exit, v);
+    arch_vcpu_complete(&vm->cur->arch, exit, v);
 }
 
 static void on_cpuid(struct vm *vm, const struct arch_exit *exit)
 {
   uint32_t leaf = (uint32_t)exit->value, subleaf = (uint32_t)(exit->value >> 32);
   struct arch_cpuid_result r;
-  cpuid_guest_view(leaf, subleaf, &r); /* hv/cpuid.h: an allow-list, D0's own leaves */
-  arch_vcpu_complete_cpuid(&vm->vcpu, exit, &r);
+  /* hv/cpuid.h: an allow-list, D0's own leaves; the vCPU's index is its APIC ID. */
+  cpuid_guest_view(leaf, subleaf, (uint32_t)(vm->cur - vm->cpu), &r);
+  arch_vcpu_complete_cpuid(&vm->cur->arch, exit, &r);
 }
 
 /*
  * MSRs that reach generic code are the ones the backend does not virtualize itself.
- * IA32_APIC_BASE is the VM's local APIC's (dev/platform/vlapic.h); any other reads 0 and its
+ * IA32_APIC_BASE is the vCPU's local APIC's (dev/platform/vlapic.h); any other reads 0 and its
  * writes are dropped, both counted and logged (a few times) so a guest that depends on one shows
  * up in the log instead of failing silently.
  */
 static void on_msr(struct vm *vm, const struct arch_exit *exit)
 {
   if (exit->msr == VLAPIC_MSR_APIC_BASE && vm->has_platform) {
-    struct vlapic *l = &vm->platform.lapic;
+    struct vlapic *l = platform_current_lapic(&vm->platform);
     if (exit->dir == ARCH_DIR_WRITE)
       vlapic_base_write(l, exit->value);
-    arch_vcpu_complete(&vm->vcpu, exit, exit->dir == ARCH_DIR_WRITE ? 0 : vlapic_base_read(l));
+    arch_vcpu_complete(&vm->cur->arch, exit, exit->dir == ARCH_DIR_WRITE ? 0 : vlapic_base_read(l));
     return;
   }
   if (vm->stats.msr_unknown++ < UNCLAIMED_LOG_LIMIT)
     hv_event(vm->name, "msr", exit->dir == ARCH_DIR_WRITE ? "unknown-wrmsr" : "unknown-rdmsr", 0,
              exit->msr, exit->value);
-  arch_vcpu_complete(&vm->vcpu, exit, 0);
+  arch_vcpu_complete(&vm->cur->arch, exit, 0);
 }
 
 static void on_hlt(struct vm *vm, const struct arch_exit *exit)
 {
   (void)exit;
-  vm->halted = true;
+  vm->cur->halted = true;
 }
 
 static void on_shutdown(struct vm *vm, const struct arch_exit *exit)

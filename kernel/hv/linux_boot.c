@@ -228,7 +228,8 @@ static int write_cmdline(const struct guest_mem *mem, const struct bzimage_info 
 }
 
 int linux_boot_load(const struct guest_mem *mem, const uint8_t *img, uint64_t len,
-                    const char *cmdline, struct boot_regs *regs, uint64_t *kernel_gpa)
+                    const char *cmdline, uint32_t vcpus, struct boot_regs *regs,
+                    uint64_t *kernel_gpa)
 {
   struct bzimage_info bi;
   uint64_t addr;
@@ -240,7 +241,7 @@ int linux_boot_load(const struct guest_mem *mem, const uint8_t *img, uint64_t le
   TRY(guest_mem_write(mem, gpa_init(addr), img + bi.setup_size, bi.pm_size));
   TRY(write_boot_params(mem, img, &bi));
   TRY(write_page_tables(mem));
-  TRY(mptable_write(mem, 1)); /* one vCPU (hv/mptable.h) */
+  TRY(mptable_write(mem, vcpus)); /* one processor entry per vCPU (hv/mptable.h) */
   /* The 64-bit entry point is 0x200 past the start of the protected-mode kernel. */
   TRY(write_gdt_and_regs(mem, addr + 0x200, regs));
   if (kernel_gpa != NULL)

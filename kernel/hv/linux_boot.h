@@ -63,10 +63,12 @@ int bzimage_parse(const uint8_t *img, uint64_t len, struct bzimage_info *out);
 
 /*
  * Lays out a bootable guest in mem: kernel, boot_params (with e820), command line, GDT, page
- * tables; fills *regs. cmdline is NUL-terminated. Returns 0 or a negative hv_err; on error
+ * tables, the MP table for `vcpus` vCPUs (1..16); fills *regs (vCPU 0's). cmdline is
+ * NUL-terminated. Returns 0 or a negative hv_err; on error
  * guest RAM may be partly written but nothing runs.
  */
 int linux_boot_load(const struct guest_mem *mem, const uint8_t *img, uint64_t len,
-                    const char *cmdline, struct boot_regs *regs, uint64_t *kernel_gpa);
+                    const char *cmdline, uint32_t vcpus, struct boot_regs *regs,
+                    uint64_t *kernel_gpa);
 
 #endif /* HV_LINUX_BOOT_H */

@@ -66,7 +66,7 @@ int mptable_write(const struct guest_mem *mem, uint32_t ncpus)
   memset(buf, 0, sizeof buf);
   uint8_t *t = buf + FLOATING_LEN, *e = t + HEADER_LEN;
   struct arch_cpuid_result leaf1;
-  cpuid_guest_view(1, 0, &leaf1);
+  cpuid_guest_view(1, 0, 0, &leaf1);
   for (uint32_t i = 0; i < ncpus; i++, e += CPU_ENTRY_LEN) {
     e[0] = ENTRY_CPU;
     e[1] = (uint8_t)i;                           /* APIC ID */

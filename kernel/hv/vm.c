@@ -4,6 +4,7 @@
 #include "hv/err.h"
 #include "hv/event.h"
 #include "hv/exit.h"
+#include "hv/sipi.h"
 #include "hv/status_port.h"
 
 static int copy_name(char *dst, const char *src)
@@ -29,13 +30,33 @@ static void platform_reset(void *ctx)
   vm_stop(ctx, VM_CRASHED, 0, "reset");
 }
 
+/* INIT and SIPI reached AP `vcpu` (dev/platform/platform.h): the AP state machine of vm.h. A
+ * SIPI to a vCPU that is not waiting for one is ignored, as by a real CPU. */
+static void cpu_signal(void *ctx, uint32_t vcpu, enum platform_signal sig, uint8_t vector)
+{
+  struct vm *vm = ctx;
+  struct vm_vcpu *c = &vm->cpu[vcpu];
+  if (sig == PLATFORM_SIGNAL_INIT) {
+    c->state = VCPU_WAIT_SIPI;
+    c->halted = false;
+    return;
+  }
+  if (c->state != VCPU_WAIT_SIPI)
+    return;
+  c->state = VCPU_STARTING;
+  c->sipi_vector = vector;
+}
+
 int vm_init(struct vm *vm, const struct vm_config *cfg, void *ram, uint64_t ram_size)
 {
   memset(vm, 0, sizeof(*vm));
   TRY(copy_name(vm->name, cfg->name));
   if (cfg->health_timeout_s == 0 ||
-      (cfg->health != VM_HEALTH_READY && cfg->health != VM_HEALTH_EXIT_ZERO))
+      (cfg->health != VM_HEALTH_READY && cfg->health != VM_HEALTH_EXIT_ZERO) ||
+      cfg->vcpus > VM_VCPUS_MAX)
     return HV_E_INVAL;
+  vm->vcpus = cfg->vcpus == 0 ? 1 : cfg->vcpus;
+  vm->cur = &vm->cpu[0];
   vm->health_timeout_s = cfg->health_timeout_s;
   vm->health = cfg->health;
   TRY(guest_mem_init(&vm->mem, ram, ram_size));
@@ -51,7 +72,7 @@ int vm_init(struct vm *vm, const struct vm_config *cfg, void *ram, uint64_t ram_
   err = status_port_attach(vm);
   if (err == HV_OK && cfg->wall != NULL) {
     struct platform_config pc = {cfg->wall, cfg->wall_ns, cfg->console, cfg->console_ctx,
-                                 platform_reset, vm};
+                                 platform_reset, vm, vm->vcpus, cpu_signal, vm};
     err = platform_attach(&vm->platform, &vm->pio, &vm->mmio, &vm->env, &pc);
     vm->has_platform = err == HV_OK;
     vm->env.platform = vm->has_platform ? &vm->platform : NULL;
@@ -68,7 +89,9 @@ int vm_start(struct vm *vm, const struct boot_regs *regs)
 {
   if (vm->state != VM_CREATED)
     return HV_E_STOPPED;
-  TRY(arch_vcpu_init(&vm->vcpu, &vm->avm, 0, regs));
+  TRY(arch_vcpu_init(&vm->cpu[0].arch, &vm->avm, 0, regs));
+  vm->cpu[0].created = true;
+  vm->cpu[0].state = VCPU_RUNNING;
   vm->start_ns = arch_time_ns();
   vm->state = VM_RUNNING;
   hv_event(vm->name, "vm", "vm-started", 0, vm->mem.size, 0);
@@ -77,45 +100,52 @@ int vm_start(struct vm *vm, const struct boot_regs *regs)
 
 /*
  * The interrupt path before each entry (kernel/dev/platform/platform.h): run the timers, then
- * inject the pending vector if the guest can take it now (acknowledging it at once, the INTA
- * cycle), else ask the backend for an exit when it can.
+ * inject the vCPU's pending vector if the guest can take it now (acknowledging it at once, the
+ * INTA cycle), else ask the backend for an exit when it can.
  */
-static void deliver_interrupts(struct vm *vm)
+static void deliver_interrupts(struct vm *vm, uint32_t vcpu)
 {
   if (!vm->has_platform)
     return;
+  struct arch_vcpu *a = &vm->cpu[vcpu].arch;
   platform_poll(&vm->platform, arch_time_ns());
-  int v = platform_pending_vector(&vm->platform);
+  int v = platform_pending_vector(&vm->platform, vcpu);
   if (v < 0)
     return;
-  if (arch_vcpu_can_inject(&vm->vcpu)) {
-    arch_vcpu_inject(&vm->vcpu, (uint8_t)v);
-    platform_ack(&vm->platform, (uint8_t)v);
+  if (arch_vcpu_can_inject(a)) {
+    arch_vcpu_inject(a, (uint8_t)v);
+    platform_ack(&vm->platform, vcpu, (uint8_t)v);
   } else {
-    arch_vcpu_request_window(&vm->vcpu);
+    arch_vcpu_request_window(a);
   }
 }
 
-bool vm_interrupt_pending(struct vm *vm, uint64_t now_ns)
+bool vm_interrupt_pending(struct vm *vm, uint32_t vcpu, uint64_t now_ns)
 {
   if (!vm->has_platform)
     return true; /* nothing could ever wake it: a VM without platform devices just runs again */
   platform_poll(&vm->platform, now_ns);
-  return platform_pending_vector(&vm->platform) >= 0;
+  return platform_pending_vector(&vm->platform, vcpu) >= 0;
 }
 
-void vm_wait_interrupt(struct vm *vm, uint64_t until_ns)
+void vm_wait_interrupt(struct vm *vm, uint32_t vcpu, uint64_t until_ns)
 {
   for (;;) {
     uint64_t now = arch_time_ns();
-    if (vm_interrupt_pending(vm, now) || now >= until_ns)
+    if (vm_interrupt_pending(vm, vcpu, now) || now >= until_ns)
       return;
   }
 }
 
 int vm_run(struct vm *vm, uint32_t max_exits)
 {
-  return vm_run_until(vm, max_exits, UINT64_MAX);
+  return vm_run_until(vm, 0, max_exits, UINT64_MAX);
+}
+
+bool vm_vcpu_started(const struct vm *vm, uint32_t vcpu)
+{
+  return vcpu < vm->vcpus &&
+         (vm->cpu[vcpu].state == VCPU_RUNNING || vm->cpu[vcpu].state == VCPU_STARTING);
 }
 
 static void (*guest_leave)(void), (*guest_back)(void);
@@ -126,25 +156,59 @@ void vm_set_guest_hooks(void (*leave)(void), void (*back)(void))
   guest_back = back;
 }
 
-int vm_run_until(struct vm *vm, uint32_t max_exits, uint64_t until_ns)
+/* An AP's SIPI came: its backend state, in real mode at the SIPI's page (hv/sipi.h), created
+ * here on the CPU that will run it. A backend that cannot stops the VM: a guest that asked for
+ * a CPU it does not get would wait for it forever. */
+static void start_ap(struct vm *vm, uint32_t vcpu)
 {
-  vm->halted = false;
-  for (uint32_t i = 0; i < max_exits && vm->state == VM_RUNNING && !vm->halted &&
-                       (i == 0 || arch_time_ns() < until_ns);
+  struct vm_vcpu *c = &vm->cpu[vcpu];
+  struct boot_regs regs;
+  sipi_boot_regs(c->sipi_vector, &regs);
+  if (c->created)
+    arch_vcpu_destroy(&c->arch);
+  c->created = false;
+  int err = arch_vcpu_init(&c->arch, &vm->avm, vcpu, &regs);
+  if (err < 0) {
+    vm_stop(vm, VM_FAILED, err, "ap-start-failed");
+    return;
+  }
+  c->created = true;
+  c->state = VCPU_RUNNING;
+  hv_event(vm->name, "vcpu", "ap-started", 0, vcpu, (uint64_t)c->sipi_vector << 12);
+}
+
+int vm_run_until(struct vm *vm, uint32_t vcpu, uint32_t max_exits, uint64_t until_ns)
+{
+  if (vcpu >= vm->vcpus)
+    return HV_E_INVAL;
+  struct vm_vcpu *c = &vm->cpu[vcpu];
+  if (vm->state == VM_RUNNING && c->state == VCPU_STARTING)
+    start_ap(vm, vcpu);
+  c->halted = false;
+  for (uint32_t i = 0; i < max_exits && vm->state == VM_RUNNING && c->state == VCPU_RUNNING &&
+                       !c->halted && (i == 0 || arch_time_ns() < until_ns);
        i++) {
     struct arch_exit exit = {0};
-    deliver_interrupts(vm);
+    deliver_interrupts(vm, vcpu);
     uint64_t t0 = arch_time_ns();
     if (guest_leave != NULL)
       guest_leave();
-    int err = arch_vcpu_run(&vm->vcpu, &exit);
+    int err = arch_vcpu_run(&c->arch, &exit);
     if (guest_back != NULL)
       guest_back();
-    vm->stats.run_ns += arch_time_ns() - t0;
+    uint64_t in_guest = arch_time_ns() - t0;
+    vm->stats.run_ns += in_guest;
+    c->run_ns += in_guest;
+    c->exits++;
     if (err < 0) {
       vm_stop(vm, VM_FAILED, err, "arch-run-failed");
       break;
     }
+    /* Another CPU may have handled another vCPU's exit while this guest ran: the current vCPU
+     * is set again before every dispatch (the caller's lock makes it stick until the next). */
+    vm->cur = c;
+    if (vm->has_platform)
+      platform_set_current(&vm->platform, vcpu);
     exit_dispatch(vm, &exit);
     /* A device that saw a hostile virtqueue (kernel/dev/virtio) broke itself; the guest that
      * built that queue is stopped too: its driver state is not to be trusted any more. */
@@ -190,8 +254,9 @@ void vm_report_ready(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
-  if (vm->state != VM_CREATED)
-    arch_vcpu_destroy(&vm->vcpu);
+  for (uint32_t i = 0; i < vm->vcpus; i++)
+    if (vm->cpu[i].created)
+      arch_vcpu_destroy(&vm->cpu[i].arch);
   arch_vm_destroy(&vm->avm);
 }
 

@@ -1,5 +1,5 @@
 /*
- * A micro-VM: its memory, its vCPU, its buses and devices, its lifecycle and counters.
+ * A micro-VM: its memory, its vCPUs, its buses and devices, its lifecycle and counters.
  *
  * Lifecycle:  CREATED --vm_start--> RUNNING --> EXITED  (status port 0x501 written)
  *                                           --> CRASHED (triple fault / shutdown before an exit)
@@ -8,6 +8,14 @@
  * A stopped VM never runs again; only it is affected, never D0 or another VM. A hostile
  * virtqueue breaks its device (DEVICE_NEEDS_RESET, kernel/dev/virtio) and vm_run then stops the
  * VM (FAILED, err=device-needs-reset, event virtqueue-abuse).
+ *
+ * vCPUs (1..VM_VCPUS_MAX): vCPU 0, the BSP, starts at the 64-bit entry in vm_start. The others
+ * (APs) start as on a PC: each waits for an INIT, then for a SIPI (IPIs its local APIC receives,
+ * dev/platform/platform.h), and then starts in real mode at CS = vector << 8, IP = 0 (hv/sipi.h).
+ * Its backend state is created by vm_run_until on the CPU that runs it (a VMCS holds that CPU's
+ * host state). Every vCPU of a VM shares its memory, buses and devices; whoever calls into a VM
+ * serializes those calls (D0: one lock, boot/efi/run_vms.c), the guests themselves run in
+ * parallel.
  */
 #ifndef HV_VM_H
 #define HV_VM_H
@@ -22,6 +30,7 @@
 #include "hv/guest_mem.h"
 
 #define VM_NAME_MAX 32
+#define VM_VCPUS_MAX PLATFORM_VCPUS_MAX
 
 enum vm_state { VM_CREATED, VM_RUNNING, VM_EXITED, VM_CRASHED, VM_FAILED };
 
@@ -40,13 +49,29 @@ struct vm_config {
   uint64_t wall_ns;
   uart_sink_fn console;
   void *console_ctx;
+  uint32_t vcpus; /* 1..VM_VCPUS_MAX; 0 counts as 1 */
+};
+
+/* An AP waits for INIT, then for a SIPI; STARTING: the SIPI came, vm_run_until creates it. */
+enum vcpu_state { VCPU_WAIT_INIT, VCPU_WAIT_SIPI, VCPU_STARTING, VCPU_RUNNING };
+
+struct vm_vcpu {
+  struct arch_vcpu arch;
+  enum vcpu_state state;
+  bool created;          /* arch_vcpu_init done: arch_vcpu_destroy owed */
+  bool halted;           /* last exit was HLT: wait for an interrupt before running again */
+  uint8_t sipi_vector;   /* STARTING: the real-mode page it starts at */
+  uint64_t run_ns;       /* time in the guest */
+  uint64_t exits;        /* exits it took (every reason) */
 };
 
 struct vm {
   char name[VM_NAME_MAX + 1];
   struct guest_mem mem;
   struct arch_vm avm;
-  struct arch_vcpu vcpu;
+  struct vm_vcpu cpu[VM_VCPUS_MAX]; /* [0..vcpus) */
+  uint32_t vcpus;
+  struct vm_vcpu *cur;   /* the vCPU whose exit is being handled (exit.c) */
   struct bus pio, mmio;
   struct dev_env env;
   struct hv_stats stats;
@@ -55,7 +80,6 @@ struct vm {
 
   enum vm_state state;
   int stop_err;          /* why a FAILED/CRASHED VM stopped (enum hv_err or 0) */
-  bool halted;           /* last exit was HLT: wait for an interrupt before running again */
   uint64_t start_ns;
   bool ready;            /* readiness reported (0x502 <- 1) */
   uint64_t ready_ns;
@@ -74,18 +98,24 @@ struct vm {
  */
 int vm_init(struct vm *vm, const struct vm_config *cfg, void *ram, uint64_t ram_size);
 
-/* Creates the vCPU with its initial registers and starts the health clock. */
+/* Creates vCPU 0 with its initial registers and starts the health clock; the APs wait for
+ * their INIT and SIPI. */
 int vm_start(struct vm *vm, const struct boot_regs *regs);
 
 /*
- * Runs the vCPU for at most max_exits exits, or until it halts or the VM stops.
+ * Runs vCPU 0 for at most max_exits exits, or until it halts or the VM stops.
  * HV_OK while the VM is still RUNNING, HV_E_STOPPED once it is not.
  */
 int vm_run(struct vm *vm, uint32_t max_exits);
 
-/* vm_run that also returns at the first exit after arch_time_ns() reached until_ns (a time
- * slice: with a host tick forcing exits, no guest keeps the CPU past it for long). */
-int vm_run_until(struct vm *vm, uint32_t max_exits, uint64_t until_ns);
+/* Runs vCPU `vcpu` like vm_run, returning also at the first exit after arch_time_ns() reached
+ * until_ns (a time slice: with a host tick forcing exits, no guest keeps the CPU past it for
+ * long). An AP whose SIPI came is created first; one that waits for INIT or SIPI does not run
+ * (HV_OK at once). */
+int vm_run_until(struct vm *vm, uint32_t vcpu, uint32_t max_exits, uint64_t until_ns);
+
+/* Whether vCPU `vcpu` can run (started, or its SIPI came). */
+bool vm_vcpu_started(const struct vm *vm, uint32_t vcpu);
 
 /*
  * Called on each side of every guest entry of vm_run / vm_run_until (around arch_vcpu_run),
@@ -97,15 +127,15 @@ int vm_run_until(struct vm *vm, uint32_t max_exits, uint64_t until_ns);
 void vm_set_guest_hooks(void (*leave)(void), void (*back)(void));
 
 /*
- * After vm_run returned with the vCPU halted: waits (polling the platform's timers) until an
- * interrupt is pending for the guest, or until arch_time_ns() reaches until_ns. Returns at once
- * for a VM without platform devices.
+ * After vm_run returned with vCPU `vcpu` halted: waits (polling the platform's timers) until an
+ * interrupt is pending for it, or until arch_time_ns() reaches until_ns. Returns at once for a
+ * VM without platform devices.
  */
-void vm_wait_interrupt(struct vm *vm, uint64_t until_ns);
+void vm_wait_interrupt(struct vm *vm, uint32_t vcpu, uint64_t until_ns);
 
-/* Runs the VM's timers up to now_ns; true when an interrupt waits for the guest (always true
+/* Runs the VM's timers up to now_ns; true when an interrupt waits for vCPU `vcpu` (always true
  * for a VM without platform devices). */
-bool vm_interrupt_pending(struct vm *vm, uint64_t now_ns);
+bool vm_interrupt_pending(struct vm *vm, uint32_t vcpu, uint64_t now_ns);
 
 /* Stops the VM for good. state is VM_CRASHED or VM_FAILED; err/what are logged. */
 void vm_stop(struct vm *vm, enum vm_state state, int err, const char *what);

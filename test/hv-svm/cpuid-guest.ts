@@ -63,7 +63,7 @@ const bits = (...n: number[]) => n.reduce((m, b) => (m | (1 << b)) >>> 0, 0);
 /** kernel/hv/cpuid.c's allow-list, repeated. */
 const ALLOW = {
   l1ecx: bits(0, 1, 9, 12, 13, 17, 19, 20, 22, 23, 25, 26, 27, 28, 29, 30, 31),
-  l1edx: ~bits(18, 21, 22, 29, 31) >>> 0,
+  l1edx: ~bits(18, 21, 22, 28, 29, 31) >>> 0,
   l7ebx: bits(0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 16, 17, 18, 19, 20, 21, 23, 24, 26, 27, 28, 29, 30, 31),
   l7ecx: bits(0, 1, 2, 3, 4, 6, 8, 9, 10, 11, 12, 14, 22, 27, 28),
   l7edx: bits(2, 3, 4, 8, 10, 14, 23, 26, 27, 31),
@@ -96,7 +96,10 @@ export function assertGuestView(
   assert.equal(l1.ecx >>> 31, 1, 'hypervisor present');
   assert.equal(within(l1.ecx, ALLOW.l1ecx), 0, `leaf 1 ECX ${hex(l1.ecx)} beyond the allow-list`);
   assert.equal(within(l1.edx, ALLOW.l1edx), 0, `leaf 1 EDX ${hex(l1.edx)}`);
+  // The guest's topology (kernel/hv/cpuid.c): vCPU 0's APIC ID, a package of its own without HTT.
   assert.equal(l1.ebx >>> 24, 0, 'initial APIC ID is not the host\'s');
+  assert.equal((l1.ebx >>> 16) & 0xff, 1, 'one logical processor per package');
+  assert.equal((l1.edx >>> 28) & 1, 0, 'leaf 1 EDX HTT');
   // The VM's own xAPIC (kernel/dev/platform/vlapic.h): shown; no x2APIC, no TSC-deadline timer.
   assert.equal((l1.edx >>> 9) & 1, 1, 'leaf 1 EDX APIC');
   assert.equal((l1.ecx >>> 21) & 1, 0, 'leaf 1 ECX x2APIC');

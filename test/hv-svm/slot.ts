@@ -72,6 +72,8 @@ export interface VmSpec {
   health?: Manifest['containers'][number]['health'];
   /** The root disk's bytes; default 4 KiB of zeros. */
   disk?: Buffer;
+  /** vCPUs; default 1. */
+  vcpu?: number;
 }
 
 /**
@@ -97,7 +99,7 @@ export function makeVmsSlot(secretKey: Uint8Array, kernel: Buffer, vms: VmSpec[]
     },
     containers: vms.map((v, i) => ({
       name: v.name,
-      vcpu: 1,
+      vcpu: v.vcpu ?? 1,
       mem_mb: v.memMb,
       disk_path: diskImageName(v.name, uuid),
       disk_sha256: sha256(disks[i]),

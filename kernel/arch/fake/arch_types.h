@@ -35,6 +35,9 @@ struct arch_vcpu {
   uint64_t last_read;    /* value handed back by the last arch_vcpu_complete */
   uint32_t completions;
   uint64_t entry_rip, entry_rsi, entry_cr3; /* from the boot_regs given at init */
+  uint64_t entry_cr0, entry_cs_base;
+  uint16_t entry_cs_selector;
+  uint32_t index;           /* the vCPU index it was created as */
   bool block_inject;        /* the guest "has IF clear": injections wait for a window */
   uint8_t injected[FAKE_INJECT_LOG];
   uint32_t injected_count, window_requests;

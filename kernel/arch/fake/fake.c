@@ -59,14 +59,17 @@ hpa_t arch_hva_to_hpa(hva_t hva) { return hpa_init(hva_addr(hva)); }
 int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
                    const struct boot_regs *regs)
 {
-  (void)index;
   memset(vcpu, 0, sizeof(*vcpu));
   vcpu->live = true;
   vcpu->vm = avm;
+  vcpu->index = index;
   if (regs != NULL) {
     vcpu->rip = vcpu->entry_rip = regs->rip;
     vcpu->entry_rsi = regs->rsi;
     vcpu->entry_cr3 = regs->cr3;
+    vcpu->entry_cr0 = regs->cr0;
+    vcpu->entry_cs_base = regs->cs.base;
+    vcpu->entry_cs_selector = regs->cs.selector;
   }
   return HV_OK;
 }

@@ -10,6 +10,7 @@
 #define D0_ARCH_X86_CPU_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 enum x86_vendor { X86_VENDOR_OTHER, X86_VENDOR_AMD, X86_VENDOR_INTEL };
 enum x86_backend { X86_BACKEND_NONE, X86_BACKEND_SVM, X86_BACKEND_VMX };
@@ -31,6 +32,12 @@ bool x86_virt_probe(struct x86_virt_probe *out);
 /* Routes arch_* calls to backend b (dispatch.c). Until a backend is selected, and for NONE,
  * every arch_* call that can fail returns HV_E_ARCH and the others do nothing. */
 void x86_dispatch_select(enum x86_backend b);
+
+/* vCPUs one VM can have on the selected backend: X86_VCPUS_MAX under SVM (an AP starts in real
+ * mode, which SVM runs as it is), 1 under VMX (real mode needs "unrestricted guest", not enabled
+ * by this backend) and before a selection. boot/efi/plan.c refuses a build that asks for more. */
+#define X86_VCPUS_MAX 16u
+uint32_t x86_vcpus_max(void);
 
 const char *x86_vendor_name(enum x86_vendor v);
 /* "svm", "vmx" or "none": the word ev=cpu logs as backend=. */

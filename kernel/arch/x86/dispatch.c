@@ -55,14 +55,18 @@ int arch_npt_map_page(struct arch_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_s
 
 hpa_t arch_hva_to_hpa(hva_t hva) { return hpa_init(hva_addr(hva)); } /* identity under UEFI */
 
+uint32_t x86_vcpus_max(void) { return active == X86_BACKEND_SVM ? X86_VCPUS_MAX : 1; }
+
 int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
                    const struct boot_regs *regs)
 {
   vcpu->exits = 0;
   if (active == X86_BACKEND_NONE)
     return HV_E_ARCH;
-  if (index != 0 || regs == NULL)
-    return HV_E_INVAL; /* one vCPU per VM (kernel/hv/README.md), for both backends */
+  if (regs == NULL)
+    return HV_E_INVAL;
+  if (index >= x86_vcpus_max()) /* cpu.h: an AP starts in real mode */
+    return HV_E_INVAL;
   TRY(x86_xstate_init(&vcpu->xstate));
   x86_spec_vcpu_init(&vcpu->spec);
   DISPATCH(svm_vcpu_init(&vcpu->svm, &avm->svm, regs), vmx_vcpu_init(&vcpu->vmx, &avm->vmx, regs),

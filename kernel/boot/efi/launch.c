@@ -44,7 +44,7 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
     return launch_fail("no_virtualization", probe.reason, EFI_UNSUPPORTED);
   x86_spec_probe(probe.backend == X86_BACKEND_VMX); /* ev=spec: the mitigations chosen */
 
-  const struct d0_container *too_wide = plan_vcpu_refused(m);
+  const struct d0_container *too_wide = plan_vcpu_refused(m, x86_vcpus_max());
   if (too_wide != NULL)
     return launch_fail("vcpu_unsupported", too_wide->name, EFI_UNSUPPORTED);
 

@@ -38,17 +38,17 @@ void plan_log(const struct d0_manifest *m) {
   log_end();
 }
 
-const struct d0_container *plan_vcpu_refused(const struct d0_manifest *m) {
+const struct d0_container *plan_vcpu_refused(const struct d0_manifest *m, uint32_t max) {
   uint32_t order[TLV_MAX_CONTAINERS];
   launch_order(m, order);
   for (uint32_t k = 0; k < m->n_containers; k++) {
     const struct d0_container *c = &m->containers[order[k]];
-    if (c->vcpu <= PLAN_VCPUS_PER_VM_MAX)
+    if (c->vcpu <= max)
       continue;
     log_begin("vcpu_plan");
     log_str("container", c->name);
     log_u64("vcpu", c->vcpu);
-    log_u64("max", PLAN_VCPUS_PER_VM_MAX);
+    log_u64("max", max);
     log_end();
     return c;
   }

@@ -15,13 +15,10 @@ void launch_order(const struct d0_manifest *m, uint32_t order[TLV_MAX_CONTAINERS
 
 void plan_log(const struct d0_manifest *m);
 
-/* vCPUs this D0 gives one VM. A container asking for more is refused before anything is
- * allocated (never run on fewer CPUs than it asked for): the same number as
- * core/manifest/vcpu.ts, which refuses such a build when it is planned. proto/SEMANTICS.md "vCPUs". */
-#define PLAN_VCPUS_PER_VM_MAX 1u
-
-/* The first container (in launch order) whose vcpu exceeds PLAN_VCPUS_PER_VM_MAX, logged as
- * ev=vcpu_plan container= vcpu= max=; NULL when every container fits. */
-const struct d0_container *plan_vcpu_refused(const struct d0_manifest *m);
+/* The first container (in launch order) whose vcpu exceeds max (x86_vcpus_max(): the backend's
+ * vCPUs per VM, arch/x86/cpu.h), logged as ev=vcpu_plan container= vcpu= max=; NULL when every
+ * container fits. Such a build is refused before anything is allocated, never run on fewer CPUs
+ * than it asked for (proto/SEMANTICS.md "vCPUs"). */
+const struct d0_container *plan_vcpu_refused(const struct d0_manifest *m, uint32_t max);
 
 #endif

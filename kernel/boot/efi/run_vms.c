@@ -3,20 +3,23 @@
  * decides the build's health. Contract in vms.h; the CPU model in kernel/docs/acpi-and-cpus.md
  * ("VMs on CPUs").
  *
- * Placement (place_vms): the CPUs that came up (arch/x86/smp.h: the BSP first) in order; the VM
- * k-th in launch order runs on CPU k mod N. With at least as many CPUs as VMs each VM has a CPU
- * of its own (ev=cpu_plan policy=dedicated); with more VMs than CPUs they share them round-robin
- * (policy=shared), stated per VM in ev=vm_cpu. A build is never refused for its VM count: a
- * one-CPU host runs every VM on the BSP.
+ * Placement (place_vms): vCPUs, not VMs, are placed. The CPUs that came up (arch/x86/smp.h: the
+ * BSP first) in order; the vCPUs in launch order of their VMs, each VM's in index order; the k-th
+ * vCPU runs on CPU k mod N. With at least as many CPUs as vCPUs each vCPU has a CPU of its own
+ * (ev=cpu_plan policy=dedicated); with more vCPUs than CPUs they share them round-robin
+ * (policy=shared), stated per vCPU in ev=vm_cpu. A build is never refused for its vCPU count: a
+ * one-CPU host runs every vCPU on the BSP (a VM's APs then take turns with its BSP, which Linux
+ * tolerates: it waits for an AP with a timeout of seconds, not a spin).
  *
- * Each CPU runs its own VMs round-robin: each runnable VM runs in turn for a slice (SLICE_NS, or
- * RUN_BATCH exits). The host tick (arch/x86/host_tick.h, started on every CPU that runs VMs)
+ * Each CPU runs its own vCPUs round-robin: each runnable one runs in turn for a slice (SLICE_NS,
+ * or RUN_BATCH exits). The host tick (arch/x86/host_tick.h, started on every CPU that runs VMs)
  * forces an exit at least every 4 ms, so a guest that computes without exiting still loses the
- * CPU at the end of its slice, and gets its own timer interrupts delivered meanwhile. A VM whose
- * vCPU halted is runnable again once an interrupt is pending for it (its platform timers are
+ * CPU at the end of its slice, and gets its own timer interrupts delivered meanwhile. A vCPU that
+ * halted is runnable again once an interrupt is pending for it (its VM's platform timers are
  * polled here) or HALT_WAIT_NS after it halted (Linux's idle loop tolerates a spurious wake-up;
- * a guest that halts with interrupts off is woken the same way). When every VM of a CPU is
- * halted, that CPU polls their timers until one has work.
+ * a guest that halts with interrupts off is woken the same way). An AP that waits for its INIT
+ * and SIPI (hv/vm.h) is not runnable. When every vCPU of a CPU waits, that CPU polls their timers
+ * until one has work.
  *
  * The BSP also does D0's own work, between its VMs' slices: the watchdog, the network's timers
  * (net_tick, uplink_tick), the net_stats reports, the build's verdict and the final halt. An AP
@@ -26,10 +29,12 @@
  * guest and not idle: while a guest runs (vm_run's guest hooks) and while it waits for an
  * interrupt it drops it. So everything D0 shares between CPUs is touched under it: the bridge and
  * the router (a frame one VM sends is written into another VM's receive queue, and that VM's
- * interrupt line raised, by the sender's CPU), each VM's devices and platform, the page pool, the
- * event budgets, health and the A/B verdict. The log has its own lock, always taken inside
- * d0_lock, never the other way round. An interrupt raised for a VM whose guest is running on
- * another CPU makes that CPU's guest exit at once (kick_others).
+ * interrupt line raised, by the sender's CPU), each VM's devices and platform (its vCPUs' exits
+ * are handled one at a time, whichever CPU they ran on: an IPI one vCPU sends lands in another's
+ * APIC under the lock), the page pool, the event budgets, health and the A/B verdict. The log has
+ * its own lock, always taken inside d0_lock, never the other way round. An interrupt made pending
+ * for a vCPU whose guest is running on another CPU makes that CPU's guest exit at once
+ * (kick_others).
  *
  * Health: each VM's verdict (kernel/hv/health.h) is logged when it changes (ev=vm_health) by
  * the CPU that runs it. The build has failed as soon as one VM has; it is healthy once every VM
@@ -99,30 +104,38 @@ static void guest_back(void)
 }
 
 /*
- * Kick: after this CPU's work (a VM's slice, the BSP's network timers) raised an interrupt line
- * of a VM whose guest runs on another CPU, that CPU gets X86_KICK_VECTOR so its guest exits and
- * D0 there delivers the interrupt now, not at the guest's next exit (up to a host tick). Lines
- * raised since the last look are seen through platform.raised; at most one kick per guest entry.
- * A kick that lands before the guest is entered exits it at once (the IPI waits in IRR).
+ * Kick: after this CPU's work (a vCPU's slice, the BSP's network timers) made an interrupt
+ * pending for a vCPU whose guest runs on another CPU (a device line, an IPI from another vCPU of
+ * its VM, its APIC timer polled here), that CPU gets X86_KICK_VECTOR so its guest exits and D0
+ * there delivers the interrupt now, not at the guest's next exit (up to a host tick). What
+ * became pending since the last look is seen through platform_wakeups; at most one kick per
+ * guest entry. A kick that lands before the guest is entered exits it at once (the IPI waits in
+ * IRR).
  */
 static void kick_others(struct launched_vm *vms, uint32_t n)
 {
   uint32_t me = x86_cpu_index();
   for (uint32_t i = 0; i < n; i++) {
     struct launched_vm *l = &vms[i];
-    if (!l->vm.has_platform || l->vm.platform.raised == l->raised_seen)
+    if (!l->vm.has_platform)
       continue;
-    l->raised_seen = l->vm.platform.raised;
-    if (l->cpu == me || l->vm.state != VM_RUNNING || !per_cpu[l->cpu].in_guest ||
-        per_cpu[l->cpu].kicked)
-      continue;
-    per_cpu[l->cpu].kicked = true;
-    if (x86_kick_cpu(per_cpu[l->cpu].apic_id))
-      per_cpu[me].kicks_sent++;
+    for (uint32_t v = 0; v < l->vm.vcpus; v++) {
+      struct vcpu_slot *s = &l->slot[v];
+      uint64_t w = platform_wakeups(&l->vm.platform, v);
+      if (w == s->wakeups_seen)
+        continue;
+      s->wakeups_seen = w;
+      if (s->cpu == me || l->vm.state != VM_RUNNING || !per_cpu[s->cpu].in_guest ||
+          per_cpu[s->cpu].kicked)
+        continue;
+      per_cpu[s->cpu].kicked = true;
+      if (x86_kick_cpu(per_cpu[s->cpu].apic_id))
+        per_cpu[me].kicks_sent++;
+    }
   }
 }
 
-/* What each CPU runs: the VMs with l->cpu == slot. */
+/* What each CPU runs: the vCPUs with slot[v].cpu == slot. */
 struct cpu_run {
   uint32_t slot;
   struct launched_vm *vms;
@@ -216,8 +229,11 @@ static void report_stopped(struct launched_vm *l)
   log_u64("net_rx_frames", s->net_rx_frames);
   log_u64("net_drops", s->net_drops);
   log_u64("run_ms", s->run_ns / 1000000ull);
-  log_u64("wait_ms", l->wait_ns / 1000000ull);
-  log_u64("cpu", l->cpu);
+  uint64_t wait_ns = 0;
+  for (uint32_t v = 0; v < vm->vcpus; v++)
+    wait_ns += l->slot[v].wait_ns;
+  log_u64("wait_ms", wait_ns / 1000000ull);
+  log_u64("cpu", l->slot[0].cpu);
   log_u64("d0_bytes", l->d0_bytes);
   log_u64("overlay_bytes", l->overlay_bytes);
   log_u64("ram_bytes", l->ram_bytes);
@@ -227,6 +243,18 @@ static void report_stopped(struct launched_vm *l)
   log_end();
   report_exit_top(vm);
   report_net(l);
+  if (vm->vcpus > 1)
+    for (uint32_t v = 0; v < vm->vcpus; v++) {
+      log_begin("vcpu_stats");
+      log_str("vm", vm->name);
+      log_u64("vcpu", v);
+      log_u64("cpu", l->slot[v].cpu);
+      log_u64("started", vm->cpu[v].created);
+      log_u64("exits", vm->cpu[v].exits);
+      log_u64("guest_ms", vm->cpu[v].run_ns / 1000000ull);
+      log_u64("wait_ms", l->slot[v].wait_ns / 1000000ull);
+      log_end();
+    }
 }
 
 /*
@@ -264,17 +292,17 @@ static void decide(struct launched_vm *vms, uint32_t n, uint64_t now, bool *deci
   }
 }
 
-static bool runnable(struct launched_vm *l, uint64_t now)
+static bool runnable(struct launched_vm *l, uint32_t v, uint64_t now)
 {
-  if (l->vm.state != VM_RUNNING)
+  if (l->vm.state != VM_RUNNING || !vm_vcpu_started(&l->vm, v))
     return false;
-  if (!l->vm.halted)
+  if (!l->vm.cpu[v].halted)
     return true;
-  return vm_interrupt_pending(&l->vm, now) || now - l->halted_ns >= HALT_WAIT_NS;
+  return vm_interrupt_pending(&l->vm, v, now) || now - l->slot[v].halted_ns >= HALT_WAIT_NS;
 }
 
-/* Each VM's CPU slot (above: k-th in launch order on CPU k mod N), logged; returns the CPU
- * list's length (at least 1: the BSP). */
+/* Each vCPU's CPU slot (above: the k-th vCPU on CPU k mod N), logged; returns the CPU list's
+ * length (at least 1: the BSP). */
 static uint32_t place_vms(struct launched_vm *vms, uint32_t n, uint32_t *slots)
 {
   uint32_t apic_ids[X86_MAX_CPUS];
@@ -288,25 +316,32 @@ static uint32_t place_vms(struct launched_vm *vms, uint32_t n, uint32_t *slots)
     bsp_only = "no_tick_on_aps"; /* the PIT fallback: a guest on an AP could keep its CPU */
     cpus = 1;
   }
+  uint32_t units = 0;
+  for (uint32_t i = 0; i < n; i++)
+    units += vms[i].vm.vcpus;
   log_begin("cpu_plan");
   log_u64("vms", n);
   log_u64("cpus", cpus);
-  log_str("policy", n > cpus ? "shared" : "dedicated");
+  log_str("policy", units > cpus ? "shared" : "dedicated");
   if (bsp_only != NULL)
     log_str("reason", bsp_only);
+  log_u64("vcpus", units);
   log_end();
   for (uint32_t k = 0; k < cpus; k++)
     per_cpu[slots[k]].apic_id = apic_ids[k];
-  for (uint32_t k = 0; k < n; k++) {
-    vms[k].cpu = slots[k % cpus];
-    log_begin("vm_cpu");
-    log_str("vm", vms[k].vm.name);
-    log_u64("cpu", vms[k].cpu);
-    log_u64("apic_id", apic_ids[k % cpus]);
-    /* How many VMs this CPU runs (1: a CPU of its own). */
-    log_u64("vms_on_cpu", n / cpus + (k % cpus < n % cpus ? 1 : 0));
-    log_end();
-  }
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < n; i++)
+    for (uint32_t v = 0; v < vms[i].vm.vcpus; v++, k++) {
+      vms[i].slot[v].cpu = slots[k % cpus];
+      log_begin("vm_cpu");
+      log_str("vm", vms[i].vm.name);
+      log_u64("cpu", vms[i].slot[v].cpu);
+      log_u64("apic_id", apic_ids[k % cpus]);
+      /* How many vCPUs this CPU runs (1: a CPU of its own). */
+      log_u64("vms_on_cpu", units / cpus + (k % cpus < units % cpus ? 1 : 0));
+      log_u64("vcpu", v);
+      log_end();
+    }
   return cpus;
 }
 
@@ -319,33 +354,49 @@ static void start_vm(struct launched_vm *l)
     vm_stop(&l->vm, VM_FAILED, err, "vm-start-failed");
 }
 
-/* One round over this CPU's VMs (d0_lock held): each runnable one runs a slice, health and stops
- * are reported. *ran: one ran; returns whether one of them is still running. */
+/* vCPU v of l runs a slice if it can. */
+static void run_vcpu(struct cpu_run *c, struct launched_vm *l, uint32_t v, bool *ran)
+{
+  struct vcpu_slot *s = &l->slot[v];
+  uint64_t now = arch_time_ns();
+  if (!runnable(l, v, now))
+    return;
+  *ran = true;
+  if (s->ready_since_ns != 0)
+    s->wait_ns += now - s->ready_since_ns;
+  bool starting = !l->vm.cpu[v].created || l->vm.cpu[v].state == VCPU_STARTING;
+  size_t free_before = x86_pages_free_count();
+  vm_run_until(&l->vm, v, RUN_BATCH, now + SLICE_NS);
+  if (starting) /* an AP's pages (VMCB/VMCS), allocated as its SIPI started it */
+    l->d0_bytes += (uint64_t)(free_before - x86_pages_free_count()) * X86_PAGE;
+  kick_others(c->vms, c->n);
+  s->ready_since_ns = 0;
+  if (l->vm.cpu[v].halted)
+    s->halted_ns = arch_time_ns();
+  else if (l->vm.state == VM_RUNNING && vm_vcpu_started(&l->vm, v))
+    s->ready_since_ns = arch_time_ns();
+}
+
+/* One round over this CPU's vCPUs (d0_lock held): each runnable one runs a slice; the CPU of a
+ * VM's vCPU 0 reports its health and its stop. *ran: one ran; returns whether a VM with a vCPU
+ * here is still running. */
 static bool run_round(struct cpu_run *c, bool *ran)
 {
   bool running = false;
   for (uint32_t i = 0; i < c->n; i++) {
     struct launched_vm *l = &c->vms[i];
-    if (l->cpu != c->slot)
-      continue;
-    uint64_t now = arch_time_ns();
-    if (runnable(l, now)) {
-      *ran = true;
-      if (l->ready_since_ns != 0)
-        l->wait_ns += now - l->ready_since_ns;
-      vm_run_until(&l->vm, RUN_BATCH, now + SLICE_NS);
-      kick_others(c->vms, c->n);
-      l->ready_since_ns = 0;
-      if (l->vm.halted)
-        l->halted_ns = arch_time_ns();
-      else if (l->vm.state == VM_RUNNING)
-        l->ready_since_ns = arch_time_ns();
+    for (uint32_t v = 0; v < l->vm.vcpus; v++) {
+      if (l->slot[v].cpu != c->slot)
+        continue;
+      run_vcpu(c, l, v, ran);
+      if (l->vm.state == VM_RUNNING)
+        running = true;
+      if (v != 0)
+        continue;
+      report_health(l, arch_time_ns());
+      if (l->vm.state != VM_RUNNING && !l->stop_logged)
+        report_stopped(l);
     }
-    report_health(l, arch_time_ns());
-    if (l->vm.state == VM_RUNNING)
-      running = true;
-    else if (!l->stop_logged)
-      report_stopped(l);
   }
   return running;
 }
@@ -365,17 +416,18 @@ static void report_cpu(const struct cpu_run *c)
   uint64_t vms = 0, exits = 0, guest_ns = 0, wait_ns = 0;
   for (uint32_t i = 0; i < c->n; i++) {
     const struct launched_vm *l = &c->vms[i];
-    if (l->cpu != c->slot)
-      continue;
-    vms++;
-    for (uint32_t r = 0; r < ARCH_EXIT_REASON_COUNT; r++)
-      exits += l->vm.stats.exits[r];
-    guest_ns += l->vm.stats.run_ns;
-    wait_ns += l->wait_ns;
+    for (uint32_t v = 0; v < l->vm.vcpus; v++) {
+      if (l->slot[v].cpu != c->slot)
+        continue;
+      vms++;
+      exits += l->vm.cpu[v].exits;
+      guest_ns += l->vm.cpu[v].run_ns;
+      wait_ns += l->slot[v].wait_ns;
+    }
   }
   log_begin("cpu_stats");
   log_u64("cpu", c->slot);
-  log_u64("vms", vms);
+  log_u64("vms", vms); /* vCPUs, each VM's counted once per vCPU it has here */
   log_u64("exits", exits);
   log_u64("guest_ms", guest_ns / 1000000ull);
   log_u64("vm_wait_ms", wait_ns / 1000000ull);
@@ -387,11 +439,11 @@ static void report_cpu(const struct cpu_run *c)
 static void start_mine(struct cpu_run *c)
 {
   for (uint32_t i = 0; i < c->n; i++)
-    if (c->vms[i].cpu == c->slot)
+    if (c->vms[i].slot[0].cpu == c->slot)
       start_vm(&c->vms[i]);
 }
 
-/* An AP's whole life from x86_smp_give: its VMs, until every one of them has stopped. */
+/* An AP's whole life from x86_smp_give: its vCPUs, until every VM of theirs has stopped. */
 static void ap_run(void *arg)
 {
   struct cpu_run *c = arg;
@@ -423,14 +475,17 @@ void run_vms(struct launched_vm *vms, uint32_t n)
   /* With VMs on more than one CPU, lines are queued from here and the BSP writes them all to
    * COM1 between its rounds, so no CPU waits on the UART while it holds d0_lock. With one CPU
    * nobody waits for it: every line goes out in log_end, as before. */
-  bool defer_log = cpus > 1 && n > 1;
+  uint32_t units = 0; /* vCPUs */
+  for (uint32_t i = 0; i < n; i++)
+    units += vms[i].vm.vcpus;
+  bool defer_log = cpus > 1 && units > 1;
   if (defer_log)
     log_defer_sink(1);
   vm_set_guest_hooks(guest_leave, guest_back);
   take_d0_lock(); /* before any AP starts: the BSP's VMs start first */
   for (uint32_t k = 0; k < cpus; k++)
     runs[k] = (struct cpu_run){slots[k], vms, n};
-  for (uint32_t k = 1; k < cpus && k < n; k++)
+  for (uint32_t k = 1; k < cpus && k < units; k++)
     x86_smp_give(slots[k], ap_run, &runs[k]);
   x86_smp_park_idle(); /* the APs given nothing (all of them when cpus is 1) */
   start_mine(&runs[0]);

@@ -66,7 +66,7 @@ static EFI_STATUS build_vm(const struct rtc_wall *wall, struct launched_vm *l,
   struct vm_config cfg = {c->name, c->health_timeout_s,
                           c->health == TLV_HEALTH_EXIT_ZERO ? VM_HEALTH_EXIT_ZERO
                                                             : VM_HEALTH_READY,
-                          wall, arch_time_ns(), launch_console_line, l};
+                          wall, arch_time_ns(), launch_console_line, l, c->vcpu};
   log_budget_init(&l->console_budget, LOG_BUDGET_CONSOLE_RATE, LOG_BUDGET_CONSOLE_BURST,
                   arch_time_ns());
   log_budget_init(&l->event_budget, LOG_BUDGET_EVENTS_RATE, LOG_BUDGET_EVENTS_BURST,
@@ -105,7 +105,8 @@ static EFI_STATUS build_vm(const struct rtc_wall *wall, struct launched_vm *l,
   if (err == HV_OK)
     err = cmdline_build(cmdline, sizeof cmdline, &cc, &len);
   if (err == HV_OK) /* copies the command line into guest memory */
-    err = linux_boot_load(&vm->mem, kernel, kernel_size, cmdline, &l->regs, &kernel_gpa);
+    err = linux_boot_load(&vm->mem, kernel, kernel_size, cmdline, vm->vcpus, &l->regs,
+                          &kernel_gpa);
   if (err != HV_OK)
     return launch_fail("vm_setup", hv_strerror(err), EFI_LOAD_ERROR);
   log_begin("vm_prepared");
@@ -113,6 +114,7 @@ static EFI_STATUS build_vm(const struct rtc_wall *wall, struct launched_vm *l,
   log_u64("mem_mb", c->mem_mb);
   log_hex("kernel_gpa", kernel_gpa);
   log_hex("entry", l->regs.rip);
+  log_u64("vcpus", vm->vcpus);
   log_u64("cmdline_bytes", len);
   log_end();
   return EFI_SUCCESS;

@@ -26,13 +26,16 @@ struct launched_vm {
   struct virtio_net net;
   struct bridge_port *port; /* eth0 on the build's static bridge (dev/virtio/bridge.h) */
   struct boot_regs regs;
-  uint32_t cpu;            /* the CPU slot that runs it (run_vms.c: ev=vm_cpu) */
+  /* Where each vCPU runs and how it waits (run_vms.c). */
+  struct vcpu_slot {
+    uint32_t cpu;          /* the CPU slot that runs it (ev=vm_cpu) */
+    uint64_t halted_ns;    /* when it last halted (vm.cpu[i].halted) */
+    /* Time it could have run but its CPU was busy with another vCPU or with D0 (ev=vcpu_stats
+     * wait_ms): from the end of a slice it left runnable (not halted) to the start of its next. */
+    uint64_t ready_since_ns, wait_ns;
+    uint64_t wakeups_seen; /* platform_wakeups when run_vms.c last looked (its kick) */
+  } slot[VM_VCPUS_MAX];
   struct health last;      /* the last verdict logged as ev=vm_health */
-  uint64_t halted_ns;      /* when the vCPU last halted (vm.halted) */
-  /* Time it could have run but its CPU was busy with another VM or with D0 (ev=vm_stats
-   * wait_ms): from the end of a slice it left runnable (not halted) to the start of its next. */
-  uint64_t ready_since_ns, wait_ns;
-  uint64_t raised_seen; /* vm.platform.raised when run_vms.c last looked (its kick) */
   bool stop_logged;        /* ev=vm_stopped and ev=vm_stats written */
   struct net_counters net_logged; /* port->counters as the last ev=net_stats gave them */
   /* Log fairness (hv/log_budget.h): this VM's console lines and its device/diagnostic events

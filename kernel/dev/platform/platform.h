@@ -7,8 +7,15 @@
  * (hv/mptable.h), so Linux 6.1 x86-64 selects "symmetric I/O" mode, masks the 8259A and LINT0,
  * routes IRQs 0-15 through the I/O APIC (edge-triggered) and ticks with the APIC timer,
  * calibrated against the TSC (tsc_early_khz) or the PIT. A guest that keeps to the 8259A (the
- * I/O APIC's entries start masked, LINT0 starts as ExtINT) works as before. One vCPU only:
- * IPIs reach the sender's own APIC or nobody.
+ * I/O APIC's entries start masked, LINT0 starts as ExtINT) works as before.
+ *
+ * vCPUs: one local APIC per vCPU (initial APIC ID = index; 0 is the BSP, the only one LINT0's
+ * ExtINT reaches). The APICs share the page at 0xFEE00000: an access goes to the APIC of the
+ * vCPU whose exit is being handled (platform_set_current). IPIs are routed here: fixed and
+ * lowest-priority ones into the destination APICs' IRR; INIT and SIPI to the owner of the vCPUs
+ * (platform_config.cpu_signal: the VM, which starts the AP in real mode at the SIPI's page);
+ * INIT level de-assert is accepted and does nothing (as on every APIC since the Pentium 4);
+ * NMI, SMI and the rest are refused and logged.
  *
  *   IRQ 0  PIT channel 0        IRQ 4  UART (COM1)       IRQ 5, 6  virtio-blk, virtio-net
  *   IRQ 2  cascade (not a line) IRQ 8  RTC (never raised)
@@ -47,6 +54,12 @@
 #define PLATFORM_IRQ_PIT 0
 #define PLATFORM_IOAPIC_PIN_PIT 2 /* ISA IRQ 0's I/O APIC pin (the MP table's override) */
 #define PLATFORM_IRQ_UART UART_COM1_IRQ
+#define PLATFORM_VCPUS_MAX 16u /* the manifest's bound (proto/SEMANTICS.md "vCPUs") */
+
+enum platform_signal { PLATFORM_SIGNAL_INIT, PLATFORM_SIGNAL_SIPI };
+/* An INIT (vector unused) or a SIPI with its vector reached vCPU `vcpu` (never the sender). */
+typedef void (*platform_signal_fn)(void *ctx, uint32_t vcpu, enum platform_signal s,
+                                   uint8_t vector);
 
 struct platform_config {
   const struct rtc_wall *wall; /* the host's UTC time (UEFI GetTime) */
@@ -55,6 +68,9 @@ struct platform_config {
   void *console_ctx;
   void (*reset)(void *ctx);    /* the guest asked for a CPU reset (port 0x92 / 0x64) */
   void *reset_ctx;
+  uint32_t vcpus;              /* 1..PLATFORM_VCPUS_MAX (0 counts as 1) */
+  platform_signal_fn cpu_signal; /* NULL: INIT/SIPI are refused and logged */
+  void *signal_ctx;
 };
 
 struct platform {
@@ -64,8 +80,12 @@ struct platform {
   struct rtc rtc;
   struct uart uart;
   struct sysports sys;
-  struct vlapic lapic;
+  struct vlapic lapic[PLATFORM_VCPUS_MAX]; /* [0..vcpus) */
   struct vioapic ioapic;
+  uint32_t vcpus, current;
+  platform_signal_fn cpu_signal;
+  void *signal_ctx;
+  struct dev_log ipi_log;
   /* External lines (platform_irq_set_level) raised so far: each low-to-high change of one at
    * the PIC's input. D0 compares it across CPUs: a device run on one CPU that raised a line of
    * a VM whose guest runs on another (boot/efi/run_vms.c, "kick"). */
@@ -73,9 +93,9 @@ struct platform {
 };
 
 /*
- * Initializes every device and registers its ports on `pio` (9 ranges) and the local APIC's page
- * on `mmio`. HV_E_INVAL for a bad wall-clock time (nothing registered); a bus error
- * (HV_E_BUSY/HV_E_FULL) otherwise.
+ * Initializes every device and registers its ports on `pio` (9 ranges) and the local APICs' and
+ * I/O APIC's pages on `mmio`. HV_E_INVAL for a bad wall-clock time or vCPU count (nothing
+ * registered); a bus error (HV_E_BUSY/HV_E_FULL) otherwise.
  */
 int platform_attach(struct platform *p, struct bus *pio, struct bus *mmio,
                     const struct dev_env *env, const struct platform_config *cfg);
@@ -86,14 +106,23 @@ int platform_attach(struct platform *p, struct bus *pio, struct bus *mmio,
  */
 void platform_irq_set_level(struct platform *p, uint32_t gsi, bool level);
 
-/* Runs the timers (PIT, APIC timer) up to now_ns; returns the next time they need a poll
+/* The vCPU whose exit is handled now: its APIC answers at 0xFEE00000 and IA32_APIC_BASE. */
+void platform_set_current(struct platform *p, uint32_t vcpu);
+struct vlapic *platform_current_lapic(struct platform *p);
+
+/* Runs the timers (PIT, every APIC timer) up to now_ns; returns the next time they need a poll
  * (UINT64_MAX: none). */
 uint64_t platform_poll(struct platform *p, uint64_t now_ns);
 
-/* The vector to inject now, or -1. */
-int platform_pending_vector(const struct platform *p);
+/* The vector to inject into vCPU `vcpu` now, or -1. */
+int platform_pending_vector(const struct platform *p, uint32_t vcpu);
 
-/* The guest received `vector`; false (logged, nothing changed) if it was not the pending one. */
-bool platform_ack(struct platform *p, uint8_t vector);
+/* vCPU `vcpu` received `vector`; false (nothing changed) if it was not the pending one. */
+bool platform_ack(struct platform *p, uint32_t vcpu, uint8_t vector);
+
+/* A count that grows whenever an interrupt becomes pending for vCPU `vcpu` (its APIC accepted a
+ * vector; for the BSP also an ISA line rose at the 8259A): D0 compares it to kick the CPU that
+ * runs the vCPU. */
+uint64_t platform_wakeups(const struct platform *p, uint32_t vcpu);
 
 #endif /* DEV_PLATFORM_PLATFORM_H */

@@ -16,13 +16,8 @@ static bool asserted(const struct vioapic *io, uint32_t pin)
   return (io->rte[pin] & VIOAPIC_RTE_ACTIVE_LOW) ? !line : line;
 }
 
-/* The local APIC is the destination if the entry names it. */
-static bool reaches_lapic(const struct vioapic *io, uint64_t rte)
-{
-  return vlapic_is_destination(io->lapic, (uint32_t)(rte >> 56), (rte >> 11) & 1u);
-}
-
-/* Sends pin's interrupt; for a level entry sets remote IRR until the EOI. */
+/* Sends pin's interrupt to the local APICs its entry names (fixed: every one; lowest priority:
+ * the first, the lowest index); for a level entry sets remote IRR until the EOI. */
 static void deliver(struct vioapic *io, uint32_t pin)
 {
   uint64_t rte = io->rte[pin];
@@ -31,15 +26,19 @@ static void deliver(struct vioapic *io, uint32_t pin)
     dev_log_event(&io->log, "delivery-mode-unsupported", pin, rte);
     return;
   }
-  if (!reaches_lapic(io, rte)) {
-    dev_log_event(&io->log, "no-destination", pin, rte);
-    return;
+  uint32_t dest = (uint32_t)(rte >> 56);
+  bool logical = (rte >> 11) & 1u, level = (rte & VIOAPIC_RTE_LEVEL) != 0, sent = false;
+  for (uint32_t i = 0; i < io->n_lapics && !(sent && mode == MODE_LOWEST); i++) {
+    if (!vlapic_is_destination(&io->lapics[i], dest, logical))
+      continue;
+    if (level && !sent)
+      io->rte[pin] |= VIOAPIC_RTE_REMOTE_IRR;
+    sent = true;
+    io->delivered++;
+    vlapic_deliver(&io->lapics[i], (uint8_t)rte, level);
   }
-  bool level = (rte & VIOAPIC_RTE_LEVEL) != 0;
-  if (level)
-    io->rte[pin] |= VIOAPIC_RTE_REMOTE_IRR;
-  io->delivered++;
-  vlapic_deliver(io->lapic, (uint8_t)rte, level);
+  if (!sent)
+    dev_log_event(&io->log, "no-destination", pin, rte);
 }
 
 /* A level entry whose line is asserted and that is not waiting for its EOI: deliver now. */
@@ -78,15 +77,18 @@ void vioapic_eoi(struct vioapic *io, uint8_t vector)
 
 static void lapic_eoi(void *ctx, uint8_t vector) { vioapic_eoi(ctx, vector); }
 
-void vioapic_init(struct vioapic *io, const struct dev_env *env, struct vlapic *lapic)
+void vioapic_init(struct vioapic *io, const struct dev_env *env, struct vlapic *lapics,
+                  uint32_t n_lapics)
 {
   memset(io, 0, sizeof(*io));
   io->log = (struct dev_log){env, "ioapic", 0};
-  io->lapic = lapic;
+  io->lapics = lapics;
+  io->n_lapics = n_lapics;
   io->id = VIOAPIC_ID;
   for (uint32_t pin = 0; pin < VIOAPIC_PINS; pin++)
     io->rte[pin] = VIOAPIC_RTE_MASKED;
-  vlapic_set_eoi_hook(lapic, lapic_eoi, io);
+  for (uint32_t i = 0; i < n_lapics; i++)
+    vlapic_set_eoi_hook(&lapics[i], lapic_eoi, io);
 }
 
 static uint32_t read_reg(struct vioapic *io)

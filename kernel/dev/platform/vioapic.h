@@ -1,7 +1,7 @@
 /*
  * The VM's I/O APIC (82093AA register model, version 0x20: with the EOI register), behind its
- * MMIO page at 0xFEC00000: 24 input pins, each routed by its redirection entry to the vCPU's local
- * APIC (vlapic.h). The ISA lines reach it and the 8259A pair alike, as on a PC: ISA IRQ n on pin
+ * MMIO page at 0xFEC00000: 24 input pins, each routed by its redirection entry to the local APICs
+ * of the VM's vCPUs (vlapic.h) it names. The ISA lines reach it and the 8259A pair alike, as on a PC: ISA IRQ n on pin
  * n, but IRQ 0 (the PIT) on pin 2 (the MP table's interrupt entries say so: hv/mptable.h). Linux
  * finds it in the MP table, masks the 8259A and LINT0's ExtINT, and takes every ISA line here;
  * entries start masked, so a guest that keeps to the 8259A never sees both.
@@ -46,17 +46,20 @@
 
 struct vioapic {
   struct dev_log log;
-  struct vlapic *lapic; /* the destination (the VM's one vCPU) */
+  struct vlapic *lapics; /* the destinations: one per vCPU, [0] the BSP's */
+  uint32_t n_lapics;
   uint32_t id, sel;
   uint64_t rte[VIOAPIC_PINS];
   uint32_t lines;       /* pin input levels as driven (before polarity) */
-  uint64_t delivered;   /* interrupts handed to the local APIC */
+  uint64_t delivered;   /* interrupts handed to a local APIC */
 };
 
 extern const struct bus_ops vioapic_ops;
 
-/* Reset state: every entry masked, lines low; its level-triggered EOIs come from `lapic`. */
-void vioapic_init(struct vioapic *io, const struct dev_env *env, struct vlapic *lapic);
+/* Reset state: every entry masked, lines low; delivers to lapics[0..n_lapics), whose EOIs of
+ * level-triggered vectors come back here. */
+void vioapic_init(struct vioapic *io, const struct dev_env *env, struct vlapic *lapics,
+                  uint32_t n_lapics);
 
 /* The level of input pin `pin` (< VIOAPIC_PINS; others are ignored). */
 void vioapic_set_irq(struct vioapic *io, uint32_t pin, bool level);

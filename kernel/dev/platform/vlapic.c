@@ -58,6 +58,7 @@ static void accept_as(struct vlapic *l, uint8_t vector, bool level)
     return;
   }
   set_bit(l->irr, vector);
+  l->accepted++;
   if (level)
     set_bit(l->tmr, vector);
   else
@@ -75,35 +76,50 @@ void vlapic_set_eoi_hook(struct vlapic *l, void (*fn)(void *ctx, uint8_t vector)
   l->eoi_ctx = ctx;
 }
 
+void vlapic_set_ipi_hook(struct vlapic *l, vlapic_ipi_fn fn, void *ctx)
+{
+  l->ipi = fn;
+  l->ipi_ctx = ctx;
+}
+
+/* Power-on / INIT: everything but what is wired (its initial ID, the hooks, the log) and the
+ * count of accepted interrupts (monotonic for whoever compares it) is reset. */
 static void power_on(struct vlapic *l)
 {
-  struct dev_log log = l->log;
-  void (*eoi_level)(void *, uint8_t) = l->eoi_level;
-  void *eoi_ctx = l->eoi_ctx;
+  struct vlapic keep = *l;
   memset(l, 0, sizeof(*l));
-  l->log = log;
-  l->eoi_level = eoi_level;
-  l->eoi_ctx = eoi_ctx;
+  l->log = keep.log;
+  l->eoi_level = keep.eoi_level;
+  l->eoi_ctx = keep.eoi_ctx;
+  l->ipi = keep.ipi;
+  l->ipi_ctx = keep.ipi_ctx;
+  l->initial_id = keep.initial_id;
+  l->accepted = keep.accepted;
+  l->id = keep.initial_id << 24;
   l->on = true;
   l->dfr = 0xffffffffu;
   l->svr = 0xffu;
   for (uint32_t i = 0; i < VLAPIC_LVT_COUNT; i++)
     l->lvt[i] = VLAPIC_LVT_MASKED;
-  l->lvt[LVT_LINT0] = LVT_MODE_EXTINT << 8; /* what firmware leaves on the BSP: virtual wire */
+  if (l->initial_id == 0)
+    l->lvt[LVT_LINT0] = LVT_MODE_EXTINT << 8; /* what firmware leaves on the BSP: virtual wire */
   l->timer_deadline_ns = VLAPIC_NO_DEADLINE;
 }
 
-void vlapic_init(struct vlapic *l, const struct dev_env *env)
+void vlapic_init(struct vlapic *l, const struct dev_env *env, uint32_t id)
 {
+  memset(l, 0, sizeof(*l));
   l->log = (struct dev_log){env, "lapic", 0};
-  l->eoi_level = NULL;
-  l->eoi_ctx = NULL;
+  l->initial_id = id & 0xffu;
   power_on(l);
 }
 
+void vlapic_reset(struct vlapic *l) { power_on(l); }
+
 uint64_t vlapic_base_read(const struct vlapic *l)
 {
-  return VLAPIC_MMIO_BASE | APIC_BASE_BSP | (l->on ? APIC_BASE_EN : 0);
+  return VLAPIC_MMIO_BASE | (l->initial_id == 0 ? APIC_BASE_BSP : 0) |
+         (l->on ? APIC_BASE_EN : 0);
 }
 
 void vlapic_base_write(struct vlapic *l, uint64_t value)
@@ -190,28 +206,44 @@ bool vlapic_is_destination(const struct vlapic *l, uint32_t dest, bool logical)
   return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xfu) != 0;
 }
 
+/* Whether an IPI this APIC sends with ICR low word `lo` (and destination `dest`) reaches APIC
+ * `to`: the shorthand, else the destination. */
+bool vlapic_ipi_reaches(const struct vlapic *from, const struct vlapic *to, uint32_t lo,
+                        uint32_t dest)
+{
+  switch ((lo >> 18) & 3u) {
+  case ICR_SH_SELF: return to == from;
+  case ICR_SH_ALL: return true;
+  case ICR_SH_OTHERS: return to != from;
+  default: return vlapic_is_destination(to, dest, (lo >> 11) & 1u);
+  }
+}
+
+/* A fixed or lowest-priority IPI with a vector below 16 is a send error (nothing is sent). The
+ * hook (the platform: other vCPUs, INIT, SIPI) routes everything else; without one only fixed
+ * IPIs that reach this APIC itself are delivered, the rest is refused and logged. */
 static void send_ipi(struct vlapic *l)
 {
-  uint32_t lo = l->icr_lo, mode = (lo >> 8) & 7u, shorthand = (lo >> 18) & 3u;
+  uint32_t lo = l->icr_lo, mode = (lo >> 8) & 7u;
   uint32_t dest = l->icr_hi >> 24;
-  bool logical = (lo >> 11) & 1u;
-  bool self = shorthand == ICR_SH_SELF || shorthand == ICR_SH_ALL ||
-              (shorthand == 0 && vlapic_is_destination(l, dest, logical));
-  bool others = shorthand == ICR_SH_ALL || shorthand == ICR_SH_OTHERS ||
-                (shorthand == 0 && (logical || dest != l->id >> 24));
-  if (mode != 0) {
-    dev_log_event(&l->log, "ipi-mode-unsupported", lo, l->icr_hi);
-    return;
-  }
-  if (others)
-    dev_log_event(&l->log, "ipi-no-other-cpu", lo, l->icr_hi);
-  if (!self)
-    return;
-  if ((lo & 0xffu) < 16) {
+  if ((mode == VLAPIC_IPI_FIXED || mode == VLAPIC_IPI_LOWEST) && (lo & 0xffu) < 16) {
     l->esr_pending |= VLAPIC_ESR_SEND_ILLEGAL;
     return;
   }
-  accept(l, (uint8_t)lo);
+  if (l->ipi != NULL) {
+    l->ipi(l->ipi_ctx, l, lo, dest);
+    return;
+  }
+  if (mode != VLAPIC_IPI_FIXED) {
+    dev_log_event(&l->log, "ipi-mode-unsupported", lo, l->icr_hi);
+    return;
+  }
+  uint32_t shorthand = (lo >> 18) & 3u;
+  if (shorthand == ICR_SH_ALL || shorthand == ICR_SH_OTHERS ||
+      (shorthand == 0 && (((lo >> 11) & 1u) || dest != l->id >> 24)))
+    dev_log_event(&l->log, "ipi-no-other-cpu", lo, l->icr_hi);
+  if (vlapic_ipi_reaches(l, l, lo, dest))
+    accept(l, (uint8_t)lo);
 }
 
 static void eoi(struct vlapic *l)

@@ -9,15 +9,18 @@
  * enable), ISR/TMR/IRR, ESR, ICR (fixed interrupts to itself: shorthand self or all, or its own
  * physical/logical destination), the LVTs (timer, thermal, performance, LINT0, LINT1, error), and
  * the timer (one-shot and periodic; TSC-deadline is not offered: CPUID.1:ECX[24] stays clear),
- * counting at VLAPIC_BUS_HZ divided by TDCR. IA32_APIC_BASE reads 0xFEE00900 (BSP, enabled);
+ * counting at VLAPIC_BUS_HZ divided by TDCR. One per vCPU, its initial APIC ID the vCPU's index;
+ * IPIs to other vCPUs (fixed, lowest priority, INIT, SIPI) leave through the IPI hook (the
+ * platform routes them: platform.h). IA32_APIC_BASE reads 0xFEE00900 (BSP, enabled; an AP's
+ * without the BSP bit);
  * clearing its enable bit turns the APIC off (the PIC then reaches the CPU directly), setting it
  * again resets the APIC (SDM 11.4.3); another base address or x2APIC mode is refused (logged,
  * ignored): CPUID shows no x2APIC.
  *
  * Refused (logged a few times, counted, nothing changes): an access that is not a 4-byte access
- * to the start of a 16-byte register, a write to a read-only register, an IPI to another CPU or
- * with a delivery mode other than fixed (there is no other CPU; NMI/SMI/INIT/SIPI are not
- * modelled), an access while the APIC is off (reads see all ones).
+ * to the start of a 16-byte register, a write to a read-only register, without an IPI hook an IPI
+ * to another CPU or with a delivery mode other than fixed, an access while the APIC is off (reads
+ * see all ones).
  */
 #ifndef DEV_PLATFORM_VLAPIC_H
 #define DEV_PLATFORM_VLAPIC_H
@@ -67,8 +70,22 @@
 #define VLAPIC_ESR_RECV_ILLEGAL (1u << 6)
 #define VLAPIC_ESR_ILLEGAL_REG (1u << 7)
 
+/* ICR delivery modes (bits 10:8). */
+#define VLAPIC_IPI_FIXED 0u
+#define VLAPIC_IPI_LOWEST 1u
+#define VLAPIC_IPI_NMI 4u
+#define VLAPIC_IPI_INIT 5u
+#define VLAPIC_IPI_SIPI 6u
+#define VLAPIC_ICR_LEVEL_ASSERT (1u << 14)
+#define VLAPIC_ICR_TRIGGER_LEVEL (1u << 15)
+
+struct vlapic;
+/* An IPI leaves APIC `from`: ICR low word `icr_lo`, 8-bit destination `dest`. */
+typedef void (*vlapic_ipi_fn)(void *ctx, struct vlapic *from, uint32_t icr_lo, uint32_t dest);
+
 struct vlapic {
   struct dev_log log;
+  uint32_t initial_id;          /* the vCPU's index: ID after reset; 0 is the BSP */
   bool on;                      /* IA32_APIC_BASE.EN */
   uint32_t id, tpr, ldr, dfr, svr;
   uint32_t esr, esr_pending;    /* ESR as read, and errors since its last write */
@@ -78,15 +95,31 @@ struct vlapic {
   uint32_t tmict, tdcr;
   uint64_t timer_deadline_ns;   /* when it reaches 0, VLAPIC_NO_DEADLINE if not counting */
   uint64_t timer_fired;         /* expiries, a masked timer's included */
+  uint64_t accepted;            /* vectors set in IRR so far (kept across resets): D0 compares
+                                   it to kick the CPU running this vCPU (boot/efi/run_vms.c) */
   void (*eoi_level)(void *ctx, uint8_t vector); /* the EOI of a level-triggered vector */
   void *eoi_ctx;
+  vlapic_ipi_fn ipi;            /* NULL: only IPIs to itself (see above) */
+  void *ipi_ctx;
 };
 
 extern const struct bus_ops vlapic_ops;
 
-/* Power-on state of the BSP's APIC: on, software-disabled, LINT0 ExtINT (the firmware's
- * virtual wire), other LVTs masked, timer stopped. */
-void vlapic_init(struct vlapic *l, const struct dev_env *env);
+/* Power-on state of the APIC with initial ID `id` (0..255; 0 is the BSP's): on,
+ * software-disabled, LVTs masked, timer stopped; the BSP's LINT0 ExtINT (the firmware's
+ * virtual wire). No hooks. */
+void vlapic_init(struct vlapic *l, const struct dev_env *env, uint32_t id);
+
+/* An INIT: back to the power-on state (ID, hooks and `accepted` kept). */
+void vlapic_reset(struct vlapic *l);
+
+/* Who routes the IPIs this APIC sends; kept across resets. */
+void vlapic_set_ipi_hook(struct vlapic *l, vlapic_ipi_fn fn, void *ctx);
+
+/* Whether an IPI `from` sends (ICR low word lo, 8-bit destination dest) reaches `to`: its
+ * shorthand (self, all, all but self), else the destination (vlapic_is_destination). */
+bool vlapic_ipi_reaches(const struct vlapic *from, const struct vlapic *to, uint32_t lo,
+                        uint32_t dest);
 
 /* IA32_APIC_BASE. A write it refuses changes nothing (logged). */
 uint64_t vlapic_base_read(const struct vlapic *l);
@@ -102,7 +135,7 @@ int vlapic_pending(const struct vlapic *l);
 /* The CPU took `vector` (the one vlapic_pending returned): IRR -> ISR. */
 void vlapic_ack(struct vlapic *l, uint8_t vector);
 
-/* A fixed interrupt from the I/O APIC: into IRR (and TMR when level-triggered: its EOI then
+/* A fixed interrupt from the I/O APIC or another APIC's IPI: into IRR (and TMR when level-triggered: its EOI then
  * calls the EOI hook). Dropped like any other while the APIC is off or software-disabled; a
  * vector below 16 is a receive error. */
 void vlapic_deliver(struct vlapic *l, uint8_t vector, bool level);

@@ -44,7 +44,7 @@ void rig_setup(const struct rate_cfg *tx0, const struct rate_cfg *rx0)
   memset(&rig_d0, 0, sizeof rig_d0);
   for (int i = 0; i < RIG_NVM; i++) {
     struct rig_vm *x = &rig[i];
-    struct vm_config cfg = {names[i], 30, VM_HEALTH_READY, NULL, 0, NULL, NULL};
+    struct vm_config cfg = {names[i], 30, VM_HEALTH_READY, NULL, 0, NULL, NULL, 1};
     if (x->ram == NULL)
       x->ram = aligned_alloc(2 * MIB, 4 * MIB);
     memset(x->ram, 0, 4 * MIB);

@@ -8,32 +8,28 @@
 
 static struct fake_step one_step;
 
-uint64_t guest_mmio(struct vm *vm, uint64_t gpa, uint8_t size, bool write, uint64_t value)
+uint64_t guest_exit_on(struct vm *vm, uint32_t vcpu, const struct arch_exit *exit)
 {
   memset(&one_step, 0, sizeof(one_step));
-  one_step.exit.reason = ARCH_EXIT_MMIO;
-  one_step.exit.gpa = gpa_init(gpa);
-  one_step.exit.size = size;
-  one_step.exit.dir = write ? ARCH_DIR_WRITE : ARCH_DIR_READ;
-  one_step.exit.value = value;
-  fake_vcpu_script(&vm->vcpu, &one_step, 1);
-  vm->vcpu.last_read = 0xdeadbeefdeadbeefull;
-  vm_run(vm, 1);
-  return vm->vcpu.last_read;
+  one_step.exit = *exit;
+  fake_vcpu_script(&vm->cpu[vcpu].arch, &one_step, 1);
+  vm->cpu[vcpu].arch.last_read = 0xdeadbeefdeadbeefull;
+  vm_run_until(vm, vcpu, 1, UINT64_MAX);
+  return vm->cpu[vcpu].arch.last_read;
+}
+
+uint64_t guest_mmio(struct vm *vm, uint64_t gpa, uint8_t size, bool write, uint64_t value)
+{
+  struct arch_exit e = {.reason = ARCH_EXIT_MMIO, .gpa = gpa_init(gpa), .size = size,
+                        .dir = write ? ARCH_DIR_WRITE : ARCH_DIR_READ, .value = value};
+  return guest_exit_on(vm, 0, &e);
 }
 
 uint64_t guest_pio(struct vm *vm, uint16_t port, uint8_t size, bool write, uint64_t value)
 {
-  memset(&one_step, 0, sizeof(one_step));
-  one_step.exit.reason = ARCH_EXIT_IO;
-  one_step.exit.port = port;
-  one_step.exit.size = size;
-  one_step.exit.dir = write ? ARCH_DIR_WRITE : ARCH_DIR_READ;
-  one_step.exit.value = value;
-  fake_vcpu_script(&vm->vcpu, &one_step, 1);
-  vm->vcpu.last_read = 0xdeadbeefdeadbeefull;
-  vm_run(vm, 1);
-  return vm->vcpu.last_read;
+  struct arch_exit e = {.reason = ARCH_EXIT_IO, .port = port, .size = size,
+                        .dir = write ? ARCH_DIR_WRITE : ARCH_DIR_READ, .value = value};
+  return guest_exit_on(vm, 0, &e);
 }
 
 uint32_t mmio_r(struct vm *vm, uint64_t gpa) { return (uint32_t)guest_mmio(vm, gpa, 4, false, 0); }

@@ -11,7 +11,9 @@
 
 #include "hv/vm.h"
 
-/* One MMIO access through vm_run; returns what the guest's register received. */
+/* One exit on vCPU `vcpu` through vm_run_until; returns what the guest's register received. */
+uint64_t guest_exit_on(struct vm *vm, uint32_t vcpu, const struct arch_exit *exit);
+/* One MMIO access on vCPU 0 through vm_run; returns what the guest's register received. */
 uint64_t guest_mmio(struct vm *vm, uint64_t gpa, uint8_t size, bool write, uint64_t value);
 uint32_t mmio_r(struct vm *vm, uint64_t gpa);
 void mmio_w(struct vm *vm, uint64_t gpa, uint32_t v);

@@ -123,7 +123,7 @@ static void test_load_layout(void)
   CHECK_EQ(guest_mem_init(&mem, ram, 64 * MIB), HV_OK);
   craft();
   const char *cl = "console=ttyS0 d0.name=web";
-  CHECK_EQ(linux_boot_load(&mem, img, IMG_LEN, cl, &r, &kaddr), HV_OK);
+  CHECK_EQ(linux_boot_load(&mem, img, IMG_LEN, cl, 1, &r, &kaddr), HV_OK);
   CHECK_EQ(kaddr, 0x1000000);
   CHECK(memcmp(ram + kaddr, img + 2560, PM_LEN) == 0);
   uint8_t *bp = ram + BOOT_PARAMS_GPA;
@@ -177,20 +177,20 @@ static void test_load_layout(void)
   /* Too little RAM for init_size at 16 MiB: refused, nothing about it is ambiguous. */
   struct guest_mem small;
   CHECK_EQ(guest_mem_init(&small, ram, 18 * MIB), HV_OK);
-  CHECK_EQ(linux_boot_load(&small, img, IMG_LEN, cl, &r, &kaddr), HV_E_BOOT_FIT);
+  CHECK_EQ(linux_boot_load(&small, img, IMG_LEN, cl, 1, &r, &kaddr), HV_E_BOOT_FIT);
   /* A relocatable kernel with a low preferred address moves up to 1 MiB + alignment. */
   put64(img + 0x258, 0x1000);
-  CHECK_EQ(linux_boot_load(&mem, img, IMG_LEN, cl, &r, &kaddr), HV_OK);
+  CHECK_EQ(linux_boot_load(&mem, img, IMG_LEN, cl, 1, &r, &kaddr), HV_OK);
   CHECK_EQ(kaddr, 0x200000);
   /* Non-relocatable at a preferred address that does not fit. */
   craft();
   img[0x234] = 0;
   put64(img + 0x258, 63 * MIB);
-  CHECK_EQ(linux_boot_load(&mem, img, IMG_LEN, cl, &r, &kaddr), HV_E_BOOT_FIT);
+  CHECK_EQ(linux_boot_load(&mem, img, IMG_LEN, cl, 1, &r, &kaddr), HV_E_BOOT_FIT);
   /* Command line longer than the kernel's cmdline_size. */
   craft();
   put32(img + 0x238, 10);
-  CHECK_EQ(linux_boot_load(&mem, img, IMG_LEN, "console=ttyS0", &r, &kaddr), HV_E_CMDLINE_LONG);
+  CHECK_EQ(linux_boot_load(&mem, img, IMG_LEN, "console=ttyS0", 1, &r, &kaddr), HV_E_CMDLINE_LONG);
   /* More than 3 GiB of RAM: e820 has the high region at 4 GiB (layout only, nothing loaded). */
   free(ram);
 }
@@ -219,7 +219,7 @@ static void test_load_real(const char *path)
   struct boot_regs r;
   uint64_t kaddr;
   CHECK_EQ(guest_mem_init(&mem, ram, mem_size), HV_OK);
-  CHECK_EQ(linux_boot_load(&mem, k, (uint64_t)len, "console=ttyS0", &r, &kaddr), HV_OK);
+  CHECK_EQ(linux_boot_load(&mem, k, (uint64_t)len, "console=ttyS0", 1, &r, &kaddr), HV_OK);
   CHECK(kaddr >= MIB && kaddr % bi.kernel_alignment == 0);
   CHECK(memcmp(ram + kaddr, k + bi.setup_size, (size_t)bi.pm_size) == 0);
   CHECK_EQ(r.rip, kaddr + 0x200);

@@ -359,14 +359,14 @@ static void test_scripted_guest_end_to_end(void)
                 .value = 0}},
       {.exit = {.reason = ARCH_EXIT_SHUTDOWN}},
   };
-  fake_vcpu_script(&vm.vcpu, steps, sizeof(steps) / sizeof(steps[0]));
+  fake_vcpu_script(&vm.cpu[0].arch, steps, sizeof(steps) / sizeof(steps[0]));
   CHECK_EQ(vm_run(&vm, 100), HV_E_STOPPED);
   CHECK_EQ(vm.state, VM_EXITED);
   CHECK_EQ(vm.exit_status, 0);
-  CHECK_EQ(vm.vcpu.pos, 4); /* the triple fault after the exit was never delivered */
+  CHECK_EQ(vm.cpu[0].arch.pos, 4); /* the triple fault after the exit was never delivered */
   CHECK(memcmp(gpa_ptr(&vm, BUF + 0x1000), image + 4 * 512, 4096) == 0);
   CHECK_EQ(*(uint8_t *)gpa_ptr(&vm, BUF + 0x100), VIRTIO_BLK_S_OK);
-  CHECK_EQ(vm.vcpu.rax, VIRTIO_INT_USED_BUFFER);
+  CHECK_EQ(vm.cpu[0].arch.rax, VIRTIO_INT_USED_BUFFER);
   CHECK_EQ(vm.stats.exits[ARCH_EXIT_MMIO] - exits_before, 2);
   CHECK_EQ(vm.stats.blk_read_bytes, 4096);
   struct health h = vm_health(&vm, arch_time_ns());

@@ -118,7 +118,7 @@ static uint8_t *vm_ram;
 
 static void new_vm(struct vm *vm, uint32_t timeout_s, enum vm_health_kind kind)
 {
-  struct vm_config cfg = {"web", timeout_s, kind, NULL, 0, NULL, NULL};
+  struct vm_config cfg = {"web", timeout_s, kind, NULL, 0, NULL, NULL, 1};
   if (vm_ram == NULL)
     vm_ram = ram_alloc(4 * MIB);
   fake_time_set(1000 * S);
@@ -132,16 +132,16 @@ static void test_vm_config_refused(void)
 {
   static struct vm vm;
   uint8_t *ram = ram_alloc(2 * MIB);
-  struct vm_config bad_name = {"", 10, VM_HEALTH_READY, NULL, 0, NULL, NULL};
+  struct vm_config bad_name = {"", 10, VM_HEALTH_READY, NULL, 0, NULL, NULL, 1};
   struct vm_config long_name = {"a-name-that-is-longer-than-32-chars", 10, VM_HEALTH_READY,
-                                NULL, 0, NULL, NULL};
-  struct vm_config no_timeout = {"web", 0, VM_HEALTH_READY, NULL, 0, NULL, NULL};
-  struct vm_config bad_kind = {"web", 10, (enum vm_health_kind)7, NULL, 0, NULL, NULL};
+                                NULL, 0, NULL, NULL, 1};
+  struct vm_config no_timeout = {"web", 0, VM_HEALTH_READY, NULL, 0, NULL, NULL, 1};
+  struct vm_config bad_kind = {"web", 10, (enum vm_health_kind)7, NULL, 0, NULL, NULL, 1};
   CHECK_EQ(vm_init(&vm, &bad_name, ram, 2 * MIB), HV_E_INVAL);
   CHECK_EQ(vm_init(&vm, &long_name, ram, 2 * MIB), HV_E_INVAL);
   CHECK_EQ(vm_init(&vm, &no_timeout, ram, 2 * MIB), HV_E_INVAL);
   CHECK_EQ(vm_init(&vm, &bad_kind, ram, 2 * MIB), HV_E_INVAL);
-  struct vm_config ok = {"web", 10, VM_HEALTH_READY, NULL, 0, NULL, NULL};
+  struct vm_config ok = {"web", 10, VM_HEALTH_READY, NULL, 0, NULL, NULL, 1};
   CHECK_EQ(vm_init(&vm, &ok, ram, 1000), HV_E_MEM_LAYOUT);
   free(ram);
 }
@@ -205,7 +205,7 @@ static void test_status_port_ready_in_time(void)
   CHECK(fake_event_find("vm-ready") != NULL);
   /* A later crash turns the verdict into a failure. */
   struct fake_step crash = {.exit = {.reason = ARCH_EXIT_SHUTDOWN}};
-  fake_vcpu_script(&vm.vcpu, &crash, 1);
+  fake_vcpu_script(&vm.cpu[0].arch, &crash, 1);
   CHECK_EQ(vm_run(&vm, 10), HV_E_STOPPED);
   CHECK_EQ(vm.state, VM_CRASHED);
   h = vm_health(&vm, arch_time_ns());
@@ -220,7 +220,7 @@ static void test_status_port_never_ready(void)
   new_vm(&vm, 30, VM_HEALTH_READY);
   /* The guest idles (halts) and never reports. */
   CHECK_EQ(vm_run(&vm, 100), HV_OK);
-  CHECK(vm.halted);
+  CHECK(vm.cpu[0].halted);
   CHECK_EQ(vm_health(&vm, vm.start_ns + 30 * S).verdict, HEALTH_PENDING);
   struct health h = vm_health(&vm, vm.start_ns + 30 * S + 1);
   CHECK_EQ(h.verdict, HEALTH_FAILED);
@@ -248,12 +248,12 @@ static void test_status_port_exit_one_at_once(void)
       {.exit = {.reason = ARCH_EXIT_IO, .port = STATUS_PORT_READY, .size = 1,
                 .dir = ARCH_DIR_WRITE, .value = 1}},
   };
-  fake_vcpu_script(&vm.vcpu, steps, 2);
+  fake_vcpu_script(&vm.cpu[0].arch, steps, 2);
   CHECK_EQ(vm_run(&vm, 10), HV_E_STOPPED);
   CHECK_EQ(vm.state, VM_EXITED);
   CHECK_EQ(vm.exit_status, 1); /* masked to the 1-byte access */
   CHECK(!vm.ready);            /* the VM never ran again after its exit */
-  CHECK_EQ(vm.vcpu.pos, 1);
+  CHECK_EQ(vm.cpu[0].arch.pos, 1);
   struct health h = vm_health(&vm, arch_time_ns());
   CHECK_EQ(h.verdict, HEALTH_FAILED);
   CHECK_EQ(h.reason, HEALTH_R_EXIT_NONZERO);
@@ -293,12 +293,12 @@ static void test_bad_exit_reason_stops_only_that_vm(void)
   static uint8_t *ram_b;
   if (ram_b == NULL)
     ram_b = ram_alloc(2 * MIB);
-  struct vm_config cfg = {"other", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL};
+  struct vm_config cfg = {"other", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL, 1};
   CHECK_EQ(vm_init(&b, &cfg, ram_b, 2 * MIB), HV_OK);
   CHECK_EQ(vm_start(&b, NULL), HV_OK);
   struct fake_step bad[] = {{.exit = {.reason = ARCH_EXIT_REASON_COUNT}},
                             {.exit = {.reason = 0xffffffffu}}};
-  fake_vcpu_script(&a.vcpu, bad, 2);
+  fake_vcpu_script(&a.cpu[0].arch, bad, 2);
   CHECK_EQ(vm_run(&a, 10), HV_E_STOPPED);
   CHECK_EQ(a.state, VM_FAILED);
   CHECK_EQ(a.stop_err, HV_E_EXIT_REASON);
@@ -312,7 +312,7 @@ static void test_bad_exit_reason_stops_only_that_vm(void)
   CHECK_EQ(b.state, VM_RUNNING);
   struct fake_step u = {.exit = {.reason = 0xffffffffu}};
   new_vm(&a, 30, VM_HEALTH_READY);
-  fake_vcpu_script(&a.vcpu, &u, 1);
+  fake_vcpu_script(&a.cpu[0].arch, &u, 1);
   CHECK_EQ(vm_run(&a, 10), HV_E_STOPPED);
   CHECK_EQ(a.stop_err, HV_E_EXIT_REASON);
 }
@@ -322,21 +322,21 @@ static void test_arch_failure_and_entry_failure(void)
   static struct vm vm;
   new_vm(&vm, 30, VM_HEALTH_READY);
   struct fake_step f = {.fail = true};
-  fake_vcpu_script(&vm.vcpu, &f, 1);
+  fake_vcpu_script(&vm.cpu[0].arch, &f, 1);
   CHECK_EQ(vm_run(&vm, 10), HV_E_STOPPED);
   CHECK_EQ(vm.state, VM_FAILED);
   CHECK_EQ(vm.stop_err, HV_E_ARCH);
   CHECK(fake_event_find("arch-run-failed") != NULL);
   new_vm(&vm, 30, VM_HEALTH_READY);
   struct fake_step ef = {.exit = {.reason = ARCH_EXIT_ENTRY_FAIL}};
-  fake_vcpu_script(&vm.vcpu, &ef, 1);
+  fake_vcpu_script(&vm.cpu[0].arch, &ef, 1);
   CHECK_EQ(vm_run(&vm, 10), HV_E_STOPPED);
   CHECK_EQ(vm.stop_err, HV_E_ARCH);
   CHECK(fake_event_find("entry-failed") != NULL);
   /* An I/O exit of impossible size is a backend bug: the VM stops, D0 goes on. */
   new_vm(&vm, 30, VM_HEALTH_READY);
   struct fake_step bad = {.exit = {.reason = ARCH_EXIT_IO, .port = 0x80, .size = 3}};
-  fake_vcpu_script(&vm.vcpu, &bad, 1);
+  fake_vcpu_script(&vm.cpu[0].arch, &bad, 1);
   CHECK_EQ(vm_run(&vm, 10), HV_E_STOPPED);
   CHECK(fake_event_find("bad-io-size") != NULL);
 }
@@ -384,7 +384,7 @@ static void test_bad_access_named_and_never_reaches_a_device(void)
     device_hits = 0;
     struct fake_step s = {.exit = {.reason = ARCH_EXIT_BAD_ACCESS, .fault = cases[i].fault,
                                    .gpa = gpa_init(cases[i].gpa), .size = 4}};
-    fake_vcpu_script(&vm.vcpu, &s, 1);
+    fake_vcpu_script(&vm.cpu[0].arch, &s, 1);
     CHECK_EQ(vm_run(&vm, 10), HV_E_STOPPED);
     CHECK_EQ(vm.state, VM_CRASHED);
     CHECK_EQ(vm.stop_err, cases[i].err);
@@ -431,28 +431,28 @@ static void test_log_budget(void)
 static void test_cpuid_chosen_not_inherited(void)
 {
   struct arch_cpuid_result r;
-  cpuid_guest_view(0x40000000u, 0, &r); /* D0's leaf, not the host's hypervisor */
+  cpuid_guest_view(0x40000000u, 0, 0, &r); /* D0's leaf, not the host's hypervisor */
   CHECK_EQ(r.eax, CPUID_D0_MAX_LEAF);
   char sig[13] = {0};
   memcpy(sig, &r.ebx, 4), memcpy(sig + 4, &r.ecx, 4), memcpy(sig + 8, &r.edx, 4);
   CHECK_EQ(strcmp(sig, "D0D0D0D0D0D0"), 0);
-  cpuid_guest_view(0x40000001u, 0, &r);
+  cpuid_guest_view(0x40000001u, 0, 0, &r);
   CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0);
-  cpuid_guest_view(0x8000000au, 0, &r); /* SVM features: not there */
+  cpuid_guest_view(0x8000000au, 0, 0, &r); /* SVM features: not there */
   CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0);
-  cpuid_guest_view(0x80000000u, 0, &r);
+  cpuid_guest_view(0x80000000u, 0, 0, &r);
   CHECK_EQ(r.eax, CPUID_EXT_MAX); /* the host's 0x8000000a is clamped */
-  cpuid_guest_view(0x80000001u, 0, &r);
+  cpuid_guest_view(0x80000001u, 0, 0, &r);
   CHECK_EQ(r.ecx, 1u); /* LAHF passes, SVM does not */
-  cpuid_guest_view(1, 0, &r);
+  cpuid_guest_view(1, 0, 0, &r);
   CHECK_EQ(r.ecx, (1u << 31) | 1u); /* SSE3 passes, VMX, x2APIC, TSC-deadline do not */
   CHECK_EQ(r.edx, (1u << 9) | 1u);  /* the APIC is the VM's own (dev/platform/lapic.h) */
   CHECK_EQ(r.ebx >> 24, 0);         /* its ID, not the host CPU's */
-  cpuid_guest_view(0, 0, &r);
+  cpuid_guest_view(0, 0, 0, &r);
   CHECK_EQ(r.eax, 0xdu); /* the host's max (below CPUID_BASIC_MAX) */
-  cpuid_guest_view(0xb, 0, &r); /* topology: not shown */
+  cpuid_guest_view(0xb, 0, 0, &r); /* topology: not shown */
   CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0);
-  cpuid_guest_view(0xc0000000u, 0, &r);
+  cpuid_guest_view(0xc0000000u, 0, 0, &r);
   CHECK(r.eax == 0 && r.ebx == 0 && r.ecx == 0 && r.edx == 0);
 }
 
@@ -467,21 +467,21 @@ static void test_cpuid_msr_counters(void)
        .advance_ns = 300},
       {.exit = {.reason = ARCH_EXIT_CPUID, .value = 0x80000001u}},
   };
-  fake_vcpu_script(&vm.vcpu, steps, 3);
+  fake_vcpu_script(&vm.cpu[0].arch, steps, 3);
   CHECK_EQ(vm_run(&vm, 3), HV_OK);
-  CHECK_EQ(vm.vcpu.rcx & (1u << 5), 0);   /* VMX hidden */
-  CHECK_EQ(vm.vcpu.rcx >> 31, 1);         /* hypervisor present */
-  CHECK_EQ(vm.vcpu.rcx & 1, 1);           /* the rest of the host's bits pass */
-  CHECK_EQ(vm.vcpu.last_read, 0);         /* unknown MSR reads 0 */
+  CHECK_EQ(vm.cpu[0].arch.rcx & (1u << 5), 0);   /* VMX hidden */
+  CHECK_EQ(vm.cpu[0].arch.rcx >> 31, 1);         /* hypervisor present */
+  CHECK_EQ(vm.cpu[0].arch.rcx & 1, 1);           /* the rest of the host's bits pass */
+  CHECK_EQ(vm.cpu[0].arch.last_read, 0);         /* unknown MSR reads 0 */
   CHECK_EQ(vm.stats.msr_unknown, 1);
   CHECK_EQ(vm.stats.exits[ARCH_EXIT_CPUID], 1);
   CHECK_EQ(vm.stats.exits[ARCH_EXIT_INTR], 1);
   CHECK_EQ(vm.stats.run_ns, 600);
-  CHECK_EQ(vm.vcpu.completions, 2);
-  fake_vcpu_script(&vm.vcpu, &steps[3], 1);
+  CHECK_EQ(vm.cpu[0].arch.completions, 2);
+  fake_vcpu_script(&vm.cpu[0].arch, &steps[3], 1);
   vm_run(&vm, 1);
-  CHECK_EQ(vm.vcpu.rcx & (1u << 2), 0);   /* SVM hidden */
-  CHECK_EQ(vm.vcpu.rcx & 1, 1);
+  CHECK_EQ(vm.cpu[0].arch.rcx & (1u << 2), 0);   /* SVM hidden */
+  CHECK_EQ(vm.cpu[0].arch.rcx & 1, 1);
   const struct fake_event *e = fake_event_find("unknown-rdmsr");
   CHECK(e != NULL && e->a == 0xc0011234);
 }

@@ -35,7 +35,7 @@ static bool on_tx(void *bridge, const uint8_t *frame, uint32_t len)
 void setup(uint32_t overlay_slots)
 {
   static const uint8_t mac[6] = {0x02, 0xd0, 0x00, 0x00, 0x00, 0x01};
-  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL};
+  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL, 1};
   if (ram == NULL)
     ram = aligned_alloc(2 * MIB, 4 * MIB);
   memset(ram, 0, 4 * MIB);

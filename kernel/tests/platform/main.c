@@ -10,6 +10,7 @@ void test_uart_all(void);
 void test_vlapic_all(void);
 void test_vioapic_all(void);
 void test_platform_all(void);
+void test_smp_all(void);
 
 int main(void)
 {
@@ -20,5 +21,6 @@ int main(void)
   test_vlapic_all();
   test_vioapic_all();
   test_platform_all();
+  test_smp_all();
   return check_exit("platform");
 }

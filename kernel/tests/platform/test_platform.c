@@ -48,14 +48,14 @@ static int new_platform_vm(void)
     ram = aligned_alloc(2 * MIB, 4 * MIB);
     memset(ram, 0, 4 * MIB);
   }
-  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL};
+  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL, 1};
   fake_time_set(T0);
   fake_events_clear();
   console_lines = resets = 0;
   reset_stops_vm = true;
   CHECK_EQ(vm_init(&vm, &cfg, ram, 4 * MIB), HV_OK);
   CHECK_EQ(vm_start(&vm, NULL), HV_OK);
-  struct platform_config pc = {&wall, T0, console, NULL, on_reset, &vm};
+  struct platform_config pc = {&wall, T0, console, NULL, on_reset, &vm, 1, NULL, NULL};
   return platform_attach(&plat, &vm.pio, &vm.mmio, &vm.env, &pc);
 }
 
@@ -88,7 +88,7 @@ static void pit_250hz_on(struct vm *v)
 /* A VM with its own platform (vm_config.wall set, as boot/efi makes them), started. */
 static void new_vm_own_platform(struct vm *v)
 {
-  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, &wall, T0, console, NULL};
+  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, &wall, T0, console, NULL, 1};
   fake_time_set(T0);
   fake_events_clear();
   CHECK_EQ(vm_init(v, &cfg, ram, 4 * MIB), HV_OK);
@@ -99,9 +99,9 @@ static void new_vm_own_platform(struct vm *v)
 static int backend_inject(void)
 {
   platform_poll(&plat, arch_time_ns());
-  int v = platform_pending_vector(&plat);
+  int v = platform_pending_vector(&plat, 0);
   if (v >= 0)
-    CHECK(platform_ack(&plat, (uint8_t)v));
+    CHECK(platform_ack(&plat, 0, (uint8_t)v));
   return v;
 }
 
@@ -112,11 +112,11 @@ static void test_attach_and_refusals(void)
   CHECK_EQ(vm.mmio.count, 2); /* the local APIC's and the I/O APIC's pages */
   /* Attaching again collides with the ranges already there. */
   static struct platform again;
-  struct platform_config pc = {&wall, T0, NULL, NULL, NULL, NULL};
+  struct platform_config pc = {&wall, T0, NULL, NULL, NULL, NULL, 1, NULL, NULL};
   CHECK_EQ(platform_attach(&again, &vm.pio, &vm.mmio, &vm.env, &pc), HV_E_BUSY);
   vm_destroy(&vm);
   /* A bad host time registers nothing. */
-  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL};
+  struct vm_config cfg = {"web", 30, VM_HEALTH_READY, NULL, 0, NULL, NULL, 1};
   CHECK_EQ(vm_init(&vm, &cfg, ram, 4 * MIB), HV_OK);
   struct rtc_wall bad = {2025, 2, 30, 0, 0, 0};
   pc.wall = &bad;
@@ -170,7 +170,7 @@ static void test_interrupt_order(void)
   pit_250hz_on(&vm);
   outb(0x3f8 + UART_MCR, UART_MCR_OUT2);
   outb(0x3f8 + UART_IER, UART_IER_THRI);
-  CHECK_EQ(platform_pending_vector(&plat), 0x34);
+  CHECK_EQ(platform_pending_vector(&plat, 0), 0x34);
   fake_time_advance(5000000); /* 5 ms: one tick due */
   uint64_t raised = plat.raised;
   platform_irq_set_level(&plat, 5, true);
@@ -311,12 +311,12 @@ static void test_random_traffic(void)
     if ((x >> 52) % 4 == 0) {
       fake_time_advance((x >> 54) * 1000);
       platform_poll(&plat, arch_time_ns());
-      int v = platform_pending_vector(&plat);
+      int v = platform_pending_vector(&plat, 0);
       if (v >= 0) {
         uint8_t mb = plat.pic.chip[0].vector_base, sb = plat.pic.chip[1].vector_base;
         if (!((v >= mb && v < mb + 8) || (v >= sb && v < sb + 8)))
           bad_vectors++;
-        if (platform_ack(&plat, (uint8_t)((x >> 60) == 0 ? v + 1 : v)))
+        if (platform_ack(&plat, 0, (uint8_t)((x >> 60) == 0 ? v + 1 : v)))
           delivered++;
       }
     }
@@ -336,10 +336,10 @@ static uint64_t guest_msr(struct vm *v, uint32_t msr, bool write, uint64_t value
   memset(&step, 0, sizeof(step));
   step.exit = (struct arch_exit){.reason = ARCH_EXIT_MSR, .msr = msr,
                                  .dir = write ? ARCH_DIR_WRITE : ARCH_DIR_READ, .value = value};
-  fake_vcpu_script(&v->vcpu, &step, 1);
-  v->vcpu.last_read = 0xdeadbeefdeadbeefull;
+  fake_vcpu_script(&v->cpu[0].arch, &step, 1);
+  v->cpu[0].arch.last_read = 0xdeadbeefdeadbeefull;
   vm_run(v, 1);
-  return v->vcpu.last_read;
+  return v->cpu[0].arch.last_read;
 }
 
 /*
@@ -365,32 +365,32 @@ static void test_local_apic_virtual_wire(void)
   mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_LVT_TIMER, 0xec);
   mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_TDCR, 0x3);
   mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_TMICT, 1000); /* 16 us */
-  uint32_t injected = v.vcpu.injected_count;
+  uint32_t injected = v.cpu[0].arch.injected_count;
   fake_time_advance(5 * 1000000ull); /* both the PIT's IRQ 0 and the APIC timer are due */
   guest_pio(&v, 0x80, 1, true, 0);   /* any exit: vm_run delivers before the entry */
-  CHECK_EQ(v.vcpu.injected_count, injected + 1);
-  CHECK_EQ(v.vcpu.injected[injected], 0xec);
+  CHECK_EQ(v.cpu[0].arch.injected_count, injected + 1);
+  CHECK_EQ(v.cpu[0].arch.injected[injected], 0xec);
   guest_pio(&v, 0x80, 1, true, 0);
-  CHECK_EQ(v.vcpu.injected[injected + 1], 0x30); /* the PIC's, through LINT0 */
+  CHECK_EQ(v.cpu[0].arch.injected[injected + 1], 0x30); /* the PIC's, through LINT0 */
   mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_EOI, 0);
   guest_pio(&v, 0x20, 1, true, 0x20);
   /* LINT0 masked: the PIC's next IRQ 0 waits in its IRR and reaches nobody. */
   mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_LVT_LINT0, 0x10700);
   fake_time_advance(5 * 1000000ull);
-  uint32_t before = v.vcpu.injected_count;
+  uint32_t before = v.cpu[0].arch.injected_count;
   guest_pio(&v, 0x80, 1, true, 0);
-  CHECK_EQ(v.vcpu.injected_count, before);
+  CHECK_EQ(v.cpu[0].arch.injected_count, before);
   mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_LVT_LINT0, 0x700); /* delivered before the next entry */
   guest_pio(&v, 0x80, 1, true, 0);
-  CHECK_EQ(v.vcpu.injected_count, before + 1);
-  CHECK_EQ(v.vcpu.injected[before], 0x30);
+  CHECK_EQ(v.cpu[0].arch.injected_count, before + 1);
+  CHECK_EQ(v.cpu[0].arch.injected[before], 0x30);
   /* The APIC off (IA32_APIC_BASE.EN clear): the PIC reaches the CPU directly; the page reads
    * all ones; an x2APIC request is refused. */
   guest_msr(&v, VLAPIC_MSR_APIC_BASE, true, 0xfee00100ull);
-  CHECK(!v.platform.lapic.on);
+  CHECK(!v.platform.lapic[0].on);
   CHECK_EQ(mmio_r(&v, VLAPIC_MMIO_BASE + VLAPIC_VERSION), 0xffffffffu);
   guest_msr(&v, VLAPIC_MSR_APIC_BASE, true, 0xfee00d00ull);
-  CHECK(!v.platform.lapic.on);
+  CHECK(!v.platform.lapic[0].on);
   CHECK(fake_event_find("apic-base-refused") != NULL);
   CHECK_EQ(v.stats.msr_unknown, 0);
   CHECK_EQ(v.state, VM_RUNNING);
@@ -415,17 +415,17 @@ static void test_ioapic_symmetric_io(void)
     mmio_w(&v, VIOAPIC_MMIO_BASE + VIOAPIC_IOREGSEL, VIOAPIC_REG_REDIR + 2 * pins[i][0]);
     mmio_w(&v, VIOAPIC_MMIO_BASE + VIOAPIC_IOWIN, pins[i][1]);
   }
-  uint32_t before = v.vcpu.injected_count;
+  uint32_t before = v.cpu[0].arch.injected_count;
   fake_time_advance(5 * 1000000ull); /* the PIT's IRQ 0 is due */
   guest_pio(&v, 0x80, 1, true, 0);
-  CHECK_EQ(v.vcpu.injected_count, before + 1);
-  CHECK_EQ(v.vcpu.injected[before], 0x30); /* through pin 2, not the (masked) 8259A */
+  CHECK_EQ(v.cpu[0].arch.injected_count, before + 1);
+  CHECK_EQ(v.cpu[0].arch.injected[before], 0x30); /* through pin 2, not the (masked) 8259A */
   mmio_w(&v, VLAPIC_MMIO_BASE + VLAPIC_EOI, 0);
   platform_irq_set_level(&v.platform, 5, true); /* virtio-blk's line */
   guest_pio(&v, 0x80, 1, true, 0);
-  CHECK_EQ(v.vcpu.injected[before + 1], 0x25);
+  CHECK_EQ(v.cpu[0].arch.injected[before + 1], 0x25);
   CHECK_EQ(v.platform.ioapic.delivered, 2);
-  CHECK_EQ(v.vcpu.injected_count, before + 2); /* nothing else: the 8259A stays masked */
+  CHECK_EQ(v.cpu[0].arch.injected_count, before + 2); /* nothing else: the 8259A stays masked */
   CHECK_EQ(v.state, VM_RUNNING);
   vm_destroy(&v);
 }

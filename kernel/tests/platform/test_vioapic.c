@@ -36,9 +36,9 @@ static void fresh(void)
 {
   fake_time_set(1000000000ull);
   fake_events_clear();
-  vlapic_init(&apic, NULL);
+  vlapic_init(&apic, NULL, 0);
   vlapic_ops.write(&apic, VLAPIC_SVR, 4, 0x1ff);
-  vioapic_init(&io, NULL, &apic);
+  vioapic_init(&io, NULL, &apic, 1);
 }
 
 /* The CPU takes the pending vector; eoi: its handler ends it. */

@@ -18,7 +18,7 @@ static void fresh(void)
 {
   fake_time_set(T0);
   fake_events_clear();
-  vlapic_init(&apic, NULL);
+  vlapic_init(&apic, NULL, 0);
 }
 
 /* What Linux's setup_local_APIC leaves: software-enabled, LINT0 ExtINT on the BSP. */

@@ -21,7 +21,7 @@ int svm_vm_init(struct svm_vm *avm)
   if (avm->npt_root == NULL)
     return HV_E_FULL;
   avm->asid = 1; /* shared by all VMs: vcpu.c flushes the TLB when another VM runs */
-  avm->npt_changed = true;
+  avm->npt_gen++;
   return HV_OK;
 }
 
@@ -34,7 +34,7 @@ int svm_map_page(struct svm_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_size,
   int err = nested_pt_map(avm->npt_root, &npt_bits, gpa_addr(gpa), hpa_addr(hpa), page_size,
                           PTE_TABLE);
   if (err == HV_OK)
-    avm->npt_changed = true;
+    avm->npt_gen++;
   return err;
 }
 

@@ -16,7 +16,7 @@ struct vmcb;
 struct svm_vm {
   uint64_t *npt_root; /* PML4, host-physical == host-virtual */
   uint32_t asid;      /* non-zero (APM 15.16: ASID 0 is the host's) */
-  bool npt_changed;   /* flush the TLB of this ASID at the next VMRUN */
+  uint64_t npt_gen;   /* bumped by every change: a vCPU that saw another flushes its TLB */
 };
 
 /* Guest GPRs by x86 register number (0 rax .. 15 r15). VMRUN keeps RAX and RSP in the VMCB, so
@@ -34,6 +34,7 @@ struct svm_vcpu {
   struct x86_mmio_insn mmio; /* the access that caused the last #NPF exit */
   bool window_requested;
   uint64_t exits;
+  uint64_t npt_gen_seen;    /* svm_vm.npt_gen at its last VMRUN */
 };
 
 #endif /* D0_ARCH_X86_SVM_TYPES_H */

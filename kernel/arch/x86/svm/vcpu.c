@@ -8,6 +8,7 @@
 #include "arch/x86/svm/svm.h"
 
 #include "arch/x86/decode.h"
+#include "arch/x86/desc.h"
 #include "arch/x86/pages.h"
 #include "arch/x86/simple_exit.h"
 #include "arch/x86/regfile.h"
@@ -268,14 +269,16 @@ int svm_vcpu_run(struct svm_vcpu *v, struct arch_exit *e)
     return HV_E_ARCH;
   for (;;) {
     struct vmcb_control *c = &v->vmcb->ctl;
-    /* Every VM uses ASID 1 (no flush-by-ASID under TCG): a changed nested table, or another VM
-     * than the one that ran last, flushes everything (TLB_CONTROL=1) so no translation of one VM
-     * survives into another. */
-    static const struct svm_vm *last_vm;
-    c->tlb_control =
-        v->vm->npt_changed || last_vm != v->vm ? SVM_TLB_FLUSH_ALL : SVM_TLB_NONE;
-    v->vm->npt_changed = false;
-    last_vm = v->vm;
+    /* Every vCPU of every VM uses ASID 1 (no flush-by-ASID under TCG): on each CPU, another
+     * vCPU than the one that ran there last (of another VM, or another vCPU of the same VM
+     * with its own guest page tables), or a nested table changed since this vCPU last ran,
+     * flushes everything (TLB_CONTROL=1), so no translation of one survives into another. */
+    static const struct svm_vcpu *last_vcpu[X86_MAX_CPUS];
+    const struct svm_vcpu **last = &last_vcpu[x86_cpu_index()];
+    c->tlb_control = *last != v || v->npt_gen_seen != v->vm->npt_gen ? SVM_TLB_FLUSH_ALL
+                                                                      : SVM_TLB_NONE;
+    v->npt_gen_seen = v->vm->npt_gen;
+    *last = v;
     x86_spec_before_entry();
     svm_vmrun((uintptr_t)v->vmcb, &v->gprs, svm_host_vmsave_pa());
     x86_spec_after_exit();

@@ -3,6 +3,10 @@
 // before any VM is prepared or the firmware is left, and nothing runs. Bochs CPU models: a
 // Pentium 4 without VT-x, and a Core 2 (Penryn) with VT-x but without the VMX-preemption timer
 // and EPT (Nehalem brought both): the first check that fails is the pin-based controls'.
+// And on a CPU the VMX backend runs on (Skylake-X), a container asking for more vCPUs than that
+// backend gives a VM (1: an AP starts in real mode, and the backend does not enable unrestricted
+// guest; proto/SEMANTICS.md "vCPUs") is refused by the launch check, named with both numbers,
+// before anything is allocated: never run on fewer CPUs than it asked for.
 import assert from 'node:assert/strict';
 import { asm, tinyBzImage } from '../hv-svm/tiny-kernel';
 import { D0Under, dump, only } from './d0-bochs';
@@ -10,14 +14,20 @@ import { D0Under, dump, only } from './d0-bochs';
 const TIMEOUT_MS = 240_000;
 
 describe('hv-vmx: Intel CPUs without VT-x + EPT are refused, nothing launched (Bochs)', function () {
-  this.timeout(2 * TIMEOUT_MS + 300_000);
+  this.timeout(3 * TIMEOUT_MS + 300_000);
   let d0: D0Under;
   let esp: string;
+  let wide: string;
 
   before(async function () {
     this.timeout(300_000);
     d0 = await D0Under.build('d0-vmx-refuse-');
-    esp = await d0.disk(tinyBzImage(asm.haltLoop()), Buffer.alloc(4096), { name: 'web', memMb: 16 });
+    const kernel = tinyBzImage(asm.haltLoop());
+    esp = await d0.disk(kernel, Buffer.alloc(4096), { name: 'web', memMb: 16 });
+    wide = await d0.vmsDisk(kernel, [
+      { name: 'one', memMb: 16, bootOrder: 1 },
+      { name: 'wide', memMb: 16, bootOrder: 2, vcpu: 2 },
+    ]);
   });
   after(() => d0?.dispose());
 
@@ -39,4 +49,17 @@ describe('hv-vmx: Intel CPUs without VT-x + EPT are refused, nothing launched (B
         assert.equal(only(events, ev).length, 0, `${ev} after a refusal\n${all}`);
     });
   }
+
+  it('corei7_skylake_x, a container with vcpu 2: ev=vcpu_plan max=1, boot_failed reason=vcpu_unsupported', async () => {
+    const { events } = await d0.run(wide, { cpuModel: 'corei7_skylake_x', memMb: 256, timeoutMs: TIMEOUT_MS });
+    const all = dump(events);
+    assert.equal(only(events, 'cpu')[0]?.fields.backend, 'vmx', all);
+    const plan = only(events, 'vcpu_plan');
+    assert.equal(plan.length, 1, all);
+    assert.deepEqual([plan[0].fields.container, plan[0].fields.vcpu, plan[0].fields.max], ['wide', '2', '1'], all);
+    const failed = only(events, 'boot_failed');
+    assert.deepEqual([failed[0]?.fields.reason, failed[0]?.fields.detail], ['vcpu_unsupported', 'wide'], all);
+    for (const ev of ['memory_plan', 'images_loaded', 'vm_prepared', 'firmware_exited', 'vm_start'])
+      assert.equal(only(events, ev).length, 0, `${ev} after a refusal\n${all}`);
+  });
 });

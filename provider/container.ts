@@ -34,7 +34,7 @@ export interface ContainerArgs {
   readonly exec?: pulumi.Input<ExecOverrides>;
   /**
    * vCPUs of the VM (1..16), each a CPU the guest sees. A host whose D0 cannot give a VM that
-   * many (Intel VMX: 1) refuses the build at boot, which then rolls back; never run on fewer.
+   * many (an Intel CPU without "unrestricted guest", before Westmere: 1) refuses the build at boot, which then rolls back; never run on fewer.
    * @default 1
    */
   readonly vcpu?: pulumi.Input<number>;

@@ -203,6 +203,23 @@ const BENCHES: QuickBench[] = [
     },
   },
   {
+    name: 'smp',
+    command: tsx('bench/smp/run.ts'),
+    timeoutS: 300,
+    // One boot with two vCPUs, one with one: each guest counts its CPUs and times one round.
+    check: (stdout) => {
+      const r = lastJson(stdout) as {
+        runs: number;
+        vcpu2: { runs: { nproc: number; ratio: number }[] };
+        vcpu1: { runs: { nproc: number; ratio: number }[] };
+      };
+      assert.equal(r.runs, 1);
+      assert.deepEqual(r.vcpu2.runs.map((x) => x.nproc), [2], stdout);
+      assert.deepEqual(r.vcpu1.runs.map((x) => x.nproc), [1], stdout);
+      for (const x of [...r.vcpu2.runs, ...r.vcpu1.runs]) assert.ok(Number.isFinite(x.ratio), stdout);
+    },
+  },
+  {
     name: 'oci',
     command: tsx('bench/oci/run.ts'),
     timeoutS: 600,

@@ -3,10 +3,11 @@
 // before any VM is prepared or the firmware is left, and nothing runs. Bochs CPU models: a
 // Pentium 4 without VT-x, and a Core 2 (Penryn) with VT-x but without the VMX-preemption timer
 // and EPT (Nehalem brought both): the first check that fails is the pin-based controls'.
-// And on a CPU the VMX backend runs on (Skylake-X), a container asking for more vCPUs than that
-// backend gives a VM (1: an AP starts in real mode, and the backend does not enable unrestricted
-// guest; proto/SEMANTICS.md "vCPUs") is refused by the launch check, named with both numbers,
-// before anything is allocated: never run on fewer CPUs than it asked for.
+// And on a CPU the VMX backend runs on but without "unrestricted guest" (Lynnfield, a Nehalem:
+// Westmere brought it), a container asking for more than one vCPU is refused by the launch
+// check (an AP starts in real mode, which VMX runs only with unrestricted guest;
+// proto/SEMANTICS.md "vCPUs"), named with both numbers, before anything is allocated: never run
+// on fewer CPUs than it asked for. (Skylake-X runs it: test/hv-vmx/smp-guest.test.ts.)
 import assert from 'node:assert/strict';
 import { asm, tinyBzImage } from '../hv-svm/tiny-kernel';
 import { D0Under, dump, only } from './d0-bochs';
@@ -50,8 +51,8 @@ describe('hv-vmx: Intel CPUs without VT-x + EPT are refused, nothing launched (B
     });
   }
 
-  it('corei7_skylake_x, a container with vcpu 2: ev=vcpu_plan max=1, boot_failed reason=vcpu_unsupported', async () => {
-    const { events } = await d0.run(wide, { cpuModel: 'corei7_skylake_x', memMb: 256, timeoutMs: TIMEOUT_MS });
+  it('corei5_lynnfield_750, a container with vcpu 2: ev=vcpu_plan max=1, boot_failed reason=vcpu_unsupported', async () => {
+    const { events } = await d0.run(wide, { cpuModel: 'corei5_lynnfield_750', memMb: 256, timeoutMs: TIMEOUT_MS });
     const all = dump(events);
     assert.equal(only(events, 'cpu')[0]?.fields.backend, 'vmx', all);
     const plan = only(events, 'vcpu_plan');

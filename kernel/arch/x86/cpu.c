@@ -21,8 +21,14 @@ static enum x86_vendor vendor(void)
   return X86_VENDOR_OTHER;
 }
 
+/* x86_vcpus_max(): what the probe found (1 until it ran). */
+static uint32_t vcpus_max = 1;
+
+uint32_t x86_vcpus_max(void) { return vcpus_max; }
+
 bool x86_virt_probe(struct x86_virt_probe *out)
 {
+  vcpus_max = 1;
   out->vendor = vendor();
   out->backend = X86_BACKEND_NONE;
   out->nrip_save = false;
@@ -32,12 +38,14 @@ bool x86_virt_probe(struct x86_virt_probe *out)
     out->reason = svm_check_features(&out->nrip_save);
     if (out->reason == NULL)
       out->backend = X86_BACKEND_SVM;
+    vcpus_max = X86_VCPUS_MAX;
     break;
   case X86_VENDOR_INTEL: {
     struct vmx_caps caps; /* vmx_host_init reads them again when the first vCPU starts */
     out->reason = vmx_check_features(&caps);
     if (out->reason == NULL)
       out->backend = X86_BACKEND_VMX;
+    vcpus_max = vmx_unrestricted_guest(&caps) ? X86_VCPUS_MAX : 1;
     break;
   }
   default:

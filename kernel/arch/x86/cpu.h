@@ -33,9 +33,10 @@ bool x86_virt_probe(struct x86_virt_probe *out);
  * every arch_* call that can fail returns HV_E_ARCH and the others do nothing. */
 void x86_dispatch_select(enum x86_backend b);
 
-/* vCPUs one VM can have on the selected backend: X86_VCPUS_MAX under SVM (an AP starts in real
- * mode, which SVM runs as it is), 1 under VMX (real mode needs "unrestricted guest", not enabled
- * by this backend) and before a selection. boot/efi/plan.c refuses a build that asks for more. */
+/* vCPUs one VM can have on the CPU x86_virt_probe found: an AP starts in real mode (hv/sipi.h),
+ * which SVM runs as it is and VMX only with "unrestricted guest": X86_VCPUS_MAX under SVM and
+ * under VMX with it, 1 under VMX without it and before the probe. boot/efi/plan.c refuses a
+ * build that asks for more. */
 #define X86_VCPUS_MAX 16u
 uint32_t x86_vcpus_max(void);
 

@@ -55,8 +55,6 @@ int arch_npt_map_page(struct arch_vm *avm, gpa_t gpa, hpa_t hpa, uint64_t page_s
 
 hpa_t arch_hva_to_hpa(hva_t hva) { return hpa_init(hva_addr(hva)); } /* identity under UEFI */
 
-uint32_t x86_vcpus_max(void) { return active == X86_BACKEND_SVM ? X86_VCPUS_MAX : 1; }
-
 int arch_vcpu_init(struct arch_vcpu *vcpu, struct arch_vm *avm, uint32_t index,
                    const struct boot_regs *regs)
 {

@@ -237,13 +237,14 @@ static uint64_t guest_cr(uint32_t real, uint32_t mask, uint32_t shadow)
 /* MOV to CR0 (or CLTS / LMSW) with the guest's new value: the checks of the MOV CR
  * instruction for what the guest may set (SDM vol. 2B), then the real register gets the value
  * with D0's fixed bits forced, the shadow gets it as written. false: #GP. */
-static bool write_cr0(uint64_t val)
+static bool write_cr0(const struct vmx_vcpu *v, uint64_t val)
 {
-  uint64_t fixed0 = x86_rdmsr(MSR_VMX_CR0_FIXED0), fixed1 = x86_rdmsr(MSR_VMX_CR0_FIXED1);
-  /* Bits 63:32 are reserved; NW without CD is invalid; a 64-bit guest keeps PE and PG (only
-   * the fixed bits decide, and they include both without unrestricted guest). */
+  uint64_t fixed0 = vmx_cr0_fixed0(v), fixed1 = x86_rdmsr(MSR_VMX_CR0_FIXED1);
+  /* Bits 63:32 are reserved; NW without CD is invalid; PG needs PE; a guest in long mode keeps
+   * PG (without unrestricted guest the fixed bits force PE and PG anyway). */
   if ((val >> 32) != 0 || ((val & CR0_NW) && !(val & CR0_CD)) ||
-      ((val & ~fixed1) & 0xffffffffull) != 0)
+      ((val & ~fixed1) & 0xffffffffull) != 0 || ((val & CR0_PG) && !(val & CR0_PE)) ||
+      ((vmx_read(VMCS_GUEST_EFER) & EFER_LMA) && !(val & CR0_PG)))
     return false;
   vmx_write(VMCS_GUEST_CR0, (val | fixed0) & fixed1);
   vmx_write(VMCS_CR0_SHADOW, val);
@@ -272,13 +273,13 @@ static bool on_cr_access(struct vmx_vcpu *v, struct arch_exit *e)
   uint64_t cr0 = guest_cr(VMCS_GUEST_CR0, VMCS_CR0_MASK, VMCS_CR0_SHADOW);
   bool ok;
   if (type == CRQ_TYPE_MOV_TO && cr == 0)
-    ok = write_cr0(reg_read(v, (uint8_t)((q >> CRQ_REG_SHIFT) & 15)));
+    ok = write_cr0(v, reg_read(v, (uint8_t)((q >> CRQ_REG_SHIFT) & 15)));
   else if (type == CRQ_TYPE_MOV_TO && cr == 4)
     ok = write_cr4(reg_read(v, (uint8_t)((q >> CRQ_REG_SHIFT) & 15)));
   else if (type == CRQ_TYPE_CLTS)
-    ok = write_cr0(cr0 & ~CR0_TS);
+    ok = write_cr0(v, cr0 & ~CR0_TS);
   else if (type == CRQ_TYPE_LMSW) /* low 4 bits of CR0; LMSW can set PE but never clear it */
-    ok = write_cr0((cr0 & ~(CR0_MP | CR0_EM | CR0_TS)) | ((q >> CRQ_LMSW_SHIFT) & 0xf));
+    ok = write_cr0(v, (cr0 & ~(CR0_MP | CR0_EM | CR0_TS)) | ((q >> CRQ_LMSW_SHIFT) & 0xf));
   else {
     e->reason = ARCH_EXIT_BAD_ACCESS; /* an exit D0 never enabled (CR3/CR8 or a read) */
     e->fault = ARCH_FAULT_EXIT;
@@ -414,12 +415,29 @@ static bool handle_exit(void *vcpu, uint64_t basic, struct arch_exit *e)
   return true;
 }
 
+/*
+ * An unrestricted guest enters long mode by itself (EFER.LME, then CR0.PG: the CPU sets
+ * EFER.LMA without an exit), but the "IA-32e mode guest" entry control must equal the saved
+ * EFER.LMA at the next entry (26.3.1.1 with "load IA32_EFER"); the CPU also stores LMA there at
+ * an exit (27.3.1), and this keeps them equal whoever changed EFER last (a WRMSR D0 emulated).
+ */
+static bool sync_ia32e_entry(void)
+{
+  uint64_t entry = vmx_read(VMCS_ENTRY_CTLS);
+  bool lma = (vmx_read(VMCS_GUEST_EFER) & EFER_LMA) != 0, ia32e = (entry & ENTRY_IA32E_GUEST) != 0;
+  if (lma == ia32e)
+    return true;
+  return vmx_write(VMCS_ENTRY_CTLS, lma ? entry | ENTRY_IA32E_GUEST : entry & ~(uint64_t)ENTRY_IA32E_GUEST);
+}
+
 int vmx_vcpu_run(struct vmx_vcpu *v, struct arch_exit *e)
 {
   if (v->vmcs == NULL || !vmcs_load(v))
     return HV_E_ARCH;
   for (;;) {
     if (!ept_flush(v->vm, vmx_host()->caps.ept) || !vmx_write(VMCS_PREEMPTION_TIMER, slice_ticks()))
+      return HV_E_ARCH;
+    if (v->unrestricted && !sync_ia32e_entry())
       return HV_E_ARCH;
     memset(e, 0, sizeof(*e));
     x86_spec_before_entry();

@@ -111,12 +111,19 @@ static uint64_t seg_ar(const struct boot_seg *s) { return s->unusable ? AR_UNUSA
   {VMCS_GUEST_##NAME##_SEL, (s).selector}, {VMCS_GUEST_##NAME##_BASE, (s).base},            \
       {VMCS_GUEST_##NAME##_LIMIT, (s).limit}, {VMCS_GUEST_##NAME##_AR, seg_ar(&(s))}
 
-/* 26.3.1: guest state of the Linux 64-bit entry. CR0/CR4 bits the CPU pins in VMX operation
- * (FIXED0/FIXED1, e.g. CR4.VMXE) are owned by D0: set in the real register, hidden behind the
- * read shadow, and a guest write that would change them exits. */
-static bool setup_guest(const struct boot_regs *r)
+uint64_t vmx_cr0_fixed0(const struct vmx_vcpu *vcpu)
 {
-  uint64_t cr0_fixed0 = x86_rdmsr(MSR_VMX_CR0_FIXED0), cr0_fixed1 = x86_rdmsr(MSR_VMX_CR0_FIXED1);
+  uint64_t fixed0 = x86_rdmsr(MSR_VMX_CR0_FIXED0);
+  return vcpu->unrestricted ? fixed0 & ~(CR0_PE | CR0_PG) : fixed0;
+}
+
+/* 26.3.1: guest state of the Linux 64-bit entry, or of an AP after its SIPI (real mode, with
+ * "unrestricted guest"). CR0/CR4 bits the CPU pins in VMX operation (FIXED0/FIXED1, e.g.
+ * CR4.VMXE; CR0.PE and PG not for an unrestricted guest) are owned by D0: set in the real
+ * register, hidden behind the read shadow, and a guest write that would change them exits. */
+static bool setup_guest(const struct vmx_vcpu *vcpu, const struct boot_regs *r)
+{
+  uint64_t cr0_fixed0 = vmx_cr0_fixed0(vcpu), cr0_fixed1 = x86_rdmsr(MSR_VMX_CR0_FIXED1);
   uint64_t cr4_fixed0 = x86_rdmsr(MSR_VMX_CR4_FIXED0), cr4_fixed1 = x86_rdmsr(MSR_VMX_CR4_FIXED1);
   const struct field f[] = {
       GUEST_SEG(CS, r->cs), GUEST_SEG(DS, r->ds), GUEST_SEG(ES, r->es), GUEST_SEG(SS, r->ss),
@@ -172,7 +179,10 @@ static bool setup_controls(const struct vmx_vcpu *vcpu, const struct boot_regs *
                        PROC_HLT_EXITING | PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
                            PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
                        &proc) ||
-      !vmx_adjust_ctls(c->proc2, PROC2_EPT | (c->proc2 >> 32 & PROC2_NATIVE), &proc2) ||
+      !vmx_adjust_ctls(c->proc2,
+                       PROC2_EPT | (c->proc2 >> 32 & PROC2_NATIVE) |
+                           (vcpu->unrestricted ? PROC2_UNRESTRICTED : 0),
+                       &proc2) ||
       !vmx_adjust_ctls(c->exit,
                        EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER |
                            EXIT_LOAD_EFER,
@@ -212,7 +222,9 @@ int vmcs_setup(struct vmx_vcpu *vcpu, const struct boot_regs *regs)
   if (!vmx_clear((uintptr_t)vcpu->vmcs))
     return HV_E_ARCH;
   current_vmcs[x86_cpu_index()] = NULL;
-  if (!vmcs_load(vcpu) || !setup_controls(vcpu, regs) || !setup_host() || !setup_guest(regs))
+  vcpu->unrestricted = (regs->cr0 & CR0_PE) == 0;
+  if (!vmcs_load(vcpu) || !setup_controls(vcpu, regs) || !setup_host() ||
+      !setup_guest(vcpu, regs))
     return HV_E_ARCH;
   return HV_OK;
 }

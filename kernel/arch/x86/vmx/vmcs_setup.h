@@ -19,6 +19,9 @@
  */
 int vmcs_setup(struct vmx_vcpu *vcpu, const struct boot_regs *regs);
 
+/* IA32_VMX_CR0_FIXED0 as it binds this vCPU: without PE and PG for an unrestricted guest. */
+uint64_t vmx_cr0_fixed0(const struct vmx_vcpu *vcpu);
+
 /* Makes vcpu's VMCS the current one of this CPU if it is not already. false if VMPTRLD failed. */
 _Bool vmcs_load(struct vmx_vcpu *vcpu);
 

@@ -34,6 +34,11 @@ static bool allows(uint64_t cap, uint32_t wanted)
   return vmx_adjust_ctls(cap, wanted, &unused);
 }
 
+bool vmx_unrestricted_guest(const struct vmx_caps *caps)
+{
+  return allows(caps->proc2, PROC2_UNRESTRICTED);
+}
+
 const char *vmx_check_features(struct vmx_caps *caps)
 {
   struct x86_cpuid r;

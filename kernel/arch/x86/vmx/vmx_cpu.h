@@ -28,6 +28,10 @@ const char *vmx_check_features(struct vmx_caps *caps);
  */
 const char *vmx_enable(const struct vmx_caps *caps, uint64_t *vmxon_region);
 
+/* Whether the CPU allows "unrestricted guest" (a guest in real mode or with paging off: an AP
+ * after its SIPI). */
+_Bool vmx_unrestricted_guest(const struct vmx_caps *caps);
+
 /* The control value with every bit the CPU requires set and every bit it forbids cleared;
  * false (and nothing written) if a wanted bit is not allowed. */
 _Bool vmx_adjust_ctls(uint64_t cap_msr_value, uint32_t wanted, uint32_t *out);

@@ -28,6 +28,8 @@ struct vmx_vcpu {
   struct vmx_vm *vm;
   struct vmx_gprs gprs;
   bool launched;        /* VMLAUNCH done: later entries use VMRESUME */
+  bool unrestricted;    /* started without protection (an AP after its SIPI): "unrestricted
+                           guest" on, CR0.PE/PG the guest's own (vmcs_setup.c) */
   bool window_requested;
   uint64_t next_rip;    /* where RIP goes when the current exit completes */
   uint64_t exits;

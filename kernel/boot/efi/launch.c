@@ -21,6 +21,17 @@
  * (a 64 GiB VM needs ~40 with 2 MiB pages; a small one ~10). */
 #define ARCH_POOL_BASE_PAGES 128u
 #define ARCH_POOL_PAGES_PER_VM 48u
+/* And per AP of a guest (each vCPU beyond a VM's first): its VMCB/VMCS and XSAVE area, taken
+ * when its SIPI starts it. */
+#define ARCH_POOL_PAGES_PER_AP 4u
+
+static uint32_t arch_pool_pages(const struct d0_manifest *m)
+{
+  uint32_t pages = ARCH_POOL_BASE_PAGES + ARCH_POOL_PAGES_PER_VM * m->n_containers;
+  for (uint32_t i = 0; i < m->n_containers; i++)
+    pages += ARCH_POOL_PAGES_PER_AP * (m->containers[i].vcpu - 1); /* vcpu >= 1: the decoder's */
+  return pages;
+}
 
 /* Big state lives in .bss: UEFI stack frames stay under 4 KiB. */
 static struct launched_vm vms[TLV_MAX_CONTAINERS];
@@ -67,11 +78,11 @@ EFI_STATUS d0_launch(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *esp,
   if (EFI_ERROR(s))
     return s;
   uint32_t n = m->n_containers, order[TLV_MAX_CONTAINERS];
-  void *pool = efi_alloc_pages(bs, (uint64_t)(ARCH_POOL_BASE_PAGES + ARCH_POOL_PAGES_PER_VM * n) *
-                                       EFI_PAGE_BYTES);
+  uint32_t pool_pages = arch_pool_pages(m);
+  void *pool = efi_alloc_pages(bs, (uint64_t)pool_pages * EFI_PAGE_BYTES);
   if (pool == NULL)
     return launch_fail("out_of_memory", "arch_pages", EFI_OUT_OF_RESOURCES);
-  x86_pages_init(pool, ARCH_POOL_BASE_PAGES + ARCH_POOL_PAGES_PER_VM * n);
+  x86_pages_init(pool, pool_pages);
   vm_build_begin(st);
   launch_order(m, order);
   launch_events_track(vms, &n_prepared);

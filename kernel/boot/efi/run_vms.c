@@ -77,6 +77,7 @@ static struct {
   uint64_t lock_wait_ns, kicks_sent;
   bool in_guest, kicked;
   uint32_t apic_id;
+  struct launched_vm *running; /* the VM whose vCPU this CPU's slice runs (NULL between) */
 } per_cpu[X86_MAX_CPUS];
 
 static void take_d0_lock(void)
@@ -88,10 +89,17 @@ static void take_d0_lock(void)
 
 static void drop_d0_lock(void) { ticket_unlock(&d0_lock); }
 
-/* vm_run's guest hooks: the lock is not held while a guest runs. */
+static void kick_vcpus(struct launched_vm *l, uint32_t me);
+
+/* vm_run's guest hooks: the lock is not held while a guest runs. Before this CPU's guest runs
+ * again, the other vCPUs of its VM that its last exit made an interrupt pending for (an IPI)
+ * are kicked at once: a guest that waits for another vCPU's answer (a TLB shootdown, a function
+ * call) would otherwise wait for that vCPU's next exit. */
 static void guest_leave(void)
 {
   uint32_t me = x86_cpu_index();
+  if (per_cpu[me].running != NULL)
+    kick_vcpus(per_cpu[me].running, me);
   per_cpu[me].in_guest = true;
   per_cpu[me].kicked = false;
   drop_d0_lock();
@@ -112,27 +120,30 @@ static void guest_back(void)
  * guest entry. A kick that lands before the guest is entered exits it at once (the IPI waits in
  * IRR).
  */
+static void kick_vcpus(struct launched_vm *l, uint32_t me)
+{
+  if (!l->vm.has_platform)
+    return;
+  for (uint32_t v = 0; v < l->vm.vcpus; v++) {
+    struct vcpu_slot *s = &l->slot[v];
+    uint64_t w = platform_wakeups(&l->vm.platform, v);
+    if (w == s->wakeups_seen)
+      continue;
+    s->wakeups_seen = w;
+    if (s->cpu == me || l->vm.state != VM_RUNNING || !per_cpu[s->cpu].in_guest ||
+        per_cpu[s->cpu].kicked)
+      continue;
+    per_cpu[s->cpu].kicked = true;
+    if (x86_kick_cpu(per_cpu[s->cpu].apic_id))
+      per_cpu[me].kicks_sent++;
+  }
+}
+
 static void kick_others(struct launched_vm *vms, uint32_t n)
 {
   uint32_t me = x86_cpu_index();
-  for (uint32_t i = 0; i < n; i++) {
-    struct launched_vm *l = &vms[i];
-    if (!l->vm.has_platform)
-      continue;
-    for (uint32_t v = 0; v < l->vm.vcpus; v++) {
-      struct vcpu_slot *s = &l->slot[v];
-      uint64_t w = platform_wakeups(&l->vm.platform, v);
-      if (w == s->wakeups_seen)
-        continue;
-      s->wakeups_seen = w;
-      if (s->cpu == me || l->vm.state != VM_RUNNING || !per_cpu[s->cpu].in_guest ||
-          per_cpu[s->cpu].kicked)
-        continue;
-      per_cpu[s->cpu].kicked = true;
-      if (x86_kick_cpu(per_cpu[s->cpu].apic_id))
-        per_cpu[me].kicks_sent++;
-    }
-  }
+  for (uint32_t i = 0; i < n; i++)
+    kick_vcpus(&vms[i], me);
 }
 
 /* What each CPU runs: the vCPUs with slot[v].cpu == slot. */
@@ -366,7 +377,10 @@ static void run_vcpu(struct cpu_run *c, struct launched_vm *l, uint32_t v, bool 
     s->wait_ns += now - s->ready_since_ns;
   bool starting = !l->vm.cpu[v].created || l->vm.cpu[v].state == VCPU_STARTING;
   size_t free_before = x86_pages_free_count();
+  uint32_t me = x86_cpu_index();
+  per_cpu[me].running = l->vm.vcpus > 1 ? l : NULL; /* guest_leave: its other vCPUs' kicks */
   vm_run_until(&l->vm, v, RUN_BATCH, now + SLICE_NS);
+  per_cpu[me].running = NULL;
   if (starting) /* an AP's pages (VMCB/VMCS), allocated as its SIPI started it */
     l->d0_bytes += (uint64_t)(free_before - x86_pages_free_count()) * X86_PAGE;
   kick_others(c->vms, c->n);

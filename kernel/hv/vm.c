@@ -108,7 +108,7 @@ static void deliver_interrupts(struct vm *vm, uint32_t vcpu)
   if (!vm->has_platform)
     return;
   struct arch_vcpu *a = &vm->cpu[vcpu].arch;
-  platform_poll(&vm->platform, arch_time_ns());
+  platform_poll_vcpu(&vm->platform, vcpu, arch_time_ns());
   int v = platform_pending_vector(&vm->platform, vcpu);
   if (v < 0)
     return;
@@ -124,7 +124,7 @@ bool vm_interrupt_pending(struct vm *vm, uint32_t vcpu, uint64_t now_ns)
 {
   if (!vm->has_platform)
     return true; /* nothing could ever wake it: a VM without platform devices just runs again */
-  platform_poll(&vm->platform, now_ns);
+  platform_poll_vcpu(&vm->platform, vcpu, now_ns);
   return platform_pending_vector(&vm->platform, vcpu) >= 0;
 }
 

@@ -123,6 +123,16 @@ void platform_set_current(struct platform *p, uint32_t vcpu)
 
 struct vlapic *platform_current_lapic(struct platform *p) { return &p->lapic[p->current]; }
 
+uint64_t platform_poll_vcpu(struct platform *p, uint32_t vcpu, uint64_t now_ns)
+{
+  uint64_t next = pit_poll(&p->pit, now_ns); /* PIT_NO_DEADLINE is UINT64_MAX */
+  if (vcpu < p->vcpus) {
+    uint64_t d = vlapic_poll(&p->lapic[vcpu], now_ns); /* VLAPIC_NO_DEADLINE too */
+    next = d < next ? d : next;
+  }
+  return next;
+}
+
 uint64_t platform_poll(struct platform *p, uint64_t now_ns)
 {
   uint64_t next = pit_poll(&p->pit, now_ns); /* PIT_NO_DEADLINE is UINT64_MAX */

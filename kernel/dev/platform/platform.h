@@ -117,6 +117,12 @@ uint64_t platform_poll(struct platform *p, uint64_t now_ns);
 /* The vector to inject into vCPU `vcpu` now, or -1. */
 int platform_pending_vector(const struct platform *p, uint32_t vcpu);
 
+/* platform_poll for what vCPU `vcpu` takes: the PIT (whichever vCPU its line reaches) and that
+ * vCPU's APIC timer only. Each vCPU's own CPU polls its timer before each of its entries and
+ * while it is halted, so another CPU never makes a sibling's timer interrupt pending (and kicks
+ * its CPU) ahead of the sibling's own next exit. */
+uint64_t platform_poll_vcpu(struct platform *p, uint32_t vcpu, uint64_t now_ns);
+
 /* vCPU `vcpu` received `vector`; false (nothing changed) if it was not the pending one. */
 bool platform_ack(struct platform *p, uint32_t vcpu, uint8_t vector);
 

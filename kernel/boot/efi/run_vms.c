@@ -114,7 +114,7 @@ static void guest_back(void)
 /*
  * Kick: after this CPU's work (a vCPU's slice, the BSP's network timers) made an interrupt
  * pending for a vCPU whose guest runs on another CPU (a device line, an IPI from another vCPU of
- * its VM, its APIC timer polled here), that CPU gets X86_KICK_VECTOR so its guest exits and D0
+ * its VM; not its APIC timer, which only its own CPU polls: platform_poll_vcpu), that CPU gets X86_KICK_VECTOR so its guest exits and D0
  * there delivers the interrupt now, not at the guest's next exit (up to a host tick). What
  * became pending since the last look is seen through platform_wakeups; at most one kick per
  * guest entry. A kick that lands before the guest is entered exits it at once (the IPI waits in

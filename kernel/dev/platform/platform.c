@@ -133,16 +133,6 @@ uint64_t platform_poll_vcpu(struct platform *p, uint32_t vcpu, uint64_t now_ns)
   return next;
 }
 
-uint64_t platform_poll(struct platform *p, uint64_t now_ns)
-{
-  uint64_t next = pit_poll(&p->pit, now_ns); /* PIT_NO_DEADLINE is UINT64_MAX */
-  for (uint32_t i = 0; i < p->vcpus; i++) {
-    uint64_t d = vlapic_poll(&p->lapic[i], now_ns); /* VLAPIC_NO_DEADLINE too */
-    next = d < next ? d : next;
-  }
-  return next;
-}
-
 /* The APIC's own interrupts first (they pass its priority check), then, on the BSP, the PIC's
  * through LINT0 (ExtINT bypasses the APIC's priority: SDM 11.5.1). */
 int platform_pending_vector(const struct platform *p, uint32_t vcpu)

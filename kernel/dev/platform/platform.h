@@ -21,10 +21,10 @@
  *   IRQ 2  cascade (not a line) IRQ 8  RTC (never raised)
  *
  * The backend's side, before every guest entry:
- *   deadline = platform_poll(p, arch_time_ns());   timers raise their lines; arm a host timer
- *   v = platform_pending_vector(p);                 -1: nothing to deliver
+ *   deadline = platform_poll_vcpu(p, vcpu, now);   timers raise their lines; arm a host timer
+ *   v = platform_pending_vector(p, vcpu);           -1: nothing to deliver
  *   if v >= 0 and the guest can take it (RFLAGS.IF, no interrupt shadow, no pending event):
- *       inject v (SVM EVENTINJ / VMX VM-entry interruption info), then platform_ack(p, v)
+ *       inject v (SVM EVENTINJ / VMX VM-entry interruption info), then platform_ack(p, vcpu, v)
  *   else if v >= 0: request an interrupt-window exit (SVM V_IRQ + VINTR intercept, VMX
  *       interrupt-window exiting) and repeat this sequence at that exit.
  * Injecting and acknowledging together keeps the PIC's ISR exactly in step with what the guest
@@ -110,17 +110,14 @@ void platform_irq_set_level(struct platform *p, uint32_t gsi, bool level);
 void platform_set_current(struct platform *p, uint32_t vcpu);
 struct vlapic *platform_current_lapic(struct platform *p);
 
-/* Runs the timers (PIT, every APIC timer) up to now_ns; returns the next time they need a poll
- * (UINT64_MAX: none). */
-uint64_t platform_poll(struct platform *p, uint64_t now_ns);
-
 /* The vector to inject into vCPU `vcpu` now, or -1. */
 int platform_pending_vector(const struct platform *p, uint32_t vcpu);
 
-/* platform_poll for what vCPU `vcpu` takes: the PIT (whichever vCPU its line reaches) and that
- * vCPU's APIC timer only. Each vCPU's own CPU polls its timer before each of its entries and
- * while it is halted, so another CPU never makes a sibling's timer interrupt pending (and kicks
- * its CPU) ahead of the sibling's own next exit. */
+/* Runs the timers vCPU `vcpu` takes up to now_ns: the PIT (whichever vCPU its line reaches) and
+ * that vCPU's APIC timer only; returns the next time they need a poll (UINT64_MAX: none). Each
+ * vCPU's own CPU polls its timer before each of its entries and while it is halted, so another
+ * CPU never makes a sibling's timer interrupt pending (and kicks its CPU) ahead of the sibling's
+ * own next exit. */
 uint64_t platform_poll_vcpu(struct platform *p, uint32_t vcpu, uint64_t now_ns);
 
 /* vCPU `vcpu` received `vector`; false (nothing changed) if it was not the pending one. */

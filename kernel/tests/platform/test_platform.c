@@ -98,7 +98,7 @@ static void new_vm_own_platform(struct vm *v)
 /* The backend's part before an entry: poll timers, then inject and acknowledge one vector. */
 static int backend_inject(void)
 {
-  platform_poll(&plat, arch_time_ns());
+  platform_poll_vcpu(&plat, 0, arch_time_ns());
   int v = platform_pending_vector(&plat, 0);
   if (v >= 0)
     CHECK(platform_ack(&plat, 0, (uint8_t)v));
@@ -201,7 +201,7 @@ static void test_interrupt_order(void)
   platform_irq_set_level(&plat, 2, true);  /* the cascade input: no device's line, refused too */
   CHECK_EQ(plat.raised, raised + 2);
   /* The next PIT period: the deadline the backend would arm. */
-  uint64_t d = platform_poll(&plat, arch_time_ns());
+  uint64_t d = platform_poll_vcpu(&plat, 0, arch_time_ns());
   CHECK(d > arch_time_ns());
   CHECK(d - arch_time_ns() <= 4000228);
   fake_time_set(d);
@@ -310,7 +310,7 @@ static void test_random_traffic(void)
       platform_irq_set_level(&plat, (uint32_t)((x >> 44) % 20), (x >> 50) & 1);
     if ((x >> 52) % 4 == 0) {
       fake_time_advance((x >> 54) * 1000);
-      platform_poll(&plat, arch_time_ns());
+      platform_poll_vcpu(&plat, 0, arch_time_ns());
       int v = platform_pending_vector(&plat, 0);
       if (v >= 0) {
         uint8_t mb = plat.pic.chip[0].vector_base, sb = plat.pic.chip[1].vector_base;

@@ -128,15 +128,6 @@ bool vm_interrupt_pending(struct vm *vm, uint32_t vcpu, uint64_t now_ns)
   return platform_pending_vector(&vm->platform, vcpu) >= 0;
 }
 
-void vm_wait_interrupt(struct vm *vm, uint32_t vcpu, uint64_t until_ns)
-{
-  for (;;) {
-    uint64_t now = arch_time_ns();
-    if (vm_interrupt_pending(vm, vcpu, now) || now >= until_ns)
-      return;
-  }
-}
-
 int vm_run(struct vm *vm, uint32_t max_exits)
 {
   return vm_run_until(vm, 0, max_exits, UINT64_MAX);

@@ -126,15 +126,8 @@ bool vm_vcpu_started(const struct vm *vm, uint32_t vcpu);
  */
 void vm_set_guest_hooks(void (*leave)(void), void (*back)(void));
 
-/*
- * After vm_run returned with vCPU `vcpu` halted: waits (polling the platform's timers) until an
- * interrupt is pending for it, or until arch_time_ns() reaches until_ns. Returns at once for a
- * VM without platform devices.
- */
-void vm_wait_interrupt(struct vm *vm, uint32_t vcpu, uint64_t until_ns);
-
-/* Runs the VM's timers up to now_ns; true when an interrupt waits for vCPU `vcpu` (always true
- * for a VM without platform devices). */
+/* Runs vCPU `vcpu`'s timers up to now_ns (platform_poll_vcpu); true when an interrupt waits for
+ * it (always true for a VM without platform devices). */
 bool vm_interrupt_pending(struct vm *vm, uint32_t vcpu, uint64_t now_ns);
 
 /* Stops the VM for good. state is VM_CRASHED or VM_FAILED; err/what are logged. */

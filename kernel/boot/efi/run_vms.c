@@ -114,11 +114,11 @@ static void guest_back(void)
 /*
  * Kick: after this CPU's work (a vCPU's slice, the BSP's network timers) made an interrupt
  * pending for a vCPU whose guest runs on another CPU (a device line, an IPI from another vCPU of
- * its VM; not its APIC timer, which only its own CPU polls: platform_poll_vcpu), that CPU gets X86_KICK_VECTOR so its guest exits and D0
- * there delivers the interrupt now, not at the guest's next exit (up to a host tick). What
- * became pending since the last look is seen through platform_wakeups; at most one kick per
- * guest entry. A kick that lands before the guest is entered exits it at once (the IPI waits in
- * IRR).
+ * its VM; not its APIC timer, which only its own CPU polls: platform_poll_vcpu), that CPU gets
+ * X86_KICK_VECTOR so its guest exits and D0 there delivers the interrupt now, not at the guest's
+ * next exit (up to a host tick). What became pending since the last look is seen through
+ * platform_wakeups; at most one kick per guest entry. A kick that lands before the guest is
+ * entered exits it at once (the IPI waits in IRR).
  */
 static void kick_vcpus(struct launched_vm *l, uint32_t me)
 {
@@ -312,6 +312,15 @@ static bool runnable(struct launched_vm *l, uint32_t v, uint64_t now)
   return vm_interrupt_pending(&l->vm, v, now) || now - l->slot[v].halted_ns >= HALT_WAIT_NS;
 }
 
+/* Every VM's vCPUs together: what place_vms places. */
+static uint32_t vcpu_count(const struct launched_vm *vms, uint32_t n)
+{
+  uint32_t units = 0;
+  for (uint32_t i = 0; i < n; i++)
+    units += vms[i].vm.vcpus;
+  return units;
+}
+
 /* Each vCPU's CPU slot (above: the k-th vCPU on CPU k mod N), logged; returns the CPU list's
  * length (at least 1: the BSP). */
 static uint32_t place_vms(struct launched_vm *vms, uint32_t n, uint32_t *slots)
@@ -327,9 +336,7 @@ static uint32_t place_vms(struct launched_vm *vms, uint32_t n, uint32_t *slots)
     bsp_only = "no_tick_on_aps"; /* the PIT fallback: a guest on an AP could keep its CPU */
     cpus = 1;
   }
-  uint32_t units = 0;
-  for (uint32_t i = 0; i < n; i++)
-    units += vms[i].vm.vcpus;
+  uint32_t units = vcpu_count(vms, n);
   log_begin("cpu_plan");
   log_u64("vms", n);
   log_u64("cpus", cpus);
@@ -375,7 +382,7 @@ static void run_vcpu(struct cpu_run *c, struct launched_vm *l, uint32_t v, bool 
   *ran = true;
   if (s->ready_since_ns != 0)
     s->wait_ns += now - s->ready_since_ns;
-  bool starting = !l->vm.cpu[v].created || l->vm.cpu[v].state == VCPU_STARTING;
+  bool starting = l->vm.cpu[v].state == VCPU_STARTING;
   size_t free_before = x86_pages_free_count();
   uint32_t me = x86_cpu_index();
   per_cpu[me].running = l->vm.vcpus > 1 ? l : NULL; /* guest_leave: its other vCPUs' kicks */
@@ -489,9 +496,7 @@ void run_vms(struct launched_vm *vms, uint32_t n)
   /* With VMs on more than one CPU, lines are queued from here and the BSP writes them all to
    * COM1 between its rounds, so no CPU waits on the UART while it holds d0_lock. With one CPU
    * nobody waits for it: every line goes out in log_end, as before. */
-  uint32_t units = 0; /* vCPUs */
-  for (uint32_t i = 0; i < n; i++)
-    units += vms[i].vm.vcpus;
+  uint32_t units = vcpu_count(vms, n);
   bool defer_log = cpus > 1 && units > 1;
   if (defer_log)
     log_defer_sink(1);

@@ -1,8 +1,8 @@
 /*
  * The VM's I/O APIC (82093AA register model, version 0x20: with the EOI register), behind its
  * MMIO page at 0xFEC00000: 24 input pins, each routed by its redirection entry to the local APICs
- * of the VM's vCPUs (vlapic.h) it names. The ISA lines reach it and the 8259A pair alike, as on a PC: ISA IRQ n on pin
- * n, but IRQ 0 (the PIT) on pin 2 (the MP table's interrupt entries say so: hv/mptable.h). Linux
+ * of the VM's vCPUs (vlapic.h) it names. The ISA lines reach it and the 8259A pair alike, as on
+ * a PC: ISA IRQ n on pin n, but IRQ 0 (the PIT) on pin 2 (the MP table's interrupt entries say so: hv/mptable.h). Linux
  * finds it in the MP table, masks the 8259A and LINT0's ExtINT, and takes every ISA line here;
  * entries start masked, so a guest that keeps to the 8259A never sees both.
  *

@@ -135,8 +135,8 @@ int vlapic_pending(const struct vlapic *l);
 /* The CPU took `vector` (the one vlapic_pending returned): IRR -> ISR. */
 void vlapic_ack(struct vlapic *l, uint8_t vector);
 
-/* A fixed interrupt from the I/O APIC or another APIC's IPI: into IRR (and TMR when level-triggered: its EOI then
- * calls the EOI hook). Dropped like any other while the APIC is off or software-disabled; a
+/* A fixed interrupt from the I/O APIC or another APIC's IPI: into IRR (and TMR when
+ * level-triggered: its EOI then calls the EOI hook). Dropped like any other while the APIC is off or software-disabled; a
  * vector below 16 is a receive error. */
 void vlapic_deliver(struct vlapic *l, uint8_t vector, bool level);
 

@@ -417,17 +417,17 @@ static bool handle_exit(void *vcpu, uint64_t basic, struct arch_exit *e)
 
 /*
  * An unrestricted guest enters long mode by itself (EFER.LME, then CR0.PG: the CPU sets
- * EFER.LMA without an exit), but the "IA-32e mode guest" entry control must equal the saved
- * EFER.LMA at the next entry (26.3.1.1 with "load IA32_EFER"); the CPU also stores LMA there at
- * an exit (27.3.1), and this keeps them equal whoever changed EFER last (a WRMSR D0 emulated).
+ * EFER.LMA without an exit), and the "IA-32e mode guest" entry control must equal the saved
+ * EFER.LMA at the next entry (26.3.1.1 with "load IA32_EFER"). The CPU stores LMA there at an
+ * exit (27.3.1); this keeps them equal whatever an emulator does.
  */
 static bool sync_ia32e_entry(void)
 {
   uint64_t entry = vmx_read(VMCS_ENTRY_CTLS);
-  bool lma = (vmx_read(VMCS_GUEST_EFER) & EFER_LMA) != 0, ia32e = (entry & ENTRY_IA32E_GUEST) != 0;
-  if (lma == ia32e)
+  bool lma = (vmx_read(VMCS_GUEST_EFER) & EFER_LMA) != 0;
+  if (lma == ((entry & ENTRY_IA32E_GUEST) != 0))
     return true;
-  return vmx_write(VMCS_ENTRY_CTLS, lma ? entry | ENTRY_IA32E_GUEST : entry & ~(uint64_t)ENTRY_IA32E_GUEST);
+  return vmx_write(VMCS_ENTRY_CTLS, entry ^ ENTRY_IA32E_GUEST);
 }
 
 int vmx_vcpu_run(struct vmx_vcpu *v, struct arch_exit *e)

@@ -5,6 +5,8 @@
 //   guest_kernel.file: PATH       -> sha256 + size of that file
 //   --artifacts DIR               -> for a container giving neither digest nor disk_file,
 //                                    DIR/<name>.img; for the kernel, DIR/vmlinuz
+//   --loader FILE                 -> loader.sha256 + loader.size of that file (D0's EFI image),
+//                                    over any loader the SITE gives
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -97,8 +99,21 @@ function resolve(
   }
 }
 
-/** Parses SITE and resolves its file references. Problems carry paths like `containers[web].disk_file`. */
-export function loadSite(siteFile: string, artifactsDir?: string): LoadedSite {
+/**
+ * Parses SITE and resolves its file references. Problems carry paths like
+ * `containers[web].disk_file`; a `loaderFile` that cannot be read is a problem at `--loader`,
+ * reported even when SITE itself cannot be read.
+ */
+export function loadSite(siteFile: string, artifactsDir?: string, loaderFile?: string): LoadedSite {
+  const loaded = loadSiteFile(siteFile, artifactsDir);
+  if (loaderFile === undefined) return loaded;
+  const problems = [...loaded.problems];
+  const d = readDigest(loaderFile, '--loader', problems);
+  if (d && isObj(loaded.input)) loaded.input.loader = { sha256: d.sha256, size: d.size };
+  return { ...loaded, problems };
+}
+
+function loadSiteFile(siteFile: string, artifactsDir?: string): LoadedSite {
   const problems: Problem[] = [];
   let text: string;
   try {

@@ -204,16 +204,33 @@ export interface Container {
   rx_limit?: RateLimit;
 }
 
+/** Where the host pulls its next build from at reboot. */
+export interface Update {
+  /** A url string: http://host[:port]/path/ (proto/TLV.md). */
+  url: string;
+  /** 1..600: the bound of the whole pull, in seconds. */
+  timeout_s: number;
+}
+
+/** D0's own EFI image of the build (EFI/BOOT/BOOTX64-<uuid>.EFI of the slot tree). */
+export interface Loader {
+  sha256: string;
+  /** u64, decimal text; 1..67108864 (64 MiB). */
+  size: string;
+}
+
 export interface Manifest {
   header: Header;
   network: Network;
   guest_kernel: GuestKernel;
   containers: Container[];
+  update?: Update;
+  loader?: Loader;
 }
 
 /** Field names of each interface, in proto order; a test checks them against the proto. */
 export const INTERFACE_FIELDS = {
-  Manifest: ['header', 'network', 'guest_kernel', 'containers'],
+  Manifest: ['header', 'network', 'guest_kernel', 'containers', 'update', 'loader'],
   Header: ['manifest_version', 'build_uuid', 'timestamp_ms', 'security_epoch', 'site'],
   Network: ['bridge_ip4', 'egress_nat', 'uplink_ip4', 'uplink_gw4', 'uplink_echo'],
   GuestKernel: ['path', 'sha256', 'size'],
@@ -221,6 +238,8 @@ export const INTERFACE_FIELDS = {
   Publish: ['protocol', 'uplink_port', 'container_port'],
   EgressRule: ['dest', 'protocol', 'port_lo', 'port_hi'],
   RateLimit: ['bytes_per_s', 'packets_per_s', 'burst_bytes'],
+  Update: ['url', 'timeout_s'],
+  Loader: ['sha256', 'size'],
   Container: [
     'name',
     'vcpu',
@@ -251,6 +270,8 @@ export const INTERFACE_FIELDS = {
   Publish: readonly (keyof Publish)[];
   EgressRule: readonly (keyof EgressRule)[];
   RateLimit: readonly (keyof RateLimit)[];
+  Update: readonly (keyof Update)[];
+  Loader: readonly (keyof Loader)[];
   Container: readonly (keyof Container)[];
 };
 
@@ -266,5 +287,7 @@ export type _FieldListsComplete = [
   AssertNever<Missing<Publish, typeof INTERFACE_FIELDS.Publish>>,
   AssertNever<Missing<EgressRule, typeof INTERFACE_FIELDS.EgressRule>>,
   AssertNever<Missing<RateLimit, typeof INTERFACE_FIELDS.RateLimit>>,
+  AssertNever<Missing<Update, typeof INTERFACE_FIELDS.Update>>,
+  AssertNever<Missing<Loader, typeof INTERFACE_FIELDS.Loader>>,
   AssertNever<Missing<Container, typeof INTERFACE_FIELDS.Container>>,
 ];

@@ -11,6 +11,7 @@ import {
   NAME_MAX_LEN,
   PATH_MAX_LEN,
   RECORD_HEADER_LEN,
+  URL_MAX_LEN,
   ROOT_TAG,
   tlvScopes,
 } from '../core/tlv/tags';
@@ -59,6 +60,10 @@ export function renderTlvHeader(): string {
       PATH_MAX_LEN,
       '[A-Za-z0-9._/-], no leading /, no "", ".", ".." part',
     ),
+  );
+  L.push(define('TLV_URL_MIN_LEN', 1));
+  L.push(
+    define('TLV_URL_MAX_LEN', URL_MAX_LEN, 'http://host[:port]/path/, proto/TLV.md "url string"'),
   );
   L.push(define('TLV_MANIFEST_VERSION', MANIFEST_VERSION));
   L.push('');

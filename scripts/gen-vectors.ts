@@ -160,6 +160,33 @@ const NET: Manifest = {
   ],
 };
 
+// Where the next build comes from and D0's own image: a DNS host with a port, the upper bounds
+// of timeout_s and of the loader's size.
+const UPDATE_LOADER: Manifest = {
+  ...MINIMAL,
+  update: { url: 'http://updates.example-site.net:8080/d0/site-a/', timeout_s: 600 },
+  loader: { sha256: sha('loader'), size: '67108864' },
+};
+
+// The lower bounds: an IPv4 host, the path "/" alone, timeout_s 1, a 1-byte loader.
+const UPDATE_ROOT: Manifest = {
+  ...MINIMAL,
+  update: { url: 'http://10.0.2.2/', timeout_s: 1 },
+  loader: { sha256: sha('loader'), size: '1' },
+};
+
+/** A url of exactly `len` bytes: a 63-byte label, the highest port, one path component. */
+const longUrl = (len: number) => {
+  const head = `http://${'a'.repeat(63)}.example.net:65535/`;
+  return `${head}${'p'.repeat(len - head.length - 1)}/`;
+};
+
+// update without loader; its url at the 200-byte maximum.
+const UPDATE_URL_MAX: Manifest = {
+  ...MINIMAL,
+  update: { url: longUrl(200), timeout_s: 60 },
+};
+
 const MAX_CONTAINERS = manifest(
   Array.from({ length: 64 }, (_, i) =>
     container(`c${String(i).padStart(2, '0')}`, i, { boot_order: 63 - i }),
@@ -197,6 +224,85 @@ const manyEntries = (c: Node, tag: number, n: number, vary: (e: Node, i: number)
   );
 };
 const u16le = (x: number) => Uint8Array.of(x & 255, x >> 8);
+const u64le = (x: bigint) => {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, x, true);
+  return b;
+};
+const text = (s: string) => new Uint8Array(Buffer.from(s, 'latin1'));
+const update = (r: Node) => kid(r, 0x8105);
+const loader = (r: Node) => kid(r, 0x8106);
+
+/** One broken rule each in update (url: a url string; timeout_s) or loader. */
+function updateLoaderInvalid(): [string, Uint8Array, string][] {
+  const badUrl = (what: string, url: string, code = 'VALUE'): [string, Uint8Array, string] => [
+    `${code === 'VALUE' ? 'value' : 'bad-length'}-url-${what}`,
+    edit(UPDATE_LOADER, (r) => setValue(update(r), 0x8a01, text(url))),
+    code,
+  ];
+  return [
+    badUrl('https', 'https://updates.example-site.net:8080/d0/site-a/'),
+    badUrl('scheme-uppercase', 'HTTP://updates.example-site.net:8080/d0/site-a/'),
+    badUrl('host-uppercase', 'http://Updates.example-site.net:8080/d0/site-a/'),
+    badUrl('path-no-trailing-slash', 'http://updates.example-site.net:8080/d0/site-a'),
+    badUrl('no-path', 'http://updates.example-site.net:8080'),
+    badUrl('path-dotdot', 'http://updates.example-site.net:8080/d0/../site-a/'),
+    badUrl('path-empty-component', 'http://updates.example-site.net:8080/d0//'),
+    badUrl('port-0', 'http://updates.example-site.net:0/d0/'),
+    badUrl('port-65536', 'http://updates.example-site.net:65536/d0/'),
+    badUrl('port-leading-zero', 'http://updates.example-site.net:080/d0/'),
+    badUrl('octet-leading-zero', 'http://192.0.2.01/d0/'),
+    badUrl('octet-256', 'http://192.0.2.256/d0/'),
+    badUrl('host-empty-label', 'http://updates..example-site.net/d0/'),
+    badUrl('host-trailing-dot', 'http://updates.example-site.net./d0/'),
+    badUrl('host-label-dash', 'http://updates-.example-site.net/d0/'),
+    badUrl('host-label-64', `http://${'a'.repeat(64)}.example.net/d0/`),
+    badUrl('query', 'http://updates.example-site.net/d0/?build=1'),
+    badUrl('201', longUrl(201), 'BAD_LENGTH'),
+    badUrl('empty', '', 'BAD_LENGTH'),
+    [
+      'value-update-timeout-0',
+      edit(UPDATE_LOADER, (r) => setValue(update(r), 0x8a02, u32(0))),
+      'VALUE',
+    ],
+    [
+      'value-update-timeout-601',
+      edit(UPDATE_LOADER, (r) => setValue(update(r), 0x8a02, u32(601))),
+      'VALUE',
+    ],
+    [
+      'value-loader-size-0',
+      edit(UPDATE_LOADER, (r) => setValue(loader(r), 0x8b02, u64le(0n))),
+      'VALUE',
+    ],
+    [
+      'value-loader-size-over',
+      edit(UPDATE_LOADER, (r) => setValue(loader(r), 0x8b02, u64le(67108865n))),
+      'VALUE',
+    ],
+    [
+      'bad-length-loader-sha256',
+      edit(UPDATE_LOADER, (r) => setValue(loader(r), 0x8b01, new Uint8Array(31).fill(0xab))),
+      'BAD_LENGTH',
+    ],
+    ['missing-update-timeout', edit(UPDATE_LOADER, (r) => remove(update(r), 0x8a02)), 'MISSING'],
+    ['missing-loader-sha256', edit(UPDATE_LOADER, (r) => remove(loader(r), 0x8b01)), 'MISSING'],
+    ['order-update-fields', edit(UPDATE_LOADER, (r) => void update(r).kids!.reverse()), 'ORDER'],
+    [
+      'order-loader-before-update',
+      edit(UPDATE_LOADER, (r) => {
+        const i = r.kids!.indexOf(update(r));
+        r.kids!.splice(i, 2, loader(r), update(r));
+      }),
+      'ORDER',
+    ],
+    [
+      'duplicate-update',
+      edit(UPDATE_LOADER, (r) => insertAfter(r, 0x8105, structuredClone(update(r)))),
+      'DUPLICATE',
+    ],
+  ];
+}
 
 function netInvalid(): [string, Uint8Array, string][] {
   return [
@@ -489,6 +595,9 @@ export function vectors(): Vector[] {
     valid('valid-16-routes', encodeManifest(MAX_ROUTES), dumpManifest(MAX_ROUTES)),
     valid('valid-uplink', encodeManifest(UPLINK), dumpManifest(UPLINK)),
     valid('valid-container-network', encodeManifest(NET), dumpManifest(NET)),
+    valid('valid-update-loader', encodeManifest(UPDATE_LOADER), dumpManifest(UPDATE_LOADER)),
+    valid('valid-update-root', encodeManifest(UPDATE_ROOT), dumpManifest(UPDATE_ROOT)),
+    valid('valid-update-url-200', encodeManifest(UPDATE_URL_MAX), dumpManifest(UPDATE_URL_MAX)),
     valid(
       'valid-unknown-noncritical',
       edit(SEVERAL, (r) => {
@@ -499,7 +608,7 @@ export function vectors(): Vector[] {
       dumpManifest(SEVERAL),
     ),
   ];
-  for (const [name, tlv, code] of [...invalid(), ...netInvalid()])
+  for (const [name, tlv, code] of [...invalid(), ...netInvalid(), ...updateLoaderInvalid()])
     out.push({ name: `invalid-${name}`, tlv, expect: `error=${code}\n` });
   // Sanity: what the decoder says about each vector is what the vector claims.
   for (const v of out) {

@@ -13,8 +13,10 @@
 //   file and what is wrong with it.
 // - signEfi() writes the signed image to a new file and checks it with sbverify against the
 //   certificate: a signature that would not verify is never published (SB_SIGN).
-// - D0's EFI is not covered by the manifest's signature (the manifest names its VM files only),
-//   so signing changes no manifest and a slot's build UUID stays the same.
+// - Signing changes no manifest and a slot's build UUID stays the same. A build made with the
+//   signer (builder/site makeBuild: signSlotTree) pins the signed image in its manifest's `loader`
+//   (proto/manifest.proto), computed after signing; D0 signed later, when a disk or a slot is
+//   written (signedEspFiles), is not the image a `loader` digest names.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -117,16 +119,18 @@ export async function signEfi(s: SecureBootSigner, input: string, output: string
 
 /**
  * Signs D0 in a build directory in place, under both of its names (EFI/BOOT/BOOTX64-<uuid>.EFI
- * and EFI/BOOT/BOOTX64.EFI). Each file is replaced by a rename of its signed copy.
+ * and EFI/BOOT/BOOTX64.EFI). D0 is signed once and both names get the same signed bytes: an
+ * Authenticode signature carries its signing time, so two signings differ, and a manifest's
+ * `loader` digest names one image for both. Each file is replaced by a rename.
  */
 export async function signSlotTree(dir: string, uuid: string, s: SecureBootSigner): Promise<void> {
   await checkSecureBootSigner(s);
-  for (const rel of [bootloaderName(uuid), FALLBACK_BOOTLOADER]) {
-    const f = path.join(dir, rel);
-    const tmp = `${f}.signing`;
-    await signEfi(s, f, tmp);
-    fs.renameSync(tmp, f);
-  }
+  const own = path.join(dir, bootloaderName(uuid));
+  const fallback = path.join(dir, FALLBACK_BOOTLOADER);
+  await signEfi(s, own, `${own}.signing`);
+  fs.copyFileSync(`${own}.signing`, `${fallback}.signing`);
+  fs.renameSync(`${own}.signing`, own);
+  fs.renameSync(`${fallback}.signing`, fallback);
 }
 
 /**

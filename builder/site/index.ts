@@ -4,7 +4,8 @@
 //   <outDir>/<uuid>/slot/               exactly what goes on a slot's ESP:
 //       EFI/BOOT/BOOTX64-<uuid>.EFI      D0 with the public key compiled in
 //       EFI/BOOT/BOOTX64.EFI             the same bytes: the removable-media path a blank host boots
-//                                        (both signed with the site's Secure Boot db key if given)
+//                                        (both signed with the site's Secure Boot db key if given;
+//                                        the manifest's `loader` pins their digest and size)
 //       manifest-<uuid>.tlv / .sig       the signed manifest and its Ed25519 signature
 //       VM/<name>-<uuid>.img             one root disk per container
 //       VM/vmlinuz-<uuid>                the guest kernel
@@ -52,6 +53,7 @@ export type {
   EgressAllowSpec,
   RateLimitSpec,
   RateSpec,
+  UpdateSpec,
 } from '../../core/site/spec';
 export { planBuild, diffPlans, type Plan, type PlanChange } from '../../core/site/plan';
 export { slotFiles } from './slot-files';
@@ -150,6 +152,11 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
       log('D0 EFI: signing for Secure Boot (sbsign)');
       await signSlotTree(slot, buildUuid, req.secureBoot);
     }
+    // D0 as the slot holds it, signed or not: what a host that downloads the build will boot.
+    const loaderDigest = {
+      sha256: await sha256File(at(bootloaderName(buildUuid))),
+      size: String(fs.statSync(at(bootloaderName(buildUuid))).size),
+    };
 
     const disks = new Map<string, { sha256: string; size: string }>();
     let conversions = 0;
@@ -172,7 +179,12 @@ export async function makeBuild(req: BuildRequest): Promise<BuildOutput> {
       disks.set(c.name, { sha256: r.meta.sha256, size: String(r.meta.size) });
     }
 
-    const { input, problems } = manifestInput(req.spec, (n) => disks.get(n)!, kernelDigest);
+    const { input, problems } = manifestInput(
+      req.spec,
+      (n) => disks.get(n)!,
+      kernelDigest,
+      loaderDigest,
+    );
     const v = validateManifest(input, { build: { build_uuid: buildUuid, timestamp_ms: nowMs } });
     if (problems.length > 0 || !v.manifest)
       throw new ValidationError([...problems, ...mapProblems(v.problems)]);

@@ -36,7 +36,7 @@ import {
 import { loadSite } from '../site';
 
 const USAGE = {
-  pack: 'manifest pack SITE --key KEYFILE --out DIR [--epoch N] [--artifacts DIR]   (key also from $D0_SIGNING_KEY)',
+  pack: 'manifest pack SITE --key KEYFILE --out DIR [--epoch N] [--artifacts DIR] [--loader FILE]   (key also from $D0_SIGNING_KEY)',
   inspect: 'manifest inspect FILE.tlv [--json]',
   verify:
     "manifest verify FILE.tlv --sig FILE.sig --pub KEY.pub [--floor N]   (N: the host's epoch floor)",
@@ -87,6 +87,7 @@ function pack(args: string[], io: Io): number {
       out: { type: 'string' },
       epoch: { type: 'string' },
       artifacts: { type: 'string' },
+      loader: { type: 'string' },
     },
     USAGE.pack,
   );
@@ -111,7 +112,7 @@ function pack(args: string[], io: Io): number {
     });
   }
   const secretKey = signingKey(values.key, io);
-  const site = loadSite(positionals[0], values.artifacts);
+  const site = loadSite(positionals[0], values.artifacts, values.loader);
   problems.push(...site.problems);
   if (site.input === undefined) throw problemsError(problems);
 

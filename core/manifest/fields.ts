@@ -1,15 +1,7 @@
 // Per-field checks of the authoring input against the TLV value kinds (the decoder's rules, with
 // messages for people): one scalar, or the scalar fields of one message, each problem at its path.
 import { allowedEnumValues, tlvScope, type ValueKind } from '../tlv/tags';
-import {
-  nameProblem,
-  parseHex32,
-  parseIp4,
-  parseIp4Cidr,
-  parseMac,
-  pathProblem,
-  toU64,
-} from '../tlv/values';
+import { STRING_KINDS, parseHex32, parseIp4, parseIp4Cidr, parseMac, toU64 } from '../tlv/values';
 import { isUuidV7 } from '../uuid';
 import type { Collector } from './collector';
 
@@ -76,9 +68,10 @@ export function scalar(c: Collector, k: ValueKind, v: unknown, path: string): un
         ? v
         : bad(`${show(v)} is not a UUIDv7 in canonical lowercase form`);
     case 'name':
-    case 'path': {
+    case 'path':
+    case 'url': {
       if (typeof v !== 'string') return bad(`${show(v)} is not a string`);
-      const p = k.kind === 'name' ? nameProblem(v) : pathProblem(v);
+      const p = STRING_KINDS[k.kind].problem(v);
       return p ? bad(`${show(v)} ${p}`) : v;
     }
     case 'nested':

@@ -48,6 +48,15 @@ function section(c: Collector, input: Obj, key: string): Obj | undefined {
   return v;
 }
 
+/** An optional message of the manifest (update, loader): absent stays absent; given, it is
+ * checked field by field like any section. */
+function optionalSection(c: Collector, input: Obj, key: string, message: string): Obj | undefined {
+  const v = input[key];
+  if (v === undefined || v === null) return undefined;
+  if (!isObj(v)) return (c.add('INVALID', key, 'is not an object'), undefined);
+  return fields(c, message, v, key);
+}
+
 function header(c: Collector, input: Obj | undefined, opts: ValidateOptions): Obj | undefined {
   if (!input) return undefined;
   const h = { manifest_version: DEFAULTS.manifest_version, ...input } as Obj;
@@ -135,13 +144,10 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
     c.add('INVALID', 'manifest', 'is not an object');
     return { problems: c.problems };
   }
+  const known = tlvScope('Manifest').fields.map((f) => f.name);
   for (const key of Object.keys(input)) {
-    if (!tlvScope('Manifest').fields.some((f) => f.name === key))
-      c.add(
-        'UNKNOWN_FIELD',
-        key,
-        'unknown field (expected header, network, guest_kernel, containers)',
-      );
+    if (!known.includes(key))
+      c.add('UNKNOWN_FIELD', key, `unknown field (expected ${known.join(', ')})`);
   }
   const h = header(c, section(c, input, 'header'), opts);
   const uuid = typeof h?.build_uuid === 'string' ? h.build_uuid : undefined;
@@ -159,6 +165,8 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
       )
     : undefined;
   reservedPath(c, kernel?.path, 'guest_kernel.path');
+  const update = optionalSection(c, input, 'update', 'Update');
+  const loader = optionalSection(c, input, 'loader', 'Loader');
 
   const bridge =
     typeof network?.bridge_ip4 === 'string' ? parseCidr(network.bridge_ip4) : undefined;
@@ -220,6 +228,8 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
     network,
     guest_kernel: kernel,
     containers: items.map((x) => x.value as unknown as Container),
+    ...(update ? { update } : {}),
+    ...(loader ? { loader } : {}),
   } as unknown as Manifest;
   // Canonical order, so the object equals what decodeManifest(encodeManifest(m)) gives.
   manifest.containers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -96,12 +96,22 @@ export interface NetworkSpec {
   readonly uplinkEcho?: boolean;
 }
 
+/** Where the site's hosts pull their next build from when they reboot. */
+export interface UpdateSpec {
+  /** The update server's base URL, `http://host[:port]/path/` (proto/TLV.md "url string"). */
+  readonly url: string;
+  /** Upper bound of the whole pull at boot, 1..600 seconds. @default 60 */
+  readonly timeoutS?: number;
+}
+
 export interface BuildSpec {
   readonly site?: string;
   readonly network: NetworkSpec;
   readonly containers: readonly ContainerSpec[];
   /** Anti-rollback epoch (u64 as a number or decimal string). */
   readonly securityEpoch: number | string;
+  /** Absent: the hosts pull nothing. */
+  readonly update?: UpdateSpec;
 }
 
 const HEALTH: Record<HealthName, string> = {
@@ -180,6 +190,12 @@ const HEADER_COPIED = [
   ['securityEpoch', 'security_epoch'],
   ['site', 'site'],
 ] as const satisfies readonly (readonly [keyof BuildSpec, string])[];
+const UPDATE_COPIED = [
+  ['url', 'url'],
+  ['timeoutS', 'timeout_s'],
+] as const satisfies readonly (readonly [keyof UpdateSpec, string])[];
+/** update.timeoutS when the spec leaves it out. */
+export const DEFAULT_UPDATE_TIMEOUT_S = 60;
 
 const backward = (pairs: readonly (readonly [string, string])[], extra: Record<string, string> = {}) =>
   Object.fromEntries([...pairs.map(([spec, manifest]) => [manifest, spec]), ...Object.entries(extra)]) as Record<string, string>;
@@ -194,6 +210,7 @@ const CONTAINER_FIELDS = backward(CONTAINER_COPIED, {
 });
 const NETWORK_FIELDS = backward(NETWORK_COPIED);
 const HEADER_FIELDS = backward(HEADER_COPIED);
+const UPDATE_FIELDS = backward(UPDATE_COPIED);
 
 /** Spec-side name of a manifest field path, e.g. `containers[web].mem_mb` -> `containers.web.memMb`. */
 export function specPath(manifestPath: string): string {
@@ -213,6 +230,8 @@ export function specPath(manifestPath: string): string {
   if (m) return `network.${NETWORK_FIELDS[m[1]] ?? m[1]}`;
   m = /^header\.([a-z0-9_]+)$/.exec(manifestPath);
   if (m) return HEADER_FIELDS[m[1]] ?? manifestPath;
+  m = /^update\.([a-z0-9_]+)$/.exec(manifestPath);
+  if (m) return `update.${UPDATE_FIELDS[m[1]] ?? m[1]}`;
   return manifestPath;
 }
 
@@ -228,6 +247,11 @@ export interface DiskDigest {
   readonly size: string;
 }
 export interface GuestKernelDigest {
+  readonly sha256: string;
+  readonly size: string;
+}
+/** D0's EFI image as the slot tree holds it (EFI/BOOT/BOOTX64-<uuid>.EFI). */
+export interface LoaderDigest {
   readonly sha256: string;
   readonly size: string;
 }
@@ -380,14 +404,24 @@ export function containerInput(c: ContainerSpec, d: DiskDigest | undefined): Obj
   return o;
 }
 
+/** The spec's update as the manifest's: timeout_s defaulted; anything else is the validator's. */
+function updateInput(u: unknown): unknown {
+  if (!isObj(u)) return u;
+  const o: Obj = { timeout_s: DEFAULT_UPDATE_TIMEOUT_S };
+  for (const [from, to] of UPDATE_COPIED) if (u[from] !== undefined) o[to] = u[from];
+  return o;
+}
+
 /**
  * The Manifest authoring input of a spec. `disks` gives each container's digest by name and
- * `kernel` the guest kernel's; both may be placeholders (planning) or real (building).
+ * `kernel` the guest kernel's; both may be placeholders (planning) or real (building). `loader`,
+ * D0's EFI image in the slot tree, is known only once a build has it (a plan goes without).
  */
 export function manifestInput(
   spec: BuildSpec,
   disks: (name: string) => DiskDigest,
   kernel: GuestKernelDigest,
+  loader?: LoaderDigest,
 ): { input: Obj; problems: Problem[] } {
   const problems = specProblems(spec);
   const containers = Array.isArray(spec.containers)
@@ -403,6 +437,8 @@ export function manifestInput(
       network,
       guest_kernel: { sha256: kernel.sha256, size: kernel.size },
       containers,
+      ...(spec.update !== undefined ? { update: updateInput(spec.update) } : {}),
+      ...(loader ? { loader: { sha256: loader.sha256, size: loader.size } } : {}),
     },
     problems,
   };

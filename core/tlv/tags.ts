@@ -12,6 +12,7 @@ export const RECORD_HEADER_LEN = 6; // tag u16 + len u32
 export const MAX_TLV_BYTES = 65536;
 export const NAME_MAX_LEN = 32;
 export const PATH_MAX_LEN = 128;
+export const URL_MAX_LEN = 200;
 export const MANIFEST_VERSION = 1;
 
 export type ValueKind =
@@ -26,6 +27,8 @@ export type ValueKind =
   | { kind: 'ip4cidr' }
   | { kind: 'name' }
   | { kind: 'path' }
+  /** http://host[:port]/path/ (proto/TLV.md "url string"; values.ts urlProblem). */
+  | { kind: 'url' }
   | { kind: 'sha256' }
   | { kind: 'uuid7' }
   | { kind: 'mac' }
@@ -54,6 +57,8 @@ export const FIELD_SPECS: Readonly<Record<string, FieldSpec>> = {
     count: { min: 1, max: 64 },
     key: ['name'],
   },
+  'Manifest.update': { value: { kind: 'nested', message: 'Update' }, optional: true },
+  'Manifest.loader': { value: { kind: 'nested', message: 'Loader' }, optional: true },
   'Header.manifest_version': {
     value: { kind: 'u32', min: MANIFEST_VERSION, max: MANIFEST_VERSION },
   },
@@ -114,9 +119,14 @@ export const FIELD_SPECS: Readonly<Record<string, FieldSpec>> = {
   'RateLimit.bytes_per_s': { value: { kind: 'u64', min: 0n, max: 12_500_000_000n } },
   'RateLimit.packets_per_s': { value: { kind: 'u32', min: 0, max: 10_000_000 } },
   'RateLimit.burst_bytes': { value: { kind: 'u32', min: 0, max: 0xffffffff } },
+  'Update.url': { value: { kind: 'url' } },
+  'Update.timeout_s': { value: { kind: 'u32', min: 1, max: 600 } },
+  'Loader.sha256': { value: { kind: 'sha256' } },
+  'Loader.size': { value: { kind: 'u64', min: 1n, max: 67108864n } },
 };
 
-/** Fixed value lengths; name and path are variable (1..NAME_MAX_LEN / 1..PATH_MAX_LEN). */
+/** Fixed value lengths; name, path and url are variable (1..NAME_MAX_LEN / PATH_MAX_LEN /
+ * URL_MAX_LEN). */
 export const FIXED_LEN: Partial<Record<ValueKind['kind'], number>> = {
   u8enum: 1,
   u16: 2,

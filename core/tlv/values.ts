@@ -7,6 +7,7 @@ import {
   FIXED_LEN,
   NAME_MAX_LEN,
   PATH_MAX_LEN,
+  URL_MAX_LEN,
   allowedEnumValues,
   keyFieldsOf,
   type TlvField,
@@ -19,6 +20,9 @@ const IP4_RE = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const HEX64_RE = /^[0-9a-f]{64}$/;
 const U64_TEXT = /^(0|[1-9]\d{0,19})$/;
+const URL_SCHEME = 'http://';
+const URL_PORT_RE = /^[1-9]\d{0,4}$/;
+const DNS_LABEL_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /** Why a name string is not acceptable, or undefined. */
 export function nameProblem(s: string): string | undefined {
@@ -32,9 +36,55 @@ export function pathProblem(s: string): string | undefined {
   if (s.length < 1 || s.length > PATH_MAX_LEN) return `must be 1..${PATH_MAX_LEN} characters`;
   if (!PATH_CHARS.test(s)) return 'may only contain [A-Za-z0-9._/-]';
   if (s.startsWith('/')) return 'must be relative (no leading /)';
+  return componentsProblem(s);
+}
+
+/** The components of a path string (also of a url string's path): none empty, "." or "..". */
+function componentsProblem(s: string): string | undefined {
   if (s.split('/').some((c) => c === '' || c === '.' || c === '..'))
     return 'has an empty, "." or ".." component';
   return undefined;
+}
+
+/**
+ * Why a url string is not acceptable, or undefined (proto/TLV.md "url string"):
+ * `http://` + host + optional `:port` + path, all of it ASCII. The host is an IPv4 address when
+ * its last label is all digits (then exactly a dotted quad, as parseIp4 reads it), otherwise a
+ * DNS name of lowercase labels; so `10.0.0.01` or `0x7f.0.0.1` can never be read as an address
+ * some other way. The path starts and ends with `/` and its components are path-string ones.
+ */
+export function urlProblem(s: string): string | undefined {
+  if (s.length < 1 || s.length > URL_MAX_LEN) return `must be 1..${URL_MAX_LEN} characters`;
+  if (!s.startsWith(URL_SCHEME)) return `must start with ${URL_SCHEME} (lowercase)`;
+  const rest = s.slice(URL_SCHEME.length);
+  const slash = rest.indexOf('/');
+  if (slash < 0) return 'has no path (it starts and ends with /)';
+  const [host, port, ...more] = rest.slice(0, slash).split(':');
+  const hp = hostProblem(host);
+  if (hp) return hp;
+  if (more.length > 0) return 'has more than one ":"';
+  if (port !== undefined && !(URL_PORT_RE.test(port) && Number(port) <= 65535))
+    return `port ${JSON.stringify(port)} is not 1..65535 (decimal, no leading zero)`;
+  const path = rest.slice(slash);
+  if (!path.endsWith('/')) return 'path must end with /';
+  if (path === '/') return undefined;
+  const inner = path.slice(1, -1);
+  const cp = componentsProblem(inner);
+  if (cp) return `path ${cp}`;
+  return PATH_CHARS.test(inner) ? undefined : 'path may only contain [A-Za-z0-9._/-]';
+}
+
+function hostProblem(host: string): string | undefined {
+  const labels = host.split('.');
+  if (labels.some((l) => l === '')) return `host ${JSON.stringify(host)} has an empty label`;
+  if (/^\d+$/.test(labels[labels.length - 1]))
+    return parseIp4(host)
+      ? undefined
+      : `host ${JSON.stringify(host)} is not a dotted quad (0..255 each, no leading zero)`;
+  const bad = labels.find((l) => !DNS_LABEL_RE.test(l));
+  return bad === undefined
+    ? undefined
+    : `host label ${JSON.stringify(bad)} is not 1..63 of [a-z0-9-] without a leading or trailing -`;
 }
 
 /** Dotted quad -> 4 bytes, or undefined. */
@@ -87,6 +137,13 @@ export function toU64(v: unknown): bigint | undefined {
 function fail(path: string, msg: string): never {
   throw new D0Error('ENCODE', `${path}: ${msg}`);
 }
+
+/** The string kinds: their longest value and their rule (the validator's too: fields.ts). */
+export const STRING_KINDS = {
+  name: { max: NAME_MAX_LEN, problem: nameProblem },
+  path: { max: PATH_MAX_LEN, problem: pathProblem },
+  url: { max: URL_MAX_LEN, problem: urlProblem },
+} as const;
 
 /** Encodes one scalar value (not nested) at `path`; throws D0Error('ENCODE') if not encodable. */
 export function encodeValue(k: ValueKind, v: unknown, path: string): Uint8Array {
@@ -146,15 +203,11 @@ export function encodeValue(k: ValueKind, v: unknown, path: string): Uint8Array 
         fail(path, `${show} is not a UUIDv7 in canonical lowercase form`);
       return parseUuid(v);
     }
-    case 'name': {
+    case 'name':
+    case 'path':
+    case 'url': {
       if (typeof v !== 'string') fail(path, `${show} is not a string`);
-      const p = nameProblem(v);
-      if (p) fail(path, `${show} ${p}`);
-      return new Uint8Array(Buffer.from(v, 'latin1'));
-    }
-    case 'path': {
-      if (typeof v !== 'string') fail(path, `${show} is not a string`);
-      const p = pathProblem(v);
+      const p = STRING_KINDS[k.kind].problem(v);
       if (p) fail(path, `${show} ${p}`);
       return new Uint8Array(Buffer.from(v, 'latin1'));
     }
@@ -228,12 +281,13 @@ export function decodeValue(k: ValueKind, b: Uint8Array): DecodedValue {
         ? { ok: true, value: formatUuid(b) }
         : bad('VALUE', `${formatUuid(b)} is not a UUIDv7`);
     case 'name':
-    case 'path': {
-      const max = k.kind === 'name' ? NAME_MAX_LEN : PATH_MAX_LEN;
+    case 'path':
+    case 'url': {
+      const { max, problem } = STRING_KINDS[k.kind];
       if (b.length < 1 || b.length > max)
         return bad('BAD_LENGTH', `${k.kind} string is 1..${max} bytes, got ${b.length}`);
       const s = Buffer.from(b).toString('latin1');
-      const p = k.kind === 'name' ? nameProblem(s) : pathProblem(s);
+      const p = problem(s);
       return p ? bad('VALUE', `${JSON.stringify(s)} ${p}`) : { ok: true, value: s };
     }
     case 'nested':

@@ -1,7 +1,7 @@
 /*
  * The canonical text dump of proto/TLV.md and test/vectors/README.md: "path=value\n" lines in
  * encoding order; containers by name, routes, published ports and egress rules by index;
- * optional fields only when present.
+ * update and loader after the containers; optional fields only when present.
  */
 #include "d0/manifest.h"
 #include "d0/textbuf.h"
@@ -270,5 +270,21 @@ size_t manifest_dump(const struct d0_manifest *m, char *buf, size_t cap) {
   end(&tb);
   for (uint32_t i = 0; i < m->n_containers && i < TLV_MAX_CONTAINERS; i++)
     dump_container(&tb, &m->containers[i]);
+  if (m->has_update) {
+    key(&tb, "update", "url");
+    d0_tb_str(&tb, m->update_url);
+    end(&tb);
+    key(&tb, "update", "timeout_s");
+    d0_tb_u64(&tb, m->update_timeout_s);
+    end(&tb);
+  }
+  if (m->has_loader) {
+    key(&tb, "loader", "sha256");
+    d0_tb_hex(&tb, m->loader_sha256, 32);
+    end(&tb);
+    key(&tb, "loader", "size");
+    d0_tb_u64(&tb, m->loader_size);
+    end(&tb);
+  }
   return d0_tb_finish(&tb);
 }

@@ -8,6 +8,8 @@ static const struct tlv_field MANIFEST_FIELDS[] = {
     {TLV_MANIFEST_GUEST_KERNEL, 1, 1, false},
     {TLV_MANIFEST_CONTAINERS, TLV_MANIFEST_CONTAINERS_MIN_COUNT,
      TLV_MANIFEST_CONTAINERS_MAX_COUNT, true},
+    {TLV_MANIFEST_UPDATE, 0, 1, false},
+    {TLV_MANIFEST_LOADER, 0, 1, false},
 };
 
 struct manifest_ctx {
@@ -59,6 +61,12 @@ static int manifest_field(struct tlv_parser *p, void *obj, size_t index, uint32_
     return guest_kernel_parse(p, ctx->m, *v, rec_offset);
   case TLV_MANIFEST_CONTAINERS:
     return container_entry(p, ctx, nth, v, rec_offset);
+  case TLV_MANIFEST_UPDATE:
+    ctx->m->has_update = true;
+    return update_parse(p, ctx->m, *v, rec_offset);
+  case TLV_MANIFEST_LOADER:
+    ctx->m->has_loader = true;
+    return loader_parse(p, ctx->m, *v, rec_offset);
   }
   return -TLV_E_UNKNOWN_CRITICAL; /* unreachable */
 }

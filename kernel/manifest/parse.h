@@ -84,6 +84,12 @@ int tlv_value_mac(struct d0_cursor *v, uint8_t out[6]);
 /* Strings are copied NUL-terminated; out has room for the maximum length + 1. */
 int tlv_value_name(struct d0_cursor *v, char out[TLV_NAME_MAX_LEN + 1]);
 int tlv_value_path(struct d0_cursor *v, char out[TLV_PATH_MAX_LEN + 1]);
+/* url string (url.c): http://host[:port]/path/, 1..TLV_URL_MAX_LEN bytes. */
+int tlv_value_url(struct d0_cursor *v, char out[TLV_URL_MAX_LEN + 1]);
+
+/* true iff the n bytes are '/'-separated components of [A-Za-z0-9._-], none empty, "." or
+ * "..": a path string's rule, and a url string's path between its first and last '/'. */
+bool tlv_path_components(const uint8_t *b, size_t n);
 
 /* The scopes below the manifest (one file each). */
 int header_parse(struct tlv_parser *p, struct d0_manifest *m, struct d0_cursor value,
@@ -102,5 +108,9 @@ int egress_rule_parse(struct tlv_parser *p, struct d0_egress_rule *r, struct d0_
                       size_t rec_offset);
 int rate_limit_parse(struct tlv_parser *p, struct d0_rate_limit *r, struct d0_cursor value,
                      size_t rec_offset);
+int update_parse(struct tlv_parser *p, struct d0_manifest *m, struct d0_cursor value,
+                 size_t rec_offset);
+int loader_parse(struct tlv_parser *p, struct d0_manifest *m, struct d0_cursor value,
+                 size_t rec_offset);
 
 #endif /* D0_MANIFEST_PARSE_H */

@@ -143,6 +143,23 @@ static bool is_path_char(uint8_t c) {
          c == '.' || c == '_' || c == '/' || c == '-';
 }
 
+bool tlv_path_components(const uint8_t *b, size_t n) {
+  size_t start = 0;
+  for (size_t i = 0; i <= n; i++) {
+    if (i < n && !is_path_char(b[i]))
+      return false;
+    if (i == n || b[i] == '/') {
+      size_t len = i - start;
+      bool dots = (len == 1 && b[start] == '.') ||
+                  (len == 2 && b[start] == '.' && b[start + 1] == '.');
+      if (len == 0 || dots)
+        return false;
+      start = i + 1;
+    }
+  }
+  return true;
+}
+
 /* [A-Za-z0-9._/-], 1..TLV_PATH_MAX_LEN bytes, no leading '/', no empty, "." or ".." component
  * (so no trailing or doubled '/' either). */
 int tlv_value_path(struct d0_cursor *v, char out[TLV_PATH_MAX_LEN + 1]) {
@@ -150,19 +167,8 @@ int tlv_value_path(struct d0_cursor *v, char out[TLV_PATH_MAX_LEN + 1]) {
   const uint8_t *b;
   if (n < TLV_PATH_MIN_LEN || n > TLV_PATH_MAX_LEN || !d0_cursor_take(v, n, &b))
     return -TLV_E_BAD_LENGTH;
-  size_t start = 0;
-  for (size_t i = 0; i <= n; i++) {
-    if (i < n && !is_path_char(b[i]))
-      return -TLV_E_VALUE;
-    if (i == n || b[i] == '/') {
-      size_t len = i - start;
-      bool dots = (len == 1 && b[start] == '.') ||
-                  (len == 2 && b[start] == '.' && b[start + 1] == '.');
-      if (len == 0 || dots)
-        return -TLV_E_VALUE;
-      start = i + 1;
-    }
-  }
+  if (!tlv_path_components(b, n))
+    return -TLV_E_VALUE;
   memcpy(out, b, n);
   out[n] = '\0';
   return 0;

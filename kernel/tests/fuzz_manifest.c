@@ -2,9 +2,10 @@
  * libFuzzer target: manifest_parse + manifest_dump + manifest_semantic_check + ed25519_verify on
  * arbitrary bytes.
  * Besides the sanitizers' checks it aborts when an invariant of a successful parse breaks:
- * counts within their limits, containers ascending by name, a dump that fits and is exactly
- * its reported length, a second parse of the same bytes giving the same dump, and a semantic
- * verdict that is a known code with its place (the same at any floor, but for the ceiling).
+ * counts within their limits, containers ascending by name, an update URL and a loader size
+ * within their kinds, a dump that fits and is exactly its reported length, a second parse of
+ * the same bytes giving the same dump, and a semantic verdict that is a known code with its
+ * place (the same at any floor, but for the ceiling).
  * Seeds: test/vectors/manifest and test/vectors/semantic (golden vectors) and kernel/tests/corpus
  * (signature layouts).
  */
@@ -45,6 +46,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       if (i > 0)
         REQUIRE(strcmp(m1.containers[i - 1].name, m1.containers[i].name) < 0);
     }
+    if (m1.has_update) {
+      size_t url_len = strlen(m1.update_url);
+      REQUIRE(url_len >= 8 && url_len <= D0_URL_MAX && memcmp(m1.update_url, "http://", 7) == 0);
+      REQUIRE(m1.update_url[url_len - 1] == '/');
+      REQUIRE(m1.update_timeout_s >= 1 && m1.update_timeout_s <= 600);
+    }
+    if (m1.has_loader)
+      REQUIRE(m1.loader_size >= 1 && m1.loader_size <= 64ull * 1024 * 1024);
     size_t n = manifest_dump(&m1, dump1, sizeof dump1);
     REQUIRE(n > 0 && strlen(dump1) == n && dump1[n - 1] == '\n');
     REQUIRE(manifest_parse(data, size, &m2) == 0);

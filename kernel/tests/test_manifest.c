@@ -17,7 +17,7 @@
 
 #define DUMP_CAP (1024 * 1024) /* a 64 KiB manifest of egress rules dumps to ~500 KiB */
 
-static struct d0_manifest manifest; /* ~27 KiB: not on the stack */
+static struct d0_manifest manifest; /* ~44 KiB: not on the stack */
 static char dump_buf[DUMP_CAP], dump_buf2[DUMP_CAP];
 
 /* What a decoder prints for buf: the dump, or "error=NAME\n". */
@@ -186,6 +186,58 @@ static void test_container_network(const char *dir) {
   free(tlv);
 }
 
+/* update and loader as D0's pull reads them: absent flags on a manifest without them, the URL
+ * NUL-terminated up to its 200-byte maximum, errors inside them reported at their records. */
+static void test_update_loader(const char *dir) {
+  char path[4096];
+  size_t len;
+  snprintf(path, sizeof path, "%s/valid-update-loader.tlv", dir);
+  uint8_t *tlv = vector_read_file(path, &len);
+  CHECK_MSG(tlv && manifest_parse(tlv, len, &manifest) == 0, "valid-update-loader parses");
+  CHECK_MSG(manifest.has_update &&
+                strcmp(manifest.update_url, "http://updates.example-site.net:8080/d0/site-a/") == 0 &&
+                manifest.update_timeout_s == 600,
+            "update: url and timeout_s");
+  /* sha256("loader") */
+  static const uint8_t want_sha[4] = {0xd4, 0x77, 0x12, 0xcc};
+  CHECK_MSG(manifest.has_loader && memcmp(manifest.loader_sha256, want_sha, 4) == 0 &&
+                manifest.loader_sha256[31] == 0x7c && manifest.loader_size == 64ULL * 1024 * 1024,
+            "loader: sha256 and size");
+  free(tlv);
+
+  snprintf(path, sizeof path, "%s/valid-minimal.tlv", dir);
+  tlv = vector_read_file(path, &len);
+  CHECK_MSG(tlv && manifest_parse(tlv, len, &manifest) == 0 && !manifest.has_update &&
+                !manifest.has_loader,
+            "valid-minimal: no update, no loader");
+  free(tlv);
+
+  snprintf(path, sizeof path, "%s/valid-update-url-200.tlv", dir);
+  tlv = vector_read_file(path, &len);
+  CHECK_MSG(D0_URL_MAX == 200 && sizeof manifest.update_url == D0_URL_MAX + 1, "D0_URL_MAX");
+  CHECK_MSG(tlv && manifest_parse(tlv, len, &manifest) == 0 && manifest.has_update &&
+                strlen(manifest.update_url) == D0_URL_MAX && !manifest.has_loader,
+            "a 200-byte url, no loader");
+  free(tlv);
+
+  struct manifest_diag diag;
+  snprintf(path, sizeof path, "%s/invalid-value-url-https.tlv", dir);
+  tlv = vector_read_file(path, &len);
+  CHECK_MSG(tlv && manifest_parse_diag(tlv, len, &manifest, &diag) == -TLV_E_VALUE &&
+                diag.tag == TLV_UPDATE_URL && diag.offset > 0 && diag.offset < len,
+            "a https url is VALUE at update.url: tag %#x at %zu", diag.tag, diag.offset);
+  free(tlv);
+  /* MISSING is reported at the record owning the scope: the Update record. */
+  snprintf(path, sizeof path, "%s/invalid-missing-update-timeout.tlv", dir);
+  tlv = vector_read_file(path, &len);
+  CHECK_MSG(tlv && manifest_parse_diag(tlv, len, &manifest, &diag) == -TLV_E_MISSING &&
+                diag.tag == TLV_UPDATE_TIMEOUT_S && diag.offset < len &&
+                tlv[diag.offset] == (TLV_MANIFEST_UPDATE & 0xff) &&
+                tlv[diag.offset + 1] == (TLV_MANIFEST_UPDATE >> 8),
+            "MISSING timeout_s at the update record: tag %#x at %zu", diag.tag, diag.offset);
+  free(tlv);
+}
+
 static void test_strerror(void) {
   CHECK_MSG(strcmp(tlv_strerror(0), "OK") == 0, "OK");
   CHECK_MSG(strcmp(tlv_strerror(-TLV_E_TRUNCATED), "TRUNCATED") == 0, "negative code");
@@ -236,6 +288,7 @@ int main(int argc, char **argv) {
   printf("golden vectors: %u (%u signed)\n", n, n_sigs);
   test_bit_flips(argv[1], pub);
   test_container_network(argv[1]);
+  test_update_loader(argv[1]);
   test_strerror();
   test_cursor();
   free(pub);

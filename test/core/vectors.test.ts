@@ -60,6 +60,22 @@ describe('golden manifest vectors', () => {
         'invalid-missing-field',
         /^MISSING at byte 6: header\.security_epoch \(0x8204\) is required/,
       ],
+      [
+        'invalid-value-url-https',
+        /^VALUE at byte \d+: update\.url \(0x8a01\): "https:\/\/[^"]+" must start with http:\/\//,
+      ],
+      [
+        'invalid-bad-length-url-201',
+        /^BAD_LENGTH at byte \d+: update\.url \(0x8a01\): url string is 1\.\.200 bytes, got 201$/,
+      ],
+      [
+        'invalid-missing-update-timeout',
+        /^MISSING at byte \d+: update\.timeout_s \(0x8a02\) is required in update$/,
+      ],
+      [
+        'invalid-value-loader-size-over',
+        /^VALUE at byte \d+: loader\.size \(0x8b02\): 67108865 is outside 1\.\.67108864$/,
+      ],
     ];
     for (const [name, re] of cases) {
       assert.throws(

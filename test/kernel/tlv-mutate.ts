@@ -1,17 +1,19 @@
 // Structure-aware mutations of manifest TLV files, for the TypeScript/C decoder differential
 // (manifest-diff.test.ts). Inputs are parsed into a record tree by the nesting of proto/TLV.md
-// (only the root, the four manifest fields and routes have nested values), mutated, and
-// re-serialized with lengths recomputed, so most mutants get past framing and exercise the
-// later checks (order, duplicates, values, counts); byte-level mutations cover framing.
+// (the root, the manifest's nested fields and routes; other nested values stay leaves),
+// mutated, and re-serialized with lengths recomputed, so most mutants get past framing and
+// exercise the later checks (order, duplicates, values, counts); byte-level mutations cover
+// framing.
 import { Rng } from './ed25519-cases';
 
-const NESTED = new Set([0x8001, 0x8101, 0x8102, 0x8103, 0x8104, 0x850a]);
+const NESTED = new Set([0x8001, 0x8101, 0x8102, 0x8103, 0x8104, 0x8105, 0x8106, 0x850a]);
 
 /** Every tag of proto/TLV.md, plus unknown ones with and without the critical bit. */
 const TAGS = [
   0x8101, 0x8102, 0x8103, 0x8104, 0x8201, 0x8202, 0x8203, 0x8204, 0x0205, 0x8301, 0x8302, 0x8401, 0x8402,
   0x8403, 0x8501, 0x8502, 0x8503, 0x8504, 0x8505, 0x8506, 0x8507, 0x8508, 0x8509, 0x850a, 0x850b, 0x850c,
-  0x850d, 0x050e, 0x8601, 0x8602, 0x0777, 0x8777, 0x0503, 0x850e, 0x0001,
+  0x850d, 0x050e, 0x8601, 0x8602, 0x8105, 0x8106, 0x8a01, 0x8a02, 0x8b01, 0x8b02, 0x0777, 0x8777, 0x0503,
+  0x850e, 0x0001,
 ];
 
 interface Rec {

@@ -1,9 +1,9 @@
 // Signing D0 with an operator's Secure Boot db key (builder/disk/secure-boot.ts), without an
-// emulator: both of D0's names are signed and verify (sbverify) against the certificate only;
-// the manifest and the build's verification are untouched; a missing, encrypted, non-RSA or
-// mismatched key or certificate is refused with a message naming the file, before anything is
-// written, and no message carries the key's bytes; the Secure Boot QEMU mode refuses a VARS file
-// of the wrong firmware.
+// emulator: both of D0's names are signed, with the same bytes, and verify (sbverify) against the
+// certificate only; the manifest and the build's verification are untouched; a missing,
+// encrypted, non-RSA or mismatched key or certificate is refused with a message naming the file,
+// before anything is written, and no message carries the key's bytes; the Secure Boot QEMU mode
+// refuses a VARS file of the wrong firmware.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -46,6 +46,11 @@ describe('secure boot: signing D0 with the db key', function () {
       assert.ok(!verifies(f, other.cert), `${rel} does not verify against another certificate`);
       assert.ok(fs.readFileSync(f).length > plain.length, 'the signature is appended');
     }
+    // One signing for both names: the same bytes, as a manifest's loader digest names them.
+    assert.deepEqual(
+      fs.readFileSync(path.join(u.dir, bootloaderName(u.uuid))),
+      fs.readFileSync(path.join(u.dir, FALLBACK_BOOTLOADER)),
+    );
     assert.ok(!verifies(path.join(fx.dir, 'd0.efi'), snakeoil.cert));
     assert.deepEqual(fs.readFileSync(path.join(u.dir, manifestName(u.uuid))), tlv);
     const v = await verifySlot(treeFiles(readSlotTree(u.dir)), fx.pub);

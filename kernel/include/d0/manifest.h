@@ -20,6 +20,7 @@
 
 #define D0_NAME_MAX TLV_NAME_MAX_LEN /* name string: [a-z0-9][a-z0-9-]* */
 #define D0_PATH_MAX TLV_PATH_MAX_LEN /* path string: [A-Za-z0-9._/-] */
+#define D0_URL_MAX TLV_URL_MAX_LEN   /* url string (200): http://host[:port]/path/ */
 
 struct d0_ip4_cidr {
   uint8_t addr[4]; /* network byte order: 10.20.0.1 = {10, 20, 0, 1} */
@@ -111,6 +112,14 @@ struct d0_manifest {
   /* containers, ascending by name */
   uint32_t n_containers; /* 1..TLV_MAX_CONTAINERS */
   struct d0_container containers[TLV_MAX_CONTAINERS];
+  /* where the host pulls its next build from at reboot (optional: absent = no pull) */
+  bool has_update;
+  char update_url[D0_URL_MAX + 1]; /* NUL-terminated; valid iff has_update */
+  uint32_t update_timeout_s;        /* 1..600; valid iff has_update */
+  /* the digest of D0's own EFI image of this build (optional) */
+  bool has_loader;
+  uint8_t loader_sha256[32]; /* valid iff has_loader */
+  uint64_t loader_size;      /* 1..64 MiB; valid iff has_loader */
 };
 
 /* Where and on what the parse failed, for logs. */

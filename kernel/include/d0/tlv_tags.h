@@ -19,6 +19,8 @@
 #define TLV_NAME_MAX_LEN                         32              /* [a-z0-9][a-z0-9-]* */
 #define TLV_PATH_MIN_LEN                         1
 #define TLV_PATH_MAX_LEN                         128             /* [A-Za-z0-9._/-], no leading /, no "", ".", ".." part */
+#define TLV_URL_MIN_LEN                          1
+#define TLV_URL_MAX_LEN                          200             /* http://host[:port]/path/, proto/TLV.md "url string" */
 #define TLV_MANIFEST_VERSION                     1
 
 /* Fixed value lengths by kind. */
@@ -42,6 +44,8 @@
 #define TLV_MANIFEST_CONTAINERS                  0x8104          /* nested Container, repeated */
 #define TLV_MANIFEST_CONTAINERS_MIN_COUNT        1
 #define TLV_MANIFEST_CONTAINERS_MAX_COUNT        64
+#define TLV_MANIFEST_UPDATE                      0x8105          /* nested Update, optional */
+#define TLV_MANIFEST_LOADER                      0x8106          /* nested Loader, optional */
 
 /* Header (scope 0x0002). */
 #define TLV_SCOPE_HEADER                         0x0002
@@ -148,6 +152,20 @@
 #define TLV_RATE_LIMIT_BURST_BYTES               0x8903          /* u32 */
 #define TLV_RATE_LIMIT_BURST_BYTES_MIN           0U
 #define TLV_RATE_LIMIT_BURST_BYTES_MAX           4294967295U
+
+/* Update (scope 0x000A). */
+#define TLV_SCOPE_UPDATE                         0x000A
+#define TLV_UPDATE_URL                           0x8A01          /* url */
+#define TLV_UPDATE_TIMEOUT_S                     0x8A02          /* u32 */
+#define TLV_UPDATE_TIMEOUT_S_MIN                 1U
+#define TLV_UPDATE_TIMEOUT_S_MAX                 600U
+
+/* Loader (scope 0x000B). */
+#define TLV_SCOPE_LOADER                         0x000B
+#define TLV_LOADER_SHA256                        0x8B01          /* sha256 */
+#define TLV_LOADER_SIZE                          0x8B02          /* u64 */
+#define TLV_LOADER_SIZE_MIN                      1ULL
+#define TLV_LOADER_SIZE_MAX                      67108864ULL
 
 #define TLV_MAX_CONTAINERS                       64
 #define TLV_MAX_ROUTES                           16

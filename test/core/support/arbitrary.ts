@@ -4,10 +4,12 @@ import fc from 'fast-check';
 import type {
   Container,
   EgressRule,
+  Loader,
   Manifest,
   Publish,
   RateLimit,
   Route,
+  Update,
 } from '../../../core/schema';
 import { uuidv7 } from '../../../core/uuid';
 
@@ -51,6 +53,32 @@ const rateLimit: fc.Arbitrary<RateLimit> = fc.record({
   packets_per_s: fc.integer({ min: 0, max: 10_000_000 }),
   burst_bytes: fc.integer({ min: 0, max: 0xffffffff }),
 });
+
+/** A url string (proto/TLV.md): a dotted quad or a DNS name whose last label is not a number,
+ * an optional port, a path of 0..4 components; at most 200 bytes. */
+const dnsLabel = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/);
+const dnsName = fc
+  .tuple(
+    fc.array(dnsLabel, { maxLength: 3 }),
+    dnsLabel.filter((l) => !/^\d+$/.test(l)),
+  )
+  .map(([a, last]) => [...a, last].join('.'));
+export const arbUrl = fc
+  .record({
+    host: fc.oneof(ip4, dnsName),
+    port: fc.option(port, { nil: undefined }),
+    path: fc.array(segment, { maxLength: 4 }),
+  })
+  .map(
+    ({ host, port: p, path }) =>
+      `http://${host}${p === undefined ? '' : `:${p}`}/${path.map((c) => `${c}/`).join('')}`,
+  )
+  .filter((u) => u.length <= 200);
+const update: fc.Arbitrary<Update> = fc.record({
+  url: arbUrl,
+  timeout_s: fc.integer({ min: 1, max: 600 }),
+});
+const loader: fc.Arbitrary<Loader> = fc.record({ sha256: hex32, size: u64(1n, 67108864n) });
 
 const container: fc.Arbitrary<Container> = fc
   .record(
@@ -119,6 +147,8 @@ export const arbManifest: fc.Arbitrary<Manifest> = fc
     ksha: hex32,
     ksize: u64(1n, 268435456n),
     containers: fc.uniqueArray(container, { minLength: 1, maxLength: 6, selector: (c) => c.name }),
+    update: fc.option(update, { nil: undefined }),
+    loader: fc.option(loader, { nil: undefined }),
   })
   .map((r) => ({
     header: {
@@ -131,4 +161,6 @@ export const arbManifest: fc.Arbitrary<Manifest> = fc
     network: { bridge_ip4: r.bridge, egress_nat: r.nat },
     guest_kernel: { path: r.kpath, sha256: r.ksha, size: r.ksize },
     containers: r.containers,
+    ...(r.update !== undefined ? { update: r.update } : {}),
+    ...(r.loader !== undefined ? { loader: r.loader } : {}),
   }));

@@ -49,6 +49,13 @@ export type SecureBootErrorCode =
   | 'SB_EXISTS'
   | 'SB_ESL';
 
+/** Publishing for the update server (builder/publish). */
+export type PublishErrorCode =
+  | 'PUBLISH_BAD_BUILD' // a refused build: signature, TLV, loader, a file missing, unsigned or changed
+  | 'PUBLISH_CONFLICT' // builds/<uuid>/ exists and holds other files than the build's
+  | 'PUBLISH_SITE' // the site is not a publication directory (a file where a directory belongs, ...)
+  | 'PUBLISH_HOST_ID'; // a host identity that is not a lowercase dashed MAC address
+
 export type D0ErrorCode =
   | 'INVALID' // validation problems (ValidationError carries each one)
   | 'KEY' // a signing or public key file
@@ -62,7 +69,8 @@ export type D0ErrorCode =
   | ImageErrorCode
   | EspErrorCode
   | DiskErrorCode
-  | SecureBootErrorCode;
+  | SecureBootErrorCode
+  | PublishErrorCode;
 
 export class D0Error extends Error {
   readonly code: D0ErrorCode;

@@ -45,6 +45,7 @@ export const TEST_PARTS: readonly TestPart[] = [
       'test/guest': 'balance',
       'test/core': 'pure TypeScript: balance',
       'test/components': 'pure TypeScript: balance',
+      'test/publish': 'pure TypeScript: balance',
       'test/platform': 'host tests: balance',
       'test/provider': 'providers called directly: balance',
       'test/pulumi-engine': 'balance',

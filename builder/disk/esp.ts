@@ -171,7 +171,8 @@ function removeStaleTemps(final: string): void {
   }
 }
 
-function fsyncDir(dir: string): void {
+/** Makes a rename or a new entry in `dir` durable. */
+export function fsyncDir(dir: string): void {
   const fd = fs.openSync(dir, 'r');
   try {
     fs.fsyncSync(fd);

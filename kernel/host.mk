@@ -31,7 +31,7 @@ EFI_OBJS := $(patsubst %.c,$(OUT)/efi/%.o,$(EFI_SRCS))
 
 TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff \
   $(OUT)/manifest_render $(OUT)/test_semantic $(OUT)/test_tpm_nv $(OUT)/test_tpm_tis \
-  $(OUT)/test_tpm_crb $(OUT)/test_tco $(OUT)/test_measure
+  $(OUT)/test_tpm_crb $(OUT)/test_tco $(OUT)/test_measure $(OUT)/test_pull_target
 
 # The TPM NV marshalling and epoch-floor policy of boot/efi/tpm: pure code, tested on the host.
 TPM_SRCS := kernel/boot/efi/tpm/nv.c kernel/boot/efi/tpm/floor.c
@@ -47,7 +47,7 @@ efi-check: $(OUT)/efi/link_check.efi
 OBJ := $(OUT)/obj
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 OBJ_HDRS := $(HDRS) $(wildcard kernel/boot/efi/*.h kernel/boot/efi/tpm/*.h \
-  kernel/boot/efi/wdog/*.h kernel/log/*.h)
+  kernel/boot/efi/wdog/*.h kernel/boot/efi/pull/*.h kernel/log/*.h)
 # unhex.c and vector_files.c: the tests' hex and golden-vector file readers.
 READERS := $(call obj,kernel/tests/unhex.c kernel/tests/vector_files.c)
 D0_OBJS := $(call obj,$(D0_SRCS))
@@ -81,6 +81,11 @@ $(OUT)/test_tpm_crb: $(call obj,kernel/tests/test_tpm_crb.c kernel/tests/unhex.c
 $(OUT)/test_measure: $(call obj,kernel/tests/test_measure.c kernel/tests/vector_files.c \
   kernel/boot/efi/measure_events.c kernel/log/fmt.c) $(D0_OBJS)
 	$(call link,)
+
+# A pull's pointer and install rules, and its URLs (boot/efi/pull/target.c, url.c): pure code.
+$(OUT)/test_pull_target: $(call obj,kernel/tests/test_pull_target.c kernel/tests/vector_files.c \
+  kernel/boot/efi/pull/target.c kernel/boot/efi/pull/url.c kernel/log/fmt.c) $(D0_OBJS)
+	$(call link,-lsodium)
 
 # The ICH9 TCO watchdog's register logic (boot/efi/wdog/tco.c) against a model of the chip.
 $(OUT)/test_tco: $(call obj,kernel/tests/test_tco.c kernel/boot/efi/wdog/tco.c)

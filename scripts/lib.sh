@@ -17,6 +17,7 @@ D0_DEBIAN_PACKAGES=(
   linux-image-amd64                          # bench: Debian's stock kernel as the guest baseline
   curl                                       # the main job fetches the published page
   gcc libc6-dev                              # network tests: a static UDP tool for busybox images
+  socat                                      # pull tests: QEMU's guestfwd relays each connection to a test server
 )
 
 # Slow builds (guest kernel, Pulumi engine, builder images) are cached here, outside the clone,

@@ -3,8 +3,6 @@
 
 #include "d0/lib.h"
 
-#define PATH_MAX_CHARS 255
-
 static const EFI_GUID loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
 static const EFI_GUID sfs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
 static const EFI_GUID file_info_guid = EFI_FILE_INFO_ID;
@@ -36,13 +34,12 @@ static int path_char_ok(char c) {
          c == '_' || c == '-' || c == '/';
 }
 
-/* ASCII manifest path -> "\\"-separated UCS-2, NUL-terminated. */
-static int to_efi_path(const char *path, CHAR16 out[PATH_MAX_CHARS + 1]) {
+int esp_efi_path(const char *path, CHAR16 out[ESP_PATH_MAX_CHARS + 1]) {
   size_t i = 0;
   if (path[0] == '\0' || path[0] == '/')
     return ESP_BAD_PATH;
   for (; path[i]; i++) {
-    if (i >= PATH_MAX_CHARS || !path_char_ok(path[i]))
+    if (i >= ESP_PATH_MAX_CHARS || !path_char_ok(path[i]))
       return ESP_BAD_PATH;
     out[i] = path[i] == '/' ? u'\\' : (CHAR16)path[i];
   }
@@ -52,8 +49,8 @@ static int to_efi_path(const char *path, CHAR16 out[PATH_MAX_CHARS + 1]) {
 
 /* Opens a regular file and returns its size (the info stays in info_buf). */
 static int open_file(struct esp *e, const char *path, EFI_FILE_PROTOCOL **f, uint64_t *size) {
-  CHAR16 name[PATH_MAX_CHARS + 1];
-  int err = to_efi_path(path, name);
+  CHAR16 name[ESP_PATH_MAX_CHARS + 1];
+  int err = esp_efi_path(path, name);
   if (err)
     return err;
   EFI_STATUS s = e->root->Open(e->root, f, name, EFI_FILE_MODE_READ, 0);

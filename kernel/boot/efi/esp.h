@@ -1,6 +1,6 @@
 /*
- * Read-only access to the ESP D0 was loaded from: the partition behind
- * LoadedImage->DeviceHandle, through the firmware's SimpleFileSystem (FAT) driver.
+ * Read access to the ESP D0 was loaded from (esp_write.h writes another slot's): the partition
+ * behind LoadedImage->DeviceHandle, through the firmware's SimpleFileSystem (FAT) driver.
  *
  * Paths are the manifest's ASCII form, relative to the ESP root with '/' separators
  * ("VM/web-<uuid>.img"); they are converted to UEFI's "\\"-separated UCS-2 here.
@@ -28,6 +28,12 @@ struct esp {
 };
 
 #define ESP_UUID_TEXT_LEN 36
+
+#define ESP_PATH_MAX_CHARS 255
+
+/* An ASCII manifest path -> "\\"-separated UCS-2, NUL-terminated; ESP_BAD_PATH for an empty
+ * path, a leading '/', a byte outside [A-Za-z0-9._/-] or more than ESP_PATH_MAX_CHARS. */
+int esp_efi_path(const char *path, CHAR16 out[ESP_PATH_MAX_CHARS + 1]);
 
 /* Opens the root directory of the volume the image was loaded from. */
 EFI_STATUS esp_open(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct esp *out);

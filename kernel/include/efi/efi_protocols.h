@@ -1,7 +1,8 @@
 /*
  * The UEFI protocols D0's loader uses (UEFI Specification 2.10):
  *   9.1   EFI_LOADED_IMAGE_PROTOCOL     which device the image was loaded from
- *   13.4  EFI_SIMPLE_FILE_SYSTEM_PROTOCOL, 13.5 EFI_FILE_PROTOCOL, EFI_FILE_INFO
+ *   13.4  EFI_SIMPLE_FILE_SYSTEM_PROTOCOL, 13.5 EFI_FILE_PROTOCOL, EFI_FILE_INFO,
+ *         EFI_FILE_SYSTEM_INFO (a pulled build is written into the inactive slot's volume)
  *   37.5  EFI_RNG_PROTOCOL              a stack-guard seed when the CPU has no RDRAND/RDSEED
  * and of the UEFI Platform Initialization Specification 1.7, volume 2:
  *   13.4  EFI_MP_SERVICES_PROTOCOL      the processors, where the firmware installs no MADT
@@ -17,6 +18,8 @@
   { 0x964e5b22, 0x6459, 0x11d2, { 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
 #define EFI_FILE_INFO_ID                                                                       \
   { 0x09576e92, 0x6d3f, 0x11d2, { 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
+#define EFI_FILE_SYSTEM_INFO_ID                                                                \
+  { 0x09576e93, 0x6d3f, 0x11d2, { 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
 #define EFI_RNG_PROTOCOL_GUID                                                                  \
   { 0x3152bca5, 0xeade, 0x433d, { 0x86, 0x2e, 0xc0, 0x1c, 0xdc, 0x29, 0x1f, 0x44 } }
 
@@ -41,6 +44,8 @@ _Static_assert(offsetof(EFI_LOADED_IMAGE_PROTOCOL, ImageBase) == 64, "LoadedImag
 
 /* 13.5 */
 #define EFI_FILE_MODE_READ 0x0000000000000001ull
+#define EFI_FILE_MODE_WRITE 0x0000000000000002ull
+#define EFI_FILE_MODE_CREATE 0x8000000000000000ull
 #define EFI_FILE_DIRECTORY 0x0000000000000010ull
 
 typedef struct EFI_FILE_PROTOCOL EFI_FILE_PROTOCOL;
@@ -49,19 +54,23 @@ struct EFI_FILE_PROTOCOL {
   EFI_STATUS(EFIAPI *Open)(EFI_FILE_PROTOCOL *This, EFI_FILE_PROTOCOL **NewHandle,
                            const CHAR16 *FileName, UINT64 OpenMode, UINT64 Attributes);
   EFI_STATUS(EFIAPI *Close)(EFI_FILE_PROTOCOL *This);
-  void *Delete;
+  /* Closes the handle too, whatever it returns. */
+  EFI_STATUS(EFIAPI *Delete)(EFI_FILE_PROTOCOL *This);
   /* On a directory, each call returns one EFI_FILE_INFO; *BufferSize == 0 at the end. */
   EFI_STATUS(EFIAPI *Read)(EFI_FILE_PROTOCOL *This, UINTN *BufferSize, void *Buffer);
-  void *Write;
+  EFI_STATUS(EFIAPI *Write)(EFI_FILE_PROTOCOL *This, UINTN *BufferSize, const void *Buffer);
   void *GetPosition;
   EFI_STATUS(EFIAPI *SetPosition)(EFI_FILE_PROTOCOL *This, UINT64 Position);
   EFI_STATUS(EFIAPI *GetInfo)(EFI_FILE_PROTOCOL *This, const EFI_GUID *InformationType,
                               UINTN *BufferSize, void *Buffer);
-  void *SetInfo;
-  void *Flush;
+  EFI_STATUS(EFIAPI *SetInfo)(EFI_FILE_PROTOCOL *This, const EFI_GUID *InformationType,
+                              UINTN BufferSize, const void *Buffer);
+  EFI_STATUS(EFIAPI *Flush)(EFI_FILE_PROTOCOL *This);
 };
 _Static_assert(offsetof(EFI_FILE_PROTOCOL, Read) == 32, "File.Read");
+_Static_assert(offsetof(EFI_FILE_PROTOCOL, Write) == 40, "File.Write");
 _Static_assert(offsetof(EFI_FILE_PROTOCOL, GetInfo) == 64, "File.GetInfo");
+_Static_assert(offsetof(EFI_FILE_PROTOCOL, Flush) == 80, "File.Flush");
 
 /* 13.5.16: a variable-size record; FileName is NUL-terminated UCS-2. */
 typedef struct {
@@ -75,6 +84,17 @@ typedef struct {
   CHAR16 FileName[];
 } EFI_FILE_INFO;
 _Static_assert(offsetof(EFI_FILE_INFO, FileName) == 80, "FileInfo.FileName");
+
+/* 13.5.17: VolumeLabel is NUL-terminated UCS-2. */
+typedef struct {
+  UINT64 Size;
+  BOOLEAN ReadOnly;
+  UINT64 VolumeSize;
+  UINT64 FreeSpace;
+  UINT32 BlockSize;
+  CHAR16 VolumeLabel[];
+} EFI_FILE_SYSTEM_INFO;
+_Static_assert(offsetof(EFI_FILE_SYSTEM_INFO, FreeSpace) == 24, "FileSystemInfo.FreeSpace");
 
 /* 13.4 */
 typedef struct EFI_SIMPLE_FILE_SYSTEM_PROTOCOL EFI_SIMPLE_FILE_SYSTEM_PROTOCOL;

@@ -60,6 +60,12 @@ typedef enum { AllHandles, ByRegisterNotify, ByProtocol } EFI_LOCATE_SEARCH_TYPE
 
 typedef void *EFI_UNUSED_SERVICE;
 
+/* 7.1: event types and task priority levels D0 uses. */
+#define EVT_NOTIFY_SIGNAL 0x00000200u
+#define TPL_CALLBACK 8
+typedef UINTN EFI_TPL;
+typedef void(EFIAPI *EFI_EVENT_NOTIFY)(EFI_EVENT Event, void *Context);
+
 /* 4.4 */
 struct EFI_BOOT_SERVICES {
   EFI_TABLE_HEADER Hdr;
@@ -70,11 +76,12 @@ struct EFI_BOOT_SERVICES {
   EFI_UNUSED_SERVICE GetMemoryMap;
   EFI_STATUS(EFIAPI *AllocatePool)(EFI_MEMORY_TYPE PoolType, UINTN Size, void **Buffer);
   EFI_STATUS(EFIAPI *FreePool)(void *Buffer);
-  EFI_UNUSED_SERVICE CreateEvent;
+  EFI_STATUS(EFIAPI *CreateEvent)(UINT32 Type, EFI_TPL NotifyTpl, EFI_EVENT_NOTIFY NotifyFunction,
+                                  void *NotifyContext, EFI_EVENT *Event);
   EFI_UNUSED_SERVICE SetTimer;
   EFI_UNUSED_SERVICE WaitForEvent;
   EFI_UNUSED_SERVICE SignalEvent;
-  EFI_UNUSED_SERVICE CloseEvent;
+  EFI_STATUS(EFIAPI *CloseEvent)(EFI_EVENT Event);
   EFI_UNUSED_SERVICE CheckEvent;
   EFI_UNUSED_SERVICE InstallProtocolInterface;
   EFI_UNUSED_SERVICE ReinstallProtocolInterface;
@@ -82,7 +89,8 @@ struct EFI_BOOT_SERVICES {
   EFI_STATUS(EFIAPI *HandleProtocol)(EFI_HANDLE Handle, const EFI_GUID *Protocol, void **Interface);
   void *Reserved;
   EFI_UNUSED_SERVICE RegisterProtocolNotify;
-  EFI_UNUSED_SERVICE LocateHandle;
+  EFI_STATUS(EFIAPI *LocateHandle)(EFI_LOCATE_SEARCH_TYPE SearchType, const EFI_GUID *Protocol,
+                                   void *SearchKey, UINTN *BufferSize, EFI_HANDLE *Buffer);
   EFI_UNUSED_SERVICE LocateDevicePath;
   EFI_UNUSED_SERVICE InstallConfigurationTable;
   EFI_UNUSED_SERVICE LoadImage;
@@ -94,7 +102,9 @@ struct EFI_BOOT_SERVICES {
   EFI_STATUS(EFIAPI *Stall)(UINTN Microseconds);
   EFI_STATUS(EFIAPI *SetWatchdogTimer)(UINTN Timeout, UINT64 WatchdogCode, UINTN DataSize,
                                        CHAR16 *WatchdogData);
-  EFI_UNUSED_SERVICE ConnectController;
+  /* RemainingDevicePath: NULL (every child). */
+  EFI_STATUS(EFIAPI *ConnectController)(EFI_HANDLE ControllerHandle, EFI_HANDLE *DriverImageHandle,
+                                        void *RemainingDevicePath, BOOLEAN Recursive);
   EFI_UNUSED_SERVICE DisconnectController;
   EFI_STATUS(EFIAPI *OpenProtocol)(EFI_HANDLE Handle, const EFI_GUID *Protocol, void **Interface,
                                    EFI_HANDLE AgentHandle, EFI_HANDLE ControllerHandle,
@@ -106,9 +116,13 @@ struct EFI_BOOT_SERVICES {
   EFI_STATUS(EFIAPI *LocateProtocol)(const EFI_GUID *Protocol, void *Registration, void **Interface);
 };
 _Static_assert(offsetof(EFI_BOOT_SERVICES, AllocatePool) == 64, "BS.AllocatePool");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, CreateEvent) == 80, "BS.CreateEvent");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, CloseEvent) == 112, "BS.CloseEvent");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, HandleProtocol) == 152, "BS.HandleProtocol");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, LocateHandle) == 176, "BS.LocateHandle");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, Stall) == 248, "BS.Stall");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, SetWatchdogTimer) == 256, "BS.SetWatchdogTimer");
+_Static_assert(offsetof(EFI_BOOT_SERVICES, ConnectController) == 264, "BS.ConnectController");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, OpenProtocol) == 280, "BS.OpenProtocol");
 _Static_assert(offsetof(EFI_BOOT_SERVICES, LocateProtocol) == 320, "BS.LocateProtocol");
 

@@ -7,6 +7,7 @@
 #include "log/log.h"
 #include "log/story.h"
 #include "precheck.h"
+#include "pull/pull.h"
 #include "slots.h"
 #include "state.h"
 #include "wdog/watchdog.h"
@@ -248,6 +249,50 @@ static void maybe_start_trial(const char *than) {
   reset_into(c, "trial");
 }
 
+/* The slot a pulled build goes into: another slot, one naming no build first, else the one
+ * with the oldest build (on a two-slot disk: the other slot). -1 if there is none. */
+static int pull_dest(void) {
+  int best = -1;
+  for (int i = 0; i < ab.sl.n; i++) {
+    struct ab_slot *s = &ab.sl.s[i];
+    if (i == ab.sl.own)
+      continue;
+    if (best < 0 || !s->has_uuid ||
+        (ab.sl.s[best].has_uuid && memcmp(s->uuid, ab.sl.s[best].uuid, AB_UUID_LEN) < 0))
+      best = i;
+    if (!s->has_uuid)
+      break;
+  }
+  return best;
+}
+
+/* A committed boot asks the update server its manifest names (pull/pull.h); a build installed
+ * into another slot is then that slot's build for the trial's choice that follows. */
+static void pull_update(EFI_SYSTEM_TABLE *st) {
+  int d = pull_dest();
+  if (d < 0)
+    return;
+  struct ab_slot *s = &ab.sl.s[d];
+  char bad[AB_UUID_LEN + 1] = { 0 };
+  if (!ab_uuid_empty(ab.st.bad))
+    ab_uuid_text(ab.st.bad, bad);
+  struct pull_env env = {
+    .bs = st->BootServices,
+    .own = &own()->esp,
+    .own_uuid = own()->uuid,
+    .dest = &s->esp,
+    .dest_letter = ab_slot_letter(s->part),
+    .dest_uuid = s->has_uuid ? s->uuid : "",
+    .bad_uuid = bad,
+    .epoch_floor = ab.st.epoch,
+  };
+  if (!pull_at_boot(&env))
+    return;
+  s->has_uuid = esp_find_manifests(&s->esp, s->uuid) == 1;
+  if (!s->has_uuid)
+    s->uuid[0] = '\0';
+}
+
 void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
   const char *why = "";
   ab.role = ROLE_NONE;
@@ -295,6 +340,7 @@ void ab_select(EFI_HANDLE image, EFI_SYSTEM_TABLE *st) {
     if (lg >= 0)
       log_fallback(lg);
   } else {
+    pull_update(st);
     maybe_start_trial(ab.st.last_good);
     ab.role = ROLE_COMMITTED;
   }

@@ -3,7 +3,6 @@
  *   8.1   GetVariable / SetVariable, variable attributes
  *   8.5.1 ResetSystem
  *   4.5   the runtime services table (only the members used are typed)
- *   7.3   LocateHandle (typed here; the shared boot services table keeps it opaque)
  *   10.2  device path nodes; 10.3.5.1 hard drive media node; 10.3.5.4 file path media node
  *   3.1.3 EFI_LOAD_OPTION (Boot####), 3.3 BootNext / BootOrder under EFI_GLOBAL_VARIABLE
  */
@@ -41,12 +40,6 @@ _Static_assert(offsetof(EFI_RUNTIME_SERVICES, GetVariable) == 72, "RT.GetVariabl
 _Static_assert(offsetof(EFI_RUNTIME_SERVICES, SetVariable) == 88, "RT.SetVariable");
 _Static_assert(offsetof(EFI_RUNTIME_SERVICES, ResetSystem) == 104, "RT.ResetSystem");
 
-typedef EFI_STATUS(EFIAPI *EFI_LOCATE_HANDLE)(EFI_LOCATE_SEARCH_TYPE SearchType,
-                                              const EFI_GUID *Protocol, void *SearchKey,
-                                              UINTN *BufferSize, EFI_HANDLE *Buffer);
-#define AB_BS_LOCATE_HANDLE_OFFSET 176
-_Static_assert(offsetof(EFI_BOOT_SERVICES, Reserved) + 16 == AB_BS_LOCATE_HANDLE_OFFSET,
-               "BS.LocateHandle");
 
 #define EFI_GLOBAL_VARIABLE_GUID                                                               \
   { 0x8be4df61, 0x93ca, 0x11d2, { 0xaa, 0x0d, 0x00, 0xe0, 0x98, 0x03, 0x2b, 0x8c } }

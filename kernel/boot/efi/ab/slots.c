@@ -83,10 +83,8 @@ int ab_slots_find(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct ab_slots *out, 
     return -1;
   }
 
-  EFI_LOCATE_HANDLE locate =
-      *(EFI_LOCATE_HANDLE *)((uint8_t *)bs + AB_BS_LOCATE_HANDLE_OFFSET);
   UINTN size = sizeof handles;
-  if (EFI_ERROR(locate(ByProtocol, &sfs_guid, 0, &size, handles))) {
+  if (EFI_ERROR(bs->LocateHandle(ByProtocol, &sfs_guid, 0, &size, handles))) {
     *why = "locate_handle";
     return -1;
   }

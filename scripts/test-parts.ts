@@ -46,6 +46,7 @@ export const TEST_PARTS: readonly TestPart[] = [
       'test/core': 'pure TypeScript: balance',
       'test/components': 'pure TypeScript: balance',
       'test/publish': 'pure TypeScript: balance',
+      'test/fleet': 'Redfish against a stand-in BMC, and QMP against a paused QEMU (< 1 s): balance',
       'test/platform': 'host tests: balance',
       'test/provider': 'providers called directly: balance',
       'test/pulumi-engine': 'balance',
@@ -61,6 +62,7 @@ export const TEST_PARTS: readonly TestPart[] = [
     paths: {
       'test/hv-vmx': 'Bochs (VMX): one core per boot, the slowest area',
       'test/ab': 'A/B updates under QEMU (SVM)',
+      'test/pull': 'pulls at reboot under QEMU (SVM) from a test update server',
       'test/secure-boot': 'QEMU + OVMF Secure Boot firmware (SVM)',
       'test/hv-svm': 'QEMU TCG -cpu EPYC',
       'test/boot': 'stage 1 under QEMU + OVMF: balance (the network tests made engine the longer)',

@@ -56,6 +56,18 @@ export type PublishErrorCode =
   | 'PUBLISH_SITE' // the site is not a publication directory (a file where a directory belongs, ...)
   | 'PUBLISH_HOST_ID'; // a host identity that is not a lowercase dashed MAC address
 
+/** Resetting hosts through their BMC with Redfish (builder/fleet/redfish.ts). */
+export type FleetErrorCode =
+  | 'BMC_TARGET' // a BMC target or option the client cannot use (URL, reset type, timeout)
+  | 'BMC_UNREACHABLE' // no connection to the BMC (refused, no route, name not found)
+  | 'BMC_TIMEOUT' // the BMC did not answer within timeoutMs (a reset it was sent may have happened)
+  | 'BMC_TLS' // the BMC's TLS certificate is not trusted (a self-signed one needs `insecure`)
+  | 'BMC_AUTH' // 401 or 403: credentials missing or refused
+  | 'BMC_PROTOCOL' // an answer that is not the Redfish expected: not JSON, a link missing or elsewhere
+  | 'BMC_SYSTEM' // no ComputerSystem to reset: none of that id, or several and none named
+  | 'BMC_RESET_TYPE' // a reset type the BMC does not allow
+  | 'BMC_REFUSED'; // the BMC answered an error status (its Redfish message in the error)
+
 export type D0ErrorCode =
   | 'INVALID' // validation problems (ValidationError carries each one)
   | 'KEY' // a signing or public key file
@@ -70,7 +82,8 @@ export type D0ErrorCode =
   | EspErrorCode
   | DiskErrorCode
   | SecureBootErrorCode
-  | PublishErrorCode;
+  | PublishErrorCode
+  | FleetErrorCode;
 
 export class D0Error extends Error {
   readonly code: D0ErrorCode;

@@ -219,6 +219,14 @@ export interface Loader {
   size: string;
 }
 
+/** The syslog collector the host sends its one-way reports to (RFC 5424 over UDP). */
+export interface Report {
+  /** A unicast IPv4 address (not 0.0.0.0, 255.255.255.255, 127/8 or 224/4). */
+  collector_ip4: string;
+  /** 1..65535 (UDP). */
+  collector_port: number;
+}
+
 export interface Manifest {
   header: Header;
   network: Network;
@@ -226,11 +234,13 @@ export interface Manifest {
   containers: Container[];
   update?: Update;
   loader?: Loader;
+  /** Only with network.uplink_ip4 (proto/SEMANTICS.md SEMANTIC_REPORT_NO_UPLINK). */
+  report?: Report;
 }
 
 /** Field names of each interface, in proto order; a test checks them against the proto. */
 export const INTERFACE_FIELDS = {
-  Manifest: ['header', 'network', 'guest_kernel', 'containers', 'update', 'loader'],
+  Manifest: ['header', 'network', 'guest_kernel', 'containers', 'update', 'loader', 'report'],
   Header: ['manifest_version', 'build_uuid', 'timestamp_ms', 'security_epoch', 'site'],
   Network: ['bridge_ip4', 'egress_nat', 'uplink_ip4', 'uplink_gw4', 'uplink_echo'],
   GuestKernel: ['path', 'sha256', 'size'],
@@ -240,6 +250,7 @@ export const INTERFACE_FIELDS = {
   RateLimit: ['bytes_per_s', 'packets_per_s', 'burst_bytes'],
   Update: ['url', 'timeout_s'],
   Loader: ['sha256', 'size'],
+  Report: ['collector_ip4', 'collector_port'],
   Container: [
     'name',
     'vcpu',
@@ -272,6 +283,7 @@ export const INTERFACE_FIELDS = {
   RateLimit: readonly (keyof RateLimit)[];
   Update: readonly (keyof Update)[];
   Loader: readonly (keyof Loader)[];
+  Report: readonly (keyof Report)[];
   Container: readonly (keyof Container)[];
 };
 
@@ -289,5 +301,6 @@ export type _FieldListsComplete = [
   AssertNever<Missing<RateLimit, typeof INTERFACE_FIELDS.RateLimit>>,
   AssertNever<Missing<Update, typeof INTERFACE_FIELDS.Update>>,
   AssertNever<Missing<Loader, typeof INTERFACE_FIELDS.Loader>>,
+  AssertNever<Missing<Report, typeof INTERFACE_FIELDS.Report>>,
   AssertNever<Missing<Container, typeof INTERFACE_FIELDS.Container>>,
 ];

@@ -24,6 +24,7 @@ export interface SemanticVector {
 const UUID = MINIMAL.header.build_uuid;
 const web = MINIMAL.containers[0];
 const UPLINK = { uplink_ip4: '192.0.2.10/24', uplink_gw4: '192.0.2.1' };
+const REPORT: Manifest['report'] = { collector_ip4: '10.0.2.2', collector_port: 5514 };
 
 /** MINIMAL with header/network fields and container fields replaced. */
 function m(
@@ -81,6 +82,7 @@ function cases(): [string, Manifest, string?, string?][] {
         zz({ publish: [tcp(8081, 80)] }),
       ]),
     ],
+    ['valid-report-uplink', { ...m({}, UPLINK), report: REPORT }],
     [
       'invalid-epoch-max',
       m({}, {}, { security_epoch: '18446744073709551615' }),
@@ -288,6 +290,15 @@ function cases(): [string, Manifest, string?, string?][] {
       m({}, {}, {}, [zz({ disk_path: web.disk_path.toUpperCase() })]),
       'DUPLICATE_DISK_PATH',
       `${Z}.disk_path`,
+    ],
+    // A report needs the uplink: D0 sends through it.
+    ['invalid-report-without-uplink', { ...MINIMAL, report: REPORT }, 'REPORT_NO_UPLINK', 'report'],
+    // Checked after every container: a container's broken rule is met first.
+    [
+      'invalid-order-duplicate-before-report',
+      { ...m({}, {}, {}, [zz({ mac: web.mac })]), report: REPORT },
+      'DUPLICATE_MAC',
+      `${Z}.mac`,
     ],
     // Two broken rules in one container: the one SEMANTICS.md lists first is the error.
     [

@@ -84,7 +84,9 @@ export function renderTlvHeader(): string {
           ? `nested ${v.message}`
           : v.kind === 'u8enum'
             ? `enum ${v.enumName}${v.only ? ': ' + v.only.join(' | ') : ''}`
-            : v.kind;
+            : v.kind === 'ip4' && v.unicast
+              ? 'ip4 unicast'
+              : v.kind;
       const notes = [what];
       if (f.repeated) notes.push('repeated');
       if (f.spec.optional) notes.push('optional');

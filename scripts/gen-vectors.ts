@@ -12,6 +12,7 @@ import { encodeManifest } from '../core/tlv/encode';
 import { concat } from '../core/tlv/record';
 import { MAX_TLV_BYTES, tlvScope } from '../core/tlv/tags';
 import { signManifest } from '../core/sign';
+import { reportVectors } from './report-vectors';
 import {
   bytesOf,
   cont,
@@ -186,6 +187,9 @@ const UPDATE_URL_MAX: Manifest = {
   ...MINIMAL,
   update: { url: longUrl(200), timeout_s: 60 },
 };
+
+// The report (the syslog collector), always with an uplink: scripts/report-vectors.ts.
+const REPORT = reportVectors(UPLINK, UPDATE_LOADER);
 
 const MAX_CONTAINERS = manifest(
   Array.from({ length: 64 }, (_, i) =>
@@ -598,6 +602,7 @@ export function vectors(): Vector[] {
     valid('valid-update-loader', encodeManifest(UPDATE_LOADER), dumpManifest(UPDATE_LOADER)),
     valid('valid-update-root', encodeManifest(UPDATE_ROOT), dumpManifest(UPDATE_ROOT)),
     valid('valid-update-url-200', encodeManifest(UPDATE_URL_MAX), dumpManifest(UPDATE_URL_MAX)),
+    ...REPORT.valid.map(([name, m]) => valid(name, encodeManifest(m), dumpManifest(m))),
     valid(
       'valid-unknown-noncritical',
       edit(SEVERAL, (r) => {
@@ -608,7 +613,12 @@ export function vectors(): Vector[] {
       dumpManifest(SEVERAL),
     ),
   ];
-  for (const [name, tlv, code] of [...invalid(), ...netInvalid(), ...updateLoaderInvalid()])
+  for (const [name, tlv, code] of [
+    ...invalid(),
+    ...netInvalid(),
+    ...updateLoaderInvalid(),
+    ...REPORT.invalid,
+  ])
     out.push({ name: `invalid-${name}`, tlv, expect: `error=${code}\n` });
   // Sanity: what the decoder says about each vector is what the vector claims.
   for (const v of out) {

@@ -53,6 +53,7 @@ export type {
   EgressAllowSpec,
   RateLimitSpec,
   RateSpec,
+  ReportSpec,
   UpdateSpec,
 } from '../../core/site/spec';
 export { planBuild, diffPlans, type Plan, type PlanChange } from '../../core/site/plan';

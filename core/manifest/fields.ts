@@ -1,7 +1,15 @@
 // Per-field checks of the authoring input against the TLV value kinds (the decoder's rules, with
 // messages for people): one scalar, or the scalar fields of one message, each problem at its path.
 import { allowedEnumValues, tlvScope, type ValueKind } from '../tlv/tags';
-import { STRING_KINDS, parseHex32, parseIp4, parseIp4Cidr, parseMac, toU64 } from '../tlv/values';
+import {
+  STRING_KINDS,
+  parseHex32,
+  parseIp4,
+  parseIp4Cidr,
+  parseMac,
+  toU64,
+  unicastProblem,
+} from '../tlv/values';
 import { isUuidV7 } from '../uuid';
 import type { Collector } from './collector';
 
@@ -40,8 +48,12 @@ export function scalar(c: Collector, k: ValueKind, v: unknown, path: string): un
         ? v
         : bad(`${show(v)} is not one of ${names.join(', ')}`);
     }
-    case 'ip4':
-      return typeof v === 'string' && parseIp4(v) ? v : bad(`${show(v)} is not an IPv4 address`);
+    case 'ip4': {
+      const b = typeof v === 'string' ? parseIp4(v) : undefined;
+      if (!b) return bad(`${show(v)} is not an IPv4 address`);
+      const p = k.unicast ? unicastProblem(b) : undefined;
+      return p ? bad(`${show(v)} ${p}, not a unicast one`) : v;
+    }
     case 'ip4cidr': {
       if (typeof v !== 'string') return bad(`${show(v)} is not an IPv4 address with a /prefix`);
       if (parseIp4Cidr(v)) return v;

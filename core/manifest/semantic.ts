@@ -25,7 +25,8 @@ export type SemanticCode =
   | 'SEMANTIC_DUPLICATE_MAC'
   | 'SEMANTIC_DUPLICATE_IP4'
   | 'SEMANTIC_DUPLICATE_BOOT_ORDER'
-  | 'SEMANTIC_DUPLICATE_DISK_PATH';
+  | 'SEMANTIC_DUPLICATE_DISK_PATH'
+  | 'SEMANTIC_REPORT_NO_UPLINK';
 
 export interface SemanticProblem {
   readonly code: SemanticCode;
@@ -271,5 +272,8 @@ export function semanticProblems(m: Manifest, opts: SemanticOptions = {}): Seman
     rate(o, c.rx_limit, `${p}.rx_limit`);
     duplicates(o, m, i, p);
   });
+  // D0 sends its reports through its uplink: without one they would have no way out.
+  if (m.report !== undefined && m.network.uplink_ip4 === undefined)
+    o.add('SEMANTIC_REPORT_NO_UPLINK', 'report', 'reports without an uplink');
   return o.problems;
 }

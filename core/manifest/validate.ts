@@ -20,6 +20,7 @@ import { Collector } from './collector';
 import { isReservedPath, semanticProblems } from './semantic';
 import { addressRules, uniq } from './rules';
 import { uplinkRules } from './uplink';
+import { reportRules } from './report';
 import {
   containerNetworkFields,
   containerNetworkRules,
@@ -48,8 +49,8 @@ function section(c: Collector, input: Obj, key: string): Obj | undefined {
   return v;
 }
 
-/** An optional message of the manifest (update, loader): absent stays absent; given, it is
- * checked field by field like any section. */
+/** An optional message of the manifest (update, loader, report): absent stays absent; given,
+ * it is checked field by field like any section. */
 function optionalSection(c: Collector, input: Obj, key: string, message: string): Obj | undefined {
   const v = input[key];
   if (v === undefined || v === null) return undefined;
@@ -167,6 +168,7 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
   reservedPath(c, kernel?.path, 'guest_kernel.path');
   const update = optionalSection(c, input, 'update', 'Update');
   const loader = optionalSection(c, input, 'loader', 'Loader');
+  const report = optionalSection(c, input, 'report', 'Report');
 
   const bridge =
     typeof network?.bridge_ip4 === 'string' ? parseCidr(network.bridge_ip4) : undefined;
@@ -187,6 +189,7 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
   }
 
   uplinkRules(c, network, bridge);
+  reportRules(c, network, report);
 
   const cIn = input.containers;
   const { min, max } = tlvScope('Manifest').fields.find((f) => f.name === 'containers')!.spec
@@ -230,6 +233,7 @@ export function validateManifest(input: unknown, opts: ValidateOptions = {}): Va
     containers: items.map((x) => x.value as unknown as Container),
     ...(update ? { update } : {}),
     ...(loader ? { loader } : {}),
+    ...(report ? { report } : {}),
   } as unknown as Manifest;
   // Canonical order, so the object equals what decodeManifest(encodeManifest(m)) gives.
   manifest.containers.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -5,6 +5,7 @@
 // CheckFailure or a diff names the property the user wrote.
 import type { Problem } from '../errors';
 import { egressDefaults, rateDefaults } from '../manifest/container-network';
+import { parseIp4 } from '../tlv/values';
 import type { ExecOverrides } from '../image/image-config';
 
 export type HealthName = 'ready' | 'exit-zero';
@@ -104,6 +105,15 @@ export interface UpdateSpec {
   readonly timeoutS?: number;
 }
 
+/** Where the site's hosts send their one-way reports (syslog, RFC 5424 over UDP). */
+export interface ReportSpec {
+  /**
+   * The collector, `a.b.c.d:port` (`10.0.2.2:5514`): a unicast IPv4 address and a UDP port
+   * 1..65535. Needs `network.uplink`: D0 sends its reports through it.
+   */
+  readonly collector: string;
+}
+
 export interface BuildSpec {
   readonly site?: string;
   readonly network: NetworkSpec;
@@ -112,6 +122,8 @@ export interface BuildSpec {
   readonly securityEpoch: number | string;
   /** Absent: the hosts pull nothing. */
   readonly update?: UpdateSpec;
+  /** Absent: the hosts report nothing. */
+  readonly report?: ReportSpec;
 }
 
 const HEALTH: Record<HealthName, string> = {
@@ -196,6 +208,12 @@ const UPDATE_COPIED = [
 ] as const satisfies readonly (readonly [keyof UpdateSpec, string])[];
 /** update.timeoutS when the spec leaves it out. */
 export const DEFAULT_UPDATE_TIMEOUT_S = 60;
+/** The report's manifest fields, both from the one `report.collector` text: which part of it each
+ * is, named in the problems mapped back to it. */
+const REPORT_PARTS: ReadonlyMap<string, string> = new Map([
+  ['collector_ip4', 'address'],
+  ['collector_port', 'port'],
+]);
 
 const backward = (pairs: readonly (readonly [string, string])[], extra: Record<string, string> = {}) =>
   Object.fromEntries([...pairs.map(([spec, manifest]) => [manifest, spec]), ...Object.entries(extra)]) as Record<string, string>;
@@ -232,11 +250,18 @@ export function specPath(manifestPath: string): string {
   if (m) return HEADER_FIELDS[m[1]] ?? manifestPath;
   m = /^update\.([a-z0-9_]+)$/.exec(manifestPath);
   if (m) return `update.${UPDATE_FIELDS[m[1]] ?? m[1]}`;
+  m = /^report\.([a-z0-9_]+)$/.exec(manifestPath);
+  if (m && REPORT_PARTS.has(m[1])) return 'report.collector';
   return manifestPath;
 }
 
+/** Problems at the spec's names; one about a part of report.collector says which part. */
 export function mapProblems(problems: readonly Problem[]): Problem[] {
-  return problems.map((p) => ({ ...p, path: specPath(p.path) }));
+  return problems.map((p) => {
+    const part = /^report\.([a-z0-9_]+)$/.exec(p.path)?.[1];
+    const what = part === undefined ? undefined : REPORT_PARTS.get(part);
+    return { ...p, path: specPath(p.path), ...(what ? { message: `${what} ${p.message}` } : {}) };
+  });
 }
 
 type Obj = Record<string, unknown>;
@@ -258,7 +283,47 @@ export interface LoaderDigest {
 
 /** Problems the mapping itself finds (enum names, types the manifest has no field for). */
 function specProblems(spec: BuildSpec): Problem[] {
-  return (Array.isArray(spec.containers) ? spec.containers : []).flatMap((c, i) => containerSpecProblems(c, i));
+  return [
+    ...(Array.isArray(spec.containers) ? spec.containers : []).flatMap((c, i) =>
+      containerSpecProblems(c, i),
+    ),
+    ...reportSpecProblems(spec.report),
+  ];
+}
+
+/**
+ * `a.b.c.d:port` -> the report's manifest fields, or undefined when the text is not of that form.
+ * Whether the address is unicast and the port 1..65535 is the validator's, like any field's
+ * value (its problems come back at `report.collector`, naming the part).
+ */
+export function parseCollector(
+  v: unknown,
+): { collector_ip4: string; collector_port: number } | undefined {
+  const m = typeof v === 'string' ? /^([^:]*):(0|[1-9]\d{0,4})$/.exec(v) : null;
+  if (!m || !parseIp4(m[1])) return undefined;
+  return { collector_ip4: m[1], collector_port: Number(m[2]) };
+}
+
+/** The report's own problems: a collector missing or not `a.b.c.d:port`. A report that is not
+ * an object is the validator's (`report: is not an object`). */
+function reportSpecProblems(r: unknown): Problem[] {
+  if (!isObj(r)) return [];
+  if (r.collector === undefined || r.collector === null)
+    return [
+      {
+        code: 'REQUIRED',
+        path: 'report.collector',
+        message: 'is required (a.b.c.d:port, e.g. 10.0.2.2:5514)',
+      },
+    ];
+  if (parseCollector(r.collector)) return [];
+  return [
+    {
+      code: 'INVALID',
+      path: 'report.collector',
+      message: `${JSON.stringify(r.collector)} is not an IPv4 address and a port like 10.0.2.2:5514`,
+    },
+  ];
 }
 
 /** The same, for one container (`i` names it when it has no name). */
@@ -412,6 +477,12 @@ function updateInput(u: unknown): unknown {
   return o;
 }
 
+/** The spec's report as the manifest's; left out when its collector is not `a.b.c.d:port`
+ * (reportSpecProblems names it). Not an object: the validator's. */
+function reportInput(r: unknown): unknown {
+  return isObj(r) ? parseCollector(r.collector) : r;
+}
+
 /**
  * The Manifest authoring input of a spec. `disks` gives each container's digest by name and
  * `kernel` the guest kernel's; both may be placeholders (planning) or real (building). `loader`,
@@ -431,6 +502,7 @@ export function manifestInput(
   for (const [from, to] of HEADER_COPIED) if (spec[from] !== undefined) header[to] = spec[from];
   const network: Obj = { egress_nat: false };
   for (const [from, to] of NETWORK_COPIED) if (spec.network?.[from] !== undefined) network[to] = spec.network[from];
+  const report = reportInput(spec.report);
   return {
     input: {
       header,
@@ -439,6 +511,7 @@ export function manifestInput(
       containers,
       ...(spec.update !== undefined ? { update: updateInput(spec.update) } : {}),
       ...(loader ? { loader: { sha256: loader.sha256, size: loader.size } } : {}),
+      ...(report !== undefined ? { report } : {}),
     },
     problems,
   };

@@ -23,7 +23,9 @@ export type ValueKind =
   | { kind: 'bool' }
   /** A bool that is only ever true when present: false is written by leaving the field out. */
   | { kind: 'flag' }
-  | { kind: 'ip4' }
+  /** unicast: also none of 0.0.0.0, 255.255.255.255, 127/8, 224/4 (proto/TLV.md "ip4 unicast";
+   * values.ts unicastProblem): a rule of the 4 bytes alone, so the decoder's, like a MAC's. */
+  | { kind: 'ip4'; unicast?: boolean }
   | { kind: 'ip4cidr' }
   | { kind: 'name' }
   | { kind: 'path' }
@@ -59,6 +61,7 @@ export const FIELD_SPECS: Readonly<Record<string, FieldSpec>> = {
   },
   'Manifest.update': { value: { kind: 'nested', message: 'Update' }, optional: true },
   'Manifest.loader': { value: { kind: 'nested', message: 'Loader' }, optional: true },
+  'Manifest.report': { value: { kind: 'nested', message: 'Report' }, optional: true },
   'Header.manifest_version': {
     value: { kind: 'u32', min: MANIFEST_VERSION, max: MANIFEST_VERSION },
   },
@@ -123,6 +126,8 @@ export const FIELD_SPECS: Readonly<Record<string, FieldSpec>> = {
   'Update.timeout_s': { value: { kind: 'u32', min: 1, max: 600 } },
   'Loader.sha256': { value: { kind: 'sha256' } },
   'Loader.size': { value: { kind: 'u64', min: 1n, max: 67108864n } },
+  'Report.collector_ip4': { value: { kind: 'ip4', unicast: true } },
+  'Report.collector_port': { value: { kind: 'u16', min: 1, max: 65535 } },
 };
 
 /** Fixed value lengths; name, path and url are variable (1..NAME_MAX_LEN / PATH_MAX_LEN /

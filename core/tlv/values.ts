@@ -95,6 +95,19 @@ export function parseIp4(s: string): Uint8Array | undefined {
   return b.every((x) => x <= 255) ? Uint8Array.from(b) : undefined;
 }
 
+/**
+ * Why 4 address bytes are not a unicast address a host can send to, or undefined
+ * (proto/TLV.md "ip4 unicast"): the unspecified and the limited broadcast address, loopback
+ * (127/8) and multicast (224/4). A rule of the value alone, so the decoder's (VALUE).
+ */
+export function unicastProblem(b: Uint8Array): string | undefined {
+  if (b.every((x) => x === 0)) return 'is the unspecified address';
+  if (b.every((x) => x === 255)) return 'is the limited broadcast address';
+  if (b[0] === 127) return 'is a loopback address (127/8)';
+  if (b[0] >= 224 && b[0] <= 239) return 'is a multicast address (224/4)';
+  return undefined;
+}
+
 /** "a.b.c.d/p" -> 5 bytes, or undefined. */
 export function parseIp4Cidr(s: string): Uint8Array | undefined {
   if (typeof s !== 'string') return undefined;
@@ -184,8 +197,12 @@ export function encodeValue(k: ValueKind, v: unknown, path: string): Uint8Array 
       for (const [num, name] of allowed) if (name === v) return Uint8Array.of(num);
       return fail(path, `${show} is not one of ${[...allowed.values()].join(', ')}`);
     }
-    case 'ip4':
-      return parseIp4(v as string) ?? fail(path, `${show} is not an IPv4 address`);
+    case 'ip4': {
+      const b = parseIp4(v as string) ?? fail(path, `${show} is not an IPv4 address`);
+      const p = k.unicast ? unicastProblem(b) : undefined;
+      if (p) fail(path, `${show} ${p}, not a unicast one`);
+      return b;
+    }
     case 'ip4cidr':
       return (
         parseIp4Cidr(v as string) ?? fail(path, `${show} is not an IPv4 address with a /prefix`)
@@ -264,8 +281,12 @@ export function decodeValue(k: ValueKind, b: Uint8Array): DecodedValue {
         ? bad('VALUE', `${b[0]} is not a ${k.enumName} value this field accepts`)
         : { ok: true, value: name };
     }
-    case 'ip4':
-      return { ok: true, value: formatIp4(b) };
+    case 'ip4': {
+      const p = k.unicast ? unicastProblem(b) : undefined;
+      return p
+        ? bad('VALUE', `${formatIp4(b)} ${p}, not a unicast one`)
+        : { ok: true, value: formatIp4(b) };
+    }
     case 'ip4cidr':
       return b[4] > 32
         ? bad('VALUE', `prefix length ${b[4]} is over 32`)

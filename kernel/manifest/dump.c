@@ -1,7 +1,7 @@
 /*
  * The canonical text dump of proto/TLV.md and test/vectors/README.md: "path=value\n" lines in
  * encoding order; containers by name, routes, published ports and egress rules by index;
- * update and loader after the containers; optional fields only when present.
+ * update, loader and report after the containers; optional fields only when present.
  */
 #include "d0/manifest.h"
 #include "d0/textbuf.h"
@@ -284,6 +284,14 @@ size_t manifest_dump(const struct d0_manifest *m, char *buf, size_t cap) {
     end(&tb);
     key(&tb, "loader", "size");
     d0_tb_u64(&tb, m->loader_size);
+    end(&tb);
+  }
+  if (m->has_report) {
+    key(&tb, "report", "collector_ip4");
+    ip4(&tb, m->report_ip4);
+    end(&tb);
+    key(&tb, "report", "collector_port");
+    d0_tb_u64(&tb, m->report_port);
     end(&tb);
   }
   return d0_tb_finish(&tb);

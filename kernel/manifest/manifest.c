@@ -10,6 +10,7 @@ static const struct tlv_field MANIFEST_FIELDS[] = {
      TLV_MANIFEST_CONTAINERS_MAX_COUNT, true},
     {TLV_MANIFEST_UPDATE, 0, 1, false},
     {TLV_MANIFEST_LOADER, 0, 1, false},
+    {TLV_MANIFEST_REPORT, 0, 1, false},
 };
 
 struct manifest_ctx {
@@ -67,6 +68,9 @@ static int manifest_field(struct tlv_parser *p, void *obj, size_t index, uint32_
   case TLV_MANIFEST_LOADER:
     ctx->m->has_loader = true;
     return loader_parse(p, ctx->m, *v, rec_offset);
+  case TLV_MANIFEST_REPORT:
+    ctx->m->has_report = true;
+    return report_parse(p, ctx->m, *v, rec_offset);
   }
   return -TLV_E_UNKNOWN_CRITICAL; /* unreachable */
 }

@@ -77,6 +77,8 @@ int tlv_value_flag(struct d0_cursor *v, bool *out);
 /* enum IpProtocol: TCP or UDP when ported_only, else also ANY and ICMP. */
 int tlv_value_ip_proto(struct d0_cursor *v, bool ported_only, uint8_t *out);
 int tlv_value_ip4(struct d0_cursor *v, uint8_t out[4]);
+/* ip4 unicast: also none of 0.0.0.0, 255.255.255.255, 127/8 and 224/4 (VALUE). */
+int tlv_value_ip4_unicast(struct d0_cursor *v, uint8_t out[4]);
 int tlv_value_ip4cidr(struct d0_cursor *v, struct d0_ip4_cidr *out);
 int tlv_value_sha256(struct d0_cursor *v, uint8_t out[32]);
 int tlv_value_uuid7(struct d0_cursor *v, uint8_t out[16]);
@@ -111,6 +113,8 @@ int rate_limit_parse(struct tlv_parser *p, struct d0_rate_limit *r, struct d0_cu
 int update_parse(struct tlv_parser *p, struct d0_manifest *m, struct d0_cursor value,
                  size_t rec_offset);
 int loader_parse(struct tlv_parser *p, struct d0_manifest *m, struct d0_cursor value,
+                 size_t rec_offset);
+int report_parse(struct tlv_parser *p, struct d0_manifest *m, struct d0_cursor value,
                  size_t rec_offset);
 
 #endif /* D0_MANIFEST_PARSE_H */

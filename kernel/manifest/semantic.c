@@ -26,6 +26,7 @@ static const char *const NAMES[SEMANTIC_E_LAST + 1] = {
     "SEMANTIC_DUPLICATE_IP4",
     "SEMANTIC_DUPLICATE_BOOT_ORDER",
     "SEMANTIC_DUPLICATE_DISK_PATH",
+    "SEMANTIC_REPORT_NO_UPLINK",
 };
 
 const char *semantic_strerror(int err) {
@@ -260,5 +261,9 @@ int manifest_semantic_check(const struct d0_manifest *m, uint64_t epoch_floor,
     TRY(rate(&c, k->has_rx_limit, &k->rx_limit, "rx_limit"));
     TRY(duplicates(&c, m, i));
   }
+  /* D0 sends its reports through its uplink: without one they would have no way out. */
+  c.container = -1;
+  if (m->has_report && !m->has_uplink)
+    return fail(&c, SEMANTIC_E_REPORT_NO_UPLINK, "report");
   return 0;
 }

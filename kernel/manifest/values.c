@@ -84,6 +84,20 @@ int tlv_value_ip4(struct d0_cursor *v, uint8_t out[4]) {
   return 0;
 }
 
+/* A unicast address a host can send to: not the unspecified (0.0.0.0) or limited broadcast
+ * (255.255.255.255) address, not loopback (127/8), not multicast (224/4). A rule of the 4 bytes
+ * alone, so the decoder's, like a MAC's unicast bit. */
+int tlv_value_ip4_unicast(struct d0_cursor *v, uint8_t out[4]) {
+  const uint8_t *b;
+  TRY(take_exact(v, TLV_LEN_IP4, &b));
+  bool zero = (b[0] | b[1] | b[2] | b[3]) == 0;
+  bool ones = (b[0] & b[1] & b[2] & b[3]) == 0xff;
+  if (zero || ones || b[0] == 127 || (b[0] >= 224 && b[0] <= 239))
+    return -TLV_E_VALUE;
+  memcpy(out, b, 4);
+  return 0;
+}
+
 int tlv_value_ip4cidr(struct d0_cursor *v, struct d0_ip4_cidr *out) {
   const uint8_t *b;
   TRY(take_exact(v, TLV_LEN_IP4CIDR, &b));

@@ -3,9 +3,10 @@
  * arbitrary bytes.
  * Besides the sanitizers' checks it aborts when an invariant of a successful parse breaks:
  * counts within their limits, containers ascending by name, an update URL and a loader size
- * within their kinds, a dump that fits and is exactly its reported length, a second parse of
- * the same bytes giving the same dump, and a semantic verdict that is a known code with its
- * place (the same at any floor, but for the ceiling).
+ * within their kinds, a report's collector a unicast address with a port, a dump that fits and
+ * is exactly its reported length, a second parse of the same bytes giving the same dump, and a
+ * semantic verdict that is a known code with its place (the same at any floor, but for the
+ * ceiling).
  * Seeds: test/vectors/manifest and test/vectors/semantic (golden vectors) and kernel/tests/corpus
  * (signature layouts).
  */
@@ -54,6 +55,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     if (m1.has_loader)
       REQUIRE(m1.loader_size >= 1 && m1.loader_size <= 64ull * 1024 * 1024);
+    if (m1.has_report) {
+      const uint8_t *a = m1.report_ip4;
+      REQUIRE(m1.report_port >= 1);
+      REQUIRE(a[0] != 127 && !(a[0] >= 224 && a[0] <= 239) && (a[0] | a[1] | a[2] | a[3]) != 0 &&
+              (a[0] & a[1] & a[2] & a[3]) != 0xff);
+    }
     size_t n = manifest_dump(&m1, dump1, sizeof dump1);
     REQUIRE(n > 0 && strlen(dump1) == n && dump1[n - 1] == '\n');
     REQUIRE(manifest_parse(data, size, &m2) == 0);

@@ -4,7 +4,8 @@
  * For every NAME.tlv: the dump (or "error=NAME\n") equals NAME.expect byte for byte; a NAME.sig
  * verifies under the key. Then, for the smallest valid vector, every single-bit flip either
  * fails to parse or changes the dump, and always fails the signature. Also: the dump's buffer
- * bound, error offsets, tlv_strerror, and the cursor.
+ * bound, error offsets, the optional messages (update, loader, report), tlv_strerror, and the
+ * cursor.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -238,6 +239,86 @@ static void test_update_loader(const char *dir) {
   free(tlv);
 }
 
+/* The offset of the value of the first record tag with a len-byte value in buf, or 0. */
+static size_t find_value(const uint8_t *buf, size_t n, uint16_t tag, uint8_t len) {
+  const uint8_t head[6] = {(uint8_t)(tag & 0xff), (uint8_t)(tag >> 8), len, 0, 0, 0};
+  for (size_t i = 0; i + sizeof head + len <= n; i++)
+    if (memcmp(buf + i, head, sizeof head) == 0)
+      return i + sizeof head;
+  return 0;
+}
+
+/* report as D0's reporting reads it: absent on a manifest without it; the collector's address
+ * in network byte order and a unicast one up to each edge of the refused ranges; the port's
+ * lower bound; errors inside the scope reported at their records. */
+static void test_report(const char *dir) {
+  char path[4096];
+  size_t len;
+  snprintf(path, sizeof path, "%s/valid-report.tlv", dir);
+  uint8_t *tlv = vector_read_file(path, &len);
+  static const uint8_t want_ip[4] = {10, 0, 2, 2};
+  CHECK_MSG(tlv && manifest_parse(tlv, len, &manifest) == 0, "valid-report parses");
+  CHECK_MSG(manifest.has_report && memcmp(manifest.report_ip4, want_ip, 4) == 0 &&
+                manifest.report_port == 5514 && manifest.has_uplink,
+            "report: 10.0.2.2:5514, with the uplink");
+  size_t at = tlv ? find_value(tlv, len, TLV_REPORT_COLLECTOR_IP4, 4) : 0;
+  CHECK_MSG(at > 0 && memcmp(tlv + at, want_ip, 4) == 0, "the collector record is found");
+  static const struct {
+    uint8_t ip[4];
+    int want;
+  } edges[] = {
+      {{0, 0, 0, 1}, 0},
+      {{0, 0, 0, 0}, -TLV_E_VALUE},
+      {{126, 255, 255, 255}, 0},
+      {{127, 0, 0, 0}, -TLV_E_VALUE},
+      {{127, 255, 255, 255}, -TLV_E_VALUE},
+      {{128, 0, 0, 0}, 0},
+      {{223, 255, 255, 255}, 0},
+      {{224, 0, 0, 0}, -TLV_E_VALUE},
+      {{239, 255, 255, 255}, -TLV_E_VALUE},
+      {{240, 0, 0, 0}, 0},
+      {{255, 255, 255, 254}, 0},
+      {{255, 255, 255, 255}, -TLV_E_VALUE},
+  };
+  for (size_t i = 0; at > 0 && i < sizeof edges / sizeof edges[0]; i++) {
+    memcpy(tlv + at, edges[i].ip, 4);
+    struct manifest_diag diag = {0, 0};
+    int got = manifest_parse_diag(tlv, len, &manifest, &diag);
+    CHECK_MSG(got == edges[i].want, "collector %u.%u.%u.%u: %s, want %s", edges[i].ip[0],
+              edges[i].ip[1], edges[i].ip[2], edges[i].ip[3], tlv_strerror(got),
+              tlv_strerror(edges[i].want));
+    if (got == 0)
+      CHECK(memcmp(manifest.report_ip4, edges[i].ip, 4) == 0);
+    else
+      CHECK(diag.tag == TLV_REPORT_COLLECTOR_IP4 && diag.offset + 6 == at);
+  }
+  size_t port_at = tlv ? find_value(tlv, len, TLV_REPORT_COLLECTOR_PORT, 2) : 0;
+  if (port_at > 0) {
+    tlv[port_at] = 1, tlv[port_at + 1] = 0;
+    memcpy(tlv + at, want_ip, 4);
+  }
+  CHECK_MSG(port_at > 0 && manifest_parse(tlv, len, &manifest) == 0 && manifest.report_port == 1,
+            "port 1 is the lower bound");
+  free(tlv);
+
+  snprintf(path, sizeof path, "%s/valid-minimal.tlv", dir);
+  tlv = vector_read_file(path, &len);
+  CHECK_MSG(tlv && manifest_parse(tlv, len, &manifest) == 0 && !manifest.has_report,
+            "valid-minimal: no report");
+  free(tlv);
+
+  /* MISSING is reported at the record owning the scope: the Report record. */
+  struct manifest_diag diag;
+  snprintf(path, sizeof path, "%s/invalid-missing-report-port.tlv", dir);
+  tlv = vector_read_file(path, &len);
+  CHECK_MSG(tlv && manifest_parse_diag(tlv, len, &manifest, &diag) == -TLV_E_MISSING &&
+                diag.tag == TLV_REPORT_COLLECTOR_PORT && diag.offset < len &&
+                tlv[diag.offset] == (TLV_MANIFEST_REPORT & 0xff) &&
+                tlv[diag.offset + 1] == (TLV_MANIFEST_REPORT >> 8),
+            "MISSING collector_port at the report record: tag %#x at %zu", diag.tag, diag.offset);
+  free(tlv);
+}
+
 static void test_strerror(void) {
   CHECK_MSG(strcmp(tlv_strerror(0), "OK") == 0, "OK");
   CHECK_MSG(strcmp(tlv_strerror(-TLV_E_TRUNCATED), "TRUNCATED") == 0, "negative code");
@@ -289,6 +370,7 @@ int main(int argc, char **argv) {
   test_bit_flips(argv[1], pub);
   test_container_network(argv[1]);
   test_update_loader(argv[1]);
+  test_report(argv[1]);
   test_strerror();
   test_cursor();
   free(pub);

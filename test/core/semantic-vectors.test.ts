@@ -73,6 +73,7 @@ describe('semantic rules (proto/SEMANTICS.md)', () => {
       'SEMANTIC_DUPLICATE_IP4',
       'SEMANTIC_DUPLICATE_BOOT_ORDER',
       'SEMANTIC_DUPLICATE_DISK_PATH',
+      'SEMANTIC_REPORT_NO_UPLINK',
     ];
     assert.deepEqual([...codes].sort(), [...all].sort());
   });
@@ -95,6 +96,12 @@ describe('semantic rules (proto/SEMANTICS.md)', () => {
       'SEMANTIC_OUTSIDE_SUBNET containers[web].gw4',
       'SEMANTIC_DUPLICATE_IP4 containers[zz].ip4',
     ]);
+    // The report's rule comes after every container's.
+    const r = decodeManifest(read('invalid-order-duplicate-before-report.tlv'));
+    assert.deepEqual(
+      semanticProblems(r, { epochFloor: 0n }).map((p) => `${p.code} ${p.path}`),
+      ['SEMANTIC_DUPLICATE_MAC containers[zz].mac', 'SEMANTIC_REPORT_NO_UPLINK report'],
+    );
   });
 
   it('epoch ceiling: floor + 2^16 when the floor is known, 2^48 when it is not', () => {

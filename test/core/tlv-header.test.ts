@@ -34,7 +34,6 @@ function checkValueColumn(f: TlvField, col: string, where: string): void {
     sha256: '32 bytes',
     uuid7: '16 bytes, a UUID with version 7',
     mac: '6 bytes, unicast',
-    ip4: 'ip4',
     ip4cidr: 'ip4cidr',
     bool: 'bool',
     flag: 'flag',
@@ -72,6 +71,11 @@ function checkValueColumn(f: TlvField, col: string, where: string): void {
       });
       return;
     }
+    case 'ip4':
+      // A unicast-only ip4 says so in its own words (the row of "ip4 unicast").
+      assert.equal(col.startsWith('ip4 unicast'), v.unicast === true, `${where}: "${col}"`);
+      assert.ok(col.startsWith('ip4'), `${where}: "${col}" should start with "ip4"`);
+      return;
     default:
       assert.ok(
         col.startsWith(words[v.kind]),
@@ -109,6 +113,10 @@ describe('generated kernel/include/d0/tlv_tags.h', () => {
       /#define TLV_UPDATE_TIMEOUT_S_MAX\s+600U\b/,
       /#define TLV_LOADER_SIZE_MAX\s+67108864ULL\b/,
       /#define TLV_URL_MAX_LEN\s+200\b/,
+      /#define TLV_MANIFEST_REPORT\s+0x8107\b/,
+      /#define TLV_SCOPE_REPORT\s+0x000C\b/,
+      /#define TLV_REPORT_COLLECTOR_IP4\s+0x8C01\s+\/\* ip4 unicast \*\//,
+      /#define TLV_REPORT_COLLECTOR_PORT_MAX\s+65535U\b/,
       /TLV_E_OVERSIZE = 1,/,
       /TLV_E_COUNT = 12,/,
       /generated from proto\/manifest\.proto by scripts\/gen-tlv-header\.ts; do not edit/,

@@ -58,10 +58,11 @@ describe('core/tlv properties', () => {
           assert.equal(c.publish!.length, src.publish!.length);
           assert.equal(c.egress_allow!.length, src.egress_allow!.length);
         }
-        // update and loader come back as given, or stay absent.
+        // update, loader and report come back as given, or stay absent.
         const json = (x: unknown) => (x === undefined ? undefined : JSON.parse(JSON.stringify(x)));
         assert.deepEqual(json(d.update), json(m.update));
         assert.deepEqual(json(d.loader), json(m.loader));
+        assert.deepEqual(json(d.report), json(m.report));
         assert.ok(same(encodeManifest(d), b));
       }),
       { numRuns: 300 },

@@ -136,7 +136,7 @@ describe('core/manifest/validate: update and loader', () => {
 
   it('names update and loader among the manifest fields', () => {
     assert.deepEqual(problems({ updates: {} }), [
-      'UNKNOWN_FIELD updates: unknown field (expected header, network, guest_kernel, containers, update, loader)',
+      'UNKNOWN_FIELD updates: unknown field (expected header, network, guest_kernel, containers, update, loader, report)',
     ]);
   });
 });

@@ -76,6 +76,18 @@ describe('golden manifest vectors', () => {
         'invalid-value-loader-size-over',
         /^VALUE at byte \d+: loader\.size \(0x8b02\): 67108865 is outside 1\.\.67108864$/,
       ],
+      [
+        'invalid-value-report-collector-loopback',
+        /^VALUE at byte \d+: report\.collector_ip4 \(0x8c01\): 127\.0\.0\.1 is a loopback address \(127\/8\), not a unicast one$/,
+      ],
+      [
+        'invalid-value-report-port-0',
+        /^VALUE at byte \d+: report\.collector_port \(0x8c02\): 0 is outside 1\.\.65535$/,
+      ],
+      [
+        'invalid-missing-report-port',
+        /^MISSING at byte \d+: report\.collector_port \(0x8c02\) is required in report$/,
+      ],
     ];
     for (const [name, re] of cases) {
       assert.throws(

@@ -6,14 +6,14 @@
 // framing.
 import { Rng } from './ed25519-cases';
 
-const NESTED = new Set([0x8001, 0x8101, 0x8102, 0x8103, 0x8104, 0x8105, 0x8106, 0x850a]);
+const NESTED = new Set([0x8001, 0x8101, 0x8102, 0x8103, 0x8104, 0x8105, 0x8106, 0x8107, 0x850a]);
 
 /** Every tag of proto/TLV.md, plus unknown ones with and without the critical bit. */
 const TAGS = [
   0x8101, 0x8102, 0x8103, 0x8104, 0x8201, 0x8202, 0x8203, 0x8204, 0x0205, 0x8301, 0x8302, 0x8401, 0x8402,
   0x8403, 0x8501, 0x8502, 0x8503, 0x8504, 0x8505, 0x8506, 0x8507, 0x8508, 0x8509, 0x850a, 0x850b, 0x850c,
-  0x850d, 0x050e, 0x8601, 0x8602, 0x8105, 0x8106, 0x8a01, 0x8a02, 0x8b01, 0x8b02, 0x0777, 0x8777, 0x0503,
-  0x850e, 0x0001,
+  0x850d, 0x050e, 0x8601, 0x8602, 0x8105, 0x8106, 0x8a01, 0x8a02, 0x8b01, 0x8b02, 0x8107, 0x8c01, 0x8c02,
+  0x0777, 0x8777, 0x0503, 0x850e, 0x0001,
 ];
 
 interface Rec {
@@ -90,7 +90,9 @@ function mutateTree(recs: Rec[], rng: Rng): void {
       break;
     case 6: // a leaf's value: boundary integers
       if (r.value && (r.value.length === 4 || r.value.length === 8 || r.value.length === 1)) {
-        const picks = [0, 1, 2, 15, 16, 17, 255, 3600, 3601, 65535, 65536, 65537];
+        // As 4 address bytes 127, 224, 239 and 2^32-1 are 127.0.0.0, 224.0.0.0, 239.0.0.0 and
+        // 255.255.255.255: addresses the report's collector refuses.
+        const picks = [0, 1, 2, 15, 16, 17, 127, 224, 239, 255, 3600, 3601, 65535, 65536, 65537, 4294967295];
         const v = BigInt(picks[rng.int(picks.length)]);
         for (let k = 0; k < r.value.length; k++) r.value[k] = Number((v >> BigInt(8 * k)) & 0xffn);
       }

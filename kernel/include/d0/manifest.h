@@ -120,6 +120,11 @@ struct d0_manifest {
   bool has_loader;
   uint8_t loader_sha256[32]; /* valid iff has_loader */
   uint64_t loader_size;      /* 1..64 MiB; valid iff has_loader */
+  /* the syslog collector the host sends its one-way reports to, RFC 5424 over UDP (optional:
+   * absent = no reports; present only with has_uplink, SEMANTIC_REPORT_NO_UPLINK) */
+  bool has_report;
+  uint8_t report_ip4[4]; /* network byte order; valid iff has_report */
+  uint16_t report_port;  /* 1..65535; valid iff has_report */
 };
 
 /* Where and on what the parse failed, for logs. */

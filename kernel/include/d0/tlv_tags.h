@@ -46,6 +46,7 @@
 #define TLV_MANIFEST_CONTAINERS_MAX_COUNT        64
 #define TLV_MANIFEST_UPDATE                      0x8105          /* nested Update, optional */
 #define TLV_MANIFEST_LOADER                      0x8106          /* nested Loader, optional */
+#define TLV_MANIFEST_REPORT                      0x8107          /* nested Report, optional */
 
 /* Header (scope 0x0002). */
 #define TLV_SCOPE_HEADER                         0x0002
@@ -166,6 +167,13 @@
 #define TLV_LOADER_SIZE                          0x8B02          /* u64 */
 #define TLV_LOADER_SIZE_MIN                      1ULL
 #define TLV_LOADER_SIZE_MAX                      67108864ULL
+
+/* Report (scope 0x000C). */
+#define TLV_SCOPE_REPORT                         0x000C
+#define TLV_REPORT_COLLECTOR_IP4                 0x8C01          /* ip4 unicast */
+#define TLV_REPORT_COLLECTOR_PORT                0x8C02          /* u16 */
+#define TLV_REPORT_COLLECTOR_PORT_MIN            1U
+#define TLV_REPORT_COLLECTOR_PORT_MAX            65535U
 
 #define TLV_MAX_CONTAINERS                       64
 #define TLV_MAX_ROUTES                           16

@@ -8,6 +8,7 @@ import type {
   Manifest,
   Publish,
   RateLimit,
+  Report,
   Route,
   Update,
 } from '../../../core/schema';
@@ -79,6 +80,35 @@ const update: fc.Arbitrary<Update> = fc.record({
   timeout_s: fc.integer({ min: 1, max: 600 }),
 });
 const loader: fc.Arbitrary<Loader> = fc.record({ sha256: hex32, size: u64(1n, 67108864n) });
+/** An ip4 unicast (proto/TLV.md): none of 0.0.0.0, 255.255.255.255, 127/8, 224/4; the edges of
+ * those ranges drawn as often as the rest. */
+const edge = fc.constantFrom(
+  '0.0.0.1',
+  '126.255.255.255',
+  '128.0.0.0',
+  '223.255.255.255',
+  '240.0.0.0',
+  '255.255.255.254',
+);
+export const arbUnicastIp4 = fc.oneof(
+  edge,
+  fc
+    .tuple(byte, byte, byte, byte)
+    .filter(([a, b, c, d]) => {
+      const all = [a, b, c, d];
+      return !(
+        all.every((x) => x === 0) ||
+        all.every((x) => x === 255) ||
+        a === 127 ||
+        (a >= 224 && a <= 239)
+      );
+    })
+    .map((b) => b.join('.')),
+);
+const report: fc.Arbitrary<Report> = fc.record({
+  collector_ip4: arbUnicastIp4,
+  collector_port: port,
+});
 
 const container: fc.Arbitrary<Container> = fc
   .record(
@@ -149,6 +179,7 @@ export const arbManifest: fc.Arbitrary<Manifest> = fc
     containers: fc.uniqueArray(container, { minLength: 1, maxLength: 6, selector: (c) => c.name }),
     update: fc.option(update, { nil: undefined }),
     loader: fc.option(loader, { nil: undefined }),
+    report: fc.option(report, { nil: undefined }),
   })
   .map((r) => ({
     header: {
@@ -163,4 +194,5 @@ export const arbManifest: fc.Arbitrary<Manifest> = fc
     containers: r.containers,
     ...(r.update !== undefined ? { update: r.update } : {}),
     ...(r.loader !== undefined ? { loader: r.loader } : {}),
+    ...(r.report !== undefined ? { report: r.report } : {}),
   }));

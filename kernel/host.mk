@@ -31,7 +31,8 @@ EFI_OBJS := $(patsubst %.c,$(OUT)/efi/%.o,$(EFI_SRCS))
 
 TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff \
   $(OUT)/manifest_render $(OUT)/test_semantic $(OUT)/test_tpm_nv $(OUT)/test_tpm_tis \
-  $(OUT)/test_tpm_crb $(OUT)/test_tco $(OUT)/test_measure $(OUT)/test_pull_target
+  $(OUT)/test_tpm_crb $(OUT)/test_tco $(OUT)/test_measure $(OUT)/test_pull_target \
+  $(OUT)/test_disk_layout
 
 # The TPM NV marshalling and epoch-floor policy of boot/efi/tpm: pure code, tested on the host.
 TPM_SRCS := kernel/boot/efi/tpm/nv.c kernel/boot/efi/tpm/floor.c
@@ -89,6 +90,14 @@ $(OUT)/test_pull_target: $(call obj,kernel/tests/test_pull_target.c kernel/tests
 
 # The ICH9 TCO watchdog's register logic (boot/efi/wdog/tco.c) against a model of the chip.
 $(OUT)/test_tco: $(call obj,kernel/tests/test_tco.c kernel/boot/efi/wdog/tco.c)
+	$(call link,)
+
+# The empty A/B disk D0 lays out itself (boot/efi/install: GPT, two FAT32 slots), written into
+# image files that test/kernel/disk-layout.test.ts then checks with sgdisk, fsck.fat and mtools.
+# The pure layout files only: netboot.c and blank_disk.c call the firmware.
+INSTALL_SRCS := $(addprefix kernel/boot/efi/install/,crc32.c fat32.c gpt.c layout.c seed_ids.c)
+$(call obj,$(INSTALL_SRCS) kernel/tests/test_disk_layout.c): $(wildcard kernel/boot/efi/install/*.h)
+$(OUT)/test_disk_layout: $(call obj,kernel/tests/test_disk_layout.c $(INSTALL_SRCS)) $(D0_OBJS)
 	$(call link,)
 
 $(OUT)/fuzz_manifest: kernel/tests/fuzz_manifest.c $(D0_SRCS) $(HDRS)

@@ -18,6 +18,7 @@ D0_DEBIAN_PACKAGES=(
   curl                                       # the main job fetches the published page
   gcc libc6-dev                              # network tests: a static UDP tool for busybox images
   socat                                      # pull tests: QEMU's guestfwd relays each connection to a test server
+  rsyslog                                    # fleet tests: the hosts' report collector (RFC 5424 over UDP)
 )
 
 # Slow builds (guest kernel, Pulumi engine, builder images) are cached here, outside the clone,

@@ -9,6 +9,8 @@
 //                                 VM/<name>-<uuid>.img)
 //   <site>/hosts/<host>.d0ptr     the host's pointer: the manifest's 64-byte Ed25519 signature
 //                                 followed by the manifest's TLV bytes, of the build it should run
+//   <site>/netboot/BOOTX64.EFI    D0 (the last published build's), the boot file a blank host
+//                                 netboots to install its first build (a site's DHCP names it)
 //
 // <host> is the MAC address of the NIC the host's firmware pulls through, lowercase hex with
 // dashes (52-54-00-12-34-56; ./host-id.ts).
@@ -47,6 +49,7 @@ export {
   BUILDS_DIR,
   HOSTS_DIR,
   POINTER_EXT,
+  NETBOOT_FILE,
 } from './layout';
 export { readPublication, type HostPointer, type Publication, type PublishedBuild } from './read';
 export type { TreeFile } from './tree';

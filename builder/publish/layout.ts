@@ -7,6 +7,8 @@ import { isUuidV7 } from '../../core/uuid';
 export const BUILDS_DIR = 'builds';
 export const HOSTS_DIR = 'hosts';
 export const POINTER_EXT = '.d0ptr';
+/** `<site>/netboot/BOOTX64.EFI`: the D0 a blank host netboots (its TFTP/HTTP boot file). */
+export const NETBOOT_FILE = 'netboot/BOOTX64.EFI';
 /** An Ed25519 signature: the pointer's first bytes. */
 export const SIGNATURE_BYTES = 64;
 

@@ -13,6 +13,7 @@ import {
   decodePointer,
   encodePointer,
   HOSTS_DIR,
+  NETBOOT_FILE,
   pointerFile,
   pointerTemp,
   publishedBuildDir,
@@ -41,6 +42,8 @@ export interface PublishResult {
   /** The files of builds/<uuid>/, sorted by path. */
   readonly files: readonly TreeFile[];
   readonly pointers: readonly PublishedPointer[];
+  /** `<site>/netboot/BOOTX64.EFI`: the build's D0, for hosts that netboot a first install. */
+  readonly netboot: string;
 }
 
 /** Refuses a site where a file sits in the place of a directory of the layout, or the reverse. */
@@ -150,6 +153,26 @@ function writePointer(site: string, host: string, bytes: Buffer): void {
   }
 }
 
+/** Replaces a file in one rename (a reader gets the old bytes or the new ones), fsynced. */
+function replaceFile(file: string, bytes: Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, bytes, { flag: 'w', mode: 0o644 });
+    const fd = fs.openSync(tmp, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    fsyncDir(path.dirname(file));
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
 /** Publishes a checked build (./verify.ts) and points `hosts` at it. */
 export function writePublication(
   site: string,
@@ -178,5 +201,18 @@ export function writePublication(
     return { host, file, ...(previous ? { previous } : {}) };
   });
   if (ids.length > 0) fsyncDir(path.join(site, HOSTS_DIR));
-  return { uuid: build.uuid, buildDir: dest, reused: !placed, files: build.files, pointers };
+  // The D0 a blank host netboots: any build's D0 of the site's key reads any pointer of the
+  // site, so the last one published serves (kernel/boot/efi/install/netboot.h).
+  const netboot = path.join(site, NETBOOT_FILE);
+  const efi = fs.readFileSync(path.join(dest, 'EFI/BOOT/BOOTX64.EFI'));
+  const old = fs.existsSync(netboot) ? fs.readFileSync(netboot) : undefined;
+  if (!old || !old.equals(efi)) replaceFile(netboot, efi);
+  return {
+    uuid: build.uuid,
+    buildDir: dest,
+    reused: !placed,
+    files: build.files,
+    pointers,
+    netboot,
+  };
 }

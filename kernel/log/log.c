@@ -15,7 +15,7 @@ static uint64_t next_seq;
 static char build_uuid[37];
 static uint64_t (*clock_ms)(void);
 static const char *line_ev; /* the event of the line being written, for the tap */
-static void (*line_tap)(const char *ev, const char *line, size_t n);
+static log_tap_fn *line_taps[LOG_TAPS_MAX];
 
 /* Where the line ends if it turns out too long: the last point (between fields, or between two
  * encoded bytes of a value) after which a closing quote (when inside one) and TRUNC_MARK still
@@ -180,8 +180,9 @@ void log_end(void) {
   else
     for (size_t i = 0; i < line_len; i++)
       sink_queue[(sink_tail++) % LOG_SINK_QUEUE_BYTES] = line[i];
-  if (line_tap != NULL)
-    line_tap(line_ev, line, line_len);
+  for (size_t i = 0; i < LOG_TAPS_MAX; i++)
+    if (line_taps[i] != NULL)
+      line_taps[i](line_ev, line, line_len);
   line_len = 0;
   __atomic_clear(&line_lock, __ATOMIC_RELEASE);
 }
@@ -237,7 +238,17 @@ uint64_t log_sink_dropped(void) { return sink_dropped; }
 
 void log_set_clock(uint64_t (*clock)(void)) { clock_ms = clock; }
 
-void log_set_tap(void (*tap)(const char *ev, const char *line, size_t n)) { line_tap = tap; }
+int log_add_tap(log_tap_fn *tap) {
+  for (size_t i = 0; i < LOG_TAPS_MAX; i++)
+    if (line_taps[i] == tap)
+      return 0;
+  for (size_t i = 0; i < LOG_TAPS_MAX; i++)
+    if (line_taps[i] == NULL) {
+      line_taps[i] = tap;
+      return 0;
+    }
+  return -1;
+}
 
 void log_set_uuid(const char *uuid_text) {
   size_t i = 0;

@@ -41,9 +41,12 @@ void log_end(void);
  * started, from the platform's calibrated clock (boot/efi/clock.c). */
 void log_set_clock(uint64_t (*clock_ms)(void));
 
-/* Once set, log_end also hands every finished line (its '\n' included) and its event name to
- * tap, under the log's lock: the tap must not log. One tap (log/story.h); NULL removes it. */
-void log_set_tap(void (*tap)(const char *ev, const char *line, size_t n));
+/* Once added, log_end also hands every finished line (its '\n' included) and its event name to
+ * the tap, under the log's lock: a tap must not log. Taps: the boot's story (log/story.h) and
+ * its reports (log/report.h). Adding one twice is a no-op; -1 when LOG_TAPS_MAX are taken. */
+#define LOG_TAPS_MAX 2
+typedef void log_tap_fn(const char *ev, const char *line, size_t n);
+int log_add_tap(log_tap_fn *tap);
 
 /* uuid_text is the canonical 36-character text; copied. */
 void log_set_uuid(const char *uuid_text);

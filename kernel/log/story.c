@@ -41,7 +41,7 @@ static void tap(const char *ev, const char *line, size_t n) {
 void story_start(void) {
   len = 0;
   dropped = 0;
-  log_set_tap(tap);
+  log_add_tap(tap);
 }
 
 /* n in decimal at out; returns the digits written (at most 20). */

@@ -76,6 +76,17 @@ describe('boot log', function () {
     assert.match(out, /^story: 12 checks, 0 failed$/m);
   });
 
+  it('one-way reports (kernel/log/report.c): reported lines queued as logged, RFC 5424 messages in order, a full queue keeps the oldest', () => {
+    const out = runHostTest([
+      'log/log.c',
+      'log/story.c',
+      'log/report.c',
+      'log/tests/capture.c',
+      'log/tests/test_report.c',
+    ]);
+    assert.match(out, /^report: \d+ checks, 0 failed$/m);
+  });
+
   it('4 threads logging at once: every line whole, seq without gap, each thread in order (TSan)', () => {
     const out = runHostTest(
       ['log/log.c', 'log/tests/test_log_smp.c'],

@@ -110,7 +110,13 @@ describe('publish: publishBuild', () => {
       `${H1}.d0ptr`,
       `${H2}.d0ptr`,
     ]);
-    assert.deepEqual(fs.readdirSync(site).sort(), ['builds', 'hosts']);
+    // The D0 a blank host netboots: the build's, byte for byte.
+    assert.equal(r.netboot, path.join(site, 'netboot', 'BOOTX64.EFI'));
+    assert.ok(
+      fs.readFileSync(r.netboot).equals(fs.readFileSync(path.join(b.slotDir, 'EFI/BOOT/BOOTX64.EFI'))),
+    );
+    assert.deepEqual(fs.readdirSync(path.join(site, 'netboot')), ['BOOTX64.EFI']);
+    assert.deepEqual(fs.readdirSync(site).sort(), ['builds', 'hosts', 'netboot']);
   });
 
   it('takes the slot/ directory as the build as well, and publishes a build with no host', async () => {

@@ -61,10 +61,19 @@ export function pullBuild(
 
 /** QEMU arguments: the host's NIC (e1000 with its iPXE ROM, so the firmware drives it) on a
  * restricted user network whose only way out is the relay to the test server. */
-export function pullNetArgs(serverPort: number): string[] {
+export function pullNetArgs(
+  serverPort: number,
+  o: { tftp?: { root: string; bootfile: string }; unrestricted?: boolean } = {},
+): string[] {
+  // QEMU's own TFTP and DHCP (slirp) answer under restrict=on: the netboot path of a blank host.
+  const boot = o.tftp ? `,tftp=${o.tftp.root},bootfile=${o.tftp.bootfile}` : '';
+  // Reports are UDP, which guestfwd cannot carry: their tests lift the restriction so that
+  // 10.0.2.2 (slirp's gateway) reaches the collector on 127.0.0.1. D0 sends only to the
+  // addresses its manifest names, all of them slirp's own or forwarded to 127.0.0.1.
+  const restrict = o.unrestricted ? '' : ',restrict=on';
   return [
     '-netdev',
-    `user,id=pull0,net=10.0.2.0/24,restrict=on,guestfwd=tcp:${SERVER_IP}:80-cmd:socat STDIO TCP:127.0.0.1:${serverPort}`,
+    `user,id=pull0,net=10.0.2.0/24${restrict}${boot},guestfwd=tcp:${SERVER_IP}:80-cmd:socat STDIO TCP:127.0.0.1:${serverPort}`,
     '-device',
     `e1000,netdev=pull0,mac=${HOST_MAC}`,
   ];
@@ -130,7 +139,10 @@ async function copyOfCommitted(
 }
 
 /** Publishes a build for the host the way an operator does (`d0 publish`). */
-export async function publish(h: PullHost, build: { dir: string }): Promise<void> {
+export async function publish(
+  h: { site: string; fx: AbFixture },
+  build: { dir: string },
+): Promise<void> {
   await publishBuild({ site: h.site, buildDir: build.dir, publicKey: h.fx.pub, hosts: [HOST_ID] });
 }
 

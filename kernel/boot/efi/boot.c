@@ -15,9 +15,11 @@
 #include "d0/semantic.h"
 #include "esp.h"
 #include "files.h"
+#include "install/netboot.h"
 #include "launch.h"
 #include "log/fmt.h"
 #include "log/log.h"
+#include "log/report.h"
 #include "measure.h"
 #include "plan.h"
 #include "pubkey.h"
@@ -104,6 +106,7 @@ static EFI_STATUS read_signature(struct esp *e, const char *path, uint8_t sig[ED
 static void log_start(enum stack_guard_source guard, EFI_STATUS watchdog_status) {
   char key_id[17];
   fmt_hex(d0_signing_pubkey, 8, key_id);
+  report_start(); /* every reported event of this boot, from its first (log/report.h) */
   log_begin("boot_start");
   log_str("stage", "efi");
   log_str("key", key_id);
@@ -125,6 +128,10 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
   acpi_tables_read(st);
   /* Before the A/B choice: it tells whether the last reset was the watchdog's (wdog/watchdog.h). */
   watchdog_probe();
+
+  /* Loaded over the network: a first install onto a blank disk (install/netboot.h). */
+  if (netboot_detect(image, st))
+    return netboot_install(image, st);
 
   EFI_STATUS s = esp_open(image, st, &esp);
   if (EFI_ERROR(s)) {

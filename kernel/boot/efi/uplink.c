@@ -9,6 +9,7 @@
 #include "dev/pci/pci.h"
 #include "efi_mem.h"
 #include "log/log.h"
+#include "log/report.h"
 #include "net.h"
 #include "net_stats.h"
 
@@ -16,6 +17,8 @@
 #define ARP_RETRY_NS 1000000000ull
 #define ARP_TRIES 5u
 #define LINK_CHECK_NS 100000000ull /* link state read at most every 100 ms */
+#define REPORT_BUDGET 8u           /* reports sent per tick at most */
+#define SYSLOG_PORT 514            /* RFC 5426: the source port of a sender */
 
 /* WAIT_LINK -> RESOLVING -> UP; WAIT_LINK -> NO_LINK (logged) -> RESOLVING once a cable appears;
  * RESOLVING -> DOWN_POLLING (gateway silent; D0's address still answers). */
@@ -31,6 +34,14 @@ static struct {
   bool link, started;
   uint8_t reply[ETH_MAX_FRAME];
   struct net_counters counters; /* the router's drops of uplink frames; rx/tx: the driver's */
+  /* Reports (log/report.h): the collector, and when it is on the subnet its ARP resolution. */
+  bool report;
+  uint8_t collector[4];
+  uint16_t collector_port;
+  uint64_t peer_arp_ns;
+  uint16_t ip_id;
+  uint8_t msg[REPORT_MSG_MAX + 64];
+  uint8_t out[ETH_MAX_FRAME];
 } U;
 
 static void down(const char *reason, enum state next)
@@ -84,7 +95,18 @@ void uplink_prepare(EFI_BOOT_SERVICES *bs, const struct d0_manifest *m)
                              .echo = !m->has_uplink_echo || m->uplink_echo};
   memcpy(cfg.ip, m->uplink_ip4.addr, 4);
   memcpy(cfg.gw, m->uplink_gw4, 4);
+  if (m->has_report) {
+    U.report = true;
+    memcpy(U.collector, m->report_ip4, 4);
+    U.collector_port = m->report_port;
+  }
   own_addr_init(&U.addr, &cfg); /* the MAC is filled in once the driver has read it */
+  /* A collector on the subnet (other than the gateway) is resolved by ARP like the gateway;
+   * any other is reached through the gateway. */
+  if (U.report && own_addr_on_link(&U.addr, U.collector) && memcmp(U.collector, cfg.gw, 4) != 0) {
+    U.addr.cfg.has_peer = true;
+    memcpy(U.addr.cfg.peer, U.collector, 4);
+  }
   if (!pci_find(E1000_VENDOR, E1000_DEVICE_82540EM, &U.pci)) {
     down("no_nic", OFF);
     return;
@@ -129,6 +151,11 @@ void uplink_takeover(void)
     return;
   }
   memcpy(U.addr.cfg.mac, U.nic.mac, 6);
+  char host[18];
+  fmt_mac(host, U.nic.mac);
+  for (int i = 2; i < 17; i += 3)
+    host[i] = '-'; /* the host's name: as an update server names its pointer */
+  report_set_host(host);
   U.started = true;
   U.since_ns = arch_time_ns();
 }
@@ -228,6 +255,61 @@ static void watch_link(uint64_t now)
   log_end();
 }
 
+/* The collector's MAC: the gateway's, or the peer's once ARP answered (asked once a second). */
+static const uint8_t *collector_mac(uint64_t now)
+{
+  if (!U.addr.cfg.has_peer)
+    return U.addr.gw_known ? U.addr.gw_mac : NULL;
+  if (U.addr.peer_known)
+    return U.addr.peer_mac;
+  if (U.peer_arp_ns == 0 || now - U.peer_arp_ns >= ARP_RETRY_NS) {
+    uint8_t f[ETH_MIN_FRAME];
+    U.nic.ops->tx(&U.nic, f, own_addr_peer_request(&U.addr, f));
+    U.peer_arp_ns = now;
+  }
+  return NULL;
+}
+
+/* Sends queued reports, at most budget; the number sent. A frame the ring cannot take now stays
+ * queued for the next call. */
+static uint32_t send_reports(uint64_t now, uint32_t budget)
+{
+  if (!U.report || U.state != UP)
+    return 0;
+  const uint8_t *mac = collector_mac(now);
+  if (mac == NULL)
+    return 0;
+  uint32_t sent = 0;
+  while (sent < budget) {
+    size_t n = report_peek((char *)U.msg, sizeof U.msg);
+    if (n == 0)
+      break;
+    uint32_t len = own_addr_udp(&U.addr, mac, U.collector, SYSLOG_PORT, U.collector_port, U.msg,
+                                (uint32_t)n, U.ip_id, U.out);
+    if (len != 0 && U.nic.ops->tx(&U.nic, U.out, len) != 0)
+      break; /* the ring is full: later */
+    U.ip_id++;
+    report_pop(); /* sent, or (cannot happen for D0's lines) too long for a frame: dropped */
+    sent++;
+  }
+  return sent;
+}
+
+void uplink_flush_reports(uint64_t max_ns)
+{
+  if (!U.started || !U.report || U.state != UP)
+    return;
+  uint64_t start = arch_time_ns();
+  while (arch_time_ns() - start < max_ns) {
+    uint64_t now = arch_time_ns();
+    U.nic.ops->poll_rx(&U.nic, UPLINK_RX_BUDGET, on_frame, NULL); /* an ARP answer, if awaited */
+    send_reports(now, REPORT_BUDGET);
+    char probe[1];
+    if (report_peek(probe, sizeof probe) == 0 && U.nic.ops->tx_done(&U.nic))
+      return;
+  }
+}
+
 void uplink_tick(uint64_t now)
 {
   switch (U.state) {
@@ -259,6 +341,8 @@ void uplink_tick(uint64_t now)
     U.nic.ops->poll_rx(&U.nic, UPLINK_RX_BUDGET, on_frame, NULL);
     break;
   }
+  if (U.state == UP)
+    send_reports(now, REPORT_BUDGET);
   if (U.state != RESOLVING)
     return;
   if (U.addr.gw_known) {

@@ -18,6 +18,10 @@
  * and after it ev=uplink_link nic= state=up|down at each change of the link (read every
  * 100 ms); after reason=no_link, a link that comes up later is resolved as at start (uplink_up).
  * None of these changes the build's health: containers run either way.
+ *
+ * Reports: when the manifest names a collector (report.collector_ip4/port), every tick once the
+ * uplink is up sends queued reports (log/report.h) as UDP datagrams from D0's address, port 514,
+ * to it: through the gateway, or directly when it is on the subnet (resolved by ARP first).
  */
 #ifndef D0_BOOT_EFI_UPLINK_H
 #define D0_BOOT_EFI_UPLINK_H
@@ -38,6 +42,11 @@ void uplink_tick(uint64_t now_ns);
  * ev=uplink_stats nic= rx_frames= rx_bytes= rx_errors= tx_frames= tx_bytes= tx_full=
  * arp_replies= echo_replies= malformed= ignored= not_for_d0= (only if the driver started). */
 void uplink_report(void);
+
+/* Before a reset that ends the boot (a trial's rollback): sends every queued report
+ * (log/report.h) and waits until the NIC sent them, at most max_ns. Nothing when the uplink is
+ * not up or the manifest names no collector. */
+void uplink_flush_reports(uint64_t max_ns);
 
 /* The router's way out: frame (14..1514 bytes, copied) on the uplink once it is up; dropped
  * before that or when the NIC's ring is full. */

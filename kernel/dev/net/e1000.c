@@ -194,6 +194,12 @@ static int e1000_tx(struct uplink *u, const uint8_t *frame, uint32_t len)
   return 0;
 }
 
+static bool e1000_tx_done(struct uplink *u)
+{
+  volatile struct tx_desc *d = &tx_ring(u)[(u->tx_next + TX_N - 1) % TX_N];
+  return d->cmd == 0 || (d->status & DESC_DD) != 0; /* the last frame handed over went out */
+}
+
 static uint32_t e1000_poll_rx(struct uplink *u, uint32_t budget, uplink_rx_fn fn, void *ctx)
 {
   uint32_t handed = 0;
@@ -235,5 +241,6 @@ const struct uplink_ops E1000_OPS = {
     .start = e1000_start,
     .link_up = e1000_link_up,
     .tx = e1000_tx,
+    .tx_done = e1000_tx_done,
     .poll_rx = e1000_poll_rx,
 };

@@ -46,6 +46,51 @@ uint32_t own_addr_gw_request(const struct own_addr *a, uint8_t out[ETH_MIN_FRAME
   return arp_frame(a, out, ARP_REQUEST, BROADCAST, unknown, a->cfg.gw);
 }
 
+uint32_t own_addr_peer_request(const struct own_addr *a, uint8_t out[ETH_MIN_FRAME])
+{
+  static const uint8_t unknown[ETH_ALEN];
+  return arp_frame(a, out, ARP_REQUEST, BROADCAST, unknown, a->cfg.peer);
+}
+
+bool own_addr_on_link(const struct own_addr *a, const uint8_t dst[4])
+{
+  uint32_t mask = a->cfg.prefix >= 32 ? 0xffffffffu : ~(0xffffffffu >> a->cfg.prefix);
+  uint32_t x = (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 | dst[3];
+  const uint8_t *ip = a->cfg.ip;
+  uint32_t y = (uint32_t)ip[0] << 24 | (uint32_t)ip[1] << 16 | (uint32_t)ip[2] << 8 | ip[3];
+  return ((x ^ y) & mask) == 0;
+}
+
+uint32_t own_addr_udp(const struct own_addr *a, const uint8_t dst_mac[ETH_ALEN],
+                      const uint8_t dst_ip[4], uint16_t src_port, uint16_t dst_port,
+                      const uint8_t *payload, uint32_t len, uint16_t id,
+                      uint8_t out[ETH_MAX_FRAME])
+{
+  uint32_t total = IP4_MIN_HDR + UDP_HDR + len;
+  if (len > ETH_MAX_FRAME || ETH_HDR + total > ETH_MAX_FRAME)
+    return 0;
+  memset(out, 0, ETH_MIN_FRAME);
+  eth_header(out, dst_mac, a->cfg.mac, ETHERTYPE_IPV4);
+  uint8_t *ip = out + ETH_HDR, *udp = ip + IP4_MIN_HDR;
+  ip[0] = 0x45;
+  pkt_put16(ip + 2, (uint16_t)total);
+  pkt_put16(ip + 4, id);
+  pkt_put16(ip + 6, 0x4000); /* DF: a report is one frame or nothing */
+  ip[8] = REPLY_TTL;
+  ip[9] = IP_PROTO_UDP;
+  memcpy(ip + 12, a->cfg.ip, 4);
+  memcpy(ip + 16, dst_ip, 4);
+  pkt_put16(ip + 10, pkt_csum(ip, IP4_MIN_HDR));
+  pkt_put16(udp, src_port);
+  pkt_put16(udp + 2, dst_port);
+  pkt_put16(udp + 4, (uint16_t)(UDP_HDR + len));
+  pkt_put16(udp + 6, 0);
+  memcpy(udp + UDP_HDR, payload, len);
+  pkt_put16(udp + 6, pkt_l4_csum(a->cfg.ip, dst_ip, IP_PROTO_UDP, udp, UDP_HDR + len));
+  uint32_t n = ETH_HDR + total;
+  return n < ETH_MIN_FRAME ? ETH_MIN_FRAME : n;
+}
+
 static enum own_addr_verdict arp_input(struct own_addr *a, const uint8_t *f, uint32_t len,
                                        uint8_t *reply, uint32_t *reply_len)
 {
@@ -64,13 +109,20 @@ static enum own_addr_verdict arp_input(struct own_addr *a, const uint8_t *f, uin
   if (memcmp(tpa, a->cfg.ip, 4) != 0)
     return a->stats.passed++, OWN_ADDR_PASS;
   if (op == ARP_REPLY) {
-    /* Only the gateway's own answer is learnt: D0 keeps no other neighbour. */
-    if (memcmp(spa, a->cfg.gw, 4) == 0 && memcmp(f, a->cfg.mac, ETH_ALEN) == 0) {
+    /* Only the gateway's and the peer's own answers are learnt: D0 keeps no other neighbour. */
+    bool to_us = memcmp(f, a->cfg.mac, ETH_ALEN) == 0;
+    bool from_gw = to_us && memcmp(spa, a->cfg.gw, 4) == 0;
+    bool from_peer = to_us && a->cfg.has_peer && memcmp(spa, a->cfg.peer, 4) == 0;
+    if (from_gw) {
       memcpy(a->gw_mac, sha, ETH_ALEN);
       a->gw_known = true;
-    } else {
-      a->stats.ignored++;
     }
+    if (from_peer) {
+      memcpy(a->peer_mac, sha, ETH_ALEN);
+      a->peer_known = true;
+    }
+    if (!from_gw && !from_peer)
+      a->stats.ignored++;
     return OWN_ADDR_CONSUMED;
   }
   *reply_len = arp_frame(a, reply, ARP_REPLY, sha, sha, spa);

@@ -44,6 +44,8 @@ struct uplink_ops {
   int (*start)(struct uplink *u);
   bool (*link_up)(struct uplink *u);
   int (*tx)(struct uplink *u, const uint8_t *frame, uint32_t len);
+  /* Every frame handed to tx() has left the NIC (before a reset, so a last report goes out). */
+  bool (*tx_done)(struct uplink *u);
   uint32_t (*poll_rx)(struct uplink *u, uint32_t budget, uplink_rx_fn fn, void *ctx);
 };
 

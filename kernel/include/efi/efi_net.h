@@ -2,6 +2,7 @@
  * The firmware's network stack, as stage 1 uses it to pull a build before ExitBootServices
  * (UEFI Specification 2.10; kernel/docs/pull.md):
  *   11.6  EFI_SERVICE_BINDING_PROTOCOL   creates a protocol instance (a child) on a NIC's handle
+ *   24.3  EFI_PXE_BASE_CODE_PROTOCOL     how a netbooted D0 reads its host's pointer (TFTP)
  *   14.4  EFI_PCI_IO_PROTOCOL            only Pci.Read: which controllers are NICs (class 02h)
  *   28.5  EFI_IP4_CONFIG2_PROTOCOL       the NIC's IPv4 policy (DHCP) and its address
  *   29.6  EFI_HTTP_PROTOCOL              one HTTP/1.1 client instance over TCP
@@ -21,6 +22,9 @@
 #define EFI_HTTP_PROTOCOL_GUID                                                                 \
   { 0x7a59b29b, 0x910b, 0x4171, { 0x82, 0x42, 0xa8, 0x5a, 0x0d, 0xf2, 0x5b, 0x5b } }
 
+#define EFI_PXE_BASE_CODE_PROTOCOL_GUID                                                        \
+  { 0x03c4e603, 0xac28, 0x11d3, { 0x9a, 0x2d, 0x00, 0x90, 0x27, 0x3f, 0xc1, 0x4d } }
+
 #define EFI_NOT_READY (EFI_ERROR_BIT | 6)
 #define EFI_ABORTED (EFI_ERROR_BIT | 21)
 #define EFI_NO_MAPPING (EFI_ERROR_BIT | 17)
@@ -33,6 +37,34 @@ struct EFI_SERVICE_BINDING_PROTOCOL {
   EFI_STATUS(EFIAPI *CreateChild)(EFI_SERVICE_BINDING_PROTOCOL *This, EFI_HANDLE *ChildHandle);
   EFI_STATUS(EFIAPI *DestroyChild)(EFI_SERVICE_BINDING_PROTOCOL *This, EFI_HANDLE ChildHandle);
 };
+
+/* 24.3: only what a netbooted D0 reads. The mode's DHCP ACK is a BOOTP packet: siaddr (the boot
+ * server, whose TFTP served D0) at 20, the client's hardware address at 28. */
+#define PXE_TFTP_READ_FILE 2
+#define BOOTP_SIADDR 20
+#define BOOTP_CHADDR 28
+typedef struct {
+  BOOLEAN Flags[17]; /* Started ... MakeCallbacks */
+  UINT8 TTL, ToS;
+  UINT32 StationIp[4], SubnetMask[4];
+  UINT8 DhcpDiscover[1472];
+  UINT8 DhcpAck[1472];
+} EFI_PXE_BASE_CODE_MODE_HEAD;
+_Static_assert(offsetof(EFI_PXE_BASE_CODE_MODE_HEAD, DhcpAck) == 1524, "PxeMode.DhcpAck");
+
+typedef struct EFI_PXE_BASE_CODE_PROTOCOL EFI_PXE_BASE_CODE_PROTOCOL;
+struct EFI_PXE_BASE_CODE_PROTOCOL {
+  UINT64 Revision;
+  void *Start, *Stop, *Dhcp, *Discover;
+  EFI_STATUS(EFIAPI *Mtftp)(EFI_PXE_BASE_CODE_PROTOCOL *This, UINT32 Operation, void *Buffer,
+                            BOOLEAN Overwrite, UINT64 *BufferSize, UINTN *BlockSize,
+                            const UINT32 ServerIp[4], const char *Filename, void *Info,
+                            BOOLEAN DontUseBuffer);
+  void *UdpWrite, *UdpRead, *SetIpFilter, *Arp, *SetParameters, *SetStationIp, *SetPackets;
+  EFI_PXE_BASE_CODE_MODE_HEAD *Mode;
+};
+_Static_assert(offsetof(EFI_PXE_BASE_CODE_PROTOCOL, Mtftp) == 40, "Pxe.Mtftp");
+_Static_assert(offsetof(EFI_PXE_BASE_CODE_PROTOCOL, Mode) == 104, "Pxe.Mode");
 
 /* 14.4: Width 0 = 8-bit accesses. */
 typedef struct {

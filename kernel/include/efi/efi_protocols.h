@@ -3,6 +3,7 @@
  *   9.1   EFI_LOADED_IMAGE_PROTOCOL     which device the image was loaded from
  *   13.4  EFI_SIMPLE_FILE_SYSTEM_PROTOCOL, 13.5 EFI_FILE_PROTOCOL, EFI_FILE_INFO,
  *         EFI_FILE_SYSTEM_INFO (a pulled build is written into the inactive slot's volume)
+ *   13.9  EFI_BLOCK_IO_PROTOCOL         a blank disk laid out by a netbooted D0 (install/netboot.c)
  *   37.5  EFI_RNG_PROTOCOL              a stack-guard seed when the CPU has no RDRAND/RDSEED
  * and of the UEFI Platform Initialization Specification 1.7, volume 2:
  *   13.4  EFI_MP_SERVICES_PROTOCOL      the processors, where the firmware installs no MADT
@@ -102,6 +103,37 @@ struct EFI_SIMPLE_FILE_SYSTEM_PROTOCOL {
   UINT64 Revision;
   EFI_STATUS(EFIAPI *OpenVolume)(EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *This, EFI_FILE_PROTOCOL **Root);
 };
+
+/* 13.9 */
+#define EFI_BLOCK_IO_PROTOCOL_GUID                                                             \
+  { 0x964e5b21, 0x6459, 0x11d2, { 0x8e, 0x39, 0x00, 0xa0, 0xc9, 0x69, 0x72, 0x3b } }
+
+typedef struct {
+  UINT32 MediaId;
+  BOOLEAN RemovableMedia;
+  BOOLEAN MediaPresent;
+  BOOLEAN LogicalPartition; /* a partition's BlockIo, not the whole disk's */
+  BOOLEAN ReadOnly;
+  BOOLEAN WriteCaching;
+  UINT32 BlockSize;
+  UINT32 IoAlign;
+  UINT64 LastBlock;
+} EFI_BLOCK_IO_MEDIA;
+_Static_assert(offsetof(EFI_BLOCK_IO_MEDIA, BlockSize) == 12, "Media.BlockSize");
+_Static_assert(offsetof(EFI_BLOCK_IO_MEDIA, LastBlock) == 24, "Media.LastBlock");
+
+typedef struct EFI_BLOCK_IO_PROTOCOL EFI_BLOCK_IO_PROTOCOL;
+struct EFI_BLOCK_IO_PROTOCOL {
+  UINT64 Revision;
+  EFI_BLOCK_IO_MEDIA *Media;
+  void *Reset;
+  EFI_STATUS(EFIAPI *ReadBlocks)(EFI_BLOCK_IO_PROTOCOL *This, UINT32 MediaId, UINT64 Lba,
+                                 UINTN BufferSize, void *Buffer);
+  EFI_STATUS(EFIAPI *WriteBlocks)(EFI_BLOCK_IO_PROTOCOL *This, UINT32 MediaId, UINT64 Lba,
+                                  UINTN BufferSize, const void *Buffer);
+  EFI_STATUS(EFIAPI *FlushBlocks)(EFI_BLOCK_IO_PROTOCOL *This);
+};
+_Static_assert(offsetof(EFI_BLOCK_IO_PROTOCOL, FlushBlocks) == 40, "BlockIo.FlushBlocks");
 
 /* 37.5 */
 typedef struct EFI_RNG_PROTOCOL EFI_RNG_PROTOCOL;

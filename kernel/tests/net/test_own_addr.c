@@ -1,6 +1,6 @@
 /*
  * Host tests of D0's own-address code (kernel/dev/net/own_addr.c) under ASan+UBSan: ARP replies,
- * gateway learning, ICMP echo replies, and the hostile cases: every truncation of each frame
+ * gateway and peer (report collector) learning, ICMP echo replies, D0's own UDP datagrams, and the hostile cases: every truncation of each frame
  * (copied into a buffer of exactly that size, so ASan catches any read past it), bad lengths and
  * checksums, fragments, options, spoofed senders, and 200,000 random frames.
  */
@@ -157,6 +157,102 @@ static void test_gateway(void)
   CHECK(a.gw_known && memcmp(a.gw_mac, PEER_MAC, 6) == 0);
 }
 
+/* The report collector on the subnet: resolved by ARP like the gateway, and only when asked. */
+static void test_peer(void)
+{
+  struct own_addr a;
+  setup(&a, true);
+  uint8_t f[60], r[ETH_MAX_FRAME];
+  uint32_t n, len;
+  /* Without a peer configured, the peer's reply teaches nothing. */
+  len = arp(f, D0_MAC, 2, PEER_MAC, PEER_IP, D0_IP);
+  CHECK_EQ(input(&a, f, len, r, &n), OWN_ADDR_CONSUMED);
+  CHECK(!a.peer_known && !a.gw_known);
+  a.cfg.has_peer = true;
+  memcpy(a.cfg.peer, PEER_IP, 4);
+  len = own_addr_peer_request(&a, f);
+  CHECK_EQ(len, ETH_MIN_FRAME);
+  CHECK(memcmp(f, BCAST, 6) == 0 && memcmp(f + 38, PEER_IP, 4) == 0);
+  CHECK(memcmp(f + 28, D0_IP, 4) == 0);
+  /* A broadcast reply, or one about another address, teaches nothing. */
+  len = arp(f, BCAST, 2, PEER_MAC, PEER_IP, D0_IP);
+  CHECK_EQ(input(&a, f, len, r, &n), OWN_ADDR_CONSUMED);
+  CHECK(!a.peer_known);
+  static const uint8_t OTHER_IP[4] = {10, 0, 2, 78};
+  len = arp(f, D0_MAC, 2, PEER_MAC, OTHER_IP, D0_IP);
+  CHECK_EQ(input(&a, f, len, r, &n), OWN_ADDR_CONSUMED);
+  CHECK(!a.peer_known);
+  len = arp(f, D0_MAC, 2, PEER_MAC, PEER_IP, D0_IP);
+  CHECK_EQ(input(&a, f, len, r, &n), OWN_ADDR_CONSUMED);
+  CHECK(a.peer_known && memcmp(a.peer_mac, PEER_MAC, 6) == 0 && !a.gw_known);
+  /* On link or through the gateway. */
+  CHECK(own_addr_on_link(&a, PEER_IP) && own_addr_on_link(&a, GW_IP));
+  static const uint8_t FAR[4] = {10, 0, 3, 1}, NEAR[4] = {10, 0, 2, 255};
+  CHECK(!own_addr_on_link(&a, FAR) && own_addr_on_link(&a, NEAR));
+  a.cfg.prefix = 32;
+  CHECK(!own_addr_on_link(&a, PEER_IP) && own_addr_on_link(&a, D0_IP));
+  a.cfg.prefix = 1;
+  CHECK(own_addr_on_link(&a, FAR));
+}
+
+/* The RFC 768 checksum over the pseudo header, the UDP header and the payload: 0 when valid. */
+static uint16_t udp_verify(const uint8_t *ip, const uint8_t *udp, uint32_t udp_len)
+{
+  uint32_t sum = 0;
+  for (int i = 12; i < 20; i += 2)
+    sum += be16(ip + i);
+  sum += 17 + udp_len;
+  for (uint32_t i = 0; i + 1 < udp_len; i += 2)
+    sum += be16(udp + i);
+  if (udp_len & 1)
+    sum += (uint32_t)udp[udp_len - 1] << 8;
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)~sum;
+}
+
+static void test_udp(void)
+{
+  struct own_addr a;
+  setup(&a, true);
+  uint8_t out[ETH_MAX_FRAME], payload[ETH_MAX_FRAME];
+  for (uint32_t i = 0; i < sizeof payload; i++)
+    payload[i] = (uint8_t)(i * 7 + 1);
+  static const uint32_t sizes[] = {0, 1, 17, 18, 19, 100, 1471, 1472};
+  for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    uint32_t len = sizes[k];
+    memset(out, 0xee, sizeof out);
+    uint32_t n = own_addr_udp(&a, PEER_MAC, PEER_IP, 514, 5514, payload, len, 0x4242, out);
+    uint32_t want = 14 + 20 + 8 + len;
+    CHECK_EQ(n, want < 60 ? 60 : want);
+    CHECK(memcmp(out, PEER_MAC, 6) == 0 && memcmp(out + 6, D0_MAC, 6) == 0);
+    CHECK_EQ(be16(out + 12), 0x0800);
+    const uint8_t *ip = out + 14, *udp = ip + 20;
+    CHECK_EQ(ip[0], 0x45);
+    CHECK_EQ(be16(ip + 2), 20 + 8 + len);
+    CHECK_EQ(be16(ip + 4), 0x4242);
+    CHECK_EQ(be16(ip + 6), 0x4000);
+    CHECK_EQ(ip[9], 17);
+    CHECK(memcmp(ip + 12, D0_IP, 4) == 0 && memcmp(ip + 16, PEER_IP, 4) == 0);
+    uint32_t sum = 0;
+    for (int i = 0; i < 20; i += 2)
+      sum += be16(ip + i);
+    while (sum >> 16)
+      sum = (sum & 0xffff) + (sum >> 16);
+    CHECK_EQ(sum, 0xffff); /* the IPv4 header checksum holds */
+    CHECK_EQ(be16(udp), 514);
+    CHECK_EQ(be16(udp + 2), 5514);
+    CHECK_EQ(be16(udp + 4), 8 + len);
+    CHECK(be16(udp + 6) != 0); /* a checksum is always sent */
+    CHECK_EQ(udp_verify(ip, udp, 8 + len), 0);
+    CHECK(memcmp(udp + 8, payload, len) == 0);
+    for (uint32_t i = want; i < 60; i++)
+      CHECK_EQ(out[i], 0); /* padding is zeros, never stale bytes */
+  }
+  /* One byte more than a frame holds: nothing is written, no fragment. */
+  CHECK_EQ(own_addr_udp(&a, PEER_MAC, PEER_IP, 514, 514, payload, 1473, 1, out), 0);
+}
+
 static void check_echo_reply(const uint8_t *req, const uint8_t *r, uint32_t n, uint32_t payload)
 {
   uint32_t req_ihl = (uint32_t)(req[14] & 0xf) * 4;
@@ -301,6 +397,10 @@ int main(void)
   test_arp_hostile();
   check_current = "gateway";
   test_gateway();
+  check_current = "peer";
+  test_peer();
+  check_current = "udp";
+  test_udp();
   check_current = "echo";
   test_echo();
   check_current = "echo_hostile";

@@ -54,6 +54,8 @@ static void on_local(void *ctx, const uint8_t *p, size_t n) {
 static const char *local_source(const struct install *in, const uint8_t sha[32], uint64_t size,
                                 char efi_name[NAME_CAP]) {
   const struct d0_manifest *m = in->own_m;
+  if (m == 0)
+    return 0; /* a first install: no running build */
   if (m->kernel_size == size && memcmp(m->kernel_sha256, sha, 32) == 0)
     return m->kernel_path;
   for (uint32_t i = 0; i < m->n_containers; i++)

@@ -26,8 +26,8 @@
 
 struct install {
   struct esp *dest;         /* the slot being written */
-  struct esp *own;          /* the running slot: a source of identical files */
-  const struct d0_manifest *own_m;
+  struct esp *own;          /* the running slot: a source of identical files (NULL: none) */
+  const struct d0_manifest *own_m; /* its manifest; NULL on a first install */
   const char *own_uuid;
   const char *base_url;     /* the update server's URL (ends in '/') */
   uint64_t deadline_ns;

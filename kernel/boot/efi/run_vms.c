@@ -545,6 +545,10 @@ void run_vms(struct launched_vm *vms, uint32_t n)
   uplink_report();
   net_report();
   watchdog_disarm(); /* every VM stopped: the halt below is an end, not a hang */
+  /* The collector learns how the boot ended, even when its VMs stopped before the uplink came
+   * up: the uplink is brought up and the queue sent before the halt is logged (the end of the
+   * boot for whoever watches the console), and the halt's own line after it. */
+  uplink_flush_reports(UPLINK_FLUSH_MAX_NS);
   log_begin("halt");
   log_u64("vms", n);
   log_u64("host_ticks", x86_host_ticks());
@@ -552,5 +556,6 @@ void run_vms(struct launched_vm *vms, uint32_t n)
   log_u64("kicks", x86_host_kicks());
   log_u64("log_dropped", log_sink_dropped());
   log_end();
+  uplink_flush_reports(UPLINK_FLUSH_MAX_NS);
   x86_halt_forever();
 }

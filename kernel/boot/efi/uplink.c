@@ -297,15 +297,16 @@ static uint32_t send_reports(uint64_t now, uint32_t budget)
 
 void uplink_flush_reports(uint64_t max_ns)
 {
-  if (!U.started || !U.report || U.state != UP)
+  if (!U.started || !U.report)
     return;
   uint64_t start = arch_time_ns();
+  char probe[1];
   while (arch_time_ns() - start < max_ns) {
-    uint64_t now = arch_time_ns();
-    U.nic.ops->poll_rx(&U.nic, UPLINK_RX_BUDGET, on_frame, NULL); /* an ARP answer, if awaited */
-    send_reports(now, REPORT_BUDGET);
-    char probe[1];
-    if (report_peek(probe, sizeof probe) == 0 && U.nic.ops->tx_done(&U.nic))
+    /* The uplink's own steps go on meanwhile: its link, the gateway's (or collector's) ARP. */
+    uplink_tick(arch_time_ns());
+    if (U.state == OFF || U.state == NO_LINK || U.state == DOWN_POLLING)
+      return; /* no way out: nothing to wait for */
+    if (U.state == UP && report_peek(probe, sizeof probe) == 0 && U.nic.ops->tx_done(&U.nic))
       return;
   }
 }

@@ -43,10 +43,14 @@ void uplink_tick(uint64_t now_ns);
  * arp_replies= echo_replies= malformed= ignored= not_for_d0= (only if the driver started). */
 void uplink_report(void);
 
-/* Before a reset that ends the boot (a trial's rollback): sends every queued report
- * (log/report.h) and waits until the NIC sent them, at most max_ns. Nothing when the uplink is
- * not up or the manifest names no collector. */
+/* Before a reset or a halt that ends the boot (a trial's rollback, every VM stopped): drives the
+ * uplink until it is up (its link, the gateway's ARP), sends every queued report (log/report.h)
+ * and waits until the NIC sent them, at most max_ns. Returns at once when the manifest names no
+ * collector, the uplink never started, or it is down for good (no link, no gateway). */
 void uplink_flush_reports(uint64_t max_ns);
+/* The bound the end of a boot gives it: the link wait (3 s) and the gateway's five ARP tries
+ * fit, so a down uplink gives up on its own first. */
+#define UPLINK_FLUSH_MAX_NS 10000000000ull
 
 /* The router's way out: frame (14..1514 bytes, copied) on the uplink once it is up; dropped
  * before that or when the NIC's ring is full. */

@@ -13,8 +13,6 @@
 #include "uplink.h"
 #include "wdog/watchdog.h"
 
-#define REPORT_FLUSH_NS 500000000ull /* what a reset waits at most for the last reports */
-
 enum role {
   ROLE_NONE,      /* A/B unavailable: plain stage 1 */
   ROLE_COMMITTED, /* booting the last good build */
@@ -98,9 +96,9 @@ static void reset_into(int i, const char *why) {
   log_str("next", s->uuid);
   log_str("slot", ab_slot_letter(s->part));
   log_end();
-  /* A rollback's reports (log/report.h) reach the collector before the machine resets: after
-   * ExitBootServices the uplink is up by then; before it nothing is sent (no uplink yet). */
-  uplink_flush_reports(REPORT_FLUSH_NS);
+  /* A rollback's reports (log/report.h) reach the collector before the machine resets (after
+   * ExitBootServices: before it the uplink has not started, and nothing is sent). */
+  uplink_flush_reports(UPLINK_FLUSH_MAX_NS);
   watchdog_disarm(); /* the chip's timer may outlive the reset: never let it reset the firmware */
   log_defer_sink(0); /* every queued line out before the machine resets (log.h) */
   ab.rt->ResetSystem(EfiResetCold, EFI_SUCCESS, 0, 0);

@@ -56,7 +56,7 @@ export type PublishErrorCode =
   | 'PUBLISH_SITE' // the site is not a publication directory (a file where a directory belongs, ...)
   | 'PUBLISH_HOST_ID'; // a host identity that is not a lowercase dashed MAC address
 
-/** Resetting hosts through their BMC with Redfish (builder/fleet/redfish.ts). */
+/** Resetting hosts through their BMC with Redfish (builder/fleet/redfish.ts), and rollouts. */
 export type FleetErrorCode =
   | 'BMC_TARGET' // a BMC target or option the client cannot use (URL, reset type, timeout)
   | 'BMC_UNREACHABLE' // no connection to the BMC (refused, no route, name not found)
@@ -66,7 +66,9 @@ export type FleetErrorCode =
   | 'BMC_PROTOCOL' // an answer that is not the Redfish expected: not JSON, a link missing or elsewhere
   | 'BMC_SYSTEM' // no ComputerSystem to reset: none of that id, or several and none named
   | 'BMC_RESET_TYPE' // a reset type the BMC does not allow
-  | 'BMC_REFUSED'; // the BMC answered an error status (its Redfish message in the error)
+  | 'BMC_REFUSED' // the BMC answered an error status (its Redfish message in the error)
+  | 'ROLLOUT_REQUEST' // a rollout or a watch that cannot start: a host twice, an empty batch, ...
+  | 'ROLLOUT_FAILED'; // a host of a batch did not commit the build: the rollout stopped there
 
 export type D0ErrorCode =
   | 'INVALID' // validation problems (ValidationError carries each one)

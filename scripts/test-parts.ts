@@ -46,7 +46,9 @@ export const TEST_PARTS: readonly TestPart[] = [
       'test/core': 'pure TypeScript: balance',
       'test/components': 'pure TypeScript: balance',
       'test/publish': 'pure TypeScript: balance',
-      'test/fleet': 'Redfish against a stand-in BMC, and QMP against a paused QEMU (< 1 s): balance',
+      'test/fleet':
+        'Redfish against a stand-in BMC, QMP against a paused QEMU, rollouts against simulated hosts ' +
+        'reporting to a real rsyslogd (its own temp dir and free UDP port; a few s): balance',
       'test/platform': 'host tests: balance',
       'test/provider': 'providers called directly: balance',
       'test/pulumi-engine': 'balance',

@@ -185,6 +185,37 @@ const BENCHES: QuickBench[] = [
     },
   },
   {
+    name: 'fleet',
+    command: tsx('bench/fleet/run.ts'),
+    timeoutS: 600,
+    // A 3-host rollout of a build with a 1 MiB disk: every host committed, each phase measured,
+    // the hosts fetched exactly what curl fetched (the disks), and batch 2 waited for batch 1.
+    check: (stdout) => {
+      type Host = { host: string; batch: number; ms: Record<string, number>; net_bytes: number };
+      const r = lastJson(stdout) as {
+        mib: number;
+        hosts: Host[];
+        curl: { bytes: number };
+        ratio_d0_over_curl: number;
+      };
+      assert.equal(r.mib, 1);
+      assert.deepEqual(
+        r.hosts.map((h) => [h.host, h.batch]),
+        [
+          ['host-1', 1],
+          ['host-2', 2],
+          ['host-3', 2],
+        ],
+      );
+      for (const h of r.hosts) {
+        assert.equal(h.net_bytes, r.curl.bytes, stdout);
+        for (const [phase, ms] of Object.entries(h.ms))
+          assert.ok(Number.isFinite(ms) && ms >= 0, `${h.host} ${phase}: ${ms}`);
+      }
+      assert.ok(r.ratio_d0_over_curl > 0, stdout);
+    },
+  },
+  {
     name: 'cpu',
     command: tsx('bench/cpu/run.ts'),
     timeoutS: 300,

@@ -29,6 +29,8 @@ export interface FleetHost {
   readonly bmc: RedfishBmc;
   /** Set while QEMU runs. */
   vm?: QemuRun;
+  /** Each event with the wall time (ms since the epoch) it arrived on the console. */
+  readonly timeline: { readonly e: D0Event; readonly at: number }[];
 }
 
 export interface FleetSite {
@@ -39,15 +41,21 @@ export interface FleetSite {
   readonly hosts: FleetHost[];
   /** The build every host committed before the test. */
   readonly u1: { dir: string; uuid: string };
-  /** A build of this site: uplink and collector given, so its hosts report. */
-  build(name: string, guest?: 'healthy' | 'exit1'): { dir: string; uuid: string };
+  /** A build of this site: uplink and collector given, so its hosts report. `webDisk`: the web
+   * container's disk image (default a small random one). */
+  build(
+    name: string,
+    guest?: 'healthy' | 'exit1',
+    webDisk?: Buffer,
+  ): { dir: string; uuid: string };
   /** The hosts as builder/fleet/rollout takes them (each with its BMC). */
   rolloutHost(h: FleetHost): RolloutHost;
   close(): Promise<void>;
 }
 
-/** A site of n hosts, each committed to the same first build (booted once, then copied). */
-export async function fleetSite(name: string, n: number): Promise<FleetSite> {
+/** A site of n hosts, each committed to the same first build (booted once, then copied). The
+ * slots are slotMiB each (default 40, the smallest). */
+export async function fleetSite(name: string, n: number, slotMiB = 40): Promise<FleetSite> {
   const fx = await sharedFixture();
   const collector = await SyslogCollector.start();
   const www = path.join(fx.dir, `${name}-www`);
@@ -60,12 +68,12 @@ export async function fleetSite(name: string, n: number): Promise<FleetSite> {
     network: { ...m.network, uplink_ip4: '10.0.2.15/24', uplink_gw4: '10.0.2.2' },
     report: { collector_ip4: '10.0.2.2', collector_port: collector.port },
   });
-  const build = (b: string, guest: 'healthy' | 'exit1' = 'healthy') =>
-    pullBuild(fx, `${name}-${b}`, { edit: withUplink, guest });
+  const build = (b: string, guest: 'healthy' | 'exit1' = 'healthy', webDisk?: Buffer) =>
+    pullBuild(fx, `${name}-${b}`, { edit: withUplink, guest, vms: webDisk ? { webDisk } : {} });
   const u1 = build('u1');
   const base = path.join(fx.dir, `${name}-base.img`);
   const baseVars = freshVars(path.join(fx.dir, `${name}-base.vars.fd`));
-  await buildSlotDisk(base, { a: u1.dir, sizeMiB: 40 });
+  await buildSlotDisk(base, { a: u1.dir, sizeMiB: slotMiB });
   const first = await bootUntilExit(base, baseVars); // no NIC: the first boot commits alone
   if (first.all('commit')[0]?.fields.boot !== u1.uuid)
     throw new Error(`the first boot did not commit U1:\n${first.text}`);
@@ -84,7 +92,16 @@ export async function fleetSite(name: string, n: number): Promise<FleetSite> {
         if (r.error) throw new Error(`QMP system_reset: ${JSON.stringify(r.error)}`);
       },
     });
-    hosts.push({ name: `host-${i}`, id: mac.replace(/:/g, '-'), mac, disk, vars, qmp, bmc });
+    hosts.push({
+      name: `host-${i}`,
+      id: mac.replace(/:/g, '-'),
+      mac,
+      disk,
+      vars,
+      qmp,
+      bmc,
+      timeline: [],
+    });
   }
   return {
     fx,
@@ -141,6 +158,7 @@ export async function withFleet<T>(
       },
       async (vm) => {
         h.vm = vm;
+        vm.stream.onEvent((e) => h.timeline.push({ e, at: Date.now() }));
         try {
           return await start(i + 1);
         } finally {

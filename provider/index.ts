@@ -6,6 +6,15 @@ export { Deployment, type DeploymentArgs, type SecureBootFiles } from './deploym
 export { KernelBuild, type KernelBuildArgs } from './kernel-build';
 export { EspSlotWriter, type EspSlotWriterArgs, type EspSlotTarget } from './esp-slot-writer';
 export type { NextBoot, SlotReading } from './impl/esp-slot-read';
+export { UpdatePublication, type UpdatePublicationArgs } from './update-publication';
+export {
+  HostRollout,
+  type HostRolloutArgs,
+  type HostRolloutBmc,
+  type HostRolloutHost,
+  type PublishedBuildRef,
+} from './host-rollout';
+export type { ReportedEvent } from './impl/host-reports';
 export type {
   ContainerSpec,
   EgressAllowSpec,

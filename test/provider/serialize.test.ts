@@ -10,8 +10,10 @@ import * as pulumi from '@pulumi/pulumi';
 import { containerProvider } from '../../provider/container';
 import { deploymentProvider } from '../../provider/deployment';
 import { espSlotWriterProvider } from '../../provider/esp-slot-writer';
+import { hostRolloutProvider } from '../../provider/host-rollout';
 import { kernelBuildProvider } from '../../provider/kernel-build';
 import { networkProvider } from '../../provider/network';
+import { updatePublicationProvider } from '../../provider/update-publication';
 import { failurePath } from '../../provider/impl/problems';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -51,6 +53,8 @@ describe('provider: closure serialization', function () {
       deploymentProvider,
       kernelBuildProvider,
       espSlotWriterProvider,
+      updatePublicationProvider,
+      hostRolloutProvider,
     ]) {
       const text = await serialized(p);
       assert.ok(text.length < 20_000, `serialized provider is ${text.length} characters`);
@@ -93,5 +97,26 @@ describe('provider: closure serialization', function () {
     assert.equal(r.inputs.signingKey, undefined);
     assert.doesNotMatch(JSON.stringify(r), /9d61b19d/);
     assert.deepEqual(r.failures.map(failurePath), ['containers.web.image']);
+  });
+
+  it('a deserialized HostRollout provider takes the BMC password out of the inputs', async () => {
+    const password = 'serialized-bmc-password';
+    const news = {
+      site: '/srv/d0/site-a',
+      buildUuid: '01900000-0000-7000-8000-000000000002',
+      publicKey: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+      host: {
+        name: 'web-1',
+        mac: '52-54-00-12-34-56',
+        bmc: { url: 'https://10.0.0.11', username: 'admin' },
+      },
+      bmcPassword: password,
+      reportsFile: '/var/log/d0/reports.log',
+    };
+    const r = checkInPlainNode(await serialized(hostRolloutProvider), news);
+    assert.equal(r.inputs.bmcPassword, undefined);
+    assert.equal(r.inputs.timeoutSeconds, 600);
+    assert.doesNotMatch(JSON.stringify(r), new RegExp(password));
+    assert.deepEqual(r.failures ?? [], []);
   });
 });

@@ -116,6 +116,8 @@ export class Fleet extends pulumi.ComponentResource {
           outDir: args.outDir,
           kernelMode: args.kernelMode,
           secureBoot: s.secureBoot ?? args.secureBoot,
+          update: s.update,
+          report: s.report,
         },
         { parent: this },
       );

@@ -1,5 +1,6 @@
 // Site: one site's network, containers, signed build and the hosts it is written to.
 import * as pulumi from '@pulumi/pulumi';
+import type { ReportSpec, UpdateSpec } from '../core/site/spec';
 import { Container, type ContainerArgs } from '../provider/container';
 import { Deployment, type SecureBootFiles } from '../provider/deployment';
 import { EspSlotWriter, type EspSlotTarget } from '../provider/esp-slot-writer';
@@ -62,6 +63,16 @@ export interface SiteArgs {
    * @default unsigned
    */
   readonly secureBoot?: pulumi.Input<SecureBootFiles>;
+  /**
+   * Where the site's hosts pull their next build from (Deployment.update).
+   * @default no pulls
+   */
+  readonly update?: pulumi.Input<UpdateSpec>;
+  /**
+   * The syslog collector the site's hosts report to (Deployment.report).
+   * @default no reports
+   */
+  readonly report?: pulumi.Input<ReportSpec>;
 }
 
 export class Site extends pulumi.ComponentResource {
@@ -92,6 +103,8 @@ export class Site extends pulumi.ComponentResource {
         outDir: args.outDir,
         kernelMode: args.kernelMode,
         secureBoot: args.secureBoot,
+        update: args.update,
+        report: args.report,
       },
       child,
     );

@@ -1,7 +1,7 @@
 // The Deployment resource: one signed build of a site (see impl/deployment.ts).
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import type { ContainerSpec } from '../core/site/spec';
+import type { ContainerSpec, ReportSpec, UpdateSpec } from '../core/site/spec';
 import type { Container } from './container';
 import { loadImpl } from './load';
 import { projectPath } from './project-path';
@@ -64,6 +64,20 @@ export interface DeploymentArgs {
    * @default unsigned
    */
   readonly secureBoot?: pulumi.Input<SecureBootFiles>;
+  /**
+   * Where the hosts pull their next build from at reboot (docs/update-server.md): the update
+   * server's URL as the hosts reach it, `http://host[:port]/path/` (the publication directory an
+   * UpdatePublication writes), and the pull's bound. A build without it is never pulled past:
+   * its hosts pull nothing while they run it.
+   * @default no pulls
+   */
+  readonly update?: pulumi.Input<UpdateSpec>;
+  /**
+   * The syslog collector the hosts report to (`a.b.c.d:port`, RFC 5424 over UDP; docs/fleet.md,
+   * "Reports"); needs the network's uplink. A HostRollout reads the hosts' verdicts there.
+   * @default no reports
+   */
+  readonly report?: pulumi.Input<ReportSpec>;
 }
 
 /** Container specs keyed by name; a second container with a taken name is keyed `name#2`. */
@@ -101,6 +115,8 @@ export class Deployment extends pulumi.dynamic.Resource {
       outDir: args.outDir ?? projectPath(path.join('.d0', 'builds')),
       kernelMode: args.kernelMode ?? 'auto',
       secureBoot: args.secureBoot,
+      update: args.update,
+      report: args.report,
       secureBootCertSha256: undefined,
       buildUuid: undefined,
       hostMemoryMiB: undefined,

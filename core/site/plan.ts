@@ -85,5 +85,25 @@ export interface PlanChange extends Change {
 }
 
 export function diffPlans(a: Manifest, b: Manifest): PlanChange[] {
-  return diffManifests(a, b).map((c) => ({ ...c, manifestPath: c.path, path: specPath(c.path) }));
+  const changes = diffManifests(a, b).map((c) => ({
+    ...c,
+    manifestPath: c.path,
+    path: specPath(c.path),
+  }));
+  // The collector's address and port are one spec field (`report.collector`, `a.b.c.d:port`):
+  // one change, with the whole value on each side.
+  const collector = (m: Manifest) =>
+    m.report ? `${m.report.collector_ip4}:${m.report.collector_port}` : undefined;
+  const first = changes.findIndex((c) => c.path === 'report.collector');
+  if (first < 0) return changes;
+  const merged: PlanChange = {
+    kind: 'changed',
+    path: 'report.collector',
+    manifestPath: 'report',
+    before: collector(a),
+    after: collector(b),
+  };
+  return changes.flatMap((c, i) =>
+    c.path !== 'report.collector' ? [c] : i === first ? [merged] : [],
+  );
 }

@@ -16,7 +16,13 @@ import type * as pulumi from '@pulumi/pulumi';
 import { imageSourceDigest } from '../../builder/site/image-digest';
 import { renderChange, type Change } from '../../core/diff';
 import { diffPlans, planBuild } from '../../core/site/plan';
-import type { BuildSpec, ContainerSpec, NetworkSpec } from '../../core/site/spec';
+import type {
+  BuildSpec,
+  ContainerSpec,
+  NetworkSpec,
+  ReportSpec,
+  UpdateSpec,
+} from '../../core/site/spec';
 import type { Problem } from '../../core/errors';
 import { errorCode, ValidationError } from '../../core/errors';
 import { parseSecretKeyFile, publicKeyOf } from '../../core/sign';
@@ -54,6 +60,8 @@ export interface DeploymentInputs extends Record<string, unknown> {
   secureBoot?: { key?: unknown; cert?: unknown };
   /** After check: the certificate's SHA-256 fingerprint (public). */
   secureBootCertSha256?: string;
+  update?: UpdateSpec;
+  report?: ReportSpec;
 }
 
 function specOf(v: DeploymentInputs): { spec: BuildSpec; digests: Record<string, string> } {
@@ -66,7 +74,14 @@ function specOf(v: DeploymentInputs): { spec: BuildSpec; digests: Record<string,
     return spec as ContainerSpec;
   });
   return {
-    spec: { site: v.site, network: v.network, securityEpoch: v.securityEpoch, containers },
+    spec: {
+      site: v.site,
+      network: v.network,
+      securityEpoch: v.securityEpoch,
+      containers,
+      ...(v.update ? { update: v.update } : {}),
+      ...(v.report ? { report: v.report } : {}),
+    },
     digests,
   };
 }

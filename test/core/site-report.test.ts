@@ -69,10 +69,13 @@ describe('core/site: the report spec', () => {
       diffPlans(a.manifest!, b.manifest!).map(
         (c) => `${c.path} (${c.manifestPath}): ${c.before} -> ${c.after}`,
       ),
-      [
-        'report.collector (report.collector_ip4): 10.0.2.2 -> 10.0.2.3',
-        'report.collector (report.collector_port): 5514 -> 514',
-      ],
+      // One spec field, one change: the whole collector on each side.
+      ['report.collector (report): 10.0.2.2:5514 -> 10.0.2.3:514'],
+    );
+    const c = planBuild(spec({ collector: '10.0.2.2:514' }));
+    assert.deepEqual(
+      diffPlans(a.manifest!, c.manifest!).map((x) => `${x.path}: ${x.before} -> ${x.after}`),
+      ['report.collector: 10.0.2.2:5514 -> 10.0.2.2:514'],
     );
   });
 

@@ -93,7 +93,13 @@ describe('provider: Deployment', function () {
   });
 
   it("check reports every problem of a container's own fields (what Container.check leaves to it), each once", async () => {
-    const fields = { memMb: -1, vcpu: 'two', ip: '10.20.0.10', mac: '01:00:00:00:00:01', health: 'x' };
+    const fields = {
+      memMb: -1,
+      vcpu: 'two',
+      ip: '10.20.0.10',
+      mac: '01:00:00:00:00:01',
+      health: 'x',
+    };
     const own = container.ownProblems({ ...news().containers.web, ...fields } as never);
     assert.ok(own.length >= 5, JSON.stringify(own));
     const r = await impl.check({} as impl.DeploymentInputs, news({}, fields));
@@ -152,6 +158,37 @@ describe('provider: Deployment', function () {
     assert.deepEqual(impl.diff('id', olds, await checked(two)).replaces, ['containers.api']);
   });
 
+  it('update and report reach the build: diff names them, check refuses a bad one at its path', async () => {
+    const olds = await checked(news());
+    const update = { url: 'http://10.0.2.100/site/', timeoutS: 30 };
+    const uplink = { ...olds.network, uplink: '10.0.2.15/24', uplinkGw: '10.0.2.2' };
+    assert.deepEqual(impl.diff('id', olds, await checked(news({ update }))).replaces, [
+      'update.timeoutS',
+      'update.url',
+    ]);
+    const reporting = await checked(
+      news({ network: uplink, update, report: { collector: '10.0.2.2:5514' } }),
+    );
+    const lines: string[] = [];
+    assert.ok(
+      impl.diff('id', olds, reporting, (l) => lines.push(l)).replaces?.includes('report.collector'),
+    );
+    assert.ok(lines[0].includes('report.collector: (unset) -> 10.0.2.2:5514'), lines[0]);
+    // Problems name their field in the reason (failures() names no property: problems.ts).
+    const bad = await impl.check(
+      {} as impl.DeploymentInputs,
+      news({ update: { url: 'https://x/' } }),
+    );
+    assert.equal(bad.failures?.length, 1, JSON.stringify(bad.failures));
+    assert.match(bad.failures![0].reason, /^update\.url: /);
+    // Reports leave through the uplink: without one the build is refused (SEMANTICS.md).
+    const noUplink = await impl.check(
+      {} as impl.DeploymentInputs,
+      news({ report: { collector: '10.0.2.2:5514' } }),
+    );
+    assert.ok((noUplink.failures?.length ?? 0) > 0, 'a report without an uplink is refused');
+  });
+
   it('diff says "new signed build" with each changed field, old -> new, and nothing for no change', async () => {
     const olds = await checked(news());
     const lines: string[] = [];
@@ -195,7 +232,10 @@ describe('provider: Deployment', function () {
       96,
     );
     // The host memory output follows the build: more VM RAM is as much more host memory.
-    assert.equal(Number(uo.hostMemoryMiB) - Number(o.hostMemoryMiB), 96 - Number(decodeManifest(tlv).containers[0].mem_mb));
+    assert.equal(
+      Number(uo.hostMemoryMiB) - Number(o.hostMemoryMiB),
+      96 - Number(decodeManifest(tlv).containers[0].mem_mb),
+    );
     assert.ok(Number(o.hostMemoryMiB) > 96);
 
     await impl.remove(c.id, { ...o, buildDir: uo.buildDir } as never); // another build's directory: left alone

@@ -179,10 +179,11 @@ function status(args: string[], io: Io): number {
   if (problem) throw badInput(`--host ${JSON.stringify(values.host)}: ${problem}`);
   const hosts = lastReports(file, values.host ? { hosts: [values.host] } : {});
   if (hosts.length === 0) {
-    io.out(
+    // Nothing to show is a failed look, as for one host: a wrong file, or no host reported yet.
+    io.err(
       values.host ? `no reports from host ${values.host} in ${file}` : `no D0 reports in ${file}`,
     );
-    return values.host ? EXIT_FAILED : 0;
+    return EXIT_FAILED;
   }
   for (const h of hosts) for (const line of describeHost(h)) io.out(line);
   return 0;

@@ -253,7 +253,8 @@ describe('d0 rollout', function () {
       '52-54-00-00-bb-01',
     ]);
     assert.equal(none.code, 1);
-    assert.deepEqual(none.out, [`no reports from host 52-54-00-00-bb-01 in ${collector.file}`]);
+    assert.deepEqual(none.err, [`no reports from host 52-54-00-00-bb-01 in ${collector.file}`]);
+    assert.deepEqual(none.out, []);
   });
 
   it('lists both commands in d0 help, with where the BMC login comes from', async () => {

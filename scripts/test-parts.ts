@@ -46,8 +46,6 @@ export const TEST_PARTS: readonly TestPart[] = [
       'test/core': 'pure TypeScript: balance',
       'test/components': 'pure TypeScript: balance',
       'test/publish': 'pure TypeScript: balance',
-      'test/pull':
-        'pulls, netboots, reports and rollouts under QEMU (SVM): balance (emulators ended 8 min after engine with it there)',
       'test/fleet':
         'Redfish against a stand-in BMC, QMP against a paused QEMU, rollouts against simulated hosts ' +
         'reporting to a real rsyslogd (its own temp dir and free UDP port; a few s): balance',
@@ -66,6 +64,8 @@ export const TEST_PARTS: readonly TestPart[] = [
     paths: {
       'test/hv-vmx': 'Bochs (VMX): one core per boot, the slowest area',
       'test/ab': 'A/B updates under QEMU (SVM)',
+      'test/pull':
+        'pulls, netboots, reports and rollouts under QEMU (SVM); beside the engine part their three-host runs starved its SMP tests',
       'test/secure-boot': 'QEMU + OVMF Secure Boot firmware (SVM)',
       'test/hv-svm': 'QEMU TCG -cpu EPYC',
       'test/boot': 'stage 1 under QEMU + OVMF: balance (the network tests made engine the longer)',

@@ -30,7 +30,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { rollout } from '../../builder/fleet/rollout';
-import { bootsOf, fleetSite, withFleet, type FleetHost } from '../../test/pull/fleet-support';
+import { fleetSite, withFleet, type FleetHost } from '../../test/pull/fleet-support';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
@@ -130,7 +130,6 @@ async function main() {
           net_bytes: bytes,
           download_mib_s: bytes / 1048576 / (ms.download / 1000),
         });
-        if (bootsOf(h).length === 0) throw new Error(`${h.name}: no boots seen`);
       }
       return { figures: out, rollout_ms: Date.now() - t0 };
     });

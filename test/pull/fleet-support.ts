@@ -15,7 +15,14 @@ import { withQemu, type QemuRun } from '../support/qemu';
 import { qmpCommand, RedfishBmc } from '../support/redfish-bmc';
 import { SyslogCollector } from '../support/syslog-collector';
 import { UpdateServer } from '../support/update-server';
-import { AB_CPU, bootUntilExit, freshVars, sharedFixture, type AbFixture } from '../ab/support';
+import {
+  AB_CPU,
+  bootUntilExit,
+  freshVars,
+  sharedFixture,
+  splitBoots,
+  type AbFixture,
+} from '../ab/support';
 import { pullBuild, pullNetArgs } from './support';
 
 export interface FleetHost {
@@ -122,12 +129,7 @@ export async function fleetSite(name: string, n: number, slotMiB = 40): Promise<
 
 /** The events of a host's QEMU run so far, split at each boot_start. */
 export function bootsOf(h: FleetHost): D0Event[][] {
-  const boots: D0Event[][] = [];
-  for (const e of h.vm?.events ?? []) {
-    if (e.ev === 'boot_start' || boots.length === 0) boots.push([]);
-    boots[boots.length - 1].push(e);
-  }
-  return boots;
+  return splitBoots(h.vm?.events ?? []);
 }
 
 /**

@@ -54,6 +54,10 @@ export const TEST_PARTS: readonly TestPart[] = [
       'test/pulumi-engine': 'balance',
       'test/scripts': 'tests of this partition and of scripts/test: balance',
       'test/support': 'host tests of the test tooling: balance',
+      'test/hv':
+        'host tests and a fuzzer (CPU): balance (emulators ran 34 min with it and secure-boot there, engine 26)',
+      'test/secure-boot':
+        'QEMU + OVMF Secure Boot firmware (SVM), one CPU and no SMP assertion: balance, as the Pulumi QEMU boots',
       'test/hv-vmx/net-publish.test.ts':
         'its web server image is built by a Docker engine (the rest of test/hv-vmx is emulators)',
     },
@@ -66,11 +70,8 @@ export const TEST_PARTS: readonly TestPart[] = [
       'test/ab': 'A/B updates under QEMU (SVM)',
       'test/pull':
         'pulls, netboots, reports and rollouts under QEMU (SVM); beside the engine part their three-host runs starved its SMP tests',
-      'test/secure-boot': 'QEMU + OVMF Secure Boot firmware (SVM)',
       'test/hv-svm': 'QEMU TCG -cpu EPYC',
       'test/boot': 'stage 1 under QEMU + OVMF: balance (the network tests made engine the longer)',
-      'test/hv':
-        'host tests and a fuzzer (CPU): balance (76 s; engine ended 6 min after emulators with it there)',
     },
   },
 ];

@@ -76,6 +76,7 @@ struct arch_exit {
   uint64_t value;    /* written value (IO/MMIO/MSR write), CPUID leaf/subleaf */
   gpa_t gpa;         /* ARCH_EXIT_MMIO */
   uint64_t rip;      /* guest RIP at the exit, for logs */
+  uint64_t rflags;   /* guest RFLAGS at the exit, for logs (ev=vcpu_state) */
 };
 
 /* Results the generic code hands back for CPUID. */

@@ -113,6 +113,18 @@ static void on_entry_fail(struct vm *vm, const struct arch_exit *exit)
   (void)exit;
 }
 
+const char *exit_reason_name(uint32_t reason)
+{
+  static const char *const names[ARCH_EXIT_REASON_COUNT] = {
+      [ARCH_EXIT_NONE] = "none",       [ARCH_EXIT_IO] = "io",
+      [ARCH_EXIT_MMIO] = "mmio",       [ARCH_EXIT_CPUID] = "cpuid",
+      [ARCH_EXIT_MSR] = "msr",         [ARCH_EXIT_HLT] = "hlt",
+      [ARCH_EXIT_SHUTDOWN] = "shutdown", [ARCH_EXIT_INTR] = "intr",
+      [ARCH_EXIT_ENTRY_FAIL] = "entry_fail", [ARCH_EXIT_BAD_ACCESS] = "bad_access",
+  };
+  return reason < ARCH_EXIT_REASON_COUNT && names[reason] != NULL ? names[reason] : "unknown";
+}
+
 /* The error that names a bad access: what the guest did (arch_fault), and for an undecoded data
  * access whether it was aimed at the device window (an instruction D0 does not emulate) or at
  * nothing at all. */

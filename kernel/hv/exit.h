@@ -11,6 +11,9 @@
 
 void exit_dispatch(struct vm *vm, const struct arch_exit *exit);
 
+/* The name of an exit reason in logs ("io", "mmio", ...; "unknown" out of range). */
+const char *exit_reason_name(uint32_t reason);
+
 /* The hv_err that names an ARCH_EXIT_BAD_ACCESS (see enum arch_fault). */
 int exit_bad_access_err(const struct arch_exit *exit);
 

@@ -191,6 +191,7 @@ int vm_run_until(struct vm *vm, uint32_t vcpu, uint32_t max_exits, uint64_t unti
     vm->stats.run_ns += in_guest;
     c->run_ns += in_guest;
     c->exits++;
+    c->last.reason = exit.reason, c->last.rip = exit.rip, c->last.rflags = exit.rflags;
     if (err < 0) {
       vm_stop(vm, VM_FAILED, err, "arch-run-failed");
       break;

@@ -63,6 +63,10 @@ struct vm_vcpu {
   uint8_t sipi_vector;   /* STARTING: the real-mode page it starts at */
   uint64_t run_ns;       /* time in the guest */
   uint64_t exits;        /* exits it took (every reason) */
+  struct {               /* its last exit, for ev=vcpu_state (hv/vcpu_look.h) */
+    uint32_t reason;     /* enum arch_exit_reason; ARCH_EXIT_NONE before the first */
+    uint64_t rip, rflags;
+  } last;
 };
 
 struct vm {

@@ -87,6 +87,18 @@ describe('ab: health decides the commit; a trial whose health never comes rolls 
     assertHealthRollback(b, u1.uuid, u2.uuid, 'timeout');
     assert.equal(b.boots[1].filter((e) => e.ev === 'vm_exit').length, 0, 'the guest never exited');
     assert.equal(readAbState(vars)!.bad, u2.uuid);
+    // Where the failed VM's vCPU was (ev=vcpu_state, before health_failed): halted at its HLT
+    // with interrupts off (the boot protocol's), its local APIC never enabled, no vector pending.
+    const failed = b.boots[1].find((e) => e.ev === 'health_failed')!;
+    const look = b.boots[1].find((e) => e.ev === 'vcpu_state' && e.fields.vm === failed.fields.vm);
+    assert.ok(look && look.seq < failed.seq, b.text);
+    const f = look.fields;
+    assert.deepEqual(
+      [f.vcpu, f.state, f.halted, f.last_exit, f.if, f.lapic_on, f.isr, f.irr],
+      ['0', 'running', '1', 'hlt', '0', '0', undefined, undefined],
+      look.raw,
+    );
+    assert.ok(Number(f.exits) > 1 && /^0x[0-9a-f]+$/.test(f.rip), look.raw);
   });
 
   it('a first-ever build whose VMs fail is not committed: it runs on, nothing is written', async () => {

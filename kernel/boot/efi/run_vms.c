@@ -57,6 +57,8 @@
 #include "d0/lib.h"
 #include "d0/ticket_lock.h"
 #include "hv/err.h"
+#include "hv/exit.h"
+#include "hv/vcpu_look.h"
 #include "log/log.h"
 #include "net.h"
 #include "net_stats.h"
@@ -154,13 +156,39 @@ struct cpu_run {
 };
 static struct cpu_run runs[X86_MAX_CPUS];
 
-static const char *const exit_names[ARCH_EXIT_REASON_COUNT] = {
-    [ARCH_EXIT_NONE] = "none",       [ARCH_EXIT_IO] = "io",
-    [ARCH_EXIT_MMIO] = "mmio",       [ARCH_EXIT_CPUID] = "cpuid",
-    [ARCH_EXIT_MSR] = "msr",         [ARCH_EXIT_HLT] = "hlt",
-    [ARCH_EXIT_SHUTDOWN] = "shutdown", [ARCH_EXIT_INTR] = "intr",
-    [ARCH_EXIT_ENTRY_FAIL] = "entry_fail", [ARCH_EXIT_BAD_ACCESS] = "bad_access",
-};
+/* ev=vcpu_state for each vCPU of a VM whose health failed (hv/vcpu_look.h): where each was. */
+static void report_vcpu_states(const struct launched_vm *l, uint64_t now)
+{
+  for (uint32_t v = 0; v < l->vm.vcpus; v++) {
+    struct vcpu_look k;
+    vm_vcpu_look(&l->vm, v, now, &k);
+    log_begin("vcpu_state");
+    log_str("vm", l->vm.name);
+    log_u64("vcpu", v);
+    log_u64("cpu", l->slot[v].cpu);
+    log_str("state", k.state);
+    log_u64("halted", k.halted);
+    log_u64("exits", k.exits);
+    log_u64("guest_ms", k.run_ms);
+    log_str("last_exit", k.last_exit);
+    log_hex("rip", k.rip);
+    log_u64("if", (k.rflags >> 9) & 1u);
+    if (k.has_lapic) {
+      log_u64("lapic_on", k.lapic_on);
+      if (k.isr >= 0)
+        log_hex("isr", (uint64_t)k.isr);
+      if (k.irr >= 0)
+        log_hex("irr", (uint64_t)k.irr);
+      log_hex("tpr", k.tpr);
+      log_hex("lvt_timer", k.lvt_timer);
+      if (k.timer_in_ms != VCPU_LOOK_NO_TIMER)
+        log_u64("timer_in_ms", (uint64_t)k.timer_in_ms);
+      log_u64("timer_fired", k.timer_fired);
+      log_u64("accepted", k.accepted);
+    }
+    log_end();
+  }
+}
 
 static void report_health(struct launched_vm *l, uint64_t now)
 {
@@ -173,6 +201,8 @@ static void report_health(struct launched_vm *l, uint64_t now)
   log_str("verdict", h.verdict == HEALTH_HEALTHY ? "healthy" : "failed");
   log_str("reason", health_reason_name(h.reason));
   log_end();
+  if (h.verdict == HEALTH_FAILED && l->vm.state == VM_RUNNING)
+    report_vcpu_states(l, now); /* a VM still running that failed: a timeout, where it hangs */
 }
 
 /* A VM's network counters (its bridge port's) as ev=net_stats; remembered as logged. */
@@ -231,7 +261,7 @@ static void report_stopped(struct launched_vm *l)
     total += s->exits[r];
   log_u64("exits", total);
   for (uint32_t r = 0; r < ARCH_EXIT_REASON_COUNT; r++)
-    log_u64(exit_names[r], s->exits[r]);
+    log_u64(exit_reason_name(r), s->exits[r]);
   log_u64("blk_requests", s->blk_requests);
   log_u64("blk_read_bytes", s->blk_read_bytes);
   log_u64("blk_write_bytes", s->blk_write_bytes);

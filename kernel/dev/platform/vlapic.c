@@ -172,6 +172,9 @@ static uint32_t tmcct(struct vlapic *l, uint64_t now_ns)
   return left > l->tmict ? l->tmict : (uint32_t)left;
 }
 
+int vlapic_highest_irr(const struct vlapic *l) { return highest(l->irr); }
+int vlapic_highest_isr(const struct vlapic *l) { return highest(l->isr); }
+
 int vlapic_pending(const struct vlapic *l)
 {
   if (!l->on)

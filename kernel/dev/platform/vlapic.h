@@ -132,6 +132,11 @@ uint64_t vlapic_poll(struct vlapic *l, uint64_t now_ns);
 /* The highest IRR vector above the processor priority, or -1 (APIC off or nothing). */
 int vlapic_pending(const struct vlapic *l);
 
+/* The highest vector requested (IRR) or in service (ISR), whatever the priority; -1 when none.
+ * For logs (hv/vcpu_look.h). */
+int vlapic_highest_irr(const struct vlapic *l);
+int vlapic_highest_isr(const struct vlapic *l);
+
 /* The CPU took `vector` (the one vlapic_pending returned): IRR -> ISR. */
 void vlapic_ack(struct vlapic *l, uint8_t vector);
 

@@ -12,6 +12,7 @@
 #include "dev/platform/platform.h"
 #include "guest_drv.h"
 #include "hv/err.h"
+#include "hv/vcpu_look.h"
 #include "check.h"
 
 #define MIB (1024ull * 1024ull)
@@ -246,10 +247,65 @@ static void test_interrupts_to_vcpus(void)
   vm_destroy(&vm);
 }
 
+/* ev=vcpu_state's look (hv/vcpu_look.h): an AP never started, then a vCPU whose timer counts,
+ * fires and whose vector is in service without an EOI (what a guest stuck waiting for its next
+ * tick shows), with its last exit's reason, RIP and IF. */
+static void test_vcpu_look(void)
+{
+  new_smp_vm(2);
+  struct vcpu_look k;
+  vm_vcpu_look(&vm, 1, T0, &k);
+  CHECK_STR(k.state, "wait-init");
+  CHECK_STR(k.last_exit, "none");
+  CHECK_EQ(k.exits, 0);
+  CHECK(k.has_lapic);
+  CHECK(!k.lapic_on); /* software-disabled until the guest sets SVR */
+  CHECK_EQ(k.isr, -1);
+  CHECK_EQ(k.irr, -1);
+  CHECK_EQ(k.timer_in_ms, VCPU_LOOK_NO_TIMER);
+  bring_up_ap();
+  apic_w(0, VLAPIC_LVT_TIMER, 0xec); /* one-shot, vector 0xec */
+  apic_w(0, VLAPIC_TDCR, 0xb);       /* divide by 1: 1 ns per count */
+  apic_w(0, VLAPIC_TMICT, 5000000);  /* 5 ms */
+  struct arch_exit hlt = {.reason = ARCH_EXIT_HLT, .rflags = 0x202};
+  guest_exit_on(&vm, 0, &hlt);
+  vm_vcpu_look(&vm, 0, T0, &k);
+  CHECK_STR(k.state, "running");
+  CHECK(k.halted);
+  CHECK_STR(k.last_exit, "hlt");
+  CHECK_EQ(k.rip, vm.cpu[0].arch.rip);
+  CHECK_EQ(k.rflags, 0x202);
+  CHECK(k.lapic_on);
+  CHECK_EQ(k.lvt_timer, 0xec);
+  CHECK_EQ(k.timer_in_ms, 5);
+  CHECK_EQ(k.timer_fired, 0);
+  vm_vcpu_look(&vm, 0, T0 + 7000000, &k);
+  CHECK_EQ(k.timer_in_ms, 0); /* due, not polled yet */
+  fake_time_advance(7000000);
+  CHECK_EQ(platform_pending_vector(&vm.platform, 0), -1); /* nothing before the poll */
+  platform_poll_vcpu(&vm.platform, 0, T0 + 7000000);
+  vm_vcpu_look(&vm, 0, T0 + 7000000, &k);
+  CHECK_EQ(k.irr, 0xec);
+  CHECK_EQ(k.timer_fired, 1);
+  CHECK_EQ(k.timer_in_ms, VCPU_LOOK_NO_TIMER); /* one-shot: stopped */
+  CHECK(platform_ack(&vm.platform, 0, 0xec));
+  vm_vcpu_look(&vm, 0, T0 + 7000000, &k);
+  CHECK_EQ(k.isr, 0xec); /* in service until the guest's EOI */
+  CHECK_EQ(k.irr, -1);
+  CHECK_EQ(k.accepted, vm.platform.lapic[0].accepted);
+  /* The AP's own look: started, its own APIC. */
+  vm_vcpu_look(&vm, 1, T0 + 7000000, &k);
+  CHECK_STR(k.state, "running");
+  CHECK_EQ(k.isr, -1);
+  CHECK(k.lapic_on);
+  vm_destroy(&vm);
+}
+
 void test_smp_all(void)
 {
   RUN(test_config_bounds);
   RUN(test_ap_start);
   RUN(test_ipis_between_vcpus);
   RUN(test_interrupts_to_vcpus);
+  RUN(test_vcpu_look);
 }

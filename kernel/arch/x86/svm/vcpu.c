@@ -291,6 +291,7 @@ int svm_vcpu_run(struct svm_vcpu *v, struct arch_exit *e)
 
     memset(e, 0, sizeof(*e));
     e->rip = v->vmcb->save.rip;
+    e->rflags = v->vmcb->save.rflags;
     uint64_t code = c->exitcode;
     bool deliver = x86_dispatch_exit(simple_exits, SVM_EXIT_TABLE_SIZE, code, v, skip_insn,
                                      handle_exit, e);

@@ -454,6 +454,7 @@ int vmx_vcpu_run(struct vmx_vcpu *v, struct arch_exit *e)
     v->exits++;
     uint32_t reason = (uint32_t)vmx_read(VMCS_EXIT_REASON);
     e->rip = vmx_read(VMCS_GUEST_RIP);
+    e->rflags = vmx_read(VMCS_GUEST_RFLAGS);
     if (reason & EXIT_REASON_ENTRY_FAIL) {
       /* Invalid guest state or MSR loading (27.8): the basic reason says which. */
       e->reason = ARCH_EXIT_ENTRY_FAIL;

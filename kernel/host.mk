@@ -32,7 +32,7 @@ EFI_OBJS := $(patsubst %.c,$(OUT)/efi/%.o,$(EFI_SRCS))
 TESTS := $(OUT)/test_sha2 $(OUT)/test_ed25519 $(OUT)/test_manifest $(OUT)/ed25519_diff \
   $(OUT)/manifest_render $(OUT)/test_semantic $(OUT)/test_tpm_nv $(OUT)/test_tpm_tis \
   $(OUT)/test_tpm_crb $(OUT)/test_tco $(OUT)/test_measure $(OUT)/test_pull_target \
-  $(OUT)/test_disk_layout
+  $(OUT)/test_disk_layout $(OUT)/test_mem
 
 # The TPM NV marshalling and epoch-floor policy of boot/efi/tpm: pure code, tested on the host.
 TPM_SRCS := kernel/boot/efi/tpm/nv.c kernel/boot/efi/tpm/floor.c
@@ -87,6 +87,11 @@ $(OUT)/test_measure: $(call obj,kernel/tests/test_measure.c kernel/tests/vector_
 $(OUT)/test_pull_target: $(call obj,kernel/tests/test_pull_target.c kernel/tests/vector_files.c \
   kernel/boot/efi/pull/target.c kernel/boot/efi/pull/url.c kernel/log/fmt.c) $(D0_OBJS)
 	$(call link,-lsodium)
+
+# D0's memcpy and memset (kernel/lib/mem.c, linked by the UEFI build only), under other names.
+$(call obj,kernel/tests/test_mem.c): kernel/lib/mem.c
+$(OUT)/test_mem: $(call obj,kernel/tests/test_mem.c)
+	$(call link,)
 
 # The ICH9 TCO watchdog's register logic (boot/efi/wdog/tco.c) against a model of the chip.
 $(OUT)/test_tco: $(call obj,kernel/tests/test_tco.c kernel/boot/efi/wdog/tco.c)

@@ -32,16 +32,6 @@ static uint8_t tlv_buf[TLV_FILE_MAX];
 static struct d0_manifest manifest;
 static struct verified_files files;
 
-/* "manifest-" + uuid + ".tlv"/".sig" */
-#define MANIFEST_NAME_LEN (9 + ESP_UUID_TEXT_LEN + 4)
-
-static void manifest_file_name(const char *uuid, const char *ext, char out[MANIFEST_NAME_LEN + 1]) {
-  memcpy(out, "manifest-", 9);
-  memcpy(out + 9, uuid, ESP_UUID_TEXT_LEN);
-  memcpy(out + 9 + ESP_UUID_TEXT_LEN, ext, 4);
-  out[MANIFEST_NAME_LEN] = '\0';
-}
-
 static EFI_STATUS fail(const char *reason, EFI_STATUS status) {
   log_begin("boot_failed");
   log_str("reason", reason);
@@ -119,7 +109,7 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
                    EFI_STATUS watchdog_status) {
   struct esp esp;
   char uuid[ESP_UUID_TEXT_LEN + 1];
-  char tlv_name[MANIFEST_NAME_LEN + 1], sig_name[MANIFEST_NAME_LEN + 1];
+  char tlv_name[ESP_MANIFEST_NAME_LEN + 1], sig_name[ESP_MANIFEST_NAME_LEN + 1];
   uint8_t sig[ED25519_SIG_LEN];
   size_t tlv_len = 0;
 
@@ -158,8 +148,8 @@ EFI_STATUS d0_boot(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, enum stack_guard_sour
     log_end();
     return EFI_SECURITY_VIOLATION;
   }
-  manifest_file_name(uuid, ".tlv", tlv_name);
-  manifest_file_name(uuid, ".sig", sig_name);
+  esp_manifest_name(uuid, ".tlv", tlv_name);
+  esp_manifest_name(uuid, ".sig", sig_name);
   log_begin("manifest_found");
   log_str("path", tlv_name);
   log_end();

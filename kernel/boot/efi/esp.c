@@ -140,9 +140,17 @@ static int is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
+void esp_manifest_name(const char *uuid, const char *ext, char out[ESP_MANIFEST_NAME_LEN + 1]) {
+  const size_t plen = sizeof ESP_MANIFEST_PREFIX - 1;
+  memcpy(out, ESP_MANIFEST_PREFIX, plen);
+  memcpy(out + plen, uuid, ESP_UUID_TEXT_LEN);
+  memcpy(out + plen + ESP_UUID_TEXT_LEN, ext, 4);
+  out[ESP_MANIFEST_NAME_LEN] = '\0';
+}
+
 /* Matches manifest-<8-4-4-4-12 hex>.tlv; on a match writes the lowercase uuid text. */
 static int match_manifest_name(const CHAR16 *name, char uuid[ESP_UUID_TEXT_LEN + 1]) {
-  static const char prefix[] = "manifest-";
+  static const char prefix[] = ESP_MANIFEST_PREFIX;
   static const char suffix[] = ".tlv";
   const size_t plen = sizeof prefix - 1, slen = sizeof suffix - 1;
   size_t len = 0;

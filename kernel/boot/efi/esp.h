@@ -29,6 +29,13 @@ struct esp {
 
 #define ESP_UUID_TEXT_LEN 36
 
+/* A build's manifest and signature on its slot: "manifest-<uuid>.tlv" / ".sig" (proto/TLV.md). */
+#define ESP_MANIFEST_PREFIX "manifest-"
+#define ESP_MANIFEST_NAME_LEN (sizeof ESP_MANIFEST_PREFIX - 1 + ESP_UUID_TEXT_LEN + 4)
+
+/* The manifest file name of build uuid (ESP_UUID_TEXT_LEN characters) with ext ".tlv" or ".sig". */
+void esp_manifest_name(const char *uuid, const char *ext, char out[ESP_MANIFEST_NAME_LEN + 1]);
+
 #define ESP_PATH_MAX_CHARS 255
 
 /* An ASCII manifest path -> "\\"-separated UCS-2, NUL-terminated; ESP_BAD_PATH for an empty

@@ -9,33 +9,25 @@
 #include "pubkey.h"
 
 #define TLV_FILE_MAX 65536 /* proto/TLV.md "Limits" */
-#define NAME_LEN (9 + ESP_UUID_TEXT_LEN + 4)
 
 static uint8_t tlv[TLV_FILE_MAX];
 static struct d0_manifest m;
 static char reason[32];
 
-static void file_name(const char *uuid, const char *ext, char out[NAME_LEN + 1]) {
-  memcpy(out, "manifest-", 9);
-  memcpy(out + 9, uuid, ESP_UUID_TEXT_LEN);
-  memcpy(out + 9 + ESP_UUID_TEXT_LEN, ext, 4);
-  out[NAME_LEN] = '\0';
-}
-
 const char *ab_precheck(struct esp *e, const char *uuid, uint64_t committed_epoch,
                         uint64_t *epoch) {
-  char name[NAME_LEN + 1];
+  char name[ESP_MANIFEST_NAME_LEN + 1];
   uint8_t sig[ED25519_SIG_LEN + 1];
   size_t tlv_len = 0, sig_len = 0;
   *epoch = 0;
 
-  file_name(uuid, ".tlv", name);
+  esp_manifest_name(uuid, ".tlv", name);
   int err = esp_read_file(e, name, tlv, sizeof tlv, &tlv_len);
   if (err == ESP_TOO_BIG)
     return "tlv:OVERSIZE";
   if (err != ESP_OK)
     return "manifest_unreadable";
-  file_name(uuid, ".sig", name);
+  esp_manifest_name(uuid, ".sig", name);
   err = esp_read_file(e, name, sig, sizeof sig, &sig_len);
   if (err == ESP_NOT_FOUND)
     return "missing_signature";

@@ -202,13 +202,11 @@ static int write_small(struct install *in, const char *path, const uint8_t *p, s
 }
 
 int install_commit(struct install *in) {
-  char sig[NAME_CAP], part[NAME_CAP], tlv[NAME_CAP];
-  const char *u = in->t->uuid;
-  const char *s_parts[] = { u, ".sig", 0 }, *p_parts[] = { u, ".tlv.part", 0 },
-             *t_parts[] = { u, ".tlv", 0 };
-  if (pull_url_join(sig, NAME_CAP, "manifest-", s_parts) != 0 ||
-      pull_url_join(part, NAME_CAP, "manifest-", p_parts) != 0 ||
-      pull_url_join(tlv, NAME_CAP, "manifest-", t_parts) != 0) {
+  char sig[ESP_MANIFEST_NAME_LEN + 1], tlv[ESP_MANIFEST_NAME_LEN + 1], part[NAME_CAP];
+  esp_manifest_name(in->t->uuid, ".sig", sig);
+  esp_manifest_name(in->t->uuid, ".tlv", tlv);
+  const char *p_parts[] = { ".part", 0 };
+  if (pull_url_join(part, NAME_CAP, tlv, p_parts) != 0) {
     in->why = "url_too_long";
     return -1;
   }

@@ -14,7 +14,6 @@
 #include "url.h"
 
 #define TLV_FILE_MAX 65536
-#define NAME_CAP 64
 
 static uint8_t own_tlv[TLV_FILE_MAX];
 static struct d0_manifest own_m;
@@ -25,19 +24,18 @@ static struct pull_target target;
 /* The running build's manifest, verified: only a signed update.url is followed. 0 when it
  * names an update server. */
 static int own_update(const struct pull_env *env) {
-  char name[NAME_CAP];
+  char name[ESP_MANIFEST_NAME_LEN + 1];
   uint8_t sig[ED25519_SIG_LEN + 1];
   size_t tlv_len = 0, sig_len = 0;
-  const char *t_parts[] = { env->own_uuid, ".tlv", 0 }, *s_parts[] = { env->own_uuid, ".sig", 0 };
-  if (pull_url_join(name, sizeof name, "manifest-", t_parts) != 0 ||
-      esp_read_file(env->own, name, own_tlv, sizeof own_tlv, &tlv_len) != ESP_OK)
+  esp_manifest_name(env->own_uuid, ".tlv", name);
+  if (esp_read_file(env->own, name, own_tlv, sizeof own_tlv, &tlv_len) != ESP_OK)
     return -1;
   /* Parsed before it is verified (the parser takes any bytes): most builds name no server, and
    * those pay no signature check here. */
   if (manifest_parse(own_tlv, tlv_len, &own_m) != 0 || !own_m.has_update)
     return -1;
-  if (pull_url_join(name, sizeof name, "manifest-", s_parts) != 0 ||
-      esp_read_file(env->own, name, sig, sizeof sig, &sig_len) != ESP_OK ||
+  esp_manifest_name(env->own_uuid, ".sig", name);
+  if (esp_read_file(env->own, name, sig, sizeof sig, &sig_len) != ESP_OK ||
       sig_len != ED25519_SIG_LEN || ed25519_verify(sig, own_tlv, tlv_len, d0_signing_pubkey) != 0)
     return -1; /* the boot's own check refuses this build a moment later */
   return 0;

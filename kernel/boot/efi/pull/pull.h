@@ -21,7 +21,7 @@
 struct pull_env {
   EFI_BOOT_SERVICES *bs;
   struct esp *own;        /* the running slot (the last good build) */
-  const char *own_uuid;
+  const char *own_uuid;  /* the running build's uuid text (ESP_UUID_TEXT_LEN characters) */
   struct esp *dest;       /* the slot a build is installed into */
   const char *dest_letter;
   const char *dest_uuid;  /* the build dest holds now, "" for none */

@@ -12,8 +12,8 @@ static EFI_HANDLE handles[MAX_HANDLES];
 
 /*
  * Walks a firmware device path (bounded: at most AB_DP_MAX bytes, every node at least a header
- * long) and finds its hard drive node. Returns 0 and sets *len (bytes before the End node),
- * *hd_off (offset of the hard drive node) and *part; -1 for a path that is not a partition.
+ * long). Returns -1 for a malformed path; else sets *len (bytes before the End node) and returns
+ * 1 with *hd_off (offset of its last hard drive node) and *part, or 0 when it has none.
  */
 static int parse_dp(const uint8_t *dp, size_t *len, size_t *hd_off, uint32_t *part) {
   size_t off = 0;
@@ -37,7 +37,7 @@ static int parse_dp(const uint8_t *dp, size_t *len, size_t *hd_off, uint32_t *pa
     off += n;
   }
   *len = off;
-  return found ? 0 : -1;
+  return found;
 }
 
 /*
@@ -58,6 +58,16 @@ static void copy_dp(const uint8_t *src, uint8_t dst[AB_DP_MAX]) {
   }
 }
 
+int ab_dp_read(EFI_BOOT_SERVICES *bs, EFI_HANDLE h, uint8_t dp[AB_DP_MAX], size_t *len,
+               size_t *hd_off, uint32_t *part) {
+  void *p = 0;
+  memset(dp, 0, AB_DP_MAX);
+  if (EFI_ERROR(bs->HandleProtocol(h, &dp_guid, &p)) || !p)
+    return -1;
+  copy_dp(p, dp);
+  return parse_dp(dp, len, hd_off, part);
+}
+
 int ab_slots_find(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct ab_slots *out, const char **why) {
   EFI_BOOT_SERVICES *bs = st->BootServices;
   EFI_LOADED_IMAGE_PROTOCOL *li = 0;
@@ -69,16 +79,14 @@ int ab_slots_find(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct ab_slots *out, 
   }
   /* The boot disk is what precedes the hard drive node in D0's own partition's path. */
   static uint8_t own_dp[AB_DP_MAX];
-  void *p = 0;
   size_t own_len, own_hd;
   uint32_t own_part;
-  memset(own_dp, 0, sizeof own_dp);
-  if (EFI_ERROR(bs->HandleProtocol(li->DeviceHandle, &dp_guid, &p)) || !p) {
+  int own = ab_dp_read(bs, li->DeviceHandle, own_dp, &own_len, &own_hd, &own_part);
+  if (own < 0) {
     *why = "no_device_path";
     return -1;
   }
-  copy_dp(p, own_dp);
-  if (parse_dp(own_dp, &own_len, &own_hd, &own_part) != 0) {
+  if (own == 0) {
     *why = "not_a_partition";
     return -1;
   }
@@ -93,12 +101,7 @@ int ab_slots_find(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct ab_slots *out, 
     struct ab_slot *s = &out->s[out->n];
     size_t len, hd;
     uint32_t part;
-    memset(s->dp, 0, sizeof s->dp);
-    p = 0;
-    if (EFI_ERROR(bs->HandleProtocol(handles[i], &dp_guid, &p)) || !p)
-      continue;
-    copy_dp(p, s->dp);
-    if (parse_dp(s->dp, &len, &hd, &part) != 0)
+    if (ab_dp_read(bs, handles[i], s->dp, &len, &hd, &part) != 1)
       continue;
     if (hd != own_hd || memcmp(s->dp, own_dp, hd) != 0)
       continue; /* another disk */

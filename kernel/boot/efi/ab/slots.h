@@ -35,6 +35,16 @@ int ab_slots_find(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct ab_slots *out, 
 /* Index of the slot holding uuid (36 characters), or -1. */
 int ab_slot_by_uuid(const struct ab_slots *sl, const char *uuid);
 
+/*
+ * Reads handle h's device path into dp (zeroed first; copied node by node, bounded by AB_DP_MAX,
+ * its End node included when it fits) and walks it. Returns -1 when h has none or it is malformed
+ * or too long; else *len is its length before the End node, and the result is 1 when it holds a
+ * hard drive node (*hd_off: the last one's offset, *part: its partition number), 0 when not (a
+ * whole disk's path).
+ */
+int ab_dp_read(EFI_BOOT_SERVICES *bs, EFI_HANDLE h, uint8_t dp[AB_DP_MAX], size_t *len,
+               size_t *hd_off, uint32_t *part);
+
 /* "A", "B", ... for partition 1, 2, ... */
 const char *ab_slot_letter(uint32_t part);
 

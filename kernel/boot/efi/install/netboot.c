@@ -25,7 +25,6 @@
 static const EFI_GUID loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
 static const EFI_GUID pxe_guid = EFI_PXE_BASE_CODE_PROTOCOL_GUID;
 static const EFI_GUID sfs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
-static const EFI_GUID dp_guid = EFI_DEVICE_PATH_PROTOCOL_GUID;
 
 static uint8_t pointer[PULL_POINTER_MAX];
 static struct pull_target target;
@@ -120,44 +119,23 @@ static const char *read_pointer(EFI_PXE_BASE_CODE_PROTOCOL *pxe, EFI_RUNTIME_SER
   return 0;
 }
 
-/* The device path of h without its End node; its length, 0 if none or too long. */
-static size_t dp_of(EFI_BOOT_SERVICES *bs, EFI_HANDLE h, uint8_t out[AB_DP_MAX]) {
-  uint8_t *p = 0;
-  if (EFI_ERROR(bs->HandleProtocol(h, &dp_guid, (void **)&p)) || !p)
-    return 0;
-  size_t off = 0;
-  while (off + DP_HEADER_LEN <= AB_DP_MAX) {
-    size_t n = (size_t)p[off + 2] | ((size_t)p[off + 3] << 8);
-    if (p[off] == DP_TYPE_END && p[off + 1] == DP_SUBTYPE_END_ENTIRE) {
-      memcpy(out, p, off);
-      return off;
-    }
-    if (n < DP_HEADER_LEN || off + n > AB_DP_MAX)
-      return 0;
-    off += n;
-  }
-  return 0;
-}
-
 /* Slot A of the disk just laid out: the FAT volume whose device path is the disk's plus a hard
  * drive node of partition 1. */
 static int open_slot_a(EFI_BOOT_SERVICES *bs, EFI_HANDLE disk) {
   static uint8_t disk_dp[AB_DP_MAX];
-  size_t dl = dp_of(bs, disk, disk_dp);
-  if (dl == 0)
+  size_t dl, hd;
+  uint32_t part;
+  if (ab_dp_read(bs, disk, disk_dp, &dl, &hd, &part) < 0 || dl == 0)
     return -1;
   bs->ConnectController(disk, 0, 0, 1); /* the partition and FAT drivers find the new layout */
   UINTN size = sizeof handles;
   if (EFI_ERROR(bs->LocateHandle(ByProtocol, &sfs_guid, 0, &size, handles)))
     return -1;
   for (size_t i = 0; i < size / sizeof(EFI_HANDLE); i++) {
-    size_t pl = dp_of(bs, handles[i], slot_a.dp);
-    const uint8_t *hd = slot_a.dp + dl;
-    if (pl < dl + DP_HD_LEN || memcmp(slot_a.dp, disk_dp, dl) != 0 || hd[0] != DP_TYPE_MEDIA ||
-        hd[1] != DP_SUBTYPE_HARD_DRIVE)
-      continue;
-    uint32_t part = (uint32_t)hd[4] | (uint32_t)hd[5] << 8 | (uint32_t)hd[6] << 16 |
-                    (uint32_t)hd[7] << 24;
+    size_t pl;
+    if (ab_dp_read(bs, handles[i], slot_a.dp, &pl, &hd, &part) != 1 || hd != dl ||
+        memcmp(slot_a.dp, disk_dp, dl) != 0)
+      continue; /* not a partition of this disk */
     EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs = 0;
     if (part != 1 || EFI_ERROR(bs->HandleProtocol(handles[i], &sfs_guid, (void **)&fs)) ||
         EFI_ERROR(fs->OpenVolume(fs, &slot_a.esp.root)))

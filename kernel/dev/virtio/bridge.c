@@ -158,5 +158,7 @@ void bridge_poll(struct bridge *br, uint64_t now_ns)
     struct bridge_port *p = &br->ports[i];
     if (p->up && p->net->tx_throttled && (!p->has_tx_limit || rate_ready(&p->tx_limit, now_ns)))
       virtio_net_tx_resume(p->net);
+    if (p->up)
+      virtio_net_poll(p->net, now_ns);
   }
 }

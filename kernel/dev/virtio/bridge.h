@@ -108,7 +108,8 @@ bool bridge_tx(void *ctx, const uint8_t *frame, uint32_t len);
  */
 bool bridge_deliver(struct bridge *br, uint32_t port, const uint8_t *frame, uint32_t len);
 
-/* The host loop's turn: resumes the TX queue of every throttled port whose limit has tokens. */
+/* The host loop's turn: resumes the TX queue of every throttled port whose limit has tokens,
+ * and raises the TX completion interrupts that are due (virtio_net_poll). */
 void bridge_poll(struct bridge *br, uint64_t now_ns);
 
 /* The port's VM stopped: it neither sends nor receives any more. */

@@ -1,5 +1,6 @@
 #include "dev/virtio/virtio_net.h"
 
+#include "arch/arch.h"
 #include "d0/lib.h"
 #include "hv/err.h"
 #include "hv/event.h"
@@ -56,6 +57,25 @@ static int tx_one(struct virtio_net *n, const struct vq_chain *c, bool *more, ui
   return HV_OK;
 }
 
+/* TX chains went back to the used ring: their interrupt is deferred (virtio_net.h), unless one
+ * is pending already (the guest's handler will find them) or owed since earlier. */
+static void owe_tx_irq(struct virtio_net *n)
+{
+  if (n->tx_irq_owed || (n->t.int_status & VIRTIO_INT_USED_BUFFER))
+    return;
+  n->tx_irq_owed = true;
+  n->tx_irq_due_ns = arch_time_ns() + VIRTIO_NET_TX_IRQ_DEFER_NS;
+}
+
+void virtio_net_poll(struct virtio_net *n, uint64_t now_ns)
+{
+  if (!n->tx_irq_owed || now_ns < n->tx_irq_due_ns)
+    return;
+  n->tx_irq_owed = false;
+  if (virtio_mmio_queue_live(&n->t, VIRTIO_NET_TXQ)) /* not reset or broken meanwhile */
+    virtio_mmio_signal_used(&n->t, VIRTIO_NET_TXQ); /* the driver's NO_INTERRUPT still holds */
+}
+
 /* Takes TX chains until the queue is empty, the tx callback says stop (tx_throttled), or the
  * device broke meanwhile (a hostile RX ring met while the callback delivered to this device). */
 static int tx_drain(struct virtio_net *n)
@@ -91,7 +111,7 @@ static int tx_drain(struct virtio_net *n)
   if (!more)
     n->tx_throttled = true;
   if (pushed)
-    virtio_mmio_signal_used(t, VIRTIO_NET_TXQ);
+    owe_tx_irq(n);
   return err;
 }
 
@@ -168,6 +188,8 @@ int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, uint32_t len)
     return HV_E_DEV_BROKEN;
   }
   virtio_mmio_signal_used(t, VIRTIO_NET_RXQ);
+  if (t->int_status & VIRTIO_INT_USED_BUFFER)
+    n->tx_irq_owed = false; /* this interrupt tells the guest of its TX completions too */
   if (err < 0) {
     st->net_drops++;
     return err;

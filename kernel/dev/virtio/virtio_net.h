@@ -25,6 +25,14 @@
  * went to the bridge (segments count: one chain may make ~1,365 at the smallest MSS); the rest
  * waits for the host loop's bridge_poll, as when throttled, so one VM's burst cannot hold D0.
  *
+ * TX completion interrupts are moderated: the chains a notification took go back to the used ring
+ * at once, but the interrupt that tells the guest comes with the next one this device raises
+ * anyway (a received frame's), or at the host loop's first bridge_poll (virtio_net_poll)
+ * VIRTIO_NET_TX_IRQ_DEFER_NS after it, whichever is first; an interrupt already pending covers
+ * it. Linux's driver also reaps used TX buffers each time it transmits, and its interrupt handler
+ * looks at every queue. Under a download the ACKs' interrupts carry the TX completions, so the
+ * guest takes one interrupt where it took two, each three exits (bench/net/README.md).
+ *
  * Re-entrancy: the tx callback may deliver frames to this same device (virtio_net_rx), e.g. D0
  * answering an ARP request at once; the TX loop keeps what it needs of its chain across the call.
  * TX processing never nests (the callback only delivers), which is why one segmentation buffer
@@ -48,6 +56,7 @@
 #define VIRTIO_NET_RXQ 0
 #define VIRTIO_NET_TXQ 1
 #define VIRTIO_NET_TX_BUDGET 256u /* frames per notification (or resume) before yielding */
+#define VIRTIO_NET_TX_IRQ_DEFER_NS 1000000ull /* a TX completion's interrupt waits at most this */
 
 /* One frame the guest sent (its virtio_net_hdr stripped). true: the device may take the next
  * chain now; false: it stops until virtio_net_tx_resume(). */
@@ -59,6 +68,8 @@ struct virtio_net {
   virtio_net_tx_fn tx;
   void *bridge;
   bool tx_throttled; /* the tx callback said stop: TX chains wait in the ring */
+  bool tx_irq_owed;     /* TX chains completed whose interrupt is deferred (above) */
+  uint64_t tx_irq_due_ns; /* ... until then */
   uint8_t frame[VIRTIO_NET_MAX_FRAME];
   struct vq_chain chain;
 };
@@ -78,5 +89,8 @@ int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, uint32_t len);
  * meanwhile just stops being throttled.
  */
 void virtio_net_tx_resume(struct virtio_net *n);
+
+/* From the host loop (bridge_poll): raises a deferred TX completion interrupt that is due. */
+void virtio_net_poll(struct virtio_net *n, uint64_t now_ns);
 
 #endif /* DEV_VIRTIO_NET_H */

@@ -195,13 +195,15 @@ static void test_net_interrupt_suppression(void)
   CHECK_EQ(mmio_r(&vm, NET + VIRTIO_MMIO_INTERRUPT_STATUS), 0);
   CHECK(!vm.avm.irq_level[LAYOUT_VIRTIO_NET_GSI]);
   CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 0);
-  /* TX still interrupts: its own queue's flag is clear. */
+  /* TX still interrupts: its own queue's flag is clear (once its deferral is over). */
   memset(gpa_ptr(&vm, BUF), 0, 12);
   drv_desc(&tx, 0, BUF, 12, VIRTQ_DESC_F_NEXT, 1);
   drv_desc(&tx, 1, BUF + 0x800, 60, 0, 0);
   drv_publish(&tx, 0);
+  uint64_t t0 = arch_time_ns();
   drv_notify(&tx);
   CHECK(drv_used(&tx, &id, &len));
+  virtio_net_poll(&net, t0 + VIRTIO_NET_TX_IRQ_DEFER_NS);
   CHECK_EQ(mmio_r(&vm, NET + VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_INT_USED_BUFFER);
   CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 1);
   mmio_w(&vm, NET + VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
@@ -215,10 +217,82 @@ static void test_net_interrupt_suppression(void)
   CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 2);
 }
 
+/* One TX chain sent: its buffer is used at once, its interrupt deferred (virtio_net.h). */
+static void send_one(struct drv_q *tx, uint16_t d)
+{
+  memset(gpa_ptr(&vm, BUF), 0, 12);
+  drv_desc(tx, d, BUF, 12, VIRTQ_DESC_F_NEXT, (uint16_t)(d + 1));
+  drv_desc(tx, (uint16_t)(d + 1), BUF + 0x800, 60, 0, 0);
+  drv_publish(tx, d);
+  drv_notify(tx);
+}
+
+/* TX completion interrupts are moderated: none at the notification, one at the first poll after
+ * VIRTIO_NET_TX_IRQ_DEFER_NS, none when a received frame's interrupt (or one still pending)
+ * carried them, none after a reset or under the driver's NO_INTERRUPT. */
+static void test_net_tx_irq_deferred(void)
+{
+  setup(4);
+  struct drv_q rx, tx;
+  net_up(&rx, &tx, VIRTIO_NET_F_STATUS);
+  uint8_t frame[60] = {0};
+  uint32_t id, len;
+  uint64_t t0 = arch_time_ns();
+  send_one(&tx, 0);
+  CHECK(drv_used(&tx, &id, &len)); /* the buffer is back at once */
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 0);
+  virtio_net_poll(&net, t0 + VIRTIO_NET_TX_IRQ_DEFER_NS - 1);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 0);
+  virtio_net_poll(&net, t0 + VIRTIO_NET_TX_IRQ_DEFER_NS);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 1);
+  CHECK_EQ(mmio_r(&vm, NET + VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_INT_USED_BUFFER);
+  virtio_net_poll(&net, t0 + 10 * VIRTIO_NET_TX_IRQ_DEFER_NS); /* owed once, raised once */
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 1);
+  mmio_w(&vm, NET + VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+  /* A frame received before the deadline: one interrupt for both, nothing owed after it. */
+  drv_desc(&rx, 0, BUF + 0x3000, 12 + 1518, VIRTQ_DESC_F_WRITE, 0);
+  drv_publish(&rx, 0);
+  t0 = arch_time_ns();
+  send_one(&tx, 2);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 1);
+  CHECK_EQ(virtio_net_rx(&net, frame, 60), HV_OK);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 2);
+  mmio_w(&vm, NET + VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+  virtio_net_poll(&net, t0 + VIRTIO_NET_TX_IRQ_DEFER_NS);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 2);
+  CHECK(!vm.avm.irq_level[LAYOUT_VIRTIO_NET_GSI]);
+  /* An interrupt still pending (not acknowledged) covers a completion: nothing owed. */
+  drv_desc(&rx, 1, BUF + 0x3800, 12 + 1518, VIRTQ_DESC_F_WRITE, 0);
+  drv_publish(&rx, 1);
+  CHECK_EQ(virtio_net_rx(&net, frame, 60), HV_OK);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 3);
+  t0 = arch_time_ns();
+  send_one(&tx, 4);
+  mmio_w(&vm, NET + VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_INT_USED_BUFFER);
+  virtio_net_poll(&net, t0 + VIRTIO_NET_TX_IRQ_DEFER_NS);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 3);
+  /* The driver polls TX (NO_INTERRUPT) when the deferral ends: no interrupt. */
+  avail_flags(&tx, VIRTQ_AVAIL_F_NO_INTERRUPT);
+  t0 = arch_time_ns();
+  send_one(&tx, 6);
+  virtio_net_poll(&net, t0 + VIRTIO_NET_TX_IRQ_DEFER_NS);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 3);
+  CHECK_EQ(mmio_r(&vm, NET + VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+  /* Reset before the deadline: the device owes the new driver nothing. */
+  avail_flags(&tx, 0);
+  t0 = arch_time_ns();
+  send_one(&tx, 0);
+  mmio_w(&vm, NET + VIRTIO_MMIO_STATUS, 0);
+  virtio_net_poll(&net, t0 + VIRTIO_NET_TX_IRQ_DEFER_NS);
+  CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 3);
+  CHECK_EQ(vm.stats.net_tx_frames, 5);
+}
+
 void test_virtio_net_all(void)
 {
   RUN(test_net_probe_tx_rx);
   RUN(test_net_interrupt_suppression);
+  RUN(test_net_tx_irq_deferred);
   RUN(test_net_tso);
   RUN(test_net_offload_not_negotiated);
   RUN(test_net_tx_budget);

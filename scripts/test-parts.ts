@@ -58,6 +58,8 @@ export const TEST_PARTS: readonly TestPart[] = [
         'host tests and a fuzzer (CPU): balance (emulators ran 34 min with it and secure-boot there, engine 26)',
       'test/secure-boot':
         'QEMU + OVMF Secure Boot firmware (SVM), one CPU and no SMP assertion: balance, as the Pulumi QEMU boots',
+      'test/ab/write-replay.test.ts':
+        'power-cut states checked on the host, a sample booted by one-CPU QEMU: balance (emulators ran 35 min 50 s, engine 32 min, 5 December)',
       'test/hv-vmx/net-publish.test.ts':
         'its web server image is built by a Docker engine (the rest of test/hv-vmx is emulators)',
     },

@@ -1,7 +1,7 @@
 /*
  * Where a vCPU was when D0 last saw it, for ev=vcpu_state: logged for each vCPU of a VM whose
  * health failed (boot/efi/run_vms.c), so a guest that never became ready can be told apart from
- * the log alone: one that computes (its last exit is the host tick, its RIP moves), one halted
+ * the log alone: one that computes (its last exit the host tick's), one halted
  * for an interrupt that never comes (its APIC timer masked or not counting, a vector stuck in
  * service at or above the one requested, TPR raised), one with interrupts off (IF clear), or an
  * AP that was never started.

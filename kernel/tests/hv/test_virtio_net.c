@@ -173,6 +173,16 @@ static void test_net_tx_budget(void)
   CHECK_EQ(used, 4);
 }
 
+/* One TX chain sent: its buffer is used at once, its interrupt deferred (virtio_net.h). */
+static void send_one(struct drv_q *tx, uint16_t d)
+{
+  memset(gpa_ptr(&vm, BUF), 0, 12);
+  drv_desc(tx, d, BUF, 12, VIRTQ_DESC_F_NEXT, (uint16_t)(d + 1));
+  drv_desc(tx, (uint16_t)(d + 1), BUF + 0x800, 60, 0, 0);
+  drv_publish(tx, d);
+  drv_notify(tx);
+}
+
 /* While the driver polls a queue (NO_INTERRUPT set), used buffers are returned without an
  * interrupt; once it clears the flag, the next one interrupts again. Per queue: RX suppressed
  * does not silence TX. */
@@ -196,12 +206,8 @@ static void test_net_interrupt_suppression(void)
   CHECK(!vm.avm.irq_level[LAYOUT_VIRTIO_NET_GSI]);
   CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 0);
   /* TX still interrupts: its own queue's flag is clear (once its deferral is over). */
-  memset(gpa_ptr(&vm, BUF), 0, 12);
-  drv_desc(&tx, 0, BUF, 12, VIRTQ_DESC_F_NEXT, 1);
-  drv_desc(&tx, 1, BUF + 0x800, 60, 0, 0);
-  drv_publish(&tx, 0);
   uint64_t t0 = arch_time_ns();
-  drv_notify(&tx);
+  send_one(&tx, 0);
   CHECK(drv_used(&tx, &id, &len));
   virtio_net_poll(&net, t0 + VIRTIO_NET_TX_IRQ_DEFER_NS);
   CHECK_EQ(mmio_r(&vm, NET + VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_INT_USED_BUFFER);
@@ -215,16 +221,6 @@ static void test_net_interrupt_suppression(void)
   CHECK_EQ(mmio_r(&vm, NET + VIRTIO_MMIO_INTERRUPT_STATUS), VIRTIO_INT_USED_BUFFER);
   CHECK(vm.avm.irq_level[LAYOUT_VIRTIO_NET_GSI]);
   CHECK_EQ(vm.avm.irq_edges[LAYOUT_VIRTIO_NET_GSI], 2);
-}
-
-/* One TX chain sent: its buffer is used at once, its interrupt deferred (virtio_net.h). */
-static void send_one(struct drv_q *tx, uint16_t d)
-{
-  memset(gpa_ptr(&vm, BUF), 0, 12);
-  drv_desc(tx, d, BUF, 12, VIRTQ_DESC_F_NEXT, (uint16_t)(d + 1));
-  drv_desc(tx, (uint16_t)(d + 1), BUF + 0x800, 60, 0, 0);
-  drv_publish(tx, d);
-  drv_notify(tx);
 }
 
 /* TX completion interrupts are moderated: none at the notification, one at the first poll after

@@ -120,11 +120,15 @@ static void deliver_interrupts(struct vm *vm, uint32_t vcpu)
   }
 }
 
-bool vm_interrupt_pending(struct vm *vm, uint32_t vcpu, uint64_t now_ns)
+bool vm_interrupt_pending(struct vm *vm, uint32_t vcpu, uint64_t now_ns, uint64_t *next_ns)
 {
+  if (next_ns != NULL)
+    *next_ns = UINT64_MAX;
   if (!vm->has_platform)
     return true; /* nothing could ever wake it: a VM without platform devices just runs again */
-  platform_poll_vcpu(&vm->platform, vcpu, now_ns);
+  uint64_t next = platform_poll_vcpu(&vm->platform, vcpu, now_ns);
+  if (next_ns != NULL)
+    *next_ns = next;
   return platform_pending_vector(&vm->platform, vcpu) >= 0;
 }
 

@@ -131,8 +131,9 @@ bool vm_vcpu_started(const struct vm *vm, uint32_t vcpu);
 void vm_set_guest_hooks(void (*leave)(void), void (*back)(void));
 
 /* Runs vCPU `vcpu`'s timers up to now_ns (platform_poll_vcpu); true when an interrupt waits for
- * it (always true for a VM without platform devices). */
-bool vm_interrupt_pending(struct vm *vm, uint32_t vcpu, uint64_t now_ns);
+ * it (always true for a VM without platform devices). When next_ns is not NULL it gets the time
+ * those timers next need a poll (UINT64_MAX: none), what an idle CPU may sleep until. */
+bool vm_interrupt_pending(struct vm *vm, uint32_t vcpu, uint64_t now_ns, uint64_t *next_ns);
 
 /* Stops the VM for good. state is VM_CRASHED or VM_FAILED; err/what are logged. */
 void vm_stop(struct vm *vm, enum vm_state state, int err, const char *what);

@@ -64,6 +64,11 @@ static inline void x86_cli(void) { __asm__ volatile("cli" ::: "memory"); }
  * taken by its handler here (STI's shadow ends after the NOP), then IF=0 again. */
 static inline void x86_take_pending_irq(void) { __asm__ volatile("sti; nop; cli" ::: "memory"); }
 
+/* Sleeps until the next interrupt, which its handler takes, then IF=0 again. One that became
+ * pending while IF was 0 ends the HLT at once (STI's shadow covers it): no wake-up is lost
+ * between a decision to halt and the halt. */
+static inline void x86_wait_for_interrupt(void) { __asm__ volatile("sti; hlt; cli" ::: "memory"); }
+
 /* A spin-wait hint (PAUSE). */
 static inline void x86_pause(void) { __asm__ volatile("pause" ::: "memory"); }
 

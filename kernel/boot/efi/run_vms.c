@@ -18,7 +18,9 @@
  * halted is runnable again once an interrupt is pending for it (its VM's platform timers are
  * polled here) or HALT_WAIT_NS after it halted (Linux's idle loop tolerates a spurious wake-up;
  * a guest that halts with interrupts off is woken the same way). An AP that waits for its INIT
- * and SIPI (hv/vm.h) is not runnable. When every vCPU of a CPU waits, that CPU polls their timers
+ * and SIPI (hv/vm.h) is not runnable. When every vCPU of a CPU waits, that CPU halts until its
+ * next interrupt (the host tick, a kick) where hv/idle.h allows it (no waiting vCPU's deadline
+ * within a tick, none ran in the last 1 ms, the uplink quiet for 50 ms), else polls their timers
  * until one has work.
  *
  * The BSP also does D0's own work, between its VMs' slices: the watchdog, the network's timers
@@ -58,6 +60,7 @@
 #include "d0/ticket_lock.h"
 #include "hv/err.h"
 #include "hv/exit.h"
+#include "hv/idle.h"
 #include "hv/vcpu_look.h"
 #include "log/log.h"
 #include "net.h"
@@ -71,13 +74,13 @@
 #define SLICE_NS 10000000ull     /* 10 ms of one VM before the next one's turn */
 
 static struct ticket_lock d0_lock; /* above: everything but guests and idle waits */
-/* Per CPU slot: time spent waiting for d0_lock and kicks sent (ev=cpu_stats), each CPU
- * writing only its own; whether its guest runs (set before the lock is dropped for it, cleared
- * once it is retaken) and whether it was kicked since it entered (both under the lock); its
- * APIC id. */
+/* Per CPU slot: time spent waiting for d0_lock, kicks sent, time halted idle and halts
+ * (ev=cpu_stats), each CPU writing only its own; whether its guest runs or it halts idle (set
+ * before the lock is dropped for it, cleared once it is retaken) and whether it was kicked since
+ * (all under the lock); when a vCPU of its last ran; its APIC id. */
 static struct {
-  uint64_t lock_wait_ns, kicks_sent;
-  bool in_guest, kicked;
+  uint64_t lock_wait_ns, kicks_sent, idle_ns, halts, last_ran_ns;
+  bool in_guest, idle, kicked;
   uint32_t apic_id;
   struct launched_vm *running; /* the VM whose vCPU this CPU's slice runs (NULL between) */
 } per_cpu[X86_MAX_CPUS];
@@ -118,7 +121,7 @@ static void guest_back(void)
  * pending for a vCPU whose guest runs on another CPU (a device line, an IPI from another vCPU of
  * its VM; not its APIC timer, which only its own CPU polls: platform_poll_vcpu), that CPU gets
  * X86_KICK_VECTOR so its guest exits and D0 there delivers the interrupt now, not at the guest's
- * next exit (up to a host tick). What became pending since the last look is seen through
+ * next exit (up to a host tick). A CPU halted idle (idle_wait) is woken the same way. What became pending since the last look is seen through
  * platform_wakeups; at most one kick per guest entry. A kick that lands before the guest is
  * entered exits it at once (the IPI waits in IRR).
  */
@@ -132,8 +135,8 @@ static void kick_vcpus(struct launched_vm *l, uint32_t me)
     if (w == s->wakeups_seen)
       continue;
     s->wakeups_seen = w;
-    if (s->cpu == me || l->vm.state != VM_RUNNING || !per_cpu[s->cpu].in_guest ||
-        per_cpu[s->cpu].kicked)
+    if (s->cpu == me || l->vm.state != VM_RUNNING ||
+        !(per_cpu[s->cpu].in_guest || per_cpu[s->cpu].idle) || per_cpu[s->cpu].kicked)
       continue;
     per_cpu[s->cpu].kicked = true;
     if (x86_kick_cpu(per_cpu[s->cpu].apic_id))
@@ -333,13 +336,22 @@ static void decide(struct launched_vm *vms, uint32_t n, uint64_t now, bool *deci
   }
 }
 
-static bool runnable(struct launched_vm *l, uint32_t v, uint64_t now)
+/* Whether vCPU v of l can run now; when it waits (halted), *wake is lowered to the time it
+ * needs a look again (its timers' next deadline, or its HALT_WAIT give-up). */
+static bool runnable(struct launched_vm *l, uint32_t v, uint64_t now, uint64_t *wake)
 {
   if (l->vm.state != VM_RUNNING || !vm_vcpu_started(&l->vm, v))
     return false;
   if (!l->vm.cpu[v].halted)
     return true;
-  return vm_interrupt_pending(&l->vm, v, now) || now - l->slot[v].halted_ns >= HALT_WAIT_NS;
+  uint64_t timers;
+  uint64_t give_up = l->slot[v].halted_ns + HALT_WAIT_NS;
+  if (vm_interrupt_pending(&l->vm, v, now, &timers) || now >= give_up)
+    return true;
+  uint64_t next = timers < give_up ? timers : give_up;
+  if (next < *wake)
+    *wake = next;
+  return false;
 }
 
 /* Every VM's vCPUs together: what place_vms places. */
@@ -402,12 +414,13 @@ static void start_vm(struct launched_vm *l)
     vm_stop(&l->vm, VM_FAILED, err, "vm-start-failed");
 }
 
-/* vCPU v of l runs a slice if it can. */
-static void run_vcpu(struct cpu_run *c, struct launched_vm *l, uint32_t v, bool *ran)
+/* vCPU v of l runs a slice if it can (else *wake: runnable). */
+static void run_vcpu(struct cpu_run *c, struct launched_vm *l, uint32_t v, bool *ran,
+                     uint64_t *wake)
 {
   struct vcpu_slot *s = &l->slot[v];
   uint64_t now = arch_time_ns();
-  if (!runnable(l, v, now))
+  if (!runnable(l, v, now, wake))
     return;
   *ran = true;
   if (s->ready_since_ns != 0)
@@ -418,6 +431,7 @@ static void run_vcpu(struct cpu_run *c, struct launched_vm *l, uint32_t v, bool 
   per_cpu[me].running = l->vm.vcpus > 1 ? l : NULL; /* guest_leave: its other vCPUs' kicks */
   vm_run_until(&l->vm, v, RUN_BATCH, now + SLICE_NS);
   per_cpu[me].running = NULL;
+  per_cpu[me].last_ran_ns = arch_time_ns();
   if (starting) /* an AP's pages (VMCB/VMCS), allocated as its SIPI started it */
     l->d0_bytes += (uint64_t)(free_before - x86_pages_free_count()) * X86_PAGE;
   kick_others(c->vms, c->n);
@@ -429,17 +443,19 @@ static void run_vcpu(struct cpu_run *c, struct launched_vm *l, uint32_t v, bool 
 }
 
 /* One round over this CPU's vCPUs (d0_lock held): each runnable one runs a slice; the CPU of a
- * VM's vCPU 0 reports its health and its stop. *ran: one ran; returns whether a VM with a vCPU
- * here is still running. */
-static bool run_round(struct cpu_run *c, bool *ran)
+ * VM's vCPU 0 reports its health and its stop. *ran: one ran; *wake: the earliest time a waiting
+ * one needs a look (IDLE_NO_DEADLINE: none); returns whether a VM with a vCPU here is still
+ * running. */
+static bool run_round(struct cpu_run *c, bool *ran, uint64_t *wake)
 {
+  *wake = IDLE_NO_DEADLINE;
   bool running = false;
   for (uint32_t i = 0; i < c->n; i++) {
     struct launched_vm *l = &c->vms[i];
     for (uint32_t v = 0; v < l->vm.vcpus; v++) {
       if (l->slot[v].cpu != c->slot)
         continue;
-      run_vcpu(c, l, v, ran);
+      run_vcpu(c, l, v, ran, wake);
       if (l->vm.state == VM_RUNNING)
         running = true;
       if (v != 0)
@@ -452,12 +468,53 @@ static bool run_round(struct cpu_run *c, bool *ran)
   return running;
 }
 
-/* Nothing ran this round: let the other CPUs have the lock, then poll again. */
-static void idle_poll(void)
+/* Whether this CPU halts until its next interrupt now that nothing ran (hv/idle.h: no vCPU
+ * waits less than a tick, none ran just now, the uplink is quiet); if so it is marked idle, so
+ * kicks reach it (d0_lock held). last_net_ns: 0 but on the CPU that polls the uplink. */
+static bool idle_begin(uint64_t wake, uint64_t last_net_ns)
 {
+  uint32_t me = x86_cpu_index();
+  struct idle_view v = {
+      .now_ns = arch_time_ns(),
+      .last_ran_ns = per_cpu[me].last_ran_ns,
+      .next_wake_ns = wake,
+      .last_net_ns = last_net_ns,
+      .tick_ns = 1000000000ull / X86_TICK_HZ,
+  };
+  if (!idle_may_halt(&v))
+    return false;
+  per_cpu[me].idle = true;
+  per_cpu[me].kicked = false;
+  return true;
+}
+
+/* Lock dropped: halt until the next interrupt (the tick, a kick); one that came since
+ * idle_begin ends it at once (STI's shadow covers HLT). */
+static uint64_t idle_halt(void)
+{
+  uint64_t t0 = arch_time_ns();
+  x86_wait_for_interrupt();
+  return arch_time_ns() - t0;
+}
+
+/* Lock held again after idle_halt. */
+static void idle_end(uint64_t halted_ns)
+{
+  uint32_t me = x86_cpu_index();
+  per_cpu[me].idle = false;
+  per_cpu[me].idle_ns += halted_ns;
+  per_cpu[me].halts++;
+}
+
+/* Nothing ran this round: let the other CPUs have the lock, then halt or poll again. */
+static void idle_poll(uint64_t wake)
+{
+  bool halt = idle_begin(wake, 0);
   drop_d0_lock();
-  x86_pause();
+  uint64_t halted_ns = halt ? idle_halt() : (x86_pause(), 0);
   take_d0_lock();
+  if (halt)
+    idle_end(halted_ns);
 }
 
 /* ev=cpu_stats: what one CPU did, once its VMs have all stopped (an AP, before it parks) or at
@@ -484,6 +541,8 @@ static void report_cpu(const struct cpu_run *c)
   log_u64("vm_wait_ms", wait_ns / 1000000ull);
   log_u64("lock_wait_ms", per_cpu[c->slot].lock_wait_ns / 1000000ull);
   log_u64("kicks_sent", per_cpu[c->slot].kicks_sent);
+  log_u64("idle_ms", per_cpu[c->slot].idle_ns / 1000000ull);
+  log_u64("halts", per_cpu[c->slot].halts);
   log_end();
 }
 
@@ -502,10 +561,11 @@ static void ap_run(void *arg)
   start_mine(c);
   for (;;) {
     bool ran = false;
-    if (!run_round(c, &ran))
+    uint64_t wake;
+    if (!run_round(c, &ran, &wake))
       break;
     if (!ran)
-      idle_poll();
+      idle_poll(wake);
   }
   report_cpu(c);
   drop_d0_lock(); /* then parks (smp.c) */
@@ -551,10 +611,12 @@ void run_vms(struct launched_vm *vms, uint32_t n)
   for (;;)
     x86_pause();
 #endif
+  uint64_t net_frames = 0, last_net_ns = 0;
   for (;;) {
     bool ran = false;
+    uint64_t wake;
     watchdog_pet();
-    run_round(&runs[0], &ran);
+    run_round(&runs[0], &ran, &wake);
     net_tick(arch_time_ns()); /* throttled VMs resume, NAT entries expire */
     uplink_tick(arch_time_ns()); /* D0's own address: a bounded budget per round */
     kick_others(vms, n); /* frames from the uplink for VMs running elsewhere */
@@ -563,12 +625,24 @@ void run_vms(struct launched_vm *vms, uint32_t n)
       decide(vms, n, arch_time_ns(), &decided);
     if (all_stopped(vms, n))
       break;
+    /* The uplink is polled (no interrupt wakes a halt): a frame it moved keeps this CPU awake
+     * a while (hv/idle.h). */
+    const struct net_counters *uc = uplink_counters();
+    if (uc->rx_packets + uc->tx_packets != net_frames) {
+      net_frames = uc->rx_packets + uc->tx_packets;
+      last_net_ns = arch_time_ns();
+    }
+    /* Every VM here halted and none has an interrupt yet: halt or poll again. */
+    bool halt = !ran && idle_begin(wake, last_net_ns);
     drop_d0_lock();
     if (defer_log)
       log_drain(LOG_SINK_QUEUE_BYTES);
-    if (!ran)
-      x86_pause(); /* every VM here halted and none has an interrupt yet: poll again */
+    uint64_t halted_ns = halt ? idle_halt() : 0;
+    if (!ran && !halt)
+      x86_pause();
     take_d0_lock();
+    if (halt)
+      idle_end(halted_ns);
   }
   log_defer_sink(0); /* the rest of the queue, then every line directly again */
   report_cpu(&runs[0]);

@@ -11,6 +11,7 @@ void test_virtio_net_all(void);
 void test_bridge_all(void);
 void test_boot_all(int nimages, char **images);
 void test_mptable_all(void);
+void test_idle_all(void);
 
 int main(int argc, char **argv)
 {
@@ -21,5 +22,6 @@ int main(int argc, char **argv)
   test_bridge_all();
   test_boot_all(argc - 1, argv + 1);
   test_mptable_all();
+  test_idle_all();
   return check_exit("hv");
 }

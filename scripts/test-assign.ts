@@ -49,3 +49,10 @@ export function assignParts(
   if (problems.length > 0) throw new Error(`scripts/test-parts.ts: ${problems.join('; ')}`);
   return byPart;
 }
+
+/** The order parts run in: every side-by-side part at once, then each `alone` part by itself. */
+export function runPhases(parts: readonly TestPart[]): TestPart[][] {
+  return [parts.filter((p) => !p.alone), ...parts.filter((p) => p.alone).map((p) => [p])].filter(
+    (phase) => phase.length > 0,
+  );
+}

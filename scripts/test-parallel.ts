@@ -1,5 +1,6 @@
-// Runs the test suites as the mocha processes of scripts/test-parts.ts, side by side (scripts/test
-// calls this; docs/ci.md, "Two test processes"). Arguments go to every process (--grep X, --bail).
+// Runs the test suites as the mocha processes of scripts/test-parts.ts: the side-by-side parts at
+// once, then each part marked `alone` by itself (scripts/test calls this; docs/ci.md, "Two test
+// processes"). Arguments go to every process (--grep X, --bail).
 //
 // Output: each process writes its own log (a temporary directory, named at the start); the first
 // process's output is shown as it comes, each next one's from its beginning once the one before
@@ -10,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assignParts, testFiles } from './test-assign';
+import { assignParts, runPhases, testFiles } from './test-assign';
 import { TEST_PARTS, type TestPart } from './test-parts';
 import { closingText, readPartResult, type FinishedPart } from './test-results';
 
@@ -89,23 +90,44 @@ async function main(): Promise<number> {
   const running: Running[] = [];
   let shown = 0; // index of the process whose output goes to stdout as it comes
   const banner = (r: Running) => process.stdout.write(`\n===== ${describePart(r)} =====\n`);
-  for (const part of TEST_PARTS) {
+  let stopping: NodeJS.Signals | undefined;
+  const launch = (part: TestPart): Promise<FinishedPart> | undefined => {
     const files = assigned.get(part.name)!;
-    if (files.length === 0) continue;
+    if (files.length === 0) return undefined;
     const i = running.length;
     const r = start(part, files, dir, args, (b) => {
       if (i === shown) process.stdout.write(b);
       else running[i].held.push(b);
     });
     running.push(r);
-  }
-  process.stdout.write(`${running.length} mocha processes side by side (scripts/test-parts.ts):\n`);
+    return r.finished.then((f) => {
+      r.closed = true;
+      advance();
+      return f;
+    });
+  };
+  const [together, ...afterPhases] = runPhases(
+    TEST_PARTS.filter((p) => assigned.get(p.name)!.length > 0),
+  );
+  const after = afterPhases.flat();
+  const first = together.map(launch).filter((f): f is Promise<FinishedPart> => f !== undefined);
+  process.stdout.write(
+    `${running.length} mocha processes side by side, then ${after.length} alone (scripts/test-parts.ts):\n`,
+  );
   for (const r of running) process.stdout.write(`  ${describePart(r)}\n`);
+  for (const p of after)
+    process.stdout.write(
+      `  part ${p.name} (alone, afterwards): ${assigned.get(p.name)!.length} files\n`,
+    );
   if (running.length > 0) banner(running[0]);
 
-  // Forward a stop request to the mocha processes, then report what they had done.
+  // Forward a stop request to the mocha processes (and start no more), then report what they
+  // had done.
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
-    process.on(sig, () => running.forEach((r) => r.closed || r.child.kill(sig)));
+    process.on(sig, () => {
+      stopping = sig;
+      running.forEach((r) => r.closed || r.child.kill(sig));
+    });
 
   // When the shown process has ended, show the next: what it held so far, then live.
   const advance = () => {
@@ -117,15 +139,14 @@ async function main(): Promise<number> {
       running[shown].held = [];
     }
   };
-  const results = await Promise.all(
-    running.map((r) =>
-      r.finished.then((f) => {
-        r.closed = true;
-        advance();
-        return f;
-      }),
-    ),
-  );
+  const results = await Promise.all(first);
+  for (const part of after) {
+    if (stopping !== undefined) break;
+    const i = running.length;
+    const finished = launch(part)!;
+    if (shown === i) banner(running[i]);
+    results.push(await finished);
+  }
   const { text, failed } = closingText(results);
   process.stdout.write(text);
   return failed ? 1 : 0;

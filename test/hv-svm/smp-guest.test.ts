@@ -7,8 +7,9 @@
 //     computing (ev=vcpu_stats); while the loop runs split over two guest threads the guest's two
 //     CPUs are busy at once (/proc/stat: together well over the phase's length). How much
 //     faster that is (two threads / one thread, goal <= 0.6) is printed here and measured by
-//     bench/smp on an idle machine: under TCG it is the host's scheduling of QEMU's threads too,
-//     and CI runs other emulators beside this one;
+//     bench/smp on an idle machine: under TCG it is the host's scheduling of QEMU's threads too.
+//     scripts/test runs this file alone, after the side-by-side parts (scripts/test-parts.ts):
+//     beside them its guest stalled whenever one of QEMU's two threads was starved;
 //   -smp 1, one VM with vcpu 4: more vCPUs than the host has CPUs is the documented shared
 //     policy (ev=cpu_plan policy=shared, every vCPU on the BSP), not a refusal: the guest still
 //     sees 4 CPUs and exits 0.
@@ -29,7 +30,7 @@ const ROUNDS = 2;
 // Shell loop iterations of one thread's half: ~2 s per half under nested TCG.
 const HALF = 100_000;
 // Both guest CPUs' busy ticks together over a two-thread phase, as a multiple of its length: ~1.9
-// on an idle machine; 1.4-1.7 with a whole test run beside it (a vCPU whose host thread is
+// on an idle machine; 1.4-1.7 with other emulators beside it (a vCPU whose host thread is
 // starved finishes its half later, the other CPU idles meanwhile); ~1.0 when the two threads
 // share one CPU. The best round counts.
 const PARALLEL = 1.3;

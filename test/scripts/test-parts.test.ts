@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { assignParts, testFiles } from '../../scripts/test-assign';
+import { assignParts, runPhases, testFiles } from '../../scripts/test-assign';
 import { TEST_PARTS, type TestPart } from '../../scripts/test-parts';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -48,7 +48,7 @@ const part = (name: string, paths: string[], env: Record<string, string> = {}): 
   paths: Object.fromEntries(paths.map((p) => [p, 'why'])),
 });
 
-describe('scripts/test-parts.ts: the two test processes', () => {
+describe('scripts/test-parts.ts: the test processes', () => {
   const files = testFiles(ROOT);
   const assigned = assignParts(files, TEST_PARTS);
 
@@ -79,6 +79,25 @@ describe('scripts/test-parts.ts: the two test processes', () => {
     const unpinned = TEST_PARTS.find((p) => p.env.D0_KERNEL_MODE !== 'host')!.name;
     const misplaced = engineFiles.filter((f) => !assigned.get(unpinned)!.includes(f));
     assert.deepEqual(misplaced, [], `these use a Docker engine but run in a pinned process`);
+  });
+
+  it('runs the side-by-side parts together first, then each alone part by itself', () => {
+    const alone = (name: string): TestPart => ({ ...part(name, []), alone: true });
+    const phases = runPhases([alone('x'), part('one', []), part('two', []), alone('y')]);
+    assert.deepEqual(
+      phases.map((ph) => ph.map((p) => p.name)),
+      [['one', 'two'], ['x'], ['y']],
+    );
+    assert.deepEqual(
+      runPhases([alone('x')]).map((ph) => ph.map((p) => p.name)),
+      [['x']],
+    );
+    // The real partition: the SMP guest test runs alone.
+    const aloneParts = TEST_PARTS.filter((p) => p.alone).map((p) => p.name);
+    assert.ok(
+      aloneParts.some((n) => assigned.get(n)!.includes('test/hv-svm/smp-guest.test.ts')),
+      'smp-guest is not in an alone part',
+    );
   });
 
   it('gives a file to the part listing the longest path containing it', () => {

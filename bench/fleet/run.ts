@@ -23,7 +23,8 @@
 // download throughput / curl's. Under TCG every instruction of the firmware's network stack is
 // emulated: the ratio says what the emulated path costs here, not what a real host would see.
 //
-// Run: npx tsx bench/fleet/run.ts [--mib N]   (default 32; --quick: 1 MiB, for CI)
+// Run: npx tsx bench/fleet/run.ts [--mib N]   (default 32; --quick: 1 MiB and two hosts, [host-1]
+// then [host-2], for CI)
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -79,18 +80,18 @@ async function main() {
   if (!Number.isFinite(MIB) || MIB <= 0) throw new Error('--mib takes a positive number');
   // Slots hold two builds of this size (the writer's rule: builder/disk/slots.ts).
   const slotMiB = Math.max(40, Math.ceil((2 * MIB * 1.25 + 8) / 8) * 8);
-  const s = await fleetSite('bench-fleet', 3, slotMiB);
+  const s = await fleetSite('bench-fleet', quick ? 2 : 3, slotMiB);
   try {
     const web = crypto.randomBytes(Math.round(MIB * 1024 * 1024));
     const u2 = s.build('u2', 'healthy', web);
-    const [h1, h2, h3] = s.hosts;
+    const [h1, ...rest] = s.hosts;
     const figures = await withFleet(s, async () => {
       const t0 = Date.now();
       const r = await rollout({
         site: s.site,
         buildDir: u2.dir,
         publicKey: s.fx.pub,
-        batches: [[s.rolloutHost(h1)], [s.rolloutHost(h2), s.rolloutHost(h3)]],
+        batches: [[s.rolloutHost(h1)], rest.map((h) => s.rolloutHost(h))],
         reportsFile: s.collector.file,
         hostTimeoutMs: 600_000,
         pollMs: 50,

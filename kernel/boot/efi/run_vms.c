@@ -627,9 +627,8 @@ void run_vms(struct launched_vm *vms, uint32_t n)
       break;
     /* The uplink is polled (no interrupt wakes a halt): a frame it moved keeps this CPU awake
      * a while (hv/idle.h). */
-    const struct net_counters *uc = uplink_counters();
-    if (uc->rx_packets + uc->tx_packets != net_frames) {
-      net_frames = uc->rx_packets + uc->tx_packets;
+    if (uplink_frames() != net_frames) {
+      net_frames = uplink_frames();
       last_net_ns = arch_time_ns();
     }
     /* Every VM here halted and none has an interrupt yet: halt or poll again. */

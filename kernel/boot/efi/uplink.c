@@ -189,6 +189,8 @@ void uplink_report(void)
 
 struct net_counters *uplink_counters(void) { return &U.counters; }
 
+uint64_t uplink_frames(void) { return U.started ? U.nic.stats.rx_frames + U.nic.stats.tx_frames : 0; }
+
 void uplink_send(const uint8_t *frame, uint32_t len)
 {
   if (U.started && U.state == UP && U.nic.ops->tx(&U.nic, frame, len) != 0)

@@ -60,4 +60,8 @@ void uplink_send(const uint8_t *frame, uint32_t len);
  * there; uplink_report logs them as ev=net_stats nic=<driver> with the driver's rx/tx. */
 struct net_counters *uplink_counters(void);
 
+/* Frames the NIC has received and sent so far (its driver's live counts; 0 without an uplink):
+ * what tells run_vms.c the polled uplink is busy. */
+uint64_t uplink_frames(void);
+
 #endif

@@ -90,10 +90,9 @@ async function main(): Promise<number> {
   const running: Running[] = [];
   let shown = 0; // index of the process whose output goes to stdout as it comes
   const banner = (r: Running) => process.stdout.write(`\n===== ${describePart(r)} =====\n`);
-  let stopping: NodeJS.Signals | undefined;
-  const launch = (part: TestPart): Promise<FinishedPart> | undefined => {
+  let stopping = false;
+  const launch = (part: TestPart): Promise<FinishedPart> => {
     const files = assigned.get(part.name)!;
-    if (files.length === 0) return undefined;
     const i = running.length;
     const r = start(part, files, dir, args, (b) => {
       if (i === shown) process.stdout.write(b);
@@ -106,11 +105,12 @@ async function main(): Promise<number> {
       return f;
     });
   };
-  const [together, ...afterPhases] = runPhases(
+  // A part with no test file is not started.
+  const [together = [], ...afterPhases] = runPhases(
     TEST_PARTS.filter((p) => assigned.get(p.name)!.length > 0),
   );
   const after = afterPhases.flat();
-  const first = together.map(launch).filter((f): f is Promise<FinishedPart> => f !== undefined);
+  const first = together.map(launch);
   process.stdout.write(
     `${running.length} mocha processes side by side, then ${after.length} alone (scripts/test-parts.ts):\n`,
   );
@@ -125,7 +125,7 @@ async function main(): Promise<number> {
   // had done.
   for (const sig of ['SIGINT', 'SIGTERM'] as const)
     process.on(sig, () => {
-      stopping = sig;
+      stopping = true;
       running.forEach((r) => r.closed || r.child.kill(sig));
     });
 
@@ -141,9 +141,9 @@ async function main(): Promise<number> {
   };
   const results = await Promise.all(first);
   for (const part of after) {
-    if (stopping !== undefined) break;
+    if (stopping) break;
     const i = running.length;
-    const finished = launch(part)!;
+    const finished = launch(part);
     if (shown === i) banner(running[i]);
     results.push(await finished);
   }

@@ -122,14 +122,11 @@ static void deliver_interrupts(struct vm *vm, uint32_t vcpu)
 
 bool vm_interrupt_pending(struct vm *vm, uint32_t vcpu, uint64_t now_ns, uint64_t *next_ns)
 {
-  if (next_ns != NULL)
-    *next_ns = UINT64_MAX;
-  if (!vm->has_platform)
-    return true; /* nothing could ever wake it: a VM without platform devices just runs again */
-  uint64_t next = platform_poll_vcpu(&vm->platform, vcpu, now_ns);
+  /* A VM without platform devices has nothing that could wake it: it just runs again. */
+  uint64_t next = vm->has_platform ? platform_poll_vcpu(&vm->platform, vcpu, now_ns) : UINT64_MAX;
   if (next_ns != NULL)
     *next_ns = next;
-  return platform_pending_vector(&vm->platform, vcpu) >= 0;
+  return !vm->has_platform || platform_pending_vector(&vm->platform, vcpu) >= 0;
 }
 
 int vm_run(struct vm *vm, uint32_t max_exits)

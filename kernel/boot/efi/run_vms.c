@@ -121,8 +121,8 @@ static void guest_back(void)
  * pending for a vCPU whose guest runs on another CPU (a device line, an IPI from another vCPU of
  * its VM; not its APIC timer, which only its own CPU polls: platform_poll_vcpu), that CPU gets
  * X86_KICK_VECTOR so its guest exits and D0 there delivers the interrupt now, not at the guest's
- * next exit (up to a host tick). A CPU halted idle (idle_wait) is woken the same way. What became pending since the last look is seen through
- * platform_wakeups; at most one kick per guest entry. A kick that lands before the guest is
+ * next exit (up to a host tick). A CPU halted idle (idle_wait) is woken the same way. What
+ * became pending since the last look is seen through platform_wakeups; at most one kick per guest entry. A kick that lands before the guest is
  * entered exits it at once (the IPI waits in IRR).
  */
 static void kick_vcpus(struct launched_vm *l, uint32_t me)
@@ -488,18 +488,25 @@ static bool idle_begin(uint64_t wake, uint64_t last_net_ns)
   return true;
 }
 
-/* Lock dropped: halt until the next interrupt (the tick, a kick); one that came since
- * idle_begin ends it at once (STI's shadow covers HLT). */
-static uint64_t idle_halt(void)
+/* Lock dropped, after idle_begin: halt until the next interrupt (the tick, a kick; one that
+ * came since idle_begin ends it at once: STI's shadow covers HLT) or, when it may not, PAUSE.
+ * Returns the time halted. */
+static uint64_t idle_wait(bool halt)
 {
+  if (!halt) {
+    x86_pause();
+    return 0;
+  }
   uint64_t t0 = arch_time_ns();
   x86_wait_for_interrupt();
   return arch_time_ns() - t0;
 }
 
-/* Lock held again after idle_halt. */
-static void idle_end(uint64_t halted_ns)
+/* Lock held again after idle_wait. */
+static void idle_end(bool halted, uint64_t halted_ns)
 {
+  if (!halted)
+    return;
   uint32_t me = x86_cpu_index();
   per_cpu[me].idle = false;
   per_cpu[me].idle_ns += halted_ns;
@@ -511,10 +518,9 @@ static void idle_poll(uint64_t wake)
 {
   bool halt = idle_begin(wake, 0);
   drop_d0_lock();
-  uint64_t halted_ns = halt ? idle_halt() : (x86_pause(), 0);
+  uint64_t halted_ns = idle_wait(halt);
   take_d0_lock();
-  if (halt)
-    idle_end(halted_ns);
+  idle_end(halt, halted_ns);
 }
 
 /* ev=cpu_stats: what one CPU did, once its VMs have all stopped (an AP, before it parks) or at
@@ -636,12 +642,9 @@ void run_vms(struct launched_vm *vms, uint32_t n)
     drop_d0_lock();
     if (defer_log)
       log_drain(LOG_SINK_QUEUE_BYTES);
-    uint64_t halted_ns = halt ? idle_halt() : 0;
-    if (!ran && !halt)
-      x86_pause();
+    uint64_t halted_ns = ran ? 0 : idle_wait(halt);
     take_d0_lock();
-    if (halt)
-      idle_end(halted_ns);
+    idle_end(halt, halted_ns);
   }
   log_defer_sink(0); /* the rest of the queue, then every line directly again */
   report_cpu(&runs[0]);

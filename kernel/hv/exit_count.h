@@ -15,8 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EXIT_COUNT_SLOTS 64 /* power of two */
-#define EXIT_COUNT_TOP 6    /* entries ev=exit_top names per table */
+/* A power of two. A Linux guest's boot alone touches more than 64 MMIO registers (virtio
+ * probing, APIC and IOAPIC set-up), which once filled a 64-slot table before its network
+ * traffic began. */
+#define EXIT_COUNT_SLOTS 256
+#define EXIT_COUNT_TOP 8 /* entries ev=exit_top names per table */
 /* Longest exit_count_top() text: EXIT_COUNT_TOP of "0x" + 16 hex + dir + ':' + 20 digits + ','. */
 #define EXIT_COUNT_TEXT_MAX (EXIT_COUNT_TOP * 41 + 1)
 

@@ -109,6 +109,12 @@ describe('hv-svm: two VMs on the static bridge (real Linux guests, SVM + NPT)', 
             assert.ok(Number(ap.fields.kicks_sent) > 0, ap.raw);
           }
           assert.ok(Number(stats.fields.net_rx_frames) >= 3, stats.raw); // ARP reply + 2 echo replies
+          // Where its exits went (right after vm_stats): every one placed in the table, a whole
+          // Linux boot and its pings included (kernel/hv/exit_count.h).
+          const top = await vm.waitFor(
+            (e) => e.ev === 'exit_top' && e.fields.vm === 'client' && e.seq > stats.seq,
+          );
+          assert.deepEqual([top.fields.io_other, top.fields.mmio_other], ['0', '0'], top.raw);
           // The client's bridge port, logged when it stopped (after its vm_stats; the periodic
           // ev=net_stats before it may predate the last reply): what it sent and what reached it.
           const net = await vm.waitFor(

@@ -55,10 +55,12 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     cpu?: string,
     extraArgs?: string[],
     until = 'exit',
+    tpm12StandIn?: boolean,
   ): Promise<Outcome> {
     const disk = path.join(dir, 'disk.img');
     await buildEspDisk(disk, [{ name: 'ESP_A', label: 'D0_A', files }]);
-    return withQemu({ disk, cpu, extraArgs, timeoutMs: BOOT_TIMEOUT_MS }, async (vm) => {
+    const q = { disk, cpu, extraArgs, timeoutMs: BOOT_TIMEOUT_MS, tpm12StandIn };
+    return withQemu(q, async (vm) => {
       await vm.waitFor(until);
       const events = [...vm.events];
       assertContiguous(events);
@@ -78,6 +80,31 @@ describe('boot: D0 stage 1 under QEMU + OVMF', function () {
     assert.equal(exit.fields.status, status);
     return failed[0];
   }
+
+  // Test boots present a TPM 1.2 for the firmware's sake (test/support/swtpm.ts): D0 must see
+  // the machine as one without a TPM, exactly as when no TPM device is there at all.
+  it('sees no TPM with the harness TPM 1.2 stand-in, as with no TPM device', async () => {
+    const files = slotFiles(makeSlot(key.secretKey), efi);
+    const TPM_EVENTS = ['epoch_floor', 'measured', 'tpm_interface', 'tpm_error'];
+    const view = (o: Outcome) =>
+      o.events
+        .filter((e) => TPM_EVENTS.includes(e.ev))
+        .map(({ ev, fields: { source, tpm, state, reason } }) => ({
+          ev,
+          source,
+          tpm,
+          state,
+          reason,
+        }));
+    const none = view(await boot(files, 'max', undefined, 'ready_to_launch', false));
+    const standIn = view(await boot(files, 'max', undefined, 'ready_to_launch', true));
+    const u = undefined;
+    assert.deepEqual(none, [
+      { ev: 'epoch_floor', source: 'nvram', tpm: 'none', state: u, reason: u },
+      { ev: 'measured', source: u, tpm: u, state: 'absent', reason: 'no_tcg2' },
+    ]);
+    assert.deepEqual(standIn, none);
+  });
 
   it('verifies a correctly signed build and logs its launch plan in boot order', async () => {
     const slot = makeSlot(key.secretKey);

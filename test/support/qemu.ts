@@ -7,7 +7,9 @@
 //
 // Each run gets a fresh copy of OVMF_VARS unless the caller passes its own vars file (A/B tests
 // keep one per disk layout across runs: OVMF stores boot options there). QEMU runs in its own
-// process group, which is always killed when the callback ends, throws or times out.
+// process group, which is always killed when the callback ends, throws or times out. Unless the
+// caller brings its own TPM or asks for none, the machine has a TPM 1.2 that D0 does not use, for
+// the firmware's sake (QemuOptions.tpm12StandIn).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,7 @@ import {
   type UplinkOptions,
 } from '../../builder/disk/qemu';
 import { EventStream, waitForEvent, type D0Event, type EventSource } from './events';
+import { withTpm12StandIn } from './swtpm';
 
 export { OVMF_CODE, OVMF_VARS };
 
@@ -41,6 +44,12 @@ export interface QemuOptions {
   uplink?: UplinkOptions;
   /** The Secure Boot firmware; a fresh VARS copy is then Debian's snakeoil one (builder/disk/qemu.ts). */
   secureBoot?: boolean;
+  /**
+   * A TPM 1.2 (swtpm) at the TIS address when extraArgs bring no TPM of their own: OVMF finds it
+   * at once where an empty address costs it 1.2-1.6 s of timeouts, and D0 sees no TPM either way
+   * (test/support/swtpm.ts). Default true; false: a machine with no TPM device at all.
+   */
+  tpm12StandIn?: boolean;
 }
 
 export class QemuTimeout extends Error {}
@@ -143,25 +152,47 @@ export function qemuArgs(opts: QemuOptions, vars: string): string[] {
   }).concat(opts.extraArgs ?? []);
 }
 
-/** Runs fn against a booting QEMU and always kills QEMU afterwards. */
+/** Whether a run presents the TPM 1.2 stand-in (QemuOptions.tpm12StandIn). */
+export function wantsTpm12StandIn(opts: QemuOptions): boolean {
+  return (opts.tpm12StandIn ?? true) && !(opts.extraArgs ?? []).includes('-tpmdev');
+}
+
+/** Runs fn against a booting QEMU and always kills QEMU (and the TPM stand-in) afterwards. */
 export async function withQemu<T>(opts: QemuOptions, fn: (vm: QemuRun) => Promise<T>): Promise<T> {
-  let scratch: string | undefined;
-  let vars = opts.vars;
-  if (!vars) {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-qemu-'));
-    vars = path.join(scratch, 'vars.fd');
-    fs.copyFileSync(varsTemplate(opts.secureBoot), vars);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'd0-qemu-'));
+  try {
+    let vars = opts.vars;
+    if (!vars) {
+      vars = path.join(scratch, 'vars.fd');
+      fs.copyFileSync(varsTemplate(opts.secureBoot), vars);
+    }
+    const run = (tpmArgs: string[]) => runQemu(qemuArgs(opts, vars!).concat(tpmArgs), opts, fn);
+    if (!wantsTpm12StandIn(opts)) return await run([]);
+    // swtpm outlives QEMU by at most the run's own limit (it is killed when fn's run ends).
+    return await withTpm12StandIn(path.join(scratch, 'tpm'), run, {
+      timeoutMs: (opts.timeoutMs ?? DEFAULT_TIMEOUT_MS) + 10_000,
+    });
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
-  const child = spawn('qemu-system-x86_64', qemuArgs(opts, vars), {
+}
+
+const DEFAULT_TIMEOUT_MS = 90_000;
+
+async function runQemu<T>(
+  args: string[],
+  opts: QemuOptions,
+  fn: (vm: QemuRun) => Promise<T>,
+): Promise<T> {
+  const child = spawn('qemu-system-x86_64', args, {
     detached: true, // own process group: kill(-pid) reaches QEMU and anything it forked
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const vm = new QemuRun(child, opts.timeoutMs ?? 90_000);
+  const vm = new QemuRun(child, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
   try {
     return await Promise.race([fn(vm), spawnError]);
   } finally {
     await vm.kill();
-    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
 }

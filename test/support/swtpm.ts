@@ -4,6 +4,13 @@
 //
 //   await withSwtpm(stateDir, (qemuArgs) => bootUntilExit(disk, vars, { extraArgs: qemuArgs }));
 //
+// withTpm12StandIn gives a TPM 1.2 instead: what test boots present when they need no TPM
+// (test/support/qemu.ts). OVMF probes the TIS registers at 0xFED40000 at every boot; QEMU reads
+// an empty address as 0, which OVMF takes for a TPM that is not ready, and it waits out its TIS
+// timeouts: 1.2-1.6 s of every boot (docs/ci.md). A TPM 1.2 answers at once, and OVMF offers
+// EFI_TCG2_PROTOCOL for a TPM 2.0 only, so D0, which uses TPM 2.0 through TCG2 alone, sees no
+// TPM either way (ev=epoch_floor tpm=none, ev=measured state=absent reason=no_tcg2).
+//
 // swtpm runs in its own process group for exactly one callback: it is killed (SIGKILL to the
 // group) when the callback ends, throws or outlives timeoutMs, and when the test process exits.
 import { spawn } from 'node:child_process';
@@ -23,6 +30,15 @@ export async function withSwtpm<T>(
   o: { timeoutMs?: number; device?: 'tpm-tis' | 'tpm-crb' } = {},
 ): Promise<T> {
   return runSwtpm(stateDir, 'ctrl', fn, o);
+}
+
+/** A TPM 1.2 on the TIS interface for one QEMU run (see the header): fn gets QEMU's arguments. */
+export async function withTpm12StandIn<T>(
+  stateDir: string,
+  fn: (qemuArgs: string[]) => Promise<T>,
+  o: { timeoutMs?: number } = {},
+): Promise<T> {
+  return runSwtpm(stateDir, 'ctrl', (args) => fn(args), { ...o, tpm12: true });
 }
 
 /**
@@ -56,12 +72,15 @@ async function connectWhenListening(sock: string): Promise<net.Socket> {
   for (;;) {
     const c = net.createConnection(sock);
     try {
-      await new Promise<void>((resolve, reject) => c.once('connect', resolve).once('error', reject));
+      await new Promise<void>((resolve, reject) =>
+        c.once('connect', resolve).once('error', reject),
+      );
       return c;
     } catch (e) {
       c.destroy();
       const code = (e as NodeJS.ErrnoException).code;
-      if ((code !== 'ECONNREFUSED' && code !== 'ENOENT') || Date.now() - started > SOCKET_WAIT_MS) throw e;
+      if ((code !== 'ECONNREFUSED' && code !== 'ENOENT') || Date.now() - started > SOCKET_WAIT_MS)
+        throw e;
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -91,7 +110,7 @@ async function runSwtpm<T>(
   stateDir: string,
   mode: 'ctrl' | 'server',
   fn: (qemuArgs: string[], sock: string) => Promise<T>,
-  o: { timeoutMs?: number; device?: 'tpm-tis' | 'tpm-crb' } = {},
+  o: { timeoutMs?: number; device?: 'tpm-tis' | 'tpm-crb'; tpm12?: boolean } = {},
 ): Promise<T> {
   fs.mkdirSync(stateDir, { recursive: true });
   const sock = path.join(stateDir, `swtpm-${mode}.sock`);
@@ -100,7 +119,7 @@ async function runSwtpm<T>(
     'swtpm',
     [
       'socket',
-      '--tpm2',
+      ...(o.tpm12 ? [] : ['--tpm2']),
       '--tpmstate',
       `dir=${stateDir}`,
       mode === 'ctrl' ? '--ctrl' : '--server',
@@ -132,6 +151,10 @@ async function runSwtpm<T>(
         throw new Error(`swtpm did not create ${sock} within ${SOCKET_WAIT_MS} ms: ${stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
+    // The file appears at bind(), a moment before listen(): QEMU, which connects once, would
+    // fail on a refused connection. A connection that succeeds and closes leaves swtpm waiting
+    // for the next one.
+    if (mode === 'ctrl') (await connectWhenListening(sock)).destroy();
     return await fn(
       [
         '-chardev',

@@ -203,6 +203,8 @@ int vm_run_until(struct vm *vm, uint32_t vcpu, uint32_t max_exits, uint64_t unti
     if (vm->has_platform)
       platform_set_current(&vm->platform, vcpu);
     exit_dispatch(vm, &exit);
+    if (vm->after_exit != NULL && vm->state == VM_RUNNING)
+      vm->after_exit(vm->after_exit_ctx);
     /* A device that saw a hostile virtqueue (kernel/dev/virtio) broke itself; the guest that
      * built that queue is stopped too: its driver state is not to be trusted any more. */
     if (vm->stats.dev_broken != 0 && vm->state == VM_RUNNING)

@@ -94,6 +94,12 @@ struct vm {
 
   uint32_t health_timeout_s;
   enum vm_health_kind health;
+
+  /* Called after each exit of any of its vCPUs is handled, d0_lock held (NULL: nothing): a
+   * device that turned the guest's notifications off looks at its queues here
+   * (dev/virtio/virtio_net.h). */
+  void (*after_exit)(void *ctx);
+  void *after_exit_ctx;
 };
 
 /*

@@ -57,6 +57,9 @@ uint64_t vm_build_bytes(const struct d0_manifest *m)
   return need;
 }
 
+/* vm.after_exit: the VM's virtio-net, whose TX notifications may be off (virtio_net.h). */
+static void net_after_exit(void *net) { virtio_net_after_exit(net); }
+
 static EFI_STATUS build_vm(const struct rtc_wall *wall, struct launched_vm *l,
                            const struct d0_container *c, const uint8_t *kernel,
                            uint64_t kernel_size, const uint8_t *image, uint8_t *ram,
@@ -86,6 +89,8 @@ static EFI_STATUS build_vm(const struct rtc_wall *wall, struct launched_vm *l,
     virtio_net_init(&l->net, &vm->env, c->mac, LAYOUT_VIRTIO_NET_BASE, LAYOUT_VIRTIO_NET_GSI,
                     bridge_tx, l->port);
     err = virtio_mmio_attach(&l->net.t, &vm->mmio);
+    vm->after_exit = net_after_exit;
+    vm->after_exit_ctx = &l->net;
   }
   const struct cmdline_dev devs[] = {{LAYOUT_VIRTIO_BLK_BASE, LAYOUT_VIRTIO_BLK_GSI},
                                      {LAYOUT_VIRTIO_NET_BASE, LAYOUT_VIRTIO_NET_GSI}};

@@ -69,6 +69,7 @@ static void owe_tx_irq(struct virtio_net *n)
 
 void virtio_net_poll(struct virtio_net *n, uint64_t now_ns)
 {
+  virtio_net_after_exit(n);
   if (!n->tx_irq_owed || now_ns < n->tx_irq_due_ns)
     return;
   n->tx_irq_owed = false;
@@ -115,13 +116,58 @@ static int tx_drain(struct virtio_net *n)
   return err;
 }
 
+/* Notifications off or on for the TX queue (virtio_net.h); a ring D0 cannot write breaks the
+ * device, as any other access would. */
+static int set_kicks_off(struct virtio_net *n, bool off)
+{
+  struct virtq *q = &n->t.queues[VIRTIO_NET_TXQ];
+  TRY(vq_set_no_notify(q, n->t.env->mem, off));
+  n->tx_kicks_off = off;
+  return HV_OK;
+}
+
 static int net_notify(void *dev, struct virtio_mmio *t, uint16_t queue)
 {
   struct virtio_net *n = dev;
-  (void)t;
   if (queue != VIRTIO_NET_TXQ || n->tx_throttled)
     return HV_OK; /* RX buffers are consumed when a frame arrives; throttled TX waits */
+  TRY(tx_drain(n));
+  /* The guest's next chains are taken at its next exit: no notification needed for them. This
+   * exit's own after_exit is not that look (it would find the queue just emptied). */
+  n->tx_look_skip = true;
+  return n->tx_kicks_off || t->broken ? HV_OK : set_kicks_off(n, true);
+}
+
+/* One look at the TX queue while notifications are off (virtio_net.h). */
+static int kicks_off_look(struct virtio_net *n)
+{
+  struct virtq *q = &n->t.queues[VIRTIO_NET_TXQ];
+  const struct guest_mem *mem = n->t.env->mem;
+  if (vq_avail_pending(q, mem))
+    return tx_drain(n);
+  TRY(set_kicks_off(n, false));
+  /* The driver reads used->flags after publishing avail->idx (a full barrier on its side):
+   * the flag's store must be visible before the index is read again. */
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  if (!vq_avail_pending(q, mem))
+    return HV_OK;
+  TRY(set_kicks_off(n, true));
   return tx_drain(n);
+}
+
+void virtio_net_after_exit(struct virtio_net *n)
+{
+  bool skip = n->tx_look_skip;
+  n->tx_look_skip = false;
+  if (skip || !n->tx_kicks_off || n->tx_throttled)
+    return; /* throttled: virtio_net_tx_resume takes the queue when the limit allows */
+  if (!virtio_mmio_queue_live(&n->t, VIRTIO_NET_TXQ)) {
+    n->tx_kicks_off = false; /* reset or broken: a new queue starts with notifications on */
+    return;
+  }
+  int err = kicks_off_look(n);
+  if (err < 0)
+    virtio_mmio_fail(&n->t, err, VIRTIO_NET_TXQ);
 }
 
 void virtio_net_tx_resume(struct virtio_net *n)
@@ -198,7 +244,15 @@ int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, uint32_t len)
   return HV_OK;
 }
 
-static const struct virtio_dev_ops net_ops = {VIRTIO_ID_NET, 2, net_notify, NULL};
+/* A reset TX queue starts with notifications on (the driver's new used ring reads 0). */
+static void net_reset(void *dev)
+{
+  struct virtio_net *n = dev;
+  n->tx_kicks_off = false;
+  n->tx_look_skip = false;
+}
+
+static const struct virtio_dev_ops net_ops = {VIRTIO_ID_NET, 2, net_notify, net_reset};
 
 void virtio_net_init(struct virtio_net *n, const struct dev_env *env, const uint8_t mac[6],
                      uint64_t base, uint32_t gsi, virtio_net_tx_fn tx, void *bridge)

@@ -25,6 +25,16 @@
  * went to the bridge (segments count: one chain may make ~1,365 at the smallest MSS); the rest
  * waits for the host loop's bridge_poll, as when throttled, so one VM's burst cannot hold D0.
  *
+ * TX notifications are suppressed while D0 looks at the queue anyway: once a notification's
+ * chains are taken, the device sets VIRTQ_USED_F_NO_NOTIFY on the TX queue (tx_kicks_off) and
+ * takes what the guest queues meanwhile at the VM's next exits, whatever their reason (an EOI, a
+ * halt, the host tick: virtio_net_after_exit, also from bridge_poll; the notification's own exit
+ * is not one of them, or its look would find the queue just emptied). The first look that finds
+ * the queue empty clears the flag and looks once more (vq_set_no_notify). A chain so waits at
+ * most until the VM's next exit, which the host tick bounds (4 ms); in a download the guest
+ * queued ~3 chains between two of its other exits, each of which cost a notification exit
+ * (bench/net/README.md).
+ *
  * TX completion interrupts are moderated: the chains a notification took go back to the used ring
  * at once, but the interrupt that tells the guest comes with the next one this device raises
  * anyway (a received frame's), or at the host loop's first bridge_poll (virtio_net_poll)
@@ -68,6 +78,8 @@ struct virtio_net {
   virtio_net_tx_fn tx;
   void *bridge;
   bool tx_throttled; /* the tx callback said stop: TX chains wait in the ring */
+  bool tx_kicks_off;    /* VIRTQ_USED_F_NO_NOTIFY set on the TX queue: D0 looks at exits */
+  bool tx_look_skip;    /* the exit being handled is the notification's: look at the next */
   bool tx_irq_owed;     /* TX chains completed whose interrupt is deferred (above) */
   uint64_t tx_irq_due_ns; /* ... until then */
   uint8_t frame[VIRTIO_NET_MAX_FRAME];
@@ -90,7 +102,12 @@ int virtio_net_rx(struct virtio_net *n, const uint8_t *frame, uint32_t len);
  */
 void virtio_net_tx_resume(struct virtio_net *n);
 
-/* From the host loop (bridge_poll): raises a deferred TX completion interrupt that is due. */
+/* From the host loop (bridge_poll): takes TX chains queued without a notification (as
+ * virtio_net_after_exit), raises a deferred TX completion interrupt that is due. */
 void virtio_net_poll(struct virtio_net *n, uint64_t now_ns);
+
+/* After each exit of the VM (d0_lock held): while notifications are off, takes the TX chains the
+ * guest queued since, or turns notifications back on when there are none (above). */
+void virtio_net_after_exit(struct virtio_net *n);
 
 #endif /* DEV_VIRTIO_NET_H */

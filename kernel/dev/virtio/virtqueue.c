@@ -47,6 +47,12 @@ bool vq_avail_pending(const struct virtq *q, const struct guest_mem *mem)
   return read16(mem, q->avail, VIRTQ_AVAIL_IDX, &idx) != HV_OK || idx != q->last_avail;
 }
 
+int vq_set_no_notify(const struct virtq *q, const struct guest_mem *mem, bool no_notify)
+{
+  uint8_t b[2] = {no_notify ? VIRTQ_USED_F_NO_NOTIFY : 0, 0};
+  return guest_mem_write(mem, gpa_add(q->used, VIRTQ_USED_FLAGS), b, 2);
+}
+
 static int read_desc(const struct virtq *q, const struct guest_mem *mem, uint16_t i,
                      uint64_t *addr, uint32_t *len, uint16_t *flags, uint16_t *next)
 {

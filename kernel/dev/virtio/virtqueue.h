@@ -34,6 +34,8 @@
 #define VIRTQ_AVAIL_IDX 2
 #define VIRTQ_AVAIL_RING 4
 /* 2.7.8 The Virtqueue Used Ring: flags u16, idx u16, ring[size] {id u32, len u32}, avail_event */
+#define VIRTQ_USED_FLAGS 0
+#define VIRTQ_USED_F_NO_NOTIFY 1
 #define VIRTQ_USED_IDX 2
 #define VIRTQ_USED_RING 4
 #define VIRTQ_USED_ELEM_SIZE 8
@@ -77,6 +79,14 @@ bool vq_interrupt_suppressed(const struct virtq *q, const struct guest_mem *mem)
 /* true when the driver has made a chain available that vq_pop has not taken yet (an unreadable
  * ring reads as true: the next vq_pop reports the error). */
 bool vq_avail_pending(const struct virtq *q, const struct guest_mem *mem);
+
+/*
+ * Asks the driver not to notify this queue (no_notify, VIRTQ_USED_F_NO_NOTIFY in used->flags), or
+ * to notify again (2.7.10). Advisory: the driver reads it after publishing avail->idx, so a device
+ * that clears it must look at the avail ring once more afterwards, or a chain queued while the
+ * flag was still set would wait for a notification that never comes.
+ */
+int vq_set_no_notify(const struct virtq *q, const struct guest_mem *mem, bool no_notify);
 
 /* Returns chain `head` to the driver with `len` bytes written by the device. */
 int vq_push(struct virtq *q, const struct guest_mem *mem, uint16_t head, uint32_t len);

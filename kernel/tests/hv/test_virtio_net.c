@@ -284,8 +284,78 @@ static void test_net_tx_irq_deferred(void)
   CHECK_EQ(vm.stats.net_tx_frames, 5);
 }
 
+static uint16_t used_flags(const struct drv_q *q)
+{
+  const uint8_t *f = gpa_ptr(&vm, q->used);
+  return (uint16_t)(f[0] | f[1] << 8);
+}
+
+static void after_exit_hook(void *n) { virtio_net_after_exit(n); }
+
+/* A chain queued without a notification (the driver saw VIRTQ_USED_F_NO_NOTIFY). */
+static void queue_one(struct drv_q *tx, uint16_t d)
+{
+  drv_desc(tx, d, BUF, 12, VIRTQ_DESC_F_NEXT, (uint16_t)(d + 1));
+  drv_desc(tx, (uint16_t)(d + 1), BUF + 0x800, 60, 0, 0);
+  drv_publish(tx, d);
+}
+
+/* TX notifications off after one is served: the chains queued since are taken at the VM's next
+ * exits, whatever they are; the first exit that finds none turns notifications back on. */
+static void test_net_tx_kicks_off(void)
+{
+  setup(4);
+  vm.after_exit = after_exit_hook;
+  vm.after_exit_ctx = &net;
+  struct drv_q rx, tx;
+  net_up(&rx, &tx, VIRTIO_NET_F_STATUS);
+  memset(gpa_ptr(&vm, BUF), 0, 12);
+  CHECK_EQ(used_flags(&tx), 0);
+  send_one(&tx, 0); /* off once the chain is taken: its own exit's after_exit does not look */
+  CHECK_EQ(tx_count, 1);
+  CHECK_EQ(used_flags(&tx), VIRTQ_USED_F_NO_NOTIFY);
+  CHECK(net.tx_kicks_off);
+  /* A chain queued without notifying, then an unrelated exit (the blk's status): taken. */
+  queue_one(&tx, 2);
+  mmio_r(&vm, BLK + VIRTIO_MMIO_STATUS);
+  CHECK_EQ(tx_count, 2);
+  CHECK_EQ(used_flags(&tx), VIRTQ_USED_F_NO_NOTIFY);
+  /* Two more, the same way. */
+  queue_one(&tx, 4);
+  queue_one(&tx, 6);
+  CHECK_EQ(tx_count, 2);
+  mmio_r(&vm, BLK + VIRTIO_MMIO_STATUS);
+  CHECK_EQ(tx_count, 4);
+  CHECK_EQ(used_flags(&tx), VIRTQ_USED_F_NO_NOTIFY);
+  uint32_t id, len, used = 0;
+  while (drv_used(&tx, &id, &len))
+    used++;
+  CHECK_EQ(used, 4);
+  /* The next exit finds nothing: notifications on, and nothing is taken without one. */
+  mmio_r(&vm, BLK + VIRTIO_MMIO_STATUS);
+  CHECK_EQ(used_flags(&tx), 0);
+  CHECK(!net.tx_kicks_off);
+  queue_one(&tx, 0); /* the ring has QSZ descriptors: reused from here on */
+  mmio_r(&vm, BLK + VIRTIO_MMIO_STATUS);
+  CHECK_EQ(tx_count, 4);
+  drv_notify(&tx);
+  CHECK_EQ(tx_count, 5);
+  /* The host loop's poll looks too (a VM whose vCPUs are halted has no exits). */
+  send_one(&tx, 2);
+  queue_one(&tx, 4);
+  virtio_net_poll(&net, arch_time_ns());
+  CHECK_EQ(tx_count, 7);
+  /* A reset: the new queue starts with notifications on. */
+  CHECK(net.tx_kicks_off);
+  mmio_w(&vm, NET + VIRTIO_MMIO_STATUS, 0);
+  CHECK(!net.tx_kicks_off);
+  CHECK_EQ(vm.stats.net_tx_frames, 7);
+  CHECK(!net.t.broken);
+}
+
 void test_virtio_net_all(void)
 {
+  RUN(test_net_tx_kicks_off);
   RUN(test_net_probe_tx_rx);
   RUN(test_net_interrupt_suppression);
   RUN(test_net_tx_irq_deferred);

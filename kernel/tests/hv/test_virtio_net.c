@@ -353,9 +353,44 @@ static void test_net_tx_kicks_off(void)
   CHECK(!net.t.broken);
 }
 
+/* Notifications off meets the TX budget: a look takes chains until the budget is crossed, the
+ * queue then waits for virtio_net_tx_resume (later looks leave it alone), and looks go on after. */
+static void test_net_tx_kicks_off_budget(void)
+{
+  setup(4);
+  vm.after_exit = after_exit_hook;
+  vm.after_exit_ctx = &net;
+  struct drv_q rx, tx;
+  net_up(&rx, &tx, VIRTIO_NET_F_CSUM | VIRTIO_NET_F_HOST_TSO4);
+  uint32_t per = (65535 - 40 + 399) / 400; /* segments of one chain at MSS 400 */
+  gso_chain(&tx, 0, 65535 - 40, 400, VIRTIO_NET_HDR_GSO_TCPV4);
+  drv_notify(&tx);
+  CHECK_EQ(tx_count, per);
+  CHECK(net.tx_kicks_off && !net.tx_throttled);
+  for (uint16_t c = 1; c < 4; c++) /* queued without notifying */
+    gso_chain(&tx, (uint16_t)(2 * c), 65535 - 40, 400, VIRTIO_NET_HDR_GSO_TCPV4);
+  mmio_r(&vm, BLK + VIRTIO_MMIO_STATUS);
+  CHECK_EQ(tx_count, 3 * per); /* the look's second chain crossed VIRTIO_NET_TX_BUDGET */
+  CHECK(net.tx_throttled);
+  mmio_r(&vm, BLK + VIRTIO_MMIO_STATUS);
+  CHECK_EQ(tx_count, 3 * per);
+  virtio_net_tx_resume(&net);
+  CHECK_EQ(tx_count, 4 * per);
+  CHECK(!net.tx_throttled);
+  CHECK_EQ(used_flags(&tx), VIRTQ_USED_F_NO_NOTIFY);
+  mmio_r(&vm, BLK + VIRTIO_MMIO_STATUS); /* nothing left: notifications on again */
+  CHECK_EQ(used_flags(&tx), 0);
+  uint32_t id, len, used = 0;
+  while (drv_used(&tx, &id, &len))
+    used++;
+  CHECK_EQ(used, 4);
+  CHECK(!net.t.broken);
+}
+
 void test_virtio_net_all(void)
 {
   RUN(test_net_tx_kicks_off);
+  RUN(test_net_tx_kicks_off_budget);
   RUN(test_net_probe_tx_rx);
   RUN(test_net_interrupt_suppression);
   RUN(test_net_tx_irq_deferred);

@@ -261,6 +261,7 @@ export class UpdateServer {
       ...(fault ? { fault } : {}),
     };
     this.requests.push(rec);
+    let length: number | undefined; // the Content-Length sent
     // A write after the client left or close() ran fails on the response: the record says so.
     res.on('error', () => {});
     res.on('finish', () => {
@@ -268,11 +269,16 @@ export class UpdateServer {
       this.changed();
     });
     res.on('close', () => {
-      if (!res.writableFinished) rec.cut = true;
+      // A client that read the whole body may close before this side has ended the response
+      // (the file stream's end still on its way): what counts is whether every byte of the
+      // Content-Length was handed to the socket.
+      const handedOver = rec.bytes === length && res.writableLength === 0;
+      if (!res.writableFinished && !handedOver) rec.cut = true;
       rec.done = true;
       this.changed();
     });
     const head = (status: number, headers: http.OutgoingHttpHeaders) => {
+      length = Number(headers['Content-Length']);
       rec.status = status;
       res.writeHead(status, headers);
       this.changed();

@@ -152,8 +152,10 @@ export function qemuArgs(opts: QemuOptions, vars: string): string[] {
   }).concat(opts.extraArgs ?? []);
 }
 
+const DEFAULT_TIMEOUT_MS = 90_000;
+
 /** Whether a run presents the TPM 1.2 stand-in (QemuOptions.tpm12StandIn). */
-export function wantsTpm12StandIn(opts: QemuOptions): boolean {
+function wantsTpm12StandIn(opts: QemuOptions): boolean {
   return (opts.tpm12StandIn ?? true) && !(opts.extraArgs ?? []).includes('-tpmdev');
 }
 
@@ -176,8 +178,6 @@ export async function withQemu<T>(opts: QemuOptions, fn: (vm: QemuRun) => Promis
     fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
-
-const DEFAULT_TIMEOUT_MS = 90_000;
 
 async function runQemu<T>(
   args: string[],

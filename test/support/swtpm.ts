@@ -38,7 +38,7 @@ export async function withTpm12StandIn<T>(
   fn: (qemuArgs: string[]) => Promise<T>,
   o: { timeoutMs?: number } = {},
 ): Promise<T> {
-  return runSwtpm(stateDir, 'ctrl', (args) => fn(args), { ...o, tpm12: true });
+  return runSwtpm(stateDir, 'ctrl', fn, { ...o, tpm12: true });
 }
 
 /**

@@ -122,8 +122,9 @@ static void guest_back(void)
  * its VM; not its APIC timer, which only its own CPU polls: platform_poll_vcpu), that CPU gets
  * X86_KICK_VECTOR so its guest exits and D0 there delivers the interrupt now, not at the guest's
  * next exit (up to a host tick). A CPU halted idle (idle_wait) is woken the same way. What
- * became pending since the last look is seen through platform_wakeups; at most one kick per guest entry. A kick that lands before the guest is
- * entered exits it at once (the IPI waits in IRR).
+ * became pending since the last look is seen through platform_wakeups; at most one kick per
+ * guest entry. A kick that lands before the guest is entered exits it at once (the IPI waits in
+ * IRR).
  */
 static void kick_vcpus(struct launched_vm *l, uint32_t me)
 {

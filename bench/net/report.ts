@@ -124,6 +124,7 @@ export function report(o: {
     `| net_rx_frames / net_tx_frames / net_tx_chains (TSO: one chain, many frames) | ${n(counters.net_rx_frames ?? 0)} / ${n(counters.net_tx_frames ?? 0)} / ${n(counters.net_tx_chains ?? 0)} |`,
     `| exits per MiB served, boot included | ${n(exits.perMiBGross)} |`,
     `| uplink tx_full (frames D0 could not queue on the e1000), per run | ${d0.map((d) => d.uplink.tx_full ?? '?').join(', ')} |`,
+    `| uplink frames received / redundant ACKs thinned (never passed to the VM), per run | ${d0.map((d) => `${d.uplink.rx_frames ?? '?'} / ${d.uplink.acks_thinned ?? '?'}`).join(', ')} |`,
     `| busiest ports / MMIO addresses (\`ev=exit_top\`, r/w = IN or load / OUT or store), per run | ${d0.map((d) => `io ${d.exitTop.io ?? '?'}; mmio ${d.exitTop.mmio ?? '?'}`).join('<br>')} |`,
     `| VM port drops (\`ev=net_stats\` drop_* > 0), per run | ${d0.map((d) => dropsOf(d.net) || 'none').join('; ')} |`,
     ...(exits.perMiBDownloaded === undefined

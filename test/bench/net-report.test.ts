@@ -31,7 +31,7 @@ function d0(rate4: number, exits: number, io: number, bytes = 5 * MiB): D0Run {
       counters: { exits, io, intr: exits - io, net_rx_frames: 7, net_tx_frames: 9 },
     },
     net: { vm: 'web', drop_spoof: '0', drop_ethertype: '7' },
-    uplink: { tx_full: '3' },
+    uplink: { tx_full: '3', rx_frames: '900', acks_thinned: '800' },
     router: {},
     exitTop: { vm: 'web', io: '0x21w:8,0x20w:4', mmio: '0xd0001050w:2' },
     spawnToServingMs: 5000,
@@ -106,6 +106,7 @@ describe('bench/net report', () => {
     assert.equal(e.reasonsAddUp, true);
     assert.match(r.markdown, /idle boot's exits .* \| 60; \*\*10\*\* \|$/m);
     assert.match(r.markdown, /^\| uplink tx_full .* \| 3, 3 \|$/m);
+    assert.match(r.markdown, /^\| uplink frames received \/ redundant ACKs thinned .* \| 900 \/ 800, 900 \/ 800 \|$/m);
     assert.match(
       r.markdown,
       /^\| busiest ports .* \| io 0x21w:8,0x20w:4; mmio 0xd0001050w:2<br>io 0x21w:8,0x20w:4; mmio 0xd0001050w:2 \|$/m,

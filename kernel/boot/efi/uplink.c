@@ -10,6 +10,7 @@
 #include "efi_mem.h"
 #include "log/log.h"
 #include "log/report.h"
+#include "net/ack_thin.h"
 #include "net.h"
 #include "net_stats.h"
 
@@ -34,6 +35,7 @@ static struct {
   bool link, started;
   uint8_t reply[ETH_MAX_FRAME];
   struct net_counters counters; /* the router's drops of uplink frames; rx/tx: the driver's */
+  struct ackthin thin;          /* redundant ACKs of one receive batch (net/ack_thin.h) */
   /* Reports (log/report.h): the collector, and when it is on the subnet its ARP resolution. */
   bool report;
   uint8_t collector[4];
@@ -179,6 +181,7 @@ void uplink_report(void)
   log_u64("malformed", a->malformed);
   log_u64("ignored", a->ignored);
   log_u64("not_for_d0", a->passed);
+  log_u64("acks_thinned", U.thin.thinned);
   log_end();
   U.counters.rx_packets = n->rx_frames;
   U.counters.rx_bytes = n->rx_bytes;
@@ -205,6 +208,12 @@ static void send_gw_request(uint64_t now)
   U.last_arp_ns = now;
 }
 
+static void to_router(void *ctx, const uint8_t *frame, uint32_t len)
+{
+  (void)ctx;
+  net_from_uplink(frame, len, arch_time_ns());
+}
+
 static void on_frame(void *ctx, const uint8_t *frame, uint32_t len)
 {
   (void)ctx;
@@ -215,7 +224,7 @@ static void on_frame(void *ctx, const uint8_t *frame, uint32_t len)
     U.nic.ops->tx(&U.nic, U.reply, n);
     break;
   case OWN_ADDR_PASS:
-    net_from_uplink(frame, len, arch_time_ns());
+    ackthin_offer(&U.thin, frame, len, to_router, NULL);
     break;
   case OWN_ADDR_CONSUMED:
   case OWN_ADDR_MALFORMED:
@@ -342,6 +351,7 @@ void uplink_tick(uint64_t now)
   case DOWN_POLLING:
     watch_link(now);
     U.nic.ops->poll_rx(&U.nic, UPLINK_RX_BUDGET, on_frame, NULL);
+    ackthin_flush(&U.thin, to_router, NULL); /* an ACK waits for its batch's end, no longer */
     break;
   }
   if (U.state == UP)

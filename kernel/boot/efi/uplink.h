@@ -9,7 +9,8 @@
  *                    driver.
  *   uplink_tick      from the host loop (run_vms.c), every round: waits for link, resolves the
  *                    gateway by ARP, then answers ARP and ICMP echo for D0's address, at most
- *                    UPLINK_RX_BUDGET received frames per call.
+ *                    UPLINK_RX_BUDGET received frames per call; the rest goes to the router,
+ *                    redundant TCP ACKs of the call's batch thinned first (net/ack_thin.h).
  *
  * Events: ev=uplink_nic (the NIC found), ev=uplink_mmio bar0= pte_first= pte_last= (the flags
  * of BAR0's first and last page in D0's tables), then the outcome, one of
@@ -40,7 +41,8 @@ void uplink_tick(uint64_t now_ns);
 
 /* When D0 halts (every VM stopped): the driver's and D0's own-address counters, once, as
  * ev=uplink_stats nic= rx_frames= rx_bytes= rx_errors= tx_frames= tx_bytes= tx_full=
- * arp_replies= echo_replies= malformed= ignored= not_for_d0= (only if the driver started). */
+ * arp_replies= echo_replies= malformed= ignored= not_for_d0= acks_thinned= (only if the driver
+ * started; acks_thinned: redundant ACKs never passed to the router, net/ack_thin.h). */
 void uplink_report(void);
 
 /* Before a reset or a halt that ends the boot (a trial's rollback, every VM stopped): drives the

@@ -346,6 +346,7 @@ int main(void)
 {
   run_pkt_tests();
   run_offload_tests();
+  run_ack_thin_tests();
   run_conntrack_tests();
   run_router_tests();
   return check_exit("router");

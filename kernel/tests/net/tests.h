@@ -4,6 +4,7 @@
 
 void run_pkt_tests(void);
 void run_offload_tests(void);
+void run_ack_thin_tests(void);
 void run_conntrack_tests(void);
 void run_router_tests(void);
 

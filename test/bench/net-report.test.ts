@@ -106,7 +106,10 @@ describe('bench/net report', () => {
     assert.equal(e.reasonsAddUp, true);
     assert.match(r.markdown, /idle boot's exits .* \| 60; \*\*10\*\* \|$/m);
     assert.match(r.markdown, /^\| uplink tx_full .* \| 3, 3 \|$/m);
-    assert.match(r.markdown, /^\| uplink frames received \/ redundant ACKs thinned .* \| 900 \/ 800, 900 \/ 800 \|$/m);
+    assert.match(
+      r.markdown,
+      /^\| uplink frames received \/ redundant ACKs thinned .* \| 900 \/ 800, 900 \/ 800 \|$/m,
+    );
     assert.match(
       r.markdown,
       /^\| busiest ports .* \| io 0x21w:8,0x20w:4; mmio 0xd0001050w:2<br>io 0x21w:8,0x20w:4; mmio 0xd0001050w:2 \|$/m,

@@ -186,7 +186,10 @@ const BENCHES: QuickBench[] = [
       // And the download's redundant ACKs from the uplink were thinned before the VM (docs/network.md,
       // "ACK thinning"): fewer reached it than the NIC received, the download still whole.
       const { rx_frames: rx, acks_thinned: thinned } = r.d0UplinkStats[0] ?? {};
-      assert.ok(Number(thinned) > 0 && Number(thinned) < Number(rx), `ACKs thinned: ${thinned} of ${rx} received`);
+      assert.ok(
+        Number(thinned) > 0 && Number(thinned) < Number(rx),
+        `ACKs thinned: ${thinned} of ${rx} received`,
+      );
     },
   },
   {
@@ -247,9 +250,21 @@ const BENCHES: QuickBench[] = [
       type Runs = { runs: { nproc: number; ratio: number }[] };
       const r = lastJson(stdout) as { runs: number; d0: Runs; plain: Runs; 'd0-vcpu1': Runs };
       assert.equal(r.runs, 1);
-      assert.deepEqual(r.d0.runs.map((x) => x.nproc), [2], stdout);
-      assert.deepEqual(r.plain.runs.map((x) => x.nproc), [2], stdout);
-      assert.deepEqual(r['d0-vcpu1'].runs.map((x) => x.nproc), [1], stdout);
+      assert.deepEqual(
+        r.d0.runs.map((x) => x.nproc),
+        [2],
+        stdout,
+      );
+      assert.deepEqual(
+        r.plain.runs.map((x) => x.nproc),
+        [2],
+        stdout,
+      );
+      assert.deepEqual(
+        r['d0-vcpu1'].runs.map((x) => x.nproc),
+        [1],
+        stdout,
+      );
       for (const x of [...r.d0.runs, ...r.plain.runs, ...r['d0-vcpu1'].runs])
         assert.ok(Number.isFinite(x.ratio), stdout);
     },

@@ -16,11 +16,6 @@
 #define TCP_OPT_TS_LEN 10
 #define ECN_CE 3
 
-static uint32_t be32(const uint8_t *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* a after b in sequence space (RFC 1982): a - b taken as signed is positive. */
 static bool after(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
 
@@ -53,8 +48,8 @@ static bool parse_options(const uint8_t *o, uint32_t n, struct ackthin_ack *a)
     if (o[i] != TCP_OPT_TS || a->ts || n - i < TCP_OPT_TS_LEN || o[i + 1] != TCP_OPT_TS_LEN)
       return false;
     a->ts = true;
-    a->tsval = be32(o + i + 2);
-    a->tsecr = be32(o + i + 6);
+    a->tsval = pkt_be32(o + i + 2);
+    a->tsecr = pkt_be32(o + i + 6);
     i += TCP_OPT_TS_LEN;
   }
   return true;
@@ -75,7 +70,7 @@ static bool pure_ack(uint8_t *buf, uint32_t len, struct ackthin_ack *a)
   uint32_t doff = (uint32_t)(t[TCP_DOFF] >> 4) * 4;
   if (doff != ip.l4_len || t[TCP_FLAGS] != TCP_ACK)
     return false; /* a payload, or flags beyond ACK */
-  *a = (struct ackthin_ack){.seq = be32(t + TCP_SEQ), .ack = be32(t + TCP_ACKNO),
+  *a = (struct ackthin_ack){.seq = pkt_be32(t + TCP_SEQ), .ack = pkt_be32(t + TCP_ACKNO),
                          .win = pkt_be16(t + TCP_WIN)};
   return parse_options(t + TCP_MIN_HDR, doff - TCP_MIN_HDR, a);
 }

@@ -34,16 +34,6 @@ const char *net_offload_err_name(enum net_offload_err e)
   return "offload-unknown";
 }
 
-static uint32_t be32(const uint8_t *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
 /* An IPv4 UDP frame whose checksum field is the one at [at, at + 2). */
 static bool is_udp4_csum(const uint8_t *frame, uint32_t len, uint32_t at)
 {
@@ -104,7 +94,7 @@ static uint32_t build_segment(const uint8_t *frame, const struct tcp4 *t, uint32
   pkt_put16(ip + IP4_ID, (uint16_t)(pkt_be16(frame + ETH_HDR + IP4_ID) + i));
   pkt_put16(ip + IP4_CSUM, 0);
   pkt_put16(ip + IP4_CSUM, pkt_csum(ip, t->ihl));
-  put32(tcp + TCP_SEQ, be32(frame + ETH_HDR + t->ihl + TCP_SEQ) + off);
+  pkt_put32(tcp + TCP_SEQ, pkt_be32(frame + ETH_HDR + t->ihl + TCP_SEQ) + off);
   if (i + 1 < n)
     tcp[TCP_FLAGS] &= (uint8_t)~(TCP_FIN | TCP_PSH);
   if (i > 0)

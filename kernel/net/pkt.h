@@ -49,6 +49,14 @@
 
 static inline uint16_t pkt_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
 static inline void pkt_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8), p[1] = (uint8_t)v; }
+static inline uint32_t pkt_be32(const uint8_t *p)
+{
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline void pkt_put32(uint8_t *p, uint32_t v)
+{
+  p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
 
 /* The ones' complement sum of p[0..n) added to sum, not folded nor complemented (odd n: the
  * last byte is the high half of a word padded with zero). Chains over pieces of even length. */

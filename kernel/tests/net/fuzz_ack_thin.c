@@ -72,11 +72,6 @@ static void collect(void *ctx, const uint8_t *frame, uint32_t len)
   passed++;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
 /* A valid pure ACK from 9 bytes; its length. */
 static uint32_t planted(uint8_t *f, const uint8_t *b)
 {
@@ -90,13 +85,13 @@ static uint32_t planted(uint8_t *f, const uint8_t *b)
   ip[12] = 10, ip[15] = (uint8_t)(b[0] & 1), ip[16] = 10, ip[19] = 15;
   pkt_put16(ip + 10, pkt_csum(ip, 20));
   pkt_put16(t, (uint16_t)(80 + (b[0] >> 1 & 3))), pkt_put16(t + 2, 40000);
-  put32(t + 4, b[1] & 3);
-  put32(t + 8, (uint32_t)b[2] << 24 | b[3]);
+  pkt_put32(t + 4, b[1] & 3);
+  pkt_put32(t + 8, (uint32_t)b[2] << 24 | b[3]);
   t[12] = (uint8_t)(doff / 4 << 4), t[13] = TCP_ACK;
   pkt_put16(t + 14, b[4]);
   if (doff == 32) {
     t[20] = 1, t[21] = 1, t[22] = 8, t[23] = 10;
-    put32(t + 24, b[5] | (uint32_t)b[6] << 24), put32(t + 28, b[7] | (uint32_t)b[8] << 24);
+    pkt_put32(t + 24, b[5] | (uint32_t)b[6] << 24), pkt_put32(t + 28, b[7] | (uint32_t)b[8] << 24);
   }
   pkt_put16(t + 16, pkt_l4_csum(ip + 12, ip + 16, 6, t, doff));
   return len;

@@ -27,11 +27,6 @@ struct ack_spec {
   bool ip_options;  /* one word of IPv4 options (NOPs) */
 };
 
-static void put32(uint8_t *p, uint32_t v)
-{
-  p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
-
 /* Builds the frame the peer sends (its checksums right, padded to 60); its length. */
 static uint32_t ack_frame(uint8_t *f, const struct ack_spec *s)
 {
@@ -50,19 +45,19 @@ static uint32_t ack_frame(uint8_t *f, const struct ack_spec *s)
     ip[i] = 1;
   tf_put16(ip + 10, tf_csum(ip, ihl));
   tf_put16(t, s->sport ? s->sport : 80), tf_put16(t + 2, 40000);
-  put32(t + 4, s->seq), put32(t + 8, s->ack);
+  pkt_put32(t + 4, s->seq), pkt_put32(t + 8, s->ack);
   t[12] = (uint8_t)(doff / 4 << 4);
   t[13] = s->flags ? s->flags : TCP_ACK;
   tf_put16(t + 14, s->win ? s->win : 1000);
   uint8_t *o = t + 20;
   if (s->ts) {
     o[0] = 1, o[1] = 1, o[2] = 8, o[3] = 10;
-    put32(o + 4, s->tsval), put32(o + 8, s->tsecr);
+    pkt_put32(o + 4, s->tsval), pkt_put32(o + 8, s->tsecr);
     o += 12;
   }
   if (s->sack) {
     o[0] = 1, o[1] = 1, o[2] = 5, o[3] = 10;
-    put32(o + 4, s->ack + 1000), put32(o + 8, s->ack + 2000);
+    pkt_put32(o + 4, s->ack + 1000), pkt_put32(o + 8, s->ack + 2000);
   }
   for (uint32_t i = 0; i < s->payload; i++)
     t[doff + i] = (uint8_t)i;

@@ -36,11 +36,6 @@ static bool emit(void *ctx, const uint8_t *frame, uint32_t len)
 
 static void reset(void) { memset(&out, 0, sizeof out); }
 
-static uint32_t be32(const uint8_t *p)
-{
-  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* A TCP frame of `payload` bytes the way Linux hands a GSO skb to virtio: the IPv4 total length
  * of the whole, the TCP checksum field holding the pseudo-header sum (any value: D0 rewrites it).
  * With opt_words IPv4 options and 12 bytes of TCP options (a timestamp). */
@@ -106,7 +101,7 @@ static void test_segments(void)
       CHECK(memcmp(tcp + 20, f + 14 + ihl + 20, 12) == 0);         /* TCP options kept */
       CHECK_EQ(tf_be16(ip + 2), ihl + 32 + piece);
       CHECK_EQ(tf_be16(ip + 4), (uint16_t)(0xfffe + i));
-      CHECK_EQ(be32(tcp + 4), (uint32_t)(0xfffffff0u + i * mss));
+      CHECK_EQ(pkt_be32(tcp + 4), (uint32_t)(0xfffffff0u + i * mss));
       CHECK_EQ(tcp[13], i + 1 < n ? (i == 0 ? 0x90 : 0x10) : 0x19); /* CWR first, PSH FIN last */
       CHECK(memcmp(s + hl, f + hl + at, piece) == 0);
       CHECK(tf_checksums_ok(s, out.len[i]));

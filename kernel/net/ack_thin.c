@@ -86,12 +86,6 @@ static bool supersedes(const struct ackthin_ack *newer, const struct ackthin_ack
          !after(older->tsecr, newer->tsecr);
 }
 
-static bool same_conn(const struct ackthin_slot *s, const uint8_t key[12])
-{
-  uint8_t k[12];
-  return conn_key(s->frame, s->len, k) && memcmp(k, key, 12) == 0;
-}
-
 static void send_slot(struct ackthin_slot *s, ackthin_out_fn out, void *ctx)
 {
   s->used = false;
@@ -108,7 +102,7 @@ void ackthin_offer(struct ackthin *t, const uint8_t *frame, uint32_t len, ackthi
   }
   struct ackthin_slot *held = NULL;
   for (uint32_t i = 0; i < ACKTHIN_SLOTS && held == NULL; i++)
-    if (t->slot[i].used && same_conn(&t->slot[i], key))
+    if (t->slot[i].used && memcmp(t->slot[i].key, key, 12) == 0)
       held = &t->slot[i];
   uint8_t buf[ACKTHIN_MAX_FRAME];
   struct ackthin_ack now;
@@ -147,6 +141,7 @@ void ackthin_offer(struct ackthin *t, const uint8_t *frame, uint32_t len, ackthi
   held->len = len;
   held->order = t->next_order++;
   held->a = now;
+  memcpy(held->key, key, 12);
   memcpy(held->frame, buf, len);
 }
 

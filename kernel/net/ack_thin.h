@@ -44,6 +44,7 @@ struct ackthin_ack {
 struct ackthin_slot {
   bool used;
   uint32_t len, order; /* order: when it was first held (flush order) */
+  uint8_t key[12];      /* its connection: addresses and ports, as received */
   struct ackthin_ack a;
   uint8_t frame[ACKTHIN_MAX_FRAME];
 };

@@ -39,7 +39,7 @@ export const TEST_PARTS: readonly TestPart[] = [
     name: 'engine',
     env: {},
     paths: {
-      'test/oci': 'fidelity, engine and engine-client start and stop a Docker engine',
+      'test/oci': 'fidelity, engine, engine-client and engine-store start and stop a Docker engine',
       'test/e2e':
         'real-image starts an engine; main-job runs scripts/main, which starts and stops one',
       'test/bench': "the oci and boot benches start an engine ('every bench, quick' is one file)",

@@ -1,10 +1,11 @@
 // OCI converter benchmark, all in one run on this machine:
 //  1. builds a multi-layer image FROM scratch in the local Docker engine (bench-image.ts), saves it
 //     as a docker-archive and repacks that as an OCI layout;
-//  2. cold conversions, interleaved so drifts in load hit every side alike: D0 from the engine,
-//     D0 from the archive (each in a process of its own with a fresh cache: convert-child.ts,
-//     which reports its peak RSS), and the naive `docker export | tar -x && mke2fs -d` on tmpfs
-//     (naive.ts, its best case), and `docker save` alone (the engine's share of the engine source);
+//  2. cold conversions, interleaved so drifts in load hit every side alike: D0 from the engine
+//     (its layers read from the engine's store), D0 from the engine through its save (the path
+//     when the store cannot be read), D0 from the archive (each in a process of its own with a
+//     fresh cache: convert-child.ts, which reports its peak RSS), and the naive `docker export |
+//     tar -x && mke2fs -d` on tmpfs (naive.ts, its best case), and `docker save` alone;
 //  3. cache hits in-process for the engine, archive and OCI sources.
 // D0's converter writes nothing to tmpfs, so its peak memory is its RSS. Prints JSON with the
 // load average; figures go to bench/oci/README.md. Removes its image, containers and temp dirs.
@@ -34,23 +35,54 @@ const median = (xs: number[]) => {
 };
 const round = (xs: number[]) => xs.map((x) => Math.round(x));
 
-interface ChildRun { ms: number; maxRssKiB: number; sha256: string; cached: boolean }
-
-function convertInChild(source: string, out: string, cache: string): ChildRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'convert-child.ts'), source, out, cache], {
-    encoding: 'utf8', cwd: ROOT,
-  });
-  if (r.status !== 0) throw new Error(`conversion of ${source} exited ${r.status}: ${r.stderr.trim()}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildRun;
+interface ChildRun {
+  ms: number;
+  maxRssKiB: number;
+  sha256: string;
+  cached: boolean;
+  via?: string;
 }
 
-async function hitMs(source: string, out: string, cache: string, expect: string, hits: number): Promise<number[]> {
+function convertInChild(
+  source: string,
+  out: string,
+  cache: string,
+  via?: 'store' | 'save',
+): ChildRun {
+  const args = [
+    path.join(__dirname, 'convert-child.ts'),
+    source,
+    out,
+    cache,
+    ...(via === 'save' ? ['--engine-save'] : []),
+  ];
+  const r = spawnSync(process.execPath, ['--import', 'tsx', ...args], {
+    encoding: 'utf8',
+    cwd: ROOT,
+  });
+  if (r.status !== 0)
+    throw new Error(`conversion of ${source} exited ${r.status}: ${r.stderr.trim()}`);
+  const run = JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildRun;
+  // A figure of the wrong path would be recorded under the other's name.
+  if (run.via !== via)
+    throw new Error(`conversion of ${source} read its layers through ${run.via}, not ${via}`);
+  return run;
+}
+
+async function hitMs(
+  source: string,
+  out: string,
+  cache: string,
+  expect: string,
+  hits: number,
+): Promise<number[]> {
   const ms: number[] = [];
   for (let i = 0; i < hits; i++) {
     const t = performance.now();
     const r = await buildImage({ source, out, init: INIT, cacheDir: cache });
     ms.push(performance.now() - t);
-    if (!r.cached || r.meta.sha256 !== expect) throw new Error(`${source}: expected a cache hit with the same image`);
+    if (!r.cached || r.meta.sha256 !== expect)
+      throw new Error(`${source}: expected a cache hit with the same image`);
   }
   return ms;
 }
@@ -66,22 +98,30 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const image = buildBenchImage(work, tag, scale);
     const archive = path.join(work, 'image.tar');
-    const r = spawnSync('/usr/bin/docker', ['save', '-o', archive, tag], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const r = spawnSync('/usr/bin/docker', ['save', '-o', archive, tag], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     if (r.status !== 0) throw new Error('docker save failed');
     const oci = path.join(work, 'oci');
     await dockerSaveToOci(archive, oci);
     console.error(`image built and packed in ${Math.round(performance.now() - t0)} ms`);
 
     const engine: ChildRun[] = [];
+    const engineSave: ChildRun[] = [];
     const fromArchive: ChildRun[] = [];
     const naive: number[] = [];
     const save: number[] = [];
     let imgBytes = 0;
     for (let i = 0; i < reps; i++) {
       const out = path.join(work, `d0-${i}.img`);
-      for (const [source, runs] of [[`docker:${tag}`, engine], [`docker-archive:${archive}`, fromArchive]] as const) {
+      const sides = [
+        [`docker:${tag}`, engine, 'store'],
+        [`docker:${tag}`, engineSave, 'save'],
+        [`docker-archive:${archive}`, fromArchive, undefined],
+      ] as const;
+      for (const [source, runs, via] of sides) {
         const cache = path.join(work, `cache-${i}`);
-        runs.push(convertInChild(source, out, cache));
+        runs.push(convertInChild(source, out, cache, via));
         imgBytes = fs.statSync(out).size;
         fs.rmSync(cache, { recursive: true, force: true });
         fs.rmSync(out, { force: true });
@@ -89,12 +129,17 @@ async function main(): Promise<void> {
       naive.push(naiveConvert(tag, work, imgBytes).ms);
       // The engine's own share: `docker save` alone, which the engine source cannot avoid.
       const t = performance.now();
-      spawnSync('/usr/bin/docker', ['save', '-o', path.join(work, 'save-only.tar'), tag], { stdio: 'ignore' });
+      spawnSync('/usr/bin/docker', ['save', '-o', path.join(work, 'save-only.tar'), tag], {
+        stdio: 'ignore',
+      });
       save.push(performance.now() - t);
       fs.rmSync(path.join(work, 'save-only.tar'), { force: true });
-      console.error(`rep ${i + 1}/${reps}: engine ${Math.round(engine[i].ms)} ms, archive ${Math.round(fromArchive[i].ms)} ms, naive ${Math.round(naive[i])} ms`);
+      console.error(
+        `rep ${i + 1}/${reps}: engine ${Math.round(engine[i].ms)} ms, engine by save ${Math.round(engineSave[i].ms)} ms, archive ${Math.round(fromArchive[i].ms)} ms, naive ${Math.round(naive[i])} ms`,
+      );
     }
-    if (new Set([...engine, ...fromArchive].map((x) => x.sha256)).size !== 1) throw new Error('sources gave different images');
+    if (new Set([...engine, ...engineSave, ...fromArchive].map((x) => x.sha256)).size !== 1)
+      throw new Error('sources gave different images');
 
     const cache = path.join(work, 'cache-hit');
     const out = path.join(work, 'hit.img');
@@ -105,20 +150,46 @@ async function main(): Promise<void> {
 
     const mNaive = median(naive);
     const side = (runs: ChildRun[]) => ({
-      ms: round(runs.map((x) => x.ms)), medianMs: Math.round(median(runs.map((x) => x.ms))),
+      ms: round(runs.map((x) => x.ms)),
+      medianMs: Math.round(median(runs.map((x) => x.ms))),
       ratioOverNaive: +(median(runs.map((x) => x.ms)) / mNaive).toFixed(2),
       peakRssMiB: +(Math.max(...runs.map((x) => x.maxRssKiB)) / 1024).toFixed(1),
     });
-    const hit = (xs: number[]) => ({ ms: xs.map((x) => +x.toFixed(1)), medianMs: +median(xs).toFixed(1) });
-    console.log(JSON.stringify({
-      machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), load: os.loadavg().map((x) => +x.toFixed(1)) },
-      image: { ...image, archiveBytes: fs.statSync(archive).size, d0ImageBytes: imgBytes, scale },
-      cold: {
-        reps, naiveMs: round(naive), medianNaiveMs: Math.round(mNaive), engine: side(engine), archive: side(fromArchive),
-        dockerSaveAloneMs: round(save), ratioDockerSaveOverNaive: +(median(save) / mNaive).toFixed(2),
-      },
-      cacheHitInProcess: { engine: hit(hitEngine), archive: hit(hitArchive), oci: hit(hitOci) },
-    }, null, 2));
+    const hit = (xs: number[]) => ({
+      ms: xs.map((x) => +x.toFixed(1)),
+      medianMs: +median(xs).toFixed(1),
+    });
+    console.log(
+      JSON.stringify(
+        {
+          machine: {
+            cpus: os.cpus().length,
+            cpu: os.cpus()[0]?.model,
+            memGiB: Math.round(os.totalmem() / 2 ** 30),
+            load: os.loadavg().map((x) => +x.toFixed(1)),
+          },
+          image: {
+            ...image,
+            archiveBytes: fs.statSync(archive).size,
+            d0ImageBytes: imgBytes,
+            scale,
+          },
+          cold: {
+            reps,
+            naiveMs: round(naive),
+            medianNaiveMs: Math.round(mNaive),
+            engine: side(engine),
+            engineBySave: side(engineSave),
+            archive: side(fromArchive),
+            dockerSaveAloneMs: round(save),
+            ratioDockerSaveOverNaive: +(median(save) / mNaive).toFixed(2),
+          },
+          cacheHitInProcess: { engine: hit(hitEngine), archive: hit(hitArchive), oci: hit(hitOci) },
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     removeBenchImage(tag);
     fs.rmSync(work, { recursive: true, force: true });

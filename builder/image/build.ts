@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { dockerArchiveFiles, resolveDockerArchive } from '../oci/docker-archive';
-import { engineImage, spoolEngineImage } from '../oci/docker-engine';
+import { engineImage, resolveEngineImage, type EngineRead } from '../oci/docker-engine';
 import { engineClient, fromDockerode, type Engine } from '../oci/engine-client';
 import { fail } from '../../core/image/errors';
 import { encodeExecSpec, ExecSpecError, type ImageExecSpec } from '../../core/image/exec-spec';
@@ -58,6 +58,13 @@ export interface BuildOptions {
   cacheDir?: string;
   limits?: Partial<Limits>;
   onProgress?: (e: ProgressEvent) => void;
+  /**
+   * A docker: source: read the layers from the engine's own store when it is local and readable
+   * (default true; false always goes through the engine's save, slower: builder/oci/README.md).
+   */
+  engineStore?: boolean;
+  /** A docker: source on a cache miss: whether its layers came from the engine's store or a save. */
+  onEngineRead?: (how: EngineRead) => void;
 }
 
 export interface BuildResult {
@@ -95,17 +102,31 @@ function engine(opts: BuildOptions): Engine {
 
 /**
  * The image resolved without reading a layer: from an archive's index or a layout's JSON, or the
- * engine's id. For the engine, `resolve` saves the image (only on a cache miss).
+ * engine's id. For the engine, `resolve` finds the layers in its store or saves the image (only on
+ * a cache miss).
  */
-async function locate(src: ImageSourceRef, opts: BuildOptions, limits: Limits): Promise<{ configDigest: string; resolve: (spool: string) => Promise<ResolvedImage> }> {
+async function locate(
+  src: ImageSourceRef,
+  opts: BuildOptions,
+  limits: Limits,
+): Promise<{ configDigest: string; resolve: (spool: string) => Promise<ResolvedImage> }> {
   if (src.kind === 'docker') {
     const e = engine(opts);
     const { id } = await engineImage(e, src.image);
-    return { configDigest: id, resolve: (spool) => spoolEngineImage(e, src.image, id, spool, limits.maxJsonBytes) };
+    return {
+      configDigest: id,
+      resolve: (spool) =>
+        resolveEngineImage(e, src.image, id, spool, {
+          maxJsonBytes: limits.maxJsonBytes,
+          useStore: opts.engineStore ?? true,
+          onRead: opts.onEngineRead,
+        }),
+    };
   }
-  const image = src.kind === 'oci'
-    ? resolveOciLayout(ociFiles(src.location), limits.maxJsonBytes, src.ref)
-    : resolveDockerArchive(dockerArchiveFiles(src.file), limits.maxJsonBytes, src.ref);
+  const image =
+    src.kind === 'oci'
+      ? resolveOciLayout(ociFiles(src.location), limits.maxJsonBytes, src.ref)
+      : resolveDockerArchive(dockerArchiveFiles(src.file), limits.maxJsonBytes, src.ref);
   return { configDigest: image.configDigest, resolve: async () => image };
 }
 
@@ -113,7 +134,8 @@ export async function buildImage(opts: BuildOptions): Promise<BuildResult> {
   const src = parseSource(opts.source);
   const overrides = normalizedOverrides(opts.overrides ?? {});
   const headroomMiB = opts.headroomMiB ?? 0;
-  if (!Number.isInteger(headroomMiB) || headroomMiB < 0) fail('OVERRIDE_INVALID', `headroom ${headroomMiB}: expected whole MiB >= 0`);
+  if (!Number.isInteger(headroomMiB) || headroomMiB < 0)
+    fail('OVERRIDE_INVALID', `headroom ${headroomMiB}: expected whole MiB >= 0`);
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const cacheDir = opts.cacheDir ?? d0CacheRoot();
   const init = readInit(opts.init);
@@ -166,8 +188,11 @@ async function convert(image: ResolvedImage, fd: number, job: Job): Promise<Imag
   let layerBytes = 0;
   let stored = 0;
   const sizes = image.layers.map((l) => l.bytes);
-  const storedTotal = sizes.every((b) => b !== undefined) ? sizes.reduce((a, b) => a! + b!, 0) : undefined;
-  const progress = () => opts.onProgress?.({ phase: 'layers', bytes: layerBytes, stored, storedTotal });
+  const storedTotal = sizes.every((b) => b !== undefined)
+    ? sizes.reduce((a, b) => a! + b!, 0)
+    : undefined;
+  const progress = () =>
+    opts.onProgress?.({ phase: 'layers', bytes: layerBytes, stored, storedTotal });
   const onBytes = (n: number) => {
     layerBytes += n;
     progress();
@@ -178,11 +203,23 @@ async function convert(image: ResolvedImage, fd: number, job: Job): Promise<Imag
   const root = emptyRoot();
   const warnings: string[] = [];
   for (const ref of image.layers) {
-    const layer = await readLayer(ref.open(), { label: ref.label, data, budget, onBytes, onStoredBytes });
+    const layer = await readLayer(ref.open(), {
+      label: ref.label,
+      data,
+      budget,
+      onBytes,
+      onStoredBytes,
+    });
     if (ref.storedDigest !== undefined && layer.storedDigest !== ref.storedDigest)
-      fail('DIGEST_MISMATCH', `${ref.label}: blob ${ref.storedDigest} has sha256 ${layer.storedDigest}`);
+      fail(
+        'DIGEST_MISMATCH',
+        `${ref.label}: blob ${ref.storedDigest} has sha256 ${layer.storedDigest}`,
+      );
     if (layer.diffId !== ref.diffId)
-      fail('DIGEST_MISMATCH', `${ref.label}: uncompressed sha256 is ${layer.diffId}, config rootfs.diff_ids says ${ref.diffId}`);
+      fail(
+        'DIGEST_MISMATCH',
+        `${ref.label}: uncompressed sha256 is ${layer.diffId}, config rootfs.diff_ids says ${ref.diffId}`,
+      );
     applyLayer(root, layer);
     warnings.push(...layer.warnings);
   }
@@ -196,12 +233,23 @@ async function convert(image: ResolvedImage, fd: number, job: Job): Promise<Imag
   opts.onProgress?.({ phase: 'image', step: 'metadata' });
   const xattrs = diskXattrs(root);
   finishExt4(fd, data, root, {
-    uuid: uuidBytes(uuidFrom(job.key, 'uuid')), hashSeed: uuidBytes(uuidFrom(job.key, 'hash_seed')), label: 'd0-rootfs',
-    time: FS_EPOCH, headroomMiB: job.headroomMiB, xattrs: (n) => xattrs.get(n) ?? [],
+    uuid: uuidBytes(uuidFrom(job.key, 'uuid')),
+    hashSeed: uuidBytes(uuidFrom(job.key, 'hash_seed')),
+    label: 'd0-rootfs',
+    time: FS_EPOCH,
+    headroomMiB: job.headroomMiB,
+    xattrs: (n) => xattrs.get(n) ?? [],
   });
   opts.onProgress?.({ phase: 'image', step: 'digest' });
   const size = fs.fstatSync(fd).size;
-  return { sha256: sha256Fd(fd), size, execSpec: exec.spec, warnings, configDigest: image.configDigest, source: opts.source };
+  return {
+    sha256: sha256Fd(fd),
+    size,
+    execSpec: exec.spec,
+    warnings,
+    configDigest: image.configDigest,
+    source: opts.source,
+  };
 }
 
 /** The spec PID1 reads; a config it could not honour (a NUL, an Env entry without NAME=) is refused. */
@@ -217,7 +265,8 @@ function execSpecBytes(spec: ImageExecSpec, image: string): Buffer {
 const uuidBytes = (u: string) => Buffer.from(u.replace(/-/g, ''), 'hex');
 
 function addD0Files(root: DirInode, data: DataArea, init: Buffer, exec: Buffer): void {
-  if (root.children.has('.d0')) fail('ENTRY_INVALID', 'the image already contains /.d0, which D0 reserves');
+  if (root.children.has('.d0'))
+    fail('ENTRY_INVALID', 'the image already contains /.d0, which D0 reserves');
   const meta = { uid: 0, gid: 0, mtime: FS_EPOCH, xattrs: new Map<string, Buffer>() };
   const file = (bytes: Buffer, mode: number): FileInode => {
     const f = data.file(bytes.length);
@@ -238,9 +287,20 @@ function addD0Files(root: DirInode, data: DataArea, init: Buffer, exec: Buffer):
 function addLostFound(root: DirInode): void {
   const existing = root.children.get('lost+found');
   if (existing === undefined) {
-    root.children.set('lost+found', { kind: 'dir', children: new Map(), mode: 0o700, uid: 0, gid: 0, mtime: FS_EPOCH, xattrs: new Map() });
+    root.children.set('lost+found', {
+      kind: 'dir',
+      children: new Map(),
+      mode: 0o700,
+      uid: 0,
+      gid: 0,
+      mtime: FS_EPOCH,
+      xattrs: new Map(),
+    });
   } else if (existing.kind !== 'dir') {
-    fail('ENTRY_INVALID', `the image's /lost+found is a ${existing.kind}; ext4 reserves that name for a directory`);
+    fail(
+      'ENTRY_INVALID',
+      `the image's /lost+found is a ${existing.kind}; ext4 reserves that name for a directory`,
+    );
   }
 }
 
@@ -252,4 +312,3 @@ function fromCache(cacheDir: string, key: string, out: string): BuildResult | un
   fs.writeFileSync(`${out}.json`, JSON.stringify(meta, null, 2) + '\n');
   return { image: out, meta, cached: true, key };
 }
-

@@ -1,4 +1,4 @@
-// The three Docker Engine API calls the converter needs (inspect, pull, save), over the engine's
+// The Docker Engine API calls the converter needs (info, inspect, pull, save), over the engine's
 // unix socket with node:http. The `d0` CLI uses this instead of dockerode, whose require() alone
 // (ssh2, docker-modem, ...) costs ~1 s of process start on a loaded host; a caller that already
 // has a dockerode instance passes it and gets an adapter (fromDockerode).
@@ -11,7 +11,15 @@ export interface EngineImageInfo {
   Size: number;
 }
 
+/** Where the engine keeps its images (GET /info): read by ./engine-store.ts when it is local. */
+export interface EngineStorage {
+  DockerRootDir?: string;
+  Driver?: string;
+}
+
 export interface Engine {
+  /** The engine's data root and storage driver. */
+  storage(): Promise<EngineStorage>;
   /** undefined when the engine has no such image (HTTP 404). */
   inspectImage(name: string): Promise<EngineImageInfo | undefined>;
   /** Pulls name (":latest" when untagged); rejects with the engine's message on failure. */
@@ -31,7 +39,9 @@ export function dockerSocketPath(env: NodeJS.ProcessEnv = process.env): string {
   if (!host) return DOCKER_SOCKET;
   if (host.startsWith('unix://')) return host.slice('unix://'.length);
   if (host.startsWith('/')) return host;
-  throw new Error(`DOCKER_HOST=${host}: only a local engine on a unix socket is supported (unix:///path or /path)`);
+  throw new Error(
+    `DOCKER_HOST=${host}: only a local engine on a unix socket is supported (unix:///path or /path)`,
+  );
 }
 // Unversioned paths: the engine serves its own API version (as dockerode does by default).
 const API = '';
@@ -45,21 +55,33 @@ class EngineHttpError extends Error {
   }
 }
 
-function request(socketPath: string, method: string, urlPath: string): Promise<http.IncomingMessage> {
+function request(
+  socketPath: string,
+  method: string,
+  urlPath: string,
+): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, method, path: API + urlPath, headers: { Host: 'docker' } }, async (res) => {
-      if ((res.statusCode ?? 0) < 300) return resolve(res);
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      const body = Buffer.concat(chunks).toString('utf8');
-      let message = body.trim();
-      try {
-        message = (JSON.parse(body) as { message?: string }).message ?? message;
-      } catch {
-        // not JSON: keep the text
-      }
-      reject(new EngineHttpError(res.statusCode ?? 0, `engine ${method} ${urlPath}: HTTP ${res.statusCode}: ${message}`));
-    });
+    const req = http.request(
+      { socketPath, method, path: API + urlPath, headers: { Host: 'docker' } },
+      async (res) => {
+        if ((res.statusCode ?? 0) < 300) return resolve(res);
+        const chunks: Buffer[] = [];
+        for await (const c of res) chunks.push(c as Buffer);
+        const body = Buffer.concat(chunks).toString('utf8');
+        let message = body.trim();
+        try {
+          message = (JSON.parse(body) as { message?: string }).message ?? message;
+        } catch {
+          // not JSON: keep the text
+        }
+        reject(
+          new EngineHttpError(
+            res.statusCode ?? 0,
+            `engine ${method} ${urlPath}: HTTP ${res.statusCode}: ${message}`,
+          ),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -68,7 +90,8 @@ function request(socketPath: string, method: string, urlPath: string): Promise<h
 /** "repo[:tag]" or "repo@digest" -> the pull query; a ':' before the last '/' is a registry port. */
 export function pullQuery(name: string): string {
   const at = name.indexOf('@');
-  if (at >= 0) return `fromImage=${encodeURIComponent(name.slice(0, at))}&tag=${encodeURIComponent(name.slice(at + 1))}`;
+  if (at >= 0)
+    return `fromImage=${encodeURIComponent(name.slice(0, at))}&tag=${encodeURIComponent(name.slice(at + 1))}`;
   const colon = name.lastIndexOf(':');
   const tagged = colon > name.lastIndexOf('/');
   const repo = tagged ? name.slice(0, colon) : name;
@@ -76,8 +99,18 @@ export function pullQuery(name: string): string {
   return `fromImage=${encodeURIComponent(repo)}&tag=${encodeURIComponent(tag)}`;
 }
 
+async function jsonBody<T>(res: http.IncomingMessage): Promise<T> {
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+}
+
 export function engineClient(socketPath = dockerSocketPath()): Engine {
   return {
+    async storage() {
+      const info = await jsonBody<EngineStorage>(await request(socketPath, 'GET', '/info'));
+      return { DockerRootDir: info.DockerRootDir, Driver: info.Driver };
+    },
     async inspectImage(name) {
       let res: http.IncomingMessage;
       try {
@@ -86,9 +119,7 @@ export function engineClient(socketPath = dockerSocketPath()): Engine {
         if (err instanceof EngineHttpError && err.statusCode === 404) return undefined;
         throw err;
       }
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      const info = JSON.parse(Buffer.concat(chunks).toString('utf8')) as EngineImageInfo;
+      const info = await jsonBody<EngineImageInfo>(res);
       return { Id: info.Id, Size: info.Size };
     },
     async pullImage(name) {
@@ -113,6 +144,10 @@ export function engineClient(socketPath = dockerSocketPath()): Engine {
 
 export function fromDockerode(docker: Dockerode): Engine {
   return {
+    async storage() {
+      const info = (await docker.info()) as EngineStorage;
+      return { DockerRootDir: info.DockerRootDir, Driver: info.Driver };
+    },
     async inspectImage(name) {
       try {
         const i = await docker.getImage(name).inspect();

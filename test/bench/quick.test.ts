@@ -277,6 +277,9 @@ const BENCHES: QuickBench[] = [
       const r = lastJson(stdout);
       for (const k of ['image', 'cold', 'cacheHitInProcess'])
         assert.ok(k in r, `no ${k} in ${stdout}`);
+      // The run itself refuses a conversion that read its layers the other way than named.
+      for (const k of ['engine', 'engineBySave', 'archive'])
+        assert.ok(k in (r.cold as object), `no cold.${k} in ${stdout}`);
     },
   },
 ];

@@ -56,6 +56,15 @@ describe('oci: engine client without dockerode', function () {
     assert.ok(names.includes(`${info!.Id.slice(7)}.json`), 'config named by its digest');
   });
 
+  it("names the engine's data root and storage driver as docker info does", async () => {
+    const info = (await dockerd.docker.info()) as { DockerRootDir: string; Driver: string };
+    assert.deepEqual(await engineClient().storage(), {
+      DockerRootDir: info.DockerRootDir,
+      Driver: info.Driver,
+    });
+    assert.ok(fs.statSync(info.DockerRootDir).isDirectory());
+  });
+
   it('reports a failed pull with the engine\'s message', async () => {
     await assert.rejects(engineClient().pullImage('d0-test/absent:none'), (e: Error) => e.message.length > 0 && !/HTTP 2\d\d/.test(e.message));
     await assert.rejects(

@@ -29,7 +29,10 @@ export interface LayerReadOptions {
   onStoredBytes?: (n: number) => void;
 }
 
-async function* tap(source: AsyncIterable<Buffer>, see: (chunk: Buffer) => void): AsyncGenerator<Buffer> {
+async function* tap(
+  source: AsyncIterable<Buffer>,
+  see: (chunk: Buffer) => void,
+): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
     see(chunk);
     yield chunk;
@@ -56,9 +59,19 @@ export async function readLayer(raw: Readable, opts: LayerReadOptions): Promise<
     budget.bytes += c.length;
     opts.onBytes?.(c.length);
     if (budget.bytes > limits.maxTotalBytes)
-      fail('LIMIT_EXCEEDED', `${label}: the layers expand past ${limits.maxTotalBytes} bytes (maxTotalBytes)`);
-    if (!format.identity && plainBytes > limits.expansionFloorBytes && plainBytes > limits.maxExpansion * storedBytes)
-      fail('LIMIT_EXCEEDED', `${label}: ${storedBytes} compressed bytes expanded to ${plainBytes}, more than ${limits.maxExpansion}x (a compression bomb?)`);
+      fail(
+        'LIMIT_EXCEEDED',
+        `${label}: the layers expand past ${limits.maxTotalBytes} bytes (maxTotalBytes)`,
+      );
+    if (
+      !format.identity &&
+      plainBytes > limits.expansionFloorBytes &&
+      plainBytes > limits.maxExpansion * storedBytes
+    )
+      fail(
+        'LIMIT_EXCEEDED',
+        `${label}: ${storedBytes} compressed bytes expanded to ${plainBytes}, more than ${limits.maxExpansion}x (a compression bomb?)`,
+      );
   });
   const entries: LayerEntry[] = [];
   const warnings: string[] = [];
@@ -69,7 +82,8 @@ export async function readLayer(raw: Readable, opts: LayerReadOptions): Promise<
       if (!entry) return undefined;
       const tag = entry.kind === 'opaque' ? 'opq:' : entry.kind === 'whiteout' ? 'wh:' : '';
       const key = tag + entry.parts.join('/');
-      if (seen.has(key)) fail('ENTRY_INVALID', `${label}: duplicate entry ${showPath(entry.parts)}`);
+      if (seen.has(key))
+        fail('ENTRY_INVALID', `${label}: duplicate entry ${showPath(entry.parts)}`);
       seen.add(key);
       entries.push(entry);
       return sink;
@@ -77,7 +91,8 @@ export async function readLayer(raw: Readable, opts: LayerReadOptions): Promise<
   } catch (err) {
     raw.destroy();
     if (err instanceof ImageError) throw err;
-    if (err instanceof TarFormatError) fail('FORMAT_INVALID', `${label}: not a readable layer: ${err.message}`);
+    if (err instanceof TarFormatError)
+      fail('FORMAT_INVALID', `${label}: not a readable layer: ${err.message}`);
     fail('FORMAT_INVALID', `${label}: not a readable layer: ${(err as Error).message}`);
   }
   const storedDigest = 'sha256:' + stored.digest('hex');
@@ -99,12 +114,20 @@ function checkXattrs(xattrs: Map<string, Buffer>, where: string, limits: Limits)
   const disk: XattrEntry[] = [];
   for (const [name, value] of xattrs) {
     if (value.length > limits.maxXattrValueBytes)
-      fail('LIMIT_EXCEEDED', `${where}: extended attribute "${display(name)}" has ${value.length} bytes, more than ${limits.maxXattrValueBytes} (maxXattrValueBytes)`);
+      fail(
+        'LIMIT_EXCEEDED',
+        `${where}: extended attribute "${display(name)}" has ${value.length} bytes, more than ${limits.maxXattrValueBytes} (maxXattrValueBytes)`,
+      );
     const e = toDiskXattr(Buffer.from(name, 'latin1'), value);
-    if (typeof e === 'string') fail('ENTRY_INVALID', `${where}: extended attribute "${display(name)}": ${e}`);
+    if (typeof e === 'string')
+      fail('ENTRY_INVALID', `${where}: extended attribute "${display(name)}": ${e}`);
     disk.push(e);
   }
-  if (!fitsInBlock(disk)) fail('LIMIT_EXCEEDED', `${where}: its extended attributes do not fit in one ${BLOCK}-byte ext4 block`);
+  if (!fitsInBlock(disk))
+    fail(
+      'LIMIT_EXCEEDED',
+      `${where}: its extended attributes do not fit in one ${BLOCK}-byte ext4 block`,
+    );
 }
 
 function readEntry(
@@ -116,11 +139,19 @@ function readEntry(
   const { budget, label } = opts;
   const limits = budget.limits;
   const where = `${label}: entry "${display(h.name)}"`;
-  if (++budget.entries > limits.maxEntries) fail('LIMIT_EXCEEDED', `${where}: more than ${limits.maxEntries} entries (maxEntries)`);
-  if (h.type === 'unsupported') fail('ENTRY_INVALID', `${where}: unsupported tar entry type '${display(h.flag)}' (e.g. GNU sparse)`);
+  if (++budget.entries > limits.maxEntries)
+    fail('LIMIT_EXCEEDED', `${where}: more than ${limits.maxEntries} entries (maxEntries)`);
+  if (h.type === 'unsupported')
+    fail(
+      'ENTRY_INVALID',
+      `${where}: unsupported tar entry type '${display(h.flag)}' (e.g. GNU sparse)`,
+    );
   const parts = entryPathParts(h.name, label);
   if (parts.length > limits.maxDepth)
-    fail('LIMIT_EXCEEDED', `${where}: ${parts.length} path components, more than ${limits.maxDepth} (maxDepth)`);
+    fail(
+      'LIMIT_EXCEEDED',
+      `${where}: ${parts.length} path components, more than ${limits.maxDepth} (maxDepth)`,
+    );
   const base = parts[parts.length - 1] ?? '';
   if (base.startsWith(WHITEOUT)) {
     const dir = parts.slice(0, -1);
@@ -130,7 +161,8 @@ function readEntry(
       return {};
     }
     const hidden = base.slice(WHITEOUT.length);
-    if (hidden === '' || hidden === '.' || hidden === '..') fail('ENTRY_UNSAFE', `${where}: whiteout of "${display(hidden)}"`);
+    if (hidden === '' || hidden === '.' || hidden === '..')
+      fail('ENTRY_UNSAFE', `${where}: whiteout of "${display(hidden)}"`);
     return { entry: { kind: 'whiteout', parts: [...dir, hidden] } };
   }
   const xattrs = paxXattrs(pax);
@@ -139,30 +171,52 @@ function readEntry(
   for (const [name, value] of xattrs) xattrBytes += name.length + value.length;
   budget.metadataBytes += ENTRY_OVERHEAD_BYTES + h.name.length + h.linkname.length + xattrBytes;
   if (budget.metadataBytes > limits.maxMetadataBytes)
-    fail('LIMIT_EXCEEDED', `${where}: the layers' names, links and xattrs pass ${limits.maxMetadataBytes} bytes of metadata (maxMetadataBytes)`);
-  const meta: Meta = { mode: h.mode & 0o7777, uid: h.uid, gid: h.gid, mtime: Math.max(0, h.mtime), xattrs };
-  if (meta.uid > 0xffffffff || meta.gid > 0xffffffff) fail('ENTRY_INVALID', `${where}: uid/gid out of range`);
-  if (parts.length === 0 && h.type !== 'dir') fail('ENTRY_INVALID', `${where}: the root must be a directory`);
+    fail(
+      'LIMIT_EXCEEDED',
+      `${where}: the layers' names, links and xattrs pass ${limits.maxMetadataBytes} bytes of metadata (maxMetadataBytes)`,
+    );
+  const meta: Meta = {
+    mode: h.mode & 0o7777,
+    uid: h.uid,
+    gid: h.gid,
+    mtime: Math.max(0, h.mtime),
+    xattrs,
+  };
+  if (meta.uid > 0xffffffff || meta.gid > 0xffffffff)
+    fail('ENTRY_INVALID', `${where}: uid/gid out of range`);
+  if (parts.length === 0 && h.type !== 'dir')
+    fail('ENTRY_INVALID', `${where}: the root must be a directory`);
   switch (h.type) {
     case 'dir':
       return { entry: { kind: 'dir', parts, ...meta } };
     case 'file': {
       if (h.size > limits.maxFileBytes)
-        fail('LIMIT_EXCEEDED', `${where}: size ${h.size} exceeds the ${limits.maxFileBytes}-byte file limit (maxFileBytes)`);
+        fail(
+          'LIMIT_EXCEEDED',
+          `${where}: size ${h.size} exceeds the ${limits.maxFileBytes}-byte file limit (maxFileBytes)`,
+        );
       const file = opts.data.file(h.size);
-      return { entry: { kind: 'file', parts, start: file.start, size: h.size, ...meta }, sink: file.write };
+      return {
+        entry: { kind: 'file', parts, start: file.start, size: h.size, ...meta },
+        sink: file.write,
+      };
     }
     case 'symlink':
       if (!h.linkname) fail('ENTRY_INVALID', `${where}: symlink without a target`);
-      if (h.linkname.length > 4095) fail('ENTRY_INVALID', `${where}: symlink target longer than 4095 bytes`);
-      if (h.linkname.includes('\0')) fail('ENTRY_INVALID', `${where}: symlink target contains a NUL byte`);
+      if (h.linkname.length > 4095)
+        fail('ENTRY_INVALID', `${where}: symlink target longer than 4095 bytes`);
+      if (h.linkname.includes('\0'))
+        fail('ENTRY_INVALID', `${where}: symlink target contains a NUL byte`);
       return { entry: { kind: 'symlink', parts, target: h.linkname, ...meta } };
     case 'hardlink':
       if (!h.linkname) fail('ENTRY_INVALID', `${where}: hardlink without a target`);
-      return { entry: { kind: 'hardlink', parts, target: linkTargetParts(h.linkname, where), ...meta } };
+      return {
+        entry: { kind: 'hardlink', parts, target: linkTargetParts(h.linkname, where), ...meta },
+      };
     case 'char':
     case 'block':
-      if (h.devmajor > 0xfff || h.devminor > 0xfffff) fail('ENTRY_INVALID', `${where}: device ${h.devmajor}:${h.devminor} out of range`);
+      if (h.devmajor > 0xfff || h.devminor > 0xfffff)
+        fail('ENTRY_INVALID', `${where}: device ${h.devmajor}:${h.devminor} out of range`);
       return { entry: { kind: h.type, parts, major: h.devmajor, minor: h.devminor, ...meta } };
     case 'fifo':
       return { entry: { kind: 'fifo', parts, ...meta } };

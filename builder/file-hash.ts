@@ -1,4 +1,5 @@
-// sha256 of a file's bytes, hex. The one file hasher of the build path.
+// sha256 of a file's bytes, hex, on this thread: the build path's file hasher (an image build
+// takes its layers' and its image's digests on a second core instead: ./hash-thread.ts).
 //
 // Synchronous 4 MiB reads: on a loaded host every async read waits for a thread-pool slot, which
 // made hashing a 240 MB image take seconds; page-cache reads do not block.

@@ -20,7 +20,7 @@ import type { ResolvedImage } from '../oci/resolved-image';
 import { applyLayer, emptyRoot, type DirInode, type FileInode } from '../../core/image/rootfs-tree';
 import { cacheKey, entryPaths, publish, uuidFrom } from './cache';
 import { d0CacheRoot } from '../cache/root';
-import { sha256Fd } from '../file-hash';
+import { HashThread } from '../hash-thread';
 import { diskXattrs } from '../../core/ext4/tree-xattrs';
 import { DataArea, finishExt4 } from './ext4/writer';
 import { parseSource, type ImageSourceRef } from './source';
@@ -180,8 +180,23 @@ interface Job {
   key: string;
 }
 
-/** Layers -> tree + data blocks -> exec spec -> ext4 metadata; the image's sha256 last. */
+/** convertOn with the layers' and the image's digests taken on a second thread. */
 async function convert(image: ResolvedImage, fd: number, job: Job): Promise<ImageMeta> {
+  const hashThread = new HashThread();
+  try {
+    return await convertOn(image, fd, job, hashThread);
+  } finally {
+    await hashThread.close();
+  }
+}
+
+/** Layers -> tree + data blocks -> exec spec -> ext4 metadata; the image's sha256 last. */
+async function convertOn(
+  image: ResolvedImage,
+  fd: number,
+  job: Job,
+  hashThread: HashThread,
+): Promise<ImageMeta> {
   const { opts } = job;
   const data = new DataArea(fd);
   const budget = new Budget(job.limits);
@@ -209,6 +224,7 @@ async function convert(image: ResolvedImage, fd: number, job: Job): Promise<Imag
       budget,
       onBytes,
       onStoredBytes,
+      hashThread,
     });
     if (ref.storedDigest !== undefined && layer.storedDigest !== ref.storedDigest)
       fail(
@@ -243,7 +259,7 @@ async function convert(image: ResolvedImage, fd: number, job: Job): Promise<Imag
   opts.onProgress?.({ phase: 'image', step: 'digest' });
   const size = fs.fstatSync(fd).size;
   return {
-    sha256: sha256Fd(fd),
+    sha256: await hashThread.fd(fd),
     size,
     execSpec: exec.spec,
     warnings,

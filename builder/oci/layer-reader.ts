@@ -15,6 +15,7 @@ import type { LayerEntry, LayerRecord, Meta } from '../../core/image/layer-entry
 import { ENTRY_OVERHEAD_BYTES, type Budget, type Limits } from '../../core/image/limits';
 import { display, paxXattrs, TarFormatError, type RawHeader } from '../../core/image/tar-header';
 import { readTar, type ContentSink } from './tar-reader';
+import type { HashThread, StreamHash } from '../hash-thread';
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
@@ -27,34 +28,49 @@ export interface LayerReadOptions {
   onBytes?: (n: number) => void;
   /** Called with each chunk's size as the stored (maybe compressed) blob is read. */
   onStoredBytes?: (n: number) => void;
+  /** Where the layer's digests are taken: a second core (../hash-thread.ts), else this thread. */
+  hashThread?: HashThread;
 }
 
 async function* tap(
   source: AsyncIterable<Buffer>,
-  see: (chunk: Buffer) => void,
+  see: (chunk: Buffer) => Promise<void> | undefined,
 ): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
-    see(chunk);
+    const wait = see(chunk);
+    if (wait) await wait;
     yield chunk;
   }
+}
+
+/** A sha256 on this thread, with the interface of one on the hash thread. */
+function localHash(): StreamHash {
+  const h = crypto.createHash('sha256');
+  return {
+    update: (chunk) => {
+      h.update(chunk);
+      return undefined;
+    },
+    digest: () => Promise.resolve(h.digest('hex')),
+  };
 }
 
 export async function readLayer(raw: Readable, opts: LayerReadOptions): Promise<LayerRecord> {
   const { budget, label } = opts;
   const limits = budget.limits;
-  const stored = crypto.createHash('sha256');
-  const plain = crypto.createHash('sha256');
+  const stored = opts.hashThread?.stream() ?? localHash();
+  const plain = opts.hashThread?.stream() ?? localHash();
   // An uncompressed layer (docker save) is its own tar: one sha256 serves as both digests.
   const format: LayerFormat = { identity: false };
   let storedBytes = 0;
   let plainBytes = 0;
   const storedTap = tap(raw, (c) => {
-    stored.update(c);
     storedBytes += c.length;
     opts.onStoredBytes?.(c.length);
+    return stored.update(c);
   });
   const plainTap = tap(decompressor(label, format)(storedTap), (c) => {
-    if (!format.identity) plain.update(c);
+    const wait = format.identity ? undefined : plain.update(c);
     plainBytes += c.length;
     budget.bytes += c.length;
     opts.onBytes?.(c.length);
@@ -72,6 +88,7 @@ export async function readLayer(raw: Readable, opts: LayerReadOptions): Promise<
         'LIMIT_EXCEEDED',
         `${label}: ${storedBytes} compressed bytes expanded to ${plainBytes}, more than ${limits.maxExpansion}x (a compression bomb?)`,
       );
+    return wait;
   });
   const entries: LayerEntry[] = [];
   const warnings: string[] = [];
@@ -95,10 +112,11 @@ export async function readLayer(raw: Readable, opts: LayerReadOptions): Promise<
       fail('FORMAT_INVALID', `${label}: not a readable layer: ${err.message}`);
     fail('FORMAT_INVALID', `${label}: not a readable layer: ${(err as Error).message}`);
   }
-  const storedDigest = 'sha256:' + stored.digest('hex');
+  const storedDigest = 'sha256:' + (await stored.digest());
+  const plainDigest = 'sha256:' + (await plain.digest());
   return {
     label,
-    diffId: format.identity ? storedDigest : 'sha256:' + plain.digest('hex'),
+    diffId: format.identity ? storedDigest : plainDigest,
     storedDigest,
     entries,
     warnings,

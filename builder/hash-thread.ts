@@ -115,41 +115,36 @@ export class HashThread {
     const id = this.nextId++;
     let slot = -1;
     let used = 0;
+    /** Copies what the slot in hand takes of chunk from `at` on, sends the slot once full; the new `at`. */
+    const put = (chunk: Uint8Array, at: number): number => {
+      const n = Math.min(chunk.length - at, SLOT - used);
+      this.view(slot).set(chunk.subarray(at, at + n), used);
+      used += n;
+      if (used === SLOT) {
+        this.send(id, slot, used);
+        slot = -1;
+        used = 0;
+      }
+      return at + n;
+    };
     const fill = async (chunk: Uint8Array, at: number): Promise<void> => {
       while (at < chunk.length) {
         if (slot < 0) {
           const s = this.slot();
           slot = typeof s === 'number' ? s : await s;
         }
-        const n = Math.min(chunk.length - at, SLOT - used);
-        this.view(slot).set(chunk.subarray(at, at + n), used);
-        used += n;
-        at += n;
-        if (used === SLOT) {
-          this.send(id, slot, used);
-          slot = -1;
-          used = 0;
-        }
+        at = put(chunk, at);
       }
     };
     return {
       update: (chunk) => {
-        // The common case without a promise: a slot at hand, or a free one to take.
+        // Without a promise while a slot is at hand or free: the common case.
         for (let at = 0; at < chunk.length;) {
           if (slot < 0) {
-            const s = this.free.length && !this.failed ? this.free.pop()! : -1;
-            if (s < 0) return fill(chunk, at);
-            slot = s;
+            if (this.failed || this.free.length === 0) return fill(chunk, at);
+            slot = this.free.pop()!;
           }
-          const n = Math.min(chunk.length - at, SLOT - used);
-          this.view(slot).set(chunk.subarray(at, at + n), used);
-          used += n;
-          at += n;
-          if (used === SLOT) {
-            this.send(id, slot, used);
-            slot = -1;
-            used = 0;
-          }
+          at = put(chunk, at);
         }
         return undefined;
       },

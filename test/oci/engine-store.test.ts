@@ -15,6 +15,7 @@ import type { EngineRead } from '../../builder/oci/docker-engine';
 import { chainIds, layerFilesDir } from '../../builder/oci/engine-store';
 import type { ImageError } from '../../core/image/errors';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
+import { countingSaves, withDataRoot } from '../support/engine-proxies';
 
 const TAG = 'd0-test/engine-store:1';
 const INIT = '/bin/busybox';
@@ -22,36 +23,6 @@ const INIT = '/bin/busybox';
 interface Storage {
   DockerRootDir: string;
   Driver: string;
-}
-
-/** The engine, but its info names another data root: where the store is read from. */
-function withRoot(docker: Dockerode, root: string): Dockerode {
-  return new Proxy(docker, {
-    get(target, prop, receiver) {
-      if (prop !== 'info') return Reflect.get(target, prop, receiver);
-      return async () => ({ ...(await target.info()), DockerRootDir: root });
-    },
-  });
-}
-
-/** Counts the engine's saves (GET /images/{name}/get). */
-function countingSaves(docker: Dockerode): { docker: Dockerode; saves: () => number } {
-  let saves = 0;
-  const proxy = new Proxy(docker, {
-    get(target, prop, receiver) {
-      if (prop !== 'getImage') return Reflect.get(target, prop, receiver);
-      return (name: string) => {
-        const img = target.getImage(name);
-        const get = img.get.bind(img);
-        img.get = ((...a: unknown[]) => {
-          saves++;
-          return (get as (...x: unknown[]) => unknown)(...a);
-        }) as typeof img.get;
-        return img;
-      };
-    },
-  });
-  return { docker: proxy, saves: () => saves };
 }
 
 interface SplitFile {
@@ -125,7 +96,7 @@ describe('oci: a docker: source read from the engine store', function () {
   });
 
   it('goes through the save when the store is not on this host', async () => {
-    const counting = countingSaves(withRoot(docker, path.join(tmp, 'no-such-root')));
+    const counting = countingSaves(withDataRoot(docker, path.join(tmp, 'no-such-root')));
     const reads: EngineRead[] = [];
     const r = await build('elsewhere', {
       docker: counting.docker,
@@ -201,7 +172,7 @@ describe('oci: a docker: source read from the engine store', function () {
       const reads: EngineRead[] = [];
       await assert.rejects(
         build(name, {
-          docker: withRoot(docker, root),
+          docker: withDataRoot(docker, root),
           out,
           cacheDir,
           onEngineRead: (h) => reads.push(h),
@@ -223,7 +194,7 @@ describe('oci: a docker: source read from the engine store', function () {
     it('builds the reference bytes from the undamaged copy', async () => {
       const reads: EngineRead[] = [];
       const r = await build('copy', {
-        docker: withRoot(docker, root),
+        docker: withDataRoot(docker, root),
         onEngineRead: (h) => reads.push(h),
       });
       assert.deepEqual(reads, [{ via: 'store' }]);

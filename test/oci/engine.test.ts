@@ -12,6 +12,7 @@ import { inspectImage } from '../../builder/image/inspect';
 import { ImageError } from '../../core/image/errors';
 import { D0_ADDED, DOCKER_ADDED } from '../support/docker-export';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
+import { countingSaves } from '../support/engine-proxies';
 import { readExt4Tree, readTarTree, type TreeRecord } from '../support/ext4-tree';
 import { dockerSaveToOci } from '../support/oci-pack';
 
@@ -136,29 +137,15 @@ describe('oci: Docker engine image -> ext4 disk image', function () {
 
   it('serves a cache hit without exporting the image, a miss from the store', async () => {
     const first = await build('cache');
-    let exports = 0;
-    const counting = new Proxy(docker, {
-      get(target, prop, receiver) {
-        if (prop !== 'getImage') return Reflect.get(target, prop, receiver);
-        return (name: string) => {
-          const img = target.getImage(name);
-          const get = img.get.bind(img);
-          img.get = ((...a: unknown[]) => {
-            exports++;
-            return (get as (...x: unknown[]) => unknown)(...a);
-          }) as typeof img.get;
-          return img;
-        };
-      },
-    });
-    const again = await buildImage({ source: `docker:${TAG}`, out: path.join(tmp, 'cache2.img'), init: INIT, docker: counting, cacheDir: path.join(tmp, 'cache-cache') });
+    const counting = countingSaves(docker);
+    const again = await buildImage({ source: `docker:${TAG}`, out: path.join(tmp, 'cache2.img'), init: INIT, docker: counting.docker, cacheDir: path.join(tmp, 'cache-cache') });
     assert.equal(again.cached, true);
-    assert.equal(exports, 0);
+    assert.equal(counting.saves(), 0);
     assert.equal(again.meta.sha256, first.meta.sha256);
-    const other = await buildImage({ source: `docker:${TAG}`, out: path.join(tmp, 'cache3.img'), init: INIT, docker: counting, cacheDir: path.join(tmp, 'cache-cache'), overrides: { env: ['X=1'] } });
+    const other = await buildImage({ source: `docker:${TAG}`, out: path.join(tmp, 'cache3.img'), init: INIT, docker: counting.docker, cacheDir: path.join(tmp, 'cache-cache'), overrides: { env: ['X=1'] } });
     assert.equal(other.cached, false);
     // A miss reads the layers from the engine's store (test/oci/engine-store.test.ts): no save either.
-    assert.equal(exports, 0);
+    assert.equal(counting.saves(), 0);
     assert.notEqual(other.meta.sha256, first.meta.sha256);
   });
 

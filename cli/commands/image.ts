@@ -5,9 +5,18 @@ import { buildImage, type ProgressEvent } from '../../builder/image/build';
 import { conversionText } from '../../builder/image/progress-text';
 import { inspectImage } from '../../builder/image/inspect';
 import { ImageError } from '../../core/image/errors';
-import { badInput, CliError, EXIT_BAD_INPUT, EXIT_FAILED, parseFlags, type Command, type Io } from '../io';
+import {
+  badInput,
+  CliError,
+  EXIT_BAD_INPUT,
+  EXIT_FAILED,
+  parseFlags,
+  type Command,
+  type Io,
+} from '../io';
 
-const BUILD = 'image build SOURCE --out X.img [--init PATH] [--arg A]... [--entrypoint E]... [--env K=V]... [--cwd DIR] [--user U] [--headroom-mib N]';
+const BUILD =
+  'image build SOURCE --out X.img [--init PATH] [--arg A]... [--entrypoint E]... [--env K=V]... [--cwd DIR] [--user U] [--headroom-mib N]';
 const INSPECT = 'image inspect X.img';
 const DEFAULT_INIT = 'guest/build/init';
 
@@ -32,9 +41,14 @@ async function build(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(
     args,
     {
-      out: { type: 'string' }, init: { type: 'string' }, arg: { type: 'string', multiple: true },
-      entrypoint: { type: 'string', multiple: true }, env: { type: 'string', multiple: true },
-      cwd: { type: 'string' }, user: { type: 'string' }, 'headroom-mib': { type: 'string' },
+      out: { type: 'string' },
+      init: { type: 'string' },
+      arg: { type: 'string', multiple: true },
+      entrypoint: { type: 'string', multiple: true },
+      env: { type: 'string', multiple: true },
+      cwd: { type: 'string' },
+      user: { type: 'string' },
+      'headroom-mib': { type: 'string' },
     },
     BUILD,
   );
@@ -44,7 +58,13 @@ async function build(args: string[], io: Io): Promise<number> {
     source: positionals[0],
     out: values.out,
     init: values.init ?? DEFAULT_INIT,
-    overrides: { args: values.arg, entrypoint: values.entrypoint, env: values.env, cwd: values.cwd, user: values.user },
+    overrides: {
+      args: values.arg,
+      entrypoint: values.entrypoint,
+      env: values.env,
+      cwd: values.cwd,
+      user: values.user,
+    },
     headroomMiB: headroom,
     onProgress: progress(io),
   });
@@ -74,7 +94,9 @@ export const command: Command = {
       if (sub === 'inspect') return await inspect(rest, io);
     } catch (e) {
       if (e instanceof ImageError)
-        throw new CliError(e.code === 'TOOL_FAILED' ? EXIT_FAILED : EXIT_BAD_INPUT, [`d0 image: ${e.code}: ${e.message}`]);
+        throw new CliError(e.code === 'TOOL_FAILED' ? EXIT_FAILED : EXIT_BAD_INPUT, [
+          `d0 image: ${e.code}: ${e.message}`,
+        ]);
       throw e;
     }
     throw badInput(`usage: d0 ${BUILD}`, `       d0 ${INSPECT}`);

@@ -67,6 +67,13 @@ async function build(args: string[], io: Io): Promise<number> {
     },
     headroomMiB: headroom,
     onProgress: progress(io),
+    // The slow path, said once with its reason (e.g. an engine run by root, read by a user in its group).
+    onEngineRead: (how) => {
+      if (how.via === 'save')
+        io.err(
+          `d0 image: the engine's layer store cannot be read here (${how.because}); going through docker save, which is slower`,
+        );
+    },
   });
   for (const w of r.meta.warnings) io.err(`warning: ${w}`);
   io.out(`${r.image}: ${r.meta.size} bytes, sha256 ${r.meta.sha256}${r.cached ? ' (cached)' : ''}`);

@@ -4,7 +4,7 @@
 // damaged) is refused with the layer and file named, writing nothing and reading nothing through
 // a symlink.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,7 @@ import { countingSaves, withDataRoot } from '../support/engine-proxies';
 
 const TAG = 'd0-test/engine-store:1';
 const INIT = '/bin/busybox';
+const D0_BIN = path.join(__dirname, '../../cli/d0.js');
 
 interface Storage {
   DockerRootDir: string;
@@ -107,6 +108,40 @@ describe('oci: a docker: source read from the engine store', function () {
     assert.match((reads[0] as { because: string }).because, /no-such-root.* is not readable here/);
     assert.equal(counting.saves(), 1);
     assert.equal(r.meta.sha256, reference);
+  });
+
+  it('d0 image build says why it goes through the save: the store hidden in another mount namespace', () => {
+    const out = path.join(tmp, 'cli.img');
+    // A private mount namespace in which the engine's image records are an empty tmpfs: the
+    // engine answers on its socket, its store is not there (an engine in a VM or a container).
+    const script = 'mount -t tmpfs d0-hidden "$1" && shift && exec "$@"';
+    const r = spawnSync(
+      'unshare',
+      [
+        '-m',
+        'sh',
+        '-c',
+        script,
+        'sh',
+        path.join(storage.DockerRootDir, 'image'),
+        process.execPath,
+        D0_BIN,
+        'image',
+        'build',
+        `docker:${TAG}`,
+        '--out',
+        out,
+        '--init',
+        INIT,
+      ],
+      { encoding: 'utf8', env: { ...process.env, D0_CACHE: path.join(tmp, 'cli-cache') } },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /the engine's layer store cannot be read here \(.*imagedb.* is not readable here\); going through docker save/,
+    );
+    assert.match(r.stdout, new RegExp(`sha256 ${reference}`));
   });
 
   describe('a damaged copy of the store', () => {

@@ -155,7 +155,13 @@ async function* splitEntries(tarSplit: string, label: string): AsyncGenerator<Sp
       );
     }
   };
-  for await (const chunk of fs.createReadStream(tarSplit).pipe(zlib.createGunzip())) {
+  // pipe() does not pass the file's errors on: without this a tar-split gone since the image was
+  // resolved (the image removed meanwhile) would leave the gunzip waiting for ever.
+  const gunzip = zlib.createGunzip();
+  fs.createReadStream(tarSplit)
+    .on('error', (err) => gunzip.destroy(err))
+    .pipe(gunzip);
+  for await (const chunk of gunzip) {
     rest += (chunk as Buffer).toString('latin1');
     let nl;
     while ((nl = rest.indexOf('\n')) >= 0) {

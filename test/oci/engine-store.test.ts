@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import type Dockerode from 'dockerode';
 import { buildImage, type BuildOptions } from '../../builder/image/build';
 import type { EngineRead } from '../../builder/oci/docker-engine';
-import { chainIds, layerFilesDir } from '../../builder/oci/engine-store';
+import { chainIds, layerFilesDir, resolveEngineStore } from '../../builder/oci/engine-store';
 import type { ImageError } from '../../core/image/errors';
 import { ensureDockerd, type DockerHandle } from '../support/dockerd';
 import { countingSaves, withDataRoot } from '../support/engine-proxies';
@@ -294,6 +294,22 @@ describe('oci: a docker: source read from the engine store', function () {
         zlib.gzipSync('{"type":2,"payload":"AAAA","position":0}\nnot json\n'),
       );
       await refused('garbled', 'FORMAT_INVALID', /tar-split, line 2/);
+    });
+
+    it('fails, and does not hang, when a layer record goes away after the image was resolved', async function () {
+      this.timeout(20_000); // a hang is the failure this looks for
+      const found = resolveEngineStore(
+        { ...storage, DockerRootDir: root },
+        `docker:${TAG}`,
+        id,
+        1 << 20,
+      );
+      assert.ok('image' in found, JSON.stringify(found));
+      fs.rmSync(path.join(layerRecord(0), 'tar-split.json.gz'));
+      const read = async () => {
+        for await (const chunk of found.image.layers[0].open()) void chunk;
+      };
+      await assert.rejects(read(), /ENOENT/);
     });
 
     it("refuses a config that does not hash to the image's id", async () => {

@@ -69,6 +69,7 @@ function singleFileFromTar(archive: NodeJS.ReadableStream): Promise<Buffer> {
     });
     extract.on('finish', () => (found ? resolve(found) : reject(new Error('no file in the archive'))));
     extract.on('error', reject);
+    archive.on('error', reject); // pipe() does not pass the source's errors on
     archive.pipe(extract);
   });
 }

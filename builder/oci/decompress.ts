@@ -1,7 +1,7 @@
 // Layer bytes -> tar bytes, choosing by magic number rather than by media type so that
 // docker-save (plain tar), OCI gzip and mislabeled blobs all work. Streaming throughout.
 import zlib from 'node:zlib';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { fail } from '../../core/image/errors';
 
 const GZIP = Buffer.from([0x1f, 0x8b]);
@@ -32,9 +32,14 @@ export function decompressor(label: string, format: LayerFormat = { identity: fa
     };
     format.identity = false;
     if (head.subarray(0, 2).equals(GZIP)) {
-      yield* Readable.from(rest()).pipe(zlib.createGunzip());
+      // pipeline, not pipe: a source that fails (a read error, a file that shrank) must fail the
+      // gunzip, which pipe() leaves waiting while the error goes unhandled (the process dies).
+      yield* pipeline(Readable.from(rest()), zlib.createGunzip(), () => {});
     } else if (head.subarray(0, 4).equals(ZSTD)) {
-      fail('COMPRESSION_UNSUPPORTED', `${label}: zstd layers are not supported (Node ${process.version} has no zstd)`);
+      fail(
+        'COMPRESSION_UNSUPPORTED',
+        `${label}: zstd layers are not supported (Node ${process.version} has no zstd)`,
+      );
     } else {
       format.identity = true;
       yield* rest();

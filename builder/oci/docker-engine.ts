@@ -91,7 +91,7 @@ export async function resolveEngineImage(
 }
 
 /** Saves the image `id` into `spoolDir` and resolves it; the caller removes spoolDir. */
-export async function spoolEngineImage(
+async function spoolEngineImage(
   engine: Engine,
   image: string,
   id: string,

@@ -80,7 +80,7 @@ export function resolveEngineStore(
   maxJsonBytes: number,
 ): StoreLookup {
   const { DockerRootDir: root, Driver: driver } = storage;
-  if (!root || !path.isAbsolute(root) || !driver || !layerFilesDir(root, driver, ''))
+  if (!root || !path.isAbsolute(root) || !driver || !Object.hasOwn(LAYER_DIRS, driver))
     return { unusable: `storage driver ${driver ?? '(none)'} at ${root ?? '(none)'}` };
   const hex = /^sha256:([0-9a-f]{64})$/.exec(id)?.[1];
   if (!hex) return { unusable: `image id ${id}` };
@@ -188,6 +188,10 @@ function entryName(e: SplitEntry): Buffer {
 const below = (root: string, rel: string) =>
   Buffer.concat([Buffer.from(root + '/', 'utf8'), Buffer.from(rel, 'latin1')]);
 
+/** How messages name a file of a layer (built only for a message). */
+const fileWhere = (label: string, name: Buffer) =>
+  `${label}: file "${display(name.toString('latin1'))}" in the engine's store`;
+
 /**
  * Opens `name` below `root` without following a symlink anywhere: every directory on the way is
  * checked once with lstat (`dirs` remembers the good ones), the file itself with O_NOFOLLOW.
@@ -197,9 +201,9 @@ function openBelow(root: string, name: Buffer, dirs: Set<string>, label: string)
     .toString('latin1')
     .split('/')
     .filter((p) => p !== '' && p !== '.');
-  const where = `${label}: file "${display(name.toString('latin1'))}" in the engine's store`;
+  const where = () => fileWhere(label, name);
   if (parts.length === 0 || parts.includes('..'))
-    fail('ENTRY_UNSAFE', `${where}: not a path below the layer`);
+    fail('ENTRY_UNSAFE', `${where()}: not a path below the layer`);
   let dir = '';
   for (const part of parts.slice(0, -1)) {
     dir = dir ? `${dir}/${part}` : part;
@@ -208,7 +212,7 @@ function openBelow(root: string, name: Buffer, dirs: Set<string>, label: string)
     if (!st?.isDirectory())
       fail(
         'ENTRY_UNSAFE',
-        `${where}: its parent "${display(dir)}" is ${st ? (st.isSymbolicLink() ? 'a symlink' : 'not a directory') : 'missing'}`,
+        `${where()}: its parent "${display(dir)}" is ${st ? (st.isSymbolicLink() ? 'a symlink' : 'not a directory') : 'missing'}`,
       );
     dirs.add(dir);
   }
@@ -219,10 +223,10 @@ function openBelow(root: string, name: Buffer, dirs: Set<string>, label: string)
     );
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') fail('ENTRY_UNSAFE', `${where}: is a symlink`);
+    if (code === 'ELOOP') fail('ENTRY_UNSAFE', `${where()}: is a symlink`);
     return fail(
       'FORMAT_INVALID',
-      `${where}: cannot be opened (${code ?? (err as Error).message}); was the image removed meanwhile?`,
+      `${where()}: cannot be opened (${code ?? (err as Error).message}); was the image removed meanwhile?`,
     );
   }
 }
@@ -250,19 +254,23 @@ async function* layerTar(tarSplit: string, root: string, label: string): AsyncGe
       if (!Number.isSafeInteger(size) || size < 0)
         fail('FORMAT_INVALID', `${label}: the engine's tar-split gives a file size of ${size}`);
       if (size === 0) continue; // hardlinks, empty files: nothing between their headers
-      const fd = openBelow(root, entryName(e), dirs, label);
+      const name = entryName(e);
+      const fd = openBelow(root, name, dirs, label);
       try {
         const st = fs.fstatSync(fd);
-        const where = `${label}: file "${display(entryName(e).toString('latin1'))}" in the engine's store`;
-        if (!st.isFile()) fail('ENTRY_UNSAFE', `${where}: not a regular file`);
+        if (!st.isFile()) fail('ENTRY_UNSAFE', `${fileWhere(label, name)}: not a regular file`);
         if (st.size !== size)
-          fail('FORMAT_INVALID', `${where}: has ${st.size} bytes, its tar header says ${size}`);
+          fail(
+            'FORMAT_INVALID',
+            `${fileWhere(label, name)}: has ${st.size} bytes, its tar header says ${size}`,
+          );
         for (let pos = 0; pos < size;) {
           const want = Math.min(size - pos, CHUNK);
           if (pendingBytes + want > CHUNK && pendingBytes > 0) yield flush();
           const buf = Buffer.allocUnsafe(want);
           const n = fs.readSync(fd, buf, 0, want, pos);
-          if (n === 0) fail('FORMAT_INVALID', `${where}: ends ${size - pos} bytes early`);
+          if (n === 0)
+            fail('FORMAT_INVALID', `${fileWhere(label, name)}: ends ${size - pos} bytes early`);
           take(n === want ? buf : buf.subarray(0, n));
           pos += n;
         }
